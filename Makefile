@@ -1,0 +1,179 @@
+# mqttgw: one non-recursive Makefile, objects out of tree in $(BUILD).
+#
+#   make            build/mqttgwd and the tools
+#   make run        install missing Debian build deps, build, run mqttgwd on 127.0.0.1:1883
+#   make test       deps + build + every unit and integration test (non-zero on failure)
+#   make bench      benchmarks against Mosquitto (see README)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
+#
+# Knobs: V=1 (verbose), SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer), FASTPATH=0 (no
+# BPF: links fastpath_stub.c, needs neither clang nor bpftool), ARCH, CROSS_COMPILE, BUILD.
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SECONDEXPANSION:
+.DEFAULT_GOAL := all
+
+BUILD ?= build
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/armv7.*/arm/')
+CROSS_COMPILE ?=
+CC := $(CROSS_COMPILE)gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+SAN ?= 0
+FASTPATH ?= 1
+FUZZ_SECONDS ?= 60
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
+LDFLAGS ?=
+LDLIBS := -lssl -lcrypto -lm
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+CFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+
+# ---- the fast path: real BPF program or the stub ----
+ifeq ($(FASTPATH),1)
+ifneq ($(wildcard bpf/fastpath.bpf.c),)
+FP_SRC := daemon/fastpath.c
+LDLIBS += -lbpf -lelf -lz
+CFLAGS += -DMQTTGW_FASTPATH=1
+else
+FP_SRC := daemon/fastpath_stub.c
+endif
+else
+FP_SRC := daemon/fastpath_stub.c
+endif
+
+DAEMON_SRCS := $(filter-out daemon/fastpath.c daemon/fastpath_stub.c daemon/tool_%.c, \
+		$(wildcard daemon/*.c)) $(FP_SRC)
+DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
+# Modules other binaries link: everything but main.
+LIB_OBJS := $(filter-out $(BUILD)/obj/daemon/main.o,$(DAEMON_OBJS))
+
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(BUILD)/obj/daemon/codec.o
+
+TOOLS := $(BUILD)/mqttgwd
+ifneq ($(BENCH_SRCS),)
+TOOLS += $(BUILD)/mqttgw-bench
+endif
+ifneq ($(wildcard daemon/tool_passwd.c),)
+TOOLS += $(BUILD)/mqttgw-passwd
+endif
+
+all: $(TOOLS)
+
+# Rebuild everything when the flags change (SAN=1 vs SAN=0 share $(BUILD)).
+FLAGS_STAMP := $(BUILD)/.flags
+$(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS) $(LDFLAGS) $(FP_SRC)' | cmp -s - $(FLAGS_STAMP) \
+	|| echo '$(CC) $(CFLAGS) $(LDFLAGS) $(FP_SRC)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | $$(@D)/.dir
+	$(call msg,CC,$@)$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+%/.dir:
+	$(Q)mkdir -p $(@D) && touch $@
+
+$(BUILD)/mqttgwd: $(DAEMON_OBJS)
+	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/mqttgw-bench: $(BENCH_OBJS)
+	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tool_passwd.o $(LIB_OBJS)
+	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
+VMLINUX := bpf/vmlinux/$(ARCH)/vmlinux.h
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude \
+	-Ibpf -Ibpf/vmlinux/$(ARCH) \
+	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+$(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/mqttgw/fp_abi.h $(VMLINUX) | $$(@D)/.dir
+	$(call msg,BPF,$@)$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
+	$(call msg,GENOBJ,$@)$(Q)$(BPFTOOL) gen object $@ $<
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GENSKEL,$@)$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(BUILD)/obj/daemon/fastpath.o: $(BUILD)/fastpath.skel.h
+
+# Regenerate the committed vmlinux.h from the running kernel's BTF (tmp + cmp).
+vmlinux:
+	$(Q)mkdir -p bpf/vmlinux/$(ARCH)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h.tmp
+	$(Q)cmp -s $(BUILD)/vmlinux.h.tmp $(VMLINUX) || mv $(BUILD)/vmlinux.h.tmp $(VMLINUX)
+
+# ---- unit tests: tests/unit/test_<mod>.c links daemon/<mod>.c + UNIT_DEPS_<mod> + mock_log ----
+UNIT_DEPS_topic :=
+UNIT_DEPS_session := topic
+UNIT_DEPS_qos :=
+UNIT_DEPS_config :=
+UNIT_LIBS_crypto := -lssl -lcrypto
+UNIT_LIBS_passwd := -lssl -lcrypto
+
+UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/daemon/%.o \
+		$$(patsubst %,$(BUILD)/obj/daemon/%.o,$$(UNIT_DEPS_$$*)) \
+		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
+	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
+
+unit: $(UNIT_BINS)
+
+# ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
+FUZZ_DEPS_codec := codec
+FUZZ_DEPS_topic := topic
+FUZZ_DEPS_config := config
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(patsubst %,daemon/%.c,$$(FUZZ_DEPS_$$*)) \
+		tests/unit/mock_log.c | $$(@D)/.dir
+	$(call msg,FUZZ,$@)$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# ---- the two commands, and the rest ----
+deps:
+	$(Q)scripts/deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	exec $(BUILD)/mqttgwd $(RUN_ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)BUILD=$(BUILD) scripts/run-tests.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all run test unit bench fuzz fuzz-build deps clean vmlinux
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

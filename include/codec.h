@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codec: frame, decode and encode MQTT 3.1, 3.1.1 and 5.0 packets (layer L0: pure).
+ *
+ * Decoding works on one complete frame held by the caller and returns *borrowed views*
+ * (struct mqtt_buf) into that buffer: they are valid as long as the buffer is.
+ * No function here allocates, logs, reads the clock or makes a syscall.
+ *
+ * Errors: 0 on success; -EAGAIN the frame is incomplete; -EBADMSG malformed or a protocol
+ * error; -EMSGSIZE larger than the caller's maximum; -EPROTONOSUPPORT (CONNECT only) unknown
+ * protocol name/level. Whenever a negative value is returned and a `reason` pointer is given,
+ * *reason holds the MQTT 5 reason code that describes the fault (MQTT_RC_MALFORMED,
+ * MQTT_RC_PROTOCOL_ERROR, MQTT_RC_PACKET_TOO_LARGE, MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION,
+ * MQTT_RC_TOPIC_NAME_INVALID, MQTT_RC_CLIENT_ID_NOT_VALID, ...). The broker maps that to a
+ * CONNACK/DISCONNECT code (v5) or a plain close (v3) in one place.
+ *
+ * Encoders are snprintf-like: they return the number of bytes the packet needs and write it
+ * only if it fits in `cap` (so `codec_encode_x(NULL, 0, ...)` sizes a packet).
+ */
+#ifndef MQTTGW_CODEC_H
+#define MQTTGW_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MQTT_MAX_REMAINING 268435455u /* 0xFF,0xFF,0xFF,0x7F */
+#define MQTT_MAX_HEADER 5u		/* 1 type byte + up to 4 length bytes */
+
+enum mqtt_type {
+	MQTT_CONNECT = 1,
+	MQTT_CONNACK = 2,
+	MQTT_PUBLISH = 3,
+	MQTT_PUBACK = 4,
+	MQTT_PUBREC = 5,
+	MQTT_PUBREL = 6,
+	MQTT_PUBCOMP = 7,
+	MQTT_SUBSCRIBE = 8,
+	MQTT_SUBACK = 9,
+	MQTT_UNSUBSCRIBE = 10,
+	MQTT_UNSUBACK = 11,
+	MQTT_PINGREQ = 12,
+	MQTT_PINGRESP = 13,
+	MQTT_DISCONNECT = 14,
+	MQTT_AUTH = 15,
+};
+
+enum mqtt_version {
+	MQTT_V31 = 3,  /* protocol name "MQIsdp" */
+	MQTT_V311 = 4, /* protocol name "MQTT" */
+	MQTT_V5 = 5,   /* protocol name "MQTT" */
+};
+
+/* MQTT 5 reason codes. Also the vocabulary for every error, whatever the version. */
+enum mqtt_rc {
+	MQTT_RC_SUCCESS = 0x00, /* also Normal disconnection, Granted QoS 0 */
+	MQTT_RC_GRANTED_QOS1 = 0x01,
+	MQTT_RC_GRANTED_QOS2 = 0x02,
+	MQTT_RC_DISCONNECT_WITH_WILL = 0x04,
+	MQTT_RC_NO_MATCHING_SUBSCRIBERS = 0x10,
+	MQTT_RC_NO_SUBSCRIPTION_EXISTED = 0x11,
+	MQTT_RC_CONTINUE_AUTH = 0x18,
+	MQTT_RC_REAUTHENTICATE = 0x19,
+	MQTT_RC_UNSPECIFIED = 0x80,
+	MQTT_RC_MALFORMED = 0x81,
+	MQTT_RC_PROTOCOL_ERROR = 0x82,
+	MQTT_RC_IMPL_SPECIFIC = 0x83,
+	MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION = 0x84,
+	MQTT_RC_CLIENT_ID_NOT_VALID = 0x85,
+	MQTT_RC_BAD_USERNAME_OR_PASSWORD = 0x86,
+	MQTT_RC_NOT_AUTHORIZED = 0x87,
+	MQTT_RC_SERVER_UNAVAILABLE = 0x88,
+	MQTT_RC_SERVER_BUSY = 0x89,
+	MQTT_RC_BANNED = 0x8A,
+	MQTT_RC_SERVER_SHUTTING_DOWN = 0x8B,
+	MQTT_RC_BAD_AUTH_METHOD = 0x8C,
+	MQTT_RC_KEEPALIVE_TIMEOUT = 0x8D,
+	MQTT_RC_SESSION_TAKEN_OVER = 0x8E,
+	MQTT_RC_TOPIC_FILTER_INVALID = 0x8F,
+	MQTT_RC_TOPIC_NAME_INVALID = 0x90,
+	MQTT_RC_PACKET_ID_IN_USE = 0x91,
+	MQTT_RC_PACKET_ID_NOT_FOUND = 0x92,
+	MQTT_RC_RECEIVE_MAX_EXCEEDED = 0x93,
+	MQTT_RC_TOPIC_ALIAS_INVALID = 0x94,
+	MQTT_RC_PACKET_TOO_LARGE = 0x95,
+	MQTT_RC_MESSAGE_RATE_TOO_HIGH = 0x96,
+	MQTT_RC_QUOTA_EXCEEDED = 0x97,
+	MQTT_RC_ADMIN_ACTION = 0x98,
+	MQTT_RC_PAYLOAD_FORMAT_INVALID = 0x99,
+	MQTT_RC_RETAIN_NOT_SUPPORTED = 0x9A,
+	MQTT_RC_QOS_NOT_SUPPORTED = 0x9B,
+	MQTT_RC_USE_ANOTHER_SERVER = 0x9C,
+	MQTT_RC_SERVER_MOVED = 0x9D,
+	MQTT_RC_SHARED_SUBS_NOT_SUPPORTED = 0x9E,
+	MQTT_RC_CONNECTION_RATE_EXCEEDED = 0x9F,
+	MQTT_RC_MAX_CONNECT_TIME = 0xA0,
+	MQTT_RC_SUB_IDS_NOT_SUPPORTED = 0xA1,
+	MQTT_RC_WILDCARD_SUBS_NOT_SUPPORTED = 0xA2,
+};
+
+/* MQTT 3.1.1 CONNACK return codes. */
+enum mqtt_connack_v3 {
+	MQTT_CONNACK_ACCEPTED = 0,
+	MQTT_CONNACK_BAD_PROTOCOL = 1,
+	MQTT_CONNACK_ID_REJECTED = 2,
+	MQTT_CONNACK_UNAVAILABLE = 3,
+	MQTT_CONNACK_BAD_CREDENTIALS = 4,
+	MQTT_CONNACK_NOT_AUTHORIZED = 5,
+};
+
+/* MQTT 5 property identifiers (all below 64, so a uint64_t bitmask tracks presence). */
+enum mqtt_prop {
+	MQTT_PROP_PAYLOAD_FORMAT = 0x01,       /* byte */
+	MQTT_PROP_MESSAGE_EXPIRY = 0x02,       /* u32 */
+	MQTT_PROP_CONTENT_TYPE = 0x03,	       /* utf8 */
+	MQTT_PROP_RESPONSE_TOPIC = 0x08,       /* utf8 */
+	MQTT_PROP_CORRELATION_DATA = 0x09,     /* binary */
+	MQTT_PROP_SUBSCRIPTION_ID = 0x0B,      /* varint */
+	MQTT_PROP_SESSION_EXPIRY = 0x11,       /* u32 */
+	MQTT_PROP_ASSIGNED_CLIENT_ID = 0x12,   /* utf8 */
+	MQTT_PROP_SERVER_KEEPALIVE = 0x13,     /* u16 */
+	MQTT_PROP_AUTH_METHOD = 0x15,	       /* utf8 */
+	MQTT_PROP_AUTH_DATA = 0x16,	       /* binary */
+	MQTT_PROP_REQUEST_PROBLEM_INFO = 0x17, /* byte */
+	MQTT_PROP_WILL_DELAY = 0x18,	       /* u32 */
+	MQTT_PROP_REQUEST_RESPONSE_INFO = 0x19, /* byte */
+	MQTT_PROP_RESPONSE_INFO = 0x1A,	       /* utf8 */
+	MQTT_PROP_SERVER_REFERENCE = 0x1C,     /* utf8 */
+	MQTT_PROP_REASON_STRING = 0x1F,	       /* utf8 */
+	MQTT_PROP_RECEIVE_MAX = 0x21,	       /* u16 */
+	MQTT_PROP_TOPIC_ALIAS_MAX = 0x22,      /* u16 */
+	MQTT_PROP_TOPIC_ALIAS = 0x23,	       /* u16 */
+	MQTT_PROP_MAX_QOS = 0x24,	       /* byte */
+	MQTT_PROP_RETAIN_AVAILABLE = 0x25,     /* byte */
+	MQTT_PROP_USER_PROPERTY = 0x26,	       /* utf8 pair, may repeat */
+	MQTT_PROP_MAX_PACKET_SIZE = 0x27,      /* u32 */
+	MQTT_PROP_WILDCARD_AVAILABLE = 0x28,   /* byte */
+	MQTT_PROP_SUB_ID_AVAILABLE = 0x29,     /* byte */
+	MQTT_PROP_SHARED_AVAILABLE = 0x2A,     /* byte */
+};
+
+#define MQTT_PROP_BIT(id) (1ull << (id))
+
+/* A borrowed view into a caller's buffer. */
+struct mqtt_buf {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/*
+ * Decoded MQTT 5 properties. `seen` has MQTT_PROP_BIT(id) set for every identifier present.
+ * `raw` is the whole property block (without its length prefix), for forwarding and for
+ * iterating repeated properties (user properties, subscription identifiers).
+ * Fields not present keep the defaults set by the decoder (0 / empty), except
+ * request_problem_info which defaults to 1 as the spec says.
+ */
+struct mqtt_props {
+	uint64_t seen;
+	struct mqtt_buf raw;
+	uint32_t message_expiry;
+	uint32_t session_expiry;
+	uint32_t will_delay;
+	uint32_t max_packet_size;
+	uint32_t subscription_id; /* the first one seen */
+	uint32_t user_count;	  /* number of user properties */
+	uint16_t server_keepalive;
+	uint16_t receive_max;
+	uint16_t topic_alias_max;
+	uint16_t topic_alias;
+	uint8_t payload_format;
+	uint8_t request_problem_info;
+	uint8_t request_response_info;
+	uint8_t max_qos;
+	uint8_t retain_available;
+	uint8_t wildcard_available;
+	uint8_t sub_id_available;
+	uint8_t shared_available;
+	struct mqtt_buf content_type;
+	struct mqtt_buf response_topic;
+	struct mqtt_buf correlation_data;
+	struct mqtt_buf assigned_client_id;
+	struct mqtt_buf auth_method;
+	struct mqtt_buf auth_data;
+	struct mqtt_buf response_info;
+	struct mqtt_buf server_reference;
+	struct mqtt_buf reason_string;
+};
+
+struct mqtt_connect {
+	struct mqtt_buf proto_name;
+	uint8_t version; /* enum mqtt_version; set even when -EPROTONOSUPPORT is returned */
+	bool clean;	 /* Clean Session (v3) / Clean Start (v5) */
+	bool will;
+	uint8_t will_qos;
+	bool will_retain;
+	bool has_username;
+	bool has_password;
+	uint16_t keepalive;
+	struct mqtt_props props;      /* v5 only */
+	struct mqtt_buf client_id;    /* may be empty */
+	struct mqtt_props will_props; /* v5 only */
+	struct mqtt_buf will_topic;
+	struct mqtt_buf will_payload;
+	struct mqtt_buf username;
+	struct mqtt_buf password;
+};
+
+struct mqtt_connack {
+	bool session_present;
+	uint8_t code; /* v3 return code or v5 reason code */
+	struct mqtt_props props;
+};
+
+struct mqtt_publish {
+	uint8_t qos;
+	bool dup;
+	bool retain;
+	struct mqtt_buf topic; /* may be empty in v5 when a topic alias is used */
+	uint16_t packet_id;    /* 0 for QoS 0 */
+	struct mqtt_props props;
+	struct mqtt_buf payload;
+};
+
+/* PUBACK, PUBREC, PUBREL, PUBCOMP. */
+struct mqtt_ack {
+	uint16_t packet_id;
+	uint8_t reason; /* 0 when absent */
+	struct mqtt_props props;
+};
+
+/* SUBSCRIBE / UNSUBSCRIBE: entries are validated by the decoder, then walked with codec_sub_next. */
+struct mqtt_subscribe {
+	uint16_t packet_id;
+	struct mqtt_props props;
+	struct mqtt_buf entries; /* raw entry list */
+	uint32_t count;		 /* number of entries, >= 1 */
+};
+
+struct mqtt_sub_entry {
+	struct mqtt_buf filter;
+	uint8_t qos;		 /* requested maximum QoS */
+	bool no_local;		 /* v5 */
+	bool retain_as_published; /* v5 */
+	uint8_t retain_handling;  /* v5: 0, 1 or 2 */
+};
+
+/* SUBACK / UNSUBACK (decoded for clients and tests). */
+struct mqtt_suback {
+	uint16_t packet_id;
+	struct mqtt_props props;
+	struct mqtt_buf codes; /* one byte per filter; empty for a v3 UNSUBACK */
+};
+
+/* DISCONNECT, AUTH. */
+struct mqtt_disconnect {
+	uint8_t reason;
+	struct mqtt_props props;
+};
+
+struct mqtt_packet {
+	uint8_t type;  /* enum mqtt_type */
+	uint8_t flags; /* low nibble of the first byte */
+	union {
+		struct mqtt_connect connect;
+		struct mqtt_connack connack;
+		struct mqtt_publish publish;
+		struct mqtt_ack ack;
+		struct mqtt_subscribe subscribe; /* also UNSUBSCRIBE */
+		struct mqtt_suback suback;	 /* also UNSUBACK */
+		struct mqtt_disconnect disconnect; /* also AUTH */
+	};
+};
+
+/* One frame found at the start of a buffer. */
+struct mqtt_frame {
+	uint8_t type;
+	uint8_t flags;
+	uint32_t hdr_len; /* fixed header bytes: 2..5 */
+	uint32_t rem_len; /* Remaining Length */
+};
+
+/*
+ * Find the frame at the start of buf. 0: a complete frame of hdr_len + rem_len bytes is there.
+ * -EAGAIN: more bytes needed (f->hdr_len is 0 while the length itself is incomplete).
+ * -EBADMSG: Remaining Length longer than 4 bytes (reason MALFORMED). Non-minimal encodings are
+ * accepted, as the spec's text does not forbid them.
+ * -EMSGSIZE: hdr_len + rem_len > max_size (checked as soon as the length is known; reason
+ * PACKET_TOO_LARGE), so callers never buffer an oversized packet. max_size 0 means no limit.
+ */
+int codec_frame(const uint8_t *buf, size_t len, uint32_t max_size, struct mqtt_frame *f,
+		uint8_t *reason);
+
+/*
+ * Decode one complete frame (buf/len exactly as codec_frame delimited it, header included).
+ * `version` is the connection's protocol version; ignored for CONNECT, which carries its own.
+ * Validates everything the spec requires of a packet in isolation: fixed-header flags, lengths,
+ * UTF-8 (well-formed, no U+0000, no surrogates), topic names (no wildcards, non-empty unless a
+ * v5 topic alias is present), topic filters (wildcard placement, non-empty), packet id != 0
+ * where one is required, QoS 3, SUBSCRIBE option reserved bits, v5 property identifiers valid
+ * for the packet, types, duplicates where forbidden, and lengths.
+ * State-dependent rules (CONNECT first, alias ranges, receive maximum) are the caller's.
+ */
+int codec_decode(const uint8_t *buf, size_t len, uint8_t version, struct mqtt_packet *pkt,
+		 uint8_t *reason);
+
+/* Walk SUBSCRIBE (unsub=false) or UNSUBSCRIBE (unsub=true) entries of a decoded packet.
+ * `cursor` starts as a copy of pkt.subscribe.entries. Returns 1 with *e filled, 0 at the end. */
+int codec_sub_next(struct mqtt_buf *cursor, uint8_t version, bool unsub, struct mqtt_sub_entry *e);
+
+/* Walk properties in a raw block. Returns 1 with *id and *val (the value bytes; for a user
+ * property *val is the key and *val2 the value; for varint/int types *num is set), 0 at end. */
+int codec_prop_next(struct mqtt_buf *cursor, uint8_t *id, struct mqtt_buf *val,
+		    struct mqtt_buf *val2, uint32_t *num);
+
+/* UTF-8 string check as MQTT requires (well formed, no U+0000, no surrogates). */
+bool codec_utf8_valid(const uint8_t *s, size_t len);
+
+/* Variable byte integer helpers. */
+size_t codec_varint_size(uint32_t v);	       /* 1..4 */
+size_t codec_varint_put(uint8_t *p, uint32_t v); /* returns bytes written */
+
+/* ---- encoding ---- */
+
+/*
+ * Properties to encode: a builder over a caller buffer. Start with codec_props_init(&pb, buf,
+ * cap), add properties, then pass the block to an encoder. If the buffer is too small,
+ * pb.overflow is set and pb.len still counts the bytes needed.
+ */
+struct mqtt_propbuf {
+	uint8_t *buf;
+	uint32_t cap;
+	uint32_t len;
+	bool overflow;
+};
+void codec_props_init(struct mqtt_propbuf *pb, uint8_t *buf, uint32_t cap);
+void codec_props_byte(struct mqtt_propbuf *pb, uint8_t id, uint8_t v);
+void codec_props_u16(struct mqtt_propbuf *pb, uint8_t id, uint16_t v);
+void codec_props_u32(struct mqtt_propbuf *pb, uint8_t id, uint32_t v);
+void codec_props_varint(struct mqtt_propbuf *pb, uint8_t id, uint32_t v);
+void codec_props_str(struct mqtt_propbuf *pb, uint8_t id, const void *s, uint16_t len);
+void codec_props_pair(struct mqtt_propbuf *pb, uint8_t id, const void *k, uint16_t klen,
+		      const void *v, uint16_t vlen);
+void codec_props_raw(struct mqtt_propbuf *pb, const void *raw, uint32_t len);
+
+/* `props`/`props_len` is an encoded property block (without its length). For v3 versions the
+ * property block is omitted entirely, whatever is passed. */
+
+size_t codec_encode_connect(uint8_t *buf, size_t cap, const struct mqtt_connect *c,
+			    const uint8_t *props, uint32_t props_len, const uint8_t *will_props,
+			    uint32_t will_props_len);
+size_t codec_encode_connack(uint8_t *buf, size_t cap, uint8_t version, bool session_present,
+			    uint8_t code, const uint8_t *props, uint32_t props_len);
+
+/*
+ * PUBLISH. The fixed header, topic, packet id and properties are written; the payload is
+ * appended unless `payload` is NULL, in which case only the header part is written and the
+ * Remaining Length still accounts for payload_len (so a caller can send the payload by
+ * reference with writev). Returns the full packet size in both cases.
+ */
+size_t codec_encode_publish(uint8_t *buf, size_t cap, uint8_t version, uint8_t qos, bool dup,
+			    bool retain, const uint8_t *topic, uint16_t topic_len,
+			    uint16_t packet_id, const uint8_t *props, uint32_t props_len,
+			    const uint8_t *payload, uint32_t payload_len);
+/* Size of the header part codec_encode_publish writes when payload is NULL. */
+size_t codec_publish_header_size(uint8_t version, uint8_t qos, uint16_t topic_len,
+				 uint32_t props_len, uint32_t payload_len);
+
+/* PUBACK/PUBREC/PUBREL/PUBCOMP: `type` selects; v5 omits reason+props when reason is 0 and
+ * there are no props (the spec's short form). */
+size_t codec_encode_ack(uint8_t *buf, size_t cap, uint8_t version, uint8_t type,
+			uint16_t packet_id, uint8_t reason, const uint8_t *props,
+			uint32_t props_len);
+
+size_t codec_encode_subscribe(uint8_t *buf, size_t cap, uint8_t version, uint16_t packet_id,
+			      const struct mqtt_sub_entry *e, uint32_t n, const uint8_t *props,
+			      uint32_t props_len);
+size_t codec_encode_unsubscribe(uint8_t *buf, size_t cap, uint8_t version, uint16_t packet_id,
+				const struct mqtt_buf *filters, uint32_t n, const uint8_t *props,
+				uint32_t props_len);
+/* SUBACK (type MQTT_SUBACK) or UNSUBACK (MQTT_UNSUBACK; for v3 `codes` is ignored). */
+size_t codec_encode_suback(uint8_t *buf, size_t cap, uint8_t version, uint8_t type,
+			   uint16_t packet_id, const uint8_t *codes, uint32_t n,
+			   const uint8_t *props, uint32_t props_len);
+/* PINGREQ / PINGRESP, and a v3 DISCONNECT. */
+size_t codec_encode_simple(uint8_t *buf, size_t cap, uint8_t type);
+/* DISCONNECT or AUTH: v3 DISCONNECT is 2 bytes; v5 omits reason+props when both are empty. */
+size_t codec_encode_disconnect(uint8_t *buf, size_t cap, uint8_t version, uint8_t type,
+			       uint8_t reason, const uint8_t *props, uint32_t props_len);
+
+#endif /* MQTTGW_CODEC_H */

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config: Mosquitto-compatible configuration text -> one immutable struct config (L0).
+ *
+ * The parser itself is pure (config_parse_text). config_load() adds the file reading that
+ * `include_dir` needs and nothing else. A reload is: load a new struct, swap the pointer,
+ * free the old one. Errors are reported as "file:line: reason" in the caller's buffer.
+ */
+#ifndef MQTTGW_CONFIG_H
+#define MQTTGW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum config_fastpath { CONFIG_FASTPATH_AUTO = 0, CONFIG_FASTPATH_ON, CONFIG_FASTPATH_OFF };
+
+enum config_protocol { CONFIG_PROTO_MQTT = 0, CONFIG_PROTO_WEBSOCKETS };
+
+/* log_dest bits */
+#define CONFIG_LOG_DEST_STDERR 0x01u
+#define CONFIG_LOG_DEST_STDOUT 0x02u
+#define CONFIG_LOG_DEST_SYSLOG 0x04u
+#define CONFIG_LOG_DEST_FILE 0x08u
+#define CONFIG_LOG_DEST_TOPIC 0x10u
+
+/* log_type bits (Mosquitto's names) */
+#define CONFIG_LOG_ERR 0x01u	   /* error */
+#define CONFIG_LOG_WARNING 0x02u   /* warning */
+#define CONFIG_LOG_NOTICE 0x04u	   /* notice */
+#define CONFIG_LOG_INFO 0x08u	   /* information */
+#define CONFIG_LOG_DEBUG 0x10u	   /* debug */
+#define CONFIG_LOG_SUBSCRIBE 0x20u /* subscribe */
+#define CONFIG_LOG_UNSUBSCRIBE 0x40u /* unsubscribe */
+#define CONFIG_LOG_WEBSOCKETS 0x80u  /* websockets */
+#define CONFIG_LOG_ALL 0xFFu
+/* default when no log_type line is given: error, warning, notice, information */
+#define CONFIG_LOG_DEFAULT (CONFIG_LOG_ERR | CONFIG_LOG_WARNING | CONFIG_LOG_NOTICE | CONFIG_LOG_INFO)
+
+struct config_listener {
+	uint16_t port;		/* 0 is allowed only for tests: "pick one" */
+	char *bind_address;	/* NULL = all addresses; from `listener PORT ADDR` or `bind_address` */
+	enum config_protocol protocol;
+	int max_connections;	/* -1 unlimited */
+	int allow_anonymous;	/* -1 unset: see config_listener_anonymous() */
+	char *mount_point;
+	/* TLS (used from the TLS work on; parsed and kept now) */
+	char *cafile, *capath, *certfile, *keyfile, *crlfile;
+	char *tls_version, *ciphers, *ciphers_tls13;
+	bool require_certificate;
+	bool use_identity_as_username;
+	bool use_subject_as_username;
+};
+
+struct config {
+	struct config_listener *listeners;
+	size_t n_listeners;
+
+	int max_connections;		   /* -1 unlimited (default) */
+	int allow_anonymous;		   /* -1 unset (default) */
+	uint32_t max_inflight_messages;	   /* default 20; 0 = unlimited */
+	uint32_t max_queued_messages;	   /* default 1000; 0 = unlimited */
+	uint64_t max_queued_bytes;	   /* default 0 = unlimited */
+	uint32_t message_size_limit;	   /* default 0 = MQTT maximum (268435455) */
+	uint32_t max_packet_size;	   /* default 0 = no limit beyond the MQTT maximum */
+	uint16_t max_keepalive;		   /* default 65535 */
+	uint32_t sys_interval;		   /* seconds, default 10; 0 = $SYS disabled */
+	bool retain_available;		   /* default true */
+	int64_t persistent_client_expiration; /* seconds; default -1 = never */
+	bool queue_qos0_messages;	   /* default false */
+	bool allow_zero_length_clientid;   /* default true */
+	uint32_t connect_timeout;	   /* seconds to receive CONNECT; default 10 (ours) */
+	uint64_t memory_limit;		   /* bytes; default 0 = unlimited */
+	uint16_t max_topic_alias;	   /* v5 Topic Alias Maximum we accept; default 10 */
+	uint16_t max_receive;		   /* v5 Receive Maximum we advertise; default 65535 */
+
+	uint32_t log_dest;	/* CONFIG_LOG_DEST_*; default STDERR */
+	char *log_file;		/* for `log_dest file PATH` */
+	uint32_t log_type;	/* CONFIG_LOG_*; default CONFIG_LOG_DEFAULT */
+	bool log_timestamp;	/* default true */
+
+	char *password_file;
+	char *acl_file;
+	bool persistence;	/* default false */
+	char *persistence_location;
+	char *persistence_file;
+	uint32_t autosave_interval; /* default 1800 */
+
+	enum config_fastpath fastpath; /* `fastpath auto|on|off`, default auto */
+	char *pid_file;		       /* `pid_file` */
+};
+
+/* A config with every default set and no listener. NULL with errno on failure. */
+struct config *config_new(void);
+void config_free(struct config *cfg);
+
+/*
+ * Parse Mosquitto-style text into cfg (adding to what is there). `name` names the text in
+ * errors. Unknown keys, bad values and missing arguments fail with "name:line: reason" in err.
+ * `include_dir DIR` is handled through include_fn (NULL: include_dir is an error); it must
+ * parse every DIR/*.conf in alphabetical order into cfg and return 0 or -errno, filling err.
+ * Returns 0 or -EINVAL (-ENOMEM).
+ */
+typedef int (*config_include_fn)(struct config *cfg, const char *dir, char *err, size_t errlen);
+int config_parse_text(struct config *cfg, const char *text, size_t len, const char *name,
+		      config_include_fn include_fn, char *err, size_t errlen);
+
+/* Read and parse a file (include_dir supported). New config in *out, or -errno + err. */
+int config_load(const char *path, struct config **out, char *err, size_t errlen);
+
+/* Append a listener; `bind` may be NULL. Returns the listener, or NULL (ENOMEM). */
+struct config_listener *config_add_listener(struct config *cfg, uint16_t port, const char *bind);
+
+/*
+ * Finish a parsed config: if no listener was configured, add 127.0.0.1:1883 (Mosquitto 2.0's
+ * local-only mode). Apply cross-key defaults. Returns 0 or -EINVAL with err.
+ */
+int config_finish(struct config *cfg, char *err, size_t errlen);
+
+/* Whether anonymous clients may connect on this listener: listener setting, else global,
+ * else true only when the listener is bound to a loopback address (Mosquitto 2.0). */
+bool config_listener_anonymous(const struct config *cfg, const struct config_listener *l);
+
+#endif /* MQTTGW_CONFIG_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log: the daemon's one logging sink (L1). Types are Mosquitto's log_type names, as the
+ * CONFIG_LOG_* bits of config.h. L0 modules never log; the boundary that sees an error logs
+ * it once, naming `client=` and `peer=` where there is one.
+ */
+#ifndef MQTTGW_LOG_H
+#define MQTTGW_LOG_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Apply log_dest/log_type/log_timestamp of cfg. Before log_init, errors go to stderr. */
+int log_init(const struct config *cfg);
+void log_fini(void);
+/* Raise verbosity (-v): every type is logged. */
+void log_set_verbose(int verbose);
+/* True if messages of this type are currently logged (to skip building expensive ones). */
+int log_enabled(uint32_t type);
+
+void log_msg(uint32_t type, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(uint32_t type, const char *fmt, va_list ap);
+
+/*
+ * Rate-limited variant: at most `burst` lines per `interval` seconds per call site; the
+ * number suppressed is reported on the next line that gets through.
+ */
+struct log_ratelimit {
+	int64_t window_start;
+	uint32_t in_window;
+	uint32_t suppressed;
+};
+void log_msg_rl(struct log_ratelimit *rl, uint32_t type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_err(...) log_msg(CONFIG_LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(CONFIG_LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(CONFIG_LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(CONFIG_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(CONFIG_LOG_DEBUG, __VA_ARGS__)
+
+/* Once-per-call-site, rate-limited info line (10 per 10 s). */
+#define log_info_rl(...)                                                                     \
+	do {                                                                                 \
+		static struct log_ratelimit rl_;                                             \
+		log_msg_rl(&rl_, CONFIG_LOG_INFO, __VA_ARGS__);                              \
+	} while (0)
+
+#endif /* MQTTGW_LOG_H */

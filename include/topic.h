@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * topic: topic-name/filter validation, the subscription trie and the retained-message store
+ * (layer L0: pure; no syscalls, no logging, no clock).
+ *
+ * Subscribers and retained messages are opaque `void *` owned by the caller: this module
+ * only stores and returns them. It never delivers anything; matching calls back.
+ *
+ * Cost: matching is proportional to topic depth (plus the number of matches), with an
+ * exact-topic cache for repeated topics that is invalidated by any subscription change.
+ *
+ * Topic strings are (pointer, length), not NUL-terminated. They are assumed to be valid UTF-8
+ * already (the codec checks that); this module checks MQTT's topic rules.
+ */
+#ifndef MQTTGW_TOPIC_H
+#define MQTTGW_TOPIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Subscription options: the MQTT 5 SUBSCRIBE options byte (bits 0-1 QoS, bit 2 No Local,
+ * bit 3 Retain As Published, bits 4-5 Retain Handling). Bit 7 is ours: set on matches that come
+ * from a shared subscription ($share/<group>/...). v3 subscriptions just carry the QoS.
+ */
+#define TOPIC_OPT_QOS_MASK 0x03u
+#define TOPIC_OPT_NO_LOCAL 0x04u
+#define TOPIC_OPT_RAP 0x08u
+#define TOPIC_OPT_RH_SHIFT 4
+#define TOPIC_OPT_RH_MASK 0x30u
+#define TOPIC_OPT_SHARED 0x80u
+
+#define TOPIC_MAX_LEN 65535u
+
+struct topic_tree;
+
+/*
+ * `member_ok`, if not NULL, is asked while picking the member of a shared subscription group
+ * that receives a message: members for which it returns false (e.g. offline) are skipped
+ * unless no member is ok, in which case the round-robin choice stands.
+ */
+struct topic_tree *topic_tree_new(bool (*member_ok)(void *subscriber));
+/* Frees the tree; calls retained_free (if not NULL) on every retained message still stored. */
+void topic_tree_free(struct topic_tree *t, void (*retained_free)(void *msg));
+
+/* A topic name as in PUBLISH: non-empty, at most 65535 bytes, no '+' or '#'. */
+bool topic_name_valid(const char *s, size_t len);
+/*
+ * A topic filter as in SUBSCRIBE: non-empty; '+' alone in its level; '#' alone and last;
+ * $share/<group>/<filter>: group non-empty without '+', '#' or '/', filter valid and non-empty.
+ */
+bool topic_filter_valid(const char *s, size_t len);
+/* If filter is "$share/<group>/<rest>", set group/rest and return true. Does not validate. */
+bool topic_share_split(const char *s, size_t len, const char **group, size_t *group_len,
+		       const char **rest, size_t *rest_len);
+/* True if the filter contains '+' or '#' (outside the $share/<group>/ prefix). */
+bool topic_filter_has_wildcard(const char *s, size_t len);
+/*
+ * Does `filter` (a non-shared filter) match `topic`? '+' one level, '#' this level and
+ * below (including the parent: "a/#" matches "a"). A filter beginning with a wildcard does
+ * not match a topic beginning with '$'.
+ */
+bool topic_matches(const char *filter, size_t flen, const char *topic, size_t tlen);
+
+/*
+ * Add or replace the subscription of `subscriber` to `filter` (which may be $share/...).
+ * Returns 0 if new, 1 if it replaced that subscriber's existing subscription to the same
+ * filter (options and sub_id updated), -EINVAL on an invalid filter, -ENOMEM.
+ */
+int topic_sub_add(struct topic_tree *t, const char *filter, size_t len, void *subscriber,
+		  uint8_t opts, uint32_t sub_id);
+/* Returns 0 if removed, -ENOENT if that subscriber had no such subscription. */
+int topic_sub_remove(struct topic_tree *t, const char *filter, size_t len, void *subscriber);
+/* Number of subscriptions stored. */
+size_t topic_sub_count(const struct topic_tree *t);
+
+/*
+ * Call fn once per matching subscription: every matching non-shared subscription, and, for
+ * each shared group with at least one matching filter, exactly one member (round robin among
+ * the group's members, see member_ok), with TOPIC_OPT_SHARED set in opts. A subscriber with
+ * several matching filters is reported once per filter; merging overlaps is the caller's.
+ * fn must not change the tree.
+ */
+typedef void (*topic_match_fn)(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id);
+void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_match_fn fn,
+		 void *ctx);
+
+/*
+ * Retained messages. set stores msg for topic (msg NULL deletes) and returns the message it
+ * replaced or deleted (NULL if none) for the caller to release. -ENOMEM is reported by
+ * returning `msg` itself (not stored).
+ */
+void *topic_retain_set(struct topic_tree *t, const char *topic, size_t len, void *msg);
+void *topic_retain_get(struct topic_tree *t, const char *topic, size_t len);
+/* Call fn for every retained message whose topic matches filter (a non-shared filter),
+ * following the same '$' rule as topic_matches. fn must not change the tree. */
+void topic_retain_match(struct topic_tree *t, const char *filter, size_t len,
+			void (*fn)(void *ctx, void *msg), void *ctx);
+/* Call fn for every retained message; if fn returns true the message is removed from the
+ * store (fn has then taken it). Used for expiry sweeps and shutdown. */
+void topic_retain_foreach(struct topic_tree *t, bool (*fn)(void *ctx, void *msg), void *ctx);
+size_t topic_retain_count(const struct topic_tree *t);
+
+#endif /* MQTTGW_TOPIC_H */
