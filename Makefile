@@ -82,19 +82,19 @@ $(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS) $(LDFLAGS) $(FP_SRC)' | cmp -
 	|| echo '$(CC) $(CFLAGS) $(LDFLAGS) $(FP_SRC)' > $(FLAGS_STAMP))
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | $$(@D)/.dir
-	$(call msg,CC,$@)$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(call msg,CC,$@)$(CC) $(CFLAGS) -c -o $@ $<
 
 %/.dir:
 	$(Q)mkdir -p $(@D) && touch $@
 
 $(BUILD)/mqttgwd: $(DAEMON_OBJS)
-	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
-	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tool_passwd.o $(LIB_OBJS)
-	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
 VMLINUX := bpf/vmlinux/$(ARCH)/vmlinux.h
@@ -103,13 +103,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude
 	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/mqttgw/fp_abi.h $(VMLINUX) | $$(@D)/.dir
-	$(call msg,BPF,$@)$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call msg,BPF,$@)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
-	$(call msg,GENOBJ,$@)$(Q)$(BPFTOOL) gen object $@ $<
+	$(call msg,GENOBJ,$@)$(BPFTOOL) gen object $@ $<
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(call msg,GENSKEL,$@)$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+	$(call msg,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name $* > $@
 
 $(BUILD)/obj/daemon/fastpath.o: $(BUILD)/fastpath.skel.h
 
@@ -133,7 +133,7 @@ UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/daemon/%.o \
 		$$(patsubst %,$(BUILD)/obj/daemon/%.o,$$(UNIT_DEPS_$$*)) \
 		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
 unit: $(UNIT_BINS)
 
@@ -148,7 +148,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(patsubst %,daemon/%.c,$$(FUZZ_DEPS_$$*)) \
 		tests/unit/mock_log.c | $$(@D)/.dir
-	$(call msg,FUZZ,$@)$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
+	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -50,6 +50,12 @@ struct config_listener {
 	bool require_certificate;
 	bool use_identity_as_username;
 	bool use_subject_as_username;
+	/* per_listener_settings true: this listener's own files (NULL: the global ones apply,
+	 * see config_listener_password_file/acl_file) */
+	char *password_file, *acl_file;
+	/* The deprecated default listener: made by `port`/`bind_address`, or by listener keys
+	 * (certfile, protocol...) given before any `listener` line, as Mosquitto does. */
+	bool is_default;
 };
 
 struct config {
@@ -88,6 +94,12 @@ struct config {
 
 	enum config_fastpath fastpath; /* `fastpath auto|on|off`, default auto */
 	char *pid_file;		       /* `pid_file` */
+
+	/* true: allow_anonymous, password_file and acl_file inside a listener block apply to that
+	 * listener only (Mosquitto). Must come before any of them. Default false. */
+	bool per_listener_settings;
+	/* config.c's bookkeeping across include_dir files (keys already seen); not a setting */
+	uint32_t parse_seen;
 };
 
 /* A config with every default set and no listener. NULL with errno on failure. */
@@ -98,17 +110,24 @@ void config_free(struct config *cfg);
  * Parse Mosquitto-style text into cfg (adding to what is there). `name` names the text in
  * errors. Unknown keys, bad values and missing arguments fail with "name:line: reason" in err.
  * `include_dir DIR` is handled through include_fn (NULL: include_dir is an error); it must
- * parse every DIR/*.conf in alphabetical order into cfg and return 0 or -errno, filling err.
- * Returns 0 or -EINVAL (-ENOMEM).
+ * parse every "*.conf" file of DIR in alphabetical order into cfg and return 0 or -errno, filling err.
+ * On entry err holds "name:line" of the include_dir line, for the callback's own messages.
+ * Returns 0 or -EINVAL (-ENOMEM). On error cfg is partly updated: free it.
+ *
+ * Scopes: listener keys apply to the last `listener` of the same text, or before one to the
+ * default listener (see is_default). max_connections before any `listener` is the global cap.
+ * Singletons: the last value wins. Booleans: true|false (and Mosquitto's 1|0).
  */
 typedef int (*config_include_fn)(struct config *cfg, const char *dir, char *err, size_t errlen);
 int config_parse_text(struct config *cfg, const char *text, size_t len, const char *name,
 		      config_include_fn include_fn, char *err, size_t errlen);
 
-/* Read and parse a file (include_dir supported). New config in *out, or -errno + err. */
+/* Read and parse a file (include_dir supported). New config in *out, or -errno + err.
+ * Does not call config_finish(): the caller may add listeners (command line) first. */
 int config_load(const char *path, struct config **out, char *err, size_t errlen);
 
-/* Append a listener; `bind` may be NULL. Returns the listener, or NULL (ENOMEM). */
+/* Append a listener; `bind` may be NULL. Returns the listener (valid until the next add), or
+ * NULL (ENOMEM). */
 struct config_listener *config_add_listener(struct config *cfg, uint16_t port, const char *bind);
 
 /*
@@ -120,5 +139,10 @@ int config_finish(struct config *cfg, char *err, size_t errlen);
 /* Whether anonymous clients may connect on this listener: listener setting, else global,
  * else true only when the listener is bound to a loopback address (Mosquitto 2.0). */
 bool config_listener_anonymous(const struct config *cfg, const struct config_listener *l);
+
+/* The password_file / acl_file for this listener: its own, else the global one; NULL = none. */
+const char *config_listener_password_file(const struct config *cfg,
+					  const struct config_listener *l);
+const char *config_listener_acl_file(const struct config *cfg, const struct config_listener *l);
 
 #endif /* MQTTGW_CONFIG_H */

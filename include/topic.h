@@ -43,15 +43,27 @@ struct topic_tree;
 struct topic_tree *topic_tree_new(bool (*member_ok)(void *subscriber));
 /* Frees the tree; calls retained_free (if not NULL) on every retained message still stored. */
 void topic_tree_free(struct topic_tree *t, void (*retained_free)(void *msg));
+/*
+ * Optional: key the tree's hash tables with a random seed (against hash flooding by clients
+ * choosing topic levels; the default is derived from the tree's address). Only on an empty
+ * tree: -EBUSY once anything was stored.
+ */
+int topic_tree_set_seed(struct topic_tree *t, uint64_t seed);
+/* Trie nodes allocated (both tries, roots excluded): for tests that check pruning. */
+size_t topic_node_count(const struct topic_tree *t);
 
-/* A topic name as in PUBLISH: non-empty, at most 65535 bytes, no '+' or '#'. */
+/* A topic name as in PUBLISH: non-empty, at most 65535 bytes, no '+', '#' or NUL. */
 bool topic_name_valid(const char *s, size_t len);
 /*
- * A topic filter as in SUBSCRIBE: non-empty; '+' alone in its level; '#' alone and last;
+ * A topic filter as in SUBSCRIBE: non-empty, no NUL; '+' alone in its level; '#' alone and last;
  * $share/<group>/<filter>: group non-empty without '+', '#' or '/', filter valid and non-empty.
  */
 bool topic_filter_valid(const char *s, size_t len);
-/* If filter is "$share/<group>/<rest>", set group/rest and return true. Does not validate. */
+/*
+ * If filter is "$share/<group>/<rest>", set group/rest and return true. Does not validate.
+ * "$share/<group>" (no second '/') also returns true, with an empty rest, so that it is
+ * rejected as a broken shared subscription rather than taken as an ordinary filter.
+ */
 bool topic_share_split(const char *s, size_t len, const char **group, size_t *group_len,
 		       const char **rest, size_t *rest_len);
 /* True if the filter contains '+' or '#' (outside the $share/<group>/ prefix). */
@@ -67,10 +79,14 @@ bool topic_matches(const char *filter, size_t flen, const char *topic, size_t tl
  * Add or replace the subscription of `subscriber` to `filter` (which may be $share/...).
  * Returns 0 if new, 1 if it replaced that subscriber's existing subscription to the same
  * filter (options and sub_id updated), -EINVAL on an invalid filter, -ENOMEM.
+ * TOPIC_OPT_SHARED in opts is ignored (it is this module's output bit).
  */
 int topic_sub_add(struct topic_tree *t, const char *filter, size_t len, void *subscriber,
 		  uint8_t opts, uint32_t sub_id);
-/* Returns 0 if removed, -ENOENT if that subscriber had no such subscription. */
+/*
+ * Returns 0 if removed, -ENOENT if that subscriber had no such subscription, -EINVAL if the
+ * filter is invalid (MQTT 5 UNSUBACK has a reason code for each).
+ */
 int topic_sub_remove(struct topic_tree *t, const char *filter, size_t len, void *subscriber);
 /* Number of subscriptions stored. */
 size_t topic_sub_count(const struct topic_tree *t);
@@ -88,8 +104,8 @@ void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_matc
 
 /*
  * Retained messages. set stores msg for topic (msg NULL deletes) and returns the message it
- * replaced or deleted (NULL if none) for the caller to release. -ENOMEM is reported by
- * returning `msg` itself (not stored).
+ * replaced or deleted (NULL if none) for the caller to release. -ENOMEM (and an invalid
+ * topic name) is reported by returning `msg` itself (not stored).
  */
 void *topic_retain_set(struct topic_tree *t, const char *topic, size_t len, void *msg);
 void *topic_retain_get(struct topic_tree *t, const char *topic, size_t len);

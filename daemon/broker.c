@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker: listeners, client lifecycle, framing and dispatch, keepalive, shutdown.
+ * Packet handling lives in broker_connect.c, broker_publish.c, broker_subscribe.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker_int.h"
+#include "log.h"
+
+/* A CONNECT can legitimately carry a will payload, user name and password of 64 KiB each
+ * plus properties; nothing before CONNECT needs more. */
+#define PRE_CONNECT_MAX (512u * 1024u)
+
+static void client_free_deferred(struct loop *l, void *ctx)
+{
+	struct client *c = ctx;
+
+	(void)l;
+	msg_unref(c->will);
+	free(c->client_id);
+	free(c->username);
+	free(c);
+}
+
+static const char *client_name(const struct client *c)
+{
+	return c->client_id ? c->client_id : "<unknown>";
+}
+
+void client_log_proto(struct client *c, const char *fmt, ...)
+{
+	static struct log_ratelimit rl;
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_msg_rl(&rl, CONFIG_LOG_INFO, "Client %s [%s] protocol error: %s", client_name(c),
+		   c->peer, why);
+}
+
+void client_send_raw(struct client *c, const uint8_t *p, size_t n)
+{
+	if (!c->conn || outq_append(&c->conn->out, p, (uint32_t)n) < 0)
+		return;
+	outq_frame_done(&c->conn->out);
+	c->b->st.msgs_sent++;
+	conn_want_flush(c->conn);
+}
+
+int client_send_simple(struct client *c, uint8_t type)
+{
+	uint8_t buf[2];
+
+	client_send_raw(c, buf, codec_encode_simple(buf, sizeof(buf), type));
+	return 0;
+}
+
+int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason)
+{
+	uint8_t buf[8];
+	size_t n = codec_encode_ack(buf, sizeof(buf), c->version, type, pid, reason, NULL, 0);
+
+	client_send_raw(c, buf, n);
+	return 0;
+}
+
+/*
+ * The one place a server-side close is decided. v5 clients past CONNECT get a DISCONNECT
+ * with `reason` first (unless reason is 0xFF: close silently); v3 has no server DISCONNECT.
+ * The will is published by on_close unless the client sent DISCONNECT.
+ */
+void client_close(struct client *c, uint8_t reason, const char *why)
+{
+	struct conn *conn = c->conn;
+
+	if (!conn)
+		return;
+	if (why)
+		log_info_rl("Client %s [%s] disconnected: %s.", client_name(c), c->peer, why);
+	if (c->version == MQTT_V5 && c->state == CLIENT_ACTIVE && reason != 0xFF) {
+		uint8_t buf[8];
+		size_t n = codec_encode_disconnect(buf, sizeof(buf), MQTT_V5, MQTT_DISCONNECT,
+						   reason, NULL, 0);
+
+		client_send_raw(c, buf, n);
+		conn_flush(conn);
+	}
+	conn_close(conn, 0);
+}
+
+static void client_timer(struct loop *l, struct loop_timer *t)
+{
+	struct client *c = t->ctx;
+	int64_t now = loop_now(l);
+
+	if (c->state == CLIENT_NEW) {
+		client_close(c, 0xFF, "no CONNECT within connect_timeout");
+		return;
+	}
+	/* Packets only update last_rx; the timer re-arms itself lazily, so the hot path never
+	 * touches the timer heap. [MQTT-3.1.2-24]: 1.5 x keepalive. */
+	int64_t deadline = c->last_rx + (int64_t)c->keepalive * 1500;
+
+	if (now >= deadline) {
+		client_close(c, MQTT_RC_KEEPALIVE_TIMEOUT, "keepalive timeout");
+		return;
+	}
+	loop_timer_set(l, t, deadline);
+}
+
+void client_keepalive_arm(struct client *c)
+{
+	if (c->keepalive)
+		loop_timer_set(c->b->loop, &c->timer, c->last_rx + (int64_t)c->keepalive * 1500);
+	else
+		loop_timer_cancel(c->b->loop, &c->timer);
+}
+
+/* Packets a server never receives, or receives only in another state. */
+static int client_dispatch(struct client *c, const uint8_t *buf, size_t len,
+			   const struct mqtt_frame *f)
+{
+	struct mqtt_packet pkt;
+	uint8_t reason = MQTT_RC_MALFORMED;
+	int ret;
+
+	if (c->state == CLIENT_NEW) {
+		if (f->type != MQTT_CONNECT) {
+			client_log_proto(c, "first packet is type %u, not CONNECT", f->type);
+			return -1;
+		}
+		return broker_handle_connect(c, buf, len);
+	}
+	if (f->type == MQTT_CONNECT) {
+		client_log_proto(c, "second CONNECT");
+		client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
+		return -1;
+	}
+	ret = codec_decode(buf, len, c->version, &pkt, &reason);
+	if (ret < 0) {
+		client_log_proto(c, "malformed packet type %u (reason 0x%02x)", f->type, reason);
+		client_close(c, reason, NULL);
+		return -1;
+	}
+	switch (pkt.type) {
+	case MQTT_PUBLISH:
+		return broker_handle_publish(c, &pkt);
+	case MQTT_PUBACK:
+	case MQTT_PUBREC:
+	case MQTT_PUBCOMP:
+		return broker_handle_ack(c, &pkt);
+	case MQTT_PUBREL:
+		return broker_handle_pubrel(c, &pkt);
+	case MQTT_SUBSCRIBE:
+		return broker_handle_subscribe(c, &pkt);
+	case MQTT_UNSUBSCRIBE:
+		return broker_handle_unsubscribe(c, &pkt);
+	case MQTT_PINGREQ:
+		return client_send_simple(c, MQTT_PINGRESP);
+	case MQTT_DISCONNECT:
+		if (c->version == MQTT_V5) {
+			if (pkt.disconnect.props.seen & MQTT_PROP_BIT(MQTT_PROP_SESSION_EXPIRY)) {
+				/* [MQTT-3.14.2-2]: 0 at CONNECT may not become non-zero */
+				if (c->session && !c->session->expiry_interval &&
+				    pkt.disconnect.props.session_expiry) {
+					client_log_proto(c, "session expiry set at DISCONNECT");
+					client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
+					return -1;
+				}
+				if (c->session)
+					c->session->expiry_interval =
+						pkt.disconnect.props.session_expiry;
+			}
+			c->got_disconnect = pkt.disconnect.reason != MQTT_RC_DISCONNECT_WITH_WILL;
+		} else {
+			c->got_disconnect = true;
+		}
+		log_info_rl("Client %s [%s] disconnected.", client_name(c), c->peer);
+		conn_close(c->conn, 0);
+		return -1;
+	default:
+		/* CONNACK, SUBACK, UNSUBACK, PINGRESP (server to client only), AUTH (not yet) */
+		client_log_proto(c, "unexpected packet type %u", pkt.type);
+		client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
+		return -1;
+	}
+}
+
+static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
+{
+	struct client *c = conn->owner;
+	uint32_t max = c->state == CLIENT_NEW ? PRE_CONNECT_MAX : c->b->max_packet_in;
+	size_t off = 0;
+
+	c->last_rx = loop_now(c->b->loop);
+	while (off < len) {
+		struct mqtt_frame f;
+		uint8_t reason = MQTT_RC_MALFORMED;
+		int ret = codec_frame(buf + off, len - off, max, &f, &reason);
+
+		if (ret == -EAGAIN)
+			break;
+		if (ret < 0) {
+			client_log_proto(c, ret == -EMSGSIZE ? "packet larger than %u bytes"
+							     : "bad remaining length (limit %u)",
+					 max);
+			client_close(c, reason, NULL);
+			return -1;
+		}
+		size_t flen = f.hdr_len + f.rem_len;
+
+		c->b->st.msgs_received++;
+		if (client_dispatch(c, buf + off, flen, &f) < 0 || conn->closed)
+			return -1;
+		off += flen;
+		max = c->b->max_packet_in;
+	}
+	conn->rx_max = max;
+	return (ssize_t)off;
+}
+
+static void client_on_close(struct conn *conn, int err)
+{
+	struct client *c = conn->owner;
+	struct broker *b = c->b;
+
+	loop_timer_cancel(b->loop, &c->timer);
+	if (c->state == CLIENT_ACTIVE) {
+		if (err && err != -EPIPE)
+			log_info_rl("Client %s [%s] closed its connection: %s.", client_name(c),
+				    c->peer, strerror(-err));
+		else if (err == -EPIPE && !c->got_disconnect)
+			log_info_rl("Client %s [%s] closed its connection.", client_name(c),
+				    c->peer);
+		b->n_clients--;
+		broker_session_detach(c);
+	}
+	c->state = CLIENT_CLOSED;
+	c->conn = NULL;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		b->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	b->n_conns--;
+	loop_defer(b->loop, client_free_deferred, c);
+}
+
+static const struct conn_ops client_ops = {
+	.on_read = client_on_read,
+	.on_close = client_on_close,
+};
+
+static void broker_accept(struct listener *ls, int fd, const char *peer, void *ctx)
+{
+	struct broker *b = ctx;
+	const struct config_listener *cl = listener_data(ls);
+	struct client *c;
+	int max = cl->max_connections >= 0 ? cl->max_connections : b->cfg->max_connections;
+
+	if (b->shutting_down || (max >= 0 && b->n_conns >= (uint32_t)max)) {
+		log_info_rl("Connection from %s refused: max_connections (%d) reached.", peer,
+			    max);
+		b->st.conns_refused++;
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->b = b;
+	c->listener = cl;
+	c->serial = ++b->serial;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->conn = conn_new(b->loop, fd, &conn_tcp, &client_ops, c);
+	if (!c->conn) {
+		close(fd);
+		free(c);
+		return;
+	}
+	snprintf(c->conn->peer, sizeof(c->conn->peer), "%s", peer);
+	c->conn->rx_max = PRE_CONNECT_MAX;
+	c->next = b->clients;
+	if (b->clients)
+		b->clients->prev = c;
+	b->clients = c;
+	b->n_conns++;
+	c->last_rx = loop_now(b->loop);
+	loop_timer_init(&c->timer, client_timer, c);
+	if (b->cfg->connect_timeout)
+		loop_timer_set(b->loop, &c->timer,
+			       c->last_rx + (int64_t)b->cfg->connect_timeout * 1000);
+}
+
+static bool member_online(void *subscriber)
+{
+	return ((struct session *)subscriber)->client != NULL;
+}
+
+static void broker_before_wait(struct loop *l, void *ctx)
+{
+	(void)l;
+	(void)ctx;
+	conn_flush_all();
+}
+
+struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, size_t errlen)
+{
+	struct broker *b = calloc(1, sizeof(*b));
+	int e;
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->loop = l;
+	b->cfg = cfg;
+	b->start_wall = loop_wall();
+	b->max_packet_in = cfg->max_packet_size ? cfg->max_packet_size : MQTT_MAX_REMAINING + 5;
+	b->topics = topic_tree_new(member_online);
+	if (!b->topics || session_table_init(&b->sessions) < 0) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err_free;
+	}
+	b->ls = calloc(cfg->n_listeners, sizeof(*b->ls));
+	if (!b->ls && cfg->n_listeners) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err_free;
+	}
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		const struct config_listener *cl = &cfg->listeners[i];
+
+		b->ls[i] = listener_new(l, cl->bind_address, cl->port, broker_accept, b, err,
+					errlen);
+		if (!b->ls[i])
+			goto err_free;
+		b->n_ls++;
+		listener_set_data(b->ls[i], cl);
+		log_notice("Opening ipv4/ipv6 listen socket on %s port %u.",
+			   cl->bind_address ? cl->bind_address : "*", listener_port(b->ls[i]));
+	}
+	loop_set_before_wait(l, broker_before_wait, b);
+	broker_sys_start(b);
+	return b;
+
+err_free:
+	e = errno;
+	broker_free(b);
+	errno = e;
+	return NULL;
+}
+
+uint16_t broker_listener_port(const struct broker *b, size_t i)
+{
+	return i < b->n_ls ? listener_port(b->ls[i]) : 0;
+}
+
+void broker_shutdown(struct broker *b)
+{
+	b->shutting_down = true;
+	for (size_t i = 0; i < b->n_ls; i++)
+		listener_pause(b->ls[i], 1);
+	while (b->clients) {
+		struct client *c = b->clients;
+
+		/* No wills at shutdown: the server is going away, not the client. */
+		c->got_disconnect = true;
+		client_close(c, MQTT_RC_SERVER_SHUTTING_DOWN, NULL);
+	}
+	conn_flush_all();
+}
+
+void broker_free(struct broker *b)
+{
+	if (!b)
+		return;
+	loop_timer_cancel(b->loop, &b->sys_timer);
+	for (size_t i = 0; i < b->n_ls; i++)
+		listener_free(b->ls[i]);
+	free(b->ls);
+	if (b->sessions.b) {
+		/* subscriptions point at sessions: drop the tree first */
+		topic_tree_free(b->topics, broker_retained_free);
+		b->topics = NULL;
+		session_table_fini(&b->sessions);
+	}
+	if (b->topics)
+		topic_tree_free(b->topics, broker_retained_free);
+	free(b->m);
+	free(b);
+}

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* broker: CONNECT, CONNACK, session attach/take-over/detach, wills. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker_int.h"
+#include "log.h"
+
+struct session_expiry {
+	struct loop_timer t;
+	struct broker *b;
+	struct session *s;
+};
+
+static void send_connack(struct client *c, uint8_t version, bool present, uint8_t code,
+			 const uint8_t *props, uint32_t props_len)
+{
+	uint8_t buf[512];
+	size_t n = codec_encode_connack(buf, sizeof(buf), version, present, code, props,
+					props_len);
+
+	if (n <= sizeof(buf))
+		client_send_raw(c, buf, n);
+}
+
+/* Refuse a CONNECT: CONNACK with the code for the client's version, then close. */
+static int connect_refuse(struct client *c, uint8_t version, uint8_t v3code, uint8_t v5code,
+			  const char *why)
+{
+	log_info_rl("Client %s [%s] refused: %s.", c->client_id ? c->client_id : "<unknown>",
+		    c->peer, why);
+	send_connack(c, version == MQTT_V5 ? MQTT_V5 : MQTT_V311, false,
+		     version == MQTT_V5 ? v5code : v3code, NULL, 0);
+	if (c->conn)
+		conn_flush(c->conn);
+	if (c->conn)
+		conn_close(c->conn, 0);
+	return -1;
+}
+
+static void session_expiry_cancel(struct broker *b, struct session *s)
+{
+	struct session_expiry *se = s->owner_data;
+
+	if (!se)
+		return;
+	loop_timer_cancel(b->loop, &se->t);
+	free(se);
+	s->owner_data = NULL;
+	s->expire_at = 0;
+}
+
+static void session_end(struct broker *b, struct session *s)
+{
+	session_expiry_cancel(b, s);
+	broker_session_unsubscribe_all(b, s);
+	session_destroy(&b->sessions, s);
+}
+
+static void session_expired(struct loop *l, struct loop_timer *t)
+{
+	struct session_expiry *se = t->ctx;
+	struct session *s = se->s;
+
+	(void)l;
+	log_notice("Expiring client %s due to timeout.", s->client_id);
+	se->b->st.clients_expired++;
+	session_end(se->b, s);
+}
+
+static void session_expiry_arm(struct broker *b, struct session *s, uint32_t secs)
+{
+	struct session_expiry *se = calloc(1, sizeof(*se));
+
+	if (!se)
+		return; /* the session just never expires */
+	se->b = b;
+	se->s = s;
+	loop_timer_init(&se->t, session_expired, se);
+	s->owner_data = se;
+	s->expire_at = loop_now(b->loop) + (int64_t)secs * 1000;
+	loop_timer_set(b->loop, &se->t, s->expire_at);
+}
+
+void broker_session_detach(struct client *c)
+{
+	struct broker *b = c->b;
+	struct session *s = c->session;
+	uint32_t expiry;
+
+	if (c->will && !c->got_disconnect) {
+		struct pub p;
+
+		pub_from_msg(&p, c->will);
+		broker_publish(b, &p);
+		pub_release(&p);
+	}
+	msg_unref(c->will);
+	c->will = NULL;
+	if (!s)
+		return;
+	s->client = NULL;
+	c->session = NULL;
+	expiry = s->expiry_interval;
+	if (expiry == SESSION_EXPIRY_NEVER && b->cfg->persistent_client_expiration > 0)
+		expiry = b->cfg->persistent_client_expiration > UINT32_MAX - 1
+				 ? UINT32_MAX - 1
+				 : (uint32_t)b->cfg->persistent_client_expiration;
+	if (!expiry)
+		session_end(b, s);
+	else if (expiry != SESSION_EXPIRY_NEVER)
+		session_expiry_arm(b, s, expiry);
+}
+
+static struct msg *will_make(struct client *c, const struct mqtt_connect *cn)
+{
+	uint8_t props[1024];
+	struct mqtt_propbuf pb;
+	int64_t expiry = 0;
+
+	codec_props_init(&pb, props, sizeof(props));
+	if (cn->version == MQTT_V5) {
+		struct mqtt_buf cur = cn->will_props.raw;
+		uint8_t id;
+		struct mqtt_buf v1, v2;
+		uint32_t num;
+
+		while (codec_prop_next(&cur, &id, &v1, &v2, &num) == 1) {
+			switch (id) {
+			case MQTT_PROP_PAYLOAD_FORMAT:
+				codec_props_byte(&pb, id, (uint8_t)num);
+				break;
+			case MQTT_PROP_CONTENT_TYPE:
+			case MQTT_PROP_RESPONSE_TOPIC:
+			case MQTT_PROP_CORRELATION_DATA:
+				codec_props_str(&pb, id, v1.p, (uint16_t)v1.len);
+				break;
+			case MQTT_PROP_USER_PROPERTY:
+				codec_props_pair(&pb, id, v1.p, (uint16_t)v1.len, v2.p,
+						 (uint16_t)v2.len);
+				break;
+			default:
+				break;
+			}
+		}
+		if (cn->will_props.seen & MQTT_PROP_BIT(MQTT_PROP_MESSAGE_EXPIRY))
+			expiry = loop_now(c->b->loop) +
+				 (int64_t)cn->will_props.message_expiry * 1000;
+	}
+	if (pb.overflow)
+		return NULL;
+	return msg_new(cn->will_topic.p, (uint16_t)cn->will_topic.len, cn->will_payload.p,
+		       cn->will_payload.len, props, pb.len, cn->will_qos, cn->will_retain, expiry,
+		       NULL);
+}
+
+static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struct mqtt_connect *cn,
+			  bool assigned, uint16_t server_keepalive)
+{
+	const struct config *cfg = c->b->cfg;
+
+	if (cfg->max_receive != 65535)
+		codec_props_u16(pb, MQTT_PROP_RECEIVE_MAX, cfg->max_receive);
+	if (!cfg->retain_available)
+		codec_props_byte(pb, MQTT_PROP_RETAIN_AVAILABLE, 0);
+	if (c->b->max_packet_in <= MQTT_MAX_REMAINING)
+		codec_props_u32(pb, MQTT_PROP_MAX_PACKET_SIZE, c->b->max_packet_in);
+	if (assigned)
+		codec_props_str(pb, MQTT_PROP_ASSIGNED_CLIENT_ID, c->client_id,
+				(uint16_t)strlen(c->client_id));
+	/* Topic aliases, subscription identifiers and shared subscriptions for v5 are not
+	 * built yet: say so, as the spec requires of a server that lacks them. */
+	codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, 0);
+	codec_props_byte(pb, MQTT_PROP_SUB_ID_AVAILABLE, 0);
+	codec_props_byte(pb, MQTT_PROP_SHARED_AVAILABLE, 0);
+	if (server_keepalive != cn->keepalive)
+		codec_props_u16(pb, MQTT_PROP_SERVER_KEEPALIVE, server_keepalive);
+}
+
+int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
+{
+	struct broker *b = c->b;
+	const struct config *cfg = b->cfg;
+	struct mqtt_packet pkt;
+	struct mqtt_connect *cn = &pkt.connect;
+	uint8_t reason = MQTT_RC_MALFORMED;
+	char idbuf[40];
+	const char *id;
+	size_t id_len;
+	bool assigned = false, present;
+	struct session *s;
+	uint16_t keepalive;
+	int ret;
+
+	memset(&pkt, 0, sizeof(pkt));
+	ret = codec_decode(buf, len, 0, &pkt, &reason);
+	if (ret == -EPROTONOSUPPORT)
+		return connect_refuse(c, cn->version, MQTT_CONNACK_BAD_PROTOCOL,
+				      MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION,
+				      "unsupported protocol name or level");
+	if (ret < 0) {
+		if (reason == MQTT_RC_CLIENT_ID_NOT_VALID)
+			return connect_refuse(c, cn->version, MQTT_CONNACK_ID_REJECTED,
+					      MQTT_RC_CLIENT_ID_NOT_VALID, "invalid client id");
+		client_log_proto(c, "malformed CONNECT (reason 0x%02x)", reason);
+		return -1;
+	}
+	c->version = cn->version;
+	id = (const char *)cn->client_id.p;
+	id_len = cn->client_id.len;
+
+	/* client identifier [MQTT-3.1.3-7], [MQTT-3.1.3-8] */
+	if (!id_len) {
+		if (c->version == MQTT_V31 || (c->version == MQTT_V311 && !cn->clean) ||
+		    !cfg->allow_zero_length_clientid)
+			return connect_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
+					      MQTT_RC_CLIENT_ID_NOT_VALID,
+					      "zero-length client id not allowed");
+		snprintf(idbuf, sizeof(idbuf), "auto-%016llx-%llx",
+			 (unsigned long long)loop_now_us() ^ ((unsigned long long)b->serial << 40),
+			 (unsigned long long)c->serial);
+		id = idbuf;
+		id_len = strlen(idbuf);
+		assigned = true;
+	} else if (c->version == MQTT_V31 && id_len > 23) {
+		return connect_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
+				      MQTT_RC_CLIENT_ID_NOT_VALID, "MQTT 3.1 client id over 23 bytes");
+	}
+	c->client_id = strndup(id, id_len);
+	if (!c->client_id)
+		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+
+	/* authentication: anonymous access only for now (password_file comes with TLS/ACL) */
+	if (!cn->has_username && !config_listener_anonymous(cfg, c->listener))
+		return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				      MQTT_RC_NOT_AUTHORIZED, "anonymous access not allowed");
+	if (cn->has_username) {
+		c->username = strndup((const char *)cn->username.p, cn->username.len);
+		if (!c->username)
+			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	}
+
+	keepalive = cn->keepalive;
+	if (cfg->max_keepalive && keepalive > cfg->max_keepalive) {
+		/* v5 lets us impose ours (Server Keep Alive); v3 can only refuse, as Mosquitto */
+		if (c->version != MQTT_V5)
+			return connect_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED, 0,
+					      "keepalive above max_keepalive");
+		keepalive = cfg->max_keepalive;
+	}
+
+	if (cn->will) {
+		if (!topic_name_valid((const char *)cn->will_topic.p, cn->will_topic.len)) {
+			client_log_proto(c, "invalid will topic");
+			return -1;
+		}
+		if (cn->will_retain && !cfg->retain_available)
+			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					      MQTT_RC_RETAIN_NOT_SUPPORTED, "retain not available");
+		c->will = will_make(c, cn);
+		if (!c->will)
+			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					      MQTT_RC_SERVER_UNAVAILABLE, "will too large");
+	}
+
+	if (c->version == MQTT_V5) {
+		c->recv_max_out = cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_RECEIVE_MAX)
+					  ? cn->props.receive_max
+					  : 65535;
+		c->max_packet_out = cn->props.max_packet_size;
+		c->problem_info = cn->props.request_problem_info;
+	}
+
+	/* session: take over a connected one [MQTT-3.1.4-2], discard on clean [MQTT-3.1.2-6] */
+	s = session_find(&b->sessions, id, id_len);
+	if (s && s->client) {
+		struct client *old = s->client;
+
+		s->client = NULL;
+		old->session = NULL;
+		log_info_rl("Client %s [%s] already connected, closing old connection [%s].",
+			    c->client_id, c->peer, old->peer);
+		client_close(old, MQTT_RC_SESSION_TAKEN_OVER, NULL);
+	}
+	if (s && cn->clean) {
+		session_end(b, s);
+		s = NULL;
+	}
+	present = s != NULL;
+	if (!s) {
+		s = session_create(&b->sessions, id, id_len);
+		if (!s)
+			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	}
+	session_expiry_cancel(b, s);
+	s->clean = cn->clean;
+	if (c->version == MQTT_V5)
+		s->expiry_interval = cn->props.session_expiry;
+	else
+		s->expiry_interval = cn->clean ? 0 : SESSION_EXPIRY_NEVER;
+	s->client = c;
+	c->session = s;
+	c->keepalive = keepalive;
+	c->state = CLIENT_ACTIVE;
+	b->n_clients++;
+	if (b->n_clients > b->st.clients_max)
+		b->st.clients_max = b->n_clients;
+
+	if (c->version == MQTT_V5) {
+		uint8_t props[256];
+		struct mqtt_propbuf pb;
+
+		codec_props_init(&pb, props, sizeof(props));
+		connack_props(c, &pb, cn, assigned, keepalive);
+		send_connack(c, MQTT_V5, present, MQTT_RC_SUCCESS, props, pb.len);
+	} else {
+		send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);
+	}
+	log_info_rl("New client connected from %s as %s (p%u, c%d, k%u%s%s%s).", c->peer,
+		    c->client_id, c->version, cn->clean ? 1 : 0, keepalive,
+		    c->username ? ", u'" : "", c->username ? c->username : "", c->username ? "'" : "");
+	broker_session_resume(c);
+	client_keepalive_arm(c);
+	return 0;
+}

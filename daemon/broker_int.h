@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the broker_*.c files: the client, the broker, and their shared helpers. */
+#ifndef MQTTGW_BROKER_INT_H
+#define MQTTGW_BROKER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker.h"
+#include "codec.h"
+#include "config.h"
+#include "conn.h"
+#include "listener.h"
+#include "loop.h"
+#include "msg.h"
+#include "session.h"
+#include "topic.h"
+
+#define BROKER_VERSION "0.1.0"
+
+enum client_state {
+	CLIENT_NEW = 0, /* accepted, waiting for CONNECT */
+	CLIENT_ACTIVE,	/* CONNACK sent */
+	CLIENT_CLOSED,	/* conn gone; freed at the end of the iteration */
+};
+
+struct client {
+	struct broker *b;
+	struct conn *conn;
+	struct session *session;
+	const struct config_listener *listener;
+	struct client *next, *prev; /* all clients */
+	struct loop_timer timer;    /* connect timeout, then keepalive */
+	int64_t last_rx;	    /* loop time of the last packet */
+	uint64_t serial;
+	uint8_t state;
+	uint8_t version;
+	uint16_t keepalive;
+	bool got_disconnect; /* a DISCONNECT (without will) arrived: no will */
+	/* will, kept until a clean DISCONNECT or published on abnormal close */
+	struct msg *will;
+	/* MQTT 5 limits the client told us */
+	uint32_t max_packet_out; /* 0 = no limit */
+	uint16_t recv_max_out;	 /* client's Receive Maximum */
+	bool problem_info;
+	char *client_id; /* copy for logs after the session is gone */
+	char *username;
+	char peer[64];
+};
+
+struct broker_stats {
+	uint64_t msgs_received, msgs_sent;	   /* all MQTT packets */
+	uint64_t pub_received, pub_sent;	   /* PUBLISH packets */
+	uint64_t pub_bytes_received, pub_bytes_sent; /* PUBLISH payload bytes */
+	uint64_t pub_dropped;			   /* messages dropped (queue limits, sizes) */
+	uint64_t clients_max;			   /* most connected at once */
+	uint64_t clients_expired;
+	uint64_t conns_refused;
+};
+
+struct match {
+	struct session *s;
+	uint8_t qos;
+	uint8_t opts;
+	uint32_t sub_id;
+};
+
+struct broker {
+	struct loop *loop;
+	const struct config *cfg;
+	struct listener **ls;
+	size_t n_ls;
+	struct topic_tree *topics;
+	struct session_table sessions;
+	struct client *clients;
+	uint32_t n_clients;  /* connected (CONNACK sent) */
+	uint32_t n_conns;    /* all open client connections */
+	uint64_t serial;
+	uint32_t max_packet_in; /* largest packet we accept */
+	struct broker_stats st;
+	struct match *m;
+	uint32_t m_len, m_cap;
+	uint64_t match_gen;
+	struct loop_timer sys_timer;
+	int64_t start_wall;
+	bool shutting_down;
+};
+
+/* A message being published: views into a decoded packet, or an existing msg. */
+struct pub {
+	const char *topic;
+	uint16_t topic_len;
+	const uint8_t *payload;
+	uint32_t payload_len;
+	const uint8_t *props; /* forwardable v5 properties, encoded */
+	uint32_t props_len;
+	uint8_t qos;
+	uint8_t retain;
+	int64_t expiry;
+	const struct session *origin;
+	struct msg *msg; /* made on demand (pub_msg); a reference owned by the pub */
+};
+
+/* broker.c */
+void client_send_raw(struct client *c, const uint8_t *p, size_t n);
+void client_close(struct client *c, uint8_t reason, const char *why);
+int client_send_simple(struct client *c, uint8_t type);
+int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason);
+void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void client_keepalive_arm(struct client *c);
+
+/* broker_connect.c */
+int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len);
+void broker_session_detach(struct client *c);
+
+/* broker_publish.c */
+int broker_handle_publish(struct client *c, struct mqtt_packet *pkt);
+int broker_handle_ack(struct client *c, struct mqtt_packet *pkt);
+int broker_handle_pubrel(struct client *c, struct mqtt_packet *pkt);
+void broker_publish(struct broker *b, struct pub *p);
+struct msg *pub_msg(struct pub *p);
+void pub_from_msg(struct pub *p, struct msg *m);
+void pub_release(struct pub *p);
+/* Send what the session has in flight (DUP) and then its queue, within the window. */
+void broker_session_resume(struct client *c);
+void broker_session_pump(struct client *c);
+/* Deliver a message to one session at qos (retain: RETAIN flag to send). */
+void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
+		    uint8_t retain, uint32_t sub_id);
+void broker_retained_free(void *msg);
+
+/* broker_subscribe.c */
+int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt);
+int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt);
+void broker_session_unsubscribe_all(struct broker *b, struct session *s);
+
+/* broker_sys.c */
+void broker_sys_start(struct broker *b);
+void broker_sys_publish(struct broker *b);
+
+#endif /* MQTTGW_BROKER_INT_H */

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker: the data plane. Inbound PUBLISH and its acknowledgements, matching, per-session
+ * delivery (QoS downgrade, in-flight window, queues), retained messages, outbound acks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker_int.h"
+#include "log.h"
+
+/* Payloads at least this large are sent by reference from the one msg copy. */
+#define PAYLOAD_BY_REF 4096u
+/* QoS 0 output allowed to pile up for one online subscriber when max_queued_bytes is 0. */
+#define QOS0_QUEUE_BYTES (1u << 20)
+
+struct msg *pub_msg(struct pub *p)
+{
+	if (!p->msg)
+		p->msg = msg_new(p->topic, p->topic_len, p->payload, p->payload_len, p->props,
+				 p->props_len, p->qos, p->retain, p->expiry, p->origin);
+	return p->msg;
+}
+
+void pub_from_msg(struct pub *p, struct msg *m)
+{
+	p->topic = m->topic;
+	p->topic_len = m->topic_len;
+	p->payload = m->payload;
+	p->payload_len = m->payload_len;
+	p->props = m->props;
+	p->props_len = m->props_len;
+	p->qos = m->qos;
+	p->retain = m->retain;
+	p->expiry = m->expiry;
+	p->origin = m->origin;
+	p->msg = msg_ref(m);
+}
+
+void pub_release(struct pub *p)
+{
+	msg_unref(p->msg);
+	p->msg = NULL;
+}
+
+void broker_retained_free(void *msg)
+{
+	msg_unref(msg);
+}
+
+/*
+ * Encode one PUBLISH into c's output queue. v5 receivers get the forwardable properties plus
+ * the remaining Message Expiry and the Subscription Identifier; v3 receivers get none.
+ * Returns 0, or -EMSGSIZE when the packet exceeds the client's Maximum Packet Size (the
+ * message is then dropped for that client [MQTT-3.1.2-25]), -ENOMEM.
+ */
+static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uint8_t retain,
+			       bool dup, uint16_t pid, uint32_t sub_id)
+{
+	struct broker *b = c->b;
+	struct outq *q = &c->conn->out;
+	uint8_t propbuf[2048];
+	const uint8_t *props = NULL;
+	uint32_t props_len = 0;
+	size_t hdr, total;
+	uint8_t *dst;
+
+	if (c->version == MQTT_V5) {
+		struct mqtt_propbuf pb;
+
+		codec_props_init(&pb, propbuf, sizeof(propbuf));
+		if (p->expiry) {
+			int64_t left = (p->expiry - loop_now(b->loop) + 999) / 1000;
+
+			codec_props_u32(&pb, MQTT_PROP_MESSAGE_EXPIRY, left > 0 ? (uint32_t)left : 0);
+		}
+		if (sub_id)
+			codec_props_varint(&pb, MQTT_PROP_SUBSCRIPTION_ID, sub_id);
+		codec_props_raw(&pb, p->props, p->props_len);
+		if (pb.overflow)
+			return -ENOMEM;
+		props = propbuf;
+		props_len = pb.len;
+	}
+	hdr = codec_publish_header_size(c->version, qos, p->topic_len, props_len, p->payload_len);
+	total = hdr + p->payload_len;
+	if (c->max_packet_out && total > c->max_packet_out)
+		return -EMSGSIZE;
+	if (p->payload_len >= PAYLOAD_BY_REF && pub_msg(p)) {
+		dst = outq_reserve(q, (uint32_t)hdr);
+		if (!dst)
+			return -ENOMEM;
+		codec_encode_publish(dst, hdr, c->version, qos, dup, retain,
+				     (const uint8_t *)p->topic, p->topic_len, pid, props, props_len,
+				     NULL, p->payload_len);
+		outq_commit(q, (uint32_t)hdr);
+		if (outq_append_ref(q, &p->msg->rb, 0, p->payload_len) < 0)
+			return -ENOMEM;
+	} else {
+		dst = outq_reserve(q, (uint32_t)total);
+		if (!dst)
+			return -ENOMEM;
+		codec_encode_publish(dst, total, c->version, qos, dup, retain,
+				     (const uint8_t *)p->topic, p->topic_len, pid, props, props_len,
+				     p->payload, p->payload_len);
+		outq_commit(q, (uint32_t)total);
+	}
+	outq_frame_done(q);
+	b->st.msgs_sent++;
+	b->st.pub_sent++;
+	b->st.pub_bytes_sent += p->payload_len;
+	conn_want_flush(c->conn);
+	return 0;
+}
+
+static uint32_t client_window(const struct client *c)
+{
+	uint32_t w = c->b->cfg->max_inflight_messages;
+
+	if (c->version == MQTT_V5 && (!w || c->recv_max_out < w))
+		w = c->recv_max_out;
+	return w ? w : UINT32_MAX;
+}
+
+static void drop(struct broker *b, struct session *s, const char *why)
+{
+	b->st.pub_dropped++;
+	s->dropped++;
+	if (log_enabled(CONFIG_LOG_DEBUG))
+		log_debug("Dropped message for %s: %s.", s->client_id, why);
+}
+
+/* Send a QoS 1/2 message now: into the window, then onto the wire. */
+static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t retain,
+			  uint32_t sub_id)
+{
+	struct session *s = c->session;
+	uint16_t pid;
+
+	if (qos_out_add(&s->qos, pub_msg(p), qos, retain, sub_id, &pid) < 0) {
+		drop(c->b, s, "no packet id");
+		return;
+	}
+	if (client_send_publish(c, p, qos, retain, false, pid, sub_id) == -EMSGSIZE) {
+		/* Too large for this client: complete it locally so the window moves on. */
+		qos_out_ack(&s->qos, MQTT_PUBACK, pid);
+		if (qos == 2) {
+			qos_out_ack(&s->qos, MQTT_PUBREC, pid);
+			qos_out_ack(&s->qos, MQTT_PUBCOMP, pid);
+		}
+		drop(c->b, s, "larger than the client's maximum packet size");
+	}
+}
+
+void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
+		    uint8_t retain, uint32_t sub_id)
+{
+	struct client *c = s->client;
+	const struct config *cfg = b->cfg;
+
+	if (p->expiry && p->expiry <= loop_now(b->loop))
+		return;
+	if (c && c->state != CLIENT_ACTIVE)
+		c = NULL;
+	if (qos == 0) {
+		if (c) {
+			uint64_t lim = cfg->max_queued_bytes ? cfg->max_queued_bytes
+							     : QOS0_QUEUE_BYTES;
+
+			if (!outq_empty(&c->conn->out) && c->conn->out.bytes + p->payload_len > lim)
+				drop(b, s, "QoS 0 output queue full");
+			else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
+				drop(b, s, "QoS 0 message not sent");
+			return;
+		}
+		if (!cfg->queue_qos0_messages || !pub_msg(p))
+			return;
+	} else if (!pub_msg(p)) {
+		drop(b, s, "out of memory");
+		return;
+	}
+	/* Keep order: nothing overtakes what is already queued. */
+	if (c && !s->q_count && qos_out_active(&s->qos) < client_window(c)) {
+		if (qos)
+			send_inflight(c, p, qos, retain, sub_id);
+		else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
+			drop(b, s, "QoS 0 message not sent");
+		return;
+	}
+	if (session_queue_push(s, p->msg, qos, retain, sub_id, cfg->max_queued_messages,
+			       cfg->max_queued_bytes) < 0)
+		drop(b, s, "queue full");
+}
+
+void broker_session_pump(struct client *c)
+{
+	struct session *s = c->session;
+	struct session_queued e;
+	uint32_t window = client_window(c);
+
+	while (s->q_count && qos_out_active(&s->qos) < window && session_queue_pop(s, &e)) {
+		struct pub p = { 0 };
+
+		pub_from_msg(&p, e.msg);
+		msg_unref(e.msg); /* pub_from_msg took its own reference */
+		if (!p.expiry || p.expiry > loop_now(c->b->loop)) {
+			if (e.qos)
+				send_inflight(c, &p, e.qos, e.retain, e.sub_id);
+			else
+				client_send_publish(c, &p, 0, e.retain, false, 0, e.sub_id);
+		}
+		pub_release(&p);
+		if (!c->conn || c->conn->closed)
+			return;
+	}
+}
+
+void broker_session_resume(struct client *c)
+{
+	struct session *s = c->session;
+	struct qos_entry *e;
+	uint32_t i = 0;
+
+	/* [MQTT-4.4.0-1]: resend unacknowledged PUBLISH (DUP) and PUBREL, in order */
+	while ((e = qos_out_at(&s->qos, &i))) {
+		if (e->state == QOS_WAIT_PUBCOMP) {
+			client_send_ack(c, MQTT_PUBREL, e->pid, 0);
+		} else {
+			struct pub p = { 0 };
+
+			pub_from_msg(&p, e->msg);
+			if (client_send_publish(c, &p, e->qos, e->retain, true, e->pid, e->sub_id) ==
+			    -EMSGSIZE)
+				drop(c->b, s, "larger than the client's maximum packet size");
+			pub_release(&p);
+		}
+	}
+	broker_session_pump(c);
+}
+
+static void match_cb(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id)
+{
+	struct broker *b = ctx;
+	struct session *s = subscriber;
+	struct match *m;
+
+	/* overlapping subscriptions: one delivery at the highest QoS [MQTT-3.3.5-1] */
+	if (s->match_gen == b->match_gen && !(opts & TOPIC_OPT_SHARED)) {
+		m = &b->m[s->match_idx];
+		if ((opts & TOPIC_OPT_QOS_MASK) > m->qos)
+			m->qos = opts & TOPIC_OPT_QOS_MASK;
+		m->opts |= opts & TOPIC_OPT_RAP;
+		if (!m->sub_id)
+			m->sub_id = sub_id;
+		return;
+	}
+	if (b->m_len == b->m_cap) {
+		uint32_t cap = b->m_cap ? b->m_cap * 2 : 64;
+		struct match *n = realloc(b->m, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		b->m = n;
+		b->m_cap = cap;
+	}
+	if (!(opts & TOPIC_OPT_SHARED)) {
+		s->match_gen = b->match_gen;
+		s->match_idx = b->m_len;
+	}
+	m = &b->m[b->m_len++];
+	m->s = s;
+	m->qos = opts & TOPIC_OPT_QOS_MASK;
+	m->opts = opts;
+	m->sub_id = sub_id;
+}
+
+static void retain_store(struct broker *b, struct pub *p)
+{
+	void *old;
+
+	if (!p->payload_len) {
+		/* an empty retained message deletes [MQTT-3.3.1-10] */
+		old = topic_retain_set(b->topics, p->topic, p->topic_len, NULL);
+		msg_unref(old);
+		return;
+	}
+	if (!pub_msg(p))
+		return;
+	old = topic_retain_set(b->topics, p->topic, p->topic_len, msg_ref(p->msg));
+	msg_unref(old); /* the replaced message, or ours again when the store had no memory */
+}
+
+void broker_publish(struct broker *b, struct pub *p)
+{
+	if (p->retain)
+		retain_store(b, p);
+	b->match_gen++;
+	b->m_len = 0;
+	topic_match(b->topics, p->topic, p->topic_len, match_cb, b);
+	for (uint32_t i = 0; i < b->m_len; i++) {
+		struct match *m = &b->m[i];
+		uint8_t qos = p->qos < m->qos ? p->qos : m->qos;
+		/* RETAIN is cleared on normal forwarding unless Retain As Published
+		 * [MQTT-3.3.1-9], [MQTT-3.3.1-12] */
+		uint8_t retain = (m->opts & TOPIC_OPT_RAP) ? p->retain : 0;
+
+		if ((m->opts & TOPIC_OPT_NO_LOCAL) && m->s == p->origin)
+			continue;
+		broker_deliver(b, m->s, p, qos, retain, m->sub_id);
+	}
+}
+
+/* Keep the v5 properties a receiver must get unchanged [MQTT-3.3.2-...]: payload format,
+ * content type, response topic, correlation data, user properties (in order). */
+static uint32_t props_forwardable(const struct mqtt_props *in, uint8_t *out, uint32_t cap)
+{
+	struct mqtt_buf cur = in->raw;
+	uint32_t len = 0;
+
+	for (;;) {
+		const uint8_t *start = cur.p;
+		uint8_t id;
+		struct mqtt_buf v1, v2;
+		uint32_t num, n;
+
+		if (codec_prop_next(&cur, &id, &v1, &v2, &num) != 1)
+			break;
+		if (id != MQTT_PROP_PAYLOAD_FORMAT && id != MQTT_PROP_CONTENT_TYPE &&
+		    id != MQTT_PROP_RESPONSE_TOPIC && id != MQTT_PROP_CORRELATION_DATA &&
+		    id != MQTT_PROP_USER_PROPERTY)
+			continue;
+		n = (uint32_t)(cur.p - start);
+		if (len + n > cap)
+			return UINT32_MAX;
+		memcpy(out + len, start, n);
+		len += n;
+	}
+	return len;
+}
+
+int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
+{
+	struct broker *b = c->b;
+	const struct config *cfg = b->cfg;
+	struct mqtt_publish *pp = &pkt->publish;
+	struct session *s = c->session;
+	uint8_t fwd[4096];
+	uint8_t *fwd_heap = NULL;
+	struct pub p = { 0 };
+
+	b->st.pub_received++;
+	b->st.pub_bytes_received += pp->payload.len;
+	if (pp->retain && !cfg->retain_available) {
+		client_log_proto(c, "retained PUBLISH but retain_available is false");
+		client_close(c, MQTT_RC_RETAIN_NOT_SUPPORTED, NULL);
+		return -1;
+	}
+	if (cfg->message_size_limit && pp->payload.len > cfg->message_size_limit) {
+		client_log_proto(c, "payload of %u bytes over message_size_limit %u",
+				 pp->payload.len, cfg->message_size_limit);
+		client_close(c, MQTT_RC_PACKET_TOO_LARGE, NULL);
+		return -1;
+	}
+	if (c->version == MQTT_V5 && (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_TOPIC_ALIAS))) {
+		/* we advertise Topic Alias Maximum 0 [MQTT-3.3.2-8] */
+		client_log_proto(c, "topic alias %u but Topic Alias Maximum is 0",
+				 pp->props.topic_alias);
+		client_close(c, MQTT_RC_TOPIC_ALIAS_INVALID, NULL);
+		return -1;
+	}
+	p.topic = (const char *)pp->topic.p;
+	p.topic_len = (uint16_t)pp->topic.len;
+	p.payload = pp->payload.p;
+	p.payload_len = pp->payload.len;
+	p.qos = pp->qos;
+	p.retain = pp->retain;
+	p.origin = s;
+	if (c->version == MQTT_V5 && pp->props.raw.len) {
+		uint32_t n = props_forwardable(&pp->props, fwd, sizeof(fwd));
+
+		if (n == UINT32_MAX) {
+			fwd_heap = malloc(pp->props.raw.len);
+			n = fwd_heap ? props_forwardable(&pp->props, fwd_heap, pp->props.raw.len)
+				     : 0;
+		}
+		p.props = fwd_heap ? fwd_heap : fwd;
+		p.props_len = n;
+		if (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_MESSAGE_EXPIRY))
+			p.expiry = loop_now(b->loop) + (int64_t)pp->props.message_expiry * 1000;
+	}
+	if (pp->qos == 2) {
+		int r = qos_rx2_add(&s->qos, pp->packet_id);
+
+		if (r < 0) {
+			free(fwd_heap);
+			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+			return -1;
+		}
+		/* r == 1: a resend of a message we already have: acknowledge only [MQTT-4.3.3] */
+		if (r == 0)
+			broker_publish(b, &p);
+		client_send_ack(c, MQTT_PUBREC, pp->packet_id, 0);
+	} else {
+		broker_publish(b, &p);
+		if (pp->qos == 1)
+			client_send_ack(c, MQTT_PUBACK, pp->packet_id, 0);
+	}
+	pub_release(&p);
+	free(fwd_heap);
+	return 0;
+}
+
+int broker_handle_pubrel(struct client *c, struct mqtt_packet *pkt)
+{
+	uint16_t pid = pkt->ack.packet_id;
+	int r = qos_rx2_release(&c->session->qos, pid);
+
+	/* Always answer, so the client can complete; v5 says why [MQTT-4.3.3-...] */
+	client_send_ack(c, MQTT_PUBCOMP, pid,
+			(r < 0 && c->version == MQTT_V5) ? MQTT_RC_PACKET_ID_NOT_FOUND : 0);
+	return 0;
+}
+
+int broker_handle_ack(struct client *c, struct mqtt_packet *pkt)
+{
+	struct session *s = c->session;
+	uint16_t pid = pkt->ack.packet_id;
+
+	switch (qos_out_ack(&s->qos, pkt->type, pid)) {
+	case QOS_ACK_DONE:
+		broker_session_pump(c);
+		return 0;
+	case QOS_ACK_SEND_PUBREL:
+		client_send_ack(c, MQTT_PUBREL, pid, 0);
+		return 0;
+	case QOS_ACK_UNKNOWN:
+		/* A PUBREC for an id we do not know still gets its PUBREL so the peer can
+		 * finish; stray PUBACK/PUBCOMP are ignored. */
+		if (pkt->type == MQTT_PUBREC)
+			client_send_ack(c, MQTT_PUBREL, pid,
+					c->version == MQTT_V5 ? MQTT_RC_PACKET_ID_NOT_FOUND : 0);
+		return 0;
+	case QOS_ACK_WRONG_STATE:
+	default:
+		client_log_proto(c, "acknowledgement type %u does not fit packet id %u", pkt->type,
+				 pid);
+		client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
+		return -1;
+	}
+}

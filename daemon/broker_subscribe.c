@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* broker: SUBSCRIBE / UNSUBSCRIBE and retained delivery on subscribe. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker_int.h"
+#include "log.h"
+
+struct retained_ctx {
+	struct broker *b;
+	struct session *s;
+	uint8_t granted;
+	uint32_t sub_id;
+};
+
+static void retained_cb(void *ctx, void *msg)
+{
+	struct retained_ctx *rc = ctx;
+	struct msg *m = msg;
+	struct pub p = { 0 };
+
+	pub_from_msg(&p, m);
+	/* sent on subscribe with RETAIN=1 [MQTT-3.3.1-8] */
+	broker_deliver(rc->b, rc->s, &p, m->qos < rc->granted ? m->qos : rc->granted, 1,
+		       rc->sub_id);
+	pub_release(&p);
+}
+
+/* SUBACK or UNSUBACK, encoded straight into the output queue. */
+static void send_suback(struct client *c, uint8_t type, uint16_t pid, const uint8_t *codes,
+			uint32_t n)
+{
+	size_t len = codec_encode_suback(NULL, 0, c->version, type, pid, codes, n, NULL, 0);
+	uint8_t *dst = outq_reserve(&c->conn->out, (uint32_t)len);
+
+	if (!dst)
+		return;
+	codec_encode_suback(dst, len, c->version, type, pid, codes, n, NULL, 0);
+	outq_commit(&c->conn->out, (uint32_t)len);
+	outq_frame_done(&c->conn->out);
+	c->b->st.msgs_sent++;
+	conn_want_flush(c->conn);
+}
+
+void broker_session_unsubscribe_all(struct broker *b, struct session *s)
+{
+	for (uint32_t i = 0; i < s->n_subs; i++)
+		topic_sub_remove(b->topics, s->subs[i].filter, s->subs[i].len, s);
+}
+
+int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
+{
+	struct broker *b = c->b;
+	struct session *s = c->session;
+	struct mqtt_subscribe *sp = &pkt->subscribe;
+	struct mqtt_sub_entry e;
+	struct mqtt_buf cur = sp->entries;
+	uint8_t codes_stack[64] = { 0 }, *codes = codes_stack;
+	uint8_t *isnew = NULL;
+	uint32_t i = 0;
+
+	if (sp->count > sizeof(codes_stack)) {
+		codes = malloc(sp->count);
+		if (!codes) {
+			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+			return -1;
+		}
+	}
+	isnew = calloc(sp->count, 1);
+	if (!isnew) {
+		if (codes != codes_stack)
+			free(codes);
+		client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+		return -1;
+	}
+	while (i < sp->count && codec_sub_next(&cur, c->version, false, &e) == 1) {
+		const char *f = (const char *)e.filter.p;
+		uint8_t granted = e.qos > 2 ? 2 : e.qos;
+		uint8_t opts = granted;
+		int r;
+
+		if (c->version == MQTT_V5)
+			opts |= (e.no_local ? TOPIC_OPT_NO_LOCAL : 0) |
+				(e.retain_as_published ? TOPIC_OPT_RAP : 0) |
+				(uint8_t)(e.retain_handling << TOPIC_OPT_RH_SHIFT);
+		if (!topic_filter_valid(f, e.filter.len)) {
+			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_TOPIC_FILTER_INVALID : 0x80;
+			continue;
+		}
+		if (c->version == MQTT_V5 &&
+		    topic_share_split(f, e.filter.len, NULL, NULL, NULL, NULL)) {
+			codes[i++] = MQTT_RC_SHARED_SUBS_NOT_SUPPORTED;
+			continue;
+		}
+		r = topic_sub_add(b->topics, f, e.filter.len, s, opts, 0);
+		if (r >= 0 && session_sub_set(s, f, e.filter.len, opts, 0) < 0) {
+			topic_sub_remove(b->topics, f, e.filter.len, s);
+			r = -ENOMEM;
+		}
+		if (r < 0) {
+			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_UNSPECIFIED : 0x80;
+			continue;
+		}
+		isnew[i] = r == 0;
+		codes[i++] = granted;
+		if (log_enabled(CONFIG_LOG_SUBSCRIBE))
+			log_msg(CONFIG_LOG_SUBSCRIBE, "%s %u %.*s", s->client_id, granted,
+				(int)e.filter.len, f);
+	}
+	send_suback(c, MQTT_SUBACK, sp->packet_id, codes, i);
+
+	/* retained messages after the SUBACK, per Retain Handling [MQTT-3.3.1-9..11] */
+	cur = sp->entries;
+	for (uint32_t k = 0; k < i && codec_sub_next(&cur, c->version, false, &e) == 1; k++) {
+		struct retained_ctx rc = { b, s, codes[k], 0 };
+
+		if (codes[k] >= 0x80 || e.retain_handling == 2 ||
+		    (e.retain_handling == 1 && !isnew[k]))
+			continue;
+		topic_retain_match(b->topics, (const char *)e.filter.p, e.filter.len, retained_cb,
+				   &rc);
+	}
+	if (codes != codes_stack)
+		free(codes);
+	free(isnew);
+	return 0;
+}
+
+int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
+{
+	struct broker *b = c->b;
+	struct session *s = c->session;
+	struct mqtt_subscribe *sp = &pkt->subscribe;
+	struct mqtt_sub_entry e;
+	struct mqtt_buf cur = sp->entries;
+	uint8_t codes_stack[64] = { 0 }, *codes = codes_stack;
+	uint32_t i = 0;
+
+	if (sp->count > sizeof(codes_stack)) {
+		codes = malloc(sp->count);
+		if (!codes) {
+			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+			return -1;
+		}
+	}
+	while (i < sp->count && codec_sub_next(&cur, c->version, true, &e) == 1) {
+		const char *f = (const char *)e.filter.p;
+		int r = topic_sub_remove(b->topics, f, e.filter.len, s);
+
+		session_sub_del(s, f, e.filter.len);
+		codes[i++] = r == 0 ? MQTT_RC_SUCCESS : MQTT_RC_NO_SUBSCRIPTION_EXISTED;
+		if (log_enabled(CONFIG_LOG_UNSUBSCRIBE))
+			log_msg(CONFIG_LOG_UNSUBSCRIBE, "%s %.*s", s->client_id, (int)e.filter.len,
+				f);
+	}
+	send_suback(c, MQTT_UNSUBACK, sp->packet_id, codes, i);
+	if (codes != codes_stack)
+		free(codes);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* broker: $SYS/broker/... topics (Mosquitto's names), published retained every sys_interval. */
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker_int.h"
+
+static void sys_pub(struct broker *b, const char *topic, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void sys_pub(struct broker *b, const char *topic, const char *fmt, ...)
+{
+	char val[128];
+	va_list ap;
+	int n;
+	struct pub p = { 0 };
+
+	va_start(ap, fmt);
+	n = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(val))
+		return;
+	p.topic = topic;
+	p.topic_len = (uint16_t)strlen(topic);
+	p.payload = (const uint8_t *)val;
+	p.payload_len = (uint32_t)n;
+	p.retain = 1;
+	broker_publish(b, &p);
+	pub_release(&p);
+}
+
+static uint64_t heap_current(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+}
+
+void broker_sys_publish(struct broker *b)
+{
+	static uint64_t heap_max;
+	const struct broker_stats *st = &b->st;
+	uint64_t heap = heap_current();
+	uint64_t total = b->sessions.n;
+
+	if (heap > heap_max)
+		heap_max = heap;
+	sys_pub(b, "$SYS/broker/version", "mqttgw version %s", BROKER_VERSION);
+	sys_pub(b, "$SYS/broker/uptime", "%" PRId64 " seconds", loop_wall() - b->start_wall);
+	sys_pub(b, "$SYS/broker/clients/connected", "%u", b->n_clients);
+	sys_pub(b, "$SYS/broker/clients/active", "%u", b->n_clients);
+	sys_pub(b, "$SYS/broker/clients/total", "%" PRIu64, total);
+	sys_pub(b, "$SYS/broker/clients/disconnected", "%" PRIu64,
+		total > b->n_clients ? total - b->n_clients : 0);
+	sys_pub(b, "$SYS/broker/clients/inactive", "%" PRIu64,
+		total > b->n_clients ? total - b->n_clients : 0);
+	sys_pub(b, "$SYS/broker/clients/maximum", "%" PRIu64, st->clients_max);
+	sys_pub(b, "$SYS/broker/clients/expired", "%" PRIu64, st->clients_expired);
+	sys_pub(b, "$SYS/broker/messages/received", "%" PRIu64, st->msgs_received);
+	sys_pub(b, "$SYS/broker/messages/sent", "%" PRIu64, st->msgs_sent);
+	sys_pub(b, "$SYS/broker/publish/messages/received", "%" PRIu64, st->pub_received);
+	sys_pub(b, "$SYS/broker/publish/messages/sent", "%" PRIu64, st->pub_sent);
+	sys_pub(b, "$SYS/broker/publish/messages/dropped", "%" PRIu64, st->pub_dropped);
+	sys_pub(b, "$SYS/broker/publish/bytes/received", "%" PRIu64, st->pub_bytes_received);
+	sys_pub(b, "$SYS/broker/publish/bytes/sent", "%" PRIu64, st->pub_bytes_sent);
+	sys_pub(b, "$SYS/broker/bytes/received", "%" PRIu64, conn_stats.bytes_in);
+	sys_pub(b, "$SYS/broker/bytes/sent", "%" PRIu64, conn_stats.bytes_out);
+	sys_pub(b, "$SYS/broker/subscriptions/count", "%zu", topic_sub_count(b->topics));
+	sys_pub(b, "$SYS/broker/heap/current", "%" PRIu64, heap);
+	sys_pub(b, "$SYS/broker/heap/maximum", "%" PRIu64, heap_max);
+	/* after every other value, so it counts the $SYS messages themselves */
+	sys_pub(b, "$SYS/broker/retained messages/count", "%zu",
+		topic_retain_count(b->topics) + 1);
+}
+
+static void sys_timer(struct loop *l, struct loop_timer *t)
+{
+	struct broker *b = t->ctx;
+
+	broker_sys_publish(b);
+	loop_timer_set(l, t, loop_now(l) + (int64_t)b->cfg->sys_interval * 1000);
+}
+
+void broker_sys_start(struct broker *b)
+{
+	loop_timer_init(&b->sys_timer, sys_timer, b);
+	if (!b->cfg->sys_interval)
+		return;
+	broker_sys_publish(b);
+	loop_timer_set(b->loop, &b->sys_timer,
+		       loop_now(b->loop) + (int64_t)b->cfg->sys_interval * 1000);
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* conn: transport connections, receive buffering and writev flushing. See include/conn.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+#define RX_SCRATCH (64 * 1024)
+#define FLUSH_IOV 64
+
+struct conn_stats conn_stats;
+
+/* One scratch buffer for the whole (single-threaded) daemon. */
+static uint8_t rx_scratch[RX_SCRATCH];
+static struct conn *flush_head;
+
+static ssize_t tcp_read(struct conn *c, void *buf, size_t len)
+{
+	return read(c->fd, buf, len);
+}
+
+static ssize_t tcp_writev(struct conn *c, const struct iovec *iov, int n)
+{
+	struct msghdr mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+	return sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void tcp_close(struct conn *c)
+{
+	close(c->fd);
+}
+
+const struct conn_transport conn_tcp = {
+	.name = "tcp",
+	.read = tcp_read,
+	.writev = tcp_writev,
+	.close = tcp_close,
+};
+
+static void conn_free_deferred(struct loop *l, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)l;
+	outq_fini(&c->out);
+	free(c->rx);
+	free(c);
+}
+
+void conn_close(struct conn *c, int err)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	loop_io_del(c->loop, &c->io);
+	c->tp->close(c);
+	conn_stats.conns_open--;
+	if (c->ops->on_close)
+		c->ops->on_close(c, err);
+	/* If this fails we leak one conn rather than free it under a pending event. */
+	loop_defer(c->loop, conn_free_deferred, c);
+}
+
+static void conn_update_events(struct conn *c)
+{
+	uint32_t ev = 0;
+
+	if (!c->read_paused)
+		ev |= EPOLLIN;
+	if (c->write_blocked)
+		ev |= EPOLLOUT;
+	if (loop_io_mod(c->loop, &c->io, ev) < 0)
+		conn_close(c, -errno);
+}
+
+void conn_pause_read(struct conn *c, bool pause)
+{
+	if (c->closed || c->read_paused == pause)
+		return;
+	c->read_paused = pause;
+	conn_update_events(c);
+}
+
+int conn_flush(struct conn *c)
+{
+	struct iovec iov[FLUSH_IOV];
+
+	while (!c->closed && !outq_empty(&c->out)) {
+		int n = outq_iov(&c->out, iov, FLUSH_IOV);
+		ssize_t w = c->tp->writev(c, iov, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (!c->write_blocked) {
+					c->write_blocked = true;
+					conn_update_events(c);
+				}
+				return 0;
+			}
+			int err = -errno;
+
+			conn_close(c, err);
+			return err;
+		}
+		conn_stats.bytes_out += (uint64_t)w;
+		outq_consume(&c->out, (size_t)w);
+	}
+	if (c->write_blocked && !c->closed) {
+		c->write_blocked = false;
+		conn_update_events(c);
+	}
+	return 0;
+}
+
+void conn_want_flush(struct conn *c)
+{
+	if (c->flush_pending || c->closed || c->write_blocked)
+		return;
+	c->flush_pending = true;
+	c->flush_next = flush_head;
+	flush_head = c;
+}
+
+void conn_flush_all(void)
+{
+	while (flush_head) {
+		struct conn *c = flush_head;
+
+		flush_head = c->flush_next;
+		c->flush_pending = false;
+		/* A closed conn is still allocated until the deferred free, which runs after
+		 * this (the before-wait hook runs first). */
+		if (!c->closed)
+			conn_flush(c);
+	}
+}
+
+/* Deliver buffered data to the owner; keep what it did not consume. */
+static void conn_parse(struct conn *c, const uint8_t *buf, size_t len, bool from_rx)
+{
+	ssize_t used = c->ops->on_read(c, buf, len);
+	size_t left;
+
+	if (used < 0) {
+		conn_close(c, 0);
+		return;
+	}
+	if (c->closed)
+		return;
+	left = len - (size_t)used;
+	if (!left) {
+		free(c->rx);
+		c->rx = NULL;
+		c->rx_len = c->rx_cap = 0;
+		return;
+	}
+	if (from_rx) {
+		memmove(c->rx, c->rx + used, left);
+		c->rx_len = (uint32_t)left;
+		return;
+	}
+	/* Partial frame out of the scratch buffer: keep a private copy. */
+	c->rx_cap = left < 4096 ? 4096 : (uint32_t)left * 2;
+	c->rx = malloc(c->rx_cap);
+	if (!c->rx) {
+		conn_close(c, -ENOMEM);
+		return;
+	}
+	memcpy(c->rx, buf + used, left);
+	c->rx_len = (uint32_t)left;
+}
+
+static void conn_read(struct conn *c)
+{
+	ssize_t n;
+
+	if (!c->rx) {
+		n = c->tp->read(c, rx_scratch, sizeof(rx_scratch));
+		if (n > 0) {
+			conn_stats.bytes_in += (uint64_t)n;
+			conn_parse(c, rx_scratch, (size_t)n, false);
+			return;
+		}
+	} else {
+		if (c->rx_len == c->rx_cap) {
+			uint32_t cap = c->rx_cap * 2;
+			uint8_t *p;
+
+			if (c->rx_max && cap > c->rx_max + 8)
+				cap = c->rx_max + 8;
+			if (cap <= c->rx_cap) {
+				/* The owner lets frames grow past rx_max: a bug, not peer input. */
+				conn_close(c, -EMSGSIZE);
+				return;
+			}
+			p = realloc(c->rx, cap);
+			if (!p) {
+				conn_close(c, -ENOMEM);
+				return;
+			}
+			c->rx = p;
+			c->rx_cap = cap;
+		}
+		n = c->tp->read(c, c->rx + c->rx_len, c->rx_cap - c->rx_len);
+		if (n > 0) {
+			conn_stats.bytes_in += (uint64_t)n;
+			c->rx_len += (uint32_t)n;
+			conn_parse(c, c->rx, c->rx_len, true);
+			return;
+		}
+	}
+	if (n == 0)
+		conn_close(c, -EPIPE);
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		conn_close(c, -errno);
+}
+
+static void conn_event(struct loop *l, struct loop_io *io, uint32_t events)
+{
+	struct conn *c = io->ctx;
+
+	(void)l;
+	if (events & EPOLLOUT)
+		conn_flush(c);
+	if (c->closed)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (c->read_paused && !(events & (EPOLLHUP | EPOLLERR)))
+			return;
+		conn_read(c);
+	}
+}
+
+struct conn *conn_new(struct loop *l, int fd, const struct conn_transport *tp,
+		      const struct conn_ops *ops, void *owner)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return NULL;
+	c->loop = l;
+	c->fd = fd;
+	c->tp = tp;
+	c->ops = ops;
+	c->owner = owner;
+	outq_init(&c->out);
+	ret = loop_io_add(l, &c->io, fd, EPOLLIN, conn_event, c);
+	if (ret < 0) {
+		free(c);
+		errno = -ret;
+		return NULL;
+	}
+	conn_stats.conns_open++;
+	return c;
+}

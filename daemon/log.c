@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* log: Mosquitto-style log lines to stderr/stdout/syslog/file. See include/log.h. */
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static struct {
+	uint32_t dest;
+	uint32_t types;
+	int timestamp;
+	FILE *file;
+	int verbose;
+} lg = { .dest = CONFIG_LOG_DEST_STDERR, .types = CONFIG_LOG_DEFAULT, .timestamp = 1 };
+
+int log_init(const struct config *cfg)
+{
+	log_fini();
+	lg.dest = cfg->log_dest;
+	lg.types = cfg->log_type;
+	lg.timestamp = cfg->log_timestamp;
+	if ((lg.dest & CONFIG_LOG_DEST_FILE) && cfg->log_file) {
+		lg.file = fopen(cfg->log_file, "a");
+		if (!lg.file) {
+			lg.dest |= CONFIG_LOG_DEST_STDERR;
+			log_err("Error: unable to open log file %s: %m", cfg->log_file);
+		} else {
+			setvbuf(lg.file, NULL, _IOLBF, 0);
+		}
+	}
+	if (lg.dest & CONFIG_LOG_DEST_SYSLOG)
+		openlog("mqttgwd", LOG_PID, LOG_DAEMON);
+	return 0;
+}
+
+void log_fini(void)
+{
+	if (lg.file) {
+		fclose(lg.file);
+		lg.file = NULL;
+	}
+	if (lg.dest & CONFIG_LOG_DEST_SYSLOG)
+		closelog();
+}
+
+void log_set_verbose(int verbose)
+{
+	lg.verbose = verbose;
+}
+
+int log_enabled(uint32_t type)
+{
+	return lg.verbose || (lg.types & type);
+}
+
+static int syslog_prio(uint32_t type)
+{
+	switch (type) {
+	case CONFIG_LOG_ERR:
+		return LOG_ERR;
+	case CONFIG_LOG_WARNING:
+		return LOG_WARNING;
+	case CONFIG_LOG_NOTICE:
+		return LOG_NOTICE;
+	case CONFIG_LOG_DEBUG:
+		return LOG_DEBUG;
+	default:
+		return LOG_INFO;
+	}
+}
+
+void log_vmsg(uint32_t type, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int off = 0;
+
+	if (!log_enabled(type) || !lg.dest)
+		return;
+	if (lg.timestamp)
+		off = snprintf(line, sizeof(line), "%lld: ", (long long)time(NULL));
+	vsnprintf(line + off, sizeof(line) - (size_t)off, fmt, ap);
+	if (lg.dest & CONFIG_LOG_DEST_STDERR)
+		fprintf(stderr, "%s\n", line);
+	if (lg.dest & CONFIG_LOG_DEST_STDOUT) {
+		fprintf(stdout, "%s\n", line);
+		fflush(stdout);
+	}
+	if (lg.file)
+		fprintf(lg.file, "%s\n", line);
+	if (lg.dest & CONFIG_LOG_DEST_SYSLOG)
+		syslog(syslog_prio(type), "%s", line + off);
+}
+
+void log_msg(uint32_t type, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(type, fmt, ap);
+	va_end(ap);
+}
+
+void log_msg_rl(struct log_ratelimit *rl, uint32_t type, const char *fmt, ...)
+{
+	int64_t now = (int64_t)time(NULL);
+	va_list ap;
+
+	if (now - rl->window_start >= 10) {
+		if (rl->suppressed)
+			log_msg(type, "(%u similar messages suppressed)", rl->suppressed);
+		rl->window_start = now;
+		rl->in_window = 0;
+		rl->suppressed = 0;
+	}
+	if (++rl->in_window > 10) {
+		rl->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	log_vmsg(type, fmt, ap);
+	va_end(ap);
+}

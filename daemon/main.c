@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* mqttgwd: parse arguments, initialise in order, run the loop, tear down in reverse. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "broker_int.h"
+#include "config.h"
+#include "fastpath.h"
+#include "log.h"
+#include "loop.h"
+
+/* Exit codes (documented in --help and the README). */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,
+	EXIT_USAGE = 2,
+	EXIT_CONFIG = 3,
+	EXIT_LISTEN = 4,
+	EXIT_FASTPATH = 5,
+};
+
+static const char usage_text[] =
+	"Usage: mqttgwd [-c FILE] [-p PORT]... [-v] [-t]\n"
+	"       mqttgwd --help | --version\n"
+	"\n"
+	"mqttgwd is an MQTT 3.1, 3.1.1 and 5.0 broker for Linux edge gateways. It reads a\n"
+	"Mosquitto-compatible configuration file; QoS 0 traffic can be relayed inside the\n"
+	"kernel by eBPF (`fastpath auto|on|off`).\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config-file FILE  read the configuration from FILE (mosquitto.conf syntax).\n"
+	"                          Without it: listen on 127.0.0.1:1883, anonymous clients\n"
+	"                          allowed (Mosquitto 2.0's local-only mode).\n"
+	"  -p, --port PORT         add a listener on 127.0.0.1:PORT; may be repeated and\n"
+	"                          combines with -c.\n"
+	"  -v, --verbose           log every message type (as `log_type all`).\n"
+	"  -t, --test-config       check the configuration, print the result, and exit.\n"
+	"  -h, --help              show this help and exit.\n"
+	"      --version           show the version and exit.\n"
+	"\n"
+	"Signals:\n"
+	"  SIGTERM, SIGINT         graceful shutdown (MQTT 5 clients get DISCONNECT 0x8B).\n"
+	"  SIGHUP                  reopen the log file.\n"
+	"\n"
+	"Exit status:\n"
+	"  0  clean shutdown (or --help, --version, a valid --test-config)\n"
+	"  1  runtime failure (out of memory, event loop error)\n"
+	"  2  bad command line\n"
+	"  3  configuration error (the message names file:line)\n"
+	"  4  a listener could not be opened (address in use, permission)\n"
+	"  5  `fastpath on` but the kernel fast path is unavailable\n"
+	"\n"
+	"See README.md for the configuration reference.\n";
+
+static struct {
+	const struct config *cfg;
+} app;
+
+static void on_signal(struct loop *l, int sig)
+{
+	if (sig == SIGHUP) {
+		log_notice("Received SIGHUP: reopening the log.");
+		log_init(app.cfg);
+		return;
+	}
+	log_notice("Received %s, shutting down.", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	loop_stop(l);
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	/* One fd per client: use what the administrator allows. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config-file", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "test-config", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const char *conf_path = NULL;
+	uint16_t ports[16];
+	size_t n_ports = 0;
+	bool verbose = false, test_only = false;
+	struct config *cfg = NULL;
+	struct loop *loop = NULL;
+	struct fastpath *fp = NULL;
+	struct broker *b = NULL;
+	char err[512] = "";
+	int opt, rc = EXIT_OK, ret;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+
+	while ((opt = getopt_long(argc, argv, "c:p:vth", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'p':
+			if (n_ports == sizeof(ports) / sizeof(ports[0]) ||
+			    parse_port(optarg, &ports[n_ports]) < 0) {
+				fprintf(stderr, "mqttgwd: invalid port '%s' (1-65535, at most 16)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			n_ports++;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("mqttgwd version %s\n", BROKER_VERSION);
+			return EXIT_OK;
+		default:
+			fputs("Try 'mqttgwd --help' for more information.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mqttgwd: unexpected argument '%s'\n", argv[optind]);
+		fputs("Try 'mqttgwd --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+
+	if (conf_path) {
+		ret = config_load(conf_path, &cfg, err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "mqttgwd: Error: %s\n", err);
+			return EXIT_CONFIG;
+		}
+	} else {
+		cfg = config_new();
+		if (!cfg) {
+			fprintf(stderr, "mqttgwd: out of memory\n");
+			return EXIT_RUNTIME;
+		}
+	}
+	for (size_t i = 0; i < n_ports; i++) {
+		if (!config_add_listener(cfg, ports[i], "127.0.0.1")) {
+			fprintf(stderr, "mqttgwd: out of memory\n");
+			config_free(cfg);
+			return EXIT_RUNTIME;
+		}
+	}
+	if (config_finish(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mqttgwd: Error: %s\n", err);
+		config_free(cfg);
+		return EXIT_CONFIG;
+	}
+	if (test_only) {
+		printf("mqttgwd: configuration %s is valid\n", conf_path ? conf_path : "(default)");
+		config_free(cfg);
+		return EXIT_OK;
+	}
+	app.cfg = cfg;
+	log_init(cfg);
+	log_set_verbose(verbose);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	log_notice("mqttgw version %s starting", BROKER_VERSION);
+	if (conf_path)
+		log_notice("Config loaded from %s.", conf_path);
+	else
+		log_notice("Using default config: local only mode, anonymous clients allowed.");
+
+	loop = loop_new();
+	if (!loop || loop_signals(loop, sigs, 3, on_signal) < 0) {
+		log_err("Error: event loop: %s", strerror(errno));
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	ret = fastpath_init(&fp, cfg->fastpath, err, sizeof(err));
+	if (ret < 0) {
+		log_err("Error: %s", err);
+		rc = EXIT_FASTPATH;
+		goto out;
+	}
+	b = broker_new(loop, cfg, err, sizeof(err));
+	if (!b) {
+		log_err("Error: %s", err);
+		rc = errno == ENOMEM ? EXIT_RUNTIME : EXIT_LISTEN;
+		goto out;
+	}
+	if (cfg->pid_file) {
+		FILE *f = fopen(cfg->pid_file, "w");
+
+		if (f) {
+			fprintf(f, "%d\n", (int)getpid());
+			fclose(f);
+		} else {
+			log_warn("Warning: cannot write pid_file %s: %m", cfg->pid_file);
+		}
+	}
+	ret = loop_run(loop);
+	if (ret < 0) {
+		log_err("Error: event loop: %s", strerror(-ret));
+		rc = EXIT_RUNTIME;
+	}
+	broker_shutdown(b);
+	log_notice("mqttgw version %s terminating", BROKER_VERSION);
+out:
+	broker_free(b);
+	fastpath_free(fp);
+	loop_free(loop);
+	if (cfg && cfg->pid_file && rc == EXIT_OK)
+		unlink(cfg->pid_file);
+	log_fini();
+	config_free(cfg);
+	rbuf_pool_trim();
+	return rc;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* outq: refcounted buffers and output queues. See include/outq.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outq.h"
+
+/*
+ * Pool of OUTQ_BLOCK blocks. Single-threaded daemon: a plain free list. Capped so a burst
+ * does not pin memory forever.
+ */
+#define POOL_MAX 256
+
+static struct rbuf *pool[POOL_MAX];
+static uint32_t pool_len;
+static size_t pool_inuse;
+
+static struct rbuf *rbuf_alloc(uint32_t cap, uint32_t pooled)
+{
+	struct rbuf *b = malloc(sizeof(*b) + cap);
+
+	if (!b)
+		return NULL;
+	b->refs = 1;
+	b->cap = cap;
+	b->len = 0;
+	b->pooled = pooled;
+	b->data = (uint8_t *)(b + 1);
+	return b;
+}
+
+struct rbuf *rbuf_new(uint32_t cap)
+{
+	return rbuf_alloc(cap, 0);
+}
+
+static struct rbuf *pool_get(void)
+{
+	struct rbuf *b;
+
+	if (pool_len) {
+		b = pool[--pool_len];
+		b->refs = 1;
+		b->len = 0;
+	} else {
+		b = rbuf_alloc(OUTQ_BLOCK, 1);
+		if (!b)
+			return NULL;
+	}
+	pool_inuse++;
+	return b;
+}
+
+void rbuf_unref(struct rbuf *b)
+{
+	if (--b->refs)
+		return;
+	if (b->pooled) {
+		pool_inuse--;
+		if (pool_len < POOL_MAX) {
+			pool[pool_len++] = b;
+			return;
+		}
+	}
+	free(b);
+}
+
+void rbuf_pool_trim(void)
+{
+	while (pool_len)
+		free(pool[--pool_len]);
+}
+
+size_t rbuf_pool_bytes(void)
+{
+	return (pool_inuse + pool_len) * (sizeof(struct rbuf) + OUTQ_BLOCK);
+}
+
+void outq_init(struct outq *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
+void outq_fini(struct outq *q)
+{
+	while (q->count) {
+		struct outq_seg *s = &q->segs[q->head];
+
+		rbuf_unref(s->rb);
+		q->head = (q->head + 1) & (q->cap - 1);
+		q->count--;
+	}
+	if (q->tail)
+		rbuf_unref(q->tail);
+	free(q->segs);
+	memset(q, 0, sizeof(*q));
+}
+
+static struct outq_seg *seg_last(struct outq *q)
+{
+	if (!q->count)
+		return NULL;
+	return &q->segs[(q->head + q->count - 1) & (q->cap - 1)];
+}
+
+static int seg_push(struct outq *q, struct rbuf *rb, uint32_t off, uint32_t n)
+{
+	struct outq_seg *s;
+
+	if (q->count == q->cap) {
+		uint32_t cap = q->cap ? q->cap * 2 : 8;
+		struct outq_seg *segs = malloc(cap * sizeof(*segs));
+
+		if (!segs)
+			return -ENOMEM;
+		/* unroll the ring into the new array (cap is a power of two) */
+		for (uint32_t i = 0; i < q->count; i++)
+			segs[i] = q->segs[(q->head + i) & (q->cap - 1)];
+		free(q->segs);
+		q->segs = segs;
+		q->cap = cap;
+		q->head = 0;
+	}
+	s = &q->segs[(q->head + q->count) & (q->cap - 1)];
+	s->rb = rb;
+	s->off = off;
+	s->len = n;
+	q->count++;
+	return 0;
+}
+
+uint8_t *outq_reserve(struct outq *q, uint32_t n)
+{
+	if (q->tail && q->tail->cap - q->tail->len >= n)
+		return q->tail->data + q->tail->len;
+	if (q->tail) {
+		rbuf_unref(q->tail);
+		q->tail = NULL;
+	}
+	q->tail = n <= OUTQ_BLOCK ? pool_get() : rbuf_new(n);
+	return q->tail ? q->tail->data : NULL;
+}
+
+void outq_commit(struct outq *q, uint32_t n)
+{
+	struct rbuf *t = q->tail;
+	struct outq_seg *last = seg_last(q);
+
+	if (!n)
+		return;
+	/* Extend the last segment when it ends where we just wrote (the common case). */
+	if (last && last->rb == t && last->off + last->len == t->len) {
+		last->len += n;
+	} else if (seg_push(q, rbuf_ref(t), t->len, n) < 0) {
+		rbuf_unref(t);
+		return; /* dropped: the caller counts it as not queued via bytes */
+	}
+	t->len += n;
+	q->bytes += n;
+}
+
+int outq_append(struct outq *q, const void *p, uint32_t n)
+{
+	uint8_t *dst = outq_reserve(q, n);
+	uint64_t before = q->bytes;
+
+	if (!dst)
+		return -ENOMEM;
+	memcpy(dst, p, n);
+	outq_commit(q, n);
+	return q->bytes == before + n ? 0 : -ENOMEM;
+}
+
+int outq_append_ref(struct outq *q, struct rbuf *rb, uint32_t off, uint32_t n)
+{
+	if (!n)
+		return 0;
+	if (seg_push(q, rbuf_ref(rb), off, n) < 0) {
+		rbuf_unref(rb);
+		return -ENOMEM;
+	}
+	q->bytes += n;
+	return 0;
+}
+
+int outq_iov(const struct outq *q, struct iovec *iov, int max)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < q->count && n < max; i++) {
+		const struct outq_seg *s = &q->segs[(q->head + i) & (q->cap - 1)];
+
+		iov[n].iov_base = s->rb->data + s->off;
+		iov[n].iov_len = s->len;
+		n++;
+	}
+	return n;
+}
+
+void outq_consume(struct outq *q, size_t n)
+{
+	q->bytes -= n;
+	while (n && q->count) {
+		struct outq_seg *s = &q->segs[q->head];
+
+		if (n < s->len) {
+			s->off += (uint32_t)n;
+			s->len -= (uint32_t)n;
+			return;
+		}
+		n -= s->len;
+		rbuf_unref(s->rb);
+		q->head = (q->head + 1) & (q->cap - 1);
+		q->count--;
+	}
+	if (!q->count) {
+		/* Idle: give the tail block back so idle connections hold no buffers. */
+		q->frames = 0;
+		q->head = 0;
+		if (q->tail) {
+			rbuf_unref(q->tail);
+			q->tail = NULL;
+		}
+		if (q->cap > 64) {
+			free(q->segs);
+			q->segs = NULL;
+			q->cap = 0;
+		}
+	}
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* qos: outbound QoS 1/2 window and inbound QoS 2 ids. See include/qos.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "msg.h"
+#include "qos.h"
+
+void qos_init(struct qos_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->next_pid = 1;
+}
+
+void qos_fini(struct qos_window *w)
+{
+	for (uint32_t i = 0; i < w->count; i++)
+		msg_unref(w->e[(w->head + i) & (w->cap - 1)].msg);
+	free(w->e);
+	free(w->pid_used);
+	free(w->rx2);
+	memset(w, 0, sizeof(*w));
+	w->next_pid = 1;
+}
+
+static bool pid_test(const struct qos_window *w, uint16_t pid)
+{
+	return w->pid_used && (w->pid_used[pid >> 6] >> (pid & 63)) & 1;
+}
+
+static void pid_set(struct qos_window *w, uint16_t pid, bool on)
+{
+	if (on)
+		w->pid_used[pid >> 6] |= 1ull << (pid & 63);
+	else
+		w->pid_used[pid >> 6] &= ~(1ull << (pid & 63));
+}
+
+int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+		uint32_t sub_id, uint16_t *pid)
+{
+	struct qos_entry *e;
+	uint16_t id;
+
+	if (w->active >= 65535)
+		return -EBUSY;
+	if (!w->pid_used) {
+		w->pid_used = calloc(65536 / 64, sizeof(uint64_t));
+		if (!w->pid_used)
+			return -ENOMEM;
+	}
+	if (w->count == w->cap) {
+		uint32_t cap = w->cap ? w->cap * 2 : 8;
+		struct qos_entry *ne = malloc(cap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < w->count; i++)
+			ne[i] = w->e[(w->head + i) & (w->cap - 1)];
+		free(w->e);
+		w->e = ne;
+		w->cap = cap;
+		w->head = 0;
+	}
+	id = w->next_pid;
+	while (id == 0 || pid_test(w, id))
+		id++;
+	w->next_pid = (uint16_t)(id + 1);
+	pid_set(w, id, true);
+	e = &w->e[(w->head + w->count) & (w->cap - 1)];
+	e->msg = msg_ref(msg);
+	e->pid = id;
+	e->qos = qos;
+	e->state = qos == 1 ? QOS_WAIT_PUBACK : QOS_WAIT_PUBREC;
+	e->retain = retain;
+	e->sub_id = sub_id;
+	w->count++;
+	w->active++;
+	*pid = id;
+	return 0;
+}
+
+static struct qos_entry *out_find(struct qos_window *w, uint16_t pid)
+{
+	/* Acks almost always come in send order: the head is the usual hit. */
+	for (uint32_t i = 0; i < w->count; i++) {
+		struct qos_entry *e = &w->e[(w->head + i) & (w->cap - 1)];
+
+		if (e->state != QOS_FREE && e->pid == pid)
+			return e;
+	}
+	return NULL;
+}
+
+static void out_release(struct qos_window *w, struct qos_entry *e)
+{
+	msg_unref(e->msg);
+	e->msg = NULL;
+	e->state = QOS_FREE;
+	pid_set(w, e->pid, false);
+	w->active--;
+	while (w->count && w->e[w->head].state == QOS_FREE) {
+		w->head = (w->head + 1) & (w->cap - 1);
+		w->count--;
+	}
+}
+
+enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid)
+{
+	struct qos_entry *e = out_find(w, pid);
+
+	if (!e)
+		return QOS_ACK_UNKNOWN;
+	switch (type) {
+	case MQTT_PUBACK:
+		if (e->state != QOS_WAIT_PUBACK)
+			return QOS_ACK_WRONG_STATE;
+		out_release(w, e);
+		return QOS_ACK_DONE;
+	case MQTT_PUBREC:
+		if (e->state == QOS_WAIT_PUBCOMP)
+			return QOS_ACK_SEND_PUBREL; /* duplicate PUBREC: PUBREL again */
+		if (e->state != QOS_WAIT_PUBREC)
+			return QOS_ACK_WRONG_STATE;
+		/* The receiver owns the message now; only the id stays in use. */
+		msg_unref(e->msg);
+		e->msg = NULL;
+		e->state = QOS_WAIT_PUBCOMP;
+		return QOS_ACK_SEND_PUBREL;
+	case MQTT_PUBCOMP:
+		if (e->state != QOS_WAIT_PUBCOMP)
+			return QOS_ACK_WRONG_STATE;
+		out_release(w, e);
+		return QOS_ACK_DONE;
+	default:
+		return QOS_ACK_WRONG_STATE;
+	}
+}
+
+struct qos_entry *qos_out_at(struct qos_window *w, uint32_t *i)
+{
+	while (*i < w->count) {
+		struct qos_entry *e = &w->e[(w->head + *i) & (w->cap - 1)];
+
+		(*i)++;
+		if (e->state != QOS_FREE)
+			return e;
+	}
+	return NULL;
+}
+
+int qos_rx2_add(struct qos_window *w, uint16_t pid)
+{
+	for (uint32_t i = 0; i < w->rx2_n; i++)
+		if (w->rx2[i] == pid)
+			return 1;
+	if (w->rx2_n == w->rx2_cap) {
+		uint32_t cap = w->rx2_cap ? w->rx2_cap * 2 : 4;
+		uint16_t *n = realloc(w->rx2, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		w->rx2 = n;
+		w->rx2_cap = cap;
+	}
+	w->rx2[w->rx2_n++] = pid;
+	return 0;
+}
+
+int qos_rx2_release(struct qos_window *w, uint16_t pid)
+{
+	for (uint32_t i = 0; i < w->rx2_n; i++) {
+		if (w->rx2[i] == pid) {
+			w->rx2[i] = w->rx2[--w->rx2_n];
+			if (!w->rx2_n) {
+				free(w->rx2);
+				w->rx2 = NULL;
+				w->rx2_cap = 0;
+			}
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

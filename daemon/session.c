@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* session: client sessions and the client-id table. See include/session.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "session.h"
+
+static uint32_t id_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+int session_table_init(struct session_table *t)
+{
+	t->nb = 256;
+	t->n = 0;
+	t->b = calloc(t->nb, sizeof(*t->b));
+	return t->b ? 0 : -ENOMEM;
+}
+
+static void session_free(struct session *s)
+{
+	for (uint32_t i = 0; i < s->n_subs; i++)
+		free(s->subs[i].filter);
+	free(s->subs);
+	qos_fini(&s->qos);
+	session_queue_clear(s);
+	free(s->q);
+	free(s->client_id);
+	free(s);
+}
+
+void session_table_fini(struct session_table *t)
+{
+	for (uint32_t i = 0; i < t->nb; i++) {
+		struct session *s = t->b[i];
+
+		while (s) {
+			struct session *next = s->hnext;
+
+			session_free(s);
+			s = next;
+		}
+	}
+	free(t->b);
+	memset(t, 0, sizeof(*t));
+}
+
+struct session *session_find(struct session_table *t, const char *id, size_t len)
+{
+	uint32_t h = id_hash(id, len);
+
+	for (struct session *s = t->b[h & (t->nb - 1)]; s; s = s->hnext)
+		if (s->hash == h && s->id_len == len && !memcmp(s->client_id, id, len))
+			return s;
+	return NULL;
+}
+
+static void table_grow(struct session_table *t)
+{
+	uint32_t nb = t->nb * 2;
+	struct session **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return; /* keep working with longer chains */
+	for (uint32_t i = 0; i < t->nb; i++) {
+		struct session *s = t->b[i];
+
+		while (s) {
+			struct session *next = s->hnext;
+
+			s->hnext = b[s->hash & (nb - 1)];
+			b[s->hash & (nb - 1)] = s;
+			s = next;
+		}
+	}
+	free(t->b);
+	t->b = b;
+	t->nb = nb;
+}
+
+struct session *session_create(struct session_table *t, const char *id, size_t len)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->client_id = malloc(len + 1);
+	if (!s->client_id) {
+		free(s);
+		return NULL;
+	}
+	memcpy(s->client_id, id, len);
+	s->client_id[len] = 0;
+	s->id_len = (uint16_t)len;
+	s->hash = id_hash(id, len);
+	qos_init(&s->qos);
+	if (t->n >= t->nb)
+		table_grow(t);
+	s->hnext = t->b[s->hash & (t->nb - 1)];
+	t->b[s->hash & (t->nb - 1)] = s;
+	t->n++;
+	return s;
+}
+
+void session_destroy(struct session_table *t, struct session *s)
+{
+	struct session **pp = &t->b[s->hash & (t->nb - 1)];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->hnext;
+	if (*pp) {
+		*pp = s->hnext;
+		t->n--;
+	}
+	session_free(s);
+}
+
+void session_foreach(struct session_table *t, void (*fn)(void *ctx, struct session *s),
+		     void *ctx)
+{
+	for (uint32_t i = 0; i < t->nb; i++) {
+		struct session *s = t->b[i];
+
+		while (s) {
+			struct session *next = s->hnext;
+
+			fn(ctx, s);
+			s = next;
+		}
+	}
+}
+
+int session_sub_set(struct session *s, const char *filter, size_t len, uint8_t opts,
+		    uint32_t sub_id)
+{
+	struct session_sub *sub;
+
+	for (uint32_t i = 0; i < s->n_subs; i++) {
+		sub = &s->subs[i];
+		if (sub->len == len && !memcmp(sub->filter, filter, len)) {
+			sub->opts = opts;
+			sub->sub_id = sub_id;
+			return 1;
+		}
+	}
+	if (s->n_subs == s->subs_cap) {
+		uint32_t cap = s->subs_cap ? s->subs_cap * 2 : 2;
+		struct session_sub *n = realloc(s->subs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->subs = n;
+		s->subs_cap = cap;
+	}
+	sub = &s->subs[s->n_subs];
+	sub->filter = malloc(len + 1);
+	if (!sub->filter)
+		return -ENOMEM;
+	memcpy(sub->filter, filter, len);
+	sub->filter[len] = 0;
+	sub->len = (uint16_t)len;
+	sub->opts = opts;
+	sub->sub_id = sub_id;
+	s->n_subs++;
+	return 0;
+}
+
+int session_sub_del(struct session *s, const char *filter, size_t len)
+{
+	for (uint32_t i = 0; i < s->n_subs; i++) {
+		struct session_sub *sub = &s->subs[i];
+
+		if (sub->len == len && !memcmp(sub->filter, filter, len)) {
+			free(sub->filter);
+			/* keep order: resubscription on reconnect follows subscribe order */
+			memmove(sub, sub + 1, (s->n_subs - i - 1) * sizeof(*sub));
+			s->n_subs--;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int session_queue_push(struct session *s, struct msg *m, uint8_t qos, uint8_t retain,
+		       uint32_t sub_id, uint32_t max_msgs, uint64_t max_bytes)
+{
+	struct session_queued *e;
+	uint64_t sz = msg_size(m);
+
+	if ((max_msgs && s->q_count >= max_msgs) || (max_bytes && s->q_bytes + sz > max_bytes))
+		return -ENOBUFS;
+	if (s->q_count == s->q_cap) {
+		uint32_t cap = s->q_cap ? s->q_cap * 2 : 8;
+		struct session_queued *n = malloc(cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < s->q_count; i++)
+			n[i] = s->q[(s->q_head + i) & (s->q_cap - 1)];
+		free(s->q);
+		s->q = n;
+		s->q_cap = cap;
+		s->q_head = 0;
+	}
+	e = &s->q[(s->q_head + s->q_count) & (s->q_cap - 1)];
+	e->msg = msg_ref(m);
+	e->qos = qos;
+	e->retain = retain;
+	e->sub_id = sub_id;
+	s->q_count++;
+	s->q_bytes += sz;
+	return 0;
+}
+
+bool session_queue_pop(struct session *s, struct session_queued *out)
+{
+	if (!s->q_count)
+		return false;
+	*out = s->q[s->q_head];
+	s->q_head = (s->q_head + 1) & (s->q_cap - 1);
+	s->q_count--;
+	s->q_bytes -= msg_size(out->msg);
+	if (!s->q_count && s->q_cap > 64) {
+		free(s->q);
+		s->q = NULL;
+		s->q_cap = 0;
+		s->q_head = 0;
+	}
+	return true;
+}
+
+void session_queue_clear(struct session *s)
+{
+	struct session_queued e;
+
+	while (session_queue_pop(s, &e))
+		msg_unref(e.msg);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker: MQTT orchestration (L2). Owns listeners, clients, sessions, the topic tree and
+ * $SYS; drives the L0 modules with decoded packets. One file per packet family.
+ */
+#ifndef MQTTGW_BROKER_H
+#define MQTTGW_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "loop.h"
+
+struct broker;
+
+/* Opens every listener of cfg (borrowed: must outlive the broker or be swapped by reload).
+ * NULL with errno and a message in err; errno EADDRINUSE/EACCES... when a listener failed. */
+struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+/* Graceful stop: refuse new connections, tell v5 clients (DISCONNECT 0x8B), flush, close. */
+void broker_shutdown(struct broker *b);
+void broker_free(struct broker *b);
+/* Actual port of listener i (for port 0 in tests). */
+uint16_t broker_listener_port(const struct broker *b, size_t i);
+
+#endif /* MQTTGW_BROKER_H */

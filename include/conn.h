@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn: one client transport connection (L1). Owns the fd, the receive buffer and the
+ * output queue; hides the transport (tcp now; tls and websockets plug in through
+ * struct conn_transport). Read and parse are separate: conn reads, the owner parses.
+ *
+ * Receive: when a connection has no partial frame pending, data is read into one shared
+ * scratch buffer and parsed in place; only a partial frame's tail is copied into a
+ * per-connection buffer, which is freed once it empties. Idle connections hold no buffers.
+ *
+ * Send: owners append to c->out and call conn_want_flush(); all connections with output are
+ * flushed with writev once per loop iteration (conn_flush_all from the loop's before-wait
+ * hook), so many small frames leave in one syscall.
+ *
+ * Lifetime: conn_close() unregisters and closes the fd at once, calls ops->on_close, and
+ * frees the struct at the end of the loop iteration (deferred free).
+ */
+#ifndef MQTTGW_CONN_H
+#define MQTTGW_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "loop.h"
+#include "outq.h"
+
+struct conn;
+
+struct conn_transport {
+	const char *name;
+	ssize_t (*read)(struct conn *c, void *buf, size_t len);
+	ssize_t (*writev)(struct conn *c, const struct iovec *iov, int n);
+	void (*close)(struct conn *c);
+};
+
+struct conn_ops {
+	/* Parse what arrived. Return the bytes consumed (0..len), or -1 to close; on -1 the
+	 * owner has already called conn_close() or wants conn to do so. */
+	ssize_t (*on_read)(struct conn *c, const uint8_t *buf, size_t len);
+	/* Last callback: the connection is closed (err: 0 = by us, else -errno or -EPIPE for
+	 * peer close). The owner must drop its pointer to c. */
+	void (*on_close)(struct conn *c, int err);
+};
+
+struct conn {
+	struct loop_io io;
+	struct loop *loop;
+	const struct conn_transport *tp;
+	const struct conn_ops *ops;
+	void *owner;
+	uint8_t *rx; /* partial frame carried between reads, or NULL */
+	uint32_t rx_len, rx_cap;
+	uint32_t rx_max; /* largest frame the owner accepts (bounds rx growth) */
+	struct outq out;
+	struct conn *flush_next;
+	bool flush_pending;
+	bool closed;
+	bool read_paused;
+	bool write_blocked; /* last write hit EAGAIN: waiting for EPOLLOUT */
+	int fd;
+	char peer[64]; /* "addr:port" */
+};
+
+struct conn_stats {
+	uint64_t bytes_in, bytes_out;
+	uint64_t conns_open;
+};
+extern struct conn_stats conn_stats;
+
+extern const struct conn_transport conn_tcp;
+
+/* Wrap an accepted, non-blocking fd. NULL with errno on failure (fd is not closed). */
+struct conn *conn_new(struct loop *l, int fd, const struct conn_transport *tp,
+		      const struct conn_ops *ops, void *owner);
+/* Close now (idempotent): unregisters and closes fd, calls on_close once, frees later. */
+void conn_close(struct conn *c, int err);
+/* Queue c for the end-of-iteration flush. */
+void conn_want_flush(struct conn *c);
+/* Flush every connection queued with conn_want_flush (call once per loop iteration). */
+void conn_flush_all(void);
+/* Try to write now; 0, or -errno after which the conn is closed. */
+int conn_flush(struct conn *c);
+/* Stop / resume reading (backpressure when our output to this peer piles up). */
+void conn_pause_read(struct conn *c, bool pause);
+
+#endif /* MQTTGW_CONN_H */

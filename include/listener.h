@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * listener: listening TCP sockets and accept (L1). Accepted sockets are non-blocking,
+ * close-on-exec, TCP_NODELAY. Under EMFILE/ENFILE the listener sheds the pending connection
+ * (a spare fd is released, the connection accepted and closed, the spare reopened) and stops
+ * accepting for a short pause instead of spinning on a level-triggered event.
+ */
+#ifndef MQTTGW_LISTENER_H
+#define MQTTGW_LISTENER_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "loop.h"
+
+struct listener;
+
+/* fd: the accepted socket (owned by the callee from now on); peer: "addr:port". */
+typedef void (*listener_accept_fn)(struct listener *ls, int fd, const char *peer, void *ctx);
+
+/* Bind and listen on addr (NULL = all, IPv6 dual-stack) : port. port 0 picks one.
+ * NULL with errno set and a message in err on failure. */
+struct listener *listener_new(struct loop *l, const char *addr, uint16_t port,
+			      listener_accept_fn fn, void *ctx, char *err, size_t errlen);
+void listener_free(struct listener *ls);
+uint16_t listener_port(const struct listener *ls);
+/* The configuration listener this one was made from (opaque to this module). */
+void listener_set_data(struct listener *ls, const void *data);
+const void *listener_data(const struct listener *ls);
+/* Stop/resume accepting (max_connections reached, shutdown). */
+void listener_pause(struct listener *ls, int pause);
+int listener_fd(const struct listener *ls);
+
+#endif /* MQTTGW_LISTENER_H */

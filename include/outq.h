@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * outq: refcounted byte buffers (rbuf) and per-connection output queues (L0).
+ *
+ * An output queue is a ring of segments, each a (buffer, offset, length) reference. Small
+ * frames are encoded in place into the queue's tail block (a pooled 16 KiB rbuf owned by the
+ * queue), so most messages cost a memcpy and no malloc; a large payload shared by many
+ * subscribers is appended by reference (outq_append_ref) and sent from one copy by writev.
+ * When a queue drains, its tail block goes back to the pool: idle connections hold no buffer.
+ */
+#ifndef MQTTGW_OUTQ_H
+#define MQTTGW_OUTQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#define OUTQ_BLOCK 16384u
+
+struct rbuf {
+	uint32_t refs;
+	uint32_t cap;
+	uint32_t len;
+	uint32_t pooled; /* 1: a pool block (returned to the pool), 0: free() on last unref */
+	uint8_t *data;
+};
+
+/* A standalone buffer of cap bytes (data follows the header). NULL on ENOMEM. */
+struct rbuf *rbuf_new(uint32_t cap);
+static inline struct rbuf *rbuf_ref(struct rbuf *b)
+{
+	b->refs++;
+	return b;
+}
+void rbuf_unref(struct rbuf *b);
+/* Free the pooled blocks not in use (shutdown, memory pressure). */
+void rbuf_pool_trim(void);
+/* Bytes currently held in pooled blocks in use or cached. */
+size_t rbuf_pool_bytes(void);
+
+struct outq_seg {
+	struct rbuf *rb;
+	uint32_t off;
+	uint32_t len;
+};
+
+struct outq {
+	struct outq_seg *segs; /* ring */
+	uint32_t head, count, cap;
+	uint32_t frames;       /* frames queued (for max-queued accounting) */
+	uint64_t bytes;	       /* bytes queued */
+	struct rbuf *tail;     /* block open for in-place appends, or NULL */
+};
+
+void outq_init(struct outq *q);
+/* Drop everything queued and release buffers. */
+void outq_fini(struct outq *q);
+
+/* Reserve n contiguous bytes at the end of the queue for in-place encoding; commit with
+ * outq_commit(q, n_used) before any other append. NULL on ENOMEM. */
+uint8_t *outq_reserve(struct outq *q, uint32_t n);
+void outq_commit(struct outq *q, uint32_t n);
+/* Copy bytes in. 0 or -ENOMEM. */
+int outq_append(struct outq *q, const void *p, uint32_t n);
+/* Append a reference to rb->data[off .. off+n) (takes a new reference). 0 or -ENOMEM. */
+int outq_append_ref(struct outq *q, struct rbuf *rb, uint32_t off, uint32_t n);
+/* Count one more complete frame (called once per frame by the encoder side). */
+static inline void outq_frame_done(struct outq *q)
+{
+	q->frames++;
+}
+
+/* Fill up to max iovecs from the head; returns the number filled. */
+int outq_iov(const struct outq *q, struct iovec *iov, int max);
+/* Consume n bytes from the head (after a write). Releases buffers; returns the tail block to
+ * the pool when the queue becomes empty. */
+void outq_consume(struct outq *q, size_t n);
+static inline bool outq_empty(const struct outq *q)
+{
+	return q->bytes == 0;
+}
+
+#endif /* MQTTGW_OUTQ_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qos: QoS 1/2 state of one session (L0, pure; time is not needed by these rules).
+ *
+ * Outbound: a window of messages sent and not yet completed, in send order (resend on
+ * reconnect goes in that order), with packet-id allocation. Each entry moves
+ *   QoS 1: WAIT_PUBACK  --PUBACK-->  done
+ *   QoS 2: WAIT_PUBREC  --PUBREC-->  WAIT_PUBCOMP (message released; PUBREL to send)
+ *                                    --PUBCOMP--> done
+ * Inbound QoS 2: the packet ids received (PUBREC sent) whose PUBREL has not come yet, so a
+ * resent PUBLISH is not delivered twice.
+ */
+#ifndef MQTTGW_QOS_H
+#define MQTTGW_QOS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct msg;
+
+enum qos_state {
+	QOS_FREE = 0, /* hole left by an out-of-order completion */
+	QOS_WAIT_PUBACK,
+	QOS_WAIT_PUBREC,
+	QOS_WAIT_PUBCOMP,
+};
+
+struct qos_entry {
+	struct msg *msg; /* held reference; NULL once PUBREC released it */
+	uint16_t pid;
+	uint8_t qos;
+	uint8_t state; /* enum qos_state */
+	uint8_t retain; /* RETAIN flag it was sent with */
+	uint32_t sub_id;
+};
+
+enum qos_ack {
+	QOS_ACK_DONE,	     /* completed: entry freed */
+	QOS_ACK_SEND_PUBREL, /* PUBREC accepted: send PUBREL */
+	QOS_ACK_UNKNOWN,     /* no such packet id in flight */
+	QOS_ACK_WRONG_STATE, /* e.g. PUBACK for a QoS 2 message: protocol error */
+};
+
+struct qos_window {
+	struct qos_entry *e; /* ring, cap a power of two */
+	uint32_t head, count, cap;
+	uint32_t active;    /* entries not FREE */
+	uint16_t next_pid;
+	uint64_t *pid_used; /* 65536-bit map, allocated on first use */
+	uint16_t *rx2;	    /* inbound QoS 2 ids awaiting PUBREL, unordered */
+	uint32_t rx2_n, rx2_cap;
+};
+
+void qos_init(struct qos_window *w);
+/* Releases every message held. */
+void qos_fini(struct qos_window *w);
+
+/* Add an outbound message (takes a new reference to msg). *pid gets its packet id.
+ * 0, -ENOMEM, or -EBUSY when all 65535 ids are in use. */
+int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+		uint32_t sub_id, uint16_t *pid);
+/* An acknowledgement from the peer: type is MQTT_PUBACK, MQTT_PUBREC or MQTT_PUBCOMP. */
+enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid);
+/* Entries in send order, FREE ones skipped: i from 0 while qos_out_at() returns non-NULL. */
+struct qos_entry *qos_out_at(struct qos_window *w, uint32_t *i);
+static inline uint32_t qos_out_active(const struct qos_window *w)
+{
+	return w->active;
+}
+
+/* Inbound QoS 2: 1 if pid was already recorded (a resend: do not deliver again), 0 if added,
+ * -ENOMEM. */
+int qos_rx2_add(struct qos_window *w, uint16_t pid);
+/* PUBREL: 0 if pid was recorded (now forgotten), -ENOENT otherwise. */
+int qos_rx2_release(struct qos_window *w, uint16_t pid);
+static inline uint32_t qos_rx2_count(const struct qos_window *w)
+{
+	return w->rx2_n;
+}
+
+#endif /* MQTTGW_QOS_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session: client-id -> session state (L0). A session outlives its connections when it is
+ * persistent: subscriptions, QoS 1/2 in flight (struct qos_window), messages queued while
+ * offline or beyond the in-flight window, and expiry. The broker drives it; durable storage
+ * (store) will persist exactly these fields.
+ */
+#ifndef MQTTGW_SESSION_H
+#define MQTTGW_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qos.h"
+
+#define SESSION_EXPIRY_NEVER UINT32_MAX
+
+struct msg;
+
+struct session_sub {
+	char *filter; /* NUL-terminated copy */
+	uint16_t len;
+	uint8_t opts; /* topic.h TOPIC_OPT_* */
+	uint32_t sub_id;
+};
+
+struct session_queued {
+	struct msg *msg;
+	uint8_t qos;
+	uint8_t retain;
+	uint32_t sub_id;
+};
+
+struct session {
+	char *client_id; /* NUL-terminated */
+	uint16_t id_len;
+	uint32_t hash;
+	struct session *hnext;
+	bool clean;		  /* v3 clean session / v5 clean start of the current connection */
+	uint32_t expiry_interval; /* seconds after disconnect; 0 = ends with the connection */
+	int64_t expire_at;	  /* loop time (ms) at which an offline session ends; 0 = none */
+	void *client;		  /* the connected client, NULL while offline */
+	struct session_sub *subs;
+	uint32_t n_subs, subs_cap;
+	struct qos_window qos;
+	struct session_queued *q; /* ring, cap a power of two */
+	uint32_t q_head, q_count, q_cap;
+	uint64_t q_bytes;
+	uint64_t match_gen; /* broker scratch: de-duplicates overlapping matches */
+	uint32_t match_idx;
+	uint64_t dropped; /* messages dropped for this session (queue limits) */
+	void *owner_data; /* the broker's per-session extra (offline expiry timer), or NULL */
+};
+
+struct session_table {
+	struct session **b;
+	uint32_t nb; /* buckets, power of two */
+	uint32_t n;
+};
+
+int session_table_init(struct session_table *t);
+/* Frees every session. */
+void session_table_fini(struct session_table *t);
+struct session *session_find(struct session_table *t, const char *id, size_t len);
+/* Create and insert an empty session (the id must not exist). NULL on ENOMEM. */
+struct session *session_create(struct session_table *t, const char *id, size_t len);
+/* Remove from the table and free (releases all queued/in-flight messages). */
+void session_destroy(struct session_table *t, struct session *s);
+/* Visit every session; fn may not destroy sessions other than the one it is given. */
+void session_foreach(struct session_table *t, void (*fn)(void *ctx, struct session *s),
+		     void *ctx);
+
+/* Subscriptions kept by the session (the trie holds the same set). 0 new, 1 replaced,
+ * -ENOMEM. */
+int session_sub_set(struct session *s, const char *filter, size_t len, uint8_t opts,
+		    uint32_t sub_id);
+/* 0 removed, -ENOENT. */
+int session_sub_del(struct session *s, const char *filter, size_t len);
+
+/* Queue a message (takes a new reference). -ENOBUFS when max_msgs (0 = no limit) or max_bytes
+ * (0 = no limit) would be exceeded; -ENOMEM. */
+int session_queue_push(struct session *s, struct msg *m, uint8_t qos, uint8_t retain,
+		       uint32_t sub_id, uint32_t max_msgs, uint64_t max_bytes);
+/* Take the oldest queued message (the caller owns the reference). false when empty. */
+bool session_queue_pop(struct session *s, struct session_queued *out);
+/* Drop every queued message. */
+void session_queue_clear(struct session *s);
+
+#endif /* MQTTGW_SESSION_H */
