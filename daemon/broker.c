@@ -383,6 +383,11 @@ void broker_shutdown(struct broker *b)
 	conn_flush_all();
 }
 
+static void session_drop_expiry(void *ctx, struct session *s)
+{
+	broker_session_expiry_cancel(ctx, s);
+}
+
 void broker_free(struct broker *b)
 {
 	if (!b)
@@ -392,6 +397,7 @@ void broker_free(struct broker *b)
 		listener_free(b->ls[i]);
 	free(b->ls);
 	if (b->sessions.b) {
+		session_foreach(&b->sessions, session_drop_expiry, b);
 		/* subscriptions point at sessions: drop the tree first */
 		topic_tree_free(b->topics, broker_retained_free);
 		b->topics = NULL;

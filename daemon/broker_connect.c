@@ -40,7 +40,7 @@ static int connect_refuse(struct client *c, uint8_t version, uint8_t v3code, uin
 	return -1;
 }
 
-static void session_expiry_cancel(struct broker *b, struct session *s)
+void broker_session_expiry_cancel(struct broker *b, struct session *s)
 {
 	struct session_expiry *se = s->owner_data;
 
@@ -54,7 +54,7 @@ static void session_expiry_cancel(struct broker *b, struct session *s)
 
 static void session_end(struct broker *b, struct session *s)
 {
-	session_expiry_cancel(b, s);
+	broker_session_expiry_cancel(b, s);
 	broker_session_unsubscribe_all(b, s);
 	session_destroy(&b->sessions, s);
 }
@@ -297,7 +297,7 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
-	session_expiry_cancel(b, s);
+	broker_session_expiry_cancel(b, s);
 	s->clean = cn->clean;
 	if (c->version == MQTT_V5)
 		s->expiry_interval = cn->props.session_expiry;

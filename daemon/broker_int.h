@@ -112,6 +112,7 @@ void client_keepalive_arm(struct client *c);
 /* broker_connect.c */
 int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len);
 void broker_session_detach(struct client *c);
+void broker_session_expiry_cancel(struct broker *b, struct session *s);
 
 /* broker_publish.c */
 int broker_handle_publish(struct client *c, struct mqtt_packet *pkt);

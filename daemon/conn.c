@@ -48,6 +48,15 @@ static void conn_free_deferred(struct loop *l, void *ctx)
 	struct conn *c = ctx;
 
 	(void)l;
+	if (c->flush_pending) {
+		/* Rare: closed from deferred work after being queued for a flush. */
+		struct conn **pp = &flush_head;
+
+		while (*pp && *pp != c)
+			pp = &(*pp)->flush_next;
+		if (*pp)
+			*pp = c->flush_next;
+	}
 	outq_fini(&c->out);
 	free(c->rx);
 	free(c);

@@ -32,6 +32,8 @@ struct loop {
 	void (*sig_fn)(struct loop *, int);
 };
 
+static void defer_run(struct loop *l);
+
 static int64_t clock_ms(void)
 {
 	struct timespec ts;
@@ -81,6 +83,8 @@ void loop_free(struct loop *l)
 {
 	if (!l)
 		return;
+	/* Deferred frees queued after the last iteration (shutdown) still have to run. */
+	defer_run(l);
 	if (l->sig_io.fd >= 0) {
 		int fd = l->sig_io.fd;
 
@@ -336,8 +340,12 @@ int loop_run(struct loop *l)
 			io->fn(l, io, evs[i].events);
 		}
 		timers_run(l);
-		defer_run(l);
+		/* Deferred work runs at the top of the next pass, after before_wait: so output
+		 * flushing never meets a connection already freed in this pass. */
 	}
+	if (l->before_wait)
+		l->before_wait(l, l->before_wait_ctx);
+	defer_run(l);
 	return 0;
 }
 
