@@ -21,9 +21,9 @@
 
 #include "bench_stats.h"
 
-#define BENCH_MAX_SUBT 8	 /* subscriber worker threads at most */
-#define BENCH_PAYLOAD_MIN 20u /* seq (8) + timestamp (8) + publisher id (4) */
-#define BENCH_TX_BATCH 65536u /* bytes of PUBLISH frames encoded per write() at most */
+#define BENCH_MAX_SUBT	  8	 /* subscriber worker threads at most */
+#define BENCH_PAYLOAD_MIN 20u	 /* seq (8) + timestamp (8) + publisher id (4) */
+#define BENCH_TX_BATCH	  65536u /* bytes of PUBLISH frames encoded per write() at most */
 
 enum bench_scen { SCEN_LATENCY, SCEN_P2P, SCEN_FANOUT, SCEN_FANIN, SCEN_CONNECTIONS };
 
@@ -61,11 +61,11 @@ struct bworker;
 /* One MQTT client connection. Owned by exactly one worker. */
 struct bconn {
 	int fd;
-	uint8_t role;  /* enum bconn_role */
-	uint8_t state; /* enum bconn_state */
-	bool want_out; /* EPOLLOUT registered */
-	bool failed;   /* counted as a failure already */
-	uint32_t idx;  /* index within its role */
+	uint8_t role;	   /* enum bconn_role */
+	uint8_t state;	   /* enum bconn_state */
+	bool want_out;	   /* EPOLLOUT registered */
+	bool failed;	   /* counted as a failure already */
+	uint32_t idx;	   /* index within its role */
 	uint16_t recv_max; /* broker's Receive Maximum (v5), else 65535 */
 	uint64_t t_open;   /* ns, when connect() was called */
 	uint8_t *rx;
@@ -78,11 +78,11 @@ struct bconn {
 /* A publisher. The first cache line is shared with subscriber workers. */
 struct bpub {
 	/* shared */
-	uint64_t sent;			 /* atomic: messages encoded so far */
+	uint64_t sent;			/* atomic: messages encoded so far */
 	uint64_t level[BENCH_MAX_SUBT]; /* atomic: per sub worker, min unique count received */
-	uint64_t wake_at;		 /* atomic: level that unblocks the window */
-	uint32_t waiting;		 /* atomic: 1 while blocked on the window */
-	uint32_t inflight_pub;		 /* atomic copy of inflight, for the drain check */
+	uint64_t wake_at;		/* atomic: level that unblocks the window */
+	uint32_t waiting;		/* atomic: 1 while blocked on the window */
+	uint32_t inflight_pub;		/* atomic copy of inflight, for the drain check */
 	/* publisher worker only */
 	struct bconn c __attribute__((aligned(64)));
 	uint32_t id;
@@ -101,8 +101,8 @@ struct bpub {
 /* A subscriber connection. */
 struct bsub {
 	struct bconn c;
-	uint32_t unit;	     /* receiver unit: itself, or its shared-subscription group */
-	uint64_t *next_seq;  /* per publisher: highest seq seen + 1 (reorder check) */
+	uint32_t unit;	    /* receiver unit: itself, or its shared-subscription group */
+	uint64_t *next_seq; /* per publisher: highest seq seen + 1 (reorder check) */
 	const char *filter;
 };
 
@@ -174,9 +174,9 @@ struct brun {
 	uint32_t nsubs;
 	struct bunit *units;
 	uint32_t nunits;
-	uint32_t *pub_nunits;  /* per publisher: how many units receive it */
-	uint32_t **pub_units;  /* per publisher: those units */
-	struct bconn *idle;    /* connections scenario */
+	uint32_t *pub_nunits; /* per publisher: how many units receive it */
+	uint32_t **pub_units; /* per publisher: those units */
+	struct bconn *idle;   /* connections scenario */
 	uint32_t nidle;
 	struct bworker *workers;
 	uint32_t nworkers;

@@ -65,7 +65,7 @@ uint8_t *bconn_tx_reserve(struct bconn *c, size_t n)
 
 static void bconn_want_out(struct bworker *w, struct bconn *c, bool on)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c };
+	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
 
 	if (c->want_out == on || c->fd < 0)
 		return;
@@ -105,8 +105,8 @@ void bconn_close(struct bworker *w, struct bconn *c, bool graceful)
 		uint8_t ver = (uint8_t)w->run->o->version;
 
 		if (p) {
-			c->tx_len += (uint32_t)codec_encode_disconnect(p, 8, ver, MQTT_DISCONNECT, 0,
-								       NULL, 0);
+			c->tx_len += (uint32_t)codec_encode_disconnect(p, 8, ver, MQTT_DISCONNECT,
+								       0, NULL, 0);
 			/* best effort: the socket is closing either way */
 			send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off,
 			     MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -125,7 +125,10 @@ void bconn_fail(struct bworker *w, struct bconn *c, const char *why)
 
 	if (w->run->o->scen != SCEN_CONNECTIONS || !ready)
 		fprintf(stderr, "mqttgw-bench: %s %u: %s\n",
-			c->role == BC_PUB ? "pub" : c->role == BC_SUB ? "sub" : "conn", c->idx, why);
+			c->role == BC_PUB   ? "pub"
+			: c->role == BC_SUB ? "sub"
+					    : "conn",
+			c->idx, why);
 	bconn_close(w, c, false);
 	if (!ready) {
 		if (!c->failed) {
@@ -146,7 +149,7 @@ static int bconn_send_connect(struct bworker *w, struct bconn *c)
 {
 	const struct bench_opts *o = w->run->o;
 	char id[64];
-	struct mqtt_connect mc = { 0 };
+	struct mqtt_connect mc = {0};
 	uint8_t *p;
 	size_t n;
 
@@ -169,7 +172,7 @@ static int bconn_send_connect(struct bworker *w, struct bconn *c)
 static int bconn_send_subscribe(struct bworker *w, struct bconn *c)
 {
 	struct bsub *s = bconn_sub(c);
-	struct mqtt_sub_entry e = { 0 };
+	struct mqtt_sub_entry e = {0};
 	uint8_t ver = (uint8_t)w->run->o->version;
 	uint8_t *p;
 	size_t n;
@@ -189,8 +192,8 @@ static int bconn_send_subscribe(struct bworker *w, struct bconn *c)
 int bconn_open(struct bworker *w, struct bconn *c)
 {
 	const struct bench_opts *o = w->run->o;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(o->port) };
-	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = c };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(o->port)};
+	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
 	int one = 1;
 
 	inet_pton(AF_INET, o->host, &sa.sin_addr);
@@ -392,7 +395,7 @@ static void bconn_readable(struct bworker *w, struct bconn *c)
 
 static void bconn_connected(struct bworker *w, struct bconn *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 	int err = 0;
 	socklen_t len = sizeof(err);
 

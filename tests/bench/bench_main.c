@@ -13,60 +13,60 @@
 #include "bench.h"
 
 static const char usage[] =
-	"usage: mqttgw-bench SCENARIO [options]\n"
-	"\n"
-	"MQTT load generator: raw non-blocking sockets, epoll, one publisher thread and\n"
-	"--sub-threads subscriber threads. Payloads carry an 8-byte sequence number, an 8-byte\n"
-	"CLOCK_MONOTONIC send time and a 4-byte publisher id; receivers count lost, duplicated\n"
-	"and reordered messages. Publishers are closed-loop: at most --window messages ahead of\n"
-	"the slowest receiver of their messages, so a broker cannot win by dropping.\n"
-	"\n"
-	"Scenarios:\n"
-	"  latency      1 publisher -> 1 subscriber at --rate (default 5000/s); latency percentiles\n"
-	"  p2p          --pairs publishers -> as many subscribers, one topic per pair\n"
-	"  fanout       1 publisher -> --subs subscribers on one topic (default window 10)\n"
-	"  fanin        --pubs publishers, one topic each -> a --subs member $share group\n"
-	"  connections  open --conns connections at --conn-rate, hold --duration s, close;\n"
-	"               connect latency and broker RSS per connection\n"
-	"\n"
-	"Options (defaults in brackets):\n"
-	"  --host H           broker address, IPv4 [127.0.0.1]\n"
-	"  --port P           broker port [1883]\n"
-	"  --qos N            0, 1 or 2 [0]\n"
-	"  --pairs N          p2p publisher/subscriber pairs [4]\n"
-	"  --subs N           fanout subscribers [1000], fanin group members [5]\n"
-	"  --pubs N           fanin publishers [1000]\n"
-	"  --rate MSG/S       total publish rate over all publishers, paced by a timerfd with\n"
-	"                     catch-up; 0 = as fast as the window allows [latency 5000, else 0]\n"
-	"  --size B           payload bytes, >= 20 [32]\n"
-	"  --duration S       measured seconds; connections: hold time [5]\n"
-	"  --warmup S         traffic before measuring [1]\n"
-	"  --drain S          at most this long to wait for in-flight messages at the end [5]\n"
-	"  --window N         messages a publisher may be ahead of its slowest receiver\n"
-	"                     [QoS 0: 1000, QoS 1/2: 256; fanout 10; fanin 4]\n"
-	"  --inflight N       unacknowledged QoS 1/2 PUBLISHes per publisher; 0 = the broker's\n"
-	"                     Receive Maximum (MQTT 5) or unlimited [5: 0; 3.1.1: 20, the\n"
-	"                     default of Mosquitto's client library and of its broker's\n"
-	"                     max_inflight_messages: Mosquitto 2.0 loses QoS 2 messages beyond it]\n"
-	"  --mqtt-version V   4 (MQTT 3.1.1) or 5 (MQTT 5.0) [4]\n"
-	"  --broker-pid PID   broker process: CPU seconds (utime+stime, /proc/PID/stat) and\n"
-	"                     peak RSS (VmHWM reset at the start, VmRSS sampled every 100 ms)\n"
-	"  --conns N          connections scenario: how many [10000]\n"
-	"  --conn-rate N      connections opened per second [2000]\n"
-	"  --sub-threads N    subscriber threads [1]\n"
-	"  --stall-ms MS      a window blocked this long is taken as lost (QoS 0 drops) [250]\n"
-	"  --keepalive S      MQTT keepalive in CONNECT [300]\n"
-	"  --label NAME       broker name written in the report\n"
-	"  --json             print one JSON line on stdout; the table goes to stderr\n"
-	"  --help             this text\n"
-	"\n"
-	"Reported per run: published and delivered msgs/s over the measured window; lost\n"
-	"(expected - distinct received after the drain), duplicates, reordered; latency\n"
-	"p50/p99/p99.9/max in us of messages sent within the window; broker CPU seconds, machine\n"
-	"CPU seconds over all cores (/proc/stat: total - idle - iowait), msgs per broker CPU-s and\n"
-	"per machine CPU-s, broker peak RSS, and this tool's own CPU seconds.\n"
-	"Exit status: 0 ok, 1 setup failed, 2 usage, 3 integrity violated (QoS 1/2 loss,\n"
-	"reordering, QoS 2 duplicates, malformed packets or dropped connections).\n";
+    "usage: mqttgw-bench SCENARIO [options]\n"
+    "\n"
+    "MQTT load generator: raw non-blocking sockets, epoll, one publisher thread and\n"
+    "--sub-threads subscriber threads. Payloads carry an 8-byte sequence number, an 8-byte\n"
+    "CLOCK_MONOTONIC send time and a 4-byte publisher id; receivers count lost, duplicated\n"
+    "and reordered messages. Publishers are closed-loop: at most --window messages ahead of\n"
+    "the slowest receiver of their messages, so a broker cannot win by dropping.\n"
+    "\n"
+    "Scenarios:\n"
+    "  latency      1 publisher -> 1 subscriber at --rate (default 5000/s); latency percentiles\n"
+    "  p2p          --pairs publishers -> as many subscribers, one topic per pair\n"
+    "  fanout       1 publisher -> --subs subscribers on one topic (default window 10)\n"
+    "  fanin        --pubs publishers, one topic each -> a --subs member $share group\n"
+    "  connections  open --conns connections at --conn-rate, hold --duration s, close;\n"
+    "               connect latency and broker RSS per connection\n"
+    "\n"
+    "Options (defaults in brackets):\n"
+    "  --host H           broker address, IPv4 [127.0.0.1]\n"
+    "  --port P           broker port [1883]\n"
+    "  --qos N            0, 1 or 2 [0]\n"
+    "  --pairs N          p2p publisher/subscriber pairs [4]\n"
+    "  --subs N           fanout subscribers [1000], fanin group members [5]\n"
+    "  --pubs N           fanin publishers [1000]\n"
+    "  --rate MSG/S       total publish rate over all publishers, paced by a timerfd with\n"
+    "                     catch-up; 0 = as fast as the window allows [latency 5000, else 0]\n"
+    "  --size B           payload bytes, >= 20 [32]\n"
+    "  --duration S       measured seconds; connections: hold time [5]\n"
+    "  --warmup S         traffic before measuring [1]\n"
+    "  --drain S          at most this long to wait for in-flight messages at the end [5]\n"
+    "  --window N         messages a publisher may be ahead of its slowest receiver\n"
+    "                     [QoS 0: 1000, QoS 1/2: 256; fanout 10; fanin 4]\n"
+    "  --inflight N       unacknowledged QoS 1/2 PUBLISHes per publisher; 0 = the broker's\n"
+    "                     Receive Maximum (MQTT 5) or unlimited [5: 0; 3.1.1: 20, the\n"
+    "                     default of Mosquitto's client library and of its broker's\n"
+    "                     max_inflight_messages: Mosquitto 2.0 loses QoS 2 messages beyond it]\n"
+    "  --mqtt-version V   4 (MQTT 3.1.1) or 5 (MQTT 5.0) [4]\n"
+    "  --broker-pid PID   broker process: CPU seconds (utime+stime, /proc/PID/stat) and\n"
+    "                     peak RSS (VmHWM reset at the start, VmRSS sampled every 100 ms)\n"
+    "  --conns N          connections scenario: how many [10000]\n"
+    "  --conn-rate N      connections opened per second [2000]\n"
+    "  --sub-threads N    subscriber threads [1]\n"
+    "  --stall-ms MS      a window blocked this long is taken as lost (QoS 0 drops) [250]\n"
+    "  --keepalive S      MQTT keepalive in CONNECT [300]\n"
+    "  --label NAME       broker name written in the report\n"
+    "  --json             print one JSON line on stdout; the table goes to stderr\n"
+    "  --help             this text\n"
+    "\n"
+    "Reported per run: published and delivered msgs/s over the measured window; lost\n"
+    "(expected - distinct received after the drain), duplicates, reordered; latency\n"
+    "p50/p99/p99.9/max in us of messages sent within the window; broker CPU seconds, machine\n"
+    "CPU seconds over all cores (/proc/stat: total - idle - iowait), msgs per broker CPU-s and\n"
+    "per machine CPU-s, broker peak RSS, and this tool's own CPU seconds.\n"
+    "Exit status: 0 ok, 1 setup failed, 2 usage, 3 integrity violated (QoS 1/2 loss,\n"
+    "reordering, QoS 2 duplicates, malformed packets or dropped connections).\n";
 
 enum {
 	OPT_HOST = 256,
@@ -95,30 +95,30 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "qos", required_argument, NULL, OPT_QOS },
-	{ "pairs", required_argument, NULL, OPT_PAIRS },
-	{ "subs", required_argument, NULL, OPT_SUBS },
-	{ "pubs", required_argument, NULL, OPT_PUBS },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "size", required_argument, NULL, OPT_SIZE },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "drain", required_argument, NULL, OPT_DRAIN },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "inflight", required_argument, NULL, OPT_INFLIGHT },
-	{ "mqtt-version", required_argument, NULL, OPT_VERSION },
-	{ "broker-pid", required_argument, NULL, OPT_PID },
-	{ "conns", required_argument, NULL, OPT_CONNS },
-	{ "conn-rate", required_argument, NULL, OPT_CONN_RATE },
-	{ "sub-threads", required_argument, NULL, OPT_SUBT },
-	{ "stall-ms", required_argument, NULL, OPT_STALL },
-	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+    {"host", required_argument, NULL, OPT_HOST},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"qos", required_argument, NULL, OPT_QOS},
+    {"pairs", required_argument, NULL, OPT_PAIRS},
+    {"subs", required_argument, NULL, OPT_SUBS},
+    {"pubs", required_argument, NULL, OPT_PUBS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"drain", required_argument, NULL, OPT_DRAIN},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"inflight", required_argument, NULL, OPT_INFLIGHT},
+    {"mqtt-version", required_argument, NULL, OPT_VERSION},
+    {"broker-pid", required_argument, NULL, OPT_PID},
+    {"conns", required_argument, NULL, OPT_CONNS},
+    {"conn-rate", required_argument, NULL, OPT_CONN_RATE},
+    {"sub-threads", required_argument, NULL, OPT_SUBT},
+    {"stall-ms", required_argument, NULL, OPT_STALL},
+    {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 static int num(const char *name, const char *s, double lo, double hi, double *out)
@@ -140,7 +140,7 @@ static int num(const char *name, const char *s, double lo, double hi, double *ou
 /* Parse argv into o. 0, 1 for --help, -1 on a usage error. */
 static int parse(int argc, char **argv, struct bench_opts *o)
 {
-	static const char *names[] = { "latency", "p2p", "fanout", "fanin", "connections" };
+	static const char *names[] = {"latency", "p2p", "fanout", "fanin", "connections"};
 	double v, inflight = -1, window = -1, rate = -1, subs = -1, dur = 5;
 	int c, idx;
 

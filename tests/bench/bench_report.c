@@ -129,7 +129,8 @@ void result_table(FILE *f, const struct bench_result *r)
 		}
 	} else {
 		fprintf(f, "  pubs=%u subs=%u size=%u window=%u inflight=%u rate=%s\n", r->pubs,
-			r->subs, r->size, r->window, r->inflight, r->rate > 0 ? "fixed" : "closed-loop");
+			r->subs, r->size, r->window, r->inflight,
+			r->rate > 0 ? "fixed" : "closed-loop");
 		if (r->rate > 0)
 			row(f, "target rate /s", "%.0f", r->rate);
 		row(f, "published /s", "%.0f", per((double)r->sent_window, r->duration));

@@ -14,11 +14,11 @@
 #include "bench.h"
 
 #define SETUP_PENDING 64 /* connection handshakes in flight during setup */
-#define RX_BIG (256u * 1024)
-#define RX_SMALL (16u * 1024)
-#define RX_IDLE 256u
+#define RX_BIG	      (256u * 1024)
+#define RX_SMALL      (16u * 1024)
+#define RX_IDLE	      256u
 
-static const char *scen_names[] = { "latency", "p2p", "fanout", "fanin", "connections" };
+static const char *scen_names[] = {"latency", "p2p", "fanout", "fanin", "connections"};
 
 static const char *run_str(struct brun *r, const char *fmt, ...)
 {
@@ -356,7 +356,7 @@ static void run_cpu(struct brun *r, const struct snap *a, const struct snap *b,
 	res->broker_cpu_s = b->broker_s - a->broker_s;
 	res->machine_cpu_s = (double)(b->m.busy - a->m.busy) / tck;
 	res->machine_busy_pct = b->m.total > a->m.total ? 100.0 * (double)(b->m.busy - a->m.busy) /
-								 (double)(b->m.total - a->m.total)
+							      (double)(b->m.total - a->m.total)
 							: 0;
 }
 
@@ -373,8 +373,8 @@ static void run_drain(struct brun *r)
 
 		usleep(5000);
 		for (uint32_t p = 0; p < r->npubs; p++) {
-			expected += __atomic_load_n(&r->pubs[p].sent, __ATOMIC_ACQUIRE) *
-				    r->pub_nunits[p];
+			expected +=
+			    __atomic_load_n(&r->pubs[p].sent, __ATOMIC_ACQUIRE) * r->pub_nunits[p];
 			inflight += __atomic_load_n(&r->pubs[p].inflight_pub, __ATOMIC_RELAXED);
 		}
 		for (uint32_t i = 0; i < r->nworkers; i++)
@@ -386,10 +386,11 @@ static void run_drain(struct brun *r)
 			last_change = now_ns();
 		}
 		if (now_ns() > end || now_ns() - last_change > 1000000000ull) {
-			fprintf(stderr,
-				"mqttgw-bench: drain gave up: %llu of %llu received, %llu unacked\n",
-				(unsigned long long)got, (unsigned long long)expected,
-				(unsigned long long)inflight);
+			fprintf(
+			    stderr,
+			    "mqttgw-bench: drain gave up: %llu of %llu received, %llu unacked\n",
+			    (unsigned long long)got, (unsigned long long)expected,
+			    (unsigned long long)inflight);
 			return;
 		}
 	}

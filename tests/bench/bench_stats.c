@@ -178,7 +178,7 @@ static ssize_t read_file(const char *path, char *buf, size_t cap)
 int proc_machine_cpu(struct machine_cpu *m)
 {
 	char buf[512];
-	unsigned long long v[8] = { 0 };
+	unsigned long long v[8] = {0};
 	ssize_t n = read_file("/proc/stat", buf, sizeof(buf));
 
 	if (n < 0)

@@ -15,7 +15,7 @@
  * relative to its value. Covers all of uint64_t; no allocation per sample.
  */
 #define HIST_SUB_BITS 7
-#define HIST_BUCKETS ((64 - HIST_SUB_BITS + 2) << (HIST_SUB_BITS - 1))
+#define HIST_BUCKETS  ((64 - HIST_SUB_BITS + 2) << (HIST_SUB_BITS - 1))
 
 struct hist {
 	uint64_t count;

@@ -22,14 +22,14 @@
 #include "codec.h"
 #include "bench.h"
 
-#define EV_WAKE 1ull
-#define EV_TIMER 2ull
-#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define EV_WAKE	    1ull
+#define EV_TIMER    2ull
+#define LOAD(x)	    __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 int bworker_init(struct bworker *w, struct brun *r, enum bworker_kind kind)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_WAKE };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_WAKE};
 
 	memset(w, 0, sizeof(*w));
 	w->run = r;
@@ -168,8 +168,8 @@ void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid)
 		}
 		q = bconn_tx_reserve(&p->c, 8);
 		if (q)
-			p->c.tx_len += (uint32_t)codec_encode_ack(
-				q, 8, (uint8_t)w->run->o->version, MQTT_PUBREL, pid, 0, NULL, 0);
+			p->c.tx_len += (uint32_t)codec_encode_ack(q, 8, (uint8_t)w->run->o->version,
+								  MQTT_PUBREL, pid, 0, NULL, 0);
 		return;
 	}
 	if ((type == MQTT_PUBACK) != (w->run->qos == 1)) {
@@ -405,8 +405,8 @@ static void bworker_open(struct bworker *w)
 static int bworker_timer(struct bworker *w)
 {
 	double per = 1e9 / (w->pub_rate * (w->nconns ? w->nconns : 1));
-	struct itimerspec its = { 0 };
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_TIMER };
+	struct itimerspec its = {0};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_TIMER};
 	uint64_t ns = per < 50000 ? 50000 : (uint64_t)per;
 
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
