@@ -141,6 +141,15 @@ class Client:
             except queue.Empty:
                 return out
 
+    def drain(self):
+        """Every message already received, without waiting."""
+        out = []
+        while True:
+            try:
+                out.append(self.msgs.get_nowait())
+            except queue.Empty:
+                return out
+
     def expect_none(self, seconds):
         got = self.collect(seconds)
         check(not got, "%s: expected no message within %.1fs, got %r" % (self.id, seconds, got))
