@@ -91,9 +91,12 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 						   reason, NULL, 0);
 
 		client_send_raw(c, buf, n);
-		conn_flush(conn);
 	}
-	conn_close(conn, 0);
+	/* What was answered before the fault (e.g. the CONNACK before a second CONNECT in the
+	 * same read) still goes out, best effort, without waiting. */
+	conn_flush(conn);
+	if (c->conn)
+		conn_close(conn, 0);
 }
 
 static void client_timer(struct loop *l, struct loop_timer *t)
@@ -218,8 +221,10 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 		size_t flen = f.hdr_len + f.rem_len;
 
 		c->b->st.msgs_received++;
-		if (client_dispatch(c, buf + off, flen, &f) < 0 || conn->closed)
+		if (client_dispatch(c, buf + off, flen, &f) < 0 || conn->closed) {
+			client_close(c, 0xFF, NULL);
 			return -1;
+		}
 		off += flen;
 		max = c->b->max_packet_in;
 	}
