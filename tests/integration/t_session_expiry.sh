@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# persistent_client_expiration removes an offline clean-0 session after the period: reconnecting
+# after it has session present 0 and gets neither the queued messages nor the old subscriptions;
+# reconnecting before it finds the session. Needs a seconds value ("2s"): Mosquitto 2.0.11 only
+# takes h/d/w/m/y (minimum 1 hour), so this cannot run against it in test time.
+# timeout: 60
+. "$(dirname "$0")/lib.sh"
+start_broker "persistent_client_expiration 2s"
+py <<'PY'
+from mqttc import *
+import time
+def t():
+    s = Client("ex-sub", clean_session=False)
+    s.connect()
+    s.subscribe([("ex/t", 1)])
+    s.disconnect()
+    time.sleep(0.5)
+    s = Client("ex-sub", clean_session=False)
+    check_eq(True, s.connect(), "reconnect within the period: session present")
+    s.disconnect()
+    p = Client("ex-pub")
+    p.connect()
+    p.publish("ex/t", "queued", qos=1)
+    time.sleep(4.0)  # 2 s period, plus slack for a periodic expiry check
+    s = Client("ex-sub", clean_session=False)
+    check_eq(False, s.connect(), "reconnect after expiry: session present")
+    s.expect_none(1.0)
+    p.publish("ex/t", "after", qos=1)
+    s.expect_none(1.0)  # the subscription went with the session
+main(t)
+PY
