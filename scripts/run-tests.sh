@@ -64,6 +64,7 @@ report() {
 	esac
 	printf '%-4s %-44s %7s%s\n' "$status" "$name" "$dur" "${reason:+  ($reason)}"
 	if [ "$status" = FAIL ]; then
+		grep -E '^(FAIL|Traceback|[A-Za-z]+Error)' "$logf" | head -n 5 | sed 's/^/     > /'
 		echo "     ---- last 40 lines of $logf"
 		tail -n 40 "$logf" | sed 's/^/     | /'
 	fi
