@@ -352,9 +352,9 @@ stop_broker() {
 	_stop_broker_quiet || fail "$STOP_ERR; log: $(tail -n 20 "$BROKER_LOG")"
 }
 
-# restart_broker: stop and start again with the same config and arguments.
+# restart_broker: stop (if running) and start again with the same config and arguments.
 restart_broker() {
-	stop_broker
+	[ -z "$BROKER_PID" ] || stop_broker
 	_start_broker_proc
 }
 
