@@ -23,6 +23,14 @@ static void client_free_deferred(struct loop *l, void *ctx)
 
 	(void)l;
 	msg_unref(c->will);
+	if (c->alias_in) {
+		for (uint32_t i = 0; i <= c->alias_in_max; i++)
+			free(c->alias_in[i]);
+		free(c->alias_in);
+	}
+	for (uint32_t i = 0; i < c->alias_out_n; i++)
+		free(c->alias_out[i].topic);
+	free(c->alias_out);
 	free(c->client_id);
 	free(c->username);
 	free(c);
@@ -148,6 +156,10 @@ static int client_dispatch(struct client *c, const uint8_t *buf, size_t len,
 		return -1;
 	}
 	ret = codec_decode(buf, len, c->version, &pkt, &reason);
+	/* A well-formed (UN)SUBSCRIBE with a bad filter is answered per filter (0x80 / 0x8F). */
+	if (ret < 0 && reason == MQTT_RC_TOPIC_FILTER_INVALID &&
+	    (f->type == MQTT_SUBSCRIBE || f->type == MQTT_UNSUBSCRIBE))
+		ret = 0;
 	if (ret < 0) {
 		client_log_proto(c, "malformed packet type %u (reason 0x%02x)", f->type, reason);
 		client_close(c, reason, NULL);

@@ -8,12 +8,6 @@
 #include "broker_int.h"
 #include "log.h"
 
-struct session_expiry {
-	struct loop_timer t;
-	struct broker *b;
-	struct session *s;
-};
-
 static void send_connack(struct client *c, uint8_t version, bool present, uint8_t code,
 			 const uint8_t *props, uint32_t props_len)
 {
@@ -40,13 +34,87 @@ static int connect_refuse(struct client *c, uint8_t version, uint8_t v3code, uin
 	return -1;
 }
 
+/*
+ * What a session needs from the loop while it is offline: its expiry timer, and a will that
+ * waits for its Will Delay Interval [MQTT-3.1.3-9]. Allocated only while needed.
+ */
+struct session_ext {
+	struct broker *b;
+	struct session *s;
+	struct loop_timer expiry;
+	struct loop_timer will_timer;
+	struct msg *will;
+};
+
+static struct session_ext *session_ext_get(struct broker *b, struct session *s)
+{
+	struct session_ext *se = s->owner_data;
+
+	if (se)
+		return se;
+	se = calloc(1, sizeof(*se));
+	if (!se)
+		return NULL;
+	se->b = b;
+	se->s = s;
+	s->owner_data = se;
+	return se;
+}
+
+static void session_ext_put(struct session *s)
+{
+	struct session_ext *se = s->owner_data;
+
+	if (se && !loop_timer_armed(&se->expiry) && !se->will) {
+		free(se);
+		s->owner_data = NULL;
+	}
+}
+
+static void will_publish(struct broker *b, struct msg *will)
+{
+	struct pub p;
+
+	pub_from_msg(&p, will);
+	broker_publish(b, &p);
+	pub_release(&p);
+}
+
+/* Publish a delayed will now (its delay ran out, or its session ends). */
+static void session_will_fire(struct session *s)
+{
+	struct session_ext *se = s->owner_data;
+	struct msg *will;
+
+	if (!se || !se->will)
+		return;
+	will = se->will;
+	se->will = NULL;
+	loop_timer_cancel(se->b->loop, &se->will_timer);
+	will_publish(se->b, will);
+	msg_unref(will);
+}
+
+static void session_will_timer(struct loop *l, struct loop_timer *t)
+{
+	struct session_ext *se = t->ctx;
+	struct session *s = se->s;
+
+	(void)l;
+	session_will_fire(s);
+	session_ext_put(s);
+}
+
 void broker_session_expiry_cancel(struct broker *b, struct session *s)
 {
-	struct session_expiry *se = s->owner_data;
+	struct session_ext *se = s->owner_data;
 
 	if (!se)
 		return;
-	loop_timer_cancel(b->loop, &se->t);
+	loop_timer_cancel(b->loop, &se->expiry);
+	loop_timer_cancel(b->loop, &se->will_timer);
+	/* A reconnect within the will delay cancels the will [MQTT-3.1.3-9]. */
+	msg_unref(se->will);
 	free(se);
 	s->owner_data = NULL;
 	s->expire_at = 0;
@@ -54,6 +122,8 @@ void broker_session_expiry_cancel(struct broker *b, struct session *s)
 
 static void session_end(struct broker *b, struct session *s)
 {
+	/* the will goes out at the earlier of its delay and the session's end */
+	session_will_fire(s);
 	broker_session_expiry_cancel(b, s);
 	broker_session_unsubscribe_all(b, s);
 	session_destroy(&b->sessions, s);
@@ -61,7 +131,7 @@ static void session_end(struct broker *b, struct session *s)
 
 static void session_expired(struct loop *l, struct loop_timer *t)
 {
-	struct session_expiry *se = t->ctx;
+	struct session_ext *se = t->ctx;
 	struct session *s = se->s;
 
 	(void)l;
@@ -72,16 +142,13 @@ static void session_expired(struct loop *l, struct loop_timer *t)
 
 static void session_expiry_arm(struct broker *b, struct session *s, uint32_t secs)
 {
-	struct session_expiry *se = calloc(1, sizeof(*se));
+	struct session_ext *se = session_ext_get(b, s);
 
 	if (!se)
 		return; /* the session just never expires */
-	se->b = b;
-	se->s = s;
-	loop_timer_init(&se->t, session_expired, se);
-	s->owner_data = se;
+	loop_timer_init(&se->expiry, session_expired, se);
 	s->expire_at = loop_now(b->loop) + (int64_t)secs * 1000;
-	loop_timer_set(b->loop, &se->t, s->expire_at);
+	loop_timer_set(b->loop, &se->expiry, s->expire_at);
 }
 
 void broker_session_detach(struct client *c)
@@ -91,11 +158,18 @@ void broker_session_detach(struct client *c)
 	uint32_t expiry;
 
 	if (c->will && !c->got_disconnect) {
-		struct pub p;
+		struct session_ext *se;
 
-		pub_from_msg(&p, c->will);
-		broker_publish(b, &p);
-		pub_release(&p);
+		if (c->will_delay && s && (se = session_ext_get(b, s))) {
+			/* held by the session until the delay runs out or the session ends */
+			se->will = c->will;
+			c->will = NULL;
+			loop_timer_init(&se->will_timer, session_will_timer, se);
+			loop_timer_set(b->loop, &se->will_timer,
+				       loop_now(b->loop) + (int64_t)c->will_delay * 1000);
+		} else {
+			will_publish(b, c->will);
+		}
 	}
 	msg_unref(c->will);
 	c->will = NULL;
@@ -170,11 +244,10 @@ static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struc
 	if (assigned)
 		codec_props_str(pb, MQTT_PROP_ASSIGNED_CLIENT_ID, c->client_id,
 				(uint16_t)strlen(c->client_id));
-	/* Topic aliases, subscription identifiers and shared subscriptions for v5 are not
-	 * built yet: say so, as the spec requires of a server that lacks them. */
-	codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, 0);
-	codec_props_byte(pb, MQTT_PROP_SUB_ID_AVAILABLE, 0);
-	codec_props_byte(pb, MQTT_PROP_SHARED_AVAILABLE, 0);
+	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
+	if (cfg->max_topic_alias)
+		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, cfg->max_topic_alias);
+	/* Wildcards, subscription identifiers and shared subscriptions default to available. */
 	if (server_keepalive != cn->keepalive)
 		codec_props_u16(pb, MQTT_PROP_SERVER_KEEPALIVE, server_keepalive);
 }
@@ -273,6 +346,10 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 					  : 65535;
 		c->max_packet_out = cn->props.max_packet_size;
 		c->problem_info = cn->props.request_problem_info;
+		/* we use at most 64 outbound aliases, whatever the client allows */
+		c->alias_out_max = cn->props.topic_alias_max < 64 ? cn->props.topic_alias_max : 64;
+		if (cn->will)
+			c->will_delay = cn->will_props.will_delay;
 	}
 
 	/* session: take over a connected one [MQTT-3.1.4-2], discard on clean [MQTT-3.1.2-6] */

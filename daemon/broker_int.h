@@ -24,6 +24,11 @@ enum client_state {
 	CLIENT_CLOSED,	/* conn gone; freed at the end of the iteration */
 };
 
+struct alias_out {
+	char *topic;
+	uint16_t len;
+};
+
 struct client {
 	struct broker *b;
 	struct conn *conn;
@@ -43,6 +48,12 @@ struct client {
 	uint32_t max_packet_out; /* 0 = no limit */
 	uint16_t recv_max_out;	 /* client's Receive Maximum */
 	bool problem_info;
+	uint32_t will_delay; /* Will Delay Interval, seconds */
+	/* MQTT 5 topic aliases: inbound [1..cfg max_topic_alias], outbound assigned by us */
+	char **alias_in;
+	uint16_t alias_in_max;
+	struct alias_out *alias_out;
+	uint16_t alias_out_max, alias_out_n;
 	char *client_id; /* copy for logs after the session is gone */
 	char *username;
 	char peer[64];
@@ -118,7 +129,8 @@ void broker_session_expiry_cancel(struct broker *b, struct session *s);
 int broker_handle_publish(struct client *c, struct mqtt_packet *pkt);
 int broker_handle_ack(struct client *c, struct mqtt_packet *pkt);
 int broker_handle_pubrel(struct client *c, struct mqtt_packet *pkt);
-void broker_publish(struct broker *b, struct pub *p);
+/* Returns the number of sessions the message was delivered (or queued) to. */
+uint32_t broker_publish(struct broker *b, struct pub *p);
 struct msg *pub_msg(struct pub *p);
 void pub_from_msg(struct pub *p, struct msg *m);
 void pub_release(struct pub *p);

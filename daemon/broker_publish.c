@@ -49,6 +49,25 @@ void broker_retained_free(void *msg)
 	msg_unref(msg);
 }
 
+static int client_alias_out_add(struct client *c, const char *topic, uint16_t len)
+{
+	struct alias_out *a;
+
+	if (!c->alias_out) {
+		c->alias_out = calloc(c->alias_out_max, sizeof(*c->alias_out));
+		if (!c->alias_out)
+			return -ENOMEM;
+	}
+	a = &c->alias_out[c->alias_out_n];
+	a->topic = malloc(len ? len : 1);
+	if (!a->topic)
+		return -ENOMEM;
+	memcpy(a->topic, topic, len);
+	a->len = len;
+	c->alias_out_n++;
+	return 0;
+}
+
 /*
  * Encode one PUBLISH into c's output queue. v5 receivers get the forwardable properties plus
  * the remaining Message Expiry and the Subscription Identifier; v3 receivers get none.
@@ -66,10 +85,31 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 	size_t hdr, total;
 	uint8_t *dst;
 
+	uint16_t topic_len = p->topic_len, alias = 0;
+	bool alias_new = false;
+
 	if (c->version == MQTT_V5) {
 		struct mqtt_propbuf pb;
 
+		/* outbound topic aliases, when the client allows them: the first topics get one
+		 * each, later messages on them carry the alias and an empty topic */
+		if (c->alias_out_max) {
+			for (uint16_t i = 0; i < c->alias_out_n; i++) {
+				if (c->alias_out[i].len == p->topic_len &&
+				    !memcmp(c->alias_out[i].topic, p->topic, p->topic_len)) {
+					alias = (uint16_t)(i + 1);
+					topic_len = 0;
+					break;
+				}
+			}
+			if (!alias && c->alias_out_n < c->alias_out_max) {
+				alias = (uint16_t)(c->alias_out_n + 1);
+				alias_new = true;
+			}
+		}
 		codec_props_init(&pb, propbuf, sizeof(propbuf));
+		if (alias)
+			codec_props_u16(&pb, MQTT_PROP_TOPIC_ALIAS, alias);
 		if (p->expiry) {
 			int64_t left = (p->expiry - loop_now(b->loop) + 999) / 1000;
 
@@ -83,16 +123,18 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		props = propbuf;
 		props_len = pb.len;
 	}
-	hdr = codec_publish_header_size(c->version, qos, p->topic_len, props_len, p->payload_len);
+	hdr = codec_publish_header_size(c->version, qos, topic_len, props_len, p->payload_len);
 	total = hdr + p->payload_len;
 	if (c->max_packet_out && total > c->max_packet_out)
 		return -EMSGSIZE;
+	if (alias_new && client_alias_out_add(c, p->topic, p->topic_len) < 0)
+		return -ENOMEM;
 	if (p->payload_len >= PAYLOAD_BY_REF && pub_msg(p)) {
 		dst = outq_reserve(q, (uint32_t)hdr);
 		if (!dst)
 			return -ENOMEM;
 		codec_encode_publish(dst, hdr, c->version, qos, dup, retain,
-				     (const uint8_t *)p->topic, p->topic_len, pid, props, props_len,
+				     (const uint8_t *)p->topic, topic_len, pid, props, props_len,
 				     NULL, p->payload_len);
 		outq_commit(q, (uint32_t)hdr);
 		if (outq_append_ref(q, &p->msg->rb, 0, p->payload_len) < 0)
@@ -102,7 +144,7 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		if (!dst)
 			return -ENOMEM;
 		codec_encode_publish(dst, total, c->version, qos, dup, retain,
-				     (const uint8_t *)p->topic, p->topic_len, pid, props, props_len,
+				     (const uint8_t *)p->topic, topic_len, pid, props, props_len,
 				     p->payload, p->payload_len);
 		outq_commit(q, (uint32_t)total);
 	}
@@ -291,8 +333,10 @@ static void retain_store(struct broker *b, struct pub *p)
 	msg_unref(old); /* the replaced message, or ours again when the store had no memory */
 }
 
-void broker_publish(struct broker *b, struct pub *p)
+uint32_t broker_publish(struct broker *b, struct pub *p)
 {
+	uint32_t delivered = 0;
+
 	if (p->retain)
 		retain_store(b, p);
 	b->match_gen++;
@@ -308,7 +352,9 @@ void broker_publish(struct broker *b, struct pub *p)
 		if ((m->opts & TOPIC_OPT_NO_LOCAL) && m->s == p->origin)
 			continue;
 		broker_deliver(b, m->s, p, qos, retain, m->sub_id);
+		delivered++;
 	}
+	return delivered;
 }
 
 /* Keep the v5 properties a receiver must get unchanged [MQTT-3.3.2-...]: payload format,
@@ -339,6 +385,72 @@ static uint32_t props_forwardable(const struct mqtt_props *in, uint8_t *out, uin
 	return len;
 }
 
+/* v5 acknowledgements tell a publisher nobody matched (0x10); success otherwise. */
+static uint8_t ack_reason(const struct client *c, uint32_t matched)
+{
+	return (c->version == MQTT_V5 && !matched) ? MQTT_RC_NO_MATCHING_SUBSCRIBERS : 0;
+}
+
+/* MQTT 5 rules on an inbound PUBLISH: topic alias (resolved into p), no subscription
+ * identifier from a client, payload format. -1 when the connection was closed. */
+static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct pub *p)
+{
+	const struct config *cfg = c->b->cfg;
+
+	if (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID)) {
+		client_log_proto(c, "PUBLISH with a subscription identifier");
+		client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
+		return -1;
+	}
+	if (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_TOPIC_ALIAS)) {
+		uint16_t a = pp->props.topic_alias;
+
+		/* 0 or above our Topic Alias Maximum [MQTT-3.3.2-8], [MQTT-3.3.2-9] */
+		if (!a || a > cfg->max_topic_alias) {
+			client_log_proto(c, "topic alias %u outside 1..%u", a, cfg->max_topic_alias);
+			client_close(c, MQTT_RC_TOPIC_ALIAS_INVALID, NULL);
+			return -1;
+		}
+		if (!c->alias_in) {
+			c->alias_in = calloc((size_t)cfg->max_topic_alias + 1, sizeof(char *));
+			if (!c->alias_in) {
+				client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+				return -1;
+			}
+			c->alias_in_max = cfg->max_topic_alias;
+		}
+		if (pp->topic.len) {
+			char *t = strndup((const char *)pp->topic.p, pp->topic.len);
+
+			if (!t) {
+				client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+				return -1;
+			}
+			free(c->alias_in[a]);
+			c->alias_in[a] = t;
+		} else if (!c->alias_in[a]) {
+			client_log_proto(c, "topic alias %u used before it was set", a);
+			client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
+			return -1;
+		} else {
+			p->topic = c->alias_in[a];
+			p->topic_len = (uint16_t)strlen(c->alias_in[a]);
+		}
+	}
+	if (pp->props.payload_format == 1 && !codec_utf8_valid(pp->payload.p, pp->payload.len)) {
+		/* [MQTT-3.3.2-4]: the receiver may check it; we do, and refuse the message */
+		if (pp->qos) {
+			client_send_ack(c, pp->qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pp->packet_id,
+					MQTT_RC_PAYLOAD_FORMAT_INVALID);
+			return 1;
+		}
+		client_log_proto(c, "payload marked UTF-8 is not valid UTF-8");
+		client_close(c, MQTT_RC_PAYLOAD_FORMAT_INVALID, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 {
 	struct broker *b = c->b;
@@ -348,6 +460,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	uint8_t fwd[4096];
 	uint8_t *fwd_heap = NULL;
 	struct pub p = { 0 };
+	uint32_t matched;
 
 	b->st.pub_received++;
 	b->st.pub_bytes_received += pp->payload.len;
@@ -362,15 +475,14 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		client_close(c, MQTT_RC_PACKET_TOO_LARGE, NULL);
 		return -1;
 	}
-	if (c->version == MQTT_V5 && (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_TOPIC_ALIAS))) {
-		/* we advertise Topic Alias Maximum 0 [MQTT-3.3.2-8] */
-		client_log_proto(c, "topic alias %u but Topic Alias Maximum is 0",
-				 pp->props.topic_alias);
-		client_close(c, MQTT_RC_TOPIC_ALIAS_INVALID, NULL);
-		return -1;
-	}
 	p.topic = (const char *)pp->topic.p;
 	p.topic_len = (uint16_t)pp->topic.len;
+	if (c->version == MQTT_V5) {
+		int r = publish_v5_checks(c, pp, &p);
+
+		if (r)
+			return r < 0 ? -1 : 0; /* closed, or refused with an acknowledgement */
+	}
 	p.payload = pp->payload.p;
 	p.payload_len = pp->payload.len;
 	p.qos = pp->qos;
@@ -397,14 +509,25 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 			return -1;
 		}
+		if (r == 0 && c->version == MQTT_V5 && qos_rx2_count(&s->qos) > cfg->max_receive) {
+			/* more unreleased QoS 2 than our Receive Maximum [MQTT-3.3.4-7] */
+			qos_rx2_release(&s->qos, pp->packet_id);
+			free(fwd_heap);
+			client_log_proto(c, "more than %u QoS 2 messages in flight",
+					 cfg->max_receive);
+			client_close(c, MQTT_RC_RECEIVE_MAX_EXCEEDED, NULL);
+			return -1;
+		}
 		/* r == 1: a resend of a message we already have: acknowledge only [MQTT-4.3.3] */
 		if (r == 0)
-			broker_publish(b, &p);
-		client_send_ack(c, MQTT_PUBREC, pp->packet_id, 0);
+			matched = broker_publish(b, &p);
+		else
+			matched = 1;
+		client_send_ack(c, MQTT_PUBREC, pp->packet_id, ack_reason(c, matched));
 	} else {
-		broker_publish(b, &p);
+		matched = broker_publish(b, &p);
 		if (pp->qos == 1)
-			client_send_ack(c, MQTT_PUBACK, pp->packet_id, 0);
+			client_send_ack(c, MQTT_PUBACK, pp->packet_id, ack_reason(c, matched));
 	}
 	pub_release(&p);
 	free(fwd_heap);

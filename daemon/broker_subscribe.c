@@ -59,6 +59,8 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	uint8_t codes_stack[64] = { 0 }, *codes = codes_stack;
 	uint8_t *isnew = NULL;
 	uint32_t i = 0;
+	/* [MQTT-3.8.2-...]: one Subscription Identifier for every filter of the packet */
+	uint32_t sub_id = c->version == MQTT_V5 ? sp->props.subscription_id : 0;
 
 	if (sp->count > sizeof(codes_stack)) {
 		codes = malloc(sp->count);
@@ -78,6 +80,7 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 		const char *f = (const char *)e.filter.p;
 		uint8_t granted = e.qos > 2 ? 2 : e.qos;
 		uint8_t opts = granted;
+		bool shared;
 		int r;
 
 		if (c->version == MQTT_V5)
@@ -88,13 +91,15 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_TOPIC_FILTER_INVALID : 0x80;
 			continue;
 		}
-		if (c->version == MQTT_V5 &&
-		    topic_share_split(f, e.filter.len, NULL, NULL, NULL, NULL)) {
-			codes[i++] = MQTT_RC_SHARED_SUBS_NOT_SUPPORTED;
-			continue;
+		shared = topic_share_split(f, e.filter.len, NULL, NULL, NULL, NULL);
+		if (shared && e.no_local) {
+			/* [MQTT-3.8.3-4] */
+			client_log_proto(c, "No Local on a shared subscription");
+			client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
+			goto out;
 		}
-		r = topic_sub_add(b->topics, f, e.filter.len, s, opts, 0);
-		if (r >= 0 && session_sub_set(s, f, e.filter.len, opts, 0) < 0) {
+		r = topic_sub_add(b->topics, f, e.filter.len, s, opts, sub_id);
+		if (r >= 0 && session_sub_set(s, f, e.filter.len, opts, sub_id) < 0) {
 			topic_sub_remove(b->topics, f, e.filter.len, s);
 			r = -ENOMEM;
 		}
@@ -113,18 +118,22 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	/* retained messages after the SUBACK, per Retain Handling [MQTT-3.3.1-9..11] */
 	cur = sp->entries;
 	for (uint32_t k = 0; k < i && codec_sub_next(&cur, c->version, false, &e) == 1; k++) {
-		struct retained_ctx rc = { b, s, codes[k], 0 };
+		struct retained_ctx rc = { b, s, codes[k], sub_id };
 
+		/* no retained messages for shared subscriptions [MQTT-3.8.4-...] */
 		if (codes[k] >= 0x80 || e.retain_handling == 2 ||
-		    (e.retain_handling == 1 && !isnew[k]))
+		    (e.retain_handling == 1 && !isnew[k]) ||
+		    topic_share_split((const char *)e.filter.p, e.filter.len, NULL, NULL, NULL,
+				      NULL))
 			continue;
 		topic_retain_match(b->topics, (const char *)e.filter.p, e.filter.len, retained_cb,
 				   &rc);
 	}
+out:
 	if (codes != codes_stack)
 		free(codes);
 	free(isnew);
-	return 0;
+	return c->conn ? 0 : -1;
 }
 
 int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
@@ -146,8 +155,13 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 	}
 	while (i < sp->count && codec_sub_next(&cur, c->version, true, &e) == 1) {
 		const char *f = (const char *)e.filter.p;
-		int r = topic_sub_remove(b->topics, f, e.filter.len, s);
+		int r;
 
+		if (!topic_filter_valid(f, e.filter.len)) {
+			codes[i++] = MQTT_RC_TOPIC_FILTER_INVALID;
+			continue;
+		}
+		r = topic_sub_remove(b->topics, f, e.filter.len, s);
 		session_sub_del(s, f, e.filter.len);
 		codes[i++] = r == 0 ? MQTT_RC_SUCCESS : MQTT_RC_NO_SUBSCRIPTION_EXISTED;
 		if (log_enabled(CONFIG_LOG_UNSUBSCRIBE))
