@@ -54,7 +54,7 @@ static const char usage[] =
     "  --conns N          connections scenario: how many [10000]\n"
     "  --conn-rate N      connections opened per second [2000]\n"
     "  --sub-threads N    subscriber threads [1]\n"
-    "  --stall-ms MS      a window blocked this long is taken as lost (QoS 0 drops) [250]\n"
+    "  --stall-ms MS      a window blocked this long is taken as lost (QoS 0 drops) [1000]\n"
     "  --keepalive S      MQTT keepalive in CONNECT [300]\n"
     "  --label NAME       broker name written in the report\n"
     "  --json             print one JSON line on stdout; the table goes to stderr\n"
@@ -156,7 +156,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 	o->conns = 10000;
 	o->conn_rate = 2000;
 	o->sub_threads = 1;
-	o->stall_ms = 250;
+	o->stall_ms = 1000;
 	o->keepalive = 300;
 	while ((c = getopt_long(argc, argv, "h", long_opts, &idx)) != -1) {
 		const char *n = c >= OPT_HOST ? long_opts[c - OPT_HOST].name : "?";

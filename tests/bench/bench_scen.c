@@ -396,6 +396,27 @@ static void run_drain(struct brun *r)
 	}
 }
 
+/* Debug aid: the first sequence numbers missing per (unit, publisher). */
+static void run_dump_missing(struct brun *r)
+{
+	for (uint32_t p = 0; p < r->npubs && p < 8; p++) {
+		for (uint32_t j = 0; j < r->pub_nunits[p] && j < 4; j++) {
+			struct seqset *s = &r->units[r->pub_units[p][j]].set[p];
+			uint32_t shown = 0;
+
+			fprintf(stderr, "missing pub %u unit %u (sent %llu):", p, r->pub_units[p][j],
+				(unsigned long long)r->pubs[p].sent);
+			for (uint64_t q = 0; q < r->pubs[p].sent && shown < 24; q++) {
+				if (q >> 6 >= s->nwords || !(s->bits[q >> 6] & (1ull << (q & 63)))) {
+					fprintf(stderr, " %llu", (unsigned long long)q);
+					shown++;
+				}
+			}
+			fputc('\n', stderr);
+		}
+	}
+}
+
 static void run_collect(struct brun *r, struct bench_result *res)
 {
 	for (uint32_t i = 0; i < r->nworkers; i++) {
@@ -416,6 +437,8 @@ static void run_collect(struct brun *r, struct bench_result *res)
 			res->received += r->units[r->pub_units[p][j]].uniq[p];
 	}
 	res->lost = res->expected > res->received ? res->expected - res->received : 0;
+	if (res->lost && getenv("MQTTGW_BENCH_DEBUG"))
+		run_dump_missing(r);
 }
 
 static int run_traffic(struct brun *r, struct bench_result *res)

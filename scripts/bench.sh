@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# Benchmark mqttgwd against Mosquitto with build/mqttgw-bench (called by `make bench`).
+#
+# Each run starts a fresh broker (so peak RSS and RSS per connection are per run), on a free
+# loopback port, with equivalent settings: max_queued_messages 1000, max_inflight_messages 20,
+# no persistence, no $SYS, errors and warnings logged only, TCP_NODELAY on accepted sockets.
+# Every scenario runs against each broker in alternation (A B A B ...) for ROUNDS rounds.
+# Results: $BUILD/bench/results-<timestamp>.jsonl (one JSON line per run) and
+# $BUILD/bench/summary.md (medians per broker, ratio mqttgwd/Mosquitto per figure).
+#
+# Knobs (environment):
+#   ROUNDS=3                  rounds (each round runs every scenario on both brokers)
+#   BENCH_SCENARIOS="..."     subset, by config name (see CONFIGS below), space separated
+#   BENCH_DURATION=5          measured seconds per run;  BENCH_WARMUP=1  warm-up seconds
+#   BENCH_FASTPATH=auto|on|off  mqttgwd's `fastpath` key [off]
+#   BENCH_BROKERS="mqttgwd mosquitto"  which brokers, in alternation order
+#   BENCH_BUDGET=840          seconds; no new run starts past it (the whole must stay < 15 min)
+#   MOSQUITTO=/usr/sbin/mosquitto
+set -euo pipefail
+
+BUILD=${BUILD:-build}
+ROUNDS=${ROUNDS:-3}
+DURATION=${BENCH_DURATION:-5}
+WARMUP=${BENCH_WARMUP:-1}
+BUDGET=${BENCH_BUDGET:-840}
+FASTPATH=${BENCH_FASTPATH:-off}
+BROKERS=${BENCH_BROKERS:-mqttgwd mosquitto}
+MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
+GWD=$BUILD/mqttgwd
+BENCH=$BUILD/mqttgw-bench
+
+# name | mqttgw-bench arguments
+CONFIGS=(
+	"latency-q0|latency --qos 0 --rate 5000"
+	"latency-q1|latency --qos 1 --rate 5000"
+	"p2p-q0|p2p --qos 0"
+	"p2p-q1|p2p --qos 1"
+	"p2p-q2|p2p --qos 2"
+	"p2p-q1-v5|p2p --qos 1 --mqtt-version 5"
+	"fanout-q0|fanout --qos 0"
+	"fanin-q0|fanin --qos 0"
+	"fanin-q1|fanin --qos 1"
+	"connections|connections --conns 10000 --conn-rate 5000 --duration 3"
+)
+SCENARIOS=${BENCH_SCENARIOS:-$(printf '%s\n' "${CONFIGS[@]}" | cut -d'|' -f1 | tr '\n' ' ')}
+
+die() {
+	echo "bench.sh: $*" >&2
+	exit 1
+}
+
+for f in "$BENCH" "$MOSQUITTO"; do
+	[ -x "$f" ] || die "$f not found (make all; scripts/deps.sh installs mosquitto)"
+done
+case " $BROKERS " in *" mqttgwd "*) [ -x "$GWD" ] || die "$GWD not found (make all)" ;; esac
+
+TS=$(date +%Y%m%d-%H%M%S)
+OUT=$BUILD/bench
+WORK=$OUT/run-$TS
+mkdir -p "$WORK"
+RESULTS=$OUT/results-$TS.jsonl
+SUMMARY=$OUT/summary.md
+: >"$RESULTS"
+LOG=$WORK/bench.log
+
+# Many connections: the brokers and the tool inherit the hard limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+BPID=
+stop_broker() {
+	[ -n "$BPID" ] || return 0
+	kill -TERM "$BPID" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$BPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$BPID" 2>/dev/null || true
+	wait "$BPID" 2>/dev/null || true
+	BPID=
+}
+trap stop_broker EXIT
+trap 'stop_broker; exit 130' INT TERM
+
+# Below the ephemeral range, so thousands of client sockets (or their TIME_WAITs) never hold it.
+free_port() {
+	local p lo
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$lo" -gt 12000 ] || lo=32768
+	for _ in $(seq 100); do
+		p=$((10000 + RANDOM % (lo - 10000)))
+		[ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
+	done
+	die "no free port"
+}
+
+# Equivalent settings; each file documents itself.
+write_conf() { # broker port file
+	local b=$1 port=$2 f=$3
+	{
+		echo "# written by scripts/bench.sh for $b"
+		echo "listener $port 127.0.0.1"
+		echo "allow_anonymous true"
+		echo "persistence false"
+		echo "max_queued_messages 1000"
+		echo "max_inflight_messages 20"
+		echo "sys_interval 0"
+		echo "log_dest stderr"
+		echo "log_type error"
+		echo "log_type warning"
+		if [ "$b" = mosquitto ]; then
+			# mqttgwd always sets TCP_NODELAY on accepted sockets; Mosquitto needs the key
+			echo "set_tcp_nodelay true"
+		elif [ -n "$FASTPATH" ]; then
+			echo "fastpath $FASTPATH"
+		fi
+	} >"$f"
+}
+
+# A mqttgwd that does not know the `fastpath` key yet still gets benchmarked, without it.
+if [ -x "$GWD" ]; then
+	write_conf mqttgwd 1 "$WORK/probe.conf"
+	if ! "$GWD" -c "$WORK/probe.conf" -t >/dev/null 2>&1; then
+		echo "bench.sh: mqttgwd rejects 'fastpath $FASTPATH'; running without the key" >&2
+		FASTPATH=
+	fi
+fi
+
+start_broker() { # broker -> BPID, PORT
+	local b=$1 conf
+	PORT=$(free_port)
+	conf=$WORK/$b.conf
+	write_conf "$b" "$PORT" "$conf"
+	if [ "$b" = mosquitto ]; then
+		"$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
+	else
+		"$GWD" -c "$conf" >>"$WORK/$b.log" 2>&1 &
+	fi
+	BPID=$!
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$BPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "bench.sh: $b did not start (see $WORK/$b.log)" >&2
+	stop_broker
+	return 1
+}
+
+config_args() {
+	local c
+	for c in "${CONFIGS[@]}"; do
+		[ "${c%%|*}" = "$1" ] && { echo "${c#*|}"; return 0; }
+	done
+	return 1
+}
+
+# Is the machine quiet? Other load (a fuzzer, a build) makes every figure meaningless.
+idle_check() {
+	local a b
+	read -r _ a1 a2 a3 a4 a5 a6 a7 a8 _ </proc/stat
+	sleep 1
+	read -r _ b1 b2 b3 b4 b5 b6 b7 b8 _ </proc/stat
+	a=$((a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8))
+	b=$((b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8))
+	echo $((100 * ((b - a) - (b4 - a4) - (b5 - a5)) / (b - a > 0 ? b - a : 1)))
+}
+
+for s in $SCENARIOS; do config_args "$s" >/dev/null || die "unknown scenario config '$s'"; done
+
+START=$SECONDS
+BUSY_BEFORE=$(idle_check)
+[ "$BUSY_BEFORE" -le 10 ] ||
+	echo "bench.sh: warning: the machine is ${BUSY_BEFORE}% busy before the benchmark" >&2
+echo "bench.sh: rounds=$ROUNDS duration=${DURATION}s brokers='$BROKERS' -> $RESULTS" >&2
+SKIPPED=0
+for round in $(seq "$ROUNDS"); do
+	for s in $SCENARIOS; do
+		for b in $BROKERS; do
+			if [ $((SECONDS - START)) -ge "$BUDGET" ]; then
+				SKIPPED=$((SKIPPED + 1))
+				continue
+			fi
+			args=$(config_args "$s")
+			case " $args " in *" --duration "*) dur= ;; *) dur="--duration $DURATION" ;; esac
+			start_broker "$b" || {
+				echo "{\"config\":\"$s\",\"round\":$round,\"broker\":\"$b\",\"error\":\"broker did not start\"}" >>"$RESULTS"
+				continue
+			}
+			printf 'bench.sh: round %s %-12s %-9s ' "$round" "$s" "$b" >&2
+			rc=0
+			# shellcheck disable=SC2086
+			line=$("$BENCH" $args $dur --warmup "$WARMUP" --port "$PORT" --broker-pid "$BPID" \
+				--label "$b" --json 2>>"$LOG") || rc=$?
+			stop_broker
+			if [ -z "$line" ]; then
+				echo "failed (exit $rc, see $LOG)" >&2
+				echo "{\"config\":\"$s\",\"round\":$round,\"broker\":\"$b\",\"error\":\"exit $rc\"}" >>"$RESULTS"
+				continue
+			fi
+			printf '{"config":"%s","round":%s,"exit":%s,%s\n' "$s" "$round" "$rc" "${line#\{}" \
+				>>"$RESULTS"
+			echo "$line" | python3 -c 'import json,sys; r=json.loads(sys.stdin.read())
+k="conn_rate" if r["scenario"]=="connections" else "msgs_per_s"
+print("%s=%.0f ok=%s" % (k, r.get(k) or 0, r["ok"]))' >&2
+		done
+	done
+done
+ELAPSED=$((SECONDS - START))
+
+# ---- summary: medians per broker and the ratio mqttgwd/Mosquitto per figure ----
+{
+	echo "# mqttgw benchmark summary"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); results: \`$RESULTS\`; logs: \`$WORK\`"
+	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+		"kernel $(uname -r), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo)"
+	echo "- brokers: mqttgwd $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo '?')" \
+		"(fastpath ${FASTPATH:-not set}); $("$MOSQUITTO" -h 2>/dev/null | head -1)"
+	echo "- rounds: $ROUNDS, ${DURATION} s measured + ${WARMUP} s warm-up per run, a fresh broker per run;" \
+		"total ${ELAPSED} s$([ "$SKIPPED" = 0 ] || echo "; runs skipped for the time budget: $SKIPPED")"
+	echo "- machine busy before the benchmark: ${BUSY_BEFORE}%$([ "$BUSY_BEFORE" -le 10 ] || echo ' (NOT IDLE: figures unreliable)')"
+	echo "- settings (both): max_queued_messages 1000, max_inflight_messages 20, persistence off," \
+		"\$SYS off, log errors+warnings, TCP_NODELAY. Mosquitto's listen backlog is fixed at 100," \
+		"mqttgwd's is 4096 (matters for connect latency)."
+	echo "- mqttgw-bench publishes MQTT 3.1.1 with at most 20 unacknowledged QoS 1/2 PUBLISHes per" \
+		"publisher (Mosquitto 2.0 loses QoS 2 messages beyond max_inflight_messages), MQTT 5 up to the" \
+		"broker's Receive Maximum."
+	echo
+} >"$SUMMARY"
+python3 - "$RESULTS" >>"$SUMMARY" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+# figure, direction (+1 higher is better, -1 lower is better, 0 information), format
+FIG = [
+    ("msgs_per_s", 1, "%.0f"), ("msgs_per_broker_cpu_s", 1, "%.0f"),
+    ("msgs_per_machine_cpu_s", 1, "%.0f"), ("lat_p50_us", -1, "%.1f"), ("lat_p99_us", -1, "%.1f"),
+    ("lat_p999_us", -1, "%.1f"), ("lat_max_us", -1, "%.1f"), ("broker_cpu_pct", 0, "%.1f"),
+    ("machine_busy_pct", 0, "%.1f"), ("bench_cpu_pct", 0, "%.1f"), ("broker_rss_peak_kb", -1, "%.0f"),
+    ("conn_rate", 1, "%.0f"), ("conn_p50_us", -1, "%.1f"), ("conn_p99_us", -1, "%.1f"),
+    ("rss_per_conn_b", -1, "%.0f"), ("broker_cpu_s", -1, "%.2f"),
+]
+COUNT = ["lost", "dup", "reordered", "bad", "errors", "stalls", "conns_failed"]
+ARROW = {1: "↑", -1: "↓", 0: "·"}
+configs = []
+for r in rows:
+    if r["config"] not in configs:
+        configs.append(r["config"])
+brokers = []
+for r in rows:
+    if r["broker"] not in brokers:
+        brokers.append(r["broker"])
+A, B = "mqttgwd", "mosquitto"
+print("↑ higher is better, ↓ lower is better, · for information. Ratio = mqttgwd / Mosquitto"
+      " (median of the rounds); **bold** where mqttgwd is better.\n")
+bad_runs = []
+for c in configs:
+    rs = [r for r in rows if r["config"] == c]
+    ok = [r for r in rs if "error" not in r]
+    print("## %s\n" % c)
+    if ok:
+        r0 = ok[0]
+        if r0["scenario"] != "connections":
+            print("`%s`: mqtt %s, QoS %s, %s pubs, %s subs, %s B, window %s, rate %s\n" % (
+                r0["scenario"], r0["mqtt"], r0["qos"], r0["pubs"], r0["subs"], r0["size"],
+                r0["window"], r0["rate"] or "closed loop"))
+        else:
+            print("`connections`: %s connections at %s/s, mqtt %s\n" % (
+                r0["conns"], r0["conn_rate_target"], r0["mqtt"]))
+    print("| figure | | " + " | ".join(brokers) + " | ratio |")
+    print("|---|---|" + "---|" * len(brokers) + "---|")
+    for key, d, fmt in FIG:
+        med = {}
+        for b in brokers:
+            v = [r[key] for r in ok if r["broker"] == b and r.get(key) is not None]
+            if v:
+                med[b] = statistics.median(v)
+        if not med:
+            continue
+        cells = [(fmt % med[b]) if b in med else "–" for b in brokers]
+        ratio = ""
+        if A in med and B in med and med[B]:
+            q = med[A] / med[B]
+            ratio = "%.2f" % q
+            if d and ((d > 0 and q > 1) or (d < 0 and q < 1)):
+                ratio = "**%s**" % ratio
+        print("| %s | %s | %s | %s |" % (key, ARROW[d], " | ".join(cells), ratio))
+    for key in COUNT:
+        tot = {b: sum(r.get(key) or 0 for r in ok if r["broker"] == b) for b in brokers}
+        if any(k in ok[0] for k in [key]) if ok else False:
+            print("| %s (sum of runs) | ↓ | %s | |" % (key, " | ".join(str(tot[b]) for b in brokers)))
+    n = {b: "%d/%d" % (sum(1 for r in ok if r["broker"] == b and r["ok"]),
+                       sum(1 for r in rs if r["broker"] == b)) for b in brokers}
+    print("| runs passing integrity | | %s | |" % " | ".join(n[b] for b in brokers))
+    print()
+    bad_runs += [r for r in rs if "error" in r or not r.get("ok")]
+if bad_runs:
+    print("## Runs that failed or violated integrity\n")
+    for r in bad_runs:
+        print("- %s round %s %s: %s" % (r["config"], r["round"], r["broker"], r.get("error") or ", ".join(
+            "%s=%s" % (k, r[k]) for k in COUNT if r.get(k))))
+EOF
+cp "$SUMMARY" "$OUT/summary-$TS.md"
+cat "$SUMMARY"
+echo "bench.sh: ${ELAPSED} s; results in $RESULTS, summary in $SUMMARY" >&2
