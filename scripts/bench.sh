@@ -240,7 +240,14 @@ FIG = [
     ("machine_busy_pct", 0, "%.1f"), ("bench_cpu_pct", 0, "%.1f"), ("broker_rss_peak_kb", -1, "%.0f"),
     ("conn_rate", 1, "%.0f"), ("conn_p50_us", -1, "%.1f"), ("conn_p99_us", -1, "%.1f"),
     ("rss_per_conn_b", -1, "%.0f"), ("broker_cpu_s", -1, "%.2f"),
+    ("bench_pub_thread_pct", 0, "%.1f"), ("bench_sub_thread_pct", 0, "%.1f"),
+    ("other_cpu_pct", 0, "%.1f"),
 ]
+for r in rows:
+    # CPU neither the broker nor the tool used: kernel threads, softirq, or other load
+    if "machine_cpu_s" in r and r.get("duration_s"):
+        r["other_cpu_pct"] = 100.0 * (r["machine_cpu_s"] - (r.get("broker_cpu_s") or 0)
+                                      - r["bench_cpu_s"]) / r["duration_s"]
 COUNT = ["lost", "dup", "reordered", "bad", "errors", "stalls", "conns_failed"]
 ARROW = {1: "↑", -1: "↓", 0: "·"}
 configs = []
@@ -253,7 +260,9 @@ for r in rows:
         brokers.append(r["broker"])
 A, B = "mqttgwd", "mosquitto"
 print("↑ higher is better, ↓ lower is better, · for information. Ratio = mqttgwd / Mosquitto"
-      " (median of the rounds); **bold** where mqttgwd is better.\n")
+      " (median of the rounds); **bold** where mqttgwd is better. other_cpu_pct is machine CPU"
+      " used by neither the broker nor mqttgw-bench (softirq, kernel threads, other load), in %"
+      " of one core.\n")
 bad_runs = []
 for c in configs:
     rs = [r for r in rows if r["config"] == c]
@@ -290,6 +299,10 @@ for c in configs:
         tot = {b: sum(r.get(key) or 0 for r in ok if r["broker"] == b) for b in brokers}
         if any(k in ok[0] for k in [key]) if ok else False:
             print("| %s (sum of runs) | ↓ | %s | |" % (key, " | ".join(str(tot[b]) for b in brokers)))
+    sat = {b: sum(1 for r in ok if r["broker"] == b and r.get("bench_saturated")) for b in brokers}
+    if any(sat.values()):
+        print("| runs where a bench thread used >= 90%% of a core | | %s | |" % " | ".join(
+            str(sat[b]) for b in brokers))
     n = {b: "%d/%d" % (sum(1 for r in ok if r["broker"] == b and r["ok"]),
                        sum(1 for r in rs if r["broker"] == b)) for b in brokers}
     print("| runs passing integrity | | %s | |" % " | ".join(n[b] for b in brokers))

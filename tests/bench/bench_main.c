@@ -65,6 +65,7 @@ static const char usage[] =
     "p50/p99/p99.9/max in us of messages sent within the window; broker CPU seconds, machine\n"
     "CPU seconds over all cores (/proc/stat: total - idle - iowait), msgs per broker CPU-s and\n"
     "per machine CPU-s, broker peak RSS, and this tool's own CPU seconds.\n"
+    "MQTTGW_BENCH_DEBUG=1 in the environment prints the first missing sequence numbers.\n"
     "Exit status: 0 ok, 1 setup failed, 2 usage, 3 integrity violated (QoS 1/2 loss,\n"
     "reordering, QoS 2 duplicates, malformed packets or dropped connections).\n";
 

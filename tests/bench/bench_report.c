@@ -22,6 +22,12 @@ static bool is_conn(const struct bench_result *r)
 	return r->scenario[0] == 'c';
 }
 
+bool result_saturated(const struct bench_result *r)
+{
+	return r->duration > 0 &&
+	       (r->bench_pub_cpu_s >= 0.9 * r->duration || r->bench_sub_cpu_s >= 0.9 * r->duration);
+}
+
 bool result_failed(const struct bench_result *r)
 {
 	if (is_conn(r))
@@ -91,6 +97,10 @@ void result_json(FILE *f, const struct bench_result *r)
 		r->machine_busy_pct);
 	fprintf(f, ",\"bench_cpu_s\":%.3f,\"bench_cpu_pct\":%.1f", r->bench_cpu_s,
 		100.0 * per(r->bench_cpu_s, r->duration));
+	fprintf(f, ",\"bench_pub_thread_pct\":%.1f,\"bench_sub_thread_pct\":%.1f",
+		100.0 * per(r->bench_pub_cpu_s, r->duration),
+		100.0 * per(r->bench_sub_cpu_s, r->duration));
+	fprintf(f, ",\"bench_saturated\":%s", result_saturated(r) ? "true" : "false");
 	jnum(f, "broker_rss_peak_kb", (double)r->broker_rss_peak_kb, b);
 	jnum(f, "broker_rss_start_kb", (double)r->broker_rss_start_kb, b);
 	fprintf(f, ",\"ok\":%s}\n", result_failed(r) ? "false" : "true");
@@ -166,6 +176,13 @@ void result_table(FILE *f, const struct bench_result *r)
 	row(f, "machine busy %", "%.1f", r->machine_busy_pct);
 	row(f, "bench CPU s", "%.2f", r->bench_cpu_s);
 	row(f, "bench CPU %", "%.1f", 100.0 * per(r->bench_cpu_s, r->duration));
+	row(f, "bench pub thread %", "%.1f", 100.0 * per(r->bench_pub_cpu_s, r->duration));
+	if (!is_conn(r))
+		row(f, "bench sub thread % (max)", "%.1f",
+		    100.0 * per(r->bench_sub_cpu_s, r->duration));
+	if (result_saturated(r))
+		fprintf(f, "  %-28s %s\n", "WARNING",
+			"a bench thread used >= 90% of a core: the tool may be the bottleneck");
 	fprintf(f, "  %-28s %s\n", "integrity", result_failed(r) ? "FAILED" : "ok");
 	fflush(f);
 }

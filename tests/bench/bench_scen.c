@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -327,6 +328,7 @@ static int run_wait_ready(struct brun *r, enum bworker_kind kind, uint32_t want,
 
 struct snap {
 	uint64_t t, delivered, sent, self_ns;
+	uint64_t wcpu[BENCH_MAX_SUBT + 2]; /* per worker thread, ns */
 	double broker_s;
 	struct machine_cpu m;
 };
@@ -340,6 +342,14 @@ static void run_snap(struct brun *r, struct snap *s)
 	for (uint32_t i = 0; i < r->npubs; i++)
 		s->sent += __atomic_load_n(&r->pubs[i].sent, __ATOMIC_RELAXED);
 	s->self_ns = process_cpu_ns();
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		clockid_t cid;
+		struct timespec ts;
+
+		if (r->workers[i].thread && !pthread_getcpuclockid(r->workers[i].thread, &cid) &&
+		    !clock_gettime(cid, &ts))
+			s->wcpu[i] = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
 	if (r->o->broker_pid)
 		proc_pid_cpu(r->o->broker_pid, &s->broker_s);
 	proc_machine_cpu(&s->m);
@@ -352,6 +362,16 @@ static void run_cpu(struct brun *r, const struct snap *a, const struct snap *b,
 
 	res->duration = (double)(b->t - a->t) * 1e-9;
 	res->bench_cpu_s = (double)(b->self_ns - a->self_ns) * 1e-9;
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		double sec = (double)(b->wcpu[i] - a->wcpu[i]) * 1e-9;
+
+		if (r->workers[i].kind == BW_SUB) {
+			if (sec > res->bench_sub_cpu_s)
+				res->bench_sub_cpu_s = sec;
+		} else if (sec > res->bench_pub_cpu_s) {
+			res->bench_pub_cpu_s = sec;
+		}
+	}
 	res->have_broker = r->o->broker_pid > 0;
 	res->broker_cpu_s = b->broker_s - a->broker_s;
 	res->machine_cpu_s = (double)(b->m.busy - a->m.busy) / tck;
@@ -404,10 +424,11 @@ static void run_dump_missing(struct brun *r)
 			struct seqset *s = &r->units[r->pub_units[p][j]].set[p];
 			uint32_t shown = 0;
 
-			fprintf(stderr, "missing pub %u unit %u (sent %llu):", p, r->pub_units[p][j],
-				(unsigned long long)r->pubs[p].sent);
+			fprintf(stderr, "missing pub %u unit %u (sent %llu):", p,
+				r->pub_units[p][j], (unsigned long long)r->pubs[p].sent);
 			for (uint64_t q = 0; q < r->pubs[p].sent && shown < 24; q++) {
-				if (q >> 6 >= s->nwords || !(s->bits[q >> 6] & (1ull << (q & 63)))) {
+				if (q >> 6 >= s->nwords ||
+				    !(s->bits[q >> 6] & (1ull << (q & 63)))) {
 					fprintf(stderr, " %llu", (unsigned long long)q);
 					shown++;
 				}

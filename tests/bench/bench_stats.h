@@ -78,6 +78,8 @@ struct bench_result {
 	double broker_cpu_s;
 	double machine_cpu_s, machine_busy_pct;
 	double bench_cpu_s;
+	double bench_pub_cpu_s; /* the publisher (or connections) thread */
+	double bench_sub_cpu_s; /* the busiest subscriber thread */
 	uint64_t broker_rss_peak_kb, broker_rss_start_kb, broker_rss_end_kb;
 	int ncpu;
 	/* connections */
@@ -89,6 +91,8 @@ struct bench_result {
 
 void result_json(FILE *f, const struct bench_result *r);
 void result_table(FILE *f, const struct bench_result *r);
+/* True if one of the tool's threads used >= 90% of a core: it may have limited the rate. */
+bool result_saturated(const struct bench_result *r);
 /* True if the run violated an integrity rule: QoS 1/2 loss, any reordering, QoS 2 dups. */
 bool result_failed(const struct bench_result *r);
 
