@@ -14,8 +14,13 @@
  * MQTT_RC_TOPIC_NAME_INVALID, MQTT_RC_CLIENT_ID_NOT_VALID, ...). The broker maps that to a
  * CONNACK/DISCONNECT code (v5) or a plain close (v3) in one place.
  *
+ * On success *reason is MQTT_RC_SUCCESS, and on -EAGAIN too (incomplete is not a fault).
+ *
  * Encoders are snprintf-like: they return the number of bytes the packet needs and write it
- * only if it fits in `cap` (so `codec_encode_x(NULL, 0, ...)` sizes a packet).
+ * only if it fits in `cap` (so `codec_encode_x(NULL, 0, ...)` sizes a packet). They return 0
+ * when the packet cannot be encoded at all (Remaining Length above MQTT_MAX_REMAINING, a
+ * string longer than 65535 bytes, a `type` the function does not encode). They encode the
+ * fields they are given without judging them (tests craft invalid packets with them).
  */
 #ifndef MQTTGW_CODEC_H
 #define MQTTGW_CODEC_H
@@ -299,23 +304,44 @@ int codec_frame(const uint8_t *buf, size_t len, uint32_t max_size, struct mqtt_f
  * where one is required, QoS 3, SUBSCRIBE option reserved bits, v5 property identifiers valid
  * for the packet, types, duplicates where forbidden, and lengths.
  * State-dependent rules (CONNECT first, alias ranges, receive maximum) are the caller's.
+ *
+ * Details the broker relies on:
+ * - len must be exactly the frame: fewer bytes give -EAGAIN, more give -EBADMSG (MALFORMED).
+ * - A packet other than CONNECT with `version` not 3, 4 or 5 (no CONNECT seen yet) is
+ *   -EBADMSG with PROTOCOL_ERROR [MQTT-3.1.0-1].
+ * - CONNECT: -EBADMSG with CLIENT_ID_NOT_VALID (empty client id in 3.1, or in 3.1.1 without
+ *   Clean Session [MQTT-3.1.3-8]) is returned only after the whole packet decoded, so
+ *   pkt->connect is complete for the CONNACK 0x02. Will topic with a wildcard or empty:
+ *   TOPIC_NAME_INVALID.
+ * - SUBSCRIBE/UNSUBSCRIBE: a filter that breaks the wildcard or $share rules (5.0) gives
+ *   -EBADMSG with TOPIC_FILTER_INVALID only once the rest of the packet proved well formed;
+ *   pkt->subscribe is then complete, so the broker can answer SUBACK/UNSUBACK per entry
+ *   (walk with codec_sub_next, judge each filter with topic_filter_valid). Any malformed or
+ *   protocol error anywhere in the packet wins over TOPIC_FILTER_INVALID.
+ * - PUBLISH: Topic Alias 0 gives TOPIC_ALIAS_INVALID. Subscription Identifiers may repeat
+ *   (server to client); a client must not send any [MQTT-3.3.4-6]: the codec does not know
+ *   the direction, so the broker rejects a PUBLISH with MQTT_PROP_SUBSCRIPTION_ID in `seen`.
  */
 int codec_decode(const uint8_t *buf, size_t len, uint8_t version, struct mqtt_packet *pkt,
 		 uint8_t *reason);
 
 /* Walk SUBSCRIBE (unsub=false) or UNSUBSCRIBE (unsub=true) entries of a decoded packet.
- * `cursor` starts as a copy of pkt.subscribe.entries. Returns 1 with *e filled, 0 at the end. */
+ * `cursor` starts as a copy of pkt.subscribe.entries. Returns 1 with *e filled, 0 at the end
+ * (also at a truncated entry, which a decoded packet never has; the cursor is then emptied). */
 int codec_sub_next(struct mqtt_buf *cursor, uint8_t version, bool unsub, struct mqtt_sub_entry *e);
 
 /* Walk properties in a raw block. Returns 1 with *id and *val (the value bytes; for a user
- * property *val is the key and *val2 the value; for varint/int types *num is set), 0 at end. */
+ * property *val is the key and *val2 the value; for varint/int types *num is set), 0 at end.
+ * For numbers *val is the encoded bytes; for strings and binary data it is the content
+ * without its length. val, val2 and num may be NULL. An unknown identifier or a truncated
+ * value ends the walk (returns 0, cursor emptied); blocks from codec_decode never have one. */
 int codec_prop_next(struct mqtt_buf *cursor, uint8_t *id, struct mqtt_buf *val,
 		    struct mqtt_buf *val2, uint32_t *num);
 
 /* UTF-8 string check as MQTT requires (well formed, no U+0000, no surrogates). */
 bool codec_utf8_valid(const uint8_t *s, size_t len);
 
-/* Variable byte integer helpers. */
+/* Variable byte integer helpers. Both return 0 (and write nothing) for v > MQTT_MAX_REMAINING. */
 size_t codec_varint_size(uint32_t v);	       /* 1..4 */
 size_t codec_varint_put(uint8_t *p, uint32_t v); /* returns bytes written */
 
@@ -324,7 +350,8 @@ size_t codec_varint_put(uint8_t *p, uint32_t v); /* returns bytes written */
 /*
  * Properties to encode: a builder over a caller buffer. Start with codec_props_init(&pb, buf,
  * cap), add properties, then pass the block to an encoder. If the buffer is too small,
- * pb.overflow is set and pb.len still counts the bytes needed.
+ * pb.overflow is set and pb.len still counts the bytes needed (nothing more is written once
+ * it is set). codec_props_varint with a value above MQTT_MAX_REMAINING also sets overflow.
  */
 struct mqtt_propbuf {
 	uint8_t *buf;
