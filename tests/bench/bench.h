@@ -145,6 +145,7 @@ struct bworker {
 	uint64_t run_start;
 	/* counters, published with __atomic stores for the main thread */
 	uint32_t ready, failed, errors;
+	uint32_t nlogged;   /* connection errors printed */
 	uint64_t delivered; /* PUBLISH frames received */
 	uint64_t uniq;	    /* distinct (unit, publisher, seq) */
 	uint64_t dup, reordered, bad, stalls;

@@ -123,12 +123,14 @@ void bconn_fail(struct bworker *w, struct bconn *c, const char *why)
 {
 	bool ready = c->state == BS_READY;
 
-	if (w->run->o->scen != SCEN_CONNECTIONS || !ready)
-		fprintf(stderr, "mqttgw-bench: %s %u: %s\n",
-			c->role == BC_PUB   ? "pub"
-			: c->role == BC_SUB ? "sub"
-					    : "conn",
-			c->idx, why);
+	/* a dead broker fails thousands of connections: name the first few */
+	if (w->nlogged < 10) {
+		static const char *const roles[] = {"pub", "sub", "conn"};
+
+		w->nlogged++;
+		fprintf(stderr, "mqttgw-bench: %s %u: %s%s\n", roles[c->role], c->idx, why,
+			w->nlogged == 10 ? " (further errors not shown)" : "");
+	}
 	bconn_close(w, c, false);
 	if (!ready) {
 		if (!c->failed) {
