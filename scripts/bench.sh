@@ -191,7 +191,7 @@ for round in $(seq "$ROUNDS"); do
 			printf 'bench.sh: round %s %-12s %-9s ' "$round" "$s" "$b" >&2
 			rc=0
 			# shellcheck disable=SC2086
-			line=$("$BENCH" $args $dur --warmup "$WARMUP" --port "$PORT" --broker-pid "$BPID" \
+			line=$(timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" --port "$PORT" --broker-pid "$BPID" \
 				--label "$b" --json 2>>"$LOG") || rc=$?
 			stop_broker
 			if [ -z "$line" ]; then
