@@ -107,10 +107,64 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 		conn_close(conn, 0);
 }
 
+static void client_pause(struct client *c)
+{
+	struct broker *b = c->b;
+
+	if (c->paused || !c->conn)
+		return;
+	c->paused = true;
+	c->paused_next = b->paused;
+	b->paused = c;
+	conn_pause_read(c->conn, true);
+	if (!loop_timer_armed(&b->bp_timer))
+		loop_timer_set(b->loop, &b->bp_timer, loop_now(b->loop) + BROKER_BP_MAX_MS);
+}
+
+static void client_unpause_unlink(struct client *c)
+{
+	struct client **pp = &c->b->paused;
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->paused_next;
+	if (*pp)
+		*pp = c->paused_next;
+	c->paused = false;
+}
+
+/*
+ * Let every held-back publisher read again. Called when a subscriber's queue drained or the
+ * subscriber left; publishers that still meet a full queue are paused again by the next
+ * PUBLISH they send, so resuming all of them is simple and still correct.
+ */
+void broker_resume_publishers(struct broker *b)
+{
+	while (b->paused) {
+		struct client *c = b->paused;
+
+		b->paused = c->paused_next;
+		c->paused = false;
+		c->last_rx = loop_now(b->loop);
+		if (c->conn)
+			conn_pause_read(c->conn, false);
+	}
+	loop_timer_cancel(b->loop, &b->bp_timer);
+}
+
+static void bp_timer_fired(struct loop *l, struct loop_timer *t)
+{
+	(void)l;
+	broker_resume_publishers(t->ctx);
+}
+
 static void client_timer(struct loop *l, struct loop_timer *t)
 {
 	struct client *c = t->ctx;
 	int64_t now = loop_now(l);
+
+	/* a publisher we stopped reading is not silent: its packets wait in its socket */
+	if (c->paused)
+		c->last_rx = now;
 
 	if (c->state == CLIENT_NEW) {
 		client_close(c, 0xFF, "no CONNECT within connect_timeout");
@@ -233,11 +287,18 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 		size_t flen = f.hdr_len + f.rem_len;
 
 		c->b->st.msgs_received++;
+		c->b->pause_request = false;
 		if (client_dispatch(c, buf + off, flen, &f) < 0 || conn->closed) {
 			client_close(c, 0xFF, NULL);
 			return -1;
 		}
 		off += flen;
+		if (c->b->pause_request && f.type == MQTT_PUBLISH) {
+			/* a subscriber's queue is full: read no more from this publisher */
+			c->b->pause_request = false;
+			client_pause(c);
+			break;
+		}
 		max = c->b->max_packet_in;
 	}
 	conn->rx_max = max;
@@ -250,6 +311,8 @@ static void client_on_close(struct conn *conn, int err)
 	struct broker *b = c->b;
 
 	loop_timer_cancel(b->loop, &c->timer);
+	if (c->paused)
+		client_unpause_unlink(c);
 	if (c->state == CLIENT_ACTIVE) {
 		if (err && err != -EPIPE)
 			log_info_rl("Client %s [%s] closed its connection: %s.", client_name(c),
@@ -370,6 +433,7 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 			   cl->bind_address ? cl->bind_address : "*", listener_port(b->ls[i]));
 	}
 	loop_set_before_wait(l, broker_before_wait, b);
+	loop_timer_init(&b->bp_timer, bp_timer_fired, b);
 	broker_sys_start(b);
 	return b;
 
@@ -410,6 +474,7 @@ void broker_free(struct broker *b)
 	if (!b)
 		return;
 	loop_timer_cancel(b->loop, &b->sys_timer);
+	loop_timer_cancel(b->loop, &b->bp_timer);
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_free(b->ls[i]);
 	free(b->ls);

@@ -177,6 +177,7 @@ void broker_session_detach(struct client *c)
 		return;
 	s->client = NULL;
 	c->session = NULL;
+	broker_backpressure_release(b, s);
 	expiry = s->expiry_interval;
 	if (expiry == SESSION_EXPIRY_NEVER && b->cfg->persistent_client_expiration > 0)
 		expiry = b->cfg->persistent_client_expiration > UINT32_MAX - 1

@@ -42,6 +42,8 @@ struct client {
 	uint8_t version;
 	uint16_t keepalive;
 	bool got_disconnect; /* a DISCONNECT (without will) arrived: no will */
+	bool paused;	     /* not read: a subscriber's queue is full (backpressure) */
+	struct client *paused_next;
 	/* will, kept until a clean DISCONNECT or published on abnormal close */
 	struct msg *will;
 	/* MQTT 5 limits the client told us */
@@ -93,6 +95,10 @@ struct broker {
 	uint32_t m_len, m_cap;
 	uint64_t match_gen;
 	struct loop_timer sys_timer;
+	/* backpressure: publishers not read while an online subscriber's queue is full */
+	struct client *paused;
+	struct loop_timer bp_timer;
+	bool pause_request;
 	int64_t start_wall;
 	bool shutting_down;
 };
@@ -112,7 +118,11 @@ struct pub {
 	struct msg *msg; /* made on demand (pub_msg); a reference owned by the pub */
 };
 
+/* How long a full subscriber queue may hold publishers back before messages are dropped. */
+#define BROKER_BP_MAX_MS 5000
+
 /* broker.c */
+void broker_resume_publishers(struct broker *b);
 void client_send_raw(struct client *c, const uint8_t *p, size_t n);
 void client_close(struct client *c, uint8_t reason, const char *why);
 int client_send_simple(struct client *c, uint8_t type);
@@ -137,6 +147,7 @@ void pub_release(struct pub *p);
 /* Send what the session has in flight (DUP) and then its queue, within the window. */
 void broker_session_resume(struct client *c);
 void broker_session_pump(struct client *c);
+void broker_backpressure_release(struct broker *b, struct session *s);
 /* Deliver a message to one session at qos (retain: RETAIN flag to send). */
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
 		    uint8_t retain, uint32_t sub_id);

@@ -195,6 +195,41 @@ static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t 
 	}
 }
 
+/*
+ * QoS 1/2 to an online subscriber whose queue is half full: ask the caller to stop reading
+ * the publisher (broker.c) instead of letting the queue overflow and drop. A subscriber that
+ * stays full for BROKER_BP_MAX_MS no longer holds anyone back: it gets Mosquitto's policy
+ * (drop beyond max_queued_messages / max_queued_bytes) until it drains.
+ */
+static void backpressure_check(struct broker *b, struct session *s)
+{
+	const struct config *cfg = b->cfg;
+	int64_t now = loop_now(b->loop);
+
+	if (!((cfg->max_queued_messages && s->q_count >= cfg->max_queued_messages / 2) ||
+	      (cfg->max_queued_bytes && s->q_bytes >= cfg->max_queued_bytes / 2)))
+		return;
+	if (!s->bp_since)
+		s->bp_since = now;
+	else if (now - s->bp_since > BROKER_BP_MAX_MS)
+		return;
+	b->pause_request = true;
+}
+
+/* The queue drained (or its client left): release the publishers it held back. */
+void broker_backpressure_release(struct broker *b, struct session *s)
+{
+	const struct config *cfg = b->cfg;
+
+	if (!s->bp_since)
+		return;
+	if (s->client && ((cfg->max_queued_messages && s->q_count > cfg->max_queued_messages / 4) ||
+			  (cfg->max_queued_bytes && s->q_bytes > cfg->max_queued_bytes / 4)))
+		return;
+	s->bp_since = 0;
+	broker_resume_publishers(b);
+}
+
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
 		    uint8_t retain, uint32_t sub_id)
 {
@@ -233,6 +268,8 @@ void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 	if (session_queue_push(s, p->msg, qos, retain, sub_id, cfg->max_queued_messages,
 			       cfg->max_queued_bytes) < 0)
 		drop(b, s, "queue full");
+	else if (c && qos)
+		backpressure_check(b, s);
 }
 
 void broker_session_pump(struct client *c)
@@ -256,6 +293,7 @@ void broker_session_pump(struct client *c)
 		if (!c->conn || c->conn->closed)
 			return;
 	}
+	broker_backpressure_release(c->b, s);
 }
 
 void broker_session_resume(struct client *c)

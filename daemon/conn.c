@@ -88,12 +88,27 @@ static void conn_update_events(struct conn *c)
 		conn_close(c, -errno);
 }
 
+static void conn_parse(struct conn *c, const uint8_t *buf, size_t len, bool from_rx);
+
+static void conn_reparse(struct loop *l, void *ctx)
+{
+	struct conn *c = ctx;
+
+	(void)l;
+	c->reparse_pending = false;
+	if (!c->closed && !c->read_paused && c->rx_len)
+		conn_parse(c, c->rx, c->rx_len, true);
+}
+
 void conn_pause_read(struct conn *c, bool pause)
 {
 	if (c->closed || c->read_paused == pause)
 		return;
 	c->read_paused = pause;
 	conn_update_events(c);
+	if (!pause && c->rx_len && !c->reparse_pending &&
+	    loop_defer(c->loop, conn_reparse, c) == 0)
+		c->reparse_pending = true;
 }
 
 int conn_flush(struct conn *c)

@@ -317,6 +317,10 @@ int loop_run(struct loop *l)
 		if (l->before_wait)
 			l->before_wait(l, l->before_wait_ctx);
 		defer_run(l);
+		/* deferred work may have produced output (e.g. a resumed reader): flush it now,
+		 * not after the next wakeup */
+		if (l->before_wait)
+			l->before_wait(l, l->before_wait_ctx);
 		if (l->stop)
 			break;
 		if (l->heap_len) {

@@ -58,6 +58,7 @@ struct conn {
 	bool flush_pending;
 	bool closed;
 	bool read_paused;
+	bool reparse_pending;
 	bool write_blocked; /* last write hit EAGAIN: waiting for EPOLLOUT */
 	int fd;
 	char peer[64]; /* "addr:port" */
@@ -82,7 +83,8 @@ void conn_want_flush(struct conn *c);
 void conn_flush_all(void);
 /* Try to write now; 0, or -errno after which the conn is closed. */
 int conn_flush(struct conn *c);
-/* Stop / resume reading (backpressure when our output to this peer piles up). */
+/* Stop / resume reading (backpressure). Resuming also parses, at the end of this loop
+ * iteration, what was already buffered: no EPOLLIN will come for bytes we hold. */
 void conn_pause_read(struct conn *c, bool pause);
 
 #endif /* MQTTGW_CONN_H */

@@ -51,6 +51,7 @@ struct session {
 	uint32_t match_idx;
 	uint64_t dropped; /* messages dropped for this session (queue limits) */
 	void *owner_data; /* the broker's per-session extra (offline expiry timer), or NULL */
+	int64_t bp_since;  /* broker: since when this session's full queue holds publishers back */
 };
 
 struct session_table {
