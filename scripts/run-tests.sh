@@ -11,6 +11,8 @@
 #                                marked `# broker: mqttgwd` are skipped); default: $BUILD/mqttgwd
 #   MQTTGW_FASTPATH=on|off|auto  passed to mqttgwd as `fastpath ...`
 #   MQTTGW_FASTPATH_MATRIX=1     run the integration suite twice, fast path on and off
+#   MQTTGW_TEST_FORCE=1          run `# broker: mqttgwd` tests against Mosquitto anyway (to see
+#                                where it deviates)
 #   MQTTGW_REQUIRE_BPF=1         a skip of a test marked `# needs: bpf` counts as a failure
 #   UNIT=0 / INTEGRATION=0       leave out one kind
 #
@@ -145,7 +147,7 @@ run_integration_pass() { # suffix (e.g. "[fastpath=on]" or "")
 		logf=$LOGDIR/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9_.\n-' '_').log
 		broker=$(header_value "$f" broker)
 		needs=$(header_value "$f" needs)
-		if [ -n "$broker" ] && [ "$broker" != "$MQTTGW_TEST_BROKER" ]; then
+		if [ -n "$broker" ] && [ "$broker" != "$MQTTGW_TEST_BROKER" ] && [ "${MQTTGW_TEST_FORCE:-0}" != 1 ]; then
 			: >"$logf"
 			echo "SKIP: $broker-specific test (broker under test: $MQTTGW_TEST_BROKER)" >"$logf"
 			report "$name" SKIP "0.0s" "$logf" "$broker-specific"

@@ -5,9 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 start_broker
 N=10000
-sub_bg "$T/sub.out" -q 1 -t order/q1 -C "$N" -W 60
+sub_bg "$T/sub.out" -q 1 -t order/q1 -C "$N" -W 30
 seq 1 "$N" | CLIENT_TIMEOUT=60 pub -q 1 -t order/q1 -l
-wait_pid "$SUB_PID" 60
+wait_pid "$SUB_PID" 35
 assert_eq 0 "$WAIT_RC" "mosquitto_sub exit status (timed out before $N messages?)"
 sub_payloads "$T/sub.out" >"$T/got"
 assert_eq "$N" "$(wc -l <"$T/got")" "messages received"
