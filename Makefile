@@ -121,8 +121,10 @@ vmlinux:
 
 # ---- unit tests: tests/unit/test_<mod>.c links daemon/<mod>.c + UNIT_DEPS_<mod> + mock_log ----
 UNIT_DEPS_topic :=
-UNIT_DEPS_session := topic
-UNIT_DEPS_qos :=
+UNIT_DEPS_session := qos outq msg
+UNIT_DEPS_qos := outq msg
+UNIT_DEPS_outq :=
+UNIT_DEPS_loop :=
 UNIT_DEPS_config :=
 UNIT_LIBS_crypto := -lssl -lcrypto
 UNIT_LIBS_passwd := -lssl -lcrypto
@@ -131,7 +133,7 @@ UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/daemon/%.o \
-		$$(patsubst %,$(BUILD)/obj/daemon/%.o,$$(UNIT_DEPS_$$*)) \
+		$$(addprefix $(BUILD)/obj/daemon/,$$(addsuffix .o,$$(UNIT_DEPS_$$*))) \
 		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 

@@ -52,16 +52,24 @@ int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t reta
 			return -ENOMEM;
 	}
 	if (w->count == w->cap) {
-		uint32_t cap = w->cap ? w->cap * 2 : 8;
+		/* Drop the holes while copying, and grow only if the live entries need it:
+		 * behind a head that is never acked, holes would otherwise pile up forever. */
+		uint32_t cap = w->active * 2 >= w->cap ? (w->cap ? w->cap * 2 : 8) : w->cap;
 		struct qos_entry *ne = malloc(cap * sizeof(*ne));
+		uint32_t n = 0;
 
 		if (!ne)
 			return -ENOMEM;
-		for (uint32_t i = 0; i < w->count; i++)
-			ne[i] = w->e[(w->head + i) & (w->cap - 1)];
+		for (uint32_t i = 0; i < w->count; i++) {
+			const struct qos_entry *o = &w->e[(w->head + i) & (w->cap - 1)];
+
+			if (o->state != QOS_FREE)
+				ne[n++] = *o;
+		}
 		free(w->e);
 		w->e = ne;
 		w->cap = cap;
+		w->count = n;
 		w->head = 0;
 	}
 	id = w->next_pid;
