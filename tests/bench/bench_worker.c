@@ -286,6 +286,10 @@ static void bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
 	}
 	__atomic_store_n(&p->sent, sent + n, __ATOMIC_RELEASE);
 	bconn_flush(w, c);
+	/* The window is now full: arm the wake-up before epoll_wait, or we would sleep until the
+	 * loop's timeout instead of until the receivers catch up. */
+	if (n == due)
+		bpub_window(w, p, sent + n);
 }
 
 /* ---- receivers ---- */
