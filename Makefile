@@ -148,7 +148,7 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(patsubst %,daemon/%.c,$$(FUZZ_DEPS_$$*)) \
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix daemon/,$$(addsuffix .c,$$(FUZZ_DEPS_$$*))) \
 		tests/unit/mock_log.c | $$(@D)/.dir
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
 

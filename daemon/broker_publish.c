@@ -130,6 +130,9 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 	if (alias_new && client_alias_out_add(c, p->topic, p->topic_len) < 0)
 		return -ENOMEM;
 	if (p->payload_len >= PAYLOAD_BY_REF && pub_msg(p)) {
+		/* header and payload reference must both get in, or neither */
+		if (outq_prepare(q, 2) < 0)
+			return -ENOMEM;
 		dst = outq_reserve(q, (uint32_t)hdr);
 		if (!dst)
 			return -ENOMEM;
@@ -141,7 +144,7 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 			return -ENOMEM;
 	} else {
 		dst = outq_reserve(q, (uint32_t)total);
-		if (!dst)
+		if (!dst || outq_prepare(q, 1) < 0)
 			return -ENOMEM;
 		codec_encode_publish(dst, total, c->version, qos, dup, retain,
 				     (const uint8_t *)p->topic, topic_len, pid, props, props_len,
@@ -173,6 +176,21 @@ static void drop(struct broker *b, struct session *s, const char *why)
 		log_debug("Dropped message for %s: %s.", s->client_id, why);
 }
 
+/* A message too large for this client [MQTT-3.1.2-25]: complete it locally so the window
+ * moves on. Must not be called while walking the window with qos_out_at. */
+static void inflight_abandon(struct client *c, uint16_t pid, uint8_t qos)
+{
+	struct session *s = c->session;
+
+	if (qos == 1) {
+		qos_out_ack(&s->qos, MQTT_PUBACK, pid);
+	} else {
+		qos_out_ack(&s->qos, MQTT_PUBREC, pid);
+		qos_out_ack(&s->qos, MQTT_PUBCOMP, pid);
+	}
+	drop(c->b, s, "larger than the client's maximum packet size");
+}
+
 /* Send a QoS 1/2 message now: into the window, then onto the wire. */
 static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t retain,
 			  uint32_t sub_id)
@@ -184,15 +202,8 @@ static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t 
 		drop(c->b, s, "no packet id");
 		return;
 	}
-	if (client_send_publish(c, p, qos, retain, false, pid, sub_id) == -EMSGSIZE) {
-		/* Too large for this client: complete it locally so the window moves on. */
-		qos_out_ack(&s->qos, MQTT_PUBACK, pid);
-		if (qos == 2) {
-			qos_out_ack(&s->qos, MQTT_PUBREC, pid);
-			qos_out_ack(&s->qos, MQTT_PUBCOMP, pid);
-		}
-		drop(c->b, s, "larger than the client's maximum packet size");
-	}
+	if (client_send_publish(c, p, qos, retain, false, pid, sub_id) == -EMSGSIZE)
+		inflight_abandon(c, pid, qos);
 }
 
 /*
@@ -300,7 +311,9 @@ void broker_session_resume(struct client *c)
 {
 	struct session *s = c->session;
 	struct qos_entry *e;
-	uint32_t i = 0;
+	uint32_t i = 0, n_big = 0;
+	uint16_t *big = NULL; /* too large for this client: completed after the walk */
+	uint8_t *big_qos = NULL;
 
 	/* [MQTT-4.4.0-1]: resend unacknowledged PUBLISH (DUP) and PUBREL, in order */
 	while ((e = qos_out_at(&s->qos, &i))) {
@@ -311,11 +324,25 @@ void broker_session_resume(struct client *c)
 
 			pub_from_msg(&p, e->msg);
 			if (client_send_publish(c, &p, e->qos, e->retain, true, e->pid, e->sub_id) ==
-			    -EMSGSIZE)
-				drop(c->b, s, "larger than the client's maximum packet size");
+			    -EMSGSIZE) {
+				uint16_t *nb = realloc(big, (n_big + 1) * sizeof(*big));
+				uint8_t *nq = nb ? realloc(big_qos, n_big + 1) : NULL;
+
+				if (nb)
+					big = nb;
+				if (nq) {
+					big_qos = nq;
+					big[n_big] = e->pid;
+					big_qos[n_big++] = e->qos;
+				}
+			}
 			pub_release(&p);
 		}
 	}
+	for (uint32_t k = 0; k < n_big; k++)
+		inflight_abandon(c, big[k], big_qos[k]);
+	free(big);
+	free(big_qos);
 	broker_session_pump(c);
 }
 

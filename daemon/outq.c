@@ -104,24 +104,34 @@ static struct outq_seg *seg_last(struct outq *q)
 	return &q->segs[(q->head + q->count - 1) & (q->cap - 1)];
 }
 
+int outq_prepare(struct outq *q, uint32_t nsegs)
+{
+	uint32_t cap = q->cap ? q->cap : 8;
+	struct outq_seg *segs;
+
+	while (cap < q->count + nsegs)
+		cap *= 2;
+	if (cap == q->cap)
+		return 0;
+	segs = malloc(cap * sizeof(*segs));
+	if (!segs)
+		return -ENOMEM;
+	/* unroll the ring into the new array (cap is a power of two) */
+	for (uint32_t i = 0; i < q->count; i++)
+		segs[i] = q->segs[(q->head + i) & (q->cap - 1)];
+	free(q->segs);
+	q->segs = segs;
+	q->cap = cap;
+	q->head = 0;
+	return 0;
+}
+
 static int seg_push(struct outq *q, struct rbuf *rb, uint32_t off, uint32_t n)
 {
 	struct outq_seg *s;
 
-	if (q->count == q->cap) {
-		uint32_t cap = q->cap ? q->cap * 2 : 8;
-		struct outq_seg *segs = malloc(cap * sizeof(*segs));
-
-		if (!segs)
-			return -ENOMEM;
-		/* unroll the ring into the new array (cap is a power of two) */
-		for (uint32_t i = 0; i < q->count; i++)
-			segs[i] = q->segs[(q->head + i) & (q->cap - 1)];
-		free(q->segs);
-		q->segs = segs;
-		q->cap = cap;
-		q->head = 0;
-	}
+	if (q->count == q->cap && outq_prepare(q, 1) < 0)
+		return -ENOMEM;
 	s = &q->segs[(q->head + q->count) & (q->cap - 1)];
 	s->rb = rb;
 	s->off = off;

@@ -61,6 +61,9 @@ void outq_fini(struct outq *q);
  * outq_commit(q, n_used) before any other append. NULL on ENOMEM. */
 uint8_t *outq_reserve(struct outq *q, uint32_t n);
 void outq_commit(struct outq *q, uint32_t n);
+/* Make room for nsegs more segments, so that the next nsegs commits/appends cannot fail on
+ * the segment ring (use before a frame made of several pieces). 0 or -ENOMEM. */
+int outq_prepare(struct outq *q, uint32_t nsegs);
 /* Copy bytes in. 0 or -ENOMEM. */
 int outq_append(struct outq *q, const void *p, uint32_t n);
 /* Append a reference to rb->data[off .. off+n) (takes a new reference). 0 or -ENOMEM. */
