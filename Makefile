@@ -98,7 +98,8 @@ $(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tool_passwd.o $(LIB_OBJS)
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
 VMLINUX := bpf/vmlinux/$(ARCH)/vmlinux.h
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude \
+# -mcpu=v3: fetch-and-add atomics (the verdict's budget reservation) and 32-bit jumps.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude \
 	-Ibpf -Ibpf/vmlinux/$(ARCH) \
 	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
@@ -108,8 +109,9 @@ $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/mqttgw/fp_abi.h $(
 $(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
 	$(call msg,GENOBJ,$@)$(BPFTOOL) gen object $@ $<
 
+# Skeleton types are struct <name>_bpf / <name>_bpf__open(): `struct fastpath` is the daemon's.
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(call msg,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name $* > $@
+	$(call msg,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(BUILD)/obj/daemon/fastpath.o: $(BUILD)/fastpath.skel.h
 
@@ -117,7 +119,8 @@ $(BUILD)/obj/daemon/fastpath.o: $(BUILD)/fastpath.skel.h
 vmlinux:
 	$(Q)mkdir -p bpf/vmlinux/$(ARCH)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h.tmp
-	$(Q)cmp -s $(BUILD)/vmlinux.h.tmp $(VMLINUX) || mv $(BUILD)/vmlinux.h.tmp $(VMLINUX)
+	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp $(VMLINUX); then rm -f $(BUILD)/vmlinux.h.tmp; \
+	else mv $(BUILD)/vmlinux.h.tmp $(VMLINUX); fi
 
 # ---- unit tests: tests/unit/test_<mod>.c links daemon/<mod>.c + UNIT_DEPS_<mod> + mock_log ----
 UNIT_DEPS_topic :=
