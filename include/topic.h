@@ -63,6 +63,7 @@ bool topic_filter_valid(const char *s, size_t len);
  * If filter is "$share/<group>/<rest>", set group/rest and return true. Does not validate.
  * "$share/<group>" (no second '/') also returns true, with an empty rest, so that it is
  * rejected as a broken shared subscription rather than taken as an ordinary filter.
+ * Any of the four outputs may be NULL.
  */
 bool topic_share_split(const char *s, size_t len, const char **group, size_t *group_len,
 		       const char **rest, size_t *rest_len);
