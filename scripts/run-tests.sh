@@ -95,7 +95,7 @@ run_unit() {
 	local bins=() b name logf t0 rc res
 	if [ "${UNIT:-1}" = 0 ]; then return; fi
 	for b in "$BUILD"/tests/test_*; do
-		[ -f "$b" ] && [ -x "$b" ] || continue
+		if [ ! -f "$b" ] || [ ! -x "$b" ]; then continue; fi
 		case $b in *.o | *.d) continue ;; esac
 		bins+=("$b")
 	done

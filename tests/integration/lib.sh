@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: variables set here are used by the tests that source this file)
 # Sourced by every tests/integration/t_*.sh. Gives each test:
 #   - a temp dir $T, removed on exit (kept if MQTTGW_KEEP_TMP=1);
 #   - as root with working `ip netns`: two private network namespaces joined by a veth pair,
@@ -21,6 +22,7 @@ TEST_NAME=$(basename "$0" .sh)
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_TOP=$(cd "$TEST_DIR/../.." && pwd)
 BUILD=${BUILD:-build}
+BUILD_ARG=$BUILD # as given (relative to the repo top), for `make BUILD=...`
 case $BUILD in /*) ;; *) BUILD=$REPO_TOP/$BUILD ;; esac
 MQTTGW_TEST_BROKER=${MQTTGW_TEST_BROKER:-mqttgwd}
 PY=/usr/bin/python3 # Debian's python3 has paho-mqtt; a pyenv python3 on PATH may not
@@ -87,7 +89,9 @@ assert_match() { # string ERE [message]
 
 assert_int_between() { # value lo hi [message]
 	[[ $1 =~ ^[0-9]+$ ]] || fail "${4:-not an integer}: '$1'"
-	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ] || fail "${4:-out of range}: $1 not in [$2, $3]"
+	if [ "$1" -lt "$2" ] || [ "$1" -gt "$3" ]; then
+		fail "${4:-out of range}: $1 not in [$2, $3]"
+	fi
 }
 
 # ---- processes ----
@@ -96,9 +100,9 @@ assert_int_between() { # value lo hi [message]
 track() { _PIDS+=("$1"); }
 
 untrack() {
-	local p out=()
-	for p in "${_PIDS[@]}"; do [ "$p" = "$1" ] || out+=("$p"); done
-	_PIDS=("${out[@]}")
+	local p keep=()
+	for p in "${_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	_PIDS=(${keep[@]+"${keep[@]}"})
 }
 
 # bg OUTFILE CMD...: run CMD in the background (stdout+stderr to OUTFILE), tracked; PID in $BG_PID.
@@ -297,8 +301,11 @@ start_broker() {
 _start_broker_proc() {
 	local bin
 	bin=$(broker_bin)
-	echo "---- start $(date +%T.%3N): $bin -c $BROKER_CONF ${BROKER_ARGS[*]:-}" >>"$BROKER_LOG"
-	"${BNS[@]}" "$bin" -c "$BROKER_CONF" ${BROKER_ARGS[@]+"${BROKER_ARGS[@]}"} >>"$BROKER_LOG" 2>&1 &
+	echo "---- start $(date +%T.%3N): ${MQTTGW_BROKER_WRAPPER:-}${MQTTGW_BROKER_WRAPPER:+ }$bin -c $BROKER_CONF ${BROKER_ARGS[*]:-}" >>"$BROKER_LOG"
+	# MQTTGW_BROKER_WRAPPER: words put before the broker command, e.g. "valgrind -q" or
+	# "env LD_PRELOAD=...". It must exec the broker (keep its PID).
+	# shellcheck disable=SC2086
+	"${BNS[@]}" ${MQTTGW_BROKER_WRAPPER:-} "$bin" -c "$BROKER_CONF" ${BROKER_ARGS[@]+"${BROKER_ARGS[@]}"} >>"$BROKER_LOG" 2>&1 &
 	BROKER_PID=$!
 	track "$BROKER_PID"
 	wait_listening "$BROKER_PORT" 10 "$BROKER_PID"

@@ -23,7 +23,7 @@ from collections import namedtuple
 
 import paho.mqtt.client as mqtt
 
-from mqttraw import TestFailure, check, check_eq, main  # noqa: F401  (re-exported)
+from mqttraw import TestFailure, check, check_eq, main  # noqa: F401 (re-exported for tests)
 
 HOST = os.environ.get("BROKER_HOST", "127.0.0.1")
 PORT = int(os.environ.get("BROKER_PORT", "1883"))

@@ -10,7 +10,7 @@ port_in_use() { ss -Hltn 'sport = :1883' | grep -q .; }
 port_in_use && skip "port 1883 is already in use: $(ss -Hltnp 'sport = :1883' | head -n 1)"
 command -v setsid >/dev/null || skip "no setsid"
 # Own process group (setsid) so that the whole make -> mqttgwd tree can be signalled at once.
-setsid make -C "$REPO_TOP" --no-print-directory run BUILD="$BUILD" >"$T/make.log" 2>&1 </dev/null &
+setsid make -C "$REPO_TOP" --no-print-directory run BUILD="$BUILD_ARG" >"$T/make.log" 2>&1 </dev/null &
 MAKE_PID=$!
 track "$MAKE_PID"
 stop_make() {
