@@ -118,6 +118,10 @@ struct pub {
 	struct msg *msg; /* made on demand (pub_msg); a reference owned by the pub */
 };
 
+/* In a delivery's subscription identifier: several subscriptions with identifiers matched;
+ * the full list is worked out when the PUBLISH is encoded. Identifiers use 28 bits. */
+#define BROKER_SUBID_MULTI 0x80000000u
+
 /* How long a full subscriber queue may hold publishers back before messages are dropped. */
 #define BROKER_BP_MAX_MS 5000
 

@@ -49,6 +49,35 @@ void broker_retained_free(void *msg)
 	msg_unref(msg);
 }
 
+/*
+ * Every Subscription Identifier of the session's subscriptions that match this message
+ * [MQTT-3.3.4-3]: used when several matched (BROKER_SUBID_MULTI), computed at send time from
+ * the session's subscription list so queued and resent messages need to store only one id.
+ */
+static uint32_t delivery_subids(const struct session *s, const struct pub *p, uint32_t first,
+				uint32_t *ids, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; s && i < s->n_subs && n < max; i++) {
+		const struct session_sub *sub = &s->subs[i];
+		const char *f = sub->filter, *rest;
+		size_t flen = sub->len, rest_len;
+
+		if (!sub->sub_id)
+			continue;
+		if (topic_share_split(f, flen, NULL, NULL, &rest, &rest_len)) {
+			f = rest;
+			flen = rest_len;
+		}
+		if (topic_matches(f, flen, p->topic, p->topic_len))
+			ids[n++] = sub->sub_id;
+	}
+	if (!n && (first & ~BROKER_SUBID_MULTI))
+		ids[n++] = first & ~BROKER_SUBID_MULTI;
+	return n;
+}
+
 static int client_alias_out_add(struct client *c, const char *topic, uint16_t len)
 {
 	struct alias_out *a;
@@ -115,8 +144,15 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 
 			codec_props_u32(&pb, MQTT_PROP_MESSAGE_EXPIRY, left > 0 ? (uint32_t)left : 0);
 		}
-		if (sub_id)
+		if (sub_id & BROKER_SUBID_MULTI) {
+			uint32_t ids[16];
+			uint32_t n = delivery_subids(c->session, p, sub_id, ids, 16);
+
+			for (uint32_t i = 0; i < n; i++)
+				codec_props_varint(&pb, MQTT_PROP_SUBSCRIPTION_ID, ids[i]);
+		} else if (sub_id) {
 			codec_props_varint(&pb, MQTT_PROP_SUBSCRIPTION_ID, sub_id);
+		}
 		codec_props_raw(&pb, p->props, p->props_len);
 		if (pb.overflow)
 			return -ENOMEM;
@@ -360,6 +396,8 @@ static void match_cb(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id)
 		m->opts |= opts & TOPIC_OPT_RAP;
 		if (!m->sub_id)
 			m->sub_id = sub_id;
+		else if (sub_id && sub_id != (m->sub_id & ~BROKER_SUBID_MULTI))
+			m->sub_id |= BROKER_SUBID_MULTI;
 		return;
 	}
 	if (b->m_len == b->m_cap) {
