@@ -94,11 +94,19 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 	if (why)
 		log_info_rl("Client %s [%s] disconnected: %s.", client_name(c), c->peer, why);
 	if (c->version == MQTT_V5 && c->state == CLIENT_ACTIVE && reason != 0xFF) {
-		uint8_t buf[8];
-		size_t n = codec_encode_disconnect(buf, sizeof(buf), MQTT_V5, MQTT_DISCONNECT,
-						   reason, NULL, 0);
+		uint8_t buf[300], props[280];
+		struct mqtt_propbuf pb;
+		size_t n;
 
-		client_send_raw(c, buf, n);
+		/* a reason string only for clients that asked for problem information */
+		codec_props_init(&pb, props, sizeof(props));
+		if (why && c->problem_info)
+			codec_props_str(&pb, MQTT_PROP_REASON_STRING, why,
+					(uint16_t)strnlen(why, 256));
+		n = codec_encode_disconnect(buf, sizeof(buf), MQTT_V5, MQTT_DISCONNECT, reason,
+					    props, pb.overflow ? 0 : pb.len);
+		if (n <= sizeof(buf))
+			client_send_raw(c, buf, n);
 	}
 	/* What was answered before the fault (e.g. the CONNACK before a second CONNECT in the
 	 * same read) still goes out, best effort, without waiting. */

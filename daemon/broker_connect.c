@@ -245,6 +245,13 @@ static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struc
 	if (assigned)
 		codec_props_str(pb, MQTT_PROP_ASSIGNED_CLIENT_ID, c->client_id,
 				(uint16_t)strlen(c->client_id));
+	if (cn->props.request_response_info) {
+		/* the basis for response topics this client may use [MQTT-3.1.2-28] */
+		char ri[96];
+		int n = snprintf(ri, sizeof(ri), "response/%.80s", c->client_id);
+
+		codec_props_str(pb, MQTT_PROP_RESPONSE_INFO, ri, (uint16_t)n);
+	}
 	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
 	if (cfg->max_topic_alias)
 		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, cfg->max_topic_alias);
