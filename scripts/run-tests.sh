@@ -6,6 +6,7 @@
 # Environment:
 #   BUILD=build                  where the unit test binaries and mqttgwd are
 #   TESTS=REGEX                  run only tests whose name matches (grep -E), e.g. TESTS='connect|retain'
+#   TESTS_EXCLUDE=REGEX          leave out tests whose name matches
 #   JOBS=2                       integration tests run in parallel, JOBS at a time
 #   MQTTGW_TEST_BROKER=mosquitto run the integration tests against /usr/sbin/mosquitto (tests
 #                                marked `# broker: mqttgwd` are skipped); default: $BUILD/mqttgwd
@@ -43,6 +44,9 @@ RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/mqttgw-run-tests.XXXXXX")
 trap 'rm -rf "$RESULTS"' EXIT
 
 selected() {
+	if [ -n "${TESTS_EXCLUDE:-}" ] && printf '%s\n' "$1" | grep -Eq -- "$TESTS_EXCLUDE"; then
+		return 1
+	fi
 	[ -z "$TESTS" ] || printf '%s\n' "$1" | grep -Eq -- "$TESTS"
 }
 

@@ -304,7 +304,8 @@ class Conn:
                     raise TestFailure("connection still open after %.1fs (received %r)"
                                       % (within, got))
         except Closed:
-            return time.monotonic() - t0, got
+            self.closed_at = time.monotonic()
+            return self.closed_at - t0, got
 
     def assert_closed(self, within=3.0, allow=()):
         """The broker closes the connection within `within` s, sending no packet before that
@@ -330,9 +331,11 @@ def client(client_id, clean=True, keepalive=60, will=None, proto_level=4, expect
     """Connect, require CONNACK 0, return (conn, session_present)."""
     c = Conn(host, port)
     name = "MQIsdp" if proto_level == 3 else "MQTT"
+    c.t_sent = time.monotonic()  # the broker got CONNECT after this...
     c.send(connect(client_id, clean=clean, keepalive=keepalive, will=will,
                    proto_name=name, proto_level=proto_level, **kw))
     sp, rc = c.expect(CONNACK).connack()
+    c.t_connack = time.monotonic()  # ...and before this
     check_eq(0, rc, "CONNACK return code for %r" % client_id)
     if expect_present is not None:
         check_eq(expect_present, sp, "session present for %r" % client_id)
