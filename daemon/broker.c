@@ -350,8 +350,12 @@ static const struct conn_ops client_ops = {
 
 static void broker_accept(struct listener *ls, int fd, const char *peer, void *ctx)
 {
-	struct broker *b = ctx;
-	const struct config_listener *cl = listener_data(ls);
+	broker_attach_fd(ctx, fd, peer, listener_data(ls));
+}
+
+int broker_attach_fd(struct broker *b, int fd, const char *peer,
+		     const struct config_listener *cl)
+{
 	struct client *c;
 	int max = cl->max_connections >= 0 ? cl->max_connections : b->cfg->max_connections;
 
@@ -360,12 +364,12 @@ static void broker_accept(struct listener *ls, int fd, const char *peer, void *c
 			    max);
 		b->st.conns_refused++;
 		close(fd);
-		return;
+		return -ECONNREFUSED;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
-		return;
+		return -ENOMEM;
 	}
 	c->b = b;
 	c->listener = cl;
@@ -375,7 +379,7 @@ static void broker_accept(struct listener *ls, int fd, const char *peer, void *c
 	if (!c->conn) {
 		close(fd);
 		free(c);
-		return;
+		return -ENOMEM;
 	}
 	snprintf(c->conn->peer, sizeof(c->conn->peer), "%s", peer);
 	c->conn->rx_max = PRE_CONNECT_MAX;
@@ -389,6 +393,7 @@ static void broker_accept(struct listener *ls, int fd, const char *peer, void *c
 	if (b->cfg->connect_timeout)
 		loop_timer_set(b->loop, &c->timer,
 			       c->last_rx + (int64_t)b->cfg->connect_timeout * 1000);
+	return 0;
 }
 
 static bool member_online(void *subscriber)

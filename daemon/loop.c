@@ -306,46 +306,55 @@ int loop_signals(struct loop *l, const int *signals, int n, void (*fn)(struct lo
 
 /* ---- the loop ---- */
 
-int loop_run(struct loop *l)
+/* One pass: flush and deferred work, wait (at most max_wait ms, -1 = until the next timer),
+ * dispatch events, run due timers. 0, or -errno from epoll_wait. */
+int loop_run_once(struct loop *l, int max_wait)
 {
 	struct epoll_event evs[LOOP_MAX_EVENTS];
+	int timeout = max_wait, n;
 
+	if (l->before_wait)
+		l->before_wait(l, l->before_wait_ctx);
+	defer_run(l);
+	/* deferred work may have produced output (e.g. a resumed reader): flush it now, not
+	 * after the next wakeup */
+	if (l->before_wait)
+		l->before_wait(l, l->before_wait_ctx);
+	if (l->stop)
+		return 0;
+	if (l->heap_len) {
+		int64_t d = l->heap[0]->when - clock_ms();
+		int t = d < 0 ? 0 : (d > 60000 ? 60000 : (int)d);
+
+		if (timeout < 0 || t < timeout)
+			timeout = t;
+	}
+	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	l->now = clock_ms();
+	for (int i = 0; i < n; i++) {
+		struct loop_io *io = evs[i].data.ptr;
+
+		/* Dead registration (closed earlier in this batch): drop the event. */
+		if (io->fd < 0)
+			continue;
+		io->fn(l, io, evs[i].events);
+	}
+	timers_run(l);
+	/* Deferred work runs at the top of the next pass, after before_wait: so output flushing
+	 * never meets a connection already freed in this pass. */
+	return 0;
+}
+
+int loop_run(struct loop *l)
+{
 	l->stop = false;
 	while (!l->stop) {
-		int timeout = -1, n;
+		int ret = loop_run_once(l, -1);
 
-		if (l->before_wait)
-			l->before_wait(l, l->before_wait_ctx);
-		defer_run(l);
-		/* deferred work may have produced output (e.g. a resumed reader): flush it now,
-		 * not after the next wakeup */
-		if (l->before_wait)
-			l->before_wait(l, l->before_wait_ctx);
-		if (l->stop)
-			break;
-		if (l->heap_len) {
-			int64_t d = l->heap[0]->when - clock_ms();
-
-			timeout = d < 0 ? 0 : (d > 60000 ? 60000 : (int)d);
-		}
-		n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		l->now = clock_ms();
-		for (int i = 0; i < n; i++) {
-			struct loop_io *io = evs[i].data.ptr;
-
-			/* Dead registration (closed earlier in this batch): drop the event. */
-			if (io->fd < 0)
-				continue;
-			io->fn(l, io, evs[i].events);
-		}
-		timers_run(l);
-		/* Deferred work runs at the top of the next pass, after before_wait: so output
-		 * flushing never meets a connection already freed in this pass. */
+		if (ret < 0)
+			return ret;
 	}
 	if (l->before_wait)
 		l->before_wait(l, l->before_wait_ctx);

@@ -20,6 +20,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 /* Graceful stop: refuse new connections, tell v5 clients (DISCONNECT 0x8B), flush, close. */
 void broker_shutdown(struct broker *b);
 void broker_free(struct broker *b);
+/* Serve an already connected socket as if accepted on listener cl (accept path; also tests
+ * and fuzzing over socketpairs). fd is taken (closed on failure). 0 or -errno. */
+struct config_listener;
+int broker_attach_fd(struct broker *b, int fd, const char *peer,
+		     const struct config_listener *cl);
 /* Actual port of listener i (for port 0 in tests). */
 uint16_t broker_listener_port(const struct broker *b, size_t i);
 

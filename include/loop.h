@@ -72,6 +72,9 @@ void loop_set_before_wait(struct loop *l, loop_fn fn, void *ctx);
  * (intptr_t). 0 or -errno. */
 int loop_signals(struct loop *l, const int *signals, int n, void (*fn)(struct loop *, int sig));
 
+/* One pass of the loop, waiting at most max_wait ms (-1: until an event or the next timer).
+ * For tests and fuzzing. 0 or -errno. */
+int loop_run_once(struct loop *l, int max_wait);
 /* Run until loop_stop(); returns 0 or -errno on a fatal epoll error. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
