@@ -251,6 +251,15 @@ static const struct config_key config_keys[] = {
 
 /* ---- errors ---- */
 
+/* Messages quote config text and file names: keep terminal controls out of them. */
+static void sanitize(char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -262,6 +271,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	sanitize(err);
 }
 
 /* "name:line: <fmt>" into the caller's buffer; returns -EINVAL. */
@@ -279,6 +289,7 @@ static int perr(struct parse *ps, const char *fmt, ...)
 		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
+	sanitize(ps->err);
 	return -EINVAL;
 }
 
@@ -464,39 +475,22 @@ range:
 /* Mosquitto's duration: N followed by h, d, w, m (30 days) or y (365 days); N > 0. */
 static int parse_duration(struct parse *ps, const char *key, const char *tok, int64_t *out)
 {
+	static const char units[] = "hdwmy";
+	static const uint64_t secs[] = {3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400};
 	size_t len = strlen(tok);
-	uint64_t mult, n = 0;
+	const char *u = len ? strchr(units, tok[len - 1]) : NULL;
+	uint64_t n = 0;
 	int rc;
 
-	switch (len ? tok[len - 1] : '\0') {
-	case 'h':
-		mult = 3600;
-		break;
-	case 'd':
-		mult = 86400;
-		break;
-	case 'w':
-		mult = 7 * 86400;
-		break;
-	case 'm':
-		mult = 30 * 86400;
-		break;
-	case 'y':
-		mult = 365 * 86400;
-		break;
-	default:
-		mult = 0;
-		break;
-	}
-	rc = mult ? parse_digits(tok, tok + len - 1, &n) : -1;
+	rc = u && *u ? parse_digits(tok, tok + len - 1, &n) : -1;
 	if (rc < 0 || (!rc && !n))
 		return perr(ps,
 			    "%s: invalid duration '%.*s' (expected a number followed by h, d, w, m "
 			    "or y)",
 			    key, CONFIG_ERR_TOKEN, tok);
-	if (rc > 0 || n > (uint64_t)INT64_MAX / mult)
+	if (rc > 0 || n > (uint64_t)INT64_MAX / secs[u - units])
 		return perr(ps, "%s: duration '%.*s' out of range", key, CONFIG_ERR_TOKEN, tok);
-	*out = (int64_t)(n * mult);
+	*out = (int64_t)(n * secs[u - units]);
 	return 0;
 }
 
@@ -597,7 +591,7 @@ static int parse_listener(struct parse *ps, const struct config_key *k, char *ar
 	struct config *cfg = ps->cfg;
 	struct config_listener *l;
 	char *tok, *bind;
-	uint16_t port;
+	uint16_t port = 0;
 	int rc;
 
 	tok = next_token(&args);
@@ -633,7 +627,7 @@ static int parse_listener(struct parse *ps, const struct config_key *k, char *ar
 static int parse_port(struct parse *ps, const struct config_key *k, char *args)
 {
 	struct config_listener *l;
-	uint16_t port;
+	uint16_t port = 0;
 	char *tok;
 	int rc;
 
@@ -689,6 +683,7 @@ static int parse_include_dir(struct parse *ps, const struct config_key *k, char 
 	if (!ps->include_fn)
 		return perr(ps, "%s is only allowed in the main configuration file", k->name);
 	snprintf(where, sizeof(where), "%s:%lu", ps->name, ps->line);
+	sanitize(where);
 	set_err(ps->err, ps->errlen, "%s", where);
 	rc = ps->include_fn(ps->cfg, args, ps->err, ps->errlen);
 	if (!rc) {
@@ -804,7 +799,7 @@ static int parse_per_listener(struct parse *ps, const struct config_key *k, char
 {
 	struct config *cfg = ps->cfg;
 	char *tok;
-	bool v;
+	bool v = false;
 	int rc;
 
 	rc = one_token(ps, k, args, &tok);
@@ -1238,9 +1233,13 @@ const char *config_listener_acl_file(const struct config *cfg, const struct conf
 
 /* ---- files: config_load() and include_dir ---- */
 
-/* Whole file into a NUL-terminated buffer. `where` prefixes messages ("main.conf:3: "). */
-static int read_file(const char *path, const char *where, char **out, size_t *outlen, char *err,
-		     size_t errlen)
+/*
+ * Whole file into a NUL-terminated buffer. `where` prefixes messages ("main.conf:3: ").
+ * Opened non-blocking so that a FIFO in an include_dir cannot hang us; only the main file
+ * may be something else than a regular file (mqttgwd -c /dev/stdin).
+ */
+static int read_file(const char *path, const char *where, bool regular_only, char **out,
+		     size_t *outlen, char *err, size_t errlen)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL, *nbuf;
@@ -1248,16 +1247,27 @@ static int read_file(const char *path, const char *where, char **out, size_t *ou
 	ssize_t n;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
 		set_err(err, errlen, "%s%s: cannot open: %s", where, path, strerror(errno));
 		return rc;
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "%s%s: is a directory", where, path);
-		close(fd);
-		return -EISDIR;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		set_err(err, errlen, "%s%s: stat: %s", where, path, strerror(errno));
+		goto err_close;
+	}
+	if (S_ISDIR(st.st_mode) || (regular_only && !S_ISREG(st.st_mode))) {
+		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		set_err(err, errlen, "%s%s: %s", where, path,
+			S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		goto err_close;
+	}
+	if (!S_ISREG(st.st_mode) && fcntl(fd, F_SETFL, 0) < 0) {
+		rc = -errno;
+		set_err(err, errlen, "%s%s: fcntl: %s", where, path, strerror(errno));
+		goto err_close;
 	}
 	for (;;) {
 		if (cap - len < 4096) {
@@ -1295,6 +1305,7 @@ static int read_file(const char *path, const char *where, char **out, size_t *ou
 	return 0;
 err_free:
 	free(buf);
+err_close:
 	close(fd);
 	return rc;
 }
@@ -1392,7 +1403,7 @@ static int include_dir_files(struct config *cfg, const char *dir, char *err, siz
 			rc = -ENOMEM;
 			break;
 		}
-		rc = read_file(path, prefix, &text, &len, err, errlen);
+		rc = read_file(path, prefix, true, &text, &len, err, errlen);
 		if (!rc) {
 			rc = config_parse_text(cfg, text, len, path, NULL, err, errlen);
 			free(text);
@@ -1412,7 +1423,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 
 	*out = NULL;
 	set_err(err, errlen, "%s", "");
-	rc = read_file(path, "", &text, &len, err, errlen);
+	rc = read_file(path, "", false, &text, &len, err, errlen);
 	if (rc)
 		return rc;
 	cfg = config_new();

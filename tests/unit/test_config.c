@@ -184,6 +184,10 @@ static void test_lexing(void **state)
 	parse_fail("Max_keepalive 5\n", "t.conf:1: unknown option 'Max_keepalive'");
 	parse_fail("max_keepalive 5\nfoo bar\n", "t.conf:2: unknown option 'foo'");
 	parse_fail("port=1883\n", "t.conf:1: unknown option 'port=1883'");
+	/* no terminal controls in messages */
+	parse_fail("fo\x1b[2Jo 1\n", "t.conf:1: unknown option 'fo?[2Jo'");
+	parse_fail("listener 1\nprotocol \x1b\x7f\n", "t.conf:2: protocol: invalid value '?"
+						      "?' (expected mqtt or websockets)");
 	parse_fail("\n\n\n\n\n\nfoo\n", "t.conf:7: unknown option 'foo'");
 }
 
@@ -219,27 +223,21 @@ static const struct num_key num_keys[] = {
 
 static long long read_num(const struct config *cfg, const struct num_key *k)
 {
-	const char *p = (const char *)cfg + k->off;
-	uint16_t v16;
-	int32_t v32;
-	uint32_t u32;
-	int64_t v64;
+	union {
+		uint16_t u16;
+		uint32_t u32;
+		int32_t i32;
+		int64_t i64;
+	} v;
 
-	switch (k->size) {
-	case 2:
-		memcpy(&v16, p, 2);
-		return v16;
-	case 4:
-		if (k->min < 0) {
-			memcpy(&v32, p, 4);
-			return v32;
-		}
-		memcpy(&u32, p, 4);
-		return u32;
-	default:
-		memcpy(&v64, p, 8);
-		return v64;
-	}
+	memcpy(&v, (const char *)cfg + k->off, k->size);
+	if (k->size == 2)
+		return v.u16;
+	if (k->size == 4 && k->min < 0)
+		return v.i32;
+	if (k->size == 4)
+		return v.u32;
+	return v.i64;
 }
 
 static void num_expect(const struct num_key *k, const char *val, long long want)
@@ -801,28 +799,19 @@ static void test_per_listener_settings(void **state)
 
 static void test_anonymous_rules(void **state)
 {
+	/* clang-format off */
 	static const struct {
 		const char *bind;
 		bool anon;
 	} cases[] = {
-	    {"127.0.0.1", true},
-	    {"127.8.9.10", true},
-	    {"127.255.255.255", true},
-	    {"::1", true},
-	    {"localhost", true},
-	    {"LocalHost", true},
-	    {"::ffff:127.0.0.1", true},
-	    {"0.0.0.0", false},
-	    {"::", false},
-	    {"10.0.0.1", false},
-	    {"128.0.0.1", false},
-	    {"::2", false},
-	    {"::ffff:10.0.0.1", false},
-	    {"myhost", false},
-	    {"localhost.lan", false},
-	    {"127.0.0.1.5", false},
-	    {"fe80::1", false},
+		{ "127.0.0.1", true }, { "127.8.9.10", true }, { "127.255.255.255", true },
+		{ "::1", true }, { "localhost", true }, { "LocalHost", true },
+		{ "::ffff:127.0.0.1", true }, { "0.0.0.0", false }, { "::", false },
+		{ "10.0.0.1", false }, { "128.0.0.1", false }, { "::2", false },
+		{ "::ffff:10.0.0.1", false }, { "myhost", false }, { "localhost.lan", false },
+		{ "127.0.0.1.5", false }, { "fe80::1", false },
 	};
+	/* clang-format on */
 	struct config *cfg;
 	size_t i;
 
@@ -914,21 +903,18 @@ static void test_log_dest(void **state)
 
 static void test_log_type(void **state)
 {
+	/* clang-format off */
 	static const struct {
 		const char *name;
 		uint32_t bit;
 	} types[] = {
-	    {"error", CONFIG_LOG_ERR},
-	    {"warning", CONFIG_LOG_WARNING},
-	    {"notice", CONFIG_LOG_NOTICE},
-	    {"information", CONFIG_LOG_INFO},
-	    {"debug", CONFIG_LOG_DEBUG},
-	    {"subscribe", CONFIG_LOG_SUBSCRIBE},
-	    {"unsubscribe", CONFIG_LOG_UNSUBSCRIBE},
-	    {"websockets", CONFIG_LOG_WEBSOCKETS},
-	    {"all", CONFIG_LOG_ALL},
-	    {"none", 0},
+		{ "error", CONFIG_LOG_ERR }, { "warning", CONFIG_LOG_WARNING },
+		{ "notice", CONFIG_LOG_NOTICE }, { "information", CONFIG_LOG_INFO },
+		{ "debug", CONFIG_LOG_DEBUG }, { "subscribe", CONFIG_LOG_SUBSCRIBE },
+		{ "unsubscribe", CONFIG_LOG_UNSUBSCRIBE }, { "websockets", CONFIG_LOG_WEBSOCKETS },
+		{ "all", CONFIG_LOG_ALL }, { "none", 0 },
 	};
+	/* clang-format on */
 	struct config *cfg;
 	size_t i;
 
@@ -1029,36 +1015,16 @@ static void test_fastpath(void **state)
 
 static void test_unsupported(void **state)
 {
+	/* clang-format off */
 	static const char *const keys[] = {
-	    "connection",
-	    "address",
-	    "addresses",
-	    "topic",
-	    "auth_plugin",
-	    "plugin",
-	    "auth_opt_db_host",
-	    "plugin_opt_x",
-	    "websockets_log_level",
-	    "http_dir",
-	    "psk_hint",
-	    "psk_file",
-	    "upgrade_outgoing_qos",
-	    "set_tcp_nodelay",
-	    "check_retain_source",
-	    "user",
-	    "max_qos",
-	    "bind_interface",
-	    "socket_domain",
-	    "bridge_cafile",
-	    "remote_username",
-	    "try_private",
-	    "log_facility",
-	    "retry_interval",
-	    "auto_id_prefix",
-	    "max_inflight_bytes",
-	    "dhparamfile",
-	    "cleansession",
+		"connection", "address", "addresses", "topic", "auth_plugin", "plugin",
+		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir", "psk_hint",
+		"psk_file", "upgrade_outgoing_qos", "set_tcp_nodelay", "check_retain_source",
+		"user", "max_qos", "bind_interface", "socket_domain", "bridge_cafile",
+		"remote_username", "try_private", "log_facility", "retry_interval",
+		"auto_id_prefix", "max_inflight_bytes", "dhparamfile", "cleansession",
 	};
+	/* clang-format on */
 	size_t i;
 
 	(void)state;
@@ -1074,55 +1040,22 @@ static void test_unsupported(void **state)
 
 static void test_missing_argument_everywhere(void **state)
 {
+	/* clang-format off */
 	static const char *const keys[] = {
-	    "acl_file",
-	    "allow_anonymous",
-	    "allow_zero_length_clientid",
-	    "autosave_interval",
-	    "bind_address",
-	    "cafile",
-	    "capath",
-	    "certfile",
-	    "ciphers",
-	    "ciphers_tls1.3",
-	    "connect_timeout",
-	    "crlfile",
-	    "fastpath",
-	    "include_dir",
-	    "keyfile",
-	    "listener",
-	    "log_dest",
-	    "log_timestamp",
-	    "log_type",
-	    "max_connections",
-	    "max_inflight_messages",
-	    "max_keepalive",
-	    "max_packet_size",
-	    "max_queued_bytes",
-	    "max_queued_messages",
-	    "max_receive",
-	    "max_topic_alias",
-	    "memory_limit",
-	    "message_size_limit",
-	    "mount_point",
-	    "password_file",
-	    "per_listener_settings",
-	    "persistence",
-	    "persistence_file",
-	    "persistence_location",
-	    "persistent_client_expiration",
-	    "pid_file",
-	    "port",
-	    "protocol",
-	    "queue_qos0_messages",
-	    "require_certificate",
-	    "retain_available",
-	    "retained_persistence",
-	    "sys_interval",
-	    "tls_version",
-	    "use_identity_as_username",
-	    "use_subject_as_username",
+		"acl_file", "allow_anonymous", "allow_zero_length_clientid", "autosave_interval",
+		"bind_address", "cafile", "capath", "certfile", "ciphers", "ciphers_tls1.3",
+		"connect_timeout", "crlfile", "fastpath", "include_dir", "keyfile", "listener",
+		"log_dest", "log_timestamp", "log_type", "max_connections",
+		"max_inflight_messages", "max_keepalive", "max_packet_size", "max_queued_bytes",
+		"max_queued_messages", "max_receive", "max_topic_alias", "memory_limit",
+		"message_size_limit", "mount_point", "password_file", "per_listener_settings",
+		"persistence", "persistence_file", "persistence_location",
+		"persistent_client_expiration", "pid_file", "port", "protocol",
+		"queue_qos0_messages", "require_certificate", "retain_available",
+		"retained_persistence", "sys_interval", "tls_version", "use_identity_as_username",
+		"use_subject_as_username",
 	};
+	/* clang-format on */
 	size_t i;
 
 	(void)state;
@@ -1374,7 +1307,18 @@ static void test_include_dir_errors(void **state)
 	assert_string_equal(
 	    err, fmt("%s:1: %s/dir.d/sub.conf: is a directory", tpath("main5.conf"), tmpdir));
 
-	/* config_load itself */
+	/* a FIFO named *.conf must not hang the load */
+	make_dir("fifo.d");
+	assert_int_equal(mkfifo(tpath("fifo.d/x.conf"), 0600), 0);
+	write_file("main7.conf", fmt("include_dir %s/fifo.d\n", tmpdir));
+	assert_int_equal(load("main7.conf", &cfg), -EINVAL);
+	assert_string_equal(
+	    err, fmt("%s:1: %s/fifo.d/x.conf: not a regular file", tpath("main7.conf"), tmpdir));
+
+	/* config_load itself; the main file may be a device or a pipe */
+	assert_int_equal(config_load("/dev/null", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->n_listeners, 0);
+	config_free(cfg);
 	assert_int_equal(load("nothere.conf", &cfg), -ENOENT);
 	assert_null(cfg);
 	assert_string_equal(
@@ -1428,9 +1372,33 @@ static void test_load_realistic(void **state)
 
 /* ---- config_finish ---- */
 
+/* config text -> config_finish() error */
+static const char *const tls_bad[][2] = {
+    {"listener 8883\ncertfile /c\n", "listener 8883: certfile without keyfile"},
+    {"listener 8883 10.0.0.1\nkeyfile /k\n", "listener 8883 10.0.0.1: keyfile without certfile"},
+    {"listener 8883\ncafile /ca\n", "listener 8883: cafile needs certfile and keyfile (TLS)"},
+    {"listener 8883\ncapath /ca\n", "listener 8883: capath needs certfile and keyfile (TLS)"},
+    {"listener 8883\ncrlfile /x\n", "listener 8883: crlfile needs certfile and keyfile (TLS)"},
+    {"listener 8883\ntls_version tlsv1.2\n",
+     "listener 8883: tls_version needs certfile and keyfile (TLS)"},
+    {"listener 8883\nciphers x\n", "listener 8883: ciphers needs certfile and keyfile (TLS)"},
+    {"listener 8883\nciphers_tls1.3 x\n",
+     "listener 8883: ciphers_tls1.3 needs certfile and keyfile (TLS)"},
+    {"listener 8883\nrequire_certificate true\n",
+     "listener 8883: require_certificate needs certfile and keyfile (TLS)"},
+    {"listener 8883\nuse_identity_as_username true\n",
+     "listener 8883: use_identity_as_username needs certfile and keyfile (TLS)"},
+    {"listener 8883\nuse_subject_as_username true\n",
+     "listener 8883: use_subject_as_username needs certfile and keyfile (TLS)"},
+    {"listener 8883\ncertfile /c\nkeyfile /k\nrequire_certificate true\n",
+     "listener 8883: require_certificate needs cafile or capath"},
+    {"cafile /ca\n", "listener 1883: cafile needs certfile and keyfile (TLS)"},
+};
+
 static void test_finish(void **state)
 {
 	struct config *cfg;
+	size_t i;
 
 	(void)state;
 	/* idempotent */
@@ -1456,30 +1424,8 @@ static void test_finish(void **state)
 	assert_int_equal(cfg->n_listeners, 2);
 	config_free(cfg);
 
-	finish_fail("listener 8883\ncertfile /c\n", "listener 8883: certfile without keyfile");
-	finish_fail("listener 8883 10.0.0.1\nkeyfile /k\n",
-		    "listener 8883 10.0.0.1: keyfile without certfile");
-	finish_fail("listener 8883\ncafile /ca\n",
-		    "listener 8883: cafile needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\ncapath /ca\n",
-		    "listener 8883: capath needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\ncrlfile /x\n",
-		    "listener 8883: crlfile needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\ntls_version tlsv1.2\n",
-		    "listener 8883: tls_version needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\nciphers x\n",
-		    "listener 8883: ciphers needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\nciphers_tls1.3 x\n",
-		    "listener 8883: ciphers_tls1.3 needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\nrequire_certificate true\n",
-		    "listener 8883: require_certificate needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\nuse_identity_as_username true\n",
-		    "listener 8883: use_identity_as_username needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\nuse_subject_as_username true\n",
-		    "listener 8883: use_subject_as_username needs certfile and keyfile (TLS)");
-	finish_fail("listener 8883\ncertfile /c\nkeyfile /k\nrequire_certificate true\n",
-		    "listener 8883: require_certificate needs cafile or capath");
-	finish_fail("cafile /ca\n", "listener 1883: cafile needs certfile and keyfile (TLS)");
+	for (i = 0; i < sizeof(tls_bad) / sizeof(tls_bad[0]); i++)
+		finish_fail(tls_bad[i][0], tls_bad[i][1]);
 	/* the default listener moved onto an explicit one */
 	finish_fail("listener 1884\nport 1884\n",
 		    "listener 1884: configured twice (one is the default listener of "
@@ -1509,57 +1455,30 @@ static void test_everything(void **state)
 	struct config *cfg;
 
 	(void)state;
-	cfg = parse_ok("per_listener_settings true\n"
-		       "allow_anonymous false\n"
-		       "allow_zero_length_clientid false\n"
-		       "autosave_interval 60\n"
-		       "connect_timeout 5\n"
-		       "fastpath off\n"
-		       "log_dest syslog\n"
-		       "log_dest file /var/log/mqttgw.log\n"
-		       "log_type all\n"
-		       "log_timestamp false\n"
-		       "max_connections 5000\n"
-		       "max_inflight_messages 100\n"
-		       "max_keepalive 600\n"
-		       "max_packet_size 1048576\n"
-		       "max_queued_bytes 1073741824\n"
-		       "max_queued_messages 5000\n"
-		       "max_receive 1000\n"
-		       "max_topic_alias 100\n"
-		       "memory_limit 536870912\n"
-		       "message_size_limit 262144\n"
-		       "acl_file /etc/mqttgw/acl\n"
-		       "password_file /etc/mqttgw/passwd\n"
-		       "persistence true\n"
-		       "persistence_file mqttgw.db\n"
-		       "persistence_location /var/lib/mqttgw/\n"
-		       "persistent_client_expiration 14d\n"
-		       "pid_file /run/mqttgw.pid\n"
-		       "queue_qos0_messages true\n"
-		       "retain_available false\n"
-		       "sys_interval 0\n"
-		       "listener 1883 127.0.0.1\n"
-		       "allow_anonymous true\n"
-		       "listener 8883\n"
-		       "protocol mqtt\n"
-		       "max_connections 1000\n"
-		       "cafile /etc/mqttgw/ca.crt\n"
-		       "capath /etc/ssl/certs\n"
-		       "certfile /etc/mqttgw/server.crt\n"
-		       "keyfile /etc/mqttgw/server.key\n"
-		       "crlfile /etc/mqttgw/crl.pem\n"
-		       "tls_version tlsv1.2\n"
+	/* several lines per source line, to keep the whole file in view */
+	cfg = parse_ok("per_listener_settings true\nallow_anonymous false\n"
+		       "allow_zero_length_clientid false\nautosave_interval 60\nconnect_timeout 5\n"
+		       "fastpath off\nlog_dest syslog\nlog_dest file /var/log/mqttgw.log\n"
+		       "log_type all\nlog_timestamp false\nmax_connections 5000\n"
+		       "max_inflight_messages 100\nmax_keepalive 600\nmax_packet_size 1048576\n"
+		       "max_queued_bytes 1073741824\nmax_queued_messages 5000\nmax_receive 1000\n"
+		       "max_topic_alias 100\nmemory_limit 536870912\nmessage_size_limit 262144\n"
+		       "acl_file /etc/mqttgw/acl\npassword_file /etc/mqttgw/passwd\n"
+		       "persistence true\npersistence_file mqttgw.db\n"
+		       "persistence_location /var/lib/mqttgw/\npersistent_client_expiration 14d\n"
+		       "pid_file /run/mqttgw.pid\nqueue_qos0_messages true\n"
+		       "retain_available false\nsys_interval 0\n"
+		       "listener 1883 127.0.0.1\nallow_anonymous true\n"
+		       "listener 8883\nprotocol mqtt\nmax_connections 1000\n"
+		       "cafile /etc/mqttgw/ca.crt\ncapath /etc/ssl/certs\n"
+		       "certfile /etc/mqttgw/server.crt\nkeyfile /etc/mqttgw/server.key\n"
+		       "crlfile /etc/mqttgw/crl.pem\ntls_version tlsv1.2\n"
 		       "ciphers ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384\n"
 		       "ciphers_tls1.3 TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256\n"
-		       "require_certificate true\n"
-		       "use_identity_as_username true\n"
-		       "use_subject_as_username false\n"
-		       "password_file /etc/mqttgw/passwd.8883\n"
+		       "require_certificate true\nuse_identity_as_username true\n"
+		       "use_subject_as_username false\npassword_file /etc/mqttgw/passwd.8883\n"
 		       "acl_file /etc/mqttgw/acl.8883\n"
-		       "listener 9001 ::\n"
-		       "protocol websockets\n"
-		       "mount_point ws/\n");
+		       "listener 9001 ::\nprotocol websockets\nmount_point ws/\n");
 	assert_int_equal(cfg->n_listeners, 3);
 	assert_int_equal(cfg->autosave_interval, 60);
 	assert_int_equal(cfg->connect_timeout, 5);
