@@ -472,11 +472,12 @@ range:
 		    (long long)min, (unsigned long long)max);
 }
 
-/* Mosquitto's duration: N followed by h, d, w, m (30 days) or y (365 days); N > 0. */
+/* Mosquitto's duration: N followed by h, d, w, m (30 days) or y (365 days); N > 0. We also
+ * take s (seconds): short expiries are useful on gateways and in tests. */
 static int parse_duration(struct parse *ps, const char *key, const char *tok, int64_t *out)
 {
-	static const char units[] = "hdwmy";
-	static const uint64_t secs[] = {3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400};
+	static const char units[] = "hdwmys";
+	static const uint64_t secs[] = {3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400, 1};
 	size_t len = strlen(tok);
 	const char *u = len ? strchr(units, tok[len - 1]) : NULL;
 	uint64_t n = 0;
@@ -485,8 +486,8 @@ static int parse_duration(struct parse *ps, const char *key, const char *tok, in
 	rc = u && *u ? parse_digits(tok, tok + len - 1, &n) : -1;
 	if (rc < 0 || (!rc && !n))
 		return perr(ps,
-			    "%s: invalid duration '%.*s' (expected a number followed by h, d, w, m "
-			    "or y)",
+			    "%s: invalid duration '%.*s' (expected a number followed by s, h, d, w, "
+			    "m or y)",
 			    key, CONFIG_ERR_TOKEN, tok);
 	if (rc > 0 || n > (uint64_t)INT64_MAX / secs[u - units])
 		return perr(ps, "%s: duration '%.*s' out of range", key, CONFIG_ERR_TOKEN, tok);

@@ -953,7 +953,7 @@ static void test_duration(void **state)
 		const char *in;
 		int64_t secs;
 	} ok[] = {
-	    {"1h", 3600},	    {"14d", 14 * 86400},
+	    {"1h", 3600},	    {"14d", 14 * 86400},	{"2s", 2},
 	    {"2w", 14 * 86400},	    {"2m", 60 * 86400},
 	    {"1y", 365 * 86400},    {"0001h", 3600},
 	    {"100y", 3153600000LL}, {"106751991167h", 106751991167LL * 3600},
@@ -980,7 +980,7 @@ static void test_duration(void **state)
 		}
 		parse_fail(fmt("persistent_client_expiration %s\n", tok),
 			   fmt("t.conf:1: persistent_client_expiration: invalid duration '%s' "
-			       "(expected a number followed by h, d, w, m or y)",
+			       "(expected a number followed by s, h, d, w, m or y)",
 			       tok));
 	}
 	parse_fail("persistent_client_expiration 300000000000y\n",
