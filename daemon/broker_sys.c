@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "broker_int.h"
 
@@ -35,8 +36,22 @@ static void sys_pub(struct broker *b, const char *topic, const char *fmt, ...)
 static uint64_t heap_current(void)
 {
 	struct mallinfo2 mi = mallinfo2();
+	uint64_t heap = (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+	unsigned long pages[7] = { 0 };
+	FILE *f;
 
-	return (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+	if (heap)
+		return heap;
+	/* another allocator (e.g. a sanitizer's) hides glibc's numbers: report the data
+	 * segment (data + stack pages of /proc/self/statm) instead */
+	f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu %lu %lu %lu %lu", &pages[0], &pages[1], &pages[2], &pages[3],
+		   &pages[4], &pages[5]) != 6)
+		pages[5] = 0;
+	fclose(f);
+	return (uint64_t)pages[5] * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 void broker_sys_publish(struct broker *b)
