@@ -34,3 +34,92 @@ bool fastpath_active(const struct fastpath *fp)
 	(void)fp;
 	return false;
 }
+
+/* Everything below is only reachable with an active fast path, which this build never has. */
+
+int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_opts *opts,
+		      uint64_t *cookie)
+{
+	(void)fp, (void)fd, (void)opts, (void)cookie;
+	return -ENOTSUP;
+}
+
+int fastpath_sock_remove(struct fastpath *fp, uint64_t cookie)
+{
+	(void)fp, (void)cookie;
+	return -ENOTSUP;
+}
+
+int fastpath_route_add(struct fastpath *fp, uint64_t pub, const void *topic, size_t topic_len,
+		       uint64_t sub)
+{
+	(void)fp, (void)pub, (void)topic, (void)topic_len, (void)sub;
+	return -ENOTSUP;
+}
+
+int fastpath_route_del(struct fastpath *fp, uint64_t pub, const void *topic, size_t topic_len)
+{
+	(void)fp, (void)pub, (void)topic, (void)topic_len;
+	return -ENOTSUP;
+}
+
+int fastpath_route_flush(struct fastpath *fp, uint64_t cookie)
+{
+	(void)fp, (void)cookie;
+	return -ENOTSUP;
+}
+
+int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy)
+{
+	(void)fp, (void)cookie, (void)busy;
+	return -ENOTSUP;
+}
+
+int fastpath_tx_quiet(struct fastpath *fp, uint64_t cookie, uint64_t daemon_written)
+{
+	(void)fp, (void)cookie, (void)daemon_written;
+	return -ENOTSUP;
+}
+
+int fastpath_drained(struct fastpath *fp, uint64_t cookie, uint64_t bytes)
+{
+	(void)fp, (void)cookie, (void)bytes;
+	return -ENOTSUP;
+}
+
+int fastpath_budget_grant(struct fastpath *fp, uint64_t cookie, uint64_t bytes)
+{
+	(void)fp, (void)cookie, (void)bytes;
+	return -ENOTSUP;
+}
+
+int fastpath_budget_refill(struct fastpath *fp, uint64_t cookie, uint64_t daemon_written,
+			   uint64_t window)
+{
+	(void)fp, (void)cookie, (void)daemon_written, (void)window;
+	return -ENOTSUP;
+}
+
+int fastpath_sock_bufs(struct fastpath *fp, int fd, int sndbuf, int rcvbuf)
+{
+	(void)fp, (void)fd, (void)sndbuf, (void)rcvbuf;
+	return -ENOTSUP;
+}
+
+int fastpath_sock_stats(const struct fastpath *fp, uint64_t cookie, struct fastpath_sock_stats *out)
+{
+	(void)fp, (void)cookie, (void)out;
+	return -ENOTSUP;
+}
+
+int fastpath_counters(const struct fastpath *fp, struct fastpath_counters *out)
+{
+	(void)fp, (void)out;
+	return -ENOTSUP;
+}
+
+const char *fastpath_reason_name(unsigned int reason)
+{
+	(void)reason;
+	return "unknown";
+}

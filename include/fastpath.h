@@ -4,14 +4,41 @@
  * The only module that includes libbpf or a skeleton. With `fastpath auto` it probes at start
  * and falls back to the slow path with one log line; `fastpath on` refuses to start without
  * it; `off` never loads it.
+ *
+ * Model. A socket joins the fast path after CONNACK (fastpath_sock_add) and is identified by
+ * its socket cookie from then on. From that moment the kernel's verdict program sees every
+ * skb the socket receives. It redirects a whole skb to one subscriber socket's egress when
+ * every frame in it is a PUBLISH QoS 0 / RETAIN 0 whose exact topic has a route from this
+ * publisher (fastpath_route_add) and the target's state allows it; everything else reaches
+ * the daemon through read() exactly as without a fast path (it is "passed").
+ *
+ * What the daemon owes the fast path (ARCHITECTURE.md, invariants 1-3):
+ *   - Drained (order): count the bytes read from a fast-path socket since fastpath_sock_add()
+ *     returned; once every complete frame among them is dispatched (appended to the output
+ *     queues), report the count with fastpath_drained(). Until then the verdict passes this
+ *     publisher's skbs, so nothing overtakes what the daemon still holds. (Every byte read
+ *     after the add went through the verdict, also bytes that arrived earlier and were not
+ *     read yet: the kernel runs them through it on the first read.)
+ *   - Busy (one writer): before the daemon writes to a fast-path socket, or queues output
+ *     for it, it sets busy (fastpath_set_busy); it writes only once fastpath_tx_quiet() says
+ *     the kernel's redirect queue towards it is empty; it clears busy when its own output
+ *     queue for that socket is empty again.
+ *   - Budget (memory): the verdict spends a target's credit; the daemon refills it from what
+ *     the socket has actually sent (fastpath_budget_refill, e.g. on every loop tick).
+ *
+ * All functions take the fast path from fastpath_init(); on an inactive one (NULL, or a build
+ * without BPF) they return -ENOTSUP (getters: -ENOTSUP too). Cookies are the kernel's
+ * SO_COOKIE values, unique per socket for the boot. Not thread-safe: call from the loop.
  */
 #ifndef MQTTGW_FASTPATH_H
 #define MQTTGW_FASTPATH_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
+#include "mqttgw/fp_abi.h"
 
 struct fastpath;
 
@@ -20,7 +47,126 @@ struct fastpath;
  * -ENOTSUP when mode is CONFIG_FASTPATH_ON and the fast path cannot run (reason in err).
  */
 int fastpath_init(struct fastpath **out, enum config_fastpath mode, char *err, size_t errlen);
+/* Detach, unload, close every map. Sockets still in the fast path leave it (whatever the
+ * kernel still queued for them is dropped: remove sockets first on a clean shutdown). */
 void fastpath_free(struct fastpath *fp);
 bool fastpath_active(const struct fastpath *fp);
+
+/* How a socket joins (fastpath_sock_add). Zero-initialise, then set what applies. */
+struct fastpath_sock_opts {
+	uint8_t proto;	    /* MQTT protocol level of the client: 3, 4 or 5 (FP_PROTO_*) */
+	uint32_t max_frame; /* largest frame it may be sent (v5 Maximum Packet Size), 0: any */
+	uint64_t budget;    /* initial byte credit as a redirect target */
+	/*
+	 * Inbound stream position at the add. rx_skip: bytes of the current frame the daemon
+	 * has not received yet (0 when what it read ends on a frame boundary; when it holds
+	 * a partial fixed header, add later). rx_pending: the daemon holds received frames it
+	 * has not dispatched yet; nothing is redirected from this socket before the first
+	 * fastpath_drained().
+	 */
+	uint32_t rx_skip;
+	bool rx_pending;
+};
+
+/*
+ * Add a connected TCP socket (after CONNACK was queued). fd is borrowed: the caller keeps
+ * it open until fastpath_sock_remove(). Returns 0 with *cookie set; -ENOSPC when the fast
+ * path is full (the connection simply stays on the slow path), -EEXIST, or -errno.
+ * After it returns, call read() on the socket once even without an epoll event: bytes that
+ * arrived before the add are delivered through the verdict on the next read.
+ */
+int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_opts *opts,
+		      uint64_t *cookie);
+/*
+ * Remove a socket, before close(fd). Invalidates its routes in both directions. For
+ * connection teardown only: the kernel drops what it still queued for the socket (unread
+ * passed input, redirected output not yet sent). To stop redirecting on a live connection,
+ * use fastpath_route_flush() instead. Returns 0, -ENOENT or -errno.
+ */
+int fastpath_sock_remove(struct fastpath *fp, uint64_t cookie);
+
+/*
+ * Install the route (publisher, exact topic) -> subscriber, replacing an older one for the
+ * same topic. The daemon checked invariant 4 (same protocol level, one matching
+ * subscription, no-local, no subscription identifier, ACLs). topic is borrowed.
+ * Returns 0, -ENOENT (a cookie is not in the fast path), -ENAMETOOLONG (> FP_TOPIC_MAX or
+ * the configured maximum; the topic stays on the slow path), -EINVAL (empty), or -errno.
+ */
+int fastpath_route_add(struct fastpath *fp, uint64_t pub, const void *topic, size_t topic_len,
+		       uint64_t sub);
+/* Remove one route. Returns 0 or -ENOENT. */
+int fastpath_route_del(struct fastpath *fp, uint64_t pub, const void *topic, size_t topic_len);
+/*
+ * Invalidate every route from or to this socket, at once (O(1): bumps its generation; the
+ * stale entries age out of the LRU route map). For subscription, ACL, session and config
+ * changes. Returns 0 or -ENOENT.
+ */
+int fastpath_route_flush(struct fastpath *fp, uint64_t cookie);
+
+/*
+ * Flag a socket as "daemon output pending": while set it is never a redirect target. Set it
+ * before queueing output for the socket (then wait for fastpath_tx_quiet() before writing),
+ * clear it when the daemon's output queue for it is empty. No syscall (shared memory).
+ */
+int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy);
+/*
+ * 1 when every byte the verdict redirected to this socket has entered its TCP send queue,
+ * i.e. the kernel's redirect queue towards it is empty and a daemon write cannot interleave
+ * with a redirected skb; 0 when not yet (poll again, e.g. next loop iteration); -errno.
+ * daemon_written: bytes the daemon wrote to the socket since fastpath_sock_add().
+ * Checks tcpi_bytes_acked + SIOCOUTQ == bytes written at the add + daemon_written + spent.
+ */
+int fastpath_tx_quiet(struct fastpath *fp, uint64_t cookie, uint64_t daemon_written);
+
+/*
+ * Report the bytes read from this socket since fastpath_sock_add() whose complete frames
+ * are all dispatched (see "Drained" above). Monotonic. No syscall.
+ */
+int fastpath_drained(struct fastpath *fp, uint64_t cookie, uint64_t bytes);
+
+/* Raise a target's credit by `bytes` (total it may ever be redirected grows). No syscall. */
+int fastpath_budget_grant(struct fastpath *fp, uint64_t cookie, uint64_t bytes);
+/*
+ * Refill from what the socket has sent: credit becomes at least
+ * (bytes acked since the add - daemon_written) + window, so at most about `window` bytes of
+ * redirected data are queued or unacknowledged towards this subscriber. One getsockopt.
+ */
+int fastpath_budget_refill(struct fastpath *fp, uint64_t cookie, uint64_t daemon_written,
+			   uint64_t window);
+
+/*
+ * Socket buffers for a redirect target (or any socket): the kernel's redirect worker stops
+ * at a full send buffer and retries one jiffy later (4 ms at HZ=250), not on write space, so
+ * targets want a large SO_SNDBUF. Each value: 0 leaves it, < 0 sets the sysctl maximum
+ * (net.core.wmem_max / rmem_max), > 0 sets min(value, maximum). Returns 0 or -errno.
+ */
+int fastpath_sock_bufs(struct fastpath *fp, int fd, int sndbuf, int rcvbuf);
+
+/* Per-socket view (from shared memory). */
+struct fastpath_sock_stats {
+	uint64_t passed;     /* bytes passed to the daemon */
+	uint64_t drained;    /* last fastpath_drained() value */
+	uint64_t redirected; /* bytes redirected away from it (as publisher) */
+	uint64_t spent;	     /* bytes redirected to it (as target) */
+	uint64_t credit;     /* its credit as target */
+	uint32_t gen;	     /* route generation */
+	uint32_t flags;	     /* FP_SLOT_F_* */
+};
+int fastpath_sock_stats(const struct fastpath *fp, uint64_t cookie,
+			struct fastpath_sock_stats *out);
+
+/* Counters summed over CPUs (since fastpath_init). */
+struct fastpath_counters {
+	uint64_t redirected_skbs;
+	uint64_t redirected_frames;
+	uint64_t redirected_bytes;
+	uint64_t over_budget; /* skbs refused because a target's budget was spent */
+	uint64_t passed_skbs[FP_PASS_NR];
+	uint64_t passed_frames[FP_PASS_NR];
+	uint64_t passed_bytes[FP_PASS_NR];
+};
+int fastpath_counters(const struct fastpath *fp, struct fastpath_counters *out);
+/* Short name of a pass reason ("qos", "no_route", ...), for metrics and $SYS. */
+const char *fastpath_reason_name(unsigned int reason);
 
 #endif /* MQTTGW_FASTPATH_H */

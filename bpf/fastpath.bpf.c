@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR MIT)
+/*
+ * fastpath_verdict: the kernel half of mqttgw's QoS 0 fast path.
+ *
+ * Attached to fp_sockhash with BPF_SK_SKB_VERDICT (no strparser): it sees each skb a socket
+ * in the map receives, whole, starting at offset 0, and decides where it goes:
+ *   - redirect (bpf_sk_redirect_hash to the target's egress) when the skb starts and ends on
+ *     an MQTT frame boundary and every frame in it is a PUBLISH, QoS 0, RETAIN 0, whose exact
+ *     topic has a route from this publisher to one same target, and the policy allows it
+ *     (order, target busy, budget, frame size, protocol level);
+ *   - SK_PASS otherwise: the bytes go to the daemon as if there were no fast path.
+ * It never returns SK_DROP: a frame the kernel cannot deliver is the daemon's to handle.
+ *
+ * Frame boundaries are tracked per socket across skbs (fp_socks), including a Remaining
+ * Length split between two skbs. See include/mqttgw/fp_abi.h for the maps and counters and
+ * ARCHITECTURE.md ("The kernel fast path") for the invariants this enforces.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "mqttgw/fp_abi.h"
+#include "fastpath_consts.h"
+#include "fastpath_maps.h"
+#include "fastpath_parse.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Knobs (rodata): set by the loader between open and load. */
+const volatile __u32 fp_cfg_enabled = 1;	      /* 0: pass everything, no tracking */
+const volatile __u32 fp_cfg_max_topic = FP_TOPIC_MAX; /* longest routable topic */
+const volatile __u32 fp_cfg_allow_v5 = 1;	      /* 0: never redirect MQTT 5 frames */
+
+static __always_inline void fp_count(struct fp_stats *s, __u32 idx, __u64 v)
+{
+	/* Atomic although per CPU: a verdict run from process context can be preempted by
+	 * another on the same CPU. The bound check keeps the verifier's index in range. */
+	if (idx < FP_CTR_NR)
+		__sync_fetch_and_add(&s->ctr[idx], v);
+}
+
+static __always_inline int fp_pass(struct fp_stats *s, struct fp_slot *pub, __u32 reason,
+				   __u32 frames, __u32 len)
+{
+	if (pub)
+		/* Single writer: the verdict of this socket runs under its socket lock. */
+		WRITE_ONCE(pub->passed, pub->passed + len);
+	if (reason >= FP_PASS_NR)
+		reason = FP_PASS_MALFORMED;
+	fp_count(s, FP_CTR_PASS_SKBS + reason, 1);
+	fp_count(s, FP_CTR_PASS_FRAMES + reason, frames);
+	fp_count(s, FP_CTR_PASS_BYTES + reason, len);
+	return SK_PASS;
+}
+
+/*
+ * Continue a frame that began in an earlier skb: finish its Remaining Length if the fixed
+ * header was cut, then skip its body. Returns the offset of the first frame that starts in
+ * this skb, or len when the skb is all continuation (state updated for the next skb).
+ */
+static __always_inline __u32 fp_resume(struct __sk_buff *skb, struct fp_sock *ss, __u32 len)
+{
+	__u32 rem = ss->rem, pos = 0;
+
+	if (ss->hdr_len) {
+		__u32 seen = ss->hdr_len - 1, val = ss->hdr_val, n, i, b;
+		bool complete = false;
+		__u64 hw = 0;
+
+		n = len < MQTT_VARINT_MAX ? len : MQTT_VARINT_MAX;
+		/* Proves n in [1, 4] to the verifier (len > 0 was checked by the caller). */
+		if (n < 1 || n > MQTT_VARINT_MAX || seen >= MQTT_VARINT_MAX ||
+		    bpf_skb_load_bytes(skb, 0, &hw, n)) {
+			ss->lost = 1;
+			return len;
+		}
+#pragma unroll
+		for (i = 0; i < MQTT_VARINT_MAX; i++) {
+			if (seen + i >= MQTT_VARINT_MAX || i >= n)
+				break;
+			b = fp_byte(hw, i);
+			val |= (b & 0x7f) << (7 * (seen + i));
+			pos = i + 1;
+			if (!(b & 0x80)) {
+				complete = true;
+				break;
+			}
+		}
+		if (!complete) {
+			if (seen + pos >= MQTT_VARINT_MAX)
+				ss->lost = 1;
+			ss->hdr_len += pos;
+			ss->hdr_val = val;
+			return len;
+		}
+		ss->hdr_len = 0;
+		ss->hdr_val = 0;
+		rem = val;
+	}
+	if (rem) {
+		__u32 skip = rem < len - pos ? rem : len - pos;
+
+		pos += skip;
+		rem -= skip;
+	}
+	ss->rem = rem;
+	return pos;
+}
+
+SEC("sk_skb")
+int fastpath_verdict(struct __sk_buff *skb)
+{
+	struct fp_slot *pub, *tgt;
+	struct fp_walk w = {};
+	struct fp_sock *ss;
+	struct fp_stats *s;
+	__u32 zero = 0, len = skb->len, loops, reason;
+	__u64 cookie, old;
+	__u32 frames;
+	bool split_start;
+
+	s = bpf_map_lookup_elem(&fp_stats, &zero);
+	if (!s) /* cannot happen (array index 0), but the verifier wants the check */
+		return SK_PASS;
+	/* Empty skbs (a FIN) reach the verdict too; they carry no frame and must pass. */
+	if (len == 0)
+		return fp_pass(s, NULL, FP_PASS_EMPTY, 0, 0);
+
+	cookie = bpf_get_socket_cookie(skb);
+	ss = bpf_map_lookup_elem(&fp_socks, &cookie);
+	if (!ss)
+		return fp_pass(s, NULL, FP_PASS_NO_SOCK, 0, len);
+	pub = bpf_map_lookup_elem(&fp_slots, &ss->slot);
+	if (!pub || READ_ONCE(pub->cookie) != cookie)
+		return fp_pass(s, NULL, FP_PASS_NO_SOCK, 0, len);
+	if (!fp_cfg_enabled)
+		return fp_pass(s, pub, FP_PASS_DISABLED, 0, len);
+	if (ss->lost)
+		return fp_pass(s, pub, FP_PASS_MALFORMED, 0, len);
+
+	split_start = ss->hdr_len || ss->rem;
+	w.pos = split_start ? fp_resume(skb, ss, len) : 0;
+	if (ss->lost)
+		return fp_pass(s, pub, FP_PASS_MALFORMED, 0, len);
+
+	w.skb = skb;
+	w.len = len;
+	w.pub_gen = READ_ONCE(pub->gen);
+	w.proto = ss->proto;
+	w.max_topic = fp_cfg_max_topic;
+	w.key.pub_cookie = cookie;
+	/*
+	 * Verifier: bpf_loop() callbacks are verified iteration by iteration until their state
+	 * converges. A frame counter starting at the constant 0 would be a new constant after
+	 * every iteration (1, 2, 3, ...) and never converge ("sequence of 8193 jumps is too
+	 * complex"). Starting it at a value the verifier cannot know makes every iteration's
+	 * counter "any u32", so the second iteration already matches the first.
+	 */
+	w.frames_base = bpf_get_prandom_u32();
+	w.frames = w.frames_base;
+	/* A frame continued from the previous skb makes this one ineligible; the walk still
+	 * runs to find where the last frame ends, but judges nothing. */
+	w.reason = split_start ? FP_PASS_SPLIT : FP_OK;
+	if (ss->proto == FP_PROTO_V5 && !fp_cfg_allow_v5)
+		w.reason = FP_PASS_PROTO;
+
+	if (w.pos < len) {
+		loops = len / MQTT_FRAME_MIN + 1;
+		if (loops > FP_WALK_MAX_LOOPS)
+			loops = FP_WALK_MAX_LOOPS;
+		bpf_loop(loops, fp_walk_frame, &w, 0);
+		if (w.pos < len && !w.lost)
+			w.lost = 1; /* loop bound hit: the end of the last frame is unknown */
+	}
+	frames = w.frames - w.frames_base;
+	ss->rem = w.rem;
+	ss->hdr_len = w.hdr_len;
+	ss->hdr_val = w.hdr_val;
+	if (w.lost) {
+		ss->lost = 1;
+		return fp_pass(s, pub, FP_PASS_MALFORMED, frames, len);
+	}
+	reason = w.reason;
+	if (reason == FP_OK && (w.rem || w.hdr_len))
+		reason = FP_PASS_SPLIT; /* ends inside a frame */
+	if (reason == FP_OK && (!frames || !w.target))
+		reason = FP_PASS_NO_ROUTE; /* cannot happen: a judged frame set the target */
+	if (reason != FP_OK)
+		return fp_pass(s, pub, reason, frames, len);
+
+	/* Invariant 2: nothing of this publisher may still wait in the daemon. */
+	if (READ_ONCE(pub->passed) != READ_ONCE(pub->drained))
+		return fp_pass(s, pub, FP_PASS_ORDER, frames, len);
+
+	tgt = bpf_map_lookup_elem(&fp_slots, &w.sub_slot);
+	if (!tgt || READ_ONCE(tgt->cookie) != w.target)
+		return fp_pass(s, pub, FP_PASS_NO_TARGET, frames, len);
+	if (READ_ONCE(tgt->gen) != w.sub_gen)
+		return fp_pass(s, pub, FP_PASS_NO_ROUTE, frames, len);
+	if (tgt->proto != ss->proto)
+		return fp_pass(s, pub, FP_PASS_PROTO, frames, len);
+	if (tgt->max_frame && w.max_frame > tgt->max_frame)
+		return fp_pass(s, pub, FP_PASS_TOO_LARGE, frames, len);
+
+	/*
+	 * Invariant 3: spend the target's budget before redirecting. The fetch-add is fully
+	 * ordered, so together with the daemon's fence between setting FP_SLOT_F_BUSY and
+	 * reading `spent` either the daemon sees these bytes or this verdict sees the flag
+	 * (invariant 1). Refunds keep `spent` equal to what was handed to the target's queue.
+	 */
+	old = __sync_fetch_and_add(&tgt->spent, len);
+	if (old + len > READ_ONCE(tgt->credit)) {
+		__sync_fetch_and_sub(&tgt->spent, len);
+		fp_count(s, FP_CTR_OVER_BUDGET, 1);
+		return fp_pass(s, pub, FP_PASS_BUDGET, frames, len);
+	}
+	if (READ_ONCE(tgt->flags) & FP_SLOT_F_BUSY) {
+		__sync_fetch_and_sub(&tgt->spent, len);
+		return fp_pass(s, pub, FP_PASS_BUSY, frames, len);
+	}
+	/*
+	 * A missing key makes the helper return SK_DROP; returning that would drop the skb
+	 * silently. Pass it instead: the target went away between the checks and here.
+	 */
+	if (bpf_sk_redirect_hash(skb, &fp_sockhash, &w.target, 0) != SK_PASS) {
+		__sync_fetch_and_sub(&tgt->spent, len);
+		return fp_pass(s, pub, FP_PASS_NO_TARGET, frames, len);
+	}
+	WRITE_ONCE(pub->redirected, pub->redirected + len);
+	fp_count(s, FP_CTR_REDIR_SKBS, 1);
+	fp_count(s, FP_CTR_REDIR_FRAMES, frames);
+	fp_count(s, FP_CTR_REDIR_BYTES, len);
+	return SK_PASS;
+}
