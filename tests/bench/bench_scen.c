@@ -416,16 +416,24 @@ static void run_drain(struct brun *r)
 	}
 }
 
-/* Debug aid: the first sequence numbers missing per (unit, publisher). */
+/* Debug aid: the first sequence numbers missing, for the first (unit, publisher) pairs with a
+ * gap. */
 static void run_dump_missing(struct brun *r)
 {
-	for (uint32_t p = 0; p < r->npubs && p < 8; p++) {
-		for (uint32_t j = 0; j < r->pub_nunits[p] && j < 4; j++) {
-			struct seqset *s = &r->units[r->pub_units[p][j]].set[p];
+	uint32_t pairs = 0;
+
+	for (uint32_t p = 0; p < r->npubs && pairs < 8; p++) {
+		for (uint32_t j = 0; j < r->pub_nunits[p] && pairs < 8; j++) {
+			struct bunit *u = &r->units[r->pub_units[p][j]];
+			struct seqset *s = &u->set[p];
 			uint32_t shown = 0;
 
-			fprintf(stderr, "missing pub %u unit %u (sent %llu):", p,
-				r->pub_units[p][j], (unsigned long long)r->pubs[p].sent);
+			if (u->uniq[p] >= r->pubs[p].sent)
+				continue;
+			pairs++;
+			fprintf(stderr, "missing pub %u unit %u (sent %llu, got %llu):", p,
+				r->pub_units[p][j], (unsigned long long)r->pubs[p].sent,
+				(unsigned long long)u->uniq[p]);
 			for (uint64_t q = 0; q < r->pubs[p].sent && shown < 24; q++) {
 				if (q >> 6 >= s->nwords ||
 				    !(s->bits[q >> 6] & (1ull << (q & 63)))) {
