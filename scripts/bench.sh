@@ -285,8 +285,10 @@ for c in configs:
             v = [r[key] for r in ok if r["broker"] == b and r.get(key) is not None]
             if v:
                 med[b] = statistics.median(v)
-        if not med:
+        if not med or (not d and not any(med.values())):
             continue
+        if key == "broker_cpu_s" and ok and ok[0]["scenario"] not in ("latency", "connections"):
+            d = 0  # closed loop: the brokers did different amounts of work
         cells = [(fmt % med[b]) if b in med else "–" for b in brokers]
         ratio = ""
         if A in med and B in med and med[B]:
