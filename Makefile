@@ -123,6 +123,7 @@ vmlinux:
 	else mv $(BUILD)/vmlinux.h.tmp $(VMLINUX); fi
 
 # ---- unit tests: tests/unit/test_<mod>.c links daemon/<mod>.c + UNIT_DEPS_<mod> + mock_log ----
+UNIT_DEPS_codec := codec_props
 UNIT_DEPS_topic :=
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
@@ -131,6 +132,7 @@ UNIT_DEPS_loop :=
 UNIT_DEPS_config :=
 UNIT_LIBS_crypto := -lssl -lcrypto
 UNIT_LIBS_passwd := -lssl -lcrypto
+UNIT_LIBS_fastpath := -lbpf -lelf -lz
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
@@ -143,7 +145,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/daemon/%.o 
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
-FUZZ_DEPS_codec := codec
+FUZZ_DEPS_codec := codec codec_props
 FUZZ_DEPS_topic := topic
 FUZZ_DEPS_config := config
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -30,25 +30,11 @@ static inline uint16_t get_u16(const uint8_t *p)
 	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
 }
 
-static inline uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline uint8_t *put_u16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 	return p + 2;
-}
-
-static inline uint8_t *put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return p + 4;
 }
 
 /* memcpy with a NULL source is undefined even for 0 bytes, and empty views may be NULL. */
@@ -100,6 +86,29 @@ static inline uint64_t load64le(const uint8_t *p)
 	v = __builtin_bswap64(v);
 #endif
 	return v;
+}
+
+static inline uint32_t load32le(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
+}
+
+/*
+ * The n (1..7) bytes at p as a little-endian word, read without a loop and without touching
+ * p[n]: two overlapping 4-byte loads, or three single bytes for n < 4 (bytes read twice are
+ * OR-ed onto themselves).
+ */
+static inline uint64_t load_partial(const uint8_t *p, size_t n)
+{
+	if (n >= 4)
+		return load32le(p) | (uint64_t)load32le(p + n - 4) << (8 * (n - 4));
+	return p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) | (uint64_t)p[n - 1] << (8 * (n - 1));
 }
 
 /* High bit set in a byte of the result iff some byte is 0x00 (exact as an "any" test). */
@@ -156,46 +165,61 @@ static inline size_t utf8_seq(const uint8_t *s, const uint8_t *end)
  * With `topic` (a constant at every call site, so the compiler drops the wildcard code where
  * it is not wanted), MQTT_RC_TOPIC_NAME_INVALID if a '+' or '#' is found; both are ASCII, so
  * they can never hide inside a multi-byte sequence.
+ *
+ * The text is checked a word (8 bytes, or the 1..7 left) at a time; only a word holding a
+ * non-ASCII byte or a NUL goes through the per-character path, for one character.
  */
-static inline int utf8_scan(const uint8_t *s, size_t len, bool topic)
+static inline __attribute__((always_inline)) int utf8_scan(const uint8_t *s, size_t len,
+							   bool topic)
 {
 	const uint8_t *end = s + len;
 	uint64_t wild = 0;
 
 	while (s < end) {
-		if (end - s >= 8) {
-			uint64_t v = load64le(s);
-			uint64_t bad = swar_not_ascii(v);
+		size_t left = (size_t)(end - s), n;
+		uint64_t v, bad, keep = ~0ull;
 
-			if (topic)
-				wild |= swar_zero(v ^ (ONES * '+')) | swar_zero(v ^ (ONES * '#'));
-			if (likely(!bad)) {
-				s += 8;
-				continue;
-			}
-			/* Skip the good ASCII prefix (already wildcard-checked). */
-			s += __builtin_ctzll(bad) >> 3;
-		}
-		if (*s < 0x80) {
-			if (!*s)
-				return RC_MALFORMED;
-			if (topic)
-				wild |= (*s == '+') | (*s == '#');
-			s++;
+		if (likely(left >= 8)) {
+			v = load64le(s);
 		} else {
-			size_t n = utf8_seq(s, end);
-
-			if (!n)
-				return RC_MALFORMED;
-			s += n;
+			v = load_partial(s, left);
+			keep = (1ull << (8 * left)) - 1;
 		}
+		/* The padding bytes read as NUL; borrows only run upwards, so masking the top
+		 * keeps the low bytes exact. */
+		bad = swar_not_ascii(v) & keep;
+		if (topic)
+			wild |= (swar_zero(v ^ (ONES * '+')) | swar_zero(v ^ (ONES * '#'))) & keep;
+		if (likely(!bad)) {
+			s += left < 8 ? left : 8;
+			continue;
+		}
+		/* Skip the good ASCII prefix (already wildcard-checked): s is at NUL or at a
+		 * lead byte, and one character is checked the slow way. */
+		s += __builtin_ctzll(bad) >> 3;
+		n = *s ? utf8_seq(s, end) : 0;
+		if (!n)
+			return RC_MALFORMED;
+		s += n;
 	}
 	return wild ? MQTT_RC_TOPIC_NAME_INVALID : 0;
 }
 
+/* The two instances of utf8_scan; each caller gets the loop without a runtime `topic` test. */
+static int utf8_check(const uint8_t *s, size_t len)
+{
+	return utf8_scan(s, len, false);
+}
+
+static int topic_scan(const uint8_t *s, size_t len)
+{
+	return utf8_scan(s, len, true);
+}
+
 bool codec_utf8_valid(const uint8_t *s, size_t len)
 {
-	return utf8_scan(s, len, false) == 0;
+	/* An empty string may come as NULL (NULL + 0 is undefined in utf8_scan). */
+	return !len || utf8_check(s, len) == 0;
 }
 
 /*
@@ -265,15 +289,6 @@ static inline int rd_u16(struct rd *r, uint16_t *v)
 	return 0;
 }
 
-static inline int rd_u32(struct rd *r, uint32_t *v)
-{
-	if (unlikely(rd_left(r) < 4))
-		return RC_MALFORMED;
-	*v = get_u32(r->p);
-	r->p += 4;
-	return 0;
-}
-
 /* Variable Byte Integer inside a packet: truncated or longer than 4 bytes is malformed. */
 static inline int rd_varint(struct rd *r, uint32_t *v)
 {
@@ -315,13 +330,13 @@ static inline int rd_str(struct rd *r, struct mqtt_buf *b)
 {
 	int rc = rd_bin(r, b);
 
-	return rc ? rc : utf8_scan(b->p, b->len, false);
+	return rc ? rc : utf8_check(b->p, b->len);
 }
 
 /* A topic name (PUBLISH, Will Topic, Response Topic): UTF-8, no wildcards. */
 static inline int topic_name_check(const struct mqtt_buf *t)
 {
-	return utf8_scan(t->p, t->len, true);
+	return topic_scan(t->p, t->len);
 }
 
 /* ---- reason-code sets: bit c of lo for codes 0x00..0x3F, bit c-0x80 of hi for 0x80..0xBF ---- */
@@ -375,187 +390,28 @@ static inline bool rc_valid(const struct rc_set *s, uint8_t c)
 	return false;
 }
 
-/* ---- properties ---- */
-
-enum prop_type { PT_NONE, PT_BYTE, PT_U16, PT_U32, PT_VARINT, PT_STR, PT_BIN, PT_PAIR };
-
-/* Value rules beyond the type (section 3 of MQTT 5.0). */
-enum prop_rule {
-	PR_ANY,
-	PR_BOOL,    /* 0 or 1, else Protocol Error */
-	PR_NONZERO, /* 0 is a Protocol Error */
-	PR_ALIAS,   /* 0 is never a valid alias [MQTT-3.3.2-8]; the range is the caller's */
-	PR_TOPIC,   /* a topic name: non-empty, no wildcards [MQTT-3.3.2-14] */
-};
-
-/* Where a property may appear: bit n is packet type n; bit 0 (no such type) is Will Properties. */
-#define IN(t)   (1u << MQTT_##t)
-#define IN_WILL 1u
-#define IN_ACKS (IN(PUBACK) | IN(PUBREC) | IN(PUBREL) | IN(PUBCOMP))
-#define AT(f)   offsetof(struct mqtt_props, f)
-
-struct prop_def {
-	uint8_t type;
-	uint8_t rule;
-	uint16_t where;
-	uint16_t off; /* the field of struct mqtt_props that receives the value */
-};
-
-/* The property table of MQTT 5.0 section 2.2.2.2. Identifiers not listed are invalid. */
-static const struct prop_def prop_defs[] = {
-	[MQTT_PROP_PAYLOAD_FORMAT] = { PT_BYTE, PR_BOOL, IN(PUBLISH) | IN_WILL,
-				       AT(payload_format) },
-	[MQTT_PROP_MESSAGE_EXPIRY] = { PT_U32, PR_ANY, IN(PUBLISH) | IN_WILL, AT(message_expiry) },
-	[MQTT_PROP_CONTENT_TYPE] = { PT_STR, PR_ANY, IN(PUBLISH) | IN_WILL, AT(content_type) },
-	[MQTT_PROP_RESPONSE_TOPIC] = { PT_STR, PR_TOPIC, IN(PUBLISH) | IN_WILL,
-				       AT(response_topic) },
-	[MQTT_PROP_CORRELATION_DATA] = { PT_BIN, PR_ANY, IN(PUBLISH) | IN_WILL,
-					 AT(correlation_data) },
-	[MQTT_PROP_SUBSCRIPTION_ID] = { PT_VARINT, PR_NONZERO, IN(PUBLISH) | IN(SUBSCRIBE),
-					AT(subscription_id) },
-	[MQTT_PROP_SESSION_EXPIRY] = { PT_U32, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(DISCONNECT),
-				       AT(session_expiry) },
-	[MQTT_PROP_ASSIGNED_CLIENT_ID] = { PT_STR, PR_ANY, IN(CONNACK), AT(assigned_client_id) },
-	[MQTT_PROP_SERVER_KEEPALIVE] = { PT_U16, PR_ANY, IN(CONNACK), AT(server_keepalive) },
-	[MQTT_PROP_AUTH_METHOD] = { PT_STR, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(AUTH),
-				    AT(auth_method) },
-	[MQTT_PROP_AUTH_DATA] = { PT_BIN, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(AUTH),
-				  AT(auth_data) },
-	[MQTT_PROP_REQUEST_PROBLEM_INFO] = { PT_BYTE, PR_BOOL, IN(CONNECT),
-					     AT(request_problem_info) },
-	[MQTT_PROP_WILL_DELAY] = { PT_U32, PR_ANY, IN_WILL, AT(will_delay) },
-	[MQTT_PROP_REQUEST_RESPONSE_INFO] = { PT_BYTE, PR_BOOL, IN(CONNECT),
-					      AT(request_response_info) },
-	[MQTT_PROP_RESPONSE_INFO] = { PT_STR, PR_ANY, IN(CONNACK), AT(response_info) },
-	[MQTT_PROP_SERVER_REFERENCE] = { PT_STR, PR_ANY, IN(CONNACK) | IN(DISCONNECT),
-					 AT(server_reference) },
-	[MQTT_PROP_REASON_STRING] = { PT_STR, PR_ANY,
-				      IN(CONNACK) | IN_ACKS | IN(SUBACK) | IN(UNSUBACK) |
-					      IN(DISCONNECT) | IN(AUTH),
-				      AT(reason_string) },
-	[MQTT_PROP_RECEIVE_MAX] = { PT_U16, PR_NONZERO, IN(CONNECT) | IN(CONNACK),
-				    AT(receive_max) },
-	[MQTT_PROP_TOPIC_ALIAS_MAX] = { PT_U16, PR_ANY, IN(CONNECT) | IN(CONNACK),
-					AT(topic_alias_max) },
-	[MQTT_PROP_TOPIC_ALIAS] = { PT_U16, PR_ALIAS, IN(PUBLISH), AT(topic_alias) },
-	[MQTT_PROP_MAX_QOS] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(max_qos) },
-	[MQTT_PROP_RETAIN_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(retain_available) },
-	[MQTT_PROP_USER_PROPERTY] = { PT_PAIR, PR_ANY,
-				      IN(CONNECT) | IN(CONNACK) | IN(PUBLISH) | IN_WILL | IN_ACKS |
-					      IN(SUBSCRIBE) | IN(SUBACK) | IN(UNSUBSCRIBE) |
-					      IN(UNSUBACK) | IN(DISCONNECT) | IN(AUTH),
-				      AT(user_count) },
-	[MQTT_PROP_MAX_PACKET_SIZE] = { PT_U32, PR_NONZERO, IN(CONNECT) | IN(CONNACK),
-					AT(max_packet_size) },
-	[MQTT_PROP_WILDCARD_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(wildcard_available) },
-	[MQTT_PROP_SUB_ID_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(sub_id_available) },
-	[MQTT_PROP_SHARED_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(shared_available) },
-};
-
-#undef IN
-#undef AT
-
-/* A property value as read from the wire: a number, or one or two byte views. */
-struct prop_val {
-	uint32_t num;
-	struct mqtt_buf a, b;
-};
-
-/* Read a value of the given type. Returns 0 or RC_MALFORMED (truncated, varint, UTF-8). */
-static int prop_read(struct rd *r, uint8_t type, struct prop_val *v)
-{
-	int rc;
-
-	switch (type) {
-	case PT_BYTE:
-		if (r->p >= r->end)
-			return RC_MALFORMED;
-		v->num = *r->p++;
-		return 0;
-	case PT_U16:
-		if (rd_left(r) < 2)
-			return RC_MALFORMED;
-		v->num = get_u16(r->p);
-		r->p += 2;
-		return 0;
-	case PT_U32:
-		return rd_u32(r, &v->num);
-	case PT_VARINT:
-		return rd_varint(r, &v->num);
-	case PT_STR:
-		return rd_str(r, &v->a);
-	case PT_BIN:
-		return rd_bin(r, &v->a);
-	case PT_PAIR:
-		rc = rd_str(r, &v->a);
-		return rc ? rc : rd_str(r, &v->b);
-	}
-	return RC_MALFORMED;
-}
-
-static inline void props_init(struct mqtt_props *pr)
-{
-	*pr = (struct mqtt_props){ .request_problem_info = 1 };
-}
-
-/* Apply the value rule of `d`, then store the value in its field. */
-static int prop_store(struct mqtt_props *pr, const struct prop_def *d, const struct prop_val *v)
-{
-	void *field = (char *)pr + d->off;
-
-	switch (d->rule) {
-	case PR_BOOL:
-		if (v->num > 1)
-			return RC_PROTOCOL;
-		break;
-	case PR_NONZERO:
-		if (!v->num)
-			return RC_PROTOCOL;
-		break;
-	case PR_ALIAS:
-		if (!v->num)
-			return MQTT_RC_TOPIC_ALIAS_INVALID;
-		break;
-	case PR_TOPIC:
-		if (!v->a.len || topic_name_check(&v->a))
-			return RC_PROTOCOL;
-		break;
-	}
-	switch (d->type) {
-	case PT_BYTE:
-		*(uint8_t *)field = (uint8_t)v->num;
-		break;
-	case PT_U16:
-		*(uint16_t *)field = (uint16_t)v->num;
-		break;
-	case PT_U32:
-	case PT_VARINT:
-		/* A repeated Subscription Identifier (PUBLISH only) keeps the first value. */
-		if (!*(uint32_t *)field)
-			*(uint32_t *)field = v->num;
-		break;
-	case PT_STR:
-	case PT_BIN:
-		*(struct mqtt_buf *)field = v->a;
-		break;
-	case PT_PAIR:
-		(*(uint32_t *)field)++;
-		break;
-	}
-	return 0;
-}
+/* ---- properties (parsed in codec_props.c) ---- */
 
 /*
- * Read a property block (length + properties) for packet type `ctx` (0: Will Properties).
- * An identifier unknown or not allowed in this packet, or a value of the wrong shape, is a
- * Malformed Packet (section 2.2.2.2); a forbidden repeat or a bad value is a Protocol Error.
- * Only User Property repeats, and Subscription Identifier in PUBLISH (server to client:
- * a client sending one at all is the caller's check, the codec does not know the direction).
+ * Defaults: all zero but request_problem_info. Cleared in three pieces on purpose: gcc turns a
+ * memset of the whole 208 bytes into `rep stosq`, whose start-up cost was most of the time
+ * spent decoding a small PUBLISH; pieces under 128 bytes become a few vector stores.
  */
-static int props_parse(struct rd *r, unsigned int ctx, struct mqtt_props *pr)
+static inline void props_init(struct mqtt_props *pr)
 {
-	uint64_t repeatable = MQTT_PROP_BIT(MQTT_PROP_USER_PROPERTY);
-	struct rd b;
+	enum { THIRD = (sizeof(*pr) + 2) / 3 };
+	char *p = (char *)pr;
+
+	memset(p, 0, THIRD);
+	memset(p + THIRD, 0, THIRD);
+	memset(p + 2 * THIRD, 0, sizeof(*pr) - 2 * THIRD);
+	pr->request_problem_info = 1;
+}
+
+/* A property block: its length is read here, its content checked by codec_props.c. */
+static int props_block(struct rd *r, uint8_t type, struct mqtt_props *pr)
+{
+	uint8_t reason;
 	uint32_t len;
 	int rc;
 
@@ -564,85 +420,9 @@ static int props_parse(struct rd *r, unsigned int ctx, struct mqtt_props *pr)
 		return rc;
 	if (len > rd_left(r))
 		return RC_MALFORMED;
-	pr->raw.p = r->p;
-	pr->raw.len = len;
-	b.p = r->p;
-	b.end = r->p + len;
-	r->p = b.end;
-	if (ctx == MQTT_PUBLISH)
-		repeatable |= MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID);
-
-	while (b.p < b.end) {
-		struct prop_val v = { 0 };
-		uint8_t id = *b.p++;
-		uint64_t bit;
-
-		/* Every identifier is below 0x80: a longer varint can only be invalid. */
-		if (id >= ARRAY_SIZE(prop_defs) || !(prop_defs[id].where & (1u << ctx)))
-			return RC_MALFORMED;
-		rc = prop_read(&b, prop_defs[id].type, &v);
-		if (rc)
-			return rc;
-		bit = MQTT_PROP_BIT(id);
-		if (pr->seen & bit & ~repeatable)
-			return RC_PROTOCOL;
-		pr->seen |= bit;
-		rc = prop_store(pr, &prop_defs[id], &v);
-		if (rc)
-			return rc;
-	}
-	/* Authentication Data without a method [MQTT 3.1.2.11.10, 3.2.2.3.18, 3.15.2.2.3]. */
-	if ((pr->seen & MQTT_PROP_BIT(MQTT_PROP_AUTH_DATA)) &&
-	    !(pr->seen & MQTT_PROP_BIT(MQTT_PROP_AUTH_METHOD)))
-		return RC_PROTOCOL;
-	return 0;
-}
-
-int codec_prop_next(struct mqtt_buf *cursor, uint8_t *id, struct mqtt_buf *val,
-		    struct mqtt_buf *val2, uint32_t *num)
-{
-	struct rd r = { cursor->p, cursor->p + cursor->len };
-	struct prop_val v = { 0 };
-	uint8_t i;
-
-	if (!cursor->len)
-		return 0;
-	i = *r.p++;
-	if (i >= ARRAY_SIZE(prop_defs) || prop_defs[i].type == PT_NONE)
-		goto stop;
-	switch (prop_defs[i].type) {
-	case PT_STR:
-	case PT_BIN:
-		if (rd_bin(&r, &v.a))
-			goto stop;
-		break;
-	case PT_PAIR:
-		if (rd_bin(&r, &v.a) || rd_bin(&r, &v.b))
-			goto stop;
-		break;
-	default:
-		/* For numbers the value view is the encoded bytes. */
-		v.a.p = r.p;
-		if (prop_read(&r, prop_defs[i].type, &v))
-			goto stop;
-		v.a.len = (uint32_t)(r.p - v.a.p);
-		break;
-	}
-	*id = i;
-	if (val)
-		*val = v.a;
-	if (val2)
-		*val2 = v.b;
-	if (num)
-		*num = v.num;
-	cursor->len -= (uint32_t)(r.p - cursor->p);
-	cursor->p = r.p;
-	return 1;
-stop:
-	/* Not a valid block (those from codec_decode always are): end the walk. */
-	cursor->p += cursor->len;
-	cursor->len = 0;
-	return 0;
+	rc = codec_props_parse(r->p, len, type, pr, &reason);
+	r->p += len;
+	return rc ? reason : 0;
 }
 
 /* ---- framing ---- */
@@ -666,8 +446,12 @@ static inline int again(uint8_t *reason)
 	return -EAGAIN;
 }
 
-int codec_frame(const uint8_t *buf, size_t len, uint32_t max_size, struct mqtt_frame *f,
-		uint8_t *reason)
+/* Internal status of frame_parse besides 0 and reason codes (which are all >= 0x80). */
+#define FRAME_AGAIN 1
+
+/* The body of codec_frame, inlined into codec_decode too. */
+static inline int frame_parse(const uint8_t *buf, size_t len, uint32_t max_size,
+			      struct mqtt_frame *f)
 {
 	uint32_t rem, n;
 
@@ -686,7 +470,7 @@ int codec_frame(const uint8_t *buf, size_t len, uint32_t max_size, struct mqtt_f
 		uint32_t stop = ~w & 0x80808080u;
 
 		if (unlikely(!stop))
-			return decode_fail(RC_MALFORMED, reason);
+			return RC_MALFORMED;
 		n = ((uint32_t)__builtin_ctz(stop) >> 3) + 1;
 		w &= (uint32_t)((1ull << (n * 8)) - 1) & 0x7f7f7f7fu;
 		rem = (w & 0x7f) | (w >> 1 & 0x3f80) | (w >> 2 & 0x1fc000) | (w >> 3 & 0xfe00000);
@@ -695,7 +479,7 @@ int codec_frame(const uint8_t *buf, size_t len, uint32_t max_size, struct mqtt_f
 		rem = 0;
 		for (n = 1;; n++) {
 			if (n >= len)
-				return again(reason);
+				return FRAME_AGAIN;
 			rem |= (uint32_t)(buf[n] & 0x7f) << (7 * (n - 1));
 			if (!(buf[n] & 0x80))
 				break;
@@ -704,20 +488,28 @@ int codec_frame(const uint8_t *buf, size_t len, uint32_t max_size, struct mqtt_f
 	f->hdr_len = n + 1;
 	f->rem_len = rem;
 	if (max_size && (uint64_t)f->hdr_len + rem > max_size)
-		return decode_fail(MQTT_RC_PACKET_TOO_LARGE, reason);
-	if (len - f->hdr_len < rem)
-		return again(reason);
+		return MQTT_RC_PACKET_TOO_LARGE;
+	return len - f->hdr_len < rem ? FRAME_AGAIN : 0;
+}
+
+static int frame_fail(int rc, uint8_t *reason)
+{
+	return rc == FRAME_AGAIN ? again(reason) : decode_fail(rc, reason);
+}
+
+int codec_frame(const uint8_t *buf, size_t len, uint32_t max_size, struct mqtt_frame *f,
+		uint8_t *reason)
+{
+	int rc = frame_parse(buf, len, max_size, f);
+
+	if (unlikely(rc))
+		return frame_fail(rc, reason);
 	if (reason)
 		*reason = MQTT_RC_SUCCESS;
 	return 0;
 }
 
 /* ---- decoders: each returns 0 or a reason code ---- */
-
-static inline bool is_v3(uint8_t version)
-{
-	return version != MQTT_V5;
-}
 
 static int dec_publish(struct rd *r, uint8_t flags, uint8_t version, struct mqtt_publish *m)
 {
@@ -750,16 +542,16 @@ static int dec_publish(struct rd *r, uint8_t flags, uint8_t version, struct mqtt
 	if (version == MQTT_V5) {
 		/* Most PUBLISH packets carry no properties: skip the parser for them. */
 		if (likely(r->p < r->end && *r->p == 0)) {
-			m->props.raw.p = r->p++;
+			m->props.raw.p = ++r->p;
 		} else {
-			rc = props_parse(r, MQTT_PUBLISH, &m->props);
+			rc = props_block(r, MQTT_PUBLISH, &m->props);
 			if (rc)
 				return rc;
 		}
 	}
 	if (unlikely(!tlen)) {
 		/* An empty topic needs a v5 Topic Alias [MQTT-3.3.2-1, 3.3.2.3.4]. */
-		if (is_v3(version))
+		if (version != MQTT_V5)
 			return RC_MALFORMED;
 		if (!(m->props.seen & MQTT_PROP_BIT(MQTT_PROP_TOPIC_ALIAS)))
 			return RC_PROTOCOL;
@@ -817,7 +609,7 @@ static int dec_connect(struct rd *r, struct mqtt_connect *c)
 	if (c->version != MQTT_V5 && c->has_password && !c->has_username)
 		return RC_PROTOCOL;
 	if (c->version == MQTT_V5) {
-		rc = props_parse(r, MQTT_CONNECT, &c->props);
+		rc = props_block(r, MQTT_CONNECT, &c->props);
 		if (rc)
 			return rc;
 	}
@@ -826,7 +618,7 @@ static int dec_connect(struct rd *r, struct mqtt_connect *c)
 		return rc;
 	if (c->will) {
 		if (c->version == MQTT_V5) {
-			rc = props_parse(r, 0, &c->will_props);
+			rc = props_block(r, 0, &c->will_props);
 			if (rc)
 				return rc;
 		}
@@ -877,7 +669,7 @@ static int dec_connack(struct rd *r, uint8_t version, struct mqtt_connack *m)
 	if (version != MQTT_V31 && (flags & 0xfe))
 		return RC_MALFORMED;
 	if (version == MQTT_V5) {
-		rc = props_parse(r, MQTT_CONNACK, &m->props);
+		rc = props_block(r, MQTT_CONNACK, &m->props);
 		if (rc)
 			return rc;
 	}
@@ -905,7 +697,7 @@ static int dec_ack(struct rd *r, uint8_t type, uint8_t version, struct mqtt_ack 
 		if (r->p < r->end)
 			m->reason = *r->p++;
 		if (r->p < r->end) {
-			rc = props_parse(r, type, &m->props);
+			rc = props_block(r, type, &m->props);
 			if (rc)
 				return rc;
 		}
@@ -933,7 +725,7 @@ static int dec_subscribe(struct rd *r, uint8_t type, uint8_t version, struct mqt
 	if (!m->packet_id)
 		return RC_PROTOCOL; /* [MQTT-2.3.1-1] */
 	if (version == MQTT_V5) {
-		rc = props_parse(r, type, &m->props);
+		rc = props_block(r, type, &m->props);
 		if (rc)
 			return rc;
 	}
@@ -988,14 +780,14 @@ static int dec_suback(struct rd *r, uint8_t type, uint8_t version, struct mqtt_s
 	if (rc)
 		return rc;
 	if (version == MQTT_V5) {
-		rc = props_parse(r, type, &m->props);
+		rc = props_block(r, type, &m->props);
 		if (rc)
 			return rc;
 	}
 	m->codes.p = r->p;
 	m->codes.len = (uint32_t)rd_left(r);
 	r->p = r->end;
-	if (type == MQTT_UNSUBACK && is_v3(version)) {
+	if (type == MQTT_UNSUBACK && version != MQTT_V5) {
 		/* A 3.x UNSUBACK is just the packet id. */
 		if (m->codes.len)
 			return RC_MALFORMED;
@@ -1022,7 +814,7 @@ static int dec_disconnect(struct rd *r, uint8_t type, uint8_t version, struct mq
 
 	props_init(&m->props);
 	m->reason = 0;
-	if (is_v3(version))
+	if (version != MQTT_V5)
 		return left ? RC_MALFORMED : 0; /* a 3.x DISCONNECT is empty */
 	/* DISCONNECT may stop after the reason (3.14.2.2.1); AUTH has both or neither. */
 	if (left == 1 && type == MQTT_AUTH)
@@ -1030,7 +822,7 @@ static int dec_disconnect(struct rd *r, uint8_t type, uint8_t version, struct mq
 	if (left)
 		m->reason = *r->p++;
 	if (left > 1) {
-		rc = props_parse(r, type, &m->props);
+		rc = props_block(r, type, &m->props);
 		if (rc)
 			return rc;
 		if (r->p != r->end)
@@ -1095,9 +887,9 @@ int codec_decode(const uint8_t *buf, size_t len, uint8_t version, struct mqtt_pa
 	struct rd r;
 	int rc;
 
-	rc = codec_frame(buf, len, 0, &f, reason);
-	if (rc)
-		return rc;
+	rc = frame_parse(buf, len, 0, &f);
+	if (unlikely(rc))
+		return frame_fail(rc, reason);
 	if (unlikely(len != (size_t)f.hdr_len + f.rem_len))
 		return decode_fail(RC_MALFORMED, reason);
 	pkt->type = f.type;
@@ -1116,6 +908,8 @@ int codec_decode(const uint8_t *buf, size_t len, uint8_t version, struct mqtt_pa
 	}
 	if (unlikely(rc))
 		return decode_fail(rc, reason);
+	if (reason)
+		*reason = MQTT_RC_SUCCESS;
 	return 0;
 }
 
@@ -1124,6 +918,8 @@ int codec_sub_next(struct mqtt_buf *cursor, uint8_t version, bool unsub, struct 
 	uint32_t need;
 	uint16_t flen;
 
+	if (!cursor->len)
+		return 0; /* the view may be NULL: no pointer arithmetic on it */
 	if (cursor->len < 2)
 		goto stop;
 	flen = get_u16(cursor->p);
@@ -1153,104 +949,6 @@ stop:
 	cursor->p += cursor->len;
 	cursor->len = 0;
 	return 0;
-}
-
-/* ---- property builder ---- */
-
-void codec_props_init(struct mqtt_propbuf *pb, uint8_t *buf, uint32_t cap)
-{
-	pb->buf = buf;
-	pb->cap = buf ? cap : 0;
-	pb->len = 0;
-	pb->overflow = false;
-}
-
-/* Room for n more bytes, or NULL (overflow set). len always counts what is needed. */
-static uint8_t *pb_reserve(struct mqtt_propbuf *pb, uint32_t n)
-{
-	uint8_t *p = NULL;
-
-	if (!pb->overflow && n <= pb->cap - pb->len)
-		p = pb->buf + pb->len;
-	else
-		pb->overflow = true;
-	pb->len = n > UINT32_MAX - pb->len ? UINT32_MAX : pb->len + n;
-	return p;
-}
-
-void codec_props_byte(struct mqtt_propbuf *pb, uint8_t id, uint8_t v)
-{
-	uint8_t *p = pb_reserve(pb, 2);
-
-	if (p) {
-		p[0] = id;
-		p[1] = v;
-	}
-}
-
-void codec_props_u16(struct mqtt_propbuf *pb, uint8_t id, uint16_t v)
-{
-	uint8_t *p = pb_reserve(pb, 3);
-
-	if (p) {
-		*p = id;
-		put_u16(p + 1, v);
-	}
-}
-
-void codec_props_u32(struct mqtt_propbuf *pb, uint8_t id, uint32_t v)
-{
-	uint8_t *p = pb_reserve(pb, 5);
-
-	if (p) {
-		*p = id;
-		put_u32(p + 1, v);
-	}
-}
-
-void codec_props_varint(struct mqtt_propbuf *pb, uint8_t id, uint32_t v)
-{
-	size_t n = codec_varint_size(v);
-	uint8_t *p;
-
-	if (!n) {
-		pb->overflow = true; /* not encodable */
-		return;
-	}
-	p = pb_reserve(pb, 1 + (uint32_t)n);
-	if (p) {
-		*p = id;
-		codec_varint_put(p + 1, v);
-	}
-}
-
-void codec_props_str(struct mqtt_propbuf *pb, uint8_t id, const void *s, uint16_t len)
-{
-	uint8_t *p = pb_reserve(pb, 3u + len);
-
-	if (p) {
-		*p = id;
-		put_str(p + 1, s, len);
-	}
-}
-
-void codec_props_pair(struct mqtt_propbuf *pb, uint8_t id, const void *k, uint16_t klen,
-		      const void *v, uint16_t vlen)
-{
-	uint8_t *p = pb_reserve(pb, 5u + klen + vlen);
-
-	if (p) {
-		*p = id;
-		put_str(put_str(p + 1, k, klen), v, vlen);
-	}
-}
-
-void codec_props_raw(struct mqtt_propbuf *pb, const void *raw, uint32_t len)
-{
-	uint8_t *p = pb_reserve(pb, len);
-
-	if (p)
-		put_bytes(p, raw, len);
 }
 
 /* ---- encoders ---- */
@@ -1433,9 +1131,10 @@ size_t codec_encode_ack(uint8_t *buf, size_t cap, uint8_t version, uint8_t type,
 	return n;
 }
 
-size_t codec_encode_subscribe(uint8_t *buf, size_t cap, uint8_t version, uint16_t packet_id,
-			      const struct mqtt_sub_entry *e, uint32_t n, const uint8_t *props,
-			      uint32_t props_len)
+/* SUBSCRIBE (from entries `e`) or UNSUBSCRIBE (from `filters`): the same shape. */
+static size_t encode_sub(uint8_t *buf, size_t cap, uint8_t version, uint16_t packet_id,
+			 const struct mqtt_sub_entry *e, const struct mqtt_buf *filters, uint32_t n,
+			 const uint8_t *props, uint32_t props_len)
 {
 	uint64_t rem = 2 + props_size(version, props, props_len);
 	size_t size;
@@ -1443,45 +1142,40 @@ size_t codec_encode_subscribe(uint8_t *buf, size_t cap, uint8_t version, uint16_
 	uint8_t *p;
 
 	for (i = 0; i < n && rem <= MQTT_MAX_REMAINING; i++)
-		rem += str_size(&e[i].filter) + 1;
+		rem += str_size(e ? &e[i].filter : &filters[i]) + !!e;
 	size = frame_size(rem);
 	if (!fits(buf, cap, size))
 		return size;
-	p = put_hdr(buf, MQTT_SUBSCRIBE << 4 | 2, rem);
+	p = put_hdr(buf, (e ? MQTT_SUBSCRIBE : MQTT_UNSUBSCRIBE) << 4 | 2, rem);
 	p = put_u16(p, packet_id);
 	p = put_props(p, version, props, props_len);
 	for (i = 0; i < n; i++) {
-		uint8_t o = e[i].qos & 3;
+		const struct mqtt_buf *f = e ? &e[i].filter : &filters[i];
 
+		p = put_str(p, f->p, (uint16_t)f->len);
+		if (!e)
+			continue;
+		*p = e[i].qos & 3;
 		if (version == MQTT_V5)
-			o |= (uint8_t)(e[i].no_local << 2 | e[i].retain_as_published << 3 |
-				       (e[i].retain_handling & 3) << 4);
-		p = put_str(p, e[i].filter.p, (uint16_t)e[i].filter.len);
-		*p++ = o;
+			*p |= (uint8_t)(e[i].no_local << 2 | e[i].retain_as_published << 3 |
+					(e[i].retain_handling & 3) << 4);
+		p++;
 	}
 	return size;
+}
+
+size_t codec_encode_subscribe(uint8_t *buf, size_t cap, uint8_t version, uint16_t packet_id,
+			      const struct mqtt_sub_entry *e, uint32_t n, const uint8_t *props,
+			      uint32_t props_len)
+{
+	return encode_sub(buf, cap, version, packet_id, e, NULL, n, props, props_len);
 }
 
 size_t codec_encode_unsubscribe(uint8_t *buf, size_t cap, uint8_t version, uint16_t packet_id,
 				const struct mqtt_buf *filters, uint32_t n, const uint8_t *props,
 				uint32_t props_len)
 {
-	uint64_t rem = 2 + props_size(version, props, props_len);
-	size_t size;
-	uint32_t i;
-	uint8_t *p;
-
-	for (i = 0; i < n && rem <= MQTT_MAX_REMAINING; i++)
-		rem += str_size(&filters[i]);
-	size = frame_size(rem);
-	if (!fits(buf, cap, size))
-		return size;
-	p = put_hdr(buf, MQTT_UNSUBSCRIBE << 4 | 2, rem);
-	p = put_u16(p, packet_id);
-	p = put_props(p, version, props, props_len);
-	for (i = 0; i < n; i++)
-		p = put_str(p, filters[i].p, (uint16_t)filters[i].len);
-	return size;
+	return encode_sub(buf, cap, version, packet_id, NULL, filters, n, props, props_len);
 }
 
 size_t codec_encode_suback(uint8_t *buf, size_t cap, uint8_t version, uint8_t type,

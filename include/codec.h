@@ -338,6 +338,15 @@ int codec_sub_next(struct mqtt_buf *cursor, uint8_t version, bool unsub, struct 
 int codec_prop_next(struct mqtt_buf *cursor, uint8_t *id, struct mqtt_buf *val,
 		    struct mqtt_buf *val2, uint32_t *num);
 
+/*
+ * Check and parse a v5 property block (`block`/`len`, without its length prefix) exactly as
+ * codec_decode does for packet `type` (MQTT_CONNECT..MQTT_AUTH, or 0 for Will Properties):
+ * 0 with *pr filled (defaults first, raw = the block), or -EBADMSG with *reason. For blocks
+ * kept apart from their packet, e.g. the properties of a stored retained message.
+ */
+int codec_props_parse(const uint8_t *block, uint32_t len, uint8_t type, struct mqtt_props *pr,
+		      uint8_t *reason);
+
 /* UTF-8 string check as MQTT requires (well formed, no U+0000, no surrogates). */
 bool codec_utf8_valid(const uint8_t *s, size_t len);
 

@@ -1528,6 +1528,49 @@ static void test_prop_values(void **state)
 	}
 }
 
+/* A block kept apart from its packet parses exactly as inside it. */
+static void test_props_parse(void **state)
+{
+	static const uint8_t pub[] = { 0x23, 0, 7, 0x0b, 1, 0x0b, 2, 0x26, 0, 1, 'k', 0, 0 };
+	struct mqtt_props pr;
+	uint8_t reason;
+
+	(void)state;
+	reason = 0xee;
+	assert_int_equal(codec_props_parse(pub, sizeof(pub), MQTT_PUBLISH, &pr, &reason), 0);
+	assert_int_equal(reason, 0);
+	assert_int_equal(pr.topic_alias, 7);
+	assert_int_equal(pr.subscription_id, 1);
+	assert_int_equal(pr.user_count, 1);
+	assert_int_equal(pr.request_problem_info, 1);
+	assert_ptr_equal(pr.raw.p, pub);
+	assert_int_equal(pr.raw.len, sizeof(pub));
+	/* The same block is wrong elsewhere: in SUBSCRIBE (alias) and as Will Properties. */
+	assert_int_equal(codec_props_parse(pub, sizeof(pub), MQTT_SUBSCRIBE, &pr, &reason),
+			 -EBADMSG);
+	assert_int_equal(reason, MQTT_RC_MALFORMED);
+	assert_int_equal(codec_props_parse(pub, sizeof(pub), 0, &pr, &reason), -EBADMSG);
+	assert_int_equal(codec_props_parse(pub + 3, 4, MQTT_SUBSCRIBE, &pr, &reason), -EBADMSG);
+	assert_int_equal(reason, MQTT_RC_PROTOCOL_ERROR); /* two subscription ids */
+	assert_int_equal(codec_props_parse(pub + 3, 2, MQTT_SUBSCRIBE, &pr, NULL), 0);
+	assert_int_equal(pr.subscription_id, 1);
+	/* Will Properties, truncated values, empty and NULL blocks, a bogus packet type. */
+	assert_int_equal(codec_props_parse((const uint8_t *)"\x18\x00\x00\x00\x05", 5, 0, &pr,
+					   &reason),
+			 0);
+	assert_int_equal(pr.will_delay, 5);
+	assert_int_equal(codec_props_parse((const uint8_t *)"\x18\x00\x00\x00\x05", 4, 0, &pr,
+					   &reason),
+			 -EBADMSG);
+	assert_int_equal(reason, MQTT_RC_MALFORMED);
+	assert_int_equal(codec_props_parse(NULL, 0, MQTT_CONNECT, &pr, &reason), 0);
+	assert_int_equal(pr.seen, 0);
+	assert_int_equal(pr.raw.len, 0);
+	assert_int_equal(codec_props_parse(pub, 0, 99, &pr, &reason), 0);
+	assert_int_equal(codec_props_parse(pub + 7, 6, 99, &pr, &reason), -EBADMSG);
+	assert_int_equal(codec_props_parse(pub + 7, 6, MQTT_PINGREQ, &pr, &reason), -EBADMSG);
+}
+
 /* codec_prop_next over a block holding every type. */
 static void test_prop_next(void **state)
 {
@@ -2194,6 +2237,7 @@ int main(void)
 		cmocka_unit_test(test_prop_matrix),
 		cmocka_unit_test(test_prop_dup_truncate_utf8),
 		cmocka_unit_test(test_prop_values),
+		cmocka_unit_test(test_props_parse),
 		cmocka_unit_test(test_prop_next),
 		cmocka_unit_test(test_props_builder),
 		cmocka_unit_test(test_encode_bytes),
