@@ -671,3 +671,169 @@ def assert_broker_serves5(client_id="health-check-v5"):
 
 def hexs(rc):
     return "0x%02x" % rc
+
+
+# ---- a real MQTT 5 client: paho-mqtt 1.6 (Debian's python3-paho-mqtt) ----
+
+class Paho5:
+    """A blocking wrapper around paho's MQTTv5 client (network thread, bounded waits).
+
+        s = Paho5("sub"); s.connect()               # -> CONNACK dict(sp, rc, props)
+        s.subscribe("a/#", qos=1, nl=True)         # -> [reason codes]
+        p = Paho5("pub"); p.connect()
+        p.publish("a/b", "hi", qos=1, props={"UserProperty": [("k", "v")]})
+        m = s.get()                                # dict(topic, payload, qos, retain, props)
+
+    Property names are paho's (Properties attributes: UserProperty, ContentType, ...).
+    Automatic reconnects are off.
+    """
+
+    def __init__(self, client_id, clean_start=True, keepalive=60, props=None, will=None,
+                 host=None, port=None):
+        import queue
+        import threading
+
+        import paho.mqtt.client as mqtt
+        self._mqtt = mqtt
+        self._queue = queue
+        self.id = client_id
+        self.host = host or mqttraw.HOST
+        self.port = port or mqttraw.PORT
+        self.keepalive = keepalive
+        self.clean_start = clean_start
+        self.props = props
+        self.c = mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv5,
+                             reconnect_on_failure=False)
+        self.c.max_inflight_messages_set(100)
+        self.c.max_queued_messages_set(0)
+        if will:
+            topic, payload, qos, retain = will[:4]
+            wprops = self._props("PUBLISH", will[4]) if len(will) > 4 else None
+            self.c.will_set(topic, payload, qos, retain, properties=wprops)
+        self.msgs = queue.Queue()
+        self.connected = threading.Event()
+        self.disconnected = threading.Event()
+        self.connack = None
+        self.disconnect_rc = None
+        self.subacks = {}
+        self.unsubacks = {}
+        self.cv = threading.Condition()
+        self.c.on_connect = self._on_connect
+        self.c.on_disconnect = self._on_disconnect
+        self.c.on_message = self._on_message
+        self.c.on_subscribe = self._on_subscribe
+        self.c.on_unsubscribe = self._on_unsubscribe
+
+    @staticmethod
+    def _props(ptype, d):
+        if d is None:
+            return None
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+        p = Properties(getattr(PacketTypes, ptype))
+        for k, v in d.items():
+            setattr(p, k, v)
+        return p
+
+    @staticmethod
+    def props_dict(p):
+        """paho Properties -> dict of the attributes present."""
+        if p is None:
+            return {}
+        out = {}
+        for name in p.names:
+            key = name.replace(" ", "")
+            if hasattr(p, key):
+                out[key] = getattr(p, key)
+        return out
+
+    def _on_connect(self, c, ud, flags, rc, props):
+        self.connack = {"sp": bool(flags.get("session present", 0)), "rc": rc.value,
+                        "props": self.props_dict(props)}
+        self.connected.set()
+
+    def _on_disconnect(self, c, ud, rc, props=None):
+        self.disconnect_rc = rc.value if hasattr(rc, "value") else rc
+        self.disconnected.set()
+
+    def _on_message(self, c, ud, m):
+        self.msgs.put({"topic": m.topic, "payload": bytes(m.payload), "qos": m.qos,
+                       "retain": bool(m.retain), "dup": bool(m.dup),
+                       "props": self.props_dict(getattr(m, "properties", None))})
+
+    def _on_subscribe(self, c, ud, mid, rcs, props):
+        with self.cv:
+            self.subacks[mid] = [r.value for r in rcs]
+            self.cv.notify_all()
+
+    def _on_unsubscribe(self, c, ud, mid, props, rcs):
+        with self.cv:
+            self.unsubacks[mid] = [r.value for r in rcs] if isinstance(rcs, list) else [rcs.value]
+            self.cv.notify_all()
+
+    def connect(self, timeout=5.0, expect_rc=0):
+        self.connected.clear()
+        self.disconnected.clear()
+        self.c.connect(self.host, self.port, self.keepalive, clean_start=self.clean_start,
+                       properties=self._props("CONNECT", self.props))
+        self.c.loop_start()
+        check(self.connected.wait(timeout), "%s: no CONNACK within %.1fs" % (self.id, timeout))
+        check_eq(hexs(expect_rc), hexs(self.connack["rc"]), "%s: CONNACK reason code" % self.id)
+        return self.connack
+
+    def subscribe(self, topic, qos=0, nl=False, rap=False, rh=0, sub_id=None, timeout=5.0):
+        from paho.mqtt.subscribeoptions import SubscribeOptions
+        props = self._props("SUBSCRIBE", {"SubscriptionIdentifier": sub_id}) if sub_id else None
+        rc, mid = self.c.subscribe(topic, options=SubscribeOptions(qos, nl, rap, rh),
+                                   properties=props)
+        check_eq(self._mqtt.MQTT_ERR_SUCCESS, rc, "%s: subscribe() rc" % self.id)
+        with self.cv:
+            ok = self.cv.wait_for(lambda: mid in self.subacks, timeout)
+        check(ok, "%s: no SUBACK within %.1fs" % (self.id, timeout))
+        return self.subacks[mid]
+
+    def publish(self, topic, payload, qos=0, retain=False, props=None, timeout=5.0):
+        info = self.c.publish(topic, payload, qos, retain,
+                              properties=self._props("PUBLISH", props))
+        check_eq(self._mqtt.MQTT_ERR_SUCCESS, info.rc, "%s: publish() rc" % self.id)
+        info.wait_for_publish(timeout)
+        check(info.is_published(), "%s: publish %s qos%d not completed within %.1fs"
+              % (self.id, topic, qos, timeout))
+        return info
+
+    def get(self, timeout=5.0):
+        try:
+            return self.msgs.get(timeout=timeout)
+        except self._queue.Empty:
+            raise TestFailure("%s: no message within %.1fs" % (self.id, timeout))
+
+    def collect(self, seconds):
+        out = []
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return out
+            try:
+                out.append(self.msgs.get(timeout=left))
+            except self._queue.Empty:
+                return out
+
+    def expect_none(self, seconds):
+        got = self.collect(seconds)
+        check(not got, "%s: expected no message within %.1fs, got %r" % (self.id, seconds, got))
+
+    def disconnect(self, rc=0, props=None):
+        """DISCONNECT with reason rc (0: the will is discarded; 4: published)."""
+        from paho.mqtt.reasoncodes import ReasonCodes
+        self.c.disconnect(ReasonCodes(DISCONNECT, identifier=rc),
+                          self._props("DISCONNECT", props))
+        self.disconnected.wait(3)
+        self.c.loop_stop()
+
+    def drop(self):
+        """Close the socket without DISCONNECT."""
+        self.c.loop_stop()
+        sock = self.c.socket()
+        if sock is not None:
+            sock.close()

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# String properties must be well-formed UTF-8 without U+0000 [MQTT-1.5.4-1], [MQTT-1.5.4-2]; both
+# strings of a User Property too [MQTT-1.5.7-1]; Content Type [MQTT-3.3.2-19]. A PUBLISH breaking
+# that is malformed -> DISCONNECT 0x81 and nothing is delivered. Mosquitto 2.0.11 closes without
+# the DISCONNECT (a SHOULD, 4.13.1), hence mqttgwd only.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+def t():
+    s, _ = client5("pu8-sub")
+    subscribe5_ok(s, [("pu8/#", 0)])
+    cases = (("overlong in Content Type", bytes([CONTENT_TYPE, 0, 2, 0xC0, 0xAF])),
+             ("U+0000 in Content Type", bytes([CONTENT_TYPE, 0, 2, 0x41, 0x00])),
+             ("surrogate in Response Topic", bytes([RESPONSE_TOPIC, 0, 3, 0xED, 0xA0, 0x80])),
+             ("0xFF in a User Property key", bytes([USER_PROPERTY, 0, 1, 0xFF, 0, 1, 0x41])),
+             ("0xFF in a User Property value", bytes([USER_PROPERTY, 0, 1, 0x41, 0, 1, 0xFF])))
+    for i, (what, raw) in enumerate(cases):
+        c, _ = client5("pu8-%d" % i)
+        c.send(publish5("pu8/t", "x", props=raw))
+        try:
+            expect_disconnect(c, RC_MALFORMED)
+        except TestFailure as e:
+            raise TestFailure("%s: %s" % (what, e))
+    s.expect_nothing(0.5)
+    assert_broker_serves5()
+main(t)
+PY
