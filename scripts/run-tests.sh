@@ -44,10 +44,10 @@ RESULTS=$(mktemp -d "${TMPDIR:-/tmp}/mqttgw-run-tests.XXXXXX")
 trap 'rm -rf "$RESULTS"' EXIT
 
 selected() {
-	if [ -n "${TESTS_EXCLUDE:-}" ] && printf '%s\n' "$1" | grep -Eq -- "$TESTS_EXCLUDE"; then
+	if [ -n "${TESTS_EXCLUDE:-}" ] && grep -Eq -- "$TESTS_EXCLUDE" <<<"$1"; then
 		return 1
 	fi
-	[ -z "$TESTS" ] || printf '%s\n' "$1" | grep -Eq -- "$TESTS"
+	[ -z "$TESTS" ] || grep -Eq -- "$TESTS" <<<"$1"
 }
 
 header_value() { # file key
@@ -83,7 +83,7 @@ classify() {
 	0) echo "PASS|" ;;
 	77)
 		reason=$(grep -m1 '^SKIP: ' "$logf" | sed 's/^SKIP: //')
-		if [ "${MQTTGW_REQUIRE_BPF:-0}" = 1 ] && printf '%s' "$needs" | grep -qw bpf; then
+		if [ "${MQTTGW_REQUIRE_BPF:-0}" = 1 ] && grep -qw bpf <<<"$needs"; then
 			echo "FAIL|skipped but MQTTGW_REQUIRE_BPF=1: ${reason:-no reason given}"
 		else
 			echo "SKIP|${reason:-no reason given}"

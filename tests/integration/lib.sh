@@ -15,6 +15,8 @@
 #   # broker: mqttgwd    mqttgwd-specific behaviour: skipped when the broker is Mosquitto
 #   # needs: bpf         a skip is a failure when MQTTGW_REQUIRE_BPF=1
 # Exit codes: 0 pass, 77 skip, anything else fail.
+# Beware `cmd | grep -q` under pipefail: grep exits at the first match and cmd may die of SIGPIPE,
+# failing the pipeline; use `grep -q PATTERN <<<"$(cmd)"` or a file.
 
 set -euo pipefail
 
@@ -84,7 +86,7 @@ assert_not_contains() { # haystack needle [message]
 }
 
 assert_match() { # string ERE [message]
-	printf '%s' "$1" | grep -Eq -- "$2" || fail "${3:-no match}: '$1' !~ /$2/"
+	grep -Eq -- "$2" <<<"$1" || fail "${3:-no match}: '$1' !~ /$2/"
 }
 
 assert_int_between() { # value lo hi [message]
@@ -207,8 +209,8 @@ setup_network() {
 		# The veth carrier comes up asynchronously: wait until both ends report it (bounded).
 		local i
 		for ((i = 0; i < 100; i++)); do
-			ip -n "$nsb" -o link show veth0 | grep -q 'LOWER_UP' &&
-				ip -n "$nsc" -o link show veth0 | grep -q 'LOWER_UP' && break
+			[[ $(ip -n "$nsb" -o link show veth0) == *LOWER_UP* ]] &&
+				[[ $(ip -n "$nsc" -o link show veth0) == *LOWER_UP* ]] && break
 			sleep 0.02
 		done
 	else
@@ -260,7 +262,7 @@ write_config() {
 
 # port_listening PORT [ADDR]: true if something in the broker's namespace listens on PORT.
 port_listening() {
-	bns ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+	[ -n "$(bns ss -Hltn "sport = :$1" 2>/dev/null)" ]
 }
 
 # wait_listening PORT SECS PID: until PORT accepts, or fail (also if PID dies first).
@@ -436,8 +438,8 @@ _dmesg_check() {
 	[ -n "$_DMESG_MARK" ] || return 0
 	local new
 	new=$(dmesg 2>/dev/null | awk -v m="$_DMESG_MARK" 'f{print} $0==m{f=1}' || true)
-	if printf '%s' "$new" | grep -Eq 'BUG:|WARNING:|Oops|general protection fault|kernel BUG'; then
-		printf 'FAIL: %s: new kernel warnings:\n%s\n' "$TEST_NAME" "$(printf '%s' "$new" | grep -E -A5 'BUG:|WARNING:|Oops|general protection' | head -n 40)" >&2
+	if grep -Eq 'BUG:|WARNING:|Oops|general protection fault|kernel BUG' <<<"$new"; then
+		printf 'FAIL: %s: new kernel warnings:\n%s\n' "$TEST_NAME" "$(grep -E -A5 'BUG:|WARNING:|Oops|general protection' <<<"$new" | head -n 40)" >&2
 		return 1
 	fi
 }

@@ -10,6 +10,6 @@ for opt in --help -h; do
 	assert_eq 0 "$rc" "$opt exit status"
 	assert_contains "$out" "Usage" "$opt output"
 	for o in -c -p -v --version; do
-		printf '%s\n' "$out" | grep -q -- "$o\b" || fail "$opt: usage does not mention $o: $out"
+		grep -q -- "$o\b" <<<"$out" || fail "$opt: usage does not mention $o: $out"
 	done
 done

@@ -7,7 +7,7 @@
 BROKER_ARGS=(-p "$BROKER_PORT2")
 start_broker
 wait_listening "$BROKER_PORT2" 5 "$BROKER_PID"
-bns ss -Hltn "sport = :$BROKER_PORT2" | grep -q "127.0.0.1:$BROKER_PORT2" ||
+grep -q "127.0.0.1:$BROKER_PORT2" <<<"$(bns ss -Hltn "sport = :$BROKER_PORT2")" ||
 	fail "-p listener not on 127.0.0.1: $(bns ss -Hltn)"
 out=$T/sub.out
 bg "$out" "${BNS[@]}" stdbuf -oL mosquitto_sub -d -h 127.0.0.1 -p "$BROKER_PORT2" -t p/x -C 1 -W 10

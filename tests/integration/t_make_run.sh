@@ -6,7 +6,7 @@
 # `make run` is for); skipped if something else already listens on port 1883.
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
-port_in_use() { ss -Hltn 'sport = :1883' | grep -q .; }
+port_in_use() { [ -n "$(ss -Hltn 'sport = :1883')" ]; }
 port_in_use && skip "port 1883 is already in use: $(ss -Hltnp 'sport = :1883' | head -n 1)"
 command -v setsid >/dev/null || skip "no setsid"
 # Own process group (setsid) so that the whole make -> mqttgwd tree can be signalled at once.
@@ -34,7 +34,7 @@ port_in_use || fail "nothing listens on 1883 after 500 s: $(tail -n 30 "$T/make.
 lpid=$(ss -Hltnp 'sport = :1883' | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
 [ -n "$lpid" ] || fail "cannot see the listener's pid: $(ss -Hltnp 'sport = :1883')"
 assert_eq "$MAKE_PID" "$(ps -o pgid= -p "$lpid" | tr -d ' ')" "process group of the 1883 listener"
-ss -Hltn 'sport = :1883' | grep -q '127.0.0.1:1883' || fail "not bound to 127.0.0.1: $(ss -Hltn 'sport = :1883')"
+grep -q '127.0.0.1:1883' <<<"$(ss -Hltn 'sport = :1883')" || fail "not bound to 127.0.0.1: $(ss -Hltn 'sport = :1883')"
 timeout 15 stdbuf -oL mosquitto_sub -h 127.0.0.1 -p 1883 -t make/run -C 1 -W 10 >"$T/sub.out" 2>&1 &
 subpid=$!
 track "$subpid"
