@@ -36,7 +36,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
 LDFLAGS ?=
-LDLIBS := -lssl -lcrypto -lm
+LDLIBS := -lssl -lcrypto -largon2 -lm
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -131,7 +131,9 @@ UNIT_DEPS_outq :=
 UNIT_DEPS_loop :=
 UNIT_DEPS_config :=
 UNIT_LIBS_crypto := -lssl -lcrypto
-UNIT_LIBS_passwd := -lssl -lcrypto
+UNIT_DEPS_passwd := crypto
+UNIT_DEPS_acl :=
+UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
@@ -148,6 +150,9 @@ unit: $(UNIT_BINS)
 FUZZ_DEPS_codec := codec codec_props
 FUZZ_DEPS_topic := topic
 FUZZ_DEPS_config := config
+FUZZ_DEPS_passwd := passwd crypto
+FUZZ_LIBS_passwd := -lcrypto -largon2
+FUZZ_DEPS_acl := acl topic
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
