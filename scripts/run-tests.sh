@@ -51,7 +51,7 @@ selected() {
 }
 
 header_value() { # file key
-	sed -n "s/^# $2: *//p" "$1" | head -n 1
+	awk -v k="# $2:" 'index($0, k) == 1 { v = substr($0, length(k) + 1); sub(/^ +/, "", v); print v; exit }' "$1"
 }
 
 now() { date +%s.%N; }

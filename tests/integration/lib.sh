@@ -58,7 +58,7 @@ skip() {
 
 # header_value KEY: the value of a "# KEY: value" line in this test (empty if none).
 header_value() {
-	sed -n "s/^# $1: *//p" "$0" | head -n 1
+	awk -v k="# $1:" 'index($0, k) == 1 { v = substr($0, length(k) + 1); sub(/^ +/, "", v); print v; exit }' "$0"
 }
 
 # MQTTGW_TEST_FORCE=1 runs such a test anyway (to see how Mosquitto deviates).

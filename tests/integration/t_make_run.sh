@@ -31,7 +31,8 @@ for ((i = 0; i < 5000; i++)); do
 done
 port_in_use || fail "nothing listens on 1883 after 500 s: $(tail -n 30 "$T/make.log")"
 # the listener must be ours (same process group), not something that raced us to the port
-lpid=$(ss -Hltnp 'sport = :1883' | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+ss_out=$(ss -Hltnp 'sport = :1883')
+lpid=$(grep -m1 -o 'pid=[0-9]*' <<<"$ss_out" | cut -d= -f2)
 [ -n "$lpid" ] || fail "cannot see the listener's pid: $(ss -Hltnp 'sport = :1883')"
 assert_eq "$MAKE_PID" "$(ps -o pgid= -p "$lpid" | tr -d ' ')" "process group of the 1883 listener"
 grep -q '127.0.0.1:1883' <<<"$(ss -Hltn 'sport = :1883')" || fail "not bound to 127.0.0.1: $(ss -Hltn 'sport = :1883')"
