@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# A message queued for an offline session keeps counting down: published with Message Expiry
+# Interval 10, delivered 2 s later with 7..8 [MQTT-3.3.2-6].
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+import time
+SEI = [(SESSION_EXPIRY, 60)]
+def t():
+    c, _ = client5("eqr", clean=False, props=SEI)
+    subscribe5_ok(c, [("eqr/t", 1)])
+    c.send(disconnect5()); c.close()
+    p, _ = client5("eqr-pub")
+    publish5_ok(p, "eqr/t", "waiting", qos=1, props=[(MESSAGE_EXPIRY, 10)])
+    time.sleep(2.0)
+    c, _ = client5("eqr", clean=False, props=SEI, expect_present=True)
+    m = recv_publish(c)
+    check_eq(b"waiting", m["payload"], "queued message")
+    check(7 <= m["props"].get(MESSAGE_EXPIRY, -1) <= 8,
+          "Message Expiry after 2 s in the queue: %r (want 7..8)" % m["props"].get(MESSAGE_EXPIRY))
+main(t)
+PY
