@@ -90,6 +90,7 @@ struct topic_cache {
 	size_t acap, aused;
 	uint32_t nslot, count;
 	bool disabled; /* allocation failed: retried after the next invalidation */
+	bool busy;     /* a fill or replay is running: a nested topic_match must not touch it */
 };
 
 struct topic_tree {
@@ -742,6 +743,14 @@ static int share_remove(struct topic_node *n, const char *gname, size_t glen, vo
 		return -ENOENT;
 	memmove(g->memb + i, g->memb + i + 1, (g->n - i - 1) * sizeof(*g->memb));
 	g->n--;
+	if (g->cap > VEC_NARROW && g->n <= g->cap / 4) {
+		struct topic_sub *m = realloc(g->memb, g->cap / 2 * sizeof(*m));
+
+		if (m) { /* failing to shrink is harmless */
+			g->memb = m;
+			g->cap /= 2;
+		}
+	}
 	/* keep pointing at the member that was next in line */
 	if ((uint32_t)i < g->rr)
 		g->rr--;
@@ -1034,7 +1043,9 @@ static void cache_fill(struct topic_walk *w, struct topic_cslot *s, uint32_t h, 
 	}
 	w->rec = (struct topic_sub *)(c->arena + roff);
 	w->room = (c->acap - roff) / sizeof(*w->rec);
+	c->busy = true;
 	trie_walk(w, topic, len);
+	c->busy = false;
 	need = w->nrec * sizeof(*w->rec);
 	if (w->nrec <= w->room) {
 		c->aused = roff + need;
@@ -1067,7 +1078,7 @@ void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_matc
 	w.ctx = ctx;
 	w.rec = NULL;
 	w.nrec = w.room = 0;
-	if (len > CACHE_TOPIC_MAX || !cache_ready(c)) {
+	if (len > CACHE_TOPIC_MAX || c->busy || !cache_ready(c)) {
 		trie_walk(&w, topic, len);
 		return;
 	}
@@ -1083,12 +1094,14 @@ void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_matc
 	}
 	/* a hit: replay, choosing shared members afresh so the rotation goes on */
 	rec = (const struct topic_sub *)(c->arena + align8(s->off + s->tlen));
+	c->busy = true;
 	for (i = 0; i < s->nrec; i++) {
 		if (rec[i].opts == TOPIC_OPT_SHARED)
 			share_deliver(t, rec[i].subscriber, fn, ctx);
 		else
 			fn(ctx, rec[i].subscriber, rec[i].opts, rec[i].sub_id);
 	}
+	c->busy = false;
 }
 
 /* ---- retained messages ---- */

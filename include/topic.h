@@ -97,7 +97,7 @@ size_t topic_sub_count(const struct topic_tree *t);
  * each shared group with at least one matching filter, exactly one member (round robin among
  * the group's members, see member_ok), with TOPIC_OPT_SHARED set in opts. A subscriber with
  * several matching filters is reported once per filter; merging overlaps is the caller's.
- * fn must not change the tree.
+ * fn must not change the tree (matching again from fn is fine: that bypasses the cache).
  */
 typedef void (*topic_match_fn)(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id);
 void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_match_fn fn,

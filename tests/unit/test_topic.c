@@ -780,6 +780,53 @@ static void test_cache_invalidation(void **state)
 	topic_tree_free(t, NULL);
 }
 
+/* A callback may match again (it only must not change the tree): that bypasses the cache. */
+struct nested {
+	struct topic_tree *t;
+	int depth;
+	size_t inner;
+};
+
+static void nested_fn(void *ctx, void *sub, uint8_t opts, uint32_t id)
+{
+	struct nested *ns = ctx;
+	char topic[16];
+
+	(void)sub;
+	(void)opts;
+	(void)id;
+	if (ns->depth)
+		return;
+	ns->depth++;
+	for (int i = 0; i < 50; i++) { /* enough distinct topics to fill and grow the cache */
+		snprintf(topic, sizeof(topic), "n/%d", i);
+		H2.n = 0;
+		topic_match(ns->t, topic, strlen(topic), collect, &H2);
+		ns->inner += H2.n;
+	}
+	ns->depth--;
+}
+
+static void test_nested_match(void **state)
+{
+	struct topic_tree *t = tree(NULL);
+	struct nested ns = {t, 0, 0};
+	int i, round;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		assert_int_equal(add(t, "a/#", i, 0, 0), 0);
+	assert_int_equal(add(t, "n/+", 1, 0, 0), 0);
+	for (round = 0; round < 3; round++) { /* a fill, then replays */
+		ns.inner = 0;
+		topic_match(t, S("a/b"), nested_fn, &ns);
+		assert_int_equal(ns.inner, 40 * 50);
+	}
+	assert_int_equal(match(t, "a/b", &H1), 40);
+	assert_int_equal(match(t, "n/7", &H1), 1);
+	topic_tree_free(t, NULL);
+}
+
 static void test_cache_capacity(void **state)
 {
 	struct topic_tree *t = tree(NULL);
@@ -1335,6 +1382,7 @@ int main(void)
 		cmocka_unit_test(test_shared_round_robin),
 		cmocka_unit_test(test_shared_groups),
 		cmocka_unit_test(test_cache_invalidation),
+		cmocka_unit_test(test_nested_match),
 		cmocka_unit_test(test_cache_capacity),
 		cmocka_unit_test(test_wide_fanin),
 		cmocka_unit_test(test_deep),
