@@ -144,6 +144,10 @@ int fastpath_verdict(struct __sk_buff *skb)
 
 	w.skb = skb;
 	w.len = len;
+	/* Carry fp_resume()'s state: an skb that is all continuation skips the walk. */
+	w.rem = ss->rem;
+	w.hdr_len = ss->hdr_len;
+	w.hdr_val = ss->hdr_val;
 	w.pub_gen = READ_ONCE(pub->gen);
 	w.proto = ss->proto;
 	w.max_topic = fp_cfg_max_topic;
