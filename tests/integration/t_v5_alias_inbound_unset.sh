@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# A PUBLISH with an empty topic and an alias that has no mapping is a Protocol Error (3.3.2.3.4):
+# DISCONNECT 0x82 and the close, nothing delivered.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+def t():
+    s, _ = client5("au-sub")
+    subscribe5_ok(s, [("#", 0)])
+    c, _ = client5("au")
+    c.send(publish5("", "no-mapping", props=[(TOPIC_ALIAS, 2)]))
+    expect_disconnect(c, RC_PROTOCOL_ERROR)
+    s.expect_nothing(0.5)
+main(t)
+PY
