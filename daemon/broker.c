@@ -373,6 +373,7 @@ int broker_attach_fd(struct broker *b, int fd, const char *peer,
 	}
 	c->b = b;
 	c->listener = cl;
+	c->auth_idx = (uint16_t)(cl - b->cfg->listeners);
 	c->serial = ++b->serial;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->conn = conn_new(b->loop, fd, &conn_tcp, &client_ops, c);
@@ -425,6 +426,10 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 	if (!b->topics || session_table_init(&b->sessions) < 0) {
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
+		goto err_free;
+	}
+	if (broker_auth_load(b, err, errlen) < 0) {
+		errno = EINVAL;
 		goto err_free;
 	}
 	b->ls = calloc(cfg->n_listeners, sizeof(*b->ls));
@@ -491,6 +496,7 @@ void broker_free(struct broker *b)
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_free(b->ls[i]);
 	free(b->ls);
+	broker_auth_free(b);
 	if (b->sessions.b) {
 		session_foreach(&b->sessions, session_drop_expiry, b);
 		/* subscriptions point at sessions: drop the tree first */

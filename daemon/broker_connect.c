@@ -260,6 +260,46 @@ static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struc
 		codec_props_u16(pb, MQTT_PROP_SERVER_KEEPALIVE, server_keepalive);
 }
 
+/*
+ * Who may connect [MQTT-3.1.4-2]: a user name checked against the listener's password_file
+ * when there is one; no user name only where anonymous access is allowed. The will topic
+ * must be writable under the ACL. Refusals are counted and logged rate-limited.
+ */
+static int connect_authenticate(struct client *c, const struct mqtt_connect *cn)
+{
+	struct broker *b = c->b;
+	const struct broker_auth *au = broker_auth_for(b, c->auth_idx);
+	int r;
+
+	if (!cn->has_username) {
+		if (!config_listener_anonymous(b->cfg, c->listener)) {
+			b->st.auth_failed++;
+			return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+					      MQTT_RC_NOT_AUTHORIZED, "anonymous access not allowed");
+		}
+	} else if (au->pw) {
+		r = passwd_check(au->pw, c->username, cn->has_password ? cn->password.p : NULL,
+				 cn->password.len);
+		if (r == -ENOMEM || r == -EIO)
+			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					      MQTT_RC_SERVER_UNAVAILABLE, "password check failed");
+		if (r < 0) {
+			b->st.auth_failed++;
+			return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+					      MQTT_RC_BAD_USERNAME_OR_PASSWORD,
+					      r == -ENOENT ? "unknown user name"
+							   : "bad user name or password");
+		}
+	}
+	if (cn->will && !acl_check(au->acl, c->client_id, c->username,
+				   (const char *)cn->will_topic.p, cn->will_topic.len, ACL_WRITE)) {
+		b->st.auth_failed++;
+		return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				      MQTT_RC_NOT_AUTHORIZED, "will topic not authorized");
+	}
+	return 0;
+}
+
 int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 {
 	struct broker *b = c->b;
@@ -314,16 +354,15 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 
-	/* authentication: anonymous access only for now (password_file comes with TLS/ACL) */
-	if (!cn->has_username && !config_listener_anonymous(cfg, c->listener))
-		return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
-				      MQTT_RC_NOT_AUTHORIZED, "anonymous access not allowed");
 	if (cn->has_username) {
 		c->username = strndup((const char *)cn->username.p, cn->username.len);
 		if (!c->username)
 			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
+	ret = connect_authenticate(c, cn);
+	if (ret < 0)
+		return ret;
 
 	keepalive = cn->keepalive;
 	if (cfg->max_keepalive && keepalive > cfg->max_keepalive) {
@@ -384,6 +423,9 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 	}
 	broker_session_expiry_cancel(b, s);
 	s->clean = cn->clean;
+	s->auth_idx = c->auth_idx;
+	free(s->username);
+	s->username = c->username ? strdup(c->username) : NULL;
 	if (c->version == MQTT_V5)
 		s->expiry_interval = cn->props.session_expiry;
 	else

@@ -9,10 +9,12 @@
 #include "broker.h"
 #include "codec.h"
 #include "config.h"
+#include "acl.h"
 #include "conn.h"
 #include "listener.h"
 #include "loop.h"
 #include "msg.h"
+#include "passwd.h"
 #include "session.h"
 #include "topic.h"
 
@@ -41,6 +43,7 @@ struct client {
 	uint8_t state;
 	uint8_t version;
 	uint16_t keepalive;
+	uint16_t auth_idx; /* index of its listener in the config (password/ACL files) */
 	bool got_disconnect; /* a DISCONNECT (without will) arrived: no will */
 	bool paused;	     /* not read: a subscriber's queue is full (backpressure) */
 	struct client *paused_next;
@@ -69,7 +72,18 @@ struct broker_stats {
 	uint64_t clients_max;			   /* most connected at once */
 	uint64_t clients_expired;
 	uint64_t conns_refused;
+	uint64_t auth_failed; /* CONNECTs refused for bad credentials or authorization */
 };
+
+/* Per listener: the password and ACL databases that apply (NULL: none configured). */
+struct broker_auth {
+	struct passwd_db *pw;
+	struct acl_db *acl;
+};
+
+/* In topic options (bit 6 is reserved by MQTT, so ours): this subscription may deliver only
+ * some of the topics it matches under the ACL: check READ for every message. */
+#define BROKER_OPT_ACL_CHECK 0x40u
 
 struct match {
 	struct session *s;
@@ -83,6 +97,7 @@ struct broker {
 	const struct config *cfg;
 	struct listener **ls;
 	size_t n_ls;
+	struct broker_auth *auth; /* one per configured listener */
 	struct topic_tree *topics;
 	struct session_table sessions;
 	struct client *clients;
@@ -156,6 +171,18 @@ void broker_backpressure_release(struct broker *b, struct session *s);
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
 		    uint8_t retain, uint32_t sub_id);
 void broker_retained_free(void *msg);
+
+/* broker_auth.c */
+int broker_auth_load(struct broker *b, char *err, size_t errlen);
+void broker_auth_free(struct broker *b);
+const struct broker_auth *broker_auth_for(const struct broker *b, uint16_t idx);
+/* May session s receive a message on topic (delivery with opts)? */
+bool broker_acl_read(struct broker *b, const struct session *s, uint8_t opts, const char *topic,
+		     size_t len);
+/* Topic options for a new subscription of s: opts plus BROKER_OPT_ACL_CHECK when needed;
+ * false when the ACL lets the filter deliver nothing. */
+bool broker_acl_subscribe(struct broker *b, const struct session *s, const char *filter,
+			  size_t len, uint8_t *opts);
 
 /* broker_subscribe.c */
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt);

@@ -394,6 +394,9 @@ static void match_cb(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id)
 		if ((opts & TOPIC_OPT_QOS_MASK) > m->qos)
 			m->qos = opts & TOPIC_OPT_QOS_MASK;
 		m->opts |= opts & TOPIC_OPT_RAP;
+		/* an overlapping subscription without the ACL check flag vouches for the topic */
+		if (!(opts & BROKER_OPT_ACL_CHECK))
+			m->opts &= (uint8_t)~BROKER_OPT_ACL_CHECK;
 		if (!m->sub_id)
 			m->sub_id = sub_id;
 		else if (sub_id && sub_id != (m->sub_id & ~BROKER_SUBID_MULTI))
@@ -453,6 +456,8 @@ uint32_t broker_publish(struct broker *b, struct pub *p)
 		uint8_t retain = (m->opts & TOPIC_OPT_RAP) ? p->retain : 0;
 
 		if ((m->opts & TOPIC_OPT_NO_LOCAL) && m->s == p->origin)
+			continue;
+		if (!broker_acl_read(b, m->s, m->opts, p->topic, p->topic_len))
 			continue;
 		broker_deliver(b, m->s, p, qos, retain, m->sub_id);
 		delivered++;
@@ -603,6 +608,20 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		p.props_len = n;
 		if (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_MESSAGE_EXPIRY))
 			p.expiry = loop_now(b->loop) + (int64_t)pp->props.message_expiry * 1000;
+	}
+	if (!acl_check(broker_auth_for(b, c->auth_idx)->acl, c->client_id, c->username, p.topic,
+		       p.topic_len, ACL_WRITE)) {
+		/* refused: dropped, acknowledged as usual (v5 says why) */
+		if (log_enabled(CONFIG_LOG_DEBUG))
+			log_debug("Denied PUBLISH from %s to '%.*s'.", c->client_id, p.topic_len,
+				  p.topic);
+		if (pp->qos == 2)
+			qos_rx2_add(&s->qos, pp->packet_id);
+		if (pp->qos)
+			client_send_ack(c, pp->qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pp->packet_id,
+					c->version == MQTT_V5 ? MQTT_RC_NOT_AUTHORIZED : 0);
+		free(fwd_heap);
+		return 0;
 	}
 	if (pp->qos == 2) {
 		int r = qos_rx2_add(&s->qos, pp->packet_id);

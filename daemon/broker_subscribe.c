@@ -12,6 +12,7 @@ struct retained_ctx {
 	struct session *s;
 	uint8_t granted;
 	uint32_t sub_id;
+	uint8_t opts;
 };
 
 static void retained_cb(void *ctx, void *msg)
@@ -20,6 +21,8 @@ static void retained_cb(void *ctx, void *msg)
 	struct msg *m = msg;
 	struct pub p = { 0 };
 
+	if (!broker_acl_read(rc->b, rc->s, rc->opts, m->topic, m->topic_len))
+		return;
 	pub_from_msg(&p, m);
 	/* sent on subscribe with RETAIN=1 [MQTT-3.3.1-8] */
 	broker_deliver(rc->b, rc->s, &p, m->qos < rc->granted ? m->qos : rc->granted, 1,
@@ -57,7 +60,7 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	struct mqtt_sub_entry e;
 	struct mqtt_buf cur = sp->entries;
 	uint8_t codes_stack[64] = { 0 }, *codes = codes_stack;
-	uint8_t *isnew = NULL;
+	uint8_t *isnew = NULL, *acl_opts;
 	uint32_t i = 0;
 	/* [MQTT-3.8.2-...]: one Subscription Identifier for every filter of the packet */
 	uint32_t sub_id = c->version == MQTT_V5 ? sp->props.subscription_id : 0;
@@ -69,13 +72,14 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			return -1;
 		}
 	}
-	isnew = calloc(sp->count, 1);
+	isnew = calloc(sp->count, 2);
 	if (!isnew) {
 		if (codes != codes_stack)
 			free(codes);
 		client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 		return -1;
 	}
+	acl_opts = isnew + sp->count;
 	while (i < sp->count && codec_sub_next(&cur, c->version, false, &e) == 1) {
 		const char *f = (const char *)e.filter.p;
 		uint8_t granted = e.qos > 2 ? 2 : e.qos;
@@ -98,6 +102,11 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
 			goto out;
 		}
+		if (!broker_acl_subscribe(b, s, f, e.filter.len, &opts)) {
+			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_NOT_AUTHORIZED : 0x80;
+			continue;
+		}
+		acl_opts[i] = opts;
 		r = topic_sub_add(b->topics, f, e.filter.len, s, opts, sub_id);
 		if (r >= 0 && session_sub_set(s, f, e.filter.len, opts, sub_id) < 0) {
 			topic_sub_remove(b->topics, f, e.filter.len, s);
@@ -118,7 +127,7 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	/* retained messages after the SUBACK, per Retain Handling [MQTT-3.3.1-9..11] */
 	cur = sp->entries;
 	for (uint32_t k = 0; k < i && codec_sub_next(&cur, c->version, false, &e) == 1; k++) {
-		struct retained_ctx rc = { b, s, codes[k], sub_id };
+		struct retained_ctx rc = { b, s, codes[k], sub_id, acl_opts[k] };
 
 		/* no retained messages for shared subscriptions [MQTT-3.8.4-...] */
 		if (codes[k] >= 0x80 || e.retain_handling == 2 ||

@@ -74,6 +74,7 @@ void broker_sys_publish(struct broker *b)
 		total > b->n_clients ? total - b->n_clients : 0);
 	sys_pub(b, "$SYS/broker/clients/maximum", "%" PRIu64, st->clients_max);
 	sys_pub(b, "$SYS/broker/clients/expired", "%" PRIu64, st->clients_expired);
+	sys_pub(b, "$SYS/broker/clients/auth_failed", "%" PRIu64, st->auth_failed);
 	sys_pub(b, "$SYS/broker/messages/received", "%" PRIu64, st->msgs_received);
 	sys_pub(b, "$SYS/broker/messages/sent", "%" PRIu64, st->msgs_sent);
 	sys_pub(b, "$SYS/broker/publish/messages/received", "%" PRIu64, st->pub_received);

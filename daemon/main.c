@@ -47,13 +47,15 @@ static const char usage_text[] =
 	"\n"
 	"Signals:\n"
 	"  SIGTERM, SIGINT         graceful shutdown (MQTT 5 clients get DISCONNECT 0x8B).\n"
-	"  SIGHUP                  reopen the log file.\n"
+	"  SIGHUP                  reopen the log file; reload password_file and acl_file\n"
+	"                          (connected clients stay; their rights change at once).\n"
 	"\n"
 	"Exit status:\n"
 	"  0  clean shutdown (or --help, --version, a valid --test-config)\n"
 	"  1  runtime failure (out of memory, event loop error)\n"
 	"  2  bad command line\n"
-	"  3  configuration error (the message names file:line)\n"
+	"  3  configuration error (the message names file:line), including a password or\n"
+	"     ACL file that cannot be loaded\n"
 	"  4  a listener could not be opened (address in use, permission)\n"
 	"  5  `fastpath on` but the kernel fast path is unavailable\n"
 	"\n"
@@ -61,13 +63,16 @@ static const char usage_text[] =
 
 static struct {
 	const struct config *cfg;
+	struct broker *b;
 } app;
 
 static void on_signal(struct loop *l, int sig)
 {
 	if (sig == SIGHUP) {
-		log_notice("Received SIGHUP: reopening the log.");
+		log_notice("Received SIGHUP: reopening the log, reloading password and ACL files.");
 		log_init(app.cfg);
+		if (app.b)
+			broker_reload(app.b);
 		return;
 	}
 	log_notice("Received %s, shutting down.", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -214,9 +219,10 @@ int main(int argc, char **argv)
 	b = broker_new(loop, cfg, err, sizeof(err));
 	if (!b) {
 		log_err("Error: %s", err);
-		rc = errno == ENOMEM ? EXIT_RUNTIME : EXIT_LISTEN;
+		rc = errno == ENOMEM ? EXIT_RUNTIME : errno == EINVAL ? EXIT_CONFIG : EXIT_LISTEN;
 		goto out;
 	}
+	app.b = b;
 	if (cfg->pid_file) {
 		FILE *f = fopen(cfg->pid_file, "w");
 

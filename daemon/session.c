@@ -32,6 +32,7 @@ static void session_free(struct session *s)
 	qos_fini(&s->qos);
 	session_queue_clear(s);
 	free(s->q);
+	free(s->username);
 	free(s->client_id);
 	free(s);
 }

@@ -17,6 +17,9 @@ struct broker;
 /* Opens every listener of cfg (borrowed: must outlive the broker or be swapped by reload).
  * NULL with errno and a message in err; errno EADDRINUSE/EACCES... when a listener failed. */
 struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+/* SIGHUP: reload password and ACL files (keeping the old ones if a file fails to load) and
+ * re-check every subscription against the new ACL. 0 or -errno (logged). */
+int broker_reload(struct broker *b);
 /* Graceful stop: refuse new connections, tell v5 clients (DISCONNECT 0x8B), flush, close. */
 void broker_shutdown(struct broker *b);
 void broker_free(struct broker *b);

@@ -52,6 +52,8 @@ struct session {
 	uint64_t dropped; /* messages dropped for this session (queue limits) */
 	void *owner_data; /* the broker's per-session extra (offline expiry timer), or NULL */
 	int64_t bp_since;  /* broker: since when this session's full queue holds publishers back */
+	char *username;	   /* of its last connection (ACL checks while offline), or NULL */
+	uint16_t auth_idx; /* listener whose password/ACL files apply */
 };
 
 struct session_table {
