@@ -203,7 +203,7 @@ void bworker_fini(struct bworker *w);
 int bworker_start(struct bworker *w);
 void bworker_kick(struct bworker *w);
 void bpub_ready(struct bworker *w, struct bpub *p);
-void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid);
+void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid, uint8_t reason);
 void bsub_on_publish(struct bworker *w, struct bsub *s, const uint8_t *pay, uint32_t len);
 void bworker_conn_ready(struct bworker *w, struct bconn *c);
 void bworker_conn_failed(struct bworker *w, struct bconn *c);

@@ -313,7 +313,7 @@ static int bconn_frame(struct bworker *w, struct bconn *c, const uint8_t *buf, s
 	case MQTT_PUBREC:
 	case MQTT_PUBCOMP:
 		if (c->role == BC_PUB)
-			bpub_on_ack(w, bconn_pub(c), pkt.type, pkt.ack.packet_id);
+			bpub_on_ack(w, bconn_pub(c), pkt.type, pkt.ack.packet_id, pkt.ack.reason);
 		break;
 	case MQTT_CONNACK:
 		if (c->state != BS_CONNACK) {

@@ -152,10 +152,14 @@ static uint16_t bpub_alloc_pid(struct bpub *p)
 	}
 }
 
-void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid)
+void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid, uint8_t reason)
 {
 	uint64_t bit = 1ull << (pid & 63);
 	uint8_t *q;
+
+	/* an MQTT 5 refusal (0x80 and up) still ends the exchange; count it as a fault */
+	if (reason >= 0x80)
+		STORE(w->bad, w->bad + 1);
 
 	if (!p->pid_used || !(p->pid_used[pid >> 6] & bit)) {
 		STORE(w->bad, w->bad + 1);
