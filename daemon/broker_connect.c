@@ -300,6 +300,12 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn)
 	return 0;
 }
 
+static bool proto_name_known(const struct mqtt_buf *n)
+{
+	return (n->len == 4 && !memcmp(n->p, "MQTT", 4)) ||
+	       (n->len == 6 && !memcmp(n->p, "MQIsdp", 6));
+}
+
 int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 {
 	struct broker *b = c->b;
@@ -317,6 +323,11 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 
 	memset(&pkt, 0, sizeof(pkt));
 	ret = codec_decode(buf, len, 0, &pkt, &reason);
+	if (ret == -EPROTONOSUPPORT && !proto_name_known(&cn->proto_name)) {
+		/* not MQTT at all: close without an answer [MQTT-3.1.2-1] */
+		client_log_proto(c, "unknown protocol name");
+		return -1;
+	}
 	if (ret == -EPROTONOSUPPORT)
 		return connect_refuse(c, cn->version, MQTT_CONNACK_BAD_PROTOCOL,
 				      MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION,
