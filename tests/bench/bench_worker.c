@@ -165,7 +165,7 @@ void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid, 
 		STORE(w->bad, w->bad + 1);
 		return;
 	}
-	if (type == MQTT_PUBREC) {
+	if (type == MQTT_PUBREC && reason < 0x80) {
 		if (w->run->qos != 2) {
 			STORE(w->bad, w->bad + 1);
 			return;
