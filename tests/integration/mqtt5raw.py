@@ -566,13 +566,32 @@ def recv_publish(c, timeout=5.0, ack=True):
     return m
 
 
-def ack_publish(c, m):
+def raw_of(p):
+    """The bytes of a received packet (to put it back into a Conn's buffer)."""
+    return bytes([p.first]) + varint(len(p.body)) + p.body
+
+
+def ack_publish(c, m, timeout=5.0):
+    """Acknowledge a received PUBLISH; QoS 2: PUBREC, wait for its PUBREL, PUBCOMP. Packets that
+    arrive in between (the next PUBLISH may overtake the PUBREL) are put back, in order."""
     if m["qos"] == 1:
         c.send(puback5(m["pid"]))
     elif m["qos"] == 2:
         c.send(pubrec5(m["pid"]))
-        rel = ack_of(c.expect(PUBREL))
-        check_eq((m["pid"], 0), (rel["pid"], rel["rc"]), "PUBREL")
+        held = []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                p = c.recv(max(0.0, deadline - time.monotonic()))
+            except Closed:
+                raise TestFailure("closed while waiting for PUBREL %d" % m["pid"])
+            check(p is not None, "no PUBREL for packet id %d within %.1fs" % (m["pid"], timeout))
+            if p.type == PUBREL and ack_of(p)["pid"] == m["pid"]:
+                rel = ack_of(p)
+                check_eq((m["pid"], 0), (rel["pid"], rel["rc"]), "PUBREL")
+                break
+            held.append(p)
+        c.buf = b"".join(raw_of(p) for p in held) + c.buf
         c.send(pubcomp5(m["pid"]))
 
 
