@@ -856,3 +856,15 @@ class Paho5:
         sock = self.c.socket()
         if sock is not None:
             sock.close()
+
+
+def publish5_sized(topic, total, **kw):
+    """A PUBLISH of exactly `total` bytes (whole packet), padding the payload; -> (packet,
+    payload length)."""
+    for n in range(total, -1, -1):
+        pkt = publish5(topic, b"p" * n, **kw)
+        if len(pkt) == total:
+            return pkt, n
+        if len(pkt) < total:
+            break
+    raise TestFailure("no PUBLISH on %r is exactly %d bytes" % (topic, total))
