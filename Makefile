@@ -64,7 +64,8 @@ DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/daemon/main.o,$(DAEMON_OBJS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(BUILD)/obj/daemon/codec.o
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(BUILD)/obj/daemon/codec.o \
+	$(BUILD)/obj/daemon/codec_props.o
 
 TOOLS := $(BUILD)/mqttgwd
 ifneq ($(BENCH_SRCS),)
