@@ -47,8 +47,8 @@ struct fastpath;
  * -ENOTSUP when mode is CONFIG_FASTPATH_ON and the fast path cannot run (reason in err).
  */
 int fastpath_init(struct fastpath **out, enum config_fastpath mode, char *err, size_t errlen);
-/* Detach, unload, close every map. Sockets still in the fast path leave it (whatever the
- * kernel still queued for them is dropped: remove sockets first on a clean shutdown). */
+/* Detach, unload, close every map. Sockets still in the fast path leave it, with the effects
+ * described at fastpath_sock_remove(): call it after the fast-path sockets are closed. */
 void fastpath_free(struct fastpath *fp);
 bool fastpath_active(const struct fastpath *fp);
 
@@ -78,10 +78,13 @@ struct fastpath_sock_opts {
 int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_opts *opts,
 		      uint64_t *cookie);
 /*
- * Remove a socket, before close(fd). Invalidates its routes in both directions. For
- * connection teardown only: the kernel drops what it still queued for the socket (unread
- * passed input, redirected output not yet sent). To stop redirecting on a live connection,
- * use fastpath_route_flush() instead. Returns 0, -ENOENT or -errno.
+ * Remove a socket: right before or right after close(fd), and never read the socket again
+ * once it left. Invalidates its routes in both directions and frees its slot. For connection
+ * teardown only: leaving the sockhash drops what the kernel still queued for the socket
+ * (passed input not read yet, redirected output not sent yet), and on 6.18 a read after
+ * that finds copied_seq behind the receive queue ("TCP recvmsg seq # bug" WARNING, the
+ * socket is wedged). To stop redirecting on a live connection, use fastpath_route_flush().
+ * Returns 0, -ENOENT or -errno.
  */
 int fastpath_sock_remove(struct fastpath *fp, uint64_t cookie);
 

@@ -13,7 +13,8 @@
  *
  * Needs root and a kernel with sk_skb/SOCKHASH/bpf_loop: otherwise exits 77 (skip), or 1
  * when MQTTGW_REQUIRE_BPF=1. New BUG/WARNING/Oops lines in the kernel log fail the run.
- * MQTTGW_FP_MEASURE=1 runs the measurements (throughput, latency) instead of the tests;
+ * MQTTGW_FP_MEASURE=1 runs the measurements (throughput, latency) instead of the tests
+ * (or =kernel1,relay32-big,latency,... a subset; MQTTGW_FP_MEASURE_N sets the count);
  * MQTTGW_FP_TEST=PATTERN runs only the matching tests.
  */
 #include <errno.h>
@@ -1217,7 +1218,10 @@ static void set_bufs(int pc, int a, int b, int sc)
 	assert_int_equal(fastpath_sock_bufs(g_fp, sc, 0, -1), 0);
 }
 
-static void measure_stream(bool fast, int per_write, bool bigbufs, uint64_t n)
+enum bufs { BUFS_DEFAULT, BUFS_BIG, BUFS_SMALL };
+static const char *const bufs_name[] = {"", "-big", "-small"};
+
+static void measure_stream(bool fast, int per_write, enum bufs bufs, uint64_t n)
 {
 	struct stream_res res;
 	uint64_t ca = 0, cb = 0;
@@ -1226,8 +1230,15 @@ static void measure_stream(bool fast, int per_write, bool bigbufs, uint64_t n)
 
 	tcp_pair(&pc, &a);
 	tcp_pair(&sc, &b);
-	if (bigbufs)
+	if (bufs == BUFS_BIG)
 		set_bufs(pc, a, b, sc);
+	if (bufs == BUFS_SMALL) /* a target with a 64 KiB send buffer (128 KiB effective) */
+		assert_int_equal(fastpath_sock_bufs(g_fp, b, 65536, 0), 0);
+	if (getenv("MQTTGW_FP_NAGLE")) { /* experiment: Nagle on b (the target) */
+		int zero = 0;
+
+		assert_int_equal(setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &zero, sizeof(zero)), 0);
+	}
 	getsockopt(b, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl);
 	if (fast) {
 		ca = sock_add(a, FP_PROTO_V311, 0, 0);
@@ -1241,8 +1252,8 @@ static void measure_stream(bool fast, int per_write, bool bigbufs, uint64_t n)
 	}
 	printf("%-7s %2d/write %-8s sndbuf(b)=%-8d %8" PRIu64
 	       " msgs %6.2f s %9.0f msg/s  CPU %3.0f%%",
-	       fast ? "kernel" : "relay", per_write, bigbufs ? "big" : "default", sndbuf, n,
-	       res.secs, (double)res.got / res.secs, res.cpu);
+	       fast ? "kernel" : "relay", per_write, bufs ? bufs_name[bufs] + 1 : "default", sndbuf,
+	       n, res.secs, (double)res.got / res.secs, res.cpu);
 	if (fast)
 		printf("  redirected %.1f%%", 100.0 * (double)res.redirected / (double)n);
 	if (res.sub_err || res.relay_err)
@@ -1352,22 +1363,44 @@ static void measure_latency(bool fast, int iters)
 	free(rtt);
 }
 
+/* MQTTGW_FP_MEASURE is "1" (every case) or a comma-separated list of case names. */
+static bool measure_case(const char *name)
+{
+	const char *m = getenv("MQTTGW_FP_MEASURE"), *p;
+	size_t n = strlen(name);
+
+	if (!m || !strcmp(m, "1"))
+		return true;
+	for (p = m; (p = strstr(p, name)); p += n)
+		if ((p == m || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 static void test_measure(void **state)
 {
 	const char *nv = getenv("MQTTGW_FP_MEASURE_N");
 	uint64_t n32 = nv ? strtoull(nv, NULL, 10) : 2000000, n1 = n32 / 10;
+	char name[32];
 
 	(void)state;
 	printf("# throughput: pc -> a -> (kernel redirect | userspace relay) -> b -> sc\n");
-	for (int big = 0; big < 2; big++) {
-		measure_stream(false, 1, big, n1);
-		measure_stream(true, 1, big, n1);
-		measure_stream(false, 32, big, n32);
-		measure_stream(true, 32, big, n32);
+	for (int bufs = BUFS_DEFAULT; bufs <= BUFS_SMALL; bufs++) {
+		for (int fast = 0; fast < 2; fast++) {
+			for (int pw = 1; pw <= 32; pw += 31) {
+				snprintf(name, sizeof(name), "%s%d%s", fast ? "kernel" : "relay",
+					 pw, bufs_name[bufs]);
+				if (measure_case(name))
+					measure_stream(fast, pw, (enum bufs)bufs,
+						       pw == 1 ? n1 : n32);
+			}
+		}
 	}
-	printf("# latency: pc -> a -> b -> sc, then sc -> b -> a -> pc, 100 us idle between\n");
-	measure_latency(false, 20000);
-	measure_latency(true, 20000);
+	if (measure_case("latency")) {
+		printf("# latency: pc -> a -> b -> sc, then sc -> b -> a -> pc, 100 us idle\n");
+		measure_latency(false, 20000);
+		measure_latency(true, 20000);
+	}
 }
 
 /* ---- kernel log (invariant 6) ---- */
@@ -1444,7 +1477,8 @@ int main(void)
 	};
 	const struct CMUnitTest measure[] = {cmocka_unit_test(test_measure)};
 	const char *req = getenv("MQTTGW_REQUIRE_BPF"), *why = NULL;
-	bool measuring = getenv("MQTTGW_FP_MEASURE") && !strcmp(getenv("MQTTGW_FP_MEASURE"), "1");
+	bool measuring = getenv("MQTTGW_FP_MEASURE") && *getenv("MQTTGW_FP_MEASURE") &&
+			 strcmp(getenv("MQTTGW_FP_MEASURE"), "0");
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sa);
 	char err[512] = "";
