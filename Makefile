@@ -145,6 +145,13 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/daemon/%.o 
 		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
+# Without the BPF program (FASTPATH=0) test_fastpath links the stub and skips (exit 77).
+ifeq ($(FP_SRC),daemon/fastpath_stub.c)
+$(BUILD)/tests/test_fastpath: $(BUILD)/obj/tests/unit/test_fastpath.o \
+		$(BUILD)/obj/daemon/fastpath_stub.o $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+endif
+
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
