@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# No Local on a shared subscription is a Protocol Error [MQTT-3.8.3-4]: DISCONNECT 0x82, no SUBACK.
+# Mosquitto 2.0.11 accepts it (SUBACK), hence mqttgwd only.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+def t():
+    c, _ = client5("shl")
+    c.send(subscribe5(1, [("$share/g/shl/t", sub_opts(1, nl=True))]))
+    expect_disconnect(c, RC_PROTOCOL_ERROR)
+main(t)
+PY
