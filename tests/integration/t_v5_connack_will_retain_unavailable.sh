@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# With retain_available false a CONNECT whose will has Will Retain 1 is refused with CONNACK 0x9A
+# (Retain not supported), Session Present 0, then the close [MQTT-3.2.2-13]; no will is published.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker "retain_available false"
+py <<'PY'
+from mqtt5raw import *
+def t():
+    w, _ = client5("cwr-watch")
+    subscribe5_ok(w, [("cwr/#", 0)])
+    c = Conn()
+    c.send(connect5("cwr", will=("cwr/will", "x", 0, True)))
+    ack = expect_refused(c, [RC_RETAIN_NOT_SUPPORTED], silent_ok=False)
+    check(not ack["sp"], "Session Present on a refusal")
+    w.expect_nothing(0.5)
+main(t)
+PY
