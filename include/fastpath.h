@@ -72,8 +72,11 @@ struct fastpath_sock_opts {
  * Add a connected TCP socket (after CONNACK was queued). fd is borrowed: the caller keeps
  * it open until fastpath_sock_remove(). Returns 0 with *cookie set; -ENOSPC when the fast
  * path is full (the connection simply stays on the slow path), -EEXIST, or -errno.
- * After it returns, call read() on the socket once even without an epoll event: bytes that
- * arrived before the add are delivered through the verdict on the next read.
+ * Call it right after a read() of the socket returned EAGAIN: the kernel hands the verdict
+ * whole skbs (tcp_read_skb() has no offset), so an skb the daemon read only partly before
+ * the add would reach the verdict, and the daemon, again from its first byte.
+ * After it returns, call read() once even without an epoll event: bytes that arrived
+ * before the add are delivered through the verdict on the next read.
  */
 int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_opts *opts,
 		      uint64_t *cookie);
