@@ -890,3 +890,63 @@ def publish5_sized(topic, total, **kw):
         if len(pkt) < total:
             break
     raise TestFailure("no PUBLISH on %r is exactly %d bytes" % (topic, total))
+
+
+# ---- SCRAM-SHA-256 (RFC 5802 / RFC 7677) for enhanced authentication tests ----
+
+class Scram:
+    """The client side of SCRAM-SHA-256, and the stored secret a server needs (RFC 5803 form)."""
+
+    METHOD = "SCRAM-SHA-256"
+
+    def __init__(self, user, password, nonce=None):
+        import base64
+        import os as _os
+        self.b64 = base64.b64encode
+        self.unb64 = base64.b64decode
+        self.user = user
+        self.password = password.encode()
+        self.cnonce = nonce or self.b64(_os.urandom(18)).decode()
+        self.first_bare = "n=%s,r=%s" % (user.replace("=", "=3D").replace(",", "=2C"), self.cnonce)
+
+    @staticmethod
+    def _hmac(key, msg):
+        import hashlib
+        import hmac
+        return hmac.new(key, msg, hashlib.sha256).digest()
+
+    @staticmethod
+    def stored_secret(password, salt, iterations):
+        """user-file form: SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey> (base64)."""
+        import base64
+        import hashlib
+        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+        ck = Scram._hmac(salted, b"Client Key")
+        sk = Scram._hmac(salted, b"Server Key")
+        b = lambda x: base64.b64encode(x).decode()
+        return "SCRAM-SHA-256$%d:%s$%s:%s" % (iterations, b(salt), b(hashlib.sha256(ck).digest()), b(sk))
+
+    def client_first(self):
+        return ("n,," + self.first_bare).encode()
+
+    def client_final(self, server_first):
+        import hashlib
+        sf = server_first.decode()
+        attrs = dict(kv.split("=", 1) for kv in sf.split(","))
+        check(attrs["r"].startswith(self.cnonce), "server nonce does not extend ours: %r" % sf)
+        salt, iters = self.unb64(attrs["s"]), int(attrs["i"])
+        salted = hashlib.pbkdf2_hmac("sha256", self.password, salt, iters)
+        ck = self._hmac(salted, b"Client Key")
+        stored = hashlib.sha256(ck).digest()
+        without_proof = "c=biws,r=%s" % attrs["r"]
+        self.auth_msg = ("%s,%s,%s" % (self.first_bare, sf, without_proof)).encode()
+        sig = self._hmac(stored, self.auth_msg)
+        proof = bytes(a ^ b for a, b in zip(ck, sig))
+        self.server_key = self._hmac(salted, b"Server Key")
+        return ("%s,p=%s" % (without_proof, self.b64(proof).decode())).encode()
+
+    def verify_server_final(self, server_final):
+        sf = server_final.decode()
+        check(sf.startswith("v="), "server-final-message is an error: %r" % sf)
+        want = self.b64(self._hmac(self.server_key, self.auth_msg)).decode()
+        check_eq(want, sf[2:], "server signature")

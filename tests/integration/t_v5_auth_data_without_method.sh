@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# Authentication Data without an Authentication Method in CONNECT is a Protocol Error
+# (3.1.2.11.10): the connection is refused (CONNACK 0x82 or a bare close), never accepted.
+# Mosquitto 2.0.11 accepts it (CONNACK 0x00), hence mqttgwd only.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+def t():
+    c = Conn()
+    c.send(connect5("adm", props=[(AUTH_DATA, b"secret")]) + pingreq())
+    expect_refused(c, [RC_PROTOCOL_ERROR])
+    assert_broker_serves5()
+main(t)
+PY

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# Session take-over: a second connection with the same client id makes the server send the first
+# one DISCONNECT 0x8E (Session taken over) and close it [MQTT-3.1.4-3]; the new connection resumes
+# the session (Clean Start 0: Session Present 1) and the first one's will is published (its
+# connection ended without DISCONNECT, Will Delay 0). Mosquitto 2.0.11 closes the old connection
+# without the DISCONNECT, hence mqttgwd only.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+SEI = [(SESSION_EXPIRY, 60)]
+def t():
+    w, _ = client5("dto-watch")
+    subscribe5_ok(w, [("dto/will", 1)])
+    old, _ = client5("dto", clean=False, props=SEI, will=("dto/will", "old-gone", 1, False))
+    subscribe5_ok(old, [("dto/t", 1)])
+    new, _ = client5("dto", clean=False, props=SEI, expect_present=True)
+    expect_disconnect(old, RC_SESSION_TAKEN_OVER)
+    check_eq(b"old-gone", recv_publish(w)["payload"], "will of the taken-over connection")
+    p, _ = client5("dto-pub")
+    publish5_ok(p, "dto/t", "to-new", qos=1)
+    check_eq(b"to-new", recv_publish(new)["payload"], "the session's subscription serves the new connection")
+main(t)
+PY
