@@ -337,8 +337,16 @@ static int encode(int kind, const void *pw, size_t len, const uint8_t *salt, siz
 	char s64[PASSWD_SALT_MAX * 4 / 3 + 4], h64[PASSWD_HASH_LEN * 4 / 3 + 4];
 	int rc, n;
 
-	if (saltlen < PASSWD_SALT_MIN || saltlen > PASSWD_SALT_MAX || (kind == 7 && !iterations))
+	if (saltlen < PASSWD_SALT_MIN || saltlen > PASSWD_SALT_MAX ||
+	    (kind == 7 && (!iterations || iterations > INT_MAX)))
 		return -EINVAL;
+	/* room first: "$7$" <iterations> '$' <salt> '$' <hash>, NUL */
+	n = kind == 7 ? snprintf(s64, sizeof(s64), "%u", iterations) + 1 : 0;
+	if (outsz < (size_t)n + 3 + crypto_b64_len(saltlen) + 1 + crypto_b64_len(sizeof(hash)) + 1) {
+		if (outsz)
+			out[0] = '\0';
+		return -ENOSPC;
+	}
 	rc = kind == 7 ? crypto_pbkdf2_sha512(pw, len, salt, saltlen, iterations, hash,
 					      sizeof(hash))
 		       : crypto_sha512_salted(pw, len, salt, saltlen, hash);
