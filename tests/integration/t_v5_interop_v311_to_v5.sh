@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# A 3.1.1 publisher and a v5 subscriber on the same topic: the v5 client gets the message with
+# its topic, payload and QoS, no properties it did not ask for (only its own Subscription
+# Identifier), RETAIN per its Retain As Published option; retained 3.1.1 messages reach v5
+# subscribers on subscribe with RETAIN 1. Publisher: mosquitto_pub (3.1.1); subscriber: raw v5.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+pub -V mqttv311 -t i3/kept -q 1 -r -m retained-v3
+py - "$T/ready" <<'PY' &
+from mqtt5raw import *
+import sys
+def t():
+    s, _ = client5("i5-sub")
+    subscribe5_ok(s, [("i3/#", sub_opts(2, rap=True))], props=[(SUBSCRIPTION_ID, 12)])
+    m = recv_publish(s)
+    check_eq(("i3/kept", b"retained-v3", 1, True, [(SUBSCRIPTION_ID, 12)]),
+             (m["topic"], m["payload"], m["qos"], m["retain"], list(m["props"])), "retained message")
+    open(sys.argv[1], "w").write("ready\n")
+    m = recv_publish(s, 10)
+    check_eq(("i3/t", b"hello-v5", 2, False, [(SUBSCRIPTION_ID, 12)]),
+             (m["topic"], m["payload"], m["qos"], m["retain"], list(m["props"])), "live message")
+main(t)
+PY
+cpid=$!
+track "$cpid"
+for ((i = 0; i < 100; i++)); do [ -s "$T/ready" ] && break; sleep 0.05; done
+[ -s "$T/ready" ] || fail "subscriber not ready"
+pub -V mqttv311 -t i3/t -q 2 -m hello-v5
+wait_pid "$cpid" 15
+[ "$WAIT_RC" = 0 ] || fail "subscriber checks failed (exit $WAIT_RC)"
+pub -V mqttv311 -t i3/kept -r -n
