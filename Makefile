@@ -133,7 +133,7 @@ UNIT_DEPS_loop :=
 UNIT_DEPS_config :=
 UNIT_LIBS_crypto := -lssl -lcrypto
 UNIT_DEPS_passwd := crypto
-UNIT_DEPS_acl :=
+UNIT_DEPS_acl := topic
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 
