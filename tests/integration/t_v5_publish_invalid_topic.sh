@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# A PUBLISH topic with a wildcard [MQTT-3.3.2-2], [MQTT-4.7.0-1] gets DISCONNECT 0x90 (Topic Name
+# invalid); a QoS 0 PUBLISH with DUP 1 [MQTT-3.3.1-2] is malformed (0x81). Nothing delivered.
+# Mosquitto 2.0.11 answers the wildcard with 0x82 and ignores DUP on QoS 0, hence mqttgwd only.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+def t():
+    s, _ = client5("pit-sub")
+    subscribe5_ok(s, [("#", 0)])
+    cases = (("+ in topic", RC_TOPIC_NAME_INVALID, publish5("pit/+", "x")),
+             ("# in topic", RC_TOPIC_NAME_INVALID, publish5("pit/#", "x", qos=1, pid=1)),
+             ("DUP on QoS 0", RC_MALFORMED, publish5("pit/t", "x", dup=True)))
+    for i, (what, rc, pkt) in enumerate(cases):
+        c, _ = client5("pit-%d" % i)
+        c.send(pkt)
+        try:
+            expect_disconnect(c, rc)
+        except TestFailure as e:
+            raise TestFailure("%s: %s" % (what, e))
+    s.expect_nothing(0.5)
+main(t)
+PY
