@@ -101,6 +101,7 @@ void result_json(FILE *f, const struct bench_result *r)
 		100.0 * per(r->bench_pub_cpu_s, r->duration),
 		100.0 * per(r->bench_sub_cpu_s, r->duration));
 	fprintf(f, ",\"bench_saturated\":%s", result_saturated(r) ? "true" : "false");
+	jnum(f, "other_cpu_s", r->machine_cpu_s - r->broker_cpu_s - r->bench_cpu_s, b);
 	jnum(f, "broker_rss_peak_kb", (double)r->broker_rss_peak_kb, b);
 	jnum(f, "broker_rss_start_kb", (double)r->broker_rss_start_kb, b);
 	fprintf(f, ",\"ok\":%s}\n", result_failed(r) ? "false" : "true");
@@ -180,6 +181,14 @@ void result_table(FILE *f, const struct bench_result *r)
 	if (!is_conn(r))
 		row(f, "bench sub thread % (max)", "%.1f",
 		    100.0 * per(r->bench_sub_cpu_s, r->duration));
+	if (b) {
+		double other = r->machine_cpu_s - r->broker_cpu_s - r->bench_cpu_s;
+
+		row(f, "other CPU s (kernel, others)", "%.2f", other);
+		if (other > 0.5 * r->duration)
+			fprintf(f, "  %-28s %s\n", "WARNING",
+				"other load used over half a core: figures are disturbed");
+	}
 	if (result_saturated(r))
 		fprintf(f, "  %-28s %s\n", "WARNING",
 			"a bench thread used >= 90% of a core: the tool may be the bottleneck");
