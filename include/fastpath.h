@@ -136,6 +136,9 @@ int fastpath_budget_grant(struct fastpath *fp, uint64_t cookie, uint64_t bytes);
  * Refill from what the socket has sent: credit becomes at least
  * (bytes acked since the add - daemon_written) + window, so at most about `window` bytes of
  * redirected data are queued or unacknowledged towards this subscriber. One getsockopt.
+ * The budget counts payload bytes; until the redirect worker sends it, the kernel keeps
+ * each redirected skb whole (sk_buff + shared info are ~0.5 KiB even for a 20-byte frame),
+ * so for small frames choose the window for the number of skbs it allows, too.
  */
 int fastpath_budget_refill(struct fastpath *fp, uint64_t cookie, uint64_t daemon_written,
 			   uint64_t window);
