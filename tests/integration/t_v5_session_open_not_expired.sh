@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The Session Expiry Interval only runs once the connection is closed [MQTT-4.1.0-1]: a client
+# with Session Expiry 1 s that stays connected for 2.5 s keeps its subscription, and after it
+# disconnects and reconnects within 1 s the session is still there (Session Present 1).
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+import time
+SEI = [(SESSION_EXPIRY, 1)]
+def t():
+    c, _ = client5("sone", clean=False, props=SEI)
+    subscribe5_ok(c, [("sone/t", 1)])
+    time.sleep(2.5)
+    p, _ = client5("sone-pub")
+    publish5_ok(p, "sone/t", "still", qos=1)
+    check_eq(b"still", recv_publish(c)["payload"], "subscription after 2.5 s connected")
+    c.send(disconnect5()); c.close()
+    client5("sone", clean=False, props=SEI, expect_present=True)
+main(t)
+PY

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Topic filters and names with v5 clients (one subscriber per filter): '+' matches one whole level, '#' the rest including the
+# parent [MQTT-4.7.1-1], [MQTT-4.7.1-2]; filters starting with a wildcard do not match topics
+# starting with '$' [MQTT-4.7.2-1]; the delivered topic name is the published one and matches the
+# filter [MQTT-3.3.2-3]; a 65535-byte topic name works [MQTT-4.7.3-3]; a zero-length filter is
+# refused (SUBACK 0x8F, or DISCONNECT 0x81/0x82: the spec names no code) [MQTT-4.7.3-1].
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+def t():
+    filters = ("tm/+/x", "tm/a/#", "+/dollar", "#")
+    subs = []
+    for i, f in enumerate(filters):
+        c, _ = client5("tm-%d" % i)
+        subscribe5_ok(c, [(f, 0)])
+        subs.append(c)
+    p, _ = client5("tm-pub")
+    long_topic = "tm/" + "L" * (65535 - 3)
+    for tp in ("tm/a/x", "tm/a", "tm/b/c/x", "$tm/dollar", long_topic):
+        publish5_ok(p, tp, "m", qos=0)
+    short = lambda tp: tp if len(tp) < 100 else "<%d-byte topic, %s>" % (len(tp), "ok" if tp == long_topic else "changed")
+    want = {"tm/+/x": ["tm/a/x"], "tm/a/#": ["tm/a/x", "tm/a"], "+/dollar": [],
+            "#": ["tm/a/x", "tm/a", "tm/b/c/x", short(long_topic)]}
+    for f, c in zip(filters, subs):
+        got = [short(m["topic"]) for m in collect_publishes(c, 0.5)]
+        check_eq(want[f], got, "deliveries for %s" % f)
+    s = subs[0]
+    s.send(subscribe5(2, [("", 0)]))
+    p2 = s.recv(3.0)
+    if p2 is None:
+        raise TestFailure("no answer to a SUBSCRIBE with an empty filter")
+    if p2.type == SUBACK:
+        check_eq([RC_TOPIC_FILTER_INVALID], suback_of(p2)["codes"], "SUBACK for an empty filter")
+    else:
+        s.buf = raw_of(p2) + s.buf
+        check(expect_disconnect(s, disconnect_of(p2)["rc"])["rc"] in (RC_MALFORMED, RC_PROTOCOL_ERROR),
+              "DISCONNECT reason for an empty filter")
+main(t)
+PY
