@@ -333,13 +333,17 @@ class Props(list):
 
 
 def _rd_varint(b, off):
-    n, mult = 0, 1
+    """A Variable Byte Integer the broker sent; it must use the minimum number of bytes
+    [MQTT-1.5.5-1]."""
+    n, mult, start = 0, 1, off
     for k in range(4):
         check(off < len(b), "property block: truncated variable byte integer")
         x = b[off]
         off += 1
         n += (x & 0x7F) * mult
         if not x & 0x80:
+            check(off - start == len(varint(n)), "non-minimal variable byte integer %s for %d "
+                  "[MQTT-1.5.5-1]" % (bytes(b[start:off]).hex(), n))
             return n, off
         mult *= 128
     raise TestFailure("property block: variable byte integer longer than 4 bytes")

@@ -4,8 +4,9 @@
 # Re-authentication (4.12.1): a client authenticated with SCRAM-SHA-256 sends AUTH 0x19
 # (Re-authenticate) with the same Authentication Method [MQTT-4.12.1-1] and a new
 # client-first-message; the server answers AUTH 0x18, the client AUTH 0x18 with the proof, the
-# server AUTH 0x00 (Success) with the server-final-message; the connection keeps working. A
-# re-authentication with another method is a Protocol Error -> DISCONNECT 0x82. Configuration as in
+# server AUTH 0x00 (Success) with the server-final-message; the connection keeps working. A failed
+# re-authentication (wrong password) ends with DISCONNECT 0x87 [MQTT-4.12.1-2]; one with another
+# method is a Protocol Error -> DISCONNECT 0x82. Configuration as in
 # t_v5_auth_scram_sha256.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +36,19 @@ def t():
     s2.verify_server_final(a["props"].get(AUTH_DATA))
     c.send(pingreq())
     c.expect(PINGRESP)
+    # a failed re-authentication ends the connection: DISCONNECT 0x87 [MQTT-4.12.1-2]
+    s3 = Scram("alice", "wrong")
+    c.send(auth5(RC_REAUTHENTICATE, [(AUTH_METHOD, M), (AUTH_DATA, s3.client_first())]))
+    a = auth_of(c.expect(AUTH))
+    c.send(auth5(RC_CONTINUE_AUTH, [(AUTH_METHOD, M), (AUTH_DATA, s3.client_final(a["props"].get(AUTH_DATA)))]))
+    expect_disconnect(c, RC_NOT_AUTHORIZED)
+    # another method than the one of the CONNECT is a Protocol Error [MQTT-4.12.1-1]
+    s4 = Scram("alice", "s3cret")
+    c = Conn()
+    c.send(connect5("reauth-2", props=[(AUTH_METHOD, M), (AUTH_DATA, s4.client_first())]))
+    a = auth_of(c.expect(AUTH))
+    c.send(auth5(RC_CONTINUE_AUTH, [(AUTH_METHOD, M), (AUTH_DATA, s4.client_final(a["props"].get(AUTH_DATA)))]))
+    check_eq(0, connack5(c.expect(CONNACK))["rc"], "CONNACK")
     c.send(auth5(RC_REAUTHENTICATE, [(AUTH_METHOD, "PLAIN"), (AUTH_DATA, b"x")]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)
 main(t)

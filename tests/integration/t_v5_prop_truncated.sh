@@ -2,7 +2,7 @@
 # Wrong lengths in a property block make the packet malformed -> DISCONNECT 0x81 and the close:
 # a Four Byte Integer cut to two bytes, a Property Length beyond the packet, a string whose length
 # runs past the block, a User Property without its value, a Property Length of five bytes
-# [MQTT-1.5.5-1]. The message is not delivered.
+# (1.5.5: four at most). The message is not delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
 start_broker

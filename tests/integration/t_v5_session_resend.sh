@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # On reconnect with Clean Start 0 the server resends unacknowledged QoS 1/2 PUBLISH with DUP 1 and
-# the original packet ids, and unacknowledged PUBREL [MQTT-4.4.0-1], [MQTT-3.3.1-1]; the first
-# sending had DUP 0 [MQTT-4.3.2-2], [MQTT-4.3.3-2]; nothing is resent on a live connection.
+# the original packet ids, and unacknowledged PUBREL [MQTT-4.4.0-1], [MQTT-3.3.1-1], but not a
+# PUBLISH whose PUBREL was sent [MQTT-4.3.3-6]; the first sending had DUP 0 [MQTT-4.3.2-2],
+# [MQTT-4.3.3-2] and unused packet ids [MQTT-4.3.2-1], [MQTT-4.3.3-1]; nothing is resent on a live
+# connection.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
 start_broker
@@ -20,6 +22,7 @@ def t():
     m3 = recv_publish(c, ack=False)
     check_eq([(1, False), (2, False), (2, False)], [(m["qos"], m["dup"]) for m in (m1, m2, m3)],
              "first sending: QoS and DUP")
+    check_eq(3, len({m1["pid"], m2["pid"], m3["pid"]}), "distinct packet ids in flight")
     c.send(pubrec5(m3["pid"]))
     check_eq(m3["pid"], ack_of(c.expect(PUBREL))["pid"], "PUBREL")
     c.expect_nothing(1.0)  # no resend on the live connection

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Topic Filters must be UTF-8 Encoded Strings [MQTT-3.8.3-1], [MQTT-3.10.3-1]: a SUBSCRIBE or
+# UNSUBSCRIBE whose filter is not well-formed UTF-8 or contains U+0000 [MQTT-1.5.4-1],
+# [MQTT-1.5.4-2], [MQTT-4.7.3-2] is malformed -> DISCONNECT 0x81 and the close, no SUBACK/UNSUBACK.
+# timeout: 30
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+def t():
+    cases = (("SUBSCRIBE, 0xFF", packet(0x82, b"\x00\x01\x00" + mstr(b"sm/\xff") + b"\x00")),
+             ("SUBSCRIBE, U+0000", packet(0x82, b"\x00\x01\x00" + mstr(b"sm/\x00") + b"\x00")),
+             ("UNSUBSCRIBE, 0xFF", packet(0xA2, b"\x00\x01\x00" + mstr(b"sm/\xff"))),
+             ("UNSUBSCRIBE, surrogate", packet(0xA2, b"\x00\x01\x00" + mstr(b"sm/\xed\xa0\x80"))))
+    for i, (what, pkt) in enumerate(cases):
+        c, _ = client5("sm-%d" % i)
+        c.send(pkt)
+        try:
+            expect_disconnect(c, RC_MALFORMED)
+        except TestFailure as e:
+            raise TestFailure("%s: %s" % (what, e))
+    assert_broker_serves5()
+main(t)
+PY
