@@ -140,6 +140,12 @@ struct pub {
 /* How long a full subscriber queue may hold publishers back before messages are dropped. */
 #define BROKER_BP_MAX_MS 5000
 
+/* memory_limit: the bytes held in messages and output buffers are over it. */
+static inline bool broker_memory_full(const struct broker *b)
+{
+	return b->cfg->memory_limit && rbuf_live_bytes > b->cfg->memory_limit;
+}
+
 /* broker.c */
 void broker_resume_publishers(struct broker *b);
 void client_send_raw(struct client *c, const uint8_t *p, size_t n);

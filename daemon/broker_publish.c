@@ -294,6 +294,8 @@ void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 
 			if (!outq_empty(&c->conn->out) && c->conn->out.bytes + p->payload_len > lim)
 				drop(b, s, "QoS 0 output queue full");
+			else if (broker_memory_full(b))
+				drop(b, s, "memory_limit reached");
 			else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
 				drop(b, s, "QoS 0 message not sent");
 			return;
@@ -572,6 +574,26 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 
 	b->st.pub_received++;
 	b->st.pub_bytes_received += pp->payload.len;
+	if (broker_memory_full(b)) {
+		static struct log_ratelimit rl;
+
+		log_msg_rl(&rl, CONFIG_LOG_WARNING,
+			   "memory_limit (%llu bytes) reached: refusing new messages.",
+			   (unsigned long long)cfg->memory_limit);
+		b->st.pub_dropped++;
+		if (!pp->qos)
+			return 0;
+		if (c->version == MQTT_V5) {
+			/* [MQTT-3.4.2-...]: Quota exceeded; the client may retry later */
+			client_send_ack(c, pp->qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pp->packet_id,
+					MQTT_RC_QUOTA_EXCEEDED);
+			return 0; /* a failing PUBREC ends the QoS 2 exchange: no PUBREL */
+		}
+		/* 3.1.1 has no negative acknowledgement: close without acknowledging, so the
+		 * client sends the message again when it reconnects (nothing is lost). */
+		client_close(c, 0xFF, "memory_limit reached");
+		return -1;
+	}
 	if (pp->retain && !cfg->retain_available) {
 		client_log_proto(c, "retained PUBLISH but retain_available is false");
 		client_close(c, MQTT_RC_RETAIN_NOT_SUPPORTED, NULL);

@@ -32,6 +32,7 @@ struct msg *msg_new(const void *topic, uint16_t topic_len, const void *payload,
 	m->rb.len = payload_len;
 	m->rb.pooled = 0;
 	m->rb.data = m->payload;
+	rbuf_account(&m->rb, sz);
 	m->expiry = expiry;
 	m->origin = origin;
 	m->payload_len = payload_len;

@@ -12,6 +12,8 @@
  */
 #define POOL_MAX 256
 
+size_t rbuf_live_bytes;
+
 static struct rbuf *pool[POOL_MAX];
 static uint32_t pool_len;
 static size_t pool_inuse;
@@ -27,6 +29,7 @@ static struct rbuf *rbuf_alloc(uint32_t cap, uint32_t pooled)
 	b->len = 0;
 	b->pooled = pooled;
 	b->data = (uint8_t *)(b + 1);
+	rbuf_account(b, sizeof(*b) + cap);
 	return b;
 }
 
@@ -63,13 +66,18 @@ void rbuf_unref(struct rbuf *b)
 			return;
 		}
 	}
+	rbuf_live_bytes -= b->alloc;
 	free(b);
 }
 
 void rbuf_pool_trim(void)
 {
-	while (pool_len)
-		free(pool[--pool_len]);
+	while (pool_len) {
+		struct rbuf *b = pool[--pool_len];
+
+		rbuf_live_bytes -= b->alloc;
+		free(b);
+	}
 }
 
 size_t rbuf_pool_bytes(void)

@@ -24,7 +24,18 @@ struct rbuf {
 	uint32_t len;
 	uint32_t pooled; /* 1: a pool block (returned to the pool), 0: free() on last unref */
 	uint8_t *data;
+	size_t alloc;	 /* bytes of its allocation, for memory accounting */
 };
+
+/* Bytes held by live buffers: pooled blocks in use or cached, standalone buffers and
+ * messages (struct msg is an rbuf). What `memory_limit` is checked against. */
+extern size_t rbuf_live_bytes;
+/* Account for an rbuf allocated outside this module (msg_new); freed by rbuf_unref. */
+static inline void rbuf_account(struct rbuf *b, size_t alloc)
+{
+	b->alloc = alloc;
+	rbuf_live_bytes += alloc;
+}
 
 /* A standalone buffer of cap bytes (data follows the header). NULL on ENOMEM. */
 struct rbuf *rbuf_new(uint32_t cap);
