@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# Packet Identifier 0 where a non-zero one is required (PUBLISH QoS 1/2, SUBSCRIBE,
+# UNSUBSCRIBE) [MQTT-2.3.1-1] (3.1.1), [MQTT-2.2.1-3] (5.0). The packet parses but carries a
+# value the protocol forbids: a Protocol Error (1.2 Terminology). 3.1.1: close without a packet
+# (no PUBACK/PUBREC/SUBACK/UNSUBACK); 5.0: DISCONNECT 0x82 then close (4.13.2). The message is
+# not delivered to the subscriber of its topic. Within 3 s each; a bystander subscribed before
+# keeps receiving.
+# mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
+# timeout: 60
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+import mqttraw
+
+def bystander():
+    b, _ = mqttraw.client("bystander")
+    check_eq([1, 2], mqttraw.subscribe_ok(b, [("by/#", 1), ("pz/#", 2)]), "bystander SUBACK")
+    return b
+
+def bystander_alive(b, tag):
+    p, _ = mqttraw.client("by-pub")
+    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
+    p.expect(PUBACK)
+    m = b.expect(PUBLISH, timeout=3).publish()
+    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
+    b.send(mqttraw.puback(m["pid"]))
+    p.send(mqttraw.disconnect())
+    p.close()
+
+V3 = [("PUBLISH QoS 1", packet(0x32, mstr("pz/a") + u16(0) + b"x")),
+      ("PUBLISH QoS 2", packet(0x34, mstr("pz/b") + u16(0) + b"x")),
+      ("PUBLISH QoS 1 DUP", packet(0x3a, mstr("pz/c") + u16(0) + b"x")),
+      ("SUBSCRIBE", packet(0x82, u16(0) + mstr("pz/s") + b"\x01")),
+      ("UNSUBSCRIBE", packet(0xa2, u16(0) + mstr("pz/s")))]
+V5 = [("PUBLISH QoS 1", packet(0x32, mstr("pz/a") + u16(0) + b"\x00x")),
+      ("PUBLISH QoS 2", packet(0x34, mstr("pz/b") + u16(0) + b"\x00x")),
+      ("SUBSCRIBE", packet(0x82, u16(0) + b"\x00" + mstr("pz/s") + b"\x01")),
+      ("UNSUBSCRIBE", packet(0xa2, u16(0) + b"\x00" + mstr("pz/s")))]
+
+def t():
+    b = bystander()
+    for i, (what, raw) in enumerate(V3):
+        c, _ = mqttraw.client("pz3-%d" % i)
+        c.send(raw)
+        try:
+            c.assert_closed(within=3)
+        except TestFailure as e:
+            raise TestFailure("3.1.1 %s with packet id 0: %s" % (what, e))
+        bystander_alive(b, "v3-%d" % i)
+    for i, (what, raw) in enumerate(V5):
+        c, _ = client5("pz5-%d" % i)
+        c.send(raw)
+        try:
+            expect_disconnect(c, RC_PROTOCOL_ERROR)
+        except TestFailure as e:
+            raise TestFailure("5.0 %s with packet id 0: %s" % (what, e))
+        bystander_alive(b, "v5-%d" % i)
+    b.expect_nothing(0.3)
+main(t)
+PY

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# Packets only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP), well formed, arriving from
+# a connected client: a Protocol Error (they parse, but are not allowed client to server).
+# 3.1.1: close without a packet (4.8: a violation closes the connection); 5.0: DISCONNECT 0x82
+# then close (4.13.2). Also 5.0 AUTH when the CONNECT had no Authentication Method: "It is a
+# Protocol Error for the Client or Server to send an AUTH packet if the CONNECT packet did not
+# contain the same Authentication Method" (4.12) -> 0x82. Within 3 s; a bystander subscribed
+# before keeps receiving.
+# mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
+# timeout: 60
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+import mqttraw
+
+def bystander():
+    b, _ = mqttraw.client("bystander")
+    check_eq([1], mqttraw.subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
+    return b
+
+def bystander_alive(b, tag):
+    p, _ = mqttraw.client("by-pub")
+    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
+    p.expect(PUBACK)
+    m = b.expect(PUBLISH, timeout=3).publish()
+    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
+    b.send(mqttraw.puback(m["pid"]))
+    p.send(mqttraw.disconnect())
+    p.close()
+
+V3 = [("CONNACK", b"\x20\x02\x00\x00"), ("CONNACK session present", b"\x20\x02\x01\x00"),
+      ("SUBACK", b"\x90\x03\x00\x01\x00"), ("UNSUBACK", b"\xb0\x02\x00\x01"),
+      ("PINGRESP", b"\xd0\x00")]
+V5 = [("CONNACK", b"\x20\x03\x00\x00\x00"), ("SUBACK", b"\x90\x04\x00\x01\x00\x00"),
+      ("UNSUBACK", b"\xb0\x04\x00\x01\x00\x00"), ("PINGRESP", b"\xd0\x00"),
+      ("AUTH without Authentication Method", b"\xf0\x00"),
+      ("AUTH Re-authenticate", auth5(0x19, [(AUTH_METHOD, "SCRAM-SHA-1")]))]
+
+def t():
+    b = bystander()
+    for i, (what, raw) in enumerate(V3):
+        c, _ = mqttraw.client("sp3-%d" % i)
+        c.send(raw)
+        try:
+            c.assert_closed(within=3)
+        except TestFailure as e:
+            raise TestFailure("3.1.1 %s from a client: %s" % (what, e))
+        bystander_alive(b, "v3-%d" % i)
+    for i, (what, raw) in enumerate(V5):
+        c, _ = client5("sp5-%d" % i)
+        c.send(raw)
+        try:
+            expect_disconnect(c, RC_PROTOCOL_ERROR)
+        except TestFailure as e:
+            raise TestFailure("5.0 %s from a client: %s" % (what, e))
+        bystander_alive(b, "v5-%d" % i)
+    b.expect_nothing(0.3)
+main(t)
+PY

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# broker: mqttgwd
+# Reserved packet types from a connected client (2.1.2: 0 is "Reserved, Forbidden" in both
+# versions; 15 is reserved in 3.1.1) cannot be parsed as any packet: Malformed. 3.1.1: close
+# without a packet (4.8); 5.0: DISCONNECT 0x81 then close (4.13.1), whatever the flags, length
+# and body. Within 3 s; a bystander subscribed before keeps receiving. (Before CONNECT the first
+# byte alone decides: t_hostile_before_connect.)
+# mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
+# timeout: 60
+. "$(dirname "$0")/lib.sh"
+start_broker
+py <<'PY'
+from mqtt5raw import *
+import mqttraw
+
+def bystander():
+    b, _ = mqttraw.client("bystander")
+    check_eq([1], mqttraw.subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
+    return b
+
+def bystander_alive(b, tag):
+    p, _ = mqttraw.client("by-pub")
+    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
+    p.expect(PUBACK)
+    m = b.expect(PUBLISH, timeout=3).publish()
+    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
+    b.send(mqttraw.puback(m["pid"]))
+    p.send(mqttraw.disconnect())
+    p.close()
+
+V3 = [("type 0", b"\x00\x00"), ("type 0 flags 0xf with a body", b"\x0f\x03abc"),
+      ("type 15", b"\xf0\x00"), ("type 15 with a body", b"\xf0\x02\x00\x00")]
+V5 = [("type 0", b"\x00\x00"), ("type 0 flags 0x5 with a body", b"\x05\x03abc")]
+
+def t():
+    b = bystander()
+    for i, (what, raw) in enumerate(V3):
+        c, _ = mqttraw.client("ut3-%d" % i)
+        c.send(raw)
+        try:
+            c.assert_closed(within=3)
+        except TestFailure as e:
+            raise TestFailure("3.1.1 %s: %s" % (what, e))
+        bystander_alive(b, "v3-%d" % i)
+    for i, (what, raw) in enumerate(V5):
+        c, _ = client5("ut5-%d" % i)
+        c.send(raw)
+        try:
+            expect_disconnect(c, RC_MALFORMED)
+        except TestFailure as e:
+            raise TestFailure("5.0 %s: %s" % (what, e))
+        bystander_alive(b, "v5-%d" % i)
+    b.expect_nothing(0.3)
+main(t)
+PY
