@@ -672,7 +672,8 @@ static int finish(struct acl_db *db)
 {
 	size_t i, w = 0;
 
-	qsort(db->users, db->nusers, sizeof(*db->users), block_cmp);
+	if (db->nusers)
+		qsort(db->users, db->nusers, sizeof(*db->users), block_cmp);
 	for (i = 0; i < db->nusers; i++) {
 		struct acl_block *b = &db->users[i];
 

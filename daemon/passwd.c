@@ -200,8 +200,9 @@ static int decode_argon2id(const char *s, size_t len, struct pw_hash *h, char *w
 		const char *c1 = memchr(p, ',', (size_t)(fe - p));
 		const char *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(fe - c1 - 1)) : NULL;
 
-		if (!c2 || fe - p < 11 || memcmp(p, "m=", 2) || memcmp(c1 + 1, "t=", 2) ||
-		    memcmp(c2 + 1, "p=", 2) || parse_u32(p + 2, c1, &m) ||
+		/* each of m=, t=, p= with at least one digit, all inside the field */
+		if (!c2 || c1 < p + 3 || c2 < c1 + 4 || fe < c2 + 4 || memcmp(p, "m=", 2) ||
+		    memcmp(c1 + 1, "t=", 2) || memcmp(c2 + 1, "p=", 2) || parse_u32(p + 2, c1, &m) ||
 		    parse_u32(c1 + 3, c2, &t) || parse_u32(c2 + 3, fe, &par))
 			goto bad_params;
 	}
@@ -487,7 +488,8 @@ static void finish(struct pw_parse *ps)
 	size_t i, w = 0;
 	unsigned int last = 0;
 
-	qsort(db->e, db->n, sizeof(*db->e), entry_cmp);
+	if (db->n)
+		qsort(db->e, db->n, sizeof(*db->e), entry_cmp);
 	for (i = 0; i < db->n; i++) {
 		if (i + 1 < db->n && !strcmp(db->e[i].user, db->e[i + 1].user)) {
 			char who[80];

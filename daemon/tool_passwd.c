@@ -78,7 +78,7 @@ static void usage(void)
 static void restore_tty(int sig)
 {
 	if (tio_saved)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 	if (sig)
 		_exit(0);
 }
@@ -89,15 +89,16 @@ static int read_password(const char *prompt, char *buf, size_t size)
 	bool tty = isatty(STDIN_FILENO);
 	size_t n;
 
-	printf("%s", prompt);
-	fflush(stdout);
+	/* echo off before the prompt, and no flush: what is typed after the prompt is kept */
 	if (tty && !tcgetattr(STDIN_FILENO, &saved_tio)) {
 		struct termios t = saved_tio;
 
 		tio_saved = 1;
 		t.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
 	}
+	printf("%s", prompt);
+	fflush(stdout);
 	if (!fgets(buf, (int)size, stdin))
 		buf[0] = '\0';
 	if (tio_saved) {
