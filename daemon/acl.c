@@ -19,7 +19,7 @@
 
 #include "acl.h"
 
-#define ACL_FILE_MAX (64u << 20)
+#define ACL_FILE_MAX  (64u << 20)
 #define ACL_TOPIC_MAX 65535u
 
 enum lvl_kind { LV_LIT, LV_PLUS, LV_HASH, LV_CID, LV_UID, LV_NONE };
@@ -117,14 +117,14 @@ static int resolve(const struct acl_rule *r, uint32_t i, const char *cid, const 
 	}
 }
 
-/* '$' topics only match rules beginning with '$', and the reverse (both directions). */
+/* '$' topics only match rules beginning with '$', and the reverse. */
 static bool dollar_ok(const struct acl_rule *r, const char *t)
 {
 	return (t[0] == '$') == (r->text[0] == '$');
 }
 
-static bool rule_match(const struct acl_rule *r, const char *cid, const char *user,
-		       const char *t, size_t tlen)
+static bool rule_match(const struct acl_rule *r, const char *cid, const char *user, const char *t,
+		       size_t tlen)
 {
 	struct lvl_it it;
 	const char *ts, *rs;
@@ -169,8 +169,8 @@ static int filter_kind(const char *s, size_t len)
 }
 
 /* Does r match every topic the filter matches? (never true wrongly) */
-static bool rule_covers(const struct acl_rule *r, const char *cid, const char *user,
-			const char *f, size_t flen)
+static bool rule_covers(const struct acl_rule *r, const char *cid, const char *user, const char *f,
+			size_t flen)
 {
 	struct lvl_it it;
 	const char *fs, *rs;
@@ -200,8 +200,8 @@ static bool rule_covers(const struct acl_rule *r, const char *cid, const char *u
 }
 
 /* Is there a topic matched by both r and the filter? (never false wrongly) */
-static bool rule_meets(const struct acl_rule *r, const char *cid, const char *user,
-		       const char *f, size_t flen)
+static bool rule_meets(const struct acl_rule *r, const char *cid, const char *user, const char *f,
+		       size_t flen)
 {
 	struct lvl_it it;
 	const char *fs, *rs;
@@ -350,10 +350,26 @@ static void list_reach(const struct acl_block *b, bool skip_u, const char *cid, 
 	}
 }
 
-static bool filter_valid(const char *s, size_t len);
+/* mosquitto_sub_topic_check(): '+' alone in its level, '#' alone and last; <= 65535 bytes */
+static bool filter_valid(const char *s, size_t len)
+{
+	size_t i;
 
-enum acl_reach acl_filter_read(const struct acl_db *db, const char *client_id,
-			       const char *username, const char *filter, size_t len)
+	if (len > ACL_TOPIC_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		bool start = !i || s[i - 1] == '/';
+
+		if (s[i] == '+' && (!start || (i + 1 < len && s[i + 1] != '/')))
+			return false;
+		if (s[i] == '#' && (!start || i + 1 < len))
+			return false;
+	}
+	return true;
+}
+
+enum acl_reach acl_filter_read(const struct acl_db *db, const char *client_id, const char *username,
+			       const char *filter, size_t len)
 {
 	struct reach u, p = {0};
 	bool pstage;
@@ -394,7 +410,7 @@ struct acl_parse {
 };
 
 __attribute__((format(printf, 3, 4))) static void pmsg(struct acl_parse *ps, bool is_err,
-							const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	char msg[512];
 	int n;
@@ -410,24 +426,6 @@ __attribute__((format(printf, 3, 4))) static void pmsg(struct acl_parse *ps, boo
 		snprintf(ps->err, ps->errlen, "%s", msg);
 	else
 		ps->warn(ps->ctx, msg);
-}
-
-/* mosquitto_sub_topic_check(): '+' alone in its level, '#' alone and last; <= 65535 bytes */
-static bool filter_valid(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len > ACL_TOPIC_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		bool start = !i || s[i - 1] == '/';
-
-		if (s[i] == '+' && (!start || (i + 1 < len && s[i + 1] != '/')))
-			return false;
-		if (s[i] == '#' && (!start || i + 1 < len))
-			return false;
-	}
-	return true;
 }
 
 static int list_add(struct acl_list *l, struct acl_rule *r)
@@ -489,11 +487,12 @@ static int rule_compile(struct acl_parse *ps, struct acl_rule *r, const char *t,
 		if (!r->has_u && !strstr(r->text, "%c"))
 			pmsg(ps, false, "pattern '%s' contains neither %%c nor %%u", r->text);
 		else if (partial)
-			pmsg(ps, false,
-			     "pattern '%s': %%c/%%u are substituted only when they fill a whole "
-			     "topic level; here they are literal text (Mosquitto 2.0.11 substituted "
-			     "them inside a level)",
-			     r->text);
+			pmsg(
+			    ps, false,
+			    "pattern '%s': %%c/%%u are substituted only when they fill a whole "
+			    "topic level; here they are literal text (Mosquitto 2.0.11 substituted "
+			    "them inside a level)",
+			    r->text);
 	}
 	return 0;
 }
@@ -554,8 +553,7 @@ static bool rest(const char *p, const char *end, const char **s, size_t *len)
 	return p < end;
 }
 
-static int parse_line(struct acl_parse *ps, struct acl_block **cur, const char *l,
-		      const char *end)
+static int parse_line(struct acl_parse *ps, struct acl_block **cur, const char *l, const char *end)
 {
 	const char *p = l, *t1, *t2, *topic;
 	size_t n1, n2, tlen;
@@ -590,7 +588,8 @@ static int parse_line(struct acl_parse *ps, struct acl_block **cur, const char *
 		} else if (eq(t2, n2, "deny", 4)) {
 			access = 0;
 		} else if (!eq(t2, n2, "readwrite", 9)) {
-			pmsg(ps, true, "invalid access type '%.*s' (read, write, readwrite or deny)",
+			pmsg(ps, true,
+			     "invalid access type '%.*s' (read, write, readwrite or deny)",
 			     (int)(n2 > 64 ? 64 : n2), t2);
 			return -EINVAL;
 		}
@@ -711,8 +710,11 @@ void acl_free(struct acl_db *db)
 struct acl_db *acl_parse(const char *text, size_t len, const char *name, acl_warn_fn warn,
 			 void *ctx, char *err, size_t errlen)
 {
-	struct acl_parse ps = {.name = name ? name : "acl_file", .warn = warn, .ctx = ctx,
-			       .err = err, .errlen = errlen};
+	struct acl_parse ps = {.name = name ? name : "acl_file",
+			       .warn = warn,
+			       .ctx = ctx,
+			       .err = err,
+			       .errlen = errlen};
 	const char *p = text, *end = text + len;
 	struct acl_block *cur = NULL;
 	int rc = 0;
@@ -742,8 +744,7 @@ fail:
 	return NULL;
 }
 
-struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err,
-			size_t errlen)
+struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err, size_t errlen)
 {
 	struct acl_db *db = NULL;
 	struct stat st;
@@ -771,7 +772,6 @@ struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err
 		rc = ENOMEM;
 		goto out;
 	}
-	/* a file that grows while read is cut at its size at fstat() time */
 	while (len < (size_t)st.st_size) {
 		n = read(fd, buf + len, (size_t)st.st_size - len);
 		if (n < 0 && errno == EINTR)
@@ -792,7 +792,8 @@ out:
 		close(fd);
 	free(buf);
 	if (rc && !parsed && err && errlen)
-		snprintf(err, errlen, "%s: %s", path, rc == EFBIG ? "file over 64 MiB" : strerror(rc));
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == EFBIG ? "file over 64 MiB" : strerror(rc));
 	errno = rc;
 	return db;
 }

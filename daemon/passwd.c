@@ -22,13 +22,13 @@
 #include "crypto.h"
 #include "passwd.h"
 
-#define PW_FILE_MAX (64u << 20)
+#define PW_FILE_MAX  (64u << 20)
 #define PW_FIELD_MAX 65535u
 /* argon2id limits accepted at load: beyond them one CONNECT could exhaust the gateway */
-#define ARGON2_M_MAX (1u << 20) /* KiB: 1 GiB */
-#define ARGON2_T_MAX 1000u
-#define ARGON2_P_MAX 64u
-#define ARGON2_BLOB_MAX 1024u	/* salt/hash bytes */
+#define ARGON2_M_MAX	(1u << 20) /* KiB: 1 GiB */
+#define ARGON2_T_MAX	1000u
+#define ARGON2_P_MAX	64u
+#define ARGON2_BLOB_MAX 1024u /* salt/hash bytes */
 
 enum pw_kind { PW_SHA512 = 6, PW_PBKDF2 = 7, PW_ARGON2ID = 8 };
 
@@ -79,7 +79,7 @@ static void shown(char *out, size_t outsz, const char *s, size_t len)
 }
 
 __attribute__((format(printf, 3, 4))) static void pw_warn(struct pw_parse *ps, unsigned int line,
-							   const char *fmt, ...)
+							  const char *fmt, ...)
 {
 	char msg[512];
 	int n;
@@ -138,8 +138,9 @@ static int decode_salt_hash(const char *p, const char *end, struct pw_hash *h, c
 		return -EINVAL;
 	}
 	if (n < PASSWD_SALT_MIN || n > PASSWD_SALT_MAX) {
-		snprintf(why, whylen, "salt is %s%d bytes (%d to %d expected)", n < 0 ? "over " : "",
-			 n < 0 ? (int)sizeof(buf) : n, PASSWD_SALT_MIN, PASSWD_SALT_MAX);
+		snprintf(why, whylen, "salt is %s%d bytes (%d to %d expected)",
+			 n < 0 ? "over " : "", n < 0 ? (int)sizeof(buf) : n, PASSWD_SALT_MIN,
+			 PASSWD_SALT_MAX);
 		return -EINVAL;
 	}
 	memcpy(h->salt, buf, (size_t)n);
@@ -178,8 +179,7 @@ static int argon2_blob(const char *p, const char *end)
  * "$argon2id$[v=16|19$]m=M,t=T,p=P$<salt>$<hash>": checked here so that a bad entry is
  * rejected at load, not at the first CONNECT; libargon2 decodes it again when verifying.
  */
-static int decode_argon2id(const char *s, size_t len, struct pw_hash *h, char *why,
-			   size_t whylen)
+static int decode_argon2id(const char *s, size_t len, struct pw_hash *h, char *why, size_t whylen)
 {
 	const char *p = s + 10, *end = s + len, *fe;
 	uint32_t m, t, par, v;
@@ -202,8 +202,9 @@ static int decode_argon2id(const char *s, size_t len, struct pw_hash *h, char *w
 
 		/* each of m=, t=, p= with at least one digit, all inside the field */
 		if (!c2 || c1 < p + 3 || c2 < c1 + 4 || fe < c2 + 4 || memcmp(p, "m=", 2) ||
-		    memcmp(c1 + 1, "t=", 2) || memcmp(c2 + 1, "p=", 2) || parse_u32(p + 2, c1, &m) ||
-		    parse_u32(c1 + 3, c2, &t) || parse_u32(c2 + 3, fe, &par))
+		    memcmp(c1 + 1, "t=", 2) || memcmp(c2 + 1, "p=", 2) ||
+		    parse_u32(p + 2, c1, &m) || parse_u32(c1 + 3, c2, &t) ||
+		    parse_u32(c2 + 3, fe, &par))
 			goto bad_params;
 	}
 	if (!t || !par || par > ARGON2_P_MAX || t > ARGON2_T_MAX || m < 8 * par ||
@@ -244,8 +245,9 @@ static int hash_decode(const char *s, size_t len, struct pw_hash *h, char *why, 
 
 	memset(h, 0, sizeof(*h));
 	if (!len || s[0] != '$') {
-		snprintf(why, whylen,
-			 "not a password hash (plain text? convert the file with mqttgw-passwd -U)");
+		snprintf(
+		    why, whylen,
+		    "not a password hash (plain text? convert the file with mqttgw-passwd -U)");
 		return -EINVAL;
 	}
 	if (len > 3 && !memcmp(s, "$6$", 3)) {
@@ -343,14 +345,15 @@ static int encode(int kind, const void *pw, size_t len, const uint8_t *salt, siz
 		return -EINVAL;
 	/* room first: "$7$" <iterations> '$' <salt> '$' <hash>, NUL */
 	n = kind == 7 ? snprintf(s64, sizeof(s64), "%u", iterations) + 1 : 0;
-	if (outsz < (size_t)n + 3 + crypto_b64_len(saltlen) + 1 + crypto_b64_len(sizeof(hash)) + 1) {
+	if (outsz <
+	    (size_t)n + 3 + crypto_b64_len(saltlen) + 1 + crypto_b64_len(sizeof(hash)) + 1) {
 		if (outsz)
 			out[0] = '\0';
 		return -ENOSPC;
 	}
-	rc = kind == 7 ? crypto_pbkdf2_sha512(pw, len, salt, saltlen, iterations, hash,
-					      sizeof(hash))
-		       : crypto_sha512_salted(pw, len, salt, saltlen, hash);
+	rc = kind == 7
+		 ? crypto_pbkdf2_sha512(pw, len, salt, saltlen, iterations, hash, sizeof(hash))
+		 : crypto_sha512_salted(pw, len, salt, saltlen, hash);
 	if (rc)
 		return rc;
 	crypto_b64_encode(salt, saltlen, s64, sizeof(s64));
@@ -511,8 +514,8 @@ static void finish(struct pw_parse *ps)
 		}
 }
 
-struct passwd_db *passwd_parse(const char *text, size_t len, const char *name,
-			       passwd_warn_fn warn, void *ctx, char *err, size_t errlen)
+struct passwd_db *passwd_parse(const char *text, size_t len, const char *name, passwd_warn_fn warn,
+			       void *ctx, char *err, size_t errlen)
 {
 	struct pw_parse ps = {.name = name ? name : "password_file", .warn = warn, .ctx = ctx};
 	const char *p = text, *end = text + len;
@@ -656,8 +659,7 @@ static int user_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct pw_entry *)elem)->user);
 }
 
-int passwd_check(const struct passwd_db *db, const char *username, const void *password,
-		 size_t len)
+int passwd_check(const struct passwd_db *db, const char *username, const void *password, size_t len)
 {
 	const struct pw_entry *e;
 

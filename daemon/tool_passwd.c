@@ -50,29 +50,30 @@
 #include "passwd.h"
 
 #define DEFAULT_ITERATIONS 5000u
-#define PW_MAX 65535
+#define PW_MAX		   65535
 
 static struct termios saved_tio;
 static volatile sig_atomic_t tio_saved;
 
 static void usage(void)
 {
-	printf("mqttgw-passwd is a tool for managing password files for mqttgw and mosquitto.\n\n"
-	       "Usage: mqttgw-passwd [-H sha512 | -H sha512-pbkdf2] [-I iterations] [-c | -D] "
-	       "passwordfile username\n"
-	       "       mqttgw-passwd [-H sha512 | -H sha512-pbkdf2] [-I iterations] [-c] -b "
-	       "passwordfile username password\n"
-	       "       mqttgw-passwd [-I iterations] -U passwordfile\n"
-	       "       mqttgw-passwd --bench [iterations...]\n"
-	       " -b : run in batch mode to allow passing passwords on the command line.\n"
-	       " -c : create a new password file. This will overwrite existing files.\n"
-	       " -D : delete the username rather than adding/updating its password.\n"
-	       " -H : specify the hashing algorithm. Defaults to sha512-pbkdf2, which is "
-	       "recommended.\n"
-	       " -I : PBKDF2 iterations (default %u; see --bench).\n"
-	       " -U : update a plain text password file to use hashed passwords.\n"
-	       " --bench : time one password check at several iteration counts on this machine.\n\n",
-	       DEFAULT_ITERATIONS);
+	printf(
+	    "mqttgw-passwd is a tool for managing password files for mqttgw and mosquitto.\n\n"
+	    "Usage: mqttgw-passwd [-H sha512 | -H sha512-pbkdf2] [-I iterations] [-c | -D] "
+	    "passwordfile username\n"
+	    "       mqttgw-passwd [-H sha512 | -H sha512-pbkdf2] [-I iterations] [-c] -b "
+	    "passwordfile username password\n"
+	    "       mqttgw-passwd [-I iterations] -U passwordfile\n"
+	    "       mqttgw-passwd --bench [iterations...]\n"
+	    " -b : run in batch mode to allow passing passwords on the command line.\n"
+	    " -c : create a new password file. This will overwrite existing files.\n"
+	    " -D : delete the username rather than adding/updating its password.\n"
+	    " -H : specify the hashing algorithm. Defaults to sha512-pbkdf2, which is "
+	    "recommended.\n"
+	    " -I : PBKDF2 iterations (default %u; see --bench).\n"
+	    " -U : update a plain text password file to use hashed passwords.\n"
+	    " --bench : time one password check at several iteration counts on this machine.\n\n",
+	    DEFAULT_ITERATIONS);
 }
 
 static void restore_tty(int sig)
@@ -206,8 +207,8 @@ enum mode { MODE_UPDATE, MODE_DELETE, MODE_CONVERT };
  * Rewrite the file's text `in` into *out: update/add `user` with `pw`, delete it, or convert
  * plain-text passwords. 0, or 1 with a message printed.
  */
-static int rewrite(const char *in, size_t inlen, enum mode mode, const char *user,
-		   const char *pw, const struct opts *o, char **out, size_t *outlen)
+static int rewrite(const char *in, size_t inlen, enum mode mode, const char *user, const char *pw,
+		   const struct opts *o, char **out, size_t *outlen)
 {
 	const char *p = in, *end = in + inlen;
 	bool found = false;
@@ -391,7 +392,7 @@ static int dbl_cmp(const void *a, const void *b)
  */
 static int bench(int argc, char **argv)
 {
-	static const uint32_t defaults[] = {101,   1000,  2000,   5000,  10000,
+	static const uint32_t defaults[] = {101,   1000,  2000,	  5000,	 10000,
 					    20000, 50000, 100000, 210000};
 	uint8_t salt[PASSWD_SALT_LEN] = "0123456789ab";
 	int i, n = argc ? argc : (int)(sizeof(defaults) / sizeof(defaults[0]));
@@ -449,9 +450,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "-H") || !strcmp(a, "-I")) {
 			if (idx + 1 == argc) {
-				fprintf(stderr,
-					"Error: %s argument given but not enough other arguments.\n",
-					a);
+				fprintf(
+				    stderr,
+				    "Error: %s argument given but not enough other arguments.\n",
+				    a);
 				return 1;
 			}
 			a = argv[++idx];
@@ -520,7 +522,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (del && idx + 1 >= argc) {
-		fprintf(stderr, "Error: -D argument given but password file or username missing.\n");
+		fprintf(stderr,
+			"Error: -D argument given but password file or username missing.\n");
 		return 1;
 	}
 	if (update && idx + 1 != argc) {
@@ -567,8 +570,11 @@ int main(int argc, char **argv)
 	rc = read_all(file, &in, &inlen, &st);
 	if (rc)
 		goto out;
-	rc = rewrite(in, inlen, update ? MODE_CONVERT : del ? MODE_DELETE : MODE_UPDATE, user,
-		     pwarg, &o, &out, &outlen);
+	rc = rewrite(in, inlen,
+		     update ? MODE_CONVERT
+		     : del  ? MODE_DELETE
+			    : MODE_UPDATE,
+		     user, pwarg, &o, &out, &outlen);
 	if (!rc)
 		rc = write_atomic(file, out ? out : "", outlen, &st);
 out:

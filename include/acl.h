@@ -83,8 +83,7 @@ struct acl_db *acl_parse(const char *text, size_t len, const char *name, acl_war
 			 void *ctx, char *err, size_t errlen);
 
 /* Read and parse a file: as acl_parse, plus errno from open/read ("path: reason"). */
-struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err,
-			size_t errlen);
+struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err, size_t errlen);
 
 /* NULL is fine. */
 void acl_free(struct acl_db *db);
@@ -104,7 +103,7 @@ bool acl_check(const struct acl_db *db, const char *client_id, const char *usern
  * rules, conservative otherwise: ALL and NONE are always right, SOME may hide either.
  * An invalid filter or client_id NULL gives NONE.
  */
-enum acl_reach acl_filter_read(const struct acl_db *db, const char *client_id,
-			       const char *username, const char *filter, size_t len);
+enum acl_reach acl_filter_read(const struct acl_db *db, const char *client_id, const char *username,
+			       const char *filter, size_t len);
 
 #endif /* MQTTGW_ACL_H */

@@ -55,8 +55,8 @@ typedef void (*passwd_warn_fn)(void *ctx, const char *msg);
  * Parse password-file text. `name` prefixes messages. `warn` may be NULL. Returns the db, or
  * NULL with errno ENOMEM (err filled). Unusable lines never fail the parse: see above.
  */
-struct passwd_db *passwd_parse(const char *text, size_t len, const char *name,
-			       passwd_warn_fn warn, void *ctx, char *err, size_t errlen);
+struct passwd_db *passwd_parse(const char *text, size_t len, const char *name, passwd_warn_fn warn,
+			       void *ctx, char *err, size_t errlen);
 
 /*
  * Read and parse a file. NULL with errno (ENOENT, EACCES, EISDIR, EFBIG over 64 MiB, ENOMEM,

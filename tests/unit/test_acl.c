@@ -79,86 +79,86 @@ static const struct {
 	enum acl_access access;
 	bool ok;
 } matrix[] = {
-	/* anonymous */
-	{"c1", NULL, "anon/x", R, true},
-	{"c1", NULL, "anon", R, true}, /* "anon/#" matches its parent */
-	{"c1", NULL, "anon/x", W, false},
-	{"c1", NULL, "anon/secret", R, false}, /* deny before allow, whatever the order */
-	{"c1", NULL, "anon/secret/x", R, true}, /* deny is exact: not below */
-	{"c1", NULL, "$SYS/broker/uptime", R, true},
-	{"c1", NULL, "$SYS/broker/uptime", W, false},
-	{"c1", NULL, "other", R, false},
-	{"c1", NULL, "cmd/c1/in", R, true},	  /* patterns apply to anonymous clients... */
-	{"c1", NULL, "sensors/x/y", W, false},	  /* ...except those with %u */
-	{"c1", NULL, "p%u/x", R, false},
-	/* alice: her two blocks are merged */
-	{"dev1", "alice", "a/b", R, true},
-	{"dev1", "alice", "a/b", W, true},
-	{"dev1", "alice", "a", W, true},
-	{"dev1", "alice", "a/secret", R, false},
-	{"dev1", "alice", "a/secret/x/y", W, false},
-	{"dev1", "alice", "alice2/q", R, true},
-	{"dev1", "alice", "alice2/q", W, false},
-	{"dev1", "alice", "shared/k/status", R, true},
-	{"dev1", "alice", "shared/k/status/x", R, false},
-	{"dev1", "alice", "shared/status", R, false},
-	{"dev1", "alice", "pre%u/x", W, true},	  /* topic rules never substitute */
-	{"dev1", "alice", "prealice/x", W, false},
-	{"dev1", "alice", "anon/x", R, false},	  /* the anonymous block is not hers */
-	{"dev1", "alice", "sensors/alice/x", W, true},
-	{"dev1", "alice", "sensors/alice", W, true},
-	{"dev1", "alice", "sensors/alice/x/y/z", W, true},
-	{"dev1", "alice", "sensors/alicex/x", W, false}, /* %u fills the whole level only */
-	{"dev1", "alice", "sensors/xalice/x", W, false},
-	{"dev1", "alice", "sensors/bob/x", W, false},
-	{"dev1", "alice", "sensors/alice/x", R, false},
-	{"dev1", "alice", "sensors/alice/locked", W, false}, /* deny pattern */
-	{"dev1", "alice", "sensors/alice/locked/x", W, true},
-	{"dev1", "alice", "cmd/dev1/in", R, true},
-	{"dev1", "alice", "cmd/dev2/in", R, false},
-	{"dev1", "alice", "cmd/dev1/in", W, false},
-	{"dev1", "alice", "p%u/x", W, true},	  /* not a whole level: literal */
-	{"dev1", "alice", "palice/x", R, false},  /* (Mosquitto 2.0.11: allowed) */
-	{"dev1", "alice", "$SYS/broker/connection/dev1/state", W, true},
-	{"dev1", "alice", "$SYS/broker/connection/dev2/state", W, false},
-	{"dev1", "alice", "$SYS/broker/connection/dev1/state/x", W, false},
-	{"dev1", "alice", "$SYS/broker/uptime", W, false}, /* $SYS writes: refused first */
-	{"dev1", "alice", "$SYS/broker/uptime", R, false}, /* no $SYS rule of hers */
-	/* SUBSCRIBE is never refused by the acl_file (Mosquitto 2.0.11: SUBACK 0) */
-	{"dev1", "alice", "#", S, true},
-	{"dev1", "alice", "x/y", S, true},
-	{"dev1", "alice", "$SYS/#", S, true},
-	{"dev1", "alice", "$share/g/x/#", S, true},
-	/* bob */
-	{"c2", "bob", "b/1", W, true},
-	{"c2", "bob", "b/1", R, false},
-	{"c2", "bob", "b/both", R, true}, /* no access word: readwrite; extra spaces skipped */
-	{"c2", "bob", "b/both", W, true},
-	{"c2", "bob", "sensors/bob/t", W, true},
-	{"c2", "bob", "a/b", R, false},
-	/* a user without a block: patterns only */
-	{"c3", "carol", "sensors/carol/a", W, true},
-	{"c3", "carol", "a/b", R, false},
-	{"c3", "carol", "cmd/c3/in", R, true},
-	/* usernames with spaces */
-	{"c4", "john doe", "spaced topic/x", R, true},
-	{"c4", "john doe", "sensors/john doe/x", W, true},
-	/* '+' or '#' in the username or client id: no patterns at all, own block still works */
-	{"c5", "plus+user", "plus/x", R, true},
-	{"c5", "plus+user", "sensors/plus+user/x", W, false},
-	{"c5", "plus+user", "cmd/c5/in", R, false},
-	{"bad#id", "alice", "a/b", R, true},
-	{"bad#id", "alice", "cmd/bad#id/in", R, false},
-	{"bad+id", NULL, "cmd/bad+id/in", R, false},
-	/* a client id with '/' never fills a level; an empty username never matches %u */
-	{"x/y", "alice", "cmd/x/y/in", R, false},
-	{"c6", "", "sensors//x", W, false},
-	{"", "alice", "cmd//in", R, false},
-	/* $share topics cannot be read or written */
-	{"c1", NULL, "$share/g/anon/x", R, false},
-	{"dev1", "alice", "$share/g/a/b", W, false},
-	/* no client id: refused, as Mosquitto */
-	{NULL, "alice", "a/b", R, false},
+    /* anonymous */
+    {"c1", NULL, "anon/x", R, true},
+    {"c1", NULL, "anon", R, true}, /* "anon/#" matches its parent */
+    {"c1", NULL, "anon/x", W, false},
+    {"c1", NULL, "anon/secret", R, false},  /* deny before allow, whatever the order */
+    {"c1", NULL, "anon/secret/x", R, true}, /* deny is exact: not below */
+    {"c1", NULL, "$SYS/broker/uptime", R, true},
+    {"c1", NULL, "$SYS/broker/uptime", W, false},
+    {"c1", NULL, "other", R, false},
+    {"c1", NULL, "cmd/c1/in", R, true},	   /* patterns apply to anonymous clients... */
+    {"c1", NULL, "sensors/x/y", W, false}, /* ...except those with %u */
+    {"c1", NULL, "p%u/x", R, false},
+    /* alice: her two blocks are merged */
+    {"dev1", "alice", "a/b", R, true},
+    {"dev1", "alice", "a/b", W, true},
+    {"dev1", "alice", "a", W, true},
+    {"dev1", "alice", "a/secret", R, false},
+    {"dev1", "alice", "a/secret/x/y", W, false},
+    {"dev1", "alice", "alice2/q", R, true},
+    {"dev1", "alice", "alice2/q", W, false},
+    {"dev1", "alice", "shared/k/status", R, true},
+    {"dev1", "alice", "shared/k/status/x", R, false},
+    {"dev1", "alice", "shared/status", R, false},
+    {"dev1", "alice", "pre%u/x", W, true}, /* topic rules never substitute */
+    {"dev1", "alice", "prealice/x", W, false},
+    {"dev1", "alice", "anon/x", R, false}, /* the anonymous block is not hers */
+    {"dev1", "alice", "sensors/alice/x", W, true},
+    {"dev1", "alice", "sensors/alice", W, true},
+    {"dev1", "alice", "sensors/alice/x/y/z", W, true},
+    {"dev1", "alice", "sensors/alicex/x", W, false}, /* %u fills the whole level only */
+    {"dev1", "alice", "sensors/xalice/x", W, false},
+    {"dev1", "alice", "sensors/bob/x", W, false},
+    {"dev1", "alice", "sensors/alice/x", R, false},
+    {"dev1", "alice", "sensors/alice/locked", W, false}, /* deny pattern */
+    {"dev1", "alice", "sensors/alice/locked/x", W, true},
+    {"dev1", "alice", "cmd/dev1/in", R, true},
+    {"dev1", "alice", "cmd/dev2/in", R, false},
+    {"dev1", "alice", "cmd/dev1/in", W, false},
+    {"dev1", "alice", "p%u/x", W, true},     /* not a whole level: literal */
+    {"dev1", "alice", "palice/x", R, false}, /* (Mosquitto 2.0.11: allowed) */
+    {"dev1", "alice", "$SYS/broker/connection/dev1/state", W, true},
+    {"dev1", "alice", "$SYS/broker/connection/dev2/state", W, false},
+    {"dev1", "alice", "$SYS/broker/connection/dev1/state/x", W, false},
+    {"dev1", "alice", "$SYS/broker/uptime", W, false}, /* $SYS writes: refused first */
+    {"dev1", "alice", "$SYS/broker/uptime", R, false}, /* no $SYS rule of hers */
+    /* SUBSCRIBE is never refused by the acl_file (Mosquitto 2.0.11: SUBACK 0) */
+    {"dev1", "alice", "#", S, true},
+    {"dev1", "alice", "x/y", S, true},
+    {"dev1", "alice", "$SYS/#", S, true},
+    {"dev1", "alice", "$share/g/x/#", S, true},
+    /* bob */
+    {"c2", "bob", "b/1", W, true},
+    {"c2", "bob", "b/1", R, false},
+    {"c2", "bob", "b/both", R, true}, /* no access word: readwrite; extra spaces skipped */
+    {"c2", "bob", "b/both", W, true},
+    {"c2", "bob", "sensors/bob/t", W, true},
+    {"c2", "bob", "a/b", R, false},
+    /* a user without a block: patterns only */
+    {"c3", "carol", "sensors/carol/a", W, true},
+    {"c3", "carol", "a/b", R, false},
+    {"c3", "carol", "cmd/c3/in", R, true},
+    /* usernames with spaces */
+    {"c4", "john doe", "spaced topic/x", R, true},
+    {"c4", "john doe", "sensors/john doe/x", W, true},
+    /* '+' or '#' in the username or client id: no patterns at all, own block still works */
+    {"c5", "plus+user", "plus/x", R, true},
+    {"c5", "plus+user", "sensors/plus+user/x", W, false},
+    {"c5", "plus+user", "cmd/c5/in", R, false},
+    {"bad#id", "alice", "a/b", R, true},
+    {"bad#id", "alice", "cmd/bad#id/in", R, false},
+    {"bad+id", NULL, "cmd/bad+id/in", R, false},
+    /* a client id with '/' never fills a level; an empty username never matches %u */
+    {"x/y", "alice", "cmd/x/y/in", R, false},
+    {"c6", "", "sensors//x", W, false},
+    {"", "alice", "cmd//in", R, false},
+    /* $share topics cannot be read or written */
+    {"c1", NULL, "$share/g/anon/x", R, false},
+    {"dev1", "alice", "$share/g/a/b", W, false},
+    /* no client id: refused, as Mosquitto */
+    {NULL, "alice", "a/b", R, false},
 };
 
 static void test_matrix(void **state)
@@ -236,22 +236,22 @@ static void test_no_db_and_empty(void **state)
 static const struct {
 	const char *text, *err;
 } bad_files[] = {
-	{"topic\n", "acl:1: empty topic"},
-	{"pattern   \n", "acl:1: empty topic"},
-	{"topic reed a/b\n", "acl:1: invalid access type 'reed' (read, write, readwrite or deny)"},
-	{"topic read a/#/b\n", "acl:1: invalid ACL topic 'a/#/b'"},
-	{"topic read a+\n", "acl:1: invalid ACL topic 'a+'"},
-	{"topic read a/b#\n", "acl:1: invalid ACL topic 'a/b#'"},
-	{"\n\nuser\n", "acl:3: missing username"},
-	{"user   \n", "acl:1: missing username"},
-	{"  # indented comment\n", "acl:1: invalid line (topic, pattern or user expected): "
-				   "'  # indented comment'"},
-	{"topic\tread\ta\n", "acl:1: invalid line (topic, pattern or user expected): "
-			     "'topic\tread\ta'"},
-	{"Topic read a\n", "acl:1: invalid line (topic, pattern or user expected): 'Topic read a'"},
-	{"user a\ntopic read x\nfoo\n", "acl:3: invalid line (topic, pattern or user expected): "
-					"'foo'"},
-	{"topic read a\0b\n", "acl:1: NUL byte in the line"},
+    {"topic\n", "acl:1: empty topic"},
+    {"pattern   \n", "acl:1: empty topic"},
+    {"topic reed a/b\n", "acl:1: invalid access type 'reed' (read, write, readwrite or deny)"},
+    {"topic read a/#/b\n", "acl:1: invalid ACL topic 'a/#/b'"},
+    {"topic read a+\n", "acl:1: invalid ACL topic 'a+'"},
+    {"topic read a/b#\n", "acl:1: invalid ACL topic 'a/b#'"},
+    {"\n\nuser\n", "acl:3: missing username"},
+    {"user   \n", "acl:1: missing username"},
+    {"  # indented comment\n", "acl:1: invalid line (topic, pattern or user expected): "
+			       "'  # indented comment'"},
+    {"topic\tread\ta\n", "acl:1: invalid line (topic, pattern or user expected): "
+			 "'topic\tread\ta'"},
+    {"Topic read a\n", "acl:1: invalid line (topic, pattern or user expected): 'Topic read a'"},
+    {"user a\ntopic read x\nfoo\n", "acl:3: invalid line (topic, pattern or user expected): "
+				    "'foo'"},
+    {"topic read a\0b\n", "acl:1: NUL byte in the line"},
 };
 
 static void test_errors(void **state)
@@ -263,8 +263,8 @@ static void test_errors(void **state)
 		const char *t = bad_files[i].text;
 		/* the last one holds a NUL byte: its length is that of the literal */
 		size_t len = i + 1 == sizeof(bad_files) / sizeof(bad_files[0])
-				     ? sizeof("topic read a\0b\n") - 1
-				     : strlen(t);
+				 ? sizeof("topic read a\0b\n") - 1
+				 : strlen(t);
 		char err[512] = "";
 
 		errno = 0;
@@ -305,31 +305,31 @@ static const struct {
 	const char *cid, *user, *filter;
 	enum acl_reach want;
 } reach[] = {
-	{"dev1", "alice", "a/#", ACL_REACH_SOME},	    /* the deny a/secret/# meets it */
-	{"dev1", "alice", "a/b/+", ACL_REACH_ALL},
-	{"dev1", "alice", "a/secret/#", ACL_REACH_NONE},
-	{"dev1", "alice", "a/secret", ACL_REACH_NONE},
-	{"dev1", "alice", "x/#", ACL_REACH_NONE},
-	{"dev1", "alice", "#", ACL_REACH_SOME},
-	{"dev1", "alice", "+/+/status", ACL_REACH_SOME},
-	{"dev1", "alice", "shared/+/status", ACL_REACH_ALL},
-	{"dev1", "alice", "$SYS/#", ACL_REACH_NONE},
-	{"dev1", "alice", "cmd/dev1/in", ACL_REACH_ALL},
-	{"dev1", "alice", "cmd/+/in", ACL_REACH_SOME},
-	{"dev1", "alice", "sensors/alice/#", ACL_REACH_NONE}, /* write-only */
-	{"c1", NULL, "$SYS/#", ACL_REACH_ALL},
-	{"c1", NULL, "#", ACL_REACH_SOME},
-	{"c1", NULL, "anon/+", ACL_REACH_SOME},
-	{"c1", NULL, "anon/x/#", ACL_REACH_ALL},
-	{"c1", NULL, "anon/secret", ACL_REACH_NONE},
-	{"c1", NULL, "cmd/c1/in", ACL_REACH_ALL},
-	{"c9", "carol", "cmd/c9/in", ACL_REACH_ALL},
-	{"c9", "carol", "cmd/c9/+", ACL_REACH_SOME},
-	{"c5", "plus+user", "cmd/c5/in", ACL_REACH_NONE},
-	{"c5", "plus+user", "plus/#", ACL_REACH_ALL},
-	{"c1", NULL, "$share/g/anon/x", ACL_REACH_NONE},
-	{"c1", NULL, "anon/#/x", ACL_REACH_NONE}, /* invalid filter */
-	{NULL, NULL, "anon/x", ACL_REACH_NONE},
+    {"dev1", "alice", "a/#", ACL_REACH_SOME}, /* the deny a/secret/# meets it */
+    {"dev1", "alice", "a/b/+", ACL_REACH_ALL},
+    {"dev1", "alice", "a/secret/#", ACL_REACH_NONE},
+    {"dev1", "alice", "a/secret", ACL_REACH_NONE},
+    {"dev1", "alice", "x/#", ACL_REACH_NONE},
+    {"dev1", "alice", "#", ACL_REACH_SOME},
+    {"dev1", "alice", "+/+/status", ACL_REACH_SOME},
+    {"dev1", "alice", "shared/+/status", ACL_REACH_ALL},
+    {"dev1", "alice", "$SYS/#", ACL_REACH_NONE},
+    {"dev1", "alice", "cmd/dev1/in", ACL_REACH_ALL},
+    {"dev1", "alice", "cmd/+/in", ACL_REACH_SOME},
+    {"dev1", "alice", "sensors/alice/#", ACL_REACH_NONE}, /* write-only */
+    {"c1", NULL, "$SYS/#", ACL_REACH_ALL},
+    {"c1", NULL, "#", ACL_REACH_SOME},
+    {"c1", NULL, "anon/+", ACL_REACH_SOME},
+    {"c1", NULL, "anon/x/#", ACL_REACH_ALL},
+    {"c1", NULL, "anon/secret", ACL_REACH_NONE},
+    {"c1", NULL, "cmd/c1/in", ACL_REACH_ALL},
+    {"c9", "carol", "cmd/c9/in", ACL_REACH_ALL},
+    {"c9", "carol", "cmd/c9/+", ACL_REACH_SOME},
+    {"c5", "plus+user", "cmd/c5/in", ACL_REACH_NONE},
+    {"c5", "plus+user", "plus/#", ACL_REACH_ALL},
+    {"c1", NULL, "$share/g/anon/x", ACL_REACH_NONE},
+    {"c1", NULL, "anon/#/x", ACL_REACH_NONE}, /* invalid filter */
+    {NULL, NULL, "anon/x", ACL_REACH_NONE},
 };
 
 static void test_filter_read(void **state)
@@ -355,20 +355,40 @@ static void test_filter_read(void **state)
 static void test_filter_read_property(void **state)
 {
 	static const char *const topics[] = {
-		"a", "a/b", "a/b/c", "a/secret", "a/secret/x", "alice2/q", "shared/k/status",
-		"anon", "anon/x", "anon/secret", "anon/secret/y", "$SYS/broker/uptime", "$SYS",
-		"cmd/dev1/in", "cmd/c1/in", "cmd/c9/in", "sensors/alice/x", "plus/x", "x", "x/y",
-		"/x", "b/both", "p%u/x", "b/1",
+	    "a",
+	    "a/b",
+	    "a/b/c",
+	    "a/secret",
+	    "a/secret/x",
+	    "alice2/q",
+	    "shared/k/status",
+	    "anon",
+	    "anon/x",
+	    "anon/secret",
+	    "anon/secret/y",
+	    "$SYS/broker/uptime",
+	    "$SYS",
+	    "cmd/dev1/in",
+	    "cmd/c1/in",
+	    "cmd/c9/in",
+	    "sensors/alice/x",
+	    "plus/x",
+	    "x",
+	    "x/y",
+	    "/x",
+	    "b/both",
+	    "p%u/x",
+	    "b/1",
 	};
 	static const char *const filters[] = {
-		"#", "+", "+/#", "a/#", "a/+", "a/+/c", "a/secret/#", "anon/#", "anon/+", "+/+/status",
-		"$SYS/#", "cmd/+/in", "cmd/#", "+/secret", "sensors/+/x", "x/#", "/#", "+/+",
-		"b/#", "p%u/+",
+	    "#",	   "+",	     "+/#",	   "a/#",    "a/+",	 "a/+/c", "a/secret/#",
+	    "anon/#",	   "anon/+", "+/+/status", "$SYS/#", "cmd/+/in", "cmd/#", "+/secret",
+	    "sensors/+/x", "x/#",    "/#",	   "+/+",    "b/#",	 "p%u/+",
 	};
 	static const struct {
 		const char *cid, *user;
-	} who[] = {{"c1", NULL}, {"dev1", "alice"}, {"c2", "bob"}, {"c9", "carol"},
-		   {"c5", "plus+user"}};
+	} who[] = {
+	    {"c1", NULL}, {"dev1", "alice"}, {"c2", "bob"}, {"c9", "carol"}, {"c5", "plus+user"}};
 	struct warns w = {0};
 	struct acl_db *db = load_text(acl_text, &w);
 	size_t i, j, k;
@@ -377,7 +397,8 @@ static void test_filter_read_property(void **state)
 	for (k = 0; k < sizeof(who) / sizeof(who[0]); k++)
 		for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
 			const char *f = filters[i];
-			enum acl_reach r = acl_filter_read(db, who[k].cid, who[k].user, f, strlen(f));
+			enum acl_reach r =
+			    acl_filter_read(db, who[k].cid, who[k].user, f, strlen(f));
 
 			for (j = 0; j < sizeof(topics) / sizeof(topics[0]); j++) {
 				const char *t = topics[j];
@@ -387,8 +408,9 @@ static void test_filter_read_property(void **state)
 					continue;
 				ok = acl_check(db, who[k].cid, who[k].user, t, strlen(t), R);
 				if ((r == ACL_REACH_ALL && !ok) || (r == ACL_REACH_NONE && ok))
-					fail_msg("%s/%s filter '%s' reach %d but topic '%s' read %d",
-						 who[k].cid, who[k].user, f, r, t, ok);
+					fail_msg(
+					    "%s/%s filter '%s' reach %d but topic '%s' read %d",
+					    who[k].cid, who[k].user, f, r, t, ok);
 			}
 		}
 	acl_free(db);
@@ -428,10 +450,14 @@ static void test_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matrix),	       cmocka_unit_test(test_warnings),
-		cmocka_unit_test(test_no_db_and_empty), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_syntax_quirks),  cmocka_unit_test(test_filter_read),
-		cmocka_unit_test(test_filter_read_property), cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_matrix),
+	    cmocka_unit_test(test_warnings),
+	    cmocka_unit_test(test_no_db_and_empty),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_syntax_quirks),
+	    cmocka_unit_test(test_filter_read),
+	    cmocka_unit_test(test_filter_read_property),
+	    cmocka_unit_test(test_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,9 +11,8 @@
  *       while len(out) < dk:
  *           u = hmac.new(p, s + struct.pack('>I', i), hashlib.sha512).digest(); t = bytearray(u)
  *           for _ in range(c - 1):
- *               u = hmac.new(p, u, hashlib.sha512).digest(); t = bytearray(a ^ b for a, b in zip(t, u))
- *           out += bytes(t); i += 1
- *       return out[:dk]
+ *               u = hmac.new(p, u, hashlib.sha512).digest(); t = bytearray(a ^ b for a, b in zip(t,
+ * u)) out += bytes(t); i += 1 return out[:dk]
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -52,26 +51,26 @@ struct pbkdf2_vec {
 };
 
 static const struct pbkdf2_vec pbkdf2_vecs[] = {
-	{"password", 8, "salt", 4, 1, 64,
-	 "867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513554e1c8cf252"
-	 "c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63f73b60a57fce"},
-	{"password", 8, "salt", 4, 2, 64,
-	 "e1d9c16aa681708a45f5c7c4e215ceb66e011a2e9f0040713f18aefdb866d53c"
-	 "f76cab2868a39b9f7840edce4fef5a82be67335c77a6068e04112754f27ccf4e"},
-	{"password", 8, "salt", 4, 4096, 64,
-	 "d197b1b33db0143e018b12f3d1d1479e6cdebdcc97c5c0f87f6902e072f457b5"
-	 "143f30602641b3d55cd335988cb36b84376060ecd532e039b742a239434af2d5"},
-	{"passwordPASSWORDpassword", 24, "saltSALTsaltSALTsaltSALTsaltSALTsalt", 36, 4096, 64,
-	 "8c0511f4c6e597c6ac6315d8f0362e225f3c501495ba23b868c005174dc4ee71"
-	 "115b59f9e60cd9532fa33e0f75aefe30225c583a186cd82bd4daea9724a3d3b8"},
-	/* NUL bytes are data */
-	{"pass\0word", 9, "sa\0lt", 5, 4096, 16, "9d9e9c4cd21fe4be24d5b8244c759665"},
-	/* longer than one block: T1 || T2 truncated */
-	{"password", 8, "salt", 4, 1, 100,
-	 "867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513554e1c8cf252"
-	 "c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63f73b60a57fce"
-	 "7b532e206c2967d4c7d2ffa460539fc4d4e5eec70125d74c6c7cf86d25284f29"
-	 "7907fcea"},
+    {"password", 8, "salt", 4, 1, 64,
+     "867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513554e1c8cf252"
+     "c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63f73b60a57fce"},
+    {"password", 8, "salt", 4, 2, 64,
+     "e1d9c16aa681708a45f5c7c4e215ceb66e011a2e9f0040713f18aefdb866d53c"
+     "f76cab2868a39b9f7840edce4fef5a82be67335c77a6068e04112754f27ccf4e"},
+    {"password", 8, "salt", 4, 4096, 64,
+     "d197b1b33db0143e018b12f3d1d1479e6cdebdcc97c5c0f87f6902e072f457b5"
+     "143f30602641b3d55cd335988cb36b84376060ecd532e039b742a239434af2d5"},
+    {"passwordPASSWORDpassword", 24, "saltSALTsaltSALTsaltSALTsaltSALTsalt", 36, 4096, 64,
+     "8c0511f4c6e597c6ac6315d8f0362e225f3c501495ba23b868c005174dc4ee71"
+     "115b59f9e60cd9532fa33e0f75aefe30225c583a186cd82bd4daea9724a3d3b8"},
+    /* NUL bytes are data */
+    {"pass\0word", 9, "sa\0lt", 5, 4096, 16, "9d9e9c4cd21fe4be24d5b8244c759665"},
+    /* longer than one block: T1 || T2 truncated */
+    {"password", 8, "salt", 4, 1, 100,
+     "867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513554e1c8cf252"
+     "c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63f73b60a57fce"
+     "7b532e206c2967d4c7d2ffa460539fc4d4e5eec70125d74c6c7cf86d25284f29"
+     "7907fcea"},
 };
 
 static void test_pbkdf2_vectors(void **state)
@@ -130,9 +129,15 @@ static void test_sha512_salted(void **state)
 static const struct {
 	const char *raw, *b64;
 } b64_vecs[] = {
-	{"", ""},	  {"f", "Zg=="},	 {"fo", "Zm8="},	{"foo", "Zm9v"},
-	{"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
-	{"\xff\xfe\xfd", "//79"}, {"\xfb\xef", "++8="},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
+    {"\xff\xfe\xfd", "//79"},
+    {"\xfb\xef", "++8="},
 };
 
 static void test_b64_vectors(void **state)
@@ -162,19 +167,19 @@ static void test_b64_vectors(void **state)
 static void test_b64_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"Z",	   /* one character cannot carry a byte */
-		"Zm9vY",   /* 4n+1 */
-		"Zg=",	   /* padding that does not complete the quantum */
-		"Zg===",   /* three '=' */
-		"Zm9v=",   /* padding after a full quantum */
-		"Z===",	   /* padding past the second position */
-		"Zg==Zg==", /* padding in the middle */
-		"Zm 9v",   /* whitespace */
-		"Zm9v\n",  /* newline */
-		"Zm-v",	   /* url-safe alphabet */
-		"Zm_v",	   /* url-safe alphabet */
-		"====",	   /* padding only */
-		"Zm9\0",   /* NUL (length 4 below) */
+	    "Z",	/* one character cannot carry a byte */
+	    "Zm9vY",	/* 4n+1 */
+	    "Zg=",	/* padding that does not complete the quantum */
+	    "Zg===",	/* three '=' */
+	    "Zm9v=",	/* padding after a full quantum */
+	    "Z===",	/* padding past the second position */
+	    "Zg==Zg==", /* padding in the middle */
+	    "Zm 9v",	/* whitespace */
+	    "Zm9v\n",	/* newline */
+	    "Zm-v",	/* url-safe alphabet */
+	    "Zm_v",	/* url-safe alphabet */
+	    "====",	/* padding only */
+	    "Zm9\0",	/* NUL (length 4 below) */
 	};
 	uint8_t out[16];
 	size_t i;
@@ -231,10 +236,10 @@ static void test_memeq_random_wipe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pbkdf2_vectors),	 cmocka_unit_test(test_pbkdf2_errors),
-		cmocka_unit_test(test_sha512_salted),	 cmocka_unit_test(test_b64_vectors),
-		cmocka_unit_test(test_b64_malformed),	 cmocka_unit_test(test_b64_sizes),
-		cmocka_unit_test(test_memeq_random_wipe),
+	    cmocka_unit_test(test_pbkdf2_vectors),    cmocka_unit_test(test_pbkdf2_errors),
+	    cmocka_unit_test(test_sha512_salted),     cmocka_unit_test(test_b64_vectors),
+	    cmocka_unit_test(test_b64_malformed),     cmocka_unit_test(test_b64_sizes),
+	    cmocka_unit_test(test_memeq_random_wipe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,12 +9,12 @@
  *   mosquitto_passwd -H sha512 -b vec dave davepw
  *   mosquitto_passwd -b vec erin ''
  * The constructed ones were computed with Python's hashlib (independent of this code):
- *   s = bytes(range(64)); '$7$1000$' + b64(s) + '$' + b64(pbkdf2_hmac('sha512', b'sixty-four', s, 1000, 64))
- *   s = b'0123456789ab';  '$6$' + b64(s) + '$' + b64(sha512(b'hunter2' + s).digest())
- *   s = b'0123456789abcdef'; '$7$5$' + b64(s) + '$' + b64(pbkdf2_hmac('sha512', b'pw16', s, 5, 64))
- * The argon2id one is the reference implementation's test vector (phc-winner-argon2 test.c:
- * password "password", salt "somesalt", t=2, m=2^16, p=1).
- * tests/integration/t_passwd_tool.sh checks the same formats against the live tools.
+ *   s = bytes(range(64)); '$7$1000$' + b64(s) + '$' + b64(pbkdf2_hmac('sha512', b'sixty-four', s,
+ * 1000, 64)) s = b'0123456789ab';  '$6$' + b64(s) + '$' + b64(sha512(b'hunter2' + s).digest()) s =
+ * b'0123456789abcdef'; '$7$5$' + b64(s) + '$' + b64(pbkdf2_hmac('sha512', b'pw16', s, 5, 64)) The
+ * argon2id one is the reference implementation's test vector (phc-winner-argon2 test.c: password
+ * "password", salt "somesalt", t=2, m=2^16, p=1). tests/integration/t_passwd_tool.sh checks the
+ * same formats against the live tools.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -30,33 +30,43 @@
 
 #include "passwd.h"
 
-#define ALICE                                                                                     \
-	"alice:$7$101$J6dk3DSoHwhskK6o$+loBCbDutP32GJxI+/kxKTg05JkErvMjm9ffQHewqladzPgxpZ0lVenkEbVU" \
+#define ALICE                                                                                      \
+	"alice:$7$101$J6dk3DSoHwhskK6o$+loBCbDutP32GJxI+/"                                         \
+	"kxKTg05JkErvMjm9ffQHewqladzPgxpZ0lVenkEbVU"                                               \
 	"l5jzU/NsUxzmLW7EjkT5ZqdcNQ==\n"
-#define BOB                                                                                       \
-	"bob:$7$101$4B7CGFfJB1krvUdj$vdRtpZGPCGC/hmECjy7ckQhmIaS41G/GXlmkNxl+t2uUYAQyFHjO9pZmUNpBAR" \
+#define BOB                                                                                        \
+	"bob:$7$101$4B7CGFfJB1krvUdj$vdRtpZGPCGC/hmECjy7ckQhmIaS41G/"                              \
+	"GXlmkNxl+t2uUYAQyFHjO9pZmUNpBAR"                                                          \
 	"jHeZ/bImNLxco60x/tav/x3g==\n"
-#define CAROL                                                                                     \
-	"carol:$7$1000$hFedw/aaM3F2NRD2$IWjVeXn9UKiAZ4psensXLQm4hwjeDhVwNhqeA46HmIxk3tKYQZ9YuVcGWOsl" \
+#define CAROL                                                                                      \
+	"carol:$7$1000$hFedw/"                                                                     \
+	"aaM3F2NRD2$IWjVeXn9UKiAZ4psensXLQm4hwjeDhVwNhqeA46HmIxk3tKYQZ9YuVcGWOsl"                  \
 	"3oAkT8FFEJXPB7neim+3J8I6sw==\n"
-#define DAVE                                                                                      \
-	"dave:$6$vpUHXC5usPffodfK$umosaEzOnGEjc/P+kPlO3RdCJMunmGq2ZiK98YPb7t4rfuoz33xitNEgXVN5jkCJg+" \
+#define DAVE                                                                                       \
+	"dave:$6$vpUHXC5usPffodfK$umosaEzOnGEjc/"                                                  \
+	"P+kPlO3RdCJMunmGq2ZiK98YPb7t4rfuoz33xitNEgXVN5jkCJg+"                                     \
 	"/L6vUN5Aj02mIwtgxSbQ==\n"
-#define ERIN                                                                                      \
-	"erin:$7$101$KI5BHOQJ6/UUJK94$pid4OemvCNwNPiHLSkmmNEXwfRDqI6Jr5qeo7NsHZLtbr3hZR3B7MT95UGlib7" \
+#define ERIN                                                                                       \
+	"erin:$7$101$KI5BHOQJ6/"                                                                   \
+	"UUJK94$pid4OemvCNwNPiHLSkmmNEXwfRDqI6Jr5qeo7NsHZLtbr3hZR3B7MT95UGlib7"                    \
 	"3ItxWnf36z12Gq2qlmwTINAQ==\n"
-#define SALT64                                                                                    \
-	"salt64:$7$1000$AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4" \
-	"OTo7PD0+Pw==$YqEvhC7kSTCKvq2kfmheS6TcC35/GG96xsoVBkFkA7f6eo0GNUJy3Q6NmlbL0C61EMEuc4bhqkkDn" \
+#define SALT64                                                                                     \
+	"salt64:$7$1000$"                                                                          \
+	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4"             \
+	"OTo7PD0+Pw==$YqEvhC7kSTCKvq2kfmheS6TcC35/"                                                \
+	"GG96xsoVBkFkA7f6eo0GNUJy3Q6NmlbL0C61EMEuc4bhqkkDn"                                        \
 	"KIrZFqs4g==\n"
-#define SIX                                                                                       \
-	"six:$6$MDEyMzQ1Njc4OWFi$Kgl3AxuVCetFEGDDZOAh44c3ssh9wvPft10MPC9Tjr1rwsIDmYUEICH/zUOFhM8vCQK" \
+#define SIX                                                                                        \
+	"six:$6$MDEyMzQ1Njc4OWFi$Kgl3AxuVCetFEGDDZOAh44c3ssh9wvPft10MPC9Tjr1rwsIDmYUEICH/"         \
+	"zUOFhM8vCQK"                                                                              \
 	"mMb8nXrQTl7q2T8alUw==\n"
-#define SALT16                                                                                    \
-	"salt16:$7$5$MDEyMzQ1Njc4OWFiY2RlZg==$C+eOLS8bSLkYwHYoZRxqd1M+o0PVcjyiaMTQkTOKeQZx8HB9YbxRrY" \
+#define SALT16                                                                                     \
+	"salt16:$7$5$MDEyMzQ1Njc4OWFiY2RlZg==$C+eOLS8bSLkYwHYoZRxqd1M+"                            \
+	"o0PVcjyiaMTQkTOKeQZx8HB9YbxRrY"                                                           \
 	"hWVZGlZa9CnItD99KIx8MKmOacJ5IEtQ==\n"
-#define ARGON                                                                                     \
-	"argon:$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPP" \
+#define ARGON                                                                                      \
+	"argon:$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$"                                        \
+	"CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPP"                                               \
 	"c\n"
 
 /* collects warnings */
@@ -87,14 +97,14 @@ static struct passwd_db *parse(const char *text, struct msgs *ms)
 static const struct {
 	const char *user, *good, *bad;
 } users[] = {
-	{"alice", "secret", "Secret"},
-	{"bob", "pässwörd with spaces", "pässwörd with space"},
-	{"carol", "carol-pw", "carol-pw "},
-	{"dave", "davepw", "davepwx"},
-	{"erin", "", " "},
-	{"salt64", "sixty-four", "sixty-five"},
-	{"six", "hunter2", "hunter3"},
-	{"salt16", "pw16", "pw17"},
+    {"alice", "secret", "Secret"},
+    {"bob", "pässwörd with spaces", "pässwörd with space"},
+    {"carol", "carol-pw", "carol-pw "},
+    {"dave", "davepw", "davepwx"},
+    {"erin", "", " "},
+    {"salt64", "sixty-four", "sixty-five"},
+    {"six", "hunter2", "hunter3"},
+    {"salt16", "pw16", "pw17"},
 };
 
 static void test_real_and_constructed(void **state)
@@ -145,53 +155,53 @@ static void test_argon2id(void **state)
 static const struct {
 	const char *line, *msg;
 } bad_lines[] = {
-	{"plain:text", "pw:2: user 'plain': not a password hash (plain text? convert the file "
-		       "with mqttgw-passwd -U): entry ignored"},
-	{"weird", "pw:2: no ':' between username and hash: line ignored"},
-	{":$6$abc$def", "pw:2: empty username: line ignored"},
-	{"  \t:x", "pw:2: empty username: line ignored"},
-	{"nohash:", "pw:2: user 'nohash': no password hash: entry ignored"},
-	{"nohash:   ", "pw:2: user 'nohash': no password hash: entry ignored"},
-	{"x:$7$101$J6dk3DSoHwhskK6o$+loBCbDutP32GJxI+/kxKTg05JkErvMjm9ffQHewqladzPgxpZ0lVenkEbVU"
-	 "l5jzU/NsUxzmLW7EjkT5ZqdcNQ==:extra",
-	 "pw:2: user 'x': unexpected ':' after the hash: entry ignored"},
-	{"md5:$1$abc$def",
-	 "pw:2: user 'md5': unknown hash type '$1$' ($6$, $7$ or $argon2id$ expected): entry "
-	 "ignored"},
-	{"a2i:$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
-	 "pw:2: user 'a2i': unknown hash type '$argon2i$' ($6$, $7$ or $argon2id$ expected): entry "
-	 "ignored"},
-	{"it0:$7$0$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 'it0': $7$: iteration count must be 1 to "
-					   "2147483647: entry ignored"},
-	{"itx:$7$1x$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 'itx': $7$: iteration count must be 1 to "
-					    "2147483647: entry ignored"},
-	{"itbig:$7$99999999999$J6dk3DSoHwhskK6o$AAAA",
-	 "pw:2: user 'itbig': $7$: iteration count must be 1 to 2147483647: entry ignored"},
-	{"nosalt:$7$101", "pw:2: user 'nosalt': $7$: iteration count must be 1 to 2147483647: "
-			  "entry ignored"},
-	{"s1:$6$J6dk3DSoHwhskK6o", "pw:2: user 's1': missing hash field after the salt: entry "
-				   "ignored"},
-	{"s2:$6$J6dk3DSo!whskK6o$AAAA", "pw:2: user 's2': salt is not valid base64: entry ignored"},
-	{"s3:$6$MDEyMzQ1Njc4OQ==$AAAA", "pw:2: user 's3': salt is 10 bytes (12 to 64 expected): "
-					"entry ignored"},
-	{"s4:$6$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 's4': hash is 3 bytes (64 expected): entry "
-					"ignored"},
-	{"s5:$6$J6dk3DSoHwhskK6o$AA*A", "pw:2: user 's5': hash is not valid base64: entry ignored"},
-	{"s6:$6$J6dk3DSoHwhskK6o$AAAA$BBBB", "pw:2: user 's6': unexpected '$' field after the hash: "
-					     "entry ignored"},
-	{"a1:$argon2id$v=18$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
-	 "pw:2: user 'a1': argon2id: version must be v=16 or v=19: entry ignored"},
-	{"a2:$argon2id$v=19$m=65536,t=2$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
-	 "pw:2: user 'a2': argon2id: expected m=<KiB>,t=<passes>,p=<lanes> after the version: "
-	 "entry ignored"},
-	{"a3:$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
-	 "pw:2: user 'a3': argon2id: parameters out of range (m 8*p..1048576 KiB, t 1..1000, p "
-	 "1..64): entry ignored"},
-	{"a4:$argon2id$v=19$m=65536,t=2,p=1$c29tZQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
-	 "pw:2: user 'a4': argon2id: salt missing, not base64 or under 8 bytes: entry ignored"},
-	{"a5:$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTF=",
-	 "pw:2: user 'a5': argon2id: hash missing, not base64 or under 4 bytes: entry ignored"},
-	{"ctl\x01:$6$x", "pw:2: user 'ctl?': missing hash field after the salt: entry ignored"},
+    {"plain:text", "pw:2: user 'plain': not a password hash (plain text? convert the file "
+		   "with mqttgw-passwd -U): entry ignored"},
+    {"weird", "pw:2: no ':' between username and hash: line ignored"},
+    {":$6$abc$def", "pw:2: empty username: line ignored"},
+    {"  \t:x", "pw:2: empty username: line ignored"},
+    {"nohash:", "pw:2: user 'nohash': no password hash: entry ignored"},
+    {"nohash:   ", "pw:2: user 'nohash': no password hash: entry ignored"},
+    {"x:$7$101$J6dk3DSoHwhskK6o$+loBCbDutP32GJxI+/kxKTg05JkErvMjm9ffQHewqladzPgxpZ0lVenkEbVU"
+     "l5jzU/NsUxzmLW7EjkT5ZqdcNQ==:extra",
+     "pw:2: user 'x': unexpected ':' after the hash: entry ignored"},
+    {"md5:$1$abc$def",
+     "pw:2: user 'md5': unknown hash type '$1$' ($6$, $7$ or $argon2id$ expected): entry "
+     "ignored"},
+    {"a2i:$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+     "pw:2: user 'a2i': unknown hash type '$argon2i$' ($6$, $7$ or $argon2id$ expected): entry "
+     "ignored"},
+    {"it0:$7$0$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 'it0': $7$: iteration count must be 1 to "
+				       "2147483647: entry ignored"},
+    {"itx:$7$1x$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 'itx': $7$: iteration count must be 1 to "
+					"2147483647: entry ignored"},
+    {"itbig:$7$99999999999$J6dk3DSoHwhskK6o$AAAA",
+     "pw:2: user 'itbig': $7$: iteration count must be 1 to 2147483647: entry ignored"},
+    {"nosalt:$7$101", "pw:2: user 'nosalt': $7$: iteration count must be 1 to 2147483647: "
+		      "entry ignored"},
+    {"s1:$6$J6dk3DSoHwhskK6o", "pw:2: user 's1': missing hash field after the salt: entry "
+			       "ignored"},
+    {"s2:$6$J6dk3DSo!whskK6o$AAAA", "pw:2: user 's2': salt is not valid base64: entry ignored"},
+    {"s3:$6$MDEyMzQ1Njc4OQ==$AAAA", "pw:2: user 's3': salt is 10 bytes (12 to 64 expected): "
+				    "entry ignored"},
+    {"s4:$6$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 's4': hash is 3 bytes (64 expected): entry "
+				    "ignored"},
+    {"s5:$6$J6dk3DSoHwhskK6o$AA*A", "pw:2: user 's5': hash is not valid base64: entry ignored"},
+    {"s6:$6$J6dk3DSoHwhskK6o$AAAA$BBBB", "pw:2: user 's6': unexpected '$' field after the hash: "
+					 "entry ignored"},
+    {"a1:$argon2id$v=18$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+     "pw:2: user 'a1': argon2id: version must be v=16 or v=19: entry ignored"},
+    {"a2:$argon2id$v=19$m=65536,t=2$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+     "pw:2: user 'a2': argon2id: expected m=<KiB>,t=<passes>,p=<lanes> after the version: "
+     "entry ignored"},
+    {"a3:$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+     "pw:2: user 'a3': argon2id: parameters out of range (m 8*p..1048576 KiB, t 1..1000, p "
+     "1..64): entry ignored"},
+    {"a4:$argon2id$v=19$m=65536,t=2,p=1$c29tZQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+     "pw:2: user 'a4': argon2id: salt missing, not base64 or under 8 bytes: entry ignored"},
+    {"a5:$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTF=",
+     "pw:2: user 'a5': argon2id: hash missing, not base64 or under 4 bytes: entry ignored"},
+    {"ctl\x01:$6$x", "pw:2: user 'ctl?': missing hash field after the salt: entry ignored"},
 };
 
 static void test_malformed_lines(void **state)
@@ -246,7 +256,8 @@ static void test_duplicates(void **state)
 	struct passwd_db *db;
 
 	(void)state;
-	/* alice twice: the later line (dave's hash, password davepw) wins, as in Mosquitto 2.0.11 */
+	/* alice twice: the later line (dave's hash, password davepw) wins, as in Mosquitto 2.0.11
+	 */
 	db = parse(ALICE "alice:$6$vpUHXC5usPffodfK$umosaEzOnGEjc/P+kPlO3RdCJMunmGq2ZiK98YPb7t4rfuo"
 			 "z33xitNEgXVN5jkCJg+/L6vUN5Aj02mIwtgxSbQ==\n",
 		   &ms);
@@ -329,13 +340,13 @@ static void test_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_and_constructed),
-		cmocka_unit_test(test_argon2id),
-		cmocka_unit_test(test_malformed_lines),
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_hash_encode),
-		cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_real_and_constructed),
+	    cmocka_unit_test(test_argon2id),
+	    cmocka_unit_test(test_malformed_lines),
+	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_hash_encode),
+	    cmocka_unit_test(test_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
