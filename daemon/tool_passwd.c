@@ -6,6 +6,7 @@
  *   mqttgw-passwd [-H ...] [-I iterations] [-c] -b passwordfile username password
  *   mqttgw-passwd [-I iterations] -U passwordfile
  *   mqttgw-passwd --bench [iterations...]
+ *   mqttgw-passwd --check passwordfile username [password]   (passwd_load + passwd_check)
  *
  * Writes "$7$" PBKDF2-HMAC-SHA512 entries with a 12-byte random salt, exactly what
  * mosquitto_passwd 2.0 writes (Mosquitto reads our files and we read its files). Options,
@@ -426,6 +427,47 @@ static int bench(int argc, char **argv)
 	return 0;
 }
 
+static void check_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "Warning: %s\n", msg);
+}
+
+/* --check FILE USER [PASSWORD]: passwd_load() + passwd_check(), as the broker will. */
+static int check(int argc, char **argv)
+{
+	static char pw[PW_MAX + 2];
+	struct passwd_db *db;
+	char err[512];
+	int rc;
+
+	if (argc != 2 && argc != 3) {
+		usage();
+		return 1;
+	}
+	db = passwd_load(argv[0], check_warn, NULL, err, sizeof(err));
+	if (!db) {
+		fprintf(stderr, "Error: %s\n", err);
+		return 1;
+	}
+	if (argc == 2 && read_password("Password: ", pw, sizeof(pw)) == 3) {
+		fprintf(stderr, "Error: Password must be less than 65536 characters long.\n");
+		passwd_free(db);
+		return 1;
+	}
+	rc = passwd_check(db, argv[1], argc == 3 ? argv[2] : pw, strlen(argc == 3 ? argv[2] : pw));
+	crypto_wipe(pw, sizeof(pw));
+	passwd_free(db);
+	if (!rc)
+		printf("OK\n");
+	else
+		fprintf(stderr, "%s\n",
+			rc == -EACCES	? "Error: Wrong password."
+			: rc == -ENOENT ? "Error: Unknown user."
+					: strerror(-rc));
+	return !rc ? 0 : rc == -EACCES || rc == -ENOENT ? 2 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	bool batch = false, create = false, del = false, update = false;
@@ -445,6 +487,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--bench"))
 		return bench(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "--check"))
+		return check(argc - 2, argv + 2);
 	for (idx = 1; idx < argc; idx++) {
 		const char *a = argv[idx];
 

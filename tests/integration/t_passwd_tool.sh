@@ -5,6 +5,7 @@
 #    atomically, keeps owner/group, updates/deletes/converts (-U) like mosquitto_passwd;
 #  - on a terminal it prompts twice without echo (mismatch: exit 2);
 #  - files made by mosquitto_passwd ($7$ and -H sha512 $6$) are kept and extended;
+#  - our passwd module (mqttgw-passwd --check) verifies entries mosquitto_passwd makes now;
 #  - /usr/sbin/mosquitto accepts the users it wrote (right password: CONNACK 0; wrong: 5).
 # timeout: 120
 # shellcheck disable=SC2016 # the '$7$...' in single quotes are regular expressions
@@ -123,7 +124,28 @@ mosquitto_passwd -H sha512 -b mpw ken kenpw
 "$TOOL" -b mpw leo leopw || fail "extend a mosquitto_passwd file"
 cat mpw plain >>pw
 
-# ---- 6. the real broker accepts what we wrote ----
+# ---- 6. our passwd module (--check = passwd_load + passwd_check) reads mosquitto_passwd's
+# files made now: its default ($7$ 101 iterations), -H sha512 ($6$) and -I ----
+mosquitto_passwd -c -b live mia 'mia pw'
+mosquitto_passwd -H sha512 -b live ned nedpw
+mosquitto_passwd -I 2000 -b live oz ozpw
+assert_match "$(grep '^mia:' live)" '^mia:\$7\$101\$' "mosquitto_passwd default format"
+assert_match "$(grep '^ned:' live)" '^ned:\$6\$' "mosquitto_passwd -H sha512 format"
+assert_match "$(grep '^oz:' live)" '^oz:\$7\$2000\$' "mosquitto_passwd -I format"
+for up in "mia:mia pw" ned:nedpw oz:ozpw; do
+	rc=0
+	"$TOOL" --check live "${up%%:*}" "${up#*:}" >/dev/null || rc=$?
+	assert_eq 0 "$rc" "--check ${up%%:*} (mosquitto_passwd entry)"
+	rc=0
+	"$TOOL" --check live "${up%%:*}" wrong 2>/dev/null || rc=$?
+	assert_eq 2 "$rc" "--check ${up%%:*} with a wrong password"
+done
+rc=0
+"$TOOL" --check live nobody x 2>err || rc=$?
+assert_eq "2 Error: Unknown user." "$rc $(cat err)" "--check unknown user"
+assert_eq 0 "$("$TOOL" --check pw carol carolpw >/dev/null && echo 0)" "--check our entry"
+
+# ---- 7. the real broker accepts what we wrote ----
 chown mosquitto:mosquitto pw # Mosquitto reads it after dropping to its user
 start_broker "password_file $T/pw" "allow_anonymous false"
 login() { # user password -> mosquitto_pub exit status
