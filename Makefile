@@ -136,6 +136,8 @@ UNIT_DEPS_passwd := crypto
 UNIT_DEPS_acl := topic
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
+UNIT_DEPS_tls := conn loop outq
+UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))

@@ -76,19 +76,35 @@ void conn_close(struct conn *c, int err)
 	loop_defer(c->loop, conn_free_deferred, c);
 }
 
+/*
+ * The events we wait for. A transport read that must write first (a TLS handshake flight)
+ * waits for EPOLLOUT instead of EPOLLIN, and a write that must read first for EPOLLIN; while
+ * reading is paused, the read side waits for nothing.
+ */
 static void conn_update_events(struct conn *c)
 {
 	uint32_t ev = 0;
 
 	if (!c->read_paused)
-		ev |= EPOLLIN;
-	if (c->write_blocked)
+		ev |= (c->tp_flags & CONN_TP_READ_WANTS_OUT) ? EPOLLOUT : EPOLLIN;
+	if (c->write_blocked && !(c->tp_flags & CONN_TP_WRITE_WANTS_IN))
 		ev |= EPOLLOUT;
 	if (loop_io_mod(c->loop, &c->io, ev) < 0)
 		conn_close(c, -errno);
 }
 
 static void conn_parse(struct conn *c, const uint8_t *buf, size_t len, bool from_rx);
+static void conn_read(struct conn *c);
+
+/* Input the transport holds (decrypted, or read ahead) gets no socket event: read it now,
+ * unless the transport must write before it can go on (then EPOLLOUT brings us back). */
+static void conn_read_pending(struct conn *c)
+{
+	while ((c->tp_flags & (CONN_TP_READ_PENDING | CONN_TP_READ_WANTS_OUT)) ==
+		       CONN_TP_READ_PENDING &&
+	       !c->closed && !c->read_paused)
+		conn_read(c);
+}
 
 static void conn_reparse(struct loop *l, void *ctx)
 {
@@ -98,6 +114,7 @@ static void conn_reparse(struct loop *l, void *ctx)
 	c->reparse_pending = false;
 	if (!c->closed && !c->read_paused && c->rx_len)
 		conn_parse(c, c->rx, c->rx_len, true);
+	conn_read_pending(c);
 }
 
 void conn_pause_read(struct conn *c, bool pause)
@@ -106,16 +123,18 @@ void conn_pause_read(struct conn *c, bool pause)
 		return;
 	c->read_paused = pause;
 	conn_update_events(c);
-	if (!pause && c->rx_len && !c->reparse_pending &&
-	    loop_defer(c->loop, conn_reparse, c) == 0)
+	if (!pause && (c->rx_len || (c->tp_flags & CONN_TP_READ_PENDING)) &&
+	    !c->reparse_pending && loop_defer(c->loop, conn_reparse, c) == 0)
 		c->reparse_pending = true;
 }
 
 int conn_flush(struct conn *c)
 {
 	struct iovec iov[FLUSH_IOV];
+	uint8_t tpf = c->tp_flags;
 
-	while (!c->closed && !outq_empty(&c->out)) {
+	while (!c->closed &&
+	       (!outq_empty(&c->out) || (c->tp_flags & CONN_TP_WRITE_PENDING))) {
 		int n = outq_iov(&c->out, iov, FLUSH_IOV);
 		ssize_t w = c->tp->writev(c, iov, n);
 
@@ -123,7 +142,7 @@ int conn_flush(struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (!c->write_blocked) {
+				if (!c->write_blocked || c->tp_flags != tpf) {
 					c->write_blocked = true;
 					conn_update_events(c);
 				}
@@ -204,16 +223,12 @@ static void conn_parse(struct conn *c, const uint8_t *buf, size_t len, bool from
 
 static void conn_read(struct conn *c)
 {
+	uint8_t tpf = c->tp_flags;
+	uint8_t *buf = rx_scratch;
+	size_t len = sizeof(rx_scratch);
 	ssize_t n;
 
-	if (!c->rx) {
-		n = c->tp->read(c, rx_scratch, sizeof(rx_scratch));
-		if (n > 0) {
-			conn_stats.bytes_in += (uint64_t)n;
-			conn_parse(c, rx_scratch, (size_t)n, false);
-			return;
-		}
-	} else {
+	if (c->rx) {
 		if (c->rx_len == c->rx_cap) {
 			uint32_t cap = c->rx_cap * 2;
 			uint8_t *p;
@@ -233,13 +248,27 @@ static void conn_read(struct conn *c)
 			c->rx = p;
 			c->rx_cap = cap;
 		}
-		n = c->tp->read(c, c->rx + c->rx_len, c->rx_cap - c->rx_len);
-		if (n > 0) {
-			conn_stats.bytes_in += (uint64_t)n;
+		buf = c->rx + c->rx_len;
+		len = c->rx_cap - c->rx_len;
+	}
+	n = c->tp->read(c, buf, len);
+	if ((c->tp_flags ^ tpf) & CONN_TP_READ_WANTS_OUT) {
+		int e = errno;
+
+		conn_update_events(c);
+		if (c->closed)
+			return;
+		errno = e;
+	}
+	if (n > 0) {
+		conn_stats.bytes_in += (uint64_t)n;
+		if (!c->rx) {
+			conn_parse(c, rx_scratch, (size_t)n, false);
+		} else {
 			c->rx_len += (uint32_t)n;
 			conn_parse(c, c->rx, c->rx_len, true);
-			return;
 		}
+		return;
 	}
 	if (n == 0)
 		conn_close(c, -EPIPE);
@@ -250,16 +279,21 @@ static void conn_read(struct conn *c)
 static void conn_event(struct loop *l, struct loop_io *io, uint32_t events)
 {
 	struct conn *c = io->ctx;
+	bool read_wants_out = c->tp_flags & CONN_TP_READ_WANTS_OUT;
 
 	(void)l;
 	if (events & EPOLLOUT)
 		conn_flush(c);
 	if (c->closed)
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || (read_wants_out && (events & EPOLLOUT))) {
 		if (c->read_paused && !(events & (EPOLLHUP | EPOLLERR)))
 			return;
 		conn_read(c);
+		conn_read_pending(c);
+		/* A write that waited for the read side (TLS handshake) may go now. */
+		if (!c->closed && c->write_blocked && (c->tp_flags & CONN_TP_WRITE_WANTS_IN))
+			conn_flush(c);
 	}
 }
 

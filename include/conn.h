@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conn: one client transport connection (L1). Owns the fd, the receive buffer and the
- * output queue; hides the transport (tcp now; tls and websockets plug in through
+ * output queue; hides the transport (tcp, tls; websockets plug in the same way through
  * struct conn_transport). Read and parse are separate: conn reads, the owner parses.
  *
  * Receive: when a connection has no partial frame pending, data is read into one shared
@@ -28,6 +28,22 @@
 
 struct conn;
 
+/*
+ * The transport contract (conn_tcp; conn_tls in tls.h).
+ *   read:   > 0 bytes of application data, 0 at end of stream, or -1 with errno (EAGAIN:
+ *           nothing now; wait for the events the flags below ask for).
+ *   writev: the bytes taken, which are the transport's from then on (a transport that had to
+ *           encrypt them keeps and resends them itself), or -1 with errno; EAGAIN: none taken.
+ *   close:  release c->tp_state and close the fd.
+ * A transport that speaks a protocol of its own over the socket (TLS) reports in c->tp_flags,
+ * on each read or writev, what it waits for beyond the obvious direction:
+ */
+#define CONN_TP_READ_WANTS_OUT 0x01u /* read gave EAGAIN until the socket is writable */
+#define CONN_TP_WRITE_WANTS_IN 0x02u /* writev gave EAGAIN until the socket is readable */
+#define CONN_TP_READ_PENDING 0x04u   /* read left input that no socket event will announce */
+#define CONN_TP_WRITE_PENDING 0x08u  /* writev holds taken bytes not sent yet: call it again,
+				      * with no iovec if the queue is empty */
+
 struct conn_transport {
 	const char *name;
 	ssize_t (*read)(struct conn *c, void *buf, size_t len);
@@ -48,6 +64,7 @@ struct conn {
 	struct loop_io io;
 	struct loop *loop;
 	const struct conn_transport *tp;
+	void *tp_state; /* the transport's per-connection state (NULL for tcp) */
 	const struct conn_ops *ops;
 	void *owner;
 	uint8_t *rx; /* partial frame carried between reads, or NULL */
@@ -59,7 +76,8 @@ struct conn {
 	bool closed;
 	bool read_paused;
 	bool reparse_pending;
-	bool write_blocked; /* last write hit EAGAIN: waiting for EPOLLOUT */
+	bool write_blocked; /* last write hit EAGAIN: waiting for EPOLLOUT (or see tp_flags) */
+	uint8_t tp_flags;   /* CONN_TP_*, set by the transport */
 	int fd;
 	char peer[64]; /* "addr:port" */
 };
@@ -84,7 +102,8 @@ void conn_flush_all(void);
 /* Try to write now; 0, or -errno after which the conn is closed. */
 int conn_flush(struct conn *c);
 /* Stop / resume reading (backpressure). Resuming also parses, at the end of this loop
- * iteration, what was already buffered: no EPOLLIN will come for bytes we hold. */
+ * iteration, what was already buffered (by conn or the transport): no EPOLLIN will come for
+ * bytes we hold. */
 void conn_pause_read(struct conn *c, bool pause);
 
 #endif /* MQTTGW_CONN_H */
