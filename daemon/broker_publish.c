@@ -699,6 +699,13 @@ int broker_handle_ack(struct client *c, struct mqtt_packet *pkt)
 		broker_session_pump(c);
 		return 0;
 	case QOS_ACK_SEND_PUBREL:
+		if (pkt->ack.reason >= 0x80) {
+			/* a failing PUBREC ends the exchange: no PUBREL, the message counts as
+			 * acknowledged and frees its Receive Maximum slot [MQTT-4.3.3-4] */
+			qos_out_ack(&s->qos, MQTT_PUBCOMP, pid);
+			broker_session_pump(c);
+			return 0;
+		}
 		client_send_ack(c, MQTT_PUBREL, pid, 0);
 		return 0;
 	case QOS_ACK_UNKNOWN:
