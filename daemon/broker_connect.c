@@ -398,6 +398,10 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 					      MQTT_RC_SERVER_UNAVAILABLE, "will too large");
 	}
 
+	if (c->version == MQTT_V5 && (cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_AUTH_METHOD)))
+		/* no enhanced authentication method is built in yet [MQTT-4.12.0-1] */
+		return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				      MQTT_RC_BAD_AUTH_METHOD, "unsupported authentication method");
 	if (c->version == MQTT_V5) {
 		c->recv_max_out = cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_RECEIVE_MAX)
 					  ? cn->props.receive_max

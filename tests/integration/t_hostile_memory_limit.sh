@@ -1,4 +1,3 @@
-# known-failing: memory_limit not enforced yet
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # broker: mqttgwd
 # The global memory bound (`memory_limit`, ours): with memory_limit 8 MiB and no per-client
@@ -17,10 +16,6 @@
 # A bystander keeps receiving before and after. Under AddressSanitizer the quarantine is off
 # (freed memory would otherwise look like growth).
 # timeout: 120
-if [ -z "${MQTTGW_RUN_KNOWN_FAILING:-}" ]; then
-	echo "SKIP: not implemented yet: memory_limit" >&2
-	exit 77
-fi
 . "$(dirname "$0")/lib.sh"
 if grep -q __asan_init "$(broker_bin)" 2>/dev/null; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"

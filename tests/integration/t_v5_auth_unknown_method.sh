@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# known-failing: enhanced authentication (AUTH) is not implemented: an Authentication Method in CONNECT is ignored (CONNACK 0x00)
 # A CONNECT with an Authentication Method the server does not support is refused with CONNACK 0x8C
 # (Bad authentication method) and the close [MQTT-4.12.0-1]; the server sends no AUTH; a PINGREQ
 # right behind the CONNECT is not answered [MQTT-3.1.4-6].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-[ -n "${MQTTGW_RUN_KNOWN_FAILING:-}" ] || skip "not implemented yet: enhanced authentication (AUTH)"
 start_broker
 py <<'PY'
 from mqtt5raw import *
