@@ -8,9 +8,11 @@
  * Input:
  *   byte 0   configuration bits (CFG_* below: small limits, queues, aliases, ...)
  *   records  tag [len data]; slot = tag & 3, arg = (tag >> 2) & 7, op = tag >> 5:
- *     op 0-3  write: `len` bytes of `data` to the slot's connection (opened on first use,
+ *     op 0-2  write: `len` bytes of `data` to the slot's connection (opened on first use,
  *             reopened after a close: a second connection with the same client id is a
  *             takeover, a reconnect resumes a session)
+ *     op 3    tag len fill data: the same, then fill * 64 bytes of 'p' (large payloads, sent
+ *             by reference from 4 KiB on, without large inputs)
  *     op 4    close the slot's socket without DISCONNECT (will, session detach)
  *     op 5    shutdown(SHUT_WR): half-closed client
  *     op 6    advance the loop clock by clock_steps[arg] ms and run due timers (connect
@@ -23,8 +25,9 @@
  *   - every frame the broker sends parses and decodes (codec_decode) under the version of the
  *     client's CONNECT, is a server-to-client type, DISCONNECT/AUTH only to v5 clients;
  *   - CONNACK comes first, at most once, and nothing follows a refusing CONNACK;
- *   - after teardown no connection is left open (conn_stats) and every broker-side fd of
- *     this input is closed.
+ *   - after teardown no connection is left open (conn_stats), every broker-side fd of this
+ *     input is closed, and the bytes memory_limit counts (rbuf_live_bytes) are back where they
+ *     were: an accounting drift would leave the broker refusing messages for good.
  *
  * Clock: with -Wl,--wrap=clock_gettime (FUZZ_LIBS_broker) CLOCK_MONOTONIC as seen by the
  * daemon objects is offset by op 6; without the wrap op 6 only runs the loop. The offset is
@@ -88,6 +91,8 @@ int __wrap_clock_gettime(clockid_t id, struct timespec *ts)
 	return r;
 }
 
+static uint8_t filler[255 * 64];
+
 static const int64_t clock_steps[8] = { 500, 1000, 2000, 5000, 16000, 65000, 600000, 7200000 };
 
 /* ---- configuration ---- */
@@ -95,7 +100,7 @@ static const int64_t clock_steps[8] = { 500, 1000, 2000, 5000, 16000, 65000, 600
 enum {
 	CFG_SMALL_PACKETS = 0x01, /* max_packet_size 300 */
 	CFG_SMALL_QUEUES = 0x02,  /* inflight 2, queue 3 messages / 2000 bytes */
-	CFG_QUEUE_QOS0 = 0x04,	  /* queue_qos0_messages */
+	CFG_QUEUE_QOS0 = 0x04,	  /* queue_qos0_messages; memory_limit 64 KiB */
 	CFG_NO_RETAIN = 0x08,	  /* retain_available false */
 	CFG_ALIASES = 0x10,	  /* max_topic_alias 0 (else 3) */
 	CFG_STRICT_CONNECT = 0x20, /* no zero-length client ids; max_keepalive 30 */
@@ -122,8 +127,10 @@ static struct config *fuzz_config(uint8_t bits)
 		cfg->max_queued_messages = 3;
 		cfg->max_queued_bytes = 2000;
 	}
-	if (bits & CFG_QUEUE_QOS0)
+	if (bits & CFG_QUEUE_QOS0) {
 		cfg->queue_qos0_messages = true;
+		cfg->memory_limit = 64 * 1024;
+	}
 	if (bits & CFG_NO_RETAIN)
 		cfg->retain_available = false;
 	if (bits & CFG_ALIASES)
@@ -405,6 +412,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	signal(SIGPIPE, SIG_IGN);
+	memset(filler, 'p', sizeof(filler));
 	return 0;
 }
 
@@ -412,6 +420,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz z = { 0 };
 	uint64_t conns_before = conn_stats.conns_open;
+	size_t live_before = rbuf_live_bytes;
 	char err[256];
 	size_t i = 1;
 
@@ -450,11 +459,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		default: {
 			size_t n = i < size ? data[i++] : 0;
+			size_t fill = op == 3 && i < size ? (size_t)data[i++] * 64 : 0;
 
 			if (n > size - i)
 				n = size - i;
 			slot_write(&z, s, data + i, n);
 			i += n;
+			if (fill)
+				slot_write(&z, s, filler, fill);
 			break;
 		}
 		}
@@ -463,5 +475,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	teardown(&z);
 	CHECK(conn_stats.conns_open == conns_before, "%llu connections left open",
 	      (unsigned long long)(conn_stats.conns_open - conns_before));
+	CHECK(rbuf_live_bytes == live_before, "rbuf_live_bytes %zu after teardown, %zu before",
+	      rbuf_live_bytes, live_before);
 	return 0;
 }

@@ -2,9 +2,10 @@
 # Accept under EMFILE does not spin: the broker runs with RLIMIT_NOFILE 64 (prlimit) and 200
 # clients connect at once, each sending CONNECT. The ones it has descriptors for get CONNACK
 # 0x00 and are served (PINGREQ/PINGRESP) while it is saturated; the bystander connected before
-# keeps receiving; with the listen backlog full of connections it cannot accept, the broker's
-# CPU time (utime + stime, /proc/PID/stat) over 3 s stays under 0.3 s (a level-triggered accept
-# loop retrying EMFILE would burn the whole 3 s). Once the 200 close, the broker serves again:
+# keeps receiving; with connections it cannot accept left in the listen backlog (or shed: accepted
+# with a spare descriptor and closed), the broker's CPU time (utime + stime, /proc/PID/stat)
+# over 3 s stays under 0.3 s (a level-triggered accept loop retrying EMFILE would burn the
+# whole 3 s). Once the 200 close, the broker serves again:
 # a new client within 5 s, then 40 at once all get CONNACK 0x00.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
@@ -64,7 +65,7 @@ def t():
                 pending.remove(c)
     print("served %d, closed %d, pending %d" % (len(served), closed, len(pending)))
     check(len(served) >= 40, "only %d of 200 clients got CONNACK with 64 fds" % len(served))
-    check(pending, "no connection left waiting: the backlog was never full")
+    # pending: still in the listen backlog (or shed later); a broker may also shed them at once
     # saturated: the broker must not spin
     c0 = cpu()
     t0 = time.monotonic()

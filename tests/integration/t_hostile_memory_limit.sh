@@ -1,4 +1,4 @@
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+#!/usr/bin/env bash
 # broker: mqttgwd
 # The global memory bound (`memory_limit`, ours): with memory_limit 8 MiB and no per-client
 # queue limits, an offline session collecting QoS 1 messages of 16 KiB fills it. Then:

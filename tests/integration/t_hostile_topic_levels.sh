@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# broker: mqttgwd
 # Topics with 65,535 levels: a topic name of 65,534 '/' (the longest string MQTT allows,
 # 65,535 bytes minus one; 65,535 empty levels) and one of 32,768 one-character levels are valid
 # (4.7.1: zero-length levels are allowed; 1.5.3: up to 65,535 bytes). The broker must neither
@@ -8,6 +9,8 @@
 # delivered on subscribe and deleted; unsubscribing works; SIGTERM still exits cleanly (the
 # tree is freed). A subscription the server refuses must say so (SUBACK 0x80), never a crash.
 # A bystander subscribed before keeps receiving.
+# mqttgwd only: Mosquitto 2.0.11 disconnects a client subscribing to a valid filter of more
+# than 200 levels ("Invalid subscription string"), where the spec allows SUBACK 0x80 at most.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
 start_broker

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# broker: mqttgwd
 # Ill-formed UTF-8 and U+0000 in the strings of a packet: topic names, topic filters, the
 # client identifier, the will topic, the user name. Ill-formed UTF-8 (a stray byte 0xFF, a
 # truncated sequence, an overlong encoding, a UTF-16 surrogate U+D800) and U+0000 make the
@@ -10,7 +9,6 @@
 # subscriber of 'u8/#'. A BOM (U+FEFF) is valid and must not be skipped or stripped
 # [MQTT-1.5.4-3]: delivered with the topic byte for byte. Within 3 s each; a bystander
 # subscribed before keeps receiving.
-# mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
 start_broker
