@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SIGHUP reloads certfile and keyfile: new connections get the new certificate (here from
-# another CA), while a connection made before keeps working on its own session.
+# another CA), while a connection made before keeps working on its own session. (mqttgwd: a
+# certificate that fails to load is logged and the previous one stays in use.)
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/tls_certs.sh"
 tls_certs
@@ -23,4 +24,15 @@ pub --cafile "$TLS/ca2.crt" -t reload/x -m after
 wait_pid "$SUB_PID" 22
 assert_eq "before
 after" "$(sub_payloads "$T/sub.out")" "the subscriber from before the reload"
+if ! is_mosquitto; then
+	# a certificate that does not load: logged, and the listener keeps the one it has
+	echo garbage >"$TLS/live.crt"
+	kill -HUP "$BROKER_PID"
+	for ((i = 0; i < 50; i++)); do
+		grep -q "keeping the previous TLS settings" "$BROKER_LOG" && break
+		sleep 0.1
+	done
+	assert_match "$(cat "$BROKER_LOG")" "Error: reload: listener $BROKER_PORT: certfile .*live.crt: .*; keeping the previous TLS settings"
+	pub --cafile "$TLS/ca2.crt" -t reload/x -m still-served
+fi
 broker_alive

@@ -357,7 +357,8 @@ static void send_str(struct t2 *t, const char *str)
 	t->out_len = strlen(str);
 }
 
-/* Handshake, echo "hello", and return the client's session (for resumption) if asked. */
+/* Handshake, echo "hello" (in TLS 1.3 after a key update the server must answer), and return
+ * the client's session (for resumption) if asked. */
 static void echo_round(struct tls_ctx *ctx, const struct cli_opts *o, struct tls_info *info,
 		       SSL_SESSION **session)
 {
@@ -367,12 +368,13 @@ static void echo_round(struct tls_ctx *ctx, const struct cli_opts *o, struct tls
 	t.echo = true;
 	assert_true(pump(&t, BOTH_DONE, 0));
 	assert_int_equal(tls_conn_info(t.c, info), 0);
+	assert_true(SSL_version(t.ssl) != TLS1_3_VERSION ||
+		    SSL_key_update(t.ssl, SSL_KEY_UPDATE_REQUESTED));
 	send_str(&t, "hello");
 	assert_true(pump(&t, CLI_GOT, 5));
 	assert_int_equal(t.in_len, 5); /* the owner saw application data only */
 	assert_memory_equal(t.in, "hello", 5);
-	assert_int_equal(t.kin_len, 5);
-	assert_memory_equal(t.kin, "hello", 5);
+	assert_true(t.kin_len == 5 && !memcmp(t.kin, "hello", 5));
 	if (session) {
 		*session = SSL_get1_session(t.ssl);
 		assert_true(SSL_SESSION_is_resumable(*session));
@@ -618,13 +620,11 @@ static void test_bad_input_and_eof(void **state)
 	assert_int_equal(write(t.cfd, connect, sizeof(connect) - 1), 18);
 	refused(&t, "TLS handshake with 192.0.2.7:4242 failed: ");
 	close2(&t);
-
 	open2(&t, ctx, &dflt, 0);
 	assert_true(pump(&t, BOTH_DONE, 0));
 	assert_int_equal(write(t.cfd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
 	refused(&t, "TLS error on the connection from 192.0.2.7:4242: ");
 	close2(&t);
-
 	logs = n_logs;
 	open2(&t, ctx, &dflt, 0);
 	cli_step(&t); /* ClientHello */
