@@ -249,5 +249,6 @@ out:
 	log_fini();
 	config_free(cfg);
 	rbuf_pool_trim();
+	msg_cache_trim();
 	return rc;
 }

@@ -29,6 +29,7 @@ static struct rbuf *rbuf_alloc(uint32_t cap, uint32_t pooled)
 	b->len = 0;
 	b->pooled = pooled;
 	b->data = (uint8_t *)(b + 1);
+	b->release = NULL;
 	rbuf_account(b, sizeof(*b) + cap);
 	return b;
 }
@@ -59,6 +60,10 @@ void rbuf_unref(struct rbuf *b)
 {
 	if (--b->refs)
 		return;
+	if (b->release) {
+		b->release(b);
+		return;
+	}
 	if (b->pooled) {
 		pool_inuse--;
 		if (pool_len < POOL_MAX) {

@@ -27,7 +27,10 @@ struct msg {
 	uint8_t *payload;
 };
 
-/* One allocation holding everything. NULL on ENOMEM. */
+/* Free the cached message buffers (shutdown). */
+void msg_cache_trim(void);
+
+/* One allocation holding everything (from a size-class cache when small). NULL on ENOMEM. */
 struct msg *msg_new(const void *topic, uint16_t topic_len, const void *payload,
 		    uint32_t payload_len, const void *props, uint32_t props_len, uint8_t qos,
 		    uint8_t retain, int64_t expiry, const void *origin);

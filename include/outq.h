@@ -25,6 +25,8 @@ struct rbuf {
 	uint32_t pooled; /* 1: a pool block (returned to the pool), 0: free() on last unref */
 	uint8_t *data;
 	size_t alloc;	 /* bytes of its allocation, for memory accounting */
+	/* called instead of free() on the last unref (e.g. back to a message pool), or NULL */
+	void (*release)(struct rbuf *b);
 };
 
 /* Bytes held by live buffers: pooled blocks in use or cached, standalone buffers and
