@@ -281,8 +281,16 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 	while (off < len) {
 		struct mqtt_frame f;
 		uint8_t reason = MQTT_RC_MALFORMED;
-		int ret = codec_frame(buf + off, len - off, max, &f, &reason);
+		int ret;
 
+		/* the first packet must be CONNECT [MQTT-3.1.0-1]: judge it by its first byte,
+		 * not after buffering whatever length it claims */
+		if (c->state == CLIENT_NEW && (buf[off] >> 4) != MQTT_CONNECT) {
+			client_log_proto(c, "first packet is type %u, not CONNECT", buf[off] >> 4);
+			client_close(c, 0xFF, NULL);
+			return -1;
+		}
+		ret = codec_frame(buf + off, len - off, max, &f, &reason);
 		if (ret == -EAGAIN)
 			break;
 		if (ret < 0) {
@@ -294,6 +302,12 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 		}
 		size_t flen = f.hdr_len + f.rem_len;
 
+		/* MQTT 5 requires the shortest Remaining Length encoding [MQTT-1.5.5-1] */
+		if (c->version == MQTT_V5 && f.hdr_len != 1 + codec_varint_size(f.rem_len)) {
+			client_log_proto(c, "non-minimal Remaining Length");
+			client_close(c, MQTT_RC_MALFORMED, NULL);
+			return -1;
+		}
 		c->b->st.msgs_received++;
 		c->b->pause_request = false;
 		if (client_dispatch(c, buf + off, flen, &f) < 0 || conn->closed) {
@@ -356,6 +370,8 @@ static void broker_accept(struct listener *ls, int fd, const char *peer, void *c
 int broker_attach_fd(struct broker *b, int fd, const char *peer,
 		     const struct config_listener *cl)
 {
+	size_t idx = (size_t)(cl - b->cfg->listeners);
+	struct tls_ctx *tls = b->tls && idx < b->cfg->n_listeners ? b->tls[idx] : NULL;
 	struct client *c;
 	int max = cl->max_connections >= 0 ? cl->max_connections : b->cfg->max_connections;
 
@@ -376,7 +392,7 @@ int broker_attach_fd(struct broker *b, int fd, const char *peer,
 	c->auth_idx = (uint16_t)(cl - b->cfg->listeners);
 	c->serial = ++b->serial;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->conn = conn_new(b->loop, fd, &conn_tcp, &client_ops, c);
+	c->conn = conn_new(b->loop, fd, tls ? &conn_tls : &conn_tcp, &client_ops, c);
 	if (!c->conn) {
 		close(fd);
 		free(c);
@@ -394,7 +410,32 @@ int broker_attach_fd(struct broker *b, int fd, const char *peer,
 	if (b->cfg->connect_timeout)
 		loop_timer_set(b->loop, &c->timer,
 			       c->last_rx + (int64_t)b->cfg->connect_timeout * 1000);
+	/* The handshake runs in the connection's reads; connect_timeout bounds it too. */
+	if (tls && tls_conn_attach(c->conn, tls) < 0) {
+		conn_close(c->conn, -ENOMEM); /* client_on_close unlinks and frees c */
+		return -ENOMEM;
+	}
 	return 0;
+}
+
+void broker_tls_reload(struct broker *b)
+{
+	for (size_t i = 0; b->tls && i < b->cfg->n_listeners; i++) {
+		const struct config_listener *cl = &b->cfg->listeners[i];
+		struct tls_ctx *t;
+		char err[512];
+
+		if (!b->tls[i])
+			continue;
+		t = tls_ctx_new(cl, err, sizeof(err));
+		if (!t) {
+			log_err("Error: reload: %s; keeping the previous TLS settings.", err);
+			continue;
+		}
+		tls_ctx_unref(b->tls[i]);
+		b->tls[i] = t;
+		log_notice("Reloaded the TLS certificates of listener %u.", cl->port);
+	}
 }
 
 static bool member_online(void *subscriber)
@@ -433,7 +474,8 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 		goto err_free;
 	}
 	b->ls = calloc(cfg->n_listeners, sizeof(*b->ls));
-	if (!b->ls && cfg->n_listeners) {
+	b->tls = calloc(cfg->n_listeners, sizeof(*b->tls));
+	if ((!b->ls || !b->tls) && cfg->n_listeners) {
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		goto err_free;
@@ -441,14 +483,17 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		const struct config_listener *cl = &cfg->listeners[i];
 
+		if (cl->certfile && !(b->tls[i] = tls_ctx_new(cl, err, errlen)))
+			goto err_free; /* errno EINVAL (a configuration error) or ENOMEM */
 		b->ls[i] = listener_new(l, cl->bind_address, cl->port, broker_accept, b, err,
 					errlen);
 		if (!b->ls[i])
 			goto err_free;
 		b->n_ls++;
 		listener_set_data(b->ls[i], cl);
-		log_notice("Opening ipv4/ipv6 listen socket on %s port %u.",
-			   cl->bind_address ? cl->bind_address : "*", listener_port(b->ls[i]));
+		log_notice("Opening ipv4/ipv6 listen socket on %s port %u%s.",
+			   cl->bind_address ? cl->bind_address : "*", listener_port(b->ls[i]),
+			   b->tls[i] ? " (TLS)" : "");
 	}
 	loop_set_before_wait(l, broker_before_wait, b);
 	loop_timer_init(&b->bp_timer, bp_timer_fired, b);
@@ -496,6 +541,9 @@ void broker_free(struct broker *b)
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_free(b->ls[i]);
 	free(b->ls);
+	for (size_t i = 0; b->tls && i < b->cfg->n_listeners; i++)
+		tls_ctx_unref(b->tls[i]); /* connections still open hold their own reference */
+	free(b->tls);
 	broker_auth_free(b);
 	if (b->sessions.b) {
 		session_foreach(&b->sessions, session_drop_expiry, b);

@@ -126,7 +126,10 @@ static void resubscribe_acl(void *ctx, struct session *s)
 int broker_reload(struct broker *b)
 {
 	char err[512];
-	struct broker_auth *a = auth_load_all(b->cfg, err, sizeof(err));
+	struct broker_auth *a;
+
+	broker_tls_reload(b);
+	a = auth_load_all(b->cfg, err, sizeof(err));
 
 	if (!a) {
 		log_err("Error: reload failed, keeping the previous password and ACL files: %s",

@@ -265,13 +265,15 @@ static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struc
  * when there is one; no user name only where anonymous access is allowed. The will topic
  * must be writable under the ACL. Refusals are counted and logged rate-limited.
  */
-static int connect_authenticate(struct client *c, const struct mqtt_connect *cn)
+static int connect_authenticate(struct client *c, const struct mqtt_connect *cn, bool by_cert)
 {
 	struct broker *b = c->b;
 	const struct broker_auth *au = broker_auth_for(b, c->auth_idx);
 	int r;
 
-	if (!cn->has_username) {
+	if (by_cert) {
+		/* the client certificate is the credential: no password_file check (Mosquitto) */
+	} else if (!cn->has_username) {
 		if (!config_listener_anonymous(b->cfg, c->listener)) {
 			b->st.auth_failed++;
 			return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
@@ -300,6 +302,36 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn)
 	return 0;
 }
 
+/*
+ * use_identity_as_username / use_subject_as_username on a TLS listener (Mosquitto): the user
+ * name is the client certificate's CN, or its whole subject (RFC 2253); the user name and
+ * password in CONNECT are ignored. No certificate (or no CN): bad user name or password.
+ */
+static int connect_cert_username(struct client *c)
+{
+	const struct config_listener *l = c->listener;
+	char name[1024];
+	int n = tls_peer_identity(c->conn, l->use_identity_as_username ? TLS_ID_CN : TLS_ID_SUBJECT,
+				  name, sizeof(name));
+
+	if (n >= 0 && !codec_utf8_valid((const uint8_t *)name, (size_t)n))
+		n = -EBADMSG;
+	if (n < 0) {
+		c->b->st.auth_failed++;
+		return connect_refuse(c, c->version,
+				      n == -EBADMSG ? MQTT_CONNACK_NOT_AUTHORIZED
+						    : MQTT_CONNACK_BAD_CREDENTIALS,
+				      MQTT_RC_BAD_USERNAME_OR_PASSWORD,
+				      n == -ENOENT ? "no client certificate name"
+						   : "unusable client certificate name");
+	}
+	c->username = strdup(name);
+	if (!c->username)
+		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	return 0;
+}
+
 static bool proto_name_known(const struct mqtt_buf *n)
 {
 	return (n->len == 4 && !memcmp(n->p, "MQTT", 4)) ||
@@ -316,7 +348,7 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 	char idbuf[40];
 	const char *id;
 	size_t id_len;
-	bool assigned = false, present;
+	bool assigned = false, present, by_cert;
 	struct session *s;
 	uint16_t keepalive;
 	int ret;
@@ -365,13 +397,19 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 
-	if (cn->has_username) {
+	by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
+					    c->listener->use_subject_as_username);
+	if (by_cert) {
+		ret = connect_cert_username(c);
+		if (ret < 0)
+			return ret;
+	} else if (cn->has_username) {
 		c->username = strndup((const char *)cn->username.p, cn->username.len);
 		if (!c->username)
 			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
-	ret = connect_authenticate(c, cn);
+	ret = connect_authenticate(c, cn, by_cert);
 	if (ret < 0)
 		return ret;
 

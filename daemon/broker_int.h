@@ -16,6 +16,7 @@
 #include "msg.h"
 #include "passwd.h"
 #include "session.h"
+#include "tls.h"
 #include "topic.h"
 
 #define BROKER_VERSION "0.1.0"
@@ -98,6 +99,7 @@ struct broker {
 	struct listener **ls;
 	size_t n_ls;
 	struct broker_auth *auth; /* one per configured listener */
+	struct tls_ctx **tls;	  /* one per configured listener; NULL: plain TCP */
 	struct topic_tree *topics;
 	struct session_table sessions;
 	struct client *clients;
@@ -177,6 +179,10 @@ void broker_backpressure_release(struct broker *b, struct session *s);
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
 		    uint8_t retain, uint32_t sub_id);
 void broker_retained_free(void *msg);
+
+/* broker.c: SIGHUP: new TLS contexts from the listeners' files (existing connections keep
+ * theirs); a listener whose files fail to load keeps its current one. */
+void broker_tls_reload(struct broker *b);
 
 /* broker_auth.c */
 int broker_auth_load(struct broker *b, char *err, size_t errlen);
