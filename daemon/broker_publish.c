@@ -282,6 +282,7 @@ void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 {
 	struct client *c = s->client;
 	const struct config *cfg = b->cfg;
+	int r;
 
 	if (p->expiry && p->expiry <= loop_now(b->loop))
 		return;
@@ -314,8 +315,18 @@ void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 			drop(b, s, "QoS 0 message not sent");
 		return;
 	}
-	if (session_queue_push(s, p->msg, qos, retain, sub_id, cfg->max_queued_messages,
-			       cfg->max_queued_bytes) < 0)
+	r = session_queue_push(s, p->msg, qos, retain, sub_id, cfg->max_queued_messages,
+			       cfg->max_queued_bytes);
+	/*
+	 * An online subscriber that is holding publishers back may go past its limits: each
+	 * publisher is paused right after the message that filled the queue, so with many
+	 * publishers the overshoot is one message per publisher, bounded here by 4x the limits.
+	 */
+	if (r == -ENOBUFS && c && qos &&
+	    (!s->bp_since || loop_now(b->loop) - s->bp_since <= BROKER_BP_MAX_MS))
+		r = session_queue_push(s, p->msg, qos, retain, sub_id,
+				       cfg->max_queued_messages * 4, cfg->max_queued_bytes * 4);
+	if (r < 0)
 		drop(b, s, "queue full");
 	else if (c && qos)
 		backpressure_check(b, s);
