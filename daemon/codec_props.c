@@ -311,8 +311,10 @@ int codec_props_parse(const uint8_t *block, uint32_t len, uint8_t type, struct m
 	int rc;
 
 	/* An empty block may be NULL: no pointer arithmetic on it. */
-	if (!len)
+	if (!block) {
 		block = (const uint8_t *)"";
+		len = 0;
+	}
 	rc = props_parse(block, len, type, pr);
 	if (reason)
 		*reason = (uint8_t)rc;

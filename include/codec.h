@@ -333,7 +333,7 @@ int codec_sub_next(struct mqtt_buf *cursor, uint8_t version, bool unsub, struct 
 /* Walk properties in a raw block. Returns 1 with *id and *val (the value bytes; for a user
  * property *val is the key and *val2 the value; for varint/int types *num is set), 0 at end.
  * For numbers *val is the encoded bytes; for strings and binary data it is the content
- * without its length. val, val2 and num may be NULL. An unknown identifier or a truncated
+ * without its length. val, val2 and num may be NULL. An unknown identifier or a malformed
  * value ends the walk (returns 0, cursor emptied); blocks from codec_decode never have one. */
 int codec_prop_next(struct mqtt_buf *cursor, uint8_t *id, struct mqtt_buf *val,
 		    struct mqtt_buf *val2, uint32_t *num);

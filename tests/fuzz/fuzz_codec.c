@@ -605,6 +605,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = f.hdr_len + (size_t)f.rem_len;
 			CHECK(f.hdr_len >= 2 && f.hdr_len <= 5 && n <= left);
 			CHECK(f.type == p[0] >> 4 && f.flags == (p[0] & 15));
+			{
+				/* Only the fixed header: the short-buffer path must agree. */
+				struct mqtt_frame h;
+				uint8_t *hb = malloc(f.hdr_len);
+
+				memcpy(hb, p, f.hdr_len);
+				rc = codec_frame(hb, f.hdr_len, 0, &h, NULL);
+				CHECK(rc == (f.rem_len ? -EAGAIN : 0));
+				CHECK(h.hdr_len == f.hdr_len && h.rem_len == f.rem_len);
+				free(hb);
+			}
 			CHECK(codec_frame(p, left, (uint32_t)n, &f, NULL) == 0);
 			CHECK(codec_frame(p, left, (uint32_t)n - 1, &f, &reason) == -EMSGSIZE);
 			CHECK(reason == MQTT_RC_PACKET_TOO_LARGE);

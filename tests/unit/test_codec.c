@@ -754,35 +754,50 @@ static void test_utf8_vectors(void **state)
 	}
 }
 
-/* Exercise the 8-byte ASCII path: a bad or multi-byte character at every offset. */
+/* codec_utf8_valid on an exact-size heap copy, so ASan sees any read past the end. */
+static bool utf8_exact(const uint8_t *s, size_t n)
+{
+	uint8_t *c = malloc(n ? n : 1);
+	bool ok;
+
+	memcpy(c, s, n);
+	ok = codec_utf8_valid(c, n);
+	free(c);
+	return ok;
+}
+
+/* Exercise the word-at-a-time path: a bad or multi-byte character at every offset. */
 static void test_utf8_positions(void **state)
 {
 	static const uint8_t bad[] = { 0x00, 0x80, 0xff, 0xc0 };
+	uint8_t b[64];
 	size_t len, pos, k;
 
 	(void)state;
 	for (len = 1; len <= 40; len++) {
-		uint8_t *b = malloc(len + 3);
-
 		for (pos = 0; pos < len; pos++) {
 			for (k = 0; k < sizeof(bad); k++) {
 				memset(b, 'a', len);
 				b[pos] = bad[k];
-				if (codec_utf8_valid(b, len))
+				if (utf8_exact(b, len))
 					fail_msg("len %zu pos %zu byte %02x", len, pos, bad[k]);
 			}
-			/* A 3-byte character ending exactly at len, and one cut by len. */
+			/* A 3-byte character ending exactly at pos + 3, and one cut by len. */
 			memset(b, 'a', len + 3);
 			memcpy(b + pos, "\xe2\x82\xac", 3);
-			assert_true(codec_utf8_valid(b, pos + 3));
+			assert_true(utf8_exact(b, pos + 3));
 			if (pos + 3 > len)
-				assert_false(codec_utf8_valid(b, len));
+				assert_false(utf8_exact(b, len));
 			else
-				assert_true(codec_utf8_valid(b, len));
+				assert_true(utf8_exact(b, len));
+			/* Two 4-byte characters straddling the word boundaries. */
+			memset(b, 'a', len + 8);
+			memcpy(b + pos, "\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf", 8);
+			assert_true(utf8_exact(b, len + 8));
+			assert_false(utf8_exact(b, pos + 7));
 		}
 		memset(b, 'a', len);
-		assert_true(codec_utf8_valid(b, len));
-		free(b);
+		assert_true(utf8_exact(b, len));
 	}
 }
 
@@ -1044,6 +1059,10 @@ static void test_ack_fields(void **state)
 	assert_int_equal(pkt.ack.props.seen, 0);
 	assert_int_equal(dec(5, 0x70, S(0, 9, 0x92), &pkt, &reason), 0);
 	assert_int_equal(pkt.ack.reason, 0x92);
+	/* An empty block is still a view at its place in the frame. */
+	assert_int_equal(dec(5, 0x40, S(0, 1, 0x87, 0), &pkt, &reason), 0);
+	assert_ptr_equal(pkt.ack.props.raw.p, frame_buf + 6);
+	assert_int_equal(pkt.ack.props.raw.len, 0);
 	assert_int_equal(dec(4, 0x40, S(0xff, 0xff), &pkt, &reason), 0);
 	assert_int_equal(pkt.ack.packet_id, 0xffff);
 	assert_int_equal(pkt.ack.reason, 0);
@@ -1855,6 +1874,9 @@ static void test_encode_sizing(void **state)
 					      MQTT_MAX_REMAINING - 5),
 			 MQTT_MAX_REMAINING + 5);
 	assert_int_equal(codec_encode_connack(NULL, 0, 5, 0, 0, props, MQTT_MAX_REMAINING), 0);
+	assert_int_equal(codec_encode_connack(NULL, 0, 5, 0, 0, props, MQTT_MAX_REMAINING + 1), 0);
+	/* NULL codes or properties count as none. */
+	assert_int_equal(codec_encode_suback(NULL, 0, 5, MQTT_SUBACK, 1, NULL, 3, NULL, 9), 5);
 	c.client_id.len = 70000;
 	assert_int_equal(codec_encode_connect(NULL, 0, &c, NULL, 0, NULL, 0), 0);
 	e.filter.len = 65536;
@@ -2064,7 +2086,8 @@ static void test_roundtrip_acks(void **state)
 				uint8_t b[32], reason;
 				size_t n;
 
-				n = codec_encode_ack(b, sizeof(b), ver, type, 0x0102, code, rs, plen);
+				n = codec_encode_ack(b, sizeof(b), ver, type, 0x0102, code, rs,
+						     plen);
 				if (ver < 5)
 					assert_int_equal(n, 4);
 				else
