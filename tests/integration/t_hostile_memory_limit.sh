@@ -10,19 +10,23 @@
 #  - a 3.1.1 QoS 1 publish is refused per 3.1.1's rule: positive acknowledgement (and dropped)
 #    or the connection closed [MQTT-3.3.5-2]; never delivered;
 #  - the limit holds: the broker accepted between half the limit and the limit (+ one message)
-#    of payload, and its RSS grew by at most 1.5 x the limit;
+#    of payload, and its RSS grew by at most 1.5 x the limit (2 x under AddressSanitizer);
 #  - the session, reconnecting, gets exactly the accepted messages, in order, nothing refused;
 #    once they are delivered the memory is free again and QoS 1 publishes succeed.
 # Twice: 16 KiB messages with memory_limit 8 MiB, and 3,000-byte messages (small enough for
 # the broker's message caches) with memory_limit 4 MiB: freed memory kept for reuse must not
 # keep the broker "full" once the messages are gone (PUBACK 0x00 again within 5 s).
-# A bystander keeps receiving before and after. Under AddressSanitizer the quarantine is off
-# (freed memory would otherwise look like growth).
+# A bystander keeps receiving before and after.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
+# AddressSanitizer: no quarantine (freed memory would look like growth), and its per-allocation
+# overhead (redzones, size classes, shadow: about 1.4 x for 16 KiB blocks) in the RSS bound.
+RSS_FACTOR=1.5
 if grep -q __asan_init "$(broker_bin)" 2>/dev/null; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+	RSS_FACTOR=2.0
 fi
+export RSS_FACTOR
 SYS_INTERVAL=1
 PYTEST=$(cat <<'PY'
 from mqtt5raw import *
@@ -112,7 +116,8 @@ def t():
         print("3.1.1 QoS 1 at the limit: closed")
     grown = rss() - rss0
     print("RSS grew by %.1f MiB" % (grown / 2**20))
-    check(grown <= LIMIT * 1.5, "RSS grew by %d bytes, over 1.5 x memory_limit" % grown)
+    factor = float(os.environ["RSS_FACTOR"])
+    check(grown <= LIMIT * factor, "RSS grew by %d bytes, over %.1f x memory_limit" % (grown, factor))
     # the session gets exactly what was accepted, in order
     s, ack = client5("ml-sess", clean=False, props=[(SESSION_EXPIRY, 600)], expect_present=True)
     got = []
