@@ -59,19 +59,18 @@
 #include "msg.h"
 #include "outq.h"
 
-#define SLOTS 4
-#define MAX_FDS 256 /* broker-side fds remembered per input for the leak check */
+#define SLOTS	 4
+#define MAX_FDS	 256 /* broker-side fds remembered per input for the leak check */
 #define SOCK_BUF 4096
 
-#define CHECK(cond, ...)                                                                 \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, \
-				#cond);                                                  \
-			fprintf(stderr, __VA_ARGS__);                                    \
-			fputc('\n', stderr);                                             \
-			abort();                                                         \
-		}                                                                        \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);   \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* ---- the loop clock ---- */
@@ -96,19 +95,19 @@ int __wrap_clock_gettime(clockid_t id, struct timespec *ts)
 
 static uint8_t filler[255 * 64];
 
-static const int64_t clock_steps[8] = { 500, 1000, 2000, 5000, 16000, 65000, 600000, 7200000 };
+static const int64_t clock_steps[8] = {500, 1000, 2000, 5000, 16000, 65000, 600000, 7200000};
 
 /* ---- configuration ---- */
 
 enum {
-	CFG_SMALL_PACKETS = 0x01, /* max_packet_size 300 */
-	CFG_SMALL_QUEUES = 0x02,  /* inflight 2, queue 3 messages / 2000 bytes */
-	CFG_QUEUE_QOS0 = 0x04,	  /* queue_qos0_messages; memory_limit 64 KiB */
-	CFG_NO_RETAIN = 0x08,	  /* retain_available false */
-	CFG_ALIASES = 0x10,	  /* max_topic_alias 0 (else 3) */
+	CFG_SMALL_PACKETS = 0x01,  /* max_packet_size 300 */
+	CFG_SMALL_QUEUES = 0x02,   /* inflight 2, queue 3 messages / 2000 bytes */
+	CFG_QUEUE_QOS0 = 0x04,	   /* queue_qos0_messages; memory_limit 64 KiB */
+	CFG_NO_RETAIN = 0x08,	   /* retain_available false */
+	CFG_ALIASES = 0x10,	   /* max_topic_alias 0 (else 3) */
 	CFG_STRICT_CONNECT = 0x20, /* no zero-length client ids; max_keepalive 30 */
-	CFG_EXPIRY = 0x40,	  /* persistent_client_expiration 10 s; message_size_limit 100 */
-	CFG_RECEIVE_MAX = 0x80,	  /* max_receive 2; $SYS off */
+	CFG_EXPIRY = 0x40,	   /* persistent_client_expiration 10 s; message_size_limit 100 */
+	CFG_RECEIVE_MAX = 0x80,	   /* max_receive 2; $SYS off */
 };
 
 static struct config *fuzz_config(uint8_t bits)
@@ -156,17 +155,17 @@ static struct config *fuzz_config(uint8_t bits)
 /* ---- one client connection ---- */
 
 struct slot {
-	int fd;		 /* client side, -1 when not connected */
-	bool no_read;	 /* op 7: leave the broker's output unread */
+	int fd;	      /* client side, -1 when not connected */
+	bool no_read; /* op 7: leave the broker's output unread */
 	/* what the client sent until its first frame is complete: the connection's version */
 	uint8_t *first;
 	size_t first_len, first_cap;
-	int version;	 /* 0 unknown, -1 first frame not a CONNECT, else 3/4/5 */
+	int version; /* 0 unknown, -1 first frame not a CONNECT, else 3/4/5 */
 	/* what the broker sent, frames checked and consumed as they complete */
 	uint8_t *out;
 	size_t out_len, out_cap;
 	uint32_t n_frames;
-	bool refused;	 /* a CONNACK with a non-zero code came */
+	bool refused; /* a CONNACK with a non-zero code came */
 };
 
 struct fuzz {
@@ -423,7 +422,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz z = { 0 };
+	struct fuzz z = {0};
 	uint64_t conns_before = conn_stats.conns_open;
 	size_t live_before = rbuf_live_bytes;
 	char err[256];
