@@ -16,6 +16,9 @@
 # Twice: 16 KiB messages with memory_limit 8 MiB, and 3,000-byte messages (small enough for
 # the broker's message caches) with memory_limit 4 MiB: freed memory kept for reuse must not
 # keep the broker "full" once the messages are gone (PUBACK 0x00 again within 5 s).
+# Then the same for output buffers: memory_limit 1 MiB and one small QoS 1 message fanned out
+# to 100 online subscribers (each one's output buffer counts while it is in use; QoS 0 copies
+# over the limit may be dropped); once delivered, QoS 1 publishes succeed again within 5 s.
 # A bystander keeps receiving before and after.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
@@ -160,3 +163,32 @@ start_broker "memory_limit 4194304" "max_queued_messages 0" "max_queued_bytes 0"
 	"queue_qos0_messages true"
 export BROKER_PID
 LIMIT=4194304 SIZE=3000 PY_TIMEOUT=100 py -c "$PYTEST"
+stop_broker
+start_broker "memory_limit 1048576"
+PY_TIMEOUT=60 py <<'PY'
+from mqtt5raw import *
+import mqttraw
+import time
+
+def t():
+    subs = []
+    for i in range(100):
+        c, _ = mqttraw.client("fo%d" % i)
+        mqttraw.subscribe_ok(c, [("fan/#", 0)])
+        subs.append(c)
+    p, _ = client5("fo-pub")
+    check_eq("0x00", hexs(publish5_ok(p, "fan/x", "hello", qos=1, pid=1)), "first PUBACK")
+    got = sum(1 for c in subs if c.recv(1.0) is not None)
+    print("a 5-byte QoS 0 fan-out reached %d of 100 subscribers" % got)
+    deadline = time.monotonic() + 5
+    while True:
+        rc = publish5_ok(p, "fan/y", "again", qos=1, pid=2)
+        if rc != RC_QUOTA_EXCEEDED or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    check_eq("0x00", hexs(rc), "PUBACK 5 s after the fan-out was delivered (nothing is stored)")
+    for c in subs:
+        m = c.expect(PUBLISH, timeout=3).publish()
+        check_eq(("fan/y", b"again"), (m["topic"], m["payload"]), "delivery after recovery")
+main(t)
+PY
