@@ -36,6 +36,7 @@ static void msg_release(struct rbuf *b)
 		m->origin = msg_cache[k];
 		msg_cache[k] = m;
 		msg_cache_len[k]++;
+		rbuf_live_bytes -= b->alloc; /* cached: not in use */
 		return;
 	}
 	rbuf_live_bytes -= b->alloc;
@@ -49,7 +50,6 @@ void msg_cache_trim(void)
 			struct msg *m = msg_cache[k];
 
 			msg_cache[k] = (struct msg *)m->origin;
-			rbuf_live_bytes -= m->rb.alloc;
 			free(m);
 		}
 		msg_cache_len[k] = 0;
@@ -70,6 +70,7 @@ struct msg *msg_new(const void *topic, uint16_t topic_len, const void *payload,
 		m = msg_cache[k];
 		msg_cache[k] = (struct msg *)m->origin;
 		msg_cache_len[k]--;
+		rbuf_live_bytes += m->rb.alloc;
 		cached = true;
 	} else {
 		if (k >= 0)

@@ -30,7 +30,12 @@ static struct rbuf *rbuf_alloc(uint32_t cap, uint32_t pooled)
 	b->pooled = pooled;
 	b->data = (uint8_t *)(b + 1);
 	b->release = NULL;
-	rbuf_account(b, sizeof(*b) + cap);
+	/* pool blocks count the bytes written into them (outq_commit), not their capacity: the
+	 * slack of one block per busy connection is bounded by the connection count */
+	if (pooled)
+		b->alloc = sizeof(*b) + cap;
+	else
+		rbuf_account(b, sizeof(*b) + cap);
 	return b;
 }
 
@@ -66,10 +71,13 @@ void rbuf_unref(struct rbuf *b)
 	}
 	if (b->pooled) {
 		pool_inuse--;
+		rbuf_live_bytes -= b->len;
 		if (pool_len < POOL_MAX) {
 			pool[pool_len++] = b;
 			return;
 		}
+		free(b);
+		return;
 	}
 	rbuf_live_bytes -= b->alloc;
 	free(b);
@@ -77,12 +85,8 @@ void rbuf_unref(struct rbuf *b)
 
 void rbuf_pool_trim(void)
 {
-	while (pool_len) {
-		struct rbuf *b = pool[--pool_len];
-
-		rbuf_live_bytes -= b->alloc;
-		free(b);
-	}
+	while (pool_len)
+		free(pool[--pool_len]);
 }
 
 size_t rbuf_pool_bytes(void)
@@ -181,6 +185,8 @@ void outq_commit(struct outq *q, uint32_t n)
 	}
 	t->len += n;
 	q->bytes += n;
+	if (t->pooled)
+		rbuf_live_bytes += n;
 }
 
 int outq_append(struct outq *q, const void *p, uint32_t n)

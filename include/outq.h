@@ -29,8 +29,9 @@ struct rbuf {
 	void (*release)(struct rbuf *b);
 };
 
-/* Bytes held by live buffers: pooled blocks in use or cached, standalone buffers and
- * messages (struct msg is an rbuf). What `memory_limit` is checked against. */
+/* Bytes held: what is written into pool blocks, standalone buffers and messages (struct msg
+ * is an rbuf); neither the bounded caches of free buffers nor a block's unused room count.
+ * What `memory_limit` is checked against. */
 extern size_t rbuf_live_bytes;
 /* Account for an rbuf allocated outside this module (msg_new); freed by rbuf_unref. */
 static inline void rbuf_account(struct rbuf *b, size_t alloc)

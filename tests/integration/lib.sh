@@ -398,6 +398,9 @@ sub_bg() {
 	shift
 	local w=()
 	case " $* " in *" -W "*) ;; *) w=(-W "$CLIENT_TIMEOUT") ;; esac
+	# empty it now: the background job's own redirection may run after the grep below,
+	# which would then find a SUBACK of an earlier run in a reused file
+	: >"$out"
 	bg "$out" "${CLI[@]}" stdbuf -oL mosquitto_sub -d -h "$BROKER_HOST" -p "$BROKER_PORT" "${w[@]}" "$@"
 	SUB_PID=$BG_PID
 	for ((i = 0; i < 100; i++)); do
