@@ -6,6 +6,7 @@
 /* Fixed header byte 1: packet type in the high nibble, flags in the low one. */
 #define MQTT_TYPE_PUBLISH 3
 #define MQTT_PUB_RETAIN	  0x01
+#define MQTT_PUB_DUP	  0x08
 #define MQTT_PUB_QOS_MASK 0x06
 
 /* Remaining Length is a varint of at most 4 bytes (MQTT 3.1.1 2.2.3, 5.0 1.5.5). */

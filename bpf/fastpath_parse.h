@@ -67,6 +67,11 @@ static __always_inline void fp_judge_frame(struct fp_walk *w, __u64 hw, __u32 n,
 		w->reason = FP_PASS_RETAIN;
 		return;
 	}
+	/* DUP on QoS 0 is malformed [MQTT-3.3.1-2]: the daemon closes such a client. */
+	if (type & MQTT_PUB_DUP) {
+		w->reason = FP_PASS_MALFORMED;
+		return;
+	}
 	/* Topic Name: 2-byte length + bytes, inside the Remaining Length. */
 	if (val < 2 || n < 3 + vlen) {
 		w->reason = FP_PASS_MALFORMED;

@@ -110,6 +110,7 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 	}
 	/* What was answered before the fault (e.g. the CONNACK before a second CONNECT in the
 	 * same read) still goes out, best effort, without waiting. */
+	broker_fp_closing(c);
 	conn_flush(conn);
 	if (c->conn)
 		conn_close(conn, 0);
@@ -170,8 +171,9 @@ static void client_timer(struct loop *l, struct loop_timer *t)
 	struct client *c = t->ctx;
 	int64_t now = loop_now(l);
 
-	/* a publisher we stopped reading is not silent: its packets wait in its socket */
-	if (c->paused)
+	/* a publisher we stopped reading is not silent: its packets wait in its socket; one
+	 * whose PUBLISHes the kernel relays is not either */
+	if (c->paused || broker_fp_rx_activity(c))
 		c->last_rx = now;
 
 	if (c->state == CLIENT_NEW) {
@@ -324,6 +326,7 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 		max = c->b->max_packet_in;
 	}
 	conn->rx_max = max;
+	broker_fp_parsed(c, off);
 	return (ssize_t)off;
 }
 
@@ -333,6 +336,7 @@ static void client_on_close(struct conn *conn, int err)
 	struct broker *b = c->b;
 
 	loop_timer_cancel(b->loop, &c->timer);
+	broker_fp_leave(c);
 	if (c->paused)
 		client_unpause_unlink(c);
 	if (c->state == CLIENT_ACTIVE) {
@@ -360,6 +364,9 @@ static void client_on_close(struct conn *conn, int err)
 static const struct conn_ops client_ops = {
 	.on_read = client_on_read,
 	.on_close = client_on_close,
+	.on_output = broker_fp_on_output,
+	.may_write = broker_fp_may_write,
+	.on_out_empty = broker_fp_on_out_empty,
 };
 
 static void broker_accept(struct listener *ls, int fd, const char *peer, void *ctx)
@@ -538,6 +545,7 @@ void broker_free(struct broker *b)
 		return;
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
+	broker_fp_stop(b);
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_free(b->ls[i]);
 	free(b->ls);

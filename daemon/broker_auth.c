@@ -139,6 +139,7 @@ int broker_reload(struct broker *b)
 	auth_free_all(b->auth, b->cfg->n_listeners);
 	b->auth = a;
 	session_foreach(&b->sessions, resubscribe_acl, b);
+	broker_fp_flush_routes(b); /* routes were installed under the old ACL */
 	log_notice("Reloaded password and ACL files.");
 	return 0;
 }

@@ -506,5 +506,6 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 		    c->username ? ", u'" : "", c->username ? c->username : "", c->username ? "'" : "");
 	broker_session_resume(c);
 	client_keepalive_arm(c);
+	broker_fp_connected(c); /* only after the CONNACK is queued */
 	return 0;
 }

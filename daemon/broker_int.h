@@ -60,6 +60,7 @@ struct client {
 	uint16_t alias_in_max;
 	struct alias_out *alias_out;
 	uint16_t alias_out_max, alias_out_n;
+	struct fpc *fp;	 /* kernel fast path state (broker_fastpath.c), NULL: not joined */
 	char *client_id; /* copy for logs after the session is gone */
 	char *username;
 	char peer[64];
@@ -110,6 +111,7 @@ struct broker {
 	struct broker_stats st;
 	struct match *m;
 	uint32_t m_len, m_cap;
+	uint32_t m_subs; /* subscriptions matched by the last broker_publish (before merging) */
 	uint64_t match_gen;
 	struct loop_timer sys_timer;
 	/* backpressure: publishers not read while an online subscriber's queue is full */
@@ -118,6 +120,7 @@ struct broker {
 	bool pause_request;
 	int64_t start_wall;
 	bool shutting_down;
+	struct broker_fp *fp; /* kernel fast path (broker_fastpath.c), NULL: inactive */
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */
@@ -200,6 +203,38 @@ bool broker_acl_subscribe(struct broker *b, const struct session *s, const char 
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt);
 int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt);
 void broker_session_unsubscribe_all(struct broker *b, struct session *s);
+
+/*
+ * broker_fastpath.c: the kernel fast path (sockmap, include/fastpath.h) seen from the broker:
+ * joining after CONNACK, the route cache and its invalidation, the one-writer gate, drained
+ * accounting, budgets, the per-flow policy and counters. Every hook is a no-op while the fast
+ * path is inactive (b->fp NULL) or the client has not joined (c->fp NULL).
+ */
+struct fastpath;
+int broker_fp_start(struct broker *b, struct fastpath *fp);
+void broker_fp_stop(struct broker *b);
+void broker_fp_connected(struct client *c);		 /* CONNACK queued */
+void broker_fp_closing(struct client *c);		 /* server-side close: last output */
+void broker_fp_leave(struct client *c);			 /* connection closed */
+void broker_fp_parsed(struct client *c, size_t consumed); /* after each parse: drained */
+/* After broker_publish() of a QoS 0 PUBLISH from c (matches in b->m): maybe cache a route.
+ * frame_len: the PUBLISH as received; plain: nothing in it the kernel could not forward
+ * unchanged (no v5 properties, no alias). */
+void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bool plain);
+/* A subscription to filter was added, changed or removed: drop the routes it may affect. */
+void broker_fp_filter_changed(struct broker *b, const char *filter, size_t len);
+void broker_fp_flush_routes(struct broker *b); /* ACL or config reload: drop every route */
+/* Frames (and bytes) the kernel relayed since the start. */
+uint64_t broker_fp_relayed(struct broker *b, uint64_t *bytes);
+/* Keepalive: did the kernel relay anything from c since the last call? */
+bool broker_fp_rx_activity(struct client *c);
+/* conn_ops write gate (broker.c's client_ops) */
+void broker_fp_on_output(struct conn *conn);
+bool broker_fp_may_write(struct conn *conn);
+void broker_fp_on_out_empty(struct conn *conn);
+/* $SYS/broker/fastpath/...: calls pub(b, topic, value) for each figure. */
+void broker_fp_sys(struct broker *b, void (*pub)(struct broker *b, const char *topic,
+						 const char *value));
 
 /* broker_sys.c */
 void broker_sys_start(struct broker *b);

@@ -401,6 +401,7 @@ static void match_cb(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id)
 	struct session *s = subscriber;
 	struct match *m;
 
+	b->m_subs++;
 	/* overlapping subscriptions: one delivery at the highest QoS [MQTT-3.3.5-1] */
 	if (s->match_gen == b->match_gen && !(opts & TOPIC_OPT_SHARED)) {
 		m = &b->m[s->match_idx];
@@ -460,6 +461,7 @@ uint32_t broker_publish(struct broker *b, struct pub *p)
 		retain_store(b, p);
 	b->match_gen++;
 	b->m_len = 0;
+	b->m_subs = 0;
 	topic_match(b->topics, p->topic, p->topic_len, match_cb, b);
 	for (uint32_t i = 0; i < b->m_len; i++) {
 		struct match *m = &b->m[i];
@@ -683,6 +685,11 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		matched = broker_publish(b, &p);
 		if (pp->qos == 1)
 			client_send_ack(c, MQTT_PUBACK, pp->packet_id, ack_reason(c, matched));
+		else if (c->fp)
+			broker_fp_learn(c, &p,
+					codec_publish_header_size(c->version, 0, p.topic_len, 0,
+								  p.payload_len) + p.payload_len,
+					c->version != MQTT_V5 || !pp->props.raw.len);
 	}
 	pub_release(&p);
 	free(fwd_heap);

@@ -48,8 +48,10 @@ static void send_suback(struct client *c, uint8_t type, uint16_t pid, const uint
 
 void broker_session_unsubscribe_all(struct broker *b, struct session *s)
 {
-	for (uint32_t i = 0; i < s->n_subs; i++)
+	for (uint32_t i = 0; i < s->n_subs; i++) {
 		topic_sub_remove(b->topics, s->subs[i].filter, s->subs[i].len, s);
+		broker_fp_filter_changed(b, s->subs[i].filter, s->subs[i].len);
+	}
 }
 
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
@@ -116,6 +118,7 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_UNSPECIFIED : 0x80;
 			continue;
 		}
+		broker_fp_filter_changed(b, f, e.filter.len);
 		isnew[i] = r == 0;
 		codes[i++] = granted;
 		if (log_enabled(CONFIG_LOG_SUBSCRIBE))
@@ -172,6 +175,7 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 		}
 		r = topic_sub_remove(b->topics, f, e.filter.len, s);
 		session_sub_del(s, f, e.filter.len);
+		broker_fp_filter_changed(b, f, e.filter.len);
 		codes[i++] = r == 0 ? MQTT_RC_SUCCESS : MQTT_RC_NO_SUBSCRIPTION_EXISTED;
 		if (log_enabled(CONFIG_LOG_UNSUBSCRIBE))
 			log_msg(CONFIG_LOG_UNSUBSCRIBE, "%s %.*s", s->client_id, (int)e.filter.len,

@@ -33,6 +33,11 @@ static void sys_pub(struct broker *b, const char *topic, const char *fmt, ...)
 	pub_release(&p);
 }
 
+static void sys_pub_str(struct broker *b, const char *topic, const char *value)
+{
+	sys_pub(b, topic, "%s", value);
+}
+
 static uint64_t heap_current(void)
 {
 	struct mallinfo2 mi = mallinfo2();
@@ -60,6 +65,8 @@ void broker_sys_publish(struct broker *b)
 	const struct broker_stats *st = &b->st;
 	uint64_t heap = heap_current();
 	uint64_t total = b->sessions.n;
+	/* PUBLISHes the kernel relayed count as received and sent, as if the daemon had */
+	uint64_t kbytes, kmsgs = broker_fp_relayed(b, &kbytes);
 
 	if (heap > heap_max)
 		heap_max = heap;
@@ -75,18 +82,19 @@ void broker_sys_publish(struct broker *b)
 	sys_pub(b, "$SYS/broker/clients/maximum", "%" PRIu64, st->clients_max);
 	sys_pub(b, "$SYS/broker/clients/expired", "%" PRIu64, st->clients_expired);
 	sys_pub(b, "$SYS/broker/clients/auth_failed", "%" PRIu64, st->auth_failed);
-	sys_pub(b, "$SYS/broker/messages/received", "%" PRIu64, st->msgs_received);
-	sys_pub(b, "$SYS/broker/messages/sent", "%" PRIu64, st->msgs_sent);
-	sys_pub(b, "$SYS/broker/publish/messages/received", "%" PRIu64, st->pub_received);
-	sys_pub(b, "$SYS/broker/publish/messages/sent", "%" PRIu64, st->pub_sent);
+	sys_pub(b, "$SYS/broker/messages/received", "%" PRIu64, st->msgs_received + kmsgs);
+	sys_pub(b, "$SYS/broker/messages/sent", "%" PRIu64, st->msgs_sent + kmsgs);
+	sys_pub(b, "$SYS/broker/publish/messages/received", "%" PRIu64, st->pub_received + kmsgs);
+	sys_pub(b, "$SYS/broker/publish/messages/sent", "%" PRIu64, st->pub_sent + kmsgs);
 	sys_pub(b, "$SYS/broker/publish/messages/dropped", "%" PRIu64, st->pub_dropped);
 	sys_pub(b, "$SYS/broker/publish/bytes/received", "%" PRIu64, st->pub_bytes_received);
 	sys_pub(b, "$SYS/broker/publish/bytes/sent", "%" PRIu64, st->pub_bytes_sent);
-	sys_pub(b, "$SYS/broker/bytes/received", "%" PRIu64, conn_stats.bytes_in);
-	sys_pub(b, "$SYS/broker/bytes/sent", "%" PRIu64, conn_stats.bytes_out);
+	sys_pub(b, "$SYS/broker/bytes/received", "%" PRIu64, conn_stats.bytes_in + kbytes);
+	sys_pub(b, "$SYS/broker/bytes/sent", "%" PRIu64, conn_stats.bytes_out + kbytes);
 	sys_pub(b, "$SYS/broker/subscriptions/count", "%zu", topic_sub_count(b->topics));
 	sys_pub(b, "$SYS/broker/heap/current", "%" PRIu64, heap);
 	sys_pub(b, "$SYS/broker/heap/maximum", "%" PRIu64, heap_max);
+	broker_fp_sys(b, sys_pub_str);
 	/* after every other value, so it counts the $SYS messages themselves */
 	sys_pub(b, "$SYS/broker/retained messages/count", "%zu",
 		topic_retain_count(b->topics) + 1);

@@ -130,6 +130,14 @@ void conn_pause_read(struct conn *c, bool pause)
 
 int conn_flush(struct conn *c)
 {
+	if (c->gated && !c->closed && !outq_empty(&c->out) && !c->ops->may_write(c)) {
+		/* held back: the owner flushes again; no EPOLLOUT spin meanwhile */
+		if (c->write_blocked) {
+			c->write_blocked = false;
+			conn_update_events(c);
+		}
+		return 0;
+	}
 	struct iovec iov[FLUSH_IOV];
 	uint8_t tpf = c->tp_flags;
 
@@ -154,8 +162,11 @@ int conn_flush(struct conn *c)
 			return err;
 		}
 		conn_stats.bytes_out += (uint64_t)w;
+		c->tx_bytes += (uint64_t)w;
 		outq_consume(&c->out, (size_t)w);
 	}
+	if (c->gated && !c->closed && outq_empty(&c->out))
+		c->ops->on_out_empty(c);
 	if (c->write_blocked && !c->closed) {
 		c->write_blocked = false;
 		conn_update_events(c);
@@ -165,6 +176,8 @@ int conn_flush(struct conn *c)
 
 void conn_want_flush(struct conn *c)
 {
+	if (c->gated && !c->closed)
+		c->ops->on_output(c);
 	if (c->flush_pending || c->closed || c->write_blocked)
 		return;
 	c->flush_pending = true;
@@ -274,6 +287,22 @@ static void conn_read(struct conn *c)
 		conn_close(c, -EPIPE);
 	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		conn_close(c, -errno);
+}
+
+bool conn_read_idle(struct conn *c)
+{
+	for (int i = 0; i < 64; i++) {
+		uint64_t in = conn_stats.bytes_in;
+
+		if (c->closed || c->read_paused)
+			return false;
+		conn_read(c);
+		/* conn_read() counts what it read: nothing new means EAGAIN (or EINTR: the
+		 * caller simply tries again later) */
+		if (!c->closed && conn_stats.bytes_in == in)
+			return !c->rx_len && !c->read_paused;
+	}
+	return false;
 }
 
 static void conn_event(struct loop *l, struct loop_io *io, uint32_t events)

@@ -223,6 +223,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.b = b;
+	ret = broker_set_fastpath(b, fp);
+	if (ret < 0) {
+		log_err("Error: fast path: %s", strerror(-ret));
+		rc = EXIT_RUNTIME;
+		goto out_shutdown;
+	}
 	if (cfg->pid_file) {
 		FILE *f = fopen(cfg->pid_file, "w");
 
@@ -238,6 +244,7 @@ int main(int argc, char **argv)
 		log_err("Error: event loop: %s", strerror(-ret));
 		rc = EXIT_RUNTIME;
 	}
+out_shutdown:
 	broker_shutdown(b);
 	log_notice("mqttgw version %s terminating", BROKER_VERSION);
 out:

@@ -17,6 +17,11 @@ struct broker;
 /* Opens every listener of cfg (borrowed: must outlive the broker or be swapped by reload).
  * NULL with errno and a message in err; errno EADDRINUSE/EACCES... when a listener failed. */
 struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+/* Hand the broker the kernel fast path (fastpath_init's, borrowed: free it after
+ * broker_free). Without this call, or with an inactive one, everything takes the daemon's
+ * path. 0 or -errno. */
+struct fastpath;
+int broker_set_fastpath(struct broker *b, struct fastpath *fp);
 /* SIGHUP: reload password and ACL files (keeping the old ones if a file fails to load) and
  * re-check every subscription against the new ACL. 0 or -errno (logged). */
 int broker_reload(struct broker *b);

@@ -58,6 +58,15 @@ struct conn_ops {
 	/* Last callback: the connection is closed (err: 0 = by us, else -errno or -EPIPE for
 	 * peer close). The owner must drop its pointer to c. */
 	void (*on_close)(struct conn *c, int err);
+	/*
+	 * Optional write gate, used only while c->gated (the kernel fast path's one-writer
+	 * rule, daemon/broker_fastpath.c). on_output: output was queued (before it is written).
+	 * may_write: false holds the queue back (conn_flush writes nothing; the owner calls
+	 * conn_flush again later). on_out_empty: everything queued has been written.
+	 */
+	void (*on_output)(struct conn *c);
+	bool (*may_write)(struct conn *c);
+	void (*on_out_empty)(struct conn *c);
 };
 
 struct conn {
@@ -80,6 +89,8 @@ struct conn {
 	uint8_t tp_flags;   /* CONN_TP_*, set by the transport */
 	int fd;
 	char peer[64]; /* "addr:port" */
+	uint64_t tx_bytes; /* written to the transport, ever */
+	bool gated;	   /* ops->on_output/may_write/on_out_empty apply */
 };
 
 struct conn_stats {
@@ -101,6 +112,12 @@ void conn_want_flush(struct conn *c);
 void conn_flush_all(void);
 /* Try to write now; 0, or -errno after which the conn is closed. */
 int conn_flush(struct conn *c);
+/*
+ * Read and parse until the transport has nothing more for now (EAGAIN), at most a bounded
+ * number of reads. true when it got there with no partial frame held and the connection
+ * open and not paused: the stream is then at a frame boundary with nothing buffered.
+ */
+bool conn_read_idle(struct conn *c);
 /* Stop / resume reading (backpressure). Resuming also parses, at the end of this loop
  * iteration, what was already buffered (by conn or the transport): no EPOLLIN will come for
  * bytes we hold. */
