@@ -29,6 +29,14 @@
  */
 #define FP_WALK_MAX_LOOPS (1u << 20)
 
+/*
+ * sk_skb_adjust_room() removes at most this many bytes per call; a duplicate head is cut in
+ * at most FP_CUT_MAX_CALLS calls (256 KiB, more than a retransmission of a 64 KiB GSO segment
+ * can overlap; beyond it tracking is lost).
+ */
+#define FP_CUT_MAX	 4095
+#define FP_CUT_MAX_CALLS 64
+
 /* Single loads and stores of fields another CPU or the daemon (mmap) writes concurrently. */
 #define READ_ONCE(x)	 (*(const volatile typeof(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))

@@ -275,7 +275,11 @@ static void flow_free(struct broker_fp *bf, struct fp_flow *f)
 	free(f);
 }
 
-/* Drop one route (its flow too once empty). */
+/*
+ * Drop one route. Its flow stays, with its policy state, until the publisher or the
+ * subscriber leaves: a flow the policy moved to the daemon's path stays there when its
+ * routes come back after a subscription change.
+ */
 static void route_drop(struct broker_fp *bf, struct fp_route_ent *r)
 {
 	struct fp_flow *f = r->flow;
@@ -286,19 +290,23 @@ static void route_drop(struct broker_fp *bf, struct fp_route_ent *r)
 	*pp = r->fnext;
 	f->n_routes--;
 	route_free(bf, r);
-	if (!f->routes)
-		flow_free(bf, f);
 }
 
 static struct fp_flow *flow_get(struct broker_fp *bf, struct fpc *pub, struct fpc *sub)
 {
-	struct fp_flow *f;
+	struct fp_flow *f, *idle = NULL;
 
-	for (f = pub->flows_out; f; f = f->pub_next)
+	for (f = pub->flows_out; f; f = f->pub_next) {
 		if (f->sub == sub)
 			return f;
-	if (pub->n_flows_out >= FP_FLOWS_PER_PUB)
-		return NULL;
+		if (!f->routes)
+			idle = f;
+	}
+	if (pub->n_flows_out >= FP_FLOWS_PER_PUB) {
+		if (!idle)
+			return NULL;
+		flow_free(bf, idle); /* a flow without routes makes room */
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
@@ -396,11 +404,8 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 	if (!f)
 		return;
 	r = calloc(1, sizeof(*r) + p->topic_len);
-	if (!r) {
-		if (!f->routes)
-			flow_free(bf, f);
+	if (!r)
 		return;
-	}
 	r->flow = f;
 	r->hash = h;
 	r->len = p->topic_len;
@@ -431,17 +436,10 @@ void broker_fp_filter_changed(struct broker *b, const char *filter, size_t len)
 		struct fp_route_ent *r, *rn;
 
 		fn = f->next;
-		/* route_drop() frees f with its last route: only f's own routes are touched,
-		 * and fn is read before */
 		for (r = f->routes; r; r = rn) {
 			rn = r->fnext;
-			if (topic_matches(rest, rest_len, r->topic, r->len)) {
-				if (f->n_routes == 1) {
-					route_drop(bf, r);
-					break;
-				}
+			if (topic_matches(rest, rest_len, r->topic, r->len))
 				route_drop(bf, r);
-			}
 		}
 	}
 }
@@ -452,8 +450,9 @@ void broker_fp_flush_routes(struct broker *b)
 
 	if (!bf)
 		return;
-	while (bf->flows)
-		flow_free(bf, bf->flows);
+	for (struct fp_flow *f = bf->flows; f; f = f->next)
+		while (f->routes)
+			route_drop(bf, f->routes);
 }
 
 /* ---- one writer: the conn gate ---- */
@@ -857,7 +856,8 @@ static void fp_tick_fired(struct loop *l, struct loop_timer *t)
 		fp_policy(bf, now - bf->policy_at);
 		bf->policy_at = now;
 	}
-	if (bf->flows || bf->list[L_PEND].n)
+	/* idle (no route cached, nobody to join): no wake-ups; learning a route re-arms */
+	if (bf->n_routes || bf->list[L_PEND].n)
 		fp_tick_arm(bf);
 }
 
@@ -905,6 +905,8 @@ void broker_fp_sys(struct broker *b, void (*pub)(struct broker *b, const char *t
 	PUBV("redirected/frames", "%" PRIu64, fc.redirected_frames);
 	PUBV("redirected/bytes", "%" PRIu64, fc.redirected_bytes);
 	PUBV("over_budget/skbs", "%" PRIu64, fc.over_budget);
+	PUBV("duplicates/skbs", "%" PRIu64, fc.dup_skbs);
+	PUBV("duplicates/bytes", "%" PRIu64, fc.dup_bytes);
 	for (unsigned int i = 0; i < FP_PASS_NR; i++) {
 		const char *n = fastpath_reason_name(i);
 
@@ -970,7 +972,8 @@ void broker_fp_stop(struct broker *b)
 	if (!bf)
 		return;
 	/* every client has left by now (broker_shutdown); what remains is not in the kernel */
-	broker_fp_flush_routes(b);
+	while (bf->flows)
+		flow_free(bf, bf->flows);
 	loop_timer_cancel(b->loop, &bf->tick);
 	loop_timer_cancel(b->loop, &bf->retry);
 	for (int k = 0; k < L_NR; k++) {

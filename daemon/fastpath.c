@@ -711,6 +711,8 @@ int fastpath_counters(const struct fastpath *fp, struct fastpath_counters *out)
 	out->redirected_frames = sum[FP_CTR_REDIR_FRAMES];
 	out->redirected_bytes = sum[FP_CTR_REDIR_BYTES];
 	out->over_budget = sum[FP_CTR_OVER_BUDGET];
+	out->dup_skbs = sum[FP_CTR_DUP_SKBS];
+	out->dup_bytes = sum[FP_CTR_DUP_BYTES];
 	for (i = 0; i < FP_PASS_NR; i++) {
 		out->passed_skbs[i] = sum[FP_CTR_PASS_SKBS + i];
 		out->passed_frames[i] = sum[FP_CTR_PASS_FRAMES + i];

@@ -184,6 +184,7 @@ struct fastpath_counters {
 	uint64_t redirected_frames;
 	uint64_t redirected_bytes;
 	uint64_t over_budget; /* skbs refused because a target's budget was spent */
+	uint64_t dup_skbs, dup_bytes; /* retransmitted bytes the socket already had, cut */
 	uint64_t passed_skbs[FP_PASS_NR];
 	uint64_t passed_frames[FP_PASS_NR];
 	uint64_t passed_bytes[FP_PASS_NR];

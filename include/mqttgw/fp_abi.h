@@ -42,7 +42,9 @@ struct fp_sock {
 	__u8 hdr_len;  /* fixed-header bytes seen of that frame (type + varint bytes), 0: none */
 	__u8 lost;     /* malformed stream: frame tracking gave up, everything passes */
 	__u8 proto;    /* FP_PROTO_* of the client on this socket */
-	__u8 pad;
+	__u8 seq_known; /* next_seq is set (by the first skb after the add) */
+	__u32 next_seq; /* TCP sequence number of the next new byte (end_seq of the last skb) */
+	__u32 pad;
 };
 
 /* fp_slot.flags, written by the daemon. */
@@ -124,7 +126,10 @@ enum fp_ctr {
 	FP_CTR_PASS_SKBS,   /* + reason */
 	FP_CTR_PASS_FRAMES = FP_CTR_PASS_SKBS + FP_PASS_NR,
 	FP_CTR_PASS_BYTES = FP_CTR_PASS_FRAMES + FP_PASS_NR,
-	FP_CTR_NR = FP_CTR_PASS_BYTES + FP_PASS_NR
+	/* skbs that began with bytes the socket had already received, and those bytes (cut) */
+	FP_CTR_DUP_SKBS = FP_CTR_PASS_BYTES + FP_PASS_NR,
+	FP_CTR_DUP_BYTES,
+	FP_CTR_NR
 };
 
 /* fp_stats value (per CPU). Frames are counted where they start. */
@@ -132,7 +137,7 @@ struct fp_stats {
 	__u64 ctr[FP_CTR_NR];
 };
 
-_Static_assert(sizeof(struct fp_sock) == 16, "fp_sock layout");
+_Static_assert(sizeof(struct fp_sock) == 24, "fp_sock layout");
 _Static_assert(sizeof(struct fp_slot) == 128, "fp_slot layout");
 _Static_assert(__builtin_offsetof(struct fp_slot, passed) == 64, "fp_slot cache lines");
 _Static_assert(sizeof(struct fp_route_key) == 16 + FP_TOPIC_MAX, "fp_route_key layout");

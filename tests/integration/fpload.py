@@ -36,7 +36,7 @@ MAGIC = b"FPLD"
 HDR = struct.Struct("<4sIQI")  # magic, pub id, seq, payload length
 MIN_PAYLOAD = HDR.size + 4
 CHUNK = 1400  # bytes per write: below the veth MSS (1448)
-FILL = bytes(random.Random(7).getrandbits(8) for _ in range(70000))
+FILL = random.Random(7).randbytes(70000)
 
 
 class Fail(Exception):
@@ -252,6 +252,10 @@ def cmd_pub(a):
     inflight = set()
     acked = 0
     stop_file = a.stop_file
+    pattern = [(float(r), float(t)) for r, t in (x.split(":") for x in a.rate_pattern.split(","))] \
+        if a.rate_pattern else None
+    cycle = sum(t for _, t in pattern) if pattern else 0
+    due = t0
 
     def flush():
         if chunk:
@@ -280,7 +284,19 @@ def cmd_pub(a):
             break
         if stop_file and seq % 256 == 0 and os.path.exists(stop_file):
             break
-        if a.rate:
+        if pattern:
+            # piecewise rates, cycled: the rate of the phase we are in spaces the next one
+            now = time.monotonic()
+            ph = (now - t0) % cycle
+            for r, secs in pattern:
+                if ph < secs:
+                    break
+                ph -= secs
+            due = max(due, now - 0.05) + 1.0 / r
+            if due > now:
+                flush()
+                time.sleep(due - now)
+        elif a.rate:
             due = t0 + seq / a.rate
             now = time.monotonic()
             if due > now:
@@ -293,9 +309,9 @@ def cmd_pub(a):
                 read_acks(True)
             pid = pid % 65535 + 1
             inflight.add(pid)
-            frame = publish_pkt(a.topic, pl, 1, pid, version=a.mqtt)
+            frame = publish_pkt(a.topic, pl, 1, pid, retain=a.retain, version=a.mqtt)
         else:
-            frame = publish_pkt(a.topic, pl, version=a.mqtt)
+            frame = publish_pkt(a.topic, pl, retain=a.retain, version=a.mqtt)
         if len(chunk) + len(frame) > CHUNK:
             flush()
         chunk += frame
@@ -330,18 +346,13 @@ def cmd_sub(a):
         f, _, q = s.partition(":")
         subs.append((f, int(q or 0)))
     c.send(subscribe_pkt(1, subs, ver))
-    t, body = c.next_packet()
-    if t >> 4 != 9:
-        raise Fail("SUBACK expected, got %d" % (t >> 4))
-    pending = c.packets()
     ready = a.ready_file
-    if ready:
-        open(ready, "w").close()
     last = {}      # (pub id, topic) -> last seq
     gaps = {}      # (pub id, topic) -> messages missing (QoS 0)
     count = {}     # (pub id, topic) -> received
     q1_next = {}   # (pub id, topic) -> next expected seq at QoS 1
-    st = {"packets": 0, "publish": 0, "bytes": 0, "pingreq": 0, "pingresp": 0, "suback": 1,
+    first = {}     # (pub id, topic) -> first seq received
+    st = {"packets": 0, "publish": 0, "bytes": 0, "pingreq": 0, "pingresp": 0, "suback": 0,
           "subscribe": 1, "unsuback": 0, "retained_on_subscribe": 0, "retain_flags": 0,
           "dup": 0, "max_frame": 0}
     resub = None
@@ -377,6 +388,7 @@ def cmd_sub(a):
                 return  # the retained message itself: same seq each time
             k = (pub_id, topic)
             count[k] = count.get(k, 0) + 1
+            first.setdefault(k, seq)
             if qos:
                 exp = q1_next.get(k, 0)
                 if seq != exp:
@@ -396,16 +408,26 @@ def cmd_sub(a):
             st["pingresp"] += 1
         elif t == 9:
             st["suback"] += 1
-            resub_state = 2
+            if st["suback"] == 1:
+                # our own SUBSCRIBE (a persistent session may deliver before it)
+                if ready:
+                    open(ready, "w").close()
+            else:
+                resub_state = 2
         elif t == 11:
             st["unsuback"] += 1
             resub_state = 0
         else:
             raise Fail("unexpected packet type %d (%r)" % (t, bytes(body[:16])))
 
-    for b0, body in pending:
-        handle(b0, body)
-    idle_deadline = None
+    deadline = time.monotonic() + 10
+    while not st["suback"]:
+        if time.monotonic() > deadline:
+            raise Fail("no SUBACK within 10s")
+        select.select([c.s], [], [], 0.5)
+        c.fill()
+        for b0, body in c.packets():
+            handle(b0, body)
     while True:
         now = time.monotonic()
         if a.max_secs and now - t0 > a.max_secs:
@@ -416,10 +438,12 @@ def cmd_sub(a):
             c.send(packet(0xC0, b""))
             st["pingreq"] += 1
             next_ping = now + a.ping_ms / 1000.0
+        if next_resub and a.until_file and os.path.exists(a.until_file):
+            next_resub = None
         if next_resub and now >= next_resub:
             # alternate: SUBSCRIBE (SUBACK + the retained message) and UNSUBSCRIBE
             if resub_state == 0:
-                c.send(subscribe_pkt(pid_out, [(resub[0], 0)], ver))
+                c.send(subscribe_pkt(pid_out, [(resub[0], 1)], ver))
                 st["subscribe"] += 1
                 resub_state = 1
             elif resub_state == 2:
@@ -432,7 +456,7 @@ def cmd_sub(a):
             continue
         c.fill(a.read_chunk)
         for b0, body in c.packets():
-            if b0 >> 4 == 3:
+            if b0 >> 4 == 3 and not (b0 & 1 and resub):
                 last_rx = time.monotonic()
             handle(b0, body)
         if a.read_pause_us:
@@ -448,8 +472,8 @@ def cmd_sub(a):
         raise Fail("PINGREQ %d, PINGRESP %d" % (st["pingreq"], st["pingresp"]))
     if st["suback"] != st["subscribe"]:
         raise Fail("SUBSCRIBE %d, SUBACK %d" % (st["subscribe"], st["suback"]))
-    st["flows"] = {"%d %s" % k: {"received": v, "last": last[k], "gaps": gaps.get(k, 0)}
-                   for k, v in count.items()}
+    st["flows"] = {"%d %s" % k: {"received": v, "first": first[k], "last": last[k],
+                                  "gaps": gaps.get(k, 0)} for k, v in count.items()}
     st["secs"] = round(time.monotonic() - t0, 3)
     log("sub %s: %d packets, %d PUBLISH, flows %s" % (a.client_id, st["packets"], st["publish"], st["flows"]))
     c.s.close()
@@ -520,11 +544,13 @@ def main():
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--duration", type=float, default=0)
     p.add_argument("--rate", type=float, default=0)
+    p.add_argument("--rate-pattern", help="RATE:SECS,... cycled (bursts)")
     p.add_argument("--sizes", default="small")
     p.add_argument("--qos", type=int, default=0)
     p.add_argument("--window", type=int, default=10)
     p.add_argument("--mqtt", type=int, default=4)
     p.add_argument("--client-id")
+    p.add_argument("--retain", action="store_true")
     p.add_argument("--linger", type=float, default=0)
     p.add_argument("--stop-file")
     p.add_argument("--json")
