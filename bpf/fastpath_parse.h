@@ -67,6 +67,12 @@ static __always_inline void fp_judge_frame(struct fp_walk *w, __u64 hw, __u32 n,
 		w->reason = FP_PASS_RETAIN;
 		return;
 	}
+	/* MQTT 5 requires the shortest Remaining Length [MQTT-1.5.5-1]: the daemon closes a
+	 * client that sends a longer one (a last length byte of 0). */
+	if (w->proto == FP_PROTO_V5 && vlen > 1 && !fp_byte(hw, vlen)) {
+		w->reason = FP_PASS_MALFORMED;
+		return;
+	}
 	/* DUP on QoS 0 is malformed [MQTT-3.3.1-2]: the daemon closes such a client. */
 	if (type & MQTT_PUB_DUP) {
 		w->reason = FP_PASS_MALFORMED;

@@ -740,6 +740,13 @@ static void test_v5(void **state)
 	send_passed(f, buf, n);
 	assert_int_equal(D(f, passed_frames[FP_PASS_PROPS]), 1);
 	assert_int_equal(D(f, passed_frames[FP_PASS_TOPIC_LEN]), 1);
+	/* a Remaining Length longer than needed is malformed in v5 [MQTT-1.5.5-1] */
+	n = mk_pub_props(buf + 1, 0, "t/x", 3, "long length", 11, FP_PROTO_V5, NULL, 0);
+	buf[0] = buf[1];
+	buf[1] = buf[2] | 0x80;
+	buf[2] = 0;
+	send_passed(f, buf, n + 1);
+	assert_int_equal(D(f, passed_frames[FP_PASS_MALFORMED]), 1);
 	n = mk_pub_props(buf, 0, "t/x", 3, "again", 5, FP_PROTO_V5, NULL, 0);
 	send_redirected(f, buf, n);
 	fx_free(f);
