@@ -433,14 +433,28 @@ py() {
 
 # ---- kernel log guard (ARCHITECTURE invariant 6: no new BUG/WARNING/Oops) ----
 
+# The mark is the last line of the log at the start; what follows it is new. When the ring
+# buffer has rotated the mark away, the lines stamped later than it are new (a log without
+# timestamps falls back to the whole log: better a spurious failure than a missed BUG).
 _dmesg_mark() {
 	_DMESG_MARK=$(dmesg 2>/dev/null | tail -n 1 || true)
+}
+
+_dmesg_new() {
+	dmesg 2>/dev/null | awk -v m="$_DMESG_MARK" '
+		function ts(l) { return match(l, /^\[ *[0-9]+\.[0-9]+\]/) ? substr(l, 2, RLENGTH - 2) + 0 : -1 }
+		BEGIN { mt = ts(m) }
+		{ lines[NR] = $0; if ($0 == m) at = NR }
+		END {
+			for (i = 1; i <= NR; i++)
+				if (at ? i > at : (mt < 0 || ts(lines[i]) > mt)) print lines[i]
+		}' || true
 }
 
 _dmesg_check() {
 	[ -n "$_DMESG_MARK" ] || return 0
 	local new
-	new=$(dmesg 2>/dev/null | awk -v m="$_DMESG_MARK" 'f{print} $0==m{f=1}' || true)
+	new=$(_dmesg_new)
 	if grep -Eq 'BUG:|WARNING:|Oops|general protection fault|kernel BUG' <<<"$new"; then
 		printf 'FAIL: %s: new kernel warnings:\n%s\n' "$TEST_NAME" "$(grep -E -A5 'BUG:|WARNING:|Oops|general protection' <<<"$new" | head -n 40)" >&2
 		return 1
