@@ -18,7 +18,9 @@
 . "$TEST_DIR/fplib.sh"
 N=${FP_ONE_WRITER_FRAMES:-1000000}
 export MQTTGW_FP_FLOW_RATES=0,0
-start_broker
+# QoS 1 must all arrive: enough in flight that a slowed-down subscriber (loaded CI machine)
+# never holds the QoS 1 publisher back for the 5 s after which the broker drops (README).
+start_broker "max_inflight_messages 500"
 py "$FPLOAD" pub --id 3 --topic fp/r --qos 1 --count 1 --retain --json "$T/p3.json"
 bg "$T/sub.log" "${CLI[@]}" env PYTHONPATH="$TEST_DIR" BROKER_HOST="$BROKER_HOST" BROKER_PORT="$BROKER_PORT" \
 	timeout 280 "$PY" "$FPLOAD" sub --client-id ow-sub --sub fp/t --sub fp/q:1 --resub fp/r:100 \
@@ -28,7 +30,7 @@ SUB=$BG_PID
 for ((i = 0; i < 100; i++)); do [ -e "$T/sub-ready" ] && break; sleep 0.05; done
 [ -e "$T/sub-ready" ] || fail "subscriber not ready: $(cat "$T/sub.log")"
 bg "$T/p2.log" "${CLI[@]}" env PYTHONPATH="$TEST_DIR" BROKER_HOST="$BROKER_HOST" BROKER_PORT="$BROKER_PORT" \
-	timeout 280 "$PY" "$FPLOAD" pub --id 2 --topic fp/q --qos 1 --rate 400 --stop-file "$T/p1-done" --json "$T/p2.json"
+	timeout 280 "$PY" "$FPLOAD" pub --id 2 --topic fp/q --qos 1 --window 200 --rate 200 --stop-file "$T/p1-done" --json "$T/p2.json"
 P2=$BG_PID
 PY_TIMEOUT=260 py "$FPLOAD" pub --id 1 --topic fp/t --count "$N" --sizes mixed --json "$T/p1.json"
 touch "$T/p1-done"
