@@ -214,8 +214,26 @@ int fastpath_verdict(struct __sk_buff *skb)
 		if (!len)
 			return SK_DROP;
 	}
-	if (ss->lost)
-		return fp_pass(s, pub, FP_PASS_MALFORMED, 0, len);
+	/*
+	 * Invariant 2 first, before any walking. While the daemon still holds bytes of this
+	 * publisher (passed != drained) this skb is passed whatever it holds, so there is nothing
+	 * to judge: passing it at once keeps the cost of a publisher the daemon relays (slow
+	 * subscriber, a flow the policy moved, frames cut by TCP) at O(1) per skb. When it holds
+	 * none, this skb begins on a frame boundary: `drained` counts whole dispatched frames
+	 * only, every passed byte is among them, and a redirected skb always ended on one. The
+	 * tracking state is then re-synchronised there (also after `lost`: the daemon parsed
+	 * everything up to here, so the stream is sound at this point).
+	 */
+	if (READ_ONCE(pub->passed) != READ_ONCE(pub->drained))
+		return fp_pass(s, pub, FP_PASS_ORDER, 0, len);
+	ss->rem = 0;
+	ss->hdr_len = 0;
+	ss->hdr_val = 0;
+	ss->lost = 0;
+	/* No route from this publisher: nothing to judge either (the next caught-up skb
+	 * re-synchronises, whatever this one ends with). */
+	if (!(READ_ONCE(pub->flags) & FP_SLOT_F_ROUTED))
+		return fp_pass(s, pub, FP_PASS_NO_ROUTE, 0, len);
 
 	split_start = ss->hdr_len || ss->rem;
 	w.pos = split_start ? fp_resume(skb, ss, len) : 0;
@@ -271,7 +289,8 @@ int fastpath_verdict(struct __sk_buff *skb)
 	if (reason != FP_OK)
 		return fp_pass(s, pub, reason, frames, len);
 
-	/* Invariant 2: nothing of this publisher may still wait in the daemon. */
+	/* Invariant 2 (again: the daemon may have read nothing new meanwhile, but the check is
+	 * cheap and the walk took time). */
 	if (READ_ONCE(pub->passed) != READ_ONCE(pub->drained))
 		return fp_pass(s, pub, FP_PASS_ORDER, frames, len);
 

@@ -55,8 +55,8 @@
 #define FP_FLOWS_PER_PUB  64u
 /* Flow policy (frames/s): above HIGH for FP_UP_TICKS policy ticks -> daemon; below LOW for
  * FP_DOWN_TICKS -> kernel. Measured, see README "Kernel fast path". */
-#define FP_RATE_HIGH	  20000u
-#define FP_RATE_LOW	  5000u
+#define FP_RATE_HIGH	  40000u
+#define FP_RATE_LOW	  15000u
 #define FP_UP_TICKS	  2
 #define FP_DOWN_TICKS	  5
 
@@ -105,6 +105,8 @@ struct fpc {
 	bool on[L_NR];
 	struct fp_flow *flows_out, *flows_in;
 	uint32_t n_flows_out;
+	uint32_t n_installed; /* routes from it in the kernel */
+	struct fp_route_ent *last; /* its route used last (most publishers repeat one topic) */
 	uint64_t cookie;
 	uint64_t tx_base;     /* conn->tx_bytes at the join */
 	uint64_t consumed;    /* bytes parsed since the join: drained */
@@ -213,15 +215,20 @@ static struct fp_route_ent *route_find(struct broker_fp *bf, const struct fpc *p
 
 static int route_install(struct broker_fp *bf, struct fp_route_ent *r)
 {
-	int err = fastpath_route_add(bf->fp, r->flow->pub->cookie, r->topic, r->len,
-				     r->flow->sub->cookie);
+	struct fpc *pub = r->flow->pub;
+	int err;
 
+	/* sets FP_SLOT_F_ROUTED: the verdict walks a publisher's skbs only while it has routes */
+	err = fastpath_route_add(bf->fp, pub->cookie, r->topic, r->len, r->flow->sub->cookie);
 	if (err) {
+		if (!pub->n_installed)
+			fastpath_set_routed(bf->fp, pub->cookie, false);
 		log_debug("fastpath: route '%.*s' not installed: %s", r->len, r->topic,
 			  strerror(-err));
 		return err;
 	}
 	r->installed = true;
+	pub->n_installed++;
 	bf->routes_added++;
 	return 0;
 }
@@ -233,6 +240,8 @@ static void route_uninstall(struct broker_fp *bf, struct fp_route_ent *r)
 	/* -ENOENT: the socket left (its routes went stale with it) or the LRU evicted it */
 	fastpath_route_del(bf->fp, r->flow->pub->cookie, r->topic, r->len);
 	r->installed = false;
+	if (!--r->flow->pub->n_installed)
+		fastpath_set_routed(bf->fp, r->flow->pub->cookie, false);
 	bf->routes_removed++;
 }
 
@@ -240,6 +249,8 @@ static void route_free(struct broker_fp *bf, struct fp_route_ent *r)
 {
 	struct fp_route_ent **pp = &bf->ht[r->hash & bf->ht_mask];
 
+	if (r->flow->pub->last == r)
+		r->flow->pub->last = NULL;
 	route_uninstall(bf, r);
 	while (*pp != r)
 		pp = &(*pp)->hnext;
@@ -384,13 +395,26 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 
 	if (!bf || !pc || !pc->joined || pc->closing)
 		return;
+	/*
+	 * A cached route is eligible by construction: whatever could change that (subscriptions,
+	 * ACL, either client leaving) dropped it. So the publisher's last route, when the topic
+	 * is the same, needs no checks: this frame was passed (order, busy, budget), or the flow
+	 * is on the daemon's path. (The common case at high rates: keep it cheap.)
+	 */
+	r = pc->last;
+	if (r && r->len == p->topic_len && !memcmp(r->topic, p->topic, r->len)) {
+		flow_count(r->flow, frame_len);
+		if (r->flow->state == FLOW_KERNEL && !r->installed)
+			route_install(bf, r);
+		return;
+	}
 	sub = fp_eligible(c, p, frame_len, plain);
 	if (!sub)
 		return;
 	h = route_hash(pc, p->topic, p->topic_len);
 	r = route_find(bf, pc, p->topic, p->topic_len, h);
 	if (r && r->flow->sub == sub->fp) {
-		/* cached: this frame was passed (order, busy, budget) or the flow is withdrawn */
+		pc->last = r;
 		flow_count(r->flow, frame_len);
 		if (r->flow->state == FLOW_KERNEL && !r->installed)
 			route_install(bf, r);
@@ -417,6 +441,7 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 	f->routes = r;
 	f->n_routes++;
 	flow_count(f, frame_len);
+	pc->last = r;
 	if (f->state == FLOW_KERNEL)
 		route_install(bf, r);
 	fp_tick_arm(bf);

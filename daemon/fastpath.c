@@ -519,6 +519,8 @@ int fastpath_route_add(struct fastpath *fp, uint64_t pub, const void *topic, siz
 	r.sub_slot = sidx;
 	r.pub_gen = ps->gen;
 	r.sub_gen = ss->gen;
+	/* before the route exists: the verdict walks this publisher's skbs from now on */
+	__atomic_store_n(&ps->flags, ps->flags | FP_SLOT_F_ROUTED, __ATOMIC_RELEASE);
 	if (bpf_map_update_elem(fp->routes_fd, &k, &r, BPF_ANY))
 		return -errno;
 	return 0;
@@ -548,6 +550,7 @@ int fastpath_route_flush(struct fastpath *fp, uint64_t cookie)
 	if (!sl)
 		return -ENOENT;
 	__atomic_store_n(&sl->gen, sl->gen + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl->flags, sl->flags & ~FP_SLOT_F_ROUTED, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -571,6 +574,21 @@ int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy)
 	 * (it reads the flag after its fully ordered add to `spent`).
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int fastpath_set_routed(struct fastpath *fp, uint64_t cookie, bool routed)
+{
+	struct fp_slot *sl = fp_slot_of(fp, cookie, NULL);
+	uint32_t f;
+
+	if (!fp)
+		return -ENOTSUP;
+	if (!sl)
+		return -ENOENT;
+	f = sl->flags;
+	f = routed ? f | FP_SLOT_F_ROUTED : f & ~FP_SLOT_F_ROUTED;
+	__atomic_store_n(&sl->flags, f, __ATOMIC_RELEASE);
 	return 0;
 }
 

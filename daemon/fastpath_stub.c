@@ -75,6 +75,14 @@ int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy)
 	return -ENOTSUP;
 }
 
+int fastpath_set_routed(struct fastpath *fp, uint64_t cookie, bool routed)
+{
+	(void)fp;
+	(void)cookie;
+	(void)routed;
+	return -ENOTSUP;
+}
+
 int fastpath_tx_quiet(struct fastpath *fp, uint64_t cookie, uint64_t daemon_written)
 {
 	(void)fp, (void)cookie, (void)daemon_written;

@@ -27,12 +27,15 @@
  * the daemon through read() exactly as without a fast path (it is "passed").
  *
  * What the daemon owes the fast path (ARCHITECTURE.md, invariants 1-3):
- *   - Drained (order): count the bytes read from a fast-path socket since fastpath_sock_add()
- *     returned; once every complete frame among them is dispatched (appended to the output
- *     queues), report the count with fastpath_drained(). Until then the verdict passes this
- *     publisher's skbs, so nothing overtakes what the daemon still holds. (Every byte read
- *     after the add went through the verdict, also bytes that arrived earlier and were not
- *     read yet: the kernel runs them through it on the first read.)
+ *   - Drained (order): count the bytes of the complete frames read from a fast-path socket
+ *     since fastpath_sock_add() returned and dispatched (appended to the output queues), and
+ *     report the count with fastpath_drained(); bytes of a frame not complete yet are not in
+ *     it. Until it equals what the verdict passed, the verdict passes this publisher's skbs
+ *     unjudged, so nothing overtakes what the daemon still holds; when it does, the next skb
+ *     begins on a frame boundary, which is where the verdict re-synchronises its frame
+ *     tracking. (Every byte read after the add went through the verdict, also bytes that
+ *     arrived earlier and were not read yet: the kernel runs them through it on the first
+ *     read.)
  *   - Busy (one writer): before the daemon writes to a fast-path socket, or queues output
  *     for it, it sets busy (fastpath_set_busy); it writes only once fastpath_tx_quiet() says
  *     the kernel's redirect queue towards it is empty; it clears busy when its own output
@@ -129,6 +132,14 @@ int fastpath_route_flush(struct fastpath *fp, uint64_t cookie);
  * clear it when the daemon's output queue for it is empty. No syscall (shared memory).
  */
 int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy);
+/*
+ * Whether routes from this socket exist (FP_SLOT_F_ROUTED): without, its skbs are passed at
+ * once, unwalked (the cost of a publisher the daemon relays stays O(1) per skb).
+ * fastpath_route_add() sets it and fastpath_route_flush() clears it; the daemon, which knows
+ * when the last route from a socket is deleted, clears it then (optional: a stale flag only
+ * costs the walk). No syscall.
+ */
+int fastpath_set_routed(struct fastpath *fp, uint64_t cookie, bool routed);
 /*
  * 1 when every byte the verdict redirected to this socket has entered its TCP send queue,
  * i.e. the kernel's redirect queue towards it is empty and a daemon write cannot interleave

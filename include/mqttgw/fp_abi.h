@@ -49,6 +49,9 @@ struct fp_sock {
 
 /* fp_slot.flags, written by the daemon. */
 #define FP_SLOT_F_BUSY (1u << 0) /* daemon has output pending for this socket: not a target */
+/* The daemon installed routes from this socket. Without it its skbs pass unjudged (no frame
+ * walk): a stale flag only ever makes the verdict pass more, never redirect wrongly. */
+#define FP_SLOT_F_ROUTED (1u << 1)
 
 /*
  * fp_slots value, one per socket in the fast path, shared memory with the daemon
