@@ -221,7 +221,12 @@ static uint64_t bpub_window(struct bworker *w, struct bpub *p, uint64_t sent)
 	return 0;
 }
 
-static void bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
+/*
+ * Send what the window, the pace and the in-flight limit allow, at most BENCH_TX_BATCH bytes.
+ * Returns true when it stopped at the batch limit with the window still open: the caller
+ * must not sleep then (nothing would wake it before the loop's timeout).
+ */
+static bool bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
 {
 	struct brun *r = w->run;
 	struct bconn *c = &p->c;
@@ -230,20 +235,20 @@ static void bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
 	uint8_t *out;
 
 	if (c->state != BS_READY || c->fd < 0)
-		return;
+		return false;
 	if (c->tx_len > c->tx_off) {
 		if (!c->want_out)
 			bconn_flush(w, c);
 		if (c->tx_len > c->tx_off)
-			return;
+			return false;
 	}
 	if (phase != PH_RUN)
-		return;
+		return false;
 	n = BENCH_TX_BATCH / mlen ? BENCH_TX_BATCH / mlen : 1;
 	if (w->pub_rate > 0) {
 		due = (uint64_t)((double)(w->now - w->run_start) * 1e-9 * w->pub_rate) + 1;
 		if (due <= sent)
-			return;
+			return false;
 		if (due - sent < n)
 			n = due - sent;
 	}
@@ -254,7 +259,7 @@ static void bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
 			lim = r->o->inflight;
 
 		if (p->inflight >= lim)
-			return;
+			return false;
 		if (lim - p->inflight < n)
 			n = lim - p->inflight;
 	}
@@ -262,10 +267,10 @@ static void bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
 	if (due < n)
 		n = due;
 	if (!n)
-		return;
+		return false;
 	out = bconn_tx_reserve(c, n * mlen);
 	if (!out)
-		return;
+		return false;
 	ts = now_ns();
 	for (uint64_t i = 0; i < n; i++, out += mlen) {
 		uint64_t seq = sent + i;
@@ -292,8 +297,11 @@ static void bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
 	bconn_flush(w, c);
 	/* The window is now full: arm the wake-up before epoll_wait, or we would sleep until the
 	 * loop's timeout instead of until the receivers catch up. */
-	if (n == due)
+	if (n == due) {
 		bpub_window(w, p, sent + n);
+		return false;
+	}
+	return w->pub_rate <= 0;
 }
 
 /* ---- receivers ---- */
@@ -456,7 +464,8 @@ static void *bworker_main(void *arg)
 		w->now = now_ns();
 		if (w->kind == BW_PUB)
 			for (uint32_t i = 0; i < w->nconns; i++)
-				bpub_step(w, bconn_pub(w->conns[i]), phase);
+				if (bpub_step(w, bconn_pub(w->conns[i]), phase))
+					timeout = 0;
 		n = epoll_wait(w->epfd, evs, 256, timeout);
 		if (n < 0 && errno != EINTR) {
 			perror("mqttgw-bench: epoll_wait");
