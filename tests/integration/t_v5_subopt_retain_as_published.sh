@@ -7,10 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 start_broker
 sub_bg "$T/rap.out" -V mqttv5 -t 'rap/#' -q 1 -C 2 -W 10 --retain-as-published -F 'rap %t r=%r %p'
+rap_pid=$SUB_PID
 sub_bg "$T/plain.out" -V mqttv5 -t 'rap/#' -q 1 -C 2 -W 10 -F 'plain %t r=%r %p'
 pub -V mqttv5 -t rap/live -q 1 -r -m retained-live
 pub -V mqttv5 -t rap/live -q 1 -m plain-live
 wait_pid "$SUB_PID" 10
+wait_pid "$rap_pid" 10
 rap=$(sub_payloads "$T/rap.out")
 plain=$(sub_payloads "$T/plain.out")
 log "rap: $rap / plain: $plain"
