@@ -247,11 +247,25 @@ static void fp_destroy(struct fastpath *fp)
 	free(fp);
 }
 
+/* The values of a BPF_F_MMAPABLE map, shared with the kernel; NULL with -errno in *err. */
+static void *fp_map_mmap(int fd, size_t bytes, size_t *maplen, int *err)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*maplen = (bytes + page - 1) / page * page;
+	p = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	return p;
+}
+
 /* Load and attach; on failure returns -errno with the reason in buf. */
 static int fp_load(struct fastpath **out, char *buf, size_t len)
 {
 	struct fastpath *fp;
-	long page = sysconf(_SC_PAGESIZE);
 	uint32_t i;
 	int err;
 
@@ -305,21 +319,15 @@ static int fp_load(struct fastpath **out, char *buf, size_t len)
 	fp->routes_fd = bpf_map__fd(fp->skel->maps.fp_routes);
 	fp->stats_fd = bpf_map__fd(fp->skel->maps.fp_stats);
 
-	fp->slots_len = ((size_t)fp->nslots * sizeof(struct fp_slot) + page - 1) / page * page;
-	fp->slots = mmap(NULL, fp->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 bpf_map__fd(fp->skel->maps.fp_slots), 0);
-	if (fp->slots == MAP_FAILED) {
-		fp->slots = NULL;
-		err = -errno;
+	fp->slots = fp_map_mmap(bpf_map__fd(fp->skel->maps.fp_slots),
+				(size_t)fp->nslots * sizeof(struct fp_slot), &fp->slots_len, &err);
+	if (!fp->slots) {
 		snprintf(buf, len, "mmap of the slot map failed: %s", strerror(-err));
 		goto err_free;
 	}
-	fp->meta_len = ((sizeof(struct fp_meta) + page - 1) / page) * page;
-	fp->meta = mmap(NULL, fp->meta_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			bpf_map__fd(fp->skel->maps.fp_meta), 0);
-	if (fp->meta == MAP_FAILED) {
-		fp->meta = NULL;
-		err = -errno;
+	fp->meta = fp_map_mmap(bpf_map__fd(fp->skel->maps.fp_meta), sizeof(struct fp_meta),
+			       &fp->meta_len, &err);
+	if (!fp->meta) {
 		snprintf(buf, len, "mmap of the meta map failed: %s", strerror(-err));
 		goto err_free;
 	}
