@@ -9,7 +9,9 @@
  * fails with EEXIST when it exists, so of two daemons starting at once one wins) and removed
  * last, and it names its daemon by pid and process start time (a pid reused by another
  * process does not keep stale pins alive). Pins outlive a daemon that was killed (SIGKILL,
- * crash): the reader reports them as stale and the next daemon replaces them.
+ * crash): the reader reports them as stale and the next daemon replaces them. (Two daemons
+ * that replace the same stale pins at the same instant may leave no complete set; that costs
+ * the status, never the daemons.)
  */
 #include <errno.h>
 #include <fcntl.h>

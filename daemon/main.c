@@ -128,9 +128,9 @@ static int fastpath_status(const char *conf_path, const char *pin_dir, bool json
 	if (!pin_dir)
 		pin_dir = CONFIG_FASTPATH_PIN_DIR;
 	if (!strcmp(pin_dir, "none")) {
-		printf("mqttgwd fast path: not found: %s sets `fastpath_pin_dir none` "
-		       "(the daemon pins nothing)\n",
-		       conf_path);
+		printf("mqttgwd fast path: not found: %s%s (a daemon pins nothing then)\n",
+		       cfg ? conf_path : "--pin-dir none",
+		       cfg ? " sets `fastpath_pin_dir none`" : "");
 		config_free(cfg);
 		return EXIT_RUNTIME;
 	}
