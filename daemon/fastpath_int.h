@@ -13,9 +13,9 @@
 
 /* The pins one daemon holds in its pin directory. */
 struct fp_pins {
-	char *dir;	   /* NULL: not pinned */
-	bool dir_made;	   /* we created dir: removed with the pins */
-	uint32_t meta_id;  /* map ids: a pin is removed only if it is still ours */
+	char *dir;	  /* NULL: not pinned */
+	bool dir_made;	  /* we created dir: removed with the pins */
+	uint32_t meta_id; /* map ids: a pin is removed only if it is still ours */
 	uint32_t stats_id;
 };
 

@@ -210,8 +210,8 @@ int fp_pins_claim(struct fp_pins *p, const char *dir, int meta_fd, int stats_fd)
 				   "see this daemon.",
 				   dir);
 		else
-			log_warn("Warning: fast-path status: pin directory %s: %s; not pinned.", dir,
-				 strerror(-err));
+			log_warn("Warning: fast-path status: pin directory %s: %s; not pinned.",
+				 dir, strerror(-err));
 		return err;
 	}
 	fd = fp_pin_open(dir, FP_PIN_META);
@@ -246,9 +246,10 @@ int fp_pins_claim(struct fp_pins *p, const char *dir, int meta_fd, int stats_fd)
 	if (bpf_obj_pin(meta_fd, path)) {
 		err = -errno;
 		if (err == -EEXIST)
-			log_warn("Warning: fast-path status: another mqttgwd pinned in %s just now; "
-				 "this daemon runs unpinned.",
-				 dir);
+			log_warn(
+			    "Warning: fast-path status: another mqttgwd pinned in %s just now; "
+			    "this daemon runs unpinned.",
+			    dir);
 		else
 			log_warn("Warning: fast-path status: cannot pin %s: %s; not pinned.", path,
 				 strerror(-err));
@@ -363,11 +364,15 @@ int fastpath_status_print(const char *pin_dir, bool json, FILE *out)
 
 		st.state = FPSTATUS_ABSENT;
 		if (stat(pin_dir, &sb))
-			snprintf(detail, sizeof(detail), "%s does not exist (no mqttgwd with the "
-				 "fast path runs, or not pinned there)", pin_dir);
+			snprintf(detail, sizeof(detail),
+				 "%s does not exist (no mqttgwd with the "
+				 "fast path runs, or not pinned there)",
+				 pin_dir);
 		else
-			snprintf(detail, sizeof(detail), "no pins in %s (no mqttgwd with the fast "
-				 "path runs, or it runs unpinned)", pin_dir);
+			snprintf(detail, sizeof(detail),
+				 "no pins in %s (no mqttgwd with the fast "
+				 "path runs, or it runs unpinned)",
+				 pin_dir);
 		st.detail = detail;
 		err = -ENOENT;
 	} else if (fd < 0) {

@@ -151,7 +151,8 @@ static void format_json(struct out *o, const struct fpstatus *st)
 	meta_version(m, ver, sizeof(ver));
 	put(o, ",\"pid\":%" PRIu32 ",\"version\":", m->pid);
 	put_jstr(o, ver);
-	put(o, ",\"mode\":\"%s\",\"started\":%" PRIu64, mode_name(m->mode), (uint64_t)m->start_real);
+	put(o, ",\"mode\":\"%s\",\"started\":%" PRIu64, mode_name(m->mode),
+	    (uint64_t)m->start_real);
 	if (st->state == FPSTATUS_STALE) {
 		put(o, "}\n");
 		return;
@@ -159,28 +160,36 @@ static void format_json(struct out *o, const struct fpstatus *st)
 	put(o, ",\"uptime_s\":%" PRIu64 ",\"ports\":[", uptime_s(st));
 	for (unsigned int i = 0; i < FP_META_PORTS && m->ports[i]; i++)
 		put(o, "%s%u", i ? "," : "", m->ports[i]);
-	put(o, "],\"sockets\":%" PRIu32 ",\"routes\":%" PRIu32 ",\"flows_kernel\":%" PRIu32
-	       ",\"flows_daemon\":%" PRIu32,
+	put(o,
+	    "],\"sockets\":%" PRIu32 ",\"routes\":%" PRIu32 ",\"flows_kernel\":%" PRIu32
+	    ",\"flows_daemon\":%" PRIu32,
 	    m->sockets, m->routes, m->flows_kernel, m->flows_daemon);
-	put(o, ",\"handovers_to_daemon\":%" PRIu64 ",\"handovers_to_kernel\":%" PRIu64
-	       ",\"writes_held\":%" PRIu64,
+	put(o,
+	    ",\"handovers_to_daemon\":%" PRIu64 ",\"handovers_to_kernel\":%" PRIu64
+	    ",\"writes_held\":%" PRIu64,
 	    (uint64_t)m->to_daemon, (uint64_t)m->to_kernel, (uint64_t)m->writes_held);
-	put(o, ",\"redirected_skbs\":%" PRIu64 ",\"redirected_frames\":%" PRIu64
-	       ",\"redirected_bytes\":%" PRIu64 ",\"daemon_frames\":%" PRIu64,
-	    c[FP_CTR_REDIR_SKBS], c[FP_CTR_REDIR_FRAMES], c[FP_CTR_REDIR_BYTES], (uint64_t)m->daemon_frames);
+	put(o,
+	    ",\"redirected_skbs\":%" PRIu64 ",\"redirected_frames\":%" PRIu64
+	    ",\"redirected_bytes\":%" PRIu64 ",\"daemon_frames\":%" PRIu64,
+	    c[FP_CTR_REDIR_SKBS], c[FP_CTR_REDIR_FRAMES], c[FP_CTR_REDIR_BYTES],
+	    (uint64_t)m->daemon_frames);
 	if (fpstatus_fraction(c[FP_CTR_REDIR_FRAMES], (uint64_t)m->daemon_frames, &ppm) == 0)
-		put(o, ",\"in_kernel_fraction\":%" PRIu32 ".%06" PRIu32, ppm / 1000000, ppm % 1000000);
+		put(o, ",\"in_kernel_fraction\":%" PRIu32 ".%06" PRIu32, ppm / 1000000,
+		    ppm % 1000000);
 	else
 		put(o, ",\"in_kernel_fraction\":null");
-	put(o, ",\"over_budget_skbs\":%" PRIu64 ",\"duplicates_skbs\":%" PRIu64
-	       ",\"duplicates_bytes\":%" PRIu64,
+	put(o,
+	    ",\"over_budget_skbs\":%" PRIu64 ",\"duplicates_skbs\":%" PRIu64
+	    ",\"duplicates_bytes\":%" PRIu64,
 	    c[FP_CTR_OVER_BUDGET], c[FP_CTR_DUP_SKBS], c[FP_CTR_DUP_BYTES]);
-	put(o, ",\"passed_skbs\":%" PRIu64 ",\"passed_frames\":%" PRIu64 ",\"passed_bytes\":%" PRIu64
-	       ",\"passed\":{",
+	put(o,
+	    ",\"passed_skbs\":%" PRIu64 ",\"passed_frames\":%" PRIu64 ",\"passed_bytes\":%" PRIu64
+	    ",\"passed\":{",
 	    passed_sum(st, FP_CTR_PASS_SKBS), passed_sum(st, FP_CTR_PASS_FRAMES),
 	    passed_sum(st, FP_CTR_PASS_BYTES));
 	for (unsigned int i = 0; i < FP_PASS_NR; i++)
-		put(o, "%s\"%s\":{\"skbs\":%" PRIu64 ",\"frames\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+		put(o,
+		    "%s\"%s\":{\"skbs\":%" PRIu64 ",\"frames\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
 		    i ? "," : "", fpstatus_reason_name(i), c[FP_CTR_PASS_SKBS + i],
 		    c[FP_CTR_PASS_FRAMES + i], c[FP_CTR_PASS_BYTES + i]);
 	put(o, "}}\n");
@@ -203,8 +212,9 @@ static void format_text(struct out *o, const struct fpstatus *st)
 		    st->detail ? st->detail : "unknown error");
 		return;
 	case FPSTATUS_STALE:
-		put(o, "mqttgwd fast path: not found: stale pins in %s (pid %" PRIu32
-		       " is not running any more); the next daemon start replaces them\n",
+		put(o,
+		    "mqttgwd fast path: not found: stale pins in %s (pid %" PRIu32
+		    " is not running any more); the next daemon start replaces them\n",
 		    st->pin_dir, m->pid);
 		return;
 	case FPSTATUS_ACTIVE:
@@ -213,8 +223,9 @@ static void format_text(struct out *o, const struct fpstatus *st)
 	meta_version(m, ver, sizeof(ver));
 	put(o, "mqttgwd fast path: active\n");
 	put(o, "  pin dir      %s\n", st->pin_dir);
-	put(o, "  daemon       pid %" PRIu32 ", version %s, fastpath %s, up %" PRIu64 "d %02" PRIu64
-	       ":%02" PRIu64 ":%02" PRIu64 "\n",
+	put(o,
+	    "  daemon       pid %" PRIu32 ", version %s, fastpath %s, up %" PRIu64 "d %02" PRIu64
+	    ":%02" PRIu64 ":%02" PRIu64 "\n",
 	    m->pid, ver, mode_name(m->mode), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60);
 	put(o, "  listeners   ");
 	for (unsigned int i = 0; i < FP_META_PORTS && m->ports[i]; i++)
@@ -226,18 +237,21 @@ static void format_text(struct out *o, const struct fpstatus *st)
 	put(o, "  routes       %" PRIu32 " cached\n", m->routes);
 	put(o, "  flows        %" PRIu32 " on the kernel path, %" PRIu32 " on the daemon's path\n",
 	    m->flows_kernel, m->flows_daemon);
-	put(o, "  handovers    %" PRIu64 " to the daemon, %" PRIu64 " to the kernel\n", (uint64_t)m->to_daemon,
-	    (uint64_t)m->to_kernel);
+	put(o, "  handovers    %" PRIu64 " to the daemon, %" PRIu64 " to the kernel\n",
+	    (uint64_t)m->to_daemon, (uint64_t)m->to_kernel);
 	put(o, "  redirected   %" PRIu64 " frames in %" PRIu64 " skbs, %" PRIu64 " bytes\n",
 	    c[FP_CTR_REDIR_FRAMES], c[FP_CTR_REDIR_SKBS], c[FP_CTR_REDIR_BYTES]);
 	if (fpstatus_fraction(c[FP_CTR_REDIR_FRAMES], (uint64_t)m->daemon_frames, &ppm) == 0)
 		put(o, "  in kernel    %" PRIu32 ".%02" PRIu32 "%%", ppm / 10000, ppm / 100 % 100);
 	else
 		put(o, "  in kernel    n/a");
-	put(o, " of QoS 0 PUBLISH frames from fast-path sockets (%" PRIu64 " kernel, %" PRIu64
-	       " daemon)\n",
+	put(o,
+	    " of QoS 0 PUBLISH frames from fast-path sockets (%" PRIu64 " kernel, %" PRIu64
+	    " daemon)\n",
 	    c[FP_CTR_REDIR_FRAMES], (uint64_t)m->daemon_frames);
-	put(o, "  passed       %" PRIu64 " skbs, %" PRIu64 " frames, %" PRIu64 " bytes to the daemon\n",
+	put(o,
+	    "  passed       %" PRIu64 " skbs, %" PRIu64 " frames, %" PRIu64
+	    " bytes to the daemon\n",
 	    passed_sum(st, FP_CTR_PASS_SKBS), passed_sum(st, FP_CTR_PASS_FRAMES),
 	    passed_sum(st, FP_CTR_PASS_BYTES));
 	for (unsigned int i = 0; i < FP_PASS_NR; i++) {

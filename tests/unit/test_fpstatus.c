@@ -109,7 +109,8 @@ static void test_text_active(void **state)
 	assert_non_null(strstr(buf, "  listeners    1883 8883\n"));
 	assert_non_null(strstr(buf, "  sockets      7 in the fast path\n"));
 	assert_non_null(strstr(buf, "  routes       3 cached\n"));
-	assert_non_null(strstr(buf, "  flows        2 on the kernel path, 1 on the daemon's path\n"));
+	assert_non_null(
+	    strstr(buf, "  flows        2 on the kernel path, 1 on the daemon's path\n"));
 	assert_non_null(strstr(buf, "  handovers    4 to the daemon, 5 to the kernel\n"));
 	assert_non_null(strstr(buf, "  redirected   75 frames in 60 skbs, 1500 bytes\n"));
 	assert_non_null(strstr(buf, "  in kernel    75.00% of QoS 0 PUBLISH frames from fast-path "
@@ -179,19 +180,23 @@ static void test_json_active(void **state)
 	/* one line */
 	assert_int_equal(buf[n - 1], '\n');
 	assert_null(memchr(buf, '\n', (size_t)n - 1));
-	assert_true(!strncmp(buf, "{\"state\":\"active\",\"pin_dir\":\"/sys/fs/bpf/mqttgw\","
-				  "\"pid\":4242,\"version\":\"0.1.0\",\"mode\":\"on\","
-				  "\"started\":1700000000,\"uptime_s\":97445,\"ports\":[1883,8883],"
-				  "\"sockets\":7,\"routes\":3,\"flows_kernel\":2,\"flows_daemon\":1,",
-			     strlen("{\"state\":\"active\",\"pin_dir\":\"/sys/fs/bpf/mqttgw\","
-				    "\"pid\":4242,\"version\":\"0.1.0\",\"mode\":\"on\","
-				    "\"started\":1700000000,\"uptime_s\":97445,\"ports\":[1883,8883],"
-				    "\"sockets\":7,\"routes\":3,\"flows_kernel\":2,\"flows_daemon\":1,")));
+	assert_true(
+	    !strncmp(buf,
+		     "{\"state\":\"active\",\"pin_dir\":\"/sys/fs/bpf/mqttgw\","
+		     "\"pid\":4242,\"version\":\"0.1.0\",\"mode\":\"on\","
+		     "\"started\":1700000000,\"uptime_s\":97445,\"ports\":[1883,8883],"
+		     "\"sockets\":7,\"routes\":3,\"flows_kernel\":2,\"flows_daemon\":1,",
+		     strlen("{\"state\":\"active\",\"pin_dir\":\"/sys/fs/bpf/mqttgw\","
+			    "\"pid\":4242,\"version\":\"0.1.0\",\"mode\":\"on\","
+			    "\"started\":1700000000,\"uptime_s\":97445,\"ports\":[1883,8883],"
+			    "\"sockets\":7,\"routes\":3,\"flows_kernel\":2,\"flows_daemon\":1,")));
 	assert_non_null(strstr(buf, "\"redirected_skbs\":60,\"redirected_frames\":75,"
 				    "\"redirected_bytes\":1500,\"daemon_frames\":25,"
 				    "\"in_kernel_fraction\":0.750000,"));
-	assert_non_null(strstr(buf, "\"passed_skbs\":12,\"passed_frames\":3,\"passed_bytes\":460,"));
-	assert_non_null(strstr(buf, "\"passed\":{\"empty\":{\"skbs\":0,\"frames\":0,\"bytes\":0},"));
+	assert_non_null(
+	    strstr(buf, "\"passed_skbs\":12,\"passed_frames\":3,\"passed_bytes\":460,"));
+	assert_non_null(
+	    strstr(buf, "\"passed\":{\"empty\":{\"skbs\":0,\"frames\":0,\"bytes\":0},"));
 	assert_non_null(strstr(buf, "\"no_route\":{\"skbs\":10,\"frames\":0,\"bytes\":400}"));
 	assert_non_null(strstr(buf, "\"no_target\":{\"skbs\":0,\"frames\":0,\"bytes\":0}}}\n"));
 	assert_non_null(strstr(buf, "\"over_budget_skbs\":2,\"duplicates_skbs\":1,"
@@ -274,15 +279,15 @@ static void test_no_space(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fraction),
-		cmocka_unit_test(test_reason_names),
-		cmocka_unit_test(test_text_active),
-		cmocka_unit_test(test_text_fraction_undefined),
-		cmocka_unit_test(test_text_other_states),
-		cmocka_unit_test(test_json_active),
-		cmocka_unit_test(test_json_escapes_and_untrusted_version),
-		cmocka_unit_test(test_json_other_states),
-		cmocka_unit_test(test_no_space),
+	    cmocka_unit_test(test_fraction),
+	    cmocka_unit_test(test_reason_names),
+	    cmocka_unit_test(test_text_active),
+	    cmocka_unit_test(test_text_fraction_undefined),
+	    cmocka_unit_test(test_text_other_states),
+	    cmocka_unit_test(test_json_active),
+	    cmocka_unit_test(test_json_escapes_and_untrusted_version),
+	    cmocka_unit_test(test_json_other_states),
+	    cmocka_unit_test(test_no_space),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
