@@ -1046,8 +1046,8 @@ static void test_missing_argument_everywhere(void **state)
 	static const char *const keys[] = {
 		"acl_file", "allow_anonymous", "allow_zero_length_clientid", "autosave_interval",
 		"bind_address", "cafile", "capath", "certfile", "ciphers", "ciphers_tls1.3",
-		"connect_timeout", "crlfile", "fastpath", "fastpath_pin_dir", "include_dir", "keyfile", "listener",
-		"log_dest", "log_timestamp", "log_type", "max_connections",
+		"connect_timeout", "crlfile", "fastpath", "fastpath_pin_dir", "include_dir",
+		"keyfile", "listener", "log_dest", "log_timestamp", "log_type", "max_connections",
 		"max_inflight_messages", "max_keepalive", "max_packet_size", "max_queued_bytes",
 		"max_queued_messages", "max_receive", "max_topic_alias", "memory_limit",
 		"message_size_limit", "mount_point", "password_file", "per_listener_settings",
