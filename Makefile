@@ -47,7 +47,7 @@ endif
 # ---- the fast path: real BPF program or the stub ----
 ifeq ($(FASTPATH),1)
 ifneq ($(wildcard bpf/fastpath.bpf.c),)
-FP_SRC := daemon/fastpath.c
+FP_SRC := daemon/fastpath.c daemon/fastpath_pin.c
 LDLIBS += -lbpf -lelf -lz
 CFLAGS += -DMQTTGW_FASTPATH=1
 else
@@ -57,7 +57,8 @@ else
 FP_SRC := daemon/fastpath_stub.c
 endif
 
-DAEMON_SRCS := $(filter-out daemon/fastpath.c daemon/fastpath_stub.c daemon/tool_%.c, \
+DAEMON_SRCS := $(filter-out daemon/fastpath.c daemon/fastpath_pin.c daemon/fastpath_stub.c \
+		daemon/tool_%.c, \
 		$(wildcard daemon/*.c)) $(FP_SRC)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 # Modules other binaries link: everything but main.
@@ -131,10 +132,12 @@ UNIT_DEPS_qos := outq msg
 UNIT_DEPS_outq :=
 UNIT_DEPS_loop :=
 UNIT_DEPS_config :=
+UNIT_DEPS_fpstatus :=
 UNIT_LIBS_crypto := -lssl -lcrypto
 UNIT_DEPS_passwd := crypto
 UNIT_DEPS_acl := topic
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
+UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_tls := conn loop outq
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
@@ -165,7 +168,7 @@ FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl topic
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
-FUZZ_DEPS_broker := $(filter-out main log fastpath tool_%,$(patsubst daemon/%.c,%,$(wildcard daemon/*.c)))
+FUZZ_DEPS_broker := $(filter-out main log fastpath fastpath_pin tool_%,$(patsubst daemon/%.c,%,$(wildcard daemon/*.c)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * fastpath_maps: the maps of the fast path. Layouts are in include/mqttgw/fp_abi.h; the
- * loader (daemon/fastpath.c) may resize max_entries before load. Nothing is pinned: the
- * maps live as long as the daemon's file descriptors.
+ * loader (daemon/fastpath.c) may resize max_entries before load. The maps live as long as
+ * the daemon's file descriptors; only fp_stats and fp_meta are pinned (for the status
+ * reader), and the daemon removes those pins when it exits.
  */
 #ifndef MQTTGW_FASTPATH_MAPS_H
 #define MQTTGW_FASTPATH_MAPS_H
@@ -63,5 +64,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fp_stats);
 } fp_stats SEC(".maps");
+
+/*
+ * The daemon's status for `mqttgwd --fastpath-status` (another process, through the pin).
+ * No program uses it: it is here so that the object declares every map of the ABI. mmap()able
+ * so the daemon refreshes it without a syscall.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_meta);
+} fp_meta SEC(".maps");
 
 #endif /* MQTTGW_FASTPATH_MAPS_H */

@@ -127,7 +127,7 @@ struct broker_fp {
 	struct fp_route_ent **ht;
 	uint32_t ht_mask, n_routes;
 	struct fp_flow *flows;
-	uint32_t n_flows, n_joined;
+	uint32_t n_flows, n_kflows, n_joined; /* n_kflows: flows on the kernel path */
 	struct fp_list list[L_NR];
 	struct loop_timer tick, retry;
 	bool join_deferred;
@@ -135,7 +135,25 @@ struct broker_fp {
 	int64_t policy_at;
 	/* counters ($SYS) */
 	uint64_t routes_added, routes_removed, to_daemon, to_kernel, join_failed, writes_held;
+	uint64_t daemon_frames; /* QoS 0 PUBLISH frames relayed from joined sockets */
 };
+
+/* The figures `mqttgwd --fastpath-status` reads from the pinned meta: O(1), no syscall. */
+static void fp_status_sync(struct broker_fp *bf)
+{
+	struct fastpath_status st = {
+		.sockets = bf->n_joined,
+		.routes = bf->n_routes,
+		.flows_kernel = bf->n_kflows,
+		.flows_daemon = bf->n_flows - bf->n_kflows,
+		.to_daemon = bf->to_daemon,
+		.to_kernel = bf->to_kernel,
+		.writes_held = bf->writes_held,
+		.daemon_frames = bf->daemon_frames,
+	};
+
+	fastpath_status_set(bf->fp, &st);
+}
 
 static struct fpc *conn_fpc(struct conn *conn)
 {
@@ -283,6 +301,8 @@ static void flow_free(struct broker_fp *bf, struct fp_flow *f)
 	if (f->next)
 		f->next->prev = f->prev;
 	bf->n_flows--;
+	if (f->state == FLOW_KERNEL)
+		bf->n_kflows--;
 	free(f);
 }
 
@@ -333,6 +353,7 @@ static struct fp_flow *flow_get(struct broker_fp *bf, struct fpc *pub, struct fp
 		bf->flows->prev = f;
 	bf->flows = f;
 	bf->n_flows++;
+	bf->n_kflows++; /* FLOW_KERNEL */
 	return f;
 }
 
@@ -395,6 +416,7 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 
 	if (!bf || !pc || !pc->joined || pc->closing)
 		return;
+	fastpath_status_frames(bf->fp, ++bf->daemon_frames);
 	/*
 	 * A cached route is eligible by construction: whatever could change that (subscriptions,
 	 * ACL, either client leaving) dropped it. So the publisher's last route, when the topic
@@ -444,6 +466,7 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 	pc->last = r;
 	if (f->state == FLOW_KERNEL)
 		route_install(bf, r);
+	fp_status_sync(bf);
 	fp_tick_arm(bf);
 }
 
@@ -467,6 +490,7 @@ void broker_fp_filter_changed(struct broker *b, const char *filter, size_t len)
 				route_drop(bf, r);
 		}
 	}
+	fp_status_sync(bf);
 }
 
 void broker_fp_flush_routes(struct broker *b)
@@ -478,6 +502,7 @@ void broker_fp_flush_routes(struct broker *b)
 	for (struct fp_flow *f = bf->flows; f; f = f->next)
 		while (f->routes)
 			route_drop(bf, f->routes);
+	fp_status_sync(bf);
 }
 
 /* ---- one writer: the conn gate ---- */
@@ -656,6 +681,7 @@ static int fp_join(struct broker_fp *bf, struct fpc *pc)
 	pc->joined = true;
 	pc->tx_base = conn->tx_bytes;
 	bf->n_joined++;
+	fp_status_sync(bf);
 	conn->gated = true;
 	if (!outq_empty(&conn->out))
 		fp_busy(bf, pc);
@@ -744,9 +770,10 @@ void broker_fp_leave(struct client *c)
 		/* fp_join() is on the stack: its caller frees pc */
 		fpc_release(bf, pc);
 		pc->dead = true;
-		return;
+	} else {
+		fpc_free(bf, pc);
 	}
-	fpc_free(bf, pc);
+	fp_status_sync(bf);
 }
 
 void broker_fp_parsed(struct client *c, size_t consumed)
@@ -794,6 +821,8 @@ static void flow_to(struct broker_fp *bf, struct fp_flow *f, uint8_t state)
 {
 	struct fp_route_ent *r;
 
+	if (state != f->state)
+		bf->n_kflows += state == FLOW_KERNEL ? 1 : -1;
 	f->state = state;
 	f->streak = 0;
 	for (r = f->routes; r; r = r->fnext) {
@@ -881,6 +910,7 @@ static void fp_tick_fired(struct loop *l, struct loop_timer *t)
 		fp_policy(bf, now - bf->policy_at);
 		bf->policy_at = now;
 	}
+	fp_status_sync(bf);
 	/* idle (no route cached, nobody to join): no wake-ups; learning a route re-arms */
 	if (bf->n_routes || bf->list[L_PEND].n)
 		fp_tick_arm(bf);
@@ -906,8 +936,6 @@ void broker_fp_sys(struct broker *b, void (*pub)(struct broker *b, const char *t
 	struct fastpath_counters fc;
 	uint64_t pf = 0, pb = 0;
 	char topic[96], v[32];
-	uint32_t kflows = 0;
-	struct fp_flow *f;
 
 #define PUBV(t, fmt, x)                                                                          \
 	do {                                                                                     \
@@ -917,12 +945,10 @@ void broker_fp_sys(struct broker *b, void (*pub)(struct broker *b, const char *t
 	PUBV("active", "%d", bf ? 1 : 0);
 	if (!bf || fastpath_counters(bf->fp, &fc) < 0)
 		return;
-	for (f = bf->flows; f; f = f->next)
-		kflows += f->state == FLOW_KERNEL;
 	PUBV("sockets", "%u", bf->n_joined);
 	PUBV("routes", "%u", bf->n_routes);
-	PUBV("flows/kernel", "%u", kflows);
-	PUBV("flows/daemon", "%u", bf->n_flows - kflows);
+	PUBV("flows/kernel", "%u", bf->n_kflows);
+	PUBV("flows/daemon", "%u", bf->n_flows - bf->n_kflows);
 	PUBV("handovers/to_daemon", "%" PRIu64, bf->to_daemon);
 	PUBV("handovers/to_kernel", "%" PRIu64, bf->to_kernel);
 	PUBV("writes_held", "%" PRIu64, bf->writes_held);
@@ -987,6 +1013,7 @@ int broker_fp_start(struct broker *b, struct fastpath *fp)
 	loop_timer_init(&bf->retry, fp_retry_fired, bf);
 	bf->policy_at = loop_now(b->loop);
 	b->fp = bf;
+	fp_status_sync(bf);
 	return 0;
 }
 

@@ -173,6 +173,7 @@ static const struct config_key config_keys[] = {
 	NUM("connect_timeout", G(connect_timeout), 1, 86400),
 	STR("crlfile", L(crlfile)),
 	ENUM("fastpath", G(fastpath), fastpath_values),
+	STR("fastpath_pin_dir", G(fastpath_pin_dir)),
 	SPECIAL("include_dir", parse_include_dir),
 	STR("keyfile", L(keyfile)),
 	SPECIAL("listener", parse_listener),
@@ -1083,6 +1084,7 @@ void config_free(struct config *cfg)
 	free(cfg->persistence_location);
 	free(cfg->persistence_file);
 	free(cfg->pid_file);
+	free(cfg->fastpath_pin_dir);
 	free(cfg);
 }
 

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -31,6 +32,8 @@
 
 #include "fastpath.h"
 #include "fastpath.skel.h"
+#include "fastpath_int.h"
+#include "fpstatus.h"
 #include "log.h"
 
 #define FP_MAX_SOCKS  16384u /* sockets in the fast path at once (power of two) */
@@ -51,6 +54,9 @@ struct fastpath {
 	bool attached;
 	struct fp_slot *slots; /* mmap()ed fp_slots */
 	size_t slots_len;
+	struct fp_meta *meta; /* mmap()ed fp_meta (status for the pins' reader) */
+	size_t meta_len;
+	struct fp_pins pins;
 	uint32_t nslots;
 	uint32_t max_topic;
 	struct fp_ent *ents;
@@ -226,11 +232,14 @@ static void fp_destroy(struct fastpath *fp)
 {
 	if (!fp)
 		return;
+	fp_pins_release(&fp->pins);
 	if (fp->attached)
 		bpf_prog_detach2(bpf_program__fd(fp->skel->progs.fastpath_verdict), fp->sockhash_fd,
 				 BPF_SK_SKB_VERDICT);
 	if (fp->slots)
 		munmap(fp->slots, fp->slots_len);
+	if (fp->meta)
+		munmap(fp->meta, fp->meta_len);
 	fastpath_bpf__destroy(fp->skel);
 	free(fp->ents);
 	free(fp->fifo);
@@ -238,11 +247,25 @@ static void fp_destroy(struct fastpath *fp)
 	free(fp);
 }
 
+/* The values of a BPF_F_MMAPABLE map, shared with the kernel; NULL with -errno in *err. */
+static void *fp_map_mmap(int fd, size_t bytes, size_t *maplen, int *err)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*maplen = (bytes + page - 1) / page * page;
+	p = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	return p;
+}
+
 /* Load and attach; on failure returns -errno with the reason in buf. */
 static int fp_load(struct fastpath **out, char *buf, size_t len)
 {
 	struct fastpath *fp;
-	long page = sysconf(_SC_PAGESIZE);
 	uint32_t i;
 	int err;
 
@@ -296,13 +319,16 @@ static int fp_load(struct fastpath **out, char *buf, size_t len)
 	fp->routes_fd = bpf_map__fd(fp->skel->maps.fp_routes);
 	fp->stats_fd = bpf_map__fd(fp->skel->maps.fp_stats);
 
-	fp->slots_len = ((size_t)fp->nslots * sizeof(struct fp_slot) + page - 1) / page * page;
-	fp->slots = mmap(NULL, fp->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 bpf_map__fd(fp->skel->maps.fp_slots), 0);
-	if (fp->slots == MAP_FAILED) {
-		fp->slots = NULL;
-		err = -errno;
+	fp->slots = fp_map_mmap(bpf_map__fd(fp->skel->maps.fp_slots),
+				(size_t)fp->nslots * sizeof(struct fp_slot), &fp->slots_len, &err);
+	if (!fp->slots) {
 		snprintf(buf, len, "mmap of the slot map failed: %s", strerror(-err));
+		goto err_free;
+	}
+	fp->meta = fp_map_mmap(bpf_map__fd(fp->skel->maps.fp_meta), sizeof(struct fp_meta),
+			       &fp->meta_len, &err);
+	if (!fp->meta) {
+		snprintf(buf, len, "mmap of the meta map failed: %s", strerror(-err));
 		goto err_free;
 	}
 	/* Verdict-only attach: no strparser; libbpf 1.1 has no section name for it. */
@@ -743,26 +769,64 @@ out:
 
 const char *fastpath_reason_name(unsigned int reason)
 {
-	static const char *const names[FP_PASS_NR] = {
-	    [FP_PASS_EMPTY] = "empty",
-	    [FP_PASS_NO_SOCK] = "no_sock",
-	    [FP_PASS_DISABLED] = "disabled",
-	    [FP_PASS_MALFORMED] = "malformed",
-	    [FP_PASS_SPLIT] = "split",
-	    [FP_PASS_NOT_PUBLISH] = "not_publish",
-	    [FP_PASS_QOS] = "qos",
-	    [FP_PASS_RETAIN] = "retain",
-	    [FP_PASS_TOPIC_LEN] = "topic_len",
-	    [FP_PASS_PROPS] = "props",
-	    [FP_PASS_NO_ROUTE] = "no_route",
-	    [FP_PASS_MULTI_TARGET] = "multi_target",
-	    [FP_PASS_TOO_LARGE] = "too_large",
-	    [FP_PASS_PROTO] = "proto",
-	    [FP_PASS_ORDER] = "order",
-	    [FP_PASS_BUSY] = "busy",
-	    [FP_PASS_BUDGET] = "budget",
-	    [FP_PASS_NO_TARGET] = "no_target",
-	};
+	return fpstatus_reason_name(reason);
+}
 
-	return reason < FP_PASS_NR && names[reason] ? names[reason] : "unknown";
+/* ---- status pins (fastpath_pin.c) ---- */
+
+static uint64_t fp_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int fastpath_pin(struct fastpath *fp, const struct config *cfg, const char *version)
+{
+	const char *dir = cfg->fastpath_pin_dir ? cfg->fastpath_pin_dir : CONFIG_FASTPATH_PIN_DIR;
+	struct fp_meta *m;
+
+	if (!fp)
+		return -ENOTSUP;
+	if (!*dir || !strcmp(dir, "none"))
+		return -ENOENT;
+	/* identity first: the pin makes it visible at once */
+	m = fp->meta;
+	m->pid = (uint32_t)getpid();
+	m->mode = cfg->fastpath == CONFIG_FASTPATH_ON ? FP_META_MODE_ON : FP_META_MODE_AUTO;
+	m->pid_start = fp_pid_start(m->pid);
+	m->start_boot_ns = fp_clock_ns(CLOCK_BOOTTIME);
+	m->start_real = (uint64_t)time(NULL);
+	m->updated_boot_ns = m->start_boot_ns;
+	m->n_listeners = (uint32_t)cfg->n_listeners;
+	for (size_t i = 0; i < cfg->n_listeners && i < FP_META_PORTS; i++)
+		m->ports[i] = cfg->listeners[i].port;
+	snprintf(m->version, sizeof(m->version), "%s", version ? version : "");
+	__atomic_store_n(&m->magic, FP_META_MAGIC, __ATOMIC_RELEASE);
+	return fp_pins_claim(&fp->pins, dir, bpf_map__fd(fp->skel->maps.fp_meta), fp->stats_fd);
+}
+
+void fastpath_status_set(struct fastpath *fp, const struct fastpath_status *st)
+{
+	struct fp_meta *m;
+
+	if (!fp)
+		return;
+	m = fp->meta;
+	m->sockets = st->sockets;
+	m->routes = st->routes;
+	m->flows_kernel = st->flows_kernel;
+	m->flows_daemon = st->flows_daemon;
+	m->to_daemon = st->to_daemon;
+	m->to_kernel = st->to_kernel;
+	m->writes_held = st->writes_held;
+	m->daemon_frames = st->daemon_frames;
+	m->updated_boot_ns = fp_clock_ns(CLOCK_BOOTTIME);
+}
+
+void fastpath_status_frames(struct fastpath *fp, uint64_t daemon_frames)
+{
+	if (fp)
+		fp->meta->daemon_frames = daemon_frames;
 }

@@ -131,3 +131,34 @@ const char *fastpath_reason_name(unsigned int reason)
 	(void)reason;
 	return "unknown";
 }
+
+int fastpath_pin(struct fastpath *fp, const struct config *cfg, const char *version)
+{
+	(void)fp, (void)cfg, (void)version;
+	return -ENOTSUP;
+}
+
+void fastpath_status_set(struct fastpath *fp, const struct fastpath_status *st)
+{
+	(void)fp, (void)st;
+}
+
+void fastpath_status_frames(struct fastpath *fp, uint64_t daemon_frames)
+{
+	(void)fp, (void)daemon_frames;
+}
+
+int fastpath_status_print(const char *pin_dir, bool json, FILE *out)
+{
+	(void)pin_dir;
+	if (json)
+		fputs("{\"state\":\"unsupported\",\"detail\":\"this mqttgwd was built without the "
+		      "kernel fast path (FASTPATH=0)\"}\n",
+		      out);
+	else
+		fputs("mqttgwd fast path: unsupported: this mqttgwd was built without the kernel "
+		      "fast path (FASTPATH=0); there is no fast-path status to show.\n",
+		      out);
+	fflush(out);
+	return -ENOTSUP;
+}

@@ -28,6 +28,7 @@ enum {
 
 static const char usage_text[] =
 	"Usage: mqttgwd [-c FILE] [-p PORT]... [-v] [-t]\n"
+	"       mqttgwd --fastpath-status [-c FILE | --pin-dir DIR] [--json]\n"
 	"       mqttgwd --help | --version\n"
 	"\n"
 	"mqttgwd is an MQTT 3.1, 3.1.1 and 5.0 broker for Linux edge gateways. It reads a\n"
@@ -45,6 +46,21 @@ static const char usage_text[] =
 	"  -h, --help              show this help and exit.\n"
 	"      --version           show the version and exit.\n"
 	"\n"
+	"Fast-path status:\n"
+	"      --fastpath-status   print the running daemon's kernel fast path and exit:\n"
+	"                          pid, uptime, mode; sockets, routes, flows on the\n"
+	"                          kernel and on the daemon's path; frames, skbs and\n"
+	"                          bytes redirected in the kernel; skbs, frames and bytes\n"
+	"                          passed to the daemon, per reason; over-budget skbs;\n"
+	"                          duplicates cut; the in-kernel fraction K / (K + D),\n"
+	"                          K: frames redirected, D: QoS 0 PUBLISH frames the\n"
+	"                          daemon relayed from sockets in the fast path, both\n"
+	"                          since its start. Reads the maps the daemon pins in\n"
+	"                          `fastpath_pin_dir` (default " CONFIG_FASTPATH_PIN_DIR ";\n"
+	"                          needs root or CAP_BPF); -c FILE is read for that key.\n"
+	"      --pin-dir DIR       read the pins in DIR instead.\n"
+	"      --json              print the status as one line of JSON.\n"
+	"\n"
 	"Signals:\n"
 	"  SIGTERM, SIGINT         graceful shutdown (MQTT 5 clients get DISCONNECT 0x8B).\n"
 	"  SIGHUP                  reopen the log file; reload password_file and acl_file\n"
@@ -58,6 +74,11 @@ static const char usage_text[] =
 	"     ACL file that cannot be loaded\n"
 	"  4  a listener could not be opened (address in use, permission)\n"
 	"  5  `fastpath on` but the kernel fast path is unavailable\n"
+	"With --fastpath-status:\n"
+	"  0  a running daemon's fast path was read and printed\n"
+	"  1  none found: no pins in the directory, or stale pins of a daemon that is\n"
+	"     gone (the report says which, with the path), or they cannot be read\n"
+	"  5  this mqttgwd was built without the kernel fast path (FASTPATH=0)\n"
 	"\n"
 	"See README.md for the configuration reference.\n";
 
@@ -90,6 +111,34 @@ static void raise_nofile(void)
 	}
 }
 
+/* --fastpath-status: pin directory from --pin-dir, else -c FILE's key, else the default. */
+static int fastpath_status(const char *conf_path, const char *pin_dir, bool json)
+{
+	struct config *cfg = NULL;
+	char err[512] = "";
+	int ret;
+
+	if (!pin_dir && conf_path) {
+		if (config_load(conf_path, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mqttgwd: Error: %s\n", err);
+			return EXIT_CONFIG;
+		}
+		pin_dir = cfg->fastpath_pin_dir;
+	}
+	if (!pin_dir)
+		pin_dir = CONFIG_FASTPATH_PIN_DIR;
+	if (!strcmp(pin_dir, "none")) {
+		printf("mqttgwd fast path: not found: %s%s (a daemon pins nothing then)\n",
+		       cfg ? conf_path : "--pin-dir none",
+		       cfg ? " sets `fastpath_pin_dir none`" : "");
+		config_free(cfg);
+		return EXIT_RUNTIME;
+	}
+	ret = fastpath_status_print(pin_dir, json, stdout);
+	config_free(cfg);
+	return !ret ? EXIT_OK : ret == -ENOTSUP ? EXIT_FASTPATH : EXIT_RUNTIME;
+}
+
 static int parse_port(const char *s, uint16_t *port)
 {
 	char *end;
@@ -112,9 +161,13 @@ int main(int argc, char **argv)
 		{ "test-config", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "fastpath-status", no_argument, NULL, 'S' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'J' },
 		{ 0 },
 	};
-	const char *conf_path = NULL;
+	const char *conf_path = NULL, *pin_dir = NULL;
+	bool status = false, json = false;
 	uint16_t ports[16];
 	size_t n_ports = 0;
 	bool verbose = false, test_only = false;
@@ -152,6 +205,15 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("mqttgwd version %s\n", BROKER_VERSION);
 			return EXIT_OK;
+		case 'S':
+			status = true;
+			break;
+		case 'P':
+			pin_dir = optarg;
+			break;
+		case 'J':
+			json = true;
+			break;
 		default:
 			fputs("Try 'mqttgwd --help' for more information.\n", stderr);
 			return EXIT_USAGE;
@@ -162,6 +224,15 @@ int main(int argc, char **argv)
 		fputs("Try 'mqttgwd --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (status ? n_ports || test_only : pin_dir || json) {
+		fprintf(stderr, "mqttgwd: %s\n",
+			status ? "--fastpath-status takes only -c, --pin-dir and --json"
+			       : "--pin-dir and --json go with --fastpath-status");
+		fputs("Try 'mqttgwd --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (status)
+		return fastpath_status(conf_path, pin_dir, json);
 
 	if (conf_path) {
 		ret = config_load(conf_path, &cfg, err, sizeof(err));
@@ -229,6 +300,9 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out_shutdown;
 	}
+	/* the status pins: never fatal (fastpath_pin logs what it did) */
+	if (fastpath_active(fp))
+		fastpath_pin(fp, cfg, BROKER_VERSION);
 	if (cfg->pid_file) {
 		FILE *f = fopen(cfg->pid_file, "w");
 

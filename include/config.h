@@ -15,6 +15,9 @@
 
 enum config_fastpath { CONFIG_FASTPATH_AUTO = 0, CONFIG_FASTPATH_ON, CONFIG_FASTPATH_OFF };
 
+/* Default of `fastpath_pin_dir`. */
+#define CONFIG_FASTPATH_PIN_DIR "/sys/fs/bpf/mqttgw"
+
 enum config_protocol { CONFIG_PROTO_MQTT = 0, CONFIG_PROTO_WEBSOCKETS };
 
 /* log_dest bits */
@@ -93,6 +96,10 @@ struct config {
 	uint32_t autosave_interval; /* default 1800 */
 
 	enum config_fastpath fastpath; /* `fastpath auto|on|off`, default auto */
+	/* `fastpath_pin_dir DIR`: where the running daemon pins its fast-path status maps on a
+	 * bpffs (read by `mqttgwd --fastpath-status`); NULL: CONFIG_FASTPATH_PIN_DIR; "none": no
+	 * pins. */
+	char *fastpath_pin_dir;
 	char *pid_file;		       /* `pid_file` */
 
 	/* true: allow_anonymous, password_file and acl_file inside a listener block apply to that

@@ -53,6 +53,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "mqttgw/fp_abi.h"
@@ -203,5 +204,36 @@ struct fastpath_counters {
 int fastpath_counters(const struct fastpath *fp, struct fastpath_counters *out);
 /* Short name of a pass reason ("qos", "no_route", ...), for metrics and $SYS. */
 const char *fastpath_reason_name(unsigned int reason);
+
+/*
+ * Status pins (`mqttgwd --fastpath-status`). While the daemon runs, fp_meta (identity and the
+ * figures below) and fp_stats (the per-CPU counters) are pinned in cfg->fastpath_pin_dir
+ * (default CONFIG_FASTPATH_PIN_DIR, "none": never), on a bpffs, as FP_PIN_META and
+ * FP_PIN_STATS. Pins of a running daemon are never taken over: this daemon then runs
+ * unpinned (one warning); pins whose daemon is gone are replaced. Without a bpffs there, or
+ * when pinning fails, one log line and the daemon runs unpinned. fastpath_free() removes the
+ * pins (only if they are still this daemon's). version (borrowed) is shown by the reader.
+ * Returns 0 when pinned, else -errno (logged).
+ */
+int fastpath_pin(struct fastpath *fp, const struct config *cfg, const char *version);
+
+/* The daemon's figures for the status reader (copied into fp_meta: plain stores). */
+struct fastpath_status {
+	uint32_t sockets, routes, flows_kernel, flows_daemon;
+	uint64_t to_daemon, to_kernel, writes_held;
+	uint64_t daemon_frames; /* QoS 0 PUBLISH frames it relayed from joined sockets */
+};
+void fastpath_status_set(struct fastpath *fp, const struct fastpath_status *st);
+/* Only daemon_frames (per frame: one store). */
+void fastpath_status_frames(struct fastpath *fp, uint64_t daemon_frames);
+
+/*
+ * `mqttgwd --fastpath-status`: read the pins in pin_dir (another process: the daemon) and
+ * print the report (include/fpstatus.h) to out, text or one JSON line. Returns 0 when a
+ * running daemon's pins were read; -ENOENT no pins; -ESTALE pins of a daemon that is gone;
+ * -ENOTSUP a build without BPF; other -errno when the pins cannot be read. Each case prints
+ * what it found, with the path.
+ */
+int fastpath_status_print(const char *pin_dir, bool json, FILE *out);
 
 #endif /* MQTTGW_FASTPATH_H */

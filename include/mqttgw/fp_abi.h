@@ -13,6 +13,11 @@
  *   fp_slots     ARRAY      slot -> struct fp_slot             mmap()ed by the daemon
  *   fp_routes    LRU_HASH   struct fp_route_key -> struct fp_route
  *   fp_stats     PERCPU_ARRAY [0] -> struct fp_stats           counters
+ *   fp_meta      ARRAY     [0] -> struct fp_meta               daemon status (mmap()ed)
+ *
+ * fp_stats and fp_meta are pinned in `fastpath_pin_dir` (files FP_PIN_STATS, FP_PIN_META)
+ * while the daemon runs, for `mqttgwd --fastpath-status`: their layouts are also read by
+ * another process, possibly of another build, which checks FP_META_MAGIC and the value sizes.
  */
 #ifndef MQTTGW_FP_ABI_H
 #define MQTTGW_FP_ABI_H
@@ -140,10 +145,49 @@ struct fp_stats {
 	__u64 ctr[FP_CTR_NR];
 };
 
+/* Pinned file names inside fastpath_pin_dir. */
+#define FP_PIN_META  "meta"
+#define FP_PIN_STATS "stats"
+
+/* fp_meta.magic: "MQGWFP" + layout version 1. A new layout takes a new value. */
+#define FP_META_MAGIC 0x4d51475746500001ull
+#define FP_META_MODE_AUTO 1 /* `fastpath auto` */
+#define FP_META_MODE_ON	  2 /* `fastpath on` */
+#define FP_META_PORTS	  4
+
+/*
+ * fp_meta value: what only the daemon knows, for the status reader. The verdict never
+ * touches it. The daemon fills it before pinning (identity) and refreshes the figures with
+ * plain stores into its mmap() (on joins, leaves, route changes and its 10 ms tick); a reader
+ * copies it with one lookup, so a figure may be a tick old.
+ */
+struct fp_meta {
+	__u64 magic;	       /* FP_META_MAGIC */
+	__u32 pid;	       /* the daemon (in its pid namespace) */
+	__u32 mode;	       /* FP_META_MODE_* */
+	__u64 pid_start;       /* its start time, /proc/PID/stat field 22: tells pid reuse */
+	__u64 start_boot_ns;   /* CLOCK_BOOTTIME at the start: uptime */
+	__u64 start_real;      /* CLOCK_REALTIME seconds at the start */
+	__u16 ports[FP_META_PORTS]; /* first listener ports, 0: none */
+	__u32 n_listeners;
+	__u32 sockets;	       /* sockets in the fast path */
+	__u32 routes;	       /* routes cached by the daemon */
+	__u32 flows_kernel;    /* (publisher, subscriber) flows on the kernel path */
+	__u32 flows_daemon;    /* ... moved to the daemon's path by the flow policy */
+	__u32 pad;
+	__u64 to_daemon;       /* handovers of a flow to the daemon's path */
+	__u64 to_kernel;       /* ... back to the kernel path */
+	__u64 writes_held;     /* daemon writes held back until the redirect queue was empty */
+	__u64 daemon_frames;   /* QoS 0 PUBLISH frames the daemon relayed from joined sockets */
+	__u64 updated_boot_ns; /* CLOCK_BOOTTIME of the last refresh */
+	char version[16];      /* daemon version, NUL-terminated */
+};
+
 _Static_assert(sizeof(struct fp_sock) == 24, "fp_sock layout");
 _Static_assert(sizeof(struct fp_slot) == 128, "fp_slot layout");
 _Static_assert(__builtin_offsetof(struct fp_slot, passed) == 64, "fp_slot cache lines");
 _Static_assert(sizeof(struct fp_route_key) == 16 + FP_TOPIC_MAX, "fp_route_key layout");
 _Static_assert(sizeof(struct fp_route) == 24, "fp_route layout");
+_Static_assert(sizeof(struct fp_meta) == 128, "fp_meta layout");
 
 #endif /* MQTTGW_FP_ABI_H */

@@ -101,6 +101,11 @@ assert_int_between() { # value lo hi [message]
 # track PID: kill it in cleanup.
 track() { _PIDS+=("$1"); }
 
+# at_cleanup CMD: eval CMD in cleanup, after the test's processes are gone and before $T is
+# removed (e.g. to unmount something mounted in $T).
+_AT_CLEANUP=()
+at_cleanup() { _AT_CLEANUP+=("$1"); }
+
 untrack() {
 	local p keep=()
 	for p in "${_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
@@ -488,6 +493,7 @@ _cleanup() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	done
 	for ns in "${_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for p in "${_AT_CLEANUP[@]}"; do eval "$p"; done
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -n "${BROKER_LOG:-}" ] && [ -s "$BROKER_LOG" ]; then
 		echo "---- broker log (last 30 lines): $BROKER_LOG" >&2
 		tail -n 30 "$BROKER_LOG" >&2

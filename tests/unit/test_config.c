@@ -128,6 +128,7 @@ static void test_defaults(void **state)
 	assert_null(cfg->persistence_file);
 	assert_int_equal(cfg->autosave_interval, 1800);
 	assert_int_equal(cfg->fastpath, CONFIG_FASTPATH_AUTO);
+	assert_null(cfg->fastpath_pin_dir);
 	assert_null(cfg->pid_file);
 	assert_false(cfg->per_listener_settings);
 	config_free(cfg);
@@ -376,6 +377,7 @@ struct str_key {
 
 static const struct str_key gstr_keys[] = {
     {"acl_file", offsetof(struct config, acl_file)},
+    {"fastpath_pin_dir", offsetof(struct config, fastpath_pin_dir)},
     {"password_file", offsetof(struct config, password_file)},
     {"persistence_file", offsetof(struct config, persistence_file)},
     {"persistence_location", offsetof(struct config, persistence_location)},
@@ -1044,8 +1046,8 @@ static void test_missing_argument_everywhere(void **state)
 	static const char *const keys[] = {
 		"acl_file", "allow_anonymous", "allow_zero_length_clientid", "autosave_interval",
 		"bind_address", "cafile", "capath", "certfile", "ciphers", "ciphers_tls1.3",
-		"connect_timeout", "crlfile", "fastpath", "include_dir", "keyfile", "listener",
-		"log_dest", "log_timestamp", "log_type", "max_connections",
+		"connect_timeout", "crlfile", "fastpath", "fastpath_pin_dir", "include_dir",
+		"keyfile", "listener", "log_dest", "log_timestamp", "log_type", "max_connections",
 		"max_inflight_messages", "max_keepalive", "max_packet_size", "max_queued_bytes",
 		"max_queued_messages", "max_receive", "max_topic_alias", "memory_limit",
 		"message_size_limit", "mount_point", "password_file", "per_listener_settings",
