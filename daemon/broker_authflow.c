@@ -125,8 +125,8 @@ static int scram_begin(struct client *c, const struct mqtt_buf *data, const char
 }
 
 /* Verify the client-final-message; 0 with the server-final-message in out[0..*len). */
-static int scram_finish(struct client *c, const struct mqtt_buf *data, uint8_t *out,
-			size_t *len, const char **why)
+static int scram_finish(struct client *c, const struct mqtt_buf *data, uint8_t *out, size_t *len,
+			const char **why)
 {
 	struct scram_server *st = &c->auth->st;
 	int n = scram_client_final(st, data->p, data->len);
@@ -136,7 +136,8 @@ static int scram_finish(struct client *c, const struct mqtt_buf *data, uint8_t *
 		return -EIO;
 	}
 	if (n < 0) {
-		*why = n == -EACCES ? (st->sec.fake ? "SCRAM: unknown user" : "SCRAM: wrong password")
+		*why = n == -EACCES
+			   ? (st->sec.fake ? "SCRAM: unknown user" : "SCRAM: wrong password")
 		       : n == -EPROTO ? "SCRAM: channel binding or nonce mismatch"
 				      : "SCRAM: malformed client-final-message";
 		return -EACCES;
@@ -194,7 +195,8 @@ int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len)
 
 	rc = codec_decode(buf, len, c->version, &pkt, &reason);
 	if (rc < 0) {
-		client_log_proto(c, "malformed packet during authentication (reason 0x%02x)", reason);
+		client_log_proto(c, "malformed packet during authentication (reason 0x%02x)",
+				 reason);
 		return broker_connect_refuse(c, 0, reason, "malformed packet");
 	}
 	if (pkt.type == MQTT_DISCONNECT) {
@@ -207,8 +209,8 @@ int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len)
 	    !method_is_scram(&a->props.auth_method))
 		return broker_connect_refuse(c, 0, MQTT_RC_PROTOCOL_ERROR,
 					     pkt.type != MQTT_AUTH
-						     ? "packet other than AUTH before CONNACK"
-						     : "AUTH with another method or reason code");
+						 ? "packet other than AUTH before CONNACK"
+						 : "AUTH with another method or reason code");
 	rc = scram_finish(c, &a->props.auth_data, out, &olen, &why);
 	if (rc)
 		return refuse(c, rc, why);
@@ -241,8 +243,8 @@ int broker_handle_auth(struct client *c, struct mqtt_packet *pkt)
 	    (a->reason == MQTT_RC_REAUTHENTICATE) != !c->auth || a->reason == MQTT_RC_SUCCESS) {
 		why = !c->enhanced ? "AUTH without enhanced authentication at CONNECT"
 		      : !method_is_scram(&a->props.auth_method)
-			      ? "AUTH with another authentication method"
-			      : "AUTH reason code out of sequence";
+			  ? "AUTH with another authentication method"
+			  : "AUTH reason code out of sequence";
 		client_log_proto(c, "%s", why);
 		client_close(c, MQTT_RC_PROTOCOL_ERROR, why);
 		return -1;

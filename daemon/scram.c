@@ -64,7 +64,7 @@ static int saslname_decode(const char *s, size_t len, char *out, size_t outsz)
 
 		if (ch == '=') {
 			if (len - i < 3 || !((s[i + 1] == '2' && s[i + 2] == 'C') ||
-					      (s[i + 1] == '3' && s[i + 2] == 'D')))
+					     (s[i + 1] == '3' && s[i + 2] == 'D')))
 				return -EBADMSG;
 			ch = s[i + 2] == 'C' ? ',' : '=';
 			i += 2;
@@ -337,8 +337,7 @@ int scram_secret_make(const void *password, size_t len, const uint8_t *salt, siz
 	memset(out, 0, sizeof(*out));
 	if (!saltlen || saltlen > SCRAM_SALT_MAX || !iterations || iterations > SCRAM_ITER_MAX)
 		return -EINVAL;
-	rc = crypto_pbkdf2_sha256(password, len, salt, saltlen, iterations, salted,
-				  sizeof(salted));
+	rc = crypto_pbkdf2_sha256(password, len, salt, saltlen, iterations, salted, sizeof(salted));
 	if (!rc)
 		rc = keys(salted, ck, out->server_key);
 	if (!rc)
@@ -380,8 +379,7 @@ int scram_secret_verify(const struct scram_secret *sec, const void *password, si
 	rc = scram_secret_make(password, len, sec->salt, sec->salt_len, sec->iterations, &t);
 	if (rc)
 		return rc == -EINVAL ? -EACCES : rc;
-	rc = crypto_memeq(t.stored_key, sec->stored_key, SCRAM_KEY_LEN) && !sec->fake ? 0
-										    : -EACCES;
+	rc = crypto_memeq(t.stored_key, sec->stored_key, SCRAM_KEY_LEN) && !sec->fake ? 0 : -EACCES;
 	crypto_wipe(&t, sizeof(t));
 	return rc;
 }

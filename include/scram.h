@@ -36,14 +36,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCRAM_METHOD	 "SCRAM-SHA-256"
-#define SCRAM_KEY_LEN	 32
-#define SCRAM_SALT_MAX	 64
-#define SCRAM_MSG_MAX	 1024 /* longest client or server message we handle */
-#define SCRAM_USER_MAX	 512  /* decoded user name bytes */
+#define SCRAM_METHOD   "SCRAM-SHA-256"
+#define SCRAM_KEY_LEN  32
+#define SCRAM_SALT_MAX 64
+#define SCRAM_MSG_MAX  1024 /* longest client or server message we handle */
+#define SCRAM_USER_MAX 512  /* decoded user name bytes */
 /* Iterations accepted in a stored secret: RFC 7677 asks for at least 4096 from new
  * secrets; older ones with fewer still load (the tool writes 4096 by default). */
-#define SCRAM_ITER_MAX	 10000000u
+#define SCRAM_ITER_MAX 10000000u
 /* Longest "SCRAM-SHA-256$..." secret text scram_secret_format writes, with NUL. */
 #define SCRAM_SECRET_TEXT_MAX 256
 
@@ -90,7 +90,8 @@ int scram_server_final(struct scram_server *st, uint8_t *out, size_t outsz);
 /* Parse the secret text (the part after "user:"). 0 or -EINVAL. */
 int scram_secret_parse(const char *s, size_t len, struct scram_secret *out);
 
-/* Derive the secret of password/salt/iterations (salt 1..SCRAM_SALT_MAX bytes). 0, -EINVAL, -EIO. */
+/* Derive the secret of password/salt/iterations (salt 1..SCRAM_SALT_MAX bytes). 0, -EINVAL, -EIO.
+ */
 int scram_secret_make(const void *password, size_t len, const uint8_t *salt, size_t saltlen,
 		      uint32_t iterations, struct scram_secret *out);
 

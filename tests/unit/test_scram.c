@@ -25,8 +25,9 @@
 #define PRF  "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
 #define SFIN "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
 /* RFC 5803 form of pencil's secret (computed with Python's hashlib/hmac from the RFC inputs) */
-#define SECRET                                                                                   \
-	"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:" \
+#define SECRET                                                                                     \
+	"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=" \
+	":"                                                                                        \
 	"wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU="
 
 static struct scram_server st;
@@ -122,36 +123,36 @@ static void test_client_first_malformed(void **state)
 		const char *m;
 		int rc;
 	} v[] = {
-		{"", -EBADMSG},
-		{"n", -EBADMSG},
-		{"n,", -EBADMSG},
-		{"n,,", -EBADMSG},
-		{"x,,n=u,r=x", -EBADMSG},
-		{"nn,,n=u,r=x", -EBADMSG},
-		{"p=tls-unique,,n=u,r=x", -ENOTSUP},
-		{"p=,,n=u,r=x", -ENOTSUP},
-		{"n,,m=ext,n=u,r=x", -ENOTSUP},
-		{"n,,n=,r=x", -EBADMSG},
-		{"n,,n=u", -EBADMSG},
-		{"n,,n=u,", -EBADMSG},
-		{"n,,n=u,r=", -EBADMSG},
-		{"n,,r=x,n=u", -EBADMSG},
-		{"n,,n=u,s=x", -EBADMSG},
-		{"n,,n=a=2c,r=x", -EBADMSG},
-		{"n,,n=a=3d,r=x", -EBADMSG},
-		{"n,,n=a=2D,r=x", -EBADMSG},
-		{"n,,n=a=,r=x", -EBADMSG},
-		{"n,,n=a=3,r=x", -EBADMSG},
-		{"n,,n=u,r=a b", -EBADMSG},
-		{"n,,n=u,r=\x7f", -EBADMSG},
-		{"n,,n=u,r=x,", -EBADMSG},
-		{"n,,n=u,r=x,1=2", -EBADMSG},
-		{"n,,n=u,r=x,xy=2", -EBADMSG},
-		{"n,,n=u,r=x,x=", -EBADMSG},
-		{"n,a=,n=u,r=x", -EBADMSG},
-		{"n,a=u", -EBADMSG},
-		{"n,b=u,n=u,r=x", -EBADMSG},
-		{" n,,n=u,r=x", -EBADMSG},
+	    {"", -EBADMSG},
+	    {"n", -EBADMSG},
+	    {"n,", -EBADMSG},
+	    {"n,,", -EBADMSG},
+	    {"x,,n=u,r=x", -EBADMSG},
+	    {"nn,,n=u,r=x", -EBADMSG},
+	    {"p=tls-unique,,n=u,r=x", -ENOTSUP},
+	    {"p=,,n=u,r=x", -ENOTSUP},
+	    {"n,,m=ext,n=u,r=x", -ENOTSUP},
+	    {"n,,n=,r=x", -EBADMSG},
+	    {"n,,n=u", -EBADMSG},
+	    {"n,,n=u,", -EBADMSG},
+	    {"n,,n=u,r=", -EBADMSG},
+	    {"n,,r=x,n=u", -EBADMSG},
+	    {"n,,n=u,s=x", -EBADMSG},
+	    {"n,,n=a=2c,r=x", -EBADMSG},
+	    {"n,,n=a=3d,r=x", -EBADMSG},
+	    {"n,,n=a=2D,r=x", -EBADMSG},
+	    {"n,,n=a=,r=x", -EBADMSG},
+	    {"n,,n=a=3,r=x", -EBADMSG},
+	    {"n,,n=u,r=a b", -EBADMSG},
+	    {"n,,n=u,r=\x7f", -EBADMSG},
+	    {"n,,n=u,r=x,", -EBADMSG},
+	    {"n,,n=u,r=x,1=2", -EBADMSG},
+	    {"n,,n=u,r=x,xy=2", -EBADMSG},
+	    {"n,,n=u,r=x,x=", -EBADMSG},
+	    {"n,a=,n=u,r=x", -EBADMSG},
+	    {"n,a=u", -EBADMSG},
+	    {"n,b=u,n=u,r=x", -EBADMSG},
+	    {" n,,n=u,r=x", -EBADMSG},
 	};
 	char big[SCRAM_MSG_MAX + 16];
 
@@ -205,31 +206,31 @@ static void test_client_final_refusals(void **state)
 		const char *m;
 		int rc;
 	} v[] = {
-		/* wrong proof (last byte of the base64 changed) */
-		{CFW ",p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVA=", -EACCES},
-		/* channel binding data that is not the gs2 header */
-		{"c=eSws,r=rOprNGfwEbeRWgbNEkqO" SN "," PRF, -EPROTO},
-		{"c=biws=,r=rOprNGfwEbeRWgbNEkqO" SN "," PRF, -EPROTO},
-		{"c=,r=rOprNGfwEbeRWgbNEkqO" SN "," PRF, -EPROTO},
-		/* nonce: only the client's part, or another one */
-		{"c=biws,r=rOprNGfwEbeRWgbNEkqO," PRF, -EPROTO},
-		{"c=biws,r=rOprNGfwEbeRWgbNEkqO" SN "x," PRF, -EPROTO},
-		/* an extension before the proof changes the AuthMessage: the proof fails */
-		{CFW ",x=1," PRF, -EACCES},
-		/* syntax */
-		{"", -EBADMSG},
-		{CFW, -EBADMSG},
-		{CFW ",", -EBADMSG},
-		{CFW ",p=", -EBADMSG},
-		{CFW ",p=!!!!", -EBADMSG},
-		{CFW ",p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndQ==", -EBADMSG}, /* 31 bytes */
-		{CFW "," PRF ",x=1", -EBADMSG},
-		{CFW "," PRF ",", -EBADMSG},
-		{"r=rOprNGfwEbeRWgbNEkqO" SN ",c=biws," PRF, -EBADMSG},
-		{"c=biws," PRF, -EBADMSG},
-		{"c=biws,r=," PRF, -EBADMSG},
-		{CFW ",1=2," PRF, -EBADMSG},
-		{CFW ",x=," PRF, -EBADMSG},
+	    /* wrong proof (last byte of the base64 changed) */
+	    {CFW ",p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVA=", -EACCES},
+	    /* channel binding data that is not the gs2 header */
+	    {"c=eSws,r=rOprNGfwEbeRWgbNEkqO" SN "," PRF, -EPROTO},
+	    {"c=biws=,r=rOprNGfwEbeRWgbNEkqO" SN "," PRF, -EPROTO},
+	    {"c=,r=rOprNGfwEbeRWgbNEkqO" SN "," PRF, -EPROTO},
+	    /* nonce: only the client's part, or another one */
+	    {"c=biws,r=rOprNGfwEbeRWgbNEkqO," PRF, -EPROTO},
+	    {"c=biws,r=rOprNGfwEbeRWgbNEkqO" SN "x," PRF, -EPROTO},
+	    /* an extension before the proof changes the AuthMessage: the proof fails */
+	    {CFW ",x=1," PRF, -EACCES},
+	    /* syntax */
+	    {"", -EBADMSG},
+	    {CFW, -EBADMSG},
+	    {CFW ",", -EBADMSG},
+	    {CFW ",p=", -EBADMSG},
+	    {CFW ",p=!!!!", -EBADMSG},
+	    {CFW ",p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndQ==", -EBADMSG}, /* 31 bytes */
+	    {CFW "," PRF ",x=1", -EBADMSG},
+	    {CFW "," PRF ",", -EBADMSG},
+	    {"r=rOprNGfwEbeRWgbNEkqO" SN ",c=biws," PRF, -EBADMSG},
+	    {"c=biws," PRF, -EBADMSG},
+	    {"c=biws,r=," PRF, -EBADMSG},
+	    {CFW ",1=2," PRF, -EBADMSG},
+	    {CFW ",x=," PRF, -EBADMSG},
 	};
 
 	(void)state;
@@ -284,44 +285,55 @@ static void test_fake(void **state)
 static void test_secret_parse(void **state)
 {
 	static const char *bad[] = {
-		"",
-		"SCRAM-SHA-256$",
-		"SCRAM-SHA-1$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"scram-sha-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		/* iterations: 0, leading zero, not a number, too many */
-		"SCRAM-SHA-256$0:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$04096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$4k:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$99999999999:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLm"
-		"tbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		/* salt empty / not base64 / over 64 bytes */
-		"SCRAM-SHA-256$4096:$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$4096:W22ZaJ0S!Y7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$4096:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"
-		"QUFBQUFBQUFBQUFBQUFBQUFB$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		/* keys: 31 bytes, 33 bytes, missing, swapped separators, extra field */
-		"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4g=="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dUAAA=",
-		"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=",
-		"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:",
-		"SCRAM-SHA-256$4096$W22ZaJ0SNY7soEsUEjb6gQ==:WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
-		"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=$x",
-		"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
-		":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU= ",
+	    "",
+	    "SCRAM-SHA-256$",
+	    "SCRAM-SHA-1$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "scram-sha-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    /* iterations: 0, leading zero, not a number, too many */
+	    "SCRAM-SHA-256$0:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$04096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$4k:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$99999999999:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLm"
+	    "tbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    /* salt empty / not base64 / over 64 bytes */
+	    "SCRAM-SHA-256$4096:$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$4096:W22ZaJ0S!Y7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$4096:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"
+	    "QUFBQUFBQUFBQUFBQUFBQUFB$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    /* keys: 31 bytes, 33 bytes, missing, swapped separators, extra field */
+	    "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4g=="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dUAAA=",
+	    "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=",
+	    "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:",
+	    "SCRAM-SHA-256$4096$W22ZaJ0SNY7soEsUEjb6gQ==:"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
+	    "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=$x",
+	    "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+	    "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU= ",
 	};
 	struct scram_secret s;
 	char text[SCRAM_SECRET_TEXT_MAX];
@@ -335,7 +347,8 @@ static void test_secret_parse(void **state)
 	assert_int_equal(scram_secret_parse(SECRET, strlen(SECRET) - 1, &s), 0);
 	/* the longest salt formats within SCRAM_SECRET_TEXT_MAX and round-trips */
 	memset(salt, 0xfe, sizeof(salt));
-	assert_int_equal(scram_secret_make("pw", 2, salt, sizeof(salt), SCRAM_ITER_MAX + 1, &s), -EINVAL);
+	assert_int_equal(scram_secret_make("pw", 2, salt, sizeof(salt), SCRAM_ITER_MAX + 1, &s),
+			 -EINVAL);
 	assert_int_equal(scram_secret_make("pw", 2, salt, 0, 1, &s), -EINVAL);
 	assert_int_equal(scram_secret_make("pw", 2, salt, sizeof(salt) + 1, 1, &s), -EINVAL);
 	assert_int_equal(scram_secret_make("", 0, salt, sizeof(salt), 1, &s), 0);
