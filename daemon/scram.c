@@ -126,7 +126,7 @@ int scram_client_first(struct scram_server *st, const void *msg, size_t len)
 
 	if (st->step)
 		return -EPROTO;
-	if (len > SCRAM_MSG_MAX || memchr(msg, '\0', len))
+	if (!len || len > SCRAM_MSG_MAX || memchr(msg, '\0', len))
 		return -EBADMSG;
 	/* gs2-cbind-flag: we offer no channel binding; "y" says the client could have used it */
 	if (attr(&c, 'p', &v, &vlen))
@@ -206,7 +206,7 @@ int scram_client_final(struct scram_server *st, const void *msg, size_t len)
 
 	if (st->step != 2)
 		return -EPROTO;
-	if (len > SCRAM_MSG_MAX || memchr(msg, '\0', len))
+	if (!len || len > SCRAM_MSG_MAX || memchr(msg, '\0', len))
 		return -EBADMSG;
 	if (!attr(&c, 'c', &v, &vlen))
 		return -EBADMSG;

@@ -5,7 +5,8 @@
 #  - before CONNACK only AUTH and DISCONNECT belong: a PINGREQ, PUBLISH or second CONNECT
 #    there is a Protocol Error (CONNACK 0x82), and so is an AUTH with another method or with
 #    reason 0x19 (Re-authenticate) [MQTT-4.12.0-5]; the server sends nothing but that CONNACK;
-#  - a client-first-message asking for channel binding ("p=...") is refused (CONNACK 0x87);
+#  - a client-first-message asking for channel binding ("p=...") is refused (CONNACK 0x87), and
+#    so is an exchange without Authentication Data (at CONNECT or in the client's AUTH);
 #  - connect_timeout bounds the whole exchange: a client that stops after the server-first
 #    message is closed without CONNACK;
 #  - re-authentication with other packets interleaved (PINGREQ and a QoS 1 PUBLISH between the
@@ -62,6 +63,13 @@ def t():
         log("%s before CONNACK: CONNACK 0x82" % name)
     c = Conn()
     c.send(connect5("cb", props=[(AUTH_METHOD, M), (AUTH_DATA, b"p=tls-unique,,n=alice,r=abc")]))
+    expect_refused(c, [RC_NOT_AUTHORIZED], silent_ok=False)
+    # no Authentication Data: at CONNECT, and in the client's AUTH
+    c = Conn()
+    c.send(connect5("nodata", props=[(AUTH_METHOD, M)]))
+    expect_refused(c, [RC_NOT_AUTHORIZED], silent_ok=False)
+    c, _, _ = begin("nodata2")
+    c.send(auth5(RC_CONTINUE_AUTH, [(AUTH_METHOD, M)]))
     expect_refused(c, [RC_NOT_AUTHORIZED], silent_ok=False)
     # connect_timeout 2: the exchange stalls after the server-first-message
     c, _, _ = begin("slow")

@@ -177,6 +177,11 @@ static void test_client_first_malformed(void **state)
 	memcpy(big + 5 + SCRAM_USER_MAX, ",r=x", 4);
 	assert_int_equal(scram_client_first(&st, big, 5 + SCRAM_USER_MAX + 4), 0);
 	assert_int_equal(st.user_len, SCRAM_USER_MAX);
+	/* no data at all (an MQTT Authentication Data property left out) */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(scram_client_first(&st, NULL, 0), -EBADMSG);
+	memcpy(big + 5 + SCRAM_USER_MAX, ",r=x", 4);
+	assert_int_equal(scram_client_first(&st, big, 5 + SCRAM_USER_MAX + 4), 0);
 	/* twice on one state */
 	assert_int_equal(scram_client_first(&st, CF, strlen(CF)), -EPROTO);
 }
@@ -249,6 +254,7 @@ static void test_client_final_refusals(void **state)
 		assert_int_equal(scram_client_first(&st, CF, strlen(CF)), 0);
 		assert_true(scram_server_first(&st, &s, SN, strlen(SN), out, sizeof(out)) > 0);
 		assert_int_equal(scram_client_final(&st, m, sizeof(m) - 1), -EBADMSG);
+		assert_int_equal(scram_client_final(&st, NULL, 0), -EBADMSG);
 	}
 }
 
