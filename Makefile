@@ -134,7 +134,9 @@ UNIT_DEPS_loop :=
 UNIT_DEPS_config :=
 UNIT_DEPS_fpstatus :=
 UNIT_LIBS_crypto := -lssl -lcrypto
-UNIT_DEPS_passwd := crypto
+UNIT_DEPS_passwd := crypto scram
+UNIT_DEPS_scram := crypto
+UNIT_LIBS_scram := -lssl -lcrypto
 UNIT_DEPS_acl := topic
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
@@ -163,7 +165,9 @@ unit: $(UNIT_BINS)
 FUZZ_DEPS_codec := codec codec_props
 FUZZ_DEPS_topic := topic
 FUZZ_DEPS_config := config
-FUZZ_DEPS_passwd := passwd crypto
+FUZZ_DEPS_passwd := passwd crypto scram
+FUZZ_DEPS_scram := scram crypto
+FUZZ_LIBS_scram := -lcrypto
 FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl topic
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)

@@ -31,6 +31,7 @@ static void client_free_deferred(struct loop *l, void *ctx)
 	for (uint32_t i = 0; i < c->alias_out_n; i++)
 		free(c->alias_out[i].topic);
 	free(c->alias_out);
+	broker_authflow_free(c);
 	free(c->client_id);
 	free(c->username);
 	free(c);
@@ -176,8 +177,11 @@ static void client_timer(struct loop *l, struct loop_timer *t)
 	if (c->paused || broker_fp_rx_activity(c))
 		c->last_rx = now;
 
-	if (c->state == CLIENT_NEW) {
-		client_close(c, 0xFF, "no CONNECT within connect_timeout");
+	if (c->state == CLIENT_NEW || c->state == CLIENT_AUTH) {
+		client_close(c, 0xFF,
+			     c->state == CLIENT_NEW
+				     ? "no CONNECT within connect_timeout"
+				     : "authentication not finished within connect_timeout");
 		return;
 	}
 	/* Packets only update last_rx; the timer re-arms itself lazily, so the hot path never
@@ -214,6 +218,8 @@ static int client_dispatch(struct client *c, const uint8_t *buf, size_t len,
 		}
 		return broker_handle_connect(c, buf, len);
 	}
+	if (c->state == CLIENT_AUTH)
+		return broker_authflow_packet(c, buf, len);
 	if (f->type == MQTT_CONNECT) {
 		client_log_proto(c, "second CONNECT");
 		client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
@@ -244,6 +250,8 @@ static int client_dispatch(struct client *c, const uint8_t *buf, size_t len,
 		return broker_handle_unsubscribe(c, &pkt);
 	case MQTT_PINGREQ:
 		return client_send_simple(c, MQTT_PINGRESP);
+	case MQTT_AUTH:
+		return broker_handle_auth(c, &pkt);
 	case MQTT_DISCONNECT:
 		if (c->version == MQTT_V5) {
 			if (pkt.disconnect.props.seen & MQTT_PROP_BIT(MQTT_PROP_SESSION_EXPIRY)) {
@@ -266,7 +274,7 @@ static int client_dispatch(struct client *c, const uint8_t *buf, size_t len,
 		conn_close(c->conn, 0);
 		return -1;
 	default:
-		/* CONNACK, SUBACK, UNSUBACK, PINGRESP (server to client only), AUTH (not yet) */
+		/* CONNACK, SUBACK, UNSUBACK, PINGRESP (server to client only) */
 		client_log_proto(c, "unexpected packet type %u", pkt.type);
 		client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
 		return -1;

@@ -14,6 +14,18 @@ static void auth_warn(void *ctx, const char *msg)
 	log_warn("Warning: %s", msg);
 }
 
+static void auth_free_all(struct broker_auth *a, size_t n)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		passwd_free(a[i].pw);
+		passwd_free(a[i].scram);
+		acl_free(a[i].acl);
+	}
+	free(a);
+}
+
 /* Load every listener's files into a new array; NULL with err on the first failure. */
 static struct broker_auth *auth_load_all(const struct config *cfg, char *err, size_t errlen)
 {
@@ -26,8 +38,12 @@ static struct broker_auth *auth_load_all(const struct config *cfg, char *err, si
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		const char *pf = config_listener_password_file(cfg, &cfg->listeners[i]);
 		const char *af = config_listener_acl_file(cfg, &cfg->listeners[i]);
+		const char *sf = config_listener_scram_file(cfg, &cfg->listeners[i]);
 
 		if (pf && !(a[i].pw = passwd_load(pf, auth_warn, NULL, err, errlen)))
+			goto err_free;
+		/* the same file format; only its SCRAM-SHA-256 lines serve SCRAM exchanges */
+		if (sf && !(a[i].scram = passwd_load(sf, auth_warn, NULL, err, errlen)))
 			goto err_free;
 		if (af && !(a[i].acl = acl_load(af, auth_warn, NULL, err, errlen)))
 			goto err_free;
@@ -35,23 +51,8 @@ static struct broker_auth *auth_load_all(const struct config *cfg, char *err, si
 	return a;
 
 err_free:
-	for (size_t i = 0; i < cfg->n_listeners; i++) {
-		passwd_free(a[i].pw);
-		acl_free(a[i].acl);
-	}
-	free(a);
+	auth_free_all(a, cfg->n_listeners);
 	return NULL;
-}
-
-static void auth_free_all(struct broker_auth *a, size_t n)
-{
-	if (!a)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		passwd_free(a[i].pw);
-		acl_free(a[i].acl);
-	}
-	free(a);
 }
 
 int broker_auth_load(struct broker *b, char *err, size_t errlen)

@@ -34,6 +34,11 @@ static int connect_refuse(struct client *c, uint8_t version, uint8_t v3code, uin
 	return -1;
 }
 
+int broker_connect_refuse(struct client *c, uint8_t v3code, uint8_t v5code, const char *why)
+{
+	return connect_refuse(c, c->version, v3code, v5code, why);
+}
+
 /*
  * What a session needs from the loop while it is offline: its expiry timer, and a will that
  * waits for its Will Delay Interval [MQTT-3.1.3-9]. Allocated only while needed.
@@ -236,6 +241,10 @@ static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struc
 {
 	const struct config *cfg = c->b->cfg;
 
+	/* the CONNECT's method again [MQTT-4.12.0-5]; the data is added by the caller */
+	if (c->enhanced)
+		codec_props_str(pb, MQTT_PROP_AUTH_METHOD, cn->props.auth_method.p,
+				(uint16_t)cn->props.auth_method.len);
 	if (cfg->max_receive != 65535)
 		codec_props_u16(pb, MQTT_PROP_RECEIVE_MAX, cfg->max_receive);
 	if (!cfg->retain_available)
@@ -264,15 +273,17 @@ static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struc
  * Who may connect [MQTT-3.1.4-2]: a user name checked against the listener's password_file
  * when there is one; no user name only where anonymous access is allowed. The will topic
  * must be writable under the ACL. Refusals are counted and logged rate-limited.
+ * preauth: the credential was already checked (client certificate, enhanced authentication).
  */
-static int connect_authenticate(struct client *c, const struct mqtt_connect *cn, bool by_cert)
+static int connect_authenticate(struct client *c, const struct mqtt_connect *cn, bool preauth)
 {
 	struct broker *b = c->b;
 	const struct broker_auth *au = broker_auth_for(b, c->auth_idx);
 	int r;
 
-	if (by_cert) {
-		/* the client certificate is the credential: no password_file check (Mosquitto) */
+	if (preauth) {
+		/* the client certificate is the credential: no password_file check (Mosquitto);
+		 * likewise a SCRAM exchange that proved the password */
 	} else if (!cn->has_username) {
 		if (!config_listener_anonymous(b->cfg, c->listener)) {
 			b->st.auth_failed++;
@@ -338,6 +349,9 @@ static bool proto_name_known(const struct mqtt_buf *n)
 	       (n->len == 6 && !memcmp(n->p, "MQIsdp", 6));
 }
 
+static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
+			  const uint8_t *auth_data, size_t auth_len);
+
 int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 {
 	struct broker *b = c->b;
@@ -348,9 +362,7 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 	char idbuf[40];
 	const char *id;
 	size_t id_len;
-	bool assigned = false, present, by_cert;
-	struct session *s;
-	uint16_t keepalive;
+	bool assigned = false, by_cert;
 	int ret;
 
 	memset(&pkt, 0, sizeof(pkt));
@@ -409,9 +421,43 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
+	if (c->version == MQTT_V5 && (cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_AUTH_METHOD)))
+		return broker_authflow_connect(c, cn, buf, len, assigned);
 	ret = connect_authenticate(c, cn, by_cert);
 	if (ret < 0)
 		return ret;
+	return connect_accept(c, cn, assigned, NULL, 0);
+}
+
+int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool assigned,
+			  const uint8_t *auth_data, size_t auth_len)
+{
+	struct mqtt_packet pkt;
+	uint8_t reason = MQTT_RC_MALFORMED;
+
+	memset(&pkt, 0, sizeof(pkt));
+	/* decoded once already: it cannot fail now */
+	if (codec_decode(buf, len, 0, &pkt, &reason) < 0)
+		return connect_refuse(c, c->version, 0, MQTT_RC_UNSPECIFIED, "CONNECT lost");
+	if (connect_authenticate(c, &pkt.connect, true) < 0)
+		return -1;
+	return connect_accept(c, &pkt.connect, assigned, auth_data, auth_len);
+}
+
+/*
+ * The rest of CONNECT once the client is authenticated: keepalive, will, v5 limits, session
+ * attach or take-over, CONNACK (with auth_data when enhanced authentication ran).
+ */
+static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
+			  const uint8_t *auth_data, size_t auth_len)
+{
+	struct broker *b = c->b;
+	const struct config *cfg = b->cfg;
+	const char *id = c->client_id;
+	size_t id_len = strlen(id);
+	bool present;
+	struct session *s;
+	uint16_t keepalive;
 
 	keepalive = cn->keepalive;
 	if (cfg->max_keepalive && keepalive > cfg->max_keepalive) {
@@ -436,10 +482,6 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 					      MQTT_RC_SERVER_UNAVAILABLE, "will too large");
 	}
 
-	if (c->version == MQTT_V5 && (cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_AUTH_METHOD)))
-		/* no enhanced authentication method is built in yet [MQTT-4.12.0-1] */
-		return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
-				      MQTT_RC_BAD_AUTH_METHOD, "unsupported authentication method");
 	if (c->version == MQTT_V5) {
 		c->recv_max_out = cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_RECEIVE_MAX)
 					  ? cn->props.receive_max
@@ -492,11 +534,13 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 		b->st.clients_max = b->n_clients;
 
 	if (c->version == MQTT_V5) {
-		uint8_t props[256];
+		uint8_t props[512];
 		struct mqtt_propbuf pb;
 
 		codec_props_init(&pb, props, sizeof(props));
 		connack_props(c, &pb, cn, assigned, keepalive);
+		if (auth_len)
+			codec_props_str(&pb, MQTT_PROP_AUTH_DATA, auth_data, (uint16_t)auth_len);
 		send_connack(c, MQTT_V5, present, MQTT_RC_SUCCESS, props, pb.len);
 	} else {
 		send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);

@@ -23,6 +23,7 @@
 
 enum client_state {
 	CLIENT_NEW = 0, /* accepted, waiting for CONNECT */
+	CLIENT_AUTH,	/* CONNECT with an Authentication Method: the AUTH exchange runs */
 	CLIENT_ACTIVE,	/* CONNACK sent */
 	CLIENT_CLOSED,	/* conn gone; freed at the end of the iteration */
 };
@@ -63,6 +64,10 @@ struct client {
 	struct fpc *fp;	 /* kernel fast path state (broker_fastpath.c), NULL: not joined */
 	char *client_id; /* copy for logs after the session is gone */
 	char *username;
+	/* enhanced authentication (broker_authflow.c): authenticated by SCRAM-SHA-256 at
+	 * CONNECT (re-authentication allowed); the exchange in progress, if any */
+	bool enhanced;
+	struct client_auth *auth;
 	char peer[64];
 };
 
@@ -80,6 +85,7 @@ struct broker_stats {
 /* Per listener: the password and ACL databases that apply (NULL: none configured). */
 struct broker_auth {
 	struct passwd_db *pw;
+	struct passwd_db *scram; /* scram_password_file */
 	struct acl_db *acl;
 };
 
@@ -121,6 +127,9 @@ struct broker {
 	int64_t start_wall;
 	bool shutting_down;
 	struct broker_fp *fp; /* kernel fast path (broker_fastpath.c), NULL: inactive */
+	/* per-boot random key: unknown SCRAM users get stand-in salts derived from it */
+	uint8_t scram_key[32];
+	bool scram_key_set;
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */
@@ -162,6 +171,22 @@ void client_keepalive_arm(struct client *c);
 
 /* broker_connect.c */
 int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len);
+/* Refuse a CONNECT (CONNACK with the code for the client's version, then close): -1. */
+int broker_connect_refuse(struct client *c, uint8_t v3code, uint8_t v5code, const char *why);
+/* Finish a CONNECT (buf: the packet again) whose enhanced authentication succeeded: the
+ * CONNACK carries the method and auth_data[0..auth_len). 0 or -1 (closed). */
+int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool assigned,
+			  const uint8_t *auth_data, size_t auth_len);
+
+/* broker_authflow.c: MQTT 5 enhanced authentication (4.12) with SCRAM-SHA-256 */
+/* CONNECT carried an Authentication Method: start the exchange (or refuse). 0 or -1. */
+int broker_authflow_connect(struct client *c, const struct mqtt_connect *cn, const uint8_t *buf,
+			    size_t len, bool assigned);
+/* A packet while CLIENT_AUTH (only AUTH and DISCONNECT belong there). 0 or -1. */
+int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len);
+/* AUTH after CONNACK: re-authentication (4.12.1). 0 or -1. */
+int broker_handle_auth(struct client *c, struct mqtt_packet *pkt);
+void broker_authflow_free(struct client *c);
 void broker_session_detach(struct client *c);
 void broker_session_expiry_cancel(struct broker *b, struct session *s);
 

@@ -205,6 +205,7 @@ static const struct config_key config_keys[] = {
 	BOOL("require_certificate", L(require_certificate)),
 	BOOL("retain_available", G(retain_available)),
 	BOOL("retained_persistence", G(persistence)), /* Mosquitto's alias */
+	STR("scram_password_file", SEC(scram_password_file)), /* mqttgw's own */
 	NUM("sys_interval", G(sys_interval), 0, UINT16_MAX),
 	STRV("tls_version", L(tls_version), tls_version_values),
 	BOOL("use_identity_as_username", L(use_identity_as_username)),
@@ -815,8 +816,8 @@ static int parse_per_listener(struct parse *ps, const struct config_key *k, char
 		return perr(ps, "%s: cannot be set back to false", k->name);
 	if (cfg->parse_seen & SEEN_SECURITY)
 		return perr(ps,
-			    "%s must come before allow_anonymous, password_file, acl_file and "
-			    "allow_zero_length_clientid",
+			    "%s must come before allow_anonymous, password_file, acl_file, "
+			    "scram_password_file and allow_zero_length_clientid",
 			    k->name);
 	cfg->per_listener_settings = true;
 	return 0;
@@ -1067,6 +1068,7 @@ static void listener_fini(struct config_listener *l)
 	free(l->ciphers_tls13);
 	free(l->password_file);
 	free(l->acl_file);
+	free(l->scram_password_file);
 }
 
 void config_free(struct config *cfg)
@@ -1081,6 +1083,7 @@ void config_free(struct config *cfg)
 	free(cfg->log_file);
 	free(cfg->password_file);
 	free(cfg->acl_file);
+	free(cfg->scram_password_file);
 	free(cfg->persistence_location);
 	free(cfg->persistence_file);
 	free(cfg->pid_file);
@@ -1232,6 +1235,11 @@ const char *config_listener_password_file(const struct config *cfg, const struct
 const char *config_listener_acl_file(const struct config *cfg, const struct config_listener *l)
 {
 	return l->acl_file ? l->acl_file : cfg->acl_file;
+}
+
+const char *config_listener_scram_file(const struct config *cfg, const struct config_listener *l)
+{
+	return l->scram_password_file ? l->scram_password_file : cfg->scram_password_file;
 }
 
 /* ---- files: config_load() and include_dir ---- */

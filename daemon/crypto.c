@@ -12,12 +12,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "crypto.h"
 
-int crypto_pbkdf2_sha512(const void *pass, size_t plen, const void *salt, size_t slen,
-			 uint32_t iterations, uint8_t *out, size_t outlen)
+/* PBKDF2 with HMAC over md; the checks both public variants share. */
+static int pbkdf2(const EVP_MD *md, const void *pass, size_t plen, const void *salt, size_t slen,
+		  uint32_t iterations, uint8_t *out, size_t outlen)
 {
 	/* PKCS5_PBKDF2_HMAC takes NULL for an empty password only with length 0 */
 	static const char empty[1];
@@ -26,7 +28,44 @@ int crypto_pbkdf2_sha512(const void *pass, size_t plen, const void *salt, size_t
 	    outlen > INT_MAX)
 		return -EINVAL;
 	if (!PKCS5_PBKDF2_HMAC(plen ? pass : empty, (int)plen, slen ? salt : (const void *)empty,
-			       (int)slen, (int)iterations, EVP_sha512(), (int)outlen, out))
+			       (int)slen, (int)iterations, md, (int)outlen, out))
+		return -EIO;
+	return 0;
+}
+
+int crypto_pbkdf2_sha512(const void *pass, size_t plen, const void *salt, size_t slen,
+			 uint32_t iterations, uint8_t *out, size_t outlen)
+{
+	return pbkdf2(EVP_sha512(), pass, plen, salt, slen, iterations, out, outlen);
+}
+
+int crypto_pbkdf2_sha256(const void *pass, size_t plen, const void *salt, size_t slen,
+			 uint32_t iterations, uint8_t *out, size_t outlen)
+{
+	return pbkdf2(EVP_sha256(), pass, plen, salt, slen, iterations, out, outlen);
+}
+
+int crypto_sha256(const void *msg, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	return EVP_Digest(msg, len, out, &n, EVP_sha256(), NULL) == 1 && n == CRYPTO_SHA256_LEN
+		       ? 0
+		       : -EIO;
+}
+
+int crypto_hmac_sha256(const void *key, size_t klen, const void *msg, size_t len,
+		       uint8_t out[CRYPTO_SHA256_LEN])
+{
+	static const char empty[1];
+	unsigned int n = 0;
+
+	if (klen > INT_MAX)
+		return -EINVAL;
+	/* HMAC() treats a NULL message as "no output buffer" on some versions: never pass it */
+	if (!HMAC(EVP_sha256(), klen ? key : empty, (int)klen, len ? msg : (const void *)empty,
+		  len, out, &n) ||
+	    n != CRYPTO_SHA256_LEN)
 		return -EIO;
 	return 0;
 }

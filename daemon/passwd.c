@@ -21,6 +21,7 @@
 
 #include "crypto.h"
 #include "passwd.h"
+#include "scram.h"
 
 #define PW_FILE_MAX  (64u << 20)
 #define PW_FIELD_MAX 65535u
@@ -30,14 +31,14 @@
 #define ARGON2_P_MAX	64u
 #define ARGON2_BLOB_MAX 1024u /* salt/hash bytes */
 
-enum pw_kind { PW_SHA512 = 6, PW_PBKDF2 = 7, PW_ARGON2ID = 8 };
+enum pw_kind { PW_SHA512 = 6, PW_PBKDF2 = 7, PW_ARGON2ID = 8, PW_SCRAM = 9 };
 
 struct pw_hash {
 	uint8_t kind;
 	uint8_t salt_len;
 	uint32_t iterations;
 	uint8_t salt[PASSWD_SALT_MAX];
-	uint8_t hash[PASSWD_HASH_LEN];
+	uint8_t hash[PASSWD_HASH_LEN]; /* SCRAM: StoredKey then ServerKey */
 	char *argon2; /* argon2id: the encoded string, NUL-terminated (owned) */
 };
 
@@ -53,6 +54,7 @@ struct passwd_db {
 	size_t rejected;
 	/* the entry whose hash function an unknown user's password goes through (or none) */
 	const struct pw_entry *dummy;
+	uint32_t scram_iterations; /* of the last SCRAM entry (0: none) */
 };
 
 struct pw_parse {
@@ -237,6 +239,29 @@ bad_params:
 	return -EINVAL;
 }
 
+/* A SCRAM secret lives in a pw_hash: salt as salt, the two keys one after the other. */
+static void scram_to_hash(const struct scram_secret *sec, struct pw_hash *h)
+{
+	_Static_assert(2 * SCRAM_KEY_LEN <= PASSWD_HASH_LEN && SCRAM_SALT_MAX <= PASSWD_SALT_MAX,
+		       "a SCRAM secret fits a pw_hash");
+	h->kind = PW_SCRAM;
+	h->iterations = sec->iterations;
+	h->salt_len = sec->salt_len;
+	memcpy(h->salt, sec->salt, sec->salt_len);
+	memcpy(h->hash, sec->stored_key, SCRAM_KEY_LEN);
+	memcpy(h->hash + SCRAM_KEY_LEN, sec->server_key, SCRAM_KEY_LEN);
+}
+
+static void hash_to_scram(const struct pw_hash *h, struct scram_secret *sec)
+{
+	memset(sec, 0, sizeof(*sec));
+	sec->iterations = h->iterations;
+	sec->salt_len = h->salt_len;
+	memcpy(sec->salt, h->salt, h->salt_len);
+	memcpy(sec->stored_key, h->hash, SCRAM_KEY_LEN);
+	memcpy(sec->server_key, h->hash + SCRAM_KEY_LEN, SCRAM_KEY_LEN);
+}
+
 /* Decode one hash string into h (argon2 not copied). 0 or -EINVAL with the reason. */
 static int hash_decode(const char *s, size_t len, struct pw_hash *h, char *why, size_t whylen)
 {
@@ -244,6 +269,20 @@ static int hash_decode(const char *s, size_t len, struct pw_hash *h, char *why, 
 	int rc;
 
 	memset(h, 0, sizeof(*h));
+	if (len > 14 && !memcmp(s, SCRAM_METHOD "$", 14)) {
+		struct scram_secret sec;
+
+		if (scram_secret_parse(s, len, &sec)) {
+			snprintf(why, whylen,
+				 "SCRAM-SHA-256: expected $<iterations 1..%u>:<salt, 1..%d bytes>"
+				 "$<StoredKey>:<ServerKey> (base64, 32 bytes each)",
+				 SCRAM_ITER_MAX, SCRAM_SALT_MAX);
+			return -EINVAL;
+		}
+		scram_to_hash(&sec, h);
+		crypto_wipe(&sec, sizeof(sec));
+		return 0;
+	}
 	if (!len || s[0] != '$') {
 		snprintf(
 		    why, whylen,
@@ -271,7 +310,8 @@ static int hash_decode(const char *s, size_t len, struct pw_hash *h, char *why, 
 		char t[80];
 
 		shown(t, sizeof(t), s + 1, (size_t)(p - s - 1));
-		snprintf(why, whylen, "unknown hash type '$%s$' ($6$, $7$ or $argon2id$ expected)",
+		snprintf(why, whylen,
+			 "unknown hash type '$%s$' ($6$, $7$, $argon2id$ or SCRAM-SHA-256$ expected)",
 			 t);
 	}
 	return -EINVAL;
@@ -290,6 +330,14 @@ static int hash_verify(const struct pw_hash *h, const char *argon2, const void *
 		rc = crypto_pbkdf2_sha512(pw, len, h->salt, h->salt_len, h->iterations, out,
 					  sizeof(out));
 		break;
+	case PW_SCRAM: {
+		struct scram_secret sec;
+
+		hash_to_scram(h, &sec);
+		rc = scram_secret_verify(&sec, pw, len);
+		crypto_wipe(&sec, sizeof(sec));
+		return rc;
+	}
 	case PW_ARGON2ID:
 		rc = argon2id_verify(argon2, len ? pw : "", len);
 		if (rc == ARGON2_OK)
@@ -436,7 +484,9 @@ static int parse_line(struct pw_parse *ps, const char *l, const char *end, unsig
 		pw_warn(ps, line, "user '%s': no password hash: entry ignored", who);
 		return -EINVAL;
 	}
-	if (memchr(hs, ':', (size_t)(he - hs))) {
+	/* RFC 5803 secrets have ':' inside; their parser checks their layout */
+	if (memchr(hs, ':', (size_t)(he - hs)) &&
+	    ((size_t)(he - hs) < 14 || memcmp(hs, SCRAM_METHOD "$", 14))) {
 		pw_warn(ps, line, "user '%s': unexpected ':' after the hash: entry ignored", who);
 		return -EINVAL;
 	}
@@ -511,6 +561,11 @@ static void finish(struct pw_parse *ps)
 		if (db->e[i].line > last) {
 			last = db->e[i].line;
 			db->dummy = &db->e[i];
+		}
+	for (i = 0, last = 0; i < db->n; i++)
+		if (db->e[i].h.kind == PW_SCRAM && db->e[i].line > last) {
+			last = db->e[i].line;
+			db->scram_iterations = db->e[i].h.iterations;
 		}
 }
 
@@ -675,4 +730,22 @@ int passwd_check(const struct passwd_db *db, const char *username, const void *p
 		return -ENOENT;
 	}
 	return hash_verify(&e->h, e->h.argon2, password, len);
+}
+
+int passwd_scram_lookup(const struct passwd_db *db, const char *username,
+			struct scram_secret *out)
+{
+	const struct pw_entry *e;
+
+	memset(out, 0, sizeof(*out));
+	if (!db || !username)
+		return -EINVAL;
+	e = db->n ? bsearch(username, db->e, db->n, sizeof(*db->e), user_cmp) : NULL;
+	if (e && e->h.kind == PW_SCRAM) {
+		hash_to_scram(&e->h, out);
+		return 0;
+	}
+	/* a stand-in's iteration count: the one real entries show, so it does not stand out */
+	out->iterations = db->scram_iterations ? db->scram_iterations : 4096;
+	return -ENOENT;
 }

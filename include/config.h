@@ -56,6 +56,7 @@ struct config_listener {
 	/* per_listener_settings true: this listener's own files (NULL: the global ones apply,
 	 * see config_listener_password_file/acl_file) */
 	char *password_file, *acl_file;
+	char *scram_password_file;
 	/* The deprecated default listener: made by `port`/`bind_address`, or by listener keys
 	 * (certfile, protocol...) given before any `listener` line, as Mosquitto does. */
 	bool is_default;
@@ -90,6 +91,9 @@ struct config {
 
 	char *password_file;
 	char *acl_file;
+	/* RFC 5803 SCRAM-SHA-256 secrets for MQTT 5 enhanced authentication (Authentication
+	 * Method "SCRAM-SHA-256"); scoped like password_file */
+	char *scram_password_file;
 	bool persistence;	/* default false */
 	char *persistence_location;
 	char *persistence_file;
@@ -151,5 +155,6 @@ bool config_listener_anonymous(const struct config *cfg, const struct config_lis
 const char *config_listener_password_file(const struct config *cfg,
 					  const struct config_listener *l);
 const char *config_listener_acl_file(const struct config *cfg, const struct config_listener *l);
+const char *config_listener_scram_file(const struct config *cfg, const struct config_listener *l);
 
 #endif /* MQTTGW_CONFIG_H */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #define CRYPTO_SHA512_LEN 64
+#define CRYPTO_SHA256_LEN 32
 
 /*
  * PBKDF2-HMAC-SHA512 (RFC 8018 section 5.2) of pass/salt with `iterations` rounds into
@@ -27,6 +28,17 @@
  */
 int crypto_pbkdf2_sha512(const void *pass, size_t plen, const void *salt, size_t slen,
 			 uint32_t iterations, uint8_t *out, size_t outlen);
+
+/* The same with HMAC-SHA256 (SCRAM-SHA-256's Hi(), RFC 7677). Same results. */
+int crypto_pbkdf2_sha256(const void *pass, size_t plen, const void *salt, size_t slen,
+			 uint32_t iterations, uint8_t *out, size_t outlen);
+
+/* out = SHA-256(msg). 0 or -EIO. */
+int crypto_sha256(const void *msg, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
+
+/* out = HMAC-SHA256(key, msg) (RFC 2104). 0, -EINVAL (klen over INT_MAX) or -EIO. */
+int crypto_hmac_sha256(const void *key, size_t klen, const void *msg, size_t len,
+		       uint8_t out[CRYPTO_SHA256_LEN]);
 
 /* out = SHA-512(pass || salt): Mosquitto's "$6$" construction. 0 or -EIO. */
 int crypto_sha512_salted(const void *pass, size_t plen, const void *salt, size_t slen,

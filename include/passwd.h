@@ -10,6 +10,9 @@
  *   $7$<iterations>$<b64 salt>$<b64 hash>  hash = PBKDF2-HMAC-SHA512(password, salt, iterations,
  *                                          64 bytes)                          (Mosquitto >= 2.0)
  *   $argon2id$v=19$m=..,t=..,p=..$<salt>$<hash>   libargon2's encoding (argon2id_verify)
+ *   SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>  RFC 5803 (include/scram.h; mqttgw-passwd
+ *                                          -H scram-sha-256): usable for SCRAM exchanges
+ *                                          (passwd_scram_lookup) and plain passwords alike
  * Salts of 12 (what mosquitto_passwd writes) to 64 bytes; $6$/$7$ hashes are 64 bytes; base64
  * is the standard alphabet, padded (as Mosquitto writes it) or not.
  *
@@ -37,6 +40,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "scram.h"
 
 /* What mqttgw-passwd writes: 12-byte salts, as mosquitto_passwd. */
 #define PASSWD_SALT_LEN 12
@@ -108,5 +113,13 @@ int passwd_hash_pbkdf2(const void *password, size_t len, const uint8_t *salt, si
 /* The same for "$6$<b64 salt>$<b64 hash>" (legacy: mosquitto_passwd -H sha512). */
 int passwd_hash_sha512(const void *password, size_t len, const uint8_t *salt, size_t saltlen,
 		       char *out, size_t outsz);
+
+/*
+ * The SCRAM-SHA-256 secret of username (NUL-terminated): 0 and *out filled, or -ENOENT (no
+ * such user, or its entry is another hash type) with out->iterations set to what a stand-in
+ * should show (scram_secret_fake): the last SCRAM entry's count, else 4096. -EINVAL: NULLs.
+ */
+int passwd_scram_lookup(const struct passwd_db *db, const char *username,
+			struct scram_secret *out);
 
 #endif /* MQTTGW_PASSWD_H */

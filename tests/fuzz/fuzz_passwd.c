@@ -36,22 +36,28 @@ static void warn(void *ctx, const char *msg)
 	nwarn++;
 }
 
-/* No argon2id (memory-hard: too slow here) and no $7$ count of 4 digits or more. */
+/* No argon2id (memory-hard: too slow here) and no $7$ or SCRAM-SHA-256$ count of 4 digits
+ * or more. */
 static bool cheap(const char *s, size_t n)
 {
 	size_t i;
 
 	if (memmem(s, n, "argon2", 6))
 		return false;
-	for (i = 0; i + 3 < n; i++)
-		if (!memcmp(s + i, "$7$", 3)) {
-			size_t d = 0;
+	for (i = 0; i < n; i++) {
+		size_t at = 0, d = 0;
 
-			while (i + 3 + d < n && s[i + 3 + d] >= '0' && s[i + 3 + d] <= '9')
-				d++;
-			if (d > 3)
-				return false;
-		}
+		if (i + 3 <= n && !memcmp(s + i, "$7$", 3))
+			at = i + 3;
+		else if (i + 14 <= n && !memcmp(s + i, "SCRAM-SHA-256$", 14))
+			at = i + 14;
+		if (!at)
+			continue;
+		while (at + d < n && s[at + d] >= '0' && s[at + d] <= '9')
+			d++;
+		if (d > 3)
+			return false;
+	}
 	return true;
 }
 

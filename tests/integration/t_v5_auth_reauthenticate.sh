@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# known-failing: enhanced authentication (AUTH, SCRAM-SHA-256) is not implemented
 # broker: mqttgwd
 # Re-authentication (4.12.1): a client authenticated with SCRAM-SHA-256 sends AUTH 0x19
 # (Re-authenticate) with the same Authentication Method [MQTT-4.12.1-1] and a new
@@ -10,7 +9,6 @@
 # t_v5_auth_scram_sha256.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-[ -n "${MQTTGW_RUN_KNOWN_FAILING:-}" ] || skip "not implemented yet: enhanced authentication (AUTH, re-authentication)"
 "$PY" -c "import sys; sys.path.insert(0, '$TEST_DIR'); from mqtt5raw import Scram; print('alice:' + Scram.stored_secret('s3cret', b'mqttgw-salt-0001', 4096))" >"$T/scram.txt"
 start_broker "allow_anonymous false" "scram_password_file $T/scram.txt"
 sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# known-failing: enhanced authentication (AUTH, SCRAM-SHA-256) is not implemented
 # broker: mqttgwd
 # A SCRAM-SHA-256 exchange with a wrong password is rejected [MQTT-4.12.0-4]: after the
 # client-final-message the server answers CONNACK 0x86 (Bad User Name or Password) or 0x87 (Not
@@ -7,7 +6,6 @@
 # the proof). Configuration as in t_v5_auth_scram_sha256.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-[ -n "${MQTTGW_RUN_KNOWN_FAILING:-}" ] || skip "not implemented yet: enhanced authentication (AUTH, SCRAM-SHA-256)"
 "$PY" -c "import sys; sys.path.insert(0, '$TEST_DIR'); from mqtt5raw import Scram; print('alice:' + Scram.stored_secret('s3cret', b'mqttgw-salt-0001', 4096))" >"$T/scram.txt"
 start_broker "allow_anonymous false" "scram_password_file $T/scram.txt"
 sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# known-failing: enhanced authentication (AUTH, SCRAM-SHA-256) is not implemented
 # broker: mqttgwd
 # Enhanced authentication with SCRAM-SHA-256 (4.12, RFC 5802/7677): CONNECT with Authentication
 # Method SCRAM-SHA-256 and the client-first-message -> AUTH 0x18 (Continue authentication) with
@@ -11,7 +10,6 @@
 # needs an auth plugin for this, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-[ -n "${MQTTGW_RUN_KNOWN_FAILING:-}" ] || skip "not implemented yet: enhanced authentication (AUTH, SCRAM-SHA-256)"
 "$PY" -c "import sys; sys.path.insert(0, '$TEST_DIR'); from mqtt5raw import Scram; print('alice:' + Scram.stored_secret('s3cret', b'mqttgw-salt-0001', 4096))" >"$T/scram.txt"
 start_broker "allow_anonymous false" "scram_password_file $T/scram.txt"
 sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"

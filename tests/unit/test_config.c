@@ -382,6 +382,7 @@ static const struct str_key gstr_keys[] = {
     {"persistence_file", offsetof(struct config, persistence_file)},
     {"persistence_location", offsetof(struct config, persistence_location)},
     {"pid_file", offsetof(struct config, pid_file)},
+    {"scram_password_file", offsetof(struct config, scram_password_file)},
 };
 
 static const struct str_key lstr_keys[] = {
@@ -704,7 +705,8 @@ static void test_security_global(void **state)
 	(void)state;
 	/* per_listener_settings false (default): security keys are global wherever they are */
 	cfg = parse_ok("listener 1883\nallow_anonymous true\npassword_file /pw\n"
-		       "listener 1884\nacl_file /acl\nallow_zero_length_clientid false\n");
+		       "listener 1884\nacl_file /acl\nallow_zero_length_clientid false\n"
+		       "scram_password_file /scram\n");
 	assert_false(cfg->per_listener_settings);
 	assert_int_equal(cfg->allow_anonymous, 1);
 	assert_string_equal(cfg->password_file, "/pw");
@@ -715,6 +717,8 @@ static void test_security_global(void **state)
 	assert_null(cfg->listeners[1].acl_file);
 	assert_string_equal(config_listener_password_file(cfg, &cfg->listeners[0]), "/pw");
 	assert_string_equal(config_listener_acl_file(cfg, &cfg->listeners[1]), "/acl");
+	assert_null(cfg->listeners[1].scram_password_file);
+	assert_string_equal(config_listener_scram_file(cfg, &cfg->listeners[0]), "/scram");
 	config_free(cfg);
 
 	cfg = parse_ok("allow_anonymous false\n");
@@ -745,6 +749,7 @@ static void test_per_listener_settings(void **state)
 		       "listener 8883\n"
 		       "password_file /8883.pw\n"
 		       "acl_file /8883.acl\n"
+		       "scram_password_file /8883.scram\n"
 		       "allow_zero_length_clientid false\n"
 		       "listener 9001\n"
 		       "per_listener_settings true\n");
@@ -768,6 +773,9 @@ static void test_per_listener_settings(void **state)
 	assert_string_equal(config_listener_password_file(cfg, &cfg->listeners[2]), "/global.pw");
 	assert_null(config_listener_acl_file(cfg, &cfg->listeners[0]));
 	assert_string_equal(config_listener_acl_file(cfg, &cfg->listeners[1]), "/8883.acl");
+	assert_null(cfg->scram_password_file);
+	assert_null(config_listener_scram_file(cfg, &cfg->listeners[0]));
+	assert_string_equal(config_listener_scram_file(cfg, &cfg->listeners[1]), "/8883.scram");
 	finish_ok(cfg);
 	config_free(cfg);
 
@@ -779,13 +787,16 @@ static void test_per_listener_settings(void **state)
 	/* as Mosquitto: only before every security key */
 	parse_fail("allow_anonymous true\nper_listener_settings true\n",
 		   "t.conf:2: per_listener_settings must come before allow_anonymous, "
-		   "password_file, acl_file and allow_zero_length_clientid");
+		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
 	parse_fail("listener 1\nacl_file /a\nper_listener_settings true\n",
 		   "t.conf:3: per_listener_settings must come before allow_anonymous, "
-		   "password_file, acl_file and allow_zero_length_clientid");
+		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
+	parse_fail("scram_password_file /s\nper_listener_settings true\n",
+		   "t.conf:2: per_listener_settings must come before allow_anonymous, "
+		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
 	parse_fail("allow_zero_length_clientid true\nper_listener_settings true\n",
 		   "t.conf:2: per_listener_settings must come before allow_anonymous, "
-		   "password_file, acl_file and allow_zero_length_clientid");
+		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
 	/* once true it stays true */
 	parse_fail("per_listener_settings true\nper_listener_settings false\n",
 		   "t.conf:2: per_listener_settings: cannot be set back to false");

@@ -233,13 +233,47 @@ static void test_memeq_random_wipe(void **state)
 	assert_memory_equal(a, z, sizeof(a));
 }
 
+/*
+ * SHA-256 (FIPS 180-2 "abc"), HMAC-SHA256 (RFC 4231 test case 2) and PBKDF2-HMAC-SHA256
+ * (RFC 7914 section 11's "passwd"/"salt", c=1 and "password"/"salt", c=4096 from the widely
+ * published RFC 6070-style set), the primitives SCRAM-SHA-256 is built from.
+ */
+static void test_sha256_family(void **state)
+{
+	uint8_t want[64], got[65];
+
+	(void)state;
+	unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want, 32);
+	assert_int_equal(crypto_sha256("abc", 3, got), 0);
+	assert_memory_equal(got, want, 32);
+	unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want, 32);
+	assert_int_equal(crypto_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, got),
+			 0);
+	assert_memory_equal(got, want, 32);
+	unhex("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+	      "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783",
+	      want, 64);
+	memset(got, 0xaa, sizeof(got));
+	assert_int_equal(crypto_pbkdf2_sha256("passwd", 6, "salt", 4, 1, got, 64), 0);
+	assert_memory_equal(got, want, 64);
+	assert_int_equal(got[64], 0xaa);
+	unhex("c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a", want, 32);
+	assert_int_equal(crypto_pbkdf2_sha256("password", 8, "salt", 4, 4096, got, 32), 0);
+	assert_memory_equal(got, want, 32);
+	assert_int_equal(crypto_pbkdf2_sha256("p", 1, "s", 1, 0, got, 32), -EINVAL);
+	/* empty key and message are valid HMAC input: HMAC-SHA256("", "") */
+	unhex("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad", want, 32);
+	assert_int_equal(crypto_hmac_sha256(NULL, 0, NULL, 0, got), 0);
+	assert_memory_equal(got, want, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pbkdf2_vectors),    cmocka_unit_test(test_pbkdf2_errors),
 	    cmocka_unit_test(test_sha512_salted),     cmocka_unit_test(test_b64_vectors),
 	    cmocka_unit_test(test_b64_malformed),     cmocka_unit_test(test_b64_sizes),
-	    cmocka_unit_test(test_memeq_random_wipe),
+	    cmocka_unit_test(test_memeq_random_wipe), cmocka_unit_test(test_sha256_family),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,11 +166,11 @@ static const struct {
      "l5jzU/NsUxzmLW7EjkT5ZqdcNQ==:extra",
      "pw:2: user 'x': unexpected ':' after the hash: entry ignored"},
     {"md5:$1$abc$def",
-     "pw:2: user 'md5': unknown hash type '$1$' ($6$, $7$ or $argon2id$ expected): entry "
-     "ignored"},
+     "pw:2: user 'md5': unknown hash type '$1$' ($6$, $7$, $argon2id$ or "
+     "SCRAM-SHA-256$ expected): entry ignored"},
     {"a2i:$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
-     "pw:2: user 'a2i': unknown hash type '$argon2i$' ($6$, $7$ or $argon2id$ expected): entry "
-     "ignored"},
+     "pw:2: user 'a2i': unknown hash type '$argon2i$' ($6$, $7$, $argon2id$ or "
+     "SCRAM-SHA-256$ expected): entry ignored"},
     {"it0:$7$0$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 'it0': $7$: iteration count must be 1 to "
 				       "2147483647: entry ignored"},
     {"itx:$7$1x$J6dk3DSoHwhskK6o$AAAA", "pw:2: user 'itx': $7$: iteration count must be 1 to "
@@ -201,6 +201,9 @@ static const struct {
      "pw:2: user 'a4': argon2id: salt missing, not base64 or under 8 bytes: entry ignored"},
     {"a5:$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTF=",
      "pw:2: user 'a5': argon2id: hash missing, not base64 or under 4 bytes: entry ignored"},
+    {"sc:SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$AAAA:AAAA",
+     "pw:2: user 'sc': SCRAM-SHA-256: expected $<iterations 1..10000000>:<salt, 1..64 bytes>"
+     "$<StoredKey>:<ServerKey> (base64, 32 bytes each): entry ignored"},
     {"ctl\x01:$6$x", "pw:2: user 'ctl?': missing hash field after the salt: entry ignored"},
 };
 
@@ -224,6 +227,46 @@ static void test_malformed_lines(void **state)
 		assert_int_equal(passwd_check(db, "dave", "davepw", 6), 0);
 		passwd_free(db);
 	}
+}
+
+/* RFC 5803 lines (the RFC 7677 example secret of "pencil"): plain checks and SCRAM lookups. */
+static void test_scram(void **state)
+{
+	static const char text[] =
+	    "u1:SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=\n" DAVE
+	    "u2:SCRAM-SHA-256$17:AAAA$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=\n";
+	struct scram_secret s;
+	struct msgs ms;
+	struct passwd_db *db;
+
+	(void)state;
+	db = parse(text, &ms);
+	assert_int_equal(ms.n, 0);
+	assert_int_equal(passwd_count(db), 3);
+	assert_int_equal(passwd_check(db, "u1", "pencil", 6), 0);
+	assert_int_equal(passwd_check(db, "u1", "pencil!", 7), -EACCES);
+	assert_int_equal(passwd_scram_lookup(db, "u1", &s), 0);
+	assert_int_equal(s.iterations, 4096);
+	assert_int_equal(s.salt_len, 16);
+	assert_int_equal(scram_secret_verify(&s, "pencil", 6), 0);
+	assert_int_equal(passwd_scram_lookup(db, "u2", &s), 0);
+	assert_int_equal(s.iterations, 17);
+	assert_int_equal(s.salt_len, 3);
+	/* a user of another hash type, and no user: the stand-in count of the last SCRAM line */
+	assert_int_equal(passwd_scram_lookup(db, "dave", &s), -ENOENT);
+	assert_int_equal(s.iterations, 17);
+	assert_int_equal(passwd_scram_lookup(db, "nobody", &s), -ENOENT);
+	assert_int_equal(s.iterations, 17);
+	assert_int_equal(passwd_check(db, "nobody", "pencil", 6), -ENOENT);
+	assert_true(passwd_hash_valid(text + 3, 133));
+	assert_int_equal(passwd_hash_verify(text + 3, 133, "pencil", 6), 0);
+	passwd_free(db);
+	db = parse(DAVE, &ms);
+	assert_int_equal(passwd_scram_lookup(db, "x", &s), -ENOENT);
+	assert_int_equal(s.iterations, 4096);
+	passwd_free(db);
 }
 
 static void test_layout(void **state)
@@ -344,6 +387,7 @@ int main(void)
 	    cmocka_unit_test(test_argon2id),
 	    cmocka_unit_test(test_malformed_lines),
 	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_scram),
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_hash_encode),
 	    cmocka_unit_test(test_load),
