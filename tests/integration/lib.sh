@@ -181,29 +181,48 @@ free_port() {
 	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# netns_add NAME: a new network namespace with lo up, deleted by the cleanup.
+netns_add() {
+	ip netns add "$1" || fail "ip netns add $1"
+	_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# pid_slash30 NET: the two host addresses of a /30 in NET.0.0/16 chosen from the test's pid,
+# so that tests running in parallel never share one ("10.200.3.5 10.200.3.6").
+pid_slash30() {
+	local idx=$(($$ % 16384))
+	echo "$1.$((idx / 64)).$(((idx % 64) * 4 + 1)) $1.$((idx / 64)).$(((idx % 64) * 4 + 2))"
+}
+
+# veth_link NS_A NS_B IF ADDR_A ADDR_B: a veth pair named IF at both ends joining namespaces
+# NS_A and NS_B, with ADDR_A/30 and ADDR_B/30, both ends up. The veth carrier comes up
+# asynchronously: returns once both ends report it (bounded, 2 s).
+veth_link() {
+	local na=$1 nb=$2 ifn=$3 aa=$4 ab=$5 i
+	ip -n "$na" link add "$ifn" type veth peer name "$ifn" netns "$nb"
+	ip -n "$na" addr add "$aa/30" dev "$ifn"
+	ip -n "$nb" addr add "$ab/30" dev "$ifn"
+	ip -n "$na" link set "$ifn" up
+	ip -n "$nb" link set "$ifn" up
+	for ((i = 0; i < 100; i++)); do
+		[[ $(ip -n "$na" -o link show "$ifn") == *LOWER_UP* ]] &&
+			[[ $(ip -n "$nb" -o link show "$ifn") == *LOWER_UP* ]] && break
+		sleep 0.02
+	done
+}
+
 setup_network() {
 	if _netns_usable; then
 		# Unique per test run: name + pid. Addresses: a /30 out of 10.200.0.0/16 from the pid.
-		local tag nsb nsc idx a b
+		local tag nsb nsc
 		tag=$(printf '%s' "$TEST_NAME" | tr -c 'a-zA-Z0-9_\n' '_' | cut -c1-24)
 		nsb="mqgw-${tag}-$$-b"
 		nsc="mqgw-${tag}-$$-c"
-		ip netns add "$nsb" || fail "ip netns add $nsb"
-		_NETNS+=("$nsb")
-		ip netns add "$nsc" || fail "ip netns add $nsc"
-		_NETNS+=("$nsc")
-		idx=$(($$ % 16384))
-		a=$((idx / 64))
-		b=$(((idx % 64) * 4))
-		BROKER_HOST="10.200.$a.$((b + 1))"
-		CLIENT_ADDR="10.200.$a.$((b + 2))"
-		ip -n "$nsb" link add veth0 type veth peer name veth0 netns "$nsc"
-		ip -n "$nsb" addr add "$BROKER_HOST/30" dev veth0
-		ip -n "$nsc" addr add "$CLIENT_ADDR/30" dev veth0
-		ip -n "$nsb" link set lo up
-		ip -n "$nsc" link set lo up
-		ip -n "$nsb" link set veth0 up
-		ip -n "$nsc" link set veth0 up
+		netns_add "$nsb"
+		netns_add "$nsc"
+		read -r BROKER_HOST CLIENT_ADDR <<<"$(pid_slash30 10.200)"
+		veth_link "$nsb" "$nsc" veth0 "$BROKER_HOST" "$CLIENT_ADDR"
 		BNS=(ip netns exec "$nsb")
 		CLI=(ip netns exec "$nsc")
 		BROKER_NS=$nsb
@@ -211,13 +230,6 @@ setup_network() {
 		BROKER_PORT=21883
 		BROKER_PORT2=21884
 		NETMODE=netns
-		# The veth carrier comes up asynchronously: wait until both ends report it (bounded).
-		local i
-		for ((i = 0; i < 100; i++)); do
-			[[ $(ip -n "$nsb" -o link show veth0) == *LOWER_UP* ]] &&
-				[[ $(ip -n "$nsc" -o link show veth0) == *LOWER_UP* ]] && break
-			sleep 0.02
-		done
 	else
 		BROKER_HOST=127.0.0.1
 		CLIENT_ADDR=127.0.0.1

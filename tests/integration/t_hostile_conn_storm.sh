@@ -104,6 +104,8 @@ PY_TIMEOUT=140 py <<'PY'
 from mqttraw import *
 import os, subprocess, sys, time
 
+from hostile import bystander, bystander_alive, rss
+
 PID = int(os.environ["BROKER_PID"])
 N = int(os.environ["N"])
 MODES = os.environ["MODES"].split()
@@ -111,11 +113,6 @@ WORKERS = 4
 
 def fds():
     return len(os.listdir("/proc/%d/fd" % PID))
-
-def rss_kb():
-    for line in open("/proc/%d/status" % PID):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
 
 def wait_fds(want, secs):
     deadline = time.monotonic() + secs
@@ -125,21 +122,8 @@ def wait_fds(want, secs):
             return n
         time.sleep(0.1)
 
-def bystander_alive(b, tag):
-    p, _ = client("by-pub")
-    t0 = time.monotonic()
-    p.send(publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander during %s" % tag)
-    b.send(puback(m["pid"]))
-    p.send(disconnect())
-    p.close()
-    return time.monotonic() - t0
-
 def t():
-    b, _ = client("bystander")
-    check_eq([1], subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
+    b = bystander()
     base = wait_fds(fds(), 0)
     peaks, idles = [], []
     for r, mode in enumerate(MODES, 1):
@@ -158,7 +142,7 @@ def t():
         check_eq((N, 0), (ok, failed), "round %d: (CONNACK 0x00, failed)" % r)
         held = wait_fds(base + N, 5)
         check_eq(base + N, held, "round %d: broker fds with %d clients (base %d)" % (r, N, base))
-        peaks.append(rss_kb())
+        peaks.append(rss(PID) // 1024)
         lat = bystander_alive(b, "round%d" % r)
         for w in ws:
             w.stdin.write("drop %s\n" % mode); w.stdin.flush()
@@ -168,7 +152,7 @@ def t():
         after = wait_fds(base, 15)
         check_eq(base, after, "round %d: broker fds after the drop (%s): leaked %d" % (r, mode, after - base))
         time.sleep(0.5)
-        idles.append(rss_kb())
+        idles.append(rss(PID) // 1024)
         print("round %d (%s): %d up in %.1f s, bystander %.3f s, fds %d -> %d -> %d, RSS peak %d kB, "
               "idle %d kB" % (r, mode, ok, t_up, lat, base, held, after, peaks[-1], idles[-1]))
     for r in (1, 2):

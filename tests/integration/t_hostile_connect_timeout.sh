@@ -18,22 +18,9 @@ PYTEST=$(cat <<'PY'
 from mqttraw import *
 import os, threading, time
 
+from hostile import bystander, bystander_alive
+
 TMO = float(os.environ["CT"])
-
-def bystander():
-    b, _ = client("bystander")
-    check_eq([1], subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
-    return b
-
-def bystander_alive(b, tag):
-    p, _ = client("by-pub")
-    p.send(publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
-    b.send(puback(m["pid"]))
-    p.send(disconnect())
-    p.close()
 
 def closed_in(c, t_open, what, lo, hi):
     _, got = c.wait_closed(within=hi + 1 - (time.monotonic() - t_open))
@@ -42,11 +29,14 @@ def closed_in(c, t_open, what, lo, hi):
     check(lo <= dt <= hi, "%s: closed after %.2f s, expected %.1f..%.1f s" % (what, dt, lo, hi))
     print("%s: closed after %.2f s" % (what, dt))
 
-def silent(errors, lo, hi):
+def stalled(errors, lo, hi, what, raw):
+    """A connection that sends raw (b"": nothing) and then nothing more."""
     try:
         t0 = time.monotonic()
         c = Conn()
-        closed_in(c, t0, "silent", lo, hi)
+        if raw:
+            c.send(raw)
+        closed_in(c, t0, what, lo, hi)
     except Exception as e:
         errors.append(str(e))
 
@@ -78,15 +68,6 @@ def trickle(errors, lo, hi):
     except Exception as e:
         errors.append(str(e))
 
-def header_only(errors, lo, hi):
-    try:
-        t0 = time.monotonic()
-        c = Conn()
-        c.send(b"\x10\x20")
-        closed_in(c, t0, "header only", lo, hi)
-    except Exception as e:
-        errors.append(str(e))
-
 def late_connect(errors):
     try:
         c = Conn()
@@ -103,10 +84,10 @@ def t():
     b = bystander()
     lo, hi = TMO - 0.1, TMO + 1.0 + (TMO > 5) * 1.0
     errors = []
-    ts = [threading.Thread(target=silent, args=(errors, lo, hi))]
+    ts = [threading.Thread(target=stalled, args=(errors, lo, hi, "silent", b""))]
     if TMO < 5:
         ts += [threading.Thread(target=trickle, args=(errors, lo, hi)),
-               threading.Thread(target=header_only, args=(errors, lo, hi)),
+               threading.Thread(target=stalled, args=(errors, lo, hi, "header only", b"\x10\x20")),
                threading.Thread(target=late_connect, args=(errors,))]
     [x.start() for x in ts]
     time.sleep(0.5)

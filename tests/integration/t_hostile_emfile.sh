@@ -17,6 +17,8 @@ PY_TIMEOUT=80 py <<'PY'
 from mqttraw import *
 import os, select, time
 
+from hostile import bystander, bystander_alive
+
 PID = int(os.environ["BROKER_PID"])
 TCK = os.sysconf("SC_CLK_TCK")
 
@@ -29,17 +31,9 @@ def nofile():
         if line.startswith("Max open files"):
             return int(line.split()[3])
 
-def bystander_alive(b, p, tag):
-    p.send(publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander %s" % tag)
-    b.send(puback(m["pid"]))
-
 def t():
     check_eq(64, nofile(), "broker RLIMIT_NOFILE")
-    b, _ = client("bystander")
-    check_eq([1], subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
+    b = bystander()
     bp, _ = client("by-pub")
     conns = []
     for i in range(200):
@@ -76,7 +70,7 @@ def t():
     for c in served[:10]:
         c.send(pingreq())
         c.expect(PINGRESP)
-    bystander_alive(b, bp, "saturated")
+    bystander_alive(b, "saturated", pub=bp)
     for c in conns:
         c.close()
     # serves again
@@ -96,6 +90,6 @@ def t():
     for c in again:
         c.send(pingreq())
         c.expect(PINGRESP)
-    bystander_alive(b, bp, "after")
+    bystander_alive(b, "after", pub=bp)
 main(t)
 PY

@@ -40,24 +40,10 @@ PY
 VICTIM_NS=
 if [ "$NETMODE" = netns ]; then
 	VICTIM_NS="${BROKER_NS%-b}-v"
-	ip netns add "$VICTIM_NS"
-	_NETNS+=("$VICTIM_NS")
-	idx=$(($$ % 16384))
-	a=$((idx / 64))
-	b4=$(((idx % 64) * 4))
-	VICTIM_GW="10.201.$a.$((b4 + 1))"
-	VICTIM_IP="10.201.$a.$((b4 + 2))"
-	ip -n "$BROKER_NS" link add vict0 type veth peer name vict0 netns "$VICTIM_NS"
-	ip -n "$BROKER_NS" addr add "$VICTIM_GW/30" dev vict0
-	ip -n "$VICTIM_NS" addr add "$VICTIM_IP/30" dev vict0
-	ip -n "$BROKER_NS" link set vict0 up
-	ip -n "$VICTIM_NS" link set lo up
-	ip -n "$VICTIM_NS" link set vict0 up
+	netns_add "$VICTIM_NS"
+	read -r VICTIM_GW VICTIM_IP <<<"$(pid_slash30 10.201)"
+	veth_link "$BROKER_NS" "$VICTIM_NS" vict0 "$VICTIM_GW" "$VICTIM_IP"
 	ip -n "$VICTIM_NS" route add default via "$VICTIM_GW"
-	for ((i = 0; i < 100; i++)); do
-		[[ $(ip -n "$VICTIM_NS" -o link show vict0) == *LOWER_UP* ]] && break
-		sleep 0.02
-	done
 	export VICTIM_NS VICTIM_IP
 else
 	log "loopback mode: no partition case (needs network namespaces)"
@@ -68,20 +54,7 @@ py <<'PY'
 from mqttraw import *
 import os, signal, subprocess, sys, time
 
-def bystander():
-    b, _ = client("bystander")
-    check_eq([1, 1], subscribe_ok(b, [("by/#", 1), ("ho/will/#", 1)]), "bystander SUBACK")
-    return b
-
-def bystander_alive(b, tag):
-    p, _ = client("by-pub")
-    p.send(publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
-    b.send(puback(m["pid"]))
-    p.send(disconnect())
-    p.close()
+from hostile import bystander, bystander_alive
 
 T = os.environ["T"]
 VNS = os.environ.get("VICTIM_NS")
@@ -128,7 +101,7 @@ def broker_established(ip):
     return out.strip()
 
 def t():
-    b = bystander()
+    b = bystander([("ho/will/#", 1)])
     # 1. SIGSTOP
     p, stamp = victim("ho-stop", "4")
     last = just_pinged(stamp)

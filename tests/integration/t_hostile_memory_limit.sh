@@ -36,53 +36,23 @@ from mqtt5raw import *
 import mqttraw
 import os, time
 
+from hostile import Dropped, bystander, bystander_alive, rss
+
 PID = int(os.environ["BROKER_PID"])
 LIMIT = int(os.environ["LIMIT"])
 SIZE = int(os.environ["SIZE"])
 
-def rss():
-    for line in open("/proc/%d/status" % PID):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-
-def bystander_alive(b, tag):
-    p, _ = mqttraw.client("by-pub")
-    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander %s" % tag)
-    b.send(mqttraw.puback(m["pid"]))
-    p.send(mqttraw.disconnect())
-    p.close()
-
-class Dropped:
-    """$SYS/broker/publish/messages/dropped, as published every second."""
-    def __init__(self):
-        self.c, _ = mqttraw.client("ml-sys")
-        mqttraw.subscribe_ok(self.c, [("$SYS/broker/publish/messages/dropped", 0)])
-        self.v = None
-    def wait(self, at_least=0, secs=4):
-        deadline = time.monotonic() + secs
-        while time.monotonic() < deadline:
-            p = self.c.recv(max(0.05, deadline - time.monotonic()))
-            if p is not None:
-                self.v = int(p.publish()["payload"])
-                if self.v >= at_least:
-                    return self.v
-        raise TestFailure("$SYS dropped counter %r, expected >= %d" % (self.v, at_least))
-
 def t():
-    b, _ = mqttraw.client("bystander")
-    check_eq([1], mqttraw.subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
+    b = bystander()
     bystander_alive(b, "before")
-    dropped = Dropped()
+    dropped = Dropped("ml-sys")
     d0 = dropped.wait()
     s, _ = client5("ml-sess", clean=False, props=[(SESSION_EXPIRY, 600)])
     check_eq([1], subscribe5_ok(s, [("ml/#", 1)]), "session SUBACK")
     s.send(disconnect5())
     s.close()
     time.sleep(0.3)
-    rss0 = rss()
+    rss0 = rss(PID)
     p, _ = client5("ml-pub5")
     ok, rc, i = 0, None, 0
     while i < 3 * LIMIT // SIZE:
@@ -117,7 +87,7 @@ def t():
         print("3.1.1 QoS 1 at the limit: PUBACK (dropped)")
     except Closed:
         print("3.1.1 QoS 1 at the limit: closed")
-    grown = rss() - rss0
+    grown = rss(PID) - rss0
     print("RSS grew by %.1f MiB" % (grown / 2**20))
     factor = float(os.environ["RSS_FACTOR"])
     check(grown <= LIMIT * factor, "RSS grew by %d bytes, over %.1f x memory_limit" % (grown, factor))

@@ -15,20 +15,7 @@ py <<'PY'
 from mqtt5raw import *
 import mqttraw
 
-def bystander():
-    b, _ = mqttraw.client("bystander")
-    check_eq([1, 2], mqttraw.subscribe_ok(b, [("by/#", 1), ("pu/#", 2)]), "bystander SUBACK")
-    return b
-
-def bystander_alive(b, tag):
-    p, _ = mqttraw.client("by-pub")
-    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
-    b.send(mqttraw.puback(m["pid"]))
-    p.send(mqttraw.disconnect())
-    p.close()
+from hostile import bystander, bystander_alive
 
 def pubcomps(c, n, v5):
     """n PUBCOMPs -> [(pid, rc)]; anything else fails."""
@@ -57,7 +44,7 @@ def qos2_once(b, c, v5, pid):
     b.send(mqttraw.pubcomp(m["pid"]))
 
 def t():
-    b = bystander()
+    b = bystander([("pu/#", 2)])
     for v5 in (False, True):
         rc = RC_PACKET_ID_NOT_FOUND if v5 else 0
         c = client5("pu5")[0] if v5 else mqttraw.client("pu3")[0]

@@ -26,37 +26,10 @@ PYTEST=$(cat <<'PY'
 from mqttraw import *
 import os, socket, time
 
+from hostile import Dropped, bystander, bystander_alive, rss
+
 PID = int(os.environ["BROKER_PID"])
 PART = os.environ["PART"]
-
-def rss():
-    for line in open("/proc/%d/status" % PID):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-
-def bystander_alive(b, tag):
-    p, _ = client("by-pub")
-    p.send(publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander %s" % tag)
-    b.send(puback(m["pid"]))
-    p.send(disconnect())
-    p.close()
-
-class Dropped:
-    def __init__(self):
-        self.c, _ = client("ql-sys")
-        subscribe_ok(self.c, [("$SYS/broker/publish/messages/dropped", 0)])
-    def wait(self, at_least=0, secs=4):
-        deadline, v = time.monotonic() + secs, None
-        while time.monotonic() < deadline:
-            p = self.c.recv(max(0.05, deadline - time.monotonic()))
-            if p is not None:
-                v = int(p.publish()["payload"])
-                if v >= at_least:
-                    return v
-        raise TestFailure("$SYS dropped counter %r, expected >= %d" % (v, at_least))
 
 def offline_then_drain(name, n, payload_len):
     s, _ = client(name, clean=False)
@@ -79,10 +52,9 @@ def offline_then_drain(name, n, payload_len):
     return got
 
 def t():
-    b, _ = client("bystander")
-    check_eq([1], subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
+    b = bystander()
     if PART == "counts":
-        dropped = Dropped()
+        dropped = Dropped("ql-sys")
         d0 = dropped.wait()
         # 1. max_queued_messages 5
         got = offline_then_drain("qm", 20, 10)
@@ -121,20 +93,20 @@ def t():
         print("3: kept %d" % len(got))
         bystander_alive(b, "3")
         # 4. a subscriber that never reads
-        dropped = Dropped()
+        dropped = Dropped("ql-sys")
         d0 = dropped.wait()
         r = socket.create_connection((HOST, PORT))
         r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         r.sendall(connect("qz") + subscribe(1, [("ql/qz", 0)]))
         time.sleep(0.5)
-        rss0 = rss()
+        rss0 = rss(PID)
         p, _ = client("qz-pub")
         chunk = b"".join(publish("ql/qz", b"z" * 16384) for _ in range(64))
         for _ in range(48):  # 48 x 64 x 16 KiB = 48 MiB
             p.send(chunk)
         p.send(pingreq())
         p.expect(PINGRESP, timeout=30)
-        grown = rss() - rss0
+        grown = rss(PID) - rss0
         d1 = dropped.wait(d0 + 1)
         print("4: RSS grew by %.1f MiB, dropped %d -> %d" % (grown / 2**20, d0, d1))
         check(grown < 16 << 20, "RSS grew by %.1f MiB for a subscriber that never reads" % (grown / 2**20))

@@ -16,23 +16,8 @@
 start_broker
 py <<'PY'
 from mqtt5raw import *
-import mqttraw
 
-def bystander():
-    b, _ = mqttraw.client("bystander")
-    check_eq([1], mqttraw.subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
-    return b
-
-def bystander_alive(b, tag):
-    """A message published now still reaches the bystander."""
-    p, _ = mqttraw.client("by-pub")
-    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
-    b.send(mqttraw.puback(m["pid"]))
-    p.send(mqttraw.disconnect())
-    p.close()
+from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
 
 FIVE = [("5 bytes, value beyond the maximum", b"\x30\xff\xff\xff\xff\x7f"),
         ("4th length byte with continuation", b"\x30\x80\x80\x80\x80"),
@@ -45,32 +30,12 @@ NONMIN = [("PINGREQ length 0 in 2 bytes", b"\xc0\x80\x00"),
 def t():
     b = bystander()
     for i, (what, raw) in enumerate(FIVE):
-        c = Conn()
-        c.send(raw)
-        try:
-            c.assert_closed(within=3)
-        except TestFailure as e:
-            raise TestFailure("before CONNECT, %s: %s" % (what, e))
-        c, _ = mqttraw.client("rl3-%d" % i)
-        c.send(raw)
-        try:
-            c.assert_closed(within=3)
-        except TestFailure as e:
-            raise TestFailure("3.1.1, %s: %s" % (what, e))
-        c, _ = client5("rl5-%d" % i)
-        c.send(raw)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("5.0, %s: %s" % (what, e))
+        closed_v3(None, raw, "before CONNECT, %s" % what)
+        closed_v3("rl3-%d" % i, raw, "3.1.1, %s" % what)
+        disconnected_v5("rl5-%d" % i, raw, RC_MALFORMED, "5.0, %s" % what)
         bystander_alive(b, "five%d" % i)
     for i, (what, raw) in enumerate(NONMIN):
-        c, _ = client5("nm5-%d" % i)
-        c.send(raw)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("5.0 non-minimal, %s [MQTT-1.5.5-1]: %s" % (what, e))
+        disconnected_v5("nm5-%d" % i, raw, RC_MALFORMED, "5.0 non-minimal, %s [MQTT-1.5.5-1]" % what)
         bystander_alive(b, "nonmin%d" % i)
     b.expect_nothing(0.3)
 main(t)

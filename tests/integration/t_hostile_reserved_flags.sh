@@ -17,7 +17,7 @@ py <<'PY'
 from mqtt5raw import *
 import mqttraw
 
-from hostile import bystander, bystander_alive
+from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
 
 def first(pkt, b0):
     return bytes([b0]) + pkt[1:]
@@ -55,20 +55,10 @@ V5 = [("SUBSCRIBE flags 0", first(sub5, 0x80), RC_MALFORMED),
 def t():
     b = bystander()
     for i, (what, raw) in enumerate(V3):
-        c, _ = mqttraw.client("rf3-%d" % i)
-        c.send(raw)
-        try:
-            c.assert_closed(within=3)
-        except TestFailure as e:
-            raise TestFailure("3.1.1 %s: %s" % (what, e))
+        closed_v3("rf3-%d" % i, raw, "3.1.1 %s" % what)
         bystander_alive(b, "v3-%d" % i)
     for i, (what, raw, rc) in enumerate(V5):
-        c, _ = client5("rf5-%d" % i)
-        c.send(raw)
-        try:
-            expect_disconnect(c, rc)
-        except TestFailure as e:
-            raise TestFailure("5.0 %s: %s" % (what, e))
+        disconnected_v5("rf5-%d" % i, raw, rc, "5.0 %s" % what)
         bystander_alive(b, "v5-%d" % i)
     for flags in (0x03, 0x01):
         c = Conn()

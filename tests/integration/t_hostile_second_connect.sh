@@ -15,20 +15,7 @@ py <<'PY'
 from mqtt5raw import *
 import mqttraw
 
-def bystander():
-    b, _ = mqttraw.client("bystander")
-    check_eq([1, 1], mqttraw.subscribe_ok(b, [("by/#", 1), ("sc/will/#", 1)]), "bystander SUBACK")
-    return b
-
-def bystander_alive(b, tag):
-    p, _ = mqttraw.client("by-pub")
-    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
-    b.send(mqttraw.puback(m["pid"]))
-    p.send(mqttraw.disconnect())
-    p.close()
+from hostile import bystander, bystander_alive
 
 def will_arrives(b, name):
     m = b.expect(PUBLISH, timeout=3).publish()
@@ -36,7 +23,7 @@ def will_arrives(b, name):
     b.send(mqttraw.puback(m["pid"]))
 
 def t():
-    b = bystander()
+    b = bystander([("sc/will/#", 1)])
     # 3.1.1, separate segments
     c, _ = mqttraw.client("sc3", will=("sc/will/sc3", "gone", 1, False))
     c.send(mqttraw.connect("sc3"))

@@ -13,9 +13,8 @@
 start_broker
 py <<'PY'
 from mqtt5raw import *
-import mqttraw
 
-from hostile import bystander, bystander_alive
+from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
 
 V3 = [("CONNACK", b"\x20\x02\x00\x00"), ("CONNACK session present", b"\x20\x02\x01\x00"),
       ("SUBACK", b"\x90\x03\x00\x01\x00"), ("UNSUBACK", b"\xb0\x02\x00\x01"),
@@ -28,20 +27,10 @@ V5 = [("CONNACK", b"\x20\x03\x00\x00\x00"), ("SUBACK", b"\x90\x04\x00\x01\x00\x0
 def t():
     b = bystander()
     for i, (what, raw) in enumerate(V3):
-        c, _ = mqttraw.client("sp3-%d" % i)
-        c.send(raw)
-        try:
-            c.assert_closed(within=3)
-        except TestFailure as e:
-            raise TestFailure("3.1.1 %s from a client: %s" % (what, e))
+        closed_v3("sp3-%d" % i, raw, "3.1.1 %s from a client" % what)
         bystander_alive(b, "v3-%d" % i)
     for i, (what, raw) in enumerate(V5):
-        c, _ = client5("sp5-%d" % i)
-        c.send(raw)
-        try:
-            expect_disconnect(c, RC_PROTOCOL_ERROR)
-        except TestFailure as e:
-            raise TestFailure("5.0 %s from a client: %s" % (what, e))
+        disconnected_v5("sp5-%d" % i, raw, RC_PROTOCOL_ERROR, "5.0 %s from a client" % what)
         bystander_alive(b, "v5-%d" % i)
     b.expect_nothing(0.3)
 main(t)

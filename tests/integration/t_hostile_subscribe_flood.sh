@@ -17,22 +17,7 @@ from mqtt5raw import *
 import mqttraw
 import time
 
-def bystander():
-    b, _ = mqttraw.client("bystander")
-    check_eq([1], mqttraw.subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
-    return b
-
-def bystander_alive(b, tag):
-    p, _ = mqttraw.client("by-pub")
-    t0 = time.monotonic()
-    p.send(mqttraw.publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
-    b.send(mqttraw.puback(m["pid"]))
-    p.send(mqttraw.disconnect())
-    p.close()
-    return time.monotonic() - t0
+from hostile import bystander, bystander_alive
 
 N = 10000
 

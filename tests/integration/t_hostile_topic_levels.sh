@@ -18,20 +18,7 @@ py <<'PY'
 from mqttraw import *
 import time
 
-def bystander():
-    b, _ = client("bystander")
-    check_eq([1], subscribe_ok(b, [("by/#", 1)]), "bystander SUBACK")
-    return b
-
-def bystander_alive(b, tag):
-    p, _ = client("by-pub")
-    p.send(publish("by/" + tag, tag, qos=1, pid=1))
-    p.expect(PUBACK)
-    m = b.expect(PUBLISH, timeout=3).publish()
-    check_eq(("by/" + tag, tag.encode()), (m["topic"], m["payload"]), "bystander after %s" % tag)
-    b.send(puback(m["pid"]))
-    p.send(disconnect())
-    p.close()
+from hostile import bystander, bystander_alive
 
 SLASHES = "/" * 65534                      # 65,535 empty levels
 LETTERS = "/".join(["a"] * 32768)          # 32,768 levels, 65,535 bytes

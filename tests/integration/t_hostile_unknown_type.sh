@@ -11,9 +11,8 @@
 start_broker
 py <<'PY'
 from mqtt5raw import *
-import mqttraw
 
-from hostile import bystander, bystander_alive
+from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
 
 V3 = [("type 0", b"\x00\x00"), ("type 0 flags 0xf with a body", b"\x0f\x03abc"),
       ("type 15", b"\xf0\x00"), ("type 15 with a body", b"\xf0\x02\x00\x00")]
@@ -22,20 +21,10 @@ V5 = [("type 0", b"\x00\x00"), ("type 0 flags 0x5 with a body", b"\x05\x03abc")]
 def t():
     b = bystander()
     for i, (what, raw) in enumerate(V3):
-        c, _ = mqttraw.client("ut3-%d" % i)
-        c.send(raw)
-        try:
-            c.assert_closed(within=3)
-        except TestFailure as e:
-            raise TestFailure("3.1.1 %s: %s" % (what, e))
+        closed_v3("ut3-%d" % i, raw, "3.1.1 %s" % what)
         bystander_alive(b, "v3-%d" % i)
     for i, (what, raw) in enumerate(V5):
-        c, _ = client5("ut5-%d" % i)
-        c.send(raw)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("5.0 %s: %s" % (what, e))
+        disconnected_v5("ut5-%d" % i, raw, RC_MALFORMED, "5.0 %s" % what)
         bystander_alive(b, "v5-%d" % i)
     b.expect_nothing(0.3)
 main(t)
