@@ -396,6 +396,9 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 	if (!c->client_id)
 		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	/* server redirection (4.11): before authentication, this server is not serving */
+	if (broker_redirect_connect(c, c->version, cn->props.max_packet_size) < 0)
+		return -1;
 
 	by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
 					    c->listener->use_subject_as_username);

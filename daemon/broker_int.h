@@ -121,6 +121,9 @@ struct broker {
 	int64_t start_wall;
 	bool shutting_down;
 	struct broker_fp *fp; /* kernel fast path (broker_fastpath.c), NULL: inactive */
+	/* server redirection (broker_redirect.c): 0x9C/0x9D while configured, else 0 */
+	uint8_t redirect_rc;
+	char *redirect_ref;
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */
@@ -235,6 +238,11 @@ void broker_fp_on_out_empty(struct conn *conn);
 /* $SYS/broker/fastpath/...: calls pub(b, topic, value) for each figure. */
 void broker_fp_sys(struct broker *b, void (*pub)(struct broker *b, const char *topic,
 						 const char *value));
+
+/* broker_redirect.c: while redirection is configured, refuse a CONNECT (CONNACK 0x9C/0x9D
+ * with the Server Reference, v3: CONNACK 3) and close: -1. 0 when not redirecting.
+ * max_packet: the client's Maximum Packet Size (0 = none). */
+int broker_redirect_connect(struct client *c, uint8_t version, uint32_t max_packet);
 
 /* broker_sys.c */
 void broker_sys_start(struct broker *b);
