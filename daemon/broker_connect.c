@@ -126,6 +126,7 @@ static void session_end(struct broker *b, struct session *s)
 	session_will_fire(s);
 	broker_session_expiry_cancel(b, s);
 	broker_session_unsubscribe_all(b, s);
+	broker_share_handover(b, s); /* out of the groups now: others get its messages */
 	session_destroy(&b->sessions, s);
 }
 

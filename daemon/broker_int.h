@@ -91,6 +91,7 @@ struct match {
 	struct session *s;
 	uint8_t qos;
 	uint8_t opts;
+	uint16_t share; /* shared: the session's share tag (session.h), else 0 */
 	uint32_t sub_id;
 };
 
@@ -181,9 +182,10 @@ void pub_release(struct pub *p);
 void broker_session_resume(struct client *c);
 void broker_session_pump(struct client *c);
 void broker_backpressure_release(struct broker *b, struct session *s);
-/* Deliver a message to one session at qos (retain: RETAIN flag to send). */
+/* Deliver a message to one session at qos (retain: RETAIN flag to send; share: the session's
+ * share tag when it comes through a shared subscription, else 0). */
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
-		    uint8_t retain, uint32_t sub_id);
+		    uint8_t retain, uint32_t sub_id, uint16_t share);
 void broker_retained_free(void *msg);
 
 /* broker.c: SIGHUP: new TLS contexts from the listeners' files (existing connections keep
@@ -201,6 +203,10 @@ bool broker_acl_read(struct broker *b, const struct session *s, uint8_t opts, co
  * false when the ACL lets the filter deliver nothing. */
 bool broker_acl_subscribe(struct broker *b, const struct session *s, const char *filter,
 			  size_t len, uint8_t *opts);
+
+/* broker_share.c: s ends (unsubscribed from the tree, not destroyed yet): its unacknowledged
+ * shared-subscription messages go to other members of their groups (MQTT 5 4.8.2). */
+void broker_share_handover(struct broker *b, struct session *s);
 
 /* broker_subscribe.c */
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt);
