@@ -7,7 +7,9 @@
 # While set, v5 CONNECT gets CONNACK 0x9C and v3 CONNACK 3 (Server unavailable). A reload with
 # both keys is refused (the setting stays); a reload without them accepts clients again. Both
 # keys at start-up: configuration error, exit 3.
+# The redirected clients are gone from $SYS/broker/clients/connected.
 # timeout: 40
+SYS_INTERVAL=1
 . "$(dirname "$0")/lib.sh"
 bin=$(broker_bin)
 printf 'listener %s %s\nuse_another_server a:1\nserver_moved b:2\n' "$BROKER_PORT" "$BROKER_HOST" \
@@ -73,10 +75,17 @@ for ((i = 0; i < 100; i++)); do grep -q "Server redirection off" "$BROKER_LOG" &
 assert_contains "$(cat "$BROKER_LOG")" "Server redirection off" "reload without the keys: logged"
 py <<'PY'
 from mqtt5raw import *
+import time
 def t():
     s, _ = client5("rr-sub", clean=False, props=[(SESSION_EXPIRY, 300)], expect_present=True)
     got = sorted(m["payload"] for m in collect_publishes(s, 1.0))
     check_eq([b"gone3", b"gone5"], got, "both wills published")
+    subscribe5_ok(s, [("$SYS/broker/clients/connected", 0)], pid=2)
+    seen = []
+    deadline = time.monotonic() + 4
+    while b"1" not in seen and time.monotonic() < deadline:
+        seen += [m["payload"] for m in collect_publishes(s, 0.5)]
+    check(b"1" in seen, "clients/connected never 1 (only rr-sub) after the redirection: %r" % seen)
     c3, _ = client3("rr-v3-again")
     c5, _ = client5("rr-v5-again")
 main(t)
