@@ -4,7 +4,8 @@
 # holding QoS 1 messages in flight and queued (Receive Maximum 2): they stay with its session
 # while it lives, and when it expires they go to the other member, in flight first then
 # queued, in order (4.8.2). Then, with the other member offline but persistent, a leaving
-# member's messages are queued for it and arrive when it reconnects. mqttgwd only (a SHOULD).
+# member's messages are queued for it and arrive when it reconnects. Last, a take-over with
+# Clean Start discards a member's session: its messages go to the group. mqttgwd only (a SHOULD).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
 start_broker
@@ -40,5 +41,17 @@ def t():
     c.close()
     b, _ = client5("she-b", clean=False, props=[(SESSION_EXPIRY, 300)], expect_present=True)
     check_eq([b"n0", b"n1", b"n2"], pl(collect_publishes(b, 1.5)), "queued for offline b")
+
+    # a connected persistent member is taken over with Clean Start: its session is discarded
+    d, _ = client5("she-d", props=[(SESSION_EXPIRY, 300)])
+    subscribe5_ok(d, [("$share/g/she/t", 1)])
+    for i in range(4):
+        publish5_ok(p, "she/t", "k%d" % i, qos=1, pid=i + 1)
+    kept = pl(collect_publishes(d, 1.0, ack=False))
+    check_eq(4, len(kept) + len(pl(collect_publishes(b, 0.3))), "k0..k3 split between b and d")
+    check(kept, "d got none of k0..k3")
+    d2, _ = client5("she-d", clean=True)
+    expect_disconnect(d, RC_SESSION_TAKEN_OVER)
+    check_eq(kept, pl(collect_publishes(b, 1.5)), "d's messages after the clean take-over")
 main(t)
 PY
