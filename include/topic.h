@@ -107,7 +107,8 @@ void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_matc
  * Called from a topic_match (or topic_share_pick) callback that reports a shared member
  * (TOPIC_OPT_SHARED): the whole filter "$share/<group>/<filter>" of the shared subscription it
  * is delivering for (borrowed, valid during the callback), so the caller can tell which of a
- * subscriber's shared subscriptions a message came through. NULL in any other callback.
+ * subscriber's shared subscriptions a message came through. NULL while no shared member's
+ * callback is running.
  */
 const char *topic_match_share_filter(const struct topic_tree *t, size_t *len);
 /*
