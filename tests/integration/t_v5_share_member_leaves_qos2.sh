@@ -12,8 +12,6 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 import time
-def pl(ms):
-    return [m["payload"] for m in ms]
 def t():
     a, _ = client5("shq-a", props=[(RECEIVE_MAX, 2)])
     b, _ = client5("shq-b")
@@ -25,8 +23,8 @@ def t():
                     props=[(MESSAGE_EXPIRY, 60), (USER_PROPERTY, ("k", "v%d" % i))])
     held = collect_publishes(a, 1.0, ack=False)
     first = collect_publishes(b, 0.3)
-    check_eq([b"m0", b"m2"], pl(held), "a's window (Receive Maximum 2); m4, m6 queued")
-    check_eq([b"m1", b"m3", b"m5", b"m7"], pl(first), "b's share")
+    check_eq([b"m0", b"m2"], payloads(held), "a's window (Receive Maximum 2); m4, m6 queued")
+    check_eq([b"m1", b"m3", b"m5", b"m7"], payloads(first), "b's share")
     # PUBREC for a's first message: delivered; the second stays unacknowledged
     a.send(pubrec5(held[0]["pid"]))
     rel = ack_of(a.expect(PUBREL))
@@ -34,7 +32,7 @@ def t():
     time.sleep(1.2)  # the expiry interval counts down meanwhile
     a.close()  # session ends (Session Expiry 0)
     again = collect_publishes(b, 2.0)
-    check_eq([b"m4", b"m6"], pl(again),
+    check_eq([b"m4", b"m6"], payloads(again),
              "the queued messages once each, in order; none that a was sent [MQTT-4.8.2-5]")
     for m in again:
         check_eq(2, m["qos"], "QoS of a handed-over message")

@@ -9,8 +9,6 @@
 start_broker
 py <<'PY'
 from mqtt5raw import *
-def pl(ms):
-    return [m["payload"] for m in ms]
 def t():
     a, _ = client5("shu-a", props=[(RECEIVE_MAX, 10)])
     b, _ = client5("shu-b")
@@ -21,12 +19,12 @@ def t():
     for i in range(4):
         publish5_ok(p, "shu/t", "m%d" % i, qos=1, pid=i + 1)
     held = collect_publishes(a, 1.0, ack=False)
-    check_eq([b"m1", b"m3"], pl(collect_publishes(b, 0.3)), "b's share")
-    check_eq([b"m0", b"m2"], pl(held), "a's share, unacknowledged")
+    check_eq([b"m1", b"m3"], payloads(collect_publishes(b, 0.3)), "b's share")
+    check_eq([b"m0", b"m2"], payloads(held), "a's share, unacknowledged")
     unsubscribe5_ok(a, ["$share/g/shu/t"])
     publish5_ok(p, "shu/t", "m4", qos=1, pid=5)
-    check_eq([b"m4"], pl(collect_publishes(b, 0.5)), "after a left the group, b gets all")
+    check_eq([b"m4"], payloads(collect_publishes(b, 0.5)), "after a left the group, b gets all")
     a.close()  # session ends: the messages it kept are not the group's any more
-    check_eq([], pl(collect_publishes(b, 1.0)), "nothing handed over after UNSUBSCRIBE")
+    check_eq([], payloads(collect_publishes(b, 1.0)), "nothing handed over after UNSUBSCRIBE")
 main(t)
 PY
