@@ -488,6 +488,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 		errno = EINVAL;
 		goto err_free;
 	}
+	if (broker_redirect(b, cfg, false) < 0) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err_free;
+	}
 	b->ls = calloc(cfg->n_listeners, sizeof(*b->ls));
 	b->tls = calloc(cfg->n_listeners, sizeof(*b->tls));
 	if ((!b->ls || !b->tls) && cfg->n_listeners) {
@@ -571,5 +576,6 @@ void broker_free(struct broker *b)
 	if (b->topics)
 		topic_tree_free(b->topics, broker_retained_free);
 	free(b->m);
+	free(b->redirect_ref);
 	free(b);
 }

@@ -131,6 +131,7 @@ static void session_end(struct broker *b, struct session *s)
 	session_will_fire(s);
 	broker_session_expiry_cancel(b, s);
 	broker_session_unsubscribe_all(b, s);
+	broker_share_handover(b, s); /* out of the groups now: others get its messages */
 	session_destroy(&b->sessions, s);
 }
 
@@ -408,6 +409,9 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 	if (!c->client_id)
 		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	/* server redirection (4.11): before authentication, this server is not serving */
+	if (broker_redirect_connect(c, c->version, cn->props.max_packet_size) < 0)
+		return -1;
 
 	by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
 					    c->listener->use_subject_as_username);

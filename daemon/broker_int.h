@@ -97,6 +97,7 @@ struct match {
 	struct session *s;
 	uint8_t qos;
 	uint8_t opts;
+	uint16_t share; /* shared: the session's share tag (session.h), else 0 */
 	uint32_t sub_id;
 };
 
@@ -130,6 +131,9 @@ struct broker {
 	/* per-boot random key: unknown SCRAM users get stand-in salts derived from it */
 	uint8_t scram_key[32];
 	bool scram_key_set;
+	/* server redirection (broker_redirect.c): 0x9C/0x9D while configured, else 0 */
+	uint8_t redirect_rc;
+	char *redirect_ref;
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */
@@ -203,9 +207,10 @@ void pub_release(struct pub *p);
 void broker_session_resume(struct client *c);
 void broker_session_pump(struct client *c);
 void broker_backpressure_release(struct broker *b, struct session *s);
-/* Deliver a message to one session at qos (retain: RETAIN flag to send). */
+/* Deliver a message to one session at qos (retain: RETAIN flag to send; share: the session's
+ * share tag when it comes through a shared subscription, else 0). */
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
-		    uint8_t retain, uint32_t sub_id);
+		    uint8_t retain, uint32_t sub_id, uint16_t share);
 void broker_retained_free(void *msg);
 
 /* broker.c: SIGHUP: new TLS contexts from the listeners' files (existing connections keep
@@ -223,6 +228,10 @@ bool broker_acl_read(struct broker *b, const struct session *s, uint8_t opts, co
  * false when the ACL lets the filter deliver nothing. */
 bool broker_acl_subscribe(struct broker *b, const struct session *s, const char *filter,
 			  size_t len, uint8_t *opts);
+
+/* broker_share.c: s ends (unsubscribed from the tree, not destroyed yet): its unacknowledged
+ * shared-subscription messages go to other members of their groups (MQTT 5 4.8.2). */
+void broker_share_handover(struct broker *b, struct session *s);
 
 /* broker_subscribe.c */
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt);
@@ -260,6 +269,11 @@ void broker_fp_on_out_empty(struct conn *conn);
 /* $SYS/broker/fastpath/...: calls pub(b, topic, value) for each figure. */
 void broker_fp_sys(struct broker *b, void (*pub)(struct broker *b, const char *topic,
 						 const char *value));
+
+/* broker_redirect.c: while redirection is configured, refuse a CONNECT (CONNACK 0x9C/0x9D
+ * with the Server Reference, v3: CONNACK 3) and close: -1. 0 when not redirecting.
+ * max_packet: the client's Maximum Packet Size (0 = none). */
+int broker_redirect_connect(struct client *c, uint8_t version, uint32_t max_packet);
 
 /* broker_sys.c */
 void broker_sys_start(struct broker *b);

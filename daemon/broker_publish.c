@@ -229,7 +229,7 @@ static void inflight_abandon(struct client *c, uint16_t pid, uint8_t qos)
 
 /* Send a QoS 1/2 message now: into the window, then onto the wire. */
 static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t retain,
-			  uint32_t sub_id)
+			  uint32_t sub_id, uint16_t share)
 {
 	struct session *s = c->session;
 	uint16_t pid;
@@ -238,6 +238,7 @@ static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t 
 		drop(c->b, s, "no packet id");
 		return;
 	}
+	qos_out_last(&s->qos)->share = share;
 	if (client_send_publish(c, p, qos, retain, false, pid, sub_id) == -EMSGSIZE)
 		inflight_abandon(c, pid, qos);
 }
@@ -278,7 +279,7 @@ void broker_backpressure_release(struct broker *b, struct session *s)
 }
 
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
-		    uint8_t retain, uint32_t sub_id)
+		    uint8_t retain, uint32_t sub_id, uint16_t share)
 {
 	struct client *c = s->client;
 	const struct config *cfg = b->cfg;
@@ -310,7 +311,7 @@ void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 	/* Keep order: nothing overtakes what is already queued. */
 	if (c && !s->q_count && qos_out_active(&s->qos) < client_window(c)) {
 		if (qos)
-			send_inflight(c, p, qos, retain, sub_id);
+			send_inflight(c, p, qos, retain, sub_id, share);
 		else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
 			drop(b, s, "QoS 0 message not sent");
 		return;
@@ -326,9 +327,12 @@ void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 	    (!s->bp_since || loop_now(b->loop) - s->bp_since <= BROKER_BP_MAX_MS))
 		r = session_queue_push(s, p->msg, qos, retain, sub_id,
 				       cfg->max_queued_messages * 4, cfg->max_queued_bytes * 4);
-	if (r < 0)
+	if (r < 0) {
 		drop(b, s, "queue full");
-	else if (c && qos)
+		return;
+	}
+	session_queue_last(s)->share = share;
+	if (c && qos)
 		backpressure_check(b, s);
 }
 
@@ -345,7 +349,7 @@ void broker_session_pump(struct client *c)
 		msg_unref(e.msg); /* pub_from_msg took its own reference */
 		if (!p.expiry || p.expiry > loop_now(c->b->loop)) {
 			if (e.qos)
-				send_inflight(c, &p, e.qos, e.retain, e.sub_id);
+				send_inflight(c, &p, e.qos, e.retain, e.sub_id, e.share);
 			else
 				client_send_publish(c, &p, 0, e.retain, false, 0, e.sub_id);
 		}
@@ -435,6 +439,15 @@ static void match_cb(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id)
 	m->qos = opts & TOPIC_OPT_QOS_MASK;
 	m->opts = opts;
 	m->sub_id = sub_id;
+	m->share = 0;
+	if (opts & TOPIC_OPT_SHARED) {
+		/* which of s's shared subscriptions: its messages go to the group if s ends */
+		size_t flen;
+		const char *f = topic_match_share_filter(b->topics, &flen);
+
+		if (f)
+			m->share = session_share_tag(s, f, flen);
+	}
 }
 
 static void retain_store(struct broker *b, struct pub *p)
@@ -474,7 +487,7 @@ uint32_t broker_publish(struct broker *b, struct pub *p)
 			continue;
 		if (!broker_acl_read(b, m->s, m->opts, p->topic, p->topic_len))
 			continue;
-		broker_deliver(b, m->s, p, qos, retain, m->sub_id);
+		broker_deliver(b, m->s, p, qos, retain, m->sub_id, m->share);
 		delivered++;
 	}
 	return delivered;

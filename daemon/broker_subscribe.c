@@ -26,7 +26,7 @@ static void retained_cb(void *ctx, void *msg)
 	pub_from_msg(&p, m);
 	/* sent on subscribe with RETAIN=1 [MQTT-3.3.1-8] */
 	broker_deliver(rc->b, rc->s, &p, m->qos < rc->granted ? m->qos : rc->granted, 1,
-		       rc->sub_id);
+		       rc->sub_id, 0);
 	pub_release(&p);
 }
 

@@ -31,6 +31,8 @@
 #define CONFIG_MAX_FILE	     (16u << 20) /* config_load() refuses bigger files */
 #define CONFIG_ERR_TOKEN     64		 /* how much of an offending token a message quotes */
 #define WS		     " \t\r\v\f"
+/* longest use_another_server / server_moved value: fits a CONNACK of 1200 bytes */
+#define CONFIG_MAX_SERVER_REF 1024
 
 /* parse_seen bits */
 #define SEEN_LOG_DEST 0x1u /* the first log_dest line replaces the default */
@@ -137,6 +139,7 @@ static int parse_log_dest(struct parse *ps, const struct config_key *k, char *ar
 static int parse_log_type(struct parse *ps, const struct config_key *k, char *args);
 static int parse_per_listener(struct parse *ps, const struct config_key *k, char *args);
 static int check_mount_point(struct parse *ps, const struct config_key *k, const char *val);
+static int parse_server_ref(struct parse *ps, const struct config_key *k, char *args);
 
 /* clang-format off */
 static const struct ck_value protocol_values[] = {
@@ -206,8 +209,10 @@ static const struct config_key config_keys[] = {
 	BOOL("retain_available", G(retain_available)),
 	BOOL("retained_persistence", G(persistence)), /* Mosquitto's alias */
 	STR("scram_password_file", SEC(scram_password_file)), /* mqttgw's own */
+	SPECIAL("server_moved", parse_server_ref),
 	NUM("sys_interval", G(sys_interval), 0, UINT16_MAX),
 	STRV("tls_version", L(tls_version), tls_version_values),
+	SPECIAL("use_another_server", parse_server_ref),
 	BOOL("use_identity_as_username", L(use_identity_as_username)),
 	BOOL("use_subject_as_username", L(use_subject_as_username)),
 
@@ -673,6 +678,43 @@ static int check_mount_point(struct parse *ps, const struct config_key *k, const
 
 /* ---- special keys ---- */
 
+/*
+ * use_another_server / server_moved REF [REF...]: the MQTT 5 Server Reference sent with
+ * CONNACK/DISCONNECT 0x9C/0x9D (4.11). Its format is the spec's example: space-separated
+ * references (host, host:port, [ipv6]:port), each without spaces, in preference order. Kept
+ * normalised (single spaces) and short enough for a CONNACK of any sane Maximum Packet Size.
+ */
+static int parse_server_ref(struct parse *ps, const struct config_key *k, char *args)
+{
+	char buf[CONFIG_MAX_SERVER_REF + 1], **slot;
+	size_t n = 0;
+	int rc;
+
+	if (no_value(args))
+		return perr(ps, "%s: missing argument", k->name);
+	while (*args) {
+		char *tok = next_token(&args);
+		size_t len = strlen(tok);
+
+		rc = check_string(ps, k->name, tok);
+		if (rc)
+			return rc;
+		if (n + !!n + len > CONFIG_MAX_SERVER_REF)
+			return perr(ps, "%s: server reference too long (max %d bytes)", k->name,
+				    CONFIG_MAX_SERVER_REF);
+		if (n)
+			buf[n++] = ' ';
+		memcpy(buf + n, tok, len);
+		n += len;
+	}
+	buf[n] = '\0';
+	slot = !strcmp(k->name, "server_moved") ? &ps->cfg->server_moved
+						 : &ps->cfg->use_another_server;
+	if (store_string(slot, buf))
+		return perr_nomem(ps);
+	return 0;
+}
+
 static int parse_include_dir(struct parse *ps, const struct config_key *k, char *args)
 {
 	char where[256];
@@ -1088,6 +1130,8 @@ void config_free(struct config *cfg)
 	free(cfg->persistence_file);
 	free(cfg->pid_file);
 	free(cfg->fastpath_pin_dir);
+	free(cfg->use_another_server);
+	free(cfg->server_moved);
 	free(cfg);
 }
 
@@ -1191,6 +1235,12 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 				return -EINVAL;
 			}
 		}
+	}
+	if (cfg->use_another_server && cfg->server_moved) {
+		/* 0x9C and 0x9D say opposite things (temporary vs permanent): refuse to guess */
+		set_err(err, errlen,
+			"use_another_server and server_moved are mutually exclusive (set one)");
+		return -EINVAL;
 	}
 	if (cfg->persistence && !cfg->persistence_file &&
 	    !(cfg->persistence_file = strdup("mosquitto.db"))) {

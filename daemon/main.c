@@ -63,9 +63,11 @@ static const char usage_text[] =
 	"\n"
 	"Signals:\n"
 	"  SIGTERM, SIGINT         graceful shutdown (MQTT 5 clients get DISCONNECT 0x8B).\n"
-	"  SIGHUP                  reopen the log file; reload password_file, scram_password_file\n"
-	"                          and acl_file\n"
-	"                          (connected clients stay; their rights change at once).\n"
+	"  SIGHUP                  reopen the log file; reload password_file,\n"
+	"                          scram_password_file and acl_file (connected clients\n"
+	"                          stay; their rights change at once); re-read\n"
+	"                          use_another_server / server_moved from the config\n"
+	"                          file (when set, connected clients are redirected).\n"
 	"\n"
 	"Exit status:\n"
 	"  0  clean shutdown (or --help, --version, a valid --test-config)\n"
@@ -86,7 +88,32 @@ static const char usage_text[] =
 static struct {
 	const struct config *cfg;
 	struct broker *b;
+	const char *conf_path;
 } app;
+
+/*
+ * SIGHUP, server redirection: re-read the config file and take use_another_server /
+ * server_moved from it. The rest of the running config stays (listeners and limits are
+ * borrowed by live connections); a file that no longer parses changes nothing.
+ */
+static void reload_redirect(void)
+{
+	struct config *ncfg = NULL;
+	char err[512];
+
+	if (!app.conf_path || !app.b)
+		return;
+	if (config_load(app.conf_path, &ncfg, err, sizeof(err)) < 0 ||
+	    config_finish(ncfg, err, sizeof(err)) < 0) {
+		log_err("Error: reload of %s failed, keeping the server redirection setting: %s",
+			app.conf_path, err);
+		config_free(ncfg);
+		return;
+	}
+	if (broker_redirect(app.b, ncfg, true) < 0)
+		log_err("Error: server redirection: out of memory");
+	config_free(ncfg);
+}
 
 static void on_signal(struct loop *l, int sig)
 {
@@ -95,6 +122,7 @@ static void on_signal(struct loop *l, int sig)
 		log_init(app.cfg);
 		if (app.b)
 			broker_reload(app.b);
+		reload_redirect();
 		return;
 	}
 	log_notice("Received %s, shutting down.", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -266,6 +294,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	app.cfg = cfg;
+	app.conf_path = conf_path;
 	log_init(cfg);
 	log_set_verbose(verbose);
 	signal(SIGPIPE, SIG_IGN);

@@ -83,6 +83,7 @@ int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t reta
 	e->qos = qos;
 	e->state = qos == 1 ? QOS_WAIT_PUBACK : QOS_WAIT_PUBREC;
 	e->retain = retain;
+	e->share = 0;
 	e->sub_id = sub_id;
 	w->count++;
 	w->active++;

@@ -7,6 +7,11 @@
 #include "msg.h"
 #include "session.h"
 
+/* Share tags live in padding: per-connection memory (RSS) is a benchmark figure. */
+_Static_assert(sizeof(void *) != 8 ||
+		       (sizeof(struct qos_entry) == 24 && sizeof(struct session_queued) == 16),
+	       "share tags must not grow queued or in-flight entries");
+
 static uint32_t id_hash(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
@@ -173,6 +178,28 @@ int session_sub_set(struct session *s, const char *filter, size_t len, uint8_t o
 	return 0;
 }
 
+/* Subscription i is gone: its messages keep no tag, later tags move down with the array. */
+static uint16_t share_retag(uint16_t tag, uint32_t i)
+{
+	if (tag == i + 1)
+		return 0;
+	return tag > i + 1 ? (uint16_t)(tag - 1) : tag;
+}
+
+static void share_forget(struct session *s, uint32_t i)
+{
+	for (uint32_t k = 0; k < s->qos.count; k++) {
+		struct qos_entry *e = &s->qos.e[(s->qos.head + k) & (s->qos.cap - 1)];
+
+		e->share = share_retag(e->share, i);
+	}
+	for (uint32_t k = 0; k < s->q_count; k++) {
+		struct session_queued *e = &s->q[(s->q_head + k) & (s->q_cap - 1)];
+
+		e->share = share_retag(e->share, i);
+	}
+}
+
 int session_sub_del(struct session *s, const char *filter, size_t len)
 {
 	for (uint32_t i = 0; i < s->n_subs; i++) {
@@ -183,10 +210,30 @@ int session_sub_del(struct session *s, const char *filter, size_t len)
 			/* keep order: resubscription on reconnect follows subscribe order */
 			memmove(sub, sub + 1, (s->n_subs - i - 1) * sizeof(*sub));
 			s->n_subs--;
+			if (i < UINT16_MAX)
+				share_forget(s, i);
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+uint16_t session_share_tag(const struct session *s, const char *filter, size_t len)
+{
+	for (uint32_t i = 0; i < s->n_subs && i < UINT16_MAX; i++)
+		if (s->subs[i].len == len && !memcmp(s->subs[i].filter, filter, len))
+			return (uint16_t)(i + 1);
+	return 0;
+}
+
+const struct session_sub *session_share_sub(const struct session *s, uint16_t tag)
+{
+	return tag && tag <= s->n_subs ? &s->subs[tag - 1] : NULL;
+}
+
+struct session_queued *session_queue_last(struct session *s)
+{
+	return s->q_count ? &s->q[(s->q_head + s->q_count - 1) & (s->q_cap - 1)] : NULL;
 }
 
 int session_queue_push(struct session *s, struct msg *m, uint8_t qos, uint8_t retain,
@@ -214,6 +261,7 @@ int session_queue_push(struct session *s, struct msg *m, uint8_t qos, uint8_t re
 	e->msg = msg_ref(m);
 	e->qos = qos;
 	e->retain = retain;
+	e->share = 0;
 	e->sub_id = sub_id;
 	s->q_count++;
 	s->q_bytes += sz;

@@ -60,7 +60,9 @@ struct topic_share {
 	uint32_t n, cap;
 	uint32_t rr; /* next member to try, < n */
 	uint32_t glen;
-	char group[];
+	uint32_t flen;
+	char *group;   /* inside filter: after "$share/" */
+	char filter[]; /* the whole "$share/<group>/<filter>", for topic_match_share_filter() */
 };
 
 struct topic_node {
@@ -99,6 +101,7 @@ struct topic_tree {
 	uint64_t seed;
 	size_t nsubs, nretained, nnodes;
 	struct topic_cache cache;
+	const struct topic_share *cur_share; /* the group a match callback is reporting */
 };
 
 #define WALK_MEMO 32 /* levels whose hash a walk remembers */
@@ -693,8 +696,8 @@ static int64_t share_member(const struct topic_share *g, void *subscriber)
  * Members are kept in insertion order and looked up linearly: groups are a handful of
  * workers, and order is what makes the rotation fair.
  */
-static int share_add(struct topic_node *n, const char *gname, size_t glen,
-		     const struct topic_sub *s)
+static int share_add(struct topic_node *n, const char *filter, size_t flen, const char *gname,
+		     size_t glen, const struct topic_sub *s)
 {
 	struct topic_share *g = share_find(n, gname, glen);
 	struct topic_sub *m;
@@ -706,11 +709,13 @@ static int share_add(struct topic_node *n, const char *gname, size_t glen,
 		return 1;
 	}
 	if (fresh) {
-		g = calloc(1, sizeof(*g) + glen);
+		g = calloc(1, sizeof(*g) + flen);
 		if (!g)
 			return -ENOMEM;
+		memcpy(g->filter, filter, flen);
+		g->flen = (uint32_t)flen;
+		g->group = g->filter + (gname - filter);
 		g->glen = (uint32_t)glen;
-		memcpy(g->group, gname, glen);
 	}
 	if (g->n == g->cap) {
 		m = g->cap < VEC_MAX ? realloc(g->memb, (g->cap ? 2 * g->cap : 2) * sizeof(*m))
@@ -781,7 +786,7 @@ int topic_sub_add(struct topic_tree *t, const char *filter, size_t len, void *su
 	if (!n)
 		return -ENOMEM;
 	if (g) {
-		ret = share_add(n, g, glen, &s);
+		ret = share_add(n, filter, len, g, glen, &s);
 	} else if ((i = sub_find(t, n, subscriber)) >= 0) {
 		((struct topic_sub *)n->subs.a)[i] = s;
 		ret = 1;
@@ -838,6 +843,7 @@ static void share_deliver(struct topic_tree *t, struct topic_share *g, topic_mat
 {
 	uint32_t pick = g->rr, i, j;
 	const struct topic_sub *m;
+	const struct topic_share *prev;
 
 	if (t->member_ok) {
 		for (i = 0; i < g->n; i++) {
@@ -850,7 +856,37 @@ static void share_deliver(struct topic_tree *t, struct topic_share *g, topic_mat
 	}
 	g->rr = pick + 1 < g->n ? pick + 1 : 0;
 	m = &g->memb[pick];
+	prev = t->cur_share; /* fn may match again (nested) */
+	t->cur_share = g;
 	fn(ctx, m->subscriber, m->opts | TOPIC_OPT_SHARED, m->sub_id);
+	t->cur_share = prev;
+}
+
+const char *topic_match_share_filter(const struct topic_tree *t, size_t *len)
+{
+	if (!t->cur_share)
+		return NULL;
+	*len = t->cur_share->flen;
+	return t->cur_share->filter;
+}
+
+int topic_share_pick(struct topic_tree *t, const char *filter, size_t len, topic_match_fn fn,
+		     void *ctx)
+{
+	const char *g, *rest;
+	size_t glen, rlen;
+	struct topic_node *n;
+	struct topic_share *sh;
+
+	if (!topic_filter_valid(filter, len) ||
+	    !topic_share_split(filter, len, &g, &glen, &rest, &rlen))
+		return -EINVAL;
+	n = path_node(t, t->subs, rest, rlen, false);
+	sh = n ? share_find(n, g, glen) : NULL;
+	if (!sh)
+		return -ENOENT;
+	share_deliver(t, sh, fn, ctx);
+	return 0;
 }
 
 static void walk_record(struct topic_walk *w, void *p, uint8_t opts, uint32_t sub_id)

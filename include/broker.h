@@ -6,6 +6,7 @@
 #ifndef MQTTGW_BROKER_H
 #define MQTTGW_BROKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,12 @@ int broker_set_fastpath(struct broker *b, struct fastpath *fp);
 /* SIGHUP: reload password and ACL files (keeping the old ones if a file fails to load) and
  * re-check every subscription against the new ACL. 0 or -errno (logged). */
 int broker_reload(struct broker *b);
+/* Server redirection (MQTT 5 4.11) from cfg's use_another_server / server_moved (copied; cfg
+ * may be a freshly re-read config that is freed afterwards). At start (reload false) it only
+ * takes effect for new CONNECTs; on reload, when set, every connected client is sent away
+ * (v5: DISCONNECT 0x9C/0x9D with the Server Reference, v3: closed; wills are published) and
+ * one line says how many. 0 or -ENOMEM (the previous setting stays). */
+int broker_redirect(struct broker *b, const struct config *cfg, bool reload);
 /* Graceful stop: refuse new connections, tell v5 clients (DISCONNECT 0x8B), flush, close. */
 void broker_shutdown(struct broker *b);
 void broker_free(struct broker *b);

@@ -99,6 +99,13 @@ struct config {
 	char *persistence_file;
 	uint32_t autosave_interval; /* default 1800 */
 
+	/* MQTT 5 server redirection (4.11), at most one set: new v5 CONNECTs get CONNACK 0x9C
+	 * (use_another_server, temporary) or 0x9D (server_moved, permanent) with this Server
+	 * Reference ("HOST[:PORT] ..." normalised to single spaces), v3 ones CONNACK 3; a reload
+	 * that sets one disconnects the connected clients the same way. NULL: serve normally. */
+	char *use_another_server;
+	char *server_moved;
+
 	enum config_fastpath fastpath; /* `fastpath auto|on|off`, default auto */
 	/* `fastpath_pin_dir DIR`: where the running daemon pins its fast-path status maps on a
 	 * bpffs (read by `mqttgwd --fastpath-status`); NULL: CONFIG_FASTPATH_PIN_DIR; "none": no

@@ -31,6 +31,7 @@ struct qos_entry {
 	uint8_t qos;
 	uint8_t state; /* enum qos_state */
 	uint8_t retain; /* RETAIN flag it was sent with */
+	uint16_t share; /* session.h: shared subscription it came through + 1, 0: none */
 	uint32_t sub_id;
 };
 
@@ -59,6 +60,12 @@ void qos_fini(struct qos_window *w);
  * 0, -ENOMEM, or -EBUSY when all 65535 ids are in use. */
 int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
 		uint32_t sub_id, uint16_t *pid);
+/* The entry the last successful qos_out_add() made (to tag it; valid until the window changes),
+ * or NULL when the window is empty. */
+static inline struct qos_entry *qos_out_last(struct qos_window *w)
+{
+	return w->count ? &w->e[(w->head + w->count - 1) & (w->cap - 1)] : NULL;
+}
 /* An acknowledgement from the peer: type is MQTT_PUBACK, MQTT_PUBREC or MQTT_PUBCOMP. */
 enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid);
 /* Entries in send order, FREE ones skipped: i from 0 while qos_out_at() returns non-NULL. */

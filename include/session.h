@@ -29,6 +29,7 @@ struct session_queued {
 	struct msg *msg;
 	uint8_t qos;
 	uint8_t retain;
+	uint16_t share; /* shared subscription it came through + 1, 0: none (see below) */
 	uint32_t sub_id;
 };
 
@@ -81,12 +82,28 @@ int session_sub_set(struct session *s, const char *filter, size_t len, uint8_t o
 /* 0 removed, -ENOENT. */
 int session_sub_del(struct session *s, const char *filter, size_t len);
 
+/*
+ * Shared-subscription tags (MQTT 5 4.8.2): a queued or in-flight message that came through one
+ * of the session's shared subscriptions carries `share` = that subscription's index in subs
+ * + 1 (0: not shared, or more than 65535 subscriptions), so that when the session ends it can
+ * go to another member of the group. The tag sits in padding of struct session_queued and
+ * struct qos_entry: it costs no memory. session_sub_del() keeps tags right: messages of the
+ * deleted subscription lose theirs (they stay with this session), later indexes move down.
+ */
+/* The tag for filter (one of s's subscriptions), 0 if s has no such subscription. */
+uint16_t session_share_tag(const struct session *s, const char *filter, size_t len);
+/* The subscription a tag names, NULL for 0 or a stale tag. */
+const struct session_sub *session_share_sub(const struct session *s, uint16_t tag);
+
 /* Queue a message (takes a new reference). -ENOBUFS when max_msgs (0 = no limit) or max_bytes
  * (0 = no limit) would be exceeded; -ENOMEM. */
 int session_queue_push(struct session *s, struct msg *m, uint8_t qos, uint8_t retain,
 		       uint32_t sub_id, uint32_t max_msgs, uint64_t max_bytes);
 /* Take the oldest queued message (the caller owns the reference). false when empty. */
 bool session_queue_pop(struct session *s, struct session_queued *out);
+/* The entry the last successful session_queue_push() made (to tag it; valid until the queue
+ * changes), or NULL when empty. */
+struct session_queued *session_queue_last(struct session *s);
 /* Drop every queued message. */
 void session_queue_clear(struct session *s);
 

@@ -104,6 +104,23 @@ void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_matc
 		 void *ctx);
 
 /*
+ * Called from a topic_match (or topic_share_pick) callback that reports a shared member
+ * (TOPIC_OPT_SHARED): the whole filter "$share/<group>/<filter>" of the shared subscription it
+ * is delivering for (borrowed, valid during the callback), so the caller can tell which of a
+ * subscriber's shared subscriptions a message came through. NULL while no shared member's
+ * callback is running.
+ */
+const char *topic_match_share_filter(const struct topic_tree *t, size_t *len);
+/*
+ * One member of the shared subscription `filter` ("$share/<group>/<filter>"), chosen by the
+ * group's rotation as topic_match would (member_ok preferred), reported to fn with
+ * TOPIC_OPT_SHARED. For handing a message to another member (MQTT 5 4.8.2). 0, -ENOENT when the
+ * group has no member, -EINVAL when filter is not a valid shared filter.
+ */
+int topic_share_pick(struct topic_tree *t, const char *filter, size_t len, topic_match_fn fn,
+		     void *ctx);
+
+/*
  * Retained messages. set stores msg for topic (msg NULL deletes) and returns the message it
  * replaced or deleted (NULL if none) for the caller to release. -ENOMEM (and an invalid
  * topic name) is reported by returning `msg` itself (not stored).

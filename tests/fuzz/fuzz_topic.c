@@ -154,6 +154,25 @@ static void collect(void *ctx, void *sub, uint8_t opts, uint32_t id)
 	hs->h[hs->n++] = (struct hit){(uintptr_t)sub, id, opts};
 }
 
+/* topic_match's callback: also, a shared hit names a shared filter that matches the topic. */
+static struct topic_tree *m_tree;
+static const char *m_topic;
+static size_t m_topic_len;
+
+static void mcollect(void *ctx, void *sub, uint8_t opts, uint32_t id)
+{
+	const char *f, *rest;
+	size_t len = 0, rlen;
+
+	collect(ctx, sub, opts, id);
+	f = topic_match_share_filter(m_tree, &len);
+	CHECK(!f == !(opts & TOPIC_OPT_SHARED));
+	if (f) {
+		CHECK(topic_share_split(f, len, NULL, NULL, &rest, &rlen));
+		CHECK(topic_matches(rest, rlen, m_topic, m_topic_len));
+	}
+}
+
 static void rcollect(void *ctx, void *msg)
 {
 	collect(ctx, msg, 0, 0);
@@ -395,7 +414,10 @@ static void run(struct topic_tree *t, struct in *in)
 			gen(in, &f, false);
 			model_match(&f, &want);
 			got.n = 0;
-			topic_match(t, f.s, f.len, collect, &got);
+			m_tree = t;
+			m_topic = f.s;
+			m_topic_len = f.len;
+			topic_match(t, f.s, f.len, mcollect, &got);
 			hits_check(&got, &want);
 			break;
 		case 5:

@@ -641,6 +641,11 @@ def collect_publishes(c, seconds, ack=True):
         out.append(m)
 
 
+def payloads(ms):
+    """The payloads of decoded PUBLISHes (collect_publishes), in order."""
+    return [m["payload"] for m in ms]
+
+
 class AliasMap:
     """The receiving side of outbound topic aliases: resolves and checks them."""
 

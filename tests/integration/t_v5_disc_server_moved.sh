@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# known-failing: server redirection (0x9C/0x9D) is not implemented
 # broker: mqttgwd
 # Server redirection (4.11): when the configuration gains `server_moved HOST:PORT` and the broker
 # reloads it (SIGHUP), connected v5 clients get DISCONNECT 0x9D (Server moved) with a Server
@@ -7,7 +6,6 @@
 # Reference. The key name is this test's proposal (mqttgwd has no such key yet; Mosquitto none).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-[ -n "${MQTTGW_RUN_KNOWN_FAILING:-}" ] || skip "not implemented yet: server moved (0x9D)"
 start_broker
 py - "$T/ready" <<'PY' &
 from mqtt5raw import *

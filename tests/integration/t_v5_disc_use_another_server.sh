@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# known-failing: server redirection (0x9C/0x9D) is not implemented
 # broker: mqttgwd
 # Server redirection (4.11), temporary: with `use_another_server HOST:PORT` added to the
 # configuration and reloaded (SIGHUP), connected v5 clients get DISCONNECT 0x9C (Use another
@@ -8,7 +7,6 @@
 # yet; Mosquitto none).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-[ -n "${MQTTGW_RUN_KNOWN_FAILING:-}" ] || skip "not implemented yet: use another server (0x9C)"
 start_broker
 py - "$T/ready" <<'PY' &
 from mqtt5raw import *

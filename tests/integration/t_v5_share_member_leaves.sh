@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# known-failing: shared-subscription redelivery when a member leaves
 # broker: mqttgwd
 # A member that leaves with QoS 1 messages unacknowledged does not take them along: when its
 # session ends (Session Expiry 0, connection dropped) the server sends them to another member of
@@ -9,7 +8,6 @@
 # redeliver them either (a SHOULD), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-[ -n "${MQTTGW_RUN_KNOWN_FAILING:-}" ] || skip "not implemented yet: shared-subscription redelivery when a member leaves"
 start_broker
 py <<'PY'
 from mqtt5raw import *

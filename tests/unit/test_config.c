@@ -1024,6 +1024,40 @@ static void test_fastpath(void **state)
 	parse_fail("fastpath\n", "t.conf:1: fastpath: missing argument");
 }
 
+/* server redirection: references normalised to single spaces, checked, exclusive */
+static void test_server_redirect(void **state)
+{
+	struct config *cfg;
+	char *text;
+	size_t n;
+
+	(void)state;
+	cfg = parse_ok("use_another_server  h1:1883 \t [fe80::1]:8883\n");
+	assert_string_equal(cfg->use_another_server, "h1:1883 [fe80::1]:8883");
+	assert_null(cfg->server_moved);
+	finish_ok(cfg);
+	config_free(cfg);
+	cfg = parse_ok("server_moved a:1\nserver_moved b.example\n"); /* the last one wins */
+	assert_string_equal(cfg->server_moved, "b.example");
+	finish_ok(cfg);
+	config_free(cfg);
+	finish_fail("use_another_server a:1\nserver_moved b:2\n",
+		    "use_another_server and server_moved are mutually exclusive (set one)");
+	parse_fail("server_moved h\xff:1\n", "t.conf:1: server_moved: value is not valid UTF-8 text");
+	/* "use_another_server " + a 1024-byte reference + "\n": at the limit, then over it */
+	text = malloc(1200);
+	assert_non_null(text);
+	n = (size_t)snprintf(text, 1200, "use_another_server ");
+	memset(text + n, 'a', 1024);
+	strcpy(text + n + 1024, "\n");
+	cfg = parse_ok(text);
+	assert_int_equal(strlen(cfg->use_another_server), 1024);
+	config_free(cfg);
+	strcpy(text + n + 1020, " bbbb\n"); /* two references: 1025 bytes with the space */
+	parse_fail(text, "t.conf:1: use_another_server: server reference too long (max 1024 bytes)");
+	free(text);
+}
+
 /* ---- unsupported keys, missing arguments ---- */
 
 static void test_unsupported(void **state)
@@ -1066,7 +1100,7 @@ static void test_missing_argument_everywhere(void **state)
 		"persistent_client_expiration", "pid_file", "port", "protocol",
 		"queue_qos0_messages", "require_certificate", "retain_available",
 		"retained_persistence", "sys_interval", "tls_version", "use_identity_as_username",
-		"use_subject_as_username",
+		"use_subject_as_username", "use_another_server", "server_moved",
 	};
 	/* clang-format on */
 	size_t i;
@@ -1556,6 +1590,7 @@ int main(void)
 	    cmocka_unit_test(test_log_type),
 	    cmocka_unit_test(test_duration),
 	    cmocka_unit_test(test_fastpath),
+	    cmocka_unit_test(test_server_redirect),
 	    cmocka_unit_test(test_unsupported),
 	    cmocka_unit_test(test_missing_argument_everywhere),
 	    cmocka_unit_test(test_include_callback),

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "codec.h"
 #include "msg.h"
 #include "session.h"
 
@@ -276,6 +277,72 @@ static void test_destroy_releases_messages(void **state)
 	session_destroy(t, s);
 	assert_int_equal(m->rb.refs, 1);
 	assert_int_equal(t->n, 0);
+	msg_unref(m);
+}
+
+/*
+ * Share tags (4.8.2 redelivery): a tag names a subscription by index + 1; deleting a
+ * subscription clears the tags of its messages (in flight and queued) and moves later ones
+ * down, so each tag still names the same filter; a window compaction keeps them.
+ */
+static void test_share_tags(void **state)
+{
+	struct session_table *t = *state;
+	struct session *s = session_create(t, "c", 1);
+	struct msg *m = mk("x");
+	uint16_t pid, pids[3], tag_b, tag_c;
+	uint32_t i;
+
+	assert_non_null(s);
+	assert_int_equal(session_sub_set(s, "$share/g/a", 10, 1, 0), 0);
+	assert_int_equal(session_sub_set(s, "$share/g/b", 10, 1, 0), 0);
+	assert_int_equal(session_sub_set(s, "$share/h/c", 10, 1, 0), 0);
+	assert_int_equal(session_share_tag(s, "$share/g/a", 10), 1);
+	tag_b = session_share_tag(s, "$share/g/b", 10);
+	tag_c = session_share_tag(s, "$share/h/c", 10);
+	assert_int_equal(tag_b, 2);
+	assert_int_equal(tag_c, 3);
+	assert_int_equal(session_share_tag(s, "$share/g/x", 10), 0);
+	assert_null(session_share_sub(s, 0));
+	assert_null(session_share_sub(s, 4));
+	assert_string_equal(session_share_sub(s, tag_c)->filter, "$share/h/c");
+	/* new entries start untagged; in flight a, b, c (a acked later), queued a, b, c, none */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(qos_out_add(&s->qos, m, 1, 0, 0, &pids[i]), 0);
+		assert_int_equal(qos_out_last(&s->qos)->share, 0);
+		qos_out_last(&s->qos)->share = (uint16_t)(i + 1);
+		assert_int_equal(session_queue_push(s, m, 1, 0, 0, 0, 0), 0);
+		assert_int_equal(session_queue_last(s)->share, 0);
+		session_queue_last(s)->share = (uint16_t)(i + 1);
+	}
+	assert_int_equal(session_queue_push(s, m, 1, 0, 0, 0, 0), 0);
+	assert_int_equal(qos_out_ack(&s->qos, MQTT_PUBACK, pids[1]), QOS_ACK_DONE); /* a hole */
+	/* the first subscription goes: its messages lose the tag, the others move down */
+	assert_int_equal(session_sub_del(s, "$share/g/a", 10), 0);
+	assert_int_equal(session_share_tag(s, "$share/h/c", 10), 2);
+	i = 0;
+	assert_int_equal(qos_out_at(&s->qos, &i)->share, 0);
+	assert_int_equal(qos_out_at(&s->qos, &i)->share, 2);
+	assert_null(qos_out_at(&s->qos, &i));
+	assert_int_equal(s->q[s->q_head].share, 0);
+	assert_int_equal(s->q[s->q_head + 1].share, 1);
+	assert_int_equal(s->q[s->q_head + 2].share, 2);
+	assert_int_equal(s->q[s->q_head + 3].share, 0);
+	assert_string_equal(session_share_sub(s, 2)->filter, "$share/h/c");
+	/* a window compaction (growth past the holes) keeps the tags in order */
+	for (i = 0; i < 40; i++)
+		assert_int_equal(qos_out_add(&s->qos, m, 1, 0, 0, &pid), 0);
+	i = 0;
+	assert_int_equal(qos_out_at(&s->qos, &i)->share, 0);
+	assert_int_equal(qos_out_at(&s->qos, &i)->share, 2);
+	/* the last one goes: the tags that named it are cleared, none other changes */
+	assert_int_equal(session_sub_del(s, "$share/h/c", 10), 0);
+	i = 0;
+	assert_int_equal(qos_out_at(&s->qos, &i)->share, 0);
+	assert_int_equal(qos_out_at(&s->qos, &i)->share, 0);
+	assert_int_equal(s->q[s->q_head + 1].share, 1);
+	assert_int_equal(s->q[s->q_head + 2].share, 0);
+	session_destroy(t, s);
 	msg_unref(m);
 }
 
@@ -646,6 +713,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_releases_messages, setup_table,
 						teardown_table),
 		cmocka_unit_test(test_table_fini_releases_messages),
+		cmocka_unit_test_setup_teardown(test_share_tags, setup_table, teardown_table),
 		cmocka_unit_test_setup_teardown(test_subs_order, setup_table, teardown_table),
 		cmocka_unit_test_setup_teardown(test_subs_many, setup_table, teardown_table),
 		cmocka_unit_test_setup_teardown(test_queue_fifo_wrap_growth, setup_table,

@@ -692,6 +692,86 @@ static void test_shared_round_robin(void **state)
 	topic_tree_free(t, NULL);
 }
 
+/* The shared filter a callback reports, copied per hit ("" for non-shared hits). */
+static struct topic_tree *sf_tree;
+static char sf_seen[4][48];
+static int sf_n;
+
+static void collect_share_filter(void *ctx, void *sub, uint8_t opts, uint32_t id)
+{
+	size_t len = 0;
+	const char *f = topic_match_share_filter(sf_tree, &len);
+
+	collect(ctx, sub, opts, id);
+	assert_int_equal(!!f, !!(opts & TOPIC_OPT_SHARED));
+	if (sf_n < 4)
+		snprintf(sf_seen[sf_n], sizeof(sf_seen[0]), "%.*s", (int)len, f ? f : "");
+	sf_n++;
+}
+
+static void sf_sort(void)
+{
+	qsort(sf_seen, sf_n < 4 ? (size_t)sf_n : 4, sizeof(sf_seen[0]),
+	      (int (*)(const void *, const void *))strcmp);
+}
+
+/* Which shared subscription delivered (4.8.2 redelivery needs it), and picking a member of
+ * one group by its rotation, outside a match. */
+static void test_shared_filter_and_pick(void **state)
+{
+	struct topic_tree *t = tree(member_ok);
+	char seq[8];
+	int i;
+
+	(void)state;
+	memset(offline, 0, sizeof(offline));
+	sf_tree = t;
+	/* subscriber 0 in two groups whose filters both match, and a plain subscription */
+	assert_int_equal(add(t, "$share/g1/a/#", 0, 1, 0), 0);
+	assert_int_equal(add(t, "$share/g2/a/+", 0, 1, 0), 0);
+	assert_int_equal(add(t, "$share/g1/a/+", 1, 1, 0), 0);
+	assert_int_equal(add(t, "a/b", 2, 0, 0), 0);
+	for (i = 0; i < 2; i++) { /* the second time from the cache */
+		sf_n = 0;
+		H1.n = 0;
+		topic_match(t, "a/b", 3, collect_share_filter, &H1);
+		assert_int_equal(sf_n, 4);
+		sf_sort();
+		assert_string_equal(sf_seen[0], "");
+		assert_string_equal(sf_seen[1], "$share/g1/a/#");
+		assert_string_equal(sf_seen[2], "$share/g1/a/+");
+		assert_string_equal(sf_seen[3], "$share/g2/a/+");
+	}
+	assert_null(topic_match_share_filter(t, &(size_t){ 0 }));
+
+	/* pick: the group's own rotation, offline members skipped */
+	assert_int_equal(add(t, "$share/g1/a/+", 3, 2, 7), 0);
+	for (i = 0; i < 4; i++) {
+		H1.n = 0;
+		assert_int_equal(topic_share_pick(t, S("$share/g1/a/+"), collect, &H1), 0);
+		assert_int_equal(H1.n, 1);
+		assert_true(H1.h[0].opts & TOPIC_OPT_SHARED);
+		seq[i] = (char)('A' + (uintptr_t)H1.h[0].sub - 0x1000);
+	}
+	seq[4] = 0;
+	assert_string_equal(seq, "BDBD");
+	offline[3] = true;
+	H1.n = 0;
+	assert_int_equal(topic_share_pick(t, S("$share/g1/a/+"), collect, &H1), 0);
+	assert_ptr_equal(H1.h[0].sub, SUB(1));
+	offline[3] = false;
+	H1.n = 0;
+	assert_int_equal(topic_share_pick(t, S("$share/g1/a/+"), collect, &H1), 0);
+	assert_ptr_equal(H1.h[0].sub, SUB(3));
+	assert_int_equal(H1.h[0].id, 7);
+	assert_int_equal(topic_share_pick(t, S("$share/g3/a/+"), collect, &H1), -ENOENT);
+	assert_int_equal(topic_share_pick(t, S("$share/g1/x"), collect, &H1), -ENOENT);
+	assert_int_equal(topic_share_pick(t, S("a/+"), collect, &H1), -EINVAL);
+	assert_int_equal(del(t, "$share/g2/a/+", 0), 0);
+	assert_int_equal(topic_share_pick(t, S("$share/g2/a/+"), collect, &H1), -ENOENT);
+	topic_tree_free(t, NULL);
+}
+
 static void test_shared_groups(void **state)
 {
 	struct topic_tree *t = tree(NULL);
@@ -1380,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(test_match_random_oracle),
 		cmocka_unit_test(test_overlap_replace_remove),
 		cmocka_unit_test(test_shared_round_robin),
+		cmocka_unit_test(test_shared_filter_and_pick),
 		cmocka_unit_test(test_shared_groups),
 		cmocka_unit_test(test_cache_invalidation),
 		cmocka_unit_test(test_nested_match),
