@@ -4,12 +4,15 @@
 # bare close. Every one of the 15,000 CONNECTs of each round gets CONNACK 0x00; while they are
 # held the broker has exactly 15,000 more open fds than before (/proc/PID/fd), and after each
 # drop exactly as many as before (no fd leaked). Its RSS (/proc/PID/status VmRSS) after rounds 2
-# and 3, idle and at the peak, stays within 10% of round 1's (no per-connection leak, memory is
-# reused). A bystander subscribed before the storm gets a message during each hold within 3 s.
+# and 3, idle and at the peak, stays within 10% (25% under ASan) of round 1's (no per-connection
+# leak, memory is reused). A bystander subscribed before the storm gets a message during each hold within 3 s.
 # Clients: 4 processes with a raised RLIMIT_NOFILE; in network namespaces the client side gets
 # the whole ephemeral port range (45,000 connections, TIME_WAIT); on loopback every round drops
 # by RST so no TIME_WAIT is left on the host. Under AddressSanitizer the broker runs with
-# quarantine_size_mb=0, or freed memory would sit in the quarantine and look like growth.
+# quarantine_size_mb=0 and allocator_release_to_os_interval_ms=0, or freed memory would sit in
+# the quarantine or in its allocator's free lists and look like growth; its size-class regions
+# still make round 2 up to ~10% larger (measured 23.6 -> 25.9 MB idle), so there the bound is 25%
+# (LeakSanitizer at exit catches what is lost).
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 
@@ -18,8 +21,10 @@ hard=$(ulimit -Hn)
 if [ "$hard" != unlimited ] && [ "$hard" -lt $((N + 1000)) ]; then
 	skip "RLIMIT_NOFILE hard limit $hard < $((N + 1000)): the broker cannot hold $N connections"
 fi
+RSS_SLACK=1.10
 if grep -q __asan_init "$(broker_bin)" 2>/dev/null; then
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+	RSS_SLACK=1.25
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:allocator_release_to_os_interval_ms=0"
 fi
 MODES="disconnect rst close"
 if [ "$NETMODE" = netns ]; then
@@ -29,7 +34,7 @@ else
 	MODES="rst rst rst"
 fi
 start_broker "max_connections -1"
-export BROKER_PID MODES N T
+export BROKER_PID MODES N T RSS_SLACK
 
 cat >"$T/storm_worker.py" <<'PY'
 # One client process: open COUNT MQTT connections (CONNECT, CONNACK 0 required), print
@@ -108,6 +113,7 @@ from hostile import bystander, bystander_alive, rss
 
 PID = int(os.environ["BROKER_PID"])
 N = int(os.environ["N"])
+SLACK = float(os.environ["RSS_SLACK"])
 MODES = os.environ["MODES"].split()
 WORKERS = 4
 
@@ -156,10 +162,10 @@ def t():
         print("round %d (%s): %d up in %.1f s, bystander %.3f s, fds %d -> %d -> %d, RSS peak %d kB, "
               "idle %d kB" % (r, mode, ok, t_up, lat, base, held, after, peaks[-1], idles[-1]))
     for r in (1, 2):
-        check(peaks[r] <= peaks[0] * 1.10, "round %d peak RSS %d kB > 110%% of round 1's %d kB"
-              % (r + 1, peaks[r], peaks[0]))
-        check(idles[r] <= idles[0] * 1.10, "round %d idle RSS %d kB > 110%% of round 1's %d kB"
-              % (r + 1, idles[r], idles[0]))
+        check(peaks[r] <= peaks[0] * SLACK, "round %d peak RSS %d kB > %d%% of round 1's %d kB"
+              % (r + 1, peaks[r], SLACK * 100, peaks[0]))
+        check(idles[r] <= idles[0] * SLACK, "round %d idle RSS %d kB > %d%% of round 1's %d kB"
+              % (r + 1, idles[r], SLACK * 100, idles[0]))
     bystander_alive(b, "end")
     assert_broker_serves()
 main(t)
