@@ -220,6 +220,7 @@ int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len)
 	if (!c->username)
 		return refuse(c, -EIO, "out of memory");
 	c->enhanced = true;
+	c->pw_id = passwd_entry_id(broker_auth_for(c->b, c->auth_idx)->scram, c->username);
 	connect = c->auth->connect;
 	clen = c->auth->connect_len;
 	assigned = c->auth->assigned;
@@ -257,6 +258,8 @@ int broker_handle_auth(struct client *c, struct mqtt_packet *pkt)
 	} else {
 		rc = scram_finish(c, &a->props.auth_data, out, &olen, &why);
 		if (!rc) {
+			c->pw_id = passwd_entry_id(broker_auth_for(c->b, c->auth_idx)->scram,
+						   c->username);
 			send_auth(c, MQTT_RC_SUCCESS, out, olen);
 			broker_authflow_free(c);
 			log_info_rl("Client %s [%s] re-authenticated as '%s'.", c->client_id,

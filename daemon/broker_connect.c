@@ -304,6 +304,7 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
 					      r == -ENOENT ? "unknown user name"
 							   : "bad user name or password");
 		}
+		c->pw_id = passwd_entry_id(au->pw, c->username);
 	}
 	if (cn->will && !acl_check(au->acl, c->client_id, c->username,
 				   (const char *)cn->will_topic.p, cn->will_topic.len, ACL_WRITE)) {

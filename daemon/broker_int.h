@@ -67,6 +67,9 @@ struct client {
 	/* enhanced authentication (broker_authflow.c): authenticated by SCRAM-SHA-256 at
 	 * CONNECT (re-authentication allowed); the exchange in progress, if any */
 	bool enhanced;
+	/* passwd_entry_id() of the password_file (enhanced: scram_password_file) entry it
+	 * authenticated with, 0: none; a reload drops the client when it changes (in padding) */
+	uint32_t pw_id;
 	struct client_auth *auth;
 	char peer[64];
 };
@@ -172,6 +175,10 @@ int client_send_simple(struct client *c, uint8_t type);
 int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason);
 void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void client_keepalive_arm(struct client *c);
+
+/* broker_auth.c: after a reload, drop the clients whose user was deleted or whose password
+ * changed (Mosquitto does the same); returns how many. */
+uint32_t broker_auth_recheck(struct broker *b);
 
 /* broker_connect.c */
 int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len);

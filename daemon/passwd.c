@@ -732,6 +732,35 @@ int passwd_check(const struct passwd_db *db, const char *username, const void *p
 	return hash_verify(&e->h, e->h.argon2, password, len);
 }
 
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ull;
+	return h;
+}
+
+uint32_t passwd_entry_id(const struct passwd_db *db, const char *username)
+{
+	const struct pw_entry *e;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (!db || !username || !db->n)
+		return 0;
+	e = bsearch(username, db->e, db->n, sizeof(*db->e), user_cmp);
+	if (!e)
+		return 0;
+	h = fnv1a(h, &e->h.kind, 1);
+	h = fnv1a(h, &e->h.iterations, sizeof(e->h.iterations));
+	h = fnv1a(h, e->h.salt, e->h.salt_len);
+	h = fnv1a(h, e->h.hash, sizeof(e->h.hash));
+	if (e->h.argon2)
+		h = fnv1a(h, e->h.argon2, strlen(e->h.argon2));
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
+}
+
 int passwd_scram_lookup(const struct passwd_db *db, const char *username,
 			struct scram_secret *out)
 {

@@ -122,4 +122,13 @@ int passwd_hash_sha512(const void *password, size_t len, const uint8_t *salt, si
 int passwd_scram_lookup(const struct passwd_db *db, const char *username,
 			struct scram_secret *out);
 
+/*
+ * A fingerprint of username's entry: 0 when there is no such user, else a non-zero 32-bit value
+ * that changes when the entry's hash, salt, iterations or type change (FNV-1a over them, folded;
+ * not a secret, not for authentication). A reload compares the fingerprint a client authenticated
+ * against with the new file's, to drop clients whose user was deleted or whose password was
+ * changed, as Mosquitto does, without keeping any password.
+ */
+uint32_t passwd_entry_id(const struct passwd_db *db, const char *username);
+
 #endif /* MQTTGW_PASSWD_H */

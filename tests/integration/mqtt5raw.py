@@ -710,6 +710,16 @@ def expect_closed_or_disconnect(c, reason, within=3.0):
     return d["rc"]
 
 
+def alive(c, who, within=3):
+    """c's connection is up: a PINGREQ is answered with PINGRESP within `within` s (3.1.1 too)."""
+    c.send(pingreq())
+    try:
+        p = c.recv(within)
+    except Closed:
+        raise TestFailure("%s: the broker closed the connection" % who)
+    check(p is not None and p.type == PINGRESP, "%s: expected PINGRESP, got %r" % (who, p))
+
+
 def assert_broker_serves5(client_id="health-check-v5"):
     """A fresh 5.0 client can still connect and ping: the broker survived."""
     c, _ = client5(client_id)

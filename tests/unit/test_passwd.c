@@ -107,6 +107,36 @@ static const struct {
     {"salt16", "pw16", "pw17"},
 };
 
+/* The entry fingerprint: 0 for no user, stable across loads, changed by a new password. */
+static void test_entry_id(void **state)
+{
+	struct msgs ms;
+	struct passwd_db *a = parse(ALICE BOB, &ms), *b = parse(BOB ALICE, &ms);
+	struct passwd_db *c = parse(ALICE SIX, &ms);
+	uint32_t ida = passwd_entry_id(a, "alice");
+
+	(void)state;
+	assert_int_not_equal(0, ida);
+	assert_int_equal(ida, passwd_entry_id(b, "alice")); /* order of lines does not matter */
+	assert_int_not_equal(ida, passwd_entry_id(a, "bob"));
+	assert_int_equal(0, passwd_entry_id(a, "six"));
+	assert_int_equal(0, passwd_entry_id(a, "alic"));
+	assert_int_equal(0, passwd_entry_id(NULL, "alice"));
+	assert_int_equal(0, passwd_entry_id(a, NULL));
+	assert_int_equal(ida, passwd_entry_id(c, "alice"));
+	passwd_free(a);
+	passwd_free(b);
+	passwd_free(c);
+	/* the same user with another hash: another fingerprint */
+	char line[256];
+
+	snprintf(line, sizeof(line), "alice%s", SIX + 3);
+	a = parse(line, &ms);
+	assert_int_not_equal(0, passwd_entry_id(a, "alice"));
+	assert_int_not_equal(ida, passwd_entry_id(a, "alice"));
+	passwd_free(a);
+}
+
 static void test_real_and_constructed(void **state)
 {
 	struct msgs ms;
@@ -391,6 +421,7 @@ int main(void)
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_hash_encode),
 	    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_entry_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
