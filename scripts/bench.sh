@@ -3,7 +3,7 @@
 #
 # Each run starts a fresh broker (so peak RSS and RSS per connection are per run), on a free
 # loopback port, with equivalent settings: max_queued_messages 1000, max_inflight_messages 20,
-# no persistence, no $SYS, errors and warnings logged only, TCP_NODELAY on accepted sockets.
+# no persistence, errors and warnings logged only, TCP_NODELAY on accepted sockets ($SYS: below).
 # Every scenario runs against each broker in alternation (A B C A B C ...) for ROUNDS rounds.
 # Brokers: mqttgwd (`fastpath off`), mqttgwd-fp (the same daemon with `fastpath on`, only for
 # the QoS 0 scenarios in FP_SCENARIOS: the kernel fast path never carries QoS 1/2) and
@@ -292,7 +292,8 @@ for round in $(seq "$ROUNDS"); do
 k="conn_rate" if r["scenario"]=="connections" else "msgs_per_s"
 f=r.get("fp_redirected_frames")
 fp=" in-kernel=%.3f" % (f / r["delivered"]) if f is not None and r.get("delivered") else ""
-print("%s=%.0f p50=%.1fus ok=%s%s" % (k, r.get(k) or 0, r.get("lat_p50_us") or 0, r["ok"], fp))' >&2
+l="conn_p50_us" if r["scenario"]=="connections" else "lat_p50_us"
+print("%s=%.0f p50=%.1fus ok=%s%s" % (k, r.get(k) or 0, r.get(l) or 0, r["ok"], fp))' >&2
 		done
 	done
 done

@@ -197,6 +197,9 @@ int bconn_flush(struct bworker *w, struct bconn *c);
 uint8_t *bconn_tx_reserve(struct bconn *c, size_t n);
 void bconn_close(struct bworker *w, struct bconn *c, bool graceful);
 void bconn_fail(struct bworker *w, struct bconn *c, const char *why);
+size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id);
+size_t bench_encode_subscribe(uint8_t *buf, size_t cap, const struct bench_opts *o,
+			      const char *filter, uint8_t qos);
 
 /* bench_worker.c */
 int bworker_init(struct bworker *w, struct brun *r, enum bworker_kind kind);

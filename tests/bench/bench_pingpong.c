@@ -157,21 +157,12 @@ static int pp_mqtt_setup(struct pp_side *s, const char *id, const char *filter)
 {
 	const struct bench_opts *o = s->pp->o;
 	uint64_t deadline = now_ns() + PP_SETUP_MS * 1000000ull;
-	struct mqtt_connect mc = {0};
-	struct mqtt_sub_entry e = {0};
 	struct mqtt_packet pkt;
 	uint32_t used = 0;
 	size_t n;
 	int rc;
 
-	mc.proto_name.p = (const uint8_t *)"MQTT";
-	mc.proto_name.len = 4;
-	mc.version = (uint8_t)o->version;
-	mc.clean = true;
-	mc.keepalive = o->keepalive;
-	mc.client_id.p = (const uint8_t *)id;
-	mc.client_id.len = (uint32_t)strlen(id);
-	n = codec_encode_connect(s->tx, s->tx_cap, &mc, NULL, 0, NULL, 0);
+	n = bench_encode_connect(s->tx, s->tx_cap, o, id);
 	if (!n || (rc = pp_send(s, s->tx, n)) < 0)
 		return n ? rc : -ENOBUFS;
 	rc = pp_read_packet(s, deadline, &pkt, &used);
@@ -179,9 +170,7 @@ static int pp_mqtt_setup(struct pp_side *s, const char *id, const char *filter)
 		return rc;
 	if (pkt.type != MQTT_CONNACK || pkt.connack.code)
 		return -ECONNREFUSED;
-	e.filter.p = (const uint8_t *)filter;
-	e.filter.len = (uint32_t)strlen(filter);
-	n = codec_encode_subscribe(s->tx, s->tx_cap, (uint8_t)o->version, 1, &e, 1, NULL, 0);
+	n = bench_encode_subscribe(s->tx, s->tx_cap, o, filter, 0);
 	if (!n || (rc = pp_send(s, s->tx, n)) < 0)
 		return n ? rc : -ENOBUFS;
 	rc = pp_read_packet(s, deadline, &pkt, &used);
@@ -253,11 +242,11 @@ static void pp_ping(struct pp_side *s)
 	memcpy(pay + 8, &ts, 8);
 	s->sent_at = ts;
 	s->outstanding = true;
-	if (pp_send(s, pay - n, n + size) < 0) {
+	/* counted before the send: the main thread's drain waits for echoes of everything counted,
+	 * so it must never see the echo's wait end between a send and its count */
+	__atomic_store_n(&s->sent, s->sent + 1, __ATOMIC_SEQ_CST);
+	if (pp_send(s, pay - n, n + size) < 0)
 		pp_fail(s, "send failed");
-		return;
-	}
-	__atomic_store_n(&s->sent, s->sent + 1, __ATOMIC_RELAXED);
 }
 
 /* B: the same payload back on Q (direct: the same frame back). */
@@ -328,11 +317,9 @@ static void pp_frame(struct pp_side *s, const uint8_t *buf, uint32_t len, uint64
 		return;
 	}
 	__atomic_store_n(&s->good, s->good + 1, __ATOMIC_RELAXED);
-	if (pp_pong(s, buf, len, pkt.publish.payload.p, pkt.publish.payload.len) < 0) {
-		pp_fail(s, "send failed");
-		return;
-	}
 	__atomic_store_n(&s->sent, s->sent + 1, __ATOMIC_RELAXED);
+	if (pp_pong(s, buf, len, pkt.publish.payload.p, pkt.publish.payload.len) < 0)
+		pp_fail(s, "send failed");
 }
 
 static void pp_readable(struct pp_side *s)
@@ -444,10 +431,9 @@ static int pp_side_arm(struct pp *pp, struct pp_side *s)
 	return 0;
 }
 
+/* Only after both threads were joined: in --direct A's close is B's end of stream. */
 static void pp_side_fini(struct pp_side *s)
 {
-	if (s->started)
-		pthread_join(s->thread, NULL);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->epfd >= 0)
@@ -616,6 +602,9 @@ int bench_pingpong(const struct bench_opts *o, struct bench_result *res)
 		usleep(1000);
 out:
 	pp_phase(pp, PH_QUIT);
+	for (struct pp_side *s = &pp->a; s <= &pp->b; s++)
+		if (s->started)
+			pthread_join(s->thread, NULL);
 	pp_side_fini(&pp->a);
 	pp_side_fini(&pp->b);
 	if (!rc) {
