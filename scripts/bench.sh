@@ -182,11 +182,11 @@ case " $BROKERS " in
 	if [ -z "$FASTPATH" ]; then
 		FP_STATUS="unavailable (mqttgwd does not know the fastpath key)"
 	elif ! start_broker mqttgwd-fp 2>/dev/null; then
-		FP_STATUS="unavailable ($(tail -1 "$WORK/mqttgwd-fp.log" 2>/dev/null | cut -c1-120))"
+		FP_STATUS="unavailable ($(tail -1 "$WORK/mqttgwd-fp.log" 2>/dev/null | sed "s/^[0-9]*: //" | cut -c1-160))"
 	else
 		sleep 0.3
 		kill -0 "$BPID" 2>/dev/null ||
-			FP_STATUS="unavailable ($(tail -1 "$WORK/mqttgwd-fp.log" | cut -c1-120))"
+			FP_STATUS="unavailable ($(tail -1 "$WORK/mqttgwd-fp.log" | sed "s/^[0-9]*: //" | cut -c1-160))"
 		stop_broker
 	fi
 	[ "$FP_STATUS" = available ] || echo "bench.sh: mqttgwd-fp column $FP_STATUS" >&2
