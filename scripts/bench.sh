@@ -26,6 +26,10 @@
 #   MOSQUITTO=/usr/sbin/mosquitto
 #   BENCH_NICE=-10            niceness of the brokers and the tool alike (root only; 0 = off), so
 #                             that background load disturbs the figures less
+#   BENCH_CPUS=LIST           run the brokers and the tool on these CPUs only (taskset -c LIST);
+#                             e.g. 0 puts every hop of pingpong on one CPU: on this 2-vCPU VM a
+#                             wake-up of the other, idle vCPU costs ~18 us, which dominates the
+#                             idle latency figures when the scheduler spreads the threads [unset]
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -39,6 +43,8 @@ FP_SCENARIOS=${BENCH_FP_SCENARIOS:-lat-1k lat-10k pingpong p2p-q0 fanout-q0 fani
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 GWD=$BUILD/mqttgwd
 NICE=${BENCH_NICE:--10}
+PIN=()
+[ -z "${BENCH_CPUS:-}" ] || PIN=(taskset -c "$BENCH_CPUS")
 [ "$(id -u)" -eq 0 ] || NICE=0
 BENCH=$BUILD/mqttgw-bench
 
@@ -157,9 +163,9 @@ start_broker() { # broker -> BPID, PORT
 	conf=$WORK/$b.conf
 	write_conf "$b" "$PORT" "$conf"
 	if [ "$b" = mosquitto ]; then
-		nice -n "$NICE" "$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
+		"${PIN[@]}" nice -n "$NICE" "$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
 	else
-		nice -n "$NICE" "$GWD" -c "$conf" >>"$WORK/$b.log" 2>&1 &
+		"${PIN[@]}" nice -n "$NICE" "$GWD" -c "$conf" >>"$WORK/$b.log" 2>&1 &
 	fi
 	BPID=$!
 	for _ in $(seq 100); do
@@ -275,7 +281,7 @@ for round in $(seq "$ROUNDS"); do
 			printf 'bench.sh: round %s %-12s %-10s ' "$round" "$s" "$b" >&2
 			rc=0
 			# shellcheck disable=SC2086
-			line=$(nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" $target \
+			line=$("${PIN[@]}" nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" $target \
 				--label "$b" --json 2>>"$LOG") || rc=$?
 			extra=
 			case $b in mqttgwd*) [ -z "$line" ] || extra=$(fp_counters "$b") ;; esac
@@ -310,7 +316,7 @@ ELAPSED=$((SECONDS - START))
 		"(column mqttgwd: fastpath ${FASTPATH:-not set}; column mqttgwd-fp: fastpath on, $FP_STATUS);" \
 		"$("$MOSQUITTO" -h 2>/dev/null | head -1)"
 	echo "- rounds: $ROUNDS, ${DURATION} s measured + ${WARMUP} s warm-up per run, a fresh broker per run;" \
-		"niceness $NICE for brokers and tool; total ${ELAPSED} s$([ "$SKIPPED" = 0 ] || echo "; runs skipped for the time budget: $SKIPPED")"
+		"niceness $NICE for brokers and tool;$([ -z "${BENCH_CPUS:-}" ] || echo " all on CPUs $BENCH_CPUS;") total ${ELAPSED} s$([ "$SKIPPED" = 0 ] || echo "; runs skipped for the time budget: $SKIPPED")"
 	echo "- machine busy before the benchmark: ${BUSY_BEFORE}%$([ "$BUSY_BEFORE" -le 10 ] || echo ' (NOT IDLE: figures unreliable)')"
 	echo "- settings (both): max_queued_messages 1000, max_inflight_messages 20 (and an MQTT 5 Receive" \
 		"Maximum of 20: Mosquitto's default, mqttgwd's max_receive), persistence off," \
