@@ -3,21 +3,33 @@
 #
 # Each run starts a fresh broker (so peak RSS and RSS per connection are per run), on a free
 # loopback port, with equivalent settings: max_queued_messages 1000, max_inflight_messages 20,
-# no persistence, no $SYS, errors and warnings logged only, TCP_NODELAY on accepted sockets.
-# Every scenario runs against each broker in alternation (A B A B ...) for ROUNDS rounds.
+# no persistence, errors and warnings logged only, TCP_NODELAY on accepted sockets ($SYS: below).
+# Every scenario runs against each broker in alternation (A B C A B C ...) for ROUNDS rounds.
+# Brokers: mqttgwd (`fastpath off`), mqttgwd-fp (the same daemon with `fastpath on`, only for
+# the QoS 0 scenarios in FP_SCENARIOS: the kernel fast path never carries QoS 1/2) and
+# Mosquitto; the pingpong scenario also runs once per round without a broker ("direct": two
+# threads over one loopback TCP connection, the physical floor). Both mqttgwd variants run with
+# sys_interval 1; after each of their runs the fast-path counters are read from $SYS
+# (mosquitto_sub) and the share of deliveries the kernel relayed is added to the result.
 # Results: $BUILD/bench/results-<timestamp>.jsonl (one JSON line per run) and
-# $BUILD/bench/summary.md (medians per broker, ratio mqttgwd/Mosquitto per figure).
+# $BUILD/bench/summary.md (medians per broker, ratio mqttgwd/Mosquitto per figure, and the
+# kernel fast path's targets of issue #6 with a met/missed verdict).
 #
 # Knobs (environment):
 #   ROUNDS=3                  rounds (each round runs every scenario on both brokers)
 #   BENCH_SCENARIOS="..."     subset, by config name (see CONFIGS below), space separated
 #   BENCH_DURATION=5          measured seconds per run;  BENCH_WARMUP=1  warm-up seconds
-#   BENCH_FASTPATH=auto|on|off  mqttgwd's `fastpath` key [off]
-#   BENCH_BROKERS="mqttgwd mosquitto"  which brokers, in alternation order
+#   BENCH_FASTPATH=auto|on|off  the `fastpath` key of the mqttgwd column [off]
+#   BENCH_BROKERS="mqttgwd mqttgwd-fp mosquitto"  which brokers, in alternation order
+#   BENCH_FP_SCENARIOS="..."  configs that get the mqttgwd-fp column (QoS 0 only)
 #   BENCH_BUDGET=840          seconds; no new run starts past it (the whole must stay < 15 min)
 #   MOSQUITTO=/usr/sbin/mosquitto
 #   BENCH_NICE=-10            niceness of the brokers and the tool alike (root only; 0 = off), so
 #                             that background load disturbs the figures less
+#   BENCH_CPUS=LIST           run the brokers and the tool on these CPUs only (taskset -c LIST);
+#                             e.g. 0 puts every hop of pingpong on one CPU: on this 2-vCPU VM a
+#                             wake-up of the other, idle vCPU costs ~18 us, which dominates the
+#                             idle latency figures when the scheduler spreads the threads [unset]
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -26,15 +38,23 @@ DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
 BUDGET=${BENCH_BUDGET:-840}
 FASTPATH=${BENCH_FASTPATH:-off}
-BROKERS=${BENCH_BROKERS:-mqttgwd mosquitto}
+BROKERS=${BENCH_BROKERS:-mqttgwd mqttgwd-fp mosquitto}
+FP_SCENARIOS=${BENCH_FP_SCENARIOS:-lat-1k lat-10k pingpong p2p-q0 fanout-q0 fanin-q0}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 GWD=$BUILD/mqttgwd
 NICE=${BENCH_NICE:--10}
+PIN=()
+[ -z "${BENCH_CPUS:-}" ] || PIN=(taskset -c "$BENCH_CPUS")
 [ "$(id -u)" -eq 0 ] || NICE=0
 BENCH=$BUILD/mqttgw-bench
 
 # name | mqttgw-bench arguments
+# lat-1k, lat-10k, pingpong: the kernel fast path's latency targets (issue #6); pingpong runs
+# 3 s (tens of thousands of round trips are plenty) to keep the whole under 15 minutes.
 CONFIGS=(
+	"lat-1k|latency --rate 1000 --size 64"
+	"lat-10k|latency --rate 10000 --size 64"
+	"pingpong|pingpong --size 64 --duration 3"
 	"latency-q0|latency --qos 0 --rate 5000"
 	"latency-q1|latency --qos 1 --rate 5000"
 	"p2p-q0|p2p --qos 0"
@@ -56,7 +76,8 @@ die() {
 for f in "$BENCH" "$MOSQUITTO"; do
 	[ -x "$f" ] || die "$f not found (make all; scripts/deps.sh installs mosquitto)"
 done
-case " $BROKERS " in *" mqttgwd "*) [ -x "$GWD" ] || die "$GWD not found (make all)" ;; esac
+case " $BROKERS " in *" mqttgwd"*) [ -x "$GWD" ] || die "$GWD not found (make all)" ;; esac
+SUB=$(command -v mosquitto_sub || true)
 
 TS=$(date +%Y%m%d-%H%M%S)
 OUT=$BUILD/bench
@@ -107,7 +128,8 @@ write_conf() { # broker port file
 		echo "persistence false"
 		echo "max_queued_messages 1000"
 		echo "max_inflight_messages 20"
-		echo "sys_interval 0"
+		# mqttgwd: $SYS every second, so the fast-path counters can be read after a run
+		case $b in mqttgwd*) echo "sys_interval 1" ;; *) echo "sys_interval 0" ;; esac
 		echo "log_dest stderr"
 		echo "log_type error"
 		echo "log_type warning"
@@ -117,7 +139,11 @@ write_conf() { # broker port file
 		else
 			# Mosquitto advertises max_inflight_messages as its MQTT 5 Receive Maximum
 			echo "max_receive 20"
-			[ -z "$FASTPATH" ] || echo "fastpath $FASTPATH"
+			if [ "$b" = mqttgwd-fp ]; then
+				echo "fastpath on"
+			elif [ -n "$FASTPATH" ]; then
+				echo "fastpath $FASTPATH"
+			fi
 		fi
 	} >"$f"
 }
@@ -137,9 +163,9 @@ start_broker() { # broker -> BPID, PORT
 	conf=$WORK/$b.conf
 	write_conf "$b" "$PORT" "$conf"
 	if [ "$b" = mosquitto ]; then
-		nice -n "$NICE" "$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
+		"${PIN[@]}" nice -n "$NICE" "$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
 	else
-		nice -n "$NICE" "$GWD" -c "$conf" >>"$WORK/$b.log" 2>&1 &
+		"${PIN[@]}" nice -n "$NICE" "$GWD" -c "$conf" >>"$WORK/$b.log" 2>&1 &
 	fi
 	BPID=$!
 	for _ in $(seq 100); do
@@ -152,6 +178,60 @@ start_broker() { # broker -> BPID, PORT
 	echo "bench.sh: $b did not start (see $WORK/$b.log)" >&2
 	stop_broker
 	return 1
+}
+
+# The mqttgwd-fp column needs `fastpath on` to start (BPF, root or CAP_BPF+CAP_NET_ADMIN);
+# without it the column says "unavailable" and its runs are skipped.
+FP_STATUS=available
+case " $BROKERS " in
+*" mqttgwd-fp "*)
+	if [ -z "$FASTPATH" ]; then
+		FP_STATUS="unavailable (mqttgwd does not know the fastpath key)"
+	elif ! start_broker mqttgwd-fp 2>/dev/null; then
+		FP_STATUS="unavailable ($(tail -1 "$WORK/mqttgwd-fp.log" 2>/dev/null | sed "s/^[0-9]*: //" | cut -c1-160))"
+	else
+		sleep 0.3
+		kill -0 "$BPID" 2>/dev/null ||
+			FP_STATUS="unavailable ($(tail -1 "$WORK/mqttgwd-fp.log" | sed "s/^[0-9]*: //" | cut -c1-160))"
+		stop_broker
+	fi
+	[ "$FP_STATUS" = available ] || echo "bench.sh: mqttgwd-fp column $FP_STATUS" >&2
+	;;
+*) FP_STATUS="not run (BENCH_BROKERS)" ;;
+esac
+
+# Which columns a config runs: mqttgwd-fp only for FP_SCENARIOS, direct only for pingpong.
+config_brokers() { # config args
+	local b out=
+	for b in $BROKERS; do
+		if [ "$b" = mqttgwd-fp ]; then
+			[ "$FP_STATUS" = available ] || continue
+			case " $FP_SCENARIOS " in *" $1 "*) ;; *) continue ;; esac
+		fi
+		out="$out $b"
+	done
+	case "$2" in pingpong*) out="$out direct" ;; esac
+	echo "$out"
+}
+
+# Fast-path counters of the running mqttgwd, as JSON members to add to the run's line. Each run
+# has a fresh broker, so the counters start at 0 and their value after the run is the delta.
+# $SYS is retained and republished every second: the second message seen is one published
+# after the tool had finished, hence final.
+fp_counters() { # broker
+	local v
+	[ -n "$SUB" ] || { echo ',"fp_note":"no mosquitto_sub"'; return 0; }
+	if [ "$1" = mqttgwd-fp ]; then
+		v=$(timeout 6 "$SUB" -h 127.0.0.1 -p "$PORT" -t '$SYS/broker/fastpath/redirected/frames' \
+			-C 2 -W 5 2>/dev/null | tail -1)
+		case $v in '' | *[!0-9]*) echo ',"fp_note":"counters not read"' ;;
+		*) echo ",\"fp_active\":1,\"fp_redirected_frames\":$v" ;; esac
+	else
+		v=$(timeout 4 "$SUB" -h 127.0.0.1 -p "$PORT" -t '$SYS/broker/fastpath/active' \
+			-C 1 -W 3 2>/dev/null | tail -1)
+		# fastpath off: nothing can be redirected
+		[ "$v" = 1 ] && echo ',"fp_active":1' || echo ',"fp_active":0,"fp_redirected_frames":0'
+	fi
 }
 
 config_args() {
@@ -179,37 +259,47 @@ START=$SECONDS
 BUSY_BEFORE=$(idle_check)
 [ "$BUSY_BEFORE" -le 10 ] ||
 	echo "bench.sh: warning: the machine is ${BUSY_BEFORE}% busy before the benchmark" >&2
-echo "bench.sh: rounds=$ROUNDS duration=${DURATION}s brokers='$BROKERS' -> $RESULTS" >&2
+echo "bench.sh: rounds=$ROUNDS duration=${DURATION}s brokers='$BROKERS' (mqttgwd-fp: $FP_STATUS) -> $RESULTS" >&2
 SKIPPED=0
 for round in $(seq "$ROUNDS"); do
 	for s in $SCENARIOS; do
-		for b in $BROKERS; do
+		args=$(config_args "$s")
+		for b in $(config_brokers "$s" "$args"); do
 			if [ $((SECONDS - START)) -ge "$BUDGET" ]; then
 				SKIPPED=$((SKIPPED + 1))
 				continue
 			fi
-			args=$(config_args "$s")
 			case " $args " in *" --duration "*) dur= ;; *) dur="--duration $DURATION" ;; esac
-			start_broker "$b" || {
+			if [ "$b" = direct ]; then
+				target="--direct"
+			elif start_broker "$b"; then
+				target="--port $PORT --broker-pid $BPID"
+			else
 				echo "{\"config\":\"$s\",\"round\":$round,\"broker\":\"$b\",\"error\":\"broker did not start\"}" >>"$RESULTS"
 				continue
-			}
-			printf 'bench.sh: round %s %-12s %-9s ' "$round" "$s" "$b" >&2
+			fi
+			printf 'bench.sh: round %s %-12s %-10s ' "$round" "$s" "$b" >&2
 			rc=0
 			# shellcheck disable=SC2086
-			line=$(nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" --port "$PORT" --broker-pid "$BPID" \
+			line=$("${PIN[@]}" nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" $target \
 				--label "$b" --json 2>>"$LOG") || rc=$?
+			extra=
+			case $b in mqttgwd*) [ -z "$line" ] || extra=$(fp_counters "$b") ;; esac
 			stop_broker
 			if [ -z "$line" ]; then
 				echo "failed (exit $rc, see $LOG)" >&2
 				echo "{\"config\":\"$s\",\"round\":$round,\"broker\":\"$b\",\"error\":\"exit $rc\"}" >>"$RESULTS"
 				continue
 			fi
+			line=${line%\}}$extra\}
 			printf '{"config":"%s","round":%s,"exit":%s,%s\n' "$s" "$round" "$rc" "${line#\{}" \
 				>>"$RESULTS"
 			echo "$line" | python3 -c 'import json,sys; r=json.loads(sys.stdin.read())
 k="conn_rate" if r["scenario"]=="connections" else "msgs_per_s"
-print("%s=%.0f ok=%s" % (k, r.get(k) or 0, r["ok"]))' >&2
+f=r.get("fp_redirected_frames")
+fp=" in-kernel=%.3f" % (f / r["delivered"]) if f is not None and r.get("delivered") else ""
+l="conn_p50_us" if r["scenario"]=="connections" else "lat_p50_us"
+print("%s=%.0f p50=%.1fus ok=%s%s" % (k, r.get(k) or 0, r.get(l) or 0, r["ok"], fp))' >&2
 		done
 	done
 done
@@ -223,20 +313,22 @@ ELAPSED=$((SECONDS - START))
 	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
 		"kernel $(uname -r), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo)"
 	echo "- brokers: mqttgwd $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo '?')" \
-		"(fastpath ${FASTPATH:-not set}); $("$MOSQUITTO" -h 2>/dev/null | head -1)"
+		"(column mqttgwd: fastpath ${FASTPATH:-not set}; column mqttgwd-fp: fastpath on, $FP_STATUS);" \
+		"$("$MOSQUITTO" -h 2>/dev/null | head -1)"
 	echo "- rounds: $ROUNDS, ${DURATION} s measured + ${WARMUP} s warm-up per run, a fresh broker per run;" \
-		"niceness $NICE for brokers and tool; total ${ELAPSED} s$([ "$SKIPPED" = 0 ] || echo "; runs skipped for the time budget: $SKIPPED")"
+		"niceness $NICE for brokers and tool;$([ -z "${BENCH_CPUS:-}" ] || echo " all on CPUs $BENCH_CPUS;") total ${ELAPSED} s$([ "$SKIPPED" = 0 ] || echo "; runs skipped for the time budget: $SKIPPED")"
 	echo "- machine busy before the benchmark: ${BUSY_BEFORE}%$([ "$BUSY_BEFORE" -le 10 ] || echo ' (NOT IDLE: figures unreliable)')"
 	echo "- settings (both): max_queued_messages 1000, max_inflight_messages 20 (and an MQTT 5 Receive" \
 		"Maximum of 20: Mosquitto's default, mqttgwd's max_receive), persistence off," \
-		"\$SYS off, log errors+warnings, TCP_NODELAY. Mosquitto's listen backlog is fixed at 100," \
+		"\$SYS off for Mosquitto and every second for mqttgwd (to read the fast-path counters)," \
+		"log errors+warnings, TCP_NODELAY. Mosquitto's listen backlog is fixed at 100," \
 		"mqttgwd's is 4096 (matters for connect latency)."
 	echo "- mqttgw-bench publishes MQTT 3.1.1 with at most 20 unacknowledged QoS 1/2 PUBLISHes per" \
 		"publisher (Mosquitto 2.0 loses QoS 2 messages beyond max_inflight_messages), MQTT 5 up to the" \
 		"broker's Receive Maximum."
 	echo
 } >"$SUMMARY"
-python3 - "$RESULTS" >>"$SUMMARY" <<'EOF'
+python3 - "$RESULTS" "$FP_STATUS" >>"$SUMMARY" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 # figure, direction (+1 higher is better, -1 lower is better, 0 information), format
@@ -248,7 +340,7 @@ FIG = [
     ("conn_rate", 1, "%.0f"), ("conn_p50_us", -1, "%.1f"), ("conn_p99_us", -1, "%.1f"),
     ("rss_per_conn_b", -1, "%.0f"), ("broker_cpu_s", -1, "%.2f"),
     ("bench_pub_thread_pct", 0, "%.1f"), ("bench_sub_thread_pct", 0, "%.1f"),
-    ("other_cpu_pct", 0, "%.1f"),
+    ("other_cpu_pct", 0, "%.1f"), ("fp_fraction", 0, "%.3f"),
 ]
 for r in rows:
     # CPU neither the broker nor the tool used: kernel threads, softirq, or other load
@@ -261,11 +353,72 @@ configs = []
 for r in rows:
     if r["config"] not in configs:
         configs.append(r["config"])
-brokers = []
+brokers_all = []
 for r in rows:
-    if r["broker"] not in brokers:
-        brokers.append(r["broker"])
+    if r["broker"] not in brokers_all:
+        brokers_all.append(r["broker"])
 A, B = "mqttgwd", "mosquitto"
+for r in rows:
+    # share of the deliveries the kernel relayed: the counter covers the broker's whole life
+    # (fresh broker per run), so it is compared with the deliveries of the whole run
+    if r.get("fp_redirected_frames") is not None and r.get("delivered"):
+        r["fp_fraction"] = r["fp_redirected_frames"] / r["delivered"]
+FP_STATUS = sys.argv[2] if len(sys.argv) > 2 else "available"
+def med(c, b, key):
+    v = [r[key] for r in rows if r["config"] == c and r["broker"] == b and "error" not in r
+         and r.get(key) is not None]
+    return statistics.median(v) if v else None
+def cell(v, fmt):
+    return "–" if v is None else fmt % v
+def ratio(a, b):
+    return a / b if a is not None and b else None
+FP, OFF, MOS = "mqttgwd-fp", "mqttgwd", "mosquitto"
+print("## Kernel fast path (issue #6 targets)\n")
+print("fp = mqttgwd with `fastpath on`, off = mqttgwd with `fastpath off` (both with"
+      " `sys_interval 1`), medians of the rounds. Latency: 1 publisher -> 1 subscriber, QoS 0,"
+      " 64 B payload; pingpong: one message in flight, one-way = round trip / 2. Saturation:"
+      " closed loop, QoS 0. In-kernel: redirected frames (`$SYS/broker/fastpath/redirected/frames`,"
+      " fresh broker per run) / PUBLISH frames the subscribers received over the whole run.\n")
+if FP_STATUS != "available":
+    print("**mqttgwd-fp column %s.**\n" % FP_STATUS)
+print("| figure | fp | off | Mosquitto | fp/off | fp/Mosquitto | target | met? |")
+print("|---|---|---|---|---|---|---|---|")
+def fp_row(label, c, key, fmt, target, verdict):
+    if not any(r["config"] == c for r in rows):
+        return  # not in BENCH_SCENARIOS
+    f, o, m = med(c, FP, key), med(c, OFF, key), med(c, MOS, key)
+    ro, rm = ratio(f, o), ratio(f, m)
+    if f is None:
+        met = "unavailable" if FP_STATUS != "available" else "not run"
+    elif verdict is None:
+        met = "(information)"
+    else:
+        met = "**met**" if verdict(f, ro, rm) else "MISSED"
+    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        label, cell(f, fmt) if f is not None or FP_STATUS == "available" else "unavailable",
+        cell(o, fmt), cell(m, fmt), cell(ro, "%.2f"), cell(rm, "%.2f"), target, met))
+lat_ok = lambda f, ro, rm: ro is not None and rm is not None and ro <= 0.7 and rm <= 0.5
+for c, name in (("lat-1k", "1k msg/s"), ("lat-10k", "10k msg/s")):
+    for key, pname in (("lat_p50_us", "p50"), ("lat_p99_us", "p99")):
+        fp_row("%s %s latency µs" % (name, pname), c, key, "%.1f",
+               "fp/off ≤ 0.7 and fp/Mosquitto ≤ 0.5", lat_ok)
+fp_row("pingpong p50 one-way µs", "pingpong", "lat_p50_us", "%.1f", "≤ 15 µs",
+       lambda f, ro, rm: f <= 15.0)
+fp_row("pingpong p99 one-way µs", "pingpong", "lat_p99_us", "%.1f", "", None)
+sat_ok = lambda f, ro, rm: ro is not None and ro >= 1.0
+for c, name in (("p2p-q0", "p2p QoS 0"), ("fanout-q0", "fan-out QoS 0"), ("fanin-q0", "fan-in QoS 0")):
+    fp_row("%s delivered msgs/s" % name, c, "msgs_per_s", "%.0f", "fp/off ≥ 1", sat_ok)
+    fp_row("%s msgs per machine CPU-s" % name, c, "msgs_per_machine_cpu_s", "%.0f", "fp/off ≥ 1",
+           sat_ok)
+for c in ("lat-1k", "lat-10k", "pingpong", "p2p-q0", "fanout-q0", "fanin-q0"):
+    fp_row("%s: share of deliveries in-kernel" % c, c, "fp_fraction", "%.3f", "", None)
+d = med("pingpong", "direct", "lat_p50_us")
+if d is not None:
+    print("\nPingpong floor measured in this run (two threads over one loopback TCP connection,"
+          " no broker): p50 %.1f µs one-way, p99 %s µs (reference numbers of the issue: 10.5 µs"
+          " direct, 21.4 µs one userspace relay hop, 35 µs Mosquitto)." % (
+              d, cell(med("pingpong", "direct", "lat_p99_us"), "%.1f")))
+print()
 print("↑ higher is better, ↓ lower is better, · for information. Ratio = mqttgwd / Mosquitto"
       " (median of the rounds); **bold** where mqttgwd is better. other_cpu_pct is machine CPU"
       " used by neither the broker nor mqttgw-bench (softirq, kernel threads, other load), in %"
@@ -274,6 +427,7 @@ bad_runs = []
 for c in configs:
     rs = [r for r in rows if r["config"] == c]
     ok = [r for r in rs if "error" not in r]
+    brokers = [b for b in brokers_all if any(r["broker"] == b for r in rs)]
     print("## %s\n" % c)
     if ok:
         r0 = ok[0]
@@ -292,7 +446,7 @@ for c in configs:
             v = [r[key] for r in ok if r["broker"] == b and r.get(key) is not None]
             if v:
                 med[b] = statistics.median(v)
-        if not med or (not d and not any(med.values())):
+        if not med or (not d and not any(med.values()) and key != "fp_fraction"):
             continue
         if key == "broker_cpu_s" and ok and ok[0]["scenario"] not in ("latency", "connections"):
             d = 0  # closed loop: the brokers did different amounts of work

@@ -25,7 +25,7 @@
 #define BENCH_PAYLOAD_MIN 20u	 /* seq (8) + timestamp (8) + publisher id (4) */
 #define BENCH_TX_BATCH	  65536u /* bytes of PUBLISH frames encoded per write() at most */
 
-enum bench_scen { SCEN_LATENCY, SCEN_P2P, SCEN_FANOUT, SCEN_FANIN, SCEN_CONNECTIONS };
+enum bench_scen { SCEN_LATENCY, SCEN_P2P, SCEN_FANOUT, SCEN_FANIN, SCEN_CONNECTIONS, SCEN_PINGPONG };
 
 struct bench_opts {
 	enum bench_scen scen;
@@ -50,6 +50,7 @@ struct bench_opts {
 	uint32_t sub_threads; /* subscriber workers */
 	uint16_t keepalive;
 	bool json;
+	bool direct;	   /* pingpong: one loopback TCP connection, no broker */
 	const char *label; /* broker name for the report */
 };
 
@@ -196,6 +197,9 @@ int bconn_flush(struct bworker *w, struct bconn *c);
 uint8_t *bconn_tx_reserve(struct bconn *c, size_t n);
 void bconn_close(struct bworker *w, struct bconn *c, bool graceful);
 void bconn_fail(struct bworker *w, struct bconn *c, const char *why);
+size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id);
+size_t bench_encode_subscribe(uint8_t *buf, size_t cap, const struct bench_opts *o,
+			      const char *filter, uint8_t qos);
 
 /* bench_worker.c */
 int bworker_init(struct bworker *w, struct brun *r, enum bworker_kind kind);
@@ -211,6 +215,11 @@ void bworker_conn_failed(struct bworker *w, struct bconn *c);
 /* bench_scen.c */
 struct bench_result;
 int bench_run(const struct bench_opts *o, struct bench_result *res);
+/* Sleep secs, sampling the broker's RSS every 100 ms into res. */
+void bench_sleep(const struct bench_opts *o, struct bench_result *res, double secs);
+
+/* bench_pingpong.c */
+int bench_pingpong(const struct bench_opts *o, struct bench_result *res);
 
 static inline struct bpub *bconn_pub(struct bconn *c)
 {

@@ -147,15 +147,12 @@ static const char *role_tag(uint8_t role)
 	return role == BC_PUB ? "p" : role == BC_SUB ? "s" : "c";
 }
 
-static int bconn_send_connect(struct bworker *w, struct bconn *c)
+/* The CONNECT every client of the tool sends (clean session). Size, 0 if cap is too small;
+ * buf NULL: the size only. */
+size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id)
 {
-	const struct bench_opts *o = w->run->o;
-	char id[64];
 	struct mqtt_connect mc = {0};
-	uint8_t *p;
-	size_t n;
 
-	snprintf(id, sizeof(id), "mb-%s-%s%u", w->run->token, role_tag(c->role), c->idx);
 	mc.proto_name.p = (const uint8_t *)"MQTT";
 	mc.proto_name.len = 4;
 	mc.version = (uint8_t)o->version;
@@ -163,30 +160,50 @@ static int bconn_send_connect(struct bworker *w, struct bconn *c)
 	mc.keepalive = o->keepalive;
 	mc.client_id.p = (const uint8_t *)id;
 	mc.client_id.len = (uint32_t)strlen(id);
-	n = codec_encode_connect(NULL, 0, &mc, NULL, 0, NULL, 0);
+	return codec_encode_connect(buf, cap, &mc, NULL, 0, NULL, 0);
+}
+
+/* SUBSCRIBE (packet id 1) to one filter at qos. Same conventions. */
+size_t bench_encode_subscribe(uint8_t *buf, size_t cap, const struct bench_opts *o,
+			      const char *filter, uint8_t qos)
+{
+	struct mqtt_sub_entry e = {0};
+
+	e.filter.p = (const uint8_t *)filter;
+	e.filter.len = (uint32_t)strlen(filter);
+	e.qos = qos;
+	return codec_encode_subscribe(buf, cap, (uint8_t)o->version, 1, &e, 1, NULL, 0);
+}
+
+static int bconn_send_connect(struct bworker *w, struct bconn *c)
+{
+	const struct bench_opts *o = w->run->o;
+	char id[64];
+	uint8_t *p;
+	size_t n;
+
+	snprintf(id, sizeof(id), "mb-%s-%s%u", w->run->token, role_tag(c->role), c->idx);
+	n = bench_encode_connect(NULL, 0, o, id);
 	p = bconn_tx_reserve(c, n);
 	if (!p)
 		return -ENOMEM;
-	c->tx_len += (uint32_t)codec_encode_connect(p, n, &mc, NULL, 0, NULL, 0);
+	c->tx_len += (uint32_t)bench_encode_connect(p, n, o, id);
 	return bconn_flush(w, c);
 }
 
 static int bconn_send_subscribe(struct bworker *w, struct bconn *c)
 {
+	const struct bench_opts *o = w->run->o;
 	struct bsub *s = bconn_sub(c);
-	struct mqtt_sub_entry e = {0};
-	uint8_t ver = (uint8_t)w->run->o->version;
+	uint8_t qos = (uint8_t)w->run->qos;
 	uint8_t *p;
 	size_t n;
 
-	e.filter.p = (const uint8_t *)s->filter;
-	e.filter.len = (uint32_t)strlen(s->filter);
-	e.qos = (uint8_t)w->run->qos;
-	n = codec_encode_subscribe(NULL, 0, ver, 1, &e, 1, NULL, 0);
+	n = bench_encode_subscribe(NULL, 0, o, s->filter, qos);
 	p = bconn_tx_reserve(c, n);
 	if (!p)
 		return -ENOMEM;
-	c->tx_len += (uint32_t)codec_encode_subscribe(p, n, ver, 1, &e, 1, NULL, 0);
+	c->tx_len += (uint32_t)bench_encode_subscribe(p, n, o, s->filter, qos);
 	c->state = BS_SUBACK;
 	return bconn_flush(w, c);
 }

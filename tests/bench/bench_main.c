@@ -28,6 +28,9 @@ static const char usage[] =
     "  fanin        --pubs publishers, one topic each -> a --subs member $share group\n"
     "  connections  open --conns connections at --conn-rate, hold --duration s, close;\n"
     "               connect latency and broker RSS per connection\n"
+    "  pingpong     A publishes on P, B (subscribed to P) publishes the same payload on Q at\n"
+    "               once, A (subscribed to Q) sends the next: one message in flight, QoS 0;\n"
+    "               latency = round trip / 2. A and B are two threads, each in its own epoll\n"
     "\n"
     "Options (defaults in brackets):\n"
     "  --host H           broker address, IPv4 [127.0.0.1]\n"
@@ -56,6 +59,8 @@ static const char usage[] =
     "  --sub-threads N    subscriber threads [1]\n"
     "  --stall-ms MS      a window blocked this long is taken as lost (QoS 0 drops) [1000]\n"
     "  --keepalive S      MQTT keepalive in CONNECT [300]\n"
+    "  --direct           pingpong without a broker: A and B on one loopback TCP\n"
+    "                     connection, B echoes each frame (the physical floor)\n"
     "  --label NAME       broker name written in the report\n"
     "  --json             print one JSON line on stdout; the table goes to stderr\n"
     "  --help             this text\n"
@@ -92,6 +97,7 @@ enum {
 	OPT_KEEPALIVE,
 	OPT_LABEL,
 	OPT_JSON,
+	OPT_DIRECT,
 	OPT_HELP,
 };
 
@@ -118,6 +124,7 @@ static const struct option long_opts[] = {
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
     {"label", required_argument, NULL, OPT_LABEL},
     {"json", no_argument, NULL, OPT_JSON},
+    {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -141,7 +148,9 @@ static int num(const char *name, const char *s, double lo, double hi, double *ou
 /* Parse argv into o. 0, 1 for --help, -1 on a usage error. */
 static int parse(int argc, char **argv, struct bench_opts *o)
 {
-	static const char *names[] = {"latency", "p2p", "fanout", "fanin", "connections"};
+	static const char *names[] = {"latency", "p2p", "fanout", "fanin", "connections",
+				      "pingpong"};
+	const int nnames = (int)(sizeof(names) / sizeof(names[0]));
 	double v, inflight = -1, window = -1, rate = -1, subs = -1, dur = 5;
 	int c, idx;
 
@@ -171,6 +180,9 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			continue;
 		case OPT_JSON:
 			o->json = true;
+			continue;
+		case OPT_DIRECT:
+			o->direct = true;
 			continue;
 		case OPT_HELP:
 		case 'h':
@@ -256,14 +268,22 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		fprintf(stderr, "mqttgw-bench: expected one SCENARIO\n");
 		return -1;
 	}
-	for (idx = 0; idx < 5; idx++)
+	for (idx = 0; idx < nnames; idx++)
 		if (!strcmp(argv[optind], names[idx]))
 			break;
-	if (idx == 5) {
+	if (idx == nnames) {
 		fprintf(stderr, "mqttgw-bench: unknown scenario '%s'\n", argv[optind]);
 		return -1;
 	}
 	o->scen = (enum bench_scen)idx;
+	if (o->direct && o->scen != SCEN_PINGPONG) {
+		fprintf(stderr, "mqttgw-bench: --direct is for pingpong only\n");
+		return -1;
+	}
+	if (o->scen == SCEN_PINGPONG && (o->qos || rate > 0)) {
+		fprintf(stderr, "mqttgw-bench: pingpong is QoS 0 with one message in flight, no --rate\n");
+		return -1;
+	}
 	o->duration = dur;
 	o->rate = rate >= 0 ? rate : o->scen == SCEN_LATENCY ? 5000 : 0;
 	o->subs = subs >= 0 ? (uint32_t)subs : o->scen == SCEN_FANOUT ? 1000 : 5;

@@ -19,7 +19,7 @@
 #define RX_SMALL      (16u * 1024)
 #define RX_IDLE	      256u
 
-static const char *scen_names[] = {"latency", "p2p", "fanout", "fanin", "connections"};
+static const char *scen_names[] = {"latency", "p2p", "fanout", "fanin", "connections", "pingpong"};
 
 static const char *run_str(struct brun *r, const char *fmt, ...)
 {
@@ -125,6 +125,8 @@ static int run_build(struct brun *r, const struct bench_opts *o)
 	case SCEN_CONNECTIONS:
 		r->nidle = o->conns;
 		break;
+	case SCEN_PINGPONG: /* bench_pingpong.c */
+		return -EINVAL;
 	}
 	rc = run_alloc(r);
 	if (rc < 0)
@@ -287,8 +289,7 @@ static void run_phase(struct brun *r, enum bphase ph)
 		bworker_kick(&r->workers[i]);
 }
 
-/* Sleep, sampling the broker's RSS every 100 ms. */
-static void run_sleep(const struct bench_opts *o, struct bench_result *res, double secs)
+void bench_sleep(const struct bench_opts *o, struct bench_result *res, double secs)
 {
 	uint64_t end = now_ns() + (uint64_t)(secs * 1e9), rss, hwm, t;
 
@@ -501,10 +502,10 @@ static int run_traffic(struct brun *r, struct bench_result *res)
 		proc_pid_mem(o->broker_pid, &res->broker_rss_start_kb, &hwm);
 	}
 	run_phase(r, PH_RUN);
-	run_sleep(o, res, o->warmup);
+	bench_sleep(o, res, o->warmup);
 	__atomic_store_n(&r->t0, now_ns(), __ATOMIC_RELEASE);
 	run_snap(r, &a);
-	run_sleep(o, res, o->duration);
+	bench_sleep(o, res, o->duration);
 	run_snap(r, &b);
 	__atomic_store_n(&r->t1, b.t, __ATOMIC_RELEASE);
 	run_cpu(r, &a, &b, res);
@@ -537,7 +538,7 @@ static int run_connections(struct brun *r, struct bench_result *res)
 	res->open_s = (double)(now_ns() - t_start) * 1e-9;
 	if (rc == -ETIMEDOUT)
 		fprintf(stderr, "mqttgw-bench: connections: timed out opening\n");
-	run_sleep(o, res, o->duration);
+	bench_sleep(o, res, o->duration);
 	if (o->broker_pid)
 		proc_pid_mem(o->broker_pid, &res->rss_conns_kb, &hwm);
 	run_snap(r, &b);
@@ -572,6 +573,8 @@ int bench_run(const struct bench_opts *o, struct bench_result *res)
 	res->ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	hist_reset(&res->lat);
 	hist_reset(&res->conn_lat);
+	if (o->scen == SCEN_PINGPONG)
+		return bench_pingpong(o, res);
 	rc = run_build(&r, o);
 	if (!rc)
 		rc = run_workers(&r);
