@@ -555,6 +555,5 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		    c->username ? ", u'" : "", c->username ? c->username : "", c->username ? "'" : "");
 	broker_session_resume(c);
 	client_keepalive_arm(c);
-	broker_fp_connected(c); /* only after the CONNACK is queued */
 	return 0;
 }

@@ -3,10 +3,15 @@
  * broker_fastpath: the broker's half of the kernel fast path (include/fastpath.h is the
  * kernel half; ARCHITECTURE.md "The kernel fast path" is the specification).
  *
- * Join. A plain-TCP MQTT client joins after its CONNACK was queued, in a deferred step: read
- * and parse until the socket says EAGAIN with no partial frame held, fastpath_sock_add(),
- * then read once more (bytes that arrived in between go through the verdict). While a
- * partial frame is held or the client is paused, the join is retried on the tick.
+ * Join. A plain-TCP MQTT client joins when it first takes part in an eligible flow: the
+ * first QoS 0 PUBLISH whose delivery would qualify (fp_eligible()) queues the publisher and
+ * its one subscriber (always after their CONNACKs). Clients that never have such a flow
+ * (fan-in to $share, fan-out, QoS 1/2 only, idle) never join: the verdict then costs them
+ * nothing, and idle connections hold no kernel psock. The join is a deferred step: read and
+ * parse until the socket says EAGAIN with no partial frame held, fastpath_sock_add(), then
+ * read once more (bytes that arrived in between go through the verdict). While a partial
+ * frame is held or the client is paused, the join is retried on the tick. A client whose
+ * join fails (the fast path is full) keeps its state and stays on the daemon's path.
  *
  * Route cache (the BMC pattern). The first QoS 0 PUBLISH on (publisher, topic) takes the
  * daemon's path; if its delivery was fast-path eligible (invariant 4, see fp_eligible()) the
@@ -381,6 +386,8 @@ static void fp_tick_arm(struct broker_fp *bf)
  * publisher's write ACL was checked by the caller; the kernel checks the subscriber's Maximum
  * Packet Size per frame.
  */
+static void fp_want(struct client *c);
+
 static struct client *fp_eligible(struct client *c, const struct pub *p, size_t frame_len,
 				  bool plain)
 {
@@ -397,8 +404,7 @@ static struct client *fp_eligible(struct client *c, const struct pub *p, size_t 
 	    m->s == p->origin)
 		return NULL;
 	sub = m->s->client;
-	if (!sub || sub == c || sub->state != CLIENT_ACTIVE || !sub->fp || !sub->fp->joined ||
-	    sub->fp->closing || sub->version != c->version)
+	if (!sub || sub == c || sub->state != CLIENT_ACTIVE || sub->version != c->version)
 		return NULL;
 	if (sub->max_packet_out && frame_len > sub->max_packet_out)
 		return NULL;
@@ -414,7 +420,24 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 	struct fp_flow *f;
 	uint32_t h;
 
-	if (!bf || !pc || !pc->joined || pc->closing)
+	if (!bf)
+		return;
+	if (!pc || !pc->joined) {
+		/* Joins are lazy: only a client with an eligible flow pays for the verdict on its
+		 * skbs (fan-in to $share, fan-out, QoS 1/2 never do). Not joined yet: ask for
+		 * both ends; the route comes with a later message, once both are in. */
+		if (!(sub = fp_eligible(c, p, frame_len, plain)))
+			return;
+		/* counted as the daemon's (the in-kernel fraction's base): it could be the
+		 * kernel's once both are in */
+		fastpath_status_frames(bf->fp, ++bf->daemon_frames);
+		if (!pc) {
+			fp_want(c);
+			fp_want(sub);
+		}
+		return;
+	}
+	if (pc->closing)
 		return;
 	fastpath_status_frames(bf->fp, ++bf->daemon_frames);
 	/*
@@ -432,6 +455,12 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 	}
 	sub = fp_eligible(c, p, frame_len, plain);
 	if (!sub)
+		return;
+	if (!sub->fp) {
+		fp_want(sub);
+		return;
+	}
+	if (!sub->fp->joined || sub->fp->closing)
 		return;
 	h = route_hash(pc, p->topic, p->topic_len);
 	r = route_find(bf, pc, p->topic, p->topic_len, h);
@@ -705,10 +734,8 @@ static void fp_join_pending(struct broker_fp *bf)
 			free(pc); /* left during the join: broker_fp_leave() released the rest */
 		else if (r == -EAGAIN)
 			lst_add(bf, L_PEND, pc);
-		else if (!pc->joined) {
-			pc->c->fp = NULL;
-			fpc_free(bf, pc);
-		}
+		/* else: joined, or it stays on the daemon's path: its fpc stays (not joined, on
+		 * no list) so that the next eligible message does not try again */
 	}
 	if (bf->list[L_PEND].n)
 		fp_tick_arm(bf);
@@ -723,12 +750,13 @@ static void fp_join_deferred(struct loop *l, void *ctx)
 	fp_join_pending(bf);
 }
 
-void broker_fp_connected(struct client *c)
+/* Queue c to join the fast path (it has, or is the target of, an eligible flow). */
+static void fp_want(struct client *c)
 {
 	struct broker_fp *bf = c->b->fp;
 	struct fpc *pc;
 
-	if (!bf || c->fp || !c->conn || c->conn->tp != &conn_tcp ||
+	if (!bf || c->fp || !c->conn || c->conn->tp != &conn_tcp || c->state != CLIENT_ACTIVE ||
 	    c->listener->protocol != CONFIG_PROTO_MQTT || c->b->shutting_down)
 		return;
 	pc = calloc(1, sizeof(*pc));

@@ -247,18 +247,19 @@ void broker_session_unsubscribe_all(struct broker *b, struct session *s);
 
 /*
  * broker_fastpath.c: the kernel fast path (sockmap, include/fastpath.h) seen from the broker:
- * joining after CONNACK, the route cache and its invalidation, the one-writer gate, drained
+ * joining (lazily, when a client first has an eligible flow, as publisher or subscriber; always
+ * after its CONNACK), the route cache and its invalidation, the one-writer gate, drained
  * accounting, budgets, the per-flow policy and counters. Every hook is a no-op while the fast
  * path is inactive (b->fp NULL) or the client has not joined (c->fp NULL).
  */
 struct fastpath;
 int broker_fp_start(struct broker *b, struct fastpath *fp);
 void broker_fp_stop(struct broker *b);
-void broker_fp_connected(struct client *c);		 /* CONNACK queued */
 void broker_fp_closing(struct client *c);		 /* server-side close: last output */
 void broker_fp_leave(struct client *c);			 /* connection closed */
 void broker_fp_parsed(struct client *c, size_t consumed); /* after each parse: drained */
-/* After broker_publish() of a QoS 0 PUBLISH from c (matches in b->m): maybe cache a route.
+/* After broker_publish() of a QoS 0 PUBLISH from c (matches in b->m): maybe cache a route,
+ * or queue c and its one subscriber to join when the flow is eligible and they are not in.
  * frame_len: the PUBLISH as received; plain: nothing in it the kernel could not forward
  * unchanged (no v5 properties, no alias). */
 void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bool plain);

@@ -698,7 +698,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		matched = broker_publish(b, &p);
 		if (pp->qos == 1)
 			client_send_ack(c, MQTT_PUBACK, pp->packet_id, ack_reason(c, matched));
-		else if (c->fp)
+		else if (b->fp)
 			broker_fp_learn(c, &p,
 					codec_publish_header_size(c->version, 0, p.topic_len, 0,
 								  p.payload_len) + p.payload_len,

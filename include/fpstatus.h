@@ -11,10 +11,12 @@
  *     K = frames the verdict redirected (fp_stats FP_CTR_REDIR_FRAMES)
  *     D = QoS 0 PUBLISH frames the daemon read from a socket after it joined the fast path
  *         and relayed itself (fp_meta.daemon_frames): passed by the verdict for any reason
- *         (no route yet, order, busy, budget, a flow on the daemon's path, ...)
+ *         (no route yet, order, busy, budget, a flow on the daemon's path, ...); plus the
+ *         eligible ones it relayed from clients not joined yet (joins are lazy: the first
+ *         eligible message queues the join)
  *
- * both counted since the daemon started. QoS 1/2, non-PUBLISH packets and clients that never
- * joined (TLS, WebSockets) are not in it. The verdict's own "passed frames" cannot be the base:
+ * both counted since the daemon started. QoS 1/2, non-PUBLISH packets, clients that never
+ * join (TLS, WebSockets, no eligible flow) and their ineligible messages are not in it. The verdict's own "passed frames" cannot be the base:
  * it counts frames only in the skbs it walked (none in the skbs it passes unwalked), and per
  * skb rather than per packet type. Undefined (null, "n/a") while K + D is 0.
  */

@@ -178,7 +178,8 @@ struct fp_meta {
 	__u64 to_daemon;       /* handovers of a flow to the daemon's path */
 	__u64 to_kernel;       /* ... back to the kernel path */
 	__u64 writes_held;     /* daemon writes held back until the redirect queue was empty */
-	__u64 daemon_frames;   /* QoS 0 PUBLISH frames the daemon relayed from joined sockets */
+	__u64 daemon_frames;   /* QoS 0 PUBLISH frames the daemon relayed from joined sockets,
+				 * and eligible ones from clients about to join */
 	__u64 updated_boot_ns; /* CLOCK_BOOTTIME of the last refresh */
 	char version[16];      /* daemon version, NUL-terminated */
 };
