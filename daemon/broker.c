@@ -484,6 +484,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 		errno = ENOMEM;
 		goto err_free;
 	}
+	_Static_assert((int)CONFIG_SHARE_HASH_TOPIC == (int)TOPIC_SHARE_HASH_TOPIC &&
+			       (int)CONFIG_SHARE_STICKY == (int)TOPIC_SHARE_STICKY &&
+			       (int)CONFIG_SHARE_RANDOM == (int)TOPIC_SHARE_RANDOM,
+		       "config and topic share strategies");
+	topic_tree_set_share_strategy(b->topics, (enum topic_share_strategy)cfg->share_strategy);
 	if (broker_auth_load(b, err, errlen) < 0) {
 		errno = EINVAL;
 		goto err_free;

@@ -155,6 +155,14 @@ static const struct ck_value fastpath_values[] = {
 	{ NULL, 0 },
 };
 
+static const struct ck_value share_strategy_values[] = {
+	{ "round_robin", CONFIG_SHARE_ROUND_ROBIN },
+	{ "random", CONFIG_SHARE_RANDOM },
+	{ "sticky", CONFIG_SHARE_STICKY },
+	{ "hash_topic", CONFIG_SHARE_HASH_TOPIC },
+	{ NULL, 0 },
+};
+
 static const struct ck_value tls_version_values[] = {
 	{ "tlsv1.3", 0 },
 	{ "tlsv1.2", 0 },
@@ -210,6 +218,7 @@ static const struct config_key config_keys[] = {
 	BOOL("retained_persistence", G(persistence)), /* Mosquitto's alias */
 	STR("scram_password_file", SEC(scram_password_file)), /* mqttgw's own */
 	SPECIAL("server_moved", parse_server_ref),
+	ENUM("shared_subscription_strategy", G(share_strategy), share_strategy_values), /* EMQX's */
 	NUM("sys_interval", G(sys_interval), 0, UINT16_MAX),
 	STRV("tls_version", L(tls_version), tls_version_values),
 	SPECIAL("use_another_server", parse_server_ref),

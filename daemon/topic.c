@@ -99,6 +99,8 @@ struct topic_tree {
 	struct topic_node *subs, *ret;
 	bool (*member_ok)(void *subscriber);
 	uint64_t seed;
+	uint64_t rng; /* TOPIC_SHARE_RANDOM's state (xorshift64*) */
+	uint8_t share_strategy;
 	size_t nsubs, nretained, nnodes;
 	struct topic_cache cache;
 	const struct topic_share *cur_share; /* the group a match callback is reporting */
@@ -117,6 +119,7 @@ struct topic_walk {
 	struct topic_sub *rec;
 	size_t nrec, room;
 	uint32_t hknown; /* bit d: hmemo[d] is set */
+	uint32_t th;	 /* hash of the whole topic (TOPIC_SHARE_HASH_TOPIC only) */
 	uint32_t hmemo[WALK_MEMO];
 };
 
@@ -592,6 +595,7 @@ struct topic_tree *topic_tree_new(bool (*member_ok)(void *subscriber))
 	t->member_ok = member_ok;
 	/* without topic_tree_set_seed, ASLR still makes the layout hard to predict */
 	t->seed = mix64((uintptr_t)t ^ 0x2545f4914f6cdd1dULL);
+	t->rng = mix64(t->seed ^ 0x9e3779b97f4a7c15ULL) | 1;
 	t->cache.gen = 1;
 	t->subs = node_new(t, NULL, "", 0, 0);
 	t->ret = node_new(t, NULL, "", 0, 0);
@@ -666,8 +670,14 @@ int topic_tree_set_seed(struct topic_tree *t, uint64_t seed)
 	if (t->nnodes != 2)
 		return -EBUSY; /* stored hashes would go stale */
 	t->seed = seed;
+	t->rng = mix64(seed ^ 0x9e3779b97f4a7c15ULL) | 1;
 	cache_invalidate(t);
 	return 0;
+}
+
+void topic_tree_set_share_strategy(struct topic_tree *t, enum topic_share_strategy s)
+{
+	t->share_strategy = (uint8_t)s;
 }
 
 /* ---- subscriptions ---- */
@@ -838,23 +848,51 @@ size_t topic_sub_count(const struct topic_tree *t)
 
 /* ---- matching ---- */
 
-/* One member of group g: round robin from g->rr, preferring members member_ok accepts. */
-static void share_deliver(struct topic_tree *t, struct topic_share *g, topic_match_fn fn, void *ctx)
+static uint32_t share_random(struct topic_tree *t, uint32_t n)
 {
-	uint32_t pick = g->rr, i, j;
+	t->rng ^= t->rng >> 12;
+	t->rng ^= t->rng << 25;
+	t->rng ^= t->rng >> 27;
+	return (uint32_t)(((t->rng * 0x2545f4914f6cdd1dULL) >> 32) % n);
+}
+
+/*
+ * One member of group g, by the tree's strategy (th: the topic's hash, for HASH_TOPIC; 0 and
+ * round robin without a topic), passing over members member_ok refuses while one is ok.
+ */
+static void share_deliver(struct topic_tree *t, struct topic_share *g, topic_match_fn fn, void *ctx,
+			  bool has_topic, uint32_t th)
+{
+	uint32_t start, pick, i, j;
 	const struct topic_sub *m;
 	const struct topic_share *prev;
 
+	switch (t->share_strategy) {
+	case TOPIC_SHARE_RANDOM:
+		start = share_random(t, g->n);
+		break;
+	case TOPIC_SHARE_HASH_TOPIC:
+		start = has_topic ? th % g->n : g->rr;
+		break;
+	default: /* ROUND_ROBIN from the next one, STICKY from the last one */
+		start = g->rr;
+		break;
+	}
+	pick = start;
 	if (t->member_ok) {
 		for (i = 0; i < g->n; i++) {
-			j = g->rr + i < g->n ? g->rr + i : g->rr + i - g->n;
+			j = start + i < g->n ? start + i : start + i - g->n;
 			if (t->member_ok(g->memb[j].subscriber)) {
 				pick = j;
 				break;
 			}
 		}
 	}
-	g->rr = pick + 1 < g->n ? pick + 1 : 0;
+	if (t->share_strategy == TOPIC_SHARE_STICKY)
+		g->rr = pick;
+	else if (t->share_strategy != TOPIC_SHARE_RANDOM &&
+		 (t->share_strategy != TOPIC_SHARE_HASH_TOPIC || !has_topic))
+		g->rr = pick + 1 < g->n ? pick + 1 : 0;
 	m = &g->memb[pick];
 	prev = t->cur_share; /* fn may match again (nested) */
 	t->cur_share = g;
@@ -885,7 +923,7 @@ int topic_share_pick(struct topic_tree *t, const char *filter, size_t len, topic
 	sh = n ? share_find(n, g, glen) : NULL;
 	if (!sh)
 		return -ENOENT;
-	share_deliver(t, sh, fn, ctx);
+	share_deliver(t, sh, fn, ctx, false, 0);
 	return 0;
 }
 
@@ -915,7 +953,7 @@ static void node_deliver(struct topic_walk *w, struct topic_node *n)
 			walk_record(w, s[i].subscriber, s[i].opts, s[i].sub_id);
 	}
 	for (g = n->shares; g; g = g->next) {
-		share_deliver(w->t, g, w->fn, w->ctx);
+		share_deliver(w->t, g, w->fn, w->ctx, true, w->th);
 		if (w->rec)
 			walk_record(w, g, TOPIC_OPT_SHARED, 0);
 	}
@@ -1114,6 +1152,7 @@ void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_matc
 	w.ctx = ctx;
 	w.rec = NULL;
 	w.nrec = w.room = 0;
+	w.th = t->share_strategy == TOPIC_SHARE_HASH_TOPIC ? hash_bytes(t->seed, topic, len) : 0;
 	if (len > CACHE_TOPIC_MAX || c->busy || !cache_ready(c)) {
 		trie_walk(&w, topic, len);
 		return;
@@ -1133,7 +1172,7 @@ void topic_match(struct topic_tree *t, const char *topic, size_t len, topic_matc
 	c->busy = true;
 	for (i = 0; i < s->nrec; i++) {
 		if (rec[i].opts == TOPIC_OPT_SHARED)
-			share_deliver(t, rec[i].subscriber, fn, ctx);
+			share_deliver(t, rec[i].subscriber, fn, ctx, true, w.th);
 		else
 			fn(ctx, rec[i].subscriber, rec[i].opts, rec[i].sub_id);
 	}

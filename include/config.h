@@ -20,6 +20,14 @@ enum config_fastpath { CONFIG_FASTPATH_AUTO = 0, CONFIG_FASTPATH_ON, CONFIG_FAST
 
 enum config_protocol { CONFIG_PROTO_MQTT = 0, CONFIG_PROTO_WEBSOCKETS };
 
+/* `shared_subscription_strategy`: how a $share group picks the member (see topic.h). */
+enum config_share_strategy {
+	CONFIG_SHARE_ROUND_ROBIN = 0,
+	CONFIG_SHARE_RANDOM,
+	CONFIG_SHARE_STICKY,
+	CONFIG_SHARE_HASH_TOPIC,
+};
+
 /* log_dest bits */
 #define CONFIG_LOG_DEST_STDERR 0x01u
 #define CONFIG_LOG_DEST_STDOUT 0x02u
@@ -107,6 +115,8 @@ struct config {
 	char *server_moved;
 
 	enum config_fastpath fastpath; /* `fastpath auto|on|off`, default auto */
+	/* `shared_subscription_strategy round_robin|random|sticky|hash_topic` (EMQX's name) */
+	enum config_share_strategy share_strategy;
 	/* `fastpath_pin_dir DIR`: where the running daemon pins its fast-path status maps on a
 	 * bpffs (read by `mqttgwd --fastpath-status`); NULL: CONFIG_FASTPATH_PIN_DIR; "none": no
 	 * pins. */

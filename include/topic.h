@@ -41,6 +41,22 @@ struct topic_tree;
  * unless no member is ok, in which case the round-robin choice stands.
  */
 struct topic_tree *topic_tree_new(bool (*member_ok)(void *subscriber));
+/*
+ * How a shared subscription group picks the member that receives a message (default round
+ * robin). Whatever the strategy, members member_ok refuses are passed over while another is
+ * ok. RANDOM: uniformly, from a generator seeded by topic_tree_set_seed (deterministic per
+ * seed). STICKY: the member that got the last message, until it is not ok any more. HASH_TOPIC:
+ * by a hash of the topic, so one topic always goes to the same member while the group does
+ * not change (its messages keep their order). topic_share_pick() knows no topic: HASH_TOPIC
+ * picks round robin there.
+ */
+enum topic_share_strategy {
+	TOPIC_SHARE_ROUND_ROBIN = 0,
+	TOPIC_SHARE_RANDOM,
+	TOPIC_SHARE_STICKY,
+	TOPIC_SHARE_HASH_TOPIC,
+};
+void topic_tree_set_share_strategy(struct topic_tree *t, enum topic_share_strategy s);
 /* Frees the tree; calls retained_free (if not NULL) on every retained message still stored. */
 void topic_tree_free(struct topic_tree *t, void (*retained_free)(void *msg));
 /*

@@ -1022,6 +1022,18 @@ static void test_fastpath(void **state)
 	parse_fail("fastpath yes\n",
 		   "t.conf:1: fastpath: invalid value 'yes' (expected auto, on or off)");
 	parse_fail("fastpath\n", "t.conf:1: fastpath: missing argument");
+	cfg = parse_ok("\n");
+	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_ROUND_ROBIN);
+	config_free(cfg);
+	cfg = parse_ok("shared_subscription_strategy hash_topic\n");
+	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_HASH_TOPIC);
+	config_free(cfg);
+	cfg = parse_ok("shared_subscription_strategy sticky\nshared_subscription_strategy random\n");
+	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_RANDOM);
+	config_free(cfg);
+	parse_fail("shared_subscription_strategy local\n",
+		   "t.conf:1: shared_subscription_strategy: invalid value 'local' (expected "
+		   "round_robin, random, sticky or hash_topic)");
 }
 
 /* server redirection: references normalised to single spaces, checked, exclusive */

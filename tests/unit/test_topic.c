@@ -692,6 +692,85 @@ static void test_shared_round_robin(void **state)
 	topic_tree_free(t, NULL);
 }
 
+/* The other strategies: random, sticky, hash_topic (round robin is above). */
+static void test_shared_strategies(void **state)
+{
+	struct topic_tree *t;
+	char seq[64], seq2[64];
+	int cnt[3] = {0};
+
+	(void)state;
+	memset(offline, 0, sizeof(offline));
+	/* random: every member gets some of 600 (about 200 each), reproducible per seed */
+	t = tree(member_ok);
+	topic_tree_set_share_strategy(t, TOPIC_SHARE_RANDOM);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(add(t, "$share/g/s/+", i, 0, 0), 0);
+	for (int k = 0; k < 10; k++) {
+		shared_seq(t, "s/x", 60, seq);
+		for (int i = 0; i < 60; i++)
+			cnt[seq[i] - 'A']++;
+	}
+	for (int i = 0; i < 3; i++)
+		assert_in_range(cnt[i], 150, 250);
+	assert_string_not_equal(seq, "ABCABCABCABCABCABCABCABCABCABCABCABCABCABCABCABCABCABCABCABC");
+	/* offline members are passed over */
+	offline[0] = offline[1] = true;
+	shared_seq(t, "s/x", 20, seq);
+	assert_string_equal(seq, "CCCCCCCCCCCCCCCCCCCC");
+	memset(offline, 0, sizeof(offline));
+	topic_tree_free(t, NULL);
+
+	/* sticky: the same member until it is not ok, then the next one sticks */
+	t = tree(member_ok);
+	topic_tree_set_share_strategy(t, TOPIC_SHARE_STICKY);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(add(t, "$share/g/s/+", i, 0, 0), 0);
+	shared_seq(t, "s/x", 4, seq);
+	assert_string_equal(seq, "AAAA");
+	shared_seq(t, "s/y", 2, seq);
+	assert_string_equal(seq, "AA");
+	offline[0] = true;
+	shared_seq(t, "s/x", 3, seq);
+	assert_string_equal(seq, "BBB");
+	offline[0] = false; /* A back: B keeps it */
+	shared_seq(t, "s/x", 2, seq);
+	assert_string_equal(seq, "BB");
+	assert_int_equal(del(t, "$share/g/s/+", 1), 0); /* B leaves: the next one in line */
+	shared_seq(t, "s/x", 2, seq);
+	assert_string_equal(seq, "CC");
+	topic_tree_free(t, NULL);
+
+	/* hash_topic: one topic, one member; several topics spread over the members */
+	t = tree(member_ok);
+	topic_tree_set_share_strategy(t, TOPIC_SHARE_HASH_TOPIC);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(add(t, "$share/g/s/+", i, 0, 0), 0);
+	memset(cnt, 0, sizeof(cnt));
+	for (int k = 0; k < 30; k++) {
+		char topic[16];
+
+		snprintf(topic, sizeof(topic), "s/t%d", k);
+		shared_seq(t, topic, 5, seq); /* the trie walk, then cache hits */
+		for (int i = 1; i < 5; i++)
+			assert_int_equal(seq[i], seq[0]);
+		shared_seq(t, topic, 1, seq2);
+		assert_int_equal(seq2[0], seq[0]);
+		cnt[seq[0] - 'A']++;
+	}
+	for (int i = 0; i < 3; i++)
+		assert_true(cnt[i] > 0);
+	/* its member offline: the next ok one, the same for every message of the topic */
+	shared_seq(t, "s/t0", 1, seq);
+	offline[seq[0] - 'A'] = true;
+	shared_seq(t, "s/t0", 3, seq2);
+	assert_int_not_equal(seq2[0], seq[0]);
+	assert_int_equal(seq2[1], seq2[0]);
+	assert_int_equal(seq2[2], seq2[0]);
+	memset(offline, 0, sizeof(offline));
+	topic_tree_free(t, NULL);
+}
+
 /* The shared filter a callback reports, copied per hit ("" for non-shared hits). */
 static struct topic_tree *sf_tree;
 static char sf_seen[4][48];
@@ -1460,6 +1539,7 @@ int main(void)
 		cmocka_unit_test(test_match_random_oracle),
 		cmocka_unit_test(test_overlap_replace_remove),
 		cmocka_unit_test(test_shared_round_robin),
+		cmocka_unit_test(test_shared_strategies),
 		cmocka_unit_test(test_shared_filter_and_pick),
 		cmocka_unit_test(test_shared_groups),
 		cmocka_unit_test(test_cache_invalidation),
