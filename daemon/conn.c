@@ -17,7 +17,12 @@ struct conn_stats conn_stats;
 
 /* One scratch buffer for the whole (single-threaded) daemon. */
 static uint8_t rx_scratch[RX_SCRATCH];
-static struct conn *flush_head;
+/*
+ * Conns with output to write at the end of the loop iteration, in the order they got it
+ * (FIFO): a publisher's PUBACK, queued after the deliveries it acknowledges, goes out after
+ * them, so a subscriber does not wait for the send (and the wake-up) of the ack.
+ */
+static struct conn *flush_head, **flush_tail = &flush_head;
 
 static ssize_t tcp_read(struct conn *c, void *buf, size_t len)
 {
@@ -54,8 +59,11 @@ static void conn_free_deferred(struct loop *l, void *ctx)
 
 		while (*pp && *pp != c)
 			pp = &(*pp)->flush_next;
-		if (*pp)
+		if (*pp) {
 			*pp = c->flush_next;
+			if (flush_tail == &c->flush_next)
+				flush_tail = pp;
+		}
 	}
 	outq_fini(&c->out);
 	free(c->rx);
@@ -181,8 +189,9 @@ void conn_want_flush(struct conn *c)
 	if (c->flush_pending || c->closed || c->write_blocked)
 		return;
 	c->flush_pending = true;
-	c->flush_next = flush_head;
-	flush_head = c;
+	c->flush_next = NULL;
+	*flush_tail = c;
+	flush_tail = &c->flush_next;
 }
 
 void conn_flush_all(void)
@@ -191,6 +200,8 @@ void conn_flush_all(void)
 		struct conn *c = flush_head;
 
 		flush_head = c->flush_next;
+		if (!flush_head)
+			flush_tail = &flush_head;
 		c->flush_pending = false;
 		/* A closed conn is still allocated until the deferred free, which runs after
 		 * this (the before-wait hook runs first). */
