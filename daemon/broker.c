@@ -117,6 +117,25 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 		conn_close(conn, 0);
 }
 
+int broker_close_each(struct broker *b, bool (*fn)(struct client *c, void *ctx), void *ctx)
+{
+	struct client **v, *c;
+	uint32_t n = 0;
+	int closed = 0;
+
+	v = calloc(b->n_conns ? b->n_conns : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (c = b->clients; c && n < b->n_conns; c = c->next)
+		if (c->state == CLIENT_ACTIVE)
+			v[n++] = c;
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i]->conn && v[i]->state == CLIENT_ACTIVE && fn(v[i], ctx))
+			closed++;
+	free(v);
+	return closed;
+}
+
 static void client_pause(struct client *c)
 {
 	struct broker *b = c->b;

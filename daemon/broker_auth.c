@@ -124,38 +124,25 @@ static void resubscribe_acl(void *ctx, struct session *s)
 	}
 }
 
-uint32_t broker_auth_recheck(struct broker *b)
+/* A client whose password file entry changed or went away since it logged in: closed. */
+static bool recheck_client(struct client *c, void *ctx)
 {
-	struct client **v, *c;
-	uint32_t n = 0, dropped = 0;
+	const struct broker_auth *au = broker_auth_for(c->b, c->auth_idx);
 
-	/* closing unlinks clients (frees are deferred): take the list first */
-	v = calloc(b->n_conns ? b->n_conns : 1, sizeof(*v));
-	if (!v)
-		return 0;
-	for (c = b->clients; c && n < b->n_conns; c = c->next) {
-		const struct broker_auth *au = broker_auth_for(b, c->auth_idx);
-
-		if (c->state == CLIENT_ACTIVE && c->pw_id &&
-		    passwd_entry_id(c->enhanced ? au->scram : au->pw, c->username) != c->pw_id)
-			v[n++] = c;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (!v[i]->conn || v[i]->state != CLIENT_ACTIVE)
-			continue;
-		client_close(v[i], MQTT_RC_NOT_AUTHORIZED,
-			     "user deleted or password changed in the reloaded password file");
-		dropped++;
-	}
-	free(v);
-	return dropped;
+	(void)ctx;
+	if (!c->pw_id ||
+	    passwd_entry_id(c->enhanced ? au->scram : au->pw, c->username) == c->pw_id)
+		return false;
+	client_close(c, MQTT_RC_NOT_AUTHORIZED,
+		     "user deleted or password changed in the reloaded password file");
+	return true;
 }
 
 int broker_reload(struct broker *b)
 {
 	char err[512];
 	struct broker_auth *a;
-	uint32_t dropped;
+	int dropped;
 
 	broker_tls_reload(b);
 	a = auth_load_all(b->cfg, err, sizeof(err));
@@ -169,9 +156,9 @@ int broker_reload(struct broker *b)
 	b->auth = a;
 	session_foreach(&b->sessions, resubscribe_acl, b);
 	broker_fp_flush_routes(b); /* routes were installed under the old ACL */
-	dropped = broker_auth_recheck(b);
-	if (dropped)
-		log_notice("Reloaded password and ACL files: %u client%s disconnected (user deleted "
+	dropped = broker_close_each(b, recheck_client, NULL);
+	if (dropped > 0)
+		log_notice("Reloaded password and ACL files: %d client%s disconnected (user deleted "
 			   "or password changed).", dropped, dropped == 1 ? "" : "s");
 	else
 		log_notice("Reloaded password and ACL files.");

@@ -171,14 +171,16 @@ static inline bool broker_memory_full(const struct broker *b)
 void broker_resume_publishers(struct broker *b);
 void client_send_raw(struct client *c, const uint8_t *p, size_t n);
 void client_close(struct client *c, uint8_t reason, const char *why);
+/*
+ * Call fn on every client that is active now and still active with a connection when its turn
+ * comes; fn may close it (closing unlinks clients, so the list is taken first) and returns
+ * whether it did. Returns how many it closed, or -ENOMEM.
+ */
+int broker_close_each(struct broker *b, bool (*fn)(struct client *c, void *ctx), void *ctx);
 int client_send_simple(struct client *c, uint8_t type);
 int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason);
 void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void client_keepalive_arm(struct client *c);
-
-/* broker_auth.c: after a reload, drop the clients whose user was deleted or whose password
- * changed (Mosquitto does the same); returns how many. */
-uint32_t broker_auth_recheck(struct broker *b);
 
 /* broker_connect.c */
 int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len);

@@ -67,7 +67,7 @@ int broker_redirect_connect(struct client *c, uint8_t version, uint32_t max_pack
 
 /* A connected client: v5 gets DISCONNECT with the reason and Server Reference; its will is
  * published (a server-side close without the client's DISCONNECT [MQTT-3.1.2-8]). */
-static void redirect_client(struct client *c)
+static bool redirect_client(struct client *c, void *ctx)
 {
 	struct broker *b = c->b;
 
@@ -80,7 +80,9 @@ static void redirect_client(struct client *c)
 		if (n <= sizeof(buf))
 			client_send_raw(c, buf, n);
 	}
+	(void)ctx;
 	client_close(c, 0xFF, redirect_key(b->redirect_rc)); /* 0xFF: no DISCONNECT of its own */
+	return true;
 }
 
 int broker_redirect(struct broker *b, const struct config *cfg, bool reload)
@@ -89,9 +91,8 @@ int broker_redirect(struct broker *b, const struct config *cfg, bool reload)
 	uint8_t rc = cfg->server_moved	     ? MQTT_RC_SERVER_MOVED
 		     : cfg->use_another_server ? MQTT_RC_USE_ANOTHER_SERVER
 					       : 0;
-	struct client **v, *c;
-	uint32_t n = 0, done = 0;
 	char *copy = NULL;
+	int done;
 
 	if (ref && !(copy = strdup(ref)))
 		return -ENOMEM;
@@ -108,21 +109,10 @@ int broker_redirect(struct broker *b, const struct config *cfg, bool reload)
 			   redirect_key(rc), ref);
 		return 0;
 	}
-	/* closing unlinks clients (frees are deferred): take the list first */
-	v = calloc(b->n_conns ? b->n_conns : 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (c = b->clients; c && n < b->n_conns; c = c->next)
-		if (c->state == CLIENT_ACTIVE)
-			v[n++] = c;
-	for (uint32_t i = 0; i < n; i++) {
-		if (v[i]->conn && v[i]->state == CLIENT_ACTIVE) {
-			redirect_client(v[i]);
-			done++;
-		}
-	}
-	free(v);
-	log_notice("Server redirection: %s %s: %u client%s redirected.", redirect_key(rc), ref,
+	done = broker_close_each(b, redirect_client, NULL);
+	if (done < 0)
+		return done;
+	log_notice("Server redirection: %s %s: %d client%s redirected.", redirect_key(rc), ref,
 		   done, done == 1 ? "" : "s");
 	return 0;
 }
