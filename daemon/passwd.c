@@ -714,13 +714,18 @@ static int user_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct pw_entry *)elem)->user);
 }
 
+static const struct pw_entry *find_user(const struct passwd_db *db, const char *username)
+{
+	return db->n ? bsearch(username, db->e, db->n, sizeof(*db->e), user_cmp) : NULL;
+}
+
 int passwd_check(const struct passwd_db *db, const char *username, const void *password, size_t len)
 {
 	const struct pw_entry *e;
 
 	if (!db || !username)
 		return -EINVAL;
-	e = db->n ? bsearch(username, db->e, db->n, sizeof(*db->e), user_cmp) : NULL;
+	e = find_user(db, username);
 	if (!password)
 		return e ? -EACCES : -ENOENT;
 	if (!e) {
@@ -746,10 +751,7 @@ uint32_t passwd_entry_id(const struct passwd_db *db, const char *username)
 	const struct pw_entry *e;
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	if (!db || !username || !db->n)
-		return 0;
-	e = bsearch(username, db->e, db->n, sizeof(*db->e), user_cmp);
-	if (!e)
+	if (!db || !username || !(e = find_user(db, username)))
 		return 0;
 	h = fnv1a(h, &e->h.kind, 1);
 	h = fnv1a(h, &e->h.iterations, sizeof(e->h.iterations));
@@ -769,7 +771,7 @@ int passwd_scram_lookup(const struct passwd_db *db, const char *username,
 	memset(out, 0, sizeof(*out));
 	if (!db || !username)
 		return -EINVAL;
-	e = db->n ? bsearch(username, db->e, db->n, sizeof(*db->e), user_cmp) : NULL;
+	e = find_user(db, username);
 	if (e && e->h.kind == PW_SCRAM) {
 		hash_to_scram(&e->h, out);
 		return 0;
