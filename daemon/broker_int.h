@@ -220,6 +220,11 @@ void broker_backpressure_release(struct broker *b, struct session *s);
  * share tag when it comes through a shared subscription, else 0). */
 void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t qos,
 		    uint8_t retain, uint32_t sub_id, uint16_t share);
+/* Forward p to s through a subscription granted sub_qos with topic options opts: at the lower
+ * QoS, RETAIN kept only with Retain As Published, if the ACL lets s read the topic. Returns
+ * whether it was delivered. */
+bool broker_forward(struct broker *b, struct session *s, struct pub *p, uint8_t sub_qos,
+		    uint8_t opts, uint32_t sub_id, uint16_t share);
 void broker_retained_free(void *msg);
 
 /* broker.c: SIGHUP: new TLS contexts from the listeners' files (existing connections keep

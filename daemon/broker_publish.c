@@ -466,6 +466,20 @@ static void retain_store(struct broker *b, struct pub *p)
 	msg_unref(old); /* the replaced message, or ours again when the store had no memory */
 }
 
+bool broker_forward(struct broker *b, struct session *s, struct pub *p, uint8_t sub_qos,
+		    uint8_t opts, uint32_t sub_id, uint16_t share)
+{
+	uint8_t qos = p->qos < sub_qos ? p->qos : sub_qos;
+	/* RETAIN is cleared on normal forwarding unless Retain As Published
+	 * [MQTT-3.3.1-9], [MQTT-3.3.1-12] */
+	uint8_t retain = (opts & TOPIC_OPT_RAP) ? p->retain : 0;
+
+	if (!broker_acl_read(b, s, opts, p->topic, p->topic_len))
+		return false;
+	broker_deliver(b, s, p, qos, retain, sub_id, share);
+	return true;
+}
+
 uint32_t broker_publish(struct broker *b, struct pub *p)
 {
 	uint32_t delivered = 0;
@@ -478,17 +492,10 @@ uint32_t broker_publish(struct broker *b, struct pub *p)
 	topic_match(b->topics, p->topic, p->topic_len, match_cb, b);
 	for (uint32_t i = 0; i < b->m_len; i++) {
 		struct match *m = &b->m[i];
-		uint8_t qos = p->qos < m->qos ? p->qos : m->qos;
-		/* RETAIN is cleared on normal forwarding unless Retain As Published
-		 * [MQTT-3.3.1-9], [MQTT-3.3.1-12] */
-		uint8_t retain = (m->opts & TOPIC_OPT_RAP) ? p->retain : 0;
 
 		if ((m->opts & TOPIC_OPT_NO_LOCAL) && m->s == p->origin)
 			continue;
-		if (!broker_acl_read(b, m->s, m->opts, p->topic, p->topic_len))
-			continue;
-		broker_deliver(b, m->s, p, qos, retain, m->sub_id, m->share);
-		delivered++;
+		delivered += broker_forward(b, m->s, p, m->qos, m->opts, m->sub_id, m->share);
 	}
 	return delivered;
 }

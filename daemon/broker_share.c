@@ -32,16 +32,10 @@ static void handover_cb(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_
 {
 	struct handover *h = ctx;
 	struct session *s = subscriber;
-	uint8_t qos = opts & TOPIC_OPT_QOS_MASK;
-	uint8_t retain = (opts & TOPIC_OPT_RAP) ? h->p->retain : 0;
 
-	if (h->p->qos < qos)
-		qos = h->p->qos;
-	if (!broker_acl_read(h->b, s, opts, h->p->topic, h->p->topic_len))
-		return;
-	broker_deliver(h->b, s, h->p, qos, retain, sub_id,
-		       session_share_tag(s, h->filter, h->flen));
-	h->delivered = true;
+	if (broker_forward(h->b, s, h->p, opts & TOPIC_OPT_QOS_MASK, opts, sub_id,
+			   session_share_tag(s, h->filter, h->flen)))
+		h->delivered = true;
 }
 
 /* One message of the leaving session s, tagged with its shared subscription. */
