@@ -7,7 +7,7 @@
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #
 # Knobs: V=1 (verbose), SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer), FASTPATH=0 (no
-# BPF: links fastpath_stub.c, needs neither clang nor bpftool), ARCH, CROSS_COMPILE, BUILD.
+# BPF: links daemon/fastpath/fastpath_stub.c, needs neither clang nor bpftool), ARCH, CROSS_COMPILE, BUILD.
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -44,44 +44,43 @@ CFLAGS += $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 endif
 
+# ---- sources: daemon/<layer or subsystem>/<module>.c, daemon/main.c on top ----
+# A module is named by its file name alone (codec, topic, ...): `src` finds it in the tree.
+MOD_SRCS := $(wildcard daemon/*/*.c)
+src = $(foreach m,$(1),$(filter %/$(m).c,$(MOD_SRCS)))
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src,$(1)))
+
 # ---- the fast path: real BPF program or the stub ----
+FP_REAL := $(call src,fastpath fastpath_pin)
 ifeq ($(FASTPATH),1)
-ifneq ($(wildcard bpf/fastpath.bpf.c),)
-FP_SRC := daemon/fastpath.c daemon/fastpath_pin.c
+FP_SRC := $(FP_REAL)
 LDLIBS += -lbpf -lelf -lz
 CFLAGS += -DMQTTGW_FASTPATH=1
 else
-FP_SRC := daemon/fastpath_stub.c
-endif
-else
-FP_SRC := daemon/fastpath_stub.c
+FP_SRC := $(call src,fastpath_stub)
 endif
 
-DAEMON_SRCS := $(filter-out daemon/fastpath.c daemon/fastpath_pin.c daemon/fastpath_stub.c \
-		daemon/tool_%.c, \
-		$(wildcard daemon/*.c)) $(FP_SRC)
+DAEMON_SRCS := daemon/main.c $(filter-out $(FP_REAL) $(call src,fastpath_stub) daemon/tools/%, \
+		$(MOD_SRCS)) $(FP_SRC)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
-# Modules other binaries link: everything but main.
-LIB_OBJS := $(filter-out $(BUILD)/obj/daemon/main.o,$(DAEMON_OBJS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(BUILD)/obj/daemon/codec.o \
-	$(BUILD)/obj/daemon/codec_props.o
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,codec codec_props)
 
-TOOLS := $(BUILD)/mqttgwd
-ifneq ($(BENCH_SRCS),)
-TOOLS += $(BUILD)/mqttgw-bench
-endif
-ifneq ($(wildcard daemon/tool_passwd.c),)
-TOOLS += $(BUILD)/mqttgw-passwd
-endif
+TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd
 
 all: $(TOOLS)
 
-# Rebuild everything when the flags change (SAN=1 vs SAN=0 share $(BUILD)).
+# Rebuild everything when the flags change (SAN=1 vs SAN=0 share $(BUILD)). The stamp is
+# rewritten only when its text changes, so its date says when the flags last changed.
 FLAGS_STAMP := $(BUILD)/.flags
-$(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS) $(LDFLAGS) $(FP_SRC)' | cmp -s - $(FLAGS_STAMP) \
-	|| echo '$(CC) $(CFLAGS) $(LDFLAGS) $(FP_SRC)' > $(FLAGS_STAMP))
+FLAGS_LINE = $(CC) $(CFLAGS) $(LDFLAGS) $(FP_SRC)
+# Reading a file is all make does with it while parsing; the rule writes it.
+ifneq ($(file <$(FLAGS_STAMP)),$(FLAGS_LINE))
+$(FLAGS_STAMP): FORCE
+endif
+$(FLAGS_STAMP): | $(BUILD)/.dir
+	$(Q)echo '$(FLAGS_LINE)' > $@
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | $$(@D)/.dir
 	$(call msg,CC,$@)$(CC) $(CFLAGS) -c -o $@ $<
@@ -95,13 +94,15 @@ $(BUILD)/mqttgwd: $(DAEMON_OBJS)
 $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-$(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tool_passwd.o $(LIB_OBJS)
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The password tool links the password-file modules and nothing of the broker.
+$(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tools/mqttgw_passwd.o $(call obj,passwd crypto scram)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -largon2
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
-VMLINUX := bpf/vmlinux/$(ARCH)/vmlinux.h
+VMLINUX = bpf/vmlinux/$(ARCH)/vmlinux.h
 # -mcpu=v3: fetch-and-add atomics (the verdict's budget reservation) and 32-bit jumps.
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude \
+# Recursively expanded: clang runs only when a BPF object is built, never while make parses.
+BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude \
 	-Ibpf -Ibpf/vmlinux/$(ARCH) \
 	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
@@ -115,7 +116,7 @@ $(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/obj/daemon/fastpath.o: $(BUILD)/fastpath.skel.h
+$(call obj,fastpath): $(BUILD)/fastpath.skel.h
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF (tmp + cmp).
 vmlinux:
@@ -124,15 +125,10 @@ vmlinux:
 	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp $(VMLINUX); then rm -f $(BUILD)/vmlinux.h.tmp; \
 	else mv $(BUILD)/vmlinux.h.tmp $(VMLINUX); fi
 
-# ---- unit tests: tests/unit/test_<mod>.c links daemon/<mod>.c + UNIT_DEPS_<mod> + mock_log ----
+# ---- unit tests: tests/unit/test_<mod>.c links module <mod> + UNIT_DEPS_<mod> + mock_log ----
 UNIT_DEPS_codec := codec_props
-UNIT_DEPS_topic :=
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
-UNIT_DEPS_outq :=
-UNIT_DEPS_loop :=
-UNIT_DEPS_config :=
-UNIT_DEPS_fpstatus :=
 UNIT_LIBS_crypto := -lssl -lcrypto
 UNIT_DEPS_passwd := crypto scram
 UNIT_DEPS_scram := crypto
@@ -147,15 +143,14 @@ UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/daemon/%.o \
-		$$(addprefix $(BUILD)/obj/daemon/,$$(addsuffix .o,$$(UNIT_DEPS_$$*))) \
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $$(call obj,$$* $$(UNIT_DEPS_$$*)) \
 		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
 # Without the BPF program (FASTPATH=0) test_fastpath links the stub and skips (exit 77).
-ifeq ($(FP_SRC),daemon/fastpath_stub.c)
+ifneq ($(FASTPATH),1)
 $(BUILD)/tests/test_fastpath: $(BUILD)/obj/tests/unit/test_fastpath.o \
-		$(BUILD)/obj/daemon/fastpath_stub.o $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
+		$(call obj,fastpath_stub) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 endif
 
@@ -172,14 +167,14 @@ FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl topic
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
-FUZZ_DEPS_broker := $(filter-out main log fastpath fastpath_pin tool_%,$(patsubst daemon/%.c,%,$(wildcard daemon/*.c)))
+FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix daemon/,$$(addsuffix .c,$$(FUZZ_DEPS_$$*))) \
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call src,$$(FUZZ_DEPS_$$*)) \
 		tests/unit/mock_log.c | $$(@D)/.dir
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
 
@@ -207,6 +202,8 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run test unit bench fuzz fuzz-build deps clean vmlinux
+.PHONY: all run test unit bench fuzz fuzz-build deps clean vmlinux FORCE
+FORCE:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \
+	$(wildcard tests/unit/*.c))

@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "broker.h"
-#include "broker_int.h"
 #include "config.h"
 #include "fastpath.h"
 #include "log.h"
 #include "loop.h"
+#include "msg.h"
+#include "outq.h"
+#include "version.h"
 
 /* Exit codes (documented in --help and the README). */
 enum {
@@ -235,7 +237,7 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("mqttgwd version %s\n", BROKER_VERSION);
+			printf("mqttgwd version %s\n", MQTTGW_VERSION);
 			return EXIT_OK;
 		case 'S':
 			status = true;
@@ -302,7 +304,7 @@ int main(int argc, char **argv)
 	log_set_verbose(verbose);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	log_notice("mqttgw version %s starting", BROKER_VERSION);
+	log_notice("mqttgw version %s starting", MQTTGW_VERSION);
 	if (conf_path)
 		log_notice("Config loaded from %s.", conf_path);
 	else
@@ -335,7 +337,7 @@ int main(int argc, char **argv)
 	}
 	/* the status pins: never fatal (fastpath_pin logs what it did) */
 	if (fastpath_active(fp))
-		fastpath_pin(fp, cfg, BROKER_VERSION);
+		fastpath_pin(fp, cfg, MQTTGW_VERSION);
 	if (cfg->pid_file) {
 		FILE *f = fopen(cfg->pid_file, "w");
 
@@ -353,7 +355,7 @@ int main(int argc, char **argv)
 	}
 out_shutdown:
 	broker_shutdown(b);
-	log_notice("mqttgw version %s terminating", BROKER_VERSION);
+	log_notice("mqttgw version %s terminating", MQTTGW_VERSION);
 out:
 	broker_free(b);
 	fastpath_free(fp);

@@ -70,7 +70,7 @@ void broker_sys_publish(struct broker *b)
 
 	if (heap > heap_max)
 		heap_max = heap;
-	sys_pub(b, "$SYS/broker/version", "mqttgw version %s", BROKER_VERSION);
+	sys_pub(b, "$SYS/broker/version", "mqttgw version %s", MQTTGW_VERSION);
 	sys_pub(b, "$SYS/broker/uptime", "%" PRId64 " seconds", loop_wall() - b->start_wall);
 	sys_pub(b, "$SYS/broker/clients/connected", "%u", b->n_clients);
 	sys_pub(b, "$SYS/broker/clients/active", "%u", b->n_clients);

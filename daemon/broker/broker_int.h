@@ -18,8 +18,7 @@
 #include "session.h"
 #include "tls.h"
 #include "topic.h"
-
-#define BROKER_VERSION "0.1.0"
+#include "version.h"
 
 enum client_state {
 	CLIENT_NEW = 0, /* accepted, waiting for CONNECT */
