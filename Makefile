@@ -137,6 +137,7 @@ UNIT_DEPS_acl := topic
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
+UNIT_DEPS_conn := loop outq
 UNIT_DEPS_tls := conn loop outq
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
 

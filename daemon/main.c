@@ -11,6 +11,7 @@
 
 #include "broker.h"
 #include "config.h"
+#include "conn.h"
 #include "fastpath.h"
 #include "log.h"
 #include "loop.h"
@@ -359,6 +360,7 @@ out_shutdown:
 out:
 	broker_free(b);
 	fastpath_free(fp);
+	conn_linger_end_all();
 	loop_free(loop);
 	if (cfg && cfg->pid_file && rc == EXIT_OK)
 		unlink(cfg->pid_file);

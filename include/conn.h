@@ -35,6 +35,9 @@ struct conn;
  *   writev: the bytes taken, which are the transport's from then on (a transport that had to
  *           encrypt them keeps and resends them itself), or -1 with errno; EAGAIN: none taken.
  *   close:  release c->tp_state and close the fd.
+ *   shutdown (optional): end the write side (what the protocol says at its end, e.g. TLS
+ *           close_notify, then shutdown(SHUT_WR)); the fd stays open for reading. A transport
+ *           without it is never closed lingering (conn_close_linger falls back to conn_close).
  * A transport that speaks a protocol of its own over the socket (TLS) reports in c->tp_flags,
  * on each read or writev, what it waits for beyond the obvious direction:
  */
@@ -49,6 +52,7 @@ struct conn_transport {
 	ssize_t (*read)(struct conn *c, void *buf, size_t len);
 	ssize_t (*writev)(struct conn *c, const struct iovec *iov, int n);
 	void (*close)(struct conn *c);
+	void (*shutdown)(struct conn *c);
 };
 
 struct conn_ops {
@@ -75,7 +79,10 @@ struct conn {
 	const struct conn_transport *tp;
 	void *tp_state; /* the transport's per-connection state (NULL for tcp) */
 	const struct conn_ops *ops;
-	void *owner;
+	union {
+		void *owner;		     /* until on_close */
+		struct conn_linger *linger; /* after it, while c->lingering */
+	};
 	uint8_t *rx; /* partial frame carried between reads, or NULL */
 	uint32_t rx_len, rx_cap;
 	uint32_t rx_max; /* largest frame the owner accepts (bounds rx growth) */
@@ -91,6 +98,7 @@ struct conn {
 	char peer[64]; /* "addr:port" */
 	uint64_t tx_bytes; /* written to the transport, ever */
 	bool gated;	   /* ops->on_output/may_write/on_out_empty apply */
+	bool lingering;	   /* closed for the owner, closing lingering (linger is valid) */
 };
 
 struct conn_stats {
@@ -106,6 +114,20 @@ struct conn *conn_new(struct loop *l, int fd, const struct conn_transport *tp,
 		      const struct conn_ops *ops, void *owner);
 /* Close now (idempotent): unregisters and closes fd, calls on_close once, frees later. */
 void conn_close(struct conn *c, int err);
+/*
+ * Close the way nginx's lingering close does, so that what we said last (an MQTT 5 DISCONNECT
+ * with its reason code) is read by the peer: a close() with unread bytes in the receive buffer
+ * makes the kernel answer with RST, and an RST can destroy data the peer has not read yet.
+ * For the owner this is conn_close(): on_close runs now and c is gone. The fd stays open
+ * while the queued output is written, the write side is shut down, and whatever the peer
+ * still sends is read and discarded, until the peer closes, max_ms pass or max_bytes were
+ * discarded; then it is closed and freed. Falls back to conn_close() when the transport has no
+ * shutdown, when too many connections linger already, or on ENOMEM.
+ */
+void conn_close_linger(struct conn *c, int err, int64_t max_ms, uint32_t max_bytes);
+/* End every lingering close now (shutdown; before loop_free). */
+void conn_linger_end_all(void);
+
 /* Queue c for the end-of-iteration flush. */
 void conn_want_flush(struct conn *c);
 /* Flush every connection queued with conn_want_flush (call once per loop iteration). */

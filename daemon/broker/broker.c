@@ -86,6 +86,10 @@ int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason
  * with `reason` first (unless reason is 0xFF: close silently); v3 has no server DISCONNECT.
  * The will is published by on_close unless the client sent DISCONNECT.
  */
+/* A server-initiated close reads and discards for at most this long, or this much. */
+#define CLIENT_LINGER_MS 2000
+#define CLIENT_LINGER_BYTES (64 * 1024)
+
 void client_close(struct client *c, uint8_t reason, const char *why)
 {
 	struct conn *conn = c->conn;
@@ -113,8 +117,10 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 	 * same read) still goes out, best effort, without waiting. */
 	broker_fp_closing(c);
 	conn_flush(conn);
+	/* Lingering: a peer that is still sending would otherwise get an RST that can destroy
+	 * the DISCONNECT before it reads it (issue #12). */
 	if (c->conn)
-		conn_close(conn, 0);
+		conn_close_linger(conn, 0, CLIENT_LINGER_MS, CLIENT_LINGER_BYTES);
 }
 
 int broker_close_each(struct broker *b, bool (*fn)(struct client *c, void *ctx), void *ctx)

@@ -41,12 +41,161 @@ static void tcp_close(struct conn *c)
 	close(c->fd);
 }
 
+static void tcp_shutdown(struct conn *c)
+{
+	shutdown(c->fd, SHUT_WR);
+}
+
 const struct conn_transport conn_tcp = {
 	.name = "tcp",
 	.read = tcp_read,
 	.writev = tcp_writev,
 	.close = tcp_close,
+	.shutdown = tcp_shutdown,
 };
+
+static void conn_free_deferred(struct loop *l, void *ctx);
+
+/* ---- lingering close ---- */
+
+/* Connections lingering at once, at most: each holds an fd for up to its max_ms. */
+#define LINGER_MAX 1024
+
+struct conn_linger {
+	struct loop_timer timer;
+	struct conn *c;
+	struct conn_linger *next, **pprev; /* every lingering close, for conn_linger_end_all */
+	uint32_t left;			   /* bytes we still read and discard */
+	bool shut;			   /* write side shut down */
+};
+
+static struct conn_linger *linger_head;
+static uint32_t linger_count;
+
+static void linger_end(struct conn *c)
+{
+	struct conn_linger *lg = c->linger;
+
+	loop_timer_cancel(c->loop, &lg->timer);
+	*lg->pprev = lg->next;
+	if (lg->next)
+		lg->next->pprev = lg->pprev;
+	linger_count--;
+	free(lg);
+	c->linger = NULL;
+	c->lingering = false;
+	loop_io_del(c->loop, &c->io);
+	c->tp->close(c);
+	conn_stats.conns_open--;
+	loop_defer(c->loop, conn_free_deferred, c);
+}
+
+static void linger_timer_fired(struct loop *l, struct loop_timer *t)
+{
+	struct conn_linger *lg = t->ctx;
+
+	(void)l;
+	linger_end(lg->c);
+}
+
+/* Write what is queued, then shut the write side, then read and discard. true: ended. */
+static bool linger_step(struct conn *c)
+{
+	struct conn_linger *lg = c->linger;
+	struct iovec iov[16];
+	uint8_t sink[4096];
+
+	while (!outq_empty(&c->out) || (c->tp_flags & CONN_TP_WRITE_PENDING)) {
+		ssize_t w = c->tp->writev(c, iov, outq_iov(&c->out, iov, 16));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			uint32_t ev = (c->tp_flags & CONN_TP_WRITE_WANTS_IN) ? EPOLLIN : EPOLLOUT;
+
+			if (loop_io_mod(c->loop, &c->io, ev) < 0)
+				break;
+			return false;
+		}
+		if (w < 0)
+			break; /* the peer is gone: nothing left to say */
+		conn_stats.bytes_out += (uint64_t)w;
+		c->tx_bytes += (uint64_t)w;
+		outq_consume(&c->out, (size_t)w);
+	}
+	if (!lg->shut) {
+		lg->shut = true;
+		outq_fini(&c->out);
+		c->tp->shutdown(c);
+		if (loop_io_mod(c->loop, &c->io, EPOLLIN) < 0) {
+			linger_end(c);
+			return true;
+		}
+	}
+	for (;;) {
+		/* raw reads: what the transport would make of them no longer matters */
+		ssize_t n = read(c->fd, sink, sizeof(sink));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (n <= 0 || (size_t)n >= lg->left) {
+			linger_end(c);
+			return true;
+		}
+		lg->left -= (uint32_t)n;
+	}
+}
+
+static void linger_event(struct loop *l, struct loop_io *io, uint32_t events)
+{
+	(void)l;
+	(void)events;
+	linger_step(io->ctx);
+}
+
+void conn_close_linger(struct conn *c, int err, int64_t max_ms, uint32_t max_bytes)
+{
+	struct conn_linger *lg;
+
+	if (c->closed)
+		return;
+	if (!c->tp->shutdown || linger_count >= LINGER_MAX || !(lg = calloc(1, sizeof(*lg)))) {
+		conn_close(c, err);
+		return;
+	}
+	c->closed = true;
+	c->gated = false;
+	if (c->ops->on_close)
+		c->ops->on_close(c, err);
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = c->rx_cap = 0;
+	lg->c = c;
+	lg->left = max_bytes;
+	lg->next = linger_head;
+	lg->pprev = &linger_head;
+	if (linger_head)
+		linger_head->pprev = &lg->next;
+	linger_head = lg;
+	linger_count++;
+	c->linger = lg;
+	c->lingering = true;
+	c->io.fn = linger_event;
+	loop_timer_init(&lg->timer, linger_timer_fired, lg);
+	if (loop_timer_set(c->loop, &lg->timer, loop_now(c->loop) + max_ms) < 0) {
+		linger_end(c);
+		return;
+	}
+	linger_step(c);
+}
+
+void conn_linger_end_all(void)
+{
+	while (linger_head)
+		linger_end(linger_head->c);
+}
 
 static void conn_free_deferred(struct loop *l, void *ctx)
 {

@@ -696,6 +696,18 @@ static ssize_t tls_writev(struct conn *c, const struct iovec *iov, int n)
 	return -1;
 }
 
+/* The lingering close's end of writing: close_notify (best effort, as at close), then FIN. */
+static void tls_shutdown(struct conn *c)
+{
+	struct tls_conn *t = c->tp_state;
+
+	if (t && t->hs_done && !t->failed && !t->eof && !t->wpend_len) {
+		t->may_read = false;
+		SSL_shutdown(t->ssl);
+	}
+	shutdown(c->fd, SHUT_WR);
+}
+
 static void tls_close(struct conn *c)
 {
 	struct tls_conn *t = c->tp_state;
@@ -703,7 +715,8 @@ static void tls_close(struct conn *c)
 	if (t) {
 		if (t->hs_done && !t->failed) {
 			/* Best effort close_notify, as Mosquitto; never waits. */
-			if (!t->eof && !t->wpend_len) {
+			if (!t->eof && !t->wpend_len &&
+			    !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) {
 				t->may_read = false;
 				SSL_shutdown(t->ssl);
 			}
@@ -727,6 +740,7 @@ const struct conn_transport conn_tls = {
 	.read = tls_read,
 	.writev = tls_writev,
 	.close = tls_close,
+	.shutdown = tls_shutdown,
 };
 
 /* ---- what the handshake established ---- */
