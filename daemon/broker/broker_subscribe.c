@@ -46,6 +46,19 @@ static void send_suback(struct client *c, uint8_t type, uint16_t pid, const uint
 	conn_want_flush(c->conn);
 }
 
+/*
+ * A topic filter that breaks the syntax (empty [MQTT-4.7.3-1], a misplaced wildcard
+ * [MQTT-4.7.1-1/-2], a shared filter without ShareName or filter [MQTT-4.8.2-1/-2]) makes the
+ * packet malformed (4.13: it cannot be parsed by the specification's rules): the connection is
+ * closed, with DISCONNECT 0x81 in MQTT 5, as Mosquitto does. Only well-formed filters that are
+ * refused (ACL, limits) get a per-filter failure code in the SUBACK.
+ */
+static void filter_malformed(struct client *c, const char *f, uint16_t len)
+{
+	client_log_proto(c, "malformed topic filter '%.*s'", (int)(len < 128 ? len : 128), f);
+	client_close(c, MQTT_RC_MALFORMED, NULL);
+}
+
 void broker_session_unsubscribe_all(struct broker *b, struct session *s)
 {
 	for (uint32_t i = 0; i < s->n_subs; i++) {
@@ -94,8 +107,8 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 				(e.retain_as_published ? TOPIC_OPT_RAP : 0) |
 				(uint8_t)(e.retain_handling << TOPIC_OPT_RH_SHIFT);
 		if (!topic_filter_valid(f, e.filter.len)) {
-			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_TOPIC_FILTER_INVALID : 0x80;
-			continue;
+			filter_malformed(c, f, e.filter.len);
+			goto out;
 		}
 		shared = topic_share_split(f, e.filter.len, NULL, NULL, NULL, NULL);
 		if (shared && e.no_local) {
@@ -170,8 +183,10 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 		int r;
 
 		if (!topic_filter_valid(f, e.filter.len)) {
-			codes[i++] = MQTT_RC_TOPIC_FILTER_INVALID;
-			continue;
+			filter_malformed(c, f, e.filter.len);
+			if (codes != codes_stack)
+				free(codes);
+			return -1;
 		}
 		r = topic_sub_remove(b->topics, f, e.filter.len, s);
 		session_sub_del(s, f, e.filter.len);
