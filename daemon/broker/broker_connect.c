@@ -499,18 +499,26 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 			c->will_delay = cn->will_props.will_delay;
 	}
 
-	/* session: take over a connected one [MQTT-3.1.4-2], discard on clean [MQTT-3.1.2-6] */
+	/*
+	 * session: take over a connected one [MQTT-3.1.4-2], discard on clean [MQTT-3.1.2-6].
+	 * The old connection ends as any connection does, with its session attached: a session
+	 * that ends with its connection ends now, so the new one cannot resume it [MQTT-3.1.2-6],
+	 * [MQTT-3.2.2-3]; a will with a delay is held by a session that lives on, and the new
+	 * connection within the delay cancels it [MQTT-3.1.3-9].
+	 */
 	s = session_find(&b->sessions, id, id_len);
 	if (s && s->client) {
 		struct client *old = s->client;
 
-		s->client = NULL;
-		old->session = NULL;
 		log_info_rl("Client %s [%s] already connected, closing old connection [%s].",
 			    c->client_id, c->peer, old->peer);
 		client_close(old, MQTT_RC_SESSION_TAKEN_OVER, NULL);
+		s = session_find(&b->sessions, id, id_len);
 	}
 	if (s && cn->clean) {
+		/* a held will is dropped, not fired, by a reconnect within its delay, even with
+		 * Clean Start (MQTT-3.1.2-8 leaves it to the server) */
+		broker_session_expiry_cancel(b, s);
 		session_end(b, s);
 		s = NULL;
 	}
