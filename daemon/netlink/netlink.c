@@ -13,7 +13,7 @@
 #include "netlink_int.h"
 
 /* A larger queue than the default (208 KiB) makes an overrun rarer when many interfaces change
- * at once; root may exceed net.core.rmem_max, others keep what SO_RCVBUF grants. */
+ * at once. */
 #define WATCH_RCVBUF (1 << 20)
 
 enum watch_dump {
@@ -34,10 +34,10 @@ struct nl_watch {
 	char buf[NL_BUF_SIZE];
 };
 
-struct mnl_socket *nl_sock_open(int bus, unsigned int groups)
+struct mnl_socket *nl_sock_open(int bus, unsigned int groups, int rcvbuf)
 {
 	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int err;
+	int err, fd;
 
 	if (!nl)
 		return NULL;
@@ -47,6 +47,10 @@ struct mnl_socket *nl_sock_open(int bus, unsigned int groups)
 		errno = err;
 		return NULL;
 	}
+	/* root may exceed net.core.rmem_max; others keep what SO_RCVBUF grants */
+	fd = mnl_socket_get_fd(nl);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	return nl;
 }
 
@@ -178,8 +182,6 @@ static int watch_msg_cb(const struct nlmsghdr *nlh, void *data)
 struct nl_watch *nl_watch_open(const struct nl_watch_ops *ops, void *ctx)
 {
 	struct nl_watch *w;
-	int size = WATCH_RCVBUF;
-	int fd;
 
 	if (!ops || !ops->link || !ops->addr) {
 		errno = EINVAL;
@@ -188,14 +190,12 @@ struct nl_watch *nl_watch_open(const struct nl_watch_ops *ops, void *ctx)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
-	w->nl = nl_sock_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
+	w->nl = nl_sock_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+			     WATCH_RCVBUF);
 	if (!w->nl) {
 		free(w);
 		return NULL;
 	}
-	fd = mnl_socket_get_fd(w->nl);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	w->portid = mnl_socket_get_portid(w->nl);
 	w->ops = ops;
 	w->ctx = ctx;

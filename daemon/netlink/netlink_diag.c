@@ -20,6 +20,7 @@ enum {
 	ST_FIN_WAIT2 = 5,
 	ST_CLOSE_WAIT = 8,
 	ST_LAST_ACK = 9,
+	ST_LISTEN = 10,
 	ST_CLOSING = 11,
 };
 
@@ -33,11 +34,16 @@ enum {
  * data is normally there at once; this bounds the pathological case. */
 #define DIAG_WAIT_MS 100
 
+/* Room for the replies to a batch of lookups (NL_DIAG_MAX_BATCH x ~2 KiB of skb each). */
+#define DIAG_RCVBUF (512 << 10)
+
 struct nl_diag {
 	struct mnl_socket *nl;
 	unsigned int portid;
 	uint32_t seq;
 	char buf[NL_BUF_SIZE];
+	/* One reply to a lookup (inet_diag_msg + tcp_info + a few attributes) is under 1 KiB. */
+	char slot[NL_DIAG_MAX_BATCH][2048];
 };
 
 struct diag_run {
@@ -51,7 +57,7 @@ struct nl_diag *nl_diag_open(void)
 
 	if (!d)
 		return NULL;
-	d->nl = nl_sock_open(NETLINK_SOCK_DIAG, 0);
+	d->nl = nl_sock_open(NETLINK_SOCK_DIAG, 0, DIAG_RCVBUF);
 	if (!d->nl) {
 		free(d);
 		return NULL;
@@ -127,54 +133,117 @@ static void diag_info(struct nl_tcp_info *o, const struct nlattr *at)
 	o->delivery_rate = ti.tcpi_delivery_rate;
 }
 
-static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
+/* One SOCK_DIAG_BY_FAMILY reply into *s. False if it is malformed. */
+static bool diag_parse(const struct nlmsghdr *nlh, struct nl_diag_sock *s)
 {
-	const struct diag_run *run = data;
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[INET_DIAG_MAX + 1] = {0};
 	struct nl_attrs a = {tb, INET_DIAG_MAX};
-	struct nl_diag_sock s = {0};
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
-		return MNL_CB_OK;
+		return false;
 	if (mnl_attr_parse(nlh, sizeof(*m), nl_attr_cb, &a) < 0)
-		return MNL_CB_OK;
-	s.family = m->idiag_family;
-	s.state = m->idiag_state;
-	s.sport = ntohs(m->id.idiag_sport);
-	s.dport = ntohs(m->id.idiag_dport);
-	memcpy(&s.saddr, m->id.idiag_src, sizeof(s.saddr));
-	memcpy(&s.daddr, m->id.idiag_dst, sizeof(s.daddr));
-	s.ifindex = m->id.idiag_if;
-	s.cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
-	s.inode = m->idiag_inode;
-	s.rqueue = m->idiag_rqueue;
-	s.wqueue = m->idiag_wqueue;
+		return false;
+	memset(s, 0, sizeof(*s));
+	s->family = m->idiag_family;
+	s->state = m->idiag_state;
+	s->sport = ntohs(m->id.idiag_sport);
+	s->dport = ntohs(m->id.idiag_dport);
+	memcpy(&s->saddr, m->id.idiag_src, sizeof(s->saddr));
+	memcpy(&s->daddr, m->id.idiag_dst, sizeof(s->daddr));
+	s->ifindex = m->id.idiag_if;
+	s->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+	s->inode = m->idiag_inode;
+	s->rqueue = m->idiag_rqueue;
+	s->wqueue = m->idiag_wqueue;
 	if (tb[INET_DIAG_INFO]) {
-		s.has_info = true;
-		diag_info(&s.info, tb[INET_DIAG_INFO]);
+		s->has_info = true;
+		diag_info(&s->info, tb[INET_DIAG_INFO]);
 	}
-	run->cb(run->ctx, &s);
+	return true;
+}
+
+static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct diag_run *run = data;
+	struct nl_diag_sock s;
+
+	if (diag_parse(nlh, &s))
+		run->cb(run->ctx, &s);
 	return MNL_CB_OK;
+}
+
+/* Wait (bounded) for the next reply: the kernel builds dump chunks inside our recv calls, so
+ * this returns at once unless something is wrong. 0 or -errno. */
+static int diag_wait(struct nl_diag *d)
+{
+	struct pollfd pfd = {.fd = mnl_socket_get_fd(d->nl), .events = POLLIN};
+	int ret = poll(&pfd, 1, DIAG_WAIT_MS);
+
+	if (ret == 0)
+		return -ETIMEDOUT;
+	return ret < 0 && errno != EINTR ? -errno : 0;
 }
 
 static ssize_t diag_recv(struct nl_diag *d)
 {
-	struct pollfd pfd = {.fd = mnl_socket_get_fd(d->nl), .events = POLLIN};
-
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(d->nl, d->buf, sizeof(d->buf));
+		int ret;
 
 		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
 			return n < 0 ? -errno : n;
-		if (errno == EAGAIN) {
-			int ret = poll(&pfd, 1, DIAG_WAIT_MS);
+		ret = errno == EAGAIN ? diag_wait(d) : 0;
+		if (ret < 0)
+			return ret;
+	}
+}
 
-			if (ret == 0)
-				return -ETIMEDOUT;
-			if (ret < 0 && errno != EINTR)
-				return -errno;
-		}
+/* Up to n replies to lookups, one datagram each, in one recvmmsg: a recv per socket would
+ * cost as much as the kernel's lookup. The count received, or -errno. */
+static int diag_recv_many(struct nl_diag *d, struct mmsghdr *mm, int n)
+{
+	for (;;) {
+		int got =
+		    recvmmsg(mnl_socket_get_fd(d->nl), mm, (unsigned int)n, MSG_DONTWAIT, NULL);
+		int ret;
+
+		if (got > 0)
+			return got;
+		if (got == 0 || (errno != EAGAIN && errno != EINTR))
+			return got == 0 ? -EIO : -errno;
+		ret = errno == EAGAIN ? diag_wait(d) : 0;
+		if (ret < 0)
+			return ret;
+	}
+}
+
+/* The header every request shares: TCP of one family, with struct tcp_info. */
+static struct nlmsghdr *diag_req(struct nl_diag *d, void *buf, int family, uint16_t flags,
+				 struct inet_diag_req_v2 **r)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++d->seq;
+	*r = mnl_nlmsg_put_extra_header(nlh, sizeof(**r));
+	(*r)->sdiag_family = (uint8_t)family;
+	(*r)->sdiag_protocol = IPPROTO_TCP;
+	(*r)->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	return nlh;
+}
+
+/* After a failure a dump or replies may still be in flight on this socket (the next request:
+ * EBUSY, stale replies): go on with a new one. */
+static void diag_reset(struct nl_diag *d)
+{
+	struct mnl_socket *nl = nl_sock_open(NETLINK_SOCK_DIAG, 0, DIAG_RCVBUF);
+
+	if (nl) {
+		mnl_socket_close(d->nl);
+		d->nl = nl;
+		d->portid = mnl_socket_get_portid(nl);
 	}
 }
 
@@ -184,19 +253,12 @@ static int diag_dump(struct nl_diag *d, int family, const uint16_t *ports, int n
 	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) + MNL_ATTR_HDRLEN +
 		 NL_DIAG_MAX_PORTS * 12];
 	uint8_t bc[NL_DIAG_MAX_PORTS * 12];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct inet_diag_req_v2 *r;
+	struct nlmsghdr *nlh = diag_req(d, req, family, NLM_F_DUMP, &r);
 	ssize_t len;
 	int ret;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++d->seq;
-	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
-	r->sdiag_family = (uint8_t)family;
-	r->sdiag_protocol = IPPROTO_TCP;
 	r->idiag_states = DIAG_STATES;
-	r->idiag_ext = 1 << (INET_DIAG_INFO - 1);
 	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, (uint16_t)diag_bytecode(bc, ports, n), bc);
 	if (mnl_socket_sendto(d->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -209,30 +271,115 @@ static int diag_dump(struct nl_diag *d, int family, const uint16_t *ports, int n
 	return ret == MNL_CB_ERROR ? -errno : 0;
 }
 
-int nl_diag_query(struct nl_diag *d, const uint16_t *ports, int n, nl_diag_fn cb, void *ctx)
+int nl_diag_query(struct nl_diag *d, int family, const uint16_t *ports, int n, nl_diag_fn cb,
+		  void *ctx)
 {
-	static const int families[] = {AF_INET, AF_INET6};
 	const struct diag_run run = {cb, ctx};
+	int ret = 0;
 
-	if (n <= 0 || n > NL_DIAG_MAX_PORTS || !cb)
+	if (n <= 0 || n > NL_DIAG_MAX_PORTS || !cb ||
+	    (family != AF_INET && family != AF_INET6 && family != AF_UNSPEC))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		int ret = diag_dump(d, families[i], ports, n, &run);
+	/* sock_diag has no handler for AF_UNSPEC: one dump per family. */
+	if (family != AF_INET6)
+		ret = diag_dump(d, AF_INET, ports, n, &run);
+	if (ret == 0 && family != AF_INET)
+		ret = diag_dump(d, AF_INET6, ports, n, &run);
+	if (ret < 0)
+		diag_reset(d);
+	return ret;
+}
 
-		if (ret < 0) {
-			/* A dump cut short would still be in flight on this socket (the next
-			 * request: EBUSY, stale replies): start over on a new socket. */
-			struct mnl_socket *nl = nl_sock_open(NETLINK_SOCK_DIAG, 0);
+static void diag_key_put(struct nl_diag *d, void *buf, const struct nl_diag_key *k)
+{
+	struct inet_diag_req_v2 *r;
+	size_t alen = k->family == AF_INET ? sizeof(k->saddr.v4) : sizeof(k->saddr.v6);
 
-			if (nl) {
-				mnl_socket_close(d->nl);
-				d->nl = nl;
-				d->portid = mnl_socket_get_portid(nl);
+	diag_req(d, buf, k->family, 0, &r);
+	r->idiag_states = ~0u; /* not applied to an exact lookup */
+	r->id.idiag_sport = htons(k->sport);
+	r->id.idiag_dport = htons(k->dport);
+	memcpy(r->id.idiag_src, &k->saddr, alen);
+	memcpy(r->id.idiag_dst, &k->daddr, alen);
+	r->id.idiag_cookie[0] = k->cookie ? (uint32_t)k->cookie : INET_DIAG_NOCOOKIE;
+	r->id.idiag_cookie[1] = k->cookie ? (uint32_t)(k->cookie >> 32) : INET_DIAG_NOCOOKIE;
+}
+
+/* The replies in one datagram to lookups first..first+n-1: found ones go to the callback;
+ * an error other than "no such socket" is kept in *err. How many were answered. */
+static int diag_answer(const void *buf, int len, uint32_t first, int n, const struct diag_run *run,
+		       int *found, int *err)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct nl_diag_sock s;
+	int answered = 0;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_seq - first >= (uint32_t)n)
+			continue;
+		answered++;
+		/* The kernel's exact lookup falls back to a listener on the port when the
+		 * connection is gone (and no cookie was given): not the client. */
+		if (diag_parse(nlh, &s)) {
+			if (s.state != ST_LISTEN) {
+				run->cb(run->ctx, &s);
+				(*found)++;
 			}
-			return ret;
+		} else if (nlh->nlmsg_type == NLMSG_ERROR &&
+			   mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct nlmsgerr)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			/* ENOENT: closed; ESTALE: the 4-tuple is another socket's now */
+			if (e->error != -ENOENT && e->error != -ESTALE && !*err)
+				*err = e->error;
 		}
 	}
-	return 0;
+	return answered;
+}
+
+int nl_diag_lookup(struct nl_diag *d, const struct nl_diag_key *keys, int n, nl_diag_fn cb,
+		   void *ctx)
+{
+	enum { REQ_LEN = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) };
+	char req[NL_DIAG_MAX_BATCH * REQ_LEN];
+	const struct diag_run run = {cb, ctx};
+	uint32_t first = d->seq + 1;
+	int answered = 0, found = 0, err = 0;
+
+	if (n <= 0 || n > NL_DIAG_MAX_BATCH || !cb)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		if (keys[i].family != AF_INET && keys[i].family != AF_INET6)
+			return -EINVAL;
+	}
+	for (int i = 0; i < n; i++)
+		diag_key_put(d, req + i * REQ_LEN, &keys[i]);
+	/* One sendmsg: the kernel answers each request in turn into our receive queue. */
+	if (mnl_socket_sendto(d->nl, req, (size_t)n * REQ_LEN) < 0)
+		return -errno;
+	while (answered < n) {
+		struct mmsghdr mm[NL_DIAG_MAX_BATCH];
+		struct iovec iov[NL_DIAG_MAX_BATCH];
+		int got;
+
+		for (int i = 0; i < n - answered; i++) {
+			iov[i] = (struct iovec){d->slot[i], sizeof(d->slot[i])};
+			mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+		}
+		got = diag_recv_many(d, mm, n - answered);
+		for (int i = 0; i < got; i++) {
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+				got = -EMSGSIZE;
+			else
+				answered += diag_answer(d->slot[i], (int)mm[i].msg_len, first, n,
+							&run, &found, &err);
+		}
+		if (got < 0) {
+			diag_reset(d);
+			return got;
+		}
+	}
+	return err ? err : found;
 }
 
 enum nl_diag_health nl_diag_half_dead(const struct nl_diag_sock *s, uint32_t stall_ms)

@@ -11,8 +11,9 @@
  */
 #define NL_BUF_SIZE 32768
 
-/* A non-blocking, close-on-exec netlink socket bound to the multicast groups. NULL + errno. */
-struct mnl_socket *nl_sock_open(int bus, unsigned int groups);
+/* A non-blocking, close-on-exec netlink socket bound to the multicast groups, with a receive
+ * queue of rcvbuf bytes where allowed. NULL + errno. */
+struct mnl_socket *nl_sock_open(int bus, unsigned int groups, int rcvbuf);
 
 /* Store each attribute of a known type (<= max) into tb[type]; for mnl_attr_parse(). */
 struct nl_attrs {
