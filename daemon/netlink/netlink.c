@@ -31,7 +31,7 @@ struct nl_watch {
 	enum watch_dump dump;
 	bool dump_pending; /* start a dump once the queue is drained (after an overrun) */
 	bool dump_again;   /* restart the dump in flight at its end (overrun, NLM_F_DUMP_INTR) */
-	char buf[NL_BUF_SIZE];
+	char buf[NL_BUF_SIZE] __attribute__((aligned(8))); /* netlink headers are read in place */
 };
 
 struct mnl_socket *nl_sock_open(int bus, unsigned int groups, int rcvbuf)
@@ -73,7 +73,8 @@ static void watch_sync(struct nl_watch *w, enum nl_sync what)
 
 static int watch_request(struct nl_watch *w, uint16_t type)
 {
-	char req[NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(sizeof(struct ifinfomsg))];
+	char req[NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(sizeof(struct ifinfomsg))]
+	    __attribute__((aligned(8)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 
 	nlh->nlmsg_type = type;

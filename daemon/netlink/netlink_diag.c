@@ -41,9 +41,9 @@ struct nl_diag {
 	struct mnl_socket *nl;
 	unsigned int portid;
 	uint32_t seq;
-	char buf[NL_BUF_SIZE];
+	char buf[NL_BUF_SIZE] __attribute__((aligned(8))); /* netlink headers are read in place */
 	/* One reply to a lookup (inet_diag_msg + tcp_info + a few attributes) is under 1 KiB. */
-	char slot[NL_DIAG_MAX_BATCH][2048];
+	char slot[NL_DIAG_MAX_BATCH][2048] __attribute__((aligned(8)));
 };
 
 struct diag_run {
@@ -251,8 +251,8 @@ static int diag_dump(struct nl_diag *d, int family, const uint16_t *ports, int n
 		     const struct diag_run *run)
 {
 	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) + MNL_ATTR_HDRLEN +
-		 NL_DIAG_MAX_PORTS * 12];
-	uint8_t bc[NL_DIAG_MAX_PORTS * 12];
+		 NL_DIAG_MAX_PORTS * 12] __attribute__((aligned(8)));
+	uint8_t bc[NL_DIAG_MAX_PORTS * 12] __attribute__((aligned(8)));
 	struct inet_diag_req_v2 *r;
 	struct nlmsghdr *nlh = diag_req(d, req, family, NLM_F_DUMP, &r);
 	ssize_t len;
@@ -341,7 +341,7 @@ int nl_diag_lookup(struct nl_diag *d, const struct nl_diag_key *keys, int n, nl_
 		   void *ctx)
 {
 	enum { REQ_LEN = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) };
-	char req[NL_DIAG_MAX_BATCH * REQ_LEN];
+	char req[NL_DIAG_MAX_BATCH * REQ_LEN] __attribute__((aligned(8)));
 	const struct diag_run run = {cb, ctx};
 	uint32_t first = d->seq + 1;
 	int answered = 0, found = 0, err = 0;
