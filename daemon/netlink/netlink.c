@@ -24,7 +24,6 @@ enum watch_dump {
 
 struct nl_watch {
 	struct mnl_socket *nl;
-	unsigned int portid;
 	const struct nl_watch_ops *ops;
 	void *ctx;
 	uint32_t seq; /* of the dump request in flight */
@@ -197,7 +196,6 @@ struct nl_watch *nl_watch_open(const struct nl_watch_ops *ops, void *ctx)
 		free(w);
 		return NULL;
 	}
-	w->portid = mnl_socket_get_portid(w->nl);
 	w->ops = ops;
 	w->ctx = ctx;
 	return w;
@@ -258,6 +256,8 @@ int nl_watch_dispatch(struct nl_watch *w)
 				return ret;
 			continue;
 		}
+		/* No sequence or port check: a notification carries the sequence number and port
+		 * of the request that caused it (`ip` from another process), not ours. */
 		ret = mnl_cb_run(w->buf, (size_t)n, 0, 0, watch_msg_cb, w);
 		if (ret == MNL_CB_STOP && w->dump != DUMP_IDLE) {
 			ret = watch_dump_step(w);
