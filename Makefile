@@ -37,6 +37,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
 LDFLAGS ?=
 LDLIBS := -lssl -lcrypto -largon2 -lm
+LDLIBS += -lmnl
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -140,6 +141,8 @@ UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_conn := loop outq
 UNIT_DEPS_tls := conn loop outq
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
+UNIT_DEPS_netlink := netlink_diag
+UNIT_LIBS_netlink := -lmnl
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
@@ -170,6 +173,7 @@ FUZZ_DEPS_acl := acl topic
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
 FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
+FUZZ_LIBS_broker += -lmnl
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
