@@ -97,6 +97,9 @@ int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, cha
 /* Detach from every interface and unload. The pinned ban map stays (with its bans). */
 void xdp_guard_free(struct xdp_guard *g);
 
+/* The program's fd (borrowed, valid until xdp_guard_free()): for BPF_PROG_TEST_RUN fixtures. */
+int xdp_guard_prog_fd(const struct xdp_guard *g);
+
 /* Replace the guarded ports, and the SYN limit (rate 0: none; burst 0: = rate). 0/-errno. */
 int xdp_guard_set_ports(struct xdp_guard *g, const uint16_t *ports, size_t nports);
 int xdp_guard_set_syn_rate(struct xdp_guard *g, uint32_t rate, uint32_t burst);

@@ -300,6 +300,11 @@ void xdp_guard_free(struct xdp_guard *g)
 	xg_destroy(g);
 }
 
+int xdp_guard_prog_fd(const struct xdp_guard *g)
+{
+	return bpf_program__fd(g->skel->progs.xdp_guard_rx);
+}
+
 static int xg_cfg_write(struct xdp_guard *g)
 {
 	uint32_t zero = 0;
@@ -355,8 +360,7 @@ static int xg_link_create(struct xdp_guard *g, int ifindex, enum xdp_guard_mode 
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o,
 		    .flags = mode == XDP_GUARD_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
-	int fd = bpf_link_create(bpf_program__fd(g->skel->progs.xdp_guard_rx), ifindex, BPF_XDP,
-				 &o);
+	int fd = bpf_link_create(xdp_guard_prog_fd(g), ifindex, BPF_XDP, &o);
 
 	return fd < 0 ? -errno : fd;
 }

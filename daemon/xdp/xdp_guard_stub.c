@@ -30,6 +30,12 @@ void xdp_guard_free(struct xdp_guard *g)
 	(void)g;
 }
 
+int xdp_guard_prog_fd(const struct xdp_guard *g)
+{
+	(void)g;
+	return -ENOTSUP;
+}
+
 int xdp_guard_set_ports(struct xdp_guard *g, const uint16_t *ports, size_t nports)
 {
 	(void)g, (void)ports, (void)nports;
