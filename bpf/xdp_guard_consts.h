@@ -4,15 +4,15 @@
 #ifndef MQTTGW_XDP_GUARD_CONSTS_H
 #define MQTTGW_XDP_GUARD_CONSTS_H
 
-#define ETH_P_IP      0x0800
-#define ETH_P_IPV6    0x86DD
-#define ETH_P_8021Q   0x8100 /* VLAN tag (C-tag) */
-#define ETH_P_8021AD  0x88A8 /* QinQ service tag (S-tag) */
-#define ETH_HLEN      14
-#define VLAN_HLEN     4
+#define ETH_P_IP     0x0800
+#define ETH_P_IPV6   0x86DD
+#define ETH_P_8021Q  0x8100 /* VLAN tag (C-tag) */
+#define ETH_P_8021AD 0x88A8 /* QinQ service tag (S-tag) */
+#define ETH_HLEN     14
+#define VLAN_HLEN    4
 
-#define IP_MF	      0x2000
-#define IP_OFFSET     0x1fff
+#define IP_MF	  0x2000
+#define IP_OFFSET 0x1fff
 
 /* IPv6 extension headers we walk (RFC 8200 section 4). */
 #define NEXTHDR_HOP	 0

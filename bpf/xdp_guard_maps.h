@@ -7,7 +7,7 @@
 #ifndef MQTTGW_XDP_GUARD_MAPS_H
 #define MQTTGW_XDP_GUARD_MAPS_H
 
-#define XG_DEFAULT_CIDRS   1024	 /* per list and family */
+#define XG_DEFAULT_CIDRS   1024 /* per list and family */
 #define XG_DEFAULT_BANS	   65536
 #define XG_DEFAULT_SOURCES 65536 /* SYN buckets: LRU, an evicted source starts a full bucket */
 
@@ -19,13 +19,13 @@ struct {
 } xg_cfg SEC(".maps");
 
 /* LPM tries must be created with BPF_F_NO_PREALLOC. */
-#define XG_LPM(name, key_t)                                                                  \
-	struct {                                                                             \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                         \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                                        \
-		__uint(max_entries, XG_DEFAULT_CIDRS);                                       \
-		__type(key, key_t);                                                          \
-		__type(value, __u32);                                                        \
+#define XG_LPM(name, key_t)                                                                        \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                               \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__uint(max_entries, XG_DEFAULT_CIDRS);                                             \
+		__type(key, key_t);                                                                \
+		__type(value, __u32);                                                              \
 	} name SEC(".maps")
 
 XG_LPM(xg_allow4, struct xdp_lpm4);

@@ -154,7 +154,8 @@ static void xg_pin_reuse(struct xdp_guard *g, const char *path)
 	err = bpf_obj_get_info_by_fd(fd, &info, &ilen);
 	if (!err && info.type == bpf_map__type(m) && info.key_size == bpf_map__key_size(m) &&
 	    info.value_size == bpf_map__value_size(m) &&
-	    info.max_entries == bpf_map__max_entries(m) && info.map_flags == bpf_map__map_flags(m)) {
+	    info.max_entries == bpf_map__max_entries(m) &&
+	    info.map_flags == bpf_map__map_flags(m)) {
 		err = bpf_map__reuse_fd(m, fd);
 		g->pinned = !err;
 		if (!err)
@@ -212,7 +213,8 @@ static void xg_pin_phase(struct xdp_guard *g, const char *dir, bool loaded)
 		r = xg_on_bpffs(parent);
 	}
 	if (r <= 0) {
-		log_notice("XDP guard: %s is not on a bpffs; bans last as long as the daemon.", dir);
+		log_notice("XDP guard: %s is not on a bpffs; bans last as long as the daemon.",
+			   dir);
 		return;
 	}
 	xg_pin(g, dir, path);
@@ -365,6 +367,18 @@ static int xg_link_create(struct xdp_guard *g, int ifindex, enum xdp_guard_mode 
 	return fd < 0 ? -errno : fd;
 }
 
+/* The link still holds its device (a deleted device leaves the link defunct, ifindex 0):
+ * a re-created device may, rarely, get the old ifindex back. */
+static bool xg_link_alive(const struct xg_link *l)
+{
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return !bpf_obj_get_info_by_fd(l->fd, &info, &len) &&
+	       info.xdp.ifindex == (uint32_t)l->ifindex;
+}
+
 int xdp_guard_attach(struct xdp_guard *g, const char *ifname, enum xdp_guard_mode mode,
 		     enum xdp_guard_mode *took)
 {
@@ -376,7 +390,7 @@ int xdp_guard_attach(struct xdp_guard *g, const char *ifname, enum xdp_guard_mod
 		log_warn("XDP guard: no interface %s: %s.", ifname, strerror(errno));
 		return -ENODEV;
 	}
-	if (l && l->ifindex == ifindex) {
+	if (l && l->ifindex == ifindex && xg_link_alive(l)) {
 		if (took)
 			*took = l->mode;
 		return 0;

@@ -75,21 +75,16 @@ int xdp_guard_parse_mode(const char *s, enum xdp_guard_mode *mode)
 const char *xdp_guard_mode_name(enum xdp_guard_mode mode)
 {
 	return (unsigned int)mode < sizeof(xg_mode_names) / sizeof(xg_mode_names[0])
-		       ? xg_mode_names[mode]
-		       : "?";
+		   ? xg_mode_names[mode]
+		   : "?";
 }
 
 static const char *const xg_reason_names[XDP_R_NR] = {
-    [XDP_R_NOT_IP] = "not_ip",
-    [XDP_R_NOT_TCP] = "not_tcp",
-    [XDP_R_OTHER_PORT] = "other_port",
-    [XDP_R_FRAGMENT] = "fragment",
-    [XDP_R_UNPARSED] = "unparsed",
-    [XDP_R_ALLOWED] = "allowed",
-    [XDP_R_PASSED] = "passed",
-    [XDP_R_DENIED] = "denied",
-    [XDP_R_BANNED] = "banned",
-    [XDP_R_SYN_LIMITED] = "syn_limited",
+    [XDP_R_NOT_IP] = "not_ip",	       [XDP_R_NOT_TCP] = "not_tcp",
+    [XDP_R_OTHER_PORT] = "other_port", [XDP_R_FRAGMENT] = "fragment",
+    [XDP_R_UNPARSED] = "unparsed",     [XDP_R_ALLOWED] = "allowed",
+    [XDP_R_PASSED] = "passed",	       [XDP_R_DENIED] = "denied",
+    [XDP_R_BANNED] = "banned",	       [XDP_R_SYN_LIMITED] = "syn_limited",
     [XDP_R_MALFORMED] = "malformed",
 };
 

@@ -48,14 +48,14 @@ struct pkt_spec {
 	const char *src;    /* source address */
 	uint8_t l4;	    /* 0: TCP */
 	uint16_t dport;
-	uint8_t flags;	     /* TCP flags */
-	uint8_t doff;	     /* TCP data offset, 0: 5 */
-	int ip_opt_words;    /* IPv4 options (NOPs), in 32-bit words */
-	uint8_t ihl;	     /* IPv4 IHL, 0: from the options */
-	uint16_t frag;	     /* IPv4 frag_off field, or the IPv6 fragment header's */
-	uint8_t exts[12];    /* IPv6 extension headers in order */
+	uint8_t flags;	  /* TCP flags */
+	uint8_t doff;	  /* TCP data offset, 0: 5 */
+	int ip_opt_words; /* IPv4 options (NOPs), in 32-bit words */
+	uint8_t ihl;	  /* IPv4 IHL, 0: from the options */
+	uint16_t frag;	  /* IPv4 frag_off field, or the IPv6 fragment header's */
+	uint8_t exts[12]; /* IPv6 extension headers in order */
 	int nexts;
-	size_t cut;	     /* truncate to this many bytes (0: whole) */
+	size_t cut; /* truncate to this many bytes (0: whole) */
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -613,8 +613,17 @@ static void test_parse_cidr(void **state)
 {
 	struct xdp_guard_cidr c;
 	static const char *const bad[] = {
-	    "", "10.0.0.0/", "10.0.0.0/33", "10.0.0.1/8", "10.0.0.0/-1", "10.0.0.0/8x",
-	    "2001:db8::/129", "2001:db8::1/64", "example.org", "10.0.0.0/ 8", "/8",
+	    "",
+	    "10.0.0.0/",
+	    "10.0.0.0/33",
+	    "10.0.0.1/8",
+	    "10.0.0.0/-1",
+	    "10.0.0.0/8x",
+	    "2001:db8::/129",
+	    "2001:db8::1/64",
+	    "example.org",
+	    "10.0.0.0/ 8",
+	    "/8",
 	};
 	unsigned int i;
 
