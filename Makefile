@@ -63,6 +63,10 @@ endif
 
 DAEMON_SRCS := daemon/main.c $(filter-out $(FP_REAL) $(call src,fastpath_stub) daemon/tools/%, \
 		$(MOD_SRCS)) $(FP_SRC)
+# The XDP guard (daemon/xdp/) follows the fast path's switch: FASTPATH=0 links its stub.
+XDP_REAL := $(call src,xdp_guard)
+XDP_SRC := $(if $(filter 1,$(FASTPATH)),$(XDP_REAL),$(call src,xdp_guard_stub))
+DAEMON_SRCS := $(filter-out $(XDP_REAL) $(call src,xdp_guard_stub),$(DAEMON_SRCS)) $(XDP_SRC)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
@@ -118,6 +122,16 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(call obj,fastpath): $(BUILD)/fastpath.skel.h
+$(BUILD)/bpf/xdp_guard.tmp.o: include/mqttgw/xdp_abi.h
+$(call obj,xdp_guard): $(BUILD)/xdp_guard.skel.h
+
+# The XDP guard's test helper (tests/integration/t_xdp_*.sh): the loader without the daemon.
+$(BUILD)/xdp-guard-test: $(BUILD)/obj/tests/integration/xdp_guard_test.o $(call obj,xdp_guard xdp_parse) \
+		$(BUILD)/obj/tests/unit/mock_log.o
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lbpf -lelf -lz
+ifeq ($(FASTPATH),1)
+all: $(BUILD)/xdp-guard-test
+endif
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF (tmp + cmp).
 vmlinux:
@@ -143,6 +157,8 @@ UNIT_DEPS_tls := conn loop outq
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
 UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
+UNIT_DEPS_xdp_guard := xdp_parse
+UNIT_LIBS_xdp_guard := -lbpf -lelf -lz
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
@@ -155,6 +171,13 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $$(call obj,$$* $$(UNIT_
 ifneq ($(FASTPATH),1)
 $(BUILD)/tests/test_fastpath: $(BUILD)/obj/tests/unit/test_fastpath.o \
 		$(call obj,fastpath_stub) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+endif
+
+# Without BPF test_xdp_guard links the stub and skips (exit 77).
+ifneq ($(FASTPATH),1)
+$(BUILD)/tests/test_xdp_guard: $(BUILD)/obj/tests/unit/test_xdp_guard.o \
+		$(call obj,xdp_guard_stub xdp_parse) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 endif
 
@@ -172,6 +195,7 @@ FUZZ_DEPS_acl := acl topic
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
 FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
+FUZZ_DEPS_broker := $(filter-out xdp_guard,$(FUZZ_DEPS_broker))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -212,3 +236,4 @@ FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \
 	$(wildcard tests/unit/*.c))
+-include $(BUILD)/obj/tests/integration/xdp_guard_test.d
