@@ -37,6 +37,8 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
 LDFLAGS ?=
 LDLIBS := -lssl -lcrypto -largon2 -lm
+# store: SQLite and its writer thread
+LDLIBS += -lsqlite3 -lpthread
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -139,6 +141,11 @@ UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_tls := conn loop outq
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
+STORE_MODS := store_stage store_thread store_load store_record
+UNIT_DEPS_store := $(STORE_MODS)
+UNIT_LIBS_store := -lsqlite3 -lpthread
+UNIT_DEPS_store_crash := store $(STORE_MODS)
+UNIT_LIBS_store_crash := -lsqlite3 -lpthread
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
@@ -169,6 +176,8 @@ FUZZ_DEPS_acl := acl topic
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
 FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
+FUZZ_LIBS_broker += -lsqlite3 -lpthread
+FUZZ_DEPS_store_record := store_record
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
@@ -179,6 +188,13 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call src,$$(FUZZ_DEPS_$$*)) \
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_BINS)
+
+# the durable store alone: commits/s and latency per sync mode, load time, bytes per message
+$(BUILD)/bench-store: $(BUILD)/obj/tests/bench/store/bench_store.o \
+		$(call obj,store $(STORE_MODS)) $(BUILD)/obj/tests/unit/mock_log.o
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
+
+bench-store: $(BUILD)/bench-store
 
 fuzz: fuzz-build
 	$(Q)scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
@@ -202,7 +218,7 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run test unit bench fuzz fuzz-build deps clean vmlinux FORCE
+.PHONY: all run test unit bench bench-store fuzz fuzz-build deps clean vmlinux FORCE
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \
