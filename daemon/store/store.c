@@ -67,6 +67,7 @@ static int migrate_v0(sqlite3 *db)
 		uint8_t rec[64];
 		int n = store_record_session_encode(&s, rec, sizeof(rec));
 
+		rc = SQLITE_OK;
 		if (n < 0)
 			continue; /* v0 had no such check: drop what v1 cannot represent */
 		sqlite3_bind_blob(ins, 1, sqlite3_column_blob(q, 0), sqlite3_column_bytes(q, 0),
@@ -84,8 +85,8 @@ static int migrate_v0(sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db,
 				  "INSERT INTO messages(id, topic, flags, expiry, payload)"
-				  " SELECT rowid, topic, qos & 3 | 4, 0, payload FROM v0_retained;"
-				  "INSERT INTO retained(topic, msg) SELECT topic, rowid FROM v0_retained;"
+				  " SELECT rowid, CAST(topic AS BLOB), qos & 3 | 4, 0, payload FROM v0_retained;"
+				  "INSERT INTO retained(topic, msg) SELECT CAST(topic AS BLOB), rowid FROM v0_retained;"
 				  "DROP TABLE v0_sessions; DROP TABLE v0_retained;",
 				  NULL, NULL, NULL);
 	return rc;
@@ -163,11 +164,8 @@ static int db_open(struct store *st, const char **why)
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_extended_result_codes(st->db, 1);
+	/* nothing is written before the checks: a file we move aside is moved as it was */
 	rc = sqlite3_exec(st->db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(st->db, sync_sql[st->sync == STORE_SYNC_NORMAL], NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = pragma_int(st->db, "PRAGMA user_version", &version);
 	if (rc == SQLITE_OK && version > STORE_SCHEMA_VERSION) {
@@ -188,6 +186,10 @@ static int db_open(struct store *st, const char **why)
 		}
 		sqlite3_finalize(q);
 	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, sync_sql[st->sync == STORE_SYNC_NORMAL], NULL, NULL, NULL);
 	if (rc == SQLITE_OK && version < STORE_SCHEMA_VERSION)
 		rc = migrate(st->db, version);
 	if (rc == SQLITE_OK)

@@ -283,7 +283,8 @@ uint64_t store_commit(struct store *st)
 	st->stats.committed_seq = b->seq;
 	pthread_cond_signal(&st->cv);
 	pthread_mutex_unlock(&st->mu);
-	return b->seq;
+	/* b is the thread's now (it may be freed already) */
+	return st->last_batch;
 }
 
 uint64_t store_durable_seq(const struct store *st)
