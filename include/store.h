@@ -66,7 +66,7 @@
 
 #include "store_record.h"
 
-#define STORE_DEFAULT_FILE "mqttgw.db"
+#define STORE_DEFAULT_FILE   "mqttgw.db"
 #define STORE_SCHEMA_VERSION 1
 
 struct store;
@@ -160,7 +160,7 @@ struct store_stats {
 	uint64_t hist[STORE_HIST_BUCKETS];
 	uint64_t durable_seq, committed_seq; /* last durable batch, last handed to the thread */
 	bool writable;
-	int last_error;	       /* SQLite result code of the last failure, 0: none yet */
+	int last_error; /* SQLite result code of the last failure, 0: none yet */
 	char last_error_msg[128];
 };
 
@@ -193,8 +193,8 @@ int store_sub_put(struct store *st, uint64_t sid, const char *filter, uint16_t l
 		  uint32_t sub_id);
 int store_sub_del(struct store *st, uint64_t sid, const char *filter, uint16_t len);
 /* Append an outgoing entry (state QUEUED) referring to msg_id; returns its seq, 0 on ENOMEM. */
-uint64_t store_out_add(struct store *st, uint64_t sid, uint64_t msg_id, uint8_t qos,
-		       uint8_t retain, uint32_t sub_id, uint16_t share);
+uint64_t store_out_add(struct store *st, uint64_t sid, uint64_t msg_id, uint8_t qos, uint8_t retain,
+		       uint32_t sub_id, uint16_t share);
 int store_out_sent(struct store *st, uint64_t sid, uint64_t seq, uint16_t pid, bool dup);
 /* PUBREC received: the entry keeps only its packet id and lets go of its message. */
 int store_out_pubrel(struct store *st, uint64_t sid, uint64_t seq, uint16_t pid);

@@ -25,19 +25,19 @@
  * references, so a count can never disagree with the rows.
  */
 static const char schema_v1[] =
-	"CREATE TABLE messages(id INTEGER PRIMARY KEY, topic BLOB NOT NULL, flags INTEGER NOT NULL,"
-	" expiry INTEGER NOT NULL, props BLOB, payload BLOB NOT NULL);"
-	"CREATE TABLE sessions(id INTEGER PRIMARY KEY, client_id BLOB NOT NULL, rec BLOB NOT NULL);"
-	"CREATE TABLE subs(sid INTEGER NOT NULL, filter BLOB NOT NULL, opts INTEGER NOT NULL,"
-	" sub_id INTEGER NOT NULL, PRIMARY KEY(sid, filter)) WITHOUT ROWID;"
-	"CREATE TABLE out(sid INTEGER NOT NULL, seq INTEGER NOT NULL, msg INTEGER,"
-	" flags INTEGER NOT NULL, pid INTEGER NOT NULL, sub_id INTEGER NOT NULL,"
-	" share INTEGER NOT NULL, PRIMARY KEY(sid, seq)) WITHOUT ROWID;"
-	"CREATE TABLE rx2(sid INTEGER NOT NULL, pid INTEGER NOT NULL, PRIMARY KEY(sid, pid))"
-	" WITHOUT ROWID;"
-	"CREATE TABLE retained(topic BLOB PRIMARY KEY, msg INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE bridge(name BLOB NOT NULL, seq INTEGER NOT NULL, msg INTEGER NOT NULL,"
-	" qos INTEGER NOT NULL, state INTEGER NOT NULL, PRIMARY KEY(name, seq)) WITHOUT ROWID;";
+    "CREATE TABLE messages(id INTEGER PRIMARY KEY, topic BLOB NOT NULL, flags INTEGER NOT NULL,"
+    " expiry INTEGER NOT NULL, props BLOB, payload BLOB NOT NULL);"
+    "CREATE TABLE sessions(id INTEGER PRIMARY KEY, client_id BLOB NOT NULL, rec BLOB NOT NULL);"
+    "CREATE TABLE subs(sid INTEGER NOT NULL, filter BLOB NOT NULL, opts INTEGER NOT NULL,"
+    " sub_id INTEGER NOT NULL, PRIMARY KEY(sid, filter)) WITHOUT ROWID;"
+    "CREATE TABLE out(sid INTEGER NOT NULL, seq INTEGER NOT NULL, msg INTEGER,"
+    " flags INTEGER NOT NULL, pid INTEGER NOT NULL, sub_id INTEGER NOT NULL,"
+    " share INTEGER NOT NULL, PRIMARY KEY(sid, seq)) WITHOUT ROWID;"
+    "CREATE TABLE rx2(sid INTEGER NOT NULL, pid INTEGER NOT NULL, PRIMARY KEY(sid, pid))"
+    " WITHOUT ROWID;"
+    "CREATE TABLE retained(topic BLOB PRIMARY KEY, msg INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE bridge(name BLOB NOT NULL, seq INTEGER NOT NULL, msg INTEGER NOT NULL,"
+    " qos INTEGER NOT NULL, state INTEGER NOT NULL, PRIMARY KEY(name, seq)) WITHOUT ROWID;";
 
 /*
  * v0 was the prototype's layout (user_version 0 with tables in it): sessions as plain columns,
@@ -61,8 +61,8 @@ static int migrate_v0(sqlite3 *db)
 					&ins, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_session s = {
-			.proto = (uint8_t)sqlite3_column_int(q, 1),
-			.expiry_interval = (uint32_t)sqlite3_column_int64(q, 2),
+		    .proto = (uint8_t)sqlite3_column_int(q, 1),
+		    .expiry_interval = (uint32_t)sqlite3_column_int64(q, 2),
 		};
 		uint8_t rec[64];
 		int n = store_record_session_encode(&s, rec, sizeof(rec));
@@ -83,12 +83,14 @@ static int migrate_v0(sqlite3 *db)
 	sqlite3_finalize(ins);
 	/* message ids follow the v0 rowids; the retained entry points at its copy */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db,
-				  "INSERT INTO messages(id, topic, flags, expiry, payload)"
-				  " SELECT rowid, CAST(topic AS BLOB), qos & 3 | 4, 0, payload FROM v0_retained;"
-				  "INSERT INTO retained(topic, msg) SELECT CAST(topic AS BLOB), rowid FROM v0_retained;"
-				  "DROP TABLE v0_sessions; DROP TABLE v0_retained;",
-				  NULL, NULL, NULL);
+		rc = sqlite3_exec(
+		    db,
+		    "INSERT INTO messages(id, topic, flags, expiry, payload)"
+		    " SELECT rowid, CAST(topic AS BLOB), qos & 3 | 4, 0, payload FROM v0_retained;"
+		    "INSERT INTO retained(topic, msg) SELECT CAST(topic AS BLOB), rowid FROM "
+		    "v0_retained;"
+		    "DROP TABLE v0_sessions; DROP TABLE v0_retained;",
+		    NULL, NULL, NULL);
 	return rc;
 }
 
@@ -159,13 +161,16 @@ static int db_open(struct store *st, const char **why)
 	int rc;
 
 	*why = NULL;
-	rc = sqlite3_open_v2(st->path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc =
+	    sqlite3_open_v2(st->path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_extended_result_codes(st->db, 1);
-	/* nothing is written before the checks: a file we move aside is moved as it was */
-	rc = sqlite3_exec(st->db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
+	/* nothing is written before the checks: a file we move aside is moved as it was. Reads go
+	 * through mmap (no copy per page: the start-up scans read the whole file) */
+	rc = sqlite3_exec(st->db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA mmap_size=1073741824",
+			  NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = pragma_int(st->db, "PRAGMA user_version", &version);
 	if (rc == SQLITE_OK && version > STORE_SCHEMA_VERSION) {
@@ -189,7 +194,8 @@ static int db_open(struct store *st, const char **why)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(st->db, sync_sql[st->sync == STORE_SYNC_NORMAL], NULL, NULL, NULL);
+		rc =
+		    sqlite3_exec(st->db, sync_sql[st->sync == STORE_SYNC_NORMAL], NULL, NULL, NULL);
 	if (rc == SQLITE_OK && version < STORE_SCHEMA_VERSION)
 		rc = migrate(st->db, version);
 	if (rc == SQLITE_OK)

@@ -71,7 +71,7 @@ struct store_refs {
 	struct {
 		size_t i;
 		uint32_t old;
-	} *undo;
+	} * undo;
 	size_t undo_n, undo_cap;
 	uint64_t *zero; /* ids whose count reached 0 in this transaction: deleted at its end */
 	size_t zero_n, zero_cap;

@@ -21,7 +21,7 @@ struct load {
 	size_t nsids, capsids;
 	void **handles; /* parallel to st->rc.ids during the load */
 	size_t hcap;
-	bool dangling;	/* an entry names a missing session or message: delete those */
+	bool dangling; /* an entry names a missing session or message: delete those */
 	uint64_t *bad_sess, *bad_msg;
 	size_t nbad_sess, nbad_msg, capbad_sess, capbad_msg;
 	uint64_t max_seq;
@@ -120,10 +120,10 @@ static int row_sub(struct load *l, sqlite3_stmt *q)
 		return 0;
 	}
 	l->res->subs++;
-	return l->cb->sub ? l->cb->sub(l->ctx, sid, f, (uint16_t)len,
-				       (uint8_t)sqlite3_column_int(q, 2),
-				       (uint32_t)sqlite3_column_int64(q, 3))
-			  : 0;
+	return l->cb->sub
+		   ? l->cb->sub(l->ctx, sid, f, (uint16_t)len, (uint8_t)sqlite3_column_int(q, 2),
+				(uint32_t)sqlite3_column_int64(q, 3))
+		   : 0;
 }
 
 static int row_msg(struct load *l, sqlite3_stmt *q)
@@ -185,14 +185,14 @@ static int row_out(struct load *l, sqlite3_stmt *q)
 	uint64_t sid = (uint64_t)sqlite3_column_int64(q, 0);
 	int flags = sqlite3_column_int(q, 3);
 	struct store_out e = {
-		.seq = (uint64_t)sqlite3_column_int64(q, 1),
-		.qos = flags & 3,
-		.retain = !!(flags & 4),
-		.state = (flags >> 3) & 3,
-		.dup = !!(flags & 32),
-		.pid = (uint16_t)sqlite3_column_int(q, 4),
-		.sub_id = (uint32_t)sqlite3_column_int64(q, 5),
-		.share = (uint16_t)sqlite3_column_int(q, 6),
+	    .seq = (uint64_t)sqlite3_column_int64(q, 1),
+	    .qos = flags & 3,
+	    .retain = !!(flags & 4),
+	    .state = (flags >> 3) & 3,
+	    .dup = !!(flags & 32),
+	    .pid = (uint16_t)sqlite3_column_int(q, 4),
+	    .sub_id = (uint32_t)sqlite3_column_int64(q, 5),
+	    .share = (uint16_t)sqlite3_column_int(q, 6),
 	};
 	bool no_msg = sqlite3_column_type(q, 2) == SQLITE_NULL;
 
@@ -240,11 +240,11 @@ static int row_bridge(struct load *l, sqlite3_stmt *q)
 {
 	uint32_t len;
 	struct store_bridge_entry e = {
-		.bridge = col_blob(q, 0, &len),
-		.seq = (uint64_t)sqlite3_column_int64(q, 1),
-		.msg_id = (uint64_t)sqlite3_column_int64(q, 2),
-		.qos = (uint8_t)sqlite3_column_int(q, 3),
-		.state = (uint8_t)sqlite3_column_int(q, 4),
+	    .bridge = col_blob(q, 0, &len),
+	    .seq = (uint64_t)sqlite3_column_int64(q, 1),
+	    .msg_id = (uint64_t)sqlite3_column_int64(q, 2),
+	    .qos = (uint8_t)sqlite3_column_int(q, 3),
+	    .state = (uint8_t)sqlite3_column_int(q, 4),
 	};
 
 	e.bridge_len = (uint16_t)len;
@@ -285,15 +285,15 @@ static int cleanup(struct load *l)
 	/* set-wise, only when a scan saw a dangling row: these scan whole tables */
 	if (rc == SQLITE_OK && l->dangling)
 		rc = sqlite3_exec(
-			st->db,
-			"DELETE FROM subs WHERE sid NOT IN (SELECT id FROM sessions);"
-			"DELETE FROM rx2 WHERE sid NOT IN (SELECT id FROM sessions);"
-			"DELETE FROM out WHERE sid NOT IN (SELECT id FROM sessions)"
-			" OR (msg IS NULL) != ((flags >> 3 & 3) = 2) OR (flags >> 3 & 3) = 3"
-			" OR msg NOT IN (SELECT id FROM messages);"
-			"DELETE FROM retained WHERE msg NOT IN (SELECT id FROM messages);"
-			"DELETE FROM bridge WHERE msg NOT IN (SELECT id FROM messages);",
-			NULL, NULL, NULL);
+		    st->db,
+		    "DELETE FROM subs WHERE sid NOT IN (SELECT id FROM sessions);"
+		    "DELETE FROM rx2 WHERE sid NOT IN (SELECT id FROM sessions);"
+		    "DELETE FROM out WHERE sid NOT IN (SELECT id FROM sessions)"
+		    " OR (msg IS NULL) != ((flags >> 3 & 3) = 2) OR (flags >> 3 & 3) = 3"
+		    " OR msg NOT IN (SELECT id FROM messages);"
+		    "DELETE FROM retained WHERE msg NOT IN (SELECT id FROM messages);"
+		    "DELETE FROM bridge WHERE msg NOT IN (SELECT id FROM messages);",
+		    NULL, NULL, NULL);
 	for (size_t i = 0; i < r->n && rc == SQLITE_OK; i++) {
 		if (r->refs[i])
 			continue;
@@ -334,13 +334,14 @@ int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
 		e = scan(&l, "SELECT sid, filter, opts, sub_id FROM subs ORDER BY sid, filter",
 			 row_sub);
 	if (!e)
-		e = scan(&l,
-			 "SELECT id, topic, flags, expiry, props, payload FROM messages ORDER BY id",
-			 row_msg);
+		e = scan(
+		    &l, "SELECT id, topic, flags, expiry, props, payload FROM messages ORDER BY id",
+		    row_msg);
 	if (!e)
-		e = scan(&l,
-			 "SELECT sid, seq, msg, flags, pid, sub_id, share FROM out ORDER BY sid, seq",
-			 row_out);
+		e = scan(
+		    &l,
+		    "SELECT sid, seq, msg, flags, pid, sub_id, share FROM out ORDER BY sid, seq",
+		    row_out);
 	if (!e)
 		e = scan(&l, "SELECT sid, pid FROM rx2 ORDER BY sid, pid", row_rx2);
 	if (!e)

@@ -10,12 +10,12 @@
 
 #include "store_record.h"
 
-#define F_USERNAME 0x01u
-#define F_WILL 0x02u
+#define F_USERNAME	 0x01u
+#define F_WILL		 0x02u
 #define F_WILL_QOS_SHIFT 2
-#define F_WILL_QOS_MASK 0x0cu
-#define F_WILL_RETAIN 0x10u
-#define F_KNOWN 0x1fu
+#define F_WILL_QOS_MASK	 0x0cu
+#define F_WILL_RETAIN	 0x10u
+#define F_KNOWN		 0x1fu
 
 static size_t varint_size(uint64_t v)
 {
@@ -191,7 +191,8 @@ int store_record_session_decode(const uint8_t *buf, size_t len, struct store_ses
 		return -EBADMSG;
 	flags = *r.p++;
 	/* Will bits without a will would be dropped by a re-encode: not canonical. */
-	if ((flags & ~F_KNOWN) || (!(flags & F_WILL) && (flags & (F_WILL_QOS_MASK | F_WILL_RETAIN))))
+	if ((flags & ~F_KNOWN) ||
+	    (!(flags & F_WILL) && (flags & (F_WILL_QOS_MASK | F_WILL_RETAIN))))
 		return -EBADMSG;
 	s->username = NULL;
 	s->username_len = 0;

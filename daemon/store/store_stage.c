@@ -162,8 +162,8 @@ int store_sub_del(struct store *st, uint64_t sid, const char *filter, uint16_t l
 	return 0;
 }
 
-uint64_t store_out_add(struct store *st, uint64_t sid, uint64_t msg_id, uint8_t qos,
-		       uint8_t retain, uint32_t sub_id, uint16_t share)
+uint64_t store_out_add(struct store *st, uint64_t sid, uint64_t msg_id, uint8_t qos, uint8_t retain,
+		       uint32_t sub_id, uint16_t share)
 {
 	struct store_op *o = op_new(st, OP_OUT_ADD);
 

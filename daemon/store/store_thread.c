@@ -18,34 +18,34 @@
 #include "store_int.h"
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_MSG_INS] = "INSERT INTO messages(id,topic,flags,expiry,props,payload) "
-		       "VALUES(?,?,?,?,?,?)",
-	[ST_MSG_DEL] = "DELETE FROM messages WHERE id=?",
-	[ST_SESS_PUT] = "INSERT OR REPLACE INTO sessions(id,client_id,rec) VALUES(?,?,?)",
-	[ST_SESS_DEL] = "DELETE FROM sessions WHERE id=?",
-	[ST_SESS_OUT_DEL] = "DELETE FROM out WHERE sid=? RETURNING msg",
-	[ST_SESS_SUB_DEL] = "DELETE FROM subs WHERE sid=?",
-	[ST_SESS_RX2_DEL] = "DELETE FROM rx2 WHERE sid=?",
-	[ST_SUB_PUT] = "INSERT OR REPLACE INTO subs(sid,filter,opts,sub_id) VALUES(?,?,?,?)",
-	[ST_SUB_DEL] = "DELETE FROM subs WHERE sid=? AND filter=?",
-	[ST_OUT_INS] = "INSERT OR REPLACE INTO out(sid,seq,msg,flags,pid,sub_id,share) "
-		       "VALUES(?,?,?,?,0,?,?)",
-	/* flags: bits 0-1 QoS, 2 retain (kept), 3-4 state, 5 DUP (set here) */
-	[ST_OUT_SENT] = "UPDATE out SET flags=(flags&7)|?,pid=? WHERE sid=? AND seq=?",
-	[ST_OUT_GET] = "SELECT msg FROM out WHERE sid=? AND seq=?",
-	[ST_OUT_PUBREL] = "UPDATE out SET flags=(flags&7)|?,pid=?,msg=NULL WHERE sid=? AND seq=?",
-	[ST_OUT_DEL] = "DELETE FROM out WHERE sid=? AND seq=? RETURNING msg",
-	[ST_RX2_ADD] = "INSERT OR IGNORE INTO rx2(sid,pid) VALUES(?,?)",
-	[ST_RX2_DEL] = "DELETE FROM rx2 WHERE sid=? AND pid=?",
-	[ST_RET_GET] = "SELECT msg FROM retained WHERE topic=?",
-	[ST_RET_PUT] = "INSERT OR REPLACE INTO retained(topic,msg) VALUES(?,?)",
-	[ST_RET_DEL] = "DELETE FROM retained WHERE topic=? RETURNING msg",
-	[ST_BR_INS] = "INSERT OR REPLACE INTO bridge(name,seq,msg,qos,state) VALUES(?,?,?,?,?)",
-	[ST_BR_STATE] = "UPDATE bridge SET state=? WHERE name=? AND seq=?",
-	[ST_BR_DEL] = "DELETE FROM bridge WHERE name=? AND seq=? RETURNING msg",
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
+    [ST_MSG_INS] = "INSERT INTO messages(id,topic,flags,expiry,props,payload) "
+		   "VALUES(?,?,?,?,?,?)",
+    [ST_MSG_DEL] = "DELETE FROM messages WHERE id=?",
+    [ST_SESS_PUT] = "INSERT OR REPLACE INTO sessions(id,client_id,rec) VALUES(?,?,?)",
+    [ST_SESS_DEL] = "DELETE FROM sessions WHERE id=?",
+    [ST_SESS_OUT_DEL] = "DELETE FROM out WHERE sid=? RETURNING msg",
+    [ST_SESS_SUB_DEL] = "DELETE FROM subs WHERE sid=?",
+    [ST_SESS_RX2_DEL] = "DELETE FROM rx2 WHERE sid=?",
+    [ST_SUB_PUT] = "INSERT OR REPLACE INTO subs(sid,filter,opts,sub_id) VALUES(?,?,?,?)",
+    [ST_SUB_DEL] = "DELETE FROM subs WHERE sid=? AND filter=?",
+    [ST_OUT_INS] = "INSERT OR REPLACE INTO out(sid,seq,msg,flags,pid,sub_id,share) "
+		   "VALUES(?,?,?,?,0,?,?)",
+    /* flags: bits 0-1 QoS, 2 retain (kept), 3-4 state, 5 DUP (set here) */
+    [ST_OUT_SENT] = "UPDATE out SET flags=(flags&7)|?,pid=? WHERE sid=? AND seq=?",
+    [ST_OUT_GET] = "SELECT msg FROM out WHERE sid=? AND seq=?",
+    [ST_OUT_PUBREL] = "UPDATE out SET flags=(flags&7)|?,pid=?,msg=NULL WHERE sid=? AND seq=?",
+    [ST_OUT_DEL] = "DELETE FROM out WHERE sid=? AND seq=? RETURNING msg",
+    [ST_RX2_ADD] = "INSERT OR IGNORE INTO rx2(sid,pid) VALUES(?,?)",
+    [ST_RX2_DEL] = "DELETE FROM rx2 WHERE sid=? AND pid=?",
+    [ST_RET_GET] = "SELECT msg FROM retained WHERE topic=?",
+    [ST_RET_PUT] = "INSERT OR REPLACE INTO retained(topic,msg) VALUES(?,?)",
+    [ST_RET_DEL] = "DELETE FROM retained WHERE topic=? RETURNING msg",
+    [ST_BR_INS] = "INSERT OR REPLACE INTO bridge(name,seq,msg,qos,state) VALUES(?,?,?,?,?)",
+    [ST_BR_STATE] = "UPDATE bridge SET state=? WHERE name=? AND seq=?",
+    [ST_BR_DEL] = "DELETE FROM bridge WHERE name=? AND seq=? RETURNING msg",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
 };
 
 int store_stmts_prepare(struct store *st)
@@ -267,8 +267,7 @@ static int ref_for_entry(struct store *st, uint64_t msg, bool *ok)
 	return e == -ENOMEM ? SQLITE_NOMEM : SQLITE_OK;
 }
 
-static void bind_blob(sqlite3_stmt *s, int i, const struct store_batch *b, size_t off,
-		      uint32_t len)
+static void bind_blob(sqlite3_stmt *s, int i, const struct store_batch *b, size_t off, uint32_t len)
 {
 	sqlite3_bind_blob(s, i, len ? A(b, off) : "", (int)len, SQLITE_STATIC);
 }
@@ -327,8 +326,7 @@ static int apply_out_pubrel(struct store *st, const struct store_op *o)
 	return step_done(s);
 }
 
-static int apply_retain_set(struct store *st, const struct store_batch *b,
-			    const struct store_op *o)
+static int apply_retain_set(struct store *st, const struct store_batch *b, const struct store_op *o)
 {
 	sqlite3_stmt *s = st->stmt[ST_RET_PUT];
 	bool ok;

@@ -224,14 +224,14 @@ static inline void l_release(void *ctx, void *msg)
 }
 
 static const struct store_load_cb loaded_cb = {
-	.session = l_session,
-	.sub = l_sub,
-	.msg = l_msg,
-	.out = l_out,
-	.rx2 = l_rx2,
-	.retained = l_retained,
-	.bridge = l_bridge,
-	.release = l_release,
+    .session = l_session,
+    .sub = l_sub,
+    .msg = l_msg,
+    .out = l_out,
+    .rx2 = l_rx2,
+    .retained = l_retained,
+    .bridge = l_bridge,
+    .release = l_release,
 };
 
 static inline void loaded_free(struct loaded *l)
@@ -264,11 +264,11 @@ static inline struct store *open_dir(const char *dir, enum store_sync sync, char
 static inline uint64_t add_msg(struct store *st, const char *t, const char *text, uint8_t qos)
 {
 	struct store_msg m = {
-		.topic = t,
-		.topic_len = (uint16_t)strlen(t),
-		.payload = (const uint8_t *)text,
-		.payload_len = (uint32_t)strlen(text),
-		.qos = qos,
+	    .topic = t,
+	    .topic_len = (uint16_t)strlen(t),
+	    .payload = (const uint8_t *)text,
+	    .payload_len = (uint32_t)strlen(text),
+	    .qos = qos,
 	};
 
 	return store_msg_add(st, &m);

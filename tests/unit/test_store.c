@@ -83,23 +83,33 @@ static void roundtrip(void **state, enum store_sync sync)
 	static const uint8_t props[] = {0x03, 0x00, 0x04, 't', 'e', 'x', 't'};
 	struct fx *f = *state;
 	struct store_session s = {
-		.client_id = "dev-1",
-		.client_id_len = 5,
-		.proto = 5,
-		.expiry_interval = 86400,
-		.disconnect_ms = 1700000000000,
-		.listener = 1,
-		.username = "alice",
-		.username_len = 5,
-		.has_will = true,
-		.will = {.topic = (const uint8_t *)"dev/1/lwt", .topic_len = 9,
-			 .payload = (const uint8_t *)"gone", .payload_len = 4, .delay = 10,
-			 .qos = 1, .retain = 1},
+	    .client_id = "dev-1",
+	    .client_id_len = 5,
+	    .proto = 5,
+	    .expiry_interval = 86400,
+	    .disconnect_ms = 1700000000000,
+	    .listener = 1,
+	    .username = "alice",
+	    .username_len = 5,
+	    .has_will = true,
+	    .will = {.topic = (const uint8_t *)"dev/1/lwt",
+		     .topic_len = 9,
+		     .payload = (const uint8_t *)"gone",
+		     .payload_len = 4,
+		     .delay = 10,
+		     .qos = 1,
+		     .retain = 1},
 	};
 	struct store_session s2 = {.client_id = "dev-2", .client_id_len = 5, .proto = 4};
-	struct store_msg m = {.topic = "a/b", .topic_len = 3, .props = props,
-			      .props_len = sizeof(props), .payload = (const uint8_t *)"hello",
-			      .payload_len = 5, .expiry_ms = 1800000000000, .qos = 2, .retain = 1};
+	struct store_msg m = {.topic = "a/b",
+			      .topic_len = 3,
+			      .props = props,
+			      .props_len = sizeof(props),
+			      .payload = (const uint8_t *)"hello",
+			      .payload_len = 5,
+			      .expiry_ms = 1800000000000,
+			      .qos = 2,
+			      .retain = 1};
 	uint64_t a, b, c, q1, q2, q3;
 
 	reopen(f, sync);
@@ -482,9 +492,9 @@ static void test_newer_schema(void **state)
 
 	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future(x); PRAGMA user_version=99", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "CREATE TABLE future(x); PRAGMA user_version=99", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	char *orig = read_file(path, &len);
 
@@ -502,15 +512,15 @@ static void test_migrate_v0(void **state)
 	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(
-		sqlite3_exec(db,
-			     "CREATE TABLE sessions(client_id TEXT PRIMARY KEY, proto INTEGER,"
-			     " expiry INTEGER);"
-			     "CREATE TABLE retained(topic TEXT PRIMARY KEY, qos INTEGER, payload BLOB);"
-			     "INSERT INTO sessions VALUES('old-1', 4, 600), ('old-2', 5, 0),"
-			     " ('broken', 9, 0);"
-			     "INSERT INTO retained VALUES('r/1', 1, x'0102'), ('r/2', 0, 'two');",
-			     NULL, NULL, NULL),
-		SQLITE_OK);
+	    sqlite3_exec(db,
+			 "CREATE TABLE sessions(client_id TEXT PRIMARY KEY, proto INTEGER,"
+			 " expiry INTEGER);"
+			 "CREATE TABLE retained(topic TEXT PRIMARY KEY, qos INTEGER, payload BLOB);"
+			 "INSERT INTO sessions VALUES('old-1', 4, 600), ('old-2', 5, 0),"
+			 " ('broken', 9, 0);"
+			 "INSERT INTO retained VALUES('r/1', 1, x'0102'), ('r/2', 0, 'two');",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	reopen(f, STORE_SYNC_FULL);
 	assert_string_equal(f->msg, "");
@@ -564,17 +574,17 @@ static void test_locked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roundtrip_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip_normal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_v0, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roundtrip_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roundtrip_normal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_truncated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v0, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,8 +77,12 @@ static void crash_round(unsigned round, enum store_sync sync)
 		child_loop(dir, sync, pfd[1]);
 	}
 	close(pfd[1]);
+	/* let it get going (a loaded machine or a sanitizer build starts slowly), then kill it at a
+	 * random moment */
+	while (durable <= 5 && read(pfd[0], &d, sizeof(d)) == sizeof(d))
+		durable = d;
 	srand(round * 7919u + (unsigned)getpid());
-	usleep(100000 + (useconds_t)(rand() % 400) * 1000);
+	usleep((useconds_t)(rand() % 400) * 1000);
 	kill(pid, SIGKILL);
 	int status;
 
@@ -270,9 +274,9 @@ static void test_readonly_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sigkill),
-		cmocka_unit_test(test_disk_full),
-		cmocka_unit_test(test_readonly_dir),
+	    cmocka_unit_test(test_sigkill),
+	    cmocka_unit_test(test_disk_full),
+	    cmocka_unit_test(test_readonly_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

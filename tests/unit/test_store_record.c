@@ -20,25 +20,25 @@ static const uint8_t will_props[] = {0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x3c};
 static struct store_session full(void)
 {
 	struct store_session s = {
-		.proto = 5,
-		.expiry_interval = 3600,
-		.disconnect_ms = 1700000000123,
-		.listener = 2,
-		.username = "alice",
-		.username_len = 5,
-		.has_will = true,
-		.will =
-			{
-				.topic = (const uint8_t *)"dev/1/status",
-				.topic_len = 12,
-				.props = will_props,
-				.props_len = sizeof(will_props),
-				.payload = (const uint8_t *)"offline",
-				.payload_len = 7,
-				.delay = 30,
-				.qos = 2,
-				.retain = 1,
-			},
+	    .proto = 5,
+	    .expiry_interval = 3600,
+	    .disconnect_ms = 1700000000123,
+	    .listener = 2,
+	    .username = "alice",
+	    .username_len = 5,
+	    .has_will = true,
+	    .will =
+		{
+		    .topic = (const uint8_t *)"dev/1/status",
+		    .topic_len = 12,
+		    .props = will_props,
+		    .props_len = sizeof(will_props),
+		    .payload = (const uint8_t *)"offline",
+		    .payload_len = 7,
+		    .delay = 30,
+		    .qos = 2,
+		    .retain = 1,
+		},
 	};
 	return s;
 }
@@ -150,13 +150,13 @@ static void test_malformed(void **state)
 
 	(void)state;
 	assert_int_equal(store_record_session_decode(ok, sizeof(ok), &d), 0);
-	expect_bad((const uint8_t[]){2, 4, 0, 0, 0, 0}, 6);	     /* unknown version */
-	expect_bad((const uint8_t[]){1, 2, 0, 0, 0, 0}, 6);	     /* proto 2 */
-	expect_bad((const uint8_t[]){1, 6, 0, 0, 0, 0}, 6);	     /* proto 6 */
-	expect_bad((const uint8_t[]){1, 4, 0, 0, 0, 0x20}, 6);	     /* reserved flag */
-	expect_bad((const uint8_t[]){1, 4, 0, 0, 0, 0x04}, 6);	     /* will QoS, no will */
-	expect_bad((const uint8_t[]){1, 4, 0, 0, 0, 0x10}, 6);	     /* will retain, no will */
-	expect_bad((const uint8_t[]){1, 4, 0x80, 0, 0, 0, 0}, 7);    /* non-minimal varint */
+	expect_bad((const uint8_t[]){2, 4, 0, 0, 0, 0}, 6);	  /* unknown version */
+	expect_bad((const uint8_t[]){1, 2, 0, 0, 0, 0}, 6);	  /* proto 2 */
+	expect_bad((const uint8_t[]){1, 6, 0, 0, 0, 0}, 6);	  /* proto 6 */
+	expect_bad((const uint8_t[]){1, 4, 0, 0, 0, 0x20}, 6);	  /* reserved flag */
+	expect_bad((const uint8_t[]){1, 4, 0, 0, 0, 0x04}, 6);	  /* will QoS, no will */
+	expect_bad((const uint8_t[]){1, 4, 0, 0, 0, 0x10}, 6);	  /* will retain, no will */
+	expect_bad((const uint8_t[]){1, 4, 0x80, 0, 0, 0, 0}, 7); /* non-minimal varint */
 	expect_bad((const uint8_t[]){1, 4, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 0, 0}, 10); /* >u32 */
 	expect_bad((const uint8_t[]){1, 4, 0, 0, 0x80, 0x80, 0x04, 0}, 8); /* listener > u16 */
 	/* disconnect_ms above INT64_MAX: 2^63 */
@@ -171,7 +171,7 @@ static void test_malformed(void **state)
 	expect_bad((const uint8_t[]){1, 4, 0, 0, 0, 0x02, 0, 0, 0, 0}, 10);
 	/* valid will for comparison */
 	assert_int_equal(store_record_session_decode(
-				 (const uint8_t[]){1, 4, 0, 0, 0, 0x02, 0, 1, 't', 0, 0}, 11, &d),
+			     (const uint8_t[]){1, 4, 0, 0, 0, 0x02, 0, 1, 't', 0, 0}, 11, &d),
 			 0);
 	assert_int_equal(d.will.topic_len, 1);
 	assert_null(d.will.props);
@@ -201,11 +201,11 @@ static void test_encode_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_full),
-		cmocka_unit_test(test_roundtrip_minimal),
-		cmocka_unit_test(test_every_truncation_refused),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_encode_refuses),
+	    cmocka_unit_test(test_roundtrip_full),
+	    cmocka_unit_test(test_roundtrip_minimal),
+	    cmocka_unit_test(test_every_truncation_refused),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_encode_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
