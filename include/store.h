@@ -34,8 +34,11 @@
  *    mqttgw.db), `persistence_sync full|normal`; autosave_* keys accepted and ignored (every
  *    change is written as it happens). main.c: store_open() + store_load() before listeners
  *    open, log the msg/line it returns; store_close() after the loop ends (it flushes).
- *  - struct msg gets `uint64_t store_id` (0: not stored). A message is staged (store_msg_add)
- *    the first time something durable refers to it; later references reuse the id.
+ *  - struct msg gets `uint64_t store_id` (0: not stored) and `uint32_t store_refs` (durable
+ *    references staged). A message is staged (store_msg_add) the first time something durable
+ *    refers to it; later references reuse the id; when store_refs drops to 0 the store deletes
+ *    the row at the end of that batch, so the broker sets store_id = 0 then (a reference staged
+ *    to a deleted id is dropped and counted, never written as a dangling row).
  *  - struct session gets `uint64_t store_id`; session_queued and qos_entry get `uint64_t
  *    store_seq` (from store_out_add). Only sessions that outlive their connection (expiry
  *    interval > 0, not clean) are stored; QoS 0 never is.

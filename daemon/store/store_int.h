@@ -149,6 +149,8 @@ uint64_t store_file_bytes(const struct store *st);
 
 /* store_refs (store_thread.c) */
 int store_refs_append(struct store_refs *r, uint64_t id);
+/* Index of x in the ascending array v[n], or -1. */
+long store_u64_find(const uint64_t *v, size_t n, uint64_t x);
 /* Index of id or -1. */
 long store_refs_find(const struct store_refs *r, uint64_t id);
 void store_refs_squeeze(struct store_refs *r);

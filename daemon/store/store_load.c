@@ -44,17 +44,7 @@ static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 
 static bool sid_known(const struct load *l, uint64_t sid)
 {
-	size_t lo = 0, hi = l->nsids;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (l->sids[mid] < sid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < l->nsids && l->sids[lo] == sid;
+	return store_u64_find(l->sids, l->nsids, sid) >= 0;
 }
 
 static int prep(struct load *l, const char *sql, sqlite3_stmt **q)

@@ -116,19 +116,24 @@ int store_refs_append(struct store_refs *r, uint64_t id)
 	return 0;
 }
 
-long store_refs_find(const struct store_refs *r, uint64_t id)
+long store_u64_find(const uint64_t *v, size_t n, uint64_t x)
 {
-	size_t lo = 0, hi = r->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (r->ids[mid] < id)
+		if (v[mid] < x)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < r->n && r->ids[lo] == id ? (long)lo : -1;
+	return lo < n && v[lo] == x ? (long)lo : -1;
+}
+
+long store_refs_find(const struct store_refs *r, uint64_t id)
+{
+	return store_u64_find(r->ids, r->n, id);
 }
 
 void store_refs_squeeze(struct store_refs *r)
