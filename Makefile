@@ -38,6 +38,8 @@ CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
 LDFLAGS ?=
 LDLIBS := -lssl -lcrypto -largon2 -lm
 LDLIBS += -lmnl
+# store: SQLite and its writer thread
+LDLIBS += -lsqlite3 -lpthread
 
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -159,6 +161,11 @@ UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
 UNIT_DEPS_xdp_guard := xdp_parse
 UNIT_LIBS_xdp_guard := -lbpf -lelf -lz
+STORE_MODS := store_stage store_thread store_load store_record
+UNIT_DEPS_store := $(STORE_MODS)
+UNIT_LIBS_store := -lsqlite3 -lpthread
+UNIT_DEPS_store_crash := store $(STORE_MODS)
+UNIT_LIBS_store_crash := -lsqlite3 -lpthread
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
@@ -198,6 +205,8 @@ FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdi
 FUZZ_DEPS_broker := $(filter-out xdp_guard,$(FUZZ_DEPS_broker))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
+FUZZ_LIBS_broker += -lsqlite3 -lpthread
+FUZZ_DEPS_store_record := store_record
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
@@ -208,6 +217,13 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call src,$$(FUZZ_DEPS_$$*)) \
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_BINS)
+
+# the durable store alone: commits/s and latency per sync mode, load time, bytes per message
+$(BUILD)/bench-store: $(BUILD)/obj/tests/bench/store/bench_store.o \
+		$(call obj,store $(STORE_MODS)) $(BUILD)/obj/tests/unit/mock_log.o
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
+
+bench-store: $(BUILD)/bench-store
 
 fuzz: fuzz-build
 	$(Q)scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
@@ -231,7 +247,7 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run test unit bench fuzz fuzz-build deps clean vmlinux FORCE
+.PHONY: all run test unit bench bench-store fuzz fuzz-build deps clean vmlinux FORCE
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store internals shared by store.c (open, migrations, close, move-aside), store_stage.c
+ * (batches, the loop-thread side), store_thread.c (the writer thread: applies batches in SQL,
+ * keeps message reference counts) and store_load.c (start-up streaming).
+ */
+#ifndef MQTTGW_STORE_INT_H
+#define MQTTGW_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+enum store_op_kind {
+	OP_MSG_ADD,
+	OP_SESS_PUT,
+	OP_SESS_DEL,
+	OP_SUB_PUT,
+	OP_SUB_DEL,
+	OP_OUT_ADD,
+	OP_OUT_SENT,
+	OP_OUT_PUBREL,
+	OP_OUT_DEL,
+	OP_RX2_ADD,
+	OP_RX2_DEL,
+	OP_RET_SET,
+	OP_RET_DEL,
+	OP_BR_ADD,
+	OP_BR_STATE,
+	OP_BR_DEL,
+};
+
+/* One staged operation; strings and blobs live in the batch arena (offsets, as the arena
+ * moves when it grows). */
+struct store_op {
+	uint8_t kind;
+	uint8_t qos, retain, state, dup;
+	uint16_t pid, share;
+	uint32_t sub_id;
+	uint64_t sid; /* session id, or message id for OP_MSG_ADD */
+	uint64_t seq;
+	uint64_t msg;
+	int64_t expiry;
+	size_t s_off, b_off, p_off; /* key string, blob (payload / record), props */
+	uint32_t s_len, b_len, p_len;
+};
+
+struct store_batch {
+	uint64_t seq;
+	struct store_op *ops;
+	size_t n, cap;
+	uint8_t *arena;
+	size_t alen, acap;
+	struct store_batch *next;
+};
+
+/* Message reference counts, kept by the writer thread (and by the load before it starts).
+ * Ids only grow, so this is a sorted array: append on insert, binary search on change, holes
+ * (refs 0, deleted) squeezed out after a commit once they are half of it. Changes made inside a
+ * transaction are undone if it rolls back. */
+struct store_refs {
+	uint64_t *ids;
+	uint32_t *refs;
+	size_t n, cap, live;
+	/* transaction state */
+	size_t txn_n, txn_live;
+	struct {
+		size_t i;
+		uint32_t old;
+	} * undo;
+	size_t undo_n, undo_cap;
+	uint64_t *zero; /* ids whose count reached 0 in this transaction: deleted at its end */
+	size_t zero_n, zero_cap;
+};
+
+enum store_stmt_id {
+	ST_MSG_INS,
+	ST_MSG_DEL,
+	ST_SESS_PUT,
+	ST_SESS_DEL,
+	ST_SESS_OUT_DEL,
+	ST_SESS_SUB_DEL,
+	ST_SESS_RX2_DEL,
+	ST_SUB_PUT,
+	ST_SUB_DEL,
+	ST_OUT_INS,
+	ST_OUT_SENT,
+	ST_OUT_GET,
+	ST_OUT_PUBREL,
+	ST_OUT_DEL,
+	ST_RX2_ADD,
+	ST_RX2_DEL,
+	ST_RET_GET,
+	ST_RET_PUT,
+	ST_RET_DEL,
+	ST_BR_INS,
+	ST_BR_STATE,
+	ST_BR_DEL,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_COUNT,
+};
+
+struct store {
+	sqlite3 *db;
+	char *path; /* dir/file */
+	enum store_sync sync;
+	sqlite3_stmt *stmt[ST_COUNT];
+
+	/* loop-thread side */
+	struct store_batch *cur; /* open batch, or NULL */
+	uint64_t next_msg, next_sid, next_seq, last_batch;
+	bool loaded;
+
+	/* shared with the thread, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct store_batch *pend, **pend_tail;
+	bool stop;
+	struct store_stats stats;
+	bool thread_on;
+	pthread_t thread;
+	int efd;
+	_Atomic uint64_t durable;
+	_Atomic bool writable;
+
+	/* writer-thread side */
+	struct store_refs rc;
+	uint64_t skipped; /* ops naming a message that is not stored */
+};
+
+/* store_thread.c */
+int store_thread_start(struct store *st);
+void store_thread_stop(struct store *st);
+int store_stmts_prepare(struct store *st);
+void store_stmts_finalize(struct store *st);
+void store_batch_free(struct store_batch *b);
+/* Run one SQL statement by id with nothing bound, reset it. SQLite result code. */
+int store_stmt_run(struct store *st, enum store_stmt_id id);
+/* Delete message id now (inside the caller's transaction). SQLite result code. */
+int store_msg_delete(struct store *st, uint64_t id);
+/* Stat the database and WAL files (bytes). */
+uint64_t store_file_bytes(const struct store *st);
+
+/* store_refs (store_thread.c) */
+int store_refs_append(struct store_refs *r, uint64_t id);
+/* Index of x in the ascending array v[n], or -1. */
+long store_u64_find(const uint64_t *v, size_t n, uint64_t x);
+/* Index of id or -1. */
+long store_refs_find(const struct store_refs *r, uint64_t id);
+void store_refs_squeeze(struct store_refs *r);
+void store_refs_free(struct store_refs *r);
+
+#endif /* MQTTGW_STORE_INT_H */

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_load: stream the database back at start-up (sessions, subscriptions, messages, then the
+ * entries with their message's handle), count message references as it goes, then clean up in
+ * one transaction what nothing refers to or what is damaged, and start the writer thread.
+ * Everything here is sequential scans in key order: one pass over each table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store_int.h"
+
+struct load {
+	struct store *st;
+	const struct store_load_cb *cb;
+	void *ctx;
+	struct store_load_result *res;
+	uint64_t *sids; /* loaded session ids, ascending */
+	size_t nsids, capsids;
+	void **handles; /* parallel to st->rc.ids during the load */
+	size_t hcap;
+	bool dangling; /* an entry names a missing session or message: delete those */
+	uint64_t *bad_sess, *bad_msg;
+	size_t nbad_sess, nbad_msg, capbad_sess, capbad_msg;
+	uint64_t max_seq;
+};
+
+static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		uint64_t *p = realloc(*v, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+static bool sid_known(const struct load *l, uint64_t sid)
+{
+	return store_u64_find(l->sids, l->nsids, sid) >= 0;
+}
+
+static int prep(struct load *l, const char *sql, sqlite3_stmt **q)
+{
+	int rc = sqlite3_prepare_v2(l->st->db, sql, -1, q, NULL);
+
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+/* Step q to its end; row() per row; -EIO on an SQL error, or row()'s non-zero value. */
+static int scan(struct load *l, const char *sql, int (*row)(struct load *, sqlite3_stmt *))
+{
+	sqlite3_stmt *q;
+	int rc = SQLITE_DONE, e = prep(l, sql, &q);
+
+	while (!e && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		e = row(l, q);
+	if (!e && rc != SQLITE_DONE)
+		e = -EIO;
+	sqlite3_finalize(q);
+	return e;
+}
+
+static const void *col_blob(sqlite3_stmt *q, int i, uint32_t *len)
+{
+	const void *p = sqlite3_column_blob(q, i);
+
+	*len = (uint32_t)sqlite3_column_bytes(q, i);
+	return p;
+}
+
+static int row_session(struct load *l, sqlite3_stmt *q)
+{
+	struct store_session s = {.id = (uint64_t)sqlite3_column_int64(q, 0)};
+	uint32_t idlen, reclen;
+	const void *rec;
+
+	s.client_id = col_blob(q, 1, &idlen);
+	rec = col_blob(q, 2, &reclen);
+	s.client_id_len = (uint16_t)idlen;
+	if (s.id >= l->st->next_sid)
+		l->st->next_sid = s.id + 1;
+	if (idlen > UINT16_MAX || store_record_session_decode(rec, reclen, &s)) {
+		l->res->skipped++;
+		l->dangling = true;
+		return push_u64(&l->bad_sess, &l->nbad_sess, &l->capbad_sess, s.id);
+	}
+	if (push_u64(&l->sids, &l->nsids, &l->capsids, s.id))
+		return -ENOMEM;
+	l->res->sessions++;
+	return l->cb->session ? l->cb->session(l->ctx, &s) : 0;
+}
+
+static int row_sub(struct load *l, sqlite3_stmt *q)
+{
+	uint64_t sid = (uint64_t)sqlite3_column_int64(q, 0);
+	uint32_t len;
+	const char *f = col_blob(q, 1, &len);
+
+	if (!sid_known(l, sid) || !len || len > UINT16_MAX) {
+		l->res->skipped++;
+		l->dangling = true;
+		return 0;
+	}
+	l->res->subs++;
+	return l->cb->sub
+		   ? l->cb->sub(l->ctx, sid, f, (uint16_t)len, (uint8_t)sqlite3_column_int(q, 2),
+				(uint32_t)sqlite3_column_int64(q, 3))
+		   : 0;
+}
+
+static int row_msg(struct load *l, sqlite3_stmt *q)
+{
+	struct store_refs *r = &l->st->rc;
+	struct store_msg m = {.id = (uint64_t)sqlite3_column_int64(q, 0)};
+	int flags = sqlite3_column_int(q, 2);
+	uint32_t tlen;
+	void *h = NULL;
+
+	m.topic = col_blob(q, 1, &tlen);
+	m.expiry_ms = sqlite3_column_int64(q, 3);
+	m.props = col_blob(q, 4, &m.props_len);
+	m.payload = col_blob(q, 5, &m.payload_len);
+	m.qos = flags & 3;
+	m.retain = !!(flags & 4);
+	m.topic_len = (uint16_t)tlen;
+	if (m.id >= l->st->next_msg)
+		l->st->next_msg = m.id + 1;
+	if (!tlen || tlen > UINT16_MAX || m.qos > 2 || (flags & ~7)) {
+		l->res->skipped++;
+		l->dangling = true;
+		return push_u64(&l->bad_msg, &l->nbad_msg, &l->capbad_msg, m.id);
+	}
+	if (store_refs_append(r, m.id))
+		return -ENOMEM;
+	if (r->cap > l->hcap) {
+		void **n = realloc(l->handles, r->cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		l->handles = n;
+		l->hcap = r->cap;
+	}
+	if (l->cb->msg && !(h = l->cb->msg(l->ctx, &m)))
+		return -ENOMEM;
+	l->handles[r->n - 1] = h;
+	l->res->messages++;
+	return 0;
+}
+
+/* The handle of message id with one more reference counted, or false if it is not loaded. */
+static bool ref_msg(struct load *l, uint64_t id, void **h)
+{
+	long i = store_refs_find(&l->st->rc, id);
+
+	if (i < 0) {
+		l->res->skipped++;
+		l->dangling = true;
+		return false;
+	}
+	l->st->rc.refs[i]++;
+	*h = l->handles[i];
+	return true;
+}
+
+static int row_out(struct load *l, sqlite3_stmt *q)
+{
+	uint64_t sid = (uint64_t)sqlite3_column_int64(q, 0);
+	int flags = sqlite3_column_int(q, 3);
+	struct store_out e = {
+	    .seq = (uint64_t)sqlite3_column_int64(q, 1),
+	    .qos = flags & 3,
+	    .retain = !!(flags & 4),
+	    .state = (flags >> 3) & 3,
+	    .dup = !!(flags & 32),
+	    .pid = (uint16_t)sqlite3_column_int(q, 4),
+	    .sub_id = (uint32_t)sqlite3_column_int64(q, 5),
+	    .share = (uint16_t)sqlite3_column_int(q, 6),
+	};
+	bool no_msg = sqlite3_column_type(q, 2) == SQLITE_NULL;
+
+	if (e.seq > l->max_seq)
+		l->max_seq = e.seq;
+	if (!sid_known(l, sid) || no_msg != (e.state == STORE_OUT_PUBREL) || e.state > 2) {
+		l->res->skipped++;
+		l->dangling = true;
+		return 0;
+	}
+	e.msg_id = no_msg ? 0 : (uint64_t)sqlite3_column_int64(q, 2);
+	if (!no_msg && !ref_msg(l, e.msg_id, &e.msg))
+		return 0;
+	l->res->out++;
+	return l->cb->out ? l->cb->out(l->ctx, sid, &e) : 0;
+}
+
+static int row_rx2(struct load *l, sqlite3_stmt *q)
+{
+	uint64_t sid = (uint64_t)sqlite3_column_int64(q, 0);
+
+	if (!sid_known(l, sid)) {
+		l->res->skipped++;
+		l->dangling = true;
+		return 0;
+	}
+	l->res->rx2++;
+	return l->cb->rx2 ? l->cb->rx2(l->ctx, sid, (uint16_t)sqlite3_column_int(q, 1)) : 0;
+}
+
+static int row_retained(struct load *l, sqlite3_stmt *q)
+{
+	uint64_t id = (uint64_t)sqlite3_column_int64(q, 1);
+	uint32_t len;
+	const char *t = col_blob(q, 0, &len);
+	void *h;
+
+	if (!ref_msg(l, id, &h))
+		return 0;
+	l->res->retained++;
+	return l->cb->retained ? l->cb->retained(l->ctx, t, (uint16_t)len, h, id) : 0;
+}
+
+static int row_bridge(struct load *l, sqlite3_stmt *q)
+{
+	uint32_t len;
+	struct store_bridge_entry e = {
+	    .bridge = col_blob(q, 0, &len),
+	    .seq = (uint64_t)sqlite3_column_int64(q, 1),
+	    .msg_id = (uint64_t)sqlite3_column_int64(q, 2),
+	    .qos = (uint8_t)sqlite3_column_int(q, 3),
+	    .state = (uint8_t)sqlite3_column_int(q, 4),
+	};
+
+	e.bridge_len = (uint16_t)len;
+	if (e.seq > l->max_seq)
+		l->max_seq = e.seq;
+	if (!ref_msg(l, e.msg_id, &e.msg))
+		return 0;
+	l->res->bridge++;
+	return l->cb->bridge ? l->cb->bridge(l->ctx, &e) : 0;
+}
+
+static int exec_ids(struct store *st, const char *sql, const uint64_t *ids, size_t n)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)ids[i]);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Delete damaged rows, what refers to nothing, and messages nothing refers to. */
+static int cleanup(struct load *l)
+{
+	struct store *st = l->st;
+	struct store_refs *r = &st->rc;
+	int rc = store_stmt_run(st, ST_BEGIN);
+
+	if (rc == SQLITE_OK)
+		rc = exec_ids(st, "DELETE FROM sessions WHERE id=?", l->bad_sess, l->nbad_sess);
+	if (rc == SQLITE_OK)
+		rc = exec_ids(st, "DELETE FROM messages WHERE id=?", l->bad_msg, l->nbad_msg);
+	/* set-wise, only when a scan saw a dangling row: these scan whole tables */
+	if (rc == SQLITE_OK && l->dangling)
+		rc = sqlite3_exec(
+		    st->db,
+		    "DELETE FROM subs WHERE sid NOT IN (SELECT id FROM sessions);"
+		    "DELETE FROM rx2 WHERE sid NOT IN (SELECT id FROM sessions);"
+		    "DELETE FROM out WHERE sid NOT IN (SELECT id FROM sessions)"
+		    " OR (msg IS NULL) != ((flags >> 3 & 3) = 2) OR (flags >> 3 & 3) = 3"
+		    " OR msg NOT IN (SELECT id FROM messages);"
+		    "DELETE FROM retained WHERE msg NOT IN (SELECT id FROM messages);"
+		    "DELETE FROM bridge WHERE msg NOT IN (SELECT id FROM messages);",
+		    NULL, NULL, NULL);
+	for (size_t i = 0; i < r->n && rc == SQLITE_OK; i++) {
+		if (r->refs[i])
+			continue;
+		rc = store_msg_delete(st, r->ids[i]);
+		r->live--;
+		l->res->orphans++;
+	}
+	if (rc == SQLITE_OK)
+		rc = store_stmt_run(st, ST_COMMIT);
+	else if (!sqlite3_get_autocommit(st->db))
+		store_stmt_run(st, ST_ROLLBACK);
+	store_refs_squeeze(r);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
+	       struct store_load_result *res)
+{
+	static const struct store_load_cb none;
+	struct store_load_result dummy;
+	struct load l = {.st = st, .cb = cb ? cb : &none, .ctx = ctx, .res = res ? res : &dummy};
+	uint64_t t0 = mono_ms();
+	int e;
+
+	if (st->loaded)
+		return -EALREADY;
+	memset(l.res, 0, sizeof(*l.res));
+	e = scan(&l, "SELECT id, client_id, rec FROM sessions ORDER BY id", row_session);
+	if (!e)
+		e = scan(&l, "SELECT sid, filter, opts, sub_id FROM subs ORDER BY sid, filter",
+			 row_sub);
+	if (!e)
+		e = scan(
+		    &l, "SELECT id, topic, flags, expiry, props, payload FROM messages ORDER BY id",
+		    row_msg);
+	if (!e)
+		e = scan(
+		    &l,
+		    "SELECT sid, seq, msg, flags, pid, sub_id, share FROM out ORDER BY sid, seq",
+		    row_out);
+	if (!e)
+		e = scan(&l, "SELECT sid, pid FROM rx2 ORDER BY sid, pid", row_rx2);
+	if (!e)
+		e = scan(&l, "SELECT topic, msg FROM retained ORDER BY topic", row_retained);
+	if (!e)
+		e = scan(&l, "SELECT name, seq, msg, qos, state FROM bridge ORDER BY name, seq",
+			 row_bridge);
+	/* the load's own reference on each message goes, whatever happened */
+	for (size_t i = 0; l.handles && i < st->rc.n; i++)
+		if (l.handles[i] && l.cb->release)
+			l.cb->release(ctx, l.handles[i]);
+	free(l.handles);
+	free(l.sids);
+	if (!e)
+		e = cleanup(&l);
+	free(l.bad_sess);
+	free(l.bad_msg);
+	if (e)
+		return e;
+	st->next_seq = l.max_seq + 1;
+	st->stats.messages = st->rc.live;
+	st->stats.db_bytes = store_file_bytes(st);
+	e = store_thread_start(st);
+	if (e)
+		return e;
+	st->loaded = true;
+	l.res->ms = mono_ms() - t0;
+	return 0;
+}

@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_thread: the writer. Takes every batch waiting, applies them in one transaction (group
+ * commit: one fsync for all of them in sync full), then publishes the highest durable seq and
+ * wakes the loop through an eventfd. A failed transaction is rolled back (reference counts
+ * included) and the same batches are retried, in order, after a back-off.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store_int.h"
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_MSG_INS] = "INSERT INTO messages(id,topic,flags,expiry,props,payload) "
+		   "VALUES(?,?,?,?,?,?)",
+    [ST_MSG_DEL] = "DELETE FROM messages WHERE id=?",
+    [ST_SESS_PUT] = "INSERT OR REPLACE INTO sessions(id,client_id,rec) VALUES(?,?,?)",
+    [ST_SESS_DEL] = "DELETE FROM sessions WHERE id=?",
+    [ST_SESS_OUT_DEL] = "DELETE FROM out WHERE sid=? RETURNING msg",
+    [ST_SESS_SUB_DEL] = "DELETE FROM subs WHERE sid=?",
+    [ST_SESS_RX2_DEL] = "DELETE FROM rx2 WHERE sid=?",
+    [ST_SUB_PUT] = "INSERT OR REPLACE INTO subs(sid,filter,opts,sub_id) VALUES(?,?,?,?)",
+    [ST_SUB_DEL] = "DELETE FROM subs WHERE sid=? AND filter=?",
+    [ST_OUT_INS] = "INSERT OR REPLACE INTO out(sid,seq,msg,flags,pid,sub_id,share) "
+		   "VALUES(?,?,?,?,0,?,?)",
+    /* flags: bits 0-1 QoS, 2 retain (kept), 3-4 state, 5 DUP (set here) */
+    [ST_OUT_SENT] = "UPDATE out SET flags=(flags&7)|?,pid=? WHERE sid=? AND seq=?",
+    [ST_OUT_GET] = "SELECT msg FROM out WHERE sid=? AND seq=?",
+    [ST_OUT_PUBREL] = "UPDATE out SET flags=(flags&7)|?,pid=?,msg=NULL WHERE sid=? AND seq=?",
+    [ST_OUT_DEL] = "DELETE FROM out WHERE sid=? AND seq=? RETURNING msg",
+    [ST_RX2_ADD] = "INSERT OR IGNORE INTO rx2(sid,pid) VALUES(?,?)",
+    [ST_RX2_DEL] = "DELETE FROM rx2 WHERE sid=? AND pid=?",
+    [ST_RET_GET] = "SELECT msg FROM retained WHERE topic=?",
+    [ST_RET_PUT] = "INSERT OR REPLACE INTO retained(topic,msg) VALUES(?,?)",
+    [ST_RET_DEL] = "DELETE FROM retained WHERE topic=? RETURNING msg",
+    [ST_BR_INS] = "INSERT OR REPLACE INTO bridge(name,seq,msg,qos,state) VALUES(?,?,?,?,?)",
+    [ST_BR_STATE] = "UPDATE bridge SET state=? WHERE name=? AND seq=?",
+    [ST_BR_DEL] = "DELETE FROM bridge WHERE name=? AND seq=? RETURNING msg",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+};
+
+int store_stmts_prepare(struct store *st)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		int rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &st->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+void store_stmts_finalize(struct store *st)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+}
+
+void store_batch_free(struct store_batch *b)
+{
+	while (b) {
+		struct store_batch *next = b->next;
+
+		free(b->ops);
+		free(b->arena);
+		free(b);
+		b = next;
+	}
+}
+
+/* ---- reference counts ---- */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+int store_refs_append(struct store_refs *r, uint64_t id)
+{
+	size_t cap = r->cap;
+
+	if (r->n == r->cap) {
+		if (grow((void **)&r->ids, &cap, r->n + 1, sizeof(*r->ids)))
+			return -ENOMEM;
+		cap = r->cap;
+		if (grow((void **)&r->refs, &cap, r->n + 1, sizeof(*r->refs)))
+			return -ENOMEM;
+		r->cap = cap;
+	}
+	r->ids[r->n] = id;
+	r->refs[r->n++] = 0;
+	r->live++;
+	return 0;
+}
+
+long store_u64_find(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == x ? (long)lo : -1;
+}
+
+long store_refs_find(const struct store_refs *r, uint64_t id)
+{
+	return store_u64_find(r->ids, r->n, id);
+}
+
+void store_refs_squeeze(struct store_refs *r)
+{
+	size_t j = 0;
+
+	if (r->n < 1024 || r->live > r->n / 2)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->refs[i])
+			continue;
+		r->ids[j] = r->ids[i];
+		r->refs[j++] = r->refs[i];
+	}
+	r->n = j;
+}
+
+void store_refs_free(struct store_refs *r)
+{
+	free(r->ids);
+	free(r->refs);
+	free(r->undo);
+	free(r->zero);
+	memset(r, 0, sizeof(*r));
+}
+
+static void refs_txn_begin(struct store_refs *r)
+{
+	r->txn_n = r->n;
+	r->txn_live = r->live;
+	r->undo_n = 0;
+	r->zero_n = 0;
+}
+
+static void refs_txn_rollback(struct store_refs *r)
+{
+	while (r->undo_n) {
+		r->undo_n--;
+		r->refs[r->undo[r->undo_n].i] = r->undo[r->undo_n].old;
+	}
+	r->n = r->txn_n;
+	r->live = r->txn_live;
+	r->zero_n = 0;
+}
+
+/* Change the count of message id by delta (+1 / -1). -ENOENT when the message is not stored
+ * (or already went: a caller bug, the op is skipped), -ENOMEM. */
+static int refs_change(struct store_refs *r, uint64_t id, int delta)
+{
+	long i = store_refs_find(r, id);
+
+	if (i < 0 || (delta < 0 && !r->refs[i]))
+		return -ENOENT;
+	/* a message whose count already reached 0 in an earlier transaction is deleted; one that
+	 * reached 0 in this one is still there (deleted at its end) and may be referred to again */
+	if (!r->refs[i] && (size_t)i < r->txn_n) {
+		bool pending = false;
+
+		for (size_t z = r->zero_n; z-- > 0 && !pending;)
+			pending = r->zero[z] == id;
+		if (!pending)
+			return -ENOENT;
+	}
+	if ((size_t)i < r->txn_n) {
+		if (grow((void **)&r->undo, &r->undo_cap, r->undo_n + 1, sizeof(*r->undo)))
+			return -ENOMEM;
+		r->undo[r->undo_n].i = (size_t)i;
+		r->undo[r->undo_n++].old = r->refs[i];
+	}
+	r->refs[i] += delta;
+	if (!r->refs[i]) {
+		if (grow((void **)&r->zero, &r->zero_cap, r->zero_n + 1, sizeof(*r->zero)))
+			return -ENOMEM;
+		r->zero[r->zero_n++] = id;
+	}
+	return 0;
+}
+
+/* ---- applying a batch ---- */
+
+static inline const void *A(const struct store_batch *b, size_t off)
+{
+	return b->arena + off;
+}
+
+/* Step a statement that returns no rows (or whose rows we ignore); reset it. */
+static int step_done(sqlite3_stmt *s)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		;
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int store_stmt_run(struct store *st, enum store_stmt_id id)
+{
+	return step_done(st->stmt[id]);
+}
+
+int store_msg_delete(struct store *st, uint64_t id)
+{
+	sqlite3_stmt *s = st->stmt[ST_MSG_DEL];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	return step_done(s);
+}
+
+/* Step s, dropping one reference for each non-NULL message id it returns in column 0. */
+static int step_unref(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+			continue;
+		if (refs_change(&st->rc, (uint64_t)sqlite3_column_int64(s, 0), -1) == -ENOMEM) {
+			sqlite3_reset(s);
+			return SQLITE_NOMEM;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Take a reference for an entry about to be written; false (op skipped) if the message is not
+ * stored. */
+static int ref_for_entry(struct store *st, uint64_t msg, bool *ok)
+{
+	int e = refs_change(&st->rc, msg, +1);
+
+	*ok = e == 0;
+	if (e == -ENOENT)
+		st->skipped++;
+	return e == -ENOMEM ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+static void bind_blob(sqlite3_stmt *s, int i, const struct store_batch *b, size_t off, uint32_t len)
+{
+	sqlite3_bind_blob(s, i, len ? A(b, off) : "", (int)len, SQLITE_STATIC);
+}
+
+static int apply_msg(struct store *st, const struct store_batch *b, const struct store_op *o)
+{
+	sqlite3_stmt *s = st->stmt[ST_MSG_INS];
+
+	if (store_refs_append(&st->rc, o->sid) ||
+	    grow((void **)&st->rc.zero, &st->rc.zero_cap, st->rc.zero_n + 1, sizeof(uint64_t)))
+		return SQLITE_NOMEM;
+	/* nothing refers to it yet: deleted at the end unless an entry does by then */
+	st->rc.zero[st->rc.zero_n++] = o->sid;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+	bind_blob(s, 2, b, o->s_off, o->s_len);
+	sqlite3_bind_int(s, 3, o->qos | o->retain << 2);
+	sqlite3_bind_int64(s, 4, o->expiry);
+	if (o->p_len)
+		bind_blob(s, 5, b, o->p_off, o->p_len);
+	else
+		sqlite3_bind_null(s, 5);
+	bind_blob(s, 6, b, o->b_off, o->b_len);
+	return step_done(s);
+}
+
+static int apply_sess_del(struct store *st, uint64_t sid)
+{
+	static const enum store_stmt_id ids[] = {ST_SESS_SUB_DEL, ST_SESS_RX2_DEL, ST_SESS_DEL};
+	sqlite3_stmt *s = st->stmt[ST_SESS_OUT_DEL];
+	int rc;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
+	rc = step_unref(st, s);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]) && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(st->stmt[ids[i]], 1, (sqlite3_int64)sid);
+		rc = step_done(st->stmt[ids[i]]);
+	}
+	return rc;
+}
+
+static int apply_out_pubrel(struct store *st, const struct store_op *o)
+{
+	sqlite3_stmt *s = st->stmt[ST_OUT_GET];
+	int rc;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
+	rc = step_unref(st, s);
+	if (rc != SQLITE_OK)
+		return rc;
+	s = st->stmt[ST_OUT_PUBREL];
+	sqlite3_bind_int(s, 1, STORE_OUT_PUBREL << 3);
+	sqlite3_bind_int(s, 2, o->pid);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)o->sid);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)o->seq);
+	return step_done(s);
+}
+
+static int apply_retain_set(struct store *st, const struct store_batch *b, const struct store_op *o)
+{
+	sqlite3_stmt *s = st->stmt[ST_RET_PUT];
+	bool ok;
+	int rc = ref_for_entry(st, o->msg, &ok);
+
+	if (rc != SQLITE_OK || !ok)
+		return rc;
+	/* the old message loses its reference after the new one gained its own: same id is fine */
+	bind_blob(st->stmt[ST_RET_GET], 1, b, o->s_off, o->s_len);
+	rc = step_unref(st, st->stmt[ST_RET_GET]);
+	if (rc != SQLITE_OK)
+		return rc;
+	bind_blob(s, 1, b, o->s_off, o->s_len);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)o->msg);
+	return step_done(s);
+}
+
+/* Entry ops keyed by (sid, seq) or (name, seq) or (sid, pid). */
+static int apply_entry(struct store *st, const struct store_batch *b, const struct store_op *o)
+{
+	sqlite3_stmt *s;
+	bool ok;
+	int rc;
+
+	switch (o->kind) {
+	case OP_OUT_ADD:
+		if ((rc = ref_for_entry(st, o->msg, &ok)) != SQLITE_OK || !ok)
+			return rc;
+		s = st->stmt[ST_OUT_INS];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)o->msg);
+		sqlite3_bind_int(s, 4, o->qos | o->retain << 2);
+		sqlite3_bind_int64(s, 5, o->sub_id);
+		sqlite3_bind_int(s, 6, o->share);
+		return step_done(s);
+	case OP_OUT_SENT:
+		s = st->stmt[ST_OUT_SENT];
+		sqlite3_bind_int(s, 1, STORE_OUT_SENT << 3 | (o->dup ? 1 << 5 : 0));
+		sqlite3_bind_int(s, 2, o->pid);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)o->sid);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)o->seq);
+		return step_done(s);
+	case OP_OUT_PUBREL:
+		return apply_out_pubrel(st, o);
+	case OP_OUT_DEL:
+		s = st->stmt[ST_OUT_DEL];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
+		return step_unref(st, s);
+	case OP_RX2_ADD:
+	case OP_RX2_DEL:
+		s = st->stmt[o->kind == OP_RX2_ADD ? ST_RX2_ADD : ST_RX2_DEL];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+		sqlite3_bind_int(s, 2, o->pid);
+		return step_done(s);
+	case OP_BR_ADD:
+		if ((rc = ref_for_entry(st, o->msg, &ok)) != SQLITE_OK || !ok)
+			return rc;
+		s = st->stmt[ST_BR_INS];
+		bind_blob(s, 1, b, o->s_off, o->s_len);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)o->msg);
+		sqlite3_bind_int(s, 4, o->qos);
+		sqlite3_bind_int(s, 5, o->state);
+		return step_done(s);
+	case OP_BR_STATE:
+		s = st->stmt[ST_BR_STATE];
+		sqlite3_bind_int(s, 1, o->state);
+		bind_blob(s, 2, b, o->s_off, o->s_len);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)o->seq);
+		return step_done(s);
+	case OP_BR_DEL:
+		s = st->stmt[ST_BR_DEL];
+		bind_blob(s, 1, b, o->s_off, o->s_len);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
+		return step_unref(st, s);
+	}
+	return SQLITE_MISUSE;
+}
+
+static int apply_op(struct store *st, const struct store_batch *b, const struct store_op *o)
+{
+	sqlite3_stmt *s;
+
+	switch (o->kind) {
+	case OP_MSG_ADD:
+		return apply_msg(st, b, o);
+	case OP_SESS_PUT:
+		s = st->stmt[ST_SESS_PUT];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+		bind_blob(s, 2, b, o->s_off, o->s_len);
+		bind_blob(s, 3, b, o->b_off, o->b_len);
+		return step_done(s);
+	case OP_SESS_DEL:
+		return apply_sess_del(st, o->sid);
+	case OP_SUB_PUT:
+	case OP_SUB_DEL:
+		s = st->stmt[o->kind == OP_SUB_PUT ? ST_SUB_PUT : ST_SUB_DEL];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+		bind_blob(s, 2, b, o->s_off, o->s_len);
+		if (o->kind == OP_SUB_PUT) {
+			sqlite3_bind_int(s, 3, o->qos);
+			sqlite3_bind_int64(s, 4, o->sub_id);
+		}
+		return step_done(s);
+	case OP_RET_SET:
+		return apply_retain_set(st, b, o);
+	case OP_RET_DEL:
+		s = st->stmt[ST_RET_DEL];
+		bind_blob(s, 1, b, o->s_off, o->s_len);
+		return step_unref(st, s);
+	default:
+		return apply_entry(st, b, o);
+	}
+}
+
+/* Messages whose count is 0 at the end of the transaction go with it. */
+static int delete_unreferenced(struct store *st)
+{
+	struct store_refs *r = &st->rc;
+
+	for (size_t z = 0; z < r->zero_n; z++) {
+		long i = store_refs_find(r, r->zero[z]);
+		int rc;
+
+		if (i < 0 || r->refs[i])
+			continue;
+		rc = store_msg_delete(st, r->zero[z]);
+		if (rc != SQLITE_OK)
+			return rc;
+		/* dedupe: a message can reach 0 several times in one transaction */
+		for (size_t k = z + 1; k < r->zero_n; k++)
+			if (r->zero[k] == r->zero[z])
+				r->zero[k] = 0;
+		r->live--;
+	}
+	return SQLITE_OK;
+}
+
+/* One transaction for every batch in list. SQLite result code. */
+static int commit_batches(struct store *st, struct store_batch *list)
+{
+	int rc;
+
+	refs_txn_begin(&st->rc);
+	st->skipped = 0;
+	rc = store_stmt_run(st, ST_BEGIN);
+	for (struct store_batch *b = list; b && rc == SQLITE_OK; b = b->next)
+		for (size_t i = 0; i < b->n && rc == SQLITE_OK; i++)
+			rc = apply_op(st, b, &b->ops[i]);
+	if (rc == SQLITE_OK)
+		rc = delete_unreferenced(st);
+	if (rc == SQLITE_OK)
+		rc = store_stmt_run(st, ST_COMMIT);
+	if (rc != SQLITE_OK) {
+		/* SQLite may have rolled back already (SQLITE_FULL can); harmless then */
+		if (!sqlite3_get_autocommit(st->db))
+			store_stmt_run(st, ST_ROLLBACK);
+		refs_txn_rollback(&st->rc);
+		return rc;
+	}
+	store_refs_squeeze(&st->rc);
+	return SQLITE_OK;
+}
+
+uint64_t store_file_bytes(const struct store *st)
+{
+	char wal[4096];
+	struct stat sb;
+	uint64_t n = 0;
+
+	if (stat(st->path, &sb) == 0)
+		n += (uint64_t)sb.st_size;
+	snprintf(wal, sizeof(wal), "%s-wal", st->path);
+	if (stat(wal, &sb) == 0)
+		n += (uint64_t)sb.st_size;
+	return n;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void note_commit(struct store *st, struct store_batch *list, uint64_t us)
+{
+	static const uint64_t bounds_ms[STORE_HIST_BUCKETS - 1] = {1, 2, 5, 10, 20, 50, 100};
+	struct store_stats *s = &st->stats;
+	uint64_t bytes = store_file_bytes(st), last = 0, n = 0;
+	unsigned h = 0;
+
+	for (struct store_batch *b = list; b; b = b->next, n++)
+		last = b->seq;
+	while (h < STORE_HIST_BUCKETS - 1 && us >= bounds_ms[h] * 1000)
+		h++;
+	pthread_mutex_lock(&st->mu);
+	s->commits++;
+	s->batches += n;
+	s->last_commit_us = us;
+	if (us > s->max_commit_us)
+		s->max_commit_us = us;
+	s->hist[h]++;
+	s->db_bytes = bytes;
+	s->messages = st->rc.live;
+	s->durable_seq = last;
+	s->writable = true;
+	pthread_mutex_unlock(&st->mu);
+	atomic_store(&st->writable, true);
+	atomic_store(&st->durable, last);
+	if (st->efd >= 0) {
+		uint64_t one = 1;
+		ssize_t w = write(st->efd, &one, sizeof(one));
+
+		(void)w; /* EAGAIN: the counter is already non-zero, the loop will wake */
+	}
+}
+
+static void note_failure(struct store *st, int rc)
+{
+	bool was = atomic_exchange(&st->writable, false);
+
+	pthread_mutex_lock(&st->mu);
+	st->stats.failures++;
+	st->stats.writable = false;
+	st->stats.last_error = rc;
+	snprintf(st->stats.last_error_msg, sizeof(st->stats.last_error_msg), "%s",
+		 sqlite3_errmsg(st->db));
+	pthread_mutex_unlock(&st->mu);
+	if (was)
+		log_err("store: commit failed (%s), retrying; QoS 1/2 refused until it succeeds",
+			sqlite3_errmsg(st->db));
+}
+
+static void *store_thread(void *arg)
+{
+	struct store *st = arg;
+	struct store_batch *work = NULL, **work_tail = &work;
+	unsigned backoff_ms = 0, stop_tries = 0;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		if (st->pend) {
+			*work_tail = st->pend;
+			work_tail = st->pend_tail;
+			st->pend = NULL;
+			st->pend_tail = &st->pend;
+		}
+		if (!work) {
+			if (st->stop)
+				break;
+			pthread_cond_wait(&st->cv, &st->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&st->mu);
+
+		int64_t t0 = now_us();
+		int rc = commit_batches(st, work);
+
+		if (rc == SQLITE_OK) {
+			note_commit(st, work, (uint64_t)(now_us() - t0));
+			store_batch_free(work);
+			work = NULL;
+			work_tail = &work;
+			backoff_ms = 0;
+			pthread_mutex_lock(&st->mu);
+			continue;
+		}
+		note_failure(st, rc);
+		backoff_ms = backoff_ms ? (backoff_ms * 2 > 1000 ? 1000 : backoff_ms * 2) : 10;
+		pthread_mutex_lock(&st->mu);
+		if (st->stop && ++stop_tries >= 3) {
+			log_err("store: closing with %s: batches after %llu are lost (never "
+				"acknowledged)",
+				sqlite3_errstr(rc), (unsigned long long)atomic_load(&st->durable));
+			break;
+		}
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)backoff_ms * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		/* woken early by new batches or stop: those only join the retry */
+		pthread_cond_timedwait(&st->cv, &st->mu, &ts);
+	}
+	pthread_mutex_unlock(&st->mu);
+	store_batch_free(work);
+	return NULL;
+}
+
+int store_thread_start(struct store *st)
+{
+	int e = pthread_create(&st->thread, NULL, store_thread, st);
+
+	if (e)
+		return -e;
+	st->thread_on = true;
+	return 0;
+}
+
+void store_thread_stop(struct store *st)
+{
+	if (!st->thread_on)
+		return;
+	pthread_mutex_lock(&st->mu);
+	st->stop = true;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	pthread_join(st->thread, NULL);
+	st->thread_on = false;
+}

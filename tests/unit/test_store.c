@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+/*
+ * store unit tests on real files in a scratch directory with real fsync: every record kind
+ * round-trips through close/reopen; messages are shared by handle and deleted with their last
+ * reference; entry order; group commit and in-order completions; an unreadable database (garbage,
+ * truncated mid-page, newer schema) is moved aside; a v0 database is migrated; a missing
+ * directory fails clearly. Disk full, read-only directories and SIGKILL are in test_store_crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store_helpers.h"
+
+struct fx {
+	char dir[256];
+	char msg[512];
+	struct store *st;
+	struct loaded l;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f || !scratch_dir(f->dir, sizeof(f->dir)))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(f->st);
+	loaded_free(&f->l);
+	rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* (Re)open the store in f->dir and load it into f->l. */
+static void reopen(struct fx *f, enum store_sync sync)
+{
+	store_close(f->st);
+	loaded_free(&f->l);
+	f->st = open_dir(f->dir, sync, f->msg, sizeof(f->msg));
+	if (!f->st)
+		print_error("store_open: %s\n", f->msg);
+	assert_non_null(f->st);
+	assert_int_equal(store_load(f->st, &loaded_cb, &f->l, &f->l.res), 0);
+	/* every handle released exactly once, after the entries took theirs */
+	for (size_t i = 0; i < f->l.nmsgs; i++)
+		assert_int_equal(f->l.msgs[i]->released, 1);
+}
+
+static void commit_wait(struct fx *f)
+{
+	uint64_t seq = store_commit(f->st);
+	bool ok = wait_durable(f->st, seq, 10000);
+
+	if (!ok) {
+		struct store_stats s;
+
+		store_stats(f->st, &s);
+		print_error("batch %llu not durable: durable %llu, committed %llu, %s\n",
+			    (unsigned long long)seq, (unsigned long long)s.durable_seq,
+			    (unsigned long long)s.committed_seq, s.last_error_msg);
+	}
+	assert_true(ok);
+}
+
+static void roundtrip(void **state, enum store_sync sync)
+{
+	static const uint8_t props[] = {0x03, 0x00, 0x04, 't', 'e', 'x', 't'};
+	struct fx *f = *state;
+	struct store_session s = {
+	    .client_id = "dev-1",
+	    .client_id_len = 5,
+	    .proto = 5,
+	    .expiry_interval = 86400,
+	    .disconnect_ms = 1700000000000,
+	    .listener = 1,
+	    .username = "alice",
+	    .username_len = 5,
+	    .has_will = true,
+	    .will = {.topic = (const uint8_t *)"dev/1/lwt",
+		     .topic_len = 9,
+		     .payload = (const uint8_t *)"gone",
+		     .payload_len = 4,
+		     .delay = 10,
+		     .qos = 1,
+		     .retain = 1},
+	};
+	struct store_session s2 = {.client_id = "dev-2", .client_id_len = 5, .proto = 4};
+	struct store_msg m = {.topic = "a/b",
+			      .topic_len = 3,
+			      .props = props,
+			      .props_len = sizeof(props),
+			      .payload = (const uint8_t *)"hello",
+			      .payload_len = 5,
+			      .expiry_ms = 1800000000000,
+			      .qos = 2,
+			      .retain = 1};
+	uint64_t a, b, c, q1, q2, q3;
+
+	reopen(f, sync);
+	assert_int_equal(store_session_put(f->st, &s), 0);
+	assert_int_equal(store_session_put(f->st, &s2), 0);
+	assert_int_not_equal(s.id, 0);
+	assert_int_not_equal(s.id, s2.id);
+	assert_int_equal(store_sub_put(f->st, s.id, "a/#", 3, 0x05, 7), 0);
+	assert_int_equal(store_sub_put(f->st, s.id, "$share/g/x", 10, 0x81, 0), 0);
+	assert_int_equal(store_sub_put(f->st, s2.id, "gone", 4, 0, 0), 0);
+	assert_int_equal(store_sub_del(f->st, s2.id, "gone", 4), 0);
+	a = store_msg_add(f->st, &m);
+	b = add_msg(f->st, "c/d", "world", 1);
+	c = add_msg(f->st, "e", "pubrel-me", 2);
+	q1 = store_out_add(f->st, s.id, a, 2, 1, 7, 0);
+	q2 = store_out_add(f->st, s.id, b, 1, 0, 0, 2);
+	q3 = store_out_add(f->st, s.id, c, 2, 0, 0, 0);
+	assert_true(a && b && c && q1 < q2 && q2 < q3);
+	assert_int_equal(store_out_sent(f->st, s.id, q2, 77, true), 0);
+	assert_int_equal(store_out_sent(f->st, s.id, q3, 78, false), 0);
+	assert_int_equal(store_out_pubrel(f->st, s.id, q3, 78), 0);
+	assert_int_equal(store_rx2_add(f->st, s.id, 300), 0);
+	assert_int_equal(store_rx2_add(f->st, s.id, 301), 0);
+	assert_int_equal(store_rx2_del(f->st, s.id, 300), 0);
+	assert_int_equal(store_retain_set(f->st, "a/b", 3, a), 0);
+	assert_true(store_bridge_add(f->st, "up", 2, b, 1) > q3);
+	commit_wait(f);
+	reopen(f, sync);
+
+	struct loaded *l = &f->l;
+
+	assert_int_equal(l->res.sessions, 2);
+	assert_int_equal(l->nsess, 2);
+	assert_int_equal(l->sess[0].id, s.id);
+	assert_string_equal(l->sess_ids[0], "dev-1");
+	assert_string_equal(l->sess_user[0], "alice");
+	assert_int_equal(l->sess[0].proto, 5);
+	assert_int_equal(l->sess[0].expiry_interval, 86400);
+	assert_int_equal(l->sess[0].disconnect_ms, 1700000000000);
+	assert_int_equal(l->sess[0].listener, 1);
+	assert_true(l->sess[0].has_will);
+	assert_int_equal(l->sess[0].will.delay, 10);
+	assert_int_equal(l->sess[0].will.qos, 1);
+	assert_int_equal(l->sess[0].will.retain, 1);
+	assert_int_equal(l->sess[0].will.topic_len, 9);
+	assert_int_equal(l->sess[0].will.payload_len, 4);
+	assert_false(l->sess[1].has_will);
+	assert_null(l->sess[1].username);
+
+	assert_int_equal(l->nsubs, 2);
+	assert_int_equal(l->subs[0].sid, s.id);
+	assert_string_equal(l->subs[0].filter, "$share/g/x"); /* key order: (sid, filter) */
+	assert_int_equal(l->subs[0].opts, 0x81);
+	assert_string_equal(l->subs[1].filter, "a/#");
+	assert_int_equal(l->subs[1].opts, 0x05);
+	assert_int_equal(l->subs[1].sub_id, 7);
+
+	/* c lost its only reference at PUBREC: not stored any more */
+	assert_int_equal(l->nmsgs, 2);
+	struct lmsg *la = loaded_msg(l, a), *lb = loaded_msg(l, b);
+
+	assert_non_null(la);
+	assert_non_null(lb);
+	assert_null(loaded_msg(l, c));
+	assert_string_equal(la->m.topic, "a/b");
+	assert_int_equal(la->m.payload_len, 5);
+	assert_memory_equal(la->m.payload, "hello", 5);
+	assert_int_equal(la->m.props_len, sizeof(props));
+	assert_memory_equal(la->m.props, props, sizeof(props));
+	assert_int_equal(la->m.expiry_ms, 1800000000000);
+	assert_int_equal(la->m.qos, 2);
+	assert_int_equal(la->m.retain, 1);
+	assert_int_equal(lb->m.props_len, 0);
+
+	assert_int_equal(l->nout, 3);
+	assert_int_equal(l->out[0].e.seq, q1);
+	assert_ptr_equal(l->out[0].e.msg, la);
+	assert_int_equal(l->out[0].e.state, STORE_OUT_QUEUED);
+	assert_int_equal(l->out[0].e.qos, 2);
+	assert_int_equal(l->out[0].e.retain, 1);
+	assert_int_equal(l->out[0].e.sub_id, 7);
+	assert_int_equal(l->out[1].e.state, STORE_OUT_SENT);
+	assert_int_equal(l->out[1].e.pid, 77);
+	assert_int_equal(l->out[1].e.dup, 1);
+	assert_int_equal(l->out[1].e.share, 2);
+	assert_ptr_equal(l->out[1].e.msg, lb);
+	assert_int_equal(l->out[2].e.state, STORE_OUT_PUBREL);
+	assert_int_equal(l->out[2].e.pid, 78);
+	assert_null(l->out[2].e.msg);
+
+	assert_int_equal(l->nrx2, 1);
+	assert_int_equal(l->rx2[0].pid, 301);
+	assert_int_equal(l->nret, 1);
+	assert_string_equal(l->ret[0].topic, "a/b");
+	assert_ptr_equal(l->ret[0].m, la); /* one handle per stored message, shared */
+	assert_int_equal(la->refs, 2);
+	assert_int_equal(l->nbr, 1);
+	assert_ptr_equal(l->br[0].msg, lb);
+	assert_int_equal(l->br[0].qos, 1);
+	assert_int_equal(l->res.orphans, 0);
+	assert_int_equal(l->res.skipped, 0);
+
+	/* new ids continue past the loaded ones */
+	struct store_session s3 = {.client_id = "dev-3", .client_id_len = 5, .proto = 4};
+
+	assert_int_equal(store_session_put(f->st, &s3), 0);
+	assert_true(s3.id > s2.id);
+	assert_true(add_msg(f->st, "x", "y", 1) > b);
+	assert_true(store_out_add(f->st, s3.id, a, 1, 0, 0, 0) > l->br[0].seq);
+
+	/* bridge state and deletion, session deletion drops everything it held */
+	assert_int_equal(store_bridge_state(f->st, "up", 2, l->br[0].seq, 1), 0);
+	assert_int_equal(store_session_del(f->st, s.id), 0);
+	commit_wait(f);
+	reopen(f, sync);
+	assert_int_equal(f->l.res.sessions, 2);
+	assert_int_equal(f->l.nsubs, 0);
+	assert_int_equal(f->l.nrx2, 0);
+	assert_int_equal(f->l.nout, 1); /* s3's entry */
+	assert_int_equal(f->l.nbr, 1);
+	assert_int_equal(f->l.br[0].state, 1);
+	assert_int_equal(f->l.nmsgs, 2); /* a (retained, s3) and b (bridge) */
+}
+
+static void test_roundtrip_full(void **state)
+{
+	roundtrip(state, STORE_SYNC_FULL);
+}
+
+static void test_roundtrip_normal(void **state)
+{
+	roundtrip(state, STORE_SYNC_NORMAL);
+}
+
+static void test_refcount(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 4};
+	struct store_session t = {.client_id = "d", .client_id_len = 1, .proto = 4};
+	struct store_stats stats;
+	uint64_t m, e1, e2, lone;
+
+	reopen(f, STORE_SYNC_NORMAL);
+	store_session_put(f->st, &s);
+	store_session_put(f->st, &t);
+	m = add_msg(f->st, "t", "shared", 1);
+	lone = add_msg(f->st, "t", "nobody refers to me", 1);
+	e1 = store_out_add(f->st, s.id, m, 1, 0, 0, 0);
+	e2 = store_out_add(f->st, t.id, m, 1, 0, 0, 0);
+	store_retain_set(f->st, "t", 1, m);
+	commit_wait(f);
+	store_stats(f->st, &stats);
+	assert_int_equal(stats.messages, 1); /* the unreferenced one was not kept */
+
+	/* handover inside one batch: the last reference goes before the new one comes */
+	store_out_del(f->st, s.id, e1);
+	store_out_del(f->st, t.id, e2);
+	store_retain_del(f->st, "t", 1);
+	uint64_t e3 = store_out_add(f->st, t.id, m, 1, 0, 0, 0);
+
+	commit_wait(f);
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nmsgs, 1);
+	assert_null(loaded_msg(&f->l, lone));
+	assert_int_equal(f->l.nout, 1);
+	assert_int_equal(f->l.out[0].e.seq, e3);
+
+	/* the last reference goes: the message goes in the same transaction */
+	store_out_del(f->st, t.id, e3);
+	commit_wait(f);
+	store_stats(f->st, &stats);
+	assert_int_equal(stats.messages, 0);
+	/* a later reference to the deleted id is refused (not a dangling row) */
+	store_out_add(f->st, t.id, m, 1, 0, 0, 0);
+	commit_wait(f);
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nmsgs, 0);
+	assert_int_equal(f->l.nout, 0);
+	assert_int_equal(f->l.res.orphans, 0);
+	assert_int_equal(f->l.res.skipped, 0);
+
+	/* retained replace: the old message goes, the new one stays */
+	uint64_t r1 = add_msg(f->st, "r", "old", 0), r2;
+
+	store_retain_set(f->st, "r", 1, r1);
+	commit_wait(f);
+	r2 = add_msg(f->st, "r", "new", 0);
+	store_retain_set(f->st, "r", 1, r2);
+	commit_wait(f);
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nmsgs, 1);
+	assert_non_null(loaded_msg(&f->l, r2));
+	assert_ptr_equal(f->l.ret[0].m, loaded_msg(&f->l, r2));
+}
+
+static void test_order(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s[2] = {{.client_id = "a", .client_id_len = 1, .proto = 5},
+				     {.client_id = "b", .client_id_len = 1, .proto = 5}};
+	uint64_t seqs[2][500];
+
+	reopen(f, STORE_SYNC_NORMAL);
+	store_session_put(f->st, &s[0]);
+	store_session_put(f->st, &s[1]);
+	for (int i = 0; i < 1000; i++) {
+		char p[16];
+
+		snprintf(p, sizeof(p), "%d", i);
+		uint64_t m = add_msg(f->st, "o", p, 1);
+
+		seqs[i & 1][i / 2] = store_out_add(f->st, s[i & 1].id, m, 1, 0, 0, 0);
+		if (i % 100 == 99)
+			store_commit(f->st); /* several batches */
+	}
+	commit_wait(f);
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nout, 1000);
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 500; i++) {
+			const struct lout *o = &f->l.out[k * 500 + i];
+			char p[16];
+
+			assert_int_equal(o->sid, s[k].id);
+			assert_int_equal(o->e.seq, seqs[k][i]);
+			snprintf(p, sizeof(p), "%d", 2 * i + k);
+			assert_int_equal(((struct lmsg *)o->e.msg)->m.payload_len, strlen(p));
+			assert_memory_equal(((struct lmsg *)o->e.msg)->m.payload, p, strlen(p));
+		}
+}
+
+/* Many stages, one commit: one transaction. Many commits while the thread is busy: fewer
+ * transactions than batches, and completions reported only in order. */
+static void test_group_commit(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "g", .client_id_len = 1, .proto = 5};
+	struct store_stats st0, st1;
+	uint64_t last = 0, seen = 0;
+
+	reopen(f, STORE_SYNC_FULL);
+	store_session_put(f->st, &s);
+	for (int i = 0; i < 10000; i++)
+		store_out_add(f->st, s.id, add_msg(f->st, "g", "x", 1), 1, 0, 0, 0);
+	store_stats(f->st, &st0);
+	commit_wait(f);
+	store_stats(f->st, &st1);
+	assert_int_equal(st1.commits - st0.commits, 1);
+	assert_int_equal(st1.messages, 10000);
+
+	st0 = st1;
+	for (int i = 0; i < 300; i++) {
+		store_out_add(f->st, s.id, add_msg(f->st, "g", "y", 1), 1, 0, 0, 0);
+		uint64_t seq = store_commit(f->st);
+
+		assert_int_equal(seq, last + (last ? 1 : seq));
+		last = seq;
+		uint64_t d = store_dispatch(f->st);
+
+		assert_true(d >= seen && d <= seq); /* monotonic, never ahead of what was handed */
+		seen = d;
+	}
+	assert_true(wait_durable(f->st, last, 10000));
+	store_stats(f->st, &st1);
+	assert_int_equal(st1.batches - st0.batches, 300);
+	assert_true(st1.commits - st0.commits < 300);
+	assert_int_equal(st1.durable_seq, last);
+	assert_int_equal(st1.committed_seq, last);
+	assert_true(st1.max_commit_us > 0);
+	assert_true(st1.db_bytes > 10000 * 20);
+	uint64_t h = 0;
+
+	for (int i = 0; i < STORE_HIST_BUCKETS; i++)
+		h += st1.hist[i];
+	assert_int_equal(h, st1.commits);
+	/* nothing staged: the same seq again, already durable */
+	assert_int_equal(store_commit(f->st), last);
+	print_message("group commit: 300 batches in %llu transactions (sync full)\n",
+		      (unsigned long long)(st1.commits - st0.commits));
+}
+
+/* A file at the store path that cannot be read: moved aside byte for byte, store empty. */
+static void expect_moved_aside(struct fx *f, const void *orig, size_t len)
+{
+	char path[600], aside[700];
+	FILE *fp;
+
+	store_close(f->st);
+	f->st = NULL;
+	reopen(f, STORE_SYNC_FULL);
+	assert_non_null(strstr(f->msg, "moved to"));
+	assert_non_null(strstr(f->msg, ".corrupt-"));
+	assert_int_equal(f->l.res.sessions + f->l.res.messages, 0);
+	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
+	snprintf(aside, sizeof(aside), "%s", strstr(f->msg, "moved to ") + 9);
+	*strchr(aside, ',') = 0;
+	assert_int_equal(strncmp(aside, path, strlen(path)), 0);
+	fp = fopen(aside, "rb");
+	assert_non_null(fp);
+	char *buf = malloc(len + 1);
+
+	assert_int_equal(fread(buf, 1, len + 1, fp), len);
+	assert_memory_equal(buf, orig, len);
+	free(buf);
+	fclose(fp);
+	/* and the new store works */
+	add_msg(f->st, "x", "y", 0);
+	commit_wait(f);
+}
+
+static void write_file(const char *path, const void *p, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(p, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void test_corrupt_garbage(void **state)
+{
+	struct fx *f = *state;
+	char path[600], garbage[8192];
+
+	for (size_t i = 0; i < sizeof(garbage); i++)
+		garbage[i] = (char)(i * 7 + 3);
+	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
+	write_file(path, garbage, sizeof(garbage));
+	expect_moved_aside(f, garbage, sizeof(garbage));
+}
+
+static void test_corrupt_truncated(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "t", .client_id_len = 1, .proto = 5};
+	char path[600], big[1000];
+	size_t len;
+
+	memset(big, 'p', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	reopen(f, STORE_SYNC_FULL);
+	store_session_put(f->st, &s);
+	for (int i = 0; i < 400; i++)
+		store_out_add(f->st, s.id, add_msg(f->st, "big", big, 1), 1, 0, 0, 0);
+	commit_wait(f);
+	store_close(f->st); /* checkpoints the WAL into the file */
+	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
+	char *orig = read_file(path, &len);
+
+	assert_true(len > 100 * 4096);
+	assert_int_equal(truncate(path, (off_t)(len / 2 + 1000)), 0); /* mid-page */
+	expect_moved_aside(f, orig, len / 2 + 1000);
+	free(orig);
+}
+
+static void test_newer_schema(void **state)
+{
+	struct fx *f = *state;
+	char path[600];
+	sqlite3 *db;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "CREATE TABLE future(x); PRAGMA user_version=99", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	char *orig = read_file(path, &len);
+
+	expect_moved_aside(f, orig, len);
+	assert_non_null(strstr(f->msg, "newer"));
+	free(orig);
+}
+
+static void test_migrate_v0(void **state)
+{
+	struct fx *f = *state;
+	char path[600];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "CREATE TABLE sessions(client_id TEXT PRIMARY KEY, proto INTEGER,"
+			 " expiry INTEGER);"
+			 "CREATE TABLE retained(topic TEXT PRIMARY KEY, qos INTEGER, payload BLOB);"
+			 "INSERT INTO sessions VALUES('old-1', 4, 600), ('old-2', 5, 0),"
+			 " ('broken', 9, 0);"
+			 "INSERT INTO retained VALUES('r/1', 1, x'0102'), ('r/2', 0, 'two');",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	reopen(f, STORE_SYNC_FULL);
+	assert_string_equal(f->msg, "");
+	assert_int_equal(f->l.nsess, 2); /* proto 9 could not be represented */
+	assert_string_equal(f->l.sess_ids[0], "old-1");
+	assert_int_equal(f->l.sess[0].proto, 4);
+	assert_int_equal(f->l.sess[0].expiry_interval, 600);
+	assert_string_equal(f->l.sess_ids[1], "old-2");
+	assert_int_equal(f->l.nret, 2);
+	assert_string_equal(f->l.ret[0].topic, "r/1");
+	assert_int_equal(f->l.ret[0].m->m.qos, 1);
+	assert_int_equal(f->l.ret[0].m->m.retain, 1);
+	assert_int_equal(f->l.ret[0].m->m.payload_len, 2);
+	assert_memory_equal(f->l.ret[1].m->m.payload, "two", 3);
+	/* the migrated store is a v1 store: it takes writes and reopens as such */
+	store_retain_del(f->st, "r/1", 3);
+	commit_wait(f);
+	reopen(f, STORE_SYNC_FULL);
+	assert_int_equal(f->l.nret, 1);
+	assert_int_equal(f->l.nmsgs, 1);
+}
+
+static void test_missing_dir(void **state)
+{
+	struct fx *f = *state;
+	char dir[600], msg[512];
+
+	snprintf(dir, sizeof(dir), "%s/does/not/exist", f->dir);
+	errno = 0;
+	assert_null(open_dir(dir, STORE_SYNC_FULL, msg, sizeof(msg)));
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(msg, "cannot write to directory"));
+	assert_non_null(strstr(msg, dir));
+}
+
+/* A second daemon on the same file is refused, not given a shared or moved-aside store. */
+static void test_locked(void **state)
+{
+	struct fx *f = *state;
+	char msg[512];
+
+	reopen(f, STORE_SYNC_FULL);
+	add_msg(f->st, "x", "y", 0);
+	commit_wait(f);
+	errno = 0;
+	assert_null(open_dir(f->dir, STORE_SYNC_FULL, msg, sizeof(msg)));
+	assert_int_equal(errno, EBUSY);
+	assert_null(strstr(msg, "moved"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_roundtrip_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roundtrip_normal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_truncated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v0, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
