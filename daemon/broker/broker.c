@@ -55,9 +55,49 @@ void client_log_proto(struct client *c, const char *fmt, ...)
 		   c->peer, why);
 }
 
+/* Bytes of a varint-encoded length. */
+static uint32_t varint_len(uint32_t v)
+{
+	return v < 128u ? 1 : v < 16384u ? 2 : v < 2097152u ? 3 : 4;
+}
+
+/* Size of a packet whose body (after the fixed header) is `body` bytes plus a property block
+ * of plen bytes with its length. */
+static uint64_t packet_size(uint32_t body, uint32_t plen)
+{
+	uint64_t rem = (uint64_t)body + varint_len(plen) + plen;
+
+	return 1 + varint_len((uint32_t)rem) + rem;
+}
+
+long client_props_room(const struct client *c, uint32_t body, uint32_t cap)
+{
+	uint32_t max = c->max_packet_out, p;
+
+	if (!max || packet_size(body, cap) <= max)
+		return cap;
+	if (packet_size(body, 0) > max)
+		return -1;
+	/* an upper bound, then down past the few steps where a varint shrinks */
+	p = max - body < cap ? max - body : cap;
+	while (p && packet_size(body, p) > max)
+		p--;
+	return p;
+}
+
 void client_send_raw(struct client *c, const uint8_t *p, size_t n)
 {
-	if (!c->conn || outq_append(&c->conn->out, p, (uint32_t)n) < 0)
+	if (!c->conn)
+		return;
+	/* never more than the client's Maximum Packet Size [MQTT-3.1.2-24]; the builders leave
+	 * out what is optional to fit, so this only stops what cannot be made to fit */
+	if (c->max_packet_out && n > c->max_packet_out) {
+		log_debug("Client %s [%s]: %zu-byte packet type %u over its Maximum Packet Size %u: "
+			  "not sent.",
+			  client_name(c), c->peer, n, p[0] >> 4, c->max_packet_out);
+		return;
+	}
+	if (outq_append(&c->conn->out, p, (uint32_t)n) < 0)
 		return;
 	outq_frame_done(&c->conn->out);
 	c->b->st.msgs_sent++;
@@ -101,10 +141,12 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 	if (c->version == MQTT_V5 && c->state == CLIENT_ACTIVE && reason != 0xFF) {
 		uint8_t buf[300], props[280];
 		struct mqtt_propbuf pb;
+		long room = client_props_room(c, 1, sizeof(props));
 		size_t n;
 
-		/* a reason string only for clients that asked for problem information */
-		codec_props_init(&pb, props, sizeof(props));
+		/* a reason string only for clients that asked for problem information, and only
+		 * if it fits their Maximum Packet Size */
+		codec_props_init(&pb, props, room > 0 ? (uint32_t)room : 0);
 		if (why && c->problem_info)
 			codec_props_str(&pb, MQTT_PROP_REASON_STRING, why,
 					(uint16_t)strnlen(why, 256));

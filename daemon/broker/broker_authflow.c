@@ -51,19 +51,26 @@ void broker_authflow_free(struct client *c)
 	c->auth = NULL;
 }
 
-static void send_auth(struct client *c, uint8_t reason, const uint8_t *data, size_t len)
+/* false when the AUTH does not fit the client's Maximum Packet Size [MQTT-3.1.2-24]: the
+ * exchange cannot go on. */
+static bool send_auth(struct client *c, uint8_t reason, const uint8_t *data, size_t len)
 {
 	uint8_t buf[SCRAM_MSG_MAX + 64], props[SCRAM_MSG_MAX + 32];
 	struct mqtt_propbuf pb;
+	long room = client_props_room(c, 1, sizeof(props));
 	size_t n;
 
-	codec_props_init(&pb, props, sizeof(props));
+	codec_props_init(&pb, props, room > 0 ? (uint32_t)room : 0);
 	codec_props_str(&pb, MQTT_PROP_AUTH_METHOD, SCRAM_METHOD, sizeof(SCRAM_METHOD) - 1);
 	codec_props_str(&pb, MQTT_PROP_AUTH_DATA, data, (uint16_t)len);
 	n = codec_encode_disconnect(buf, sizeof(buf), MQTT_V5, MQTT_AUTH, reason, props, pb.len);
-	if (!pb.overflow && n <= sizeof(buf))
-		client_send_raw(c, buf, n);
+	if (room < 0 || pb.overflow || n > sizeof(buf))
+		return false;
+	client_send_raw(c, buf, n);
+	return true;
 }
+
+#define AUTH_TOO_BIG "AUTH over the client's Maximum Packet Size"
 
 /*
  * Parse the client-first-message and answer with the server-first-message. user_must: the
@@ -120,7 +127,10 @@ static int scram_begin(struct client *c, const struct mqtt_buf *data, const char
 		*why = "SCRAM: client-first-message too long";
 		return -EACCES;
 	}
-	send_auth(c, MQTT_RC_CONTINUE_AUTH, out, (size_t)n);
+	if (!send_auth(c, MQTT_RC_CONTINUE_AUTH, out, (size_t)n)) {
+		*why = AUTH_TOO_BIG;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -260,10 +270,14 @@ int broker_handle_auth(struct client *c, struct mqtt_packet *pkt)
 		if (!rc) {
 			c->pw_id = passwd_entry_id(broker_auth_for(c->b, c->auth_idx)->scram,
 						   c->username);
-			send_auth(c, MQTT_RC_SUCCESS, out, olen);
-			broker_authflow_free(c);
-			log_info_rl("Client %s [%s] re-authenticated as '%s'.", c->client_id,
-				    c->peer, c->username);
+			if (send_auth(c, MQTT_RC_SUCCESS, out, olen)) {
+				broker_authflow_free(c);
+				log_info_rl("Client %s [%s] re-authenticated as '%s'.",
+					    c->client_id, c->peer, c->username);
+			} else {
+				rc = -EIO;
+				why = AUTH_TOO_BIG;
+			}
 		}
 	}
 	if (!rc)

@@ -237,37 +237,56 @@ static struct msg *will_make(struct client *c, const struct mqtt_connect *cn)
 		       NULL);
 }
 
-static void connack_props(struct client *c, struct mqtt_propbuf *pb, const struct mqtt_connect *cn,
-			  bool assigned, uint16_t server_keepalive)
+/*
+ * The CONNACK's properties, within what the client's Maximum Packet Size leaves (pb's cap)
+ * [MQTT-3.1.2-24]. First what the client cannot do without: the authentication method and data
+ * [MQTT-4.12.0-5], an assigned client id [MQTT-3.2.2-16], a Server Keep Alive it must use
+ * [MQTT-3.2.2-21]; -1 when those do not fit. Then the rest, each only if it fits, most useful
+ * first; what is left out takes its default (the broker still enforces its limits).
+ */
+/* A property of n bytes (identifier included) still fits pb. */
+static bool prop_fits(const struct mqtt_propbuf *pb, uint32_t n)
+{
+	return !pb->overflow && n <= pb->cap - pb->len;
+}
+
+static int connack_props(struct client *c, struct mqtt_propbuf *pb, const struct mqtt_connect *cn,
+			 bool assigned, uint16_t server_keepalive, const uint8_t *auth_data,
+			 size_t auth_len)
 {
 	const struct config *cfg = c->b->cfg;
 
-	/* the CONNECT's method again [MQTT-4.12.0-5]; the data is added by the caller */
 	if (c->enhanced)
 		codec_props_str(pb, MQTT_PROP_AUTH_METHOD, cn->props.auth_method.p,
 				(uint16_t)cn->props.auth_method.len);
-	if (cfg->max_receive != 65535)
-		codec_props_u16(pb, MQTT_PROP_RECEIVE_MAX, cfg->max_receive);
-	if (!cfg->retain_available)
-		codec_props_byte(pb, MQTT_PROP_RETAIN_AVAILABLE, 0);
-	if (c->b->max_packet_in <= MQTT_MAX_REMAINING)
-		codec_props_u32(pb, MQTT_PROP_MAX_PACKET_SIZE, c->b->max_packet_in);
+	if (auth_len)
+		codec_props_str(pb, MQTT_PROP_AUTH_DATA, auth_data, (uint16_t)auth_len);
 	if (assigned)
 		codec_props_str(pb, MQTT_PROP_ASSIGNED_CLIENT_ID, c->client_id,
 				(uint16_t)strlen(c->client_id));
+	if (server_keepalive != cn->keepalive)
+		codec_props_u16(pb, MQTT_PROP_SERVER_KEEPALIVE, server_keepalive);
+	if (pb->overflow)
+		return -1;
+	if (cfg->max_receive != 65535 && prop_fits(pb, 3))
+		codec_props_u16(pb, MQTT_PROP_RECEIVE_MAX, cfg->max_receive);
+	if (c->b->max_packet_in <= MQTT_MAX_REMAINING && prop_fits(pb, 5))
+		codec_props_u32(pb, MQTT_PROP_MAX_PACKET_SIZE, c->b->max_packet_in);
+	if (!cfg->retain_available && prop_fits(pb, 2))
+		codec_props_byte(pb, MQTT_PROP_RETAIN_AVAILABLE, 0);
+	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
+	if (cfg->max_topic_alias && prop_fits(pb, 3))
+		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, cfg->max_topic_alias);
 	if (cn->props.request_response_info) {
 		/* the basis for response topics this client may use [MQTT-3.1.2-28] */
 		char ri[96];
 		int n = snprintf(ri, sizeof(ri), "response/%.80s", c->client_id);
 
-		codec_props_str(pb, MQTT_PROP_RESPONSE_INFO, ri, (uint16_t)n);
+		if (prop_fits(pb, 3u + (uint32_t)n))
+			codec_props_str(pb, MQTT_PROP_RESPONSE_INFO, ri, (uint16_t)n);
 	}
-	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
-	if (cfg->max_topic_alias)
-		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, cfg->max_topic_alias);
 	/* Wildcards, subscription identifiers and shared subscriptions default to available. */
-	if (server_keepalive != cn->keepalive)
-		codec_props_u16(pb, MQTT_PROP_SERVER_KEEPALIVE, server_keepalive);
+	return 0;
 }
 
 /*
@@ -386,6 +405,9 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 		return -1;
 	}
 	c->version = cn->version;
+	/* from here on nothing larger goes to it, a refusing CONNACK included [MQTT-3.1.2-24] */
+	if (c->version == MQTT_V5)
+		c->max_packet_out = cn->props.max_packet_size;
 	id = (const char *)cn->client_id.p;
 	id_len = cn->client_id.len;
 
@@ -463,6 +485,8 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	bool present;
 	struct session *s;
 	uint16_t keepalive;
+	uint8_t props[512];
+	struct mqtt_propbuf pb;
 
 	keepalive = cn->keepalive;
 	if (cfg->max_keepalive && keepalive > cfg->max_keepalive) {
@@ -491,12 +515,27 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		c->recv_max_out = cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_RECEIVE_MAX)
 					  ? cn->props.receive_max
 					  : 65535;
-		c->max_packet_out = cn->props.max_packet_size;
 		c->problem_info = cn->props.request_problem_info;
 		/* we use at most 64 outbound aliases, whatever the client allows */
 		c->alias_out_max = cn->props.topic_alias_max < 64 ? cn->props.topic_alias_max : 64;
 		if (cn->will)
 			c->will_delay = cn->will_props.will_delay;
+	}
+
+	codec_props_init(&pb, props, 0);
+	if (c->version == MQTT_V5) {
+		long room = client_props_room(c, 2, sizeof(props));
+
+		codec_props_init(&pb, props, room > 0 ? (uint32_t)room : 0);
+		if (room < 0 || connack_props(c, &pb, cn, assigned, keepalive, auth_data,
+					      auth_len) < 0) {
+			/* nothing we may send fits: close without a CONNACK */
+			log_info_rl("Client %s [%s] refused: its Maximum Packet Size %u is too "
+				    "small for the CONNACK.",
+				    c->client_id, c->peer, c->max_packet_out);
+			conn_close(c->conn, 0);
+			return -1;
+		}
 	}
 
 	/*
@@ -547,13 +586,6 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		b->st.clients_max = b->n_clients;
 
 	if (c->version == MQTT_V5) {
-		uint8_t props[512];
-		struct mqtt_propbuf pb;
-
-		codec_props_init(&pb, props, sizeof(props));
-		connack_props(c, &pb, cn, assigned, keepalive);
-		if (auth_len)
-			codec_props_str(&pb, MQTT_PROP_AUTH_DATA, auth_data, (uint16_t)auth_len);
 		send_connack(c, MQTT_V5, present, MQTT_RC_SUCCESS, props, pb.len);
 	} else {
 		send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);

@@ -168,7 +168,11 @@ static inline bool broker_memory_full(const struct broker *b)
 
 /* broker.c */
 void broker_resume_publishers(struct broker *b);
+/* Queue a packet; one over the client's Maximum Packet Size is not sent [MQTT-3.1.2-24]. */
 void client_send_raw(struct client *c, const uint8_t *p, size_t n);
+/* How many property bytes (at most cap) a packet with a `body`-byte body besides its property
+ * block may carry within the client's Maximum Packet Size; -1 when even none fit. */
+long client_props_room(const struct client *c, uint32_t body, uint32_t cap);
 void client_close(struct client *c, uint8_t reason, const char *why);
 /*
  * Call fn on every client that is active now and still active with a connection when its turn
