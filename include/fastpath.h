@@ -32,8 +32,8 @@
  *     report the count with fastpath_drained(); bytes of a frame not complete yet are not in
  *     it. Until it equals what the verdict passed, the verdict passes this publisher's skbs
  *     unjudged, so nothing overtakes what the daemon still holds; when it does, the next skb
- *     begins on a frame boundary, which is where the verdict re-synchronises its frame
- *     tracking. (Every byte read after the add went through the verdict, also bytes that
+ *     begins on a frame boundary, the only place the verdict starts walking frames (it
+ *     keeps no frame state across skbs). (Every byte read after the add went through the verdict, also bytes that
  *     arrived earlier and were not read yet: the kernel runs them through it on the first
  *     read.)
  *   - Busy (one writer): before the daemon writes to a fast-path socket, or queues output
@@ -75,22 +75,15 @@ struct fastpath_sock_opts {
 	uint8_t proto;	    /* MQTT protocol level of the client: 3, 4 or 5 (FP_PROTO_*) */
 	uint32_t max_frame; /* largest frame it may be sent (v5 Maximum Packet Size), 0: any */
 	uint64_t budget;    /* initial byte credit as a redirect target */
-	/*
-	 * Inbound stream position at the add. rx_skip: bytes of the current frame the daemon
-	 * has not received yet (0 when what it read ends on a frame boundary; when it holds
-	 * a partial fixed header, add later). rx_pending: the daemon holds received frames it
-	 * has not dispatched yet; nothing is redirected from this socket before the first
-	 * fastpath_drained().
-	 */
-	uint32_t rx_skip;
-	bool rx_pending;
 };
 
 /*
  * Add a connected TCP socket (after CONNACK was queued). fd is borrowed: the caller keeps
  * it open until fastpath_sock_remove(). Returns 0 with *cookie set; -ENOSPC when the fast
  * path is full (the connection simply stays on the slow path), -EEXIST, or -errno.
- * Call it right after a read() of the socket returned EAGAIN: the kernel hands the verdict
+ * Call it right after a read() of the socket returned EAGAIN with every frame read
+ * dispatched (nothing partial held): the verdict takes the next byte for a frame boundary.
+ * And right after that EAGAIN because the kernel hands the verdict
  * whole skbs (tcp_read_skb() has no offset), so an skb the daemon read only partly before
  * the add would reach the verdict, and the daemon, again from its first byte.
  * After it returns, call read() once even without an epoll event: bytes that arrived

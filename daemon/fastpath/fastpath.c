@@ -5,7 +5,7 @@
  * daemon's duties, include/mqttgw/fp_abi.h for the maps.
  *
  * Per socket the kernel side has three entries: fp_sockhash (the socket itself), fp_socks
- * (frame tracking, written by the verdict) and a slot in fp_slots, an array shared with us
+ * (slot, protocol level, TCP sequence kept by the verdict) and a slot in fp_slots, an array shared with us
  * through mmap(). Hot-path calls (drained, busy, budget) are plain stores into that slot;
  * only adding/removing sockets and routes costs syscalls. Here we keep cookie -> slot and
  * per-slot data the kernel does not need (fd, send-queue base).
@@ -439,7 +439,7 @@ int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_op
 	/* Fill the slot completely before any map points at it. The generation keeps
 	 * counting across owners so a route of an earlier owner never matches. */
 	__atomic_store_n(&sl->cookie, 0, __ATOMIC_RELAXED);
-	sl->drained = opts->rx_pending ? UINT64_MAX : 0;
+	sl->drained = 0;
 	sl->credit = opts->budget;
 	sl->gen++;
 	sl->flags = 0;
@@ -451,7 +451,6 @@ int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_op
 	__atomic_store_n(&sl->cookie, ck, __ATOMIC_RELEASE);
 
 	ss.slot = s;
-	ss.rem = opts->rx_skip;
 	ss.proto = opts->proto;
 	if (bpf_map_update_elem(fp->socks_fd, &ck, &ss, BPF_NOEXIST)) {
 		err = -errno;
