@@ -43,9 +43,11 @@
  *   - Budget (memory): the verdict spends a target's credit; the daemon refills it from what
  *     the socket has actually sent (fastpath_budget_refill, e.g. on every loop tick).
  *
- * All functions take the fast path from fastpath_init(); on an inactive one (NULL, or a build
- * without BPF) they return -ENOTSUP (getters: -ENOTSUP too). Cookies are the kernel's
- * SO_COOKIE values, unique per socket for the boot. Not thread-safe: call from the loop.
+ * Every call after fastpath_active() needs an active fast path: check fastpath_active() once
+ * (the broker keeps no fast-path state without one) and make none of them otherwise. Only a
+ * build without BPF (FASTPATH=0, daemon/fastpath/fastpath_stub.c) answers them, -ENOTSUP, so
+ * "unavailable" is said in one place. Cookies are the kernel's SO_COOKIE values, unique per
+ * socket for the boot. Not thread-safe: call from the loop.
  */
 #ifndef MQTTGW_FASTPATH_H
 #define MQTTGW_FASTPATH_H
