@@ -154,6 +154,12 @@ $(BUILD)/tests/test_fastpath: $(BUILD)/obj/tests/unit/test_fastpath.o \
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 endif
 
+# test_fpparse: bpf/fastpath_parse.h (a header, not a daemon module) compiled natively through
+# tests/unit/fpparse_shim.h; gcc does not know the walk's clang `#pragma unroll`.
+FPPARSE_CFLAGS := -Ibpf -Itests/unit -Wno-unknown-pragmas
+$(BUILD)/obj/tests/unit/test_fpparse.o: tests/unit/test_fpparse.c $(FLAGS_STAMP) | $$(@D)/.dir
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FPPARSE_CFLAGS) -c -o $@ $<
+
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
@@ -177,6 +183,10 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call src,$$(FUZZ_DEPS_$$*)) \
 		tests/unit/mock_log.c | $$(@D)/.dir
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
+
+$(BUILD)/fuzz/fuzz_fpparse: tests/fuzz/fuzz_fpparse.c tests/unit/fpparse_shim.h \
+		bpf/fastpath_parse.h bpf/fastpath_consts.h include/mqttgw/fp_abi.h | $$(@D)/.dir
+	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) $(FPPARSE_CFLAGS) -o $@ $<
 
 fuzz-build: $(FUZZ_BINS)
 
