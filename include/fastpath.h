@@ -5,8 +5,8 @@
  * and falls back to the slow path with one log line; `fastpath on` refuses to start without
  * it; `off` never loads it.
  *
- * Measured on this project's machine (6.18, loopback, 2 vCPU; MQTTGW_FP_MEASURE=1
- * build/tests/test_fastpath, noisy, ranges over 4-5 runs) — what any policy must respect:
+ * Measured on this project's machine (6.18, loopback, 2 vCPU; `make fp-measure`, then
+ * build/tests/fp_measure, noisy, ranges over 4-5 runs) — what any policy must respect:
  *   - throughput: userspace relay 0.4-0.8 M msg/s at 1 frame/write and 3-19 M at 32/write;
  *     kernel redirect 46-110 k and 0.9-1.9 M: the kernel path is 7-10x SLOWER;
  *   - idle ping-pong RTT: equal within noise (relay 33 us, kernel 32-36 us; kernel p99 worse);
