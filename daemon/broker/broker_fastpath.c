@@ -490,7 +490,6 @@ void broker_fp_sys(struct broker *b,
 int broker_fp_start(struct broker *b, struct fastpath *fp)
 {
 	struct broker_fp *bf;
-	const char *env;
 
 	if (!fastpath_active(fp))
 		return 0;
@@ -506,19 +505,9 @@ int broker_fp_start(struct broker *b, struct fastpath *fp)
 	bf->b = b;
 	bf->fp = fp;
 	bf->window = b->cfg->max_queued_bytes ? b->cfg->max_queued_bytes : FP_WINDOW_DEFAULT;
-	bf->rate_high = FP_RATE_HIGH;
-	bf->rate_low = FP_RATE_LOW;
-	/* For tests and measurements: MQTTGW_FP_FLOW_RATES=HIGH,LOW (frames/s; HIGH 0: every
-	 * flow stays on the kernel path). */
-	env = getenv("MQTTGW_FP_FLOW_RATES");
-	if (env) {
-		unsigned int hi = 0, lo = 0;
-
-		if (sscanf(env, "%u,%u", &hi, &lo) == 2 && lo <= hi) {
-			bf->rate_high = hi;
-			bf->rate_low = lo;
-		}
-	}
+	/* `fastpath_flow_rates`, as at the start (a reload keeps the running policy) */
+	bf->rate_high = b->cfg->fastpath_rate_high;
+	bf->rate_low = b->cfg->fastpath_rate_low;
 	loop_timer_init(&bf->tick, fp_tick_fired, bf);
 	loop_timer_init(&bf->retry, fp_retry_fired, bf);
 	bf->policy_at = loop_now(b->loop);

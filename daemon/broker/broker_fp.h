@@ -20,10 +20,8 @@
 /* Half the kernel's LRU route map: a cached route is then never evicted behind our back. */
 #define FP_ROUTES_MAX	 8192u
 #define FP_FLOWS_PER_PUB 64u
-/* Flow policy (frames/s): above HIGH for FP_UP_TICKS policy ticks -> daemon; below LOW for
- * FP_DOWN_TICKS -> kernel. Measured, see README "Kernel fast path". */
-#define FP_RATE_HIGH  40000u
-#define FP_RATE_LOW   15000u
+/* Flow policy: above `fastpath_flow_rates` HIGH for FP_UP_TICKS policy ticks -> daemon; below
+ * LOW for FP_DOWN_TICKS -> kernel. */
 #define FP_UP_TICKS   2
 #define FP_DOWN_TICKS 5
 
