@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "fp_harness.h"
+#include "mqtt_varint.h"
 
 struct fastpath *g_fp;
 static int g_lfd = -1;
@@ -141,20 +142,6 @@ void expect_quiet(int fd)
 }
 
 /* ---- MQTT frames ---- */
-
-size_t put_varint(uint8_t *p, uint32_t v)
-{
-	size_t n = 0;
-
-	do {
-		p[n] = v & 0x7f;
-		v >>= 7;
-		if (v)
-			p[n] |= 0x80;
-		n++;
-	} while (v);
-	return n;
-}
 
 /* PUBLISH with fixed-header flags `flags` (DUP/QoS/RETAIN), packet id 1 when QoS > 0, and for
  * v5 a Property Length of 0 (or the given raw properties). */

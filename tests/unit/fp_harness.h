@@ -47,7 +47,6 @@ void expect_bytes(int fd, const void *exp, size_t len);
 void expect_quiet(int fd);
 
 /* ---- MQTT frames ---- */
-size_t put_varint(uint8_t *p, uint32_t v);
 /* PUBLISH with fixed-header flags `flags` (DUP/QoS/RETAIN), packet id 1 when QoS > 0, and for
  * v5 a Property Length of 0 (or the given raw properties). */
 size_t mk_pub_props(uint8_t *buf, unsigned int flags, const char *topic, size_t tl,

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fpparse_shim.h"
+#include "mqtt_varint.h"
 
 #define PUB	  1ULL /* the publisher's cookie */
 #define PUB_GEN	  7
@@ -78,20 +79,6 @@ static __u32 frames_of(const struct fp_walk *w)
 }
 
 /* ---- frame builders ---- */
-
-static size_t put_varint(uint8_t *p, uint32_t v)
-{
-	size_t n = 0;
-
-	do {
-		p[n] = v & 0x7f;
-		v >>= 7;
-		if (v)
-			p[n] |= 0x80;
-		n++;
-	} while (v);
-	return n;
-}
 
 /* A PUBLISH (first byte `type`) with topic and `payload` bytes of 'p'; v5 adds an empty
  * Property Length. Returns its size. */
