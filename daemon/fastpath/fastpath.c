@@ -5,8 +5,8 @@
  * daemon's duties, include/mqttgw/fp_abi.h for the maps.
  *
  * Per socket the kernel side has three entries: fp_sockhash (the socket itself), fp_socks
- * (slot, protocol level, TCP sequence kept by the verdict) and a slot in fp_slots, an array shared with us
- * through mmap(). Hot-path calls (drained, busy, budget) are plain stores into that slot;
+ * (slot, protocol level, TCP sequence kept by the verdict) and a slot in fp_slots, an array shared
+ * with us through mmap(). Hot-path calls (drained, busy, budget) are plain stores into that slot;
  * only adding/removing sockets and routes costs syscalls. Here we keep cookie -> slot and
  * per-slot data the kernel does not need (fd, send-queue base).
  */
