@@ -33,9 +33,9 @@
  *     it. Until it equals what the verdict passed, the verdict passes this publisher's skbs
  *     unjudged, so nothing overtakes what the daemon still holds; when it does, the next skb
  *     begins on a frame boundary, the only place the verdict starts walking frames (it
- *     keeps no frame state across skbs). (Every byte read after the add went through the verdict, also bytes that
- *     arrived earlier and were not read yet: the kernel runs them through it on the first
- *     read.)
+ *     keeps no frame state across skbs). (Every byte read after the add went through the
+ *     verdict, also bytes that arrived earlier and were not read yet: the kernel runs them
+ *     through it on the first read.)
  *   - Busy (one writer): before the daemon writes to a fast-path socket, or queues output
  *     for it, it sets busy (fastpath_set_busy); it writes only once fastpath_tx_quiet() says
  *     the kernel's redirect queue towards it is empty; it clears busy when its own output
