@@ -188,7 +188,25 @@ $(BUILD)/tests/test_xdp_guard: $(BUILD)/obj/tests/unit/test_xdp_guard.o \
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 endif
 
-unit: $(UNIT_BINS)
+# test_fastpath shares tests/unit/fp_harness.c with the fast path's measurements, a program of
+# their own (`make fp-measure`, then run $(BUILD)/tests/fp_measure as root; not in make bench).
+FP_HARNESS := $(BUILD)/obj/tests/unit/fp_harness.o
+$(BUILD)/tests/test_fastpath: $(FP_HARNESS)
+ifeq ($(FASTPATH),1)
+FP_MEASURE := $(BUILD)/tests/fp_measure
+$(FP_MEASURE): $(BUILD)/obj/tests/bench/fastpath/fp_measure.o $(FP_HARNESS) \
+		$(call obj,fastpath fastpath_pin fpstatus) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lbpf -lelf -lz
+endif
+fp-measure: $(FP_MEASURE)
+
+# test_fpparse: bpf/fastpath_parse.h (a header, not a daemon module) compiled natively through
+# tests/unit/fpparse_shim.h; gcc does not know the walk's clang `#pragma unroll`.
+FPPARSE_CFLAGS := -Ibpf -Itests/unit -Wno-unknown-pragmas
+$(BUILD)/obj/tests/unit/test_fpparse.o: tests/unit/test_fpparse.c $(FLAGS_STAMP) | $$(@D)/.dir
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FPPARSE_CFLAGS) -c -o $@ $<
+
+unit: $(UNIT_BINS) $(FP_MEASURE)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
 FUZZ_DEPS_codec := codec codec_props
@@ -215,6 +233,10 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call src,$$(FUZZ_DEPS_$$*)) \
 		tests/unit/mock_log.c | $$(@D)/.dir
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS_$*)
+
+$(BUILD)/fuzz/fuzz_fpparse: tests/fuzz/fuzz_fpparse.c tests/unit/fpparse_shim.h \
+		bpf/fastpath_parse.h bpf/fastpath_consts.h include/mqttgw/fp_abi.h | $$(@D)/.dir
+	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) $(FPPARSE_CFLAGS) -o $@ $<
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -247,9 +269,10 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run test unit bench bench-store fuzz fuzz-build deps clean vmlinux FORCE
+.PHONY: all run test unit bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \
 	$(wildcard tests/unit/*.c))
 -include $(BUILD)/obj/tests/integration/xdp_guard_test.d
+-include $(BUILD)/obj/tests/bench/fastpath/fp_measure.d

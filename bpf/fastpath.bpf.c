@@ -9,11 +9,16 @@
  *     topic has a route from this publisher to one same target, and the policy allows it
  *     (order, target busy, budget, frame size, protocol level);
  *   - SK_PASS otherwise: the bytes go to the daemon as if there were no fast path.
- * It never returns SK_DROP: a frame the kernel cannot deliver is the daemon's to handle.
+ * A frame the kernel cannot deliver is the daemon's to handle, so it never drops one: the only
+ * SK_DROP is for an skb left empty once the bytes the socket already had are cut from it
+ * (fp_dedup()), which has nothing to deliver.
  *
- * Frame boundaries are tracked per socket across skbs (fp_socks), including a Remaining
- * Length split between two skbs. See include/mqttgw/fp_abi.h for the maps and counters and
- * ARCHITECTURE.md ("The kernel fast path") for the invariants this enforces.
+ * No frame state is kept across skbs. An skb is judged only when the daemon holds nothing of
+ * its publisher (passed == drained, invariant 2), and then it starts on a frame boundary (see
+ * fastpath_verdict()); an skb that ends inside a frame is passed, and so is every skb after it
+ * until the daemon has dispatched that frame. What fp_socks keeps per socket is its slot, its
+ * protocol level and the TCP sequence number fp_dedup() needs. See include/mqttgw/fp_abi.h for
+ * the maps and counters and ARCHITECTURE.md ("The kernel fast path") for the invariants.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -55,60 +60,6 @@ static __always_inline int fp_pass(struct fp_stats *s, struct fp_slot *pub, __u3
 	return SK_PASS;
 }
 
-/*
- * Continue a frame that began in an earlier skb: finish its Remaining Length if the fixed
- * header was cut, then skip its body. Returns the offset of the first frame that starts in
- * this skb, or len when the skb is all continuation (state updated for the next skb).
- */
-static __always_inline __u32 fp_resume(struct __sk_buff *skb, struct fp_sock *ss, __u32 len)
-{
-	__u32 rem = ss->rem, pos = 0;
-
-	if (ss->hdr_len) {
-		__u32 seen = ss->hdr_len - 1, val = ss->hdr_val, n, i, b;
-		bool complete = false;
-		__u64 hw = 0;
-
-		n = len < MQTT_VARINT_MAX ? len : MQTT_VARINT_MAX;
-		/* Proves n in [1, 4] to the verifier (len > 0 was checked by the caller). */
-		if (n < 1 || n > MQTT_VARINT_MAX || seen >= MQTT_VARINT_MAX ||
-		    bpf_skb_load_bytes(skb, 0, &hw, n)) {
-			ss->lost = 1;
-			return len;
-		}
-#pragma unroll
-		for (i = 0; i < MQTT_VARINT_MAX; i++) {
-			if (seen + i >= MQTT_VARINT_MAX || i >= n)
-				break;
-			b = fp_byte(hw, i);
-			val |= (b & 0x7f) << (7 * (seen + i));
-			pos = i + 1;
-			if (!(b & 0x80)) {
-				complete = true;
-				break;
-			}
-		}
-		if (!complete) {
-			if (seen + pos >= MQTT_VARINT_MAX)
-				ss->lost = 1;
-			ss->hdr_len += pos;
-			ss->hdr_val = val;
-			return len;
-		}
-		ss->hdr_len = 0;
-		ss->hdr_val = 0;
-		rem = val;
-	}
-	if (rem) {
-		__u32 skip = rem < len - pos ? rem : len - pos;
-
-		pos += skip;
-		rem -= skip;
-	}
-	ss->rem = rem;
-	return pos;
-}
-
 struct fp_cut {
 	struct __sk_buff *skb;
 	__u32 left; /* bytes still to cut */
@@ -140,7 +91,8 @@ static long fp_cut_step(__u32 idx, void *ctx)
  * redirect target, twice (seen on veth under load: one MSS delivered twice). The verdict tracks
  * the next new sequence number per socket and removes the overlap from the skb's head, which
  * also keeps the kernel's copied_seq accounting (advanced by skb->len) right.
- * Returns the new length, or -1 when it cannot (tracking is then lost: everything passes).
+ * Returns the new length, or -1 when it cannot; the skb may then still begin with old bytes and
+ * is passed unjudged. The next skb tries again (a stale next_seq only cuts nothing).
  */
 static __always_inline long fp_dedup(struct __sk_buff *skb, struct fp_sock *ss,
 				     struct fp_stats *s, __u32 len)
@@ -183,10 +135,10 @@ int fastpath_verdict(struct __sk_buff *skb)
 	struct fp_walk w = {};
 	struct fp_sock *ss;
 	struct fp_stats *s;
-	__u32 zero = 0, len = skb->len, loops, reason;
+	__u32 zero = 0, len = skb->len, reason;
 	__u64 cookie, old;
 	__u32 frames;
-	bool split_start;
+	long cut;
 
 	s = bpf_map_lookup_elem(&fp_stats, &zero);
 	if (!s) /* cannot happen (array index 0), but the verifier wants the check */
@@ -204,48 +156,32 @@ int fastpath_verdict(struct __sk_buff *skb)
 		return fp_pass(s, NULL, FP_PASS_NO_SOCK, 0, len);
 	if (!fp_cfg_enabled)
 		return fp_pass(s, pub, FP_PASS_DISABLED, 0, len);
-	if (!ss->lost) {
-		long l = fp_dedup(skb, ss, s, len);
-
-		if (l < 0)
-			ss->lost = 1;
-		len = skb->len; /* what is left, also when a cut failed half-way */
-		/* all of it was old: nothing left to deliver (tcp_eat_skb() counts 0 bytes) */
-		if (!len)
-			return SK_DROP;
-	}
+	cut = fp_dedup(skb, ss, s, len);
+	len = skb->len; /* what is left, also when a cut failed half-way */
+	/* all of it was old: nothing left to deliver (tcp_eat_skb() counts 0 bytes) */
+	if (!len)
+		return SK_DROP;
+	/* old bytes may be left at its head: no frame boundary to walk from */
+	if (cut < 0)
+		return fp_pass(s, pub, FP_PASS_MALFORMED, 0, len);
 	/*
 	 * Invariant 2 first, before any walking. While the daemon still holds bytes of this
 	 * publisher (passed != drained) this skb is passed whatever it holds, so there is nothing
 	 * to judge: passing it at once keeps the cost of a publisher the daemon relays (slow
 	 * subscriber, a flow the policy moved, frames cut by TCP) at O(1) per skb. When it holds
 	 * none, this skb begins on a frame boundary: `drained` counts whole dispatched frames
-	 * only, every passed byte is among them, and a redirected skb always ended on one. The
-	 * tracking state is then re-synchronised there (also after `lost`: the daemon parsed
-	 * everything up to here, so the stream is sound at this point).
+	 * only, every passed byte is among them, and a redirected skb always ended on one. That
+	 * is why no frame state needs to survive an skb: one that ends inside a frame (or is
+	 * malformed) is passed, so the daemon holds bytes of that frame until it has all of it.
 	 */
 	if (READ_ONCE(pub->passed) != READ_ONCE(pub->drained))
 		return fp_pass(s, pub, FP_PASS_ORDER, 0, len);
-	ss->rem = 0;
-	ss->hdr_len = 0;
-	ss->hdr_val = 0;
-	ss->lost = 0;
-	/* No route from this publisher: nothing to judge either (the next caught-up skb
-	 * re-synchronises, whatever this one ends with). */
+	/* No route from this publisher: nothing to judge either. */
 	if (!(READ_ONCE(pub->flags) & FP_SLOT_F_ROUTED))
 		return fp_pass(s, pub, FP_PASS_NO_ROUTE, 0, len);
 
-	split_start = ss->hdr_len || ss->rem;
-	w.pos = split_start ? fp_resume(skb, ss, len) : 0;
-	if (ss->lost)
-		return fp_pass(s, pub, FP_PASS_MALFORMED, 0, len);
-
 	w.skb = skb;
 	w.len = len;
-	/* Carry fp_resume()'s state: an skb that is all continuation skips the walk. */
-	w.rem = ss->rem;
-	w.hdr_len = ss->hdr_len;
-	w.hdr_val = ss->hdr_val;
 	w.pub_gen = READ_ONCE(pub->gen);
 	w.proto = ss->proto;
 	w.max_topic = fp_cfg_max_topic;
@@ -259,33 +195,11 @@ int fastpath_verdict(struct __sk_buff *skb)
 	 */
 	w.frames_base = bpf_get_prandom_u32();
 	w.frames = w.frames_base;
-	/* A frame continued from the previous skb makes this one ineligible; the walk still
-	 * runs to find where the last frame ends, but judges nothing. */
-	w.reason = split_start ? FP_PASS_SPLIT : FP_OK;
+	w.reason = FP_OK;
 	if (ss->proto == FP_PROTO_V5 && !fp_cfg_allow_v5)
 		w.reason = FP_PASS_PROTO;
-
-	if (w.pos < len) {
-		loops = len / MQTT_FRAME_MIN + 1;
-		if (loops > FP_WALK_MAX_LOOPS)
-			loops = FP_WALK_MAX_LOOPS;
-		bpf_loop(loops, fp_walk_frame, &w, 0);
-		if (w.pos < len && !w.lost)
-			w.lost = 1; /* loop bound hit: the end of the last frame is unknown */
-	}
+	reason = fp_walk_skb(&w);
 	frames = w.frames - w.frames_base;
-	ss->rem = w.rem;
-	ss->hdr_len = w.hdr_len;
-	ss->hdr_val = w.hdr_val;
-	if (w.lost) {
-		ss->lost = 1;
-		return fp_pass(s, pub, FP_PASS_MALFORMED, frames, len);
-	}
-	reason = w.reason;
-	if (reason == FP_OK && (w.rem || w.hdr_len))
-		reason = FP_PASS_SPLIT; /* ends inside a frame */
-	if (reason == FP_OK && (!frames || !w.target))
-		reason = FP_PASS_NO_ROUTE; /* cannot happen: a judged frame set the target */
 	if (reason != FP_OK)
 		return fp_pass(s, pub, reason, frames, len);
 

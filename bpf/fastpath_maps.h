@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * fastpath_maps: the maps of the fast path. Layouts are in include/mqttgw/fp_abi.h; the
- * loader (daemon/fastpath.c) may resize max_entries before load. The maps live as long as
+ * loader (daemon/fastpath/fastpath.c) may resize max_entries before load. The maps live as long as
  * the daemon's file descriptors; only fp_stats and fp_meta are pinned (for the status
  * reader), and the daemon removes those pins when it exits.
  */
@@ -23,7 +23,7 @@ struct {
 	__type(value, __u64);
 } fp_sockhash SEC(".maps");
 
-/* Per-socket frame tracking and slot index, keyed by bpf_get_socket_cookie(). */
+/* Per-socket slot index, protocol level and TCP sequence, keyed by bpf_get_socket_cookie(). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FP_DEFAULT_SOCKS);

@@ -2,6 +2,9 @@
 /*
  * fastpath_parse: walk the MQTT frames of one skb and judge each against the redirect
  * rules that depend on the frame alone (type, QoS, RETAIN, topic, properties, route).
+ * The skb starts on a frame boundary (the verdict walks only then); nothing is carried to
+ * the next skb. tests/unit/test_fpparse.c and tests/fuzz/fuzz_fpparse.c compile this header
+ * natively (tests/unit/fpparse_shim.h stands in for the BPF types and helpers).
  *
  * skb data is read with bpf_skb_load_bytes(), never with direct packet access: on loopback
  * the payload of a TCP skb usually sits in page fragments (skb_headlen() can be 0), which
@@ -25,13 +28,11 @@ struct fp_walk {
 	__u32 frames;		 /* out: frames starting in this skb, plus frames_base */
 	__u32 frames_base;	 /* in: unknown to the verifier, see fastpath_verdict() */
 	__u32 max_frame;	 /* out: largest complete frame */
-	__u32 rem;		 /* out: bytes of the last frame beyond this skb */
-	__u32 hdr_val;		 /* out: partial Remaining Length when the skb ends inside it */
 	__u32 sub_slot;		 /* out: fp_slots index of target */
 	__u32 sub_gen;		 /* out: route's target generation */
 	__u32 pub_gen;		 /* in: publisher's fp_slot.gen */
 	__u32 max_topic;	 /* in: knob, <= FP_TOPIC_MAX */
-	__u8 hdr_len;		 /* out: fixed-header bytes seen when the skb ends inside them */
+	__u8 split;		 /* out: the skb ends inside a frame (its header or body) */
 	__u8 proto;		 /* in: publisher's FP_PROTO_* */
 	__u8 reason;		 /* in/out: FP_OK or the first FP_PASS_* found */
 	__u8 lost;		 /* out: stream is malformed, tracking gave up */
@@ -135,8 +136,9 @@ static __always_inline void fp_judge_frame(struct fp_walk *w, __u64 hw, __u32 n,
 /*
  * bpf_loop() callback: one frame per call. Returns 1 to stop (end of skb, frame split, or
  * malformed), 0 to go on. A loop, not an unrolled one: a single skb can carry thousands of
- * frames (1,800+ measured in one 131 KB skb) and the walk must reach the last one to know
- * where the next skb starts.
+ * frames (1,800+ measured in one 131 KB skb) and all of them must be judged. After the first
+ * frame that breaks a rule the walk goes on without judging, only to count the skb's frames
+ * (fp_stats counts passed frames per reason).
  */
 static long fp_walk_frame(__u32 idx, void *ctx)
 {
@@ -177,15 +179,14 @@ static long fp_walk_frame(__u32 idx, void *ctx)
 			w->lost = 1; /* a fifth length byte: not MQTT, stop tracking */
 			return 1;
 		}
-		/* The skb ends inside the fixed header: carry what was decoded. */
-		w->hdr_len = 1 + vlen;
-		w->hdr_val = val;
+		/* The skb ends inside the fixed header. */
+		w->split = 1;
 		w->pos = w->len;
 		return 1;
 	}
 	total = 1 + vlen + val;
 	if (total > avail) {
-		w->rem = total - avail;
+		w->split = 1;
 		w->pos = w->len;
 		return 1;
 	}
@@ -195,6 +196,32 @@ static long fp_walk_frame(__u32 idx, void *ctx)
 		fp_judge_frame(w, hw, n, vlen, val);
 	w->pos += total;
 	return 0;
+}
+
+/*
+ * Walk every frame of w->skb (w->pos 0, inputs set) and return FP_OK when all of them may be
+ * redirected to w->target, else the reason to pass the skb: the first rule a frame breaks
+ * (or w->reason preset by the caller), then malformed tracking, then an skb that ends inside
+ * a frame. w->frames - w->frames_base frames start in it.
+ */
+static __always_inline __u32 fp_walk_skb(struct fp_walk *w)
+{
+	__u32 loops = w->len / MQTT_FRAME_MIN + 1;
+
+	if (loops > FP_WALK_MAX_LOOPS)
+		loops = FP_WALK_MAX_LOOPS;
+	bpf_loop(loops, fp_walk_frame, w, 0);
+	if (w->pos < w->len)
+		w->lost = 1; /* loop bound hit: the end of the last frame is unknown */
+	if (w->lost)
+		return FP_PASS_MALFORMED;
+	if (w->reason != FP_OK)
+		return w->reason;
+	if (w->split)
+		return FP_PASS_SPLIT;
+	if (w->frames == w->frames_base || !w->target)
+		return FP_PASS_NO_ROUTE; /* cannot happen: a judged frame set the target */
+	return FP_OK;
 }
 
 #endif /* MQTTGW_FASTPATH_PARSE_H */

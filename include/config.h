@@ -15,6 +15,9 @@
 
 enum config_fastpath { CONFIG_FASTPATH_AUTO = 0, CONFIG_FASTPATH_ON, CONFIG_FASTPATH_OFF };
 
+/* Defaults of `fastpath_flow_rates` (frames/s), from measurement: README "Kernel fast path". */
+#define CONFIG_FP_RATE_HIGH 40000u
+#define CONFIG_FP_RATE_LOW  15000u
 /* Default of `fastpath_pin_dir`. */
 #define CONFIG_FASTPATH_PIN_DIR "/sys/fs/bpf/mqttgw"
 
@@ -115,6 +118,10 @@ struct config {
 	char *server_moved;
 
 	enum config_fastpath fastpath; /* `fastpath auto|on|off`, default auto */
+	/* `fastpath_flow_rates HIGH LOW` (frames/s): a kernel-path flow above HIGH moves to the
+	 * daemon's batched path, one below LOW moves back; HIGH 0 keeps every flow on the kernel
+	 * path. LOW <= HIGH. Defaults CONFIG_FP_RATE_HIGH, CONFIG_FP_RATE_LOW (measured). */
+	uint32_t fastpath_rate_high, fastpath_rate_low;
 	/* `shared_subscription_strategy round_robin|random|sticky|hash_topic` (EMQX's name) */
 	enum config_share_strategy share_strategy;
 	/* `fastpath_pin_dir DIR`: where the running daemon pins its fast-path status maps on a

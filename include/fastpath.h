@@ -5,8 +5,8 @@
  * and falls back to the slow path with one log line; `fastpath on` refuses to start without
  * it; `off` never loads it.
  *
- * Measured on this project's machine (6.18, loopback, 2 vCPU; MQTTGW_FP_MEASURE=1
- * build/tests/test_fastpath, noisy, ranges over 4-5 runs) — what any policy must respect:
+ * Measured on this project's machine (6.18, loopback, 2 vCPU; `make fp-measure`, then
+ * build/tests/fp_measure, noisy, ranges over 4-5 runs) — what any policy must respect:
  *   - throughput: userspace relay 0.4-0.8 M msg/s at 1 frame/write and 3-19 M at 32/write;
  *     kernel redirect 46-110 k and 0.9-1.9 M: the kernel path is 7-10x SLOWER;
  *   - idle ping-pong RTT: equal within noise (relay 33 us, kernel 32-36 us; kernel p99 worse);
@@ -32,10 +32,10 @@
  *     report the count with fastpath_drained(); bytes of a frame not complete yet are not in
  *     it. Until it equals what the verdict passed, the verdict passes this publisher's skbs
  *     unjudged, so nothing overtakes what the daemon still holds; when it does, the next skb
- *     begins on a frame boundary, which is where the verdict re-synchronises its frame
- *     tracking. (Every byte read after the add went through the verdict, also bytes that
- *     arrived earlier and were not read yet: the kernel runs them through it on the first
- *     read.)
+ *     begins on a frame boundary, the only place the verdict starts walking frames (it
+ *     keeps no frame state across skbs). (Every byte read after the add went through the
+ *     verdict, also bytes that arrived earlier and were not read yet: the kernel runs them
+ *     through it on the first read.)
  *   - Busy (one writer): before the daemon writes to a fast-path socket, or queues output
  *     for it, it sets busy (fastpath_set_busy); it writes only once fastpath_tx_quiet() says
  *     the kernel's redirect queue towards it is empty; it clears busy when its own output
@@ -43,9 +43,11 @@
  *   - Budget (memory): the verdict spends a target's credit; the daemon refills it from what
  *     the socket has actually sent (fastpath_budget_refill, e.g. on every loop tick).
  *
- * All functions take the fast path from fastpath_init(); on an inactive one (NULL, or a build
- * without BPF) they return -ENOTSUP (getters: -ENOTSUP too). Cookies are the kernel's
- * SO_COOKIE values, unique per socket for the boot. Not thread-safe: call from the loop.
+ * Every call after fastpath_active() needs an active fast path: check fastpath_active() once
+ * (the broker keeps no fast-path state without one) and make none of them otherwise. Only a
+ * build without BPF (FASTPATH=0, daemon/fastpath/fastpath_stub.c) answers them, -ENOTSUP, so
+ * "unavailable" is said in one place. Cookies are the kernel's SO_COOKIE values, unique per
+ * socket for the boot. Not thread-safe: call from the loop.
  */
 #ifndef MQTTGW_FASTPATH_H
 #define MQTTGW_FASTPATH_H
@@ -75,22 +77,15 @@ struct fastpath_sock_opts {
 	uint8_t proto;	    /* MQTT protocol level of the client: 3, 4 or 5 (FP_PROTO_*) */
 	uint32_t max_frame; /* largest frame it may be sent (v5 Maximum Packet Size), 0: any */
 	uint64_t budget;    /* initial byte credit as a redirect target */
-	/*
-	 * Inbound stream position at the add. rx_skip: bytes of the current frame the daemon
-	 * has not received yet (0 when what it read ends on a frame boundary; when it holds
-	 * a partial fixed header, add later). rx_pending: the daemon holds received frames it
-	 * has not dispatched yet; nothing is redirected from this socket before the first
-	 * fastpath_drained().
-	 */
-	uint32_t rx_skip;
-	bool rx_pending;
 };
 
 /*
  * Add a connected TCP socket (after CONNACK was queued). fd is borrowed: the caller keeps
  * it open until fastpath_sock_remove(). Returns 0 with *cookie set; -ENOSPC when the fast
  * path is full (the connection simply stays on the slow path), -EEXIST, or -errno.
- * Call it right after a read() of the socket returned EAGAIN: the kernel hands the verdict
+ * Call it right after a read() of the socket returned EAGAIN with every frame read
+ * dispatched (nothing partial held): the verdict takes the next byte for a frame boundary.
+ * And right after that EAGAIN because the kernel hands the verdict
  * whole skbs (tcp_read_skb() has no offset), so an skb the daemon read only partly before
  * the add would reach the verdict, and the daemon, again from its first byte.
  * After it returns, call read() once even without an epoll event: bytes that arrived

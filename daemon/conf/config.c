@@ -140,6 +140,7 @@ static int parse_log_type(struct parse *ps, const struct config_key *k, char *ar
 static int parse_per_listener(struct parse *ps, const struct config_key *k, char *args);
 static int check_mount_point(struct parse *ps, const struct config_key *k, const char *val);
 static int parse_server_ref(struct parse *ps, const struct config_key *k, char *args);
+static int parse_fastpath_flow_rates(struct parse *ps, const struct config_key *k, char *args);
 
 /* clang-format off */
 static const struct ck_value protocol_values[] = {
@@ -184,6 +185,7 @@ static const struct config_key config_keys[] = {
 	NUM("connect_timeout", G(connect_timeout), 1, 86400),
 	STR("crlfile", L(crlfile)),
 	ENUM("fastpath", G(fastpath), fastpath_values),
+	SPECIAL("fastpath_flow_rates", parse_fastpath_flow_rates),
 	STR("fastpath_pin_dir", G(fastpath_pin_dir)),
 	SPECIAL("include_dir", parse_include_dir),
 	STR("keyfile", L(keyfile)),
@@ -659,6 +661,30 @@ static int parse_port(struct parse *ps, const struct config_key *k, char *args)
 	return rc;
 }
 
+/* fastpath_flow_rates HIGH LOW: the fast path's per-flow policy marks, frames/s. */
+static int parse_fastpath_flow_rates(struct parse *ps, const struct config_key *k, char *args)
+{
+	char *hi_tok = next_token(&args), *lo_tok = next_token(&args);
+	uint64_t hi, lo;
+	int rc;
+
+	if (no_value(hi_tok) || no_value(lo_tok))
+		return perr(ps, "%s: expected HIGH LOW (frames/s)", k->name);
+	if (!no_value(args))
+		return perr(ps, "%s: unexpected argument '%.*s'", k->name, tok_len(args), args);
+	rc = parse_number(ps, k->name, hi_tok, 0, UINT32_MAX, &hi);
+	if (!rc)
+		rc = parse_number(ps, k->name, lo_tok, 0, UINT32_MAX, &lo);
+	if (rc)
+		return rc;
+	if (lo > hi)
+		return perr(ps, "%s: LOW %llu is above HIGH %llu", k->name, (unsigned long long)lo,
+			    (unsigned long long)hi);
+	ps->cfg->fastpath_rate_high = (uint32_t)hi;
+	ps->cfg->fastpath_rate_low = (uint32_t)lo;
+	return 0;
+}
+
 /* bind_address ADDR: the default listener's address (deprecated in Mosquitto). */
 static int parse_bind_address(struct parse *ps, const struct config_key *k, char *args)
 {
@@ -1102,6 +1128,8 @@ struct config *config_new(void)
 	cfg->log_timestamp = true;
 	cfg->autosave_interval = 1800;
 	cfg->fastpath = CONFIG_FASTPATH_AUTO;
+	cfg->fastpath_rate_high = CONFIG_FP_RATE_HIGH;
+	cfg->fastpath_rate_low = CONFIG_FP_RATE_LOW;
 	return cfg;
 }
 

@@ -5,8 +5,8 @@
  * daemon's duties, include/mqttgw/fp_abi.h for the maps.
  *
  * Per socket the kernel side has three entries: fp_sockhash (the socket itself), fp_socks
- * (frame tracking, written by the verdict) and a slot in fp_slots, an array shared with us
- * through mmap(). Hot-path calls (drained, busy, budget) are plain stores into that slot;
+ * (slot, protocol level, TCP sequence kept by the verdict) and a slot in fp_slots, an array shared
+ * with us through mmap(). Hot-path calls (drained, busy, budget) are plain stores into that slot;
  * only adding/removing sockets and routes costs syscalls. Here we keep cookie -> slot and
  * per-slot data the kernel does not need (fd, send-queue base).
  */
@@ -155,13 +155,11 @@ static void fp_ht_delete(struct fastpath *fp, uint64_t cookie)
 	}
 }
 
-/* The slot of an active fast path's socket, or NULL. */
+/* The slot of a socket in the fast path, or NULL. */
 static struct fp_slot *fp_slot_of(const struct fastpath *fp, uint64_t cookie, uint32_t *idx)
 {
 	uint32_t s;
 
-	if (!fp)
-		return NULL;
 	s = fp_find(fp, cookie);
 	if (s == FP_SLOT_NONE)
 		return NULL;
@@ -419,8 +417,6 @@ int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_op
 	uint32_t s;
 	int err;
 
-	if (!fp)
-		return -ENOTSUP;
 	if (!opts || (opts->proto != FP_PROTO_V31 && opts->proto != FP_PROTO_V311 &&
 		      opts->proto != FP_PROTO_V5))
 		return -EINVAL;
@@ -439,7 +435,7 @@ int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_op
 	/* Fill the slot completely before any map points at it. The generation keeps
 	 * counting across owners so a route of an earlier owner never matches. */
 	__atomic_store_n(&sl->cookie, 0, __ATOMIC_RELAXED);
-	sl->drained = opts->rx_pending ? UINT64_MAX : 0;
+	sl->drained = 0;
 	sl->credit = opts->budget;
 	sl->gen++;
 	sl->flags = 0;
@@ -451,7 +447,6 @@ int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_op
 	__atomic_store_n(&sl->cookie, ck, __ATOMIC_RELEASE);
 
 	ss.slot = s;
-	ss.rem = opts->rx_skip;
 	ss.proto = opts->proto;
 	if (bpf_map_update_elem(fp->socks_fd, &ck, &ss, BPF_NOEXIST)) {
 		err = -errno;
@@ -487,8 +482,6 @@ int fastpath_sock_remove(struct fastpath *fp, uint64_t cookie)
 	int err = 0;
 
 	sl = fp_slot_of(fp, cookie, &s);
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
 	/* Stop routing to and from it first (routes check the generation, the verdict the
@@ -532,8 +525,6 @@ int fastpath_route_add(struct fastpath *fp, uint64_t pub, const void *topic, siz
 	uint32_t sidx;
 	int err;
 
-	if (!fp)
-		return -ENOTSUP;
 	ps = fp_slot_of(fp, pub, NULL);
 	ss = fp_slot_of(fp, sub, &sidx);
 	if (!ps || !ss)
@@ -557,8 +548,6 @@ int fastpath_route_del(struct fastpath *fp, uint64_t pub, const void *topic, siz
 	struct fp_route_key k;
 	int err;
 
-	if (!fp)
-		return -ENOTSUP;
 	err = fp_route_key(fp, &k, pub, topic, topic_len);
 	if (err)
 		return err == -EINVAL ? -ENOENT : err;
@@ -571,8 +560,6 @@ int fastpath_route_flush(struct fastpath *fp, uint64_t cookie)
 {
 	struct fp_slot *sl = fp_slot_of(fp, cookie, NULL);
 
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
 	__atomic_store_n(&sl->gen, sl->gen + 1, __ATOMIC_RELEASE);
@@ -582,40 +569,33 @@ int fastpath_route_flush(struct fastpath *fp, uint64_t cookie)
 
 /* ---- per-socket state shared with the verdict ---- */
 
-int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy)
+/* Set or clear one FP_SLOT_F_* flag of a socket's slot (only the daemon writes flags). */
+static int fp_flag_set(struct fastpath *fp, uint64_t cookie, uint32_t flag, bool on)
 {
 	struct fp_slot *sl = fp_slot_of(fp, cookie, NULL);
-	uint32_t f;
 
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
-	f = sl->flags;
-	f = busy ? f | FP_SLOT_F_BUSY : f & ~FP_SLOT_F_BUSY;
-	__atomic_store_n(&sl->flags, f, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl->flags, on ? sl->flags | flag : sl->flags & ~flag, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy)
+{
+	int err = fp_flag_set(fp, cookie, FP_SLOT_F_BUSY, busy);
+
 	/*
 	 * Store-load fence: the daemon's next step reads `spent` (fastpath_tx_quiet). Either
 	 * it sees every redirect that did not see the flag, or the verdict sees the flag
 	 * (it reads the flag after its fully ordered add to `spent`).
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return 0;
+	return err;
 }
 
 int fastpath_set_routed(struct fastpath *fp, uint64_t cookie, bool routed)
 {
-	struct fp_slot *sl = fp_slot_of(fp, cookie, NULL);
-	uint32_t f;
-
-	if (!fp)
-		return -ENOTSUP;
-	if (!sl)
-		return -ENOENT;
-	f = sl->flags;
-	f = routed ? f | FP_SLOT_F_ROUTED : f & ~FP_SLOT_F_ROUTED;
-	__atomic_store_n(&sl->flags, f, __ATOMIC_RELEASE);
-	return 0;
+	return fp_flag_set(fp, cookie, FP_SLOT_F_ROUTED, routed);
 }
 
 int fastpath_tx_quiet(struct fastpath *fp, uint64_t cookie, uint64_t daemon_written)
@@ -626,8 +606,6 @@ int fastpath_tx_quiet(struct fastpath *fp, uint64_t cookie, uint64_t daemon_writ
 	int err;
 
 	sl = fp_slot_of(fp, cookie, &s);
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -642,8 +620,6 @@ int fastpath_drained(struct fastpath *fp, uint64_t cookie, uint64_t bytes)
 {
 	struct fp_slot *sl = fp_slot_of(fp, cookie, NULL);
 
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
 	__atomic_store_n(&sl->drained, bytes, __ATOMIC_RELEASE);
@@ -654,8 +630,6 @@ int fastpath_budget_grant(struct fastpath *fp, uint64_t cookie, uint64_t bytes)
 {
 	struct fp_slot *sl = fp_slot_of(fp, cookie, NULL);
 
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
 	__atomic_store_n(&sl->credit, sl->credit + bytes, __ATOMIC_RELEASE);
@@ -671,8 +645,6 @@ int fastpath_budget_refill(struct fastpath *fp, uint64_t cookie, uint64_t daemon
 	int err;
 
 	sl = fp_slot_of(fp, cookie, &s);
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
 	err = fp_tx_total(fp->ents[s].fd, &total, &acked);
@@ -694,8 +666,6 @@ int fastpath_budget_refill(struct fastpath *fp, uint64_t cookie, uint64_t daemon
 
 int fastpath_sock_bufs(struct fastpath *fp, int fd, int sndbuf, int rcvbuf)
 {
-	if (!fp)
-		return -ENOTSUP;
 	if (sndbuf) {
 		int v = sndbuf < 0 || sndbuf > fp->wmem_max ? fp->wmem_max : sndbuf;
 
@@ -715,8 +685,6 @@ int fastpath_sock_stats(const struct fastpath *fp, uint64_t cookie, struct fastp
 {
 	const struct fp_slot *sl = fp_slot_of(fp, cookie, NULL);
 
-	if (!fp)
-		return -ENOTSUP;
 	if (!sl)
 		return -ENOENT;
 	out->passed = __atomic_load_n(&sl->passed, __ATOMIC_ACQUIRE);
@@ -738,8 +706,6 @@ int fastpath_counters(const struct fastpath *fp, struct fastpath_counters *out)
 	uint32_t zero = 0;
 	int c, i, err = 0;
 
-	if (!fp)
-		return -ENOTSUP;
 	per = calloc(fp->ncpus, sizeof(*per));
 	if (!per)
 		return -ENOMEM;
@@ -787,8 +753,6 @@ int fastpath_pin(struct fastpath *fp, const struct config *cfg, const char *vers
 	const char *dir = cfg->fastpath_pin_dir ? cfg->fastpath_pin_dir : CONFIG_FASTPATH_PIN_DIR;
 	struct fp_meta *m;
 
-	if (!fp)
-		return -ENOTSUP;
 	if (!*dir || !strcmp(dir, "none"))
 		return -ENOENT;
 	/* identity first: the pin makes it visible at once */
@@ -809,11 +773,8 @@ int fastpath_pin(struct fastpath *fp, const struct config *cfg, const char *vers
 
 void fastpath_status_set(struct fastpath *fp, const struct fastpath_status *st)
 {
-	struct fp_meta *m;
+	struct fp_meta *m = fp->meta;
 
-	if (!fp)
-		return;
-	m = fp->meta;
 	m->sockets = st->sockets;
 	m->routes = st->routes;
 	m->flows_kernel = st->flows_kernel;
@@ -827,6 +788,5 @@ void fastpath_status_set(struct fastpath *fp, const struct fastpath_status *st)
 
 void fastpath_status_frames(struct fastpath *fp, uint64_t daemon_frames)
 {
-	if (fp)
-		fp->meta->daemon_frames = daemon_frames;
+	fp->meta->daemon_frames = daemon_frames;
 }

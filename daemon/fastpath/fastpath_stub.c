@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* fastpath without BPF (FASTPATH=0, or no BPF program in this build): always the slow path. */
+/*
+ * fastpath without BPF (FASTPATH=0, or no BPF program in this build): always the slow path.
+ * The one place that answers "unavailable": the real module (fastpath.c) assumes an active
+ * fast path in every call after fastpath_active(), as include/fastpath.h asks of callers.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,9 +81,7 @@ int fastpath_set_busy(struct fastpath *fp, uint64_t cookie, bool busy)
 
 int fastpath_set_routed(struct fastpath *fp, uint64_t cookie, bool routed)
 {
-	(void)fp;
-	(void)cookie;
-	(void)routed;
+	(void)fp, (void)cookie, (void)routed;
 	return -ENOTSUP;
 }
 

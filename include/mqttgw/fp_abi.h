@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_abi: the one header shared by bpf/fastpath.bpf.c and daemon/fastpath.c.
+ * fp_abi: the one header shared by bpf/fastpath.bpf.c and daemon/fastpath/.
  *
  * Everything here is a map key, a map value, an index or a flag. Fixed-width types, explicit
  * padding (the kernel hashes and copies keys and values as raw bytes, so padding must be
@@ -9,7 +9,7 @@
  *
  * Maps (declared in bpf/fastpath_maps.h):
  *   fp_sockhash  SOCKHASH   socket cookie -> socket            redirect targets
- *   fp_socks     HASH       socket cookie -> struct fp_sock    frame tracking, slot index
+ *   fp_socks     HASH       socket cookie -> struct fp_sock    slot index, TCP sequence
  *   fp_slots     ARRAY      slot -> struct fp_slot             mmap()ed by the daemon
  *   fp_routes    LRU_HASH   struct fp_route_key -> struct fp_route
  *   fp_stats     PERCPU_ARRAY [0] -> struct fp_stats           counters
@@ -37,19 +37,16 @@
 /*
  * fp_socks value: per-socket state, keyed by bpf_get_socket_cookie(). The daemon writes it
  * once, before the socket enters fp_sockhash, and deletes it after the socket left; in
- * between only the verdict of that socket writes it, and the verdict of one socket never
- * runs twice at once (it runs under the socket lock), so no field needs atomics.
+ * between only the verdict of that socket writes it (next_seq, seq_known), and the verdict of
+ * one socket never runs twice at once (it runs under the socket lock), so no field needs
+ * atomics. No frame state: the verdict judges an skb only when it starts on a frame boundary.
  */
 struct fp_sock {
-	__u32 slot;    /* index into fp_slots */
-	__u32 rem;     /* bytes of the current inbound frame not seen yet (0: at a boundary) */
-	__u32 hdr_val; /* Remaining Length decoded so far when an skb ended inside it */
-	__u8 hdr_len;  /* fixed-header bytes seen of that frame (type + varint bytes), 0: none */
-	__u8 lost;     /* malformed stream: frame tracking gave up, everything passes */
-	__u8 proto;    /* FP_PROTO_* of the client on this socket */
-	__u8 seq_known; /* next_seq is set (by the first skb after the add) */
+	__u32 slot;	/* index into fp_slots */
 	__u32 next_seq; /* TCP sequence number of the next new byte (end_seq of the last skb) */
-	__u32 pad;
+	__u8 proto;	/* FP_PROTO_* of the client on this socket */
+	__u8 seq_known; /* next_seq is set (by the first skb after the add) */
+	__u8 pad[6];
 };
 
 /* fp_slot.flags, written by the daemon. */
@@ -107,8 +104,8 @@ enum fp_pass_reason {
 	FP_PASS_EMPTY = 0,    /* zero-length skb (FIN) */
 	FP_PASS_NO_SOCK,      /* socket has no fp_socks/fp_slots entry */
 	FP_PASS_DISABLED,     /* rodata knob fp_cfg_enabled is 0 */
-	FP_PASS_MALFORMED,    /* bad Remaining Length or PUBLISH layout; tracking may be lost */
-	FP_PASS_SPLIT,	      /* skb starts or ends inside a frame */
+	FP_PASS_MALFORMED,    /* bad Remaining Length or PUBLISH layout, or old bytes not cut */
+	FP_PASS_SPLIT,	      /* skb ends inside a frame */
 	FP_PASS_NOT_PUBLISH,  /* a frame is not a PUBLISH */
 	FP_PASS_QOS,	      /* a PUBLISH has QoS 1 or 2 */
 	FP_PASS_RETAIN,	      /* a PUBLISH has RETAIN set */
@@ -184,7 +181,7 @@ struct fp_meta {
 	char version[16];      /* daemon version, NUL-terminated */
 };
 
-_Static_assert(sizeof(struct fp_sock) == 24, "fp_sock layout");
+_Static_assert(sizeof(struct fp_sock) == 16, "fp_sock layout");
 _Static_assert(sizeof(struct fp_slot) == 128, "fp_slot layout");
 _Static_assert(__builtin_offsetof(struct fp_slot, passed) == 64, "fp_slot cache lines");
 _Static_assert(sizeof(struct fp_route_key) == 16 + FP_TOPIC_MAX, "fp_route_key layout");

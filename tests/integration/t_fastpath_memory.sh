@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kernel fast path, invariant 3 (bounded memory). A subscriber that never reads, a publisher that
 # sends small QoS 0 messages as fast as it can for 30 s (FP_MEMORY_SECS), the flow pinned to the
-# kernel path (MQTTGW_FP_FLOW_RATES=0,0), max_queued_bytes 1 MiB (the daemon's QoS 0 queue limit
+# kernel path (fastpath_flow_rates 0 0), max_queued_bytes 1 MiB (the daemon's QoS 0 queue limit
 # and the kernel's per-subscriber window). Sampled every second:
 #   - the kernel: every byte the verdict redirected is queued towards the subscriber or sits in
 #     its receive queue (it never reads); the budget keeps redirected <= what the subscriber's
@@ -17,8 +17,7 @@
 . "$TEST_DIR/fplib.sh"
 SECS=${FP_MEMORY_SECS:-30}
 WINDOW=1048576
-export MQTTGW_FP_FLOW_RATES=0,0
-start_broker "max_queued_bytes $WINDOW"
+start_broker "max_queued_bytes $WINDOW" "fastpath_flow_rates 0 0"
 # the subscriber: connects, subscribes, never reads again
 cat >"$T/sub.py" <<'PY'
 import sys, time, fpload

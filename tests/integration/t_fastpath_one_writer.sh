@@ -7,7 +7,7 @@
 # or corrupt (two writers interleaving mid-frame), QoS 0 strictly in order (gaps allowed: a
 # slow subscriber's QoS 0 is dropped and counted), every QoS 1 message in order, every PINGREQ
 # answered, every SUBSCRIBE acknowledged, every retained delivery intact. The flow policy is
-# pinned to the kernel path (MQTTGW_FP_FLOW_RATES=0,0) so that the writers meet as often as
+# pinned to the kernel path (fastpath_flow_rates 0 0) so that the writers meet as often as
 # possible; the kernel must have relayed frames to the subscriber and the daemon must have held
 # writes back for the kernel's queue (writes_held). With fastpath off: the same traffic and
 # checks on the daemon's path.
@@ -17,10 +17,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/fplib.sh"
 N=${FP_ONE_WRITER_FRAMES:-1000000}
-export MQTTGW_FP_FLOW_RATES=0,0
 # QoS 1 must all arrive: enough in flight that a slowed-down subscriber (loaded CI machine)
 # never holds the QoS 1 publisher back for the 5 s after which the broker drops (README).
-start_broker "max_inflight_messages 500"
+start_broker "max_inflight_messages 500" "fastpath_flow_rates 0 0"
 py "$FPLOAD" pub --id 3 --topic fp/r --qos 1 --count 1 --retain --json "$T/p3.json"
 bg "$T/sub.log" "${CLI[@]}" env PYTHONPATH="$TEST_DIR" BROKER_HOST="$BROKER_HOST" BROKER_PORT="$BROKER_PORT" \
 	timeout 280 "$PY" "$FPLOAD" sub --client-id ow-sub --sub fp/t --sub fp/q:1 --resub fp/r:100 \

@@ -2,7 +2,7 @@
 # Kernel fast path, invariant 2 (order). Two publishers send sequence-numbered QoS 0 messages
 # (bursts of 6000/s alternating with 400/s, one of them of mixed sizes up to 64 KiB, whose large
 # frames the daemon holds in part while the rest arrives; so the per-flow policy hands each flow to the
-# daemon and back, MQTTGW_FP_FLOW_RATES=2500,800) to one subscriber while its routes are
+# daemon and back, fastpath_flow_rates 2500 800) to one subscriber while its routes are
 # installed and removed over and over: another client subscribes and unsubscribes o/# every
 # 300 ms (two subscribers: the route goes; one: it is learned again), the ACL file is reloaded
 # (SIGHUP: every route dropped) every 2 s, and the subscriber disconnects and reconnects
@@ -15,10 +15,9 @@
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/fplib.sh"
-export MQTTGW_FP_FLOW_RATES=2500,800
 printf 'topic readwrite o/#\ntopic read $SYS/#\n' >"$T/acl"
 chmod 644 "$T/acl"
-start_broker "acl_file $T/acl"
+start_broker "acl_file $T/acl" "fastpath_flow_rates 2500 800"
 fpbg() { # OUT CMD... (fpload in the background, on the client side)
 	local out=$1
 	shift

@@ -1023,6 +1023,29 @@ static void test_fastpath(void **state)
 		   "t.conf:1: fastpath: invalid value 'yes' (expected auto, on or off)");
 	parse_fail("fastpath\n", "t.conf:1: fastpath: missing argument");
 	cfg = parse_ok("\n");
+	assert_int_equal(cfg->fastpath_rate_high, 40000);
+	assert_int_equal(cfg->fastpath_rate_low, 15000);
+	config_free(cfg);
+	cfg = parse_ok("fastpath_flow_rates 2500 800 # frames/s\n");
+	assert_int_equal(cfg->fastpath_rate_high, 2500);
+	assert_int_equal(cfg->fastpath_rate_low, 800);
+	config_free(cfg);
+	cfg = parse_ok("fastpath_flow_rates 0 0\n");
+	assert_int_equal(cfg->fastpath_rate_high, 0);
+	assert_int_equal(cfg->fastpath_rate_low, 0);
+	config_free(cfg);
+	parse_fail("\nfastpath_flow_rates 800 2500\n",
+		   "t.conf:2: fastpath_flow_rates: LOW 2500 is above HIGH 800");
+	parse_fail("fastpath_flow_rates 0 1\n", "t.conf:1: fastpath_flow_rates: LOW 1 is above HIGH 0");
+	parse_fail("fastpath_flow_rates 40000\n",
+		   "t.conf:1: fastpath_flow_rates: expected HIGH LOW (frames/s)");
+	parse_fail("fastpath_flow_rates 3 2 1\n",
+		   "t.conf:1: fastpath_flow_rates: unexpected argument '1'");
+	parse_fail("fastpath_flow_rates 40000,15000 1\n",
+		   "t.conf:1: fastpath_flow_rates: invalid number '40000,15000'");
+	parse_fail("fastpath_flow_rates 4294967296 0\n",
+		   "t.conf:1: fastpath_flow_rates: value '4294967296' out of range (0..4294967295)");
+	cfg = parse_ok("\n");
 	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_ROUND_ROBIN);
 	config_free(cfg);
 	cfg = parse_ok("shared_subscription_strategy hash_topic\n");
