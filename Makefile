@@ -154,7 +154,19 @@ $(BUILD)/tests/test_fastpath: $(BUILD)/obj/tests/unit/test_fastpath.o \
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 endif
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) test-tools
+
+# ---- tools the tests use, built with `unit` (never by `all`: libfuse3 is a test dependency) ----
+# powercut: a FUSE filesystem that loses unsynced writes on command (durability tests).
+TEST_TOOLS := $(BUILD)/powercut
+# Recursively expanded: pkg-config runs when powercut is built, never while make parses.
+FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
+FUSE_LIBS = $(shell pkg-config --libs fuse3)
+
+$(BUILD)/powercut: tests/tools/powercut/powercut.c $(FLAGS_STAMP) | $(BUILD)/.dir
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FUSE_CFLAGS) $(LDFLAGS) -o $@ $< $(FUSE_LIBS)
+
+test-tools: $(TEST_TOOLS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
 FUZZ_DEPS_codec := codec codec_props
@@ -202,7 +214,7 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run test unit bench fuzz fuzz-build deps clean vmlinux FORCE
+.PHONY: all run test unit test-tools bench fuzz fuzz-build deps clean vmlinux FORCE
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \
