@@ -163,8 +163,10 @@ TEST_TOOLS := $(BUILD)/powercut
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
 FUSE_LIBS = $(shell pkg-config --libs fuse3)
 
-$(BUILD)/powercut: tests/tools/powercut/powercut.c $(FLAGS_STAMP) | $(BUILD)/.dir
-	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FUSE_CFLAGS) $(LDFLAGS) -o $@ $< $(FUSE_LIBS)
+PC_SRCS := $(wildcard tests/tools/powercut/*.c)
+
+$(BUILD)/powercut: $(PC_SRCS) $(wildcard tests/tools/powercut/*.h) $(FLAGS_STAMP) | $(BUILD)/.dir
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FUSE_CFLAGS) $(LDFLAGS) -o $@ $(PC_SRCS) $(FUSE_LIBS)
 
 test-tools: $(TEST_TOOLS)
 
