@@ -83,6 +83,11 @@ with open("mmap", "r+b") as f:                # a shared writable mapping, synce
     m[4096:4101] = b"mmap2"                   # never synced: lost
     m.close()
 put("late", b"after the directory sync", True)
+os.chmod("synced", 0o600)                     # metadata without fsync: undone
+fd = os.open("late", os.O_RDONLY)
+os.fchmod(fd, 0o640)
+os.fsync(fd)                                  # with it: kept
+os.close(fd)
 
 stale = os.open("synced", os.O_RDWR)
 sdir = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
@@ -109,6 +114,8 @@ assert os.listdir("d1") == [], "an entry of a directory never synced survived"
 m = read("mmap")
 assert m[0:5] == b"mmap1" and m[4096:4101] == b"\0" * 5, m[0:8] + m[4096:4104]
 assert read("late") == b"after the directory sync"
+assert os.stat("synced").st_mode & 0o777 == 0o644, oct(os.stat("synced").st_mode)
+assert os.stat("late").st_mode & 0o777 == 0o640, oct(os.stat("late").st_mode)
 assert os.listdir("xa") == [] and read("xb/m") == b"moved", (os.listdir("xa"), os.listdir("xb"))
 assert read("recreated") == b"second", read("recreated")
 assert sorted(os.listdir(".")) == sorted(["synced", "overwritten", "dir_synced_only", "renamed",

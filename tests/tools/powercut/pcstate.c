@@ -154,6 +154,17 @@ int pcs_truncate(struct pc_node *n, off_t size)
 	return 0;
 }
 
+/* Everything but the pages. */
+static void attr_copy(struct pc_data *to, const struct pc_data *from)
+{
+	unsigned char **pages = to->pages;
+	size_t cap = to->cap;
+
+	*to = *from;
+	to->pages = pages;
+	to->cap = cap;
+}
+
 /* fsync: the durable version becomes the current one, sharing its pages. */
 static int data_commit(struct pc_node *n)
 {
@@ -169,13 +180,7 @@ static int data_commit(struct pc_node *n)
 			n->dur.pages[i] = c;
 		}
 	}
-	n->dur.size = n->cur.size;
-	n->dur.mode = n->cur.mode;
-	n->dur.uid = n->cur.uid;
-	n->dur.gid = n->cur.gid;
-	n->dur.atime = n->cur.atime;
-	n->dur.mtime = n->cur.mtime;
-	n->dur.ctime = n->cur.ctime;
+	attr_copy(&n->dur, &n->cur);
 	return 0;
 }
 
@@ -198,13 +203,7 @@ static int data_revert(struct pc_node *n)
 		free(n->cur.pages[i]);
 		n->cur.pages[i] = d;
 	}
-	n->cur.size = n->dur.size;
-	n->cur.mode = n->dur.mode;
-	n->cur.uid = n->dur.uid;
-	n->cur.gid = n->dur.gid;
-	n->cur.atime = n->dur.atime;
-	n->cur.mtime = n->dur.mtime;
-	n->cur.ctime = n->dur.ctime;
+	attr_copy(&n->cur, &n->dur);
 	return 0;
 }
 

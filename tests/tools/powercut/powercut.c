@@ -7,7 +7,10 @@
  * one, what a disk would hold after a power cut at this instant. A cut reverts the current state
  * to the durable one.
  *
- *   powercut MOUNTPOINT [-f] [-o FUSE options]     (fusermount3 -u MOUNTPOINT ends it)
+ *   powercut MOUNTPOINT [-f] [-o FUSE options]     (echo exit > MOUNTPOINT/.powercut ends it)
+ *
+ * (libfuse 3.14's fuse_main prints "Ignoring invalid max threads value": its own default,
+ * harmless.)
  *
  * Durability rules (ext4 with data=ordered, but with an infinitely lazy writeback: nothing ever
  * becomes durable by itself, only through the syncs below; a real disk may keep more, never less):
@@ -41,14 +44,17 @@
  * last sync), cut_lost_files (files and directories that no longer exist).
  *
  * After a cut the "machine" has rebooted: every file descriptor opened before it fails with EIO
- * (reads, writes, fsync, readdir), while new opens see the durable state. The kernel's page
- * cache of each file is dropped at the cut, so nothing cached before it is read after it.
+ * (reads, writes, fsync, readdir; not fstat, which the kernel answers by path), while new opens
+ * see the durable state. The kernel's page cache of every file that has a name is dropped at
+ * the cut, so nothing cached before it is read after it; kill what runs on the mount first.
  *
  * What SQLite needs works: pread/pwrite at any offset, ftruncate, fsync/fdatasync, fsync of a
  * directory fd, unlink, rename, and shared writable mmap (the WAL index in the -shm file: the
  * page cache is kept across opens, the kernel writes dirty pages back through FUSE). POSIX
  * advisory locks (fcntl F_SETLK) and flock are left to the kernel, which handles them locally
  * when the filesystem has no lock operation: right here, as every user is on this machine.
+ * SQLite's default locking mode works across processes (tested); PRAGMA locking_mode=EXCLUSIVE
+ * is not needed.
  * Not supported: hard links, symlinks, device nodes, xattrs (ENOSYS or EPERM).
  */
 #define FUSE_USE_VERSION 31
@@ -492,7 +498,9 @@ static int pc_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	return err;
 }
 
-static int pc_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+/* chmod and chown: (mode_t)-1, (uid_t)-1, (gid_t)-1 leave that one as it is. */
+static int set_mode_owner(const char *path, struct fuse_file_info *fi, mode_t mode, uid_t uid,
+			  gid_t gid)
 {
 	struct pc_node *n;
 	int err;
@@ -502,23 +510,8 @@ static int pc_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	pthread_mutex_lock(&pc.lock);
 	err = target(path, fi, &n);
 	if (!err) {
-		n->cur.mode = (n->cur.mode & S_IFMT) | (mode & 07777);
-		pcs_now(&n->cur.ctime);
-	}
-	pthread_mutex_unlock(&pc.lock);
-	return err;
-}
-
-static int pc_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
-{
-	struct pc_node *n;
-	int err;
-
-	if (is_ctl(path))
-		return -EPERM;
-	pthread_mutex_lock(&pc.lock);
-	err = target(path, fi, &n);
-	if (!err) {
+		if (mode != (mode_t)-1)
+			n->cur.mode = (n->cur.mode & S_IFMT) | (mode & 07777);
 		if (uid != (uid_t)-1)
 			n->cur.uid = uid;
 		if (gid != (gid_t)-1)
@@ -527,6 +520,16 @@ static int pc_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 	}
 	pthread_mutex_unlock(&pc.lock);
 	return err;
+}
+
+static int pc_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	return set_mode_owner(path, fi, mode, (uid_t)-1, (gid_t)-1);
+}
+
+static int pc_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	return set_mode_owner(path, fi, (mode_t)-1, uid, gid);
 }
 
 static void time_set(struct timespec *dst, const struct timespec *src, const struct timespec *now)
