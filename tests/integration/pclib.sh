@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016,SC2034
+# (SC2016: sh -c scripts take their arguments as $1..; SC2034: PC_RC is for the test)
 # Sourced after lib.sh by tests that run something on the powercut filesystem
 # (tests/tools/powercut: forgets every unsynced write on command). Gives:
 #   pc_start DIR        mount a new, empty powercut on DIR (created; put it under $T); skips the
@@ -17,7 +18,8 @@ pc_start() {
 	[ "$(id -u)" = 0 ] || skip "mounting a FUSE filesystem needs root here"
 	[ -c /dev/fuse ] || skip "no /dev/fuse (modprobe fuse, or --device /dev/fuse in a container)"
 	command -v fusermount3 >/dev/null || skip "no fusermount3 (Debian package fuse3)"
-	[ -x "$BUILD/powercut" ] || fail "$BUILD/powercut not built (make unit builds it, with libfuse3-dev)"
+	[ -x "$BUILD/powercut" ] ||
+		fail "$BUILD/powercut not built (make unit builds it, with libfuse3-dev)"
 	PC_MNT=$1
 	mkdir -p "$PC_MNT"
 	# Not tracked: the cleanup kills tracked PIDs first, and the daemon must outlive the
@@ -54,7 +56,9 @@ pc_stop() {
 	timeout -k 1 5 sh -c 'echo exit >"$1/.powercut"' sh "$PC_MNT" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$PC_PID" 2>/dev/null || break
-		[ "$i" = 30 ] && { fusermount3 -u "$PC_MNT" 2>/dev/null || kill -TERM "$PC_PID" 2>/dev/null || true; }
+		if [ "$i" = 30 ]; then
+			fusermount3 -u "$PC_MNT" 2>/dev/null || kill -TERM "$PC_PID" 2>/dev/null || true
+		fi
 		sleep 0.1
 	done
 	kill -KILL "$PC_PID" 2>/dev/null || true
