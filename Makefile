@@ -206,7 +206,21 @@ FPPARSE_CFLAGS := -Ibpf -Itests/unit -Wno-unknown-pragmas
 $(BUILD)/obj/tests/unit/test_fpparse.o: tests/unit/test_fpparse.c $(FLAGS_STAMP) | $$(@D)/.dir
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FPPARSE_CFLAGS) -c -o $@ $<
 
-unit: $(UNIT_BINS) $(FP_MEASURE)
+unit: $(UNIT_BINS) $(FP_MEASURE) test-tools
+
+# ---- tools the tests use, built with `unit` (never by `all`: libfuse3 is a test dependency) ----
+# powercut: a FUSE filesystem that loses unsynced writes on command (durability tests).
+TEST_TOOLS := $(BUILD)/powercut
+# Recursively expanded: pkg-config runs when powercut is built, never while make parses.
+FUSE_CFLAGS = $(shell pkg-config --cflags fuse3)
+FUSE_LIBS = $(shell pkg-config --libs fuse3)
+
+PC_SRCS := $(wildcard tests/tools/powercut/*.c)
+
+$(BUILD)/powercut: $(PC_SRCS) $(wildcard tests/tools/powercut/*.h) $(FLAGS_STAMP) | $(BUILD)/.dir
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FUSE_CFLAGS) $(LDFLAGS) -o $@ $(PC_SRCS) $(FUSE_LIBS)
+
+test-tools: $(TEST_TOOLS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
 FUZZ_DEPS_codec := codec codec_props
@@ -269,7 +283,7 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run test unit bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
+.PHONY: all run test unit test-tools bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \

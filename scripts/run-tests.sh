@@ -15,9 +15,11 @@
 #   MQTTGW_TEST_FORCE=1          run `# broker: mqttgwd` tests against Mosquitto anyway (to see
 #                                where it deviates)
 #   MQTTGW_REQUIRE_BPF=1         a skip of a test marked `# needs: bpf` counts as a failure
+#   MQTTGW_REQUIRE_FUSE=1        the same for `# needs: fuse` (tests on tests/tools/powercut)
 #   UNIT=0 / INTEGRATION=0       leave out one kind
 #
-# Test headers (integration): `# timeout: N` (default 120 s), `# broker: mqttgwd`, `# needs: bpf`.
+# Test headers (integration): `# timeout: N` (default 120 s), `# broker: mqttgwd`, `# needs: bpf`,
+# `# needs: fuse`.
 # Exit code 77 from a test means SKIP. Logs go to $BUILD/test-logs/.
 set -uo pipefail
 
@@ -85,6 +87,8 @@ classify() {
 		reason=$(grep -m1 '^SKIP: ' "$logf" | sed 's/^SKIP: //')
 		if [ "${MQTTGW_REQUIRE_BPF:-0}" = 1 ] && grep -qw bpf <<<"$needs"; then
 			echo "FAIL|skipped but MQTTGW_REQUIRE_BPF=1: ${reason:-no reason given}"
+		elif [ "${MQTTGW_REQUIRE_FUSE:-0}" = 1 ] && grep -qw fuse <<<"$needs"; then
+			echo "FAIL|skipped but MQTTGW_REQUIRE_FUSE=1: ${reason:-no reason given}"
 		else
 			echo "SKIP|${reason:-no reason given}"
 		fi
