@@ -77,6 +77,8 @@ static int mem_list(void *ctx, const char *dir, char ***names, size_t *n)
 
 	if (fs->list_rc)
 		return fs->list_rc;
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
 	*names = calloc(fs->n + 1, sizeof(**names));
 	assert_non_null(*names);
 	for (size_t i = 0; i < fs->n; i++) {
