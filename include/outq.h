@@ -26,7 +26,7 @@ struct rbuf {
 	uint32_t len;
 	uint32_t pooled; /* 1: a pool block (returned to the pool), 0: free() on last unref */
 	uint8_t *data;
-	size_t alloc;	 /* bytes of its allocation, for memory accounting */
+	size_t alloc;		/* bytes of its allocation, for memory accounting */
 	struct rbuf_pool *pool; /* accounted to (and, pool blocks, cached in); NULL: neither */
 	/* called instead of free() on the last unref (e.g. back to a message pool), or NULL */
 	void (*release)(struct rbuf *b);
@@ -44,7 +44,7 @@ struct rbuf {
  */
 struct rbuf_pool {
 	size_t live_bytes;
-	size_t inuse;  /* pool blocks in use */
+	size_t inuse;	/* pool blocks in use */
 	uint32_t nfree; /* cached free blocks */
 	struct rbuf *free[RBUF_POOL_MAX];
 };
@@ -84,9 +84,9 @@ struct outq_seg {
 struct outq {
 	struct outq_seg *segs; /* ring */
 	uint32_t head, count, cap;
-	uint32_t frames;       /* frames queued (for max-queued accounting) */
-	uint64_t bytes;	       /* bytes queued */
-	struct rbuf *tail;     /* block open for in-place appends, or NULL */
+	uint32_t frames;	/* frames queued (for max-queued accounting) */
+	uint64_t bytes;		/* bytes queued */
+	struct rbuf *tail;	/* block open for in-place appends, or NULL */
 	struct rbuf_pool *pool; /* where blocks come from and are accounted; NULL: malloc, none */
 };
 

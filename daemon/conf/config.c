@@ -252,8 +252,8 @@ static int parse_generic(struct config_parse *ps, const struct config_key *k, ch
 				;
 			if (!k->values[i].name) {
 				config_values_list(k->values, list, sizeof(list));
-				rc = config_perr(ps, "%s: invalid value '%.*s' (expected %s)", k->name,
-					  CONFIG_ERR_TOKEN, args, list);
+				rc = config_perr(ps, "%s: invalid value '%.*s' (expected %s)",
+						 k->name, CONFIG_ERR_TOKEN, args, list);
 			}
 		}
 		if (!rc && k->check)
@@ -278,8 +278,8 @@ static int parse_generic(struct config_parse *ps, const struct config_key *k, ch
 				;
 			if (!k->values[i].name) {
 				config_values_list(k->values, list, sizeof(list));
-				rc = config_perr(ps, "%s: invalid value '%.*s' (expected %s)", k->name,
-					  CONFIG_ERR_TOKEN, tok, list);
+				rc = config_perr(ps, "%s: invalid value '%.*s' (expected %s)",
+						 k->name, CONFIG_ERR_TOKEN, tok, list);
 			}
 			break;
 		default:
@@ -334,8 +334,8 @@ static int parse_line(struct config_parse *ps, char *line)
 	if (!k)
 		return config_perr(ps, "unknown option '%.*s'", CONFIG_ERR_TOKEN, key);
 	if (k->type == CK_UNSUPPORTED)
-		return config_perr(ps, "option '%.*s' is not supported by mqttgw yet", CONFIG_ERR_TOKEN,
-			    key);
+		return config_perr(ps, "option '%.*s' is not supported by mqttgw yet",
+				   CONFIG_ERR_TOKEN, key);
 	if (k->type == CK_SPECIAL)
 		return k->handler(ps, k, args);
 	return parse_generic(ps, k, args);
@@ -453,4 +453,3 @@ void config_free(struct config *cfg)
 	free(cfg->server_moved);
 	free(cfg);
 }
-

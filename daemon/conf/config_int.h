@@ -83,9 +83,10 @@ struct config_parse {
 /* config_lex.c: errors (every message is sanitised: it quotes config text) */
 void config_sanitize(char *s);
 void config_set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* "name:line: <fmt>" into the parse's buffer; returns -EINVAL. */
-int config_perr(struct config_parse *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int config_perr(struct config_parse *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int config_perr_nomem(struct config_parse *ps);
 int config_tok_len(const char *s);
 

@@ -93,7 +93,8 @@ int config_one_token(struct config_parse *ps, const struct config_key *k, char *
 	if (config_no_value(*tok))
 		return config_perr(ps, "%s: missing argument", k->name);
 	if (!config_no_value(args))
-		return config_perr(ps, "%s: unexpected argument '%.*s'", k->name, config_tok_len(args), args);
+		return config_perr(ps, "%s: unexpected argument '%.*s'", k->name,
+				   config_tok_len(args), args);
 	return 0;
 }
 
@@ -167,7 +168,7 @@ int config_parse_bool(struct config_parse *ps, const char *key, const char *tok,
 		*out = false;
 	} else {
 		return config_perr(ps, "%s: invalid value '%.*s' (expected true or false)", key,
-			    CONFIG_ERR_TOKEN, tok);
+				   CONFIG_ERR_TOKEN, tok);
 	}
 	return 0;
 }
@@ -223,8 +224,8 @@ int config_parse_number(struct config_parse *ps, const char *key, const char *to
 	*out = v;
 	return 0;
 range:
-	return config_perr(ps, "%s: value '%.*s' out of range (%lld..%llu)", key, CONFIG_ERR_TOKEN, tok,
-		    (long long)min, (unsigned long long)max);
+	return config_perr(ps, "%s: value '%.*s' out of range (%lld..%llu)", key, CONFIG_ERR_TOKEN,
+			   tok, (long long)min, (unsigned long long)max);
 }
 
 /* Mosquitto's duration: N followed by h, d, w, m (30 days) or y (365 days); N > 0. We also
@@ -240,12 +241,14 @@ int config_parse_duration(struct config_parse *ps, const char *key, const char *
 
 	rc = u && *u ? parse_digits(tok, tok + len - 1, &n) : -1;
 	if (rc < 0 || (!rc && !n))
-		return config_perr(ps,
-			    "%s: invalid duration '%.*s' (expected a number followed by s, h, d, w, "
-			    "m or y)",
-			    key, CONFIG_ERR_TOKEN, tok);
+		return config_perr(
+		    ps,
+		    "%s: invalid duration '%.*s' (expected a number followed by s, h, d, w, "
+		    "m or y)",
+		    key, CONFIG_ERR_TOKEN, tok);
 	if (rc > 0 || n > (uint64_t)INT64_MAX / secs[u - units])
-		return config_perr(ps, "%s: duration '%.*s' out of range", key, CONFIG_ERR_TOKEN, tok);
+		return config_perr(ps, "%s: duration '%.*s' out of range", key, CONFIG_ERR_TOKEN,
+				   tok);
 	*out = (int64_t)(n * secs[u - units]);
 	return 0;
 }
@@ -283,4 +286,3 @@ int config_store_string(char **slot, const char *val)
 	*slot = s;
 	return 0;
 }
-

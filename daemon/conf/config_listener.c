@@ -54,13 +54,15 @@ struct config_listener *config_default_listener(struct config_parse *ps, int *rc
 	return l;
 }
 
-static int parse_port_token(struct config_parse *ps, const char *key, const char *tok, uint16_t *port)
+static int parse_port_token(struct config_parse *ps, const char *key, const char *tok,
+			    uint16_t *port)
 {
 	uint64_t v;
 	int rc;
 
 	if (!strcmp(tok, "0"))
-		return config_perr(ps, "%s: port 0 (unix socket) is not supported by mqttgw yet", key);
+		return config_perr(ps, "%s: port 0 (unix socket) is not supported by mqttgw yet",
+				   key);
 	rc = config_parse_number(ps, key, tok, 1, UINT16_MAX, &v);
 	if (!rc)
 		*port = (uint16_t)v;
@@ -87,15 +89,15 @@ int config_key_listener(struct config_parse *ps, const struct config_key *k, cha
 		bind = NULL;
 	} else {
 		if (!config_no_value(args))
-			return config_perr(ps, "%s: unexpected argument '%.*s'", k->name, config_tok_len(args),
-				    args);
+			return config_perr(ps, "%s: unexpected argument '%.*s'", k->name,
+					   config_tok_len(args), args);
 		rc = config_check_string(ps, k->name, bind);
 		if (rc)
 			return rc;
 	}
 	if (find_listener(cfg, port, bind))
-		return config_perr(ps, "%s: %u%s%s is already configured", k->name, port, bind ? " " : "",
-			    bind ? bind : "");
+		return config_perr(ps, "%s: %u%s%s is already configured", k->name, port,
+				   bind ? " " : "", bind ? bind : "");
 	if (cfg->n_listeners >= CONFIG_MAX_LISTENERS)
 		return config_perr(ps, "too many listeners (max %d)", CONFIG_MAX_LISTENERS);
 	l = config_add_listener(cfg, port, bind);
@@ -146,7 +148,7 @@ int config_check_mount_point(struct config_parse *ps, const struct config_key *k
 {
 	if (strpbrk(val, "+#"))
 		return config_perr(ps, "%s: '%.*s' must not contain the wildcards + or #", k->name,
-			    CONFIG_ERR_TOKEN, val);
+				   CONFIG_ERR_TOKEN, val);
 	return 0;
 }
 
@@ -218,45 +220,49 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 		const char *opt;
 
 		if (l->certfile && !l->keyfile) {
-			config_set_err(err, errlen, "listener %u%s%s: certfile without keyfile", l->port,
-				sp, b);
+			config_set_err(err, errlen, "listener %u%s%s: certfile without keyfile",
+				       l->port, sp, b);
 			return -EINVAL;
 		}
 		if (l->keyfile && !l->certfile) {
-			config_set_err(err, errlen, "listener %u%s%s: keyfile without certfile", l->port,
-				sp, b);
+			config_set_err(err, errlen, "listener %u%s%s: keyfile without certfile",
+				       l->port, sp, b);
 			return -EINVAL;
 		}
 		opt = l->certfile ? NULL : tls_option_without_cert(l);
 		if (opt) {
-			config_set_err(err, errlen, "listener %u%s%s: %s needs certfile and keyfile (TLS)",
-				l->port, sp, b, opt);
+			config_set_err(err, errlen,
+				       "listener %u%s%s: %s needs certfile and keyfile (TLS)",
+				       l->port, sp, b, opt);
 			return -EINVAL;
 		}
 		if (l->require_certificate && !l->cafile && !l->capath) {
-			config_set_err(err, errlen,
-				"listener %u%s%s: require_certificate needs cafile or capath",
-				l->port, sp, b);
+			config_set_err(
+			    err, errlen,
+			    "listener %u%s%s: require_certificate needs cafile or capath", l->port,
+			    sp, b);
 			return -EINVAL;
 		}
 		for (j = 0; l->port && j < i; j++) {
 			const struct config_listener *o = &cfg->listeners[j];
 
 			if (o->port == l->port && same_bind(o->bind_address, l->bind_address)) {
-				config_set_err(err, errlen, "listener %u%s%s: configured twice%s", l->port,
-					sp, b,
-					o->is_default || l->is_default
-					    ? " (one is the default listener of port/bind_address"
-					      " or of listener options before any 'listener')"
-					    : "");
+				config_set_err(
+				    err, errlen, "listener %u%s%s: configured twice%s", l->port, sp,
+				    b,
+				    o->is_default || l->is_default
+					? " (one is the default listener of port/bind_address"
+					  " or of listener options before any 'listener')"
+					: "");
 				return -EINVAL;
 			}
 		}
 	}
 	if (cfg->use_another_server && cfg->server_moved) {
 		/* 0x9C and 0x9D say opposite things (temporary vs permanent): refuse to guess */
-		config_set_err(err, errlen,
-			"use_another_server and server_moved are mutually exclusive (set one)");
+		config_set_err(
+		    err, errlen,
+		    "use_another_server and server_moved are mutually exclusive (set one)");
 		return -EINVAL;
 	}
 	if (cfg->persistence && !cfg->persistence_file &&
@@ -308,4 +314,3 @@ const char *config_listener_scram_file(const struct config *cfg, const struct co
 {
 	return l->scram_password_file ? l->scram_password_file : cfg->scram_password_file;
 }
-

@@ -24,8 +24,8 @@ static int fs_list(void *ctx, const char *dir, char ***names, size_t *n)
 }
 
 static const struct config_source fs_source = {
-	.read = fs_read,
-	.list = fs_list,
+    .read = fs_read,
+    .list = fs_list,
 };
 
 int config_load(const char *path, struct config **out, char *err, size_t errlen)

@@ -32,8 +32,8 @@ int config_key_server_ref(struct config_parse *ps, const struct config_key *k, c
 		if (rc)
 			return rc;
 		if (n + !!n + len > CONFIG_MAX_SERVER_REF)
-			return config_perr(ps, "%s: server reference too long (max %d bytes)", k->name,
-				    CONFIG_MAX_SERVER_REF);
+			return config_perr(ps, "%s: server reference too long (max %d bytes)",
+					   k->name, CONFIG_MAX_SERVER_REF);
 		if (n)
 			buf[n++] = ' ';
 		memcpy(buf + n, tok, len);
@@ -41,7 +41,7 @@ int config_key_server_ref(struct config_parse *ps, const struct config_key *k, c
 	}
 	buf[n] = '\0';
 	slot = !strcmp(k->name, "server_moved") ? &ps->cfg->server_moved
-						 : &ps->cfg->use_another_server;
+						: &ps->cfg->use_another_server;
 	if (config_store_string(slot, buf))
 		return config_perr_nomem(ps);
 	return 0;
@@ -58,7 +58,8 @@ int config_key_include_dir(struct config_parse *ps, const struct config_key *k, 
 	if (rc)
 		return rc;
 	if (!ps->src)
-		return config_perr(ps, "%s is only allowed in the main configuration file", k->name);
+		return config_perr(ps, "%s is only allowed in the main configuration file",
+				   k->name);
 	snprintf(where, sizeof(where), "%s:%lu", ps->name, ps->line);
 	config_sanitize(where);
 	rc = config_include_dir(ps->cfg, ps->src, where, args, ps->err, ps->errlen);
@@ -111,10 +112,11 @@ int config_key_log_dest(struct config_parse *ps, const struct config_key *k, cha
 		for (i = 0; dests[i].name && strcmp(tok, dests[i].name); i++)
 			;
 		if (!dests[i].name)
-			return config_perr(ps,
-				    "%s: invalid value '%.*s' (expected stderr, stdout, syslog, "
-				    "topic, file PATH or none)",
-				    k->name, CONFIG_ERR_TOKEN, tok);
+			return config_perr(
+			    ps,
+			    "%s: invalid value '%.*s' (expected stderr, stdout, syslog, "
+			    "topic, file PATH or none)",
+			    k->name, CONFIG_ERR_TOKEN, tok);
 		cfg->log_dest |= (uint32_t)dests[i].value;
 	}
 	return 0;
@@ -154,7 +156,7 @@ int config_key_log_type(struct config_parse *ps, const struct config_key *k, cha
 		if (!types[i].name) {
 			config_values_list(types, list, sizeof(list));
 			return config_perr(ps, "%s: invalid value '%.*s' (expected %s)", k->name,
-				    CONFIG_ERR_TOKEN, tok, list);
+					   CONFIG_ERR_TOKEN, tok, list);
 		}
 		if (!types[i].value)
 			cfg->log_type = 0;
@@ -184,10 +186,9 @@ int config_key_per_listener(struct config_parse *ps, const struct config_key *k,
 		return config_perr(ps, "%s: cannot be set back to false", k->name);
 	if (cfg->parse_seen & SEEN_SECURITY)
 		return config_perr(ps,
-			    "%s must come before allow_anonymous, password_file, acl_file, "
-			    "scram_password_file and allow_zero_length_clientid",
-			    k->name);
+				   "%s must come before allow_anonymous, password_file, acl_file, "
+				   "scram_password_file and allow_zero_length_clientid",
+				   k->name);
 	cfg->per_listener_settings = true;
 	return 0;
 }
-

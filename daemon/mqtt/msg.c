@@ -9,7 +9,7 @@
 
 #define MSG_CACHE_MAX 1024 /* per size class */
 
-static const size_t msg_class_size[MSG_CLASSES] = { 256, 1024, 4096 };
+static const size_t msg_class_size[MSG_CLASSES] = {256, 1024, 4096};
 
 static int msg_class(size_t sz)
 {
@@ -22,7 +22,8 @@ static int msg_class(size_t sz)
 /* The last unref of a message made from a pool: back to its free list or to free(). */
 static void msg_release(struct rbuf *b)
 {
-	struct msg_pool *mp = (struct msg_pool *)((char *)b->pool - offsetof(struct msg_pool, bufs));
+	struct msg_pool *mp =
+	    (struct msg_pool *)((char *)b->pool - offsetof(struct msg_pool, bufs));
 	struct msg *m = (struct msg *)b;
 	int k = msg_class(b->alloc);
 
@@ -57,9 +58,9 @@ void msg_pool_trim(struct msg_pool *mp)
 	rbuf_pool_trim(&mp->bufs);
 }
 
-struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len,
-		    const void *payload, uint32_t payload_len, const void *props, uint32_t props_len,
-		    uint8_t qos, uint8_t retain, int64_t expiry, const void *origin)
+struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, const void *payload,
+		    uint32_t payload_len, const void *props, uint32_t props_len, uint8_t qos,
+		    uint8_t retain, int64_t expiry, const void *origin)
 {
 	size_t sz = sizeof(struct msg) + topic_len + 1u + props_len + payload_len;
 	int k = mp ? msg_class(sz) : -1;

@@ -58,7 +58,7 @@ static int fuzz_read(void *ctx, const char *path, size_t max, bool regular_only,
 
 static int fuzz_list(void *ctx, const char *dir, char ***names, size_t *n)
 {
-	static const char *const entries[] = { "b.conf", "x.txt", "a.conf" };
+	static const char *const entries[] = {"b.conf", "x.txt", "a.conf"};
 
 	(void)ctx;
 	if (!strcmp(dir, "fail"))
@@ -80,7 +80,7 @@ static int fuzz_list(void *ctx, const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
-static const struct config_source fuzz_source = { .read = fuzz_read, .list = fuzz_list };
+static const struct config_source fuzz_source = {.read = fuzz_read, .list = fuzz_list};
 
 static void check_err(const char *err, size_t errlen)
 {

@@ -471,10 +471,9 @@ static void test_duration(void **state)
 		const char *in;
 		int64_t secs;
 	} ok[] = {
-	    {"1h", 3600},	    {"14d", 14 * 86400},	{"2s", 2},
-	    {"2w", 14 * 86400},	    {"2m", 60 * 86400},
-	    {"1y", 365 * 86400},    {"0001h", 3600},
-	    {"100y", 3153600000LL}, {"106751991167h", 106751991167LL * 3600},
+	    {"1h", 3600},	{"14d", 14 * 86400},	{"2s", 2},
+	    {"2w", 14 * 86400}, {"2m", 60 * 86400},	{"1y", 365 * 86400},
+	    {"0001h", 3600},	{"100y", 3153600000LL}, {"106751991167h", 106751991167LL * 3600},
 	};
 	static const char *const bad[] = {"14",	 "0d", "d",   "14x", "-1d", "1.5d",
 					  "+1d", "1H", "1 d", "h1",  "0x1d"};
@@ -533,7 +532,8 @@ static void test_fastpath(void **state)
 	cfg = parse_ok("shared_subscription_strategy hash_topic\n");
 	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_HASH_TOPIC);
 	config_free(cfg);
-	cfg = parse_ok("shared_subscription_strategy sticky\nshared_subscription_strategy random\n");
+	cfg =
+	    parse_ok("shared_subscription_strategy sticky\nshared_subscription_strategy random\n");
 	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_RANDOM);
 	config_free(cfg);
 	parse_fail("shared_subscription_strategy local\n",
@@ -560,7 +560,8 @@ static void test_server_redirect(void **state)
 	config_free(cfg);
 	finish_fail("use_another_server a:1\nserver_moved b:2\n",
 		    "use_another_server and server_moved are mutually exclusive (set one)");
-	parse_fail("server_moved h\xff:1\n", "t.conf:1: server_moved: value is not valid UTF-8 text");
+	parse_fail("server_moved h\xff:1\n",
+		   "t.conf:1: server_moved: value is not valid UTF-8 text");
 	/* "use_another_server " + a 1024-byte reference + "\n": at the limit, then over it */
 	text = malloc(1200);
 	assert_non_null(text);
@@ -571,7 +572,8 @@ static void test_server_redirect(void **state)
 	assert_int_equal(strlen(cfg->use_another_server), 1024);
 	config_free(cfg);
 	strcpy(text + n + 1020, " bbbb\n"); /* two references: 1025 bytes with the space */
-	parse_fail(text, "t.conf:1: use_another_server: server reference too long (max 1024 bytes)");
+	parse_fail(text,
+		   "t.conf:1: use_another_server: server reference too long (max 1024 bytes)");
 	free(text);
 }
 
@@ -705,7 +707,6 @@ static void test_err_buffer(void **state)
 	config_free(cfg);
 }
 
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,4 +729,3 @@ int main(void)
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
-

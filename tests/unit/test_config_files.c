@@ -93,7 +93,7 @@ static int mem_list(void *ctx, const char *dir, char ***names, size_t *n)
 
 static struct config_source mem_source(struct mem_fs *fs)
 {
-	struct config_source src = { .read = mem_read, .list = mem_list, .ctx = fs };
+	struct config_source src = {.read = mem_read, .list = mem_list, .ctx = fs};
 
 	fs->order[0] = '\0';
 	return src;
@@ -102,11 +102,11 @@ static struct config_source mem_source(struct mem_fs *fs)
 static void test_include_source(void **state)
 {
 	static const struct mem_file inc[] = {
-		{ "/etc/my dir.d/inc.conf", "listener 2000\nlog_dest syslog\n" },
+	    {"/etc/my dir.d/inc.conf", "listener 2000\nlog_dest syslog\n"},
 	};
-	static const struct mem_file bad[] = { { "x/inc.conf", "\nbogus 1\n" } };
-	static const struct mem_file nested[] = { { "x/inc.conf", "include_dir y\n" } };
-	struct mem_fs fs = { .files = inc, .n = 1 };
+	static const struct mem_file bad[] = {{"x/inc.conf", "\nbogus 1\n"}};
+	static const struct mem_file nested[] = {{"x/inc.conf", "include_dir y\n"}};
+	struct mem_fs fs = {.files = inc, .n = 1};
 	struct config_source src = mem_source(&fs);
 	struct config *cfg;
 
@@ -135,13 +135,13 @@ static void test_include_source(void **state)
 	config_free(cfg);
 
 	/* an error inside the included text names that file */
-	fs = (struct mem_fs){ .files = bad, .n = 1 };
+	fs = (struct mem_fs){.files = bad, .n = 1};
 	cfg = config_new();
 	assert_int_equal(parse_into(cfg, "include_dir x\n", &src), -EINVAL);
 	assert_string_equal(err, "x/inc.conf:2: unknown option 'bogus'");
 	config_free(cfg);
 	/* nested include_dir: only in the main file */
-	fs = (struct mem_fs){ .files = nested, .n = 1 };
+	fs = (struct mem_fs){.files = nested, .n = 1};
 	cfg = config_new();
 	assert_int_equal(parse_into(cfg, "include_dir x\n", &src), -EINVAL);
 	assert_string_equal(
@@ -149,12 +149,12 @@ static void test_include_source(void **state)
 	config_free(cfg);
 
 	/* the directory cannot be listed */
-	fs = (struct mem_fs){ .list_rc = -ENOENT };
+	fs = (struct mem_fs){.list_rc = -ENOENT};
 	cfg = config_new();
 	assert_int_equal(parse_into(cfg, "\ninclude_dir /nope\n", &src), -EINVAL);
 	assert_string_equal(err, "t.conf:2: include_dir '/nope': No such file or directory");
 	config_free(cfg);
-	fs = (struct mem_fs){ .list_rc = -ENOMEM };
+	fs = (struct mem_fs){.list_rc = -ENOMEM};
 	cfg = config_new();
 	assert_int_equal(parse_into(cfg, "include_dir /x\n", &src), -ENOMEM);
 	assert_string_equal(err, "t.conf:1: include_dir '/x': out of memory");
@@ -170,13 +170,13 @@ static void test_include_source(void **state)
 static void test_include_source_order(void **state)
 {
 	static const struct mem_file files[] = {
-		{ "d/b.conf", "listener 1005\n" },  { "d/notes.txt", "bogus\n" },
-		{ "d/A.conf", "listener 1002\n" },  { "d/.conf", "bogus\n" },
-		{ "d/01.conf", "listener 1001\n" }, { "d/x.conf.bak", "bogus\n" },
-		{ "d/a.conf", "listener 1003\n" },  { "d/B.conf", "listener 1004\n" },
-		{ "d/00.conf", "listener 1000\n" }, { "d/sub/z.conf", "bogus\n" },
+	    {"d/b.conf", "listener 1005\n"},  {"d/notes.txt", "bogus\n"},
+	    {"d/A.conf", "listener 1002\n"},  {"d/.conf", "bogus\n"},
+	    {"d/01.conf", "listener 1001\n"}, {"d/x.conf.bak", "bogus\n"},
+	    {"d/a.conf", "listener 1003\n"},  {"d/B.conf", "listener 1004\n"},
+	    {"d/00.conf", "listener 1000\n"}, {"d/sub/z.conf", "bogus\n"},
 	};
-	struct mem_fs fs = { .files = files, .n = sizeof(files) / sizeof(files[0]) };
+	struct mem_fs fs = {.files = files, .n = sizeof(files) / sizeof(files[0])};
 	struct config_source src = mem_source(&fs);
 	struct config *cfg = config_new();
 
@@ -196,18 +196,18 @@ static void test_include_source_read_errors(void **state)
 		int rc;
 		const char *op, *msg;
 	} cases[] = {
-		{ -EACCES, "cannot open", "t.conf:1: d/a.conf: cannot open: Permission denied" },
-		{ -EIO, "read", "t.conf:1: d/a.conf: read: Input/output error" },
-		{ -EISDIR, NULL, "t.conf:1: d/a.conf: is a directory" },
-		{ -EINVAL, NULL, "t.conf:1: d/a.conf: not a regular file" },
-		{ -EFBIG, NULL, "t.conf:1: d/a.conf: larger than 16777216 bytes" },
-		{ -ENOMEM, NULL, "t.conf:1: d/a.conf: out of memory" },
+	    {-EACCES, "cannot open", "t.conf:1: d/a.conf: cannot open: Permission denied"},
+	    {-EIO, "read", "t.conf:1: d/a.conf: read: Input/output error"},
+	    {-EISDIR, NULL, "t.conf:1: d/a.conf: is a directory"},
+	    {-EINVAL, NULL, "t.conf:1: d/a.conf: not a regular file"},
+	    {-EFBIG, NULL, "t.conf:1: d/a.conf: larger than 16777216 bytes"},
+	    {-ENOMEM, NULL, "t.conf:1: d/a.conf: out of memory"},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mem_file f = { "d/a.conf", NULL, cases[i].rc, cases[i].op };
-		struct mem_fs fs = { .files = &f, .n = 1 };
+		struct mem_file f = {"d/a.conf", NULL, cases[i].rc, cases[i].op};
+		struct mem_fs fs = {.files = &f, .n = 1};
 		struct config_source src = mem_source(&fs);
 		struct config *cfg = config_new();
 		int rc = parse_into(cfg, "include_dir d\n", &src);
@@ -222,11 +222,11 @@ static void test_include_source_read_errors(void **state)
 static void test_parse_file_source(void **state)
 {
 	static const struct mem_file files[] = {
-		{ "main.conf", "max_keepalive 9\ninclude_dir inc\n" },
-		{ "inc/x.conf", "sys_interval 3\n" },
-		{ "big.conf", NULL, -EFBIG, NULL },
+	    {"main.conf", "max_keepalive 9\ninclude_dir inc\n"},
+	    {"inc/x.conf", "sys_interval 3\n"},
+	    {"big.conf", NULL, -EFBIG, NULL},
 	};
-	struct mem_fs fs = { .files = files, .n = 3 };
+	struct mem_fs fs = {.files = files, .n = 3};
 	struct config_source src = mem_source(&fs);
 	struct config *cfg = config_new();
 
@@ -464,7 +464,6 @@ static void test_load_realistic(void **state)
 	assert_false(config_listener_anonymous(cfg, &cfg->listeners[0]));
 	config_free(cfg);
 }
-
 
 int main(void)
 {

@@ -29,7 +29,6 @@ static const struct str_key lstr_keys[] = {
     {"ciphers_tls1.3", offsetof(struct config_listener, ciphers_tls13)},
 };
 
-
 static void test_listener_line(void **state)
 {
 	struct config *cfg;
@@ -507,7 +506,6 @@ static void test_finish(void **state)
 	config_free(cfg);
 }
 
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,4 +522,3 @@ int main(void)
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
-

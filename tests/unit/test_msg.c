@@ -29,10 +29,10 @@ static struct msg *mk(struct msg_pool *mp, uint32_t payload_len)
 
 static void test_layout_and_refs(void **state)
 {
-	static const uint8_t props[] = { 0x01, 0x01 }; /* Payload Format Indicator 1 */
+	static const uint8_t props[] = {0x01, 0x01}; /* Payload Format Indicator 1 */
 	int origin = 0;
-	struct msg *m = msg_new(NULL, "t/x/y", 5, "hello", 5, props, sizeof(props), 1, 1, 1234,
-				&origin);
+	struct msg *m =
+	    msg_new(NULL, "t/x/y", 5, "hello", 5, props, sizeof(props), 1, 1, 1234, &origin);
 
 	(void)state;
 	assert_non_null(m);
@@ -75,8 +75,12 @@ static void test_classes_and_accounting(void **state)
 		uint32_t payload;
 		size_t alloc;
 	} cases[] = {
-		{ 0, 256 }, { 256 - sizeof(struct msg) - 4, 256 }, { 256 - sizeof(struct msg) - 3, 1024 },
-		{ 800, 1024 }, { 4096 - sizeof(struct msg) - 4, 4096 }, { 5000, 0 },
+	    {0, 256},
+	    {256 - sizeof(struct msg) - 4, 256},
+	    {256 - sizeof(struct msg) - 3, 1024},
+	    {800, 1024},
+	    {4096 - sizeof(struct msg) - 4, 4096},
+	    {5000, 0},
 	};
 	struct msg_pool mp;
 
@@ -191,10 +195,8 @@ static void test_queued_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_layout_and_refs),
-	    cmocka_unit_test(test_classes_and_accounting),
-	    cmocka_unit_test(test_reuse),
-	    cmocka_unit_test(test_cache_cap),
+	    cmocka_unit_test(test_layout_and_refs), cmocka_unit_test(test_classes_and_accounting),
+	    cmocka_unit_test(test_reuse),	    cmocka_unit_test(test_cache_cap),
 	    cmocka_unit_test(test_queued_message),
 	};
 

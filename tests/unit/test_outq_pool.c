@@ -13,7 +13,7 @@
 static void test_fini_releases_everything(void **state)
 {
 	struct outq q;
-	struct stream s = { 0 };
+	struct stream s = {0};
 	struct rbuf *rb = rbuf_new(&pool, 100);
 
 	(void)state;
@@ -47,7 +47,7 @@ static void test_fini_releases_everything(void **state)
 static void test_tail_released_when_empty(void **state)
 {
 	struct outq q;
-	struct stream s = { 0 };
+	struct stream s = {0};
 	struct rbuf *rb = rbuf_new(&pool, 10);
 
 	(void)state;
@@ -150,7 +150,7 @@ static void test_pool_overflow(void **state)
 static void test_live_bytes(void **state)
 {
 	const size_t rb_bytes = sizeof(struct rbuf) + 1000;
-	struct stream s = { 0 };
+	struct stream s = {0};
 	struct rbuf *rb;
 	struct outq q;
 
@@ -219,7 +219,7 @@ static void test_two_pools(void **state)
  * checks that nothing leaks). */
 static void test_no_pool(void **state)
 {
-	struct stream s = { 0 };
+	struct stream s = {0};
 	struct rbuf *rb = rbuf_new(NULL, 64);
 	struct outq q;
 
@@ -251,13 +251,13 @@ static void test_no_pool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_fini_releases_everything, teardown),
-		cmocka_unit_test_teardown(test_tail_released_when_empty, teardown),
-		cmocka_unit_test_teardown(test_pool_accounting, teardown),
-		cmocka_unit_test_teardown(test_pool_overflow, teardown),
-		cmocka_unit_test_teardown(test_live_bytes, teardown),
-		cmocka_unit_test_teardown(test_two_pools, teardown),
-		cmocka_unit_test_teardown(test_no_pool, teardown),
+	    cmocka_unit_test_teardown(test_fini_releases_everything, teardown),
+	    cmocka_unit_test_teardown(test_tail_released_when_empty, teardown),
+	    cmocka_unit_test_teardown(test_pool_accounting, teardown),
+	    cmocka_unit_test_teardown(test_pool_overflow, teardown),
+	    cmocka_unit_test_teardown(test_live_bytes, teardown),
+	    cmocka_unit_test_teardown(test_two_pools, teardown),
+	    cmocka_unit_test_teardown(test_no_pool, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
