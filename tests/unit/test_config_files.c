@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "config_test.h"
+#include "tmpdir_test.h"
 
 /* ---- include_dir through a config_source in memory (pure) ---- */
 
@@ -267,29 +268,6 @@ static void test_parse_appends(void **state)
 }
 
 /* ---- include_dir and config_load on real files ---- */
-
-static char tmpdir[PATH_MAX];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_tmpdir(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_config.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_tmpdir(void **state)
-{
-	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static const char *tpath(const char *rel)
 {

@@ -23,31 +23,9 @@
 #include <cmocka.h>
 
 #include "file.h"
+#include "tmpdir_test.h"
 
-static char tmpdir[PATH_MAX];
 static char pbuf[PATH_MAX + 64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_tmpdir(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_file.XXXXXX");
-	/* 0755: the unprivileged child of test_unreadable must reach the files */
-	return mkdtemp(tmpdir) && !chmod(tmpdir, 0755) ? 0 : -1;
-}
-
-static int teardown_tmpdir(void **state)
-{
-	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static const char *tpath(const char *rel)
 {
