@@ -102,7 +102,8 @@ $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 # The password tool links the password-file modules and nothing of the broker.
-$(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tools/mqttgw_passwd.o $(call obj,passwd crypto scram)
+$(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tools/mqttgw_passwd.o \
+		$(call obj,passwd passwd_load file crypto scram)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -largon2
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
@@ -147,10 +148,17 @@ UNIT_DEPS_codec := codec_props
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
 UNIT_LIBS_crypto := -lssl -lcrypto
-UNIT_DEPS_passwd := crypto scram
+UNIT_DEPS_passwd := crypto scram passwd_load file
 UNIT_DEPS_scram := crypto
 UNIT_LIBS_scram := -lssl -lcrypto
-UNIT_DEPS_acl := topic
+UNIT_DEPS_acl := topic acl_load file
+# config is one module in several files (daemon/conf/config*.c); each of its tests links them all
+CONFIG_MODS := config config_lex config_listener config_special config_files
+UNIT_DEPS_config := $(filter-out config,$(CONFIG_MODS)) config_load file
+UNIT_DEPS_config_listener := $(filter-out config_listener,$(CONFIG_MODS))
+UNIT_DEPS_config_files := $(filter-out config_files,$(CONFIG_MODS)) config_load file
+UNIT_DEPS_msg := outq
+UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
@@ -225,7 +233,7 @@ test-tools: $(TEST_TOOLS)
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
 FUZZ_DEPS_codec := codec codec_props
 FUZZ_DEPS_topic := topic
-FUZZ_DEPS_config := config
+FUZZ_DEPS_config := $(CONFIG_MODS)
 FUZZ_DEPS_passwd := passwd crypto scram
 FUZZ_DEPS_scram := scram crypto
 FUZZ_LIBS_scram := -lcrypto

@@ -16,7 +16,6 @@
 #include "log.h"
 #include "loop.h"
 #include "msg.h"
-#include "outq.h"
 #include "version.h"
 
 /* Exit codes (documented in --help and the README). */
@@ -210,10 +209,12 @@ int main(int argc, char **argv)
 	struct loop *loop = NULL;
 	struct fastpath *fp = NULL;
 	struct broker *b = NULL;
+	struct msg_pool mem; /* the broker's messages and buffers: outlive loop_free */
 	char err[512] = "";
 	int opt, rc = EXIT_OK, ret;
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 
+	msg_pool_init(&mem);
 	while ((opt = getopt_long(argc, argv, "c:p:vth", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -323,7 +324,7 @@ int main(int argc, char **argv)
 		rc = EXIT_FASTPATH;
 		goto out;
 	}
-	b = broker_new(loop, cfg, err, sizeof(err));
+	b = broker_new(loop, cfg, &mem, err, sizeof(err));
 	if (!b) {
 		log_err("Error: %s", err);
 		rc = errno == ENOMEM ? EXIT_RUNTIME : errno == EINVAL ? EXIT_CONFIG : EXIT_LISTEN;
@@ -366,7 +367,6 @@ out:
 		unlink(cfg->pid_file);
 	log_fini();
 	config_free(cfg);
-	rbuf_pool_trim();
-	msg_cache_trim();
+	msg_pool_trim(&mem);
 	return rc;
 }

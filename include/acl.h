@@ -82,7 +82,10 @@ typedef void (*acl_warn_fn)(void *ctx, const char *msg);
 struct acl_db *acl_parse(const char *text, size_t len, const char *name, acl_warn_fn warn,
 			 void *ctx, char *err, size_t errlen);
 
-/* Read and parse a file: as acl_parse, plus errno from open/read ("path: reason"). */
+/*
+ * Read and parse a file: as acl_parse, plus errno from open/read ("path: reason"). Not part of
+ * the pure module: defined in daemon/auth/acl_load.c (L1, reads through file.h).
+ */
 struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err, size_t errlen);
 
 /* NULL is fine. */

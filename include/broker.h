@@ -16,8 +16,12 @@
 struct broker;
 
 /* Opens every listener of cfg (borrowed: must outlive the broker or be swapped by reload).
- * NULL with errno and a message in err; errno EADDRINUSE/EACCES... when a listener failed. */
-struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+ * mem (borrowed) holds the messages and output buffers: it must outlive every connection, so
+ * free it after loop_free. NULL with errno and a message in err; errno EADDRINUSE/EACCES...
+ * when a listener failed. */
+struct msg_pool;
+struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_pool *mem,
+			  char *err, size_t errlen);
 /* Hand the broker the kernel fast path (fastpath_init's, borrowed: free it after
  * broker_free). Without this call, or with an inactive one, everything takes the daemon's
  * path. 0 or -errno. */

@@ -2,8 +2,8 @@
 /*
  * config: Mosquitto-compatible configuration text -> one immutable struct config (L0).
  *
- * The parser itself is pure (config_parse_text). config_load() adds the file reading that
- * `include_dir` needs and nothing else. A reload is: load a new struct, swap the pointer,
+ * The parser itself is pure (config_parse_text, config_parse_file): files come through a
+ * struct config_source. config_load() adds the file system and nothing else. A reload is: load a new struct, swap the pointer,
  * free the old one. Errors are reported as "file:line: reason" in the caller's buffer.
  */
 #ifndef MQTTGW_CONFIG_H
@@ -142,23 +142,47 @@ struct config *config_new(void);
 void config_free(struct config *cfg);
 
 /*
+ * Where the parser gets files from (the main file and include_dir's): the parser itself never
+ * opens one. config_load() passes the file system (daemon/conf/config_load.c, L1); tests and
+ * fuzzers pass memory. Both callbacks return 0 or -errno.
+ */
+struct config_source {
+	/*
+	 * The whole file at path: a malloc'd copy (NUL-terminated, not counted in *len) in *text,
+	 * taken by the parser. Refuse directories (-EISDIR), files over max bytes (-EFBIG) and,
+	 * when regular_only, anything but a regular file (-EINVAL). *op: the step that failed
+	 * ("cannot open", "stat", "read", ...) for the message, or NULL when the code says it all.
+	 */
+	int (*read)(void *ctx, const char *path, size_t max, bool regular_only, char **text,
+		    size_t *len, const char **op);
+	/* The entry names of directory dir, any order: a malloc'd array of *n malloc'd strings,
+	 * taken by the parser (free() each, then the array). */
+	int (*list)(void *ctx, const char *dir, char ***names, size_t *n);
+	void *ctx;
+};
+
+/*
  * Parse Mosquitto-style text into cfg (adding to what is there). `name` names the text in
  * errors. Unknown keys, bad values and missing arguments fail with "name:line: reason" in err.
- * `include_dir DIR` is handled through include_fn (NULL: include_dir is an error); it must
- * parse every "*.conf" file of DIR in alphabetical order into cfg and return 0 or -errno, filling err.
- * On entry err holds "name:line" of the include_dir line, for the callback's own messages.
+ * `include_dir DIR` parses every "*.conf" file of DIR (from src) in Mosquitto's order into cfg;
+ * with src NULL it is an error (included files cannot include further).
  * Returns 0 or -EINVAL (-ENOMEM). On error cfg is partly updated: free it.
  *
  * Scopes: listener keys apply to the last `listener` of the same text, or before one to the
  * default listener (see is_default). max_connections before any `listener` is the global cap.
  * Singletons: the last value wins. Booleans: true|false (and Mosquitto's 1|0).
  */
-typedef int (*config_include_fn)(struct config *cfg, const char *dir, char *err, size_t errlen);
 int config_parse_text(struct config *cfg, const char *text, size_t len, const char *name,
-		      config_include_fn include_fn, char *err, size_t errlen);
+		      const struct config_source *src, char *err, size_t errlen);
 
-/* Read and parse a file (include_dir supported). New config in *out, or -errno + err.
- * Does not call config_finish(): the caller may add listeners (command line) first. */
+/* Read path from src and parse it into cfg (include_dir supported). 0 or -errno + err
+ * ("path: reason" when it cannot be read). */
+int config_parse_file(struct config *cfg, const char *path, const struct config_source *src,
+		      char *err, size_t errlen);
+
+/* Read and parse a file from the file system: config_new() + config_parse_file(). New config
+ * in *out, or -errno + err. Does not call config_finish(): the caller may add listeners
+ * (command line) first. Not part of the pure module: daemon/conf/config_load.c (L1). */
 int config_load(const char *path, struct config **out, char *err, size_t errlen);
 
 /* Append a listener; `bind` may be NULL. Returns the listener (valid until the next add), or

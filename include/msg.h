@@ -27,11 +27,30 @@ struct msg {
 	uint8_t *payload;
 };
 
-/* Free the cached message buffers (shutdown). */
-void msg_cache_trim(void);
+#define MSG_CLASSES 3 /* size classes of cached messages: 256, 1024 and 4096 bytes */
 
-/* One allocation holding everything (from a size-class cache when small). NULL on ENOMEM. */
-struct msg *msg_new(const void *topic, uint16_t topic_len, const void *payload,
+/*
+ * The memory behind one broker's messages and output queues (made by main.c, handed to the
+ * broker): bufs accounts every byte held (memory_limit) and caches output blocks; the free lists
+ * keep small messages, so storing a QoS 1/2 message costs no malloc in steady state. Each list
+ * is capped so a burst does not pin memory forever. Messages and buffers point at it: it must
+ * outlive them all. Single-threaded.
+ */
+struct msg_pool {
+	struct rbuf_pool bufs;
+	struct msg *free[MSG_CLASSES]; /* threaded through the unused origin field */
+	uint32_t nfree[MSG_CLASSES];
+};
+
+void msg_pool_init(struct msg_pool *mp);
+/* Free the cached messages and output blocks (shutdown, memory pressure). */
+void msg_pool_trim(struct msg_pool *mp);
+
+/*
+ * One allocation holding everything, accounted to mp->bufs and taken from mp's cache when
+ * small; mp NULL: plain malloc, accounted nowhere (tests, tools). NULL on ENOMEM.
+ */
+struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, const void *payload,
 		    uint32_t payload_len, const void *props, uint32_t props_len, uint8_t qos,
 		    uint8_t retain, int64_t expiry, const void *origin);
 

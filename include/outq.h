@@ -18,40 +18,62 @@
 
 #define OUTQ_BLOCK 16384u
 
+struct rbuf_pool;
+
 struct rbuf {
 	uint32_t refs;
 	uint32_t cap;
 	uint32_t len;
 	uint32_t pooled; /* 1: a pool block (returned to the pool), 0: free() on last unref */
 	uint8_t *data;
-	size_t alloc;	 /* bytes of its allocation, for memory accounting */
+	size_t alloc;		/* bytes of its allocation, for memory accounting */
+	struct rbuf_pool *pool; /* accounted to (and, pool blocks, cached in); NULL: neither */
 	/* called instead of free() on the last unref (e.g. back to a message pool), or NULL */
 	void (*release)(struct rbuf *b);
 };
 
-/* Bytes held: what is written into pool blocks, standalone buffers and messages (struct msg
- * is an rbuf); neither the bounded caches of free buffers nor a block's unused room count.
- * What `memory_limit` is checked against. */
-extern size_t rbuf_live_bytes;
-/* Account for an rbuf allocated outside this module (msg_new); freed by rbuf_unref. */
-static inline void rbuf_account(struct rbuf *b, size_t alloc)
+#define RBUF_POOL_MAX 256 /* free blocks kept: a burst does not pin memory forever */
+
+/*
+ * The memory of one owner's buffers (the broker's, made by main.c): the bytes held, which is
+ * what `memory_limit` is checked against, and a bounded cache of free OUTQ_BLOCK blocks. Bytes
+ * held: what is written into pool blocks, standalone buffers and messages (struct msg is an
+ * rbuf); neither the cached free blocks nor a block's unused room count. Every buffer made from
+ * a pool points at it, so the pool must outlive them all (connections are freed by the loop,
+ * after the broker). Single-threaded: plain counters.
+ */
+struct rbuf_pool {
+	size_t live_bytes;
+	size_t inuse;	/* pool blocks in use */
+	uint32_t nfree; /* cached free blocks */
+	struct rbuf *free[RBUF_POOL_MAX];
+};
+
+void rbuf_pool_init(struct rbuf_pool *p);
+/* Free the cached blocks (shutdown, memory pressure). */
+void rbuf_pool_trim(struct rbuf_pool *p);
+/* Bytes currently held in pool blocks, in use or cached. */
+size_t rbuf_pool_bytes(const struct rbuf_pool *p);
+
+/* Account an rbuf allocated outside this module (msg_new) to p (NULL: to nothing); the last
+ * rbuf_unref takes it off again. */
+static inline void rbuf_account(struct rbuf *b, struct rbuf_pool *p, size_t alloc)
 {
 	b->alloc = alloc;
-	rbuf_live_bytes += alloc;
+	b->pool = p;
+	if (p)
+		p->live_bytes += alloc;
 }
 
-/* A standalone buffer of cap bytes (data follows the header). NULL on ENOMEM. */
-struct rbuf *rbuf_new(uint32_t cap);
+/* A standalone buffer of cap bytes (data follows the header), accounted to p (may be NULL).
+ * NULL on ENOMEM. */
+struct rbuf *rbuf_new(struct rbuf_pool *p, uint32_t cap);
 static inline struct rbuf *rbuf_ref(struct rbuf *b)
 {
 	b->refs++;
 	return b;
 }
 void rbuf_unref(struct rbuf *b);
-/* Free the pooled blocks not in use (shutdown, memory pressure). */
-void rbuf_pool_trim(void);
-/* Bytes currently held in pooled blocks in use or cached. */
-size_t rbuf_pool_bytes(void);
 
 struct outq_seg {
 	struct rbuf *rb;
@@ -62,12 +84,19 @@ struct outq_seg {
 struct outq {
 	struct outq_seg *segs; /* ring */
 	uint32_t head, count, cap;
-	uint32_t frames;       /* frames queued (for max-queued accounting) */
-	uint64_t bytes;	       /* bytes queued */
-	struct rbuf *tail;     /* block open for in-place appends, or NULL */
+	uint32_t frames;	/* frames queued (for max-queued accounting) */
+	uint64_t bytes;		/* bytes queued */
+	struct rbuf *tail;	/* block open for in-place appends, or NULL */
+	struct rbuf_pool *pool; /* where blocks come from and are accounted; NULL: malloc, none */
 };
 
+/* An empty queue without a pool (outq_set_pool gives it one). */
 void outq_init(struct outq *q);
+/* Take blocks from p and account them to it; only while the queue holds nothing. */
+static inline void outq_set_pool(struct outq *q, struct rbuf_pool *p)
+{
+	q->pool = p;
+}
 /* Drop everything queued and release buffers. */
 void outq_fini(struct outq *q);
 

@@ -66,6 +66,7 @@ struct passwd_db *passwd_parse(const char *text, size_t len, const char *name, p
 /*
  * Read and parse a file. NULL with errno (ENOENT, EACCES, EISDIR, EFBIG over 64 MiB, ENOMEM,
  * ...) and "path: reason" in err. The file is read once, whole; the db keeps no reference to it.
+ * Not part of the pure module: defined in daemon/auth/passwd_load.c (L1, reads through file.h).
  */
 struct passwd_db *passwd_load(const char *path, passwd_warn_fn warn, void *ctx, char *err,
 			      size_t errlen);

@@ -8,18 +8,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "acl.h"
 
-#define ACL_FILE_MAX  (64u << 20)
 #define ACL_TOPIC_MAX 65535u
 
 enum lvl_kind { LV_LIT, LV_PLUS, LV_HASH, LV_CID, LV_UID, LV_NONE };
@@ -742,58 +738,4 @@ fail:
 		snprintf(err, errlen, "%s: out of memory", ps.name);
 	errno = -rc;
 	return NULL;
-}
-
-struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err, size_t errlen)
-{
-	struct acl_db *db = NULL;
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd, rc = 0;
-	bool parsed = false;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		rc = errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = EISDIR;
-		goto out;
-	}
-	if (st.st_size > ACL_FILE_MAX) {
-		rc = EFBIG;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = ENOMEM;
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = errno;
-			goto out;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	db = acl_parse(buf, len, path, warn, ctx, err, errlen);
-	rc = db ? 0 : errno;
-	parsed = true;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	if (rc && !parsed && err && errlen)
-		snprintf(err, errlen, "%s: %s", path,
-			 rc == EFBIG ? "file over 64 MiB" : strerror(rc));
-	errno = rc;
-	return db;
 }

@@ -10,20 +10,16 @@
 #include <argon2.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto.h"
 #include "passwd.h"
 #include "scram.h"
 
-#define PW_FILE_MAX  (64u << 20)
 #define PW_FIELD_MAX 65535u
 /* argon2id limits accepted at load: beyond them one CONNECT could exhaust the gateway */
 #define ARGON2_M_MAX	(1u << 20) /* KiB: 1 GiB */
@@ -598,93 +594,6 @@ err_nomem:
 		snprintf(err, errlen, "%s: out of memory", ps.name);
 	errno = ENOMEM;
 	return NULL;
-}
-
-/* Whole file into a malloc'd buffer. 0 or -errno with "path: reason" in err. */
-static int read_file(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		goto err;
-	}
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		goto err_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-		goto err_close;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : (size_t)(st.st_size > 0 ? st.st_size + 1 : 4096);
-			if (cap > PW_FILE_MAX + 1)
-				cap = PW_FILE_MAX + 1;
-			if (len == cap) {
-				rc = -EFBIG;
-				goto err_close;
-			}
-			nb = realloc(buf, cap);
-			if (!nb) {
-				rc = -ENOMEM;
-				goto err_close;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto err_close;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	*out = buf;
-	*outlen = len;
-	return 0;
-err_close:
-	close(fd);
-err:
-	free(buf);
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s", path,
-			 rc == -EFBIG ? "file over 64 MiB" : strerror(-rc));
-	return rc;
-}
-
-struct passwd_db *passwd_load(const char *path, passwd_warn_fn warn, void *ctx, char *err,
-			      size_t errlen)
-{
-	struct passwd_db *db;
-	char *buf = NULL;
-	size_t len = 0;
-	int rc, saved;
-
-	rc = read_file(path, &buf, &len, err, errlen);
-	if (rc) {
-		errno = -rc;
-		return NULL;
-	}
-	db = passwd_parse(buf, len, path, warn, ctx, err, errlen);
-	saved = errno;
-	crypto_wipe(buf, len);
-	free(buf);
-	errno = saved;
-	return db;
 }
 
 void passwd_free(struct passwd_db *db)

@@ -480,6 +480,7 @@ int broker_attach_fd(struct broker *b, int fd, const char *peer,
 		free(c);
 		return -ENOMEM;
 	}
+	outq_set_pool(&c->conn->out, &b->mem->bufs);
 	snprintf(c->conn->peer, sizeof(c->conn->peer), "%s", peer);
 	c->conn->rx_max = PRE_CONNECT_MAX;
 	c->next = b->clients;
@@ -532,7 +533,8 @@ static void broker_before_wait(struct loop *l, void *ctx)
 	conn_flush_all();
 }
 
-struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, size_t errlen)
+struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_pool *mem,
+			  char *err, size_t errlen)
 {
 	struct broker *b = calloc(1, sizeof(*b));
 	int e;
@@ -543,6 +545,7 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, char *err, s
 	}
 	b->loop = l;
 	b->cfg = cfg;
+	b->mem = mem;
 	b->start_wall = loop_wall();
 	b->max_packet_in = cfg->max_packet_size ? cfg->max_packet_size : MQTT_MAX_REMAINING + 5;
 	b->topics = topic_tree_new(member_online);

@@ -232,9 +232,9 @@ static struct msg *will_make(struct client *c, const struct mqtt_connect *cn)
 	}
 	if (pb.overflow)
 		return NULL;
-	return msg_new(cn->will_topic.p, (uint16_t)cn->will_topic.len, cn->will_payload.p,
-		       cn->will_payload.len, props, pb.len, cn->will_qos, cn->will_retain, expiry,
-		       NULL);
+	return msg_new(c->b->mem, cn->will_topic.p, (uint16_t)cn->will_topic.len,
+		       cn->will_payload.p, cn->will_payload.len, props, pb.len, cn->will_qos,
+		       cn->will_retain, expiry, NULL);
 }
 
 /*

@@ -106,6 +106,7 @@ struct match {
 struct broker {
 	struct loop *loop;
 	const struct config *cfg;
+	struct msg_pool *mem; /* main.c's: messages and output buffers, memory_limit */
 	struct listener **ls;
 	size_t n_ls;
 	struct broker_auth *auth; /* one per configured listener */
@@ -163,7 +164,7 @@ struct pub {
 /* memory_limit: the bytes held in messages and output buffers are over it. */
 static inline bool broker_memory_full(const struct broker *b)
 {
-	return b->cfg->memory_limit && rbuf_live_bytes > b->cfg->memory_limit;
+	return b->cfg->memory_limit && b->mem->bufs.live_bytes > b->cfg->memory_limit;
 }
 
 /* broker.c */
@@ -212,7 +213,7 @@ int broker_handle_ack(struct client *c, struct mqtt_packet *pkt);
 int broker_handle_pubrel(struct client *c, struct mqtt_packet *pkt);
 /* Returns the number of sessions the message was delivered (or queued) to. */
 uint32_t broker_publish(struct broker *b, struct pub *p);
-struct msg *pub_msg(struct pub *p);
+struct msg *pub_msg(struct broker *b, struct pub *p);
 void pub_from_msg(struct pub *p, struct msg *m);
 void pub_release(struct pub *p);
 /* Send what the session has in flight (DUP) and then its queue, within the window. */

@@ -15,11 +15,11 @@
 /* QoS 0 output allowed to pile up for one online subscriber when max_queued_bytes is 0. */
 #define QOS0_QUEUE_BYTES (1u << 20)
 
-struct msg *pub_msg(struct pub *p)
+struct msg *pub_msg(struct broker *b, struct pub *p)
 {
 	if (!p->msg)
-		p->msg = msg_new(p->topic, p->topic_len, p->payload, p->payload_len, p->props,
-				 p->props_len, p->qos, p->retain, p->expiry, p->origin);
+		p->msg = msg_new(b->mem, p->topic, p->topic_len, p->payload, p->payload_len,
+				 p->props, p->props_len, p->qos, p->retain, p->expiry, p->origin);
 	return p->msg;
 }
 
@@ -165,7 +165,7 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		return -EMSGSIZE;
 	if (alias_new && client_alias_out_add(c, p->topic, p->topic_len) < 0)
 		return -ENOMEM;
-	if (p->payload_len >= PAYLOAD_BY_REF && pub_msg(p)) {
+	if (p->payload_len >= PAYLOAD_BY_REF && pub_msg(c->b, p)) {
 		/* header and payload reference must both get in, or neither */
 		if (outq_prepare(q, 2) < 0)
 			return -ENOMEM;
@@ -234,7 +234,7 @@ static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t 
 	struct session *s = c->session;
 	uint16_t pid;
 
-	if (qos_out_add(&s->qos, pub_msg(p), qos, retain, sub_id, &pid) < 0) {
+	if (qos_out_add(&s->qos, pub_msg(c->b, p), qos, retain, sub_id, &pid) < 0) {
 		drop(c->b, s, "no packet id");
 		return;
 	}
@@ -302,9 +302,9 @@ void broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 				drop(b, s, "QoS 0 message not sent");
 			return;
 		}
-		if (!cfg->queue_qos0_messages || !pub_msg(p))
+		if (!cfg->queue_qos0_messages || !pub_msg(b, p))
 			return;
-	} else if (!pub_msg(p)) {
+	} else if (!pub_msg(b, p)) {
 		drop(b, s, "out of memory");
 		return;
 	}
@@ -460,7 +460,7 @@ static void retain_store(struct broker *b, struct pub *p)
 		msg_unref(old);
 		return;
 	}
-	if (!pub_msg(p))
+	if (!pub_msg(b, p))
 		return;
 	old = topic_retain_set(b->topics, p->topic, p->topic_len, msg_ref(p->msg));
 	msg_unref(old); /* the replaced message, or ours again when the store had no memory */

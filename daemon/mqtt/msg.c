@@ -1,22 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* msg: refcounted application messages. See include/msg.h. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "msg.h"
 
-/*
- * Small messages come from per-size-class free lists, so storing a QoS 1/2 message costs no
- * malloc in steady state. Single-threaded daemon: plain lists, each capped so a burst does
- * not pin memory forever (what is cached still counts in rbuf_live_bytes).
- */
-#define MSG_CLASSES 3
-#define MSG_CACHE_MAX 1024
+#define MSG_CACHE_MAX 1024 /* per size class */
 
-static const size_t msg_class_size[MSG_CLASSES] = { 256, 1024, 4096 };
-static struct msg *msg_cache[MSG_CLASSES];
-static uint32_t msg_cache_len[MSG_CLASSES];
+static const size_t msg_class_size[MSG_CLASSES] = {256, 1024, 4096};
 
 static int msg_class(size_t sz)
 {
@@ -26,59 +19,66 @@ static int msg_class(size_t sz)
 	return -1;
 }
 
+/* The last unref of a message made from a pool: back to its free list or to free(). */
 static void msg_release(struct rbuf *b)
 {
+	struct msg_pool *mp =
+	    (struct msg_pool *)((char *)b->pool - offsetof(struct msg_pool, bufs));
 	struct msg *m = (struct msg *)b;
 	int k = msg_class(b->alloc);
 
-	if (k >= 0 && b->alloc == msg_class_size[k] && msg_cache_len[k] < MSG_CACHE_MAX) {
-		/* the free list is threaded through the (unused) origin field */
-		m->origin = msg_cache[k];
-		msg_cache[k] = m;
-		msg_cache_len[k]++;
-		rbuf_live_bytes -= b->alloc; /* cached: not in use */
+	/* cached or freed, it is no longer in use */
+	mp->bufs.live_bytes -= b->alloc;
+	if (k >= 0 && b->alloc == msg_class_size[k] && mp->nfree[k] < MSG_CACHE_MAX) {
+		m->origin = mp->free[k];
+		mp->free[k] = m;
+		mp->nfree[k]++;
 		return;
 	}
-	rbuf_live_bytes -= b->alloc;
 	free(b);
 }
 
-void msg_cache_trim(void)
+void msg_pool_init(struct msg_pool *mp)
 {
-	for (int k = 0; k < MSG_CLASSES; k++) {
-		while (msg_cache[k]) {
-			struct msg *m = msg_cache[k];
-
-			msg_cache[k] = (struct msg *)m->origin;
-			free(m);
-		}
-		msg_cache_len[k] = 0;
-	}
+	memset(mp, 0, sizeof(*mp));
+	rbuf_pool_init(&mp->bufs);
 }
 
-struct msg *msg_new(const void *topic, uint16_t topic_len, const void *payload,
+void msg_pool_trim(struct msg_pool *mp)
+{
+	for (int k = 0; k < MSG_CLASSES; k++) {
+		while (mp->free[k]) {
+			struct msg *m = mp->free[k];
+
+			mp->free[k] = (struct msg *)m->origin;
+			free(m);
+		}
+		mp->nfree[k] = 0;
+	}
+	rbuf_pool_trim(&mp->bufs);
+}
+
+struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, const void *payload,
 		    uint32_t payload_len, const void *props, uint32_t props_len, uint8_t qos,
 		    uint8_t retain, int64_t expiry, const void *origin)
 {
 	size_t sz = sizeof(struct msg) + topic_len + 1u + props_len + payload_len;
-	int k = msg_class(sz);
+	int k = mp ? msg_class(sz) : -1;
 	struct msg *m;
 	uint8_t *p;
-	bool cached = false;
 
-	if (k >= 0 && msg_cache[k]) {
-		m = msg_cache[k];
-		msg_cache[k] = (struct msg *)m->origin;
-		msg_cache_len[k]--;
-		rbuf_live_bytes += m->rb.alloc;
-		cached = true;
+	if (k >= 0 && mp->free[k]) {
+		m = mp->free[k];
+		mp->free[k] = (struct msg *)m->origin;
+		mp->nfree[k]--;
 	} else {
 		if (k >= 0)
 			sz = msg_class_size[k];
 		m = malloc(sz);
+		if (!m)
+			return NULL;
+		m->rb.alloc = sz;
 	}
-	if (!m)
-		return NULL;
 	p = (uint8_t *)(m + 1);
 	m->topic = (char *)p;
 	memcpy(p, topic, topic_len);
@@ -96,9 +96,9 @@ struct msg *msg_new(const void *topic, uint16_t topic_len, const void *payload,
 	m->rb.len = payload_len;
 	m->rb.pooled = 0;
 	m->rb.data = m->payload;
-	m->rb.release = msg_release;
-	if (!cached)
-		rbuf_account(&m->rb, sz);
+	/* without a pool the default rbuf_unref (free, no accounting) is right */
+	m->rb.release = mp ? msg_release : NULL;
+	rbuf_account(&m->rb, mp ? &mp->bufs : NULL, m->rb.alloc);
 	m->expiry = expiry;
 	m->origin = origin;
 	m->payload_len = payload_len;

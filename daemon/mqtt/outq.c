@@ -6,19 +6,7 @@
 
 #include "outq.h"
 
-/*
- * Pool of OUTQ_BLOCK blocks. Single-threaded daemon: a plain free list. Capped so a burst
- * does not pin memory forever.
- */
-#define POOL_MAX 256
-
-size_t rbuf_live_bytes;
-
-static struct rbuf *pool[POOL_MAX];
-static uint32_t pool_len;
-static size_t pool_inuse;
-
-static struct rbuf *rbuf_alloc(uint32_t cap, uint32_t pooled)
+static struct rbuf *rbuf_alloc(struct rbuf_pool *p, uint32_t cap, uint32_t pooled)
 {
 	struct rbuf *b = malloc(sizeof(*b) + cap);
 
@@ -32,66 +20,75 @@ static struct rbuf *rbuf_alloc(uint32_t cap, uint32_t pooled)
 	b->release = NULL;
 	/* pool blocks count the bytes written into them (outq_commit), not their capacity: the
 	 * slack of one block per busy connection is bounded by the connection count */
-	if (pooled)
+	if (pooled) {
 		b->alloc = sizeof(*b) + cap;
-	else
-		rbuf_account(b, sizeof(*b) + cap);
+		b->pool = p;
+	} else {
+		rbuf_account(b, p, sizeof(*b) + cap);
+	}
 	return b;
 }
 
-struct rbuf *rbuf_new(uint32_t cap)
+struct rbuf *rbuf_new(struct rbuf_pool *p, uint32_t cap)
 {
-	return rbuf_alloc(cap, 0);
+	return rbuf_alloc(p, cap, 0);
 }
 
-static struct rbuf *pool_get(void)
+static struct rbuf *pool_get(struct rbuf_pool *p)
 {
 	struct rbuf *b;
 
-	if (pool_len) {
-		b = pool[--pool_len];
+	if (p && p->nfree) {
+		b = p->free[--p->nfree];
 		b->refs = 1;
 		b->len = 0;
 	} else {
-		b = rbuf_alloc(OUTQ_BLOCK, 1);
+		b = rbuf_alloc(p, OUTQ_BLOCK, 1);
 		if (!b)
 			return NULL;
 	}
-	pool_inuse++;
+	if (p)
+		p->inuse++;
 	return b;
 }
 
 void rbuf_unref(struct rbuf *b)
 {
+	struct rbuf_pool *p = b->pool;
+
 	if (--b->refs)
 		return;
 	if (b->release) {
 		b->release(b);
 		return;
 	}
-	if (b->pooled) {
-		pool_inuse--;
-		rbuf_live_bytes -= b->len;
-		if (pool_len < POOL_MAX) {
-			pool[pool_len++] = b;
+	if (b->pooled && p) {
+		p->inuse--;
+		p->live_bytes -= b->len;
+		if (p->nfree < RBUF_POOL_MAX) {
+			p->free[p->nfree++] = b;
 			return;
 		}
-		free(b);
-		return;
+	} else if (p) {
+		p->live_bytes -= b->alloc;
 	}
-	rbuf_live_bytes -= b->alloc;
 	free(b);
 }
 
-void rbuf_pool_trim(void)
+void rbuf_pool_init(struct rbuf_pool *p)
 {
-	while (pool_len)
-		free(pool[--pool_len]);
+	memset(p, 0, sizeof(*p));
 }
 
-size_t rbuf_pool_bytes(void)
+void rbuf_pool_trim(struct rbuf_pool *p)
 {
-	return (pool_inuse + pool_len) * (sizeof(struct rbuf) + OUTQ_BLOCK);
+	while (p->nfree)
+		free(p->free[--p->nfree]);
+}
+
+size_t rbuf_pool_bytes(const struct rbuf_pool *p)
+{
+	return (p->inuse + p->nfree) * (sizeof(struct rbuf) + OUTQ_BLOCK);
 }
 
 void outq_init(struct outq *q)
@@ -111,7 +108,7 @@ void outq_fini(struct outq *q)
 	if (q->tail)
 		rbuf_unref(q->tail);
 	free(q->segs);
-	memset(q, 0, sizeof(*q));
+	outq_init(q);
 }
 
 static struct outq_seg *seg_last(struct outq *q)
@@ -165,7 +162,7 @@ uint8_t *outq_reserve(struct outq *q, uint32_t n)
 		rbuf_unref(q->tail);
 		q->tail = NULL;
 	}
-	q->tail = n <= OUTQ_BLOCK ? pool_get() : rbuf_new(n);
+	q->tail = n <= OUTQ_BLOCK ? pool_get(q->pool) : rbuf_new(q->pool, n);
 	return q->tail ? q->tail->data : NULL;
 }
 
@@ -185,8 +182,8 @@ void outq_commit(struct outq *q, uint32_t n)
 	}
 	t->len += n;
 	q->bytes += n;
-	if (t->pooled)
-		rbuf_live_bytes += n;
+	if (t->pooled && t->pool)
+		t->pool->live_bytes += n;
 }
 
 int outq_append(struct outq *q, const void *p, uint32_t n)

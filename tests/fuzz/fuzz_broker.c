@@ -26,8 +26,8 @@
  *     client's CONNECT, is a server-to-client type, DISCONNECT/AUTH only to v5 clients;
  *   - CONNACK comes first, at most once, and nothing follows a refusing CONNACK;
  *   - after teardown no connection is left open (conn_stats), every broker-side fd of this
- *     input is closed, and the bytes memory_limit counts (rbuf_live_bytes) are back where they
- *     were: an accounting drift would leave the broker refusing messages for good.
+ *     input is closed, and the bytes memory_limit counts (the input's msg_pool) are back to 0:
+ *     an accounting drift would leave the broker refusing messages for good.
  *
  * Clock: with -Wl,--wrap=clock_gettime (FUZZ_LIBS_broker) CLOCK_MONOTONIC as seen by the
  * daemon objects is offset by op 6; without the wrap op 6 only runs the loop. The offset is
@@ -172,6 +172,7 @@ struct fuzz {
 	struct loop *l;
 	struct broker *b;
 	struct config *cfg;
+	struct msg_pool mem;
 	struct slot s[SLOTS];
 	int fds[MAX_FDS];
 	int n_fds;
@@ -404,8 +405,7 @@ static void teardown(struct fuzz *z)
 	loop_free(z->l);
 	z->cfg->n_listeners = 1; /* counted again so that config_free frees it */
 	config_free(z->cfg);
-	rbuf_pool_trim(); /* what main does at exit: the caches are not leaks */
-	msg_cache_trim();
+	msg_pool_trim(&z->mem); /* what main does at exit: the caches are not leaks */
 	for (int i = 0; i < z->n_fds; i++)
 		CHECK(fcntl(z->fds[i], F_GETFD) < 0 && errno == EBADF,
 		      "broker-side fd %d still open after broker_free", z->fds[i]);
@@ -424,7 +424,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz z = {0};
 	uint64_t conns_before = conn_stats.conns_open;
-	size_t live_before = rbuf_live_bytes;
 	char err[256];
 	size_t i = 1;
 
@@ -438,7 +437,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(z.cfg && z.l, "setup: out of memory");
 	/* the listener entry stays in the array, uncounted: broker_new opens no socket */
 	z.cfg->n_listeners = 0;
-	z.b = broker_new(z.l, z.cfg, err, sizeof(err));
+	msg_pool_init(&z.mem);
+	z.b = broker_new(z.l, z.cfg, &z.mem, err, sizeof(err));
 	CHECK(z.b, "broker_new: %s", err);
 
 	while (i < size) {
@@ -478,7 +478,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	teardown(&z);
 	CHECK(conn_stats.conns_open == conns_before, "%llu connections left open",
 	      (unsigned long long)(conn_stats.conns_open - conns_before));
-	CHECK(rbuf_live_bytes == live_before, "rbuf_live_bytes %zu after teardown, %zu before",
-	      rbuf_live_bytes, live_before);
+	CHECK(z.mem.bufs.live_bytes == 0, "%zu bytes accounted after teardown",
+	      z.mem.bufs.live_bytes);
 	return 0;
 }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz config_parse_text() + config_finish() + config_free() on arbitrary text. include_dir
- * goes to an in-memory callback (no I/O): a directory named "fail" fails without a message,
- * "nomem" fails with -ENOMEM, any other parses a fixed snippet, so that the include paths,
- * their messages and the state kept across texts (log_dest, listeners, security keys) run too.
+ * reads through a config_source in memory (no I/O): a directory named "fail" cannot be listed,
+ * "nomem" runs out of memory listing, "big" holds a file over the limit; any other holds
+ * "b.conf", "a.conf" (a fixed snippet) and "x.txt" (skipped), so that the include paths, their
+ * order, their messages and the state kept across texts (log_dest, listeners, security keys)
+ * run too. "nested" adds an include_dir to the snippet, which must be refused.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,18 +24,63 @@ static const char include_text[] = "listener 18830\n"
 				   "password_file /inc.pw\n"
 				   "include_dir nested\n";
 
-static int fuzz_include(struct config *cfg, const char *dir, char *err, size_t errlen)
+static bool ends_with(const char *s, const char *suffix)
 {
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static int fuzz_read(void *ctx, const char *path, size_t max, bool regular_only, char **text,
+		     size_t *len, const char **op)
+{
+	(void)ctx;
+	(void)regular_only;
+	*op = NULL;
+	if (!strncmp(path, "big/", 4))
+		return -EFBIG;
+	if (ends_with(path, "/b.conf")) {
+		*text = strdup("sys_interval 7\n");
+	} else if (ends_with(path, "/a.conf")) {
+		/* cut before the nested include_dir unless asked for it */
+		*len = strncmp(path, "nested/", 7) ? sizeof(include_text) - 20
+						   : sizeof(include_text) - 1;
+		*text = strndup(include_text, *len);
+	} else {
+		*op = "cannot open";
+		return -ENOENT;
+	}
+	if (!*text)
+		return -ENOMEM;
+	*len = strlen(*text);
+	return *len > max ? -EFBIG : 0;
+}
+
+static int fuzz_list(void *ctx, const char *dir, char ***names, size_t *n)
+{
+	static const char *const entries[] = {"b.conf", "x.txt", "a.conf"};
+
+	(void)ctx;
 	if (!strcmp(dir, "fail"))
 		return -ENOENT;
 	if (!strcmp(dir, "nomem"))
 		return -ENOMEM;
-	/* cut before the nested include_dir unless asked for it */
-	return config_parse_text(cfg, include_text,
-				 strcmp(dir, "nested") ? sizeof(include_text) - 20
-						       : sizeof(include_text) - 1,
-				 "inc.conf", NULL, err, errlen);
+	*names = calloc(3, sizeof(**names));
+	if (!*names)
+		return -ENOMEM;
+	for (*n = 0; *n < 3; ++*n) {
+		(*names)[*n] = strdup(entries[*n]);
+		if (!(*names)[*n]) {
+			while (*n)
+				free((*names)[--*n]);
+			free(*names);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
+
+static const struct config_source fuzz_source = {.read = fuzz_read, .list = fuzz_list};
 
 static void check_err(const char *err, size_t errlen)
 {
@@ -51,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = config_new();
 	if (!cfg)
 		return 0;
-	rc = config_parse_text(cfg, (const char *)data, size, "fuzz.conf", fuzz_include, err,
+	rc = config_parse_text(cfg, (const char *)data, size, "fuzz.conf", &fuzz_source, err,
 			       sizeof(err));
 	check_err(err, sizeof(err));
 	if (rc && (rc != -EINVAL && rc != -ENOMEM))
@@ -81,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = config_new();
 	if (!cfg)
 		return 0;
-	(void)config_parse_text(cfg, (const char *)data, size, "fuzz.conf", fuzz_include, tiny,
+	(void)config_parse_text(cfg, (const char *)data, size, "fuzz.conf", &fuzz_source, tiny,
 				sizeof(tiny));
 	check_err(tiny, sizeof(tiny));
 	config_free(cfg);

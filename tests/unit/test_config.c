@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * config: every key (valid, invalid, missing), listener blocks and scopes, per_listener_settings,
- * include_dir on real temp directories, config_finish, the anonymous rules, error texts with
- * file:line. The SAN build checks that every path frees what it allocated.
+ * config: defaults, lexing, every key type (numbers, booleans, strings, durations, enums),
+ * log_dest/log_type, server redirection, unsupported keys and missing arguments, error texts
+ * with file:line. Listeners are in test_config_listener.c, files in test_config_files.c. The
+ * SAN build checks that every path frees what it allocated.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,81 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "config.h"
-
-#define NAME "t.conf"
-
-static char err[1024];
-
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...)
-{
-	static char bufs[4][1024];
-	static int n;
-	char *b = bufs[n++ % 4];
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(b, sizeof(bufs[0]), f, ap);
-	va_end(ap);
-	return b;
-}
-
-static int parse_into(struct config *cfg, const char *text, config_include_fn fn)
-{
-	return config_parse_text(cfg, text, strlen(text), NAME, fn, err, sizeof(err));
-}
-
-/* A fresh config from text; the parse must succeed. */
-static struct config *parse_ok(const char *text)
-{
-	struct config *cfg = config_new();
-	int rc;
-
-	assert_non_null(cfg);
-	rc = parse_into(cfg, text, NULL);
-	if (rc)
-		fail_msg("parse failed (%d): %s\n--- text:\n%s", rc, err, text);
-	assert_string_equal(err, "");
-	return cfg;
-}
-
-/* The parse must fail with -EINVAL and exactly this message. */
-static void parse_fail(const char *text, const char *msg)
-{
-	struct config *cfg = config_new();
-	int rc;
-
-	assert_non_null(cfg);
-	rc = parse_into(cfg, text, NULL);
-	if (rc != -EINVAL)
-		fail_msg("expected -EINVAL, got %d for:\n%s", rc, text);
-	if (strcmp(err, msg))
-		fail_msg("for text:\n%s\nexpected: %s\n     got: %s", text, msg, err);
-	config_free(cfg);
-}
-
-static void finish_ok(struct config *cfg)
-{
-	int rc = config_finish(cfg, err, sizeof(err));
-
-	if (rc)
-		fail_msg("config_finish: %d %s", rc, err);
-}
-
-static void finish_fail(const char *text, const char *msg)
-{
-	struct config *cfg = parse_ok(text);
-
-	assert_int_equal(config_finish(cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, msg);
-	config_free(cfg);
-}
+#include "config_test.h"
 
 /* ---- defaults, lexing ---- */
 
@@ -370,11 +299,6 @@ static void test_bools(void **state)
 
 /* ---- strings ---- */
 
-struct str_key {
-	const char *key;
-	size_t off;
-};
-
 static const struct str_key gstr_keys[] = {
     {"acl_file", offsetof(struct config, acl_file)},
     {"fastpath_pin_dir", offsetof(struct config, fastpath_pin_dir)},
@@ -384,24 +308,6 @@ static const struct str_key gstr_keys[] = {
     {"pid_file", offsetof(struct config, pid_file)},
     {"scram_password_file", offsetof(struct config, scram_password_file)},
 };
-
-static const struct str_key lstr_keys[] = {
-    {"cafile", offsetof(struct config_listener, cafile)},
-    {"capath", offsetof(struct config_listener, capath)},
-    {"certfile", offsetof(struct config_listener, certfile)},
-    {"keyfile", offsetof(struct config_listener, keyfile)},
-    {"crlfile", offsetof(struct config_listener, crlfile)},
-    {"ciphers", offsetof(struct config_listener, ciphers)},
-    {"ciphers_tls1.3", offsetof(struct config_listener, ciphers_tls13)},
-};
-
-static const char *read_str(const void *base, size_t off)
-{
-	const char *s;
-
-	memcpy(&s, (const char *)base + off, sizeof(s));
-	return s;
-}
 
 static void test_global_strings(void **state)
 {
@@ -465,407 +371,6 @@ static void test_long_values(void **state)
 	text[n] = '\0';
 	parse_fail(text, fmt("t.conf:1: unknown option '%.64s'", text));
 	free(text);
-}
-
-/* ---- listeners ---- */
-
-static void test_listener_line(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	cfg = parse_ok("listener 1883\n"
-		       "listener 8883 0.0.0.0\n"
-		       "listener 1884 ::1 # loopback only\n"
-		       "listener 65535 localhost\n"
-		       "listener 1 10.0.0.1\n");
-	assert_int_equal(cfg->n_listeners, 5);
-	assert_int_equal(cfg->listeners[0].port, 1883);
-	assert_null(cfg->listeners[0].bind_address);
-	assert_string_equal(cfg->listeners[1].bind_address, "0.0.0.0");
-	assert_int_equal(cfg->listeners[2].port, 1884);
-	assert_string_equal(cfg->listeners[2].bind_address, "::1");
-	assert_int_equal(cfg->listeners[3].port, 65535);
-	assert_string_equal(cfg->listeners[3].bind_address, "localhost");
-	assert_int_equal(cfg->listeners[4].port, 1);
-	assert_false(cfg->listeners[0].is_default);
-	assert_int_equal(cfg->listeners[0].protocol, CONFIG_PROTO_MQTT);
-	assert_int_equal(cfg->listeners[0].max_connections, -1);
-	assert_int_equal(cfg->listeners[0].allow_anonymous, -1);
-	config_free(cfg);
-
-	/* a listener per address on one port is fine; the same one twice is not */
-	cfg = parse_ok("listener 1883 127.0.0.1\nlistener 1883 ::1\n");
-	config_free(cfg);
-	parse_fail("listener 1883\nlistener 1883 # again\n",
-		   "t.conf:2: listener: 1883 is already configured");
-	parse_fail("listener 1883 ::1\nlistener 1883 ::1\n",
-		   "t.conf:2: listener: 1883 ::1 is already configured");
-	parse_fail("listener\n", "t.conf:1: listener: missing argument");
-	parse_fail("listener 0 /tmp/mqtt.sock\n",
-		   "t.conf:1: listener: port 0 (unix socket) is not supported by mqttgw yet");
-	parse_fail("listener 65536\n", "t.conf:1: listener: value '65536' out of range (1..65535)");
-	parse_fail("listener -1\n", "t.conf:1: listener: value '-1' out of range (1..65535)");
-	parse_fail("listener http\n", "t.conf:1: listener: invalid number 'http'");
-	parse_fail("listener 1883 127.0.0.1 extra\n",
-		   "t.conf:1: listener: unexpected argument 'extra'");
-	parse_fail("listener 1883 127.0.0.\xff\n",
-		   "t.conf:1: listener: value is not valid UTF-8 text");
-}
-
-static void test_listener_keys(void **state)
-{
-	struct config *cfg;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(lstr_keys) / sizeof(lstr_keys[0]); i++) {
-		const struct str_key *k = &lstr_keys[i];
-
-		/* in a block: that listener only */
-		cfg = parse_ok(fmt("listener 1883\nlistener 8883\n%s /etc/x y\n%s /etc/z\n"
-				   "listener 9000\n",
-				   k->key, k->key));
-		assert_int_equal(cfg->n_listeners, 3);
-		assert_null(read_str(&cfg->listeners[0], k->off));
-		assert_string_equal(read_str(&cfg->listeners[1], k->off), "/etc/z");
-		assert_null(read_str(&cfg->listeners[2], k->off));
-		config_free(cfg);
-		/* before any listener: the default listener (port 1883, all addresses) */
-		cfg = parse_ok(fmt("%s /etc/x\nlistener 8883\n", k->key));
-		assert_int_equal(cfg->n_listeners, 2);
-		assert_true(cfg->listeners[0].is_default);
-		assert_int_equal(cfg->listeners[0].port, 1883);
-		assert_null(cfg->listeners[0].bind_address);
-		assert_string_equal(read_str(&cfg->listeners[0], k->off), "/etc/x");
-		assert_null(read_str(&cfg->listeners[1], k->off));
-		config_free(cfg);
-		parse_fail(fmt("listener 1\n%s\n", k->key),
-			   fmt("t.conf:2: %s: missing argument", k->key));
-		parse_fail(fmt("%s \xfe\n", k->key),
-			   fmt("t.conf:1: %s: value is not valid UTF-8 text", k->key));
-	}
-
-	/* boolean listener keys */
-	cfg = parse_ok("listener 8883\nrequire_certificate true\nuse_identity_as_username 1\n"
-		       "use_subject_as_username true\nlistener 8884\nrequire_certificate false\n");
-	assert_true(cfg->listeners[0].require_certificate);
-	assert_true(cfg->listeners[0].use_identity_as_username);
-	assert_true(cfg->listeners[0].use_subject_as_username);
-	assert_false(cfg->listeners[1].require_certificate);
-	assert_false(cfg->listeners[1].use_identity_as_username);
-	config_free(cfg);
-	cfg = parse_ok("require_certificate true\n");
-	assert_int_equal(cfg->n_listeners, 1);
-	assert_true(cfg->listeners[0].is_default);
-	assert_true(cfg->listeners[0].require_certificate);
-	config_free(cfg);
-	parse_fail("listener 1\nuse_subject_as_username maybe\n",
-		   "t.conf:2: use_subject_as_username: invalid value 'maybe' (expected true or "
-		   "false)");
-	/* a bad value creates no default listener on the way: the error is the value's */
-	parse_fail("require_certificate\n", "t.conf:1: require_certificate: missing argument");
-
-	/* tls_version: Mosquitto's values only */
-	cfg = parse_ok("listener 8883\ntls_version tlsv1.2\nlistener 8884\ntls_version tlsv1.3\n"
-		       "listener 8885\ntls_version tlsv1.1\n");
-	assert_string_equal(cfg->listeners[0].tls_version, "tlsv1.2");
-	assert_string_equal(cfg->listeners[1].tls_version, "tlsv1.3");
-	assert_string_equal(cfg->listeners[2].tls_version, "tlsv1.1");
-	config_free(cfg);
-	parse_fail("listener 8883\ntls_version tlsv1\n",
-		   "t.conf:2: tls_version: invalid value 'tlsv1' (expected tlsv1.3, tlsv1.2 or "
-		   "tlsv1.1)");
-	parse_fail("listener 8883\ntls_version TLSv1.2\n",
-		   "t.conf:2: tls_version: invalid value 'TLSv1.2' (expected tlsv1.3, tlsv1.2 or "
-		   "tlsv1.1)");
-
-	/* protocol */
-	cfg = parse_ok("listener 1883\nprotocol mqtt\nlistener 9001\nprotocol websockets\n");
-	assert_int_equal(cfg->listeners[0].protocol, CONFIG_PROTO_MQTT);
-	assert_int_equal(cfg->listeners[1].protocol, CONFIG_PROTO_WEBSOCKETS);
-	config_free(cfg);
-	cfg = parse_ok("protocol websockets\n");
-	assert_true(cfg->listeners[0].is_default);
-	assert_int_equal(cfg->listeners[0].protocol, CONFIG_PROTO_WEBSOCKETS);
-	config_free(cfg);
-	parse_fail("listener 1\nprotocol http\n",
-		   "t.conf:2: protocol: invalid value 'http' (expected mqtt or websockets)");
-	parse_fail("listener 1\nprotocol\n", "t.conf:2: protocol: missing argument");
-	parse_fail("listener 1\nprotocol mqtt websockets\n",
-		   "t.conf:2: protocol: unexpected argument 'websockets'");
-
-	/* mount_point: needs a listener, no wildcards */
-	cfg = parse_ok("listener 1883\nmount_point tenant/a/\nlistener 1884\n");
-	assert_string_equal(cfg->listeners[0].mount_point, "tenant/a/");
-	assert_null(cfg->listeners[1].mount_point);
-	config_free(cfg);
-	parse_fail("mount_point x/\n", "t.conf:1: mount_point: needs a 'listener' line before it");
-	parse_fail("port 1883\nmount_point x/\n",
-		   "t.conf:2: mount_point: needs a 'listener' line before it");
-	parse_fail("listener 1\nmount_point a/+/b\n",
-		   "t.conf:2: mount_point: 'a/+/b' must not contain the wildcards + or #");
-	parse_fail("listener 1\nmount_point a/#\n",
-		   "t.conf:2: mount_point: 'a/#' must not contain the wildcards + or #");
-	parse_fail("listener 1\nmount_point\n", "t.conf:2: mount_point: missing argument");
-}
-
-static void test_default_listener(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	cfg = parse_ok("port 1884\n");
-	assert_int_equal(cfg->n_listeners, 1);
-	assert_true(cfg->listeners[0].is_default);
-	assert_int_equal(cfg->listeners[0].port, 1884);
-	assert_null(cfg->listeners[0].bind_address);
-	config_free(cfg);
-
-	cfg = parse_ok("bind_address 127.0.0.1\n");
-	assert_int_equal(cfg->n_listeners, 1);
-	assert_int_equal(cfg->listeners[0].port, 1883);
-	assert_string_equal(cfg->listeners[0].bind_address, "127.0.0.1");
-	config_free(cfg);
-
-	/* port and bind_address update one listener, last one wins, also after a block */
-	cfg = parse_ok("port 1000\nbind_address 10.0.0.1\nlistener 8883\ncertfile /c\n"
-		       "port 2000 # moved\nbind_address 10.0.0.2\nkeyfile /k\n");
-	assert_int_equal(cfg->n_listeners, 2);
-	assert_int_equal(cfg->listeners[0].port, 2000);
-	assert_string_equal(cfg->listeners[0].bind_address, "10.0.0.2");
-	assert_null(cfg->listeners[0].certfile);
-	assert_int_equal(cfg->listeners[1].port, 8883);
-	assert_string_equal(cfg->listeners[1].certfile, "/c");
-	assert_string_equal(cfg->listeners[1].keyfile, "/k");
-	config_free(cfg);
-
-	/* the classic pre-listener TLS config */
-	cfg = parse_ok("cafile /ca\nport 8883\ncertfile /c\nkeyfile /k\nprotocol mqtt\n");
-	assert_int_equal(cfg->n_listeners, 1);
-	assert_int_equal(cfg->listeners[0].port, 8883);
-	assert_string_equal(cfg->listeners[0].cafile, "/ca");
-	finish_ok(cfg);
-	assert_int_equal(cfg->n_listeners, 1);
-	config_free(cfg);
-
-	/* the default listener clashing with an explicit one */
-	parse_fail("port 1883\nlistener 1883\n", "t.conf:2: listener: 1883 is already configured");
-	parse_fail("port\n", "t.conf:1: port: missing argument");
-	parse_fail("port 0\n",
-		   "t.conf:1: port: port 0 (unix socket) is not supported by mqttgw yet");
-	parse_fail("port 70000\n", "t.conf:1: port: value '70000' out of range (1..65535)");
-	parse_fail("port 1883 1884\n", "t.conf:1: port: unexpected argument '1884'");
-	parse_fail("bind_address\n", "t.conf:1: bind_address: missing argument");
-	parse_fail("bind_address a b\n", "t.conf:1: bind_address: unexpected argument 'b'");
-	parse_fail("bind_address \x80\n", "t.conf:1: bind_address: value is not valid UTF-8 text");
-}
-
-static void test_max_connections_scope(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	cfg = parse_ok("max_connections 100\nlistener 1883\nmax_connections 10\nlistener 1884\n"
-		       "listener 1885\nmax_connections -1\n");
-	assert_int_equal(cfg->max_connections, 100);
-	assert_int_equal(cfg->listeners[0].max_connections, 10);
-	assert_int_equal(cfg->listeners[1].max_connections, -1);
-	assert_int_equal(cfg->listeners[2].max_connections, -1);
-	assert_int_equal(cfg->n_listeners, 3);
-	config_free(cfg);
-}
-
-static void test_too_many_listeners(void **state)
-{
-	size_t i, len = 0, cap = 1100 * 20;
-	char *text = malloc(cap);
-	struct config *cfg;
-
-	(void)state;
-	assert_non_null(text);
-	for (i = 0; i < 1024; i++)
-		len += (size_t)snprintf(text + len, cap - len, "listener %zu\n", 1000 + i);
-	cfg = parse_ok(text);
-	assert_int_equal(cfg->n_listeners, 1024);
-	config_free(cfg);
-	snprintf(text + len, cap - len, "listener 9\n");
-	parse_fail(text, "t.conf:1025: too many listeners (max 1024)");
-	snprintf(text + len, cap - len, "port 9\n");
-	parse_fail(text, "t.conf:1025: too many listeners (max 1024)");
-	free(text);
-}
-
-/* ---- security keys and per_listener_settings ---- */
-
-static void test_security_global(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	/* per_listener_settings false (default): security keys are global wherever they are */
-	cfg = parse_ok("listener 1883\nallow_anonymous true\npassword_file /pw\n"
-		       "listener 1884\nacl_file /acl\nallow_zero_length_clientid false\n"
-		       "scram_password_file /scram\n");
-	assert_false(cfg->per_listener_settings);
-	assert_int_equal(cfg->allow_anonymous, 1);
-	assert_string_equal(cfg->password_file, "/pw");
-	assert_string_equal(cfg->acl_file, "/acl");
-	assert_false(cfg->allow_zero_length_clientid);
-	assert_int_equal(cfg->listeners[0].allow_anonymous, -1);
-	assert_null(cfg->listeners[0].password_file);
-	assert_null(cfg->listeners[1].acl_file);
-	assert_string_equal(config_listener_password_file(cfg, &cfg->listeners[0]), "/pw");
-	assert_string_equal(config_listener_acl_file(cfg, &cfg->listeners[1]), "/acl");
-	assert_null(cfg->listeners[1].scram_password_file);
-	assert_string_equal(config_listener_scram_file(cfg, &cfg->listeners[0]), "/scram");
-	config_free(cfg);
-
-	cfg = parse_ok("allow_anonymous false\n");
-	assert_int_equal(cfg->allow_anonymous, 0);
-	assert_int_equal(cfg->n_listeners, 0);
-	config_free(cfg);
-	parse_fail("allow_anonymous yes\n",
-		   "t.conf:1: allow_anonymous: invalid value 'yes' (expected true or false)");
-	parse_fail("allow_anonymous\n", "t.conf:1: allow_anonymous: missing argument");
-
-	cfg = parse_ok("");
-	assert_int_equal(config_finish(cfg, err, sizeof(err)), 0);
-	assert_null(config_listener_password_file(cfg, &cfg->listeners[0]));
-	assert_null(config_listener_acl_file(cfg, &cfg->listeners[0]));
-	config_free(cfg);
-}
-
-static void test_per_listener_settings(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	cfg = parse_ok("per_listener_settings true\n"
-		       "allow_anonymous false\n" /* before any listener: the global fallback */
-		       "password_file /global.pw\n"
-		       "listener 1883 127.0.0.1\n"
-		       "allow_anonymous true\n"
-		       "listener 8883\n"
-		       "password_file /8883.pw\n"
-		       "acl_file /8883.acl\n"
-		       "scram_password_file /8883.scram\n"
-		       "allow_zero_length_clientid false\n"
-		       "listener 9001\n"
-		       "per_listener_settings true\n");
-	assert_true(cfg->per_listener_settings);
-	assert_int_equal(cfg->allow_anonymous, 0);
-	assert_string_equal(cfg->password_file, "/global.pw");
-	assert_null(cfg->acl_file);
-	assert_int_equal(cfg->listeners[0].allow_anonymous, 1);
-	assert_null(cfg->listeners[0].password_file);
-	assert_int_equal(cfg->listeners[1].allow_anonymous, -1);
-	assert_string_equal(cfg->listeners[1].password_file, "/8883.pw");
-	assert_string_equal(cfg->listeners[1].acl_file, "/8883.acl");
-	/* kept global in mqttgw */
-	assert_false(cfg->allow_zero_length_clientid);
-
-	assert_true(config_listener_anonymous(cfg, &cfg->listeners[0]));
-	assert_false(config_listener_anonymous(cfg, &cfg->listeners[1]));
-	assert_false(config_listener_anonymous(cfg, &cfg->listeners[2]));
-	assert_string_equal(config_listener_password_file(cfg, &cfg->listeners[0]), "/global.pw");
-	assert_string_equal(config_listener_password_file(cfg, &cfg->listeners[1]), "/8883.pw");
-	assert_string_equal(config_listener_password_file(cfg, &cfg->listeners[2]), "/global.pw");
-	assert_null(config_listener_acl_file(cfg, &cfg->listeners[0]));
-	assert_string_equal(config_listener_acl_file(cfg, &cfg->listeners[1]), "/8883.acl");
-	assert_null(cfg->scram_password_file);
-	assert_null(config_listener_scram_file(cfg, &cfg->listeners[0]));
-	assert_string_equal(config_listener_scram_file(cfg, &cfg->listeners[1]), "/8883.scram");
-	finish_ok(cfg);
-	config_free(cfg);
-
-	cfg = parse_ok("per_listener_settings false\nlistener 1\nallow_anonymous true\n");
-	assert_false(cfg->per_listener_settings);
-	assert_int_equal(cfg->allow_anonymous, 1);
-	config_free(cfg);
-
-	/* as Mosquitto: only before every security key */
-	parse_fail("allow_anonymous true\nper_listener_settings true\n",
-		   "t.conf:2: per_listener_settings must come before allow_anonymous, "
-		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
-	parse_fail("listener 1\nacl_file /a\nper_listener_settings true\n",
-		   "t.conf:3: per_listener_settings must come before allow_anonymous, "
-		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
-	parse_fail("scram_password_file /s\nper_listener_settings true\n",
-		   "t.conf:2: per_listener_settings must come before allow_anonymous, "
-		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
-	parse_fail("allow_zero_length_clientid true\nper_listener_settings true\n",
-		   "t.conf:2: per_listener_settings must come before allow_anonymous, "
-		   "password_file, acl_file, scram_password_file and allow_zero_length_clientid");
-	/* once true it stays true */
-	parse_fail("per_listener_settings true\nper_listener_settings false\n",
-		   "t.conf:2: per_listener_settings: cannot be set back to false");
-	parse_fail("per_listener_settings on\n",
-		   "t.conf:1: per_listener_settings: invalid value 'on' (expected true or false)");
-	parse_fail("per_listener_settings\n", "t.conf:1: per_listener_settings: missing argument");
-	parse_fail("per_listener_settings true x\n",
-		   "t.conf:1: per_listener_settings: unexpected argument 'x'");
-	/* a false one after security keys changes nothing and is fine */
-	cfg = parse_ok("password_file /p\nper_listener_settings false\n");
-	config_free(cfg);
-}
-
-static void test_anonymous_rules(void **state)
-{
-	/* clang-format off */
-	static const struct {
-		const char *bind;
-		bool anon;
-	} cases[] = {
-		{ "127.0.0.1", true }, { "127.8.9.10", true }, { "127.255.255.255", true },
-		{ "::1", true }, { "localhost", true }, { "LocalHost", true },
-		{ "::ffff:127.0.0.1", true }, { "0.0.0.0", false }, { "::", false },
-		{ "10.0.0.1", false }, { "128.0.0.1", false }, { "::2", false },
-		{ "::ffff:10.0.0.1", false }, { "myhost", false }, { "localhost.lan", false },
-		{ "127.0.0.1.5", false }, { "fe80::1", false },
-	};
-	/* clang-format on */
-	struct config *cfg;
-	size_t i;
-
-	(void)state;
-	cfg = config_new();
-	assert_non_null(cfg);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_non_null(config_add_listener(cfg, (uint16_t)(1000 + i), cases[i].bind));
-	assert_non_null(config_add_listener(cfg, 2000, NULL));
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (config_listener_anonymous(cfg, &cfg->listeners[i]) != cases[i].anon)
-			fail_msg("bind %s: expected %d", cases[i].bind, cases[i].anon);
-	}
-	/* all addresses: not loopback */
-	assert_false(config_listener_anonymous(cfg, &cfg->listeners[i]));
-	/* the global value overrides the address rule both ways */
-	cfg->allow_anonymous = 1;
-	assert_true(config_listener_anonymous(cfg, &cfg->listeners[i]));
-	cfg->allow_anonymous = 0;
-	assert_false(config_listener_anonymous(cfg, &cfg->listeners[0]));
-	/* and the listener's value overrides the global one */
-	cfg->listeners[0].allow_anonymous = 1;
-	assert_true(config_listener_anonymous(cfg, &cfg->listeners[0]));
-	config_free(cfg);
-
-	/* Mosquitto 2.0's local-only mode: no listener -> 127.0.0.1:1883, anonymous allowed */
-	cfg = parse_ok("");
-	finish_ok(cfg);
-	assert_int_equal(cfg->n_listeners, 1);
-	assert_int_equal(cfg->listeners[0].port, 1883);
-	assert_string_equal(cfg->listeners[0].bind_address, "127.0.0.1");
-	assert_true(config_listener_anonymous(cfg, &cfg->listeners[0]));
-	config_free(cfg);
-	cfg = parse_ok("allow_anonymous false\n");
-	finish_ok(cfg);
-	assert_false(config_listener_anonymous(cfg, &cfg->listeners[0]));
-	config_free(cfg);
-	cfg = parse_ok("listener 1883\n");
-	finish_ok(cfg);
-	assert_false(config_listener_anonymous(cfg, &cfg->listeners[0]));
-	config_free(cfg);
 }
 
 /* ---- log_dest, log_type, durations, enums ---- */
@@ -966,10 +471,9 @@ static void test_duration(void **state)
 		const char *in;
 		int64_t secs;
 	} ok[] = {
-	    {"1h", 3600},	    {"14d", 14 * 86400},	{"2s", 2},
-	    {"2w", 14 * 86400},	    {"2m", 60 * 86400},
-	    {"1y", 365 * 86400},    {"0001h", 3600},
-	    {"100y", 3153600000LL}, {"106751991167h", 106751991167LL * 3600},
+	    {"1h", 3600},	{"14d", 14 * 86400},	{"2s", 2},
+	    {"2w", 14 * 86400}, {"2m", 60 * 86400},	{"1y", 365 * 86400},
+	    {"0001h", 3600},	{"100y", 3153600000LL}, {"106751991167h", 106751991167LL * 3600},
 	};
 	static const char *const bad[] = {"14",	 "0d", "d",   "14x", "-1d", "1.5d",
 					  "+1d", "1H", "1 d", "h1",  "0x1d"};
@@ -1051,7 +555,8 @@ static void test_fastpath(void **state)
 	cfg = parse_ok("shared_subscription_strategy hash_topic\n");
 	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_HASH_TOPIC);
 	config_free(cfg);
-	cfg = parse_ok("shared_subscription_strategy sticky\nshared_subscription_strategy random\n");
+	cfg =
+	    parse_ok("shared_subscription_strategy sticky\nshared_subscription_strategy random\n");
 	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_RANDOM);
 	config_free(cfg);
 	parse_fail("shared_subscription_strategy local\n",
@@ -1078,7 +583,8 @@ static void test_server_redirect(void **state)
 	config_free(cfg);
 	finish_fail("use_another_server a:1\nserver_moved b:2\n",
 		    "use_another_server and server_moved are mutually exclusive (set one)");
-	parse_fail("server_moved h\xff:1\n", "t.conf:1: server_moved: value is not valid UTF-8 text");
+	parse_fail("server_moved h\xff:1\n",
+		   "t.conf:1: server_moved: value is not valid UTF-8 text");
 	/* "use_another_server " + a 1024-byte reference + "\n": at the limit, then over it */
 	text = malloc(1200);
 	assert_non_null(text);
@@ -1089,7 +595,8 @@ static void test_server_redirect(void **state)
 	assert_int_equal(strlen(cfg->use_another_server), 1024);
 	config_free(cfg);
 	strcpy(text + n + 1020, " bbbb\n"); /* two references: 1025 bytes with the space */
-	parse_fail(text, "t.conf:1: use_another_server: server reference too long (max 1024 bytes)");
+	parse_fail(text,
+		   "t.conf:1: use_another_server: server reference too long (max 1024 bytes)");
 	free(text);
 }
 
@@ -1147,387 +654,6 @@ static void test_missing_argument_everywhere(void **state)
 		parse_fail(fmt("%s   # only a comment\n", keys[i]),
 			   fmt("t.conf:1: %s: missing argument", keys[i]));
 	}
-}
-
-/* ---- include_dir through a callback (pure) ---- */
-
-static char cb_where[256], cb_dir[256];
-static int cb_rc;
-static const char *cb_text, *cb_msg;
-
-static int fake_include(struct config *cfg, const char *dir, char *e, size_t elen)
-{
-	snprintf(cb_where, sizeof(cb_where), "%s", e);
-	snprintf(cb_dir, sizeof(cb_dir), "%s", dir);
-	if (cb_msg)
-		snprintf(e, elen, "%s", cb_msg);
-	if (cb_text)
-		return config_parse_text(cfg, cb_text, strlen(cb_text), "inc.conf", NULL, e, elen);
-	return cb_rc;
-}
-
-static void test_include_callback(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	cb_rc = 0;
-	cb_text = "listener 2000\nlog_dest syslog\n";
-	cb_msg = NULL;
-	cfg = config_new();
-	assert_int_equal(parse_into(cfg,
-				    "log_dest stdout\n"
-				    "include_dir /etc/my dir.d  \n"
-				    "# the main file's block is not the included one's\n"
-				    "certfile /c\n",
-				    fake_include),
-			 0);
-	assert_string_equal(err, "");
-	assert_string_equal(cb_where, "t.conf:2");
-	assert_string_equal(cb_dir, "/etc/my dir.d");
-	/* log_dest keeps adding across files */
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
-	/* certfile is before any `listener` of t.conf: the default listener */
-	assert_int_equal(cfg->n_listeners, 2);
-	assert_int_equal(cfg->listeners[0].port, 2000);
-	assert_null(cfg->listeners[0].certfile);
-	assert_true(cfg->listeners[1].is_default);
-	assert_string_equal(cfg->listeners[1].certfile, "/c");
-	config_free(cfg);
-
-	/* an error inside the included text names that text */
-	cb_text = "\nbogus 1\n";
-	cfg = config_new();
-	assert_int_equal(parse_into(cfg, "include_dir x\n", fake_include), -EINVAL);
-	assert_string_equal(err, "inc.conf:2: unknown option 'bogus'");
-	config_free(cfg);
-	/* nested include_dir: only in the main file */
-	cb_text = "include_dir y\n";
-	cfg = config_new();
-	assert_int_equal(parse_into(cfg, "include_dir x\n", fake_include), -EINVAL);
-	assert_string_equal(
-	    err, "inc.conf:1: include_dir is only allowed in the main configuration file");
-	config_free(cfg);
-
-	/* a failing callback that says nothing */
-	cb_text = NULL;
-	cb_rc = -ENOENT;
-	cfg = config_new();
-	assert_int_equal(parse_into(cfg, "\ninclude_dir /nope\n", fake_include), -EINVAL);
-	assert_string_equal(err, "t.conf:2: include_dir '/nope': No such file or directory");
-	config_free(cfg);
-	/* ... one that explains itself */
-	cb_msg = "t.conf:2: include_dir '/nope': my reason";
-	cfg = config_new();
-	assert_int_equal(parse_into(cfg, "\ninclude_dir /nope\n", fake_include), -EINVAL);
-	assert_string_equal(err, "t.conf:2: include_dir '/nope': my reason");
-	config_free(cfg);
-	cb_msg = NULL;
-	cb_rc = -ENOMEM;
-	cfg = config_new();
-	assert_int_equal(parse_into(cfg, "include_dir /x\n", fake_include), -ENOMEM);
-	config_free(cfg);
-
-	parse_fail("include_dir /etc\n",
-		   "t.conf:1: include_dir is only allowed in the main configuration file");
-	parse_fail("include_dir\n", "t.conf:1: include_dir: missing argument");
-	parse_fail("include_dir /\xff\n", "t.conf:1: include_dir: value is not valid UTF-8 text");
-}
-
-static void test_parse_appends(void **state)
-{
-	struct config *cfg = config_new();
-
-	(void)state;
-	assert_int_equal(parse_into(cfg, "log_type error\nlog_dest stdout\n", NULL), 0);
-	assert_int_equal(parse_into(cfg, "log_type debug\nlog_dest topic\n", NULL), 0);
-	assert_int_equal(cfg->log_type, CONFIG_LOG_ERR | CONFIG_LOG_DEBUG);
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_TOPIC);
-	/* a listener from an earlier text is still a duplicate */
-	assert_int_equal(parse_into(cfg, "listener 1883\n", NULL), 0);
-	assert_int_equal(parse_into(cfg, "listener 1883\n", NULL), -EINVAL);
-	assert_string_equal(err, "t.conf:1: listener: 1883 is already configured");
-	/* security keys are remembered too */
-	assert_int_equal(parse_into(cfg, "password_file /p\n", NULL), 0);
-	assert_int_equal(parse_into(cfg, "per_listener_settings true\n", NULL), -EINVAL);
-	config_free(cfg);
-}
-
-/* ---- include_dir and config_load on real files ---- */
-
-static char tmpdir[PATH_MAX];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_tmpdir(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_config.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_tmpdir(void **state)
-{
-	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *tpath(const char *rel)
-{
-	return fmt("%s/%s", tmpdir, rel);
-}
-
-static void write_file(const char *rel, const char *text)
-{
-	FILE *f = fopen(tpath(rel), "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void make_dir(const char *rel)
-{
-	assert_int_equal(mkdir(tpath(rel), 0755), 0);
-}
-
-static int load(const char *rel, struct config **cfg)
-{
-	return config_load(tpath(rel), cfg, err, sizeof(err));
-}
-
-static void test_include_dir_order(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	make_dir("order.d");
-	/* Mosquitto's order: 00 01 A a B b */
-	write_file("order.d/b.conf", "listener 1005\n");
-	write_file("order.d/A.conf", "listener 1002\n");
-	write_file("order.d/01.conf", "listener 1001\n");
-	write_file("order.d/a.conf", "listener 1003\n");
-	write_file("order.d/B.conf", "listener 1004\n");
-	write_file("order.d/00.conf", "# first\nlistener 1000\nlog_dest syslog\n");
-	write_file("order.d/notes.txt", "bogus\n");
-	write_file("order.d/.conf", "bogus\n");
-	write_file("order.d/x.conf.bak", "bogus\n");
-	make_dir("one.d");
-	make_dir("two.d");
-	make_dir("empty.d");
-	write_file("one.d/B.conf", "listener 2001\n");
-	write_file("one.d/C.conf", "listener 2002\n");
-	write_file("two.d/A.conf", "listener 2003\n");
-	write_file("two.d/D.conf", "listener 2004\n");
-	write_file("main.conf", fmt("log_dest stdout\ninclude_dir %s/order.d\nmax_keepalive 30\n"
-				    "include_dir %s/one.d/\ninclude_dir %s/two.d\n"
-				    "include_dir %s/empty.d\n",
-				    tmpdir, tmpdir, tmpdir, tmpdir));
-	if (load("main.conf", &cfg))
-		fail_msg("%s", err);
-	assert_int_equal(cfg->n_listeners, 10);
-	assert_int_equal(cfg->listeners[0].port, 1000);
-	assert_int_equal(cfg->listeners[1].port, 1001);
-	assert_int_equal(cfg->listeners[2].port, 1002);
-	assert_int_equal(cfg->listeners[3].port, 1003);
-	assert_int_equal(cfg->listeners[4].port, 1004);
-	assert_int_equal(cfg->listeners[5].port, 1005);
-	/* each include_dir completely, in the order written (man page example) */
-	assert_int_equal(cfg->listeners[6].port, 2001);
-	assert_int_equal(cfg->listeners[7].port, 2002);
-	assert_int_equal(cfg->listeners[8].port, 2003);
-	assert_int_equal(cfg->listeners[9].port, 2004);
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
-	assert_int_equal(cfg->max_keepalive, 30);
-	finish_ok(cfg);
-	config_free(cfg);
-}
-
-static void test_include_dir_errors(void **state)
-{
-	struct config *cfg = (struct config *)1;
-
-	(void)state;
-	make_dir("bad.d");
-	write_file("bad.d/a.conf", "listener 3000\n");
-	write_file("bad.d/b.conf", "# fine so far\nmax_keepalive x\n");
-	write_file("bad.d/c.conf", "bogus\n");
-	write_file("main1.conf", fmt("\ninclude_dir %s/bad.d\n", tmpdir));
-	assert_int_equal(load("main1.conf", &cfg), -EINVAL);
-	assert_null(cfg);
-	assert_string_equal(err,
-			    fmt("%s/bad.d/b.conf:2: max_keepalive: invalid number 'x'", tmpdir));
-
-	write_file("main2.conf", fmt("include_dir %s/missing.d\n", tmpdir));
-	assert_int_equal(load("main2.conf", &cfg), -EINVAL);
-	assert_string_equal(err, fmt("%s:1: include_dir '%s/missing.d': No such file or directory",
-				     tpath("main2.conf"), tmpdir));
-
-	write_file("main3.conf", fmt("include_dir %s\n", tpath("main1.conf")));
-	assert_int_equal(load("main3.conf", &cfg), -EINVAL);
-	assert_string_equal(err, fmt("%s:1: include_dir '%s': Not a directory", tpath("main3.conf"),
-				     tpath("main1.conf")));
-
-	make_dir("nest.d");
-	write_file("nest.d/n.conf", "max_keepalive 5\ninclude_dir /etc\n");
-	write_file("main4.conf", fmt("include_dir %s/nest.d\n", tmpdir));
-	assert_int_equal(load("main4.conf", &cfg), -EINVAL);
-	assert_string_equal(err, fmt("%s/nest.d/n.conf:2: include_dir is only allowed in the main "
-				     "configuration file",
-				     tmpdir));
-
-	make_dir("dir.d");
-	make_dir("dir.d/sub.conf");
-	write_file("main5.conf", fmt("include_dir %s/dir.d\n", tmpdir));
-	assert_int_equal(load("main5.conf", &cfg), -EINVAL);
-	assert_string_equal(
-	    err, fmt("%s:1: %s/dir.d/sub.conf: is a directory", tpath("main5.conf"), tmpdir));
-
-	/* a FIFO named *.conf must not hang the load */
-	make_dir("fifo.d");
-	assert_int_equal(mkfifo(tpath("fifo.d/x.conf"), 0600), 0);
-	write_file("main7.conf", fmt("include_dir %s/fifo.d\n", tmpdir));
-	assert_int_equal(load("main7.conf", &cfg), -EINVAL);
-	assert_string_equal(
-	    err, fmt("%s:1: %s/fifo.d/x.conf: not a regular file", tpath("main7.conf"), tmpdir));
-
-	/* config_load itself; the main file may be a device or a pipe */
-	assert_int_equal(config_load("/dev/null", &cfg, err, sizeof(err)), 0);
-	assert_int_equal(cfg->n_listeners, 0);
-	config_free(cfg);
-	assert_int_equal(load("nothere.conf", &cfg), -ENOENT);
-	assert_null(cfg);
-	assert_string_equal(
-	    err, fmt("%s: cannot open: No such file or directory", tpath("nothere.conf")));
-	assert_int_equal(load("dir.d", &cfg), -EISDIR);
-	assert_string_equal(err, fmt("%s: is a directory", tpath("dir.d")));
-	write_file("main6.conf", "max_keepalive 10\n\nlisten 1883\n");
-	assert_int_equal(load("main6.conf", &cfg), -EINVAL);
-	assert_string_equal(err, fmt("%s:3: unknown option 'listen'", tpath("main6.conf")));
-}
-
-static void test_load_realistic(void **state)
-{
-	struct config *cfg;
-
-	(void)state;
-	/* Debian's /etc/mosquitto/mosquitto.conf with a conf.d */
-	make_dir("conf.d");
-	write_file("conf.d/local.conf", "listener 1883\nallow_anonymous false\n"
-					"password_file /etc/mosquitto/passwd\n");
-	write_file("conf.d/README", "Any files placed in this directory with a .conf ending\n");
-	write_file("mosquitto.conf",
-		   fmt("# Place your local configuration in /etc/mosquitto/conf.d/\n"
-		       "#\n"
-		       "# A full description of the configuration file is at\n"
-		       "# /usr/share/doc/mosquitto/examples/mosquitto.conf.example\n"
-		       "\n"
-		       "pid_file /run/mosquitto/mosquitto.pid\n"
-		       "\n"
-		       "persistence true\n"
-		       "persistence_location /var/lib/mosquitto/\n"
-		       "\n"
-		       "log_dest file /var/log/mosquitto/mosquitto.log\n"
-		       "\n"
-		       "include_dir %s/conf.d\n",
-		       tmpdir));
-	if (load("mosquitto.conf", &cfg))
-		fail_msg("%s", err);
-	assert_string_equal(cfg->pid_file, "/run/mosquitto/mosquitto.pid");
-	assert_true(cfg->persistence);
-	assert_string_equal(cfg->persistence_location, "/var/lib/mosquitto/");
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_FILE);
-	assert_string_equal(cfg->log_file, "/var/log/mosquitto/mosquitto.log");
-	assert_int_equal(cfg->n_listeners, 1);
-	assert_string_equal(cfg->password_file, "/etc/mosquitto/passwd");
-	finish_ok(cfg);
-	assert_string_equal(cfg->persistence_file, "mosquitto.db");
-	assert_false(config_listener_anonymous(cfg, &cfg->listeners[0]));
-	config_free(cfg);
-}
-
-/* ---- config_finish ---- */
-
-/* config text -> config_finish() error */
-static const char *const tls_bad[][2] = {
-    {"listener 8883\ncertfile /c\n", "listener 8883: certfile without keyfile"},
-    {"listener 8883 10.0.0.1\nkeyfile /k\n", "listener 8883 10.0.0.1: keyfile without certfile"},
-    {"listener 8883\ncafile /ca\n", "listener 8883: cafile needs certfile and keyfile (TLS)"},
-    {"listener 8883\ncapath /ca\n", "listener 8883: capath needs certfile and keyfile (TLS)"},
-    {"listener 8883\ncrlfile /x\n", "listener 8883: crlfile needs certfile and keyfile (TLS)"},
-    {"listener 8883\ntls_version tlsv1.2\n",
-     "listener 8883: tls_version needs certfile and keyfile (TLS)"},
-    {"listener 8883\nciphers x\n", "listener 8883: ciphers needs certfile and keyfile (TLS)"},
-    {"listener 8883\nciphers_tls1.3 x\n",
-     "listener 8883: ciphers_tls1.3 needs certfile and keyfile (TLS)"},
-    {"listener 8883\nrequire_certificate true\n",
-     "listener 8883: require_certificate needs certfile and keyfile (TLS)"},
-    {"listener 8883\nuse_identity_as_username true\n",
-     "listener 8883: use_identity_as_username needs certfile and keyfile (TLS)"},
-    {"listener 8883\nuse_subject_as_username true\n",
-     "listener 8883: use_subject_as_username needs certfile and keyfile (TLS)"},
-    {"listener 8883\ncertfile /c\nkeyfile /k\nrequire_certificate true\n",
-     "listener 8883: require_certificate needs cafile or capath"},
-    {"cafile /ca\n", "listener 1883: cafile needs certfile and keyfile (TLS)"},
-};
-
-static void test_finish(void **state)
-{
-	struct config *cfg;
-	size_t i;
-
-	(void)state;
-	/* idempotent */
-	cfg = parse_ok("persistence true\npersistence_file my.db\n");
-	finish_ok(cfg);
-	finish_ok(cfg);
-	assert_int_equal(cfg->n_listeners, 1);
-	assert_string_equal(cfg->persistence_file, "my.db");
-	config_free(cfg);
-	cfg = parse_ok("persistence false\n");
-	finish_ok(cfg);
-	assert_null(cfg->persistence_file);
-	config_free(cfg);
-
-	/* a full TLS listener */
-	cfg = parse_ok(
-	    "listener 8883\ncertfile /c\nkeyfile /k\ncafile /ca\nrequire_certificate true\n"
-	    "crlfile /crl\ntls_version tlsv1.2\nciphers ECDHE-RSA-AES128-GCM-SHA256\n"
-	    "ciphers_tls1.3 TLS_AES_128_GCM_SHA256\nuse_subject_as_username true\n"
-	    "listener 8884\ncertfile /c\nkeyfile /k\ncapath /etc/ssl/certs\n"
-	    "require_certificate true\nuse_identity_as_username true\n");
-	finish_ok(cfg);
-	assert_int_equal(cfg->n_listeners, 2);
-	config_free(cfg);
-
-	for (i = 0; i < sizeof(tls_bad) / sizeof(tls_bad[0]); i++)
-		finish_fail(tls_bad[i][0], tls_bad[i][1]);
-	/* the default listener moved onto an explicit one */
-	finish_fail("listener 1884\nport 1884\n",
-		    "listener 1884: configured twice (one is the default listener of "
-		    "port/bind_address or of listener options before any 'listener')");
-	finish_fail("listener 1883 ::1\nport 1\nbind_address ::1\nport 1883\n",
-		    "listener 1883 ::1: configured twice (one is the default listener of "
-		    "port/bind_address or of listener options before any 'listener')");
-
-	/* config_add_listener: port 0 ("pick one") may repeat, others may not */
-	cfg = config_new();
-	assert_non_null(config_add_listener(cfg, 0, NULL));
-	assert_non_null(config_add_listener(cfg, 0, NULL));
-	finish_ok(cfg);
-	assert_non_null(config_add_listener(cfg, 1883, "127.0.0.1"));
-	assert_non_null(config_add_listener(cfg, 1883, "127.0.0.1"));
-	assert_int_equal(config_finish(cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "listener 1883 127.0.0.1: configured twice");
-	/* NULL err is fine */
-	assert_int_equal(config_finish(cfg, NULL, 0), -EINVAL);
-	config_free(cfg);
 }
 
 /* ---- a realistic file with every supported key, error buffer edges ---- */
@@ -1613,14 +739,6 @@ int main(void)
 	    cmocka_unit_test(test_bools),
 	    cmocka_unit_test(test_global_strings),
 	    cmocka_unit_test(test_long_values),
-	    cmocka_unit_test(test_listener_line),
-	    cmocka_unit_test(test_listener_keys),
-	    cmocka_unit_test(test_default_listener),
-	    cmocka_unit_test(test_max_connections_scope),
-	    cmocka_unit_test(test_too_many_listeners),
-	    cmocka_unit_test(test_security_global),
-	    cmocka_unit_test(test_per_listener_settings),
-	    cmocka_unit_test(test_anonymous_rules),
 	    cmocka_unit_test(test_log_dest),
 	    cmocka_unit_test(test_log_type),
 	    cmocka_unit_test(test_duration),
@@ -1628,15 +746,9 @@ int main(void)
 	    cmocka_unit_test(test_server_redirect),
 	    cmocka_unit_test(test_unsupported),
 	    cmocka_unit_test(test_missing_argument_everywhere),
-	    cmocka_unit_test(test_include_callback),
-	    cmocka_unit_test(test_parse_appends),
-	    cmocka_unit_test(test_include_dir_order),
-	    cmocka_unit_test(test_include_dir_errors),
-	    cmocka_unit_test(test_load_realistic),
-	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test(test_everything),
 	    cmocka_unit_test(test_err_buffer),
 	};
 
-	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

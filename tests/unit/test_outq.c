@@ -2,8 +2,8 @@
 /*
  * outq unit tests: every case keeps a model of the byte stream the queue must deliver (what was
  * appended, minus what was consumed) and compares the gathered iovecs with it byte by byte.
- * Pooled blocks are checked through rbuf_pool_bytes(): after rbuf_pool_trim() it counts only
- * the blocks still in use, so 0 means the queue holds none.
+ * Every queue takes its blocks from one pool (outq_test.h), and every test must leave neither a
+ * block in use nor a byte accounted. Pools and accounting on their own: test_outq_pool.c.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,104 +19,7 @@
 
 #include <cmocka.h>
 
-#include "outq.h"
-
-#define BLOCK_BYTES (sizeof(struct rbuf) + OUTQ_BLOCK)
-
-/* ---- the expected stream ---- */
-
-struct stream {
-	uint8_t *b;
-	size_t off, len, cap; /* live bytes are b[off .. off+len) */
-};
-
-static void stream_put(struct stream *s, const void *p, size_t n)
-{
-	if (s->off + s->len + n > s->cap) {
-		s->cap = (s->off + s->len + n) * 2 + 64;
-		s->b = realloc(s->b, s->cap);
-		assert_non_null(s->b);
-	}
-	memcpy(s->b + s->off + s->len, p, n);
-	s->len += n;
-}
-
-static void stream_take(struct stream *s, size_t n)
-{
-	assert_true(n <= s->len);
-	s->off += n;
-	s->len -= n;
-}
-
-static void stream_free(struct stream *s)
-{
-	free(s->b);
-	memset(s, 0, sizeof(*s));
-}
-
-static uint32_t rng_state;
-
-static uint32_t rng(void)
-{
-	rng_state = rng_state * 1103515245u + 12345u;
-	return rng_state >> 8;
-}
-
-/* Deterministic content: byte i of the pattern with seed `seed`. */
-static void fill(uint8_t *p, size_t n, uint32_t seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed * 131u + i * 7u + (i >> 8));
-}
-
-/* Append n pattern bytes (copy) to the queue and to the model. */
-static void put(struct outq *q, struct stream *s, uint32_t n, uint32_t seed)
-{
-	uint8_t *tmp = malloc(n ? n : 1);
-
-	assert_non_null(tmp);
-	fill(tmp, n, seed);
-	assert_int_equal(outq_append(q, tmp, n), 0);
-	stream_put(s, tmp, n);
-	free(tmp);
-}
-
-/* Queue and model agree: byte count, segment lengths sum, and the gathered bytes. */
-static void check(const struct outq *q, const struct stream *s)
-{
-	uint32_t max = q->count ? q->count : 1;
-	struct iovec *iov = calloc(max, sizeof(*iov));
-	size_t at = 0;
-	int n;
-
-	assert_non_null(iov);
-	assert_int_equal(q->bytes, s->len);
-	assert_int_equal(outq_empty(q), s->len == 0);
-	n = outq_iov(q, iov, (int)max);
-	assert_int_equal(n, q->count);
-	for (int i = 0; i < n; i++) {
-		assert_true(iov[i].iov_len > 0);
-		assert_true(at + iov[i].iov_len <= s->len);
-		assert_memory_equal(iov[i].iov_base, s->b + s->off + at, iov[i].iov_len);
-		at += iov[i].iov_len;
-	}
-	assert_int_equal(at, s->len);
-	free(iov);
-}
-
-static size_t blocks_in_use(void)
-{
-	rbuf_pool_trim();
-	return rbuf_pool_bytes() / BLOCK_BYTES;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	rbuf_pool_trim();
-	/* every test leaves no pooled block in use behind */
-	return rbuf_pool_bytes() == 0 ? 0 : -1;
-}
+#include "outq_test.h"
 
 /* ---- reserve / commit ---- */
 
@@ -127,7 +30,7 @@ static void test_reserve_commit_merges(void **state)
 	uint8_t *p1, *p2, *p3;
 
 	(void)state;
-	outq_init(&q);
+	qinit(&q);
 	assert_true(outq_empty(&q));
 	assert_null(q.tail);
 
@@ -181,7 +84,7 @@ static void test_commit_merges_after_partial_consume(void **state)
 	struct stream s = { 0 };
 
 	(void)state;
-	outq_init(&q);
+	qinit(&q);
 	put(&q, &s, 100, 1);
 	outq_consume(&q, 40);
 	stream_take(&s, 40);
@@ -225,7 +128,7 @@ static void test_block_rollover(void **state)
 		struct outq q;
 		struct stream s = { 0 };
 
-		outq_init(&q);
+		qinit(&q);
 		for (int i = 0; i < tc->n; i++) {
 			put(&q, &s, tc->sizes[i], (uint32_t)(c * 10 + i));
 			assert_true(q.tail->len <= q.tail->cap);
@@ -251,7 +154,7 @@ static void test_frame_larger_than_block(void **state)
 	uint8_t *p;
 
 	(void)state;
-	outq_init(&q);
+	qinit(&q);
 	put(&q, &s, 10, 1);
 	p = outq_reserve(&q, big);
 	assert_non_null(p);
@@ -293,7 +196,7 @@ static void test_append_ref_shared(void **state)
 {
 	struct outq q1, q2;
 	struct stream s1 = { 0 }, s2 = { 0 };
-	struct rbuf *rb = rbuf_new(1000);
+	struct rbuf *rb = rbuf_new(&pool, 1000);
 
 	(void)state;
 	assert_non_null(rb);
@@ -302,8 +205,8 @@ static void test_append_ref_shared(void **state)
 	fill(rb->data, 1000, 9);
 	rb->len = 1000;
 
-	outq_init(&q1);
-	outq_init(&q2);
+	qinit(&q1);
+	qinit(&q2);
 	put(&q1, &s1, 5, 1); /* fixed header in place ... */
 	assert_int_equal(outq_append_ref(&q1, rb, 100, 300), 0); /* ... payload by reference */
 	stream_put(&s1, rb->data + 100, 300);
@@ -357,12 +260,12 @@ static void test_append_ref_freed_after_both(void **state)
 	(void)state;
 	for (int order = 0; order < 2; order++) {
 		struct outq qa, qb, *first, *second;
-		struct rbuf *rb = rbuf_new(64);
+		struct rbuf *rb = rbuf_new(&pool, 64);
 
 		assert_non_null(rb);
 		memset(rb->data, 0xab, 64);
-		outq_init(&qa);
-		outq_init(&qb);
+		qinit(&qa);
+		qinit(&qb);
 		assert_int_equal(outq_append_ref(&qa, rb, 0, 64), 0);
 		assert_int_equal(outq_append_ref(&qb, rb, 32, 32), 0);
 		assert_int_equal(rb->refs, 3);
@@ -381,46 +284,12 @@ static void test_append_ref_freed_after_both(void **state)
 	}
 }
 
-/* outq_fini drops every reference the queue holds, pooled or not. */
-static void test_fini_releases_everything(void **state)
-{
-	struct outq q;
-	struct stream s = { 0 };
-	struct rbuf *rb = rbuf_new(100);
-
-	(void)state;
-	assert_non_null(rb);
-	fill(rb->data, 100, 4);
-	outq_init(&q);
-	for (int i = 0; i < 20; i++) {
-		put(&q, &s, 3000, (uint32_t)i);
-		assert_int_equal(outq_append_ref(&q, rb, (uint32_t)i, 50), 0);
-	}
-	put(&q, &s, 50000, 99); /* unpooled tail */
-	assert_int_equal(rb->refs, 21);
-	assert_true(blocks_in_use() >= 4);
-	outq_consume(&q, 1234);
-	outq_fini(&q);
-	assert_int_equal(rb->refs, 1);
-	assert_int_equal(blocks_in_use(), 0);
-	assert_null(q.segs);
-	assert_null(q.tail);
-	assert_int_equal(q.count, 0);
-	assert_int_equal(q.bytes, 0);
-	assert_true(outq_empty(&q));
-	/* a finished queue is an initialised one */
-	put(&q, &s, 1, 1);
-	outq_fini(&q);
-	rbuf_unref(rb);
-	stream_free(&s);
-}
-
 /* ---- iovecs ---- */
 
 static void test_iov_order_and_max(void **state)
 {
 	struct outq q;
-	struct rbuf *rb = rbuf_new(26);
+	struct rbuf *rb = rbuf_new(&pool, 26);
 	struct iovec iov[8];
 	int n;
 
@@ -428,7 +297,7 @@ static void test_iov_order_and_max(void **state)
 	assert_non_null(rb);
 	for (int i = 0; i < 26; i++)
 		rb->data[i] = (uint8_t)('a' + i);
-	outq_init(&q);
+	qinit(&q);
 	n = outq_iov(&q, iov, 8);
 	assert_int_equal(n, 0);
 
@@ -494,7 +363,7 @@ static void build_layout(struct outq *q, struct stream *s)
 		{ 'c', 6, 0 },	 { 'r', 63, 1 }, { 'c', 11, 0 },
 	};
 
-	outq_init(q);
+	qinit(q);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		switch (ops[i].kind) {
 		case 'c':
@@ -520,7 +389,7 @@ static void test_partial_consume_every_offset(void **state)
 	size_t total;
 
 	(void)state;
-	shared_rb = rbuf_new(64);
+	shared_rb = rbuf_new(&pool, 64);
 	assert_non_null(shared_rb);
 	fill(shared_rb->data, 64, 77);
 
@@ -591,59 +460,6 @@ static void test_partial_consume_every_offset(void **state)
 	shared_rb = NULL;
 }
 
-/* The tail block goes back to the pool as soon as the queue drains, and not before. */
-static void test_tail_released_when_empty(void **state)
-{
-	struct outq q;
-	struct stream s = { 0 };
-	struct rbuf *rb = rbuf_new(10);
-
-	(void)state;
-	assert_non_null(rb);
-	memset(rb->data, 'r', 10);
-	outq_init(&q);
-	put(&q, &s, 100, 1);
-	outq_frame_done(&q);
-	assert_int_equal(outq_append_ref(&q, rb, 0, 10), 0);
-	stream_put(&s, rb->data, 10);
-	outq_frame_done(&q);
-
-	/* the in-place bytes are gone but a reference is still queued: tail is kept */
-	outq_consume(&q, 100);
-	stream_take(&s, 100);
-	assert_non_null(q.tail);
-	assert_int_equal(q.tail->refs, 1);
-	assert_int_equal(q.frames, 2);
-	check(&q, &s);
-
-	outq_consume(&q, 10);
-	stream_take(&s, 10);
-	assert_null(q.tail);
-	assert_int_equal(q.count, 0);
-	assert_int_equal(q.frames, 0);
-	assert_true(outq_empty(&q));
-	assert_int_equal(rb->refs, 1);
-	assert_int_equal(blocks_in_use(), 0);
-
-	/* the block comes from the pool again: pool bytes do not grow over many cycles */
-	put(&q, &s, 10, 2);
-	{
-		size_t bytes = rbuf_pool_bytes();
-
-		for (int i = 0; i < 1000; i++) {
-			put(&q, &s, 200, (uint32_t)i);
-			outq_consume(&q, q.bytes);
-			stream_take(&s, s.len);
-			assert_null(q.tail);
-			put(&q, &s, 10, 2);
-		}
-		assert_int_equal(rbuf_pool_bytes(), bytes);
-	}
-	outq_fini(&q);
-	rbuf_unref(rb);
-	stream_free(&s);
-}
-
 /* ---- the segment ring ---- */
 
 /* References never merge, so each append_ref is one segment: a direct handle on the ring. */
@@ -651,12 +467,12 @@ static void test_ring_growth_and_wrap(void **state)
 {
 	struct outq q;
 	struct stream s = { 0 };
-	struct rbuf *rb = rbuf_new(256);
+	struct rbuf *rb = rbuf_new(&pool, 256);
 
 	(void)state;
 	assert_non_null(rb);
 	fill(rb->data, 256, 5);
-	outq_init(&q);
+	qinit(&q);
 	for (uint32_t i = 0; i < 6; i++) {
 		assert_int_equal(outq_append_ref(&q, rb, i, i + 1), 0);
 		stream_put(&s, rb->data + i, i + 1);
@@ -726,7 +542,7 @@ static void test_random_ops_against_model(void **state)
 {
 	struct outq q;
 	struct stream s = { 0 };
-	struct rbuf *rb = rbuf_new(4096);
+	struct rbuf *rb = rbuf_new(&pool, 4096);
 	uint8_t *tmp = malloc(3 * OUTQ_BLOCK);
 
 	(void)state;
@@ -734,7 +550,7 @@ static void test_random_ops_against_model(void **state)
 	assert_non_null(tmp);
 	fill(rb->data, 4096, 42);
 	rng_state = 0x5eed;
-	outq_init(&q);
+	qinit(&q);
 	for (int step = 0; step < 20000; step++) {
 		uint32_t op = rng() % 16;
 
@@ -792,7 +608,7 @@ static void test_writev_through_pipe(void **state)
 {
 	struct outq q;
 	struct stream s = { 0 };
-	struct rbuf *rb = rbuf_new(50000);
+	struct rbuf *rb = rbuf_new(&pool, 50000);
 	uint8_t *got, buf[7000];
 	size_t total, have = 0;
 	int fds[2];
@@ -801,7 +617,7 @@ static void test_writev_through_pipe(void **state)
 	assert_non_null(rb);
 	fill(rb->data, 50000, 3);
 	assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
-	outq_init(&q);
+	qinit(&q);
 	for (uint32_t i = 0; i < 60; i++) {
 		put(&q, &s, 10 + i * 37, i);
 		assert_int_equal(outq_append_ref(&q, rb, i * 500, 1000 + i * 300), 0);
@@ -846,56 +662,6 @@ static void test_writev_through_pipe(void **state)
 
 /* ---- the pool ---- */
 
-static void test_pool_accounting(void **state)
-{
-	struct outq qs[4];
-
-	(void)state;
-	rbuf_pool_trim();
-	assert_int_equal(rbuf_pool_bytes(), 0);
-	for (int i = 0; i < 4; i++) {
-		outq_init(&qs[i]);
-		assert_int_equal(outq_append(&qs[i], "x", 1), 0);
-	}
-	assert_int_equal(rbuf_pool_bytes(), 4 * BLOCK_BYTES);
-	for (int i = 0; i < 4; i++)
-		outq_consume(&qs[i], 1);
-	/* cached, not freed, until trimmed */
-	assert_int_equal(rbuf_pool_bytes(), 4 * BLOCK_BYTES);
-	/* reused: no growth */
-	assert_int_equal(outq_append(&qs[0], "y", 1), 0);
-	assert_int_equal(rbuf_pool_bytes(), 4 * BLOCK_BYTES);
-	assert_int_equal(qs[0].tail->refs, 2);
-	assert_int_equal(qs[0].tail->len, 1);
-	rbuf_pool_trim();
-	assert_int_equal(rbuf_pool_bytes(), BLOCK_BYTES);
-	for (int i = 0; i < 4; i++)
-		outq_fini(&qs[i]);
-	rbuf_pool_trim();
-	assert_int_equal(rbuf_pool_bytes(), 0);
-}
-
-/* More blocks in use than the pool caches: the extra ones are freed, not leaked. */
-static void test_pool_overflow(void **state)
-{
-	enum { NQ = 300 };
-	struct outq *qs = calloc(NQ, sizeof(*qs));
-
-	(void)state;
-	assert_non_null(qs);
-	for (int i = 0; i < NQ; i++) {
-		outq_init(&qs[i]);
-		assert_int_equal(outq_append(&qs[i], "z", 1), 0);
-	}
-	assert_int_equal(rbuf_pool_bytes(), (size_t)NQ * BLOCK_BYTES);
-	for (int i = 0; i < NQ; i++)
-		outq_fini(&qs[i]);
-	assert_true(rbuf_pool_bytes() < (size_t)NQ * BLOCK_BYTES);
-	rbuf_pool_trim();
-	assert_int_equal(rbuf_pool_bytes(), 0);
-	free(qs);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -905,15 +671,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_frame_larger_than_block, teardown),
 		cmocka_unit_test_teardown(test_append_ref_shared, teardown),
 		cmocka_unit_test_teardown(test_append_ref_freed_after_both, teardown),
-		cmocka_unit_test_teardown(test_fini_releases_everything, teardown),
 		cmocka_unit_test_teardown(test_iov_order_and_max, teardown),
 		cmocka_unit_test_teardown(test_partial_consume_every_offset, teardown),
-		cmocka_unit_test_teardown(test_tail_released_when_empty, teardown),
 		cmocka_unit_test_teardown(test_ring_growth_and_wrap, teardown),
 		cmocka_unit_test_teardown(test_random_ops_against_model, teardown),
 		cmocka_unit_test_teardown(test_writev_through_pipe, teardown),
-		cmocka_unit_test_teardown(test_pool_accounting, teardown),
-		cmocka_unit_test_teardown(test_pool_overflow, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@
 
 static struct msg *mk(uint8_t qos)
 {
-	struct msg *m = msg_new("a/b", 3, "payload", 7, NULL, 0, qos, 0, 0, NULL);
+	struct msg *m = msg_new(NULL, "a/b", 3, "payload", 7, NULL, 0, qos, 0, 0, NULL);
 
 	assert_non_null(m);
 	assert_int_equal(m->rb.refs, 1);

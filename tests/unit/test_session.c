@@ -22,8 +22,8 @@
 
 static struct msg *mk(const char *payload)
 {
-	struct msg *m = msg_new("t/q", 3, payload, (uint32_t)strlen(payload), NULL, 0, 1, 0, 0,
-				NULL);
+	struct msg *m = msg_new(NULL, "t/q", 3, payload, (uint32_t)strlen(payload), NULL, 0, 1, 0,
+				0, NULL);
 
 	assert_non_null(m);
 	return m;
@@ -634,7 +634,7 @@ static void test_queue_limit_mixed_sizes(void **state)
 	struct session *s = session_create(t, "mixed", 5);
 	static const uint8_t props[] = { 0x01, 0x01, 0x23, 0x00, 0x05 };
 	struct msg *a = mk("a");
-	struct msg *big = msg_new("some/longer/topic", 17,
+	struct msg *big = msg_new(NULL, "some/longer/topic", 17,
 				  "0123456789012345678901234567890123456789", 40, props,
 				  sizeof(props), 2, 1, 0, NULL);
 	uint64_t limit;

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * outq with its struct rbuf_pool: the block cache (reuse, cap, trim), the bytes accounted
+ * (live_bytes: what memory_limit reads) through every way a buffer enters and leaves a queue,
+ * and queues without a pool, which must work and account nowhere.
+ */
+#include <errno.h>
+#include <stdbool.h>
+
+#include "outq_test.h"
+
+/* outq_fini drops every reference the queue holds, pooled or not. */
+static void test_fini_releases_everything(void **state)
+{
+	struct outq q;
+	struct stream s = {0};
+	struct rbuf *rb = rbuf_new(&pool, 100);
+
+	(void)state;
+	assert_non_null(rb);
+	fill(rb->data, 100, 4);
+	qinit(&q);
+	for (int i = 0; i < 20; i++) {
+		put(&q, &s, 3000, (uint32_t)i);
+		assert_int_equal(outq_append_ref(&q, rb, (uint32_t)i, 50), 0);
+	}
+	put(&q, &s, 50000, 99); /* unpooled tail */
+	assert_int_equal(rb->refs, 21);
+	assert_true(blocks_in_use() >= 4);
+	outq_consume(&q, 1234);
+	outq_fini(&q);
+	assert_int_equal(rb->refs, 1);
+	assert_int_equal(blocks_in_use(), 0);
+	assert_null(q.segs);
+	assert_null(q.tail);
+	assert_int_equal(q.count, 0);
+	assert_int_equal(q.bytes, 0);
+	assert_true(outq_empty(&q));
+	/* a finished queue is an initialised one */
+	put(&q, &s, 1, 1);
+	outq_fini(&q);
+	rbuf_unref(rb);
+	stream_free(&s);
+}
+
+/* The tail block goes back to the pool as soon as the queue drains, and not before. */
+static void test_tail_released_when_empty(void **state)
+{
+	struct outq q;
+	struct stream s = {0};
+	struct rbuf *rb = rbuf_new(&pool, 10);
+
+	(void)state;
+	assert_non_null(rb);
+	memset(rb->data, 'r', 10);
+	qinit(&q);
+	put(&q, &s, 100, 1);
+	outq_frame_done(&q);
+	assert_int_equal(outq_append_ref(&q, rb, 0, 10), 0);
+	stream_put(&s, rb->data, 10);
+	outq_frame_done(&q);
+
+	/* the in-place bytes are gone but a reference is still queued: tail is kept */
+	outq_consume(&q, 100);
+	stream_take(&s, 100);
+	assert_non_null(q.tail);
+	assert_int_equal(q.tail->refs, 1);
+	assert_int_equal(q.frames, 2);
+	check(&q, &s);
+
+	outq_consume(&q, 10);
+	stream_take(&s, 10);
+	assert_null(q.tail);
+	assert_int_equal(q.count, 0);
+	assert_int_equal(q.frames, 0);
+	assert_true(outq_empty(&q));
+	assert_int_equal(rb->refs, 1);
+	assert_int_equal(blocks_in_use(), 0);
+
+	/* the block comes from the pool again: pool bytes do not grow over many cycles */
+	put(&q, &s, 10, 2);
+	{
+		size_t bytes = rbuf_pool_bytes(&pool);
+
+		for (int i = 0; i < 1000; i++) {
+			put(&q, &s, 200, (uint32_t)i);
+			outq_consume(&q, q.bytes);
+			stream_take(&s, s.len);
+			assert_null(q.tail);
+			put(&q, &s, 10, 2);
+		}
+		assert_int_equal(rbuf_pool_bytes(&pool), bytes);
+	}
+	outq_fini(&q);
+	rbuf_unref(rb);
+	stream_free(&s);
+}
+
+static void test_pool_accounting(void **state)
+{
+	struct outq qs[4];
+
+	(void)state;
+	rbuf_pool_trim(&pool);
+	assert_int_equal(rbuf_pool_bytes(&pool), 0);
+	for (int i = 0; i < 4; i++) {
+		qinit(&qs[i]);
+		assert_int_equal(outq_append(&qs[i], "x", 1), 0);
+	}
+	assert_int_equal(rbuf_pool_bytes(&pool), 4 * BLOCK_BYTES);
+	for (int i = 0; i < 4; i++)
+		outq_consume(&qs[i], 1);
+	/* cached, not freed, until trimmed */
+	assert_int_equal(rbuf_pool_bytes(&pool), 4 * BLOCK_BYTES);
+	/* reused: no growth */
+	assert_int_equal(outq_append(&qs[0], "y", 1), 0);
+	assert_int_equal(rbuf_pool_bytes(&pool), 4 * BLOCK_BYTES);
+	assert_int_equal(qs[0].tail->refs, 2);
+	assert_int_equal(qs[0].tail->len, 1);
+	rbuf_pool_trim(&pool);
+	assert_int_equal(rbuf_pool_bytes(&pool), BLOCK_BYTES);
+	for (int i = 0; i < 4; i++)
+		outq_fini(&qs[i]);
+	rbuf_pool_trim(&pool);
+	assert_int_equal(rbuf_pool_bytes(&pool), 0);
+}
+
+/* More blocks in use than the pool caches: the extra ones are freed, not leaked. */
+static void test_pool_overflow(void **state)
+{
+	enum { NQ = 300 };
+	struct outq *qs = calloc(NQ, sizeof(*qs));
+
+	(void)state;
+	assert_non_null(qs);
+	for (int i = 0; i < NQ; i++) {
+		qinit(&qs[i]);
+		assert_int_equal(outq_append(&qs[i], "z", 1), 0);
+	}
+	assert_int_equal(rbuf_pool_bytes(&pool), (size_t)NQ * BLOCK_BYTES);
+	for (int i = 0; i < NQ; i++)
+		outq_fini(&qs[i]);
+	assert_true(rbuf_pool_bytes(&pool) < (size_t)NQ * BLOCK_BYTES);
+	rbuf_pool_trim(&pool);
+	assert_int_equal(rbuf_pool_bytes(&pool), 0);
+	free(qs);
+}
+
+/* live_bytes counts bytes written into blocks and whole standalone buffers, never capacity. */
+static void test_live_bytes(void **state)
+{
+	const size_t rb_bytes = sizeof(struct rbuf) + 1000;
+	struct stream s = {0};
+	struct rbuf *rb;
+	struct outq q;
+
+	(void)state;
+	qinit(&q);
+	put(&q, &s, 100, 1);
+	assert_int_equal(pool.live_bytes, 100);
+	put(&q, &s, 50, 2);
+	assert_int_equal(pool.live_bytes, 150);
+	rb = rbuf_new(&pool, 1000);
+	assert_non_null(rb);
+	assert_int_equal(pool.live_bytes, 150 + rb_bytes);
+	/* a reference costs nothing more */
+	assert_int_equal(outq_append_ref(&q, rb, 0, 1000), 0);
+	assert_int_equal(pool.live_bytes, 150 + rb_bytes);
+	rbuf_unref(rb);
+	assert_int_equal(pool.live_bytes, 150 + rb_bytes);
+	/* a frame over a block is a standalone buffer: its whole allocation counts */
+	put(&q, &s, OUTQ_BLOCK + 1, 3);
+	assert_int_equal(pool.live_bytes, 150 + rb_bytes + sizeof(struct rbuf) + OUTQ_BLOCK + 1);
+	/* bytes leave the count when the buffer holding them is released, not when sent */
+	outq_consume(&q, 120);
+	assert_int_equal(pool.live_bytes, 150 + rb_bytes + sizeof(struct rbuf) + OUTQ_BLOCK + 1);
+	outq_consume(&q, 30 + 1000);
+	assert_int_equal(pool.live_bytes, sizeof(struct rbuf) + OUTQ_BLOCK + 1);
+	outq_consume(&q, q.bytes);
+	assert_int_equal(pool.live_bytes, 0);
+	/* the same through outq_fini */
+	put(&q, &s, 10, 4);
+	rb = rbuf_new(&pool, 1000);
+	assert_non_null(rb);
+	assert_int_equal(outq_append_ref(&q, rb, 0, 1000), 0);
+	rbuf_unref(rb);
+	assert_int_equal(pool.live_bytes, 10 + rb_bytes);
+	outq_fini(&q);
+	assert_int_equal(pool.live_bytes, 0);
+	stream_free(&s);
+}
+
+/* Two pools are independent: each counts only its own buffers. */
+static void test_two_pools(void **state)
+{
+	struct rbuf_pool other;
+	struct outq a, b;
+
+	(void)state;
+	rbuf_pool_init(&other);
+	qinit(&a);
+	outq_init(&b);
+	outq_set_pool(&b, &other);
+	assert_int_equal(outq_append(&a, "abc", 3), 0);
+	assert_int_equal(outq_append(&b, "defgh", 5), 0);
+	assert_int_equal(pool.live_bytes, 3);
+	assert_int_equal(other.live_bytes, 5);
+	assert_int_equal(rbuf_pool_bytes(&other), BLOCK_BYTES);
+	outq_fini(&a);
+	outq_fini(&b);
+	assert_int_equal(other.live_bytes, 0);
+	/* b's block went back to b's pool */
+	assert_int_equal(other.nfree, 1);
+	rbuf_pool_trim(&other);
+	assert_int_equal(rbuf_pool_bytes(&other), 0);
+}
+
+/* Without a pool a queue mallocs and frees its blocks and accounts nothing (the SAN build
+ * checks that nothing leaks). */
+static void test_no_pool(void **state)
+{
+	struct stream s = {0};
+	struct rbuf *rb = rbuf_new(NULL, 64);
+	struct outq q;
+
+	(void)state;
+	assert_non_null(rb);
+	assert_null(rb->pool);
+	fill(rb->data, 64, 9);
+	outq_init(&q);
+	assert_null(q.pool);
+	for (int i = 0; i < 50; i++) {
+		put(&q, &s, 5000, (uint32_t)i);
+		assert_int_equal(outq_append_ref(&q, rb, 0, 64), 0);
+		stream_put(&s, rb->data, 64);
+	}
+	check(&q, &s);
+	outq_consume(&q, 7777);
+	stream_take(&s, 7777);
+	check(&q, &s);
+	outq_consume(&q, q.bytes);
+	stream_take(&s, s.len);
+	assert_null(q.tail);
+	outq_fini(&q);
+	rbuf_unref(rb);
+	assert_int_equal(pool.live_bytes, 0);
+	assert_int_equal(rbuf_pool_bytes(&pool), 0);
+	stream_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_teardown(test_fini_releases_everything, teardown),
+	    cmocka_unit_test_teardown(test_tail_released_when_empty, teardown),
+	    cmocka_unit_test_teardown(test_pool_accounting, teardown),
+	    cmocka_unit_test_teardown(test_pool_overflow, teardown),
+	    cmocka_unit_test_teardown(test_live_bytes, teardown),
+	    cmocka_unit_test_teardown(test_two_pools, teardown),
+	    cmocka_unit_test_teardown(test_no_pool, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
