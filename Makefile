@@ -49,6 +49,9 @@ endif
 MOD_SRCS := $(wildcard daemon/*/*.c)
 src = $(foreach m,$(1),$(filter %/$(m).c,$(MOD_SRCS)))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src,$(1)))
+# Modules split over several files: whatever links one of them links the whole set.
+TOPIC_MODS := topic topic_match topic_retain topic_valid vec
+CODEC_MODS := codec codec_encode codec_props
 
 # ---- the fast path: real BPF program or the stub ----
 FP_REAL := $(call src,fastpath fastpath_pin)
@@ -65,7 +68,7 @@ DAEMON_SRCS := daemon/main.c $(filter-out $(FP_REAL) $(call src,fastpath_stub) d
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,codec codec_props)
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS))
 
 TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd
 
@@ -126,14 +129,15 @@ vmlinux:
 	else mv $(BUILD)/vmlinux.h.tmp $(VMLINUX); fi
 
 # ---- unit tests: tests/unit/test_<mod>.c links module <mod> + UNIT_DEPS_<mod> + mock_log ----
-UNIT_DEPS_codec := codec_props
+UNIT_DEPS_codec := $(CODEC_MODS)
+UNIT_DEPS_topic := $(TOPIC_MODS)
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
 UNIT_LIBS_crypto := -lssl -lcrypto
 UNIT_DEPS_passwd := crypto scram
 UNIT_DEPS_scram := crypto
 UNIT_LIBS_scram := -lssl -lcrypto
-UNIT_DEPS_acl := topic
+UNIT_DEPS_acl := $(TOPIC_MODS)
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
@@ -157,14 +161,14 @@ endif
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
-FUZZ_DEPS_codec := codec codec_props
-FUZZ_DEPS_topic := topic
+FUZZ_DEPS_codec := $(CODEC_MODS)
+FUZZ_DEPS_topic := $(TOPIC_MODS)
 FUZZ_DEPS_config := config
 FUZZ_DEPS_passwd := passwd crypto scram
 FUZZ_DEPS_scram := scram crypto
 FUZZ_LIBS_scram := -lcrypto
 FUZZ_LIBS_passwd := -lcrypto -largon2
-FUZZ_DEPS_acl := acl topic
+FUZZ_DEPS_acl := acl $(TOPIC_MODS)
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
 FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
