@@ -131,6 +131,10 @@ vmlinux:
 # ---- unit tests: tests/unit/test_<mod>.c links module <mod> + UNIT_DEPS_<mod> + mock_log ----
 UNIT_DEPS_codec := $(CODEC_MODS)
 UNIT_DEPS_topic := $(TOPIC_MODS)
+# test_codec.c is split by concern; each part links the whole codec
+UNIT_DEPS_codec_fields := $(CODEC_MODS)
+UNIT_DEPS_codec_props := $(CODEC_MODS)
+UNIT_DEPS_codec_encode := $(CODEC_MODS)
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
 UNIT_LIBS_crypto := -lssl -lcrypto
