@@ -135,6 +135,10 @@ UNIT_DEPS_topic := $(TOPIC_MODS)
 UNIT_DEPS_codec_fields := $(CODEC_MODS)
 UNIT_DEPS_codec_props := $(CODEC_MODS)
 UNIT_DEPS_codec_encode := $(CODEC_MODS)
+# test_topic.c likewise; each part links the whole topic
+UNIT_DEPS_topic_valid := $(TOPIC_MODS)
+UNIT_DEPS_topic_match := $(TOPIC_MODS)
+UNIT_DEPS_topic_retain := $(TOPIC_MODS)
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
 UNIT_LIBS_crypto := -lssl -lcrypto
