@@ -52,6 +52,9 @@ endif
 MOD_SRCS := $(wildcard daemon/*/*.c)
 src = $(foreach m,$(1),$(filter %/$(m).c,$(MOD_SRCS)))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src,$(1)))
+# Modules split over several files: whatever links one of them links the whole set.
+TOPIC_MODS := topic topic_match topic_retain topic_valid vec
+CODEC_MODS := codec codec_encode codec_props
 
 # ---- the fast path: real BPF program or the stub ----
 FP_REAL := $(call src,fastpath fastpath_pin)
@@ -72,7 +75,7 @@ DAEMON_SRCS := $(filter-out $(XDP_REAL) $(call src,xdp_guard_stub),$(DAEMON_SRCS
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,codec codec_props)
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS))
 
 TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd
 
@@ -144,14 +147,23 @@ vmlinux:
 	else mv $(BUILD)/vmlinux.h.tmp $(VMLINUX); fi
 
 # ---- unit tests: tests/unit/test_<mod>.c links module <mod> + UNIT_DEPS_<mod> + mock_log ----
-UNIT_DEPS_codec := codec_props
+UNIT_DEPS_codec := $(CODEC_MODS)
+UNIT_DEPS_topic := $(TOPIC_MODS)
+# test_codec.c is split by concern; each part links the whole codec
+UNIT_DEPS_codec_fields := $(CODEC_MODS)
+UNIT_DEPS_codec_props := $(CODEC_MODS)
+UNIT_DEPS_codec_encode := $(CODEC_MODS)
+# test_topic.c likewise; each part links the whole topic
+UNIT_DEPS_topic_valid := $(TOPIC_MODS)
+UNIT_DEPS_topic_match := $(TOPIC_MODS)
+UNIT_DEPS_topic_retain := $(TOPIC_MODS)
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
 UNIT_LIBS_crypto := -lssl -lcrypto
 UNIT_DEPS_passwd := crypto scram passwd_load file
 UNIT_DEPS_scram := crypto
 UNIT_LIBS_scram := -lssl -lcrypto
-UNIT_DEPS_acl := topic acl_load file
+UNIT_DEPS_acl := $(TOPIC_MODS) acl_load file
 # config is one module in several files (daemon/conf/config*.c); each of its tests links them all
 CONFIG_MODS := config config_lex config_listener config_special config_files
 UNIT_DEPS_config := $(filter-out config,$(CONFIG_MODS)) config_load file
@@ -231,14 +243,14 @@ $(BUILD)/powercut: $(PC_SRCS) $(wildcard tests/tools/powercut/*.h) $(FLAGS_STAMP
 test-tools: $(TEST_TOOLS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
-FUZZ_DEPS_codec := codec codec_props
-FUZZ_DEPS_topic := topic
+FUZZ_DEPS_codec := $(CODEC_MODS)
+FUZZ_DEPS_topic := $(TOPIC_MODS)
 FUZZ_DEPS_config := $(CONFIG_MODS)
 FUZZ_DEPS_passwd := passwd crypto scram
 FUZZ_DEPS_scram := scram crypto
 FUZZ_LIBS_scram := -lcrypto
 FUZZ_LIBS_passwd := -lcrypto -largon2
-FUZZ_DEPS_acl := acl topic
+FUZZ_DEPS_acl := acl $(TOPIC_MODS)
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
 FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))

@@ -61,8 +61,10 @@ struct session_table {
 	struct session **b;
 	uint32_t nb; /* buckets, power of two */
 	uint32_t n;
+	uint64_t seed; /* of the client-id hash (hash.h) */
 };
 
+/* Also seeds the client-id hash (from the table's address, as topic_tree_new does). */
 int session_table_init(struct session_table *t);
 /* Frees every session. */
 void session_table_fini(struct session_table *t);

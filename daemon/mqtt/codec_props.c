@@ -1,82 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * codec_props: MQTT 5 properties, split from codec.c (see include/codec.h). The spec's property
- * table, checking and parsing a block (for codec_decode, and for blocks stored by the broker),
- * walking one (codec_prop_next) and building one (codec_props_*). Layer L0: pure.
+ * codec_props: MQTT 5 properties (see include/codec.h): the spec's property table, checking
+ * and parsing a block (for codec_decode, and for blocks stored by the broker), walking one
+ * (codec_prop_next) and building one (codec_props_*). Layer L0: pure.
  *
- * It uses codec.c only through codec.h. Checks return 0 or an MQTT 5 reason code.
+ * It shares the byte helpers and the reading cursor of codec_int.h with codec.c. Checks
+ * return 0 or an MQTT 5 reason code.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
-#include "codec.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define RC_MALFORMED MQTT_RC_MALFORMED
-#define RC_PROTOCOL  MQTT_RC_PROTOCOL_ERROR
-
-/* ---- reading ---- */
-
-struct rd {
-	const uint8_t *p;
-	const uint8_t *end;
-};
-
-static inline size_t rd_left(const struct rd *r)
-{
-	return (size_t)(r->end - r->p);
-}
-
-static inline uint16_t get_u16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-/* Variable Byte Integer: truncated or longer than 4 bytes is malformed. */
-static int rd_varint(struct rd *r, uint32_t *v)
-{
-	uint32_t val = 0;
-	unsigned int i;
-
-	for (i = 0; i < 4; i++) {
-		uint8_t b;
-
-		if (r->p >= r->end)
-			return RC_MALFORMED;
-		b = *r->p++;
-		val |= (uint32_t)(b & 0x7f) << (7 * i);
-		if (!(b & 0x80)) {
-			*v = val;
-			return 0;
-		}
-	}
-	return RC_MALFORMED;
-}
-
-/* Two-byte length then that many bytes (Binary Data; also the shape of a UTF-8 string). */
-static int rd_bin(struct rd *r, struct mqtt_buf *b)
-{
-	uint16_t n;
-
-	if (rd_left(r) < 2)
-		return RC_MALFORMED;
-	n = get_u16(r->p);
-	if (rd_left(r) - 2 < n)
-		return RC_MALFORMED;
-	b->p = r->p + 2;
-	b->len = n;
-	r->p += 2 + n;
-	return 0;
-}
-
-static int rd_str(struct rd *r, struct mqtt_buf *b)
-{
-	int rc = rd_bin(r, b);
-
-	return rc ? rc : codec_utf8_valid(b->p, b->len) ? 0 : RC_MALFORMED;
-}
+#include "codec_int.h"
 
 /* ---- the property table and the rules ---- */
 
@@ -92,10 +27,10 @@ enum prop_rule {
 };
 
 /* Where a property may appear: bit n is packet type n; bit 0 (no such type) is Will Properties. */
-#define IN(t)   (1u << MQTT_##t)
+#define IN(t)	(1u << MQTT_##t)
 #define IN_WILL 1u
 #define IN_ACKS (IN(PUBACK) | IN(PUBREC) | IN(PUBREL) | IN(PUBCOMP))
-#define AT(f)   offsetof(struct mqtt_props, f)
+#define AT(f)	offsetof(struct mqtt_props, f)
 
 struct prop_def {
 	uint8_t type;
@@ -106,53 +41,45 @@ struct prop_def {
 
 /* The property table of MQTT 5.0 section 2.2.2.2. Identifiers not listed are invalid. */
 static const struct prop_def prop_defs[] = {
-	[MQTT_PROP_PAYLOAD_FORMAT] = { PT_BYTE, PR_BOOL, IN(PUBLISH) | IN_WILL,
-				       AT(payload_format) },
-	[MQTT_PROP_MESSAGE_EXPIRY] = { PT_U32, PR_ANY, IN(PUBLISH) | IN_WILL, AT(message_expiry) },
-	[MQTT_PROP_CONTENT_TYPE] = { PT_STR, PR_ANY, IN(PUBLISH) | IN_WILL, AT(content_type) },
-	[MQTT_PROP_RESPONSE_TOPIC] = { PT_STR, PR_TOPIC, IN(PUBLISH) | IN_WILL,
-				       AT(response_topic) },
-	[MQTT_PROP_CORRELATION_DATA] = { PT_BIN, PR_ANY, IN(PUBLISH) | IN_WILL,
-					 AT(correlation_data) },
-	[MQTT_PROP_SUBSCRIPTION_ID] = { PT_VARINT, PR_NONZERO, IN(PUBLISH) | IN(SUBSCRIBE),
-					AT(subscription_id) },
-	[MQTT_PROP_SESSION_EXPIRY] = { PT_U32, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(DISCONNECT),
-				       AT(session_expiry) },
-	[MQTT_PROP_ASSIGNED_CLIENT_ID] = { PT_STR, PR_ANY, IN(CONNACK), AT(assigned_client_id) },
-	[MQTT_PROP_SERVER_KEEPALIVE] = { PT_U16, PR_ANY, IN(CONNACK), AT(server_keepalive) },
-	[MQTT_PROP_AUTH_METHOD] = { PT_STR, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(AUTH),
-				    AT(auth_method) },
-	[MQTT_PROP_AUTH_DATA] = { PT_BIN, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(AUTH),
-				  AT(auth_data) },
-	[MQTT_PROP_REQUEST_PROBLEM_INFO] = { PT_BYTE, PR_BOOL, IN(CONNECT),
-					     AT(request_problem_info) },
-	[MQTT_PROP_WILL_DELAY] = { PT_U32, PR_ANY, IN_WILL, AT(will_delay) },
-	[MQTT_PROP_REQUEST_RESPONSE_INFO] = { PT_BYTE, PR_BOOL, IN(CONNECT),
-					      AT(request_response_info) },
-	[MQTT_PROP_RESPONSE_INFO] = { PT_STR, PR_ANY, IN(CONNACK), AT(response_info) },
-	[MQTT_PROP_SERVER_REFERENCE] = { PT_STR, PR_ANY, IN(CONNACK) | IN(DISCONNECT),
-					 AT(server_reference) },
-	[MQTT_PROP_REASON_STRING] = { PT_STR, PR_ANY,
-				      IN(CONNACK) | IN_ACKS | IN(SUBACK) | IN(UNSUBACK) |
-					      IN(DISCONNECT) | IN(AUTH),
-				      AT(reason_string) },
-	[MQTT_PROP_RECEIVE_MAX] = { PT_U16, PR_NONZERO, IN(CONNECT) | IN(CONNACK),
-				    AT(receive_max) },
-	[MQTT_PROP_TOPIC_ALIAS_MAX] = { PT_U16, PR_ANY, IN(CONNECT) | IN(CONNACK),
-					AT(topic_alias_max) },
-	[MQTT_PROP_TOPIC_ALIAS] = { PT_U16, PR_ALIAS, IN(PUBLISH), AT(topic_alias) },
-	[MQTT_PROP_MAX_QOS] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(max_qos) },
-	[MQTT_PROP_RETAIN_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(retain_available) },
-	[MQTT_PROP_USER_PROPERTY] = { PT_PAIR, PR_ANY,
-				      IN(CONNECT) | IN(CONNACK) | IN(PUBLISH) | IN_WILL | IN_ACKS |
-					      IN(SUBSCRIBE) | IN(SUBACK) | IN(UNSUBSCRIBE) |
-					      IN(UNSUBACK) | IN(DISCONNECT) | IN(AUTH),
-				      AT(user_count) },
-	[MQTT_PROP_MAX_PACKET_SIZE] = { PT_U32, PR_NONZERO, IN(CONNECT) | IN(CONNACK),
-					AT(max_packet_size) },
-	[MQTT_PROP_WILDCARD_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(wildcard_available) },
-	[MQTT_PROP_SUB_ID_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(sub_id_available) },
-	[MQTT_PROP_SHARED_AVAILABLE] = { PT_BYTE, PR_BOOL, IN(CONNACK), AT(shared_available) },
+    [MQTT_PROP_PAYLOAD_FORMAT] = {PT_BYTE, PR_BOOL, IN(PUBLISH) | IN_WILL, AT(payload_format)},
+    [MQTT_PROP_MESSAGE_EXPIRY] = {PT_U32, PR_ANY, IN(PUBLISH) | IN_WILL, AT(message_expiry)},
+    [MQTT_PROP_CONTENT_TYPE] = {PT_STR, PR_ANY, IN(PUBLISH) | IN_WILL, AT(content_type)},
+    [MQTT_PROP_RESPONSE_TOPIC] = {PT_STR, PR_TOPIC, IN(PUBLISH) | IN_WILL, AT(response_topic)},
+    [MQTT_PROP_CORRELATION_DATA] = {PT_BIN, PR_ANY, IN(PUBLISH) | IN_WILL, AT(correlation_data)},
+    [MQTT_PROP_SUBSCRIPTION_ID] = {PT_VARINT, PR_NONZERO, IN(PUBLISH) | IN(SUBSCRIBE),
+				   AT(subscription_id)},
+    [MQTT_PROP_SESSION_EXPIRY] = {PT_U32, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(DISCONNECT),
+				  AT(session_expiry)},
+    [MQTT_PROP_ASSIGNED_CLIENT_ID] = {PT_STR, PR_ANY, IN(CONNACK), AT(assigned_client_id)},
+    [MQTT_PROP_SERVER_KEEPALIVE] = {PT_U16, PR_ANY, IN(CONNACK), AT(server_keepalive)},
+    [MQTT_PROP_AUTH_METHOD] = {PT_STR, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(AUTH),
+			       AT(auth_method)},
+    [MQTT_PROP_AUTH_DATA] = {PT_BIN, PR_ANY, IN(CONNECT) | IN(CONNACK) | IN(AUTH), AT(auth_data)},
+    [MQTT_PROP_REQUEST_PROBLEM_INFO] = {PT_BYTE, PR_BOOL, IN(CONNECT), AT(request_problem_info)},
+    [MQTT_PROP_WILL_DELAY] = {PT_U32, PR_ANY, IN_WILL, AT(will_delay)},
+    [MQTT_PROP_REQUEST_RESPONSE_INFO] = {PT_BYTE, PR_BOOL, IN(CONNECT), AT(request_response_info)},
+    [MQTT_PROP_RESPONSE_INFO] = {PT_STR, PR_ANY, IN(CONNACK), AT(response_info)},
+    [MQTT_PROP_SERVER_REFERENCE] = {PT_STR, PR_ANY, IN(CONNACK) | IN(DISCONNECT),
+				    AT(server_reference)},
+    [MQTT_PROP_REASON_STRING] = {PT_STR, PR_ANY,
+				 IN(CONNACK) | IN_ACKS | IN(SUBACK) | IN(UNSUBACK) |
+				     IN(DISCONNECT) | IN(AUTH),
+				 AT(reason_string)},
+    [MQTT_PROP_RECEIVE_MAX] = {PT_U16, PR_NONZERO, IN(CONNECT) | IN(CONNACK), AT(receive_max)},
+    [MQTT_PROP_TOPIC_ALIAS_MAX] = {PT_U16, PR_ANY, IN(CONNECT) | IN(CONNACK), AT(topic_alias_max)},
+    [MQTT_PROP_TOPIC_ALIAS] = {PT_U16, PR_ALIAS, IN(PUBLISH), AT(topic_alias)},
+    [MQTT_PROP_MAX_QOS] = {PT_BYTE, PR_BOOL, IN(CONNACK), AT(max_qos)},
+    [MQTT_PROP_RETAIN_AVAILABLE] = {PT_BYTE, PR_BOOL, IN(CONNACK), AT(retain_available)},
+    [MQTT_PROP_USER_PROPERTY] = {PT_PAIR, PR_ANY,
+				 IN(CONNECT) | IN(CONNACK) | IN(PUBLISH) | IN_WILL | IN_ACKS |
+				     IN(SUBSCRIBE) | IN(SUBACK) | IN(UNSUBSCRIBE) | IN(UNSUBACK) |
+				     IN(DISCONNECT) | IN(AUTH),
+				 AT(user_count)},
+    [MQTT_PROP_MAX_PACKET_SIZE] = {PT_U32, PR_NONZERO, IN(CONNECT) | IN(CONNACK),
+				   AT(max_packet_size)},
+    [MQTT_PROP_WILDCARD_AVAILABLE] = {PT_BYTE, PR_BOOL, IN(CONNACK), AT(wildcard_available)},
+    [MQTT_PROP_SUB_ID_AVAILABLE] = {PT_BYTE, PR_BOOL, IN(CONNACK), AT(sub_id_available)},
+    [MQTT_PROP_SHARED_AVAILABLE] = {PT_BYTE, PR_BOOL, IN(CONNACK), AT(shared_available)},
 };
 
 #undef IN
@@ -198,18 +125,6 @@ static int prop_read(struct rd *r, uint8_t type, struct prop_val *v)
 		return rc ? rc : rd_str(r, &v->b);
 	}
 	return RC_MALFORMED;
-}
-
-/* Defaults: all zero but request_problem_info (codec.c has the same for its fast path). */
-static inline void props_init(struct mqtt_props *pr)
-{
-	enum { THIRD = (sizeof(*pr) + 2) / 3 };
-	char *p = (char *)pr;
-
-	memset(p, 0, THIRD);
-	memset(p + THIRD, 0, THIRD);
-	memset(p + 2 * THIRD, 0, sizeof(*pr) - 2 * THIRD);
-	pr->request_problem_info = 1;
 }
 
 /* Apply the value rule of `d`, then store the value in its field. */
@@ -271,7 +186,7 @@ static int props_parse(const uint8_t *block, uint32_t len, uint8_t type, struct 
 {
 	uint64_t repeatable = MQTT_PROP_BIT(MQTT_PROP_USER_PROPERTY);
 	uint32_t where = type < 16 ? 1u << type : 0;
-	struct rd b = { block, block + len };
+	struct rd b = {block, block + len};
 	int rc;
 
 	props_init(pr);
@@ -280,7 +195,7 @@ static int props_parse(const uint8_t *block, uint32_t len, uint8_t type, struct 
 	if (type == MQTT_PUBLISH)
 		repeatable |= MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID);
 	while (b.p < b.end) {
-		struct prop_val v = { 0 };
+		struct prop_val v = {0};
 		uint8_t id = *b.p++;
 		uint64_t bit;
 
@@ -324,7 +239,7 @@ int codec_props_parse(const uint8_t *block, uint32_t len, uint8_t type, struct m
 int codec_prop_next(struct mqtt_buf *cursor, uint8_t *id, struct mqtt_buf *val,
 		    struct mqtt_buf *val2, uint32_t *num)
 {
-	struct prop_val v = { 0 };
+	struct prop_val v = {0};
 	struct rd r;
 	uint8_t i;
 
@@ -358,26 +273,6 @@ int codec_prop_next(struct mqtt_buf *cursor, uint8_t *id, struct mqtt_buf *val,
 }
 
 /* ---- building ---- */
-
-static inline uint8_t *put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-/* memcpy with a NULL source is undefined even for 0 bytes, and empty views may be NULL. */
-static inline uint8_t *put_bytes(uint8_t *p, const void *src, size_t n)
-{
-	if (n)
-		memcpy(p, src, n);
-	return p + n;
-}
-
-static inline uint8_t *put_str(uint8_t *p, const void *s, uint16_t n)
-{
-	return put_bytes(put_u16(p, n), s, n);
-}
 
 void codec_props_init(struct mqtt_propbuf *pb, uint8_t *buf, uint32_t cap)
 {

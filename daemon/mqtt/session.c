@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "msg.h"
 #include "session.h"
 
@@ -12,17 +13,16 @@ _Static_assert(sizeof(void *) != 8 ||
 		       (sizeof(struct qos_entry) == 24 && sizeof(struct session_queued) == 16),
 	       "share tags must not grow queued or in-flight entries");
 
-static uint32_t id_hash(const char *s, size_t len)
+/* Client ids are chosen by clients: seeded, so none can aim a flood at one bucket chain. */
+static uint32_t id_hash(const struct session_table *t, const char *s, size_t len)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+	return hash_bytes(t->seed, s, len);
 }
 
 int session_table_init(struct session_table *t)
 {
+	/* the same kind of seed as topic_tree_new's: from the address (hash.h) */
+	t->seed = hash_seed_of(t);
 	t->nb = 256;
 	t->n = 0;
 	t->b = calloc(t->nb, sizeof(*t->b));
@@ -60,7 +60,7 @@ void session_table_fini(struct session_table *t)
 
 struct session *session_find(struct session_table *t, const char *id, size_t len)
 {
-	uint32_t h = id_hash(id, len);
+	uint32_t h = id_hash(t, id, len);
 
 	for (struct session *s = t->b[h & (t->nb - 1)]; s; s = s->hnext)
 		if (s->hash == h && s->id_len == len && !memcmp(s->client_id, id, len))
@@ -105,7 +105,7 @@ struct session *session_create(struct session_table *t, const char *id, size_t l
 	memcpy(s->client_id, id, len);
 	s->client_id[len] = 0;
 	s->id_len = (uint16_t)len;
-	s->hash = id_hash(id, len);
+	s->hash = id_hash(t, id, len);
 	qos_init(&s->qos);
 	if (t->n >= t->nb)
 		table_grow(t);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for daemon/codec.c. The input is a byte stream cut into frames, as a
- * connection would see it, and decoded as 3.1, 3.1.1 and 5.0. For every frame:
+ * libFuzzer target for the codec (daemon/mqtt/codec*.c). The input is a byte stream cut into
+ * frames, as a connection would see it, and decoded as 3.1, 3.1.1 and 5.0. For every frame:
  *  - return codes and reason codes must be among those the header documents;
  *  - a frame one byte short must be -EAGAIN, and max_size must cut exactly at its size;
  *  - decoded invariants are checked against naive reference implementations (UTF-8, topic

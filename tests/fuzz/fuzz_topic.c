@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for daemon/topic.c. The input is a script of small operations (subscribe,
- * unsubscribe, match, retain set/delete/match/foreach, validate) run against one tree and a
- * plain model of it: every result is cross-checked against the model, which decides matches
- * with topic_matches and simulates the shared-subscription rotation. Any difference aborts.
+ * libFuzzer target for the topic tree (daemon/mqtt/topic*.c). The input is a script of small
+ * operations (subscribe, unsubscribe, match, retain set/delete/match/foreach, validate) run
+ * against one tree and a plain model of it: every result is cross-checked against the model,
+ * which decides matches with topic_matches and simulates the shared-subscription rotation. Any
+ * difference aborts.
  * At the end everything is removed and the tree must be back to zero nodes.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * session unit tests: the client-id table (growth, binary ids, hash collisions), the
+ * session unit tests: the client-id table (growth, binary ids, hash collisions, its seed), the
  * subscription list (order kept), and the offline queue (FIFO through wrap and growth, the
  * max_msgs / max_bytes limits, references released). Message ownership is checked on the
  * refcount of real msgs.
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "codec.h"
+#include "hash.h"
 #include "msg.h"
 #include "session.h"
 
@@ -187,26 +188,85 @@ static void test_table_binary_ids(void **state)
 	}
 }
 
-/* Two ids with the same 32-bit hash (FNV-1a, found offline) still resolve to their own. */
+struct hid {
+	uint32_t h, i;
+};
+
+static int hid_cmp(const void *a, const void *b)
+{
+	const struct hid *x = a, *y = b;
+
+	return x->h != y->h ? (x->h < y->h ? -1 : 1) : 0;
+}
+
+/*
+ * Two ids with the same 32-bit hash under a fixed seed (a birthday search over 2^18 ids, which
+ * finds about eight pairs) still resolve to their own.
+ */
 static void test_table_full_hash_collision(void **state)
 {
+	enum { N = 1 << 18 };
 	struct session_table *t = *state;
+	struct hid *v = malloc(N * sizeof(*v));
+	char ia[24], ib[24];
 	struct session *a, *b;
+	uint32_t i;
 
-	a = session_create(t, "donswlix", 8);
-	b = session_create(t, "fpyddxxi", 8);
+	assert_non_null(v);
+	assert_int_equal(t->n, 0);
+	t->seed = 0x5eed; /* an empty table may be reseeded */
+	for (i = 0; i < N; i++) {
+		id_of(ia, sizeof(ia), i);
+		v[i] = (struct hid){ hash_bytes(t->seed, ia, strlen(ia)), i };
+	}
+	qsort(v, N, sizeof(*v), hid_cmp);
+	for (i = 1; i < N && v[i].h != v[i - 1].h; i++)
+		;
+	assert_true(i < N);
+	id_of(ia, sizeof(ia), v[i - 1].i);
+	id_of(ib, sizeof(ib), v[i].i);
+	free(v);
+
+	a = session_create(t, ia, strlen(ia));
+	b = session_create(t, ib, strlen(ib));
 	assert_non_null(a);
 	assert_non_null(b);
-	if (a->hash != b->hash)
-		print_message("note: the id hash changed; this case no longer collides\n");
-	assert_ptr_equal(session_find(t, "donswlix", 8), a);
-	assert_ptr_equal(session_find(t, "fpyddxxi", 8), b);
+	assert_int_equal(a->hash, b->hash);
+	assert_ptr_equal(session_find(t, ia, strlen(ia)), a);
+	assert_ptr_equal(session_find(t, ib, strlen(ib)), b);
 	session_destroy(t, a);
-	assert_null(session_find(t, "donswlix", 8));
-	assert_ptr_equal(session_find(t, "fpyddxxi", 8), b);
+	assert_null(session_find(t, ia, strlen(ia)));
+	assert_ptr_equal(session_find(t, ib, strlen(ib)), b);
 	session_destroy(t, b);
-	assert_null(session_find(t, "fpyddxxi", 8));
+	assert_null(session_find(t, ib, strlen(ib)));
 	assert_int_equal(t->n, 0);
+}
+
+/*
+ * The id hash is the seeded one of hash.h, and each table has its own seed: which ids share a
+ * bucket differs between two tables (an unseeded hash would give both the same values).
+ */
+static void test_table_seeded(void **state)
+{
+	struct session_table *t = *state, u;
+	uint32_t i, differ = 0;
+	struct session *a, *b;
+	char id[24];
+
+	assert_int_equal(session_table_init(&u), 0);
+	assert_int_not_equal(t->seed, u.seed);
+	for (i = 0; i < 64; i++) {
+		id_of(id, sizeof(id), i);
+		a = session_create(t, id, strlen(id));
+		b = session_create(&u, id, strlen(id));
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_int_equal(a->hash, hash_bytes(t->seed, id, strlen(id)));
+		assert_int_equal(b->hash, hash_bytes(u.seed, id, strlen(id)));
+		differ += a->hash != b->hash;
+	}
+	assert_true(differ >= 62); /* equal by chance: 2^-32 each */
+	session_table_fini(&u);
 }
 
 struct visit {
@@ -708,6 +768,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_table_binary_ids, setup_table, teardown_table),
 		cmocka_unit_test_setup_teardown(test_table_full_hash_collision, setup_table,
 						teardown_table),
+		cmocka_unit_test_setup_teardown(test_table_seeded, setup_table, teardown_table),
 		cmocka_unit_test_setup_teardown(test_foreach_visits_all, setup_table,
 						teardown_table),
 		cmocka_unit_test_setup_teardown(test_destroy_releases_messages, setup_table,
