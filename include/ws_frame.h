@@ -48,8 +48,8 @@ struct ws_rx {
 	uint8_t key_off; /* where in the key the next payload byte is */
 	uint8_t op;	 /* the current frame's opcode */
 	bool fin;
-	bool in_frame;	 /* header complete: payload bytes follow */
-	bool in_message; /* a fragmented binary message goes on (continuation frames) */
+	bool in_frame;		 /* header complete: payload bytes follow */
+	bool in_message;	 /* a fragmented binary message goes on (continuation frames) */
 	uint8_t ctl[WS_CTL_MAX]; /* a control frame's payload, unmasked */
 	uint8_t ctl_len;
 	uint16_t close_code; /* after an error: the close code to send */

@@ -42,12 +42,12 @@ struct ws_ctx {
 struct ws_conn {
 	const struct conn_transport *inner;
 	void *inner_state;
-	uint8_t in_flags;  /* the inner transport's tp_flags */
-	bool open;	   /* the handshake is done */
-	bool hs_wait;	   /* a write waits for the handshake (reads drive it) */
-	bool got_close;	   /* the peer sent close: reads report end of stream */
-	bool close_queued; /* our close frame is queued or sent: no more data frames */
-	int failed;	   /* errno for every later read */
+	uint8_t in_flags;   /* the inner transport's tp_flags */
+	bool open;	    /* the handshake is done */
+	bool hs_wait;	    /* a write waits for the handshake (reads drive it) */
+	bool got_close;	    /* the peer sent close: reads report end of stream */
+	bool close_queued;  /* our close frame is queued or sent: no more data frames */
+	int failed;	    /* errno for every later read */
 	struct ws_ctx *ctx; /* until the handshake ends */
 	const char *proto;
 	struct ws_rx rx;
@@ -191,8 +191,9 @@ static int flush_own(struct conn *c, struct ws_conn *w)
 		}
 	}
 	if (w->pong_off < w->pong_len) {
-		size_t t = left < (size_t)(w->pong_len - w->pong_off) ? left
-								     : (size_t)(w->pong_len - w->pong_off);
+		size_t t = left < (size_t)(w->pong_len - w->pong_off)
+			       ? left
+			       : (size_t)(w->pong_len - w->pong_off);
 
 		w->pong_off += (uint8_t)t;
 		left -= t;
@@ -230,7 +231,7 @@ static void queue_close(struct ws_conn *w, uint16_t code)
 
 static const char *status_why(int status)
 {
-	return status == 403 ? "origin not allowed"
+	return status == 403   ? "origin not allowed"
 	       : status == 426 ? "WebSocket version not supported"
 			       : "not a valid WebSocket upgrade request";
 }
@@ -302,8 +303,7 @@ static void on_control(struct conn *c, struct ws_conn *w)
 
 /* Decode src[0..n) into out (may be src): the payload bytes, or -1 when a protocol error
  * left nothing to return (errno set). Stops at the peer's close. */
-static ssize_t decode(struct conn *c, struct ws_conn *w, const uint8_t *src, size_t n,
-		      uint8_t *out)
+static ssize_t decode(struct conn *c, struct ws_conn *w, const uint8_t *src, size_t n, uint8_t *out)
 {
 	static struct log_ratelimit rl;
 	size_t pos = 0, o = 0;
@@ -489,11 +489,11 @@ static void ws_close(struct conn *c)
 }
 
 const struct conn_transport conn_ws = {
-	.name = "ws",
-	.read = ws_read,
-	.writev = ws_writev,
-	.close = ws_close,
-	.shutdown = ws_shutdown,
+    .name = "ws",
+    .read = ws_read,
+    .writev = ws_writev,
+    .close = ws_close,
+    .shutdown = ws_shutdown,
 };
 
 int ws_conn_attach(struct conn *c, struct ws_ctx *ctx)

@@ -339,7 +339,8 @@ static int hs_field(struct ws_hs_req *req, const char *line, size_t n, bool *off
 
 		req->dup |= req->version != 0;
 		for (size_t i = 0; i < vl && ver >= 0; i++)
-			ver = v[i] >= '0' && v[i] <= '9' && ver < 1000 ? ver * 10 + (v[i] - '0') : -1;
+			ver =
+			    v[i] >= '0' && v[i] <= '9' && ver < 1000 ? ver * 10 + (v[i] - '0') : -1;
 		req->version = vl && ver > 0 ? ver : -1;
 	} else if (name_is(line, nl, "sec-websocket-protocol")) {
 		*offers_mqtt |= list_has_exact(v, vl, "mqtt");
@@ -382,8 +383,8 @@ int ws_hs_check(const struct ws_hs_req *req, const struct ws_origins *origins)
 {
 	uint8_t nonce[18];
 
-	if (!req->get || !req->host || !req->upgrade || !req->connection || !req->key ||
-	    req->dup || !req->version)
+	if (!req->get || !req->host || !req->upgrade || !req->connection || !req->key || req->dup ||
+	    !req->version)
 		return 400;
 	/* the key is base64 of 16 random bytes (RFC 6455 4.2.1) */
 	if (crypto_b64_decode(req->key, req->key_len, nonce, sizeof(nonce)) != 16)
@@ -438,7 +439,8 @@ int ws_hs_response(const struct ws_hs_req *req, int status, char *out, size_t ou
 			     "Connection: close\r\nContent-Length: 0\r\n\r\n");
 		break;
 	default:
-		n = snprintf(out, outsz, "HTTP/1.1 %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+		n = snprintf(out, outsz,
+			     "HTTP/1.1 %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
 			     status == 403 ? "403 Forbidden" : "400 Bad Request");
 		break;
 	}

@@ -78,8 +78,8 @@ static struct result decode_chunks(struct ws_rx *rx, const uint8_t *in, size_t l
 		while (pos < end) {
 			size_t used, prod;
 
-			r.ret = ws_rx_decode(rx, in + pos, end - pos, out + r.out_len, &used,
-					     &prod);
+			r.ret =
+			    ws_rx_decode(rx, in + pos, end - pos, out + r.out_len, &used, &prod);
 			pos += used;
 			r.out_len += prod;
 			if (r.ret < 0)
@@ -158,13 +158,16 @@ static void test_fragments_and_splits(void **state)
 	size_t n = 0;
 
 	(void)state;
-	n += mk(in + n, 0x02, true, 0, "MQTT-", 5);	      /* binary, not FIN */
-	n += mk(in + n, 0x89, true, 0, "ping!", 5);	      /* ping in between */
-	n += mk(in + n, 0x00, true, 16, "bytes ", 6);	      /* continuation, 16-bit len */
-	n += mk(in + n, 0x8A, true, 0, "", 0);		      /* pong: ignored by the owner */
-	n += mk(in + n, 0x80, true, 64, "stream", 6);	      /* continuation FIN, 64-bit */
-	n += mk(in + n, 0x82, true, 0, "!", 1);		      /* a new message */
-	n += mk(in + n, 0x88, true, 0, "\x03\xe8" "bye", 5); /* close 1000 "bye" */
+	n += mk(in + n, 0x02, true, 0, "MQTT-", 5);   /* binary, not FIN */
+	n += mk(in + n, 0x89, true, 0, "ping!", 5);   /* ping in between */
+	n += mk(in + n, 0x00, true, 16, "bytes ", 6); /* continuation, 16-bit len */
+	n += mk(in + n, 0x8A, true, 0, "", 0);	      /* pong: ignored by the owner */
+	n += mk(in + n, 0x80, true, 64, "stream", 6); /* continuation FIN, 64-bit */
+	n += mk(in + n, 0x82, true, 0, "!", 1);	      /* a new message */
+	n += mk(in + n, 0x88, true, 0,
+		"\x03\xe8"
+		"bye",
+		5); /* close 1000 "bye" */
 	for (size_t chunk = 0; chunk <= n; chunk++) {
 		struct ws_rx rx;
 		struct result r;
@@ -175,7 +178,10 @@ static void test_fragments_and_splits(void **state)
 		assert_int_equal(r.controls, 3);
 		assert_int_equal(r.last_op, WS_OP_CLOSE);
 		assert_int_equal(r.ctl_len, 5);
-		assert_memory_equal(r.ctl, "\x03\xe8" "bye", 5);
+		assert_memory_equal(r.ctl,
+				    "\x03\xe8"
+				    "bye",
+				    5);
 		assert_int_equal(r.out_len, 18);
 		assert_memory_equal(out, "MQTT-bytes stream!", 18);
 	}
@@ -215,32 +221,32 @@ struct refusal {
 static void test_refusals(void **state)
 {
 	static const struct refusal t[] = {
-		{"text", 0x81, true, 3, NULL, WS_CLOSE_UNSUPPORTED, -ENOTSUP, false},
-		{"unmasked", 0x82, false, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"RSV1", 0xC2, true, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"RSV2", 0xA2, true, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"RSV3", 0x92, true, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"opcode 3", 0x83, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"opcode 7", 0x87, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"opcode 0xB", 0x8B, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"opcode 0xF", 0x8F, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"ping 126", 0x89, true, 126, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"ping fragmented", 0x09, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"close fragmented", 0x08, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"continuation first", 0x80, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"binary inside", 0x82, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, true},
-		{"text inside", 0x81, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, true},
-		{"too big", 0x82, true, 1001, NULL, WS_CLOSE_TOO_BIG, -EMSGSIZE, false},
-		{"close len 1", 0x88, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"close 999", 0x88, true, 2, "\x03\xe7", WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"close 1005", 0x88, true, 2, "\x03\xed", WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"close 1006", 0x88, true, 2, "\x03\xee", WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"close 2000", 0x88, true, 2, "\x07\xd0", WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"close 5000", 0x88, true, 2, "\x13\x88", WS_CLOSE_PROTOCOL, -EPROTO, false},
-		{"close bad utf-8", 0x88, true, 4, "\x03\xe8\xc0\xaf", WS_CLOSE_BAD_DATA, -EILSEQ,
-		 false},
-		{"close surrogate", 0x88, true, 5, "\x03\xe8\xed\xa0\x80", WS_CLOSE_BAD_DATA,
-		 -EILSEQ, false},
+	    {"text", 0x81, true, 3, NULL, WS_CLOSE_UNSUPPORTED, -ENOTSUP, false},
+	    {"unmasked", 0x82, false, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"RSV1", 0xC2, true, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"RSV2", 0xA2, true, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"RSV3", 0x92, true, 3, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"opcode 3", 0x83, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"opcode 7", 0x87, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"opcode 0xB", 0x8B, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"opcode 0xF", 0x8F, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"ping 126", 0x89, true, 126, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"ping fragmented", 0x09, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"close fragmented", 0x08, true, 0, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"continuation first", 0x80, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"binary inside", 0x82, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, true},
+	    {"text inside", 0x81, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, true},
+	    {"too big", 0x82, true, 1001, NULL, WS_CLOSE_TOO_BIG, -EMSGSIZE, false},
+	    {"close len 1", 0x88, true, 1, NULL, WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"close 999", 0x88, true, 2, "\x03\xe7", WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"close 1005", 0x88, true, 2, "\x03\xed", WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"close 1006", 0x88, true, 2, "\x03\xee", WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"close 2000", 0x88, true, 2, "\x07\xd0", WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"close 5000", 0x88, true, 2, "\x13\x88", WS_CLOSE_PROTOCOL, -EPROTO, false},
+	    {"close bad utf-8", 0x88, true, 4, "\x03\xe8\xc0\xaf", WS_CLOSE_BAD_DATA, -EILSEQ,
+	     false},
+	    {"close surrogate", 0x88, true, 5, "\x03\xe8\xed\xa0\x80", WS_CLOSE_BAD_DATA, -EILSEQ,
+	     false},
 	};
 	uint8_t in[2048], out[2048], zeros[1100] = {0};
 
@@ -254,8 +260,8 @@ static void test_refusals(void **state)
 		rx.max_payload = 1000;
 		if (t[i].in_message)
 			n += mk(in, 0x02, true, 0, "a", 1);
-		n += mk(in + n, t[i].b0, t[i].masked, 0, t[i].payload ? t[i].payload : (void *)zeros,
-			t[i].len);
+		n += mk(in + n, t[i].b0, t[i].masked, 0,
+			t[i].payload ? t[i].payload : (void *)zeros, t[i].len);
 		r = decode_chunks(&rx, in, n, out, 0);
 		if (r.ret != t[i].err || rx.close_code != t[i].code)
 			fail_msg("%s: ret %d code %u", t[i].what, r.ret, rx.close_code);
@@ -427,44 +433,50 @@ struct hs_case {
 static void test_handshake_cases(void **state)
 {
 	static const struct hs_case t[] = {
-		{"minimal", F_ALL, NULL, 101, NULL},
-		{"lists and case", "host: h\r\nupgrade: WebSocket\r\nconnection: keep-alive, Upgrade\r\n"
-		 "SEC-WEBSOCKET-KEY:" RFC_KEY "  \r\nsec-websocket-version:  13\r\n", NULL, 101, NULL},
-		{"mqtt among others", F_ALL "Sec-WebSocket-Protocol: chat, mqtt\r\n", NULL, 101, "mqtt"},
-		{"mqtt on a second line", F_ALL "Sec-WebSocket-Protocol: chat\r\n"
-		 "Sec-WebSocket-Protocol: mqtt\r\n", NULL, 101, "mqtt"},
-		{"mqtt preferred", F_ALL "Sec-WebSocket-Protocol: mqttv3.1, mqtt\r\n", NULL, 101,
-		 "mqtt"},
-		{"mqttv3.1", F_ALL "Sec-WebSocket-Protocol: mqttv3.1\r\n", NULL, 101, "mqttv3.1"},
-		{"MQTT is not mqtt", F_ALL "Sec-WebSocket-Protocol: MQTT, mqttx\r\n", NULL, 101, NULL},
-		{"HTTP/1.2", F_ALL, "GET / HTTP/1.2", 101, NULL},
-		{"POST", F_ALL, "POST / HTTP/1.1", 400, NULL},
-		{"HTTP/1.0", F_ALL, "GET / HTTP/1.0", 400, NULL},
-		{"HTTP/2", F_ALL, "GET / HTTP/2.0", 0, NULL},
-		{"no target", F_ALL, "GET  HTTP/1.1", 0, NULL},
-		{"empty target", F_ALL, "GET  / HTTP/1.1", 400, NULL},
-		{"no host", F_UP F_CONN F_KEY F_VER, NULL, 400, NULL},
-		{"no upgrade", F_HOST F_CONN F_KEY F_VER, NULL, 400, NULL},
-		{"upgrade h2c", F_HOST "Upgrade: h2c\r\n" F_CONN F_KEY F_VER, NULL, 400, NULL},
-		{"no connection", F_HOST F_UP F_KEY F_VER, NULL, 400, NULL},
-		{"connection close", F_HOST F_UP "Connection: close\r\n" F_KEY F_VER, NULL, 400, NULL},
-		{"no key", F_HOST F_UP F_CONN F_VER, NULL, 400, NULL},
-		{"short key", F_HOST F_UP F_CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZQ==\r\n" F_VER, NULL,
-		 400, NULL},
-		{"key not base64", F_HOST F_UP F_CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ!!\r\n"
-		 F_VER, NULL, 400, NULL},
-		{"two keys", F_ALL F_KEY, NULL, 400, NULL},
-		{"two hosts", F_ALL F_HOST, NULL, 400, NULL},
-		{"no version", F_HOST F_UP F_CONN F_KEY, NULL, 400, NULL},
-		{"version 8", F_HOST F_UP F_CONN F_KEY "Sec-WebSocket-Version: 8\r\n", NULL, 426, NULL},
-		{"version x", F_HOST F_UP F_CONN F_KEY "Sec-WebSocket-Version: x\r\n", NULL, 426, NULL},
-		{"no colon", F_ALL "Bogus\r\n", NULL, 0, NULL},
-		{"space before colon", F_ALL "Origin : x\r\n", NULL, 0, NULL},
-		{"folded line", F_ALL " continued\r\n", NULL, 0, NULL},
-		{"origin listed", F_ORIG_OK, NULL, 101, NULL},
-		{"origin not listed", F_ALL "Origin: https://evil.example\r\n", NULL, 403, NULL},
-		{"no origin (not a browser)", F_NOORIG, NULL, 101, NULL},
-		{"two origins", F_ORIG_OK "Origin: https://dash.example\r\n", NULL, 400, NULL},
+	    {"minimal", F_ALL, NULL, 101, NULL},
+	    {"lists and case",
+	     "host: h\r\nupgrade: WebSocket\r\nconnection: keep-alive, Upgrade\r\n"
+	     "SEC-WEBSOCKET-KEY:" RFC_KEY "  \r\nsec-websocket-version:  13\r\n",
+	     NULL, 101, NULL},
+	    {"mqtt among others", F_ALL "Sec-WebSocket-Protocol: chat, mqtt\r\n", NULL, 101,
+	     "mqtt"},
+	    {"mqtt on a second line",
+	     F_ALL "Sec-WebSocket-Protocol: chat\r\n"
+		   "Sec-WebSocket-Protocol: mqtt\r\n",
+	     NULL, 101, "mqtt"},
+	    {"mqtt preferred", F_ALL "Sec-WebSocket-Protocol: mqttv3.1, mqtt\r\n", NULL, 101,
+	     "mqtt"},
+	    {"mqttv3.1", F_ALL "Sec-WebSocket-Protocol: mqttv3.1\r\n", NULL, 101, "mqttv3.1"},
+	    {"MQTT is not mqtt", F_ALL "Sec-WebSocket-Protocol: MQTT, mqttx\r\n", NULL, 101, NULL},
+	    {"HTTP/1.2", F_ALL, "GET / HTTP/1.2", 101, NULL},
+	    {"POST", F_ALL, "POST / HTTP/1.1", 400, NULL},
+	    {"HTTP/1.0", F_ALL, "GET / HTTP/1.0", 400, NULL},
+	    {"HTTP/2", F_ALL, "GET / HTTP/2.0", 0, NULL},
+	    {"no target", F_ALL, "GET  HTTP/1.1", 0, NULL},
+	    {"empty target", F_ALL, "GET  / HTTP/1.1", 400, NULL},
+	    {"no host", F_UP F_CONN F_KEY F_VER, NULL, 400, NULL},
+	    {"no upgrade", F_HOST F_CONN F_KEY F_VER, NULL, 400, NULL},
+	    {"upgrade h2c", F_HOST "Upgrade: h2c\r\n" F_CONN F_KEY F_VER, NULL, 400, NULL},
+	    {"no connection", F_HOST F_UP F_KEY F_VER, NULL, 400, NULL},
+	    {"connection close", F_HOST F_UP "Connection: close\r\n" F_KEY F_VER, NULL, 400, NULL},
+	    {"no key", F_HOST F_UP F_CONN F_VER, NULL, 400, NULL},
+	    {"short key", F_HOST F_UP F_CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZQ==\r\n" F_VER, NULL,
+	     400, NULL},
+	    {"key not base64",
+	     F_HOST F_UP F_CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ!!\r\n" F_VER, NULL, 400,
+	     NULL},
+	    {"two keys", F_ALL F_KEY, NULL, 400, NULL},
+	    {"two hosts", F_ALL F_HOST, NULL, 400, NULL},
+	    {"no version", F_HOST F_UP F_CONN F_KEY, NULL, 400, NULL},
+	    {"version 8", F_HOST F_UP F_CONN F_KEY "Sec-WebSocket-Version: 8\r\n", NULL, 426, NULL},
+	    {"version x", F_HOST F_UP F_CONN F_KEY "Sec-WebSocket-Version: x\r\n", NULL, 426, NULL},
+	    {"no colon", F_ALL "Bogus\r\n", NULL, 0, NULL},
+	    {"space before colon", F_ALL "Origin : x\r\n", NULL, 0, NULL},
+	    {"folded line", F_ALL " continued\r\n", NULL, 0, NULL},
+	    {"origin listed", F_ORIG_OK, NULL, 101, NULL},
+	    {"origin not listed", F_ALL "Origin: https://evil.example\r\n", NULL, 403, NULL},
+	    {"no origin (not a browser)", F_NOORIG, NULL, 101, NULL},
+	    {"two origins", F_ORIG_OK "Origin: https://dash.example\r\n", NULL, 400, NULL},
 	};
 	static const char *const allowed[] = {"https://other.example", "https://dash.example"};
 	const struct ws_origins og = {allowed, 2};
@@ -487,8 +499,8 @@ static void test_handshake_cases(void **state)
 		st = ws_hs_check(&req, &og);
 		if (st != t[i].status)
 			fail_msg("%s: status %d, not %d", t[i].what, st, t[i].status);
-		if (st == 101 && (t[i].proto ? !req.proto || strcmp(req.proto, t[i].proto)
-					      : req.proto != NULL))
+		if (st == 101 &&
+		    (t[i].proto ? !req.proto || strcmp(req.proto, t[i].proto) : req.proto != NULL))
 			fail_msg("%s: subprotocol %s", t[i].what, req.proto ? req.proto : "(none)");
 		n = ws_hs_response(&req, st, resp, sizeof(resp));
 		assert_true(n > 0);
@@ -516,11 +528,15 @@ static void test_handshake_cases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc_hello),	 cmocka_unit_test(test_lengths),
-		cmocka_unit_test(test_fragments_and_splits), cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_unmask),		 cmocka_unit_test(test_encoders),
-		cmocka_unit_test(test_accept_vector),	 cmocka_unit_test(test_handshake_ok),
-		cmocka_unit_test(test_handshake_cases),
+	    cmocka_unit_test(test_rfc_hello),
+	    cmocka_unit_test(test_lengths),
+	    cmocka_unit_test(test_fragments_and_splits),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_unmask),
+	    cmocka_unit_test(test_encoders),
+	    cmocka_unit_test(test_accept_vector),
+	    cmocka_unit_test(test_handshake_ok),
+	    cmocka_unit_test(test_handshake_cases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
