@@ -652,12 +652,15 @@ static double bench_out(bool ws, size_t total)
 static void test_bench(void **state)
 {
 	size_t total = 256u << 20, big = 64u << 20;
-	uint8_t *a = malloc(big), *b = malloc(big), key[4] = {1, 2, 3, 4};
+	uint8_t *a, *b, key[4] = {1, 2, 3, 4};
 	double t0, tin, win, tout, wout, um;
 
 	(void)state;
 	if (!getenv("MQTTGW_WS_BENCH"))
 		skip();
+	a = malloc(big);
+	b = malloc(big);
+	assert_true(a && b);
 	memset(a, 0x5a, big);
 	memset(b, 0, big); /* fault the pages in first: the loop is what is timed */
 	t0 = now_s();
