@@ -186,6 +186,10 @@ UNIT_DEPS_store := $(STORE_MODS)
 UNIT_LIBS_store := -lsqlite3 -lpthread
 UNIT_DEPS_store_crash := store $(STORE_MODS)
 UNIT_LIBS_store_crash := -lsqlite3 -lpthread
+UNIT_DEPS_ws_frame := crypto
+UNIT_LIBS_ws_frame := -lssl -lcrypto
+UNIT_DEPS_ws := ws_frame crypto conn loop outq
+UNIT_LIBS_ws := -lssl -lcrypto
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
@@ -259,6 +263,8 @@ FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
 FUZZ_LIBS_broker += -lsqlite3 -lpthread
 FUZZ_DEPS_store_record := store_record
+FUZZ_DEPS_ws := ws_frame crypto
+FUZZ_LIBS_ws := -lcrypto
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \

@@ -20,6 +20,7 @@
 
 #define CRYPTO_SHA512_LEN 64
 #define CRYPTO_SHA256_LEN 32
+#define CRYPTO_SHA1_LEN 20
 
 /*
  * PBKDF2-HMAC-SHA512 (RFC 8018 section 5.2) of pass/salt with `iterations` rounds into
@@ -35,6 +36,10 @@ int crypto_pbkdf2_sha256(const void *pass, size_t plen, const void *salt, size_t
 
 /* out = SHA-256(msg). 0 or -EIO. */
 int crypto_sha256(const void *msg, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
+
+/* out = SHA-1(msg): only for protocols that name it (the WebSocket handshake, RFC 6455),
+ * never for secrets. 0 or -EIO. */
+int crypto_sha1(const void *msg, size_t len, uint8_t out[CRYPTO_SHA1_LEN]);
 
 /* out = HMAC-SHA256(key, msg) (RFC 2104). 0, -EINVAL (klen over INT_MAX) or -EIO. */
 int crypto_hmac_sha256(const void *key, size_t klen, const void *msg, size_t len,

@@ -54,6 +54,14 @@ int crypto_sha256(const void *msg, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 		       : -EIO;
 }
 
+int crypto_sha1(const void *msg, size_t len, uint8_t out[CRYPTO_SHA1_LEN])
+{
+	unsigned int n = 0;
+
+	return EVP_Digest(msg, len, out, &n, EVP_sha1(), NULL) == 1 && n == CRYPTO_SHA1_LEN ? 0
+											     : -EIO;
+}
+
 int crypto_hmac_sha256(const void *key, size_t klen, const void *msg, size_t len,
 		       uint8_t out[CRYPTO_SHA256_LEN])
 {
