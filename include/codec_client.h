@@ -27,7 +27,7 @@
 #define CODEC_CLIENT_BRIDGE_BIT 0x80u
 
 struct codec_client_connect {
-	uint8_t version; /* MQTT_V311 or MQTT_V5 */
+	uint8_t version;  /* MQTT_V311 or MQTT_V5 */
 	bool try_private; /* 3.1.1: protocol level 0x84; ignored for v5 */
 	bool clean;
 	uint16_t keepalive;

@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_BRIDGE_PORT 1883
+#define CONFIG_BRIDGE_PORT	1883
 #define CONFIG_BRIDGE_MAX_ADDRS 16
 
 enum config_bridge_dir {
@@ -95,7 +95,7 @@ struct config_bridge {
 	bool try_private;
 	char *cafile, *capath, *certfile, *keyfile, *tls_version, *alpn;
 	bool insecure;
-	bool tls; /* finish: bridge_cafile or bridge_capath given */
+	bool tls;		  /* finish: bridge_cafile or bridge_capath given */
 	uint32_t max_packet_size; /* 0: unlimited */
 	bool outgoing_retain;
 	uint32_t max_queued;   /* 0: the bridge's defaults (bridge.h) */

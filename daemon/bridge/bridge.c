@@ -21,13 +21,13 @@
 #include "log.h"
 #include "tls_client.h"
 
-#define BRIDGE_RX_MAX (16u << 20) /* largest packet accepted from the upstream */
+#define BRIDGE_RX_MAX	    (16u << 20) /* largest packet accepted from the upstream */
 #define SESSION_EXPIRY_KEEP 0xFFFFFFFFu
 
 static const char *const state_names[] = {
-    [BRIDGE_STOPPED] = "stopped",	  [BRIDGE_IDLE] = "idle",
-    [BRIDGE_RESOLVING] = "resolving",	  [BRIDGE_CONNECTING] = "connecting",
-    [BRIDGE_HANDSHAKE] = "handshake",	  [BRIDGE_UP] = "up",
+    [BRIDGE_STOPPED] = "stopped",     [BRIDGE_IDLE] = "idle",
+    [BRIDGE_RESOLVING] = "resolving", [BRIDGE_CONNECTING] = "connecting",
+    [BRIDGE_HANDSHAKE] = "handshake", [BRIDGE_UP] = "up",
     [BRIDGE_BACKOFF] = "backoff",
 };
 
@@ -80,7 +80,8 @@ static void close_attempt(struct bridge *b)
 /* Mosquitto's "decorrelated jitter": min(cap, random_between(base, previous * 3)). */
 static int64_t backoff_delay(struct bridge *b)
 {
-	uint64_t base = (uint64_t)b->cfg->restart_base * 1000, cap = (uint64_t)b->cfg->restart_cap * 1000;
+	uint64_t base = (uint64_t)b->cfg->restart_base * 1000,
+		 cap = (uint64_t)b->cfg->restart_cap * 1000;
 	uint64_t hi;
 
 	if (!cap)
@@ -200,7 +201,8 @@ static void send_subscribe(struct bridge *b)
 		};
 		if (n == sizeof(e) / sizeof(e[0]) || i + 1 == c->n_topics) {
 			uint16_t pid = bridge_ctrl_pid(b);
-			size_t len = codec_encode_subscribe(NULL, 0, b->version, pid, e, n, NULL, 0);
+			size_t len =
+			    codec_encode_subscribe(NULL, 0, b->version, pid, e, n, NULL, 0);
 			uint8_t *p = bridge_out_reserve(b, len);
 
 			if (!p)
@@ -454,7 +456,7 @@ static int handle_packet(struct bridge *b, const struct mqtt_packet *pk)
 				    pk->type, pk->ack.packet_id);
 		return 0;
 	case MQTT_PUBREL:
-		b->rx2[pk->ack.packet_id / 8] &= (uint8_t)~(1u << (pk->ack.packet_id % 8));
+		b->rx2[pk->ack.packet_id / 8] &= (uint8_t) ~(1u << (pk->ack.packet_id % 8));
 		send_ack(b, MQTT_PUBCOMP, pk->ack.packet_id, 0);
 		return 0;
 	case MQTT_SUBACK:
@@ -468,7 +470,8 @@ static int handle_packet(struct bridge *b, const struct mqtt_packet *pk)
 	case MQTT_UNSUBACK:
 		return 0;
 	case MQTT_DISCONNECT:
-		bridge_fail(b, "DISCONNECT from the upstream (reason 0x%02x)", pk->disconnect.reason);
+		bridge_fail(b, "DISCONNECT from the upstream (reason 0x%02x)",
+			    pk->disconnect.reason);
 		return -ECONNRESET;
 	default:
 		return -EPROTO; /* AUTH: no enhanced authentication asked for */
@@ -495,7 +498,8 @@ static ssize_t on_read(struct conn *c, const uint8_t *buf, size_t len)
 			ret = codec_client_decode(buf + off, f.hdr_len + f.rem_len, b->version, &pk,
 						  &reason);
 		if (ret < 0) {
-			bridge_fail(b, "malformed packet from the upstream (reason 0x%02x)", reason);
+			bridge_fail(b, "malformed packet from the upstream (reason 0x%02x)",
+				    reason);
 			return -1;
 		}
 		off += f.hdr_len + f.rem_len;
@@ -505,7 +509,8 @@ static ssize_t on_read(struct conn *c, const uint8_t *buf, size_t len)
 		if (gen != b->gen || !b->conn)
 			return -1; /* the handler closed the link */
 		if (ret < 0) {
-			bridge_fail(b, "protocol error from the upstream (packet type %u)", pk.type);
+			bridge_fail(b, "protocol error from the upstream (packet type %u)",
+				    pk.type);
 			return -1;
 		}
 	}
@@ -521,8 +526,8 @@ static void on_close(struct conn *c, int err)
 	if (!b || b->conn != c)
 		return;
 	b->conn = NULL;
-	bridge_fail(b, "%s", err == -EPIPE || !err ? "connection closed by the upstream"
-						  : strerror(-err));
+	bridge_fail(b, "%s",
+		    err == -EPIPE || !err ? "connection closed by the upstream" : strerror(-err));
 }
 
 static const struct conn_ops bridge_conn_ops = {

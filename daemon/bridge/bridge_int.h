@@ -62,9 +62,9 @@ struct bridge {
 	struct loop_io dio;
 	struct conn *conn;
 	struct tls_ctx *tls;
-	uint32_t gen; /* connection generation (tokens of older ones are ignored) */
-	uint32_t addr; /* index of the address in use */
-	uint32_t fails; /* consecutive failed attempts since the last CONNACK */
+	uint32_t gen;	     /* connection generation (tokens of older ones are ignored) */
+	uint32_t addr;	     /* index of the address in use */
+	uint32_t fails;	     /* consecutive failed attempts since the last CONNACK */
 	uint64_t backoff_ms; /* last decorrelated-jitter delay */
 	int64_t deadline, last_rx, last_tx, last_busy;
 	bool ping_out, ever_up;

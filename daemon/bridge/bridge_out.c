@@ -403,7 +403,7 @@ int bridge_load(struct bridge *b, const struct store_bridge_entry *se)
 	/* A SENT entry goes out again with DUP; its packet id is the one it had. */
 	e.state = se->state == BRIDGE_E_PUBREL ? BRIDGE_E_PUBREL
 		  : se->state == BRIDGE_E_SENT ? BRIDGE_E_SENT
-					      : BRIDGE_E_QUEUED;
+					       : BRIDGE_E_QUEUED;
 	if (e.state != BRIDGE_E_QUEUED && b->q.next_send != b->q.n) {
 		/* out of order (sent entries always precede queued ones): resend as queued */
 		e.state = BRIDGE_E_QUEUED;

@@ -11,8 +11,8 @@
 #include "bridge.h"
 #include "topic.h"
 
-static int map(const struct config_bridge *c, uint8_t dir, const char *topic, size_t len,
-	       char *out, size_t cap, uint8_t *qos)
+static int map(const struct config_bridge *c, uint8_t dir, const char *topic, size_t len, char *out,
+	       size_t cap, uint8_t *qos)
 {
 	for (uint32_t i = 0; i < c->n_topics; i++) {
 		const struct config_bridge_topic *t = &c->topics[i];

@@ -17,7 +17,8 @@
 
 #define EMPTY_MARK "\"\""
 
-static int berr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int berr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int berr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -212,8 +213,8 @@ static int parse_topic(struct config_bridge *b, char *args, char *err, size_t er
 		else if (!strcasecmp(dir, "both"))
 			t.dir = CONFIG_BRIDGE_BOTH;
 		else
-			return berr(err, errlen, "topic: direction must be in, out or both, not '%s'",
-				    dir);
+			return berr(err, errlen,
+				    "topic: direction must be in, out or both, not '%s'", dir);
 	}
 	if (qos) {
 		ret = num("topic", qos, 0, 2, &q, err, errlen);
@@ -349,15 +350,24 @@ static bool *bool_slot(struct config_bridge *b, const char *key)
 }
 
 static const char *const refused[] = {
-    "bridge_bind_address", "bridge_identity", "bridge_psk",	"bridge_require_ocsp",
-    "local_username",	   "local_password",  "bridge_reload_type", "bridge_receive_maximum",
-    "bridge_session_expiry_interval",
+    "bridge_bind_address", "bridge_identity",	     "bridge_psk",
+    "bridge_require_ocsp", "local_username",	     "local_password",
+    "bridge_reload_type",  "bridge_receive_maximum", "bridge_session_expiry_interval",
 };
 
 static const char *const other_keys[] = {
-    "address",	      "addresses",	   "topic",	     "bridge_protocol_version",
-    "keepalive_interval", "restart_timeout", "start_type", "idle_timeout",
-    "threshold",	  "bridge_tls_version", "bridge_max_packet_size", "max_queued_messages",
+    "address",
+    "addresses",
+    "topic",
+    "bridge_protocol_version",
+    "keepalive_interval",
+    "restart_timeout",
+    "start_type",
+    "idle_timeout",
+    "threshold",
+    "bridge_tls_version",
+    "bridge_max_packet_size",
+    "max_queued_messages",
     "local_cleansession",
 };
 
@@ -514,7 +524,8 @@ int config_bridge_finish(struct config_bridge *b, const char *hostname, char *er
 			    "connection %s: TLS options need bridge_cafile or bridge_capath",
 			    b->name);
 	if (!b->remote_clientid) {
-		snprintf(buf, sizeof(buf), "%s.%s", b->name, hostname && *hostname ? hostname : "mqttgw");
+		snprintf(buf, sizeof(buf), "%s.%s", b->name,
+			 hostname && *hostname ? hostname : "mqttgw");
 		if (set_str(&b->remote_clientid, buf))
 			return -ENOMEM;
 	}

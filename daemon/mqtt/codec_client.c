@@ -101,9 +101,8 @@ int codec_client_decode(const uint8_t *buf, size_t len, uint8_t version, struct 
 const char *codec_client_connack_str(uint8_t version, uint8_t code)
 {
 	static const char *const v3[] = {
-	    "accepted",		    "unacceptable protocol version",
-	    "client id rejected",	    "server unavailable",
-	    "bad user name or password", "not authorized",
+	    "accepted",		  "unacceptable protocol version", "client id rejected",
+	    "server unavailable", "bad user name or password",	   "not authorized",
 	};
 
 	if (version != MQTT_V5)

@@ -298,8 +298,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	br = bridge_new(&(struct bridge_opts){
-	    .loop = loop, .store = st, .cfg = cfg, .ops = &ops, .ctx = NULL, .seed = (uint64_t)getpid()});
+	br = bridge_new(&(struct bridge_opts){.loop = loop,
+					      .store = st,
+					      .cfg = cfg,
+					      .ops = &ops,
+					      .ctx = NULL,
+					      .seed = (uint64_t)getpid()});
 	if (!br) {
 		perror("bridge_new");
 		return 1;

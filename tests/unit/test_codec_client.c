@@ -15,8 +15,8 @@
 static void test_connect_v311_bridge_bit(void **state)
 {
 	static const uint8_t want[] = {
-	    0x10, 0x0e, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x84, 0x00, 0x00, 0x3c,
-	    0x00, 0x02, 'g',  'w',
+	    0x10, 0x0e, 0x00, 0x04, 'M',  'Q',	'T', 'T',
+	    0x84, 0x00, 0x00, 0x3c, 0x00, 0x02, 'g', 'w',
 	};
 	struct codec_client_connect c = {
 	    .version = MQTT_V311, .try_private = true, .keepalive = 60, .client_id = "gw"};

@@ -169,8 +169,9 @@ static void test_every_key(void **state)
 
 static void test_aliases_and_backoff(void **state)
 {
-	static const char *const l[] = {"address h:1", "topic a", "clientid c", "username u",
-					"password p", "restart_timeout 2 9", NULL};
+	static const char *const l[] = {"address h:1", "topic a",    "clientid c",
+					"username u",  "password p", "restart_timeout 2 9",
+					NULL};
 	struct config_bridge *b = block(l);
 
 	(void)state;
@@ -275,8 +276,10 @@ static void test_block_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),	      cmocka_unit_test(test_every_key),
-	    cmocka_unit_test(test_aliases_and_backoff), cmocka_unit_test(test_key_errors),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_aliases_and_backoff),
+	    cmocka_unit_test(test_key_errors),
 	    cmocka_unit_test(test_block_errors),
 	};
 
