@@ -181,6 +181,19 @@ static void send_connect(struct bridge *b)
 	bridge_out_commit(b, n);
 }
 
+static void send_subscribe_entries(struct bridge *b, const struct mqtt_sub_entry *e, uint32_t n)
+{
+	uint16_t pid = bridge_ctrl_pid(b);
+	size_t len = codec_encode_subscribe(NULL, 0, b->version, pid, e, n, NULL, 0);
+	uint8_t *p = bridge_out_reserve(b, len);
+
+	if (p) {
+		codec_encode_subscribe(p, len, b->version, pid, e, n, NULL, 0);
+		bridge_out_commit(b, len);
+	}
+}
+
+/* SUBSCRIBE the `in` and `both` lines' remote filters, 64 per packet. */
 static void send_subscribe(struct bridge *b)
 {
 	const struct config_bridge *c = b->cfg;
@@ -199,29 +212,13 @@ static void send_subscribe(struct bridge *b)
 		    .no_local = c->try_private,
 		    .retain_as_published = c->try_private,
 		};
-		if (n == sizeof(e) / sizeof(e[0]) || i + 1 == c->n_topics) {
-			uint16_t pid = bridge_ctrl_pid(b);
-			size_t len =
-			    codec_encode_subscribe(NULL, 0, b->version, pid, e, n, NULL, 0);
-			uint8_t *p = bridge_out_reserve(b, len);
-
-			if (!p)
-				return;
-			codec_encode_subscribe(p, len, b->version, pid, e, n, NULL, 0);
-			bridge_out_commit(b, len);
+		if (n == sizeof(e) / sizeof(e[0])) {
+			send_subscribe_entries(b, e, n);
 			n = 0;
 		}
 	}
-	if (n) {
-		uint16_t pid = bridge_ctrl_pid(b);
-		size_t len = codec_encode_subscribe(NULL, 0, b->version, pid, e, n, NULL, 0);
-		uint8_t *p = bridge_out_reserve(b, len);
-
-		if (!p)
-			return;
-		codec_encode_subscribe(p, len, b->version, pid, e, n, NULL, 0);
-		bridge_out_commit(b, len);
-	}
+	if (n)
+		send_subscribe_entries(b, e, n);
 }
 
 static void send_simple(struct bridge *b, uint8_t type)
