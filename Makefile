@@ -173,8 +173,6 @@ UNIT_DEPS_codec_client := codec codec_props
 UNIT_DEPS_bridge_topic := config_bridge topic
 BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client codec \
 	codec_props topic conn loop outq msg tls tls_client store $(STORE_MODS)
-UNIT_DEPS_bridge := $(filter-out bridge,$(BRIDGE_MODS))
-UNIT_LIBS_bridge := -lssl -lcrypto -lsqlite3 -lpthread
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
