@@ -191,6 +191,13 @@ UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame crypto conn loop outq
 UNIT_LIBS_ws := -lssl -lcrypto
 
+# bridge: config block parser, client-role codec, topic mapping
+UNIT_DEPS_config_bridge := topic
+UNIT_DEPS_codec_client := codec codec_props
+UNIT_DEPS_bridge_topic := config_bridge topic
+BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client codec \
+	codec_props topic conn loop outq msg tls tls_client store $(STORE_MODS)
+
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
 
@@ -265,6 +272,7 @@ FUZZ_LIBS_broker += -lsqlite3 -lpthread
 FUZZ_DEPS_store_record := store_record
 FUZZ_DEPS_ws := ws_frame crypto
 FUZZ_LIBS_ws := -lcrypto
+FUZZ_DEPS_codec_client := codec_client $(CODEC_MODS)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
@@ -286,6 +294,12 @@ $(BUILD)/bench-store: $(BUILD)/obj/tests/bench/store/bench_store.o \
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
 
 bench-store: $(BUILD)/bench-store
+
+# The bridge's test driver (tests/integration/t_bridge_*.sh): a bridge without the broker.
+$(BUILD)/bridge-test: $(BUILD)/obj/tests/integration/bridge_test.o $(call obj,$(BRIDGE_MODS)) \
+		$(BUILD)/obj/tests/unit/mock_log.o
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -lsqlite3 -lpthread
+all: $(BUILD)/bridge-test
 
 fuzz: fuzz-build
 	$(Q)scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
@@ -316,3 +330,4 @@ FORCE:
 	$(wildcard tests/unit/*.c))
 -include $(BUILD)/obj/tests/integration/xdp_guard_test.d
 -include $(BUILD)/obj/tests/bench/fastpath/fp_measure.d
+-include $(BUILD)/obj/tests/integration/bridge_test.d

@@ -218,6 +218,10 @@ int store_bridge_del(struct store *st, const char *bridge, uint16_t len, uint64_
 /* Hand everything staged since the last commit to the store thread; returns the batch's seq
  * (> 0). With nothing staged, returns the last seq handed over (nothing new to wait for). */
 uint64_t store_commit(struct store *st);
+/* The seq store_commit() will return for what is staged now (last handed over + 1): what is
+ * staged now is durable once store_durable_seq() reaches it (the bridge sends an entry only
+ * then). */
+uint64_t store_batch_next(const struct store *st);
 /* Highest batch seq that is durable (every batch <= it is). */
 uint64_t store_durable_seq(const struct store *st);
 /* Readable (eventfd, non-blocking) when store_durable_seq() moved; add it to the loop. */

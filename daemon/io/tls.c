@@ -36,6 +36,7 @@
 #include "config.h"
 #include "log.h"
 #include "tls.h"
+#include "tls_int.h"
 
 #define TLS_RECORD_MAX 16384		      /* largest record payload */
 #define TLS_RX_SCRATCH (64 * 1024)	      /* ciphertext read from the socket at once */
@@ -799,4 +800,32 @@ int tls_conn_info(const struct conn *c, struct tls_info *info)
 	info->resumed = SSL_session_reused(t->ssl);
 	info->peer_cert = SSL_get0_peer_certificate(t->ssl) != NULL;
 	return 0;
+}
+
+/* ---- for tls_client.c (tls_int.h) ---- */
+
+struct tls_ctx *tls_ctx_adopt(SSL_CTX *s)
+{
+	struct tls_ctx *t = calloc(1, sizeof(*t));
+
+	if (!t || !bio_method_get()) {
+		free(t);
+		SSL_CTX_free(s);
+		if (!n_ctx) {
+			BIO_meth_free(bio_method);
+			bio_method = NULL;
+		}
+		return NULL;
+	}
+	t->ssl = s;
+	t->refs = 1;
+	n_ctx++;
+	return t;
+}
+
+SSL *tls_conn_ssl(struct conn *c)
+{
+	struct tls_conn *t = c->tp == &conn_tls ? c->tp_state : NULL;
+
+	return t ? t->ssl : NULL;
 }

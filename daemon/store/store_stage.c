@@ -287,6 +287,11 @@ uint64_t store_commit(struct store *st)
 	return st->last_batch;
 }
 
+uint64_t store_batch_next(const struct store *st)
+{
+	return st->last_batch + 1;
+}
+
 uint64_t store_durable_seq(const struct store *st)
 {
 	return atomic_load(&((struct store *)st)->durable);
