@@ -192,11 +192,11 @@ UNIT_DEPS_ws := ws_frame crypto conn loop outq
 UNIT_LIBS_ws := -lssl -lcrypto
 
 # bridge: config block parser, client-role codec, topic mapping
-UNIT_DEPS_config_bridge := topic
-UNIT_DEPS_codec_client := codec codec_props
-UNIT_DEPS_bridge_topic := config_bridge topic
-BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client codec \
-	codec_props topic conn loop outq msg tls tls_client store $(STORE_MODS)
+UNIT_DEPS_config_bridge := $(TOPIC_MODS)
+UNIT_DEPS_codec_client := $(CODEC_MODS)
+UNIT_DEPS_bridge_topic := config_bridge $(TOPIC_MODS)
+BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client $(CODEC_MODS) \
+	$(TOPIC_MODS) conn loop outq msg tls tls_client store $(STORE_MODS)
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
