@@ -103,8 +103,8 @@ static void enqueue_some(long n)
 
 	for (; n > 0 && sent_n < count; n--, sent_n++) {
 		int len = snprintf(payload, sizeof(payload), "%s%ld", prefix, sent_n);
-		struct msg *m = msg_new(NULL, topic, (uint16_t)strlen(topic), payload, (uint32_t)len,
-					NULL, 0, (uint8_t)qos, 0, 0, NULL);
+		struct msg *m = msg_new(NULL, topic, (uint16_t)strlen(topic), payload,
+					(uint32_t)len, NULL, 0, (uint8_t)qos, 0, 0, NULL);
 		uint64_t id = 0;
 		int ret;
 
@@ -213,8 +213,8 @@ static struct config_bridge *read_conf(const char *path)
 static void *load_msg(void *ctx, const struct store_msg *m)
 {
 	(void)ctx;
-	return msg_new(NULL, m->topic, m->topic_len, m->payload, m->payload_len, m->props, m->props_len,
-		       m->qos, m->retain, 0, NULL);
+	return msg_new(NULL, m->topic, m->topic_len, m->payload, m->payload_len, m->props,
+		       m->props_len, m->qos, m->retain, 0, NULL);
 }
 
 static int load_bridge(void *ctx, const struct store_bridge_entry *e)
