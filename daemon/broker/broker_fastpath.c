@@ -46,7 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "broker_int.h"
+#include "broker_fastpath.h"
 #include "fastpath.h"
 #include "log.h"
 
@@ -379,7 +379,7 @@ static void fp_tick_arm(struct broker_fp *bf)
 
 /*
  * Invariant 4: may the kernel relay this publisher's frames on this topic, unchanged, to
- * this delivery's subscriber? The broker just matched them (b->m): QoS 0, RETAIN 0, a frame
+ * this delivery's subscriber? The broker just matched them (m): QoS 0, RETAIN 0, a frame
  * that needs no rewriting (`plain`), exactly one matching subscription, not shared, no
  * subscription identifier, no per-message read ACL, not the publisher itself (No Local, and
  * no route to itself), a subscriber online and joined, speaking the same protocol level. The
@@ -388,18 +388,15 @@ static void fp_tick_arm(struct broker_fp *bf)
  */
 static void fp_want(struct client *c);
 
-static struct client *fp_eligible(struct client *c, const struct pub *p, size_t frame_len,
-				  bool plain)
+static struct client *fp_eligible(struct client *c, const struct pub *p, const struct match *m,
+				  size_t frame_len, bool plain)
 {
-	struct broker *b = c->b;
-	const struct match *m;
 	struct client *sub;
 
 	if (!plain || p->qos || p->retain || !p->topic_len || p->topic_len > FP_TOPIC_MAX)
 		return NULL;
-	if (b->m_subs != 1 || b->m_len != 1)
+	if (!m)
 		return NULL;
-	m = &b->m[0];
 	if ((m->opts & (TOPIC_OPT_SHARED | BROKER_OPT_ACL_CHECK)) || m->sub_id ||
 	    m->s == p->origin)
 		return NULL;
@@ -411,7 +408,8 @@ static struct client *fp_eligible(struct client *c, const struct pub *p, size_t 
 	return sub;
 }
 
-void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bool plain)
+void broker_fp_learn(struct client *c, const struct pub *p, const struct match *m,
+		     size_t frame_len, bool plain)
 {
 	struct broker_fp *bf = c->b->fp;
 	struct fpc *pc = c->fp;
@@ -426,7 +424,7 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 		/* Joins are lazy: only a client with an eligible flow pays for the verdict on its
 		 * skbs (fan-in to $share, fan-out, QoS 1/2 never do). Not joined yet: ask for
 		 * both ends; the route comes with a later message, once both are in. */
-		if (!(sub = fp_eligible(c, p, frame_len, plain)))
+		if (!(sub = fp_eligible(c, p, m, frame_len, plain)))
 			return;
 		/* counted as the daemon's (the in-kernel fraction's base): it could be the
 		 * kernel's once both are in */
@@ -453,7 +451,7 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 			route_install(bf, r);
 		return;
 	}
-	sub = fp_eligible(c, p, frame_len, plain);
+	sub = fp_eligible(c, p, m, frame_len, plain);
 	if (!sub)
 		return;
 	if (!sub->fp) {

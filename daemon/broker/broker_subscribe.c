@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* broker: SUBSCRIBE / UNSUBSCRIBE and retained delivery on subscribe. */
+/* broker_subscribe: SUBSCRIBE / UNSUBSCRIBE and retained delivery on subscribe. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_int.h"
+#include "broker_auth.h"
+#include "broker_deliver.h"
+#include "broker_fastpath.h"
+#include "broker_subscribe.h"
 #include "log.h"
 
 struct retained_ctx {
@@ -44,14 +47,6 @@ static void send_suback(struct client *c, uint8_t type, uint16_t pid, const uint
 	outq_frame_done(&c->conn->out);
 	c->b->st.msgs_sent++;
 	conn_want_flush(c->conn);
-}
-
-void broker_session_unsubscribe_all(struct broker *b, struct session *s)
-{
-	for (uint32_t i = 0; i < s->n_subs; i++) {
-		topic_sub_remove(b->topics, s->subs[i].filter, s->subs[i].len, s);
-		broker_fp_filter_changed(b, s->subs[i].filter, s->subs[i].len);
-	}
 }
 
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
