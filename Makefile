@@ -139,6 +139,9 @@ UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_tls := conn loop outq
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
+# the L2 floor on a real loop and socketpairs; its private headers live in daemon/broker
+UNIT_DEPS_broker_client := conn loop outq msg codec codec_props
+$(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
