@@ -197,6 +197,9 @@ UNIT_DEPS_codec_client := $(CODEC_MODS)
 UNIT_DEPS_bridge_topic := config_bridge $(TOPIC_MODS)
 BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client $(CODEC_MODS) \
 	$(TOPIC_MODS) conn loop outq msg tls tls_client store $(STORE_MODS)
+# the L2 floor on a real loop and socketpairs; its private headers live in daemon/broker
+UNIT_DEPS_broker_client := conn loop outq msg $(CODEC_MODS)
+$(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* broker: password and ACL files per listener, their checks, and reload on SIGHUP. */
+/* broker_auth: password and ACL files per listener, and their checks (reload: broker_reload.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_int.h"
+#include "broker_auth.h"
 #include "log.h"
 
 static void auth_warn(void *ctx, const char *msg)
@@ -57,8 +57,13 @@ err_free:
 
 int broker_auth_load(struct broker *b, char *err, size_t errlen)
 {
-	b->auth = auth_load_all(b->cfg, err, errlen);
-	return b->auth ? 0 : -EINVAL;
+	struct broker_auth *a = auth_load_all(b->cfg, err, errlen);
+
+	if (!a)
+		return -EINVAL;
+	auth_free_all(b->auth, b->cfg->n_listeners);
+	b->auth = a;
+	return 0;
 }
 
 void broker_auth_free(struct broker *b)
@@ -83,8 +88,8 @@ bool broker_acl_read(struct broker *b, const struct session *s, uint8_t opts, co
 			 len, ACL_READ);
 }
 
-bool broker_acl_subscribe(struct broker *b, const struct session *s, const char *filter,
-			  size_t len, uint8_t *opts)
+bool broker_acl_subscribe(struct broker *b, const struct session *s, const char *filter, size_t len,
+			  uint8_t *opts)
 {
 	const struct acl_db *acl = broker_auth_for(b, s->auth_idx)->acl;
 	const char *rest = filter;
@@ -103,64 +108,4 @@ bool broker_acl_subscribe(struct broker *b, const struct session *s, const char 
 	default:
 		return true;
 	}
-}
-
-/* After a reload: every stored subscription gets its check flag from the new ACL. A filter
- * the new ACL lets deliver nothing stays subscribed and is checked per message. */
-static void resubscribe_acl(void *ctx, struct session *s)
-{
-	struct broker *b = ctx;
-
-	for (uint32_t i = 0; i < s->n_subs; i++) {
-		struct session_sub *sub = &s->subs[i];
-		uint8_t opts = sub->opts;
-
-		if (!broker_acl_subscribe(b, s, sub->filter, sub->len, &opts))
-			opts |= BROKER_OPT_ACL_CHECK;
-		if (opts == sub->opts)
-			continue;
-		sub->opts = opts;
-		topic_sub_add(b->topics, sub->filter, sub->len, s, opts, sub->sub_id);
-	}
-}
-
-/* A client whose password file entry changed or went away since it logged in: closed. */
-static bool recheck_client(struct client *c, void *ctx)
-{
-	const struct broker_auth *au = broker_auth_for(c->b, c->auth_idx);
-
-	(void)ctx;
-	if (!c->pw_id ||
-	    passwd_entry_id(c->enhanced ? au->scram : au->pw, c->username) == c->pw_id)
-		return false;
-	client_close(c, MQTT_RC_NOT_AUTHORIZED,
-		     "user deleted or password changed in the reloaded password file");
-	return true;
-}
-
-int broker_reload(struct broker *b)
-{
-	char err[512];
-	struct broker_auth *a;
-	int dropped;
-
-	broker_tls_reload(b);
-	a = auth_load_all(b->cfg, err, sizeof(err));
-
-	if (!a) {
-		log_err("Error: reload failed, keeping the previous password and ACL files: %s",
-			err);
-		return -EINVAL;
-	}
-	auth_free_all(b->auth, b->cfg->n_listeners);
-	b->auth = a;
-	session_foreach(&b->sessions, resubscribe_acl, b);
-	broker_fp_flush_routes(b); /* routes were installed under the old ACL */
-	dropped = broker_close_each(b, recheck_client, NULL);
-	if (dropped > 0)
-		log_notice("Reloaded password and ACL files: %d client%s disconnected (user deleted "
-			   "or password changed).", dropped, dropped == 1 ? "" : "s");
-	else
-		log_notice("Reloaded password and ACL files.");
-	return 0;
 }

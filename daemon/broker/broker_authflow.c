@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_int.h"
+#include "broker_auth.h"
+#include "broker_authflow.h"
 #include "crypto.h"
 #include "log.h"
-#include "scram.h"
 
 struct client_auth {
 	struct scram_server st;
@@ -159,10 +159,11 @@ static int scram_finish(struct client *c, const struct mqtt_buf *data, uint8_t *
 static int refuse(struct client *c, int err, const char *why)
 {
 	if (err == -EIO)
-		return broker_connect_refuse(c, MQTT_CONNACK_UNAVAILABLE,
-					     MQTT_RC_SERVER_UNAVAILABLE, why);
+		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				     MQTT_RC_SERVER_UNAVAILABLE, why);
 	c->b->st.auth_failed++;
-	return broker_connect_refuse(c, MQTT_CONNACK_NOT_AUTHORIZED, MQTT_RC_NOT_AUTHORIZED, why);
+	return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED, MQTT_RC_NOT_AUTHORIZED,
+			     why);
 }
 
 int broker_authflow_connect(struct client *c, const struct mqtt_connect *cn, const uint8_t *buf,
@@ -174,9 +175,8 @@ int broker_authflow_connect(struct client *c, const struct mqtt_connect *cn, con
 
 	/* [MQTT-4.12.0-1]: a method we do not offer on this listener */
 	if (!method_is_scram(&cn->props.auth_method) || !au->scram)
-		return broker_connect_refuse(c, MQTT_CONNACK_NOT_AUTHORIZED,
-					     MQTT_RC_BAD_AUTH_METHOD,
-					     "unsupported authentication method");
+		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				     MQTT_RC_BAD_AUTH_METHOD, "unsupported authentication method");
 	c->auth = calloc(1, sizeof(*c->auth));
 	if (c->auth)
 		c->auth->connect = malloc(len);
@@ -193,21 +193,20 @@ int broker_authflow_connect(struct client *c, const struct mqtt_connect *cn, con
 	return 0;
 }
 
-int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len)
+int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len,
+			   struct authflow_done *done)
 {
 	struct mqtt_packet pkt;
 	struct mqtt_disconnect *a = &pkt.disconnect;
-	uint8_t reason = MQTT_RC_MALFORMED, out[SCRAM_MSG_MAX], *connect;
+	uint8_t reason = MQTT_RC_MALFORMED;
 	const char *why = NULL;
-	size_t olen = 0, clen;
-	bool assigned;
 	int rc;
 
 	rc = codec_decode(buf, len, c->version, &pkt, &reason);
 	if (rc < 0) {
 		client_log_proto(c, "malformed packet during authentication (reason 0x%02x)",
 				 reason);
-		return broker_connect_refuse(c, 0, reason, "malformed packet");
+		return client_refuse(c, c->version, 0, reason, "malformed packet");
 	}
 	if (pkt.type == MQTT_DISCONNECT) {
 		log_info_rl("Client %s [%s] disconnected during authentication.", c->client_id,
@@ -217,11 +216,10 @@ int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len)
 	}
 	if (pkt.type != MQTT_AUTH || a->reason != MQTT_RC_CONTINUE_AUTH ||
 	    !method_is_scram(&a->props.auth_method))
-		return broker_connect_refuse(c, 0, MQTT_RC_PROTOCOL_ERROR,
-					     pkt.type != MQTT_AUTH
-						 ? "packet other than AUTH before CONNACK"
-						 : "AUTH with another method or reason code");
-	rc = scram_finish(c, &a->props.auth_data, out, &olen, &why);
+		return client_refuse(c, c->version, 0, MQTT_RC_PROTOCOL_ERROR,
+				     pkt.type != MQTT_AUTH ? "packet other than AUTH before CONNACK"
+							   : "AUTH with another method or reason code");
+	rc = scram_finish(c, &a->props.auth_data, done->data, &done->data_len, &why);
 	if (rc)
 		return refuse(c, rc, why);
 	/* the proven SCRAM user is the session's user name (ACL %u, logs) */
@@ -231,14 +229,12 @@ int broker_authflow_packet(struct client *c, const uint8_t *buf, size_t len)
 		return refuse(c, -EIO, "out of memory");
 	c->enhanced = true;
 	c->pw_id = passwd_entry_id(broker_auth_for(c->b, c->auth_idx)->scram, c->username);
-	connect = c->auth->connect;
-	clen = c->auth->connect_len;
-	assigned = c->auth->assigned;
+	done->connect = c->auth->connect;
+	done->connect_len = c->auth->connect_len;
+	done->assigned = c->auth->assigned;
 	c->auth->connect = NULL;
 	broker_authflow_free(c);
-	rc = broker_connect_resume(c, connect, clen, assigned, out, olen);
-	free(connect);
-	return rc;
+	return 1;
 }
 
 int broker_handle_auth(struct client *c, struct mqtt_packet *pkt)

@@ -1,240 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* broker: CONNECT, CONNACK, session attach/take-over/detach, wills. */
+/*
+ * broker_connect: CONNECT and CONNACK. broker.c runs the steps in order: decode (client id),
+ * server redirection (broker_redirect.c), user name, then either enhanced authentication
+ * (broker_authflow.c, which comes back through broker_connect_resume) or authenticate and
+ * accept: will, v5 limits, session attach or take-over, CONNACK.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_int.h"
+#include "broker_auth.h"
+#include "broker_connect.h"
+#include "broker_deliver.h"
+#include "broker_session.h"
+#include "broker_will.h"
 #include "log.h"
 
-static void send_connack(struct client *c, uint8_t version, bool present, uint8_t code,
-			 const uint8_t *props, uint32_t props_len)
+/* A property of n bytes (identifier included) still fits pb. */
+static bool prop_fits(const struct mqtt_propbuf *pb, uint32_t n)
 {
-	uint8_t buf[512];
-	size_t n = codec_encode_connack(buf, sizeof(buf), version, present, code, props,
-					props_len);
-
-	if (n <= sizeof(buf))
-		client_send_raw(c, buf, n);
-}
-
-/* Refuse a CONNECT: CONNACK with the code for the client's version, then close. */
-static int connect_refuse(struct client *c, uint8_t version, uint8_t v3code, uint8_t v5code,
-			  const char *why)
-{
-	log_info_rl("Client %s [%s] refused: %s.", c->client_id ? c->client_id : "<unknown>",
-		    c->peer, why);
-	send_connack(c, version == MQTT_V5 ? MQTT_V5 : MQTT_V311, false,
-		     version == MQTT_V5 ? v5code : v3code, NULL, 0);
-	if (c->conn)
-		conn_flush(c->conn);
-	if (c->conn)
-		conn_close(c->conn, 0);
-	return -1;
-}
-
-int broker_connect_refuse(struct client *c, uint8_t v3code, uint8_t v5code, const char *why)
-{
-	return connect_refuse(c, c->version, v3code, v5code, why);
-}
-
-/*
- * What a session needs from the loop while it is offline: its expiry timer, and a will that
- * waits for its Will Delay Interval [MQTT-3.1.3-9]. Allocated only while needed.
- */
-struct session_ext {
-	struct broker *b;
-	struct session *s;
-	struct loop_timer expiry;
-	struct loop_timer will_timer;
-	struct msg *will;
-};
-
-static struct session_ext *session_ext_get(struct broker *b, struct session *s)
-{
-	struct session_ext *se = s->owner_data;
-
-	if (se)
-		return se;
-	se = calloc(1, sizeof(*se));
-	if (!se)
-		return NULL;
-	se->b = b;
-	se->s = s;
-	s->owner_data = se;
-	return se;
-}
-
-static void session_ext_put(struct session *s)
-{
-	struct session_ext *se = s->owner_data;
-
-	if (se && !loop_timer_armed(&se->expiry) && !se->will) {
-		free(se);
-		s->owner_data = NULL;
-	}
-}
-
-static void will_publish(struct broker *b, struct msg *will)
-{
-	struct pub p;
-
-	pub_from_msg(&p, will);
-	broker_publish(b, &p);
-	pub_release(&p);
-}
-
-/* Publish a delayed will now (its delay ran out, or its session ends). */
-static void session_will_fire(struct session *s)
-{
-	struct session_ext *se = s->owner_data;
-	struct msg *will;
-
-	if (!se || !se->will)
-		return;
-	will = se->will;
-	se->will = NULL;
-	loop_timer_cancel(se->b->loop, &se->will_timer);
-	will_publish(se->b, will);
-	msg_unref(will);
-}
-
-static void session_will_timer(struct loop *l, struct loop_timer *t)
-{
-	struct session_ext *se = t->ctx;
-	struct session *s = se->s;
-
-	(void)l;
-	session_will_fire(s);
-	session_ext_put(s);
-}
-
-void broker_session_expiry_cancel(struct broker *b, struct session *s)
-{
-	struct session_ext *se = s->owner_data;
-
-	if (!se)
-		return;
-	loop_timer_cancel(b->loop, &se->expiry);
-	loop_timer_cancel(b->loop, &se->will_timer);
-	/* A reconnect within the will delay cancels the will [MQTT-3.1.3-9]. */
-	msg_unref(se->will);
-	free(se);
-	s->owner_data = NULL;
-	s->expire_at = 0;
-}
-
-static void session_end(struct broker *b, struct session *s)
-{
-	/* the will goes out at the earlier of its delay and the session's end */
-	session_will_fire(s);
-	broker_session_expiry_cancel(b, s);
-	broker_session_unsubscribe_all(b, s);
-	broker_share_handover(b, s); /* out of the groups now: others get its messages */
-	session_destroy(&b->sessions, s);
-}
-
-static void session_expired(struct loop *l, struct loop_timer *t)
-{
-	struct session_ext *se = t->ctx;
-	struct session *s = se->s;
-
-	(void)l;
-	log_notice("Expiring client %s due to timeout.", s->client_id);
-	se->b->st.clients_expired++;
-	session_end(se->b, s);
-}
-
-static void session_expiry_arm(struct broker *b, struct session *s, uint32_t secs)
-{
-	struct session_ext *se = session_ext_get(b, s);
-
-	if (!se)
-		return; /* the session just never expires */
-	loop_timer_init(&se->expiry, session_expired, se);
-	s->expire_at = loop_now(b->loop) + (int64_t)secs * 1000;
-	loop_timer_set(b->loop, &se->expiry, s->expire_at);
-}
-
-void broker_session_detach(struct client *c)
-{
-	struct broker *b = c->b;
-	struct session *s = c->session;
-	uint32_t expiry;
-
-	if (c->will && !c->got_disconnect) {
-		struct session_ext *se;
-
-		if (c->will_delay && s && (se = session_ext_get(b, s))) {
-			/* held by the session until the delay runs out or the session ends */
-			se->will = c->will;
-			c->will = NULL;
-			loop_timer_init(&se->will_timer, session_will_timer, se);
-			loop_timer_set(b->loop, &se->will_timer,
-				       loop_now(b->loop) + (int64_t)c->will_delay * 1000);
-		} else {
-			will_publish(b, c->will);
-		}
-	}
-	msg_unref(c->will);
-	c->will = NULL;
-	if (!s)
-		return;
-	s->client = NULL;
-	c->session = NULL;
-	broker_backpressure_release(b, s);
-	expiry = s->expiry_interval;
-	if (expiry == SESSION_EXPIRY_NEVER && b->cfg->persistent_client_expiration > 0)
-		expiry = b->cfg->persistent_client_expiration > UINT32_MAX - 1
-				 ? UINT32_MAX - 1
-				 : (uint32_t)b->cfg->persistent_client_expiration;
-	if (!expiry)
-		session_end(b, s);
-	else if (expiry != SESSION_EXPIRY_NEVER)
-		session_expiry_arm(b, s, expiry);
-}
-
-static struct msg *will_make(struct client *c, const struct mqtt_connect *cn)
-{
-	uint8_t props[1024];
-	struct mqtt_propbuf pb;
-	int64_t expiry = 0;
-
-	codec_props_init(&pb, props, sizeof(props));
-	if (cn->version == MQTT_V5) {
-		struct mqtt_buf cur = cn->will_props.raw;
-		uint8_t id;
-		struct mqtt_buf v1, v2;
-		uint32_t num;
-
-		while (codec_prop_next(&cur, &id, &v1, &v2, &num) == 1) {
-			switch (id) {
-			case MQTT_PROP_PAYLOAD_FORMAT:
-				codec_props_byte(&pb, id, (uint8_t)num);
-				break;
-			case MQTT_PROP_CONTENT_TYPE:
-			case MQTT_PROP_RESPONSE_TOPIC:
-			case MQTT_PROP_CORRELATION_DATA:
-				codec_props_str(&pb, id, v1.p, (uint16_t)v1.len);
-				break;
-			case MQTT_PROP_USER_PROPERTY:
-				codec_props_pair(&pb, id, v1.p, (uint16_t)v1.len, v2.p,
-						 (uint16_t)v2.len);
-				break;
-			default:
-				break;
-			}
-		}
-		if (cn->will_props.seen & MQTT_PROP_BIT(MQTT_PROP_MESSAGE_EXPIRY))
-			expiry = loop_now(c->b->loop) +
-				 (int64_t)cn->will_props.message_expiry * 1000;
-	}
-	if (pb.overflow)
-		return NULL;
-	return msg_new(c->b->mem, cn->will_topic.p, (uint16_t)cn->will_topic.len,
-		       cn->will_payload.p, cn->will_payload.len, props, pb.len, cn->will_qos,
-		       cn->will_retain, expiry, NULL);
+	return !pb->overflow && n <= pb->cap - pb->len;
 }
 
 /*
@@ -244,12 +30,6 @@ static struct msg *will_make(struct client *c, const struct mqtt_connect *cn)
  * [MQTT-3.2.2-21]; -1 when those do not fit. Then the rest, each only if it fits, most useful
  * first; what is left out takes its default (the broker still enforces its limits).
  */
-/* A property of n bytes (identifier included) still fits pb. */
-static bool prop_fits(const struct mqtt_propbuf *pb, uint32_t n)
-{
-	return !pb->overflow && n <= pb->cap - pb->len;
-}
-
 static int connack_props(struct client *c, struct mqtt_propbuf *pb, const struct mqtt_connect *cn,
 			 bool assigned, uint16_t server_keepalive, const uint8_t *auth_data,
 			 size_t auth_len)
@@ -307,29 +87,30 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
 	} else if (!cn->has_username) {
 		if (!config_listener_anonymous(b->cfg, c->listener)) {
 			b->st.auth_failed++;
-			return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
-					      MQTT_RC_NOT_AUTHORIZED, "anonymous access not allowed");
+			return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+					     MQTT_RC_NOT_AUTHORIZED,
+					     "anonymous access not allowed");
 		}
 	} else if (au->pw) {
 		r = passwd_check(au->pw, c->username, cn->has_password ? cn->password.p : NULL,
 				 cn->password.len);
 		if (r == -ENOMEM || r == -EIO)
-			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-					      MQTT_RC_SERVER_UNAVAILABLE, "password check failed");
+			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					     MQTT_RC_SERVER_UNAVAILABLE, "password check failed");
 		if (r < 0) {
 			b->st.auth_failed++;
-			return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
-					      MQTT_RC_BAD_USERNAME_OR_PASSWORD,
-					      r == -ENOENT ? "unknown user name"
-							   : "bad user name or password");
+			return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+					     MQTT_RC_BAD_USERNAME_OR_PASSWORD,
+					     r == -ENOENT ? "unknown user name"
+							  : "bad user name or password");
 		}
 		c->pw_id = passwd_entry_id(au->pw, c->username);
 	}
 	if (cn->will && !acl_check(au->acl, c->client_id, c->username,
 				   (const char *)cn->will_topic.p, cn->will_topic.len, ACL_WRITE)) {
 		b->st.auth_failed++;
-		return connect_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
-				      MQTT_RC_NOT_AUTHORIZED, "will topic not authorized");
+		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				     MQTT_RC_NOT_AUTHORIZED, "will topic not authorized");
 	}
 	return 0;
 }
@@ -350,17 +131,17 @@ static int connect_cert_username(struct client *c)
 		n = -EBADMSG;
 	if (n < 0) {
 		c->b->st.auth_failed++;
-		return connect_refuse(c, c->version,
-				      n == -EBADMSG ? MQTT_CONNACK_NOT_AUTHORIZED
-						    : MQTT_CONNACK_BAD_CREDENTIALS,
-				      MQTT_RC_BAD_USERNAME_OR_PASSWORD,
-				      n == -ENOENT ? "no client certificate name"
-						   : "unusable client certificate name");
+		return client_refuse(c, c->version,
+				     n == -EBADMSG ? MQTT_CONNACK_NOT_AUTHORIZED
+						   : MQTT_CONNACK_BAD_CREDENTIALS,
+				     MQTT_RC_BAD_USERNAME_OR_PASSWORD,
+				     n == -ENOENT ? "no client certificate name"
+						  : "unusable client certificate name");
 	}
 	c->username = strdup(name);
 	if (!c->username)
-		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	return 0;
 }
 
@@ -370,37 +151,34 @@ static bool proto_name_known(const struct mqtt_buf *n)
 	       (n->len == 6 && !memcmp(n->p, "MQIsdp", 6));
 }
 
-static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
-			  const uint8_t *auth_data, size_t auth_len);
-
-int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
+int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, struct mqtt_packet *pkt,
+			  bool *assigned)
 {
 	struct broker *b = c->b;
 	const struct config *cfg = b->cfg;
-	struct mqtt_packet pkt;
-	struct mqtt_connect *cn = &pkt.connect;
+	struct mqtt_connect *cn = &pkt->connect;
 	uint8_t reason = MQTT_RC_MALFORMED;
 	char idbuf[40];
 	const char *id;
 	size_t id_len;
-	bool assigned = false, by_cert;
 	int ret;
 
-	memset(&pkt, 0, sizeof(pkt));
-	ret = codec_decode(buf, len, 0, &pkt, &reason);
+	*assigned = false;
+	memset(pkt, 0, sizeof(*pkt));
+	ret = codec_decode(buf, len, 0, pkt, &reason);
 	if (ret == -EPROTONOSUPPORT && !proto_name_known(&cn->proto_name)) {
 		/* not MQTT at all: close without an answer [MQTT-3.1.2-1] */
 		client_log_proto(c, "unknown protocol name");
 		return -1;
 	}
 	if (ret == -EPROTONOSUPPORT)
-		return connect_refuse(c, cn->version, MQTT_CONNACK_BAD_PROTOCOL,
-				      MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION,
-				      "unsupported protocol name or level");
+		return client_refuse(c, cn->version, MQTT_CONNACK_BAD_PROTOCOL,
+				     MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION,
+				     "unsupported protocol name or level");
 	if (ret < 0) {
 		if (reason == MQTT_RC_CLIENT_ID_NOT_VALID)
-			return connect_refuse(c, cn->version, MQTT_CONNACK_ID_REJECTED,
-					      MQTT_RC_CLIENT_ID_NOT_VALID, "invalid client id");
+			return client_refuse(c, cn->version, MQTT_CONNACK_ID_REJECTED,
+					     MQTT_RC_CLIENT_ID_NOT_VALID, "invalid client id");
 		client_log_proto(c, "malformed CONNECT (reason 0x%02x)", reason);
 		return -1;
 	}
@@ -415,45 +193,41 @@ int broker_handle_connect(struct client *c, const uint8_t *buf, size_t len)
 	if (!id_len) {
 		if (c->version == MQTT_V31 || (c->version == MQTT_V311 && !cn->clean) ||
 		    !cfg->allow_zero_length_clientid)
-			return connect_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
-					      MQTT_RC_CLIENT_ID_NOT_VALID,
-					      "zero-length client id not allowed");
+			return client_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
+					     MQTT_RC_CLIENT_ID_NOT_VALID,
+					     "zero-length client id not allowed");
 		snprintf(idbuf, sizeof(idbuf), "auto-%016llx-%llx",
 			 (unsigned long long)loop_now_us() ^ ((unsigned long long)b->serial << 40),
 			 (unsigned long long)c->serial);
 		id = idbuf;
 		id_len = strlen(idbuf);
-		assigned = true;
+		*assigned = true;
 	} else if (c->version == MQTT_V31 && id_len > 23) {
-		return connect_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
-				      MQTT_RC_CLIENT_ID_NOT_VALID, "MQTT 3.1 client id over 23 bytes");
+		return client_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
+				     MQTT_RC_CLIENT_ID_NOT_VALID,
+				     "MQTT 3.1 client id over 23 bytes");
 	}
 	c->client_id = strndup(id, id_len);
 	if (!c->client_id)
-		return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-				      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
-	/* server redirection (4.11): before authentication, this server is not serving */
-	if (broker_redirect_connect(c, c->version, cn->props.max_packet_size) < 0)
-		return -1;
+		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	return 0;
+}
 
-	by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
-					    c->listener->use_subject_as_username);
-	if (by_cert) {
-		ret = connect_cert_username(c);
-		if (ret < 0)
-			return ret;
-	} else if (cn->has_username) {
+int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
+{
+	bool by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
+						 c->listener->use_subject_as_username);
+
+	if (by_cert)
+		return connect_cert_username(c) < 0 ? -1 : 1;
+	if (cn->has_username) {
 		c->username = strndup((const char *)cn->username.p, cn->username.len);
 		if (!c->username)
-			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
-	if (c->version == MQTT_V5 && (cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_AUTH_METHOD)))
-		return broker_authflow_connect(c, cn, buf, len, assigned);
-	ret = connect_authenticate(c, cn, by_cert);
-	if (ret < 0)
-		return ret;
-	return connect_accept(c, cn, assigned, NULL, 0);
+	return 0;
 }
 
 int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool assigned,
@@ -465,18 +239,12 @@ int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool
 	memset(&pkt, 0, sizeof(pkt));
 	/* decoded once already: it cannot fail now */
 	if (codec_decode(buf, len, 0, &pkt, &reason) < 0)
-		return connect_refuse(c, c->version, 0, MQTT_RC_UNSPECIFIED, "CONNECT lost");
-	if (connect_authenticate(c, &pkt.connect, true) < 0)
-		return -1;
-	return connect_accept(c, &pkt.connect, assigned, auth_data, auth_len);
+		return client_refuse(c, c->version, 0, MQTT_RC_UNSPECIFIED, "CONNECT lost");
+	return broker_connect_accept(c, &pkt.connect, assigned, true, auth_data, auth_len);
 }
 
-/*
- * The rest of CONNECT once the client is authenticated: keepalive, will, v5 limits, session
- * attach or take-over, CONNACK (with auth_data when enhanced authentication ran).
- */
-static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
-			  const uint8_t *auth_data, size_t auth_len)
+int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
+			  bool preauth, const uint8_t *auth_data, size_t auth_len)
 {
 	struct broker *b = c->b;
 	const struct config *cfg = b->cfg;
@@ -488,12 +256,14 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	uint8_t props[512];
 	struct mqtt_propbuf pb;
 
+	if (connect_authenticate(c, cn, preauth) < 0)
+		return -1;
 	keepalive = cn->keepalive;
 	if (cfg->max_keepalive && keepalive > cfg->max_keepalive) {
 		/* v5 lets us impose ours (Server Keep Alive); v3 can only refuse, as Mosquitto */
 		if (c->version != MQTT_V5)
-			return connect_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED, 0,
-					      "keepalive above max_keepalive");
+			return client_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED, 0,
+					     "keepalive above max_keepalive");
 		keepalive = cfg->max_keepalive;
 	}
 
@@ -503,18 +273,18 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 			return -1;
 		}
 		if (cn->will_retain && !cfg->retain_available)
-			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-					      MQTT_RC_RETAIN_NOT_SUPPORTED, "retain not available");
-		c->will = will_make(c, cn);
+			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					     MQTT_RC_RETAIN_NOT_SUPPORTED, "retain not available");
+		c->will = broker_will_make(c, cn);
 		if (!c->will)
-			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-					      MQTT_RC_SERVER_UNAVAILABLE, "will too large");
+			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					     MQTT_RC_SERVER_UNAVAILABLE, "will too large");
 	}
 
 	if (c->version == MQTT_V5) {
 		c->recv_max_out = cn->props.seen & MQTT_PROP_BIT(MQTT_PROP_RECEIVE_MAX)
-					  ? cn->props.receive_max
-					  : 65535;
+				      ? cn->props.receive_max
+				      : 65535;
 		c->problem_info = cn->props.request_problem_info;
 		/* we use at most 64 outbound aliases, whatever the client allows */
 		c->alias_out_max = cn->props.topic_alias_max < 64 ? cn->props.topic_alias_max : 64;
@@ -558,15 +328,15 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		/* a held will is dropped, not fired, by a reconnect within its delay, even with
 		 * Clean Start (MQTT-3.1.2-8 leaves it to the server) */
 		broker_session_expiry_cancel(b, s);
-		session_end(b, s);
+		broker_session_end(b, s);
 		s = NULL;
 	}
 	present = s != NULL;
 	if (!s) {
 		s = session_create(&b->sessions, id, id_len);
 		if (!s)
-			return connect_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-					      MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+					     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
 	broker_session_expiry_cancel(b, s);
 	s->clean = cn->clean;
@@ -586,13 +356,14 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		b->st.clients_max = b->n_clients;
 
 	if (c->version == MQTT_V5) {
-		send_connack(c, MQTT_V5, present, MQTT_RC_SUCCESS, props, pb.len);
+		client_send_connack(c, MQTT_V5, present, MQTT_RC_SUCCESS, props, pb.len);
 	} else {
-		send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);
+		client_send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);
 	}
 	log_info_rl("New client connected from %s as %s (p%u, c%d, k%u%s%s%s).", c->peer,
 		    c->client_id, c->version, cn->clean ? 1 : 0, keepalive,
-		    c->username ? ", u'" : "", c->username ? c->username : "", c->username ? "'" : "");
+		    c->username ? ", u'" : "", c->username ? c->username : "",
+		    c->username ? "'" : "");
 	broker_session_resume(c);
 	client_keepalive_arm(c);
 	return 0;

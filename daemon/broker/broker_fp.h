@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "broker_int.h"
+#include "broker_fastpath.h"
 #include "fastpath.h"
 
 #define FP_TICK_MS	  10   /* budget refill, join retries */

@@ -183,25 +183,22 @@ static void flow_count(struct fp_flow *f, size_t frame_len)
 
 /*
  * Invariant 4: may the kernel relay this publisher's frames on this topic, unchanged, to
- * this delivery's subscriber? The broker just matched them (b->m): QoS 0, RETAIN 0, a frame
+ * this delivery's subscriber? The broker just matched them (m): QoS 0, RETAIN 0, a frame
  * that needs no rewriting (`plain`), exactly one matching subscription, not shared, no
  * subscription identifier, no per-message read ACL, not the publisher itself (No Local, and
  * no route to itself), a subscriber online and joined, speaking the same protocol level. The
  * publisher's write ACL was checked by the caller; the kernel checks the subscriber's Maximum
  * Packet Size per frame.
  */
-static struct client *fp_eligible(struct client *c, const struct pub *p, size_t frame_len,
-				  bool plain)
+static struct client *fp_eligible(struct client *c, const struct pub *p, const struct match *m,
+				  size_t frame_len, bool plain)
 {
-	struct broker *b = c->b;
-	const struct match *m;
 	struct client *sub;
 
 	if (!plain || p->qos || p->retain || !p->topic_len || p->topic_len > FP_TOPIC_MAX)
 		return NULL;
-	if (b->m_subs != 1 || b->m_len != 1)
+	if (!m)
 		return NULL;
-	m = &b->m[0];
 	if ((m->opts & (TOPIC_OPT_SHARED | BROKER_OPT_ACL_CHECK)) || m->sub_id || m->s == p->origin)
 		return NULL;
 	sub = m->s->client;
@@ -212,7 +209,8 @@ static struct client *fp_eligible(struct client *c, const struct pub *p, size_t 
 	return sub;
 }
 
-void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bool plain)
+void broker_fp_learn(struct client *c, const struct pub *p, const struct match *m,
+		     size_t frame_len, bool plain)
 {
 	struct broker_fp *bf = c->b->fp;
 	struct fpc *pc = c->fp;
@@ -227,7 +225,7 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 		/* Joins are lazy: only a client with an eligible flow pays for the verdict on its
 		 * skbs (fan-in to $share, fan-out, QoS 1/2 never do). Not joined yet: ask for
 		 * both ends; the route comes with a later message, once both are in. */
-		if (!(sub = fp_eligible(c, p, frame_len, plain)))
+		if (!(sub = fp_eligible(c, p, m, frame_len, plain)))
 			return;
 		/* counted as the daemon's (the in-kernel fraction's base): it could be the
 		 * kernel's once both are in */
@@ -254,7 +252,7 @@ void broker_fp_learn(struct client *c, const struct pub *p, size_t frame_len, bo
 			route_install(bf, r);
 		return;
 	}
-	sub = fp_eligible(c, p, frame_len, plain);
+	sub = fp_eligible(c, p, m, frame_len, plain);
 	if (!sub)
 		return;
 	if (!sub->fp) {

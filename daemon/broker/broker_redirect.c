@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_int.h"
+#include "broker_redirect.h"
 #include "log.h"
 
 /* CONNACK / DISCONNECT with a Server Reference of at most 1024 bytes (config.c) */
@@ -109,7 +109,7 @@ int broker_redirect(struct broker *b, const struct config *cfg, bool reload)
 			   redirect_key(rc), ref);
 		return 0;
 	}
-	done = broker_close_each(b, redirect_client, NULL);
+	done = client_close_each(b, redirect_client, NULL);
 	if (done < 0)
 		return done;
 	log_notice("Server redirection: %s %s: %d client%s redirected.", redirect_key(rc), ref,

@@ -16,7 +16,8 @@
  * the share hands nothing over: what is in flight to the still connected client stays with it
  * (session.h: its tags are cleared).
  */
-#include "broker_int.h"
+#include "broker_deliver.h"
+#include "broker_share.h"
 #include "log.h"
 
 struct handover {

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* broker: SUBSCRIBE / UNSUBSCRIBE and retained delivery on subscribe. */
+/* broker_subscribe: SUBSCRIBE / UNSUBSCRIBE and retained delivery on subscribe. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker_int.h"
+#include "broker_auth.h"
+#include "broker_deliver.h"
+#include "broker_fastpath.h"
+#include "broker_subscribe.h"
 #include "log.h"
 
 struct retained_ctx {
@@ -57,14 +60,6 @@ static void filter_malformed(struct client *c, const char *f, uint16_t len)
 {
 	client_log_proto(c, "malformed topic filter '%.*s'", (int)(len < 128 ? len : 128), f);
 	client_close(c, MQTT_RC_MALFORMED, NULL);
-}
-
-void broker_session_unsubscribe_all(struct broker *b, struct session *s)
-{
-	for (uint32_t i = 0; i < s->n_subs; i++) {
-		topic_sub_remove(b->topics, s->subs[i].filter, s->subs[i].len, s);
-		broker_fp_filter_changed(b, s->subs[i].filter, s->subs[i].len);
-	}
 }
 
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)

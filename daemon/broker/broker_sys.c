@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* broker: $SYS/broker/... topics (Mosquitto's names), published retained every sys_interval. */
+/* broker_sys: $SYS/broker/... topics (Mosquitto's names), published retained every sys_interval. */
 #include <inttypes.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "broker_int.h"
+#include "broker_deliver.h"
+#include "broker_fastpath.h"
+#include "broker_sys.h"
+#include "version.h"
 
 static void sys_pub(struct broker *b, const char *topic, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker_client: the floor of L2, which every other broker file may use. A client is one MQTT
+ * connection: its conn (L1), its framing, its state, its keepalive and connect timeout, its
+ * place in the broker's client list and backpressure list, and its deferred free. What a
+ * packet means is not known here: each whole frame goes up through client_hooks, set by
+ * broker.c (upward calls are callbacks, ARCHITECTURE.md).
+ */
+#ifndef MQTTGW_BROKER_CLIENT_H
+#define MQTTGW_BROKER_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "broker_core.h"
+
+/* A CONNECT can legitimately carry a will payload, user name and password of 64 KiB each
+ * plus properties; nothing before CONNECT needs more. */
+#define CLIENT_PRE_CONNECT_MAX (512u * 1024u)
+
+enum client_state {
+	CLIENT_NEW = 0, /* accepted, waiting for CONNECT */
+	CLIENT_AUTH,	/* CONNECT with an Authentication Method: the AUTH exchange runs */
+	CLIENT_ACTIVE,	/* CONNACK sent */
+	CLIENT_CLOSED,	/* conn gone; freed at the end of the iteration */
+};
+
+struct alias_out {
+	char *topic;
+	uint16_t len;
+};
+
+struct client {
+	struct broker *b;
+	struct conn *conn;
+	struct session *session;
+	const struct config_listener *listener;
+	struct client *next, *prev; /* all clients */
+	struct loop_timer timer;    /* connect timeout, then keepalive */
+	int64_t last_rx;	    /* loop time of the last packet */
+	uint64_t serial;
+	uint8_t state;
+	uint8_t version;
+	uint16_t keepalive;
+	uint16_t auth_idx;   /* index of its listener in the config (password/ACL files) */
+	bool got_disconnect; /* a DISCONNECT (without will) arrived: no will */
+	bool paused;	     /* not read: a subscriber's queue is full (backpressure) */
+	struct client *paused_next;
+	/* will, kept until a clean DISCONNECT or published on abnormal close */
+	struct msg *will;
+	/* MQTT 5 limits the client told us */
+	uint32_t max_packet_out; /* 0 = no limit */
+	uint16_t recv_max_out;	 /* client's Receive Maximum */
+	bool problem_info;
+	uint32_t will_delay; /* Will Delay Interval, seconds */
+	/* MQTT 5 topic aliases: inbound [1..cfg max_topic_alias], outbound assigned by us */
+	char **alias_in;
+	uint16_t alias_in_max;
+	struct alias_out *alias_out;
+	uint16_t alias_out_max, alias_out_n;
+	struct fpc *fp;	 /* kernel fast path state (broker_fastpath.c), NULL: not joined */
+	char *client_id; /* copy for logs after the session is gone */
+	char *username;
+	/* enhanced authentication (broker_authflow.c): authenticated by SCRAM-SHA-256 at
+	 * CONNECT (re-authentication allowed); the exchange in progress, if any */
+	bool enhanced;
+	/* passwd_entry_id() of the password_file (enhanced: scram_password_file) entry it
+	 * authenticated with, 0: none; a reload drops the client when it changes (in padding) */
+	uint32_t pw_id;
+	struct client_auth *auth;
+	char peer[64];
+};
+
+/*
+ * What the layers above do at a client's lifecycle points (b->hooks). Every hook may be NULL.
+ * on_packet gets one whole frame (f: its header, already checked) and returns 0, 1 to stop
+ * reading this client (a subscriber's queue is full: backpressure) or -1 when the client is to
+ * be closed. on_parsed: the bytes consumed by one read. on_closing: a server-side close is
+ * about to flush the last output. on_close: the connection is gone (after the client left the
+ * backpressure list, before it leaves the client list); on_free: just before the free.
+ * rx_activity: did the client send anything the daemon did not read (keepalive)? The three
+ * conn hooks are the write gate (conn_ops, used only while conn->gated).
+ */
+struct client_hooks {
+	int (*on_packet)(struct client *c, const uint8_t *buf, size_t len,
+			 const struct mqtt_frame *f);
+	void (*on_parsed)(struct client *c, size_t consumed);
+	void (*on_closing)(struct client *c);
+	void (*on_close)(struct client *c, int err);
+	void (*on_free)(struct client *c);
+	bool (*rx_activity)(struct client *c);
+	void (*on_output)(struct conn *conn);
+	bool (*may_write)(struct conn *conn);
+	void (*on_out_empty)(struct conn *conn);
+};
+
+/*
+ * Serve fd (taken: closed on failure) as a client of listener cl over transport tp. Refused
+ * (-ECONNREFUSED) while shutting down or at max_connections. The client is in b->clients
+ * with its connect timeout armed. NULL with errno.
+ */
+struct client *client_new(struct broker *b, int fd, const char *peer,
+			  const struct config_listener *cl, const struct conn_transport *tp);
+/* The client id for logs ("<unknown>" before CONNECT). */
+const char *client_name(const struct client *c);
+void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Queue a whole encoded packet (dropped when the client has no conn or no memory). */
+/* Queue a packet; one over the client's Maximum Packet Size is not sent [MQTT-3.1.2-24]. */
+void client_send_raw(struct client *c, const uint8_t *p, size_t n);
+/* How many property bytes (at most cap) a packet with a `body`-byte body besides its property
+ * block may carry within the client's Maximum Packet Size; -1 when even none fit. */
+long client_props_room(const struct client *c, uint32_t body, uint32_t cap);
+/* A two-byte packet (PINGRESP); an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP). 0. */
+int client_send_simple(struct client *c, uint8_t type);
+int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason);
+/* CONNACK in version's encoding (v5: with props). */
+void client_send_connack(struct client *c, uint8_t version, bool present, uint8_t code,
+			 const uint8_t *props, uint32_t props_len);
+/* Refuse a CONNECT: CONNACK with the code for version (v5: v5code, else v3code, sent as
+ * 3.1.1), flushed, then close. Returns -1 for the caller to return. */
+int client_refuse(struct client *c, uint8_t version, uint8_t v3code, uint8_t v5code,
+		  const char *why);
+/*
+ * The one place a server-side close is decided. v5 clients past CONNECT get a DISCONNECT
+ * with `reason` first (unless reason is 0xFF: close silently); v3 has no server DISCONNECT.
+ * What is queued is flushed, best effort, without waiting. No-op when already closed.
+ */
+void client_close(struct client *c, uint8_t reason, const char *why);
+/*
+ * Call fn on every client that is active now and still active with a connection when its turn
+ * comes; fn may close it (closing unlinks clients, so the list is taken first) and returns
+ * whether it did. Returns how many it closed, or -ENOMEM.
+ */
+int client_close_each(struct broker *b, bool (*fn)(struct client *c, void *ctx), void *ctx);
+
+/* Arm the keepalive timer at 1.5 x keepalive from the last packet (or cancel it for 0). */
+void client_keepalive_arm(struct client *c);
+
+/*
+ * Let every held-back publisher read again. Called when a subscriber's queue drained or the
+ * subscriber left; publishers that still meet a full queue are paused again by the next
+ * PUBLISH they send, so resuming all of them is simple and still correct.
+ */
+void client_resume_all(struct broker *b);
+
+#endif /* MQTTGW_BROKER_CLIENT_H */

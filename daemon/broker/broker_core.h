@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bottom of L2: struct broker and the value types every broker_*.c shares. Data only (and
+ * one inline check); no file's functions are declared here. Each file includes the headers of
+ * the files it calls, which sit lower in this order:
+ *
+ *   broker.c                       dispatcher, broker.h's lifecycle (top)
+ *   broker_connect, broker_publish, broker_subscribe, broker_authflow, broker_redirect,
+ *   broker_sys, broker_reload      packet handlers and operations; never call each other
+ *   broker_session                 detach, expiry, end of a session
+ *   broker_will, broker_share      wills; a leaving member's shared messages
+ *   broker_deliver                 matching, per-session delivery, queues, retained
+ *   broker_client, broker_auth,    the floor: client I/O and lifecycle; password/ACL
+ *   broker_fastpath                lookups; the kernel fast path seen from the broker
+ *   broker_core.h                  (this file)
+ */
+#ifndef MQTTGW_BROKER_CORE_H
+#define MQTTGW_BROKER_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker.h"
+#include "codec.h"
+#include "config.h"
+#include "acl.h"
+#include "conn.h"
+#include "listener.h"
+#include "loop.h"
+#include "msg.h"
+#include "passwd.h"
+#include "session.h"
+#include "tls.h"
+#include "topic.h"
+
+struct client;
+struct client_hooks;
+
+struct broker_stats {
+	uint64_t msgs_received, msgs_sent;	     /* all MQTT packets */
+	uint64_t pub_received, pub_sent;	     /* PUBLISH packets */
+	uint64_t pub_bytes_received, pub_bytes_sent; /* PUBLISH payload bytes */
+	uint64_t pub_dropped;			     /* messages dropped (queue limits, sizes) */
+	uint64_t clients_max;			     /* most connected at once */
+	uint64_t clients_expired;
+	uint64_t conns_refused;
+	uint64_t auth_failed; /* CONNECTs refused for bad credentials or authorization */
+};
+
+/* Per listener: the password and ACL databases that apply (NULL: none configured). */
+struct broker_auth {
+	struct passwd_db *pw;
+	struct passwd_db *scram; /* scram_password_file */
+	struct acl_db *acl;
+};
+
+/* In topic options (bit 6 is reserved by MQTT, so ours): this subscription may deliver only
+ * some of the topics it matches under the ACL: check READ for every message. */
+#define BROKER_OPT_ACL_CHECK 0x40u
+
+/* One session a message matched (overlapping subscriptions merged). */
+struct match {
+	struct session *s;
+	uint8_t qos;
+	uint8_t opts;
+	uint16_t share; /* shared: the session's share tag (session.h), else 0 */
+	uint32_t sub_id;
+};
+
+/* The fields are grouped by the file that writes them; every L2 file may read them. */
+struct broker {
+	/* broker.c */
+	struct loop *loop;
+	const struct config *cfg;
+	struct msg_pool *mem; /* main.c's: messages and output buffers, memory_limit */
+	struct listener **ls;
+	size_t n_ls;
+	struct tls_ctx **tls; /* one per configured listener; NULL: plain TCP */
+	struct topic_tree *topics;
+	struct session_table sessions;
+	uint32_t max_packet_in; /* largest packet we accept */
+	int64_t start_wall;
+	bool shutting_down;
+	/* broker_client.c: the clients, their lifecycle hooks (set by broker.c), and the
+	 * publishers not read while an online subscriber's queue is full (backpressure) */
+	const struct client_hooks *hooks;
+	struct client *clients;
+	uint32_t n_clients; /* connected (CONNACK sent) */
+	uint32_t n_conns;   /* all open client connections */
+	uint64_t serial;
+	struct client *paused;
+	struct loop_timer bp_timer;
+	/* counted by whichever file sees the event */
+	struct broker_stats st;
+	/* broker_auth.c, broker_reload.c */
+	struct broker_auth *auth; /* one per configured listener */
+	/* broker_deliver.c: match scratch, valid during one broker_publish() */
+	struct match *m;
+	uint32_t m_len, m_cap;
+	uint64_t match_gen;
+	/* broker_sys.c */
+	struct loop_timer sys_timer;
+	/* broker_fastpath.c */
+	struct broker_fp *fp; /* kernel fast path, NULL: inactive */
+	/* broker_authflow.c: per-boot random key: unknown SCRAM users get stand-in salts
+	 * derived from it */
+	uint8_t scram_key[32];
+	bool scram_key_set;
+	/* broker_redirect.c: 0x9C/0x9D while configured, else 0 */
+	uint8_t redirect_rc;
+	char *redirect_ref;
+};
+
+/* A message being published: views into a decoded packet, or an existing msg. */
+struct pub {
+	const char *topic;
+	uint16_t topic_len;
+	const uint8_t *payload;
+	uint32_t payload_len;
+	const uint8_t *props; /* forwardable v5 properties, encoded */
+	uint32_t props_len;
+	uint8_t qos;
+	uint8_t retain;
+	int64_t expiry;
+	const struct session *origin;
+	struct msg *msg; /* made on demand (pub_msg); a reference owned by the pub */
+};
+
+/* In a delivery's subscription identifier: several subscriptions with identifiers matched;
+ * the full list is worked out when the PUBLISH is encoded. Identifiers use 28 bits. */
+#define BROKER_SUBID_MULTI 0x80000000u
+
+/* How long a full subscriber queue may hold publishers back before messages are dropped. */
+#define BROKER_BP_MAX_MS 5000
+
+/* memory_limit: the bytes held in messages and output buffers are over it. */
+static inline bool broker_memory_full(const struct broker *b)
+{
+	return b->cfg->memory_limit && b->mem->bufs.live_bytes > b->cfg->memory_limit;
+}
+
+#endif /* MQTTGW_BROKER_CORE_H */
