@@ -95,7 +95,7 @@ static const struct config_key config_keys[] = {
 	BOOL("allow_zero_length_clientid", SECG(allow_zero_length_clientid)),
 	NUM("autosave_interval", G(autosave_interval), 0, UINT32_MAX),
 	SPECIAL("bind_address", config_key_bind_address),
-	STR("bind_interface", L(bind_interface)),
+	STRC("bind_interface", L(bind_interface), config_check_ifname),
 	NUM("ban_auth_failures", G(ban_auth_failures), 0, 100), /* XDP_BAN_MAX_THRESHOLD */
 	NUM("ban_time", G(ban_time), 1, 31536000),
 	NUM("ban_window", G(ban_window), 1, 31536000),

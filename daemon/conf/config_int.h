@@ -124,6 +124,7 @@ int config_key_per_listener(struct config_parse *ps, const struct config_key *k,
 int config_key_xdp_interface(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_xdp_syn_rate(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_xdp_cidr(struct config_parse *ps, const struct config_key *k, char *args);
+int config_check_ifname(struct config_parse *ps, const struct config_key *k, const char *val);
 int config_finish_bind_interface(struct config *cfg, char *err, size_t errlen);
 void config_xdp_free(struct config *cfg);
 

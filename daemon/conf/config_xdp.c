@@ -34,10 +34,15 @@ static int str_append(char ***arr, size_t *n, const char *s)
 
 static int check_ifname(struct config_parse *ps, const char *key, const char *name)
 {
-	if (strlen(name) > CONFIG_IFNAME_MAX || strpbrk(name, "/:%"))
+	if (!*name || strlen(name) > CONFIG_IFNAME_MAX || strpbrk(name, "/:% \t"))
 		return config_perr(ps, "%s: invalid interface name '%.*s'", key, CONFIG_ERR_TOKEN,
 				   name);
 	return config_check_string(ps, key, name);
+}
+
+int config_check_ifname(struct config_parse *ps, const struct config_key *k, const char *val)
+{
+	return check_ifname(ps, k->name, val);
 }
 
 /* xdp_interface IFNAME [native|generic|auto]: repeatable; the same name twice is an error. */

@@ -120,8 +120,10 @@ static void test_bind_interface(void **state)
 	finish_fail("listener 1883 fe80::1%eth0\nbind_interface eth1\n",
 		    "listener 1883 fe80::1%eth0: an address with a %zone and bind_interface: give "
 		    "only one");
-	finish_fail("listener 1883\nbind_interface a/b\n",
-		    "listener 1883: invalid bind_interface 'a/b'");
+	parse_fail("listener 1883\nbind_interface a/b\n",
+		   "t.conf:2: bind_interface: invalid interface name 'a/b'");
+	parse_fail("listener 1883\nbind_interface eth0 eth1\n",
+		   "t.conf:2: bind_interface: invalid interface name 'eth0 eth1'");
 }
 
 int main(void)
