@@ -67,6 +67,7 @@ DAEMON_SRCS := daemon/main.c $(filter-out $(FP_REAL) $(call src,fastpath_stub) d
 		$(MOD_SRCS)) $(FP_SRC)
 # The XDP guard (daemon/xdp/) follows the fast path's switch: FASTPATH=0 links its stub.
 XDP_REAL := $(call src,xdp_guard)
+XDP_REAL += $(call src,xdp_status)
 XDP_SRC := $(if $(filter 1,$(FASTPATH)),$(XDP_REAL),$(call src,xdp_guard_stub))
 DAEMON_SRCS := $(filter-out $(XDP_REAL) $(call src,xdp_guard_stub),$(DAEMON_SRCS)) $(XDP_SRC)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
@@ -245,6 +246,7 @@ FUZZ_DEPS_acl := acl topic
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
 FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_DEPS_broker := $(filter-out xdp_guard,$(FUZZ_DEPS_broker))
+FUZZ_DEPS_broker := $(filter-out xdp_status,$(FUZZ_DEPS_broker))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
 FUZZ_LIBS_broker += -lsqlite3 -lpthread
