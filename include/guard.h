@@ -41,8 +41,8 @@ enum guard_offence {
  * guard_active), or -errno with the reason in err when xdp_required and the guard cannot
  * run or attach everywhere (-ENODEV: an interface does not exist).
  */
-int guard_new(struct guard **out, struct loop *l, const struct config *cfg,
-	      const uint16_t *ports, size_t nports, char *err, size_t errlen);
+int guard_new(struct guard **out, struct loop *l, const struct config *cfg, const uint16_t *ports,
+	      size_t nports, char *err, size_t errlen);
 /* Detach and unload (the pinned ban map keeps its bans), close the watcher. */
 void guard_free(struct guard *g);
 /* The XDP program is loaded (attached or waiting for an interface). */
@@ -59,8 +59,7 @@ void guard_offence_fd(int fd, enum guard_offence kind);
  * "xdp/interfaces" (attached ones, space-separated). The caller prefixes "$SYS/broker/".
  * Nothing without an active guard. Returns how many were given, or -errno.
  */
-int guard_sys_each(const struct guard *g, void (*fn)(void *ctx, const char *name,
-						      const char *value),
-		   void *ctx);
+int guard_sys_each(const struct guard *g,
+		   void (*fn)(void *ctx, const char *name, const char *value), void *ctx);
 
 #endif /* MQTTGW_GUARD_H */

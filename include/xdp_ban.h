@@ -49,8 +49,7 @@ int xdp_ban_key(const struct sockaddr *sa, struct xdp_ban_key *k);
 bool xdp_ban_offence(struct xdp_ban_tab *t, const struct xdp_ban_key *k, int64_t now_ms);
 
 /* Offences of k still within the window at now_ms (0 when unknown). */
-uint32_t xdp_ban_pending(const struct xdp_ban_tab *t, const struct xdp_ban_key *k,
-			 int64_t now_ms);
+uint32_t xdp_ban_pending(const struct xdp_ban_tab *t, const struct xdp_ban_key *k, int64_t now_ms);
 /* Addresses tracked now. */
 size_t xdp_ban_size(const struct xdp_ban_tab *t);
 

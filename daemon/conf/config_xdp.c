@@ -148,10 +148,11 @@ int config_finish_bind_interface(struct config *cfg, char *err, size_t errlen)
 		    !strcmp(b + blen - ilen, l->bind_interface))
 			continue; /* done by an earlier call */
 		if (strchr(b, '%')) {
-			config_set_err(err, errlen,
-				       "listener %u %s: an address with a %%zone and bind_interface: "
-				       "give only one",
-				       l->port, b);
+			config_set_err(
+			    err, errlen,
+			    "listener %u %s: an address with a %%zone and bind_interface: "
+			    "give only one",
+			    l->port, b);
 			return -EINVAL;
 		}
 		nb = malloc(blen + ilen + 2);

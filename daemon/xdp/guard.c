@@ -229,15 +229,16 @@ static void guard_watch(struct guard *g)
 	}
 }
 
-int guard_new(struct guard **out, struct loop *l, const struct config *cfg,
-	      const uint16_t *ports, size_t nports, char *err, size_t errlen)
+int guard_new(struct guard **out, struct loop *l, const struct config *cfg, const uint16_t *ports,
+	      size_t nports, char *err, size_t errlen)
 {
 	struct guard *g = calloc(1, sizeof(*g));
 	struct timespec ts;
 	int r = 0;
 
 	*out = NULL;
-	if (!g || (cfg->n_xdp_ifaces && !(g->ifaces = calloc(cfg->n_xdp_ifaces, sizeof(*g->ifaces))))) {
+	if (!g ||
+	    (cfg->n_xdp_ifaces && !(g->ifaces = calloc(cfg->n_xdp_ifaces, sizeof(*g->ifaces))))) {
 		free(g);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -272,9 +273,9 @@ int guard_new(struct guard **out, struct loop *l, const struct config *cfg,
 	}
 	if (g->xg && cfg->ban_auth_failures) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		g->bans = xdp_ban_new(cfg->ban_auth_failures, (int64_t)cfg->ban_window * 1000,
-				      GUARD_BAN_TRACK,
-				      (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)g);
+		g->bans = xdp_ban_new(
+		    cfg->ban_auth_failures, (int64_t)cfg->ban_window * 1000, GUARD_BAN_TRACK,
+		    (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)g);
 		if (!g->bans)
 			log_warn("Warning: XDP guard: no memory for ban counting; banning is off.");
 	}
@@ -345,9 +346,8 @@ void guard_offence_fd(int fd, enum guard_offence kind)
 
 /* ---- $SYS ---- */
 
-int guard_sys_each(const struct guard *g, void (*fn)(void *ctx, const char *name,
-						      const char *value),
-		   void *ctx)
+int guard_sys_each(const struct guard *g,
+		   void (*fn)(void *ctx, const char *name, const char *value), void *ctx)
 {
 	struct xdp_guard_counters c;
 	char name[64], val[IF_NAMESIZE * 8 + 8];

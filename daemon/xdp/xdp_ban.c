@@ -212,16 +212,15 @@ bool xdp_ban_offence(struct xdp_ban_tab *t, const struct xdp_ban_key *k, int64_t
 	return true;
 }
 
-uint32_t xdp_ban_pending(const struct xdp_ban_tab *t, const struct xdp_ban_key *k,
-			 int64_t now_ms)
+uint32_t xdp_ban_pending(const struct xdp_ban_tab *t, const struct xdp_ban_key *k, int64_t now_ms)
 {
 	uint32_t i = xb_find(t, k), n = 0;
 
 	if (i == NIL)
 		return 0;
 	for (uint32_t j = 0; j < t->e[i].n; j++) {
-		int64_t when = t->times[(size_t)i * t->threshold +
-					(t->e[i].start + j) % t->threshold];
+		int64_t when =
+		    t->times[(size_t)i * t->threshold + (t->e[i].start + j) % t->threshold];
 
 		n += now_ms - when < t->window;
 	}

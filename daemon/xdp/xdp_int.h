@@ -13,9 +13,9 @@
 
 #include <stdint.h>
 
-#define XDP_PIN_STATS  "xdp_stats_v1"
-#define XDP_PIN_META   "xdp_meta_v1"
-#define XDP_META_MAGIC 0x31706478u /* "xdp1" */
+#define XDP_PIN_STATS	"xdp_stats_v1"
+#define XDP_PIN_META	"xdp_meta_v1"
+#define XDP_META_MAGIC	0x31706478u /* "xdp1" */
 #define XDP_META_IFACES 16
 
 struct xdp_meta_iface {

@@ -95,8 +95,10 @@ int xdp_guard_status_print(const char *pin_dir, bool json, FILE *out)
 	}
 	pfd = bpf_prog_get_fd_by_id(m.prog_id);
 	if (pfd < 0) {
-		fprintf(out, "mqttgwd XDP guard: not found: the status in %s is stale (pid %u is "
-			"gone)\n", pin_dir, m.pid);
+		fprintf(out,
+			"mqttgwd XDP guard: not found: the status in %s is stale (pid %u is "
+			"gone)\n",
+			pin_dir, m.pid);
 		return -ESRCH;
 	}
 	close(pfd);
@@ -129,8 +131,10 @@ int xdp_guard_status_print(const char *pin_dir, bool json, FILE *out)
 
 		f = &m.ifaces[i];
 		if (json)
-			fprintf(out, "%s{\"name\":\"%s\",\"ifindex\":%d,\"mode\":\"%s\","
-				"\"present\":%s}", i ? "," : "", f->name, f->ifindex,
+			fprintf(out,
+				"%s{\"name\":\"%s\",\"ifindex\":%d,\"mode\":\"%s\","
+				"\"present\":%s}",
+				i ? "," : "", f->name, f->ifindex,
 				xdp_guard_mode_name((enum xdp_guard_mode)f->mode),
 				here ? "true" : "false");
 		else

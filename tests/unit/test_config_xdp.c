@@ -65,8 +65,9 @@ static void test_xdp_errors(void **state)
 {
 	(void)state;
 	parse_fail("xdp_interface\n", "t.conf:1: xdp_interface: missing argument");
-	parse_fail("\nxdp_interface eth0 turbo\n",
-		   "t.conf:2: xdp_interface: invalid mode 'turbo' (expected native, generic or auto)");
+	parse_fail(
+	    "\nxdp_interface eth0 turbo\n",
+	    "t.conf:2: xdp_interface: invalid mode 'turbo' (expected native, generic or auto)");
 	parse_fail("xdp_interface eth0 native extra\n",
 		   "t.conf:1: xdp_interface: unexpected argument 'extra'");
 	parse_fail("xdp_interface eth0\nxdp_interface eth0 generic\n",
@@ -74,11 +75,14 @@ static void test_xdp_errors(void **state)
 	parse_fail("xdp_interface averyveryverylongname\n",
 		   "t.conf:1: xdp_interface: invalid interface name 'averyveryverylongname'");
 	parse_fail("xdp_syn_rate\n", "t.conf:1: xdp_syn_rate: missing argument");
-	parse_fail("xdp_syn_rate 10 0\n", "t.conf:1: xdp_syn_rate: value '0' out of range (1..100000000)");
-	parse_fail("xdp_allow 10.0.0.1/8\n",
-		   "t.conf:1: xdp_allow: invalid CIDR '10.0.0.1/8' (ADDR or ADDR/PREFIX, host bits zero)");
-	parse_fail("xdp_deny 10.0.0.0/33\n",
-		   "t.conf:1: xdp_deny: invalid CIDR '10.0.0.0/33' (ADDR or ADDR/PREFIX, host bits zero)");
+	parse_fail("xdp_syn_rate 10 0\n",
+		   "t.conf:1: xdp_syn_rate: value '0' out of range (1..100000000)");
+	parse_fail(
+	    "xdp_allow 10.0.0.1/8\n",
+	    "t.conf:1: xdp_allow: invalid CIDR '10.0.0.1/8' (ADDR or ADDR/PREFIX, host bits zero)");
+	parse_fail(
+	    "xdp_deny 10.0.0.0/33\n",
+	    "t.conf:1: xdp_deny: invalid CIDR '10.0.0.0/33' (ADDR or ADDR/PREFIX, host bits zero)");
 	parse_fail("xdp_deny 10.0.0.0/8 10.1.0.0/16\n",
 		   "t.conf:1: xdp_deny: unexpected argument '10.1.0.0/16'");
 	parse_fail("xdp_required maybe\n",
