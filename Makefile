@@ -70,6 +70,7 @@ DAEMON_SRCS := daemon/main.c $(filter-out $(FP_REAL) $(call src,fastpath_stub) d
 		$(MOD_SRCS)) $(FP_SRC)
 # The XDP guard (daemon/xdp/) follows the fast path's switch: FASTPATH=0 links its stub.
 XDP_REAL := $(call src,xdp_guard)
+XDP_REAL += $(call src,xdp_status)
 XDP_SRC := $(if $(filter 1,$(FASTPATH)),$(XDP_REAL),$(call src,xdp_guard_stub))
 DAEMON_SRCS := $(filter-out $(XDP_REAL) $(call src,xdp_guard_stub),$(DAEMON_SRCS)) $(XDP_SRC)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
@@ -166,10 +167,12 @@ UNIT_LIBS_scram := -lssl -lcrypto
 UNIT_DEPS_acl := $(TOPIC_MODS) acl_load file
 # config is one module in several files (daemon/conf/config*.c); each of its tests links them all
 CONFIG_MODS := config config_lex config_listener config_special config_files
+CONFIG_MODS += config_xdp xdp_parse
 UNIT_DEPS_config := $(filter-out config,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_config_listener := $(filter-out config_listener,$(CONFIG_MODS))
 UNIT_DEPS_config_files := $(filter-out config_files,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_msg := outq
+UNIT_DEPS_config_xdp := $(filter-out config_xdp,$(CONFIG_MODS))
 UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
@@ -269,6 +272,7 @@ FUZZ_DEPS_acl := acl $(TOPIC_MODS)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
 FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_DEPS_broker := $(filter-out xdp_guard,$(FUZZ_DEPS_broker))
+FUZZ_DEPS_broker := $(filter-out xdp_status,$(FUZZ_DEPS_broker))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
 FUZZ_LIBS_broker += -lsqlite3 -lpthread

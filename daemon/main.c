@@ -13,10 +13,12 @@
 #include "config.h"
 #include "conn.h"
 #include "fastpath.h"
+#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "msg.h"
 #include "version.h"
+#include "xdp_guard.h"
 
 /* Exit codes (documented in --help and the README). */
 enum {
@@ -26,11 +28,13 @@ enum {
 	EXIT_CONFIG = 3,
 	EXIT_LISTEN = 4,
 	EXIT_FASTPATH = 5,
+	EXIT_XDP = 6,
 };
 
 static const char usage_text[] =
 	"Usage: mqttgwd [-c FILE] [-p PORT]... [-v] [-t]\n"
 	"       mqttgwd --fastpath-status [-c FILE | --pin-dir DIR] [--json]\n"
+	"       mqttgwd --xdp-status [-c FILE | --pin-dir DIR] [--json]\n"
 	"       mqttgwd --help | --version\n"
 	"\n"
 	"mqttgwd is an MQTT 3.1, 3.1.1 and 5.0 broker for Linux edge gateways. It reads a\n"
@@ -62,6 +66,11 @@ static const char usage_text[] =
 	"                          `fastpath_pin_dir` (default " CONFIG_FASTPATH_PIN_DIR ";\n"
 	"                          needs root or CAP_BPF); -c FILE is read for that key.\n"
 	"      --pin-dir DIR       read the pins in DIR instead.\n"
+	"      --xdp-status        print the running daemon's XDP guard from the same pin\n"
+	"                          directory: attached interfaces and their mode, the\n"
+	"                          SYN limit, bans, packets per reason (passed, allowed,\n"
+	"                          syn_limited, banned, denied, ...). Same options and\n"
+	"                          exit status as --fastpath-status.\n"
 	"      --json              print the status as one line of JSON.\n"
 	"\n"
 	"Signals:\n"
@@ -82,6 +91,8 @@ static const char usage_text[] =
 	"     ACL file that cannot be loaded\n"
 	"  4  a listener could not be opened (address in use, permission)\n"
 	"  5  `fastpath on` but the kernel fast path is unavailable\n"
+	"  6  `xdp_required true` but the XDP guard cannot run or an xdp_interface\n"
+	"     cannot be attached (no such interface, no XDP, no CAP_BPF/CAP_NET_ADMIN)\n"
 	"With --fastpath-status:\n"
 	"  0  a running daemon's fast path was read and printed\n"
 	"  1  none found: no pins in the directory, or stale pins of a daemon that is\n"
@@ -145,8 +156,28 @@ static void raise_nofile(void)
 	}
 }
 
-/* --fastpath-status: pin directory from --pin-dir, else -c FILE's key, else the default. */
-static int fastpath_status(const char *conf_path, const char *pin_dir, bool json)
+/* The XDP guard on the listeners' actual ports (after broker_new: port 0 is picked there). */
+static int guard_start(struct loop *l, const struct config *cfg, struct broker *b,
+		       struct guard **g, char *err, size_t errlen)
+{
+	uint16_t *ports = calloc(cfg->n_listeners + 1, sizeof(*ports));
+	int ret;
+
+	if (!ports) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		ports[i] = broker_listener_port(b, i);
+	ret = guard_new(g, l, cfg, ports, cfg->n_listeners, err, errlen);
+	free(ports);
+	return ret;
+}
+
+/* --fastpath-status, --xdp-status: pin directory from --pin-dir, else -c FILE's
+ * fastpath_pin_dir (the guard pins there too), else the default; print() reads it. */
+static int fastpath_status(const char *conf_path, const char *pin_dir, bool json,
+			   int (*print)(const char *pin_dir, bool json, FILE *out))
 {
 	struct config *cfg = NULL;
 	char err[512] = "";
@@ -168,7 +199,7 @@ static int fastpath_status(const char *conf_path, const char *pin_dir, bool json
 		config_free(cfg);
 		return EXIT_RUNTIME;
 	}
-	ret = fastpath_status_print(pin_dir, json, stdout);
+	ret = print(pin_dir, json, stdout);
 	config_free(cfg);
 	return !ret ? EXIT_OK : ret == -ENOTSUP ? EXIT_FASTPATH : EXIT_RUNTIME;
 }
@@ -196,12 +227,13 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "fastpath-status", no_argument, NULL, 'S' },
+		{ "xdp-status", no_argument, NULL, 'X' },
 		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'J' },
 		{ 0 },
 	};
 	const char *conf_path = NULL, *pin_dir = NULL;
-	bool status = false, json = false;
+	bool status = false, json = false, xdp_status = false;
 	uint16_t ports[16];
 	size_t n_ports = 0;
 	bool verbose = false, test_only = false;
@@ -209,6 +241,7 @@ int main(int argc, char **argv)
 	struct loop *loop = NULL;
 	struct fastpath *fp = NULL;
 	struct broker *b = NULL;
+	struct guard *guard = NULL;
 	struct msg_pool mem; /* the broker's messages and buffers: outlive loop_free */
 	char err[512] = "";
 	int opt, rc = EXIT_OK, ret;
@@ -244,6 +277,9 @@ int main(int argc, char **argv)
 		case 'S':
 			status = true;
 			break;
+		case 'X':
+			status = xdp_status = true;
+			break;
 		case 'P':
 			pin_dir = optarg;
 			break;
@@ -268,7 +304,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (status)
-		return fastpath_status(conf_path, pin_dir, json);
+		return fastpath_status(conf_path, pin_dir, json,
+				       xdp_status ? xdp_guard_status_print : fastpath_status_print);
 
 	if (conf_path) {
 		ret = config_load(conf_path, &cfg, err, sizeof(err));
@@ -337,6 +374,12 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out_shutdown;
 	}
+	ret = guard_start(loop, cfg, b, &guard, err, sizeof(err));
+	if (ret < 0) {
+		log_err("Error: %s (xdp_required is true)", err);
+		rc = ret == -ENOMEM ? EXIT_RUNTIME : EXIT_XDP;
+		goto out_shutdown;
+	}
 	/* the status pins: never fatal (fastpath_pin logs what it did) */
 	if (fastpath_active(fp))
 		fastpath_pin(fp, cfg, MQTTGW_VERSION);
@@ -359,6 +402,7 @@ out_shutdown:
 	broker_shutdown(b);
 	log_notice("mqttgw version %s terminating", MQTTGW_VERSION);
 out:
+	guard_free(guard);
 	broker_free(b);
 	fastpath_free(fp);
 	conn_linger_end_all();

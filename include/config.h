@@ -51,6 +51,16 @@ enum config_share_strategy {
 /* default when no log_type line is given: error, warning, notice, information */
 #define CONFIG_LOG_DEFAULT (CONFIG_LOG_ERR | CONFIG_LOG_WARNING | CONFIG_LOG_NOTICE | CONFIG_LOG_INFO)
 
+/* Defaults of ban_window and ban_time (seconds): fail2ban's findtime and bantime. */
+#define CONFIG_BAN_WINDOW 600u
+#define CONFIG_BAN_TIME	  600u
+
+/* One `xdp_interface` line. mode: enum xdp_guard_mode (auto 0, native, generic). */
+struct config_xdp_iface {
+	char *name;
+	int mode;
+};
+
 struct config_listener {
 	uint16_t port;		/* 0 is allowed only for tests: "pick one" */
 	char *bind_address;	/* NULL = all addresses; from `listener PORT ADDR` or `bind_address` */
@@ -68,6 +78,11 @@ struct config_listener {
 	 * see config_listener_password_file/acl_file) */
 	char *password_file, *acl_file;
 	char *scram_password_file;
+	/* `bind_interface IFNAME` (Mosquitto 2): listen on the interface's first address of each
+	 * family (with bind_address: that address, which must be the interface's), following
+	 * address changes; NULL: none. config_finish() appends "%IFNAME" to bind_address (the
+	 * syntax listener_new() takes), so this field is what the user wrote. */
+	char *bind_interface;
 	/* The deprecated default listener: made by `port`/`bind_address`, or by listener keys
 	 * (certfile, protocol...) given before any `listener` line, as Mosquitto does. */
 	bool is_default;
@@ -129,6 +144,17 @@ struct config {
 	 * pins. */
 	char *fastpath_pin_dir;
 	char *pid_file;		       /* `pid_file` */
+
+	/* The XDP guard (include/xdp_guard.h, README "XDP guard"): none of it without an
+	 * xdp_interface. CIDRs are kept as written (checked by xdp_guard_parse_cidr at parse). */
+	struct config_xdp_iface *xdp_ifaces; /* `xdp_interface IFNAME [MODE]`, repeatable */
+	size_t n_xdp_ifaces;
+	uint32_t xdp_syn_rate, xdp_syn_burst; /* `xdp_syn_rate N [BURST]`; 0: no SYN limit */
+	char **xdp_allow, **xdp_deny;	      /* `xdp_allow CIDR`, `xdp_deny CIDR`, repeatable */
+	size_t n_xdp_allow, n_xdp_deny;
+	bool xdp_required;		/* `xdp_required true`: no guard -> refuse to start */
+	uint32_t ban_auth_failures;	/* offences within ban_window that ban; 0: never ban */
+	uint32_t ban_window, ban_time;	/* seconds; defaults CONFIG_BAN_WINDOW, CONFIG_BAN_TIME */
 
 	/* true: allow_anonymous, password_file and acl_file inside a listener block apply to that
 	 * listener only (Mosquitto). Must come before any of them. Default false. */

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "mqttgw/xdp_abi.h"
@@ -150,5 +151,13 @@ struct xdp_guard_counters {
 int xdp_guard_counters(const struct xdp_guard *g, struct xdp_guard_counters *out);
 /* Short name of a reason ("passed", "syn_limited", ...), for metrics and $SYS. */
 const char *xdp_guard_reason_name(unsigned int reason);
+
+/*
+ * `mqttgwd --xdp-status`: the running daemon's guard as pinned in pin_dir (next to the ban
+ * map: its program, attached interfaces, SYN limit, bans, packets per reason), as text or one
+ * line of JSON. 0; -ENOENT (no pins), -ESRCH (stale pins: their daemon is gone), -errno
+ * (unreadable), each with a line saying so; -ENOTSUP in a build without BPF.
+ */
+int xdp_guard_status_print(const char *pin_dir, bool json, FILE *out);
 
 #endif /* MQTTGW_XDP_GUARD_H */

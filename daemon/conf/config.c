@@ -95,6 +95,10 @@ static const struct config_key config_keys[] = {
 	BOOL("allow_zero_length_clientid", SECG(allow_zero_length_clientid)),
 	NUM("autosave_interval", G(autosave_interval), 0, UINT32_MAX),
 	SPECIAL("bind_address", config_key_bind_address),
+	STRC("bind_interface", L(bind_interface), config_check_ifname),
+	NUM("ban_auth_failures", G(ban_auth_failures), 0, 100), /* XDP_BAN_MAX_THRESHOLD */
+	NUM("ban_time", G(ban_time), 1, 31536000),
+	NUM("ban_window", G(ban_window), 1, 31536000),
 	STR("cafile", L(cafile)),
 	STR("capath", L(capath)),
 	STR("certfile", L(certfile)),
@@ -144,11 +148,16 @@ static const struct config_key config_keys[] = {
 	SPECIAL("use_another_server", config_key_server_ref),
 	BOOL("use_identity_as_username", L(use_identity_as_username)),
 	BOOL("use_subject_as_username", L(use_subject_as_username)),
+	SPECIAL("xdp_allow", config_key_xdp_cidr),
+	SPECIAL("xdp_deny", config_key_xdp_cidr),
+	SPECIAL("xdp_interface", config_key_xdp_interface),
+	BOOL("xdp_required", G(xdp_required)),
+	SPECIAL("xdp_syn_rate", config_key_xdp_syn_rate),
 
 	/* Mosquitto 2.x general and listener keys not implemented yet */
 	UNSUP("accept_protocol_versions"), UNSUP("allow_duplicate_messages"),
 	UNSUP("auth_opt_*"), UNSUP("auth_plugin"), UNSUP("auth_plugin_deny_special_chars"),
-	UNSUP("auto_id_prefix"), UNSUP("autosave_on_changes"), UNSUP("bind_interface"),
+	UNSUP("auto_id_prefix"), UNSUP("autosave_on_changes"),
 	UNSUP("check_retain_source"), UNSUP("clientid_prefixes"), UNSUP("connection_messages"),
 	UNSUP("dhparamfile"), UNSUP("disable_client_cert_date_checks"),
 	UNSUP("enable_control_api"), UNSUP("global_max_clients"), UNSUP("global_max_connections"),
@@ -415,6 +424,8 @@ struct config *config_new(void)
 	cfg->fastpath = CONFIG_FASTPATH_AUTO;
 	cfg->fastpath_rate_high = CONFIG_FP_RATE_HIGH;
 	cfg->fastpath_rate_low = CONFIG_FP_RATE_LOW;
+	cfg->ban_window = CONFIG_BAN_WINDOW;
+	cfg->ban_time = CONFIG_BAN_TIME;
 	return cfg;
 }
 
@@ -433,6 +444,7 @@ static void listener_fini(struct config_listener *l)
 	free(l->password_file);
 	free(l->acl_file);
 	free(l->scram_password_file);
+	free(l->bind_interface);
 }
 
 void config_free(struct config *cfg)
@@ -454,5 +466,6 @@ void config_free(struct config *cfg)
 	free(cfg->fastpath_pin_dir);
 	free(cfg->use_another_server);
 	free(cfg->server_moved);
+	config_xdp_free(cfg);
 	free(cfg);
 }

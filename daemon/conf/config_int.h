@@ -120,6 +120,14 @@ int config_key_log_dest(struct config_parse *ps, const struct config_key *k, cha
 int config_key_log_type(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_per_listener(struct config_parse *ps, const struct config_key *k, char *args);
 
+/* config_xdp.c: the XDP guard's keys, and config_finish()'s bind_interface step */
+int config_key_xdp_interface(struct config_parse *ps, const struct config_key *k, char *args);
+int config_key_xdp_syn_rate(struct config_parse *ps, const struct config_key *k, char *args);
+int config_key_xdp_cidr(struct config_parse *ps, const struct config_key *k, char *args);
+int config_check_ifname(struct config_parse *ps, const struct config_key *k, const char *val);
+int config_finish_bind_interface(struct config *cfg, char *err, size_t errlen);
+void config_xdp_free(struct config *cfg);
+
 /*
  * config_files.c: parse every "*.conf" file of dir, in Mosquitto's order, into cfg, through src
  * (included files may not include further). `where` ("main.conf:3") prefixes messages about

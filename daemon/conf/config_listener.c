@@ -208,6 +208,7 @@ static const char *tls_option_without_cert(const struct config_listener *l)
 int config_finish(struct config *cfg, char *err, size_t errlen)
 {
 	size_t i, j;
+	int rc;
 
 	config_set_err(err, errlen, "%s", "");
 	if (!cfg->n_listeners && !config_add_listener(cfg, 1883, "127.0.0.1")) {
@@ -258,6 +259,9 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 			}
 		}
 	}
+	rc = config_finish_bind_interface(cfg, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (cfg->use_another_server && cfg->server_moved) {
 		/* 0x9C and 0x9D say opposite things (temporary vs permanent): refuse to guess */
 		config_set_err(

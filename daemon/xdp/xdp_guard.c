@@ -31,6 +31,7 @@
 #include "log.h"
 #include "xdp_guard.h"
 #include "xdp_guard.skel.h"
+#include "xdp_int.h"
 
 #define XG_MAX_CIDRS   1024u
 #define XG_MAX_BANS    65536u
@@ -53,6 +54,8 @@ struct xdp_guard {
 	unsigned int nlinks;
 	int ncpus;
 	bool pinned; /* the ban map is pinned (reused or pinned by us) */
+	int meta_fd; /* the status meta map; -1 when the status is not pinned */
+	char status_dir[256];
 };
 
 /* ---- logging: libbpf one level lower than it asks ---- */
@@ -220,6 +223,104 @@ static void xg_pin_phase(struct xdp_guard *g, const char *dir, bool loaded)
 	xg_pin(g, dir, path);
 }
 
+/* ---- the status pins (daemon/xdp/xdp_int.h) ---- */
+
+static uint32_t xg_prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* The meta as it is now: program, SYN limit, attached interfaces. */
+static void xg_meta_write(struct xdp_guard *g)
+{
+	struct xdp_meta m;
+	uint32_t zero = 0;
+
+	if (g->meta_fd < 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.magic = XDP_META_MAGIC;
+	m.pid = (uint32_t)getpid();
+	m.prog_id = xg_prog_id(xdp_guard_prog_fd(g));
+	m.syn_interval_ns = g->cfg.syn_interval_ns;
+	m.syn_tau_ns = g->cfg.syn_tau_ns;
+	m.start_wall = (uint64_t)time(NULL);
+	for (unsigned int i = 0; i < g->nlinks && i < XDP_META_IFACES; i++, m.n_ifaces++) {
+		snprintf(m.ifaces[i].name, sizeof(m.ifaces[i].name), "%s", g->links[i].name);
+		m.ifaces[i].ifindex = g->links[i].ifindex;
+		m.ifaces[i].mode = (uint32_t)g->links[i].mode;
+	}
+	bpf_map_update_elem(g->meta_fd, &zero, &m, BPF_ANY);
+}
+
+/* The program of the meta pinned at path is loaded: a running daemon owns the pins. */
+static bool xg_pins_alive(const char *path)
+{
+	struct xdp_meta m;
+	uint32_t zero = 0;
+	int fd = bpf_obj_get(path), pfd;
+	bool alive = false;
+
+	if (fd < 0)
+		return false;
+	if (!bpf_map_lookup_elem(fd, &zero, &m) && m.magic == XDP_META_MAGIC &&
+	    (pfd = bpf_prog_get_fd_by_id(m.prog_id)) >= 0) {
+		alive = true;
+		close(pfd);
+	}
+	close(fd);
+	return alive;
+}
+
+/* Pin stats and meta in dir, replacing stale ones; never fatal (one log line). */
+static void xg_status_pin(struct xdp_guard *g, const char *dir)
+{
+	char meta[512], stats[512];
+	int sfd = bpf_map__fd(g->skel->maps.xg_stats);
+
+	snprintf(meta, sizeof(meta), "%s/%s", dir, XDP_PIN_META);
+	snprintf(stats, sizeof(stats), "%s/%s", dir, XDP_PIN_STATS);
+	if (xg_pins_alive(meta)) {
+		log_notice("XDP guard: another running daemon's status is pinned in %s; this one's "
+			   "is not (--xdp-status shows the other).",
+			   dir);
+		return;
+	}
+	unlink(meta);
+	unlink(stats);
+	g->meta_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xg_meta", 4, sizeof(struct xdp_meta), 1,
+				    NULL);
+	if (g->meta_fd < 0)
+		return;
+	xg_meta_write(g);
+	if (bpf_obj_pin(sfd, stats) || bpf_obj_pin(g->meta_fd, meta)) {
+		log_notice("XDP guard: cannot pin the status in %s (%s).", dir, strerror(errno));
+		unlink(stats);
+		close(g->meta_fd);
+		g->meta_fd = -1;
+		return;
+	}
+	snprintf(g->status_dir, sizeof(g->status_dir), "%s", dir);
+}
+
+static void xg_status_unpin(struct xdp_guard *g)
+{
+	char path[512];
+
+	if (g->meta_fd < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", g->status_dir, XDP_PIN_META);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", g->status_dir, XDP_PIN_STATS);
+	unlink(path);
+	close(g->meta_fd);
+	g->meta_fd = -1;
+}
+
 /* ---- load ---- */
 
 static void xg_destroy(struct xdp_guard *g)
@@ -228,6 +329,7 @@ static void xg_destroy(struct xdp_guard *g)
 
 	if (!g)
 		return;
+	xg_status_unpin(g);
 	for (i = 0; i < g->nlinks; i++)
 		close(g->links[i].fd);
 	xdp_guard_bpf__destroy(g->skel);
@@ -254,6 +356,7 @@ int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, cha
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	g->meta_fd = -1;
 	g->ncpus = libbpf_num_possible_cpus();
 	if (g->ncpus <= 0) {
 		r = g->ncpus ? g->ncpus : -EINVAL;
@@ -289,6 +392,8 @@ int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, cha
 		snprintf(err, errlen, "writing the XDP config map failed: %s", strerror(-r));
 		goto err_free;
 	}
+	if (g->pinned)
+		xg_status_pin(g, opts->pin_dir ? opts->pin_dir : XDP_GUARD_PIN_DIR);
 	*out = g;
 	return 0;
 
@@ -311,7 +416,10 @@ static int xg_cfg_write(struct xdp_guard *g)
 {
 	uint32_t zero = 0;
 
-	return bpf_map_update_elem(g->cfg_fd, &zero, &g->cfg, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(g->cfg_fd, &zero, &g->cfg, BPF_ANY))
+		return -errno;
+	xg_meta_write(g);
+	return 0;
 }
 
 int xdp_guard_set_ports(struct xdp_guard *g, const uint16_t *ports, size_t nports)
@@ -356,6 +464,7 @@ static void xg_link_drop(struct xdp_guard *g, struct xg_link *l)
 {
 	close(l->fd);
 	*l = g->links[--g->nlinks];
+	xg_meta_write(g);
 }
 
 static int xg_link_create(struct xdp_guard *g, int ifindex, enum xdp_guard_mode mode)
@@ -416,6 +525,7 @@ int xdp_guard_attach(struct xdp_guard *g, const char *ifname, enum xdp_guard_mod
 	l->ifindex = ifindex;
 	l->fd = fd;
 	l->mode = m;
+	xg_meta_write(g);
 	if (took)
 		*took = m;
 	log_info("XDP guard attached to %s (ifindex %d, %s mode).", ifname, ifindex,

@@ -118,3 +118,10 @@ int xdp_guard_counters(const struct xdp_guard *g, struct xdp_guard_counters *out
 	(void)g, (void)out;
 	return -ENOTSUP;
 }
+
+int xdp_guard_status_print(const char *pin_dir, bool json, FILE *out)
+{
+	(void)pin_dir, (void)json;
+	fprintf(out, "mqttgwd XDP guard: this mqttgwd was built without BPF (FASTPATH=0)\n");
+	return -ENOTSUP;
+}

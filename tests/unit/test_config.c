@@ -609,7 +609,7 @@ static void test_unsupported(void **state)
 		"connection", "address", "addresses", "topic", "auth_plugin", "plugin",
 		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir", "psk_hint",
 		"psk_file", "upgrade_outgoing_qos", "set_tcp_nodelay", "check_retain_source",
-		"user", "max_qos", "bind_interface", "socket_domain", "bridge_cafile",
+		"user", "max_qos", "socket_domain", "bridge_cafile",
 		"remote_username", "try_private", "log_facility", "retry_interval",
 		"auto_id_prefix", "max_inflight_bytes", "dhparamfile", "cleansession",
 	};

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guard: the XDP guard wired into the daemon. See include/guard.h. Start order: load the
+ * guard (ports, SYN limit, lists), attach to each interface, open the netlink watcher and
+ * put it in the loop, arm the once-a-second expiry; guard_free() undoes it in reverse.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+#include "guard.h"
+#include "listener.h"
+#include "log.h"
+#include "netlink.h"
+#include "xdp_ban.h"
+#include "xdp_guard.h"
+
+#define GUARD_TICK_MS	1000
+#define GUARD_BAN_TRACK 4096 /* source addresses whose offences are counted at once */
+
+struct guard_iface {
+	const char *name; /* the config's */
+	enum xdp_guard_mode mode;
+	int ifindex; /* attached to this ifindex; 0: not attached */
+};
+
+struct guard {
+	struct loop *loop;
+	const struct config *cfg;
+	struct xdp_guard *xg; /* NULL: unguarded */
+	struct guard_iface *ifaces;
+	size_t nifaces;
+	struct xdp_ban_tab *bans; /* NULL: banning off */
+	struct nl_watch *nl;
+	struct loop_io nl_io;
+	struct loop_timer tick;
+	bool follow_listeners; /* some listener has bind_interface */
+};
+
+/* The process's guard, for guard_offence() (see guard.h). */
+static struct guard *the_guard;
+
+bool guard_active(const struct guard *g)
+{
+	return g && g->xg;
+}
+
+/* Attach iface unless already attached to ifindex. 0 or -errno (logged by xdp_guard). */
+static int guard_attach(struct guard *g, struct guard_iface *gi, int ifindex)
+{
+	int r;
+
+	if (gi->ifindex && gi->ifindex == ifindex)
+		return 0;
+	r = xdp_guard_attach(g->xg, gi->name, gi->mode, NULL);
+	gi->ifindex = r ? 0 : (int)if_nametoindex(gi->name);
+	return r;
+}
+
+static struct guard_iface *guard_iface_find(struct guard *g, const char *name)
+{
+	for (size_t i = 0; name && i < g->nifaces; i++)
+		if (!strcmp(g->ifaces[i].name, name))
+			return &g->ifaces[i];
+	return NULL;
+}
+
+/* ---- netlink events ---- */
+
+static void guard_on_link(void *ctx, const struct nl_link *link, enum nl_event ev)
+{
+	struct guard *g = ctx;
+	struct guard_iface *gi = g->xg ? guard_iface_find(g, link->name) : NULL;
+
+	if (gi && ev == NL_DEL && gi->ifindex == link->ifindex) {
+		log_notice("XDP guard: interface %s (ifindex %d) is gone; re-attaching when it "
+			   "comes back.",
+			   gi->name, link->ifindex);
+		gi->ifindex = 0;
+	} else if (gi && ev == NL_NEW && gi->ifindex != link->ifindex) {
+		guard_attach(g, gi, link->ifindex); /* logs "attached" or why not */
+	}
+	if (g->follow_listeners && link->name)
+		listener_iface_changed(link->name);
+}
+
+static void guard_on_addr(void *ctx, const struct nl_addr *addr, enum nl_event ev)
+{
+	struct guard *g = ctx;
+	char name[IF_NAMESIZE];
+
+	(void)ev;
+	if (!g->follow_listeners)
+		return;
+	/* a DEL may come after its interface is gone: then every such listener re-reads */
+	listener_iface_changed(if_indextoname((unsigned int)addr->ifindex, name) ? name : NULL);
+}
+
+static void guard_on_sync(void *ctx, enum nl_sync what)
+{
+	struct guard *g = ctx;
+
+	if (what != NL_SYNC_DONE)
+		return;
+	/* events may have been lost (overrun): converge on what exists now */
+	for (size_t i = 0; g->xg && i < g->nifaces; i++) {
+		int ifindex = (int)if_nametoindex(g->ifaces[i].name);
+
+		if (!ifindex)
+			g->ifaces[i].ifindex = 0;
+		else if (ifindex != g->ifaces[i].ifindex)
+			guard_attach(g, &g->ifaces[i], ifindex);
+	}
+	if (g->follow_listeners)
+		listener_iface_changed(NULL);
+}
+
+static const struct nl_watch_ops guard_nl_ops = {
+    .link = guard_on_link,
+    .addr = guard_on_addr,
+    .sync = guard_on_sync,
+};
+
+static void guard_nl_ready(struct loop *l, struct loop_io *io, uint32_t events)
+{
+	struct guard *g = io->ctx;
+	static struct log_ratelimit rl;
+	int r;
+
+	(void)l, (void)events;
+	r = nl_watch_dispatch(g->nl);
+	if (r < 0)
+		log_msg_rl(&rl, CONFIG_LOG_WARNING, "Warning: netlink watcher: %s", strerror(-r));
+}
+
+/* Once a second: free the entries of expired bans (they already pass). */
+static void guard_tick(struct loop *l, struct loop_timer *t)
+{
+	struct guard *g = t->ctx;
+	int n = xdp_guard_expire(g->xg, xdp_guard_now_ns());
+
+	if (n > 0)
+		log_info("XDP guard: %d ban%s expired.", n, n == 1 ? "" : "s");
+	loop_timer_set(l, t, loop_now(l) + GUARD_TICK_MS);
+}
+
+/* ---- start and stop ---- */
+
+static int guard_lists(struct guard *g, char *err, size_t errlen)
+{
+	const struct config *cfg = g->cfg;
+	struct xdp_guard_cidr c;
+	int r;
+
+	for (int list = XDP_GUARD_ALLOW; list <= XDP_GUARD_DENY; list++) {
+		char **v = list == XDP_GUARD_ALLOW ? cfg->xdp_allow : cfg->xdp_deny;
+		size_t n = list == XDP_GUARD_ALLOW ? cfg->n_xdp_allow : cfg->n_xdp_deny;
+
+		for (size_t i = 0; i < n; i++) {
+			r = xdp_guard_parse_cidr(v[i], &c);
+			if (!r)
+				r = xdp_guard_cidr_add(g->xg, (enum xdp_guard_list)list, &c);
+			if (r) {
+				snprintf(err, errlen, "XDP guard: %s %s: %s",
+					 list == XDP_GUARD_ALLOW ? "xdp_allow" : "xdp_deny", v[i],
+					 strerror(-r));
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Load, configure and attach. 0, or -errno with err (the caller decides if that is fatal). */
+static int guard_load(struct guard *g, const uint16_t *ports, size_t nports, char *err,
+		      size_t errlen)
+{
+	const struct config *cfg = g->cfg;
+	struct xdp_guard_opts o = {
+	    .ports = ports,
+	    .nports = nports,
+	    .syn_rate = cfg->xdp_syn_rate,
+	    .syn_burst = cfg->xdp_syn_burst,
+	    .pin_dir = cfg->fastpath_pin_dir,
+	};
+	int r, missing = 0;
+
+	r = xdp_guard_new(&g->xg, &o, err, errlen);
+	if (r)
+		return r;
+	r = guard_lists(g, err, errlen);
+	for (size_t i = 0; !r && i < g->nifaces; i++) {
+		int a = guard_attach(g, &g->ifaces[i], 0);
+
+		if (a == -ENODEV && !missing++)
+			snprintf(err, errlen, "XDP guard: no interface %s", g->ifaces[i].name);
+		else if (a && a != -ENODEV)
+			r = a, snprintf(err, errlen, "XDP guard: attaching to %s: %s",
+					g->ifaces[i].name, strerror(-a));
+	}
+	if (!r && missing)
+		r = -ENODEV;
+	return r;
+}
+
+/* The netlink watcher: interfaces coming back, bind_interface addresses. Never fatal. */
+static void guard_watch(struct guard *g)
+{
+	int r;
+
+	g->nl = nl_watch_open(&guard_nl_ops, g);
+	if (!g->nl) {
+		log_warn("Warning: cannot open the netlink watcher (%s): interfaces that come "
+			 "back are not followed.",
+			 strerror(errno));
+		return;
+	}
+	r = loop_io_add(g->loop, &g->nl_io, nl_watch_fd(g->nl), EPOLLIN, guard_nl_ready, g);
+	if (r < 0) {
+		log_warn("Warning: netlink watcher: epoll: %s", strerror(-r));
+		nl_watch_close(g->nl);
+		g->nl = NULL;
+	}
+}
+
+int guard_new(struct guard **out, struct loop *l, const struct config *cfg, const uint16_t *ports,
+	      size_t nports, char *err, size_t errlen)
+{
+	struct guard *g = calloc(1, sizeof(*g));
+	struct timespec ts;
+	int r = 0;
+
+	*out = NULL;
+	if (!g ||
+	    (cfg->n_xdp_ifaces && !(g->ifaces = calloc(cfg->n_xdp_ifaces, sizeof(*g->ifaces))))) {
+		free(g);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	g->loop = l;
+	g->cfg = cfg;
+	g->nifaces = cfg->n_xdp_ifaces;
+	for (size_t i = 0; i < g->nifaces; i++) {
+		g->ifaces[i].name = cfg->xdp_ifaces[i].name;
+		g->ifaces[i].mode = (enum xdp_guard_mode)cfg->xdp_ifaces[i].mode;
+	}
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		g->follow_listeners |= cfg->listeners[i].bind_interface != NULL;
+	loop_timer_init(&g->tick, guard_tick, g);
+	if (g->nifaces) {
+		r = guard_load(g, ports, nports, err, errlen);
+		if (r && cfg->xdp_required) {
+			guard_free(g);
+			return r;
+		}
+		if (r == -ENODEV) {
+			log_warn("Warning: %s yet; attaching when it appears.", err);
+		} else if (r) {
+			log_warn("Warning: XDP guard unavailable, running unguarded: %s", err);
+			xdp_guard_free(g->xg);
+			g->xg = NULL;
+		}
+	} else if (cfg->xdp_required) {
+		snprintf(err, errlen, "xdp_required is true but no xdp_interface is configured");
+		guard_free(g);
+		return -EINVAL;
+	}
+	if (g->xg && cfg->ban_auth_failures) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		g->bans = xdp_ban_new(
+		    cfg->ban_auth_failures, (int64_t)cfg->ban_window * 1000, GUARD_BAN_TRACK,
+		    (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)g);
+		if (!g->bans)
+			log_warn("Warning: XDP guard: no memory for ban counting; banning is off.");
+	}
+	if (g->xg)
+		loop_timer_set(l, &g->tick, loop_now(l) + GUARD_TICK_MS);
+	if (g->xg || g->follow_listeners)
+		guard_watch(g);
+	the_guard = g;
+	*out = g;
+	return 0;
+}
+
+void guard_free(struct guard *g)
+{
+	if (!g)
+		return;
+	if (the_guard == g)
+		the_guard = NULL;
+	if (g->nl) {
+		loop_io_del(g->loop, &g->nl_io);
+		nl_watch_close(g->nl);
+	}
+	loop_timer_cancel(g->loop, &g->tick);
+	xdp_ban_free(g->bans);
+	xdp_guard_free(g->xg);
+	free(g->ifaces);
+	free(g);
+}
+
+/* ---- fail2ban ---- */
+
+void guard_offence(const struct sockaddr *peer, enum guard_offence kind)
+{
+	struct guard *g = the_guard;
+	struct xdp_ban_key k;
+	char a[INET6_ADDRSTRLEN];
+	uint64_t until;
+	int r;
+
+	if (!g || !g->bans || !peer || xdp_ban_key(peer, &k))
+		return;
+	if (!xdp_ban_offence(g->bans, &k, loop_now(g->loop)))
+		return;
+	until = xdp_guard_now_ns() + (uint64_t)g->cfg->ban_time * 1000000000ull;
+	r = xdp_guard_ban(g->xg, peer, until);
+	if (peer->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, a, sizeof(a));
+	if (r)
+		log_warn("Warning: XDP guard: cannot ban %s: %s", a, strerror(-r));
+	else
+		log_notice("XDP guard: banned %s for %u s after %u %s within %u s.", a,
+			   g->cfg->ban_time, g->cfg->ban_auth_failures,
+			   kind == GUARD_PROTOCOL ? "offences (the last a protocol violation)"
+						  : "offences (the last a failed login)",
+			   g->cfg->ban_window);
+}
+
+void guard_offence_fd(int fd, enum guard_offence kind)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (the_guard && the_guard->bans && !getpeername(fd, (struct sockaddr *)&ss, &len))
+		guard_offence((struct sockaddr *)&ss, kind);
+}
+
+/* ---- $SYS ---- */
+
+int guard_sys_each(const struct guard *g,
+		   void (*fn)(void *ctx, const char *name, const char *value), void *ctx)
+{
+	struct xdp_guard_counters c;
+	char name[64], val[IF_NAMESIZE * 8 + 8];
+	size_t off = 0;
+	int n = 0, r;
+
+	if (!guard_active(g))
+		return 0;
+	r = xdp_guard_counters(g->xg, &c);
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < XDP_R_NR; i++, n++) {
+		snprintf(name, sizeof(name), "xdp/%s", xdp_guard_reason_name(i));
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)c.pkts[i]);
+		fn(ctx, name, val);
+	}
+	r = xdp_guard_ban_count(g->xg);
+	snprintf(val, sizeof(val), "%d", r < 0 ? 0 : r);
+	fn(ctx, "xdp/bans", val);
+	val[0] = '\0';
+	for (size_t i = 0; i < g->nifaces && off < sizeof(val) - IF_NAMESIZE - 1; i++)
+		if (g->ifaces[i].ifindex)
+			off += (size_t)snprintf(val + off, sizeof(val) - off, "%s%s",
+						off ? " " : "", g->ifaces[i].name);
+	fn(ctx, "xdp/interfaces", val);
+	return n + 2;
+}
