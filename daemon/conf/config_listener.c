@@ -178,6 +178,9 @@ struct config_listener *config_add_listener(struct config *cfg, uint16_t port, c
 	l->protocol = CONFIG_PROTO_MQTT;
 	l->max_connections = -1;
 	l->allow_anonymous = -1;
+	l->max_qos = 2;
+	l->max_topic_alias = -1;
+	l->allow_zero_length_clientid = -1;
 	return l;
 }
 
@@ -202,6 +205,8 @@ static const char *tls_option_without_cert(const struct config_listener *l)
 		return "use_identity_as_username";
 	if (l->use_subject_as_username)
 		return "use_subject_as_username";
+	if (l->dhparamfile)
+		return "dhparamfile";
 	return NULL;
 }
 
@@ -308,6 +313,11 @@ const char *config_listener_password_file(const struct config *cfg, const struct
 const char *config_listener_acl_file(const struct config *cfg, const struct config_listener *l)
 {
 	return l->acl_file ? l->acl_file : cfg->acl_file;
+}
+
+const char *config_listener_psk_file(const struct config *cfg, const struct config_listener *l)
+{
+	return l->psk_file ? l->psk_file : cfg->psk_file;
 }
 
 const char *config_listener_scram_file(const struct config *cfg, const struct config_listener *l)
