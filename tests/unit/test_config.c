@@ -669,7 +669,7 @@ static void test_dropin_keys(void **state)
 	assert_null(config_origin(cfg, &cfg->listeners[0], "dhparamfile"));
 	assert_string_equal(config_origin(cfg, &cfg->listeners[0], "user"), "t.conf:1");
 	config_free(cfg);
-	parse_fail("log_facility 8\n", "t.conf:1: log_facility: value 8 out of range (0-7)");
+	parse_fail("log_facility 8\n", "t.conf:1: log_facility: value '8' out of range (0..7)");
 	parse_fail("listener 1\nsocket_domain ipx\n",
 		   "t.conf:2: socket_domain: invalid value 'ipx' (expected ipv4 or ipv6)");
 	cfg = parse_ok("listener 1\ndhparamfile /dh\n");
@@ -683,7 +683,7 @@ static void test_dropin_keys(void **state)
 		parse_fail(fmt("listener 1\n%s\n", pending[i]),
 			   fmt("t.conf:2: option '%s' is parsed but not applied by mqttgw yet", key));
 	}
-	parse_fail("listener 1\nmax_qos 3\n", "t.conf:2: max_qos: value 3 out of range (0-2)");
+	parse_fail("listener 1\nmax_qos 3\n", "t.conf:2: max_qos: value '3' out of range (0..2)");
 	/* per listener: refused; global: applied as before */
 	cfg = parse_ok("max_topic_alias 3\nallow_zero_length_clientid false\nlistener 1\n"
 		       "allow_zero_length_clientid true\n");
