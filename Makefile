@@ -163,7 +163,8 @@ UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_conn := loop outq
-UNIT_DEPS_tls := conn loop outq
+UNIT_DEPS_tls := conn loop outq $(CONFIG_MODS)
+UNIT_DEPS_listener := loop
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
 UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "conn.h"
 #include "fastpath.h"
+#include "listener.h"
 #include "log.h"
 #include "loop.h"
 #include "msg.h"
@@ -438,6 +439,7 @@ int main(int argc, char **argv)
 	app.conf_path = conf_path;
 	log_init(cfg);
 	log_set_verbose(verbose);
+	listener_set_tcp_nodelay(cfg->set_tcp_nodelay);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	log_notice("mqttgw version %s starting", MQTTGW_VERSION);

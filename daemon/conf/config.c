@@ -222,6 +222,7 @@ static const char *const pending_keys[] = {
 	"mount_point",
 	"psk_file",
 	"psk_hint",
+	"socket_domain",
 	"upgrade_outgoing_qos",
 	"use_username_as_clientid",
 };

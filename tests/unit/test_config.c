@@ -638,7 +638,7 @@ static void test_dropin_keys(void **state)
 		"allow_duplicate_messages true", "auto_id_prefix dev-", "check_retain_source true",
 		"clientid_prefixes sensor-", "connection_messages false", "max_inflight_bytes 100",
 		"max_qos 1", "mount_point site1/", "psk_file /etc/psk", "psk_hint hint",
-		"upgrade_outgoing_qos true", "use_username_as_clientid true",
+		"upgrade_outgoing_qos true", "use_username_as_clientid true", "socket_domain ipv4",
 	};
 	/* clang-format on */
 	struct config *cfg;
@@ -653,19 +653,17 @@ static void test_dropin_keys(void **state)
 	config_free(cfg);
 	cfg = parse_ok("user mosquitto\nset_tcp_nodelay false\nlog_facility 5\n"
 		       "log_timestamp_format %Y-%m-%dT%H:%M:%S\nlistener 1883\n"
-		       "socket_domain ipv4\nlistener 1884\nsocket_domain ipv6\n"
+		       "listener 1884\n"
 		       "listener 8883\ncertfile /c\nkeyfile /k\ndhparamfile /dh.pem\n");
 	assert_string_equal(cfg->user, "mosquitto");
 	assert_false(cfg->set_tcp_nodelay);
 	assert_int_equal(cfg->log_facility, 5);
 	assert_string_equal(cfg->log_timestamp_format, "%Y-%m-%dT%H:%M:%S");
-	assert_int_equal(cfg->listeners[0].socket_domain, AF_INET);
-	assert_int_equal(cfg->listeners[1].socket_domain, AF_INET6);
 	assert_int_equal(cfg->listeners[2].socket_domain, 0);
 	assert_string_equal(cfg->listeners[2].dhparamfile, "/dh.pem");
 	finish_ok(cfg);
 	/* where each file was named: the listener's own line, else the global one */
-	assert_string_equal(config_origin(cfg, &cfg->listeners[2], "dhparamfile"), "t.conf:12");
+	assert_string_equal(config_origin(cfg, &cfg->listeners[2], "dhparamfile"), "t.conf:10");
 	assert_null(config_origin(cfg, &cfg->listeners[0], "dhparamfile"));
 	assert_string_equal(config_origin(cfg, &cfg->listeners[0], "user"), "t.conf:1");
 	config_free(cfg);
