@@ -21,13 +21,21 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 assert_ne "" "$(bns ss -Hltn 'src 127.0.0.1:1883' 2>/dev/null)" "listening on 127.0.0.1:1883"
+# the daemon's own pid (\$! is the subshell running bns)
+dpid=$(bns ss -Hltnp 'src 127.0.0.1:1883' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
 	# the drop comes after the listeners, BPF and pins
 	for ((i = 0; i < 50; i++)); do
-		[ "$(awk '/^Uid:/{print $3}' "/proc/$pid/status")" = 0 ] || break
+		[ "$(awk '/^Uid:/{print $3}' "/proc/$dpid/status")" = 0 ] || break
 		sleep 0.1
 	done
-	assert_eq "$(id -u mosquitto)" "$(awk '/^Uid:/{print $3}' "/proc/$pid/status")" \
+	assert_eq "$(id -u mosquitto)" "$(awk '/^Uid:/{print $3}' "/proc/$dpid/status")" \
 		"runs as the mosquitto user"
 fi
-kill_wait "$pid"
+kill -TERM "$dpid"
+rc=0
+timeout 10 tail --pid="$dpid" -f /dev/null || rc=$?
+assert_eq 0 "$rc" "exits within 10 s of SIGTERM"
+wait "$pid" || rc=$?
+untrack "$pid"
+assert_eq 0 "$rc" "clean shutdown on SIGTERM"
