@@ -44,7 +44,7 @@ int privdrop_lookup(const char *user, struct privdrop_user *out, char *err, size
 
 static int set_caps(uint64_t caps)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));

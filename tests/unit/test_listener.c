@@ -32,7 +32,7 @@ static void on_accept(struct listener *ls, int fd, const char *peer, void *ctx)
 /* Accept one connection on a fresh loopback listener; TCP_NODELAY of the accepted socket. */
 static int accept_one(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct loop *l = loop_new();
 	struct listener *ls;
 	char err[256];
@@ -67,7 +67,7 @@ static void test_tcp_nodelay(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tcp_nodelay),
+	    cmocka_unit_test(test_tcp_nodelay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
