@@ -78,8 +78,9 @@ struct config_listener {
 	/*
 	 * Parsed for the broker, not applied yet (the key is refused as "not applied yet" while
 	 * it is in config.c's pending list): `max_qos` (default 2), `use_username_as_clientid`,
-	 * and under per_listener_settings `max_topic_alias` / `allow_zero_length_clientid` in a
-	 * block (-1: unset, the global value applies).
+	 * `allow_zero_length_clientid` in a block under per_listener_settings; `max_topic_alias`
+	 * in a block (config_finish() refuses listeners that disagree and sets the global one).
+	 * -1: unset, the global value applies.
 	 */
 	uint8_t max_qos;
 	bool use_username_as_clientid;

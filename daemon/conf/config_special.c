@@ -197,7 +197,9 @@ int config_key_log_type(struct config_parse *ps, const struct config_key *k, cha
 /*
  * max_topic_alias N / allow_zero_length_clientid BOOL: global (every listener), but in a listener
  * block Mosquitto makes max_topic_alias that listener's, and allow_zero_length_clientid too under
- * per_listener_settings. The broker applies only the global value yet: those are refused.
+ * per_listener_settings. The broker applies one value to every listener yet: config_finish()
+ * refuses listeners that disagree on max_topic_alias; allow_zero_length_clientid per listener
+ * is refused here.
  */
 int config_key_listener_setting(struct config_parse *ps, const struct config_key *k, char *args)
 {
@@ -226,12 +228,12 @@ int config_key_listener_setting(struct config_parse *ps, const struct config_key
 			cfg->allow_zero_length_clientid = b;
 		return 0;
 	}
-	if (alias)
-		l->max_topic_alias = (int)n;
-	else
-		l->allow_zero_length_clientid = b;
-	return config_pending(ps, alias ? "max_topic_alias in a listener block"
-					: "allow_zero_length_clientid per listener");
+	if (alias) {
+		l->max_topic_alias = (int)n; /* config_finish() checks the listeners agree */
+		return 0;
+	}
+	l->allow_zero_length_clientid = b;
+	return config_pending(ps, "allow_zero_length_clientid per listener");
 }
 
 /* per_listener_settings true|false: like Mosquitto, only before any security key, and once

@@ -688,8 +688,16 @@ static void test_dropin_keys(void **state)
 	assert_int_equal(cfg->max_topic_alias, 3);
 	assert_true(cfg->allow_zero_length_clientid);
 	config_free(cfg);
-	parse_fail("listener 1\nmax_topic_alias 3\n", "t.conf:2: option 'max_topic_alias in a "
-		   "listener block' is parsed but not applied by mqttgw yet");
+	/* in a block: that listener's (Mosquitto); one value for all is what the broker does */
+	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\nmax_topic_alias 3\n");
+	finish_ok(cfg);
+	assert_int_equal(cfg->max_topic_alias, 3);
+	config_free(cfg);
+	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\n");
+	assert_int_equal(config_finish(cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "listener 2: max_topic_alias 10 differs from listener 1's 3: "
+				 "per-listener values are not applied by mqttgw yet");
+	config_free(cfg);
 	parse_fail("per_listener_settings true\nlistener 1\nallow_zero_length_clientid false\n",
 		   "t.conf:3: option 'allow_zero_length_clientid per listener' is parsed but not "
 		   "applied by mqttgw yet");
