@@ -178,7 +178,8 @@ UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_conn := loop outq
-UNIT_DEPS_tls := conn loop outq
+UNIT_DEPS_tls := conn loop outq $(CONFIG_MODS)
+UNIT_DEPS_listener := loop
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
 UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
@@ -199,7 +200,7 @@ UNIT_DEPS_config_bridge := $(TOPIC_MODS)
 UNIT_DEPS_codec_client := $(CODEC_MODS)
 UNIT_DEPS_bridge_topic := config_bridge $(TOPIC_MODS)
 BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client $(CODEC_MODS) \
-	$(TOPIC_MODS) conn loop outq msg tls tls_client store $(STORE_MODS)
+	$(TOPIC_MODS) conn loop outq msg tls tls_client store $(STORE_MODS) $(CONFIG_MODS)
 # the L2 floor on a real loop and socketpairs; its private headers live in daemon/broker
 UNIT_DEPS_broker_client := conn loop outq msg $(CODEC_MODS)
 $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker

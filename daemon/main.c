@@ -1,22 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /* mqttgwd: parse arguments, initialise in order, run the loop, tear down in reverse. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "broker.h"
 #include "config.h"
 #include "conn.h"
 #include "fastpath.h"
 #include "guard.h"
+#include "listener.h"
 #include "log.h"
 #include "loop.h"
 #include "msg.h"
+#include "passwd.h"
+#include "privdrop.h"
+#include "tls.h"
 #include "version.h"
 #include "xdp_guard.h"
 
@@ -30,6 +38,11 @@ enum {
 	EXIT_FASTPATH = 5,
 	EXIT_XDP = 6,
 };
+
+/* Capabilities kept after the drop to `user` (bit n = capability n): see README "user". */
+#ifndef DROP_CAPS
+#define DROP_CAPS 0ull
+#endif
 
 static const char usage_text[] =
 	"Usage: mqttgwd [-c FILE] [-p PORT]... [-v] [-t]\n"
@@ -145,6 +158,120 @@ static void on_signal(struct loop *l, int sig)
 	loop_stop(l);
 }
 
+static void check_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_warn("Warning: %s", msg);
+}
+
+/* "file:line: msg" when the config names where key was set for l, else msg. */
+static void where_err(const struct config *cfg, const struct config_listener *l, const char *key,
+		      const char *msg, char *err, size_t errlen)
+{
+	const char *where = config_origin(cfg, l, key);
+
+	if (where)
+		snprintf(err, errlen, "%.200s: %.300s", where, msg);
+	else
+		snprintf(err, errlen, "%.500s", msg);
+}
+
+/*
+ * Everything a start loads except sockets and BPF (`-t` runs exactly this): the user to drop
+ * to, every listener's password, SCRAM and ACL files and TLS context. The first problem, with
+ * the config line that named the file, in err; -EINVAL (-ENOMEM). *u and *drop: the user.
+ */
+static int check_start(const struct config *cfg, struct privdrop_user *u, bool *drop, char *err,
+		       size_t errlen)
+{
+	char msg[512];
+	int ret;
+
+	ret = privdrop_lookup(cfg->user, u, msg, sizeof(msg));
+	if (ret < 0) {
+		where_err(cfg, NULL, "user", msg, err, errlen);
+		return -EINVAL;
+	}
+	*drop = ret > 0;
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		const struct config_listener *l = &cfg->listeners[i];
+		const struct {
+			const char *key, *path;
+			bool acl;
+		} files[] = {
+			{ "password_file", config_listener_password_file(cfg, l), false },
+			{ "scram_password_file", config_listener_scram_file(cfg, l), false },
+			{ "acl_file", config_listener_acl_file(cfg, l), true },
+		};
+
+		for (size_t j = 0; j < sizeof(files) / sizeof(files[0]); j++) {
+			void *db;
+
+			if (!files[j].path)
+				continue;
+			db = files[j].acl ? (void *)acl_load(files[j].path, check_warn, NULL, msg,
+							     sizeof(msg))
+					  : (void *)passwd_load(files[j].path, check_warn, NULL,
+								msg, sizeof(msg));
+			if (!db) {
+				where_err(cfg, l, files[j].key, msg, err, errlen);
+				return -EINVAL;
+			}
+			if (files[j].acl)
+				acl_free(db);
+			else
+				passwd_free(db);
+		}
+		if (l->certfile && (ret = tls_ctx_check(cfg, l, err, errlen)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The fast-path pins become the user's, so that it can remove them at exit. */
+static void chown_pins(const struct config *cfg, const struct privdrop_user *u)
+{
+	const char *dir = cfg->fastpath_pin_dir ? cfg->fastpath_pin_dir : CONFIG_FASTPATH_PIN_DIR;
+	struct dirent *de;
+	DIR *d;
+
+	if (!strcmp(dir, "none") || !(d = opendir(dir)))
+		return;
+	if (fchown(dirfd(d), u->uid, u->gid) < 0)
+		log_warn("Warning: cannot give %s to user %s: %m", dir, u->name);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != '.' &&
+		    fchownat(dirfd(d), de->d_name, u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			log_warn("Warning: cannot give %s/%s to user %s: %m", dir, de->d_name,
+				 u->name);
+	}
+	closedir(d);
+}
+
+/*
+ * Files a SIGHUP re-reads are read as the user: say at start which it cannot read (the
+ * reload would then keep the old contents and log an error).
+ */
+static void warn_unreadable(const struct config *cfg, const char *user)
+{
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		const struct config_listener *l = &cfg->listeners[i];
+		const char *files[] = {
+			config_listener_password_file(cfg, l), config_listener_scram_file(cfg, l),
+			config_listener_acl_file(cfg, l),      l->certfile,
+			l->keyfile,			       l->cafile,
+			l->crlfile,
+		};
+
+		for (size_t j = 0; j < sizeof(files) / sizeof(files[0]); j++) {
+			if (files[j] && access(files[j], R_OK) < 0)
+				log_warn("Warning: %s is not readable by user %s (%m): a SIGHUP "
+					 "reload keeps its old contents.",
+					 files[j], user);
+		}
+	}
+}
+
 static void raise_nofile(void)
 {
 	struct rlimit rl;
@@ -243,6 +370,8 @@ int main(int argc, char **argv)
 	struct broker *b = NULL;
 	struct guard *guard = NULL;
 	struct msg_pool mem; /* the broker's messages and buffers: outlive loop_free */
+	struct privdrop_user user;
+	bool drop = false;
 	char err[512] = "";
 	int opt, rc = EXIT_OK, ret;
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
@@ -332,6 +461,12 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return EXIT_CONFIG;
 	}
+	ret = check_start(cfg, &user, &drop, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "mqttgwd: Error: %s\n", err);
+		config_free(cfg);
+		return ret == -ENOMEM ? EXIT_RUNTIME : EXIT_CONFIG;
+	}
 	if (test_only) {
 		printf("mqttgwd: configuration %s is valid\n", conf_path ? conf_path : "(default)");
 		config_free(cfg);
@@ -341,6 +476,7 @@ int main(int argc, char **argv)
 	app.conf_path = conf_path;
 	log_init(cfg);
 	log_set_verbose(verbose);
+	listener_set_tcp_nodelay(cfg->set_tcp_nodelay);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	log_notice("mqttgw version %s starting", MQTTGW_VERSION);
@@ -392,6 +528,17 @@ int main(int argc, char **argv)
 		} else {
 			log_warn("Warning: cannot write pid_file %s: %m", cfg->pid_file);
 		}
+	}
+	/* Last: listeners are open, BPF is loaded and pinned (Mosquitto drops here too). */
+	if (drop && geteuid() == 0) {
+		chown_pins(cfg, &user);
+		if (privdrop_apply(&user, DROP_CAPS, err, sizeof(err)) < 0) {
+			log_err("Error: %s", err);
+			rc = EXIT_RUNTIME;
+			goto out_shutdown;
+		}
+		log_notice("Dropped privileges to user %s.", user.name);
+		warn_unreadable(cfg, user.name);
 	}
 	ret = loop_run(loop);
 	if (ret < 0) {

@@ -83,6 +83,24 @@ struct config_listener {
 	 * address changes; NULL: none. config_finish() appends "%IFNAME" to bind_address (the
 	 * syntax listener_new() takes), so this field is what the user wrote. */
 	char *bind_interface;
+	/* `socket_domain ipv4|ipv6`: AF_INET / AF_INET6 only; 0 (default): both. Pending:
+	 * listener_new() needs the family (broker.c opens the listeners). */
+	int socket_domain;
+	/* `dhparamfile`: PEM DH parameters for the DHE ciphers of TLS 1.2 */
+	char *dhparamfile;
+	/* `psk_hint` (this listener serves TLS-PSK); psk_file is scoped like password_file */
+	char *psk_hint, *psk_file;
+	/*
+	 * Parsed for the broker, not applied yet (the key is refused as "not applied yet" while
+	 * it is in config.c's pending list): `max_qos` (default 2), `use_username_as_clientid`,
+	 * `allow_zero_length_clientid` in a block under per_listener_settings; `max_topic_alias`
+	 * in a block (config_finish() refuses listeners that disagree and sets the global one).
+	 * -1: unset, the global value applies.
+	 */
+	uint8_t max_qos;
+	bool use_username_as_clientid;
+	int max_topic_alias;
+	int allow_zero_length_clientid;
 	/* The deprecated default listener: made by `port`/`bind_address`, or by listener keys
 	 * (certfile, protocol...) given before any `listener` line, as Mosquitto does. */
 	bool is_default;
@@ -114,6 +132,32 @@ struct config {
 	char *log_file;		/* for `log_dest file PATH` */
 	uint32_t log_type;	/* CONFIG_LOG_*; default CONFIG_LOG_DEFAULT */
 	bool log_timestamp;	/* default true */
+	/* `log_timestamp_format`: strftime() format of the local time; NULL: seconds since the
+	 * epoch (Mosquitto's default) */
+	char *log_timestamp_format;
+	int log_facility;	/* `log_facility 0..7`: LOG_LOCAL0..7; -1 (default): LOG_DAEMON */
+	/* `set_tcp_nodelay`: TCP_NODELAY on client sockets. Default true, unlike Mosquitto's
+	 * false: the daemon batches its writes itself (writev per loop iteration). */
+	bool set_tcp_nodelay;
+	/* `user`: when started as root, the user to drop to after start-up (main.c); NULL:
+	 * "mosquitto" if that user exists, else stay root. "root": stay root. */
+	char *user;
+	char *psk_file; /* TLS-PSK identities (identity:hexkey), scoped like password_file */
+
+	/*
+	 * Parsed for the broker, not applied yet (refused as "not applied yet" while the key
+	 * is in config.c's pending list; the lead wires them): connection_messages (default
+	 * true), upgrade_outgoing_qos, clientid_prefixes, auto_id_prefix (default NULL =
+	 * "auto-"), check_retain_source, allow_duplicate_messages (default true),
+	 * max_inflight_bytes (0 unlimited).
+	 */
+	bool connection_messages;
+	bool upgrade_outgoing_qos;
+	char *clientid_prefixes;
+	char *auto_id_prefix;
+	bool check_retain_source;
+	bool allow_duplicate_messages;
+	uint64_t max_inflight_bytes;
 
 	char *password_file;
 	char *acl_file;
@@ -161,7 +205,28 @@ struct config {
 	bool per_listener_settings;
 	/* config.c's bookkeeping across include_dir files (keys already seen); not a setting */
 	uint32_t parse_seen;
+	/* where each file-naming key was set: see config_origin() */
+	struct config_origin *origins;
+	size_t n_origins;
 };
+
+/* The config line that set a string key: "file:line". */
+struct config_origin {
+	long listener;	 /* index in listeners[], -1 global */
+	const char *key; /* the key table's name */
+	char *where;
+};
+
+/*
+ * "file:line" of the line that set `key` for listener l (its own value first, then the global
+ * one; l NULL: the global one), or NULL (not set by a file: a default or the command line).
+ * Lets a later check (a missing password file, a bad certificate) name the config line.
+ */
+const char *config_origin(const struct config *cfg, const struct config_listener *l,
+			  const char *key);
+
+/* The psk_file for this listener: its own, else the global one; NULL = none. */
+const char *config_listener_psk_file(const struct config *cfg, const struct config_listener *l);
 
 /* A config with every default set and no listener. NULL with errno on failure. */
 struct config *config_new(void);

@@ -8,6 +8,7 @@
 #ifndef MQTTGW_LISTENER_H
 #define MQTTGW_LISTENER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -31,6 +32,8 @@ typedef void (*listener_accept_fn)(struct listener *ls, int fd, const char *peer
 struct listener *listener_new(struct loop *l, const char *addr, uint16_t port,
 			      listener_accept_fn fn, void *ctx, char *err, size_t errlen);
 void listener_free(struct listener *ls);
+/* `set_tcp_nodelay`: whether accepted sockets get TCP_NODELAY (default true). Every listener. */
+void listener_set_tcp_nodelay(bool on);
 uint16_t listener_port(const struct listener *ls);
 /* The configuration listener this one was made from (opaque to this module). */
 void listener_set_data(struct listener *ls, const void *data);

@@ -40,6 +40,15 @@ struct tls_ctx;
  * and keyfile. NULL with errno and a message naming the key and file in err. */
 struct tls_ctx *tls_ctx_new(const struct config_listener *l, char *err, size_t errlen);
 struct tls_ctx *tls_ctx_ref(struct tls_ctx *t);
+
+struct config;
+/*
+ * Build listener l's context as a start would (certificate, key, CA, CRL, DH parameters,
+ * ciphers) and free it: `mqttgwd -t`. 0, or -EINVAL with err "file:line: listener N: key
+ * path: reason" (the config line that set the offending key), -ENOMEM.
+ */
+int tls_ctx_check(const struct config *cfg, const struct config_listener *l, char *err,
+		  size_t errlen);
 /* Drop a reference (NULL is fine); the last one frees the context. */
 void tls_ctx_unref(struct tls_ctx *t);
 

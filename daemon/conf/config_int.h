@@ -118,6 +118,9 @@ int config_key_server_ref(struct config_parse *ps, const struct config_key *k, c
 int config_key_include_dir(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_log_dest(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_log_type(struct config_parse *ps, const struct config_key *k, char *args);
+int config_key_listener_setting(struct config_parse *ps, const struct config_key *k, char *args);
+/* "name:line: option 'what' is parsed but not applied by mqttgw yet"; returns -EINVAL */
+int config_pending(struct config_parse *ps, const char *what);
 int config_key_per_listener(struct config_parse *ps, const struct config_key *k, char *args);
 
 /* config_xdp.c: the XDP guard's keys, and config_finish()'s bind_interface step */

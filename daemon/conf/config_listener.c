@@ -178,6 +178,9 @@ struct config_listener *config_add_listener(struct config *cfg, uint16_t port, c
 	l->protocol = CONFIG_PROTO_MQTT;
 	l->max_connections = -1;
 	l->allow_anonymous = -1;
+	l->max_qos = 2;
+	l->max_topic_alias = -1;
+	l->allow_zero_length_clientid = -1;
 	return l;
 }
 
@@ -202,6 +205,8 @@ static const char *tls_option_without_cert(const struct config_listener *l)
 		return "use_identity_as_username";
 	if (l->use_subject_as_username)
 		return "use_subject_as_username";
+	if (l->dhparamfile)
+		return "dhparamfile";
 	return NULL;
 }
 
@@ -262,6 +267,22 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 	rc = config_finish_bind_interface(cfg, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* one Topic Alias Maximum for all (the broker's): listeners that set their own must agree */
+	for (i = 0; i < cfg->n_listeners; i++) {
+		const struct config_listener *l = &cfg->listeners[i], *f = &cfg->listeners[0];
+		int v = l->max_topic_alias >= 0 ? l->max_topic_alias : cfg->max_topic_alias;
+		int v0 = f->max_topic_alias >= 0 ? f->max_topic_alias : cfg->max_topic_alias;
+
+		if (v != v0) {
+			config_set_err(err, errlen,
+				       "listener %u: max_topic_alias %d differs from listener %u's %d: "
+				       "per-listener values are not applied by mqttgw yet",
+				       l->port, v, f->port, v0);
+			return -EINVAL;
+		}
+	}
+	if (cfg->n_listeners && cfg->listeners[0].max_topic_alias >= 0)
+		cfg->max_topic_alias = (uint16_t)cfg->listeners[0].max_topic_alias;
 	if (cfg->use_another_server && cfg->server_moved) {
 		/* 0x9C and 0x9D say opposite things (temporary vs permanent): refuse to guess */
 		config_set_err(
@@ -312,6 +333,11 @@ const char *config_listener_password_file(const struct config *cfg, const struct
 const char *config_listener_acl_file(const struct config *cfg, const struct config_listener *l)
 {
 	return l->acl_file ? l->acl_file : cfg->acl_file;
+}
+
+const char *config_listener_psk_file(const struct config *cfg, const struct config_listener *l)
+{
+	return l->psk_file ? l->psk_file : cfg->psk_file;
 }
 
 const char *config_listener_scram_file(const struct config *cfg, const struct config_listener *l)

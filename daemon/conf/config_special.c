@@ -142,6 +142,9 @@ int config_key_log_dest(struct config_parse *ps, const struct config_key *k, cha
 			    "%s: invalid value '%.*s' (expected stderr, stdout, syslog, "
 			    "topic, file PATH or none)",
 			    k->name, CONFIG_ERR_TOKEN, tok);
+		/* $SYS/broker/log/... needs the broker: refused until it is wired */
+		if (dests[i].value == CONFIG_LOG_DEST_TOPIC)
+			return config_pending(ps, "log_dest topic");
 		cfg->log_dest |= (uint32_t)dests[i].value;
 	}
 	return 0;
@@ -189,6 +192,48 @@ int config_key_log_type(struct config_parse *ps, const struct config_key *k, cha
 			cfg->log_type |= (uint32_t)types[i].value;
 	}
 	return 0;
+}
+
+/*
+ * max_topic_alias N / allow_zero_length_clientid BOOL: global (every listener), but in a listener
+ * block Mosquitto makes max_topic_alias that listener's, and allow_zero_length_clientid too under
+ * per_listener_settings. The broker applies one value to every listener yet: config_finish()
+ * refuses listeners that disagree on max_topic_alias; allow_zero_length_clientid per listener
+ * is refused here.
+ */
+int config_key_listener_setting(struct config_parse *ps, const struct config_key *k, char *args)
+{
+	struct config *cfg = ps->cfg;
+	bool alias = !strcmp(k->name, "max_topic_alias"), b = false;
+	struct config_listener *l = ps->cur >= 0 ? &cfg->listeners[ps->cur] : NULL;
+	uint64_t n = 0;
+	char *tok;
+	int rc;
+
+	rc = config_one_token(ps, k, args, &tok);
+	if (!rc)
+		rc = alias ? config_parse_number(ps, k->name, tok, 0, UINT16_MAX, &n)
+			   : config_parse_bool(ps, k->name, tok, &b);
+	if (rc)
+		return rc;
+	if (!alias) {
+		cfg->parse_seen |= SEEN_SECURITY;
+		if (!cfg->per_listener_settings)
+			l = NULL;
+	}
+	if (!l) {
+		if (alias)
+			cfg->max_topic_alias = (uint16_t)n;
+		else
+			cfg->allow_zero_length_clientid = b;
+		return 0;
+	}
+	if (alias) {
+		l->max_topic_alias = (int)n; /* config_finish() checks the listeners agree */
+		return 0;
+	}
+	l->allow_zero_length_clientid = b;
+	return config_pending(ps, "allow_zero_length_clientid per listener");
 }
 
 /* per_listener_settings true|false: like Mosquitto, only before any security key, and once

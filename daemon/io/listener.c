@@ -47,6 +47,8 @@ struct listener {
 
 /* Every live bind_interface listener, for listener_iface_changed(). */
 static struct listener *iface_listeners;
+/* set_tcp_nodelay: process-wide, as in Mosquitto (one value for every listener) */
+static bool tcp_nodelay = true;
 
 static void addr_format(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -122,7 +124,7 @@ static void listener_ready(struct loop *l, struct loop_io *io, uint32_t events)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		char peer[64];
-		int one = 1;
+		int nodelay = tcp_nodelay;
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -132,7 +134,8 @@ static void listener_ready(struct loop *l, struct loop_io *io, uint32_t events)
 			/* EAGAIN and transient errors (ECONNABORTED, EPROTO...): try later */
 			return;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (nodelay)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof(nodelay));
 		addr_format(&ss, peer, sizeof(peer));
 		ls->fn(ls, fd, peer, ls->ctx);
 	}
@@ -161,6 +164,11 @@ static struct listener *listener_new_iface(struct loop *l, const char *addr, uin
 					   listener_accept_fn fn, void *ctx, char *err,
 					   size_t errlen);
 static void iface_unlist(struct listener *ls);
+
+void listener_set_tcp_nodelay(bool on)
+{
+	tcp_nodelay = on;
+}
 
 struct listener *listener_new(struct loop *l, const char *addr, uint16_t port,
 			      listener_accept_fn fn, void *ctx, char *err, size_t errlen)

@@ -11,9 +11,12 @@ static struct {
 	uint32_t dest;
 	uint32_t types;
 	int timestamp;
+	char ts_format[128]; /* log_timestamp_format; "" = seconds since the epoch */
+	int facility;
 	FILE *file;
 	int verbose;
-} lg = { .dest = CONFIG_LOG_DEST_STDERR, .types = CONFIG_LOG_DEFAULT, .timestamp = 1 };
+} lg = { .dest = CONFIG_LOG_DEST_STDERR, .types = CONFIG_LOG_DEFAULT, .timestamp = 1,
+	  .facility = LOG_DAEMON };
 
 int log_init(const struct config *cfg)
 {
@@ -21,6 +24,10 @@ int log_init(const struct config *cfg)
 	lg.dest = cfg->log_dest;
 	lg.types = cfg->log_type;
 	lg.timestamp = cfg->log_timestamp;
+	snprintf(lg.ts_format, sizeof(lg.ts_format), "%s",
+		 cfg->log_timestamp_format ? cfg->log_timestamp_format : "");
+	/* Mosquitto's log_facility N is LOG_LOCALN */
+	lg.facility = cfg->log_facility >= 0 ? LOG_LOCAL0 + (cfg->log_facility << 3) : LOG_DAEMON;
 	if ((lg.dest & CONFIG_LOG_DEST_FILE) && cfg->log_file) {
 		lg.file = fopen(cfg->log_file, "a");
 		if (!lg.file) {
@@ -31,7 +38,7 @@ int log_init(const struct config *cfg)
 		}
 	}
 	if (lg.dest & CONFIG_LOG_DEST_SYSLOG)
-		openlog("mqttgwd", LOG_PID, LOG_DAEMON);
+		openlog("mqttgwd", LOG_PID, lg.facility);
 	return 0;
 }
 
@@ -78,8 +85,17 @@ void log_vmsg(uint32_t type, const char *fmt, va_list ap)
 
 	if (!log_enabled(type) || !lg.dest)
 		return;
-	if (lg.timestamp)
+	if (lg.timestamp && lg.ts_format[0]) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		off = (int)strftime(line, sizeof(line) - 2, lg.ts_format,
+				    localtime_r(&now, &tm));
+		line[off++] = ':';
+		line[off++] = ' ';
+	} else if (lg.timestamp) {
 		off = snprintf(line, sizeof(line), "%lld: ", (long long)time(NULL));
+	}
 	vsnprintf(line + off, sizeof(line) - (size_t)off, fmt, ap);
 	if (lg.dest & CONFIG_LOG_DEST_STDERR)
 		fprintf(stderr, "%s\n", line);

@@ -30,6 +30,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -270,16 +271,37 @@ static const char *ssl_reason(void)
 	return r ? r : "unknown OpenSSL error";
 }
 
+/* The key whose value the last failed ctx_setup() refused, for tls_ctx_check()'s file:line
+ * (the daemon is single-threaded, as for rx_scratch). */
+static const char *ctx_bad_key;
+
 /* "listener 8883: certfile /x: reason" (the file is checked for access first: clearer). */
 static int ctx_file_err(const struct config_listener *l, const char *key, const char *path,
 			int mode, char *err, size_t errlen)
 {
+	ctx_bad_key = key;
 	if (access(path, mode) < 0)
 		snprintf(err, errlen, "listener %u: %s %s: %s", l->port, key, path,
 			 strerror(errno));
 	else
 		snprintf(err, errlen, "listener %u: %s %s: %s", l->port, key, path, ssl_reason());
 	return -EINVAL;
+}
+
+/*
+ * dhparamfile: Mosquitto's meaning, the DH group of the TLS 1.2 DHE key exchanges; without it
+ * OpenSSL offers no DHE suite at all (only ECDHE).
+ */
+static int ctx_dhparam(SSL_CTX *s, const struct config_listener *l, char *err, size_t errlen)
+{
+	BIO *bio = BIO_new_file(l->dhparamfile, "r");
+	EVP_PKEY *dh = bio ? PEM_read_bio_Parameters(bio, NULL) : NULL;
+
+	BIO_free(bio);
+	if (dh && EVP_PKEY_is_a(dh, "DH") && SSL_CTX_set0_tmp_dh_pkey(s, dh) == 1)
+		return 0;
+	EVP_PKEY_free(dh);
+	return ctx_file_err(l, "dhparamfile", l->dhparamfile, R_OK, err, errlen);
 }
 
 static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, size_t errlen)
@@ -300,11 +322,13 @@ static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, siz
 				   SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 				SSL_MODE_RELEASE_BUFFERS);
+	ctx_bad_key = "ciphers";
 	if (l->ciphers && !SSL_CTX_set_cipher_list(s, l->ciphers)) {
 		snprintf(err, errlen, "listener %u: ciphers %s: %s", l->port, l->ciphers,
 			 ssl_reason());
 		return -EINVAL;
 	}
+	ctx_bad_key = "ciphers_tls1.3";
 	if (l->ciphers_tls13 && !SSL_CTX_set_ciphersuites(s, l->ciphers_tls13)) {
 		snprintf(err, errlen, "listener %u: ciphers_tls1.3 %s: %s", l->port,
 			 l->ciphers_tls13, ssl_reason());
@@ -327,6 +351,8 @@ static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, siz
 	SSL_CTX_set_default_passwd_cb(s, NULL);
 	if (SSL_CTX_check_private_key(s) != 1)
 		goto err_mismatch;
+	if (l->dhparamfile && ctx_dhparam(s, l, err, errlen) < 0)
+		return -EINVAL;
 	if (l->cafile && SSL_CTX_load_verify_file(s, l->cafile) != 1)
 		return ctx_file_err(l, "cafile", l->cafile, R_OK, err, errlen);
 	if (l->capath && SSL_CTX_load_verify_dir(s, l->capath) != 1)
@@ -361,11 +387,13 @@ static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, siz
 	return 0;
 
 err_mismatch:
+	ctx_bad_key = "keyfile";
 	snprintf(err, errlen, "listener %u: keyfile %s does not match certfile %s", l->port,
 		 l->keyfile, l->certfile);
 	return -EINVAL;
 
 err_version:
+	ctx_bad_key = "tls_version";
 	snprintf(err, errlen, "listener %u: tls_version %s: not supported (tlsv1.2, tlsv1.3)",
 		 l->port, l->tls_version ? l->tls_version : "tlsv1.2");
 	return -EINVAL;
@@ -422,6 +450,28 @@ err_nomem:
 	snprintf(err, errlen, "listener %u: TLS: out of memory", l->port);
 	errno = ENOMEM;
 	return NULL;
+}
+
+int tls_ctx_check(const struct config *cfg, const struct config_listener *l, char *err,
+		  size_t errlen)
+{
+	struct tls_ctx *t;
+	const char *where;
+	char msg[512];
+
+	ctx_bad_key = "certfile";
+	t = tls_ctx_new(l, msg, sizeof(msg));
+	if (t) {
+		tls_ctx_unref(t);
+		return 0;
+	}
+	if (errno == ENOMEM) {
+		snprintf(err, errlen, "%s", msg);
+		return -ENOMEM;
+	}
+	where = config_origin(cfg, l, ctx_bad_key);
+	snprintf(err, errlen, "%s%s%s", where ? where : "", where ? ": " : "", msg);
+	return -EINVAL;
 }
 
 struct tls_ctx *tls_ctx_ref(struct tls_ctx *t)

@@ -269,6 +269,8 @@ write_config() {
 		echo "log_dest stderr"
 		echo "log_type all"
 		echo "sys_interval $SYS_INTERVAL"
+		# as started (root); a test of the privilege drop sets BROKER_USER
+		echo "user ${BROKER_USER:-root}"
 		if ! is_mosquitto && [ -n "${MQTTGW_FASTPATH:-}" ]; then
 			echo "fastpath $MQTTGW_FASTPATH"
 		fi

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -384,10 +385,13 @@ static void test_log_dest(void **state)
 	cfg = parse_ok("log_dest stdout\n");
 	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT);
 	config_free(cfg);
-	cfg = parse_ok("log_dest stdout\nlog_dest syslog\nlog_dest topic\nlog_dest stderr\n");
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG |
-					    CONFIG_LOG_DEST_TOPIC | CONFIG_LOG_DEST_STDERR);
+	cfg = parse_ok("log_dest stdout\nlog_dest syslog\nlog_dest stderr\n");
+	assert_int_equal(cfg->log_dest,
+			 CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_STDERR);
 	config_free(cfg);
+	/* $SYS/broker/log needs the broker: refused until it is wired */
+	parse_fail("log_dest stdout\nlog_dest syslog topic\n",
+		   "t.conf:2: option 'log_dest topic' is parsed but not applied by mqttgw yet");
 	cfg = parse_ok("log_dest stdout syslog # two on a line\n");
 	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
 	config_free(cfg);
@@ -607,11 +611,9 @@ static void test_unsupported(void **state)
 	/* clang-format off */
 	static const char *const keys[] = {
 		"connection", "address", "addresses", "topic", "auth_plugin", "plugin",
-		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir", "psk_hint",
-		"psk_file", "upgrade_outgoing_qos", "set_tcp_nodelay", "check_retain_source",
-		"user", "max_qos", "socket_domain", "bridge_cafile",
-		"remote_username", "try_private", "log_facility", "retry_interval",
-		"auto_id_prefix", "max_inflight_bytes", "dhparamfile", "cleansession",
+		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir",
+		"bridge_cafile", "remote_username", "try_private",
+		"retry_interval", "cleansession", "autosave_on_changes", "tls_engine",
 	};
 	/* clang-format on */
 	size_t i;
@@ -625,6 +627,80 @@ static void test_unsupported(void **state)
 	}
 	/* a prefix row matches its prefix only */
 	parse_fail("auth_opt\n", "t.conf:1: unknown option 'auth_opt'");
+}
+
+/* ---- issue #16: Mosquitto keys with their meaning, pending ones refused, origins ---- */
+
+static void test_dropin_keys(void **state)
+{
+	/* clang-format off */
+	static const char *const pending[] = {
+		"allow_duplicate_messages true", "auto_id_prefix dev-", "check_retain_source true",
+		"clientid_prefixes sensor-", "connection_messages false", "max_inflight_bytes 100",
+		"max_qos 1", "mount_point site1/", "psk_file /etc/psk", "psk_hint hint",
+		"upgrade_outgoing_qos true", "use_username_as_clientid true", "socket_domain ipv4",
+	};
+	/* clang-format on */
+	struct config *cfg;
+	char key[64];
+
+	(void)state;
+	cfg = parse_ok("");
+	assert_true(cfg->set_tcp_nodelay);
+	assert_int_equal(cfg->log_facility, -1);
+	assert_null(cfg->user);
+	assert_null(cfg->log_timestamp_format);
+	config_free(cfg);
+	cfg = parse_ok("user mosquitto\nset_tcp_nodelay false\nlog_facility 5\n"
+		       "log_timestamp_format %Y-%m-%dT%H:%M:%S\nlistener 1883\n"
+		       "listener 1884\n"
+		       "listener 8883\ncertfile /c\nkeyfile /k\ndhparamfile /dh.pem\n");
+	assert_string_equal(cfg->user, "mosquitto");
+	assert_false(cfg->set_tcp_nodelay);
+	assert_int_equal(cfg->log_facility, 5);
+	assert_string_equal(cfg->log_timestamp_format, "%Y-%m-%dT%H:%M:%S");
+	assert_int_equal(cfg->listeners[2].socket_domain, 0);
+	assert_string_equal(cfg->listeners[2].dhparamfile, "/dh.pem");
+	finish_ok(cfg);
+	/* where each file was named: the listener's own line, else the global one */
+	assert_string_equal(config_origin(cfg, &cfg->listeners[2], "dhparamfile"), "t.conf:10");
+	assert_null(config_origin(cfg, &cfg->listeners[0], "dhparamfile"));
+	assert_string_equal(config_origin(cfg, &cfg->listeners[0], "user"), "t.conf:1");
+	config_free(cfg);
+	parse_fail("log_facility 8\n", "t.conf:1: log_facility: value '8' out of range (0..7)");
+	parse_fail("listener 1\nsocket_domain ipx\n",
+		   "t.conf:2: socket_domain: invalid value 'ipx' (expected ipv4 or ipv6)");
+	cfg = parse_ok("listener 1\ndhparamfile /dh\n");
+	assert_int_equal(config_finish(cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "listener 1: dhparamfile needs certfile and keyfile (TLS)");
+	config_free(cfg);
+
+	/* parsed (a bad value is still a bad value), then refused until the broker applies it */
+	for (size_t i = 0; i < sizeof(pending) / sizeof(pending[0]); i++) {
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(pending[i], " "), pending[i]);
+		parse_fail(fmt("listener 1\n%s\n", pending[i]),
+			   fmt("t.conf:2: option '%s' is parsed but not applied by mqttgw yet", key));
+	}
+	parse_fail("listener 1\nmax_qos 3\n", "t.conf:2: max_qos: value '3' out of range (0..2)");
+	/* per listener: refused; global: applied as before */
+	cfg = parse_ok("max_topic_alias 3\nallow_zero_length_clientid false\nlistener 1\n"
+		       "allow_zero_length_clientid true\n");
+	assert_int_equal(cfg->max_topic_alias, 3);
+	assert_true(cfg->allow_zero_length_clientid);
+	config_free(cfg);
+	/* in a block: that listener's (Mosquitto); one value for all is what the broker does */
+	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\nmax_topic_alias 3\n");
+	finish_ok(cfg);
+	assert_int_equal(cfg->max_topic_alias, 3);
+	config_free(cfg);
+	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\n");
+	assert_int_equal(config_finish(cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "listener 2: max_topic_alias 10 differs from listener 1's 3: "
+				 "per-listener values are not applied by mqttgw yet");
+	config_free(cfg);
+	parse_fail("per_listener_settings true\nlistener 1\nallow_zero_length_clientid false\n",
+		   "t.conf:3: option 'allow_zero_length_clientid per listener' is parsed but not "
+		   "applied by mqttgw yet");
 }
 
 static void test_missing_argument_everywhere(void **state)
@@ -642,7 +718,10 @@ static void test_missing_argument_everywhere(void **state)
 		"persistent_client_expiration", "pid_file", "port", "protocol",
 		"queue_qos0_messages", "require_certificate", "retain_available",
 		"retained_persistence", "sys_interval", "tls_version", "use_identity_as_username",
-		"use_subject_as_username", "use_another_server", "server_moved",
+		"use_subject_as_username", "use_another_server", "server_moved", "user",
+		"set_tcp_nodelay", "socket_domain", "log_facility", "log_timestamp_format",
+		"dhparamfile", "psk_file", "psk_hint", "max_qos", "connection_messages",
+		"clientid_prefixes", "auto_id_prefix", "max_inflight_bytes",
 	};
 	/* clang-format on */
 	size_t i;
@@ -686,7 +765,7 @@ static void test_everything(void **state)
 		       "require_certificate true\nuse_identity_as_username true\n"
 		       "use_subject_as_username false\npassword_file /etc/mqttgw/passwd.8883\n"
 		       "acl_file /etc/mqttgw/acl.8883\n"
-		       "listener 9001 ::\nprotocol websockets\nmount_point ws/\n");
+		       "listener 9001 ::\nprotocol websockets\n");
 	assert_int_equal(cfg->n_listeners, 3);
 	assert_int_equal(cfg->autosave_interval, 60);
 	assert_int_equal(cfg->connect_timeout, 5);
@@ -700,7 +779,6 @@ static void test_everything(void **state)
 	assert_int_equal(cfg->sys_interval, 0);
 	assert_int_equal(cfg->listeners[1].max_connections, 1000);
 	assert_string_equal(cfg->listeners[1].password_file, "/etc/mqttgw/passwd.8883");
-	assert_string_equal(cfg->listeners[2].mount_point, "ws/");
 	assert_int_equal(cfg->listeners[2].protocol, CONFIG_PROTO_WEBSOCKETS);
 	finish_ok(cfg);
 	assert_true(config_listener_anonymous(cfg, &cfg->listeners[0]));
@@ -745,6 +823,7 @@ int main(void)
 	    cmocka_unit_test(test_fastpath),
 	    cmocka_unit_test(test_server_redirect),
 	    cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_dropin_keys),
 	    cmocka_unit_test(test_missing_argument_everywhere),
 	    cmocka_unit_test(test_everything),
 	    cmocka_unit_test(test_err_buffer),

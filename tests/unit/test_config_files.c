@@ -254,9 +254,9 @@ static void test_parse_appends(void **state)
 
 	(void)state;
 	assert_int_equal(parse_into(cfg, "log_type error\nlog_dest stdout\n", NULL), 0);
-	assert_int_equal(parse_into(cfg, "log_type debug\nlog_dest topic\n", NULL), 0);
+	assert_int_equal(parse_into(cfg, "log_type debug\nlog_dest syslog\n", NULL), 0);
 	assert_int_equal(cfg->log_type, CONFIG_LOG_ERR | CONFIG_LOG_DEBUG);
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_TOPIC);
+	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
 	/* a listener from an earlier text is still a duplicate */
 	assert_int_equal(parse_into(cfg, "listener 1883\n", NULL), 0);
 	assert_int_equal(parse_into(cfg, "listener 1883\n", NULL), -EINVAL);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* listener: set_tcp_nodelay decides TCP_NODELAY on accepted sockets (issue #16). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "loop.h"
+
+static int accepted_nodelay = -1;
+
+static void on_accept(struct listener *ls, int fd, const char *peer, void *ctx)
+{
+	socklen_t len = sizeof(accepted_nodelay);
+
+	(void)ls;
+	(void)peer;
+	(void)ctx;
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &accepted_nodelay, &len), 0);
+	close(fd);
+}
+
+/* Accept one connection on a fresh loopback listener; TCP_NODELAY of the accepted socket. */
+static int accept_one(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct loop *l = loop_new();
+	struct listener *ls;
+	char err[256];
+	int c;
+
+	assert_non_null(l);
+	ls = listener_new(l, "127.0.0.1", 0, on_accept, NULL, err, sizeof(err));
+	assert_non_null(ls);
+	sa.sin_port = htons(listener_port(ls));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	accepted_nodelay = -1;
+	for (int i = 0; i < 50 && accepted_nodelay < 0; i++)
+		loop_run_once(l, 100);
+	close(c);
+	listener_free(ls);
+	loop_free(l);
+	return accepted_nodelay;
+}
+
+static void test_tcp_nodelay(void **state)
+{
+	(void)state;
+	assert_int_not_equal(accept_one(), 0); /* default: on */
+	listener_set_tcp_nodelay(false);
+	assert_int_equal(accept_one(), 0);
+	listener_set_tcp_nodelay(true);
+	assert_int_not_equal(accept_one(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_tcp_nodelay),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
