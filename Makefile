@@ -57,7 +57,7 @@ TOPIC_MODS := topic topic_match topic_retain topic_valid vec
 CODEC_MODS := codec codec_encode codec_props
 
 # ---- the fast path: real BPF program or the stub ----
-FP_REAL := $(call src,fastpath fastpath_pin)
+FP_REAL := $(call src,fastpath fastpath_pin bpf_util)
 ifeq ($(FASTPATH),1)
 FP_SRC := $(FP_REAL)
 LDLIBS += -lbpf -lelf -lz
@@ -133,7 +133,7 @@ $(BUILD)/bpf/xdp_guard.tmp.o: include/mqttgw/xdp_abi.h
 $(call obj,xdp_guard): $(BUILD)/xdp_guard.skel.h
 
 # The XDP guard's test helper (tests/integration/t_xdp_*.sh): the loader without the daemon.
-$(BUILD)/xdp-guard-test: $(BUILD)/obj/tests/integration/xdp_guard_test.o $(call obj,xdp_guard xdp_parse) \
+$(BUILD)/xdp-guard-test: $(BUILD)/obj/tests/integration/xdp_guard_test.o $(call obj,xdp_guard xdp_parse bpf_util) \
 		$(BUILD)/obj/tests/unit/mock_log.o
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lbpf -lelf -lz
 ifeq ($(FASTPATH),1)
@@ -175,7 +175,7 @@ UNIT_DEPS_msg := outq
 UNIT_DEPS_config_xdp := $(filter-out config_xdp,$(CONFIG_MODS))
 UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
-UNIT_DEPS_fastpath := fastpath_pin fpstatus
+UNIT_DEPS_fastpath := fastpath_pin fpstatus bpf_util
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_conn := loop outq
 UNIT_DEPS_tls := conn loop outq $(CONFIG_MODS)
@@ -183,7 +183,7 @@ UNIT_DEPS_listener := loop
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
 UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
-UNIT_DEPS_xdp_guard := xdp_parse
+UNIT_DEPS_xdp_guard := xdp_parse bpf_util
 UNIT_LIBS_xdp_guard := -lbpf -lelf -lz
 STORE_MODS := store_stage store_thread store_load store_record
 UNIT_DEPS_store := $(STORE_MODS)
@@ -233,7 +233,7 @@ $(BUILD)/tests/test_fastpath: $(FP_HARNESS)
 ifeq ($(FASTPATH),1)
 FP_MEASURE := $(BUILD)/tests/fp_measure
 $(FP_MEASURE): $(BUILD)/obj/tests/bench/fastpath/fp_measure.o $(FP_HARNESS) \
-		$(call obj,fastpath fastpath_pin fpstatus) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
+		$(call obj,fastpath fastpath_pin fpstatus bpf_util) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lbpf -lelf -lz
 endif
 fp-measure: $(FP_MEASURE)
@@ -271,9 +271,8 @@ FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl $(TOPIC_MODS)
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
-FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin mqttgw_passwd,$(notdir $(MOD_SRCS:.c=)))
-FUZZ_DEPS_broker := $(filter-out xdp_guard,$(FUZZ_DEPS_broker))
-FUZZ_DEPS_broker := $(filter-out xdp_status,$(FUZZ_DEPS_broker))
+FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin bpf_util mqttgw_passwd xdp_guard \
+	xdp_status,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
 FUZZ_LIBS_broker += -lsqlite3 -lpthread

@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_util.h"
 #include "fastpath.h"
 #include "fastpath.skel.h"
 #include "fastpath_int.h"
@@ -70,30 +71,6 @@ struct fastpath {
 	int ncpus;
 	int wmem_max, rmem_max;
 };
-
-/* ---- logging: libbpf one level lower than it asks ---- */
-
-static int fp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	uint32_t type;
-	char buf[1024];
-	size_t n;
-
-	if (level == LIBBPF_WARN)
-		type = CONFIG_LOG_INFO;
-	else if (level == LIBBPF_INFO)
-		type = CONFIG_LOG_DEBUG;
-	else
-		return 0; /* libbpf debug output (hundreds of lines per load) is not kept */
-	if (!log_enabled(type))
-		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	log_msg(type, "%s", buf);
-	return 0;
-}
 
 /* ---- cookie -> slot ---- */
 
@@ -170,21 +147,6 @@ static struct fp_slot *fp_slot_of(const struct fastpath *fp, uint64_t cookie, ui
 
 /* ---- probing and loading ---- */
 
-static bool fp_have_caps(void)
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[2] = {0};
-	uint64_t eff;
-
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
-#define CAP(c) (eff & (1ULL << (c)))
-	/* Sockmap maps and sk_skb programs: CAP_NET_ADMIN plus CAP_BPF (or CAP_SYS_ADMIN). */
-	return CAP(CAP_NET_ADMIN) && (CAP(CAP_BPF) || CAP(CAP_SYS_ADMIN));
-#undef CAP
-}
-
 static int fp_read_sysctl(const char *path, int dflt)
 {
 	FILE *f = fopen(path, "re");
@@ -203,7 +165,7 @@ static const char *fp_probe(char *buf, size_t len)
 {
 	int r;
 
-	if (!fp_have_caps())
+	if (!bpf_util_have_caps())
 		return "mqttgwd lacks CAP_BPF and CAP_NET_ADMIN (run as root or grant them)";
 	r = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_SKB, NULL);
 	if (r <= 0) {
@@ -355,7 +317,7 @@ int fastpath_init(struct fastpath **out, enum config_fastpath mode, char *err, s
 	*out = NULL;
 	if (mode == CONFIG_FASTPATH_OFF)
 		return 0;
-	libbpf_set_print(fp_libbpf_print);
+	libbpf_set_print(bpf_util_libbpf_print);
 	why = fp_probe(buf, sizeof(buf));
 	if (!why) {
 		ret = fp_load(out, buf, sizeof(buf));

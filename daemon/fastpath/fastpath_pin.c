@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_util.h"
 #include "fastpath.h"
 #include "fastpath_int.h"
 #include "fpstatus.h"
@@ -90,16 +91,6 @@ static bool fp_meta_alive(const struct fp_meta *m)
 	if (state == 'Z' || state == 'X' || state == 'x')
 		return false;
 	return !m->pid_start || start == m->pid_start;
-}
-
-/* 1: path is on a bpffs; 0: it is not; -errno: statfs failed. */
-static int fp_on_bpffs(const char *path)
-{
-	struct statfs sf;
-
-	if (statfs(path, &sf))
-		return -errno;
-	return sf.f_type == (typeof(sf.f_type))BPF_FS_MAGIC;
 }
 
 static void fp_pin_path(char *buf, size_t len, const char *dir, const char *name)
@@ -172,7 +163,7 @@ static int fp_pin_dir(const char *dir, bool *made)
 	int r;
 
 	*made = false;
-	r = fp_on_bpffs(dir);
+	r = bpf_util_on_bpffs(dir);
 	if (r != -ENOENT)
 		return r < 0 ? r : r ? 0 : -ENOTSUP;
 	snprintf(parent, sizeof(parent), "%s", dir);
@@ -183,7 +174,7 @@ static int fp_pin_dir(const char *dir, bool *made)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	r = fp_on_bpffs(parent);
+	r = bpf_util_on_bpffs(parent);
 	if (r <= 0)
 		return r < 0 ? r : -ENOTSUP;
 	if (!mkdir(dir, 0755))

@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "bpf_util.h"
 #include "xdp_guard.h"
 #include "xdp_guard.skel.h"
 #include "xdp_int.h"
@@ -58,38 +59,7 @@ struct xdp_guard {
 	char status_dir[256];
 };
 
-/* ---- logging: libbpf one level lower than it asks ---- */
-
-static int xg_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	uint32_t type = level == LIBBPF_WARN ? CONFIG_LOG_INFO : CONFIG_LOG_DEBUG;
-	char buf[1024];
-	size_t n;
-
-	/* libbpf's debug level (hundreds of lines per load) is not kept. */
-	if (level == LIBBPF_DEBUG || !log_enabled(type))
-		return 0;
-	n = (size_t)vsnprintf(buf, sizeof(buf), fmt, ap);
-	for (n = n < sizeof(buf) ? n : sizeof(buf) - 1; n && (buf[n - 1] == '\n'); n--)
-		buf[n - 1] = '\0';
-	log_msg(type, "xdp: %s", buf);
-	return 0;
-}
-
 /* ---- probing ---- */
-
-static bool xg_have_caps(void)
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[2] = {0};
-	uint64_t eff;
-
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
-	/* XDP attach: CAP_NET_ADMIN; loading and maps: CAP_BPF (or CAP_SYS_ADMIN). */
-	return (eff >> CAP_NET_ADMIN & 1) && ((eff >> CAP_BPF & 1) || (eff >> CAP_SYS_ADMIN & 1));
-}
 
 const char *xdp_guard_probe(char *buf, size_t len)
 {
@@ -104,7 +74,7 @@ const char *xdp_guard_probe(char *buf, size_t len)
 	unsigned int i;
 	int r;
 
-	if (!xg_have_caps())
+	if (!bpf_util_have_caps())
 		return "mqttgwd lacks CAP_BPF and CAP_NET_ADMIN (run as root or grant them)";
 	r = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL);
 	if (r <= 0) {
@@ -132,16 +102,6 @@ uint64_t xdp_guard_now_ns(void)
 }
 
 /* ---- the pinned ban map ---- */
-
-/* 1: path is on a bpffs; 0: it is not; -errno: statfs failed. */
-static int xg_on_bpffs(const char *path)
-{
-	struct statfs sf;
-
-	if (statfs(path, &sf))
-		return -errno;
-	return sf.f_type == (typeof(sf.f_type))BPF_FS_MAGIC;
-}
 
 /* Before load: hand the pinned ban map to the skeleton when it has our layout. */
 static void xg_pin_reuse(struct xdp_guard *g, const char *path)
@@ -205,7 +165,7 @@ static void xg_pin_phase(struct xdp_guard *g, const char *dir, bool loaded)
 	if (g->pinned)
 		return;
 	/* The directory, or the bpffs it is to be made in. */
-	r = xg_on_bpffs(dir);
+	r = bpf_util_on_bpffs(dir);
 	if (r == -ENOENT) {
 		char parent[512], *slash;
 
@@ -213,7 +173,7 @@ static void xg_pin_phase(struct xdp_guard *g, const char *dir, bool loaded)
 		slash = strrchr(parent, '/');
 		if (slash && slash != parent)
 			*slash = '\0';
-		r = xg_on_bpffs(parent);
+		r = bpf_util_on_bpffs(parent);
 	}
 	if (r <= 0) {
 		log_notice("XDP guard: %s is not on a bpffs; bans last as long as the daemon.",
@@ -345,7 +305,7 @@ int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, cha
 	int r;
 
 	*out = NULL;
-	libbpf_set_print(xg_libbpf_print);
+	libbpf_set_print(bpf_util_libbpf_print);
 	why = xdp_guard_probe(buf, sizeof(buf));
 	if (why) {
 		snprintf(err, errlen, "%s", why);

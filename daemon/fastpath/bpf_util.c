@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* bpf_util: shared by the fast path and the XDP guard. See include/bpf_util.h. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bpf_util.h"
+#include "log.h"
+
+int bpf_util_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	uint32_t type;
+	char buf[1024];
+	size_t n;
+
+	if (level == LIBBPF_WARN)
+		type = CONFIG_LOG_INFO;
+	else if (level == LIBBPF_INFO)
+		type = CONFIG_LOG_DEBUG;
+	else
+		return 0; /* libbpf debug output (hundreds of lines per load) is not kept */
+	if (!log_enabled(type))
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	log_msg(type, "%s", buf);
+	return 0;
+}
+
+bool bpf_util_have_caps(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+	/* sockmap and sk_skb programs, XDP attach: CAP_NET_ADMIN; loading: CAP_BPF or
+	 * CAP_SYS_ADMIN (kernels before 5.8) */
+	return (eff >> CAP_NET_ADMIN & 1) && ((eff >> CAP_BPF & 1) || (eff >> CAP_SYS_ADMIN & 1));
+}
+
+int bpf_util_on_bpffs(const char *path)
+{
+	struct statfs sf;
+
+	if (statfs(path, &sf))
+		return -errno;
+	return sf.f_type == (typeof(sf.f_type))BPF_FS_MAGIC;
+}

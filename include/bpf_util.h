@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf_util: what the two BPF modules (fastpath, xdp) share (L1): the libbpf print hook (libbpf
+ * one log level lower than it asks, its debug output dropped), the capability check before a
+ * load, and the bpffs check before pinning. Only BPF modules include it.
+ */
+#ifndef MQTTGW_BPF_UTIL_H
+#define MQTTGW_BPF_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include <bpf/libbpf.h>
+
+/* For libbpf_set_print(): warnings become info lines, info becomes debug, debug is dropped. */
+int bpf_util_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
+/* CAP_NET_ADMIN and CAP_BPF (or CAP_SYS_ADMIN) in the effective set; euid 0 if capget fails. */
+bool bpf_util_have_caps(void);
+/* 1: path is on a bpffs; 0: it is not; -errno: statfs failed. */
+int bpf_util_on_bpffs(const char *path);
+
+#endif /* MQTTGW_BPF_UTIL_H */
