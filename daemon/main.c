@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "msg.h"
+#include "sdnotify.h"
 #include "version.h"
 
 /* Exit codes (documented in --help and the README). */
@@ -94,7 +95,8 @@ static struct {
 	const struct config *cfg;
 	struct broker *b;
 	const char *conf_path;
-} app;
+	struct sdnotify sd; /* systemd notifications; off outside a Type=notify unit */
+} app = { .sd.fd = -1 };
 
 /*
  * SIGHUP, server redirection: re-read the config file and take use_another_server /
@@ -124,13 +126,19 @@ static void on_signal(struct loop *l, int sig)
 {
 	if (sig == SIGHUP) {
 		log_notice("Received SIGHUP: reopening the log, reloading password and ACL files.");
+		/* systemd: the unit is "reloading" until the next READY=1 (MONOTONIC_USEC
+		 * tells it which reload this is) */
+		sdnotify_send(&app.sd, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=Reloading",
+			      (long long)loop_now_us());
 		log_init(app.cfg);
 		if (app.b)
 			broker_reload(app.b);
 		reload_redirect();
+		sdnotify_send(&app.sd, "READY=1\nSTATUS=Serving (reloaded)");
 		return;
 	}
 	log_notice("Received %s, shutting down.", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sdnotify_send(&app.sd, "STOPPING=1\nSTATUS=Shutting down");
 	loop_stop(l);
 }
 
@@ -312,6 +320,10 @@ int main(int argc, char **argv)
 	else
 		log_notice("Using default config: local only mode, anonymous clients allowed.");
 
+	ret = sdnotify_init(&app.sd);
+	if (ret < 0)
+		log_warn("Warning: NOTIFY_SOCKET: %s; not notifying the service manager",
+			 strerror(-ret));
 	loop = loop_new();
 	if (!loop || loop_signals(loop, sigs, 3, on_signal) < 0) {
 		log_err("Error: event loop: %s", strerror(errno));
@@ -350,6 +362,12 @@ int main(int argc, char **argv)
 			log_warn("Warning: cannot write pid_file %s: %m", cfg->pid_file);
 		}
 	}
+	/* Every listener is open and the fast path is in place: clients can be served. */
+	sdnotify_send(&app.sd, "READY=1\nMAINPID=%d\nSTATUS=Serving %zu listener%s, fast path %s",
+		      (int)getpid(), cfg->n_listeners, cfg->n_listeners == 1 ? "" : "s",
+		      fastpath_active(fp) ? "on" : "off");
+	if (sdnotify_watchdog_start(&app.sd, loop) < 0)
+		log_warn("Warning: systemd watchdog timer: out of memory");
 	ret = loop_run(loop);
 	if (ret < 0) {
 		log_err("Error: event loop: %s", strerror(-ret));
@@ -359,6 +377,7 @@ out_shutdown:
 	broker_shutdown(b);
 	log_notice("mqttgw version %s terminating", MQTTGW_VERSION);
 out:
+	sdnotify_fini(&app.sd);
 	broker_free(b);
 	fastpath_free(fp);
 	conn_linger_end_all();
