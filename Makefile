@@ -291,6 +291,51 @@ bench-store: $(BUILD)/bench-store
 fuzz: fuzz-build
 	$(Q)scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
+# ---- make install: PREFIX (default /usr/local), DESTDIR (a staging root, for packages) ----
+# Binaries, the systemd unit (scripts/mqttgwd.service, paths filled in), the example config
+# (also as mqttgwd.conf when none is there: never overwritten) and the manual pages.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+# A /usr install is configured in /etc (FHS); any other prefix keeps its own etc/.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 0755
+
+# mqttgwd.conf(5)'s key list is README.md's configuration table (scripts/man/conf-keys.awk).
+MAN_PAGES := $(BUILD)/man/mqttgwd.8 $(BUILD)/man/mqttgwd.conf.5 $(BUILD)/man/mqttgw-passwd.1
+$(BUILD)/man/mqttgwd.conf.5: scripts/man/mqttgwd.conf.5.in scripts/man/conf-keys.awk README.md \
+		| $$(@D)/.dir
+	$(call msg,MAN,$@)awk -f scripts/man/conf-keys.awk README.md > $@.keys && \
+		sed -e '/^@KEYS@$$/{r $@.keys' -e 'd}' $< > $@ && rm -f $@.keys
+$(BUILD)/man/%: scripts/man/% | $$(@D)/.dir
+	$(call msg,MAN,$@)cp $< $@
+man: $(MAN_PAGES)
+
+install: all man
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/mqttgw $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	$(Q)$(INSTALL_PROGRAM) $(BUILD)/mqttgwd $(DESTDIR)$(SBINDIR)/mqttgwd
+	$(Q)$(INSTALL_PROGRAM) $(BUILD)/mqttgw-passwd $(DESTDIR)$(BINDIR)/mqttgw-passwd
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		scripts/mqttgwd.service > $(DESTDIR)$(UNITDIR)/mqttgwd.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/mqttgwd.service
+	$(Q)$(INSTALL) -m 0644 scripts/mqttgwd.conf.example $(DESTDIR)$(SYSCONFDIR)/mqttgw/
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/mqttgw/mqttgwd.conf ] || $(INSTALL) -m 0640 \
+		scripts/mqttgwd.conf.example $(DESTDIR)$(SYSCONFDIR)/mqttgw/mqttgwd.conf
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgw-passwd.1 $(DESTDIR)$(MANDIR)/man1/
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgwd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgwd.8 $(DESTDIR)$(MANDIR)/man8/
+	@echo "  installed under $(DESTDIR)$(PREFIX) (config: $(DESTDIR)$(SYSCONFDIR)/mqttgw)"
+
+# Stripped binaries (what a router gets; $(CROSS_COMPILE)strip for a cross build).
+install-strip:
+	$(Q)$(MAKE) --no-print-directory install \
+		INSTALL_PROGRAM='$(INSTALL) -m 0755 -s --strip-program=$(CROSS_COMPILE)strip'
+
 # ---- the two commands, and the rest ----
 deps:
 	$(Q)scripts/deps.sh
@@ -311,6 +356,7 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all run test unit test-tools bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
+.PHONY: install install-strip man
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \

@@ -11,6 +11,8 @@ PKGS=(
 	# tests, fuzzing, benchmarks
 	libclang-rt-14-dev mosquitto mosquitto-clients python3 python3-paho-mqtt
 	iproute2 openssl procps psmisc
+	# the systemd unit's checks (t_service_caps.sh, t_make_install.sh)
+	strace systemd man-db
 	# tests/tools/powercut (durability tests: a FUSE filesystem)
 	libfuse3-dev fuse3
 )
