@@ -15,9 +15,15 @@
 .DEFAULT_GOAL := all
 
 BUILD ?= build
-ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/armv7.*/arm/')
+# Cross builds: CROSS_COMPILE=aarch64-linux-gnu- (the kernel's spelling; Debian's
+# gcc-aarch64-linux-gnu and :arm64 libraries, scripts/deps.sh --arch arm64). ARCH, the kernel's
+# name of the target, follows the compiler.
 CROSS_COMPILE ?=
 CC := $(CROSS_COMPILE)gcc
+ifeq ($(origin ARCH),undefined)
+ARCH := $(shell $(CC) -dumpmachine | sed -e 's/-.*//' -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/^arm.*/arm/')
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 SAN ?= 0
@@ -110,11 +116,14 @@ $(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tools/mqttgw_passwd.o \
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -largon2
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
-VMLINUX = bpf/vmlinux/$(ARCH)/vmlinux.h
+# A full BTF dump where one is committed (x86), else bpf/vmlinux/core/: a minimal header of the
+# types the programs use, architecture-neutral (its comment says why that is enough).
+VMLINUX_DIR ?= $(if $(wildcard bpf/vmlinux/$(ARCH)/vmlinux.h),bpf/vmlinux/$(ARCH),bpf/vmlinux/core)
+VMLINUX = $(VMLINUX_DIR)/vmlinux.h
 # -mcpu=v3: fetch-and-add atomics (the verdict's budget reservation) and 32-bit jumps.
 # Recursively expanded: clang runs only when a BPF object is built, never while make parses.
 BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude \
-	-Ibpf -Ibpf/vmlinux/$(ARCH) \
+	-Ibpf -I$(VMLINUX_DIR) \
 	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/mqttgw/fp_abi.h $(VMLINUX) | $$(@D)/.dir
@@ -143,8 +152,8 @@ endif
 vmlinux:
 	$(Q)mkdir -p bpf/vmlinux/$(ARCH)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h.tmp
-	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp $(VMLINUX); then rm -f $(BUILD)/vmlinux.h.tmp; \
-	else mv $(BUILD)/vmlinux.h.tmp $(VMLINUX); fi
+	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp bpf/vmlinux/$(ARCH)/vmlinux.h; then \
+	rm -f $(BUILD)/vmlinux.h.tmp; else mv $(BUILD)/vmlinux.h.tmp bpf/vmlinux/$(ARCH)/vmlinux.h; fi
 
 # ---- unit tests: tests/unit/test_<mod>.c links module <mod> + UNIT_DEPS_<mod> + mock_log ----
 UNIT_DEPS_codec := $(CODEC_MODS)
@@ -232,6 +241,8 @@ $(BUILD)/obj/tests/unit/test_fpparse.o: tests/unit/test_fpparse.c $(FLAGS_STAMP)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FPPARSE_CFLAGS) -c -o $@ $<
 
 unit: $(UNIT_BINS) $(FP_MEASURE) test-tools
+# The unit test binaries alone (a cross build runs them under qemu: scripts/cross-test.sh).
+unit-bins: $(UNIT_BINS)
 
 # ---- tools the tests use, built with `unit` (never by `all`: libfuse3 is a test dependency) ----
 # powercut: a FUSE filesystem that loses unsynced writes on command (durability tests).
@@ -356,7 +367,7 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all run test unit test-tools bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
-.PHONY: install install-strip man
+.PHONY: install install-strip man unit-bins
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \
