@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A minimal, architecture-neutral stand-in for vmlinux.h: what the programs in bpf/ use, and
- * nothing else. Used for every architecture without a full dump in bpf/vmlinux/<arch>/ (arm64 today).
+ * nothing else. Used for every architecture without a full dump in bpf/vmlinux/<arch>/ (arm64
+ * today).
  *
  * Why not a per-architecture `bpftool btf dump` as for x86: there is no arm64 kernel (or its
  * BTF) on the build machines, and the programs need no architecture-specific type. They are
