@@ -111,10 +111,15 @@ int64_t sdnotify_watchdog_period_ms(const struct sdnotify *n)
 static void watchdog_tick(struct loop *l, struct loop_timer *t)
 {
 	struct sdnotify *n = t->ctx;
+	int64_t period = sdnotify_watchdog_period_ms(n), next = t->when + period;
 
-	/* A lost ping (full queue) is made up by the next one, half an interval later. */
+	/* A lost ping (full queue) is made up by the next one, half an interval later. The pace
+	 * is kept from the schedule, not from when this ran, so lateness does not add up; after a
+	 * stall longer than a period, one ping now and the next a period later (no burst). */
 	sdnotify_send(n, "WATCHDOG=1");
-	loop_timer_set(l, t, loop_now(l) + sdnotify_watchdog_period_ms(n));
+	if (next <= loop_now(l))
+		next = loop_now(l) + period;
+	loop_timer_set(l, t, next);
 }
 
 int sdnotify_watchdog_start(struct sdnotify *n, struct loop *l)
