@@ -15,9 +15,15 @@
 .DEFAULT_GOAL := all
 
 BUILD ?= build
-ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/armv7.*/arm/')
+# Cross builds: CROSS_COMPILE=aarch64-linux-gnu- (the kernel's spelling; Debian's
+# gcc-aarch64-linux-gnu and :arm64 libraries, scripts/deps.sh --arch arm64). ARCH, the kernel's
+# name of the target, follows the compiler.
 CROSS_COMPILE ?=
 CC := $(CROSS_COMPILE)gcc
+ifeq ($(origin ARCH),undefined)
+ARCH := $(shell $(CC) -dumpmachine | sed -e 's/-.*//' -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/^arm.*/arm/')
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 SAN ?= 0
@@ -111,11 +117,14 @@ $(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tools/mqttgw_passwd.o \
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -largon2
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
-VMLINUX = bpf/vmlinux/$(ARCH)/vmlinux.h
+# A full BTF dump where one is committed (x86), else bpf/vmlinux/core/: a minimal header of the
+# types the programs use, architecture-neutral (its comment says why that is enough).
+VMLINUX_DIR ?= $(if $(wildcard bpf/vmlinux/$(ARCH)/vmlinux.h),bpf/vmlinux/$(ARCH),bpf/vmlinux/core)
+VMLINUX = $(VMLINUX_DIR)/vmlinux.h
 # -mcpu=v3: fetch-and-add atomics (the verdict's budget reservation) and 32-bit jumps.
 # Recursively expanded: clang runs only when a BPF object is built, never while make parses.
 BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Werror -Wall -Iinclude \
-	-Ibpf -Ibpf/vmlinux/$(ARCH) \
+	-Ibpf -I$(VMLINUX_DIR) \
 	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/mqttgw/fp_abi.h $(VMLINUX) | $$(@D)/.dir
@@ -144,8 +153,8 @@ endif
 vmlinux:
 	$(Q)mkdir -p bpf/vmlinux/$(ARCH)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h.tmp
-	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp $(VMLINUX); then rm -f $(BUILD)/vmlinux.h.tmp; \
-	else mv $(BUILD)/vmlinux.h.tmp $(VMLINUX); fi
+	$(Q)if cmp -s $(BUILD)/vmlinux.h.tmp bpf/vmlinux/$(ARCH)/vmlinux.h; then \
+	rm -f $(BUILD)/vmlinux.h.tmp; else mv $(BUILD)/vmlinux.h.tmp bpf/vmlinux/$(ARCH)/vmlinux.h; fi
 
 # ---- unit tests: tests/unit/test_<mod>.c links module <mod> + UNIT_DEPS_<mod> + mock_log ----
 UNIT_DEPS_codec := $(CODEC_MODS)
@@ -194,6 +203,7 @@ UNIT_DEPS_ws_frame := crypto
 UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame crypto conn loop outq
 UNIT_LIBS_ws := -lssl -lcrypto
+UNIT_DEPS_sdnotify := loop
 
 # bridge: config block parser, client-role codec, topic mapping
 UNIT_DEPS_config_bridge := $(TOPIC_MODS)
@@ -245,6 +255,8 @@ $(BUILD)/obj/tests/unit/test_fpparse.o: tests/unit/test_fpparse.c $(FLAGS_STAMP)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FPPARSE_CFLAGS) -c -o $@ $<
 
 unit: $(UNIT_BINS) $(FP_MEASURE) test-tools
+# The unit test binaries alone (a cross build runs them under qemu: scripts/cross-test.sh).
+unit-bins: $(UNIT_BINS)
 
 # ---- tools the tests use, built with `unit` (never by `all`: libfuse3 is a test dependency) ----
 # powercut: a FUSE filesystem that loses unsynced writes on command (durability tests).
@@ -311,6 +323,51 @@ all: $(BUILD)/bridge-test
 fuzz: fuzz-build
 	$(Q)scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
+# ---- make install: PREFIX (default /usr/local), DESTDIR (a staging root, for packages) ----
+# Binaries, the systemd unit (scripts/mqttgwd.service, paths filled in), the example config
+# (also as mqttgwd.conf when none is there: never overwritten) and the manual pages.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+# A /usr install is configured in /etc (FHS); any other prefix keeps its own etc/.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 0755
+
+# mqttgwd.conf(5)'s key list is README.md's configuration table (scripts/man/conf-keys.awk).
+MAN_PAGES := $(BUILD)/man/mqttgwd.8 $(BUILD)/man/mqttgwd.conf.5 $(BUILD)/man/mqttgw-passwd.1
+$(BUILD)/man/mqttgwd.conf.5: scripts/man/mqttgwd.conf.5.in scripts/man/conf-keys.awk README.md \
+		| $$(@D)/.dir
+	$(call msg,MAN,$@)awk -f scripts/man/conf-keys.awk README.md > $@.keys && \
+		sed -e '/^@KEYS@$$/{r $@.keys' -e 'd}' $< > $@ && rm -f $@.keys
+$(BUILD)/man/%: scripts/man/% | $$(@D)/.dir
+	$(call msg,MAN,$@)cp $< $@
+man: $(MAN_PAGES)
+
+install: all man
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/mqttgw $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	$(Q)$(INSTALL_PROGRAM) $(BUILD)/mqttgwd $(DESTDIR)$(SBINDIR)/mqttgwd
+	$(Q)$(INSTALL_PROGRAM) $(BUILD)/mqttgw-passwd $(DESTDIR)$(BINDIR)/mqttgw-passwd
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		scripts/mqttgwd.service > $(DESTDIR)$(UNITDIR)/mqttgwd.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/mqttgwd.service
+	$(Q)$(INSTALL) -m 0644 scripts/mqttgwd.conf.example $(DESTDIR)$(SYSCONFDIR)/mqttgw/
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/mqttgw/mqttgwd.conf ] || $(INSTALL) -m 0640 \
+		scripts/mqttgwd.conf.example $(DESTDIR)$(SYSCONFDIR)/mqttgw/mqttgwd.conf
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgw-passwd.1 $(DESTDIR)$(MANDIR)/man1/
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgwd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgwd.8 $(DESTDIR)$(MANDIR)/man8/
+	@echo "  installed under $(DESTDIR)$(PREFIX) (config: $(DESTDIR)$(SYSCONFDIR)/mqttgw)"
+
+# Stripped binaries (what a router gets; $(CROSS_COMPILE)strip for a cross build).
+install-strip:
+	$(Q)$(MAKE) --no-print-directory install \
+		INSTALL_PROGRAM='$(INSTALL) -m 0755 -s --strip-program=$(CROSS_COMPILE)strip'
+
 # ---- the two commands, and the rest ----
 deps:
 	$(Q)scripts/deps.sh
@@ -331,6 +388,7 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all run test unit test-tools bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
+.PHONY: install install-strip man unit-bins
 FORCE:
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(MOD_SRCS) daemon/main.c $(BENCH_SRCS) \

@@ -25,6 +25,7 @@
 #include "passwd.h"
 #include "privdrop.h"
 #include "tls.h"
+#include "sdnotify.h"
 #include "version.h"
 #include "xdp_guard.h"
 
@@ -118,7 +119,8 @@ static struct {
 	const struct config *cfg;
 	struct broker *b;
 	const char *conf_path;
-} app;
+	struct sdnotify sd; /* systemd notifications; off outside a Type=notify unit */
+} app = { .sd.fd = -1 };
 
 /*
  * SIGHUP, server redirection: re-read the config file and take use_another_server /
@@ -148,13 +150,19 @@ static void on_signal(struct loop *l, int sig)
 {
 	if (sig == SIGHUP) {
 		log_notice("Received SIGHUP: reopening the log, reloading password and ACL files.");
+		/* systemd: the unit is "reloading" until the next READY=1 (MONOTONIC_USEC
+		 * tells it which reload this is) */
+		sdnotify_send(&app.sd, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=Reloading",
+			      (long long)loop_now_us());
 		log_init(app.cfg);
 		if (app.b)
 			broker_reload(app.b);
 		reload_redirect();
+		sdnotify_send(&app.sd, "READY=1\nSTATUS=Serving (reloaded)");
 		return;
 	}
 	log_notice("Received %s, shutting down.", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sdnotify_send(&app.sd, "STOPPING=1\nSTATUS=Shutting down");
 	loop_stop(l);
 }
 
@@ -485,6 +493,10 @@ int main(int argc, char **argv)
 	else
 		log_notice("Using default config: local only mode, anonymous clients allowed.");
 
+	ret = sdnotify_init(&app.sd);
+	if (ret < 0)
+		log_warn("Warning: NOTIFY_SOCKET: %s; not notifying the service manager",
+			 strerror(-ret));
 	loop = loop_new();
 	if (!loop || loop_signals(loop, sigs, 3, on_signal) < 0) {
 		log_err("Error: event loop: %s", strerror(errno));
@@ -540,6 +552,12 @@ int main(int argc, char **argv)
 		log_notice("Dropped privileges to user %s.", user.name);
 		warn_unreadable(cfg, user.name);
 	}
+	/* Every listener is open and the fast path is in place: clients can be served. */
+	sdnotify_send(&app.sd, "READY=1\nMAINPID=%d\nSTATUS=Serving %zu listener%s, fast path %s",
+		      (int)getpid(), cfg->n_listeners, cfg->n_listeners == 1 ? "" : "s",
+		      fastpath_active(fp) ? "on" : "off");
+	if (sdnotify_watchdog_start(&app.sd, loop) < 0)
+		log_warn("Warning: systemd watchdog timer: out of memory");
 	ret = loop_run(loop);
 	if (ret < 0) {
 		log_err("Error: event loop: %s", strerror(-ret));
@@ -550,6 +568,7 @@ out_shutdown:
 	log_notice("mqttgw version %s terminating", MQTTGW_VERSION);
 out:
 	guard_free(guard);
+	sdnotify_fini(&app.sd);
 	broker_free(b);
 	fastpath_free(fp);
 	conn_linger_end_all();

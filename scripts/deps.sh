@@ -11,13 +11,41 @@ PKGS=(
 	# tests, fuzzing, benchmarks
 	libclang-rt-14-dev mosquitto mosquitto-clients python3 python3-paho-mqtt
 	iproute2 openssl procps psmisc
+	# the systemd unit's checks (t_service_caps.sh, t_make_install.sh)
+	strace systemd man-db
 	# tests/tools/powercut (durability tests: a FUSE filesystem)
 	libfuse3-dev fuse3
 )
 
+# `deps.sh --arch arm64`: the cross build instead (scripts/cross-test.sh): Debian's cross
+# compiler, the :arm64 -dev packages of the Makefile's LDLIBS plus cmocka for the unit tests,
+# and qemu-user to run them. The host's clang and bpftool build the BPF objects.
+if [ "${1:-}" = --arch ]; then
+	if [ "${2:-}" != arm64 ]; then
+		echo "deps.sh: --arch: arm64 is the cross target supported" >&2
+		exit 2
+	fi
+	PKGS=(
+		gcc-aarch64-linux-gnu qemu-user-static clang llvm bpftool libbpf-dev
+		libc6:arm64 libssl-dev:arm64 libargon2-dev:arm64 libmnl-dev:arm64 libsqlite3-dev:arm64
+		libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcmocka-dev:arm64
+	)
+	# multiarch: apt sees :arm64 packages only once the architecture is added (the install
+	# below refreshes the index when it fails)
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		$([ "$(id -u)" -eq 0 ] || echo sudo) dpkg --add-architecture arm64 || exit 1
+	fi
+fi
+
 missing=()
+# One status line per installed architecture (multiarch: libssl-dev may be there for amd64 and
+# arm64): the one asked for (pkg:arch) or the native one (or all) must be installed.
+native=$(dpkg --print-architecture)
 for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+	want=${p#*:}
+	[ "$want" != "$p" ] || want="$native|all"
+	dpkg-query -W -f='${Architecture} ${Status}\n' "$p" 2>/dev/null |
+		grep -Eq "^($want) install ok installed$" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

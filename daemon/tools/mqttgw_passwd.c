@@ -55,6 +55,7 @@
 #include "crypto.h"
 #include "passwd.h"
 #include "scram.h"
+#include "version.h"
 
 #define DEFAULT_ITERATIONS 5000u
 #define SCRAM_ITERATIONS   4096u
@@ -83,7 +84,8 @@ static void usage(void)
 	    "      scram_password_file (MQTT 5 enhanced authentication).\n"
 	    " -I : PBKDF2 iterations (default %u; scram-sha-256: %u; see --bench).\n"
 	    " -U : update a plain text password file to use hashed passwords.\n"
-	    " --bench : time one password check at several iteration counts on this machine.\n\n",
+	    " --bench : time one password check at several iteration counts on this machine.\n"
+	    " --version : print the version and exit.\n\n",
 	    DEFAULT_ITERATIONS, SCRAM_ITERATIONS);
 }
 
@@ -523,6 +525,10 @@ int main(int argc, char **argv)
 		return bench(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "--check"))
 		return check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "--version")) {
+		printf("mqttgw-passwd version %s\n", MQTTGW_VERSION);
+		return 0;
+	}
 	for (idx = 1; idx < argc; idx++) {
 		const char *a = argv[idx];
 
