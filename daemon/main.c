@@ -569,9 +569,13 @@ out_shutdown:
 out:
 	guard_free(guard);
 	sdnotify_fini(&app.sd);
+	/* the clients closed at shutdown, and lingering closes, are freed before the broker they
+	 * point to */
+	conn_linger_end_all();
+	if (loop)
+		loop_run_deferred(loop);
 	broker_free(b);
 	fastpath_free(fp);
-	conn_linger_end_all();
 	loop_free(loop);
 	if (cfg && cfg->pid_file && rc == EXIT_OK)
 		unlink(cfg->pid_file);

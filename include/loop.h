@@ -65,6 +65,8 @@ static inline bool loop_timer_armed(const struct loop_timer *t)
 
 /* Run fn(ctx) at the end of this iteration (after all events). FIFO. 0 or -ENOMEM. */
 int loop_defer(struct loop *l, loop_fn fn, void *ctx);
+/* Run the deferred work now (shutdown: before freeing what it refers to). */
+void loop_run_deferred(struct loop *l);
 /* Run fn(ctx) before every epoll_wait (e.g. flush pending output). One hook. */
 void loop_set_before_wait(struct loop *l, loop_fn fn, void *ctx);
 

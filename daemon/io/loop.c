@@ -79,6 +79,11 @@ struct loop *loop_new(void)
 	return l;
 }
 
+void loop_run_deferred(struct loop *l)
+{
+	defer_run(l);
+}
+
 void loop_free(struct loop *l)
 {
 	if (!l)
