@@ -20,7 +20,7 @@
 #   overhead: mqttgw-bench lat-10k and p2p-q0 inside B against mqttgwd with and without the
 #     guard on B's loopback (generic mode: every packet of the run is judged), alternating.
 # Knobs: XDP_ROUNDS=3 (guess: 2), XDP_PHASE=5, XDP_SYN_PPS=200000, XDP_GUESS_SYN_PPS=50000,
-#   XDP_SYN_RATE=100 (per source per second, both limiters), XDP_PARTS="guess synflood overhead",
+#   XDP_GUESSERS=16, XDP_SYN_RATE=100 (per source per second, both limiters), XDP_PARTS="guess synflood overhead",
 #   MOSQUITTO=/usr/sbin/mosquitto. Everything it creates (namespaces, nft tables: inside B,
 #   bpffs mounts, processes) is removed on exit, checked at the end.
 set -euo pipefail
@@ -30,6 +30,7 @@ ROUNDS=${XDP_ROUNDS:-3}
 PHASE=${XDP_PHASE:-5}
 SYN_PPS=${XDP_SYN_PPS:-200000}
 GUESS_SYN_PPS=${XDP_GUESS_SYN_PPS:-50000}
+GUESSERS=${XDP_GUESSERS:-16}
 SYN_RATE=${XDP_SYN_RATE:-100}
 PARTS=${XDP_PARTS:-guess synflood overhead}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
@@ -169,13 +170,17 @@ run_guess() { # broker round
 	c0=$(proc_ticks "$BPID")
 	json idle "${C[@]}" "$ATK" legit "$B_LAN" "$PORT" "$PHASE" -r 20 -u alice -P secret || true
 	c1=$(proc_ticks "$BPID")
-	"${A[@]}" "$ATK" guess "$B_WAN" "$PORT" "$PHASE" -t 16 -u alice -P wrong >"$W/guess.out" &
-	apid=$!
-	"${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 1 -r "$GUESS_SYN_PPS" >"$W/syn.out" &
-	spid=$!
-	PIDS=("$apid" "$spid")
+	"${A[@]}" "$ATK" guess "$B_WAN" "$PORT" "$PHASE" -t "$GUESSERS" -u alice -P wrong \
+		>"$W/guess.out" &
+	PIDS=($!)
+	if [ "$GUESS_SYN_PPS" -gt 0 ]; then
+		"${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 1 -r "$GUESS_SYN_PPS" >"$W/syn.out" &
+		PIDS+=($!)
+	else
+		echo '{"sent":0,"pps":0}' >"$W/syn.out"
+	fi
 	json attack "${C[@]}" "$ATK" legit "$B_LAN" "$PORT" "$PHASE" -r 20 -u alice -P secret || true
-	wait "$apid" "$spid" || true
+	wait "${PIDS[@]}" || true
 	PIDS=()
 	c2=$(proc_ticks "$BPID")
 	stop_broker
