@@ -102,6 +102,7 @@ struct broker {
 	uint64_t match_gen;
 	/* broker_sys.c */
 	struct loop_timer sys_timer;
+	const struct guard *guard; /* the XDP guard's figures, NULL: none */
 	/* broker_fastpath.c */
 	struct broker_fp *fp; /* kernel fast path, NULL: inactive */
 	/* broker_authflow.c: per-boot random key: unknown SCRAM users get stand-in salts
