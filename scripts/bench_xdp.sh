@@ -20,7 +20,7 @@
 #   overhead: mqttgw-bench lat-10k and p2p-q0 inside B against mqttgwd with and without the
 #     guard on B's loopback (generic mode: every packet of the run is judged), alternating.
 # Knobs: XDP_ROUNDS=3 (guess: 2), XDP_PHASE=5, XDP_SYN_PPS=200000, XDP_GUESS_SYN_PPS=50000,
-#   XDP_GUESSERS=16, XDP_SYN_RATE=100 (per source per second, both limiters), XDP_PARTS="guess synflood overhead",
+#   XDP_GUESSERS=16, XDP_SYN_RATE=100, XDP_SYN_GEN=xsyn|syn (XDP frames or raw-socket skbs) (per source per second, both limiters), XDP_PARTS="guess synflood overhead",
 #   MOSQUITTO=/usr/sbin/mosquitto. Everything it creates (namespaces, nft tables: inside B,
 #   bpffs mounts, processes) is removed on exit, checked at the end.
 set -euo pipefail
@@ -33,6 +33,9 @@ GUESS_SYN_PPS=${XDP_GUESS_SYN_PPS:-50000}
 GUESSERS=${XDP_GUESSERS:-16}
 SYN_RATE=${XDP_SYN_RATE:-100}
 SYN_GEN=${XDP_SYN_GEN:-xsyn}
+# The generator runs on this CPU, and so does the receiving veth's softirq (NAPI runs where it
+# was scheduled): its softirq column alone is read, which halves other load's share.
+SYN_CPU=$(($(nproc) - 1))
 PARTS=${XDP_PARTS:-guess synflood overhead}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 GWD=$BUILD/mqttgwd
@@ -153,7 +156,7 @@ start_broker() {
 
 # CPU ticks (user + system) of a process, and of the whole machine's softirq / busy time.
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-softirq_ticks() { awk '/^cpu / { print $8 }' /proc/stat; }
+softirq_ticks() { awk -v c="cpu$SYN_CPU" '$1 == c { print $8 }' /proc/stat; }
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 # Exact run time (ns) of the ksoftirqd threads: softirq work deferred from the sender's context
 # (information only: it includes every other process's deferred softirqs).
@@ -237,9 +240,11 @@ run_syn() { # mode round
 	sleep 0.3
 	s0=$(softirq_ticks) b0=$(busy_ticks) k0=$(ksoftirqd_ns)
 	if [ "$SYN_GEN" = xsyn ]; then
-		json syn "${A[@]}" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" -r "$SYN_PPS" -i veth1 -m "$B_MAC"
+		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" \
+			-r "$SYN_PPS" -i veth1 -m "$B_MAC"
 	else
-		json syn "${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 2 -r "$SYN_PPS"
+		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 2 \
+			-r "$SYN_PPS"
 	fi
 	s1=$(softirq_ticks) b1=$(busy_ticks) k1=$(ksoftirqd_ns)
 	[ -z "$ppid" ] || { kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null || true; PIDS=(); }

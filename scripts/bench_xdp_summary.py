@@ -87,7 +87,8 @@ if syn:
     else:
         print("Generator: `mqttgw-attack syn` (2 threads, sendmmsg, raw IPv4): skbs from the "
               "attacker's stack.")
-    print("softirq: /proc/stat, the whole machine, tick-sampled (250 Hz; other load included). "
+    print("softirq: /proc/stat, the generator's CPU (where the veth's NAPI runs), tick-sampled "
+          "(other load on that CPU included). "
           "Flood-path CPU: the generator's exact CPU time (CLOCK_PROCESS_CPUTIME_ID) per SYN: on veth "
           "the receiver's NAPI poll runs in the sender's context when it re-enables bottom halves "
           "(ksoftirqd's run time is in the JSON lines, not added: other load's softirqs are in it). "
