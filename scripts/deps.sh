@@ -11,6 +11,8 @@ PKGS=(
 	# tests, fuzzing, benchmarks
 	libclang-rt-14-dev mosquitto mosquitto-clients python3 python3-paho-mqtt
 	iproute2 openssl procps psmisc
+	# scripts/bench_xdp.sh: the nftables meter the XDP guard is compared with
+	nftables
 	# tests/tools/powercut (durability tests: a FUSE filesystem)
 	libfuse3-dev fuse3
 )
