@@ -10,17 +10,23 @@
 #   guess: Mosquitto vs mqttgwd (`xdp_interface veth1`, `ban_auth_failures 5`), both with the
 #     same mqttgw-passwd file. A client in C makes 20 authenticated CONNECT -> CONNACK per
 #     second for XDP_PHASE s idle, then again while A runs 16 password-guessing threads plus a
-#     raw SYN flood (XDP_GUESS_SYN_PPS). The broker's CPU on the attack is its CPU in the attack
+#     SYN flood (XDP_GUESS_SYN_PPS, as XDP frames: see synflood; Mosquitto's veth then gets a
+#     pass-all XDP program). The broker's CPU on the attack is its CPU in the attack
 #     phase minus its CPU in the idle phase (the same client load; /proc/PID/stat).
-#   synflood: a paced SYN flood (XDP_SYN_PPS, 2 threads) from A for XDP_PHASE s with the same
-#     per-source limit done three ways: the guard (`xdp_syn_rate`), an nftables meter in
-#     prerouting before conntrack (what a router admin would write), and none (information).
-#     Softirq CPU from /proc/stat (the whole machine) during the flood, per second and per
-#     million SYNs.
+#   synflood: a paced SYN flood (XDP_SYN_PPS) from A for XDP_PHASE s with the same per-source
+#     limit done three ways: the guard (`xdp_syn_rate`), an nftables meter in prerouting before
+#     conntrack (what a router admin would write), and none (information); plus a floor run
+#     (a bare XDP drop-all). The SYNs are XDP frames (mqttgw-attack xsyn: BPF_PROG_TEST_RUN
+#     live frames, XDP_TX into A's veth), so B's veth gets them as a NIC driver would, before
+#     an skb exists; without the guard, a pass-all XDP program keeps B's veth NAPI on.
+#     XDP_SYN_GEN=syn uses raw-socket skbs instead. Measured: softirq ticks of the generator's
+#     CPU (/proc/stat) and the generator's exact CPU time, which on veth includes the
+#     receiver's NAPI poll; per second and per SYN.
 #   overhead: mqttgw-bench lat-10k and p2p-q0 inside B against mqttgwd with and without the
 #     guard on B's loopback (generic mode: every packet of the run is judged), alternating.
-# Knobs: XDP_ROUNDS=3 (guess: 2), XDP_PHASE=5, XDP_SYN_PPS=200000, XDP_GUESS_SYN_PPS=50000,
-#   XDP_GUESSERS=16, XDP_SYN_RATE=100, XDP_SYN_GEN=xsyn|syn (XDP frames or raw-socket skbs) (per source per second, both limiters), XDP_PARTS="guess synflood overhead",
+# Knobs: XDP_ROUNDS=3, XDP_GUESS_ROUNDS=2, XDP_PHASE=5, XDP_SYN_PPS=210000,
+#   XDP_GUESS_SYN_PPS=50000 (0: no flood), XDP_GUESSERS=16, XDP_SYN_RATE=100 (per source per
+#   second, both limiters), XDP_SYN_GEN=xsyn|syn, XDP_PARTS="guess synflood overhead",
 #   MOSQUITTO=/usr/sbin/mosquitto. Everything it creates (namespaces, nft tables: inside B,
 #   bpffs mounts, processes) is removed on exit, checked at the end.
 set -euo pipefail
@@ -28,9 +34,10 @@ set -euo pipefail
 BUILD=${BUILD:-build}
 ROUNDS=${XDP_ROUNDS:-3}
 PHASE=${XDP_PHASE:-5}
-SYN_PPS=${XDP_SYN_PPS:-200000}
+SYN_PPS=${XDP_SYN_PPS:-210000}
 GUESS_SYN_PPS=${XDP_GUESS_SYN_PPS:-50000}
 GUESSERS=${XDP_GUESSERS:-16}
+GUESS_ROUNDS=${XDP_GUESS_ROUNDS:-2}
 SYN_RATE=${XDP_SYN_RATE:-100}
 SYN_GEN=${XDP_SYN_GEN:-xsyn}
 # The generator runs on this CPU, and so does the receiving veth's softirq (NAPI runs where it
@@ -64,12 +71,13 @@ B_LAN=10.211.0.1 C_ADDR=10.211.0.2 B_WAN=10.211.0.5 A_ADDR=10.211.0.6
 PORT=1883
 PIDS=()
 BPID=
+XPASS=
 MOUNTED=
 
 cleanup() {
 	local p
 	stop_broker
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}" $XPASS; do kill -KILL "$p" 2>/dev/null || true; done
 	[ -z "$MOUNTED" ] || umount -l "$W/bpffs" 2>/dev/null || true
 	for p in $NSB $NSC $NSA; do ip netns del "$p" 2>/dev/null || true; done
 }
@@ -171,13 +179,18 @@ jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.arg
 
 # ---- guess ----
 run_guess() { # broker round
-	local b=$1 r=$2 c0 c1 c2 apid spid
+	local b=$1 r=$2 c0 c1 c2
 	if [ "$b" = mqttgwd ]; then
 		start_broker mqttgwd "password_file $W/passwd" "allow_anonymous false" \
 			"xdp_interface veth1" "ban_auth_failures 5" || return 1
 		grep -q "XDP guard attached to veth1" "$W/$b-$RUN.log" || sleep 0.5
 	else
 		start_broker mosquitto "password_file $W/passwd" "allow_anonymous false" || return 1
+		# xsyn's frames need NAPI on the receiving veth: a pass-all XDP program
+		if [ "$SYN_GEN" = xsyn ]; then
+			"${B[@]}" "$ATK" xpass veth1 $((2 * PHASE + 5)) >/dev/null &
+			XPASS=$!
+		fi
 	fi
 	c0=$(proc_ticks "$BPID")
 	json idle "${C[@]}" "$ATK" legit "$B_LAN" "$PORT" "$PHASE" -r 20 -u alice -P secret || true
@@ -185,7 +198,12 @@ run_guess() { # broker round
 	"${A[@]}" "$ATK" guess "$B_WAN" "$PORT" "$PHASE" -t "$GUESSERS" -u alice -P wrong \
 		>"$W/guess.out" &
 	PIDS=($!)
-	if [ "$GUESS_SYN_PPS" -gt 0 ]; then
+	if [ "$GUESS_SYN_PPS" -gt 0 ] && [ "$SYN_GEN" = xsyn ]; then
+		# frames, as from another machine: the attacker's CPU stays off the broker's
+		"${A[@]}" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" -r "$GUESS_SYN_PPS" -i veth1 \
+			-m "$B_MAC" >"$W/syn.out" &
+		PIDS+=($!)
+	elif [ "$GUESS_SYN_PPS" -gt 0 ]; then
 		"${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 1 -r "$GUESS_SYN_PPS" >"$W/syn.out" &
 		PIDS+=($!)
 	else
@@ -196,6 +214,11 @@ run_guess() { # broker round
 	PIDS=()
 	c2=$(proc_ticks "$BPID")
 	stop_broker
+	if [ -n "$XPASS" ]; then
+		kill "$XPASS" 2>/dev/null || true
+		wait "$XPASS" 2>/dev/null || true
+		XPASS=
+	fi
 	tail -1 "$W/guess.out" >"$W/guess.json"
 	tail -1 "$W/syn.out" >"$W/syn.json"
 	python3 - "$W" "$b" "$r" "$c0" "$c1" "$c2" "$HZ" "$(grep -c 'XDP guard: banned' "$W/$b-$RUN.log" || true)" \
@@ -263,7 +286,7 @@ w, m, r, s0, s1, b0, b1, hz, drops, phase, gen, kns = sys.argv[1:]
 syn = json.load(open("%s/syn.json" % w))
 hz, phase = int(hz), float(phase)
 si = (int(s1) - int(s0)) / hz
-print(json.dumps({"part": "synflood", "mode": m, "round": int(r), "sent": syn["sent"],
+print(json.dumps({"part": "synflood", "mode": m, "gen": gen, "round": int(r), "sent": syn["sent"],
                   "pps": syn["pps"], "dropped": int(drops), "softirq_s": si,
                   "softirq_pct": 100 * si / phase, "busy_pct": 100 * (int(b1) - int(b0)) / hz / phase,
                   "softirq_s_per_msyn": si / (syn["sent"] / 1e6) if syn["sent"] else None,
@@ -298,10 +321,12 @@ run_over() { # guard(0|1) scenario round
 
 START=$SECONDS
 for r in $(seq "$ROUNDS"); do
-	case " $PARTS " in *" guess "*)
-		[ "$r" -le "${XDP_GUESS_ROUNDS:-2}" ] && for b in mqttgwd mosquitto; do run_guess $b "$r" || true; done ;;
+	if [[ " $PARTS " == *" guess "* ]] && [ "$r" -le "$GUESS_ROUNDS" ]; then
+		for b in mqttgwd mosquitto; do run_guess $b "$r" || true; done
+	fi
+	case " $PARTS " in *" synflood "*)
+		for m in xdp nft none $([ "$SYN_GEN" = xsyn ] && echo floor); do run_syn "$m" "$r" || true; done ;;
 	esac
-	case " $PARTS " in *" synflood "*) for m in xdp nft none $([ "$SYN_GEN" = xsyn ] && echo floor); do run_syn $m "$r" || true; done ;; esac
 	case " $PARTS " in *" overhead "*)
 		for s in lat-10k p2p-q0; do for g in 0 1; do run_over $g $s "$r" || true; done; done ;;
 	esac

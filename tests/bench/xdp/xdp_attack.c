@@ -50,7 +50,7 @@
 #include "codec_client.h"
 
 #define MAX_THREADS 64
-#define BATCH 64
+#define BATCH	    64
 #define MAX_SAMPLES 100000
 
 struct opts {
@@ -231,7 +231,7 @@ static int build_frame(uint8_t *f)
 		return -1;
 	close(fd);
 	ip[0] = 0x45;
-	ip[3] = 40; /* total length */
+	ip[3] = 40;   /* total length */
 	ip[6] = 0x40; /* DF */
 	ip[8] = 64;
 	ip[9] = IPPROTO_TCP;
@@ -293,8 +293,8 @@ static int xsyn_main(void)
 		sent += burst;
 		sleep_until(t0 + (double)sent / rate);
 	}
-	printf("{\"sent\":%llu,\"pps\":%.0f,\"cpu_s\":%.3f}\n", sent,
-	       (double)sent / (now_s() - t0), cpu_s());
+	printf("{\"sent\":%llu,\"pps\":%.0f,\"cpu_s\":%.3f}\n", sent, (double)sent / (now_s() - t0),
+	       cpu_s());
 	return 0;
 }
 
@@ -329,8 +329,9 @@ static int attempt(const char *id, int timeout_ms)
 
 	if (fd < 0 || !n)
 		return fd < 0 ? -errno : -EINVAL;
-	r = connect(fd, (struct sockaddr *)&O.dst, sizeof(O.dst)) && errno != EINPROGRESS ? -errno
-											   : 0;
+	r = 0;
+	if (connect(fd, (struct sockaddr *)&O.dst, sizeof(O.dst)) && errno != EINPROGRESS)
+		r = -errno;
 	if (!r)
 		r = wait_fd(fd, POLLOUT, timeout_ms);
 	if (!r && (k = send(fd, buf, n, MSG_NOSIGNAL)) != (ssize_t)n)
@@ -370,11 +371,14 @@ static void *guess_thread(void *arg)
 	while (now_s() < end) {
 		snprintf(id, sizeof(id), "guess-%lu-%lu", (unsigned long)(uintptr_t)arg, i++);
 		r = attempt(id, 500);
-		atomic_fetch_add(r > 0	       ? &n_refused
-				 : r == 0	       ? &n_accepted
-				 : r == -ETIMEDOUT ? &n_timeout
-						   : &n_error,
-				 1);
+		if (r > 0)
+			atomic_fetch_add(&n_refused, 1);
+		else if (r == 0)
+			atomic_fetch_add(&n_accepted, 1);
+		else if (r == -ETIMEDOUT)
+			atomic_fetch_add(&n_timeout, 1);
+		else
+			atomic_fetch_add(&n_error, 1);
 		if (r < 0 && r != -ETIMEDOUT)
 			usleep(1000); /* refused at once (RST): do not spin */
 	}
