@@ -110,15 +110,14 @@ B_MAC=$(ip -n "$NSB" -br link show veth1 | awk '{ print $3 }')
 chmod 644 "$W/passwd" # both brokers drop root (user mosquitto) before reading it again
 chmod 755 "$W"
 
+# stop PID: SIGTERM, 5 s to exit, then SIGKILL; reaped.
+stop() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	timeout 5 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
 stop_broker() {
-	[ -n "$BPID" ] || return 0
-	kill -TERM "$BPID" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$BPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$BPID" 2>/dev/null || true
-	wait "$BPID" 2>/dev/null || true
+	[ -z "$BPID" ] || stop "$BPID"
 	BPID=
 }
 
@@ -214,11 +213,8 @@ run_guess() { # broker round
 	PIDS=()
 	c2=$(proc_ticks "$BPID")
 	stop_broker
-	if [ -n "$XPASS" ]; then
-		kill "$XPASS" 2>/dev/null || true
-		wait "$XPASS" 2>/dev/null || true
-		XPASS=
-	fi
+	[ -z "$XPASS" ] || stop "$XPASS"
+	XPASS=
 	tail -1 "$W/guess.out" >"$W/guess.json"
 	tail -1 "$W/syn.out" >"$W/syn.json"
 	python3 - "$W" "$b" "$r" "$c0" "$c1" "$c2" "$HZ" "$(grep -c 'XDP guard: banned' "$W/$b-$RUN.log" || true)" \
@@ -270,7 +266,7 @@ run_syn() { # mode round
 			-r "$SYN_PPS"
 	fi
 	s1=$(softirq_ticks) b1=$(busy_ticks) k1=$(ksoftirqd_ns)
-	[ -z "$ppid" ] || { kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null || true; PIDS=(); }
+	[ -z "$ppid" ] || { stop "$ppid"; PIDS=(); }
 	case $m in
 	xdp) drops=$("${B[@]}" "$GWD" --xdp-status --json --pin-dir "$W/bpffs/run$RUN" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"]["syn_limited"])') ;;
