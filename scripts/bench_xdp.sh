@@ -164,7 +164,7 @@ start_broker() {
 # CPU ticks (user + system) of a process, and of the whole machine's softirq / busy time.
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 softirq_ticks() { awk -v c="cpu$SYN_CPU" '$1 == c { print $8 }' /proc/stat; }
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 # Exact run time (ns) of the ksoftirqd threads: softirq work deferred from the sender's context
 # (information only: it includes every other process's deferred softirqs).
 ksoftirqd_ns() {
