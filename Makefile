@@ -111,6 +111,11 @@ $(BUILD)/mqttgwd: $(DAEMON_OBJS)
 $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm
 
+# The XDP guard's benchmark load (scripts/bench_xdp.sh): SYN flood, password guessing, a client.
+$(BUILD)/mqttgw-attack: $(BUILD)/obj/tests/bench/xdp/xdp_attack.o $(call obj,codec_client $(CODEC_MODS))
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+all: $(BUILD)/mqttgw-attack
+
 # The password tool links the password-file modules and nothing of the broker.
 $(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tools/mqttgw_passwd.o \
 		$(call obj,passwd passwd_load file crypto scram)
@@ -395,4 +400,5 @@ FORCE:
 	$(wildcard tests/unit/*.c))
 -include $(BUILD)/obj/tests/integration/xdp_guard_test.d
 -include $(BUILD)/obj/tests/bench/fastpath/fp_measure.d
+-include $(BUILD)/obj/tests/bench/xdp/xdp_attack.d
 -include $(BUILD)/obj/tests/integration/bridge_test.d

@@ -528,6 +528,7 @@ int main(int argc, char **argv)
 		rc = ret == -ENOMEM ? EXIT_RUNTIME : EXIT_XDP;
 		goto out_shutdown;
 	}
+	broker_set_guard(b, guard);
 	/* the status pins: never fatal (fastpath_pin logs what it did) */
 	if (fastpath_active(fp))
 		fastpath_pin(fp, cfg, MQTTGW_VERSION);

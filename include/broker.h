@@ -27,6 +27,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
  * path. 0 or -errno. */
 struct fastpath;
 int broker_set_fastpath(struct broker *b, struct fastpath *fp);
+/* Hand the broker the XDP guard (guard_new's, borrowed: free it after the loop stops) for its
+ * figures in $SYS/broker/xdp/...; NULL or an inactive guard: none. The guard's offences need
+ * no call: guard_offence() finds the process's guard itself. */
+struct guard;
+void broker_set_guard(struct broker *b, const struct guard *g);
 /* SIGHUP: reload password and ACL files (keeping the old ones if a file fails to load) and
  * re-check every subscription against the new ACL. 0 or -errno (logged). */
 int broker_reload(struct broker *b);

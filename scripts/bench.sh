@@ -26,6 +26,7 @@
 #   MOSQUITTO=/usr/sbin/mosquitto
 #   BENCH_NICE=-10            niceness of the brokers and the tool alike (root only; 0 = off), so
 #                             that background load disturbs the figures less
+#   BENCH_XDP=1               then run scripts/bench_xdp.sh (the XDP guard, issue #14; 0 = skip)
 #   BENCH_CPUS=LIST           run the brokers and the tool on these CPUs only (taskset -c LIST);
 #                             e.g. 0 puts every hop of pingpong on one CPU: on this 2-vCPU VM a
 #                             wake-up of the other, idle vCPU costs ~18 us, which dominates the
@@ -477,6 +478,10 @@ if bad_runs:
         print("- %s round %s %s: %s" % (r["config"], r["round"], r["broker"], r.get("error") or ", ".join(
             "%s=%s" % (k, r[k]) for k in COUNT if r.get(k))))
 EOF
+# The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 4 minutes; root).
+if [ "${BENCH_XDP:-1}" != 0 ]; then
+	BUILD=$BUILD "$(dirname "$0")/bench_xdp.sh" "$SUMMARY" || echo "bench.sh: bench_xdp.sh failed" >&2
+fi
 cp "$SUMMARY" "$OUT/summary-$TS.md"
 cat "$SUMMARY"
 echo "bench.sh: ${ELAPSED} s; results in $RESULTS, summary in $SUMMARY" >&2

@@ -13,6 +13,8 @@ PKGS=(
 	iproute2 openssl procps psmisc
 	# the systemd unit's checks (t_service_caps.sh, t_make_install.sh)
 	strace systemd man-db
+	# scripts/bench_xdp.sh: the nftables meter the XDP guard is compared with
+	nftables
 	# tests/tools/powercut (durability tests: a FUSE filesystem)
 	libfuse3-dev fuse3
 )

@@ -23,6 +23,7 @@
 #include "broker_subscribe.h"
 #include "broker_sys.h"
 #include "log.h"
+#include "ws.h"
 
 /* CONNECT: decode, redirection, user name, then enhanced authentication or accept. */
 static int dispatch_connect(struct client *c, const uint8_t *buf, size_t len)
@@ -173,12 +174,13 @@ int broker_attach_fd(struct broker *b, int fd, const char *peer, const struct co
 {
 	size_t idx = (size_t)(cl - b->cfg->listeners);
 	struct tls_ctx *tls = b->tls && idx < b->cfg->n_listeners ? b->tls[idx] : NULL;
+	struct ws_ctx *ws = b->ws && idx < b->cfg->n_listeners ? b->ws[idx] : NULL;
 	struct client *c = client_new(b, fd, peer, cl, tls ? &conn_tls : &conn_tcp);
 
 	if (!c)
 		return -errno;
 	/* The handshake runs in the connection's reads; connect_timeout bounds it too. */
-	if (tls && tls_conn_attach(c->conn, tls) < 0) {
+	if ((tls && tls_conn_attach(c->conn, tls) < 0) || (ws && ws_conn_attach(c->conn, ws) < 0)) {
 		conn_close(c->conn, -ENOMEM); /* the floor unlinks and frees c */
 		return -ENOMEM;
 	}
@@ -235,7 +237,8 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 	}
 	b->ls = calloc(cfg->n_listeners, sizeof(*b->ls));
 	b->tls = calloc(cfg->n_listeners, sizeof(*b->tls));
-	if ((!b->ls || !b->tls) && cfg->n_listeners) {
+	b->ws = calloc(cfg->n_listeners, sizeof(*b->ws));
+	if ((!b->ls || !b->tls || !b->ws) && cfg->n_listeners) {
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		goto err_free;
@@ -245,13 +248,19 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 
 		if (cl->certfile && !(b->tls[i] = tls_ctx_new(cl, err, errlen)))
 			goto err_free; /* errno EINVAL (a configuration error) or ENOMEM */
+		/* any Origin: websockets_origin is not a key mqttgw accepts yet */
+		if (cl->protocol == CONFIG_PROTO_WEBSOCKETS && !(b->ws[i] = ws_ctx_new(NULL, 0))) {
+			snprintf(err, errlen, "out of memory");
+			goto err_free;
+		}
 		b->ls[i] =
 		    listener_new(l, cl->bind_address, cl->port, broker_accept, b, err, errlen);
 		if (!b->ls[i])
 			goto err_free;
 		b->n_ls++;
 		listener_set_data(b->ls[i], cl);
-		log_notice("Opening ipv4/ipv6 listen socket on %s port %u%s.",
+		log_notice("Opening %s listen socket on %s port %u%s.",
+			   b->ws[i] ? "websockets" : "ipv4/ipv6",
 			   cl->bind_address ? cl->bind_address : "*", listener_port(b->ls[i]),
 			   b->tls[i] ? " (TLS)" : "");
 	}
@@ -304,6 +313,9 @@ void broker_free(struct broker *b)
 	for (size_t i = 0; b->tls && i < b->cfg->n_listeners; i++)
 		tls_ctx_unref(b->tls[i]); /* connections still open hold their own reference */
 	free(b->tls);
+	for (size_t i = 0; b->ws && i < b->cfg->n_listeners; i++)
+		ws_ctx_unref(b->ws[i]);
+	free(b->ws);
 	broker_auth_free(b);
 	if (b->sessions.b) {
 		session_foreach(&b->sessions, session_drop_expiry, b);

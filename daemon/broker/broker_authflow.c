@@ -161,7 +161,7 @@ static int refuse(struct client *c, int err, const char *why)
 	if (err == -EIO)
 		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 				     MQTT_RC_SERVER_UNAVAILABLE, why);
-	c->b->st.auth_failed++;
+	client_auth_failed(c);
 	return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED, MQTT_RC_NOT_AUTHORIZED,
 			     why);
 }
@@ -280,7 +280,7 @@ int broker_handle_auth(struct client *c, struct mqtt_packet *pkt)
 		return 0;
 	/* [MQTT-4.12.1-2] */
 	if (rc != -EIO)
-		c->b->st.auth_failed++;
+		client_auth_failed(c);
 	client_close(c, rc == -EIO ? MQTT_RC_SERVER_UNAVAILABLE : MQTT_RC_NOT_AUTHORIZED, why);
 	return -1;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "broker_client.h"
+#include "guard.h"
 #include "log.h"
 
 static void client_free_deferred(struct loop *l, void *ctx)
@@ -48,6 +49,15 @@ void client_log_proto(struct client *c, const char *fmt, ...)
 	va_end(ap);
 	log_msg_rl(&rl, CONFIG_LOG_INFO, "Client %s [%s] protocol error: %s", client_name(c),
 		   c->peer, why);
+	if (c->conn)
+		guard_offence_fd(c->conn->fd, GUARD_PROTOCOL);
+}
+
+void client_auth_failed(struct client *c)
+{
+	c->b->st.auth_failed++;
+	if (c->conn)
+		guard_offence_fd(c->conn->fd, GUARD_AUTH_FAILED);
 }
 
 /* Bytes of a varint-encoded length. */

@@ -104,7 +104,11 @@ struct client *client_new(struct broker *b, int fd, const char *peer,
 			  const struct config_listener *cl, const struct conn_transport *tp);
 /* The client id for logs ("<unknown>" before CONNECT). */
 const char *client_name(const struct client *c);
+/* Log a protocol violation the caller closes c for; it counts as an offence of the peer for the
+ * XDP guard's fail2ban (guard.h). */
 void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* c's credentials or authorisation were refused: counted in $SYS and an offence for the guard. */
+void client_auth_failed(struct client *c);
 
 /* Queue a whole encoded packet (dropped when the client has no conn or no memory). */
 /* Queue a packet; one over the client's Maximum Packet Size is not sent [MQTT-3.1.2-24]. */

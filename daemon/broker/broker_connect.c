@@ -86,7 +86,7 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
 		 * likewise a SCRAM exchange that proved the password */
 	} else if (!cn->has_username) {
 		if (!config_listener_anonymous(b->cfg, c->listener)) {
-			b->st.auth_failed++;
+			client_auth_failed(c);
 			return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
 					     MQTT_RC_NOT_AUTHORIZED,
 					     "anonymous access not allowed");
@@ -98,7 +98,7 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
 			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 					     MQTT_RC_SERVER_UNAVAILABLE, "password check failed");
 		if (r < 0) {
-			b->st.auth_failed++;
+			client_auth_failed(c);
 			return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
 					     MQTT_RC_BAD_USERNAME_OR_PASSWORD,
 					     r == -ENOENT ? "unknown user name"
@@ -108,7 +108,7 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
 	}
 	if (cn->will && !acl_check(au->acl, c->client_id, c->username,
 				   (const char *)cn->will_topic.p, cn->will_topic.len, ACL_WRITE)) {
-		b->st.auth_failed++;
+		client_auth_failed(c);
 		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
 				     MQTT_RC_NOT_AUTHORIZED, "will topic not authorized");
 	}
@@ -130,7 +130,7 @@ static int connect_cert_username(struct client *c)
 	if (n >= 0 && !codec_utf8_valid((const uint8_t *)name, (size_t)n))
 		n = -EBADMSG;
 	if (n < 0) {
-		c->b->st.auth_failed++;
+		client_auth_failed(c);
 		return client_refuse(c, c->version,
 				     n == -EBADMSG ? MQTT_CONNACK_NOT_AUTHORIZED
 						   : MQTT_CONNACK_BAD_CREDENTIALS,

@@ -34,6 +34,7 @@
 #include "topic.h"
 
 struct client;
+struct ws_ctx;
 struct client_hooks;
 
 struct broker_stats {
@@ -76,6 +77,7 @@ struct broker {
 	struct listener **ls;
 	size_t n_ls;
 	struct tls_ctx **tls; /* one per configured listener; NULL: plain TCP */
+	struct ws_ctx **ws;   /* one per configured listener; NULL: not `protocol websockets` */
 	struct topic_tree *topics;
 	struct session_table sessions;
 	uint32_t max_packet_in; /* largest packet we accept */
@@ -100,6 +102,7 @@ struct broker {
 	uint64_t match_gen;
 	/* broker_sys.c */
 	struct loop_timer sys_timer;
+	const struct guard *guard; /* the XDP guard's figures, NULL: none */
 	/* broker_fastpath.c */
 	struct broker_fp *fp; /* kernel fast path, NULL: inactive */
 	/* broker_authflow.c: per-boot random key: unknown SCRAM users get stand-in salts

@@ -10,6 +10,7 @@
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
 #include "broker_sys.h"
+#include "guard.h"
 #include "version.h"
 
 static void sys_pub(struct broker *b, const char *topic, const char *fmt, ...)
@@ -62,6 +63,20 @@ static uint64_t heap_current(void)
 	return (uint64_t)pages[5] * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* guard_sys_each's names are relative to $SYS/broker/ */
+static void sys_guard(void *ctx, const char *name, const char *value)
+{
+	char topic[128];
+
+	if (snprintf(topic, sizeof(topic), "$SYS/broker/%s", name) < (int)sizeof(topic))
+		sys_pub_str(ctx, topic, value);
+}
+
+void broker_set_guard(struct broker *b, const struct guard *g)
+{
+	b->guard = g;
+}
+
 void broker_sys_publish(struct broker *b)
 {
 	static uint64_t heap_max;
@@ -98,6 +113,8 @@ void broker_sys_publish(struct broker *b)
 	sys_pub(b, "$SYS/broker/heap/current", "%" PRIu64, heap);
 	sys_pub(b, "$SYS/broker/heap/maximum", "%" PRIu64, heap_max);
 	broker_fp_sys(b, sys_pub_str);
+	if (b->guard)
+		guard_sys_each(b->guard, sys_guard, b);
 	/* after every other value, so it counts the $SYS messages themselves */
 	sys_pub(b, "$SYS/broker/retained messages/count", "%zu",
 		topic_retain_count(b->topics) + 1);

@@ -6,9 +6,6 @@
 # cut across TCP segments, ping/pong, and (mqttgwd only: Mosquitto 2.0.11 answers a packet in a
 # text frame) that a text frame closes the connection [MQTT-6.0.0-1].
 . "$(dirname "$0")/lib.sh"
-# Remove when mqttgwd serves `protocol websockets` (daemon/io/ws.c is in; the listener and
-# config wiring come with the lead's merge).
-[ "$MQTTGW_TEST_BROKER" = mqttgwd ] && skip "not wired yet: mqttgwd does not serve protocol websockets"
 start_broker "listener $BROKER_PORT2 $BROKER_HOST" "protocol websockets"
 wait_listening "$BROKER_PORT2" 5 "$BROKER_PID"
 py - "$MQTTGW_TEST_BROKER" <<'PY'

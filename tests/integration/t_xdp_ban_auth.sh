@@ -2,15 +2,12 @@
 # fail2ban at XDP: `ban_auth_failures 3` within `ban_window`: after 3 CONNECTs with a wrong
 # password from one address, that address is banned at XDP for `ban_time` (its next
 # connection attempt times out: dropped before TCP), another address is still served, and
-# after ban_time the banned one is served again.
-# Needs the broker's call to guard_offence() (include/guard.h) at its failed-login sites:
-# skipped (77) while no file of daemon/broker calls it.
+# after ban_time the banned one is served again. The guard's figures are in $SYS/broker/xdp/.
 # broker: mqttgwd
 # needs: bpf
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xdplib.sh"
-grep -qs "guard_offence" "$REPO_TOP"/daemon/broker/*.c || skip "broker hook not wired yet"
 xdp_setup
 attacker_ns
 
@@ -18,7 +15,7 @@ attacker_ns
 	printf 'alice:secret\n' >"$T/passwd"
 start_broker "fastpath_pin_dir $PIN" "xdp_interface veth0" "xdp_interface veth1" \
 	"password_file $T/passwd" "allow_anonymous false" "ban_auth_failures 3" \
-	"ban_window 60" "ban_time 5"
+	"ban_window 60" "ban_time 5" "sys_interval 1"
 wait_log "XDP guard attached to veth1"
 for i in 1 2 3; do
 	"${ATT[@]}" timeout 5 mosquitto_pub -h "$BROKER_HOST" -p "$BROKER_PORT" -u alice -P wrong \
@@ -32,6 +29,10 @@ assert_ne 0 "$rc" "the banned address connects"
 pub -u alice -P secret -t x -m y || fail "another address is not served"
 xstatus
 assert_int_between "$(xget 'd["packets"]["banned"]')" 1 999999 "packets dropped as banned"
+sleep 1.2 # the next $SYS round carries the drops
+assert_int_between "$(sub -u alice -P secret -t '$SYS/broker/xdp/banned' -C 1 -W 3)" 1 999999 \
+	'$SYS/broker/xdp/banned'
+assert_eq 1 "$(sub -u alice -P secret -t '$SYS/broker/xdp/bans' -C 1 -W 3)" '$SYS/broker/xdp/bans'
 sleep 6
 "${ATT[@]}" timeout 5 mosquitto_pub -h "$BROKER_HOST" -p "$BROKER_PORT" -u alice -P secret \
 	-t x -m y || fail "still banned after ban_time"

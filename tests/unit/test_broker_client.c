@@ -3,7 +3,7 @@
  * broker_client unit tests: the floor of L2 on a real loop and real sockets. Each client is
  * served on one end of a socketpair; the test plays the peer on the other end and stands in
  * for the layers above through client_hooks (it counts what the floor hands up). Nothing is
- * stubbed but log (mock_log.c). Timers run on the real clock; the one test that waits (the
+ * stubbed but log (mock_log.c) and the XDP guard's offence sink (recorded below). Timers run on the real clock; the one test that waits (the
  * keepalive) waits 1.5 s.
  */
 #include <errno.h>
@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "broker_client.h"
+#include "guard.h"
 
 #define MAX_CLIENTS 8
 
@@ -46,6 +47,16 @@ struct world {
 };
 
 static struct world *W;
+
+/* guard.h's sink, which the floor calls for protocol violations and refused logins: which fd,
+ * which kind, how often. */
+static int offences[2], offence_fd = -1;
+
+void guard_offence_fd(int fd, enum guard_offence kind)
+{
+	offence_fd = fd;
+	offences[kind]++;
+}
 
 static int hook_packet(struct client *c, const uint8_t *buf, size_t len, const struct mqtt_frame *f)
 {
@@ -124,6 +135,7 @@ static int setup(void **state)
 
 	if (!w)
 		return -1;
+	offences[0] = offences[1] = 0;
 	w->l = loop_new();
 	if (!w->l)
 		return -1;
@@ -281,6 +293,9 @@ static void test_first_packet_not_connect_closes(void **state)
 	pump(w);
 	assert_int_equal(w->packets, 0); /* judged by its first byte, never handed up */
 	assert_int_equal(w->closed, 1);
+	assert_int_equal(offences[GUARD_PROTOCOL], 1); /* the guard counts it against the peer */
+	assert_int_equal(offences[GUARD_AUTH_FAILED], 0);
+	assert_true(offence_fd >= 0);
 	assert_int_equal(w->b.n_conns, 0);
 	assert_null(w->b.clients);
 	assert_peer_eof(w, i); /* no DISCONNECT before CONNECT */

@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# The XDP guard's targets of issue #14 (scripts/bench.sh runs it after its scenarios; alone:
+# `BUILD=build scripts/bench_xdp.sh [SUMMARY.md]`). Root and network namespaces; writes a
+# markdown section (to the file given, appended, or to stdout) and one JSON line per run to
+# $BUILD/bench/xdp-<timestamp>.jsonl.
+#
+# Three namespaces: the broker's (B), a legitimate client's (C, behind veth0, 10.211.0.0/30)
+# and an attacker's (A, behind veth1, 10.211.0.4/30); the guard, when on, is attached to veth1.
+# Load: build/mqttgw-attack (tests/bench/xdp/xdp_attack.c).
+#   guess: Mosquitto vs mqttgwd (`xdp_interface veth1`, `ban_auth_failures 5`), both with the
+#     same mqttgw-passwd file. A client in C makes 20 authenticated CONNECT -> CONNACK per
+#     second for XDP_PHASE s idle, then again while A runs 16 password-guessing threads plus a
+#     SYN flood (XDP_GUESS_SYN_PPS, as XDP frames: see synflood; Mosquitto's veth then gets a
+#     pass-all XDP program). The broker's CPU on the attack is its CPU in the attack
+#     phase minus its CPU in the idle phase (the same client load; /proc/PID/stat).
+#   synflood: a paced SYN flood (XDP_SYN_PPS) from A for XDP_PHASE s with the same per-source
+#     limit done three ways: the guard (`xdp_syn_rate`), an nftables meter in prerouting before
+#     conntrack (what a router admin would write), and none (information); plus a floor run
+#     (a bare XDP drop-all). The SYNs are XDP frames (mqttgw-attack xsyn: BPF_PROG_TEST_RUN
+#     live frames, XDP_TX into A's veth), so B's veth gets them as a NIC driver would, before
+#     an skb exists; without the guard, a pass-all XDP program keeps B's veth NAPI on.
+#     XDP_SYN_GEN=syn uses raw-socket skbs instead. Measured: softirq ticks of the generator's
+#     CPU (/proc/stat) and the generator's exact CPU time, which on veth includes the
+#     receiver's NAPI poll; per second and per SYN.
+#   overhead: mqttgw-bench lat-10k and p2p-q0 inside B against mqttgwd with and without the
+#     guard on B's loopback (generic mode: every packet of the run is judged), alternating.
+# Knobs: XDP_ROUNDS=3, XDP_GUESS_ROUNDS=2, XDP_PHASE=5, XDP_SYN_PPS=210000,
+#   XDP_GUESS_SYN_PPS=50000 (0: no flood), XDP_GUESSERS=16, XDP_SYN_RATE=100 (per source per
+#   second, both limiters), XDP_SYN_GEN=xsyn|syn, XDP_PARTS="guess synflood overhead",
+#   MOSQUITTO=/usr/sbin/mosquitto. Everything it creates (namespaces, nft tables: inside B,
+#   bpffs mounts, processes) is removed on exit, checked at the end.
+set -euo pipefail
+
+BUILD=${BUILD:-build}
+ROUNDS=${XDP_ROUNDS:-3}
+PHASE=${XDP_PHASE:-5}
+SYN_PPS=${XDP_SYN_PPS:-210000}
+GUESS_SYN_PPS=${XDP_GUESS_SYN_PPS:-50000}
+GUESSERS=${XDP_GUESSERS:-16}
+GUESS_ROUNDS=${XDP_GUESS_ROUNDS:-2}
+SYN_RATE=${XDP_SYN_RATE:-100}
+SYN_GEN=${XDP_SYN_GEN:-xsyn}
+# The generator runs on this CPU, and so does the receiving veth's softirq (NAPI runs where it
+# was scheduled): its softirq column alone is read, which halves other load's share.
+SYN_CPU=$(($(nproc) - 1))
+PARTS=${XDP_PARTS:-guess synflood overhead}
+MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
+GWD=$BUILD/mqttgwd
+ATK=$BUILD/mqttgw-attack
+SUMMARY=${1:-/dev/stdout}
+
+note() { echo "bench_xdp.sh: $*" >&2; }
+skip_all() {
+	note "skipped: $*"
+	printf '## XDP guard (issue #14)\n\nNot run: %s.\n\n' "$*" >>"$SUMMARY"
+	exit 0
+}
+[ "$(id -u)" = 0 ] || skip_all "needs root (XDP, network namespaces)"
+for f in "$GWD" "$ATK" "$BUILD/mqttgw-bench" "$BUILD/mqttgw-passwd" "$MOSQUITTO"; do
+	[ -x "$f" ] || skip_all "$f not found (make all)"
+done
+command -v nft >/dev/null || skip_all "no nft (scripts/deps.sh installs nftables)"
+
+TS=$(date +%Y%m%d-%H%M%S)
+W=$(realpath -m "$BUILD/bench/xdp-run-$TS")
+RESULTS=$BUILD/bench/xdp-$TS.jsonl
+mkdir -p "$W"
+: >"$RESULTS"
+NSB=mqxb$$-b NSC=mqxb$$-c NSA=mqxb$$-a
+B_LAN=10.211.0.1 C_ADDR=10.211.0.2 B_WAN=10.211.0.5 A_ADDR=10.211.0.6
+PORT=1883
+PIDS=()
+BPID=
+XPASS=
+MOUNTED=
+
+cleanup() {
+	local p
+	stop_broker
+	for p in "${PIDS[@]}" $XPASS; do kill -KILL "$p" 2>/dev/null || true; done
+	[ -z "$MOUNTED" ] || umount -l "$W/bpffs" 2>/dev/null || true
+	for p in $NSB $NSC $NSA; do ip netns del "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for ns in $NSB $NSC $NSA; do
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+done
+ip -n "$NSB" link add veth0 type veth peer name veth0 netns "$NSC"
+ip -n "$NSB" link add veth1 type veth peer name veth1 netns "$NSA"
+ip -n "$NSB" addr add "$B_LAN/30" dev veth0
+ip -n "$NSC" addr add "$C_ADDR/30" dev veth0
+ip -n "$NSB" addr add "$B_WAN/30" dev veth1
+ip -n "$NSA" addr add "$A_ADDR/30" dev veth1
+for l in "$NSB veth0" "$NSC veth0" "$NSB veth1" "$NSA veth1"; do
+	# shellcheck disable=SC2086
+	ip -n ${l% *} link set ${l#* } up
+done
+mkdir -p "$W/bpffs"
+mount -t bpf bpf "$W/bpffs" && MOUNTED=1
+B=(ip netns exec "$NSB")
+C=(ip netns exec "$NSC")
+A=(ip netns exec "$NSA")
+sleep 0.5 # veth carriers
+B_MAC=$(ip -n "$NSB" -br link show veth1 | awk '{ print $3 }')
+
+"$BUILD/mqttgw-passwd" -c -b "$W/passwd" alice secret >/dev/null
+chmod 644 "$W/passwd" # both brokers drop root (user mosquitto) before reading it again
+chmod 755 "$W"
+
+# stop PID: SIGTERM, 5 s to exit, then SIGKILL; reaped.
+stop() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	timeout 5 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+stop_broker() {
+	[ -z "$BPID" ] || stop "$BPID"
+	BPID=
+}
+
+RUN=0
+# start_broker mosquitto|mqttgwd [KEY VALUE lines...]: a fresh broker in B on port $PORT.
+start_broker() {
+	local b=$1 conf
+	shift
+	RUN=$((RUN + 1))
+	conf=$W/$b-$RUN.conf
+	{
+		echo "listener $PORT"
+		echo "persistence false"
+		echo "log_dest stderr"
+		echo "log_type error"
+		echo "log_type warning"
+		if [ "$b" = mqttgwd ]; then
+			echo "log_type notice"
+			echo "log_type information"
+			echo "sys_interval 0"
+			echo "fastpath off"
+			echo "fastpath_pin_dir $W/bpffs/run$RUN"
+		else
+			echo "set_tcp_nodelay true"
+		fi
+		printf '%s\n' "$@"
+	} >"$conf"
+	if [ "$b" = mqttgwd ]; then
+		"${B[@]}" "$GWD" -c "$conf" >"$W/$b-$RUN.log" 2>&1 &
+	else
+		"${B[@]}" "$MOSQUITTO" -c "$conf" >"$W/$b-$RUN.log" 2>&1 &
+	fi
+	BPID=$!
+	for _ in $(seq 100); do
+		[ -n "$("${B[@]}" ss -Htln "sport = :$PORT")" ] && return 0
+		kill -0 "$BPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	note "$b did not start: $(tail -3 "$W/$b-$RUN.log")"
+	stop_broker
+	return 1
+}
+
+# CPU ticks (user + system) of a process, and of the whole machine's softirq / busy time.
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+softirq_ticks() { awk -v c="cpu$SYN_CPU" '$1 == c { print $8 }' /proc/stat; }
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+# Exact run time (ns) of the ksoftirqd threads: softirq work deferred from the sender's context
+# (information only: it includes every other process's deferred softirqs).
+ksoftirqd_ns() {
+	local p t=0
+	for p in $(pgrep -x 'ksoftirqd/[0-9]+'); do t=$((t + $(cut -d' ' -f1 "/proc/$p/schedstat"))); done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+json() { "${@:2}" | tail -1 >"$W/$1.json"; }
+jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$W/$1.json" "$2"; }
+
+# ---- guess ----
+run_guess() { # broker round
+	local b=$1 r=$2 c0 c1 c2
+	if [ "$b" = mqttgwd ]; then
+		start_broker mqttgwd "password_file $W/passwd" "allow_anonymous false" \
+			"xdp_interface veth1" "ban_auth_failures 5" || return 1
+		grep -q "XDP guard attached to veth1" "$W/$b-$RUN.log" || sleep 0.5
+	else
+		start_broker mosquitto "password_file $W/passwd" "allow_anonymous false" || return 1
+		# xsyn's frames need NAPI on the receiving veth: a pass-all XDP program
+		if [ "$SYN_GEN" = xsyn ]; then
+			"${B[@]}" "$ATK" xpass veth1 $((2 * PHASE + 5)) >/dev/null &
+			XPASS=$!
+		fi
+	fi
+	c0=$(proc_ticks "$BPID")
+	json idle "${C[@]}" "$ATK" legit "$B_LAN" "$PORT" "$PHASE" -r 20 -u alice -P secret || true
+	c1=$(proc_ticks "$BPID")
+	"${A[@]}" "$ATK" guess "$B_WAN" "$PORT" "$PHASE" -t "$GUESSERS" -u alice -P wrong \
+		>"$W/guess.out" &
+	PIDS=($!)
+	if [ "$GUESS_SYN_PPS" -gt 0 ] && [ "$SYN_GEN" = xsyn ]; then
+		# frames, as from another machine: the attacker's CPU stays off the broker's
+		"${A[@]}" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" -r "$GUESS_SYN_PPS" -i veth1 \
+			-m "$B_MAC" >"$W/syn.out" &
+		PIDS+=($!)
+	elif [ "$GUESS_SYN_PPS" -gt 0 ]; then
+		"${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 1 -r "$GUESS_SYN_PPS" >"$W/syn.out" &
+		PIDS+=($!)
+	else
+		echo '{"sent":0,"pps":0}' >"$W/syn.out"
+	fi
+	json attack "${C[@]}" "$ATK" legit "$B_LAN" "$PORT" "$PHASE" -r 20 -u alice -P secret || true
+	wait "${PIDS[@]}" || true
+	PIDS=()
+	c2=$(proc_ticks "$BPID")
+	stop_broker
+	[ -z "$XPASS" ] || stop "$XPASS"
+	XPASS=
+	tail -1 "$W/guess.out" >"$W/guess.json"
+	tail -1 "$W/syn.out" >"$W/syn.json"
+	python3 - "$W" "$b" "$r" "$c0" "$c1" "$c2" "$HZ" "$(grep -c 'XDP guard: banned' "$W/$b-$RUN.log" || true)" \
+		>>"$RESULTS" <<'EOF'
+import json, sys
+w, b, r, c0, c1, c2, hz, bans = sys.argv[1:]
+ld = lambda n: json.load(open("%s/%s.json" % (w, n)))
+c0, c1, c2, hz = int(c0), int(c1), int(c2), int(hz)
+print(json.dumps({"part": "guess", "broker": b, "round": int(r), "idle": ld("idle"),
+                  "attack": ld("attack"), "guess": ld("guess"), "syn": ld("syn"),
+                  "cpu_idle_s": (c1 - c0) / hz, "cpu_attack_s": (c2 - c1) / hz,
+                  "cpu_on_attack_s": (c2 - c1 - (c1 - c0)) / hz, "bans_logged": int(bans)}))
+EOF
+	note "guess $b round $r: $(tail -1 "$RESULTS" | cut -c1-300)"
+}
+
+# ---- synflood ----
+NFT_RULES="table inet mqxb {
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		iifname \"veth1\" tcp dport $PORT tcp flags & (syn | ack) == syn meter mqxb_syn size 65535 { ip saddr limit rate over $SYN_RATE/second burst $SYN_RATE packets } counter drop
+	}
+}"
+
+run_syn() { # mode round
+	local m=$1 r=$2 s0 s1 b0 b1 k0 k1 drops ppid=
+	case $m in
+	xdp) start_broker mqttgwd "xdp_interface veth1" "xdp_syn_rate $SYN_RATE $SYN_RATE" || return 1 ;;
+	nft)
+		start_broker mqttgwd || return 1
+		"${B[@]}" nft -f - <<<"$NFT_RULES"
+		;;
+	none | floor) start_broker mqttgwd || return 1 ;;
+	esac
+	if [ "$SYN_GEN" = xsyn ] && [ "$m" != xdp ]; then
+		# frames reach a veth only while it has NAPI on: a pass-everything XDP program
+		# (floor: drop-everything, the cost of the generator and the veth alone)
+		"${B[@]}" "$ATK" xpass veth1 $((PHASE + 5)) "$([ "$m" = floor ] && echo drop)" >/dev/null &
+		ppid=$!
+		PIDS=("$ppid")
+	fi
+	sleep 0.3
+	s0=$(softirq_ticks) b0=$(busy_ticks) k0=$(ksoftirqd_ns)
+	if [ "$SYN_GEN" = xsyn ]; then
+		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" \
+			-r "$SYN_PPS" -i veth1 -m "$B_MAC"
+	else
+		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 2 \
+			-r "$SYN_PPS"
+	fi
+	s1=$(softirq_ticks) b1=$(busy_ticks) k1=$(ksoftirqd_ns)
+	[ -z "$ppid" ] || { stop "$ppid"; PIDS=(); }
+	case $m in
+	xdp) drops=$("${B[@]}" "$GWD" --xdp-status --json --pin-dir "$W/bpffs/run$RUN" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"]["syn_limited"])') ;;
+	nft) drops=$("${B[@]}" nft list table inet mqxb | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+		"${B[@]}" nft delete table inet mqxb ;;
+	none | floor) drops=0 ;;
+	esac
+	stop_broker
+	python3 - "$W" "$m" "$r" "$s0" "$s1" "$b0" "$b1" "$HZ" "${drops:-0}" "$PHASE" "$SYN_GEN" \
+		"$((k1 - k0))" >>"$RESULTS" <<'EOF'
+import json, sys
+w, m, r, s0, s1, b0, b1, hz, drops, phase, gen, kns = sys.argv[1:]
+syn = json.load(open("%s/syn.json" % w))
+hz, phase = int(hz), float(phase)
+si = (int(s1) - int(s0)) / hz
+print(json.dumps({"part": "synflood", "mode": m, "gen": gen, "round": int(r), "sent": syn["sent"],
+                  "pps": syn["pps"], "dropped": int(drops), "softirq_s": si,
+                  "softirq_pct": 100 * si / phase, "busy_pct": 100 * (int(b1) - int(b0)) / hz / phase,
+                  "softirq_s_per_msyn": si / (syn["sent"] / 1e6) if syn["sent"] else None,
+                  "gen_cpu_s": syn["cpu_s"], "ksoftirqd_s": int(kns) / 1e9,
+                  "path_ns_per_syn": syn["cpu_s"] * 1e9 / syn["sent"]
+                  if syn["sent"] else None}))
+EOF
+	note "synflood $m round $r: $(tail -1 "$RESULTS")"
+}
+
+# ---- overhead ----
+run_over() { # guard(0|1) scenario round
+	local g=$1 s=$2 r=$3 args line
+	case $s in
+	lat-10k) args="latency --rate 10000 --size 64" ;;
+	p2p-q0) args="p2p --qos 0" ;;
+	esac
+	if [ "$g" = 1 ]; then
+		start_broker mqttgwd "listener 1884 127.0.0.1" "xdp_interface lo generic" \
+			"ban_auth_failures 5" || return 1
+	else
+		start_broker mqttgwd "listener 1884 127.0.0.1" || return 1
+	fi
+	# shellcheck disable=SC2086
+	line=$("${B[@]}" timeout -k 5 60 "$BUILD/mqttgw-bench" $args --duration "$PHASE" --warmup 1 \
+		--port 1884 --broker-pid "$BPID" --json 2>>"$W/overhead.log") || true
+	stop_broker
+	[ -n "$line" ] || { note "overhead $s guard=$g: failed"; return 0; }
+	echo "{\"part\":\"overhead\",\"guard\":$g,\"config\":\"$s\",\"round\":$r,\"run\":${line}}" >>"$RESULTS"
+	note "overhead $s guard=$g round $r done"
+}
+
+START=$SECONDS
+for r in $(seq "$ROUNDS"); do
+	if [[ " $PARTS " == *" guess "* ]] && [ "$r" -le "$GUESS_ROUNDS" ]; then
+		for b in mqttgwd mosquitto; do run_guess $b "$r" || true; done
+	fi
+	case " $PARTS " in *" synflood "*)
+		for m in xdp nft none $([ "$SYN_GEN" = xsyn ] && echo floor); do run_syn "$m" "$r" || true; done ;;
+	esac
+	case " $PARTS " in *" overhead "*)
+		for s in lat-10k p2p-q0; do for g in 0 1; do run_over $g $s "$r" || true; done; done ;;
+	esac
+done
+ELAPSED=$((SECONDS - START))
+
+python3 "$(dirname "$0")/bench_xdp_summary.py" "$RESULTS" "$ELAPSED" "$SYN_RATE" >>"$SUMMARY"
+cleanup
+trap - EXIT
+left=$(ip netns list | grep -c "^mqxb$$-" || true)
+[ "$left" = 0 ] || note "warning: $left namespaces left"
+note "${ELAPSED} s; results in $RESULTS"
