@@ -2,8 +2,7 @@
 # A take-over is a new connection to the session: it must not publish a delayed will (issue #12
 # item 2, [MQTT-3.1.3-9]). A client with Session Expiry 60 and a will with Will Delay 2 is taken
 # over by a CONNECT with Clean Start 0: no will within 3 s (past the delay). Taken over with Clean
-# Start 1 within the delay: no will either (MQTT-3.1.2-8 lets the server drop it; Mosquitto does
-# too). Controls: a Will Delay 0 will is published at the take-over; with Session Expiry 0 the
+# Start 1 within the delay: no will either (MQTT-3.1.2-8 lets the server drop it). Controls: a Will Delay 0 will is published at the take-over; with Session Expiry 0 the
 # session ends with the old connection, so its delayed will is published at once.
 # broker: mqttgwd
 # timeout: 60
