@@ -58,6 +58,7 @@ struct session {
 	uint16_t auth_idx; /* listener whose password/ACL files apply */
 	uint8_t proto;	   /* protocol level of its last connection (3, 4, 5) */
 	uint64_t store_id; /* the durable store's id, 0: not stored (broker_store.c) */
+	int64_t offline_since; /* wall clock ms it went offline (its stored record), 0: online */
 };
 
 struct session_table {
