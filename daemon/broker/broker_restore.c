@@ -230,6 +230,13 @@ static int session_catch_up(struct broker *b, struct rsess *rs, int64_t now_ms)
 	struct session *s = rs->s;
 	uint32_t expiry = s->expiry_interval, left = UINT32_MAX, will_left = 0;
 
+	/* online when the daemon stopped (crash, power cut): its connection ended at this start,
+	 * so its expiry and will delay run from now */
+	if (!rs->disconnect_ms) {
+		rs->disconnect_ms = now_ms;
+		s->offline_since = now_ms;
+	}
+
 	if (expiry == SESSION_EXPIRY_NEVER && b->cfg->persistent_client_expiration > 0)
 		expiry = b->cfg->persistent_client_expiration > UINT32_MAX - 1
 			     ? UINT32_MAX - 1
