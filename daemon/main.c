@@ -516,6 +516,12 @@ int main(int argc, char **argv)
 		rc = ret == -ENOMEM ? EXIT_RUNTIME : EXIT_XDP;
 		goto out_shutdown;
 	}
+	/* bridges (no store yet: their QoS 1/2 queues are in memory) */
+	if (broker_bridges_new(b, NULL, err, sizeof(err)) < 0 || broker_bridges_start(b) < 0) {
+		log_err("Error: %s", err[0] ? err : "bridge start failed");
+		rc = EXIT_RUNTIME;
+		goto out_shutdown;
+	}
 	/* the status pins: never fatal (fastpath_pin logs what it did) */
 	if (fastpath_active(fp))
 		fastpath_pin(fp, cfg, MQTTGW_VERSION);

@@ -13,6 +13,7 @@
 
 #include "broker_auth.h"
 #include "broker_authflow.h"
+#include "broker_bridge.h"
 #include "broker_client.h"
 #include "broker_connect.h"
 #include "broker_deliver.h"
@@ -297,6 +298,7 @@ void broker_free(struct broker *b)
 		return;
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
+	broker_bridges_free(b);
 	broker_fp_stop(b);
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_free(b->ls[i]);

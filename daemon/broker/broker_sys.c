@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker_bridge.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
 #include "broker_sys.h"
@@ -98,6 +99,7 @@ void broker_sys_publish(struct broker *b)
 	sys_pub(b, "$SYS/broker/heap/current", "%" PRIu64, heap);
 	sys_pub(b, "$SYS/broker/heap/maximum", "%" PRIu64, heap_max);
 	broker_fp_sys(b, sys_pub_str);
+	broker_bridge_sys(b, sys_pub_str);
 	/* after every other value, so it counts the $SYS messages themselves */
 	sys_pub(b, "$SYS/broker/retained messages/count", "%zu",
 		topic_retain_count(b->topics) + 1);

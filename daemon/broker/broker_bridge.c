@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker_bridge: the bridges (bridge.h, one per `connection` block) wired into the broker.
+ *
+ * Outbound: broker_publish() hands every message to broker_bridge_out(), which gives it to each
+ * bridge with an out topic that matches it. The bridge does its own topic mapping, so the
+ * broker needs no subscription in the topic tree for it; the check here is only the filters of
+ * the out lines, so a message no bridge wants costs no msg. A message a bridge took never joins
+ * the kernel fast path (the kernel would relay later ones past the daemon and the bridge).
+ *
+ * Inbound: the bridge's deliver callback publishes locally with the QoS and retain flag it came
+ * with, as if a local client had published it, with the bridge as its origin: the bridge it
+ * came through does not get it back (loop prevention between brokers; the upstream side is
+ * try_private / No Local).
+ *
+ * Without a store (persistence false) the QoS 1/2 out queue lives in memory: start-up says so
+ * once per bridge that has such topics (README "Bridges": what that loses on a crash).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "broker_bridge.h"
+#include "broker_deliver.h"
+#include "log.h"
+
+/* The bridge as a message origin (identity only: never a session, never dereferenced). */
+static const struct session *bridge_origin(const struct bridge *br)
+{
+	return (const struct session *)(const void *)br;
+}
+
+static bool wants_out(const struct config_bridge *c, const struct pub *p)
+{
+	for (uint32_t i = 0; i < c->n_topics; i++) {
+		const struct config_bridge_topic *t = &c->topics[i];
+
+		if ((t->dir & CONFIG_BRIDGE_OUT) && t->local_topic &&
+		    topic_matches(t->local_topic, strlen(t->local_topic), p->topic, p->topic_len))
+			return true;
+	}
+	return false;
+}
+
+bool broker_bridge_out(struct broker *b, struct pub *p)
+{
+	bool took = false;
+
+	for (size_t i = 0; i < b->n_bridges; i++) {
+		struct bridge *br = b->bridges[i];
+		uint64_t msg_id = 0;
+		struct msg *m;
+		int ret;
+
+		if (p->origin == bridge_origin(br) || !wants_out(b->cfg->bridges[i], p))
+			continue;
+		took = true;
+		m = pub_msg(b, p);
+		ret = m ? bridge_enqueue(br, m, &msg_id) : -ENOMEM;
+		if (ret == -ENOBUFS || ret == -ENOMEM)
+			b->st.pub_dropped++;
+	}
+	return took;
+}
+
+/* ---- the bridge's callbacks ---- */
+
+static int bridge_deliver(void *ctx, struct bridge *br, const struct bridge_inbound *in)
+{
+	struct broker *b = ctx;
+	struct mqtt_props pr;
+	uint8_t fwd[1024], reason;
+	struct pub p = {
+	    .topic = in->topic,
+	    .topic_len = in->topic_len,
+	    .payload = in->payload,
+	    .payload_len = in->payload_len,
+	    .qos = in->qos,
+	    .retain = in->retain,
+	    .origin = bridge_origin(br),
+	};
+
+	if (in->retain && !b->cfg->retain_available)
+		p.retain = 0;
+	if (in->props_len &&
+	    codec_props_parse(in->props, in->props_len, MQTT_PUBLISH, &pr, &reason) == 0) {
+		uint32_t n = pub_props_forwardable(&pr, fwd, sizeof(fwd));
+
+		/* properties over 1 KiB are not forwarded rather than refused */
+		if (n != UINT32_MAX) {
+			p.props = fwd;
+			p.props_len = n;
+		}
+		if (pr.seen & MQTT_PROP_BIT(MQTT_PROP_MESSAGE_EXPIRY))
+			p.expiry = loop_now(b->loop) + (int64_t)pr.message_expiry * 1000;
+	}
+	b->st.pub_received++;
+	b->st.pub_bytes_received += in->payload_len;
+	broker_publish(b, &p);
+	pub_release(&p);
+	/* delivered to every online and queued session now; without a store nothing else to wait
+	 * for (with one, QoS 1/2 would wait for the commit like a local publisher's ack) */
+	return 0;
+}
+
+static void bridge_notify(void *ctx, struct bridge *br, const char *topic, bool up)
+{
+	struct broker *b = ctx;
+	struct pub p = {
+	    .topic = topic,
+	    .topic_len = (uint16_t)strlen(topic),
+	    .payload = (const uint8_t *)(up ? "1" : "0"),
+	    .payload_len = 1,
+	    .retain = 1,
+	    .origin = bridge_origin(br),
+	};
+
+	broker_publish(b, &p);
+	pub_release(&p);
+}
+
+static const struct bridge_ops bridge_ops = {
+    .deliver = bridge_deliver,
+    .notify = bridge_notify,
+};
+
+/* ---- lifecycle ---- */
+
+static bool has_durable_out(const struct config_bridge *c)
+{
+	for (uint32_t i = 0; i < c->n_topics; i++) {
+		if ((c->topics[i].dir & CONFIG_BRIDGE_OUT) && c->topics[i].qos)
+			return true;
+	}
+	return false;
+}
+
+int broker_bridges_new(struct broker *b, struct store *st, char *err, size_t errlen)
+{
+	const struct config *cfg = b->cfg;
+
+	if (!cfg->n_bridges)
+		return 0;
+	b->bridges = calloc(cfg->n_bridges, sizeof(*b->bridges));
+	if (!b->bridges) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->n_bridges; i++) {
+		const struct config_bridge *c = cfg->bridges[i];
+		struct bridge_opts o = {
+		    .loop = b->loop,
+		    .store = st,
+		    .cfg = c,
+		    .ops = &bridge_ops,
+		    .ctx = b,
+		    .seed = (uint64_t)loop_now_us() ^ ((uint64_t)i << 32),
+		};
+
+		b->bridges[i] = bridge_new(&o);
+		if (!b->bridges[i]) {
+			snprintf(err, errlen, "bridge %s: %s", c->name, strerror(errno));
+			return -errno;
+		}
+		b->n_bridges++;
+		if (!st && has_durable_out(c))
+			log_warn("Warning: bridge %s: persistence is false, so its QoS 1/2 queue is "
+				 "in memory only: messages already acknowledged to their publishers "
+				 "are lost if mqttgwd stops before the upstream has them.",
+				 c->name);
+	}
+	return 0;
+}
+
+int broker_bridge_load(struct broker *b, const struct store_bridge_entry *e)
+{
+	for (size_t i = 0; i < b->n_bridges; i++) {
+		const char *name = bridge_name(b->bridges[i]);
+
+		if (strlen(name) == e->bridge_len && !memcmp(name, e->bridge, e->bridge_len))
+			return bridge_load(b->bridges[i], e);
+	}
+	return 0; /* a bridge no longer configured: its entries stay in the store */
+}
+
+int broker_bridges_start(struct broker *b)
+{
+	for (size_t i = 0; i < b->n_bridges; i++) {
+		const struct config_bridge *c = b->cfg->bridges[i];
+		int ret = bridge_start(b->bridges[i]);
+
+		if (ret < 0)
+			return ret;
+		log_notice("Bridge %s: %u address(es), %u topic line(s), start_type %s.", c->name,
+			   c->n_addrs, c->n_topics,
+			   c->start_type == CONFIG_BRIDGE_LAZY   ? "lazy"
+			   : c->start_type == CONFIG_BRIDGE_ONCE ? "once"
+								 : "automatic");
+	}
+	return 0;
+}
+
+void broker_bridges_durable(struct broker *b)
+{
+	for (size_t i = 0; i < b->n_bridges; i++)
+		bridge_store_durable(b->bridges[i]);
+}
+
+void broker_bridges_free(struct broker *b)
+{
+	for (size_t i = 0; i < b->n_bridges; i++)
+		bridge_free(b->bridges[i]);
+	free(b->bridges);
+	b->bridges = NULL;
+	b->n_bridges = 0;
+}
+
+void broker_bridge_sys(struct broker *b,
+		       void (*pub)(struct broker *b, const char *topic, const char *value))
+{
+	for (size_t i = 0; i < b->n_bridges; i++) {
+		struct bridge_stats s;
+		char topic[256], val[32];
+		const char *name = bridge_name(b->bridges[i]);
+
+		bridge_stats(b->bridges[i], &s);
+		const struct {
+			const char *key;
+			uint64_t v;
+		} nums[] = {
+		    {"queued", s.queued},     {"inflight", s.inflight},
+		    {"sent", s.sent},	      {"acked", s.acked},
+		    {"dropped", s.dropped},   {"received", s.received},
+		    {"reconnects", s.reconnects},
+		};
+
+		snprintf(topic, sizeof(topic), "$SYS/broker/bridges/%s/state", name);
+		pub(b, topic, bridge_state_name(s.state));
+		for (size_t j = 0; j < sizeof(nums) / sizeof(nums[0]); j++) {
+			snprintf(topic, sizeof(topic), "$SYS/broker/bridges/%s/%s", name,
+				 nums[j].key);
+			snprintf(val, sizeof(val), "%" PRIu64, nums[j].v);
+			pub(b, topic, val);
+		}
+		snprintf(topic, sizeof(topic), "$SYS/broker/bridges/%s/last_error", name);
+		pub(b, topic, s.last_error[0] ? s.last_error : "none");
+	}
+}
