@@ -174,6 +174,7 @@ UNIT_DEPS_config_listener := $(filter-out config_listener,$(CONFIG_MODS))
 UNIT_DEPS_config_files := $(filter-out config_files,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_msg := outq
 UNIT_DEPS_config_xdp := $(filter-out config_xdp,$(CONFIG_MODS))
+UNIT_DEPS_config_conn := $(filter-out config_conn,$(CONFIG_MODS))
 UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus
