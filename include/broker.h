@@ -41,7 +41,7 @@ int broker_redirect(struct broker *b, const struct config *cfg, bool reload);
  * (borrowed, NULL: in memory only; a warning per bridge with QoS 1/2 out topics then).
  * Order at start: broker_bridges_new before store_load, whose bridge callback is
  * broker_bridge_load (entries of a bridge no longer configured are skipped), then
- * broker_bridges_start. After each store_dispatch(): broker_bridges_durable. broker_free frees
+ * broker_bridges_start (they connect from the loop's first iteration). After each store_dispatch(): broker_bridges_durable. broker_free frees
  * them (before store_close). 0 or -errno (+ err).
  */
 struct store;

@@ -186,21 +186,34 @@ int broker_bridge_load(struct broker *b, const struct store_bridge_entry *e)
 	return 0; /* a bridge no longer configured: its entries stay in the store */
 }
 
-int broker_bridges_start(struct broker *b)
+/* From the loop's first iteration: start-up may have taken seconds since the loop last read
+ * its clock (BPF loading), and a connect timeout armed from that stale time would expire at
+ * once. */
+static void bridges_start_timer(struct loop *l, struct loop_timer *t)
 {
+	struct broker *b = t->ctx;
+
+	(void)l;
 	for (size_t i = 0; i < b->n_bridges; i++) {
 		const struct config_bridge *c = b->cfg->bridges[i];
 		int ret = bridge_start(b->bridges[i]);
 
-		if (ret < 0)
-			return ret;
+		if (ret < 0) {
+			log_err("Error: bridge %s: cannot start: %s.", c->name, strerror(-ret));
+			continue;
+		}
 		log_notice("Bridge %s: %u address(es), %u topic line(s), start_type %s.", c->name,
 			   c->n_addrs, c->n_topics,
 			   c->start_type == CONFIG_BRIDGE_LAZY   ? "lazy"
 			   : c->start_type == CONFIG_BRIDGE_ONCE ? "once"
 								 : "automatic");
 	}
-	return 0;
+}
+
+int broker_bridges_start(struct broker *b)
+{
+	loop_timer_init(&b->bridge_timer, bridges_start_timer, b);
+	return b->n_bridges ? loop_timer_set(b->loop, &b->bridge_timer, loop_now(b->loop)) : 0;
 }
 
 void broker_bridges_durable(struct broker *b)
@@ -211,6 +224,8 @@ void broker_bridges_durable(struct broker *b)
 
 void broker_bridges_free(struct broker *b)
 {
+	if (b->n_bridges)
+		loop_timer_cancel(b->loop, &b->bridge_timer);
 	for (size_t i = 0; i < b->n_bridges; i++)
 		bridge_free(b->bridges[i]);
 	free(b->bridges);

@@ -115,6 +115,7 @@ struct broker {
 	/* broker_bridge.c: one per cfg->bridges[i], same index */
 	struct bridge **bridges;
 	size_t n_bridges;
+	struct loop_timer bridge_timer; /* starts them in the loop's first iteration */
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */
