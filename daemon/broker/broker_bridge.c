@@ -167,10 +167,11 @@ int broker_bridges_new(struct broker *b, struct store *st, char *err, size_t err
 		}
 		b->n_bridges++;
 		if (!st && has_durable_out(c))
-			log_warn("Warning: bridge %s: persistence is false, so its QoS 1/2 queue is "
-				 "in memory only: messages already acknowledged to their publishers "
-				 "are lost if mqttgwd stops before the upstream has them.",
-				 c->name);
+			log_warn(
+			    "Warning: bridge %s: persistence is false, so its QoS 1/2 queue is "
+			    "in memory only: messages already acknowledged to their publishers "
+			    "are lost if mqttgwd stops before the upstream has them.",
+			    c->name);
 	}
 	return 0;
 }
@@ -204,7 +205,7 @@ static void bridges_start_timer(struct loop *l, struct loop_timer *t)
 		}
 		log_notice("Bridge %s: %u address(es), %u topic line(s), start_type %s.", c->name,
 			   c->n_addrs, c->n_topics,
-			   c->start_type == CONFIG_BRIDGE_LAZY   ? "lazy"
+			   c->start_type == CONFIG_BRIDGE_LAZY	 ? "lazy"
 			   : c->start_type == CONFIG_BRIDGE_ONCE ? "once"
 								 : "automatic");
 	}
@@ -246,9 +247,12 @@ void broker_bridge_sys(struct broker *b,
 			const char *key;
 			uint64_t v;
 		} nums[] = {
-		    {"queued", s.queued},     {"inflight", s.inflight},
-		    {"sent", s.sent},	      {"acked", s.acked},
-		    {"dropped", s.dropped},   {"received", s.received},
+		    {"queued", s.queued},
+		    {"inflight", s.inflight},
+		    {"sent", s.sent},
+		    {"acked", s.acked},
+		    {"dropped", s.dropped},
+		    {"received", s.received},
 		    {"reconnects", s.reconnects},
 		};
 

@@ -78,7 +78,8 @@ int config_bridge_line(struct config_parse *ps, const char *key, char *args)
 	int rc;
 
 	if (!ps->br)
-		return config_perr(ps, "%.*s: outside a connection block (needs a 'connection' "
+		return config_perr(ps,
+				   "%.*s: outside a connection block (needs a 'connection' "
 				   "line before it)",
 				   CONFIG_ERR_TOKEN, key);
 	rc = config_bridge_key(ps->br, key, args, msg, sizeof(msg));

@@ -69,8 +69,9 @@ static void test_errors(void **state)
 {
 	(void)state;
 	/* bridge-only keys outside a block */
-	parse_fail("listener 1883\ntopic a/#\n",
-		   "t.conf:2: topic: outside a connection block (needs a 'connection' line before it)");
+	parse_fail(
+	    "listener 1883\ntopic a/#\n",
+	    "t.conf:2: topic: outside a connection block (needs a 'connection' line before it)");
 	parse_fail("remote_username u\n", "t.conf:1: remote_username: outside a connection block "
 					  "(needs a 'connection' line before it)");
 	/* a global key that is also a bridge key stays global outside a block */
