@@ -32,6 +32,28 @@ publish_run() {
 	for i in $(seq 0 $(($2 - 1))); do echo "$1$i"; done >"$T/msgs"
 	gw_pub -q 1 -t q/t -l <"$T/msgs"
 }
+# lost_after N WHAT: from t0 until the gateway logged its N-th lost link; within 1.5 x keepalive
+# (+1.5 s of slack)
+lost_after() {
+	local i ms
+	for ((i = 0; i < 240; i++)); do
+		[ "$(count_lines "$T/gw.log" 'Bridge up: connection to .* lost')" -ge "$1" ] && break
+		sleep 0.05
+	done
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	log "$2 found after $ms ms"
+	assert_int_between "$ms" 0 9000 "$2 found within 1.5 x keepalive (+1.5 s)"
+	sleep 1.2 # $SYS (every second) has caught up
+}
+# drained PREFIX N: wait (15 s at most) for the subscriber to have them, then check_run
+drained() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ "$(sub_payloads "$T/sub" | grep -c " $1[0-9]*\$")" -ge "$2" ] && break
+		sleep 0.1
+	done
+	check_run "$T/sub" "$1" "$2"
+}
 sub_bg "$T/sub" -i gw-sub -c -q 1 -t "q/#" -v -W 140
 sub_pid=$SUB_PID
 
@@ -39,23 +61,13 @@ sub_pid=$SUB_PID
 ip -n "$CLIENT_NS" link set veth0 down
 t0=$(date +%s%N)
 publish_run a 100
-for ((i = 0; i < 200; i++)); do
-	[ "$(count_lines "$T/gw.log" 'Bridge up: connection to .* lost')" -ge 1 ] && break
-	sleep 0.05
-done
-ms=$((($(date +%s%N) - t0) / 1000000))
-log "dead link found after $ms ms"
-assert_int_between "$ms" 0 9000 "link down found within 1.5 x keepalive (+1.5 s)"
+lost_after 1 "link down"
 assert_ne up "$(gw_sys state)" "not up while the link is down"
 # (what was in flight when the link died stays counted there until it is sent again)
 assert_eq 100 "$(($(gw_sys queued) + $(gw_sys inflight)))" "the backlog is queued"
 ip -n "$CLIENT_NS" link set veth0 up
 gw_up gw 15 2
-for ((i = 0; i < 100; i++)); do
-	[ "$(sub_payloads "$T/sub" | grep -c ' a[0-9]*$')" -ge 100 ] && break
-	sleep 0.1
-done
-check_run "$T/sub" a 100
+drained a 100
 
 # 2. silent cut
 bns nft -f - <<NFT
@@ -67,31 +79,17 @@ NFT
 at_cleanup "ip netns exec $BROKER_NS nft delete table inet mqgwcut 2>/dev/null"
 t0=$(date +%s%N)
 publish_run b 50
-for ((i = 0; i < 240; i++)); do
-	[ "$(count_lines "$T/gw.log" 'Bridge up: connection to .* lost')" -ge 2 ] && break
-	sleep 0.05
-done
-ms=$((($(date +%s%N) - t0) / 1000000))
-log "silent cut found after $ms ms"
-assert_int_between "$ms" 0 9000 "silent cut found within 1.5 x keepalive (+1.5 s)"
+lost_after 2 "silent cut"
 bns nft delete table inet mqgwcut
 gw_up gw 15 3
-for ((i = 0; i < 100; i++)); do
-	[ "$(sub_payloads "$T/sub" | grep -c ' b[0-9]*$')" -ge 50 ] && break
-	sleep 0.1
-done
-check_run "$T/sub" b 50
+drained b 50
 
 # 3. upstream restart with a backlog
 stop_broker
 publish_run c 200
 _start_broker_proc
 gw_up gw 15 4
-for ((i = 0; i < 150; i++)); do
-	[ "$(sub_payloads "$T/sub" | grep -c ' c[0-9]*$')" -ge 200 ] && break
-	sleep 0.1
-done
-check_run "$T/sub" c 200
+drained c 200
 sleep 1.2
 assert_eq 3 "$(gw_sys reconnects)" "three reconnects"
 assert_eq 0 "$(gw_sys queued)" "nothing left queued"
