@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Sourced by tests/integration/t_gwbridge_*.sh after lib.sh: bridges run inside mqttgwd (the
+# Sourced by tests/integration/t_gwbridge_*.sh after lib.sh (it sources bridge_lib.sh, whose
+# bridge_conf writes the connection block): bridges run inside mqttgwd (the
 # gateway) on the client side of the veth pair; the broker under test (broker namespace) is the
 # upstream: a real Mosquitto when the test sets MQTTGW_TEST_BROKER=mosquitto before lib.sh.
 #   gw_start NAME LINE...: $T/NAME.conf (listener on 127.0.0.1:$GW_PORT of the client side,
@@ -10,6 +11,8 @@
 #   gw_pub ARGS / gw_sub ARGS / gw_sub_bg OUT ARGS: mosquitto_pub/_sub against the gateway
 #   gw_sys KEY: $SYS/broker/bridges/up/KEY as the gateway publishes it
 #   count_lines FILE ERE: lines of FILE matching ERE
+
+. "$(dirname "${BASH_SOURCE[0]}")/bridge_lib.sh"
 
 GW_HOST=127.0.0.1
 if [ "$NETMODE" = netns ]; then GW_PORT=21890; else GW_PORT=$(free_port); fi
@@ -26,12 +29,9 @@ gw_start() {
 		echo "user root"
 		if [ -n "${MQTTGW_FASTPATH:-}" ]; then echo "fastpath $MQTTGW_FASTPATH"; fi
 		for l in "${GW_GLOBAL[@]}"; do echo "$l"; done
-		echo "connection up"
-		echo "keepalive_interval 5"
-		echo "restart_timeout 1 2"
-		for l in "$@"; do echo "$l"; done
 	} >"$T/$name.conf"
-	grep -q '^address' "$T/$name.conf" || echo "address $BROKER_HOST:$BROKER_PORT" >>"$T/$name.conf"
+	bridge_conf "$T/$name.block" "$@"
+	cat "$T/$name.block" >>"$T/$name.conf"
 	bg "$T/$name.log" "${CLI[@]}" "$BUILD/mqttgwd" -c "$T/$name.conf"
 	GW_PID=$BG_PID
 	local i
