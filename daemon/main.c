@@ -549,6 +549,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.b = b;
+	/* bridges before the store's load, which hands them their queues */
+	if (broker_bridges_new(b, store, err, sizeof(err)) < 0) {
+		log_err("Error: %s", err);
+		rc = EXIT_RUNTIME;
+		goto out_shutdown;
+	}
 	/* before the loop runs: no client is served before the store is restored */
 	if (store && (ret = broker_store_attach(b, store)) < 0) {
 		log_err("Error: cannot load the store: %s", strerror(-ret));
@@ -567,9 +573,8 @@ int main(int argc, char **argv)
 		rc = ret == -ENOMEM ? EXIT_RUNTIME : EXIT_XDP;
 		goto out_shutdown;
 	}
-	/* bridges (no store yet: their QoS 1/2 queues are in memory) */
-	if (broker_bridges_new(b, NULL, err, sizeof(err)) < 0 || broker_bridges_start(b) < 0) {
-		log_err("Error: %s", err[0] ? err : "bridge start failed");
+	if (broker_bridges_start(b) < 0) {
+		log_err("Error: bridges: %s", strerror(errno));
 		rc = EXIT_RUNTIME;
 		goto out_shutdown;
 	}

@@ -197,6 +197,7 @@ static void broker_before_wait(struct loop *l, void *ctx)
 {
 	(void)l;
 	broker_store_commit(ctx); /* group commit: one batch per iteration */
+	broker_bridges_durable(ctx); /* send and ack what the store made durable */
 	conn_flush_all();
 }
 

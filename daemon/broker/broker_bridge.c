@@ -13,8 +13,14 @@
  * came through does not get it back (loop prevention between brokers; the upstream side is
  * try_private / No Local).
  *
- * Without a store (persistence false) the QoS 1/2 out queue lives in memory: start-up says so
- * once per bridge that has such topics (README "Bridges": what that loses on a crash).
+ * With a store (persistence true) a QoS 1/2 out entry is staged with the publisher's other
+ * writes and the publisher's acknowledgement waits for that batch (broker_store_ack sees the
+ * staged count move); the entry holds a durable reference to the message (msg.store_refs, as
+ * broker_store.c counts them) until the bridge releases it. An inbound QoS 1/2 message that
+ * staged something (a stored session's entry, a retained row) is acknowledged upstream only once
+ * that batch is durable; acknowledgements keep their order behind any that wait.
+ * Without a store the QoS 1/2 out queue lives in memory: start-up says so once per bridge that
+ * has such topics (README "Bridges": what that loses on a crash).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +31,7 @@
 #include "bridge.h"
 #include "broker_bridge.h"
 #include "broker_deliver.h"
+#include "broker_store.h"
 #include "log.h"
 
 /* The bridge as a message origin (identity only: never a session, never dereferenced). */
@@ -33,16 +40,17 @@ static const struct session *bridge_origin(const struct bridge *br)
 	return (const struct session *)(const void *)br;
 }
 
-static bool wants_out(const struct config_bridge *c, const struct pub *p)
+/* The QoS of the first out line that matches p (the line the bridge maps it by), or -1. */
+static int out_qos(const struct config_bridge *c, const struct pub *p)
 {
 	for (uint32_t i = 0; i < c->n_topics; i++) {
 		const struct config_bridge_topic *t = &c->topics[i];
 
 		if ((t->dir & CONFIG_BRIDGE_OUT) && t->local_topic &&
 		    topic_matches(t->local_topic, strlen(t->local_topic), p->topic, p->topic_len))
-			return true;
+			return t->qos;
 	}
-	return false;
+	return -1;
 }
 
 bool broker_bridge_out(struct broker *b, struct pub *p)
@@ -51,26 +59,74 @@ bool broker_bridge_out(struct broker *b, struct pub *p)
 
 	for (size_t i = 0; i < b->n_bridges; i++) {
 		struct bridge *br = b->bridges[i];
+		int tq = out_qos(b->cfg->bridges[i], p);
+		bool durable = b->store && p->qos && tq > 0;
 		uint64_t msg_id = 0;
 		struct msg *m;
 		int ret;
 
-		if (p->origin == bridge_origin(br) || !wants_out(b->cfg->bridges[i], p))
+		if (p->origin == bridge_origin(br) || tq < 0)
 			continue;
 		took = true;
 		m = pub_msg(b, p);
+		if (m && durable)
+			msg_id = m->store_id;
 		ret = m ? bridge_enqueue(br, m, &msg_id) : -ENOMEM;
 		if (ret == -ENOBUFS || ret == -ENOMEM)
 			b->st.pub_dropped++;
+		if (ret || !durable)
+			continue;
+		/* a durable entry now refers to m (staged with it when it was not stored) */
+		if (m->store_id != msg_id) {
+			m->store_id = msg_id;
+			m->store_refs = 0;
+		}
+		m->store_refs++;
+		b->store->staged++; /* the publisher's ack waits for this batch */
 	}
 	return took;
 }
 
 /* ---- the bridge's callbacks ---- */
 
+/* An upstream acknowledgement waiting for the store (see the top of this file). */
+struct bridge_wait {
+	struct bridge *br;
+	uint64_t token;
+	uint64_t seq; /* batch that must be durable first */
+};
+
+static int wait_push(struct broker *b, struct bridge *br, uint64_t token, bool staged)
+{
+	struct bridge_wait *w;
+
+	if (b->bw_n == b->bw_cap) {
+		uint32_t cap = b->bw_cap ? b->bw_cap * 2 : 64;
+
+		if (b->bw_head) {
+			memmove(b->bw, b->bw + b->bw_head, (b->bw_n - b->bw_head) * sizeof(*w));
+			b->bw_n -= b->bw_head;
+			b->bw_head = 0;
+		}
+		if (b->bw_n == b->bw_cap) {
+			w = realloc(b->bw, cap * sizeof(*w));
+			if (!w)
+				return -ENOMEM;
+			b->bw = w;
+			b->bw_cap = cap;
+		}
+	}
+	w = &b->bw[b->bw_n];
+	*w = (struct bridge_wait){br, token,
+				  staged ? store_batch_next(b->store->st) : b->bw[b->bw_n - 1].seq};
+	b->bw_n++;
+	return 0;
+}
+
 static int bridge_deliver(void *ctx, struct bridge *br, const struct bridge_inbound *in)
 {
 	struct broker *b = ctx;
+	uint64_t mark = broker_store_mark(b);
 	struct mqtt_props pr;
 	uint8_t fwd[1024], reason;
 	struct pub p = {
@@ -82,7 +138,11 @@ static int bridge_deliver(void *ctx, struct bridge *br, const struct bridge_inbo
 	    .retain = in->retain,
 	    .origin = bridge_origin(br),
 	};
+	bool staged;
 
+	/* a store that cannot be written refuses QoS 1/2 (the upstream sends it again) */
+	if (in->qos && b->store && b->store->down)
+		return -EAGAIN;
 	if (in->retain && !b->cfg->retain_available)
 		p.retain = 0;
 	if (in->props_len &&
@@ -101,9 +161,33 @@ static int bridge_deliver(void *ctx, struct bridge *br, const struct bridge_inbo
 	b->st.pub_bytes_received += in->payload_len;
 	broker_publish(b, &p);
 	pub_release(&p);
-	/* delivered to every online and queued session now; without a store nothing else to wait
-	 * for (with one, QoS 1/2 would wait for the commit like a local publisher's ack) */
-	return 0;
+	staged = broker_store_mark(b) != mark;
+	if (!in->qos || (!staged && b->bw_head == b->bw_n))
+		return 0; /* delivered to every matching session, nothing to wait for */
+	return wait_push(b, br, in->token, staged) < 0 ? -ENOMEM : BRIDGE_ACK_LATER;
+}
+
+/* Send the upstream acknowledgements whose batch is durable, in order. */
+static void waits_release(struct broker *b)
+{
+	uint64_t durable = store_durable_seq(b->store->st);
+
+	while (b->bw_head < b->bw_n && b->bw[b->bw_head].seq <= durable) {
+		const struct bridge_wait *w = &b->bw[b->bw_head++];
+
+		bridge_ack(w->br, w->token, 0);
+	}
+	if (b->bw_head == b->bw_n)
+		b->bw_head = b->bw_n = 0;
+}
+
+/* The bridge no longer refers to the stored message (acknowledged upstream, or dropped). */
+static void bridge_release(void *ctx, struct bridge *br, struct msg *m, uint64_t msg_id)
+{
+	(void)ctx;
+	(void)br;
+	if (m && m->store_id == msg_id && m->store_refs && !--m->store_refs)
+		m->store_id = 0;
 }
 
 static void bridge_notify(void *ctx, struct bridge *br, const char *topic, bool up)
@@ -125,6 +209,7 @@ static void bridge_notify(void *ctx, struct bridge *br, const char *topic, bool 
 static const struct bridge_ops bridge_ops = {
     .deliver = bridge_deliver,
     .notify = bridge_notify,
+    .release = bridge_release,
 };
 
 /* ---- lifecycle ---- */
@@ -181,8 +266,15 @@ int broker_bridge_load(struct broker *b, const struct store_bridge_entry *e)
 	for (size_t i = 0; i < b->n_bridges; i++) {
 		const char *name = bridge_name(b->bridges[i]);
 
-		if (strlen(name) == e->bridge_len && !memcmp(name, e->bridge, e->bridge_len))
-			return bridge_load(b->bridges[i], e);
+		struct msg *m = e->msg;
+		int ret;
+
+		if (strlen(name) != e->bridge_len || memcmp(name, e->bridge, e->bridge_len))
+			continue;
+		ret = bridge_load(b->bridges[i], e);
+		if (!ret && m && m->store_id == e->msg_id)
+			m->store_refs++;
+		return ret;
 	}
 	return 0; /* a bridge no longer configured: its entries stay in the store */
 }
@@ -219,6 +311,9 @@ int broker_bridges_start(struct broker *b)
 
 void broker_bridges_durable(struct broker *b)
 {
+	if (!b->store)
+		return;
+	waits_release(b);
 	for (size_t i = 0; i < b->n_bridges; i++)
 		bridge_store_durable(b->bridges[i]);
 }
@@ -232,6 +327,7 @@ void broker_bridges_free(struct broker *b)
 	free(b->bridges);
 	b->bridges = NULL;
 	b->n_bridges = 0;
+	free(b->bw);
 }
 
 void broker_bridge_sys(struct broker *b,

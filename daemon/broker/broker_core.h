@@ -36,6 +36,7 @@
 #include "topic.h"
 
 struct bridge;
+struct bridge_wait;
 struct client;
 struct client_hooks;
 struct broker_store;
@@ -119,6 +120,8 @@ struct broker {
 	struct bridge **bridges;
 	size_t n_bridges;
 	struct loop_timer bridge_timer; /* starts them in the loop's first iteration */
+	struct bridge_wait *bw;		/* upstream acks waiting for the store, FIFO */
+	uint32_t bw_head, bw_n, bw_cap;
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */
