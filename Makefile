@@ -182,11 +182,13 @@ UNIT_DEPS_acl := $(TOPIC_MODS) acl_load file
 # config is one module in several files (daemon/conf/config*.c); each of its tests links them all
 CONFIG_MODS := config config_lex config_listener config_special config_files
 CONFIG_MODS += config_xdp xdp_parse
+CONFIG_MODS += config_conn config_bridge $(TOPIC_MODS)
 UNIT_DEPS_config := $(filter-out config,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_config_listener := $(filter-out config_listener,$(CONFIG_MODS))
 UNIT_DEPS_config_files := $(filter-out config_files,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_msg := outq
 UNIT_DEPS_config_xdp := $(filter-out config_xdp,$(CONFIG_MODS))
+UNIT_DEPS_config_conn := $(filter-out config_conn,$(CONFIG_MODS))
 UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus bpf_util

@@ -563,6 +563,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.b = b;
+	/* bridges before the store's load, which hands them their queues */
+	if (broker_bridges_new(b, store, err, sizeof(err)) < 0) {
+		log_err("Error: %s", err);
+		rc = EXIT_RUNTIME;
+		goto out_shutdown;
+	}
 	/* before the loop runs: no client is served before the store is restored */
 	if (store && (ret = broker_store_attach(b, store)) < 0) {
 		log_err("Error: cannot load the store: %s", strerror(-ret));
@@ -582,6 +588,11 @@ int main(int argc, char **argv)
 		goto out_shutdown;
 	}
 	broker_set_guard(b, guard);
+	if (broker_bridges_start(b) < 0) {
+		log_err("Error: bridges: %s", strerror(errno));
+		rc = EXIT_RUNTIME;
+		goto out_shutdown;
+	}
 	/* the status pins: never fatal (fastpath_pin logs what it did) */
 	if (fastpath_active(fp))
 		fastpath_pin(fp, cfg, MQTTGW_VERSION);

@@ -41,6 +41,20 @@ int broker_reload(struct broker *b);
  * (v5: DISCONNECT 0x9C/0x9D with the Server Reference, v3: closed; wills are published) and
  * one line says how many. 0 or -ENOMEM (the previous setting stays). */
 int broker_redirect(struct broker *b, const struct config *cfg, bool reload);
+/*
+ * Bridges (README "Bridges"): one per `connection` block of the config, their QoS 1/2 out queues
+ * in st (borrowed; NULL: in memory only, and a warning per bridge with QoS 1/2 out topics).
+ * With a store, call broker_bridges_new before broker_store_attach, whose store_load bridge
+ * callback must hand each entry to broker_bridge_load (entries of a bridge no longer configured
+ * are skipped); then broker_bridges_start (they connect from the loop's first iteration). The
+ * broker itself sends what becomes durable (once per loop iteration); broker_free frees them,
+ * before store_close. 0 or -errno (+ err).
+ */
+struct store;
+struct store_bridge_entry;
+int broker_bridges_new(struct broker *b, struct store *st, char *err, size_t errlen);
+int broker_bridge_load(struct broker *b, const struct store_bridge_entry *e);
+int broker_bridges_start(struct broker *b);
 /* Graceful stop: refuse new connections, tell v5 clients (DISCONNECT 0x8B), flush, close. */
 void broker_shutdown(struct broker *b);
 struct store;

@@ -207,6 +207,11 @@ struct config {
 	bool xdp_required;		/* `xdp_required true`: no guard -> refuse to start */
 	uint32_t ban_auth_failures;	/* offences within ban_window that ban; 0: never ban */
 	uint32_t ban_window, ban_time;	/* seconds; defaults CONFIG_BAN_WINDOW, CONFIG_BAN_TIME */
+	/* `connection NAME` blocks (config_bridge.h), finished at the end of their file;
+	 * hostname: this machine's, for their default remote_clientid (set by config_load) */
+	struct config_bridge **bridges;
+	size_t n_bridges;
+	char *hostname;
 
 	/* true: allow_anonymous, password_file and acl_file inside a listener block apply to that
 	 * listener only (Mosquitto). Must come before any of them. Default false. */

@@ -13,6 +13,7 @@
 
 #include "broker_auth.h"
 #include "broker_authflow.h"
+#include "broker_bridge.h"
 #include "broker_client.h"
 #include "broker_connect.h"
 #include "broker_deliver.h"
@@ -198,6 +199,7 @@ static void broker_before_wait(struct loop *l, void *ctx)
 {
 	(void)l;
 	broker_store_commit(ctx); /* group commit: one batch per iteration */
+	broker_bridges_durable(ctx); /* send and ack what the store made durable */
 	conn_flush_all();
 }
 
@@ -308,6 +310,7 @@ void broker_free(struct broker *b)
 		return;
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
+	broker_bridges_free(b);
 	broker_fp_stop(b);
 	broker_store_fini(b);
 	for (size_t i = 0; i < b->n_ls; i++)

@@ -6,7 +6,9 @@
  *
  *   broker.c                       dispatcher, broker.h's lifecycle (top)
  *   broker_connect, broker_publish, broker_subscribe, broker_authflow, broker_redirect,
- *   broker_sys, broker_reload      packet handlers and operations; never call each other
+ *   broker_sys, broker_reload,     packet handlers and operations; never call each other
+ *   broker_bridge                  (broker_publish() calls broker_bridge_out: the bridges are
+ *                                  subscribers that match by their own topic lines)
  *   broker_session                 detach, expiry, end of a session
  *   broker_will, broker_share      wills; a leaving member's shared messages
  *   broker_deliver                 matching, per-session delivery, queues, retained
@@ -33,6 +35,8 @@
 #include "tls.h"
 #include "topic.h"
 
+struct bridge;
+struct bridge_wait;
 struct client;
 struct ws_ctx;
 struct client_hooks;
@@ -115,6 +119,12 @@ struct broker {
 	/* broker_redirect.c: 0x9C/0x9D while configured, else 0 */
 	uint8_t redirect_rc;
 	char *redirect_ref;
+	/* broker_bridge.c: one per cfg->bridges[i], same index */
+	struct bridge **bridges;
+	size_t n_bridges;
+	struct loop_timer bridge_timer; /* starts them in the loop's first iteration */
+	struct bridge_wait *bw;		/* upstream acks waiting for the store, FIFO */
+	uint32_t bw_head, bw_n, bw_cap;
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */

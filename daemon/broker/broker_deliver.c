@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_bridge.h"
 #include "broker_deliver.h"
 #include "broker_auth.h"
 #include "broker_store.h"
@@ -40,6 +41,34 @@ void pub_from_msg(struct pub *p, struct msg *m)
 	p->expiry = m->expiry;
 	p->origin = m->origin;
 	p->msg = msg_ref(m);
+}
+
+/* Keep the v5 properties a receiver must get unchanged [MQTT-3.3.2-...]: payload format,
+ * content type, response topic, correlation data, user properties (in order). */
+uint32_t pub_props_forwardable(const struct mqtt_props *in, uint8_t *out, uint32_t cap)
+{
+	struct mqtt_buf cur = in->raw;
+	uint32_t len = 0;
+
+	for (;;) {
+		const uint8_t *start = cur.p;
+		uint8_t id;
+		struct mqtt_buf v1, v2;
+		uint32_t num, n;
+
+		if (codec_prop_next(&cur, &id, &v1, &v2, &num) != 1)
+			break;
+		if (id != MQTT_PROP_PAYLOAD_FORMAT && id != MQTT_PROP_CONTENT_TYPE &&
+		    id != MQTT_PROP_RESPONSE_TOPIC && id != MQTT_PROP_CORRELATION_DATA &&
+		    id != MQTT_PROP_USER_PROPERTY)
+			continue;
+		n = (uint32_t)(cur.p - start);
+		if (len + n > cap)
+			return UINT32_MAX;
+		memcpy(out + len, start, n);
+		len += n;
+	}
+	return len;
 }
 
 void pub_release(struct pub *p)
@@ -516,7 +545,8 @@ struct pub_result broker_publish(struct broker *b, struct pub *p)
 	b->match_gen++;
 	b->m_len = 0;
 	topic_match(b->topics, p->topic, p->topic_len, match_cb, &mc);
-	if (mc.subs == 1 && b->m_len == 1) {
+	/* a message a bridge takes stays off the fast path: the kernel would bypass the bridge */
+	if (!broker_bridge_out(b, p) && mc.subs == 1 && b->m_len == 1) {
 		res.single = true;
 		res.one = b->m[0];
 	}

@@ -14,6 +14,9 @@ struct msg *pub_msg(struct broker *b, struct pub *p);
 /* p views m and holds a reference to it until pub_release(). */
 void pub_from_msg(struct pub *p, struct msg *m);
 void pub_release(struct pub *p);
+/* The v5 properties of in a receiver must get unchanged (payload format, content type, response
+ * topic, correlation data, user properties, in order) into out; UINT32_MAX if over cap. */
+uint32_t pub_props_forwardable(const struct mqtt_props *in, uint8_t *out, uint32_t cap);
 /* The topic tree's free function for retained messages. */
 void broker_retained_free(void *msg);
 

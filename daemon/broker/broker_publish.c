@@ -14,34 +14,6 @@
 #include "broker_store.h"
 #include "log.h"
 
-/* Keep the v5 properties a receiver must get unchanged [MQTT-3.3.2-...]: payload format,
- * content type, response topic, correlation data, user properties (in order). */
-static uint32_t props_forwardable(const struct mqtt_props *in, uint8_t *out, uint32_t cap)
-{
-	struct mqtt_buf cur = in->raw;
-	uint32_t len = 0;
-
-	for (;;) {
-		const uint8_t *start = cur.p;
-		uint8_t id;
-		struct mqtt_buf v1, v2;
-		uint32_t num, n;
-
-		if (codec_prop_next(&cur, &id, &v1, &v2, &num) != 1)
-			break;
-		if (id != MQTT_PROP_PAYLOAD_FORMAT && id != MQTT_PROP_CONTENT_TYPE &&
-		    id != MQTT_PROP_RESPONSE_TOPIC && id != MQTT_PROP_CORRELATION_DATA &&
-		    id != MQTT_PROP_USER_PROPERTY)
-			continue;
-		n = (uint32_t)(cur.p - start);
-		if (len + n > cap)
-			return UINT32_MAX;
-		memcpy(out + len, start, n);
-		len += n;
-	}
-	return len;
-}
-
 /* v5 acknowledgements tell a publisher nobody matched (0x10); success otherwise. */
 static uint8_t ack_reason(const struct client *c, uint32_t matched)
 {
@@ -174,11 +146,11 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	p.retain = pp->retain;
 	p.origin = s;
 	if (c->version == MQTT_V5 && pp->props.raw.len) {
-		uint32_t n = props_forwardable(&pp->props, fwd, sizeof(fwd));
+		uint32_t n = pub_props_forwardable(&pp->props, fwd, sizeof(fwd));
 
 		if (n == UINT32_MAX) {
 			fwd_heap = malloc(pp->props.raw.len);
-			n = fwd_heap ? props_forwardable(&pp->props, fwd_heap, pp->props.raw.len)
+			n = fwd_heap ? pub_props_forwardable(&pp->props, fwd_heap, pp->props.raw.len)
 				     : 0;
 		}
 		p.props = fwd_heap ? fwd_heap : fwd;

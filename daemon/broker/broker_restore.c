@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker.h"
 #include "broker_auth.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
@@ -262,6 +263,12 @@ static int session_catch_up(struct broker *b, struct rsess *rs, int64_t now_ms)
 	return 0;
 }
 
+/* A bridge's outbound queue entry goes back to its bridge (include/broker.h). */
+static int cb_bridge(void *ctx, const struct store_bridge_entry *e)
+{
+	return broker_bridge_load(((struct restore *)ctx)->b, e);
+}
+
 int broker_store_attach(struct broker *b, struct store *st)
 {
 	static const struct store_load_cb cb = {
@@ -271,6 +278,7 @@ int broker_store_attach(struct broker *b, struct store *st)
 	    .out = cb_out,
 	    .rx2 = cb_rx2,
 	    .retained = cb_retained,
+	    .bridge = cb_bridge,
 	    .release = cb_release,
 	};
 	struct restore r = {.b = b};

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker_bridge.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
 #include "broker_store.h"
@@ -134,6 +135,7 @@ void broker_sys_publish(struct broker *b)
 	broker_fp_sys(b, sys_pub_str);
 	if (b->guard)
 		guard_sys_each(b->guard, sys_guard, b);
+	broker_bridge_sys(b, sys_pub_str);
 	sys_store(b);
 	/* after every other value, so it counts the $SYS messages themselves */
 	sys_pub(b, "$SYS/broker/retained messages/count", "%zu",

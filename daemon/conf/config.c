@@ -198,24 +198,11 @@ static const struct config_key config_keys[] = {
 	UNSUP("tls_engine"), UNSUP("tls_engine_kpass_sha1"), UNSUP("tls_keyform"),
 	UNSUP("websockets_headers_size"), UNSUP("websockets_log_level"),
 	UNSUP("websockets_origin"),
-	/* bridges */
-	UNSUP("address"), UNSUP("addresses"), UNSUP("bridge_alpn"),
-	UNSUP("bridge_attempt_unsubscribe"), UNSUP("bridge_bind_address"), UNSUP("bridge_cafile"),
-	UNSUP("bridge_capath"), UNSUP("bridge_certfile"), UNSUP("bridge_ciphers"),
-	UNSUP("bridge_ciphers_tls1.3"), UNSUP("bridge_identity"), UNSUP("bridge_insecure"),
-	UNSUP("bridge_keyfile"), UNSUP("bridge_max_packet_size"), UNSUP("bridge_max_topic_alias"),
-	UNSUP("bridge_outgoing_retain"), UNSUP("bridge_protocol_version"), UNSUP("bridge_psk"),
-	UNSUP("bridge_receive_maximum"), UNSUP("bridge_reload_type"),
-	UNSUP("bridge_require_ocsp"), UNSUP("bridge_session_expiry_interval"),
+	/* bridges: `connection` opens a block (config_conn.c), whose keys config_bridge.c parses;
+	 * these are Mosquitto bridge keys it does not know */
+	SPECIAL("connection", config_key_connection),
+	UNSUP("bridge_ciphers"), UNSUP("bridge_ciphers_tls1.3"), UNSUP("bridge_max_topic_alias"),
 	UNSUP("bridge_tcp_keepalive"), UNSUP("bridge_tcp_user_timeout"),
-	UNSUP("bridge_tls_version"), UNSUP("cleansession"), UNSUP("clientid"),
-	UNSUP("connection"), UNSUP("idle_timeout"), UNSUP("keepalive_interval"),
-	UNSUP("local_cleansession"), UNSUP("local_clientid"), UNSUP("local_password"),
-	UNSUP("local_username"), UNSUP("notification_topic"), UNSUP("notifications"),
-	UNSUP("notifications_local_only"), UNSUP("password"), UNSUP("remote_clientid"),
-	UNSUP("remote_password"), UNSUP("remote_username"), UNSUP("restart_timeout"),
-	UNSUP("round_robin"), UNSUP("start_type"), UNSUP("threshold"), UNSUP("topic"),
-	UNSUP("try_private"), UNSUP("username"),
 };
 
 /* clang-format on */
@@ -453,6 +440,8 @@ static int parse_line(struct config_parse *ps, char *line)
 	args = line;
 	key = config_next_token(&args);
 	k = key_find(key);
+	if (config_bridge_is_key(key) && (ps->br || !k))
+		return config_bridge_line(ps, key, args);
 	if (!k)
 		return config_perr(ps, "unknown option '%.*s'", CONFIG_ERR_TOKEN, key);
 	if (k->type == CK_UNSUPPORTED)
@@ -506,6 +495,8 @@ int config_parse_text(struct config *cfg, const char *text, size_t len, const ch
 		rc = parse_line(&ps, buf);
 	}
 	free(buf);
+	if (!rc)
+		rc = config_bridge_close(&ps);
 	return rc;
 }
 
@@ -586,6 +577,7 @@ void config_free(struct config *cfg)
 	free(cfg->use_another_server);
 	free(cfg->server_moved);
 	config_xdp_free(cfg);
+	config_bridges_free(cfg);
 	free(cfg->log_timestamp_format);
 	free(cfg->user);
 	free(cfg->psk_file);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "config_bridge.h"
 
 #define MQTT_MAX_PAYLOAD     268435455u
 #define CONFIG_MAX_LISTENERS 1024
@@ -78,6 +79,8 @@ struct config_parse {
 	char *err;
 	size_t errlen;
 	long cur; /* listener of this text's last `listener` line; -1 before one */
+	struct config_bridge *br; /* this text's open `connection` block, or NULL */
+	unsigned long br_line;	  /* its `connection` line */
 };
 
 /* config_lex.c: errors (every message is sanitised: it quotes config text) */
@@ -130,6 +133,14 @@ int config_key_xdp_cidr(struct config_parse *ps, const struct config_key *k, cha
 int config_check_ifname(struct config_parse *ps, const struct config_key *k, const char *val);
 int config_finish_bind_interface(struct config *cfg, char *err, size_t errlen);
 void config_xdp_free(struct config *cfg);
+
+/* config_conn.c: `connection` blocks (bridges). A bridge key (config_bridge_is_key) goes to
+ * the open block; keys that are only bridge keys are an error outside one. */
+int config_key_connection(struct config_parse *ps, const struct config_key *k, char *args);
+int config_bridge_line(struct config_parse *ps, const char *key, char *args);
+/* End of a text: finish its open block (defaults, whole-block checks). 0 or -EINVAL/-ENOMEM. */
+int config_bridge_close(struct config_parse *ps);
+void config_bridges_free(struct config *cfg);
 
 /*
  * config_files.c: parse every "*.conf" file of dir, in Mosquitto's order, into cfg, through src

@@ -6,6 +6,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "file.h"
@@ -31,6 +34,7 @@ static const struct config_source fs_source = {
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
 	struct config *cfg;
+	char host[256] = "";
 	int rc;
 
 	*out = NULL;
@@ -38,6 +42,13 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 	if (!cfg) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	/* bridges name themselves after the machine by default (remote_clientid) */
+	if (gethostname(host, sizeof(host) - 1) == 0 && *host && !(cfg->hostname = strdup(host))) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: out of memory", path);
+		config_free(cfg);
 		return -ENOMEM;
 	}
 	rc = config_parse_file(cfg, path, &fs_source, err, errlen);

@@ -636,10 +636,9 @@ static void test_unsupported(void **state)
 {
 	/* clang-format off */
 	static const char *const keys[] = {
-		"connection", "address", "addresses", "topic", "auth_plugin", "plugin",
+		"auth_plugin", "plugin", "bridge_ciphers", "bridge_tcp_keepalive",
 		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir",
-		"bridge_cafile", "remote_username", "try_private",
-		"retry_interval", "cleansession", "tls_engine",
+		"retry_interval", "tls_engine",
 	};
 	/* clang-format on */
 	size_t i;
