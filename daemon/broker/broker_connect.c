@@ -12,6 +12,7 @@
 
 #include "broker_auth.h"
 #include "broker_connect.h"
+#include "broker_mount.h"
 #include "broker_deliver.h"
 #include "broker_session.h"
 #include "broker_will.h"
@@ -243,7 +244,7 @@ int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool
 	return broker_connect_accept(c, &pkt.connect, assigned, true, auth_data, auth_len);
 }
 
-int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
+static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
 			  bool preauth, const uint8_t *auth_data, size_t auth_len)
 {
 	struct broker *b = c->b;
@@ -367,4 +368,27 @@ int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	broker_session_resume(c);
 	client_keepalive_arm(c);
 	return 0;
+}
+
+/* The will topic is the full one (mount_point) for its ACL check and its message. */
+int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
+			  bool preauth, const uint8_t *auth_data, size_t auth_len)
+{
+	struct mqtt_connect mcn;
+	const char *t = (const char *)cn->will_topic.p;
+	uint16_t len = (uint16_t)cn->will_topic.len;
+	char *heap = NULL;
+	int ret;
+
+	/* an invalid one stays as it is: connect_accept refuses it */
+	if (cn->will && topic_name_valid(t, len)) {
+		if (broker_mount_in(c, &t, &len, &heap) < 0)
+			return -1;
+		mcn = *cn;
+		mcn.will_topic = (struct mqtt_buf){ (const uint8_t *)t, len };
+		cn = &mcn;
+	}
+	ret = connect_accept(c, cn, assigned, preauth, auth_data, auth_len);
+	free(heap);
+	return ret;
 }

@@ -10,6 +10,7 @@
 #include "broker_auth.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
+#include "broker_mount.h"
 #include "broker_publish.h"
 #include "log.h"
 
@@ -116,6 +117,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	struct session *s = c->session;
 	uint8_t fwd[4096];
 	uint8_t *fwd_heap = NULL;
+	char *mounted;
 	struct pub p = {0};
 	struct pub_result res = {0};
 	int ret = 0;
@@ -161,6 +163,8 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		if (r)
 			return r < 0 ? -1 : 0; /* closed, or refused with an acknowledgement */
 	}
+	if (broker_mount_in(c, &p.topic, &p.topic_len, &mounted) < 0)
+		return -1;
 	p.payload = pp->payload.p;
 	p.payload_len = pp->payload.len;
 	p.qos = pp->qos;
@@ -221,7 +225,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		if (pp->qos == 1)
 			client_send_ack(c, MQTT_PUBACK, pp->packet_id,
 					ack_reason(c, res.delivered));
-		else if (b->fp)
+		else if (b->fp && !mounted) /* the kernel would relay the unmounted topic */
 			broker_fp_learn(c, &p, res.single ? &res.one : NULL,
 					codec_publish_header_size(c->version, 0, p.topic_len, 0,
 								  p.payload_len) +
@@ -233,6 +237,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 out:
 	pub_release(&p);
 	free(fwd_heap);
+	free(mounted);
 	return ret;
 }
 

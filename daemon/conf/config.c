@@ -227,7 +227,6 @@ static const char *const pending_keys[] = {
 	"connection_messages",
 	"max_inflight_bytes",
 	"max_qos",
-	"mount_point",
 	"psk_file",
 	"psk_hint",
 	"socket_domain",
