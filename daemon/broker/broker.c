@@ -17,6 +17,7 @@
 #include "broker_connect.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
+#include "broker_log.h"
 #include "broker_publish.h"
 #include "broker_redirect.h"
 #include "broker_session.h"
@@ -265,6 +266,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 			   b->tls[i] ? " (TLS)" : "");
 	}
 	loop_set_before_wait(l, broker_before_wait, b);
+	if (broker_log_start(b) < 0) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err_free;
+	}
 	broker_sys_start(b);
 	return b;
 
@@ -306,6 +312,7 @@ void broker_free(struct broker *b)
 		return;
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
+	broker_log_stop(b);
 	broker_fp_stop(b);
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_free(b->ls[i]);

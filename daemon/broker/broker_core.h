@@ -35,6 +35,7 @@
 
 struct client;
 struct ws_ctx;
+struct broker_logq;
 struct client_hooks;
 
 struct broker_stats {
@@ -103,6 +104,8 @@ struct broker {
 	/* broker_sys.c */
 	struct loop_timer sys_timer;
 	const struct guard *guard; /* the XDP guard's figures, NULL: none */
+	/* broker_log.c: log lines waiting to be published (log_dest topic) */
+	struct broker_logq *logq;
 	/* broker_fastpath.c */
 	struct broker_fp *fp; /* kernel fast path, NULL: inactive */
 	/* broker_authflow.c: per-boot random key: unknown SCRAM users get stand-in salts

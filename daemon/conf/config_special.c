@@ -142,9 +142,6 @@ int config_key_log_dest(struct config_parse *ps, const struct config_key *k, cha
 			    "%s: invalid value '%.*s' (expected stderr, stdout, syslog, "
 			    "topic, file PATH or none)",
 			    k->name, CONFIG_ERR_TOKEN, tok);
-		/* $SYS/broker/log/... needs the broker: refused until it is wired */
-		if (dests[i].value == CONFIG_LOG_DEST_TOPIC)
-			return config_pending(ps, "log_dest topic");
 		cfg->log_dest |= (uint32_t)dests[i].value;
 	}
 	return 0;

@@ -389,9 +389,10 @@ static void test_log_dest(void **state)
 	assert_int_equal(cfg->log_dest,
 			 CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_STDERR);
 	config_free(cfg);
-	/* $SYS/broker/log needs the broker: refused until it is wired */
-	parse_fail("log_dest stdout\nlog_dest syslog topic\n",
-		   "t.conf:2: option 'log_dest topic' is parsed but not applied by mqttgw yet");
+	cfg = parse_ok("log_dest stdout\nlog_dest syslog topic\n");
+	assert_int_equal(cfg->log_dest,
+			 CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_TOPIC);
+	config_free(cfg);
 	cfg = parse_ok("log_dest stdout syslog # two on a line\n");
 	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
 	config_free(cfg);
@@ -637,7 +638,7 @@ static void test_dropin_keys(void **state)
 	static const char *const pending[] = {
 		"allow_duplicate_messages true", "auto_id_prefix dev-", "check_retain_source true",
 		"clientid_prefixes sensor-", "connection_messages false", "max_inflight_bytes 100",
-		"max_qos 1", "mount_point site1/", "psk_file /etc/psk", "psk_hint hint",
+		"max_qos 1", "psk_file /etc/psk", "psk_hint hint",
 		"upgrade_outgoing_qos true", "use_username_as_clientid true", "socket_domain ipv4",
 	};
 	/* clang-format on */
