@@ -78,7 +78,8 @@ static int dispatch_disconnect(struct client *c, const struct mqtt_packet *pkt)
 	} else {
 		c->got_disconnect = true;
 	}
-	log_info_rl("Client %s [%s] disconnected.", client_name(c), c->peer);
+	if (c->b->cfg->connection_messages)
+		log_info_rl("Client %s [%s] disconnected.", client_name(c), c->peer);
 	conn_close(c->conn, 0);
 	return -1;
 }

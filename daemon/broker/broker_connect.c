@@ -320,8 +320,9 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	if (s && s->client) {
 		struct client *old = s->client;
 
-		log_info_rl("Client %s [%s] already connected, closing old connection [%s].",
-			    c->client_id, c->peer, old->peer);
+		if (cfg->connection_messages)
+			log_info_rl("Client %s [%s] already connected, closing old connection [%s].",
+				    c->client_id, c->peer, old->peer);
 		client_close(old, MQTT_RC_SESSION_TAKEN_OVER, NULL);
 		s = session_find(&b->sessions, id, id_len);
 	}
@@ -361,10 +362,11 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	} else {
 		client_send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);
 	}
-	log_info_rl("New client connected from %s as %s (p%u, c%d, k%u%s%s%s).", c->peer,
-		    c->client_id, c->version, cn->clean ? 1 : 0, keepalive,
-		    c->username ? ", u'" : "", c->username ? c->username : "",
-		    c->username ? "'" : "");
+	if (cfg->connection_messages)
+		log_info_rl("New client connected from %s as %s (p%u, c%d, k%u%s%s%s).", c->peer,
+			    c->client_id, c->version, cn->clean ? 1 : 0, keepalive,
+			    c->username ? ", u'" : "", c->username ? c->username : "",
+			    c->username ? "'" : "");
 	broker_session_resume(c);
 	client_keepalive_arm(c);
 	return 0;

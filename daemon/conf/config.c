@@ -224,7 +224,6 @@ static const char *const pending_keys[] = {
 	"auto_id_prefix",
 	"check_retain_source",
 	"clientid_prefixes",
-	"connection_messages",
 	"max_inflight_bytes",
 	"max_qos",
 	"psk_file",

@@ -637,7 +637,7 @@ static void test_dropin_keys(void **state)
 	/* clang-format off */
 	static const char *const pending[] = {
 		"allow_duplicate_messages true", "auto_id_prefix dev-", "check_retain_source true",
-		"clientid_prefixes sensor-", "connection_messages false", "max_inflight_bytes 100",
+		"clientid_prefixes sensor-", "max_inflight_bytes 100",
 		"max_qos 1", "psk_file /etc/psk", "psk_hint hint",
 		"upgrade_outgoing_qos true", "use_username_as_clientid true", "socket_domain ipv4",
 	};
@@ -646,6 +646,12 @@ static void test_dropin_keys(void **state)
 	char key[64];
 
 	(void)state;
+	cfg = parse_ok("");
+	assert_true(cfg->connection_messages);
+	config_free(cfg);
+	cfg = parse_ok("connection_messages false\n");
+	assert_false(cfg->connection_messages);
+	config_free(cfg);
 	cfg = parse_ok("");
 	assert_true(cfg->set_tcp_nodelay);
 	assert_int_equal(cfg->log_facility, -1);
