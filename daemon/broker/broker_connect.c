@@ -159,7 +159,7 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 	const struct config *cfg = b->cfg;
 	struct mqtt_connect *cn = &pkt->connect;
 	uint8_t reason = MQTT_RC_MALFORMED;
-	char idbuf[40];
+	char idbuf[240]; /* auto_id_prefix (at most 200 bytes of it) and 34 */
 	const char *id;
 	size_t id_len;
 	int ret;
@@ -192,12 +192,16 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 
 	/* client identifier [MQTT-3.1.3-7], [MQTT-3.1.3-8] */
 	if (!id_len) {
+		/* per_listener_settings: the listener's own allow_zero_length_clientid */
+		int zero = c->listener->allow_zero_length_clientid;
+
 		if (c->version == MQTT_V31 || (c->version == MQTT_V311 && !cn->clean) ||
-		    !cfg->allow_zero_length_clientid)
+		    !(zero >= 0 ? zero : cfg->allow_zero_length_clientid))
 			return client_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
 					     MQTT_RC_CLIENT_ID_NOT_VALID,
 					     "zero-length client id not allowed");
-		snprintf(idbuf, sizeof(idbuf), "auto-%016llx-%llx",
+		snprintf(idbuf, sizeof(idbuf), "%.200s%016llx-%llx",
+			 cfg->auto_id_prefix ? cfg->auto_id_prefix : "auto-",
 			 (unsigned long long)loop_now_us() ^ ((unsigned long long)b->serial << 40),
 			 (unsigned long long)c->serial);
 		id = idbuf;
@@ -208,6 +212,12 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 				     MQTT_RC_CLIENT_ID_NOT_VALID,
 				     "MQTT 3.1 client id over 23 bytes");
 	}
+	/* clientid_prefixes (Mosquitto): only ids that start with it, assigned ones included */
+	if (cfg->clientid_prefixes && (id_len < strlen(cfg->clientid_prefixes) ||
+				       memcmp(id, cfg->clientid_prefixes,
+					      strlen(cfg->clientid_prefixes))))
+		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				     MQTT_RC_NOT_AUTHORIZED, "client id not in clientid_prefixes");
 	c->client_id = strndup(id, id_len);
 	if (!c->client_id)
 		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
@@ -220,15 +230,33 @@ int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
 	bool by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
 						 c->listener->use_subject_as_username);
 
-	if (by_cert)
-		return connect_cert_username(c) < 0 ? -1 : 1;
-	if (cn->has_username) {
+	int ret = 0;
+	char *id;
+
+	if (by_cert) {
+		if (connect_cert_username(c) < 0)
+			return -1;
+		ret = 1;
+	} else if (cn->has_username) {
 		c->username = strndup((const char *)cn->username.p, cn->username.len);
 		if (!c->username)
 			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 					     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
-	return 0;
+	/* use_username_as_clientid (Mosquitto, per listener): the user name is the client id
+	 * (sessions, take-over, %c); a client without one is not authorized */
+	if (!c->listener->use_username_as_clientid)
+		return ret;
+	if (!c->username)
+		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				     MQTT_RC_NOT_AUTHORIZED, "no user name for use_username_as_clientid");
+	id = strdup(c->username);
+	if (!id)
+		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	free(c->client_id);
+	c->client_id = id;
+	return ret;
 }
 
 int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool assigned,

@@ -221,16 +221,13 @@ static const struct config_key config_keys[] = {
  */
 static const char *const pending_keys[] = {
 	"allow_duplicate_messages",
-	"auto_id_prefix",
 	"check_retain_source",
-	"clientid_prefixes",
 	"max_inflight_bytes",
 	"max_qos",
 	"psk_file",
 	"psk_hint",
 	"socket_domain",
 	"upgrade_outgoing_qos",
-	"use_username_as_clientid",
 };
 
 int config_pending(struct config_parse *ps, const char *what)

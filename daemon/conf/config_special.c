@@ -194,9 +194,9 @@ int config_key_log_type(struct config_parse *ps, const struct config_key *k, cha
 /*
  * max_topic_alias N / allow_zero_length_clientid BOOL: global (every listener), but in a listener
  * block Mosquitto makes max_topic_alias that listener's, and allow_zero_length_clientid too under
- * per_listener_settings. The broker applies one value to every listener yet: config_finish()
- * refuses listeners that disagree on max_topic_alias; allow_zero_length_clientid per listener
- * is refused here.
+ * per_listener_settings (broker_connect.c reads the listener's, -1: the global one). The broker
+ * applies one max_topic_alias to every listener yet: config_finish() refuses listeners that
+ * disagree on it.
  */
 int config_key_listener_setting(struct config_parse *ps, const struct config_key *k, char *args)
 {
@@ -230,7 +230,7 @@ int config_key_listener_setting(struct config_parse *ps, const struct config_key
 		return 0;
 	}
 	l->allow_zero_length_clientid = b;
-	return config_pending(ps, "allow_zero_length_clientid per listener");
+	return 0;
 }
 
 /* per_listener_settings true|false: like Mosquitto, only before any security key, and once

@@ -636,10 +636,9 @@ static void test_dropin_keys(void **state)
 {
 	/* clang-format off */
 	static const char *const pending[] = {
-		"allow_duplicate_messages true", "auto_id_prefix dev-", "check_retain_source true",
-		"clientid_prefixes sensor-", "max_inflight_bytes 100",
+		"allow_duplicate_messages true", "check_retain_source true", "max_inflight_bytes 100",
 		"max_qos 1", "psk_file /etc/psk", "psk_hint hint",
-		"upgrade_outgoing_qos true", "use_username_as_clientid true", "socket_domain ipv4",
+		"upgrade_outgoing_qos true", "socket_domain ipv4",
 	};
 	/* clang-format on */
 	struct config *cfg;
@@ -705,9 +704,19 @@ static void test_dropin_keys(void **state)
 	assert_string_equal(err, "listener 2: max_topic_alias 10 differs from listener 1's 3: "
 				 "per-listener values are not applied by mqttgw yet");
 	config_free(cfg);
-	parse_fail("per_listener_settings true\nlistener 1\nallow_zero_length_clientid false\n",
-		   "t.conf:3: option 'allow_zero_length_clientid per listener' is parsed but not "
-		   "applied by mqttgw yet");
+	/* per_listener_settings: the listener's own (-1: the global one applies) */
+	cfg = parse_ok("per_listener_settings true\nlistener 1\nallow_zero_length_clientid false\n"
+		       "listener 2\n");
+	assert_int_equal(cfg->listeners[0].allow_zero_length_clientid, 0);
+	assert_int_equal(cfg->listeners[1].allow_zero_length_clientid, -1);
+	config_free(cfg);
+	cfg = parse_ok("auto_id_prefix dev-\nclientid_prefixes sensor-\nlistener 1\n"
+		       "use_username_as_clientid true\nlistener 2\n");
+	assert_string_equal(cfg->auto_id_prefix, "dev-");
+	assert_string_equal(cfg->clientid_prefixes, "sensor-");
+	assert_true(cfg->listeners[0].use_username_as_clientid);
+	assert_false(cfg->listeners[1].use_username_as_clientid);
+	config_free(cfg);
 }
 
 static void test_missing_argument_everywhere(void **state)
