@@ -488,7 +488,7 @@ static void retain_store(struct broker *b, struct pub *p)
 enum broker_fwd broker_forward(struct broker *b, struct session *s, struct pub *p, uint8_t sub_qos,
 			       uint8_t opts, uint32_t sub_id, uint16_t share)
 {
-	uint8_t qos = p->qos < sub_qos ? p->qos : sub_qos;
+	uint8_t qos = broker_out_qos(b, p->qos, sub_qos);
 	/* RETAIN is cleared on normal forwarding unless Retain As Published
 	 * [MQTT-3.3.1-9], [MQTT-3.3.1-12] */
 	uint8_t retain = (opts & TOPIC_OPT_RAP) ? p->retain : 0;

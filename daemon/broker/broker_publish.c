@@ -225,7 +225,9 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		if (pp->qos == 1)
 			client_send_ack(c, MQTT_PUBACK, pp->packet_id,
 					ack_reason(c, res.delivered));
-		else if (b->fp && !mounted) /* the kernel would relay the unmounted topic */
+		/* the kernel relays as is: not the unmounted topic, not at an upgraded QoS */
+		else if (b->fp && !mounted &&
+			 !(cfg->upgrade_outgoing_qos && res.single && res.one.qos))
 			broker_fp_learn(c, &p, res.single ? &res.one : NULL,
 					codec_publish_header_size(c->version, 0, p.topic_len, 0,
 								  p.payload_len) +

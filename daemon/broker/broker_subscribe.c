@@ -29,8 +29,8 @@ static void retained_cb(void *ctx, void *msg)
 		return;
 	pub_from_msg(&p, m);
 	/* sent on subscribe with RETAIN=1 [MQTT-3.3.1-8] */
-	broker_deliver(rc->b, rc->s, &p, m->qos < rc->granted ? m->qos : rc->granted, 1,
-		       rc->sub_id, 0);
+	broker_deliver(rc->b, rc->s, &p, broker_out_qos(rc->b, m->qos, rc->granted), 1, rc->sub_id,
+		       0);
 	pub_release(&p);
 }
 

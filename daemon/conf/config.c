@@ -227,7 +227,6 @@ static const char *const pending_keys[] = {
 	"psk_file",
 	"psk_hint",
 	"socket_domain",
-	"upgrade_outgoing_qos",
 };
 
 int config_pending(struct config_parse *ps, const char *what)
