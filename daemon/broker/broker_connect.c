@@ -53,6 +53,8 @@ static int connack_props(struct client *c, struct mqtt_propbuf *pb, const struct
 		codec_props_u16(pb, MQTT_PROP_RECEIVE_MAX, cfg->max_receive);
 	if (c->b->max_packet_in <= MQTT_MAX_REMAINING && prop_fits(pb, 5))
 		codec_props_u32(pb, MQTT_PROP_MAX_PACKET_SIZE, c->b->max_packet_in);
+	if (c->listener->max_qos < 2 && prop_fits(pb, 2))
+		codec_props_byte(pb, MQTT_PROP_MAX_QOS, c->listener->max_qos);
 	if (!cfg->retain_available && prop_fits(pb, 2))
 		codec_props_byte(pb, MQTT_PROP_RETAIN_AVAILABLE, 0);
 	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
@@ -299,6 +301,14 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	if (cn->will) {
 		if (!topic_name_valid((const char *)cn->will_topic.p, cn->will_topic.len)) {
 			client_log_proto(c, "invalid will topic");
+			return -1;
+		}
+		/* max_qos (Mosquitto): v5 CONNACK 0x9B, v3 closed without one */
+		if (cn->will_qos > c->listener->max_qos) {
+			if (c->version == MQTT_V5)
+				return client_refuse(c, c->version, 0, MQTT_RC_QOS_NOT_SUPPORTED,
+						     "will QoS above max_qos");
+			client_close(c, 0xFF, "will QoS above max_qos");
 			return -1;
 		}
 		if (cn->will_retain && !cfg->retain_available)

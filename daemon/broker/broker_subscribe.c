@@ -94,7 +94,8 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	while (i < sp->count && codec_sub_next(&cur, c->version, false, &e) == 1) {
 		const char *f = (const char *)e.filter.p;
 		uint16_t flen = (uint16_t)e.filter.len;
-		uint8_t granted = e.qos > 2 ? 2 : e.qos;
+		/* at most the listener's max_qos (Mosquitto) */
+		uint8_t granted = e.qos > c->listener->max_qos ? c->listener->max_qos : e.qos;
 		uint8_t opts = granted;
 		bool shared;
 		char *mf;

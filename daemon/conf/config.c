@@ -223,7 +223,6 @@ static const char *const pending_keys[] = {
 	"allow_duplicate_messages",
 	"check_retain_source",
 	"max_inflight_bytes",
-	"max_qos",
 	"psk_file",
 	"psk_hint",
 	"socket_domain",

@@ -637,7 +637,7 @@ static void test_dropin_keys(void **state)
 	/* clang-format off */
 	static const char *const pending[] = {
 		"allow_duplicate_messages true", "check_retain_source true", "max_inflight_bytes 100",
-		"max_qos 1", "psk_file /etc/psk", "psk_hint hint",
+		"psk_file /etc/psk", "psk_hint hint",
 		"socket_domain ipv4",
 	};
 	/* clang-format on */
