@@ -58,8 +58,8 @@ static int connack_props(struct client *c, struct mqtt_propbuf *pb, const struct
 	if (!cfg->retain_available && prop_fits(pb, 2))
 		codec_props_byte(pb, MQTT_PROP_RETAIN_AVAILABLE, 0);
 	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
-	if (cfg->max_topic_alias && prop_fits(pb, 3))
-		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, cfg->max_topic_alias);
+	if (client_alias_max(c) && prop_fits(pb, 3))
+		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, client_alias_max(c));
 	if (cn->props.request_response_info) {
 		/* the basis for response topics this client may use [MQTT-3.1.2-28] */
 		char ri[96];

@@ -52,7 +52,7 @@ static uint8_t ack_reason(const struct client *c, uint32_t matched)
  * identifier from a client, payload format. -1 when the connection was closed. */
 static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct pub *p)
 {
-	const struct config *cfg = c->b->cfg;
+	uint16_t alias_max = client_alias_max(c); /* the listener's */
 
 	if (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID)) {
 		client_log_proto(c, "PUBLISH with a subscription identifier");
@@ -63,19 +63,19 @@ static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct p
 		uint16_t a = pp->props.topic_alias;
 
 		/* 0 or above our Topic Alias Maximum [MQTT-3.3.2-8], [MQTT-3.3.2-9] */
-		if (!a || a > cfg->max_topic_alias) {
+		if (!a || a > alias_max) {
 			client_log_proto(c, "topic alias %u outside 1..%u", a,
-					 cfg->max_topic_alias);
+					 alias_max);
 			client_close(c, MQTT_RC_TOPIC_ALIAS_INVALID, NULL);
 			return -1;
 		}
 		if (!c->alias_in) {
-			c->alias_in = calloc((size_t)cfg->max_topic_alias + 1, sizeof(char *));
+			c->alias_in = calloc((size_t)alias_max + 1, sizeof(char *));
 			if (!c->alias_in) {
 				client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 				return -1;
 			}
-			c->alias_in_max = cfg->max_topic_alias;
+			c->alias_in_max = alias_max;
 		}
 		if (pp->topic.len) {
 			char *t = strndup((const char *)pp->topic.p, pp->topic.len);

@@ -194,9 +194,7 @@ int config_key_log_type(struct config_parse *ps, const struct config_key *k, cha
 /*
  * max_topic_alias N / allow_zero_length_clientid BOOL: global (every listener), but in a listener
  * block Mosquitto makes max_topic_alias that listener's, and allow_zero_length_clientid too under
- * per_listener_settings (broker_connect.c reads the listener's, -1: the global one). The broker
- * applies one max_topic_alias to every listener yet: config_finish() refuses listeners that
- * disagree on it.
+ * per_listener_settings (the broker reads the listener's value, -1: the global one).
  */
 int config_key_listener_setting(struct config_parse *ps, const struct config_key *k, char *args)
 {
@@ -226,7 +224,7 @@ int config_key_listener_setting(struct config_parse *ps, const struct config_key
 		return 0;
 	}
 	if (alias) {
-		l->max_topic_alias = (int)n; /* config_finish() checks the listeners agree */
+		l->max_topic_alias = (int)n;
 		return 0;
 	}
 	l->allow_zero_length_clientid = b;

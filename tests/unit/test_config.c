@@ -688,21 +688,18 @@ static void test_dropin_keys(void **state)
 			   fmt("t.conf:2: option '%s' is parsed but not applied by mqttgw yet", key));
 	}
 	parse_fail("listener 1\nmax_qos 3\n", "t.conf:2: max_qos: value '3' out of range (0..2)");
-	/* per listener: refused; global: applied as before */
+	/* without per_listener_settings, allow_zero_length_clientid in a block is the global one */
 	cfg = parse_ok("max_topic_alias 3\nallow_zero_length_clientid false\nlistener 1\n"
 		       "allow_zero_length_clientid true\n");
 	assert_int_equal(cfg->max_topic_alias, 3);
 	assert_true(cfg->allow_zero_length_clientid);
 	config_free(cfg);
-	/* in a block: that listener's (Mosquitto); one value for all is what the broker does */
-	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\nmax_topic_alias 3\n");
-	finish_ok(cfg);
-	assert_int_equal(cfg->max_topic_alias, 3);
-	config_free(cfg);
+	/* max_topic_alias in a block: that listener's (Mosquitto); -1: the global one */
 	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\n");
-	assert_int_equal(config_finish(cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "listener 2: max_topic_alias 10 differs from listener 1's 3: "
-				 "per-listener values are not applied by mqttgw yet");
+	finish_ok(cfg);
+	assert_int_equal(cfg->listeners[0].max_topic_alias, 3);
+	assert_int_equal(cfg->listeners[1].max_topic_alias, -1);
+	assert_int_equal(cfg->max_topic_alias, 10);
 	config_free(cfg);
 	/* per_listener_settings: the listener's own (-1: the global one applies) */
 	cfg = parse_ok("per_listener_settings true\nlistener 1\nallow_zero_length_clientid false\n"
