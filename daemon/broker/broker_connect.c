@@ -215,9 +215,9 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 				     "MQTT 3.1 client id over 23 bytes");
 	}
 	/* clientid_prefixes (Mosquitto): only ids that start with it, assigned ones included */
-	if (cfg->clientid_prefixes && (id_len < strlen(cfg->clientid_prefixes) ||
-				       memcmp(id, cfg->clientid_prefixes,
-					      strlen(cfg->clientid_prefixes))))
+	if (cfg->clientid_prefixes &&
+	    (id_len < strlen(cfg->clientid_prefixes) ||
+	     memcmp(id, cfg->clientid_prefixes, strlen(cfg->clientid_prefixes))))
 		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
 				     MQTT_RC_NOT_AUTHORIZED, "client id not in clientid_prefixes");
 	c->client_id = strndup(id, id_len);
@@ -251,7 +251,8 @@ int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
 		return ret;
 	if (!c->username)
 		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
-				     MQTT_RC_NOT_AUTHORIZED, "no user name for use_username_as_clientid");
+				     MQTT_RC_NOT_AUTHORIZED,
+				     "no user name for use_username_as_clientid");
 	id = strdup(c->username);
 	if (!id)
 		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
@@ -359,8 +360,9 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		struct client *old = s->client;
 
 		if (cfg->connection_messages)
-			log_info_rl("Client %s [%s] already connected, closing old connection [%s].",
-				    c->client_id, c->peer, old->peer);
+			log_info_rl(
+			    "Client %s [%s] already connected, closing old connection [%s].",
+			    c->client_id, c->peer, old->peer);
 		client_close(old, MQTT_RC_SESSION_TAKEN_OVER, NULL);
 		s = session_find(&b->sessions, id, id_len);
 	}
@@ -425,7 +427,7 @@ int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		if (broker_mount_in(c, &t, &len, &heap) < 0)
 			return -1;
 		mcn = *cn;
-		mcn.will_topic = (struct mqtt_buf){ (const uint8_t *)t, len };
+		mcn.will_topic = (struct mqtt_buf){(const uint8_t *)t, len};
 		cn = &mcn;
 	}
 	ret = connect_accept(c, cn, assigned, preauth, auth_data, auth_len);

@@ -185,9 +185,8 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		dst = outq_reserve(q, (uint32_t)hdr);
 		if (!dst)
 			return -ENOMEM;
-		codec_encode_publish(dst, hdr, c->version, qos, dup, retain,
-				     (const uint8_t *)topic, topic_len, pid, props, props_len,
-				     NULL, p->payload_len);
+		codec_encode_publish(dst, hdr, c->version, qos, dup, retain, (const uint8_t *)topic,
+				     topic_len, pid, props, props_len, NULL, p->payload_len);
 		outq_commit(q, (uint32_t)hdr);
 		if (outq_append_ref(q, &p->msg->rb, 0, p->payload_len) < 0)
 			return -ENOMEM;

@@ -18,7 +18,7 @@
 #include "broker_log.h"
 #include "log.h"
 
-#define LOGQ_MAX 256
+#define LOGQ_MAX      256
 #define LOG_EXPIRY_MS 20000 /* Mosquitto's message expiry for its log messages */
 
 struct broker_logq {
@@ -60,7 +60,7 @@ static void logq_publish(struct loop *l, struct loop_timer *t)
 	q->publishing = true;
 	for (uint32_t i = 0; i < q->n; i++) {
 		const char *topic = log_topic(q->e[i].type);
-		struct pub p = { 0 };
+		struct pub p = {0};
 
 		p.topic = topic;
 		p.topic_len = (uint16_t)strlen(topic);

@@ -64,8 +64,7 @@ static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct p
 
 		/* 0 or above our Topic Alias Maximum [MQTT-3.3.2-8], [MQTT-3.3.2-9] */
 		if (!a || a > alias_max) {
-			client_log_proto(c, "topic alias %u outside 1..%u", a,
-					 alias_max);
+			client_log_proto(c, "topic alias %u outside 1..%u", a, alias_max);
 			client_close(c, MQTT_RC_TOPIC_ALIAS_INVALID, NULL);
 			return -1;
 		}
