@@ -144,10 +144,10 @@ struct config {
 
 	/*
 	 * connection_messages (default true), upgrade_outgoing_qos, clientid_prefixes,
-	 * auto_id_prefix (default NULL = "auto-") are applied by the broker. Parsed, not applied
-	 * yet (refused as "not applied yet" while in config.c's pending list):
-	 * check_retain_source, allow_duplicate_messages (default true), max_inflight_bytes
-	 * (0 unlimited).
+	 * auto_id_prefix (default NULL = "auto-") are applied by the broker;
+	 * allow_duplicate_messages (default true) is accepted: one copy per client either way
+	 * (README). Parsed, not applied yet (refused as "not applied yet" while in config.c's
+	 * pending list): check_retain_source, max_inflight_bytes (0 unlimited).
 	 */
 	bool connection_messages;
 	bool upgrade_outgoing_qos;

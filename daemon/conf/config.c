@@ -220,7 +220,6 @@ static const struct config_key config_keys[] = {
  * one is deleting its line here and its "pending" mark in README.md's key table.
  */
 static const char *const pending_keys[] = {
-	"allow_duplicate_messages",
 	"check_retain_source",
 	"max_inflight_bytes",
 	"psk_file",

@@ -636,7 +636,7 @@ static void test_dropin_keys(void **state)
 {
 	/* clang-format off */
 	static const char *const pending[] = {
-		"allow_duplicate_messages true", "check_retain_source true", "max_inflight_bytes 100",
+		"check_retain_source true", "max_inflight_bytes 100",
 		"psk_file /etc/psk", "psk_hint hint",
 		"socket_domain ipv4",
 	};
