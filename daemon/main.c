@@ -45,6 +45,11 @@ enum {
 #ifndef DROP_CAPS
 #define DROP_CAPS 0ull
 #endif
+/* Kept besides when the XDP guard runs: attaching it again to an xdp_interface that is
+ * deleted and created again (netlink IFLA_XDP) needs CAP_NET_ADMIN, and nothing more on 6.x
+ * (the program and maps are loaded; only BPF_PROG_LOAD and BPF_MAP_CREATE need CAP_BPF).
+ * Measured: tests/integration/t_netlink_xdp_reattach.sh run as `user mosquitto`. */
+#define DROP_CAPS_XDP (1ull << 12) /* CAP_NET_ADMIN */
 
 static const char usage_text[] =
 	"Usage: mqttgwd [-c FILE] [-p PORT]... [-v] [-t]\n"
@@ -610,7 +615,8 @@ int main(int argc, char **argv)
 	if (drop && geteuid() == 0) {
 		chown_pins(cfg, &user);
 		chown_store(cfg, &user);
-		if (privdrop_apply(&user, DROP_CAPS, err, sizeof(err)) < 0) {
+		if (privdrop_apply(&user, DROP_CAPS | (guard_active(guard) ? DROP_CAPS_XDP : 0),
+				   err, sizeof(err)) < 0) {
 			log_err("Error: %s", err);
 			rc = EXIT_RUNTIME;
 			goto out_shutdown;

@@ -93,11 +93,9 @@ struct config_listener {
 	/* `psk_hint` (this listener serves TLS-PSK); psk_file is scoped like password_file */
 	char *psk_hint, *psk_file;
 	/*
-	 * Parsed for the broker, not applied yet (the key is refused as "not applied yet" while
-	 * it is in config.c's pending list): `max_qos` (default 2), `use_username_as_clientid`,
-	 * `allow_zero_length_clientid` in a block under per_listener_settings; `max_topic_alias`
-	 * in a block (config_finish() refuses listeners that disagree and sets the global one).
-	 * -1: unset, the global value applies.
+	 * Applied by the broker: `max_qos` (default 2), `use_username_as_clientid`,
+	 * `allow_zero_length_clientid` in a block under per_listener_settings, `max_topic_alias`
+	 * in a block. -1: unset, the global value applies.
 	 */
 	uint8_t max_qos;
 	bool use_username_as_clientid;
@@ -147,11 +145,11 @@ struct config {
 	char *psk_file; /* TLS-PSK identities (identity:hexkey), scoped like password_file */
 
 	/*
-	 * Parsed for the broker, not applied yet (refused as "not applied yet" while the key
-	 * is in config.c's pending list; the lead wires them): connection_messages (default
-	 * true), upgrade_outgoing_qos, clientid_prefixes, auto_id_prefix (default NULL =
-	 * "auto-"), check_retain_source, allow_duplicate_messages (default true),
-	 * max_inflight_bytes (0 unlimited).
+	 * connection_messages (default true), upgrade_outgoing_qos, clientid_prefixes,
+	 * auto_id_prefix (default NULL = "auto-") are applied by the broker;
+	 * allow_duplicate_messages (default true) is accepted: one copy per client either way
+	 * (README). Parsed, not applied yet (refused as "not applied yet" while in config.c's
+	 * pending list): check_retain_source, max_inflight_bytes (0 unlimited).
 	 */
 	bool connection_messages;
 	bool upgrade_outgoing_qos;

@@ -8,6 +8,7 @@
 #define MQTTGW_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -19,6 +20,14 @@ void log_fini(void);
 void log_set_verbose(int verbose);
 /* True if messages of this type are currently logged (to skip building expensive ones). */
 int log_enabled(uint32_t type);
+
+/*
+ * `log_dest topic`: fn(ctx, type, line, len) gets each logged line (with its timestamp) of
+ * every type but debug, while log_dest has topic; the broker publishes it on
+ * $SYS/broker/log/... (fn NULL: none). A line logged while fn runs is not given to fn again.
+ */
+void log_set_topic_hook(void (*fn)(void *ctx, uint32_t type, const char *line, size_t len),
+			void *ctx);
 
 void log_msg(uint32_t type, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(uint32_t type, const char *fmt, va_list ap);

@@ -18,6 +18,7 @@
 #include "broker_connect.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
+#include "broker_log.h"
 #include "broker_publish.h"
 #include "broker_redirect.h"
 #include "broker_session.h"
@@ -79,7 +80,8 @@ static int dispatch_disconnect(struct client *c, const struct mqtt_packet *pkt)
 	} else {
 		c->got_disconnect = true;
 	}
-	log_info_rl("Client %s [%s] disconnected.", client_name(c), c->peer);
+	if (c->b->cfg->connection_messages)
+		log_info_rl("Client %s [%s] disconnected.", client_name(c), c->peer);
 	conn_close(c->conn, 0);
 	return -1;
 }
@@ -269,6 +271,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 			   b->tls[i] ? " (TLS)" : "");
 	}
 	loop_set_before_wait(l, broker_before_wait, b);
+	if (broker_log_start(b) < 0) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err_free;
+	}
 	broker_sys_start(b);
 	return b;
 
@@ -311,6 +318,7 @@ void broker_free(struct broker *b)
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
 	broker_bridges_free(b);
+	broker_log_stop(b);
 	broker_fp_stop(b);
 	broker_store_fini(b);
 	for (size_t i = 0; i < b->n_ls; i++)

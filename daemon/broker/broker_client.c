@@ -363,7 +363,7 @@ static void client_on_close(struct conn *conn, int err)
 	loop_timer_cancel(b->loop, &c->timer);
 	if (c->paused)
 		client_unpause_unlink(c);
-	if (c->state == CLIENT_ACTIVE) {
+	if (c->state == CLIENT_ACTIVE && b->cfg->connection_messages) {
 		if (err && err != -EPIPE)
 			log_info_rl("Client %s [%s] closed its connection: %s.", client_name(c),
 				    c->peer, strerror(-err));

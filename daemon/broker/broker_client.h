@@ -104,6 +104,13 @@ struct client *client_new(struct broker *b, int fd, const char *peer,
 			  const struct config_listener *cl, const struct conn_transport *tp);
 /* The client id for logs ("<unknown>" before CONNECT). */
 const char *client_name(const struct client *c);
+/* The MQTT 5 Topic Alias Maximum c may use: its listener's max_topic_alias, else the global. */
+static inline uint16_t client_alias_max(const struct client *c)
+{
+	int v = c->listener->max_topic_alias;
+
+	return (uint16_t)(v >= 0 ? v : c->b->cfg->max_topic_alias);
+}
 /* Log a protocol violation the caller closes c for; it counts as an offence of the peer for the
  * XDP guard's fail2ban (guard.h). */
 void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

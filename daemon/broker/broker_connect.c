@@ -12,6 +12,7 @@
 
 #include "broker_auth.h"
 #include "broker_connect.h"
+#include "broker_mount.h"
 #include "broker_deliver.h"
 #include "broker_session.h"
 #include "broker_store.h"
@@ -53,11 +54,13 @@ static int connack_props(struct client *c, struct mqtt_propbuf *pb, const struct
 		codec_props_u16(pb, MQTT_PROP_RECEIVE_MAX, cfg->max_receive);
 	if (c->b->max_packet_in <= MQTT_MAX_REMAINING && prop_fits(pb, 5))
 		codec_props_u32(pb, MQTT_PROP_MAX_PACKET_SIZE, c->b->max_packet_in);
+	if (c->listener->max_qos < 2 && prop_fits(pb, 2))
+		codec_props_byte(pb, MQTT_PROP_MAX_QOS, c->listener->max_qos);
 	if (!cfg->retain_available && prop_fits(pb, 2))
 		codec_props_byte(pb, MQTT_PROP_RETAIN_AVAILABLE, 0);
 	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
-	if (cfg->max_topic_alias && prop_fits(pb, 3))
-		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, cfg->max_topic_alias);
+	if (client_alias_max(c) && prop_fits(pb, 3))
+		codec_props_u16(pb, MQTT_PROP_TOPIC_ALIAS_MAX, client_alias_max(c));
 	if (cn->props.request_response_info) {
 		/* the basis for response topics this client may use [MQTT-3.1.2-28] */
 		char ri[96];
@@ -159,7 +162,7 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 	const struct config *cfg = b->cfg;
 	struct mqtt_connect *cn = &pkt->connect;
 	uint8_t reason = MQTT_RC_MALFORMED;
-	char idbuf[40];
+	char idbuf[240]; /* auto_id_prefix (at most 200 bytes of it) and 34 */
 	const char *id;
 	size_t id_len;
 	int ret;
@@ -192,12 +195,16 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 
 	/* client identifier [MQTT-3.1.3-7], [MQTT-3.1.3-8] */
 	if (!id_len) {
+		/* per_listener_settings: the listener's own allow_zero_length_clientid */
+		int zero = c->listener->allow_zero_length_clientid;
+
 		if (c->version == MQTT_V31 || (c->version == MQTT_V311 && !cn->clean) ||
-		    !cfg->allow_zero_length_clientid)
+		    !(zero >= 0 ? zero : cfg->allow_zero_length_clientid))
 			return client_refuse(c, c->version, MQTT_CONNACK_ID_REJECTED,
 					     MQTT_RC_CLIENT_ID_NOT_VALID,
 					     "zero-length client id not allowed");
-		snprintf(idbuf, sizeof(idbuf), "auto-%016llx-%llx",
+		snprintf(idbuf, sizeof(idbuf), "%.200s%016llx-%llx",
+			 cfg->auto_id_prefix ? cfg->auto_id_prefix : "auto-",
 			 (unsigned long long)loop_now_us() ^ ((unsigned long long)b->serial << 40),
 			 (unsigned long long)c->serial);
 		id = idbuf;
@@ -208,6 +215,12 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 				     MQTT_RC_CLIENT_ID_NOT_VALID,
 				     "MQTT 3.1 client id over 23 bytes");
 	}
+	/* clientid_prefixes (Mosquitto): only ids that start with it, assigned ones included */
+	if (cfg->clientid_prefixes &&
+	    (id_len < strlen(cfg->clientid_prefixes) ||
+	     memcmp(id, cfg->clientid_prefixes, strlen(cfg->clientid_prefixes))))
+		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				     MQTT_RC_NOT_AUTHORIZED, "client id not in clientid_prefixes");
 	c->client_id = strndup(id, id_len);
 	if (!c->client_id)
 		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
@@ -220,15 +233,34 @@ int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
 	bool by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
 						 c->listener->use_subject_as_username);
 
-	if (by_cert)
-		return connect_cert_username(c) < 0 ? -1 : 1;
-	if (cn->has_username) {
+	int ret = 0;
+	char *id;
+
+	if (by_cert) {
+		if (connect_cert_username(c) < 0)
+			return -1;
+		ret = 1;
+	} else if (cn->has_username) {
 		c->username = strndup((const char *)cn->username.p, cn->username.len);
 		if (!c->username)
 			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
 					     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 	}
-	return 0;
+	/* use_username_as_clientid (Mosquitto, per listener): the user name is the client id
+	 * (sessions, take-over, %c); a client without one is not authorized */
+	if (!c->listener->use_username_as_clientid)
+		return ret;
+	if (!c->username)
+		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+				     MQTT_RC_NOT_AUTHORIZED,
+				     "no user name for use_username_as_clientid");
+	id = strdup(c->username);
+	if (!id)
+		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	free(c->client_id);
+	c->client_id = id;
+	return ret;
 }
 
 int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool assigned,
@@ -244,7 +276,7 @@ int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool
 	return broker_connect_accept(c, &pkt.connect, assigned, true, auth_data, auth_len);
 }
 
-int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
+static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
 			  bool preauth, const uint8_t *auth_data, size_t auth_len)
 {
 	struct broker *b = c->b;
@@ -271,6 +303,14 @@ int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	if (cn->will) {
 		if (!topic_name_valid((const char *)cn->will_topic.p, cn->will_topic.len)) {
 			client_log_proto(c, "invalid will topic");
+			return -1;
+		}
+		/* max_qos (Mosquitto): v5 CONNACK 0x9B, v3 closed without one */
+		if (cn->will_qos > c->listener->max_qos) {
+			if (c->version == MQTT_V5)
+				return client_refuse(c, c->version, 0, MQTT_RC_QOS_NOT_SUPPORTED,
+						     "will QoS above max_qos");
+			client_close(c, 0xFF, "will QoS above max_qos");
 			return -1;
 		}
 		if (cn->will_retain && !cfg->retain_available)
@@ -320,7 +360,9 @@ int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	if (s && s->client) {
 		struct client *old = s->client;
 
-		log_info_rl("Client %s [%s] already connected, closing old connection [%s].",
+		if (cfg->connection_messages)
+			log_info_rl(
+			    "Client %s [%s] already connected, closing old connection [%s].",
 			    c->client_id, c->peer, old->peer);
 		client_close(old, MQTT_RC_SESSION_TAKEN_OVER, NULL);
 		s = session_find(&b->sessions, id, id_len);
@@ -364,11 +406,35 @@ int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	} else {
 		client_send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);
 	}
-	log_info_rl("New client connected from %s as %s (p%u, c%d, k%u%s%s%s).", c->peer,
-		    c->client_id, c->version, cn->clean ? 1 : 0, keepalive,
-		    c->username ? ", u'" : "", c->username ? c->username : "",
-		    c->username ? "'" : "");
+	if (cfg->connection_messages)
+		log_info_rl("New client connected from %s as %s (p%u, c%d, k%u%s%s%s).", c->peer,
+			    c->client_id, c->version, cn->clean ? 1 : 0, keepalive,
+			    c->username ? ", u'" : "", c->username ? c->username : "",
+			    c->username ? "'" : "");
 	broker_session_resume(c);
 	client_keepalive_arm(c);
 	return 0;
+}
+
+/* The will topic is the full one (mount_point) for its ACL check and its message. */
+int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
+			  bool preauth, const uint8_t *auth_data, size_t auth_len)
+{
+	struct mqtt_connect mcn;
+	const char *t = (const char *)cn->will_topic.p;
+	uint16_t len = (uint16_t)cn->will_topic.len;
+	char *heap = NULL;
+	int ret;
+
+	/* an invalid one stays as it is: connect_accept refuses it */
+	if (cn->will && topic_name_valid(t, len)) {
+		if (broker_mount_in(c, &t, &len, &heap) < 0)
+			return -1;
+		mcn = *cn;
+		mcn.will_topic = (struct mqtt_buf){(const uint8_t *)t, len};
+		cn = &mcn;
+	}
+	ret = connect_accept(c, cn, assigned, preauth, auth_data, auth_len);
+	free(heap);
+	return ret;
 }

@@ -39,6 +39,7 @@ struct bridge;
 struct bridge_wait;
 struct client;
 struct ws_ctx;
+struct broker_logq;
 struct client_hooks;
 struct broker_store;
 
@@ -108,6 +109,8 @@ struct broker {
 	/* broker_sys.c */
 	struct loop_timer sys_timer;
 	const struct guard *guard; /* the XDP guard's figures, NULL: none */
+	/* broker_log.c: log lines waiting to be published (log_dest topic) */
+	struct broker_logq *logq;
 	/* broker_fastpath.c */
 	struct broker_fp *fp; /* kernel fast path, NULL: inactive */
 	/* broker_authflow.c: per-boot random key: unknown SCRAM users get stand-in salts

@@ -13,6 +13,7 @@
 #include "broker_deliver.h"
 #include "broker_auth.h"
 #include "broker_store.h"
+#include "broker_mount.h"
 #include "log.h"
 
 /* Payloads at least this large are sent by reference from the one msg copy. */
@@ -134,7 +135,8 @@ static int client_alias_out_add(struct client *c, const char *topic, uint16_t le
  * Encode one PUBLISH into c's output queue. v5 receivers get the forwardable properties plus
  * the remaining Message Expiry and the Subscription Identifier; v3 receivers get none.
  * Returns 0, or -EMSGSIZE when the packet exceeds the client's Maximum Packet Size (the
- * message is then dropped for that client [MQTT-3.1.2-25]), -ENOMEM.
+ * message is then dropped for that client [MQTT-3.1.2-25]) or its topic is outside the
+ * client's mount point, -ENOMEM.
  */
 static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uint8_t retain,
 			       bool dup, uint16_t pid, uint32_t sub_id)
@@ -147,8 +149,15 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 	size_t hdr, total;
 	uint8_t *dst;
 
-	uint16_t topic_len = p->topic_len, alias = 0;
+	const char *topic = p->topic;
+	uint16_t topic_len = p->topic_len, alias = 0, full_len;
 	bool alias_new = false;
+
+	/* a mounted client sees its topics without the prefix, and nothing outside it (dropped
+	 * for this client like a message over its Maximum Packet Size) */
+	if (!broker_mount_out(c, &topic, &topic_len))
+		return -EMSGSIZE;
+	full_len = topic_len;
 
 	if (c->version == MQTT_V5) {
 		struct mqtt_propbuf pb;
@@ -157,8 +166,8 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		 * each, later messages on them carry the alias and an empty topic */
 		if (c->alias_out_max) {
 			for (uint16_t i = 0; i < c->alias_out_n; i++) {
-				if (c->alias_out[i].len == p->topic_len &&
-				    !memcmp(c->alias_out[i].topic, p->topic, p->topic_len)) {
+				if (c->alias_out[i].len == full_len &&
+				    !memcmp(c->alias_out[i].topic, topic, full_len)) {
 					alias = (uint16_t)(i + 1);
 					topic_len = 0;
 					break;
@@ -197,7 +206,7 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 	total = hdr + p->payload_len;
 	if (c->max_packet_out && total > c->max_packet_out)
 		return -EMSGSIZE;
-	if (alias_new && client_alias_out_add(c, p->topic, p->topic_len) < 0)
+	if (alias_new && client_alias_out_add(c, topic, full_len) < 0)
 		return -ENOMEM;
 	if (p->payload_len >= PAYLOAD_BY_REF && pub_msg(c->b, p)) {
 		/* header and payload reference must both get in, or neither */
@@ -206,9 +215,8 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		dst = outq_reserve(q, (uint32_t)hdr);
 		if (!dst)
 			return -ENOMEM;
-		codec_encode_publish(dst, hdr, c->version, qos, dup, retain,
-				     (const uint8_t *)p->topic, topic_len, pid, props, props_len,
-				     NULL, p->payload_len);
+		codec_encode_publish(dst, hdr, c->version, qos, dup, retain, (const uint8_t *)topic,
+				     topic_len, pid, props, props_len, NULL, p->payload_len);
 		outq_commit(q, (uint32_t)hdr);
 		if (outq_append_ref(q, &p->msg->rb, 0, p->payload_len) < 0)
 			return -ENOMEM;
@@ -217,7 +225,7 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		if (!dst || outq_prepare(q, 1) < 0)
 			return -ENOMEM;
 		codec_encode_publish(dst, total, c->version, qos, dup, retain,
-				     (const uint8_t *)p->topic, topic_len, pid, props, props_len,
+				     (const uint8_t *)topic, topic_len, pid, props, props_len,
 				     p->payload, p->payload_len);
 		outq_commit(q, (uint32_t)total);
 	}
@@ -524,7 +532,7 @@ static void retain_store(struct broker *b, struct pub *p)
 enum broker_fwd broker_forward(struct broker *b, struct session *s, struct pub *p, uint8_t sub_qos,
 			       uint8_t opts, uint32_t sub_id, uint16_t share)
 {
-	uint8_t qos = p->qos < sub_qos ? p->qos : sub_qos;
+	uint8_t qos = broker_out_qos(b, p->qos, sub_qos);
 	/* RETAIN is cleared on normal forwarding unless Retain As Published
 	 * [MQTT-3.3.1-9], [MQTT-3.3.1-12] */
 	uint8_t retain = (opts & TOPIC_OPT_RAP) ? p->retain : 0;

@@ -44,8 +44,15 @@ enum broker_fwd {
 	BROKER_FWD_DONE,       /* delivered (sent, queued or dropped by the session's limits) */
 	BROKER_FWD_HOLD,       /* delivered, and the subscriber asks to hold the publisher */
 };
-/* Forward p to s through a subscription granted sub_qos with topic options opts: at the lower
- * QoS, RETAIN kept only with Retain As Published, if the ACL lets s read the topic. */
+/* The QoS a message published at pub_qos goes out at through a subscription granted sub_qos:
+ * the lower one, or sub_qos with upgrade_outgoing_qos (Mosquitto). */
+static inline uint8_t broker_out_qos(const struct broker *b, uint8_t pub_qos, uint8_t sub_qos)
+{
+	return b->cfg->upgrade_outgoing_qos || sub_qos < pub_qos ? sub_qos : pub_qos;
+}
+
+/* Forward p to s through a subscription granted sub_qos with topic options opts: at
+ * broker_out_qos, RETAIN kept only with Retain As Published, if the ACL lets s read the topic. */
 enum broker_fwd broker_forward(struct broker *b, struct session *s, struct pub *p, uint8_t sub_qos,
 			       uint8_t opts, uint32_t sub_id, uint16_t share);
 

@@ -40,7 +40,9 @@
 #include <unistd.h>
 
 #include "broker_fp.h"
+#include "broker_mount.h"
 #include "log.h"
+#include "ws.h"
 
 /* The figures `mqttgwd --fastpath-status` reads from the pinned meta: O(1), no syscall. */
 void broker_fp_status_sync(struct broker_fp *bf)
@@ -338,8 +340,11 @@ void broker_fp_want(struct client *c)
 	struct broker_fp *bf = c->b->fp;
 	struct fpc *pc;
 
+	/* the kernel relays bytes as they are: never a WebSocket (framing) or a mounted client
+	 * (its topics differ from the broker's by the mount_point) */
 	if (!bf || c->fp || !c->conn || c->conn->tp != &conn_tcp || c->state != CLIENT_ACTIVE ||
-	    c->listener->protocol != CONFIG_PROTO_MQTT || c->b->shutting_down)
+	    c->listener->protocol != CONFIG_PROTO_MQTT || ws_conn_is(c->conn) ||
+	    broker_mount_is(c) || c->b->shutting_down)
 		return;
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)

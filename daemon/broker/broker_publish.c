@@ -10,6 +10,7 @@
 #include "broker_auth.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
+#include "broker_mount.h"
 #include "broker_publish.h"
 #include "broker_store.h"
 #include "log.h"
@@ -24,7 +25,7 @@ static uint8_t ack_reason(const struct client *c, uint32_t matched)
  * identifier from a client, payload format. -1 when the connection was closed. */
 static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct pub *p)
 {
-	const struct config *cfg = c->b->cfg;
+	uint16_t alias_max = client_alias_max(c); /* the listener's */
 
 	if (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_SUBSCRIPTION_ID)) {
 		client_log_proto(c, "PUBLISH with a subscription identifier");
@@ -35,19 +36,18 @@ static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct p
 		uint16_t a = pp->props.topic_alias;
 
 		/* 0 or above our Topic Alias Maximum [MQTT-3.3.2-8], [MQTT-3.3.2-9] */
-		if (!a || a > cfg->max_topic_alias) {
-			client_log_proto(c, "topic alias %u outside 1..%u", a,
-					 cfg->max_topic_alias);
+		if (!a || a > alias_max) {
+			client_log_proto(c, "topic alias %u outside 1..%u", a, alias_max);
 			client_close(c, MQTT_RC_TOPIC_ALIAS_INVALID, NULL);
 			return -1;
 		}
 		if (!c->alias_in) {
-			c->alias_in = calloc((size_t)cfg->max_topic_alias + 1, sizeof(char *));
+			c->alias_in = calloc((size_t)alias_max + 1, sizeof(char *));
 			if (!c->alias_in) {
 				client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 				return -1;
 			}
-			c->alias_in_max = cfg->max_topic_alias;
+			c->alias_in_max = alias_max;
 		}
 		if (pp->topic.len) {
 			char *t = strndup((const char *)pp->topic.p, pp->topic.len);
@@ -89,6 +89,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	struct session *s = c->session;
 	uint8_t fwd[4096];
 	uint8_t *fwd_heap = NULL;
+	char *mounted;
 	struct pub p = {0};
 	struct pub_result res = {0};
 	uint64_t mark = broker_store_mark(b);
@@ -126,6 +127,11 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		client_close(c, MQTT_RC_RETAIN_NOT_SUPPORTED, NULL);
 		return -1;
 	}
+	if (pp->qos > c->listener->max_qos) {
+		/* Mosquitto: v5 DISCONNECT 0x9B (QoS not supported), v3 closed */
+		client_close(c, MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH QoS above max_qos");
+		return -1;
+	}
 	if (cfg->message_size_limit && pp->payload.len > cfg->message_size_limit) {
 		client_log_proto(c, "payload of %u bytes over message_size_limit %u",
 				 pp->payload.len, cfg->message_size_limit);
@@ -140,6 +146,8 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		if (r)
 			return r < 0 ? -1 : 0; /* closed, or refused with an acknowledgement */
 	}
+	if (broker_mount_in(c, &p.topic, &p.topic_len, &mounted) < 0)
+		return -1;
 	p.payload = pp->payload.p;
 	p.payload_len = pp->payload.len;
 	p.qos = pp->qos;
@@ -202,7 +210,9 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		if (pp->qos == 1)
 			broker_store_ack(c, MQTT_PUBACK, pp->packet_id,
 					 ack_reason(c, res.delivered), mark);
-		else if (b->fp)
+		/* the kernel relays as is: not the unmounted topic, not at an upgraded QoS */
+		else if (b->fp && !mounted &&
+			 !(cfg->upgrade_outgoing_qos && res.single && res.one.qos))
 			broker_fp_learn(c, &p, res.single ? &res.one : NULL,
 					codec_publish_header_size(c->version, 0, p.topic_len, 0,
 								  p.payload_len) +
@@ -214,6 +224,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 out:
 	pub_release(&p);
 	free(fwd_heap);
+	free(mounted);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
 #include "broker_store.h"
+#include "broker_mount.h"
 #include "broker_subscribe.h"
 #include "log.h"
 
@@ -29,8 +30,8 @@ static void retained_cb(void *ctx, void *msg)
 		return;
 	pub_from_msg(&p, m);
 	/* sent on subscribe with RETAIN=1 [MQTT-3.3.1-8] */
-	broker_deliver(rc->b, rc->s, &p, m->qos < rc->granted ? m->qos : rc->granted, 1,
-		       rc->sub_id, 0);
+	broker_deliver(rc->b, rc->s, &p, broker_out_qos(rc->b, m->qos, rc->granted), 1, rc->sub_id,
+		       0);
 	pub_release(&p);
 }
 
@@ -93,9 +94,12 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	acl_opts = isnew + sp->count;
 	while (i < sp->count && codec_sub_next(&cur, c->version, false, &e) == 1) {
 		const char *f = (const char *)e.filter.p;
-		uint8_t granted = e.qos > 2 ? 2 : e.qos;
+		uint16_t flen = (uint16_t)e.filter.len;
+		/* at most the listener's max_qos (Mosquitto) */
+		uint8_t granted = e.qos > c->listener->max_qos ? c->listener->max_qos : e.qos;
 		uint8_t opts = granted;
 		bool shared;
+		char *mf;
 		int r;
 
 		if (c->version == MQTT_V5)
@@ -113,27 +117,33 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
 			goto out;
 		}
-		if (!broker_acl_subscribe(b, s, f, e.filter.len, &opts)) {
+		/* from here on the filter is the full one (mount_point) */
+		if (broker_mount_in(c, &f, &flen, &mf) < 0)
+			goto out;
+		if (!broker_acl_subscribe(b, s, f, flen, &opts)) {
+			free(mf);
 			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_NOT_AUTHORIZED : 0x80;
 			continue;
 		}
 		acl_opts[i] = opts;
-		r = topic_sub_add(b->topics, f, e.filter.len, s, opts, sub_id);
-		if (r >= 0 && session_sub_set(s, f, e.filter.len, opts, sub_id) < 0) {
-			topic_sub_remove(b->topics, f, e.filter.len, s);
+		r = topic_sub_add(b->topics, f, flen, s, opts, sub_id);
+		if (r >= 0 && session_sub_set(s, f, flen, opts, sub_id) < 0) {
+			topic_sub_remove(b->topics, f, flen, s);
 			r = -ENOMEM;
 		}
 		if (r < 0) {
+			free(mf);
 			codes[i++] = c->version == MQTT_V5 ? MQTT_RC_UNSPECIFIED : 0x80;
 			continue;
 		}
-		broker_fp_filter_changed(b, f, e.filter.len);
-		broker_store_sub(b, s, f, (uint16_t)e.filter.len, opts, sub_id);
+		broker_fp_filter_changed(b, f, flen);
+		broker_store_sub(b, s, f, (uint16_t)flen, opts, sub_id);
 		isnew[i] = r == 0;
 		codes[i++] = granted;
 		if (log_enabled(CONFIG_LOG_SUBSCRIBE))
 			log_msg(CONFIG_LOG_SUBSCRIBE, "%s %u %.*s", s->client_id, granted,
-				(int)e.filter.len, f);
+				(int)flen, f);
+		free(mf);
 	}
 	send_suback(c, MQTT_SUBACK, sp->packet_id, codes, i);
 
@@ -141,15 +151,19 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	cur = sp->entries;
 	for (uint32_t k = 0; k < i && codec_sub_next(&cur, c->version, false, &e) == 1; k++) {
 		struct retained_ctx rc = { b, s, codes[k], sub_id, acl_opts[k] };
+		const char *f = (const char *)e.filter.p;
+		uint16_t flen = (uint16_t)e.filter.len;
+		char *mf;
 
 		/* no retained messages for shared subscriptions [MQTT-3.8.4-...] */
 		if (codes[k] >= 0x80 || e.retain_handling == 2 ||
 		    (e.retain_handling == 1 && !isnew[k]) ||
-		    topic_share_split((const char *)e.filter.p, e.filter.len, NULL, NULL, NULL,
-				      NULL))
+		    topic_share_split(f, flen, NULL, NULL, NULL, NULL))
 			continue;
-		topic_retain_match(b->topics, (const char *)e.filter.p, e.filter.len, retained_cb,
-				   &rc);
+		if (broker_mount_in(c, &f, &flen, &mf) < 0)
+			goto out;
+		topic_retain_match(b->topics, f, flen, retained_cb, &rc);
+		free(mf);
 	}
 out:
 	if (codes != codes_stack)
@@ -177,6 +191,8 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 	}
 	while (i < sp->count && codec_sub_next(&cur, c->version, true, &e) == 1) {
 		const char *f = (const char *)e.filter.p;
+		uint16_t flen = (uint16_t)e.filter.len;
+		char *mf;
 		int r;
 
 		if (!topic_filter_valid(f, e.filter.len)) {
@@ -185,14 +201,19 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 				free(codes);
 			return -1;
 		}
-		r = topic_sub_remove(b->topics, f, e.filter.len, s);
-		if (session_sub_del(s, f, e.filter.len) == 0)
-			broker_store_unsub(b, s, f, (uint16_t)e.filter.len);
-		broker_fp_filter_changed(b, f, e.filter.len);
+		if (broker_mount_in(c, &f, &flen, &mf) < 0) {
+			if (codes != codes_stack)
+				free(codes);
+			return -1;
+		}
+		r = topic_sub_remove(b->topics, f, flen, s);
+		if (session_sub_del(s, f, flen) == 0)
+			broker_store_unsub(b, s, f, (uint16_t)flen);
+		broker_fp_filter_changed(b, f, flen);
 		codes[i++] = r == 0 ? MQTT_RC_SUCCESS : MQTT_RC_NO_SUBSCRIPTION_EXISTED;
 		if (log_enabled(CONFIG_LOG_UNSUBSCRIBE))
-			log_msg(CONFIG_LOG_UNSUBSCRIBE, "%s %.*s", s->client_id, (int)e.filter.len,
-				f);
+			log_msg(CONFIG_LOG_UNSUBSCRIBE, "%s %.*s", s->client_id, (int)flen, f);
+		free(mf);
 	}
 	send_suback(c, MQTT_UNSUBACK, sp->packet_id, codes, i);
 	if (codes != codes_stack)

@@ -215,19 +215,11 @@ static const struct config_key config_keys[] = {
  * one is deleting its line here and its "pending" mark in README.md's key table.
  */
 static const char *const pending_keys[] = {
-	"allow_duplicate_messages",
-	"auto_id_prefix",
 	"check_retain_source",
-	"clientid_prefixes",
-	"connection_messages",
 	"max_inflight_bytes",
-	"max_qos",
-	"mount_point",
 	"psk_file",
 	"psk_hint",
 	"socket_domain",
-	"upgrade_outgoing_qos",
-	"use_username_as_clientid",
 };
 
 int config_pending(struct config_parse *ps, const char *what)

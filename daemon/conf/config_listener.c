@@ -267,22 +267,6 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 	rc = config_finish_bind_interface(cfg, err, errlen);
 	if (rc < 0)
 		return rc;
-	/* one Topic Alias Maximum for all (the broker's): listeners that set their own must agree */
-	for (i = 0; i < cfg->n_listeners; i++) {
-		const struct config_listener *l = &cfg->listeners[i], *f = &cfg->listeners[0];
-		int v = l->max_topic_alias >= 0 ? l->max_topic_alias : cfg->max_topic_alias;
-		int v0 = f->max_topic_alias >= 0 ? f->max_topic_alias : cfg->max_topic_alias;
-
-		if (v != v0) {
-			config_set_err(err, errlen,
-				       "listener %u: max_topic_alias %d differs from listener %u's %d: "
-				       "per-listener values are not applied by mqttgw yet",
-				       l->port, v, f->port, v0);
-			return -EINVAL;
-		}
-	}
-	if (cfg->n_listeners && cfg->listeners[0].max_topic_alias >= 0)
-		cfg->max_topic_alias = (uint16_t)cfg->listeners[0].max_topic_alias;
 	if (cfg->use_another_server && cfg->server_moved) {
 		/* 0x9C and 0x9D say opposite things (temporary vs permanent): refuse to guess */
 		config_set_err(

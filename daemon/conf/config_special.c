@@ -142,9 +142,6 @@ int config_key_log_dest(struct config_parse *ps, const struct config_key *k, cha
 			    "%s: invalid value '%.*s' (expected stderr, stdout, syslog, "
 			    "topic, file PATH or none)",
 			    k->name, CONFIG_ERR_TOKEN, tok);
-		/* $SYS/broker/log/... needs the broker: refused until it is wired */
-		if (dests[i].value == CONFIG_LOG_DEST_TOPIC)
-			return config_pending(ps, "log_dest topic");
 		cfg->log_dest |= (uint32_t)dests[i].value;
 	}
 	return 0;
@@ -197,9 +194,7 @@ int config_key_log_type(struct config_parse *ps, const struct config_key *k, cha
 /*
  * max_topic_alias N / allow_zero_length_clientid BOOL: global (every listener), but in a listener
  * block Mosquitto makes max_topic_alias that listener's, and allow_zero_length_clientid too under
- * per_listener_settings. The broker applies one value to every listener yet: config_finish()
- * refuses listeners that disagree on max_topic_alias; allow_zero_length_clientid per listener
- * is refused here.
+ * per_listener_settings (the broker reads the listener's value, -1: the global one).
  */
 int config_key_listener_setting(struct config_parse *ps, const struct config_key *k, char *args)
 {
@@ -229,11 +224,11 @@ int config_key_listener_setting(struct config_parse *ps, const struct config_key
 		return 0;
 	}
 	if (alias) {
-		l->max_topic_alias = (int)n; /* config_finish() checks the listeners agree */
+		l->max_topic_alias = (int)n;
 		return 0;
 	}
 	l->allow_zero_length_clientid = b;
-	return config_pending(ps, "allow_zero_length_clientid per listener");
+	return 0;
 }
 
 /* per_listener_settings true|false: like Mosquitto, only before any security key, and once

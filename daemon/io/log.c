@@ -15,6 +15,9 @@ static struct {
 	int facility;
 	FILE *file;
 	int verbose;
+	void (*topic_fn)(void *ctx, uint32_t type, const char *line, size_t len);
+	void *topic_ctx;
+	int in_topic; /* topic_fn is running: what it logs is not published again */
 } lg = { .dest = CONFIG_LOG_DEST_STDERR, .types = CONFIG_LOG_DEFAULT, .timestamp = 1,
 	  .facility = LOG_DAEMON };
 
@@ -62,6 +65,13 @@ int log_enabled(uint32_t type)
 	return lg.verbose || (lg.types & type);
 }
 
+void log_set_topic_hook(void (*fn)(void *ctx, uint32_t type, const char *line, size_t len),
+			void *ctx)
+{
+	lg.topic_fn = fn;
+	lg.topic_ctx = ctx;
+}
+
 static int syslog_prio(uint32_t type)
 {
 	switch (type) {
@@ -107,6 +117,13 @@ void log_vmsg(uint32_t type, const char *fmt, va_list ap)
 		fprintf(lg.file, "%s\n", line);
 	if (lg.dest & CONFIG_LOG_DEST_SYSLOG)
 		syslog(syslog_prio(type), "%s", line + off);
+	/* debug lines are not published (Mosquitto): delivering one would log another */
+	if ((lg.dest & CONFIG_LOG_DEST_TOPIC) && lg.topic_fn && !lg.in_topic &&
+	    type != CONFIG_LOG_DEBUG) {
+		lg.in_topic = 1;
+		lg.topic_fn(lg.topic_ctx, type, line, strlen(line));
+		lg.in_topic = 0;
+	}
 }
 
 void log_msg(uint32_t type, const char *fmt, ...)

@@ -3,6 +3,8 @@
 # does): mqttgwd logs that it is gone, re-attaches the guard to the new ifindex within a
 # second of the new link (rtnetlink), --xdp-status shows the new ifindex, and the counters go
 # on from where they were (a flood after the re-attach is dropped and adds to syn_limited).
+# Run as `user mosquitto` when that user exists: the re-attach happens after the privilege
+# drop, which keeps CAP_NET_ADMIN (and only it) for this (README "user").
 # broker: mqttgwd
 # needs: bpf
 # timeout: 60
@@ -11,8 +13,19 @@
 xdp_setup
 attacker_ns
 
+if id mosquitto >/dev/null 2>&1; then
+	BROKER_USER=mosquitto
+	chmod 755 "$T" # the user removes its pins at exit
+fi
 start_broker "fastpath_pin_dir $PIN" "xdp_interface veth1 generic" "xdp_syn_rate 10 10"
 wait_log "XDP guard attached to veth1"
+if [ -n "${BROKER_USER:-}" ]; then
+	wait_log "Dropped privileges to user mosquitto" 2
+	st=/proc/$BROKER_PID/status
+	assert_eq "$(id -u mosquitto)" "$(awk '/^Uid:/{print $3}' "$st")" "effective uid"
+	assert_eq 0000000000001000 "$(awk '/^CapEff:/{print $2}' "$st")" "CapEff: CAP_NET_ADMIN only"
+	assert_eq 0000000000001000 "$(awk '/^CapPrm:/{print $2}' "$st")" "CapPrm: CAP_NET_ADMIN only"
+fi
 "${ATT[@]}" timeout 5 "$XDP_TEST" flood "$BROKER_HOST" "$BROKER_PORT" 1 >/dev/null
 xstatus
 limited1=$(xget 'd["packets"]["syn_limited"]')

@@ -20,6 +20,13 @@ void log_set_verbose(int verbose)
 	(void)verbose;
 }
 
+void log_set_topic_hook(void (*fn)(void *ctx, uint32_t type, const char *line, size_t len),
+			void *ctx)
+{
+	(void)fn;
+	(void)ctx;
+}
+
 int log_enabled(uint32_t type)
 {
 	(void)type;

@@ -390,9 +390,10 @@ static void test_log_dest(void **state)
 	assert_int_equal(cfg->log_dest,
 			 CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_STDERR);
 	config_free(cfg);
-	/* $SYS/broker/log needs the broker: refused until it is wired */
-	parse_fail("log_dest stdout\nlog_dest syslog topic\n",
-		   "t.conf:2: option 'log_dest topic' is parsed but not applied by mqttgw yet");
+	cfg = parse_ok("log_dest stdout\nlog_dest syslog topic\n");
+	assert_int_equal(cfg->log_dest,
+			 CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_TOPIC);
+	config_free(cfg);
 	cfg = parse_ok("log_dest stdout syslog # two on a line\n");
 	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
 	config_free(cfg);
@@ -660,16 +661,21 @@ static void test_dropin_keys(void **state)
 {
 	/* clang-format off */
 	static const char *const pending[] = {
-		"allow_duplicate_messages true", "auto_id_prefix dev-", "check_retain_source true",
-		"clientid_prefixes sensor-", "connection_messages false", "max_inflight_bytes 100",
-		"max_qos 1", "mount_point site1/", "psk_file /etc/psk", "psk_hint hint",
-		"upgrade_outgoing_qos true", "use_username_as_clientid true", "socket_domain ipv4",
+		"check_retain_source true", "max_inflight_bytes 100",
+		"psk_file /etc/psk", "psk_hint hint",
+		"socket_domain ipv4",
 	};
 	/* clang-format on */
 	struct config *cfg;
 	char key[64];
 
 	(void)state;
+	cfg = parse_ok("");
+	assert_true(cfg->connection_messages);
+	config_free(cfg);
+	cfg = parse_ok("connection_messages false\n");
+	assert_false(cfg->connection_messages);
+	config_free(cfg);
 	cfg = parse_ok("");
 	assert_true(cfg->set_tcp_nodelay);
 	assert_int_equal(cfg->log_facility, -1);
@@ -707,25 +713,32 @@ static void test_dropin_keys(void **state)
 			   fmt("t.conf:2: option '%s' is parsed but not applied by mqttgw yet", key));
 	}
 	parse_fail("listener 1\nmax_qos 3\n", "t.conf:2: max_qos: value '3' out of range (0..2)");
-	/* per listener: refused; global: applied as before */
+	/* without per_listener_settings, allow_zero_length_clientid in a block is the global one */
 	cfg = parse_ok("max_topic_alias 3\nallow_zero_length_clientid false\nlistener 1\n"
 		       "allow_zero_length_clientid true\n");
 	assert_int_equal(cfg->max_topic_alias, 3);
 	assert_true(cfg->allow_zero_length_clientid);
 	config_free(cfg);
-	/* in a block: that listener's (Mosquitto); one value for all is what the broker does */
-	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\nmax_topic_alias 3\n");
-	finish_ok(cfg);
-	assert_int_equal(cfg->max_topic_alias, 3);
-	config_free(cfg);
+	/* max_topic_alias in a block: that listener's (Mosquitto); -1: the global one */
 	cfg = parse_ok("listener 1\nmax_topic_alias 3\nlistener 2\n");
-	assert_int_equal(config_finish(cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "listener 2: max_topic_alias 10 differs from listener 1's 3: "
-				 "per-listener values are not applied by mqttgw yet");
+	finish_ok(cfg);
+	assert_int_equal(cfg->listeners[0].max_topic_alias, 3);
+	assert_int_equal(cfg->listeners[1].max_topic_alias, -1);
+	assert_int_equal(cfg->max_topic_alias, 10);
 	config_free(cfg);
-	parse_fail("per_listener_settings true\nlistener 1\nallow_zero_length_clientid false\n",
-		   "t.conf:3: option 'allow_zero_length_clientid per listener' is parsed but not "
-		   "applied by mqttgw yet");
+	/* per_listener_settings: the listener's own (-1: the global one applies) */
+	cfg = parse_ok("per_listener_settings true\nlistener 1\nallow_zero_length_clientid false\n"
+		       "listener 2\n");
+	assert_int_equal(cfg->listeners[0].allow_zero_length_clientid, 0);
+	assert_int_equal(cfg->listeners[1].allow_zero_length_clientid, -1);
+	config_free(cfg);
+	cfg = parse_ok("auto_id_prefix dev-\nclientid_prefixes sensor-\nlistener 1\n"
+		       "use_username_as_clientid true\nlistener 2\n");
+	assert_string_equal(cfg->auto_id_prefix, "dev-");
+	assert_string_equal(cfg->clientid_prefixes, "sensor-");
+	assert_true(cfg->listeners[0].use_username_as_clientid);
+	assert_false(cfg->listeners[1].use_username_as_clientid);
+	config_free(cfg);
 }
 
 static void test_missing_argument_everywhere(void **state)

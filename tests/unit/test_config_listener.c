@@ -156,9 +156,10 @@ static void test_listener_keys(void **state)
 		   "t.conf:2: protocol: unexpected argument 'websockets'");
 
 	/* mount_point: needs a listener, no wildcards */
-	/* parsed, then refused until the broker applies it (issue #16) */
-	parse_fail("listener 1883\nmount_point tenant/a/\nlistener 1884\n",
-		   "t.conf:2: option 'mount_point' is parsed but not applied by mqttgw yet");
+	cfg = parse_ok("listener 1883\nmount_point tenant/a/\nlistener 1884\n");
+	assert_string_equal(cfg->listeners[0].mount_point, "tenant/a/");
+	assert_null(cfg->listeners[1].mount_point);
+	config_free(cfg);
 	parse_fail("mount_point x/\n", "t.conf:1: mount_point: needs a 'listener' line before it");
 	parse_fail("port 1883\nmount_point x/\n",
 		   "t.conf:2: mount_point: needs a 'listener' line before it");
