@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "config_int.h"
-#include "xdp_guard.h"
+#include "xdp_parse.h"
 
 /* Longest interface name the kernel takes (IFNAMSIZ - 1), without including <net/if.h>. */
 #define CONFIG_IFNAME_MAX 15

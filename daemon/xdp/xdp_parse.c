@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xdp_guard.h"
+#include "mqttgw/xdp_abi.h"
+#include "xdp_parse.h"
 
 int xdp_guard_parse_cidr(const char *s, struct xdp_guard_cidr *out)
 {
