@@ -3,12 +3,15 @@
 # timeout: 40
 # Debian's own /etc/mosquitto/mosquitto.conf (the mosquitto package's) passes -t and starts:
 # it listens on 127.0.0.1:1883 (Mosquitto 2.0's local-only mode, in the test's namespace) and,
-# started as root, runs as the mosquitto user. Its persistence keys are the store's (the lead's).
+# started as root, runs as the mosquitto user. Its `persistence true` puts mqttgw's store in
+# /var/lib/mosquitto/mqttgw.db, which the test removes afterwards unless it was there before.
 . "$(dirname "$0")/lib.sh"
 conf=/etc/mosquitto/mosquitto.conf
 [ -r "$conf" ] || skip "no $conf (install mosquitto)"
 [ "$NETMODE" = netns ] || skip "needs the broker's own network namespace (binds 127.0.0.1:1883)"
 bin=$(broker_bin)
+db=/var/lib/mosquitto/mqttgw.db
+[ -e "$db" ] || at_cleanup "rm -f '$db' '$db-wal' '$db-shm'"
 rc=0
 out=$("$bin" -t -c "$conf" 2>&1) || rc=$?
 assert_eq 0 "$rc" "-t on Debian's file: $out"
