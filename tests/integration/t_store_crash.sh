@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Durable store, crash (issue #13): mqttgwd with `persistence true`, `persistence_sync full` is
+# SIGKILLed at a random moment of each round (STORE_CRASH_ROUNDS, default 20) under a mixed QoS
+# 1/2 load from two persistent publishers (3.1.1 and 5.0, resending what was not acknowledged
+# after each restart), with two online persistent subscribers (reconnecting after each restart)
+# and two offline ones (subscribed once, drained at the end). Afterwards, for each subscriber:
+# every message whose PUBACK the publisher received was delivered at least once, every QoS 2
+# message whose PUBREC it received exactly once, and no QoS 2 message twice. Each round also
+# stores a retained message (acknowledged before the kill) and round 1 leaves a pending will
+# (delay 3 s, its client gone 0.5 s before the kill): every retained message and the will
+# survive. Each start logs "Restored N sessions, M queued messages, R retained in X ms."
+# broker: mqttgwd
+# timeout: 300
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIR/storelib.sh"
+
+ROUNDS=${STORE_CRASH_ROUNDS:-20}
+
+store_start "$T/store" full
+assert_eq 0 "$RESTORED_SESSIONS" "sessions restored from an empty store"
+
+load_begin crash
+
+for ((r = 1; r <= ROUNDS; r++)); do
+	# a retained message, acknowledged (hence durable) before the kill
+	py - "$r" <<'PY'
+import sys
+from mqttraw import *
+c, _ = client("ret-writer")
+c.send(publish("ret/%s" % sys.argv[1], "retained-%s" % sys.argv[1], qos=1, retain=True, pid=7))
+check_eq(7, c.expect(PUBACK, timeout=10).pid(), "PUBACK of the retained message")
+c.send(disconnect())
+PY
+	if [ "$r" = 1 ]; then
+		# a pending will: session expiry 600 s, will delay 3 s, the client vanishes
+		py <<'PY'
+import time
+from mqtt5raw import *
+c, _ = client5("willer", clean=True, props=[(SESSION_EXPIRY, 600)],
+               will=dict(topic="will/willer", payload=b"will-of-willer", qos=1,
+                         props=[(WILL_DELAY, 3)]))
+c.abort()
+time.sleep(0.5)
+PY
+	else
+		sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.2f", 0.3 + (s % 1200) / 1000 }')"
+	fi
+	load_alive
+	acked=$(load_acked)
+	broker_kill9
+	log "round $r: killed after $acked acknowledgements in all"
+	broker_start_again
+	log "round $r: $RESTORED_LINE"
+done
+
+load_end $((ROUNDS * 20)) || fail "$(grep FAIL "$T/crash.check")"
+
+# the will, fired once its delay passed (in or after the round it was pending across)
+for s in on5 on3 off5 off3; do
+	n=$(grep -c '^will-of-willer ' "$T/crash-$s.d" || true)
+	[ "$n" -ge 1 ] || fail "$s never received the pending will"
+done
+
+# every retained message
+py - "$ROUNDS" <<'PY'
+import sys
+from mqttraw import *
+rounds = int(sys.argv[1])
+c, _ = client("ret-reader")
+subscribe_ok(c, [("ret/#", 1)])
+got = {}
+while len(got) < rounds:
+    p = c.recv(5)
+    check(p is not None, "retained: only %d of %d: %s" % (len(got), rounds, sorted(got)))
+    if p.type == PUBLISH:
+        m = p.publish()
+        got[m["topic"]] = m["payload"].decode()
+        if m["qos"]:
+            c.send(puback(m["pid"]))
+for r in range(1, rounds + 1):
+    check_eq("retained-%d" % r, got.get("ret/%d" % r), "retained message ret/%d" % r)
+print("retained: all %d present" % rounds)
+PY
+broker_alive
