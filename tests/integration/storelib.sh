@@ -9,6 +9,7 @@
 #                             numbers in RESTORED_SESSIONS RESTORED_QUEUED RESTORED_RETAINED
 #                             RESTORED_MS
 #   broker_kill9              SIGKILL the broker (a crash) and reap it
+#   broker_signal SIG         the same with another signal (bounded wait)
 #   broker_start_again        start it again with the same config (after a kill), wait for the
 #                             port, and check that it logged a new start-up line
 #   load_bg OUT ARGS...       tests/integration/storeload.py ARGS on the client side, in the
@@ -21,9 +22,15 @@ RESTORED_RE='[Rr]estored ([0-9]+) sessions, ([0-9]+) queued messages, ([0-9]+) r
 
 store_conf() { # dir [sync]
 	echo "persistence true"
-	echo "persistence_location $1"
 	echo "persistence_file $STORE_FILE"
-	echo "persistence_sync ${2:-full}"
+	# MQTTGW_TEST_BROKER=mosquitto MQTTGW_TEST_FORCE=1: Mosquitto with `persistence true`
+	# (snapshots every autosave_interval), to see the tests fail on a broker that loses data
+	if is_mosquitto; then
+		echo "persistence_location $1/"
+	else
+		echo "persistence_location $1"
+		echo "persistence_sync ${2:-full}"
+	fi
 	# the load generators queue thousands of messages for offline sessions: none may be
 	# dropped for a queue limit (that would be a legitimate loss, not the store's)
 	echo "max_queued_messages 1000000"
@@ -36,6 +43,11 @@ _restored_lines() {
 
 store_restored() {
 	local l
+	if is_mosquitto; then
+		RESTORED_SESSIONS=? RESTORED_QUEUED=? RESTORED_RETAINED=? RESTORED_MS=?
+		RESTORED_LINE="(Mosquitto: no start-up line)"
+		return 0
+	fi
 	l=$(_restored_lines | tail -n 1)
 	[ -n "$l" ] || return 1
 	[[ $l =~ $RESTORED_RE ]] || return 1
@@ -51,6 +63,7 @@ store_restored() {
 # Anything in between (one without the other) is a failure, not a skip.
 _store_require_wired() { # dir lines_before
 	local dir=$1 before=$2 i
+	! is_mosquitto || return 0
 	for ((i = 0; i < 40; i++)); do
 		[ "$(_restored_lines | wc -l)" -gt "$before" ] && return 0
 		sleep 0.05
@@ -68,6 +81,7 @@ _store_require_wired() { # dir lines_before
 # the config: the feature is absent, skip. Checked with `mqttgwd -t` (test the config, exit).
 _store_keys_known() { # dir
 	local out
+	! is_mosquitto || return 0
 	write_config "$T/store-keys.conf" "$(store_conf "$1" full)"
 	out=$("$(broker_bin)" -c "$T/store-keys.conf" -t 2>&1) && return 0
 	case $out in *"unknown option 'persistence_sync'"*)
@@ -89,10 +103,23 @@ store_start() { # dir [sync] [extra lines...]
 }
 
 broker_kill9() {
-	local pid=$BROKER_PID
-	[ -n "$pid" ] || fail "broker_kill9: no broker running"
+	broker_signal KILL
+}
+
+# broker_signal SIG: send SIG, reap the broker (bounded: 10 s, then SIGKILL and fail).
+broker_signal() {
+	local pid=$BROKER_PID i
+	[ -n "$pid" ] || fail "broker_signal: no broker running"
 	kill -0 "$pid" 2>/dev/null || broker_alive
-	kill -KILL "$pid"
+	kill "-$1" "$pid"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		fail "broker still running 10 s after SIG$1"
+	fi
 	wait "$pid" 2>/dev/null || true
 	untrack "$pid"
 	BROKER_PID=

@@ -128,6 +128,9 @@ def run_pub(a):
         if c.conn is None:
             if not c.connect():
                 break
+            if c.connects > 1 and not c.present:
+                mqttraw.log("%s: session not present after reconnecting (%d unfinished)"
+                            % (a.id, len(pending)))
             # resend in packet id order what the last connection left unfinished
             try:
                 for pid in sorted(pending):

@@ -15,9 +15,11 @@
 . "$TEST_DIR/storelib.sh"
 
 ROUNDS=${STORE_CRASH_ROUNDS:-20}
+# STORE_CRASH_SIGNAL=TERM: the same rounds through a clean shutdown (what Mosquitto passes too)
+SIGNAL=${STORE_CRASH_SIGNAL:-KILL}
 
 store_start "$T/store" full
-assert_eq 0 "$RESTORED_SESSIONS" "sessions restored from an empty store"
+is_mosquitto || assert_eq 0 "$RESTORED_SESSIONS" "sessions restored from an empty store"
 
 load_begin crash
 
@@ -47,8 +49,8 @@ PY
 	fi
 	load_alive
 	acked=$(load_acked)
-	broker_kill9
-	log "round $r: killed after $acked acknowledgements in all"
+	broker_signal "$SIGNAL"
+	log "round $r: SIG$SIGNAL after $acked acknowledgements in all"
 	broker_start_again
 	log "round $r: $RESTORED_LINE"
 done
