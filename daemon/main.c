@@ -24,6 +24,7 @@
 #include "msg.h"
 #include "passwd.h"
 #include "privdrop.h"
+#include "store.h"
 #include "tls.h"
 #include "version.h"
 #include "xdp_guard.h"
@@ -331,6 +332,29 @@ static int fastpath_status(const char *conf_path, const char *pin_dir, bool json
 	return !ret ? EXIT_OK : ret == -ENOTSUP ? EXIT_FASTPATH : EXIT_RUNTIME;
 }
 
+/* persistence: open (or create) the store; a corrupt one is moved aside and said once. NULL
+ * (logged) when the directory cannot be used at all: a configuration error, as Mosquitto. */
+static struct store *persistence_open(const struct config *cfg)
+{
+	struct store_opts so = {
+		.dir = cfg->persistence_location ? cfg->persistence_location : ".",
+		.file = cfg->persistence_file,
+		.sync = cfg->persistence_sync == CONFIG_PSYNC_NORMAL ? STORE_SYNC_NORMAL
+								     : STORE_SYNC_FULL,
+	};
+	char msg[512] = "";
+	struct store *st = store_open(&so, msg, sizeof(msg));
+
+	if (!st) {
+		log_err("Error: persistence_location %s: %s", so.dir,
+			msg[0] ? msg : strerror(errno));
+		return NULL;
+	}
+	if (msg[0])
+		log_err("Error: %s", msg);
+	return st;
+}
+
 static int parse_port(const char *s, uint16_t *port)
 {
 	char *end;
@@ -369,6 +393,7 @@ int main(int argc, char **argv)
 	struct fastpath *fp = NULL;
 	struct broker *b = NULL;
 	struct guard *guard = NULL;
+	struct store *store = NULL;
 	struct msg_pool mem; /* the broker's messages and buffers: outlive loop_free */
 	struct privdrop_user user;
 	bool drop = false;
@@ -497,6 +522,10 @@ int main(int argc, char **argv)
 		rc = EXIT_FASTPATH;
 		goto out;
 	}
+	if (cfg->persistence && !(store = persistence_open(cfg))) {
+		rc = EXIT_CONFIG;
+		goto out;
+	}
 	b = broker_new(loop, cfg, &mem, err, sizeof(err));
 	if (!b) {
 		log_err("Error: %s", err);
@@ -504,6 +533,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.b = b;
+	/* before the loop runs: no client is served before the store is restored */
+	if (store && (ret = broker_store_attach(b, store)) < 0) {
+		log_err("Error: cannot load the store: %s", strerror(-ret));
+		rc = EXIT_RUNTIME;
+		goto out_shutdown;
+	}
 	ret = broker_set_fastpath(b, fp);
 	if (ret < 0) {
 		log_err("Error: fast path: %s", strerror(-ret));
@@ -551,6 +586,7 @@ out_shutdown:
 out:
 	guard_free(guard);
 	broker_free(b);
+	store_close(store); /* commits what the shutdown staged */
 	fastpath_free(fp);
 	conn_linger_end_all();
 	loop_free(loop);

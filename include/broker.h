@@ -38,6 +38,11 @@ int broker_reload(struct broker *b);
 int broker_redirect(struct broker *b, const struct config *cfg, bool reload);
 /* Graceful stop: refuse new connections, tell v5 clients (DISCONNECT 0x8B), flush, close. */
 void broker_shutdown(struct broker *b);
+struct store;
+/* persistence: hand the broker the opened store (borrowed; close it after broker_free) and
+ * restore what it holds (broker_restore.c); logs "Restored N sessions, M queued messages, R
+ * retained in X ms.". Call before the loop runs. 0 or -errno. */
+int broker_store_attach(struct broker *b, struct store *st);
 void broker_free(struct broker *b);
 /* Serve an already connected socket as if accepted on listener cl (accept path; also tests
  * and fuzzing over socketpairs). fd is taken (closed on failure). 0 or -errno. */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* `persistence_sync`: the same values as store.h's enum store_sync */
+enum config_persistence_sync { CONFIG_PSYNC_FULL = 0, CONFIG_PSYNC_NORMAL };
 enum config_fastpath { CONFIG_FASTPATH_AUTO = 0, CONFIG_FASTPATH_ON, CONFIG_FASTPATH_OFF };
 
 /* Defaults of `fastpath_flow_rates` (frames/s), from measurement: README "Kernel fast path". */
@@ -164,10 +166,16 @@ struct config {
 	/* RFC 5803 SCRAM-SHA-256 secrets for MQTT 5 enhanced authentication (Authentication
 	 * Method "SCRAM-SHA-256"); scoped like password_file */
 	char *scram_password_file;
+	/* the durable store (main.c opens it, broker_store.c wires it): `persistence` (alias
+	 * `retained_persistence`), the directory (NULL: the current one, as Mosquitto) and file
+	 * (NULL: store.h's STORE_DEFAULT_FILE), `persistence_sync full|normal`. autosave_* are
+	 * checked and ignored: every change is written as it happens. */
 	bool persistence;	/* default false */
 	char *persistence_location;
 	char *persistence_file;
-	uint32_t autosave_interval; /* default 1800 */
+	enum config_persistence_sync persistence_sync; /* default full */
+	uint32_t autosave_interval;		       /* default 1800, ignored */
+	bool autosave_on_changes;		       /* ignored */
 
 	/* MQTT 5 server redirection (4.11), at most one set: new v5 CONNECTs get CONNACK 0x9C
 	 * (use_another_server, temporary) or 0x9D (server_moved, permanent) with this Server

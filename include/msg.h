@@ -23,6 +23,10 @@ struct msg {
 	uint8_t qos;
 	uint8_t retain;
 	char *topic; /* NUL-terminated */
+	/* the durable store (broker_store.c): its id for this message (0: not stored) and the
+	 * durable references the broker staged to it; the id is dropped when they reach 0 */
+	uint64_t store_id;
+	uint32_t store_refs;
 	uint8_t *props;
 	uint8_t *payload;
 };

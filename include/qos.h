@@ -33,6 +33,7 @@ struct qos_entry {
 	uint8_t retain; /* RETAIN flag it was sent with */
 	uint16_t share; /* session.h: shared subscription it came through + 1, 0: none */
 	uint32_t sub_id;
+	uint64_t store_seq; /* the store's entry (store_out_add), 0: not stored */
 };
 
 enum qos_ack {
@@ -66,6 +67,13 @@ static inline struct qos_entry *qos_out_last(struct qos_window *w)
 {
 	return w->count ? &w->e[(w->head + w->count - 1) & (w->cap - 1)] : NULL;
 }
+/* Put back an entry the durable store kept (start-up, in send order): state QOS_WAIT_PUBACK or
+ * QOS_WAIT_PUBREC with its message (a reference is taken), or QOS_WAIT_PUBCOMP with msg NULL,
+ * keeping its packet id. 0, -ENOMEM, -EEXIST (pid already in use), -EINVAL (bad state/qos). */
+int qos_out_restore(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+		    uint32_t sub_id, uint16_t pid, uint8_t state);
+/* The entry in flight with packet id pid, or NULL. */
+struct qos_entry *qos_out_find(struct qos_window *w, uint16_t pid);
 /* An acknowledgement from the peer: type is MQTT_PUBACK, MQTT_PUBREC or MQTT_PUBCOMP. */
 enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid);
 /* Entries in send order, FREE ones skipped: i from 0 while qos_out_at() returns non-NULL. */

@@ -31,6 +31,7 @@ struct session_queued {
 	uint8_t retain;
 	uint16_t share; /* shared subscription it came through + 1, 0: none (see below) */
 	uint32_t sub_id;
+	uint64_t store_seq; /* the store's entry (store_out_add), 0: not stored */
 };
 
 struct session {
@@ -55,6 +56,9 @@ struct session {
 	int64_t bp_since;  /* broker: since when this session's full queue holds publishers back */
 	char *username;	   /* of its last connection (ACL checks while offline), or NULL */
 	uint16_t auth_idx; /* listener whose password/ACL files apply */
+	uint8_t proto;	   /* protocol level of its last connection (3, 4, 5) */
+	uint64_t store_id; /* the durable store's id, 0: not stored (broker_store.c) */
+	int64_t offline_since; /* wall clock ms it went offline (its stored record), 0: online */
 };
 
 struct session_table {

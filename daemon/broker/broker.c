@@ -20,6 +20,7 @@
 #include "broker_publish.h"
 #include "broker_redirect.h"
 #include "broker_session.h"
+#include "broker_store.h"
 #include "broker_subscribe.h"
 #include "broker_sys.h"
 #include "log.h"
@@ -146,6 +147,7 @@ static void client_gone(struct client *c, int err)
 {
 	(void)err;
 	broker_fp_leave(c);
+	broker_store_client_gone(c);
 	if (c->state == CLIENT_ACTIVE) {
 		c->b->n_clients--;
 		broker_session_detach(c);
@@ -193,7 +195,7 @@ static bool member_online(void *subscriber)
 static void broker_before_wait(struct loop *l, void *ctx)
 {
 	(void)l;
-	(void)ctx;
+	broker_store_commit(ctx); /* group commit: one batch per iteration */
 	conn_flush_all();
 }
 
@@ -298,6 +300,7 @@ void broker_free(struct broker *b)
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
 	broker_fp_stop(b);
+	broker_store_fini(b);
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_free(b->ls[i]);
 	free(b->ls);

@@ -14,6 +14,7 @@
 #include "broker_connect.h"
 #include "broker_deliver.h"
 #include "broker_session.h"
+#include "broker_store.h"
 #include "broker_will.h"
 #include "log.h"
 
@@ -349,6 +350,9 @@ int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		s->expiry_interval = cn->clean ? 0 : SESSION_EXPIRY_NEVER;
 	s->client = c;
 	c->session = s;
+	s->proto = c->version;
+	s->offline_since = 0;
+	broker_store_session(b, s, 0, NULL, 0); /* stored while it outlives its connection */
 	c->keepalive = keepalive;
 	c->state = CLIENT_ACTIVE;
 	b->n_clients++;

@@ -35,6 +35,7 @@
 
 struct client;
 struct client_hooks;
+struct broker_store;
 
 struct broker_stats {
 	uint64_t msgs_received, msgs_sent;	     /* all MQTT packets */
@@ -106,6 +107,8 @@ struct broker {
 	 * derived from it */
 	uint8_t scram_key[32];
 	bool scram_key_set;
+	/* broker_store.c: the durable store, NULL while persistence is off */
+	struct broker_store *store;
 	/* broker_redirect.c: 0x9C/0x9D while configured, else 0 */
 	uint8_t redirect_rc;
 	char *redirect_ref;

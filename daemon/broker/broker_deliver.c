@@ -11,6 +11,7 @@
 
 #include "broker_deliver.h"
 #include "broker_auth.h"
+#include "broker_store.h"
 #include "log.h"
 
 /* Payloads at least this large are sent by reference from the one msg copy. */
@@ -222,6 +223,7 @@ static void inflight_abandon(struct client *c, uint16_t pid, uint8_t qos)
 {
 	struct session *s = c->session;
 
+	broker_store_out_ack(c->b, s, 0, pid, 0);
 	if (qos == 1) {
 		qos_out_ack(&s->qos, MQTT_PUBACK, pid);
 	} else {
@@ -231,18 +233,24 @@ static void inflight_abandon(struct client *c, uint16_t pid, uint8_t qos)
 	drop(c->b, s, "larger than the client's maximum packet size");
 }
 
-/* Send a QoS 1/2 message now: into the window, then onto the wire. */
+/* Send a QoS 1/2 message now: into the window, then onto the wire. store_seq: its store entry
+ * when it comes from the queue, else 0. */
 static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t retain,
-			  uint32_t sub_id, uint16_t share)
+			  uint32_t sub_id, uint16_t share, uint64_t store_seq)
 {
 	struct session *s = c->session;
+	struct qos_entry *e;
 	uint16_t pid;
 
 	if (qos_out_add(&s->qos, pub_msg(c->b, p), qos, retain, sub_id, &pid) < 0) {
+		broker_store_out_del(c->b, s, store_seq, p->msg);
 		drop(c->b, s, "no packet id");
 		return;
 	}
-	qos_out_last(&s->qos)->share = share;
+	e = qos_out_last(&s->qos);
+	e->share = share;
+	e->store_seq = store_seq;
+	broker_store_sent(c->b, s, e);
 	if (client_send_publish(c, p, qos, retain, false, pid, sub_id) == -EMSGSIZE)
 		inflight_abandon(c, pid, qos);
 }
@@ -315,7 +323,7 @@ bool broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 	/* Keep order: nothing overtakes what is already queued. */
 	if (c && !s->q_count && qos_out_active(&s->qos) < client_window(c)) {
 		if (qos)
-			send_inflight(c, p, qos, retain, sub_id, share);
+			send_inflight(c, p, qos, retain, sub_id, share, 0);
 		else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
 			drop(b, s, "QoS 0 message not sent");
 		return false;
@@ -336,6 +344,8 @@ bool broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 		return false;
 	}
 	session_queue_last(s)->share = share;
+	session_queue_last(s)->store_seq =
+	    broker_store_queued(b, s, p->msg, qos, retain, sub_id, share);
 	return c && qos && backpressure_check(b, s);
 }
 
@@ -352,9 +362,12 @@ void broker_session_pump(struct client *c)
 		msg_unref(e.msg); /* pub_from_msg took its own reference */
 		if (!p.expiry || p.expiry > loop_now(c->b->loop)) {
 			if (e.qos)
-				send_inflight(c, &p, e.qos, e.retain, e.sub_id, e.share);
+				send_inflight(c, &p, e.qos, e.retain, e.sub_id, e.share,
+					      e.store_seq);
 			else
 				client_send_publish(c, &p, 0, e.retain, false, 0, e.sub_id);
+		} else {
+			broker_store_out_del(c->b, s, e.store_seq, p.msg);
 		}
 		pub_release(&p);
 		if (!c->conn || c->conn->closed)
@@ -467,12 +480,15 @@ static void retain_store(struct broker *b, struct pub *p)
 	if (!p->payload_len) {
 		/* an empty retained message deletes [MQTT-3.3.1-10] */
 		old = topic_retain_set(b->topics, p->topic, p->topic_len, NULL);
+		broker_store_retain(b, p->topic, p->topic_len, NULL, old);
 		msg_unref(old);
 		return;
 	}
 	if (!pub_msg(b, p))
 		return;
 	old = topic_retain_set(b->topics, p->topic, p->topic_len, msg_ref(p->msg));
+	if (old != p->msg)
+		broker_store_retain(b, p->topic, p->topic_len, p->msg, old);
 	msg_unref(old); /* the replaced message, or ours again when the store had no memory */
 }
 

@@ -11,6 +11,7 @@
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
 #include "broker_publish.h"
+#include "broker_store.h"
 #include "log.h"
 
 /* Keep the v5 properties a receiver must get unchanged [MQTT-3.3.2-...]: payload format,
@@ -118,6 +119,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	uint8_t *fwd_heap = NULL;
 	struct pub p = {0};
 	struct pub_result res = {0};
+	uint64_t mark = broker_store_mark(b);
 	int ret = 0;
 
 	b->st.pub_received++;
@@ -142,6 +144,11 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		client_close(c, 0xFF, "memory_limit reached");
 		return -1;
 	}
+	/* acknowledged means durable: a store that cannot be written takes no QoS 1/2 */
+	ret = broker_store_admit(c, pp->qos, pp->packet_id);
+	if (ret < 1)
+		return ret;
+	ret = 0;
 	if (pp->retain && !cfg->retain_available) {
 		client_log_proto(c, "retained PUBLISH but retain_available is false");
 		client_close(c, MQTT_RC_RETAIN_NOT_SUPPORTED, NULL);
@@ -186,11 +193,11 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		if (log_enabled(CONFIG_LOG_DEBUG))
 			log_debug("Denied PUBLISH from %s to '%.*s'.", c->client_id, p.topic_len,
 				  p.topic);
-		if (pp->qos == 2)
-			qos_rx2_add(&s->qos, pp->packet_id);
+		if (pp->qos == 2 && qos_rx2_add(&s->qos, pp->packet_id) == 0)
+			broker_store_rx2(b, s, pp->packet_id, true);
 		if (pp->qos)
-			client_send_ack(c, pp->qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pp->packet_id,
-					c->version == MQTT_V5 ? MQTT_RC_NOT_AUTHORIZED : 0);
+			broker_store_ack(c, pp->qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pp->packet_id,
+					 c->version == MQTT_V5 ? MQTT_RC_NOT_AUTHORIZED : 0, mark);
 		goto out;
 	}
 	if (pp->qos == 2) {
@@ -211,16 +218,18 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 			goto out;
 		}
 		/* r == 1: a resend of a message we already have: acknowledge only [MQTT-4.3.3] */
-		if (r == 0)
+		if (r == 0) {
+			broker_store_rx2(b, s, pp->packet_id, true);
 			res = broker_publish(b, &p);
-		else
+		} else {
 			res.delivered = 1;
-		client_send_ack(c, MQTT_PUBREC, pp->packet_id, ack_reason(c, res.delivered));
+		}
+		broker_store_ack(c, MQTT_PUBREC, pp->packet_id, ack_reason(c, res.delivered), mark);
 	} else {
 		res = broker_publish(b, &p);
 		if (pp->qos == 1)
-			client_send_ack(c, MQTT_PUBACK, pp->packet_id,
-					ack_reason(c, res.delivered));
+			broker_store_ack(c, MQTT_PUBACK, pp->packet_id, ack_reason(c, res.delivered),
+					 mark);
 		else if (b->fp)
 			broker_fp_learn(c, &p, res.single ? &res.one : NULL,
 					codec_publish_header_size(c->version, 0, p.topic_len, 0,
@@ -239,11 +248,16 @@ out:
 int broker_handle_pubrel(struct client *c, struct mqtt_packet *pkt)
 {
 	uint16_t pid = pkt->ack.packet_id;
+	uint64_t mark = broker_store_mark(c->b);
 	int r = qos_rx2_release(&c->session->qos, pid);
 
-	/* Always answer, so the client can complete; v5 says why [MQTT-4.3.3-...] */
-	client_send_ack(c, MQTT_PUBCOMP, pid,
-			(r < 0 && c->version == MQTT_V5) ? MQTT_RC_PACKET_ID_NOT_FOUND : 0);
+	if (!r)
+		broker_store_rx2(c->b, c->session, pid, false);
+	/* Always answer, so the client can complete; v5 says why [MQTT-4.3.3-...]. The
+	 * PUBCOMP waits for the id's release to be durable: a restart must not take the
+	 * client's next message with this id for a resend. */
+	broker_store_ack(c, MQTT_PUBCOMP, pid,
+			 (r < 0 && c->version == MQTT_V5) ? MQTT_RC_PACKET_ID_NOT_FOUND : 0, mark);
 	return 0;
 }
 
@@ -252,6 +266,7 @@ int broker_handle_ack(struct client *c, struct mqtt_packet *pkt)
 	struct session *s = c->session;
 	uint16_t pid = pkt->ack.packet_id;
 
+	broker_store_out_ack(c->b, s, pkt->type, pid, pkt->ack.reason);
 	switch (qos_out_ack(&s->qos, pkt->type, pid)) {
 	case QOS_ACK_DONE:
 		broker_session_pump(c);

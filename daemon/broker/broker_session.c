@@ -7,6 +7,7 @@
 #include "broker_fastpath.h"
 #include "broker_session.h"
 #include "broker_share.h"
+#include "broker_store.h"
 #include "broker_will.h"
 #include "log.h"
 
@@ -52,6 +53,7 @@ static void session_will_fired(struct will_wait *w)
 	struct session_ext *se =
 	    (struct session_ext *)((char *)w - offsetof(struct session_ext, will));
 
+	broker_store_session(se->b, se->s, se->s->offline_since, NULL, 0); /* will gone */
 	session_ext_put(se->s);
 }
 
@@ -86,6 +88,7 @@ void broker_session_end(struct broker *b, struct session *s)
 		broker_will_fire(&se->will);
 	broker_session_expiry_cancel(b, s);
 	session_unsubscribe_all(b, s);
+	broker_store_session_del(b, s); /* before the handover takes its entries */
 	broker_share_handover(b, s); /* out of the groups now: others get its messages */
 	session_destroy(&b->sessions, s);
 }
@@ -141,8 +144,30 @@ void broker_session_detach(struct client *c)
 		expiry = b->cfg->persistent_client_expiration > UINT32_MAX - 1
 			     ? UINT32_MAX - 1
 			     : (uint32_t)b->cfg->persistent_client_expiration;
-	if (!expiry)
+	if (!expiry) {
 		broker_session_end(b, s);
-	else if (expiry != SESSION_EXPIRY_NEVER)
+		return;
+	}
+	s->offline_since = loop_wall() * 1000;
+	if (s->store_id) {
+		struct session_ext *se = s->owner_data;
+
+		broker_store_session(b, s, s->offline_since, se ? se->will.will : NULL,
+				     c->will_delay);
+	}
+	if (expiry != SESSION_EXPIRY_NEVER)
 		session_expiry_arm(b, s, expiry);
+}
+
+void broker_session_restored(struct broker *b, struct session *s, struct msg *will,
+			     uint32_t will_secs, uint32_t expiry_secs)
+{
+	struct session_ext *se;
+
+	if (will && (se = session_ext_get(b, s)))
+		broker_will_hold(b, &se->will, will, will_secs, session_will_fired);
+	else
+		msg_unref(will);
+	if (expiry_secs != UINT32_MAX)
+		session_expiry_arm(b, s, expiry_secs);
 }

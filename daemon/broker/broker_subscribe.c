@@ -7,6 +7,7 @@
 #include "broker_auth.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
+#include "broker_store.h"
 #include "broker_subscribe.h"
 #include "log.h"
 
@@ -127,6 +128,7 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			continue;
 		}
 		broker_fp_filter_changed(b, f, e.filter.len);
+		broker_store_sub(b, s, f, (uint16_t)e.filter.len, opts, sub_id);
 		isnew[i] = r == 0;
 		codes[i++] = granted;
 		if (log_enabled(CONFIG_LOG_SUBSCRIBE))
@@ -184,7 +186,8 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 			return -1;
 		}
 		r = topic_sub_remove(b->topics, f, e.filter.len, s);
-		session_sub_del(s, f, e.filter.len);
+		if (session_sub_del(s, f, e.filter.len) == 0)
+			broker_store_unsub(b, s, f, (uint16_t)e.filter.len);
 		broker_fp_filter_changed(b, f, e.filter.len);
 		codes[i++] = r == 0 ? MQTT_RC_SUCCESS : MQTT_RC_NO_SUBSCRIPTION_EXISTED;
 		if (log_enabled(CONFIG_LOG_UNSUBSCRIBE))

@@ -75,6 +75,12 @@ static const struct ck_value fastpath_values[] = {
 	{ NULL, 0 },
 };
 
+static const struct ck_value persistence_sync_values[] = {
+	{ "full", CONFIG_PSYNC_FULL },
+	{ "normal", CONFIG_PSYNC_NORMAL },
+	{ NULL, 0 },
+};
+
 static const struct ck_value share_strategy_values[] = {
 	{ "round_robin", CONFIG_SHARE_ROUND_ROBIN },
 	{ "random", CONFIG_SHARE_RANDOM },
@@ -103,6 +109,7 @@ static const struct config_key config_keys[] = {
 	BOOL("allow_duplicate_messages", G(allow_duplicate_messages)),
 	STR("auto_id_prefix", G(auto_id_prefix)),
 	NUM("autosave_interval", G(autosave_interval), 0, UINT32_MAX),
+	BOOL("autosave_on_changes", G(autosave_on_changes)),
 	SPECIAL("bind_address", config_key_bind_address),
 	STRC("bind_interface", L(bind_interface), config_check_ifname),
 	NUM("ban_auth_failures", G(ban_auth_failures), 0, 100), /* XDP_BAN_MAX_THRESHOLD */
@@ -149,6 +156,7 @@ static const struct config_key config_keys[] = {
 	BOOL("persistence", G(persistence)),
 	STR("persistence_file", G(persistence_file)),
 	STR("persistence_location", G(persistence_location)),
+	ENUM("persistence_sync", G(persistence_sync), persistence_sync_values), /* mqttgw's */
 	DURATION("persistent_client_expiration", G(persistent_client_expiration)),
 	STR("pid_file", G(pid_file)),
 	SPECIAL("port", config_key_port),
@@ -181,7 +189,7 @@ static const struct config_key config_keys[] = {
 	/* Mosquitto 2.x general and listener keys not implemented yet */
 	UNSUP("accept_protocol_versions"),
 	UNSUP("auth_opt_*"), UNSUP("auth_plugin"), UNSUP("auth_plugin_deny_special_chars"),
-	UNSUP("autosave_on_changes"), UNSUP("disable_client_cert_date_checks"),
+	UNSUP("disable_client_cert_date_checks"),
 	UNSUP("enable_control_api"), UNSUP("global_max_clients"), UNSUP("global_max_connections"),
 	UNSUP("global_plugin"), UNSUP("http_dir"),
 	UNSUP("max_topic_alias_broker"), UNSUP("maximum_qos"), UNSUP("plugin"),

@@ -290,11 +290,6 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 		    "use_another_server and server_moved are mutually exclusive (set one)");
 		return -EINVAL;
 	}
-	if (cfg->persistence && !cfg->persistence_file &&
-	    !(cfg->persistence_file = strdup("mosquitto.db"))) {
-		config_set_err(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
 	return 0;
 }
 

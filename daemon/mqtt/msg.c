@@ -106,5 +106,7 @@ struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, 
 	m->topic_len = topic_len;
 	m->qos = qos;
 	m->retain = retain;
+	m->store_id = 0;
+	m->store_refs = 0;
 	return m;
 }

@@ -38,14 +38,9 @@ static void pid_set(struct qos_window *w, uint16_t pid, bool on)
 		w->pid_used[pid >> 6] &= ~(1ull << (pid & 63));
 }
 
-int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
-		uint32_t sub_id, uint16_t *pid)
+/* Room for one more entry at the tail (and the pid map). 0 or -ENOMEM. */
+static int out_room(struct qos_window *w)
 {
-	struct qos_entry *e;
-	uint16_t id;
-
-	if (w->active >= 65535)
-		return -EBUSY;
 	if (!w->pid_used) {
 		w->pid_used = calloc(65536 / 64, sizeof(uint64_t));
 		if (!w->pid_used)
@@ -72,26 +67,65 @@ int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t reta
 		w->count = n;
 		w->head = 0;
 	}
+	return 0;
+}
+
+/* Append an entry with packet id id (free, room made). */
+static void out_push(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+		     uint32_t sub_id, uint16_t id, uint8_t state)
+{
+	struct qos_entry *e = &w->e[(w->head + w->count) & (w->cap - 1)];
+
+	pid_set(w, id, true);
+	e->msg = msg ? msg_ref(msg) : NULL;
+	e->pid = id;
+	e->qos = qos;
+	e->state = state;
+	e->retain = retain;
+	e->share = 0;
+	e->sub_id = sub_id;
+	e->store_seq = 0;
+	w->count++;
+	w->active++;
+}
+
+int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+		uint32_t sub_id, uint16_t *pid)
+{
+	uint16_t id;
+
+	if (w->active >= 65535)
+		return -EBUSY;
+	if (out_room(w) < 0)
+		return -ENOMEM;
 	id = w->next_pid;
 	while (id == 0 || pid_test(w, id))
 		id++;
 	w->next_pid = (uint16_t)(id + 1);
-	pid_set(w, id, true);
-	e = &w->e[(w->head + w->count) & (w->cap - 1)];
-	e->msg = msg_ref(msg);
-	e->pid = id;
-	e->qos = qos;
-	e->state = qos == 1 ? QOS_WAIT_PUBACK : QOS_WAIT_PUBREC;
-	e->retain = retain;
-	e->share = 0;
-	e->sub_id = sub_id;
-	w->count++;
-	w->active++;
+	out_push(w, msg, qos, retain, sub_id, id, qos == 1 ? QOS_WAIT_PUBACK : QOS_WAIT_PUBREC);
 	*pid = id;
 	return 0;
 }
 
-static struct qos_entry *out_find(struct qos_window *w, uint16_t pid)
+int qos_out_restore(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+		    uint32_t sub_id, uint16_t pid, uint8_t state)
+{
+	bool ok = (state == QOS_WAIT_PUBACK && qos == 1 && msg) ||
+		  (state == QOS_WAIT_PUBREC && qos == 2 && msg) ||
+		  (state == QOS_WAIT_PUBCOMP && qos == 2);
+
+	if (!ok || !pid)
+		return -EINVAL;
+	if (out_room(w) < 0)
+		return -ENOMEM;
+	if (pid_test(w, pid))
+		return -EEXIST;
+	out_push(w, state == QOS_WAIT_PUBCOMP ? NULL : msg, qos, retain, sub_id, pid, state);
+	w->next_pid = (uint16_t)(pid + 1);
+	return 0;
+}
+
+struct qos_entry *qos_out_find(struct qos_window *w, uint16_t pid)
 {
 	/* Acks almost always come in send order: the head is the usual hit. */
 	for (uint32_t i = 0; i < w->count; i++) {
@@ -118,7 +152,7 @@ static void out_release(struct qos_window *w, struct qos_entry *e)
 
 enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid)
 {
-	struct qos_entry *e = out_find(w, pid);
+	struct qos_entry *e = qos_out_find(w, pid);
 
 	if (!e)
 		return QOS_ACK_UNKNOWN;

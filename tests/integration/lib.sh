@@ -274,6 +274,12 @@ write_config() {
 		if ! is_mosquitto && [ -n "${MQTTGW_FASTPATH:-}" ]; then
 			echo "fastpath $MQTTGW_FASTPATH"
 		fi
+		# MQTTGW_PERSISTENCE=1: the whole suite with the durable store on (one per test)
+		if ! is_mosquitto && [ "${MQTTGW_PERSISTENCE:-0}" = 1 ]; then
+			mkdir -p "$T/persist"
+			echo "persistence true"
+			echo "persistence_location $T/persist"
+		fi
 		local l
 		for l in "$@"; do echo "$l"; done
 	} >"$f"

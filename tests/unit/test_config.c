@@ -246,6 +246,7 @@ struct bool_key {
 
 static const struct bool_key bool_keys[] = {
     {"allow_zero_length_clientid", offsetof(struct config, allow_zero_length_clientid), true},
+    {"autosave_on_changes", offsetof(struct config, autosave_on_changes), false},
     {"log_timestamp", offsetof(struct config, log_timestamp), true},
     {"persistence", offsetof(struct config, persistence), false},
     {"queue_qos0_messages", offsetof(struct config, queue_qos0_messages), false},
@@ -513,6 +514,31 @@ static void test_duration(void **state)
 		   "t.conf:1: persistent_client_expiration: missing argument");
 }
 
+/* The persistence keys are applied (issue #13): values kept, autosave_* checked and kept. */
+static void test_persistence(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = parse_ok("persistence true\n");
+	assert_true(cfg->persistence);
+	assert_null(cfg->persistence_file); /* the store's default, mqttgw.db */
+	assert_null(cfg->persistence_location);
+	assert_int_equal(cfg->persistence_sync, CONFIG_PSYNC_FULL);
+	config_free(cfg);
+	cfg = parse_ok("persistence true\npersistence_location /var/lib/mqttgw\n"
+		       "persistence_file x.db\npersistence_sync normal\nautosave_interval 60\n"
+		       "autosave_on_changes true\n");
+	assert_string_equal(cfg->persistence_location, "/var/lib/mqttgw");
+	assert_string_equal(cfg->persistence_file, "x.db");
+	assert_int_equal(cfg->persistence_sync, CONFIG_PSYNC_NORMAL);
+	assert_int_equal(cfg->autosave_interval, 60);
+	assert_true(cfg->autosave_on_changes);
+	config_free(cfg);
+	parse_fail("persistence_sync always\n", "t.conf:1: persistence_sync: invalid value "
+						  "'always' (expected full or normal)");
+}
+
 static void test_fastpath(void **state)
 {
 	struct config *cfg;
@@ -613,7 +639,7 @@ static void test_unsupported(void **state)
 		"connection", "address", "addresses", "topic", "auth_plugin", "plugin",
 		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir",
 		"bridge_cafile", "remote_username", "try_private",
-		"retry_interval", "cleansession", "autosave_on_changes", "tls_engine",
+		"retry_interval", "cleansession", "tls_engine",
 	};
 	/* clang-format on */
 	size_t i;
@@ -714,7 +740,8 @@ static void test_missing_argument_everywhere(void **state)
 		"max_inflight_messages", "max_keepalive", "max_packet_size", "max_queued_bytes",
 		"max_queued_messages", "max_receive", "max_topic_alias", "memory_limit",
 		"message_size_limit", "mount_point", "password_file", "per_listener_settings",
-		"persistence", "persistence_file", "persistence_location",
+		"persistence", "persistence_file", "persistence_location", "persistence_sync",
+		"autosave_on_changes",
 		"persistent_client_expiration", "pid_file", "port", "protocol",
 		"queue_qos0_messages", "require_certificate", "retain_available",
 		"retained_persistence", "sys_interval", "tls_version", "use_identity_as_username",
@@ -820,6 +847,7 @@ int main(void)
 	    cmocka_unit_test(test_log_dest),
 	    cmocka_unit_test(test_log_type),
 	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test(test_persistence),
 	    cmocka_unit_test(test_fastpath),
 	    cmocka_unit_test(test_server_redirect),
 	    cmocka_unit_test(test_unsupported),

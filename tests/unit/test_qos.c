@@ -667,6 +667,46 @@ static void test_rx2_many(void **state)
 	}
 }
 
+/* ---- entries the durable store put back ---- */
+
+static void test_restore(void **state)
+{
+	struct qos_window w;
+	struct msg *m1 = mk(1), *m2 = mk(2);
+	uint16_t pids[4], pid;
+
+	(void)state;
+	qos_init(&w);
+	assert_int_equal(qos_out_restore(&w, m1, 1, 0, 7, 40, QOS_WAIT_PUBACK), 0);
+	assert_int_equal(qos_out_restore(&w, NULL, 2, 0, 0, 41, QOS_WAIT_PUBCOMP), 0);
+	assert_int_equal(qos_out_restore(&w, m2, 2, 1, 0, 9, QOS_WAIT_PUBREC), 0);
+	/* a pid in use, a state without its message, a wrong QoS: refused */
+	assert_int_equal(qos_out_restore(&w, m1, 1, 0, 0, 40, QOS_WAIT_PUBACK), -EEXIST);
+	assert_int_equal(qos_out_restore(&w, NULL, 1, 0, 0, 50, QOS_WAIT_PUBACK), -EINVAL);
+	assert_int_equal(qos_out_restore(&w, m1, 2, 0, 0, 50, QOS_WAIT_PUBACK), -EINVAL);
+	assert_int_equal(qos_out_restore(&w, m1, 1, 0, 0, 0, QOS_WAIT_PUBACK), -EINVAL);
+	/* send order kept, references taken only with a message */
+	assert_int_equal(walk(&w, pids, 4), 3);
+	assert_int_equal(pids[0], 40);
+	assert_int_equal(pids[1], 41);
+	assert_int_equal(pids[2], 9);
+	assert_int_equal(m1->rb.refs, 2);
+	assert_null(qos_out_find(&w, 41)->msg);
+	assert_int_equal(qos_out_find(&w, 40)->sub_id, 7);
+	assert_null(qos_out_find(&w, 77));
+	/* they complete as any entry does, and new ids avoid theirs */
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBCOMP, 41), QOS_ACK_DONE);
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBREC, 9), QOS_ACK_SEND_PUBREL);
+	pid = add(&w, m1, 1);
+	assert_true(pid != 40 && pid != 9);
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 40), QOS_ACK_DONE);
+	qos_fini(&w);
+	assert_int_equal(m1->rb.refs, 1);
+	assert_int_equal(m2->rb.refs, 1);
+	msg_unref(m1);
+	msg_unref(m2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -685,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_fini_releases),
 		cmocka_unit_test(test_rx2_add_release),
 		cmocka_unit_test(test_rx2_many),
+		cmocka_unit_test(test_restore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/* broker_store: staging the broker's durable state and holding acks until it is durable. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "broker_store.h"
+#include "log.h"
+
+int64_t broker_store_wall_ms(const struct broker *b, int64_t loop_ms)
+{
+	return loop_wall() * 1000 + (loop_ms - loop_now(b->loop));
+}
+
+int64_t broker_store_loop_ms(const struct broker *b, int64_t wall_ms)
+{
+	return loop_now(b->loop) + (wall_ms - loop_wall() * 1000);
+}
+
+/* A durable reference to m: stages m the first time (the store keeps one copy). Its id, 0 on
+ * ENOMEM. */
+static uint64_t msg_hold(struct broker *b, struct msg *m)
+{
+	if (!m->store_id) {
+		struct store_msg sm = {
+			.topic = m->topic,
+			.props = m->props_len ? m->props : NULL,
+			.payload = m->payload,
+			.expiry_ms = m->expiry ? broker_store_wall_ms(b, m->expiry) : 0,
+			.props_len = m->props_len,
+			.payload_len = m->payload_len,
+			.topic_len = m->topic_len,
+			.qos = m->qos,
+			.retain = m->retain,
+		};
+
+		m->store_id = store_msg_add(b->store->st, &sm);
+		m->store_refs = 0;
+		if (!m->store_id)
+			return 0;
+	}
+	m->store_refs++;
+	return m->store_id;
+}
+
+/* A durable reference to m is gone: at 0 the store deletes the row with this batch. */
+static void msg_drop(struct msg *m)
+{
+	if (m && m->store_id && m->store_refs && !--m->store_refs)
+		m->store_id = 0;
+}
+
+static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
+{
+	struct broker *b = io->ctx;
+	struct broker_store *bs = b->store;
+	uint64_t durable = store_dispatch(bs->st);
+
+	(void)l;
+	(void)events;
+	while (bs->a_count && bs->acks[bs->a_head].seq <= durable) {
+		struct broker_ack a = bs->acks[bs->a_head];
+
+		bs->a_head = (bs->a_head + 1) & (bs->a_cap - 1);
+		bs->a_count--;
+		if (a.c)
+			client_send_ack(a.c, a.type, a.pid, a.reason);
+	}
+}
+
+int broker_store_init(struct broker *b, struct store *st)
+{
+	struct broker_store *bs = calloc(1, sizeof(*bs));
+	int ret;
+
+	if (!bs)
+		return -ENOMEM;
+	bs->st = st;
+	bs->io.fd = -1;
+	ret = loop_io_add(b->loop, &bs->io, store_event_fd(st), EPOLLIN, store_ready, b);
+	if (ret < 0) {
+		free(bs);
+		return ret;
+	}
+	b->store = bs;
+	return 0;
+}
+
+void broker_store_fini(struct broker *b)
+{
+	struct broker_store *bs = b->store;
+
+	if (!bs)
+		return;
+	if (bs->io.fd >= 0)
+		loop_io_del(b->loop, &bs->io);
+	free(bs->acks);
+	free(bs);
+	b->store = NULL;
+}
+
+void broker_store_commit(struct broker *b)
+{
+	struct broker_store *bs = b->store;
+	bool w;
+
+	if (!bs)
+		return;
+	store_commit(bs->st);
+	w = store_writable(bs->st);
+	if (!w && !bs->down) {
+		struct store_stats ss;
+
+		store_stats(bs->st, &ss);
+		log_err("Error: the store cannot be written (%s): refusing QoS 1 and 2 messages "
+			"until it can.",
+			ss.last_error_msg[0] ? ss.last_error_msg : "unknown error");
+		bs->down = true;
+	} else if (w && bs->down) {
+		log_notice("The store can be written again: accepting QoS 1 and 2 messages.");
+		bs->down = false;
+	}
+}
+
+int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark)
+{
+	struct broker_store *bs = c->b->store;
+	struct broker_ack *a;
+
+	if (!bs || (bs->staged == mark && !bs->a_count))
+		return client_send_ack(c, type, pid, reason);
+	if (bs->a_count == bs->a_cap) {
+		uint32_t cap = bs->a_cap ? bs->a_cap * 2 : 64;
+		struct broker_ack *n = malloc(cap * sizeof(*n));
+
+		if (!n) {
+			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < bs->a_count; i++)
+			n[i] = bs->acks[(bs->a_head + i) & (bs->a_cap - 1)];
+		free(bs->acks);
+		bs->acks = n;
+		bs->a_cap = cap;
+		bs->a_head = 0;
+	}
+	a = &bs->acks[(bs->a_head + bs->a_count) & (bs->a_cap - 1)];
+	/* nothing staged: it only keeps its place behind the acks that wait */
+	a->seq = bs->staged != mark
+		     ? store_batch_next(bs->st)
+		     : bs->acks[(bs->a_head + bs->a_count - 1) & (bs->a_cap - 1)].seq;
+	a->c = c;
+	a->pid = pid;
+	a->type = type;
+	a->reason = reason;
+	bs->a_count++;
+	return 0;
+}
+
+void broker_store_client_gone(struct client *c)
+{
+	struct broker_store *bs = c->b->store;
+
+	for (uint32_t i = 0; bs && i < bs->a_count; i++) {
+		struct broker_ack *a = &bs->acks[(bs->a_head + i) & (bs->a_cap - 1)];
+
+		if (a->c == c)
+			a->c = NULL;
+	}
+}
+
+int broker_store_admit(struct client *c, uint8_t qos, uint16_t pid)
+{
+	struct broker_store *bs = c->b->store;
+
+	if (!bs || !qos || store_writable(bs->st))
+		return 1;
+	broker_store_commit(c->b); /* logs the change once */
+	if (c->version == MQTT_V5) {
+		client_send_ack(c, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pid, MQTT_RC_QUOTA_EXCEEDED);
+		return 0;
+	}
+	/* 3.1.1 has no negative ack: the client sends it again after it reconnects */
+	client_close(c, 0xFF, "the store cannot be written");
+	return -1;
+}
+
+/* ---- sessions ---- */
+
+/* Stage an outgoing entry for m; its seq, 0 when nothing was staged. */
+static uint64_t out_add(struct broker *b, struct session *s, struct msg *m, uint8_t qos,
+			uint8_t retain, uint32_t sub_id, uint16_t share)
+{
+	uint64_t id = msg_hold(b, m), seq;
+
+	if (!id)
+		return 0;
+	seq = store_out_add(b->store->st, s->store_id, id, qos, retain, sub_id, share);
+	if (!seq)
+		msg_drop(m);
+	else
+		b->store->staged++;
+	return seq;
+}
+
+/* A session stored for the first time: what it already holds goes with it. */
+static void session_contents(struct broker *b, struct session *s)
+{
+	struct store *st = b->store->st;
+	struct qos_entry *e;
+	uint32_t i = 0;
+
+	for (uint32_t k = 0; k < s->n_subs; k++)
+		store_sub_put(st, s->store_id, s->subs[k].filter, s->subs[k].len, s->subs[k].opts,
+			      s->subs[k].sub_id);
+	while ((e = qos_out_at(&s->qos, &i)))
+		broker_store_sent(b, s, e); /* a PUBREL-state entry has no message: not kept */
+	for (uint32_t k = 0; k < s->q_count; k++) {
+		struct session_queued *q = &s->q[(s->q_head + k) & (s->q_cap - 1)];
+
+		if (q->qos && !q->store_seq)
+			q->store_seq = out_add(b, s, q->msg, q->qos, q->retain, q->sub_id, q->share);
+	}
+	for (uint32_t k = 0; k < s->qos.rx2_n; k++)
+		store_rx2_add(st, s->store_id, s->qos.rx2[k]);
+}
+
+void broker_store_session(struct broker *b, struct session *s, int64_t disconnect_ms,
+			  const struct msg *will, uint32_t will_delay)
+{
+	struct store_session ss;
+	bool fresh = !s->store_id;
+
+	if (!b->store)
+		return;
+	if (!s->expiry_interval) {
+		broker_store_session_del(b, s);
+		return;
+	}
+	ss = (struct store_session){
+		.id = s->store_id,
+		.client_id = s->client_id,
+		.username = s->username,
+		.disconnect_ms = disconnect_ms,
+		.expiry_interval = s->expiry_interval,
+		.client_id_len = s->id_len,
+		.username_len = s->username ? (uint16_t)strlen(s->username) : 0,
+		.listener = s->auth_idx,
+		.proto = s->proto ? s->proto : 4,
+		.has_will = will != NULL,
+	};
+	if (will)
+		ss.will = (struct store_will){
+			.topic = (const uint8_t *)will->topic,
+			.props = will->props_len ? will->props : NULL,
+			.payload = will->payload,
+			.props_len = will->props_len,
+			.payload_len = will->payload_len,
+			.delay = will_delay,
+			.topic_len = will->topic_len,
+			.qos = will->qos,
+			.retain = will->retain,
+		};
+	if (store_session_put(b->store->st, &ss) < 0)
+		return;
+	s->store_id = ss.id;
+	b->store->staged++;
+	if (fresh)
+		session_contents(b, s);
+}
+
+void broker_store_session_del(struct broker *b, struct session *s)
+{
+	struct qos_entry *e;
+	uint32_t i = 0;
+
+	if (!b->store || !s->store_id)
+		return;
+	while ((e = qos_out_at(&s->qos, &i))) {
+		if (e->store_seq)
+			msg_drop(e->msg); /* NULL once PUBREC released it (dropped then) */
+		e->store_seq = 0;
+	}
+	for (uint32_t k = 0; k < s->q_count; k++) {
+		struct session_queued *q = &s->q[(s->q_head + k) & (s->q_cap - 1)];
+
+		if (q->store_seq)
+			msg_drop(q->msg);
+		q->store_seq = 0;
+	}
+	store_session_del(b->store->st, s->store_id);
+	b->store->staged++;
+	s->store_id = 0;
+}
+
+void broker_store_sub(struct broker *b, struct session *s, const char *filter, uint16_t len,
+		      uint8_t opts, uint32_t sub_id)
+{
+	if (b->store && s->store_id && !store_sub_put(b->store->st, s->store_id, filter, len, opts,
+						      sub_id))
+		b->store->staged++;
+}
+
+void broker_store_unsub(struct broker *b, struct session *s, const char *filter, uint16_t len)
+{
+	if (b->store && s->store_id && !store_sub_del(b->store->st, s->store_id, filter, len))
+		b->store->staged++;
+}
+
+/* ---- messages ---- */
+
+uint64_t broker_store_queued(struct broker *b, struct session *s, struct msg *m, uint8_t qos,
+			     uint8_t retain, uint32_t sub_id, uint16_t share)
+{
+	if (!b->store || !s->store_id || !qos)
+		return 0;
+	return out_add(b, s, m, qos, retain, sub_id, share);
+}
+
+void broker_store_sent(struct broker *b, struct session *s, struct qos_entry *e)
+{
+	if (!b->store || !s->store_id || !e->msg)
+		return;
+	if (!e->store_seq)
+		e->store_seq = out_add(b, s, e->msg, e->qos, e->retain, e->sub_id, e->share);
+	if (e->store_seq && !store_out_sent(b->store->st, s->store_id, e->store_seq, e->pid, false))
+		b->store->staged++;
+}
+
+void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uint16_t pid,
+			  uint8_t reason)
+{
+	struct qos_entry *e;
+	bool pubrel;
+
+	if (!b->store || !s->store_id || !(e = qos_out_find(&s->qos, pid)) || !e->store_seq)
+		return;
+	pubrel = type == MQTT_PUBREC && e->state == QOS_WAIT_PUBREC && reason < 0x80;
+	if (!((type == MQTT_PUBACK && e->state == QOS_WAIT_PUBACK) ||
+	      (type == MQTT_PUBREC && e->state == QOS_WAIT_PUBREC) ||
+	      (type == MQTT_PUBCOMP && e->state == QOS_WAIT_PUBCOMP) || !type))
+		return; /* a duplicate or a protocol error: nothing changes */
+	if (pubrel)
+		store_out_pubrel(b->store->st, s->store_id, e->store_seq, pid);
+	else
+		store_out_del(b->store->st, s->store_id, e->store_seq);
+	msg_drop(e->msg);
+	if (!pubrel)
+		e->store_seq = 0;
+	b->store->staged++;
+}
+
+void broker_store_out_del(struct broker *b, struct session *s, uint64_t seq, struct msg *m)
+{
+	if (!b->store || !s->store_id || !seq)
+		return;
+	store_out_del(b->store->st, s->store_id, seq);
+	msg_drop(m);
+	b->store->staged++;
+}
+
+void broker_store_rx2(struct broker *b, struct session *s, uint16_t pid, bool add)
+{
+	int r;
+
+	if (!b->store || !s->store_id)
+		return;
+	r = add ? store_rx2_add(b->store->st, s->store_id, pid)
+		: store_rx2_del(b->store->st, s->store_id, pid);
+	if (!r)
+		b->store->staged++;
+}
+
+void broker_store_retain(struct broker *b, const char *topic, uint16_t len, struct msg *m,
+			 struct msg *old)
+{
+	uint64_t id;
+
+	/* $SYS topics are the broker's own, made again at start: never stored */
+	if (!b->store || (len && topic[0] == '$') || (!m && !(old && old->store_id)))
+		return;
+	if (m) {
+		id = msg_hold(b, m);
+		if (!id)
+			return;
+		if (store_retain_set(b->store->st, topic, len, id) < 0) {
+			msg_drop(m);
+			return;
+		}
+	} else if (store_retain_del(b->store->st, topic, len) < 0) {
+		return;
+	}
+	msg_drop(old);
+	b->store->staged++;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker_store: the broker's side of the durable store (store.h), seen from the data plane. It
+ * sits just above the floor (broker_client): the delivery, session and packet-handler files call
+ * it with one-line hooks; it calls only the store and the floor. Every hook is a no-op while
+ * persistence is off (b->store NULL) and for sessions that are not stored (s->store_id 0: a
+ * session that ends with its connection, 3.1.1 CleanSession=1, 5.0 Session Expiry 0).
+ *
+ * Messages are stored once: msg.store_id is the store's id, msg.store_refs the durable
+ * references staged to it (entries of stored sessions, the retained row). When they drop to 0
+ * the store deletes the row at the end of that batch, so the id is forgotten then and a later
+ * reference stages the message again under a new id.
+ *
+ * Acknowledgements (the rule: acknowledged means durable). A PUBACK/PUBREC/PUBCOMP whose packet
+ * staged something durable waits in a FIFO keyed by the batch that holds it; broker.c's
+ * before-wait hook commits once per loop iteration (group commit) and the store's event fd
+ * releases the acks of every durable batch, in order. While acks wait, later ones (durable or
+ * not) queue behind them, so no client ever sees its acks out of packet order.
+ */
+#ifndef MQTTGW_BROKER_STORE_H
+#define MQTTGW_BROKER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker_client.h"
+#include "store.h"
+
+struct broker_ack {
+	struct client *c; /* NULL: the client closed, nothing to send */
+	uint64_t seq;	  /* batch that must be durable first */
+	uint16_t pid;
+	uint8_t type, reason;
+};
+
+/* The broker's store state (b->store), NULL when persistence is off. */
+struct broker_store {
+	struct store *st;
+	struct loop_io io;	 /* the store's event fd */
+	uint64_t staged;	 /* durable writes staged so far (a publish compares marks) */
+	struct broker_ack *acks; /* FIFO ring, cap a power of two */
+	uint32_t a_head, a_count, a_cap;
+	bool down; /* not writable: logged once, QoS 1/2 refused */
+};
+
+/* Hand the broker the store (opened and not loaded yet): registers its event fd. 0, -errno. */
+int broker_store_init(struct broker *b, struct store *st);
+/* Commit what this iteration staged (the before-wait hook), log a change of writability. */
+void broker_store_commit(struct broker *b);
+/* Drop the waiting acks, leave the loop (the store itself is main.c's). */
+void broker_store_fini(struct broker *b);
+
+/* ---- acknowledgements ---- */
+/* Count of durable writes staged so far: take it before handling a packet. */
+static inline uint64_t broker_store_mark(const struct broker *b)
+{
+	return b->store ? b->store->staged : 0;
+}
+/* Send an ack now, or after the batch holding what the packet staged since mark is durable
+ * (or after the acks already waiting). 0 or -ENOMEM (the client is closed then). */
+int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason,
+		     uint64_t mark);
+/* A client closed: its waiting acks are dropped (it resends what was not acknowledged). */
+void broker_store_client_gone(struct client *c);
+/* A QoS 1/2 PUBLISH while the store cannot be written: refused (v5: PUBACK/PUBREC 0x97, 0
+ * returned; v3: closed without an ack, -1). 1: go on. */
+int broker_store_admit(struct client *c, uint8_t qos, uint16_t pid);
+
+/* ---- sessions and subscriptions ---- */
+/* Store s as it is now if it outlives its connection (s->proto, s->expiry_interval, offline
+ * since disconnect_ms, will waiting will_delay seconds, or NULL), with everything it holds
+ * when it was not stored yet; delete it from the store when it no longer outlives it. */
+void broker_store_session(struct broker *b, struct session *s, int64_t disconnect_ms,
+			  const struct msg *will, uint32_t will_delay);
+/* The session ends: delete it with its entries (call while they are still in s). */
+void broker_store_session_del(struct broker *b, struct session *s);
+void broker_store_sub(struct broker *b, struct session *s, const char *filter, uint16_t len,
+		      uint8_t opts, uint32_t sub_id);
+void broker_store_unsub(struct broker *b, struct session *s, const char *filter, uint16_t len);
+
+/* ---- messages ---- */
+/* A QoS 1/2 message queued for s: its entry seq (0: not stored). */
+uint64_t broker_store_queued(struct broker *b, struct session *s, struct msg *m, uint8_t qos,
+			     uint8_t retain, uint32_t sub_id, uint16_t share);
+/* Entry e (qos_out_add's, with e->store_seq from the queue or 0) was sent: sets e->store_seq. */
+void broker_store_sent(struct broker *b, struct session *s, struct qos_entry *e);
+/* The peer acknowledged pid (type PUBACK/PUBREC/PUBCOMP, reason for PUBREC) or it is
+ * completed locally (type 0: abandoned): stage what it changes, before qos_out_ack. */
+void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uint16_t pid,
+			  uint8_t reason);
+/* A queued entry left s without being sent (expired, dropped). */
+void broker_store_out_del(struct broker *b, struct session *s, uint64_t seq, struct msg *m);
+/* Inbound QoS 2 id recorded (add) or released. */
+void broker_store_rx2(struct broker *b, struct session *s, uint16_t pid, bool add);
+/* The retained message of topic is now m (NULL: deleted); old is the one it replaced. */
+void broker_store_retain(struct broker *b, const char *topic, uint16_t len, struct msg *m,
+			 struct msg *old);
+
+/* ---- used by the start-up restore (broker_restore.c) ---- */
+/* Wall clock ms <-> loop time ms (message expiry). */
+int64_t broker_store_wall_ms(const struct broker *b, int64_t loop_ms);
+int64_t broker_store_loop_ms(const struct broker *b, int64_t wall_ms);
+
+#endif /* MQTTGW_BROKER_STORE_H */
