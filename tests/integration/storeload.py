@@ -19,8 +19,8 @@ seconds) or at --deadline.
                      [--stop FILE] [--idle 2] [--deadline 120]
     storeload.py check --acked A... --deliveries D... [--offline D...]
 
-Files: acked lines "PAYLOAD QOS RC"; deliveries "PAYLOAD QOS DUP NEW TOPIC" (NEW 1 = delivered
-to the application). Every line is flushed when written, so a SIGKILL of the broker never
+Files: acked lines "PAYLOAD QOS RC"; deliveries "PAYLOAD QOS DUP NEW TOPIC PID" (NEW 1 =
+delivered to the application), and "CONNECT N PRESENT 0 - 0" at each connection. Every line is flushed when written, so a SIGKILL of the broker never
 loses what the client recorded.
 """
 
@@ -217,9 +217,10 @@ def run_sub(a):
         if c.conn is None:
             if not c.connect():
                 break
+            out.write("CONNECT %d %d 0 - 0\n" % (c.connects, int(bool(c.present))))
             if subscribed and not c.present:
                 mqttraw.log("%s: session not present after reconnecting" % a.id)
-                out.write("SESSION-LOST 0 0 0 -\n")
+                out.write("SESSION-LOST 0 0 0 - 0\n")
             if not subscribed:
                 try:
                     filters = a.filter
@@ -256,8 +257,8 @@ def run_sub(a):
                     if m["pid"] in awaiting:
                         new = 0
                     awaiting.add(m["pid"])
-                out.write("%s %d %d %d %s\n" % (key(m["payload"]), m["qos"], int(m["dup"]), new,
-                                                m["topic"]))
+                out.write("%s %d %d %d %s %d\n" % (key(m["payload"]), m["qos"], int(m["dup"]),
+                                                   new, m["topic"], m["pid"] or 0))
                 n += 1
                 last = now()
                 if m["qos"] == 1:
@@ -295,7 +296,7 @@ def read_deliveries(f, prefix=None):
     d = {}
     for line in open(f):
         w = line.split()
-        if len(w) != 5 or (prefix and not w[0].startswith(prefix)):
+        if len(w) != 6 or (prefix and not w[0].startswith(prefix)):
             continue
         e = d.setdefault(w[0], [int(w[1]), 0, 0])
         e[1] += 1

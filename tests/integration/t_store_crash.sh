@@ -10,7 +10,7 @@
 # (delay 3 s, its client gone 0.5 s before the kill): every retained message and the will
 # survive. Each start logs "Restored N sessions, M queued messages, R retained in X ms."
 # broker: mqttgwd
-# timeout: 300
+# timeout: 480
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/storelib.sh"
 
@@ -21,7 +21,7 @@ SIGNAL=${STORE_CRASH_SIGNAL:-KILL}
 store_start "$T/store" full
 is_mosquitto || assert_eq 0 "$RESTORED_SESSIONS" "sessions restored from an empty store"
 
-load_begin crash
+load_begin crash 60
 
 for ((r = 1; r <= ROUNDS; r++)); do
 	# a retained message, acknowledged (hence durable) before the kill

@@ -21,7 +21,7 @@ pc_start "$MNT"
 
 # ---- full: nothing acknowledged is lost ----
 store_start "$MNT/full" full
-load_begin full
+load_begin full 60
 for ((r = 1; r <= ROUNDS; r++)); do
 	py - "$r" <<'PY'
 import sys
@@ -50,7 +50,8 @@ PY
 	broker_start_again
 	log "full, round $r: $RESTORED_LINE"
 done
-assert_int_between "$(pc_counter fsyncs)" 1 100000000 "fsyncs seen by the powercut filesystem"
+assert_int_between "$(($(pc_counter fsyncs) + $(pc_counter fdatasyncs)))" 1 100000000 \
+	"fsyncs and fdatasyncs seen by the powercut filesystem"
 load_end $((ROUNDS * 50)) || fail "sync full: $(grep FAIL "$T/full.check")"
 for s in on5 on3 off5 off3; do
 	[ "$(grep -c '^will-of-willer ' "$T/full-$s.d" || true)" -ge 1 ] ||
