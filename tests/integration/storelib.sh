@@ -47,7 +47,7 @@ _restored_lines() {
 store_restored() {
 	local l
 	if is_mosquitto; then
-		RESTORED_SESSIONS=? RESTORED_QUEUED=? RESTORED_RETAINED=? RESTORED_MS=?
+		RESTORED_SESSIONS='?' RESTORED_QUEUED='?' RESTORED_RETAINED='?' RESTORED_MS='?'
 		RESTORED_LINE="(Mosquitto: no start-up line)"
 		return 0
 	fi
@@ -275,4 +275,37 @@ store_probe() {
 # moved_aside DIR: the names of the files a corrupt store was moved to (one a line).
 moved_aside() {
 	find "$1" -maxdepth 1 -name "$STORE_FILE.corrupt-*" -printf '%f\n' | sort
+}
+
+# put_retained TOPIC PAYLOAD: a retained QoS 1 message, its PUBACK awaited (durable then).
+put_retained() {
+	py - "$1" "$2" <<'PY'
+import sys
+from mqttraw import *
+c, _ = client("ret-writer")
+c.send(publish(sys.argv[1], sys.argv[2], qos=1, retain=True, pid=7))
+check_eq(7, c.expect(PUBACK, timeout=10).pid(), "PUBACK of the retained message")
+c.send(disconnect())
+PY
+}
+
+# pending_will: client "willer" (MQTT 5, session expiry 600 s) with a will on will/willer (QoS 1,
+# payload will-of-willer, delay 3 s) vanishes without DISCONNECT: the will is pending for 3 s.
+pending_will() {
+	py <<'PY'
+from mqtt5raw import *
+c, _ = client5("willer", clean=True, props=[(SESSION_EXPIRY, 600)],
+               will=dict(topic="will/willer", payload=b"will-of-willer", qos=1,
+                         props=[(WILL_DELAY, 3)]))
+c.abort()
+PY
+}
+
+# will_received TAG: each subscriber of load_begin TAG got the will at least once.
+will_received() {
+	local s
+	for s in on5 on3 off5 off3; do
+		[ "$(grep -c '^will-of-willer ' "$T/$1-$s.d" || true)" -ge 1 ] ||
+			fail "$1-$s never received the pending will"
+	done
 }

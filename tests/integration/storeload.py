@@ -83,6 +83,15 @@ class Client:
                 time.sleep(0.05)
         return False
 
+    def close(self):
+        """DISCONNECT (a normal end: no will) and close."""
+        if self.conn:
+            try:
+                self.send(disconnect5() if self.v5 else mqttraw.disconnect())
+            except Closed:
+                pass
+        self.drop()
+
     def drop(self):
         if self.conn:
             self.conn.close()
@@ -188,12 +197,7 @@ def run_pub(a):
                 pass  # not subscribed: nothing is expected
         except Closed:
             c.drop()
-    if c.conn:
-        try:
-            c.send(disconnect5() if c.v5 else mqttraw.disconnect())
-        except Closed:
-            pass
-        c.drop()
+    c.close()
     mqttraw.log("%s: %d published, %d unfinished, %d refused, %d connections"
                 % (a.id, seq, len(pending), refused, c.connects))
     return 0
@@ -238,8 +242,7 @@ def run_sub(a):
                     c.drop()
                     continue
                 if a.subscribe_only:
-                    c.send(disconnect5() if c.v5 else mqttraw.disconnect())
-                    c.drop()
+                    c.close()
                     return 0
             last = now()
         if a.stop and os.path.exists(a.stop) and now() - last >= a.idle:
@@ -271,12 +274,7 @@ def run_sub(a):
                 last = now()
         except Closed:
             c.drop()
-    if c.conn:
-        try:
-            c.send(disconnect5() if c.v5 else mqttraw.disconnect())
-        except Closed:
-            pass
-        c.drop()
+    c.close()
     mqttraw.log("%s: %d PUBLISH received, %d connections" % (a.id, n, c.connects))
     return 0
 

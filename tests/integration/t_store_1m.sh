@@ -22,7 +22,6 @@ if ldd "$(broker_bin)" 2>/dev/null | grep -q libasan; then MAX_MS=$((MAX_MS * 4)
 # kernel fast path, when on, takes seconds on a busy machine)
 _store_keys_known "$T/empty"
 mkdir -p "$T/empty" "$T/big"
-STORE_DIR=$T/empty
 BROKER_CONF=$T/broker.conf
 write_config "$BROKER_CONF" "$(store_conf "$T/empty" full)"
 start_broker_timed
@@ -37,7 +36,6 @@ bytes=$(du -b "$T/big/$STORE_FILE" | cut -f1)
 log "generated $COUNT messages in $((($(date +%s%N) - t0) / 1000000)) ms; $bytes bytes," \
 	"$((bytes / COUNT)) bytes per message"
 
-STORE_DIR=$T/big
 write_config "$BROKER_CONF" "$(store_conf "$T/big" full)"
 start_broker_timed
 store_restored || fail "no start-up line: $(tail -n 5 "$BROKER_LOG")"

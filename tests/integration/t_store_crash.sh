@@ -25,25 +25,10 @@ load_begin crash 60
 
 for ((r = 1; r <= ROUNDS; r++)); do
 	# a retained message, acknowledged (hence durable) before the kill
-	py - "$r" <<'PY'
-import sys
-from mqttraw import *
-c, _ = client("ret-writer")
-c.send(publish("ret/%s" % sys.argv[1], "retained-%s" % sys.argv[1], qos=1, retain=True, pid=7))
-check_eq(7, c.expect(PUBACK, timeout=10).pid(), "PUBACK of the retained message")
-c.send(disconnect())
-PY
+	put_retained "ret/$r" "retained-$r"
 	if [ "$r" = 1 ]; then
-		# a pending will: session expiry 600 s, will delay 3 s, the client vanishes
-		py <<'PY'
-import time
-from mqtt5raw import *
-c, _ = client5("willer", clean=True, props=[(SESSION_EXPIRY, 600)],
-               will=dict(topic="will/willer", payload=b"will-of-willer", qos=1,
-                         props=[(WILL_DELAY, 3)]))
-c.abort()
-time.sleep(0.5)
-PY
+		pending_will
+		sleep 0.5
 	else
 		sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.2f", 0.3 + (s % 1200) / 1000 }')"
 	fi
@@ -58,10 +43,7 @@ done
 load_end $((ROUNDS * 20)) || fail "$(grep FAIL "$T/crash.check")"
 
 # the will, fired once its delay passed (in or after the round it was pending across)
-for s in on5 on3 off5 off3; do
-	n=$(grep -c '^will-of-willer ' "$T/crash-$s.d" || true)
-	[ "$n" -ge 1 ] || fail "$s never received the pending will"
-done
+will_received crash
 
 # every retained message
 py - "$ROUNDS" <<'PY'

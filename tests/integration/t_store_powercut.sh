@@ -23,23 +23,8 @@ pc_start "$MNT"
 store_start "$MNT/full" full
 load_begin full 60
 for ((r = 1; r <= ROUNDS; r++)); do
-	py - "$r" <<'PY'
-import sys
-from mqttraw import *
-c, _ = client("ret-writer")
-c.send(publish("ret/pc", "retained-%s" % sys.argv[1], qos=1, retain=True, pid=7))
-check_eq(7, c.expect(PUBACK, timeout=10).pid(), "PUBACK of the retained message")
-c.send(disconnect())
-PY
-	if [ "$r" = 1 ]; then
-		py <<'PY'
-from mqtt5raw import *
-c, _ = client5("willer", clean=True, props=[(SESSION_EXPIRY, 600)],
-               will=dict(topic="will/willer", payload=b"will-of-willer", qos=1,
-                         props=[(WILL_DELAY, 3)]))
-c.abort()
-PY
-	fi
+	put_retained ret/pc "retained-$r"
+	[ "$r" != 1 ] || pending_will
 	sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.2f", 0.8 + (s % 1200) / 1000 }')"
 	load_alive
 	acked=$(load_acked)
@@ -53,10 +38,7 @@ done
 assert_int_between "$(($(pc_counter fsyncs) + $(pc_counter fdatasyncs)))" 1 100000000 \
 	"fsyncs and fdatasyncs seen by the powercut filesystem"
 load_end $((ROUNDS * 50)) || fail "sync full: $(grep FAIL "$T/full.check")"
-for s in on5 on3 off5 off3; do
-	[ "$(grep -c '^will-of-willer ' "$T/full-$s.d" || true)" -ge 1 ] ||
-		fail "full-$s never received the will pending across the cut"
-done
+will_received full
 py - "$ROUNDS" <<'PY'
 import sys
 from mqttraw import *

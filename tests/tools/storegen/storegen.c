@@ -70,8 +70,8 @@ int main(int argc, char **argv)
 	if (size < 12 || size > 65536)
 		return fail("PAYLOAD_BYTES must be 12..65536", NULL);
 	slash = strchr(topic, '/');
-	snprintf(filter, sizeof(filter), "%.*s/#", (int)(slash ? slash - topic : (long)strlen(topic)),
-		 topic);
+	snprintf(filter, sizeof(filter), "%.*s/#",
+		 (int)(slash ? slash - topic : (long)strlen(topic)), topic);
 
 	o.dir = argv[1];
 	o.file = argv[2];
@@ -90,7 +90,8 @@ int main(int argc, char **argv)
 	s.proto = 4;
 	s.expiry_interval = UINT32_MAX;
 	s.disconnect_ms = wall_ms();
-	if (store_session_put(st, &s) || store_sub_put(st, s.id, filter, (uint16_t)strlen(filter), 1, 0))
+	if (store_session_put(st, &s) ||
+	    store_sub_put(st, s.id, filter, (uint16_t)strlen(filter), 1, 0))
 		return fail("staging the session", strerror(ENOMEM));
 
 	payload = malloc(size);
