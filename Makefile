@@ -203,6 +203,9 @@ BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_cli
 	$(TOPIC_MODS) conn loop outq msg tls tls_client store $(STORE_MODS) $(CONFIG_MODS)
 # the L2 floor on a real loop and socketpairs; its private headers live in daemon/broker
 UNIT_DEPS_broker_client := conn loop outq msg $(CODEC_MODS)
+# the ack list and message accounting on a real store and loop (the floor recorded by the test)
+UNIT_DEPS_broker_store := store $(STORE_MODS) loop qos msg outq
+UNIT_LIBS_broker_store := -lsqlite3 -lpthread
 $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))

@@ -249,6 +249,22 @@ static void chown_pins(const struct config *cfg, const struct privdrop_user *u)
 	closedir(d);
 }
 
+/* The store's files (database, -wal, -shm; not the directory, which may be the current one)
+ * go to the user: SQLite opens the -shm again and truncates the WAL as the user. */
+static void chown_store(const struct config *cfg, const struct privdrop_user *u)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	const char *dir = cfg->persistence_location ? cfg->persistence_location : ".";
+	const char *file = cfg->persistence_file ? cfg->persistence_file : STORE_DEFAULT_FILE;
+	char path[4096];
+
+	for (size_t i = 0; cfg->persistence && i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", dir, file, sfx[i]);
+		if (lchown(path, u->uid, u->gid) < 0 && errno != ENOENT)
+			log_warn("Warning: cannot give %s to user %s: %m", path, u->name);
+	}
+}
+
 /*
  * Files a SIGHUP re-reads are read as the user: say at start which it cannot read (the
  * reload would then keep the old contents and log an error).
@@ -567,6 +583,7 @@ int main(int argc, char **argv)
 	/* Last: listeners are open, BPF is loaded and pinned (Mosquitto drops here too). */
 	if (drop && geteuid() == 0) {
 		chown_pins(cfg, &user);
+		chown_store(cfg, &user);
 		if (privdrop_apply(&user, DROP_CAPS, err, sizeof(err)) < 0) {
 			log_err("Error: %s", err);
 			rc = EXIT_RUNTIME;

@@ -10,6 +10,7 @@
 #include "broker_auth.h"
 #include "broker_client.h"
 #include "broker_fastpath.h"
+#include "broker_store.h"
 #include "log.h"
 
 /* New TLS contexts from the listeners' files (existing connections keep theirs); a listener
@@ -50,6 +51,7 @@ static void resubscribe_acl(void *ctx, struct session *s)
 			continue;
 		sub->opts = opts;
 		topic_sub_add(b->topics, sub->filter, sub->len, s, opts, sub->sub_id);
+		broker_store_sub(b, s, sub->filter, sub->len, opts, sub->sub_id);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_auth.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
 #include "broker_session.h"
@@ -105,6 +106,10 @@ static int cb_sub(void *ctx, uint64_t sid, const char *filter, uint16_t len, uin
 
 	if (!rs)
 		return 0;
+	/* the ACL may have changed while down: its check flag is worked out again (reload) */
+	opts &= (uint8_t)~BROKER_OPT_ACL_CHECK;
+	if (!broker_acl_subscribe(r->b, rs->s, filter, len, &opts))
+		opts |= BROKER_OPT_ACL_CHECK;
 	if (topic_sub_add(r->b->topics, filter, len, rs->s, opts, sub_id) < 0)
 		return -ENOMEM;
 	if (session_sub_set(rs->s, filter, len, opts, sub_id) < 0)

@@ -109,16 +109,11 @@ void broker_store_commit(struct broker *b)
 		return;
 	store_commit(bs->st);
 	w = store_writable(bs->st);
+	/* the store's thread logs the failure (once); the recovery is said here */
 	if (!w && !bs->down) {
-		struct store_stats ss;
-
-		store_stats(bs->st, &ss);
-		log_err("Error: the store cannot be written (%s): refusing QoS 1 and 2 messages "
-			"until it can.",
-			ss.last_error_msg[0] ? ss.last_error_msg : "unknown error");
 		bs->down = true;
 	} else if (w && bs->down) {
-		log_notice("The store can be written again: accepting QoS 1 and 2 messages.");
+		log_notice("store: commits succeed again; QoS 1/2 accepted.");
 		bs->down = false;
 	}
 }
@@ -176,7 +171,6 @@ int broker_store_admit(struct client *c, uint8_t qos, uint16_t pid)
 
 	if (!bs || !qos || store_writable(bs->st))
 		return 1;
-	broker_store_commit(c->b); /* logs the change once */
 	if (c->version == MQTT_V5) {
 		client_send_ack(c, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pid, MQTT_RC_QUOTA_EXCEEDED);
 		return 0;

@@ -9,6 +9,7 @@
 
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
+#include "broker_store.h"
 #include "broker_sys.h"
 #include "version.h"
 
@@ -39,6 +40,24 @@ static void sys_pub(struct broker *b, const char *topic, const char *fmt, ...)
 static void sys_pub_str(struct broker *b, const char *topic, const char *value)
 {
 	sys_pub(b, topic, "%s", value);
+}
+
+/* $SYS/broker/store/...: the durable store, when persistence is on */
+static void sys_store(struct broker *b)
+{
+	struct store_stats ss;
+
+	if (!b->store)
+		return;
+	store_stats(b->store->st, &ss);
+	sys_pub(b, "$SYS/broker/store/bytes", "%" PRIu64, ss.db_bytes);
+	sys_pub(b, "$SYS/broker/store/messages", "%" PRIu64, ss.messages);
+	sys_pub(b, "$SYS/broker/store/commits", "%" PRIu64, ss.commits);
+	sys_pub(b, "$SYS/broker/store/commit_latency_us", "%" PRIu64, ss.last_commit_us);
+	sys_pub(b, "$SYS/broker/store/commit_latency_max_us", "%" PRIu64, ss.max_commit_us);
+	sys_pub(b, "$SYS/broker/store/writable", "%s", ss.writable ? "true" : "false");
+	sys_pub(b, "$SYS/broker/store/last_error", "%s",
+		ss.last_error ? ss.last_error_msg : "none");
 }
 
 static uint64_t heap_current(void)
@@ -98,6 +117,7 @@ void broker_sys_publish(struct broker *b)
 	sys_pub(b, "$SYS/broker/heap/current", "%" PRIu64, heap);
 	sys_pub(b, "$SYS/broker/heap/maximum", "%" PRIu64, heap_max);
 	broker_fp_sys(b, sys_pub_str);
+	sys_store(b);
 	/* after every other value, so it counts the $SYS messages themselves */
 	sys_pub(b, "$SYS/broker/retained messages/count", "%zu",
 		topic_retain_count(b->topics) + 1);

@@ -11,7 +11,7 @@
 # broker: mqttgwd
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
-. "$TEST_DIR/storelib.sh"
+. "$TEST_DIR/storeload.sh"
 
 COUNT=${STORE_1M_COUNT:-1000000}
 MAX_MS=${STORE_1M_MAX_MS:-2000}

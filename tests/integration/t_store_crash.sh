@@ -12,7 +12,7 @@
 # broker: mqttgwd
 # timeout: 480
 . "$(dirname "$0")/lib.sh"
-. "$TEST_DIR/storelib.sh"
+. "$TEST_DIR/storeload.sh"
 
 ROUNDS=${STORE_CRASH_ROUNDS:-20}
 # STORE_CRASH_SIGNAL=TERM: the same rounds through a clean shutdown (what Mosquitto passes too)

@@ -11,7 +11,7 @@
 # broker: mqttgwd
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
-. "$TEST_DIR/storelib.sh"
+. "$TEST_DIR/storeload.sh"
 
 [ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
 DISK=$T/disk

@@ -13,7 +13,7 @@
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/pclib.sh"
-. "$TEST_DIR/storelib.sh"
+. "$TEST_DIR/storeload.sh"
 
 ROUNDS=${STORE_PC_ROUNDS:-3}
 MNT=$T/mnt

@@ -8,7 +8,7 @@
 # broker: mqttgwd
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-. "$TEST_DIR/storelib.sh"
+. "$TEST_DIR/storeload.sh"
 
 store_probe
 

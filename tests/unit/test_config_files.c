@@ -438,7 +438,9 @@ static void test_load_realistic(void **state)
 	assert_int_equal(cfg->n_listeners, 1);
 	assert_string_equal(cfg->password_file, "/etc/mosquitto/passwd");
 	finish_ok(cfg);
-	assert_string_equal(cfg->persistence_file, "mosquitto.db");
+	/* not Mosquitto's file name: its format is not ours, and an existing mosquitto.db in
+	 * the same directory would be taken for a corrupt store and moved aside */
+	assert_null(cfg->persistence_file);
 	assert_false(config_listener_anonymous(cfg, &cfg->listeners[0]));
 	config_free(cfg);
 }

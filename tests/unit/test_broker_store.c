@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broker_store: the acknowledgement list (acknowledged means durable) against a real store and
+ * a real loop. client_send_ack/client_close are recorded here instead of encoded: the order of
+ * the acks, and that none leaves before its batch is durable, is what is tested. Also the
+ * message reference accounting (stored once, forgotten when the last durable reference goes).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "broker_store.h"
+#include "store_helpers.h"
+
+/* ---- the floor, recorded ---- */
+
+struct sent {
+	const struct client *c;
+	uint8_t type;
+	uint16_t pid;
+	uint8_t reason;
+};
+static struct sent sent[64];
+static int n_sent, n_closed;
+
+int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason)
+{
+	assert_true(n_sent < 64);
+	sent[n_sent++] = (struct sent){ c, type, pid, reason };
+	return 0;
+}
+
+void client_close(struct client *c, uint8_t reason, const char *why)
+{
+	(void)c;
+	(void)reason;
+	(void)why;
+	n_closed++;
+}
+
+/* ---- fixture ---- */
+
+struct fx {
+	char dir[256];
+	struct loop *loop;
+	struct store *st;
+	struct broker b;
+	struct config cfg;
+	struct client c[3];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct store_opts o = { 0 };
+	char msg[256];
+
+	assert_non_null(f);
+	assert_non_null(scratch_dir(f->dir, sizeof(f->dir)));
+	o.dir = f->dir;
+	o.sync = STORE_SYNC_NORMAL;
+	f->st = store_open(&o, msg, sizeof(msg));
+	assert_non_null(f->st);
+	assert_int_equal(store_load(f->st, &(struct store_load_cb){ 0 }, NULL, NULL), 0);
+	f->loop = loop_new();
+	assert_non_null(f->loop);
+	f->b.loop = f->loop;
+	f->b.cfg = &f->cfg;
+	for (int i = 0; i < 3; i++) {
+		f->c[i].b = &f->b;
+		f->c[i].version = MQTT_V5;
+	}
+	assert_int_equal(broker_store_init(&f->b, f->st), 0);
+	n_sent = n_closed = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	broker_store_fini(&f->b);
+	store_close(f->st);
+	loop_free(f->loop);
+	rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Commit and run the loop until the acks are out (or 5 s). */
+static void commit_and_wait(struct fx *f, int want)
+{
+	broker_store_commit(&f->b);
+	for (int i = 0; i < 500 && n_sent < want; i++)
+		loop_run_once(f->loop, 10);
+}
+
+/* Something durable staged for the current packet: a retained message. */
+static void stage_something(struct fx *f, struct msg *m)
+{
+	broker_store_retain(&f->b, m->topic, m->topic_len, m, NULL);
+}
+
+/* ---- tests ---- */
+
+static void test_ack_now_when_nothing_staged(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(broker_store_ack(&f->c[0], MQTT_PUBACK, 1, 0, broker_store_mark(&f->b)), 0);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].pid, 1);
+}
+
+static void test_ack_waits_for_durability_in_order(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/a", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
+	uint64_t mark;
+
+	/* c0's PUBACK waits for its batch; c1's, with nothing staged, waits behind it; c0's next
+	 * one too (its own order) */
+	mark = broker_store_mark(&f->b);
+	stage_something(f, m);
+	assert_int_equal(broker_store_ack(&f->c[0], MQTT_PUBACK, 10, 0, mark), 0);
+	mark = broker_store_mark(&f->b);
+	assert_int_equal(broker_store_ack(&f->c[1], MQTT_PUBREC, 20, 0x10, mark), 0);
+	assert_int_equal(broker_store_ack(&f->c[0], MQTT_PUBACK, 11, 0, mark), 0);
+	assert_int_equal(n_sent, 0);
+	/* not durable before the commit */
+	loop_run_once(f->loop, 50);
+	assert_int_equal(n_sent, 0);
+	assert_true(store_durable_seq(f->st) < store_batch_next(f->st));
+	commit_and_wait(f, 3);
+	assert_int_equal(n_sent, 3);
+	assert_ptr_equal(sent[0].c, &f->c[0]);
+	assert_int_equal(sent[0].pid, 10);
+	assert_ptr_equal(sent[1].c, &f->c[1]);
+	assert_int_equal(sent[1].type, MQTT_PUBREC);
+	assert_int_equal(sent[1].reason, 0x10);
+	assert_int_equal(sent[2].pid, 11);
+	/* the list is empty again: the next ack with nothing staged goes at once */
+	assert_int_equal(broker_store_ack(&f->c[1], MQTT_PUBACK, 21, 0, broker_store_mark(&f->b)),
+			 0);
+	assert_int_equal(n_sent, 4);
+	msg_unref(m);
+}
+
+static void test_acks_of_a_closed_client_are_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/b", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
+	uint64_t mark = broker_store_mark(&f->b);
+
+	stage_something(f, m);
+	broker_store_ack(&f->c[2], MQTT_PUBACK, 30, 0, mark);
+	broker_store_ack(&f->c[0], MQTT_PUBACK, 31, 0, mark);
+	broker_store_client_gone(&f->c[2]);
+	commit_and_wait(f, 1);
+	loop_run_once(f->loop, 20);
+	assert_int_equal(n_sent, 1);
+	assert_ptr_equal(sent[0].c, &f->c[0]);
+	msg_unref(m);
+}
+
+static void test_many_acks_grow_the_ring(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/c", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
+
+	for (int i = 0; i < 64; i++) {
+		uint64_t mark = broker_store_mark(&f->b);
+
+		if (i % 3 == 0)
+			stage_something(f, m);
+		broker_store_ack(&f->c[i % 2], MQTT_PUBACK, (uint16_t)(100 + i), 0, mark);
+		if (i == 20)
+			commit_and_wait(f, 1); /* some released midway, the rest still in order */
+	}
+	commit_and_wait(f, 64);
+	assert_int_equal(n_sent, 64);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(sent[i].pid, 100 + i);
+	msg_unref(m);
+}
+
+static void test_message_stored_once_and_forgotten(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/d", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
+	struct session s = { .client_id = "s", .id_len = 1, .expiry_interval = 60, .proto = 5 };
+	uint64_t seq1, seq2, id;
+
+	qos_init(&s.qos);
+	broker_store_session(&f->b, &s, 0, NULL, 0);
+	assert_true(s.store_id != 0);
+	seq1 = broker_store_queued(&f->b, &s, m, 1, 0, 0, 0);
+	id = m->store_id;
+	seq2 = broker_store_queued(&f->b, &s, m, 2, 0, 0, 0);
+	assert_true(seq1 && seq2 && seq1 != seq2);
+	assert_int_equal(m->store_id, id); /* one copy */
+	assert_int_equal(m->store_refs, 2);
+	assert_int_equal(broker_store_queued(&f->b, &s, m, 0, 0, 0, 0), 0); /* QoS 0: never */
+	broker_store_out_del(&f->b, &s, seq1, m);
+	assert_int_equal(m->store_refs, 1);
+	broker_store_out_del(&f->b, &s, seq2, m);
+	assert_int_equal(m->store_id, 0); /* the store drops the row: a new reference re-adds */
+	/* a clean session is never stored */
+	s.expiry_interval = 0;
+	broker_store_session(&f->b, &s, 0, NULL, 0);
+	assert_int_equal(s.store_id, 0);
+	assert_int_equal(broker_store_queued(&f->b, &s, m, 1, 0, 0, 0), 0);
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ack_now_when_nothing_staged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_waits_for_durability_in_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_acks_of_a_closed_client_are_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_many_acks_grow_the_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_stored_once_and_forgotten, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
