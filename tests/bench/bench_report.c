@@ -165,6 +165,10 @@ void result_table(FILE *f, const struct bench_result *r)
 		row(f, "latency p99 us", "%.1f", us(hist_pct(&r->lat, 99)));
 		row(f, "latency p99.9 us", "%.1f", us(hist_pct(&r->lat, 99.9)));
 		row(f, "latency max us", "%.1f", us(r->lat.count ? r->lat.max : 0));
+		if (r->ack_lat.count) {
+			row(f, "PUBACK/PUBREC p50 us", "%.1f", us(hist_pct(&r->ack_lat, 50)));
+			row(f, "PUBACK/PUBREC p99 us", "%.1f", us(hist_pct(&r->ack_lat, 99)));
+		}
 		if (b && r->broker_cpu_s > 0)
 			row(f, "msgs per broker CPU-s", "%.0f",
 			    per((double)r->delivered_window, r->broker_cpu_s));
