@@ -362,8 +362,10 @@ static struct store *persistence_open(const struct config *cfg)
 	struct store *st = store_open(&so, msg, sizeof(msg));
 
 	if (!st) {
-		log_err("Error: persistence_location %s: %s", so.dir,
-			msg[0] ? msg : strerror(errno));
+		if (msg[0])
+			log_err("Error: %s", msg); /* names the directory */
+		else
+			log_err("Error: persistence_location %s: %s", so.dir, strerror(errno));
 		return NULL;
 	}
 	if (msg[0])

@@ -228,8 +228,8 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	} else {
 		res = broker_publish(b, &p);
 		if (pp->qos == 1)
-			broker_store_ack(c, MQTT_PUBACK, pp->packet_id, ack_reason(c, res.delivered),
-					 mark);
+			broker_store_ack(c, MQTT_PUBACK, pp->packet_id,
+					 ack_reason(c, res.delivered), mark);
 		else if (b->fp)
 			broker_fp_learn(c, &p, res.single ? &res.one : NULL,
 					codec_publish_header_size(c->version, 0, p.topic_len, 0,

@@ -85,7 +85,7 @@ static int cb_session(void *ctx, const struct store_session *ss)
 	if (ss->username && !(s->username = strndup(ss->username, ss->username_len)))
 		return -ENOMEM;
 	rs = &r->v[r->n++];
-	*rs = (struct rsess){ ss->id, s, ss->disconnect_ms, NULL, 0 };
+	*rs = (struct rsess){ss->id, s, ss->disconnect_ms, NULL, 0};
 	if (ss->has_will) {
 		const struct store_will *w = &ss->will;
 
@@ -258,16 +258,16 @@ static int session_catch_up(struct broker *b, struct rsess *rs, int64_t now_ms)
 int broker_store_attach(struct broker *b, struct store *st)
 {
 	static const struct store_load_cb cb = {
-		.session = cb_session,
-		.sub = cb_sub,
-		.msg = cb_msg,
-		.out = cb_out,
-		.rx2 = cb_rx2,
-		.retained = cb_retained,
-		.release = cb_release,
+	    .session = cb_session,
+	    .sub = cb_sub,
+	    .msg = cb_msg,
+	    .out = cb_out,
+	    .rx2 = cb_rx2,
+	    .retained = cb_retained,
+	    .release = cb_release,
 	};
-	struct restore r = { .b = b };
-	struct store_load_result res = { 0 };
+	struct restore r = {.b = b};
+	struct store_load_result res = {0};
 	int64_t t0 = loop_now_us(), now_ms;
 	uint64_t live = 0;
 	int ret;

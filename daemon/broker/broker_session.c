@@ -89,7 +89,7 @@ void broker_session_end(struct broker *b, struct session *s)
 	broker_session_expiry_cancel(b, s);
 	session_unsubscribe_all(b, s);
 	broker_store_session_del(b, s); /* before the handover takes its entries */
-	broker_share_handover(b, s); /* out of the groups now: others get its messages */
+	broker_share_handover(b, s);	/* out of the groups now: others get its messages */
 	session_destroy(&b->sessions, s);
 }
 

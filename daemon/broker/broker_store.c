@@ -24,15 +24,15 @@ static uint64_t msg_hold(struct broker *b, struct msg *m)
 {
 	if (!m->store_id) {
 		struct store_msg sm = {
-			.topic = m->topic,
-			.props = m->props_len ? m->props : NULL,
-			.payload = m->payload,
-			.expiry_ms = m->expiry ? broker_store_wall_ms(b, m->expiry) : 0,
-			.props_len = m->props_len,
-			.payload_len = m->payload_len,
-			.topic_len = m->topic_len,
-			.qos = m->qos,
-			.retain = m->retain,
+		    .topic = m->topic,
+		    .props = m->props_len ? m->props : NULL,
+		    .payload = m->payload,
+		    .expiry_ms = m->expiry ? broker_store_wall_ms(b, m->expiry) : 0,
+		    .props_len = m->props_len,
+		    .payload_len = m->payload_len,
+		    .topic_len = m->topic_len,
+		    .qos = m->qos,
+		    .retain = m->retain,
 		};
 
 		m->store_id = store_msg_add(b->store->st, &sm);
@@ -172,7 +172,8 @@ int broker_store_admit(struct client *c, uint8_t qos, uint16_t pid)
 	if (!bs || !qos || store_writable(bs->st))
 		return 1;
 	if (c->version == MQTT_V5) {
-		client_send_ack(c, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pid, MQTT_RC_QUOTA_EXCEEDED);
+		client_send_ack(c, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, pid,
+				MQTT_RC_QUOTA_EXCEEDED);
 		return 0;
 	}
 	/* 3.1.1 has no negative ack: the client sends it again after it reconnects */
@@ -214,7 +215,8 @@ static void session_contents(struct broker *b, struct session *s)
 		struct session_queued *q = &s->q[(s->q_head + k) & (s->q_cap - 1)];
 
 		if (q->qos && !q->store_seq)
-			q->store_seq = out_add(b, s, q->msg, q->qos, q->retain, q->sub_id, q->share);
+			q->store_seq =
+			    out_add(b, s, q->msg, q->qos, q->retain, q->sub_id, q->share);
 	}
 	for (uint32_t k = 0; k < s->qos.rx2_n; k++)
 		store_rx2_add(st, s->store_id, s->qos.rx2[k]);
@@ -233,28 +235,28 @@ void broker_store_session(struct broker *b, struct session *s, int64_t disconnec
 		return;
 	}
 	ss = (struct store_session){
-		.id = s->store_id,
-		.client_id = s->client_id,
-		.username = s->username,
-		.disconnect_ms = disconnect_ms,
-		.expiry_interval = s->expiry_interval,
-		.client_id_len = s->id_len,
-		.username_len = s->username ? (uint16_t)strlen(s->username) : 0,
-		.listener = s->auth_idx,
-		.proto = s->proto ? s->proto : 4,
-		.has_will = will != NULL,
+	    .id = s->store_id,
+	    .client_id = s->client_id,
+	    .username = s->username,
+	    .disconnect_ms = disconnect_ms,
+	    .expiry_interval = s->expiry_interval,
+	    .client_id_len = s->id_len,
+	    .username_len = s->username ? (uint16_t)strlen(s->username) : 0,
+	    .listener = s->auth_idx,
+	    .proto = s->proto ? s->proto : 4,
+	    .has_will = will != NULL,
 	};
 	if (will)
 		ss.will = (struct store_will){
-			.topic = (const uint8_t *)will->topic,
-			.props = will->props_len ? will->props : NULL,
-			.payload = will->payload,
-			.props_len = will->props_len,
-			.payload_len = will->payload_len,
-			.delay = will_delay,
-			.topic_len = will->topic_len,
-			.qos = will->qos,
-			.retain = will->retain,
+		    .topic = (const uint8_t *)will->topic,
+		    .props = will->props_len ? will->props : NULL,
+		    .payload = will->payload,
+		    .props_len = will->props_len,
+		    .payload_len = will->payload_len,
+		    .delay = will_delay,
+		    .topic_len = will->topic_len,
+		    .qos = will->qos,
+		    .retain = will->retain,
 		};
 	if (store_session_put(b->store->st, &ss) < 0)
 		return;
@@ -291,8 +293,8 @@ void broker_store_session_del(struct broker *b, struct session *s)
 void broker_store_sub(struct broker *b, struct session *s, const char *filter, uint16_t len,
 		      uint8_t opts, uint32_t sub_id)
 {
-	if (b->store && s->store_id && !store_sub_put(b->store->st, s->store_id, filter, len, opts,
-						      sub_id))
+	if (b->store && s->store_id &&
+	    !store_sub_put(b->store->st, s->store_id, filter, len, opts, sub_id))
 		b->store->staged++;
 }
 

@@ -58,8 +58,7 @@ static inline uint64_t broker_store_mark(const struct broker *b)
 }
 /* Send an ack now, or after the batch holding what the packet staged since mark is durable
  * (or after the acks already waiting). 0 or -ENOMEM (the client is closed then). */
-int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason,
-		     uint64_t mark);
+int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark);
 /* A client closed: its waiting acks are dropped (it resends what was not acknowledged). */
 void broker_store_client_gone(struct client *c);
 /* A QoS 1/2 PUBLISH while the store cannot be written: refused (v5: PUBACK/PUBREC 0x97, 0

@@ -89,8 +89,8 @@ static void out_push(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t
 	w->active++;
 }
 
-int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
-		uint32_t sub_id, uint16_t *pid)
+int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain, uint32_t sub_id,
+		uint16_t *pid)
 {
 	uint16_t id;
 

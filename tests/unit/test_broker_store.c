@@ -32,7 +32,7 @@ static int n_sent, n_closed;
 int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason)
 {
 	assert_true(n_sent < 64);
-	sent[n_sent++] = (struct sent){ c, type, pid, reason };
+	sent[n_sent++] = (struct sent){c, type, pid, reason};
 	return 0;
 }
 
@@ -58,7 +58,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct store_opts o = { 0 };
+	struct store_opts o = {0};
 	char msg[256];
 
 	assert_non_null(f);
@@ -67,7 +67,7 @@ static int setup(void **state)
 	o.sync = STORE_SYNC_NORMAL;
 	f->st = store_open(&o, msg, sizeof(msg));
 	assert_non_null(f->st);
-	assert_int_equal(store_load(f->st, &(struct store_load_cb){ 0 }, NULL, NULL), 0);
+	assert_int_equal(store_load(f->st, &(struct store_load_cb){0}, NULL, NULL), 0);
 	f->loop = loop_new();
 	assert_non_null(f->loop);
 	f->b.loop = f->loop;
@@ -114,7 +114,8 @@ static void test_ack_now_when_nothing_staged(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(broker_store_ack(&f->c[0], MQTT_PUBACK, 1, 0, broker_store_mark(&f->b)), 0);
+	assert_int_equal(broker_store_ack(&f->c[0], MQTT_PUBACK, 1, 0, broker_store_mark(&f->b)),
+			 0);
 	assert_int_equal(n_sent, 1);
 	assert_int_equal(sent[0].pid, 1);
 }
@@ -195,7 +196,7 @@ static void test_message_stored_once_and_forgotten(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/d", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
-	struct session s = { .client_id = "s", .id_len = 1, .expiry_interval = 60, .proto = 5 };
+	struct session s = {.client_id = "s", .id_len = 1, .expiry_interval = 60, .proto = 5};
 	uint64_t seq1, seq2, id;
 
 	qos_init(&s.qos);
@@ -224,14 +225,14 @@ static void test_message_stored_once_and_forgotten(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ack_now_when_nothing_staged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_waits_for_durability_in_order, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_acks_of_a_closed_client_are_dropped, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_many_acks_grow_the_ring, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_stored_once_and_forgotten, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_ack_now_when_nothing_staged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ack_waits_for_durability_in_order, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_acks_of_a_closed_client_are_dropped, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_many_acks_grow_the_ring, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_message_stored_once_and_forgotten, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
