@@ -40,15 +40,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	log "round $r: $RESTORED_LINE"
 done
 
-# the messages are checked last, so that a failure there still tells about wills and retained
-lost=0
-load_end $((ROUNDS * 20)) || lost=1
+# every check runs, then the test fails with all that went wrong
+problems=()
+load_end $((ROUNDS * 20)) || problems+=("$(grep FAIL "$T/crash.check")")
 
 # the will, fired once its delay passed (in or after the round it was pending across)
-will_received crash
+will_received crash || problems+=("never received the pending will:$WILL_MISSING")
 
 # every retained message
-py - "$ROUNDS" <<'PY'
+py - "$ROUNDS" <<'PY' || problems+=("retained messages lost (see above)")
 import sys
 from mqttraw import *
 rounds = int(sys.argv[1])
@@ -68,4 +68,4 @@ for r in range(1, rounds + 1):
 print("retained: all %d present" % rounds)
 PY
 broker_alive
-[ "$lost" = 0 ] || fail "$(grep FAIL "$T/crash.check")"
+[ ${#problems[@]} = 0 ] || fail "$(printf '%s\n' "${problems[@]}")"

@@ -41,10 +41,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 assert_int_between "$(($(pc_counter fsyncs) + $(pc_counter fdatasyncs)))" 1 100000000 \
 	"fsyncs and fdatasyncs seen by the powercut filesystem"
-lost=0
-load_end $((ROUNDS * 50)) || lost=1
-will_received full
-py - "$ROUNDS" <<'PY'
+problems=()
+load_end $((ROUNDS * 50)) || problems+=("$(grep FAIL "$T/full.check")")
+will_received full || problems+=("never received the pending will:$WILL_MISSING")
+py - "$ROUNDS" <<'PY' || problems+=("the retained message was lost (see above)")
 import sys
 from mqttraw import *
 c, _ = client("ret-reader")
@@ -53,7 +53,7 @@ p = c.expect(PUBLISH, timeout=5).publish()
 check_eq("retained-%s" % sys.argv[1], p["payload"].decode(), "the last retained message")
 PY
 stop_broker
-[ "$lost" = 0 ] || fail "sync full: $(grep FAIL "$T/full.check")"
+[ ${#problems[@]} = 0 ] || fail "sync full: $(printf '%s\n' "${problems[@]}")"
 fi
 
 # ---- normal: a power cut does lose acknowledged messages ----
