@@ -51,11 +51,44 @@ static void msg_drop(struct msg *m)
 		m->store_id = 0;
 }
 
+/* Hold c's output until what is staged now is durable (see broker_store.h). */
+static void out_hold(struct broker_store *bs, struct client *c)
+{
+	if (!c || !c->conn)
+		return;
+	if (!c->store_hold) {
+		c->hold_prev = NULL;
+		c->hold_next = bs->held;
+		if (bs->held)
+			bs->held->hold_prev = c;
+		bs->held = c;
+	}
+	c->store_hold = store_batch_next(bs->st);
+	/* conn consults the gate only while gated; left set after the hold ends (the fast path
+	 * does the same), the gate then allows every write */
+	c->conn->gated = true;
+}
+
+static void out_unhold(struct broker_store *bs, struct client *c)
+{
+	if (!c->store_hold)
+		return;
+	if (c->hold_prev)
+		c->hold_prev->hold_next = c->hold_next;
+	else
+		bs->held = c->hold_next;
+	if (c->hold_next)
+		c->hold_next->hold_prev = c->hold_prev;
+	c->hold_next = c->hold_prev = NULL;
+	c->store_hold = 0;
+}
+
 static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 {
 	struct broker *b = io->ctx;
 	struct broker_store *bs = b->store;
 	uint64_t durable = store_dispatch(bs->st);
+	struct client *c, *next;
 
 	(void)l;
 	(void)events;
@@ -66,6 +99,13 @@ static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 		bs->a_count--;
 		if (a.c)
 			client_send_ack(a.c, a.type, a.pid, a.reason);
+	}
+	for (c = bs->held; c; c = next) {
+		next = c->hold_next;
+		if (c->store_hold <= durable) {
+			out_unhold(bs, c);
+			client_want_flush(c);
+		}
 	}
 }
 
@@ -157,6 +197,8 @@ void broker_store_client_gone(struct client *c)
 {
 	struct broker_store *bs = c->b->store;
 
+	if (bs)
+		out_unhold(bs, c);
 	for (uint32_t i = 0; bs && i < bs->a_count; i++) {
 		struct broker_ack *a = &bs->acks[(bs->a_head + i) & (bs->a_cap - 1)];
 
@@ -320,8 +362,12 @@ void broker_store_sent(struct broker *b, struct session *s, struct qos_entry *e)
 		return;
 	if (!e->store_seq)
 		e->store_seq = out_add(b, s, e->msg, e->qos, e->retain, e->sub_id, e->share);
-	if (e->store_seq && !store_out_sent(b->store->st, s->store_id, e->store_seq, e->pid, false))
+	if (e->store_seq &&
+	    !store_out_sent(b->store->st, s->store_id, e->store_seq, e->pid, false)) {
 		b->store->staged++;
+		if (e->qos == 2)
+			out_hold(b->store, s->client);
+	}
 }
 
 void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uint16_t pid,
@@ -337,9 +383,10 @@ void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uin
 	      (type == MQTT_PUBREC && e->state == QOS_WAIT_PUBREC) ||
 	      (type == MQTT_PUBCOMP && e->state == QOS_WAIT_PUBCOMP) || !type))
 		return; /* a duplicate or a protocol error: nothing changes */
-	if (pubrel)
+	if (pubrel) {
 		store_out_pubrel(b->store->st, s->store_id, e->store_seq, pid);
-	else
+		out_hold(b->store, s->client);
+	} else
 		store_out_del(b->store->st, s->store_id, e->store_seq);
 	msg_drop(e->msg);
 	if (!pubrel)

@@ -16,6 +16,14 @@
  * before-wait hook commits once per loop iteration (group commit) and the store's event fd
  * releases the acks of every durable batch, in order. While acks wait, later ones (durable or
  * not) queue behind them, so no client ever sees its acks out of packet order.
+ *
+ * Outgoing QoS 2 (the same rule, the other way): what changes the subscriber's QoS 2 state
+ * (a PUBLISH sent with its packet id, a PUBREL) must not reach it before the store records it,
+ * or a restart resends a completed message (delivered twice) or reuses an id the subscriber
+ * still holds (the new message is discarded as a duplicate). Staging such a change for a
+ * stored session holds its client's output (c->store_hold, the conn's write gate) until that
+ * batch is durable; the store's event fd then flushes it. QoS 1 needs no hold: the subscriber
+ * keeps no state per id, so a resend (even under another id) is a duplicate QoS 1 allows.
  */
 #ifndef MQTTGW_BROKER_STORE_H
 #define MQTTGW_BROKER_STORE_H
@@ -40,6 +48,7 @@ struct broker_store {
 	uint64_t staged;	 /* durable writes staged so far (a publish compares marks) */
 	struct broker_ack *acks; /* FIFO ring, cap a power of two */
 	uint32_t a_head, a_count, a_cap;
+	struct client *held; /* clients whose output is held (c->store_hold) */
 	bool down; /* not writable: logged once, QoS 1/2 refused */
 };
 
