@@ -49,7 +49,7 @@ struct broker_store {
 	struct broker_ack *acks; /* FIFO ring, cap a power of two */
 	uint32_t a_head, a_count, a_cap;
 	struct client *held; /* clients whose output is held (c->store_hold) */
-	bool down; /* not writable: logged once, QoS 1/2 refused */
+	bool down;	     /* not writable: logged once, QoS 1/2 refused */
 };
 
 /* Hand the broker the store (opened and not loaded yet): registers its event fd. 0, -errno. */
