@@ -51,8 +51,8 @@ static void msg_drop(struct msg *m)
 		m->store_id = 0;
 }
 
-/* Hold c's output until what is staged now is durable (see broker_store.h). */
-static void out_hold(struct broker_store *bs, struct client *c)
+/* Hold c's output until batch seq is durable (see broker_store.h). */
+static void out_hold_until(struct broker_store *bs, struct client *c, uint64_t seq)
 {
 	if (!c || !c->conn)
 		return;
@@ -63,10 +63,17 @@ static void out_hold(struct broker_store *bs, struct client *c)
 			bs->held->hold_prev = c;
 		bs->held = c;
 	}
-	c->store_hold = store_batch_next(bs->st);
+	if (seq > c->store_hold)
+		c->store_hold = seq;
 	/* conn consults the gate only while gated; left set after the hold ends (the fast path
 	 * does the same), the gate then allows every write */
 	c->conn->gated = true;
+}
+
+/* Hold c's output until what is staged now is durable. */
+static void out_hold(struct broker_store *bs, struct client *c)
+{
+	out_hold_until(bs, c, store_batch_next(bs->st));
 }
 
 static void out_unhold(struct broker_store *bs, struct client *c)
@@ -148,6 +155,7 @@ void broker_store_commit(struct broker *b)
 	if (!bs)
 		return;
 	store_commit(bs->st);
+	bs->committed = bs->staged;
 	w = store_writable(bs->st);
 	/* the store's thread logs the failure (once); the recovery is said here */
 	if (!w && !bs->down) {
@@ -392,6 +400,28 @@ void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uin
 	if (!pubrel)
 		e->store_seq = 0;
 	b->store->staged++;
+}
+
+void broker_store_resume(struct client *c)
+{
+	struct broker_store *bs = c->b->store;
+	struct session *s = c->session;
+	struct qos_entry *e;
+	uint32_t i = 0;
+	uint64_t last;
+
+	if (!bs || !s->store_id)
+		return;
+	/* the last batch with content: an empty one is never committed, so never durable */
+	last = store_batch_next(bs->st) - (bs->staged == bs->committed);
+	if (last <= store_durable_seq(bs->st))
+		return;
+	while ((e = qos_out_at(&s->qos, &i))) {
+		if (e->qos == 2 && e->store_seq) {
+			out_hold_until(bs, c, last);
+			return;
+		}
+	}
 }
 
 void broker_store_out_del(struct broker *b, struct session *s, uint64_t seq, struct msg *m)

@@ -49,6 +49,7 @@ struct broker_store {
 	struct broker_ack *acks; /* FIFO ring, cap a power of two */
 	uint32_t a_head, a_count, a_cap;
 	struct client *held; /* clients whose output is held (c->store_hold) */
+	uint64_t committed;  /* staged as of the last commit: equal, nothing staged since */
 	bool down;	     /* not writable: logged once, QoS 1/2 refused */
 };
 
@@ -96,6 +97,10 @@ void broker_store_sent(struct broker *b, struct session *s, struct qos_entry *e)
  * completed locally (type 0: abandoned): stage what it changes, before qos_out_ack. */
 void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uint16_t pid,
 			  uint8_t reason);
+/* c's session resumes (before the resend of its window): a QoS 2 entry sent on an earlier
+ * connection whose state is not durable yet holds the resend too (a take-over or a reconnect
+ * within one commit of the first send). */
+void broker_store_resume(struct client *c);
 /* A queued entry left s without being sent (expired, dropped). */
 void broker_store_out_del(struct broker *b, struct session *s, uint64_t seq, struct msg *m);
 /* Inbound QoS 2 id recorded (add) or released. */

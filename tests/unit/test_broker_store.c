@@ -336,6 +336,33 @@ static void test_held_client_that_closes_is_forgotten(void **state)
 	msg_unref(m);
 }
 
+static void test_resume_holds_a_resend_that_is_not_durable(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
+	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	struct conn conn = {0}, conn2 = {0};
+
+	hold_fixture(f, &s, &conn);
+	hold_send(f, &s, m, 2);
+	/* the connection drops before the send was durable; a new one takes the session */
+	broker_store_client_gone(&f->c[0]);
+	f->c[1].conn = &conn2;
+	f->c[1].session = &s;
+	s.client = &f->c[1];
+	broker_store_resume(&f->c[1]);
+	assert_true(f->c[1].store_hold != 0);
+	assert_true(conn2.gated);
+	hold_wait(f);
+	assert_int_equal(n_flushed, 1);
+	assert_ptr_equal(flushed, &f->c[1]);
+	/* once durable, a resume does not wait */
+	broker_store_resume(&f->c[1]);
+	assert_int_equal(f->c[1].store_hold, 0);
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +379,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_qos1_and_unstored_sessions_never_wait, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_held_client_that_closes_is_forgotten, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_resume_holds_a_resend_that_is_not_durable, setup,
 					    teardown),
 	};
 
