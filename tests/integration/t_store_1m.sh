@@ -5,21 +5,21 @@
 # $BUILD/storegen (publishing them over MQTT would take minutes). Beyond what the same start
 # takes with an empty store (measured first: e.g. loading the kernel fast path), mqttgwd must
 # answer a CONNECT (it listens before it loads: an open port is not enough) within
-# STORE_1M_MAX_MS, default 6000 ms; 4x under AddressSanitizer, whose allocator and checks slow
+# STORE_1M_MAX_MS, default 8000 ms; 4x under AddressSanitizer, whose allocator and checks slow
 # the load. Issue #13's target is 2 s, which is missed: the store alone needs ~2 s of CPU to
 # load 1M rows, and the measured figure on the 2-vCPU dev VM under load (load average ~6) is
-# +2.8 to +3.3 s (load 2.6 to 2.8 s); 6 s is about twice that, so the test catches a regression
-# (a quadratic step, a lost index) without failing on a busy machine. It must log "Restored 1
-# sessions, 1000000 queued messages, 0 retained in X ms.", stay under 1 GiB peak RSS, and
-# deliver the queue from its head, in order, on the session's return (the first 500 checked,
-# DUP 0). Times, load time and RSS are printed.
+# +2.1 to +3.8 s (load 1.8 to 3.3 s); 8 s is about twice the worst, so the test catches a
+# regression (a quadratic step, a lost index) without failing on a busy machine. It must log
+# "Restored 1 sessions, 1000000 queued messages, 0 retained in X ms.", stay under 1 GiB peak
+# RSS, and deliver the queue from its head, in order, on the session's return (the first 500
+# checked, DUP 0). Times, load time and RSS are printed.
 # broker: mqttgwd
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/storeload.sh"
 
 COUNT=${STORE_1M_COUNT:-1000000}
-MAX_MS=${STORE_1M_MAX_MS:-6000}
+MAX_MS=${STORE_1M_MAX_MS:-8000}
 [ -x "$BUILD/storegen" ] || fail "$BUILD/storegen not built (make unit builds it)"
 if ldd "$(broker_bin)" 2>/dev/null | grep -q libasan; then MAX_MS=$((MAX_MS * 4)); fi
 
