@@ -280,6 +280,12 @@ PC_SRCS := $(wildcard tests/tools/powercut/*.c)
 $(BUILD)/powercut: $(PC_SRCS) $(wildcard tests/tools/powercut/*.h) $(FLAGS_STAMP) | $(BUILD)/.dir
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $(FUSE_CFLAGS) $(LDFLAGS) -o $@ $(PC_SRCS) $(FUSE_LIBS)
 
+# storegen: a store written through the store API (t_store_1m.sh, the bench's restart figures).
+TEST_TOOLS += $(BUILD)/storegen
+$(BUILD)/storegen: $(BUILD)/obj/tests/tools/storegen/storegen.o $(call obj,store $(STORE_MODS)) \
+		$(BUILD)/obj/tests/unit/mock_log.o
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
+
 test-tools: $(TEST_TOOLS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----
@@ -407,3 +413,4 @@ FORCE:
 -include $(BUILD)/obj/tests/bench/fastpath/fp_measure.d
 -include $(BUILD)/obj/tests/bench/xdp/xdp_attack.d
 -include $(BUILD)/obj/tests/integration/bridge_test.d
+-include $(BUILD)/obj/tests/tools/storegen/storegen.d

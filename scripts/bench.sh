@@ -27,6 +27,11 @@
 #   BENCH_NICE=-10            niceness of the brokers and the tool alike (root only; 0 = off), so
 #                             that background load disturbs the figures less
 #   BENCH_XDP=1               then run scripts/bench_xdp.sh (the XDP guard, issue #14; 0 = skip)
+#   BENCH_STORE=1             the durable store's figures (issue #13): columns mqttgwd-store
+#                             (`persistence true`, `persistence_sync full`, a fresh store per run
+#                             under $BUILD/bench: a real disk) and mosquitto-store (`persistence
+#                             true`) for STORE_SCENARIOS, and a restart with BENCH_STORE_MSGS
+#                             (1000000) stored messages written by $BUILD/storegen [1; 0 = off]
 #   BENCH_CPUS=LIST           run the brokers and the tool on these CPUs only (taskset -c LIST);
 #                             e.g. 0 puts every hop of pingpong on one CPU: on this 2-vCPU VM a
 #                             wake-up of the other, idle vCPU costs ~18 us, which dominates the
@@ -48,6 +53,16 @@ PIN=()
 [ -z "${BENCH_CPUS:-}" ] || PIN=(taskset -c "$BENCH_CPUS")
 [ "$(id -u)" -eq 0 ] || NICE=0
 BENCH=$BUILD/mqttgw-bench
+STORE=${BENCH_STORE:-1}
+STORE_MSGS=${BENCH_STORE_MSGS:-1000000}
+# mqttgwd-store runs these (persistent ones: vs mqttgwd persistence off and Mosquitto with
+# persistence true; the others: persistence on vs off, issue #13 "unchanged within noise");
+# mosquitto-store only the persistent ones
+STORE_SCENARIOS="p2p-q1-pers lat-q1-pers lat-1k p2p-q0 p2p-q1"
+STORE_PERS="p2p-q1-pers lat-q1-pers"
+if [ "$STORE" = 1 ] && [ -z "${BENCH_BROKERS:-}" ]; then
+	BROKERS="$BROKERS mqttgwd-store mosquitto-store"
+fi
 
 # name | mqttgw-bench arguments
 # lat-1k, lat-10k, pingpong: the kernel fast path's latency targets (issue #6); pingpong runs
@@ -66,6 +81,10 @@ CONFIGS=(
 	"fanin-q0|fanin --qos 0"
 	"fanin-q1|fanin --qos 1"
 	"connections|connections --conns 10000 --conn-rate 5000 --duration 3"
+	# durable store: a persistent subscriber (clean session 0), so that every QoS 1 message is
+	# stored before its PUBACK; lat-q1-pers gives the PUBACK latency at 1k msg/s (ack_p99_us)
+	"p2p-q1-pers|p2p --qos 1 --persistent"
+	"lat-q1-pers|latency --qos 1 --rate 1000 --size 64 --persistent"
 )
 SCENARIOS=${BENCH_SCENARIOS:-$(printf '%s\n' "${CONFIGS[@]}" | cut -d'|' -f1 | tr '\n' ' ')}
 
@@ -126,7 +145,20 @@ write_conf() { # broker port file
 		echo "# written by scripts/bench.sh for $b"
 		echo "listener $port 127.0.0.1"
 		echo "allow_anonymous true"
-		echo "persistence false"
+		case $b in
+		*-store)
+			# a fresh store per run, on the disk of $BUILD (fsync is real there)
+			rm -rf "$WORK/store-$b"
+			mkdir -p "$WORK/store-$b"
+			echo "persistence true"
+			echo "persistence_location ${STORE_DIR_OVERRIDE:-$WORK/store-$b}/"
+			echo "persistence_file store.db"
+			[ "$b" = mosquitto-store ] || echo "persistence_sync full"
+			# the restart figure: the start-up line says what was restored
+			[ -z "${STORE_DIR_OVERRIDE:-}" ] || echo "log_type all"
+			;;
+		*) echo "persistence false" ;;
+		esac
 		echo "max_queued_messages 1000"
 		echo "max_inflight_messages 20"
 		# mqttgwd: $SYS every second, so the fast-path counters can be read after a run
@@ -134,7 +166,7 @@ write_conf() { # broker port file
 		echo "log_dest stderr"
 		echo "log_type error"
 		echo "log_type warning"
-		if [ "$b" = mosquitto ]; then
+		if [ "${b%-store}" = mosquitto ]; then
 			# mqttgwd always sets TCP_NODELAY on accepted sockets; Mosquitto needs the key
 			echo "set_tcp_nodelay true"
 		else
@@ -163,7 +195,7 @@ start_broker() { # broker -> BPID, PORT
 	PORT=$(free_port)
 	conf=$WORK/$b.conf
 	write_conf "$b" "$PORT" "$conf"
-	if [ "$b" = mosquitto ]; then
+	if [ "${b%-store}" = mosquitto ]; then
 		"${PIN[@]}" nice -n "$NICE" "$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
 	else
 		"${PIN[@]}" nice -n "$NICE" "$GWD" -c "$conf" >>"$WORK/$b.log" 2>&1 &
@@ -209,6 +241,11 @@ config_brokers() { # config args
 			[ "$FP_STATUS" = available ] || continue
 			case " $FP_SCENARIOS " in *" $1 "*) ;; *) continue ;; esac
 		fi
+		case $b in
+		mqttgwd-store) case " $STORE_SCENARIOS " in *" $1 "*) ;; *) continue ;; esac ;;
+		mosquitto-store) case " $STORE_PERS " in *" $1 "*) ;; *) continue ;; esac ;;
+		mosquitto) case " $STORE_PERS " in *" $1 "*) continue ;; esac ;;
+		esac
 		out="$out $b"
 	done
 	case "$2" in pingpong*) out="$out direct" ;; esac
@@ -304,6 +341,69 @@ print("%s=%.0f p50=%.1fus ok=%s%s" % (k, r.get(k) or 0, r.get(l) or 0, r["ok"], 
 		done
 	done
 done
+
+# ---- durable store: restart with STORE_MSGS stored messages (issue #13) ----
+# storegen writes them through the store API (one offline persistent session, 64-byte payloads);
+# then per round: mqttgwd-store on an empty store, then on that one, each timed from exec to its
+# first CONNACK (mosquitto_pub retried every 5 ms: mqttgwd listens before it loads, an open port
+# is not a serving broker), with the peak RSS. One JSON line per round in $STORE_RESULTS.
+STORE_RESULTS=$OUT/store-$TS.jsonl
+: >"$STORE_RESULTS"
+time_to_connack() { # -> READY (ms, or empty); the broker keeps running (BPID)
+	local t0 t1
+	READY=
+	t0=$(date +%s%N)
+	PORT=$(free_port)
+	start_broker_nowait mqttgwd-store
+	while kill -0 "$BPID" 2>/dev/null && [ $((($(date +%s%N) - t0) / 1000000)) -lt 120000 ]; do
+		if timeout 120 "${SUB%_sub}_pub" -h 127.0.0.1 -p "$PORT" -t bench/probe -m x \
+			-i "probe-$$" 2>/dev/null; then
+			t1=$(date +%s%N)
+			READY=$(((t1 - t0) / 1000000))
+			return 0
+		fi
+		sleep 0.005
+	done
+}
+start_broker_nowait() { # broker: like start_broker without waiting for the port
+	local conf=$WORK/$1.conf
+	write_conf "$1" "$PORT" "$conf"
+	"${PIN[@]}" nice -n "$NICE" "$GWD" -c "$conf" >>"$WORK/$1.log" 2>&1 &
+	BPID=$!
+}
+if [ "$STORE" = 1 ] && [ -n "$SUB" ] && [ $((SECONDS - START)) -lt "$BUDGET" ]; then
+	if [ ! -x "$BUILD/storegen" ]; then
+		echo "bench.sh: $BUILD/storegen not built (make unit): no restart figures" >&2
+	else
+		BIG=$WORK/store-1m
+		mkdir -p "$BIG"
+		g0=$(date +%s%N)
+		if "$BUILD/storegen" "$BIG" store.db "$STORE_MSGS" 64 offline-1 bench/queued >>"$LOG" 2>&1; then
+			gen_ms=$((($(date +%s%N) - g0) / 1000000))
+			bytes=$(cat "$BIG"/store.db* | wc -c)
+			for round in $(seq "$ROUNDS"); do
+				time_to_connack
+				empty=$READY
+				stop_broker
+				STORE_DIR_OVERRIDE=$BIG
+				export STORE_DIR_OVERRIDE
+				time_to_connack
+				ready=$READY
+				hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$BPID/status" 2>/dev/null || true)
+				restored=$(grep -Eo 'Restored [0-9]+ sessions, [0-9]+ queued' \
+					"$WORK/mqttgwd-store.log" | tail -1 || true)
+				stop_broker
+				unset STORE_DIR_OVERRIDE
+				printf '{"config":"restart-1m","round":%s,"broker":"mqttgwd-store","msgs":%s,"store_bytes":%s,"bytes_per_msg":%s,"gen_ms":%s,"ready_ms":%s,"empty_ready_ms":%s,"rss_peak_kb":%s,"restored":"%s"}\n' \
+					"$round" "$STORE_MSGS" "$bytes" "$((bytes / STORE_MSGS))" "$gen_ms" \
+					"${ready:-null}" "${empty:-null}" "${hwm:-null}" "$restored" >>"$STORE_RESULTS"
+				echo "bench.sh: round $round restart-$STORE_MSGS: ${ready:-?} ms to the first CONNACK (empty store ${empty:-?} ms), peak RSS ${hwm:-?} KiB; $restored" >&2
+			done
+		else
+			echo "bench.sh: storegen failed (see $LOG)" >&2
+		fi
+	fi
+fi
 ELAPSED=$((SECONDS - START))
 
 # ---- summary: medians per broker and the ratio mqttgwd/Mosquitto per figure ----
@@ -329,14 +429,15 @@ ELAPSED=$((SECONDS - START))
 		"broker's Receive Maximum."
 	echo
 } >"$SUMMARY"
-python3 - "$RESULTS" "$FP_STATUS" >>"$SUMMARY" <<'EOF'
+python3 - "$RESULTS" "$FP_STATUS" "$STORE_RESULTS" >>"$SUMMARY" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 # figure, direction (+1 higher is better, -1 lower is better, 0 information), format
 FIG = [
     ("msgs_per_s", 1, "%.0f"), ("msgs_per_broker_cpu_s", 1, "%.0f"),
     ("msgs_per_machine_cpu_s", 1, "%.0f"), ("lat_p50_us", -1, "%.1f"), ("lat_p99_us", -1, "%.1f"),
-    ("lat_p999_us", -1, "%.1f"), ("lat_max_us", -1, "%.1f"), ("broker_cpu_pct", 0, "%.1f"),
+    ("lat_p999_us", -1, "%.1f"), ("lat_max_us", -1, "%.1f"), ("ack_p50_us", -1, "%.1f"),
+    ("ack_p99_us", -1, "%.1f"), ("broker_cpu_pct", 0, "%.1f"),
     ("machine_busy_pct", 0, "%.1f"), ("bench_cpu_pct", 0, "%.1f"), ("broker_rss_peak_kb", -1, "%.0f"),
     ("conn_rate", 1, "%.0f"), ("conn_p50_us", -1, "%.1f"), ("conn_p99_us", -1, "%.1f"),
     ("rss_per_conn_b", -1, "%.0f"), ("broker_cpu_s", -1, "%.2f"),
@@ -419,6 +520,64 @@ if d is not None:
           " no broker): p50 %.1f µs one-way, p99 %s µs (reference numbers of the issue: 10.5 µs"
           " direct, 21.4 µs one userspace relay hop, 35 µs Mosquitto)." % (
               d, cell(med("pingpong", "direct", "lat_p99_us"), "%.1f")))
+ST, MST = "mqttgwd-store", "mosquitto-store"
+srows = []
+if len(sys.argv) > 3:
+    try:
+        srows = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+    except OSError:
+        pass
+if srows or any(r["broker"] in (ST, MST) for r in rows):
+    print("\n## Durable store (issue #13 targets)\n")
+    print("store = mqttgwd with `persistence true`, `persistence_sync full` (a fresh store per run"
+          " on the disk of the build directory), off = mqttgwd with persistence off, Mosquitto ="
+          " Mosquitto with `persistence true` (it snapshots every autosave_interval, never per"
+          " message). Persistent: the subscriber connects with clean session 0 (MQTT 3.1.1), so"
+          " every QoS 1 message is stored before its PUBACK. PUBACK latency: the publisher's"
+          " PUBLISH to PUBACK. Medians of the rounds.\n")
+    print("| figure | store | off | Mosquitto persistence | store/off | store/Mosquitto | target | met? |")
+    print("|---|---|---|---|---|---|---|---|")
+    def st_row(label, c, key, fmt, target, verdict):
+        if not any(r["config"] == c for r in rows):
+            return
+        s, o, m = med(c, ST, key), med(c, OFF, key), med(c, MST, key)
+        ro, rm = ratio(s, o), ratio(s, m)
+        met = "not run" if s is None else "(information)" if verdict is None else (
+            "**met**" if verdict(s, ro, rm) else "MISSED")
+        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            label, cell(s, fmt), cell(o, fmt), cell(m, fmt), cell(ro, "%.2f"), cell(rm, "%.2f"),
+            target, met))
+    st_row("persistent p2p QoS 1 delivered msgs/s", "p2p-q1-pers", "msgs_per_s", "%.0f",
+           "store/off ≥ 0.5 and store/Mosquitto ≥ 10",
+           lambda s, ro, rm: ro is not None and rm is not None and ro >= 0.5 and rm >= 10)
+    st_row("persistent 1k msg/s: PUBACK p99 µs", "lat-q1-pers", "ack_p99_us", "%.1f", "≤ 2000 µs",
+           lambda s, ro, rm: s <= 2000)
+    st_row("persistent 1k msg/s: PUBACK p50 µs", "lat-q1-pers", "ack_p50_us", "%.1f", "", None)
+    st_row("persistent 1k msg/s: delivery p99 µs", "lat-q1-pers", "lat_p99_us", "%.1f", "", None)
+    # not persistent: nothing touches the disk, the figures must not move (10%: the noise here)
+    up = lambda s, ro, rm: ro is not None and ro >= 0.9
+    down = lambda s, ro, rm: ro is not None and ro <= 1.1
+    st_row("p2p QoS 0 delivered msgs/s", "p2p-q0", "msgs_per_s", "%.0f", "store/off ≥ 0.9", up)
+    st_row("p2p QoS 1 (clean session) msgs/s", "p2p-q1", "msgs_per_s", "%.0f", "store/off ≥ 0.9", up)
+    st_row("QoS 0 1k msg/s p99 latency µs", "lat-1k", "lat_p99_us", "%.1f", "store/off ≤ 1.1", down)
+    def smed(key):
+        v = [r[key] for r in srows if r.get(key) is not None]
+        return statistics.median(v) if v else None
+    if srows:
+        n = srows[0]["msgs"]
+        ready, empty, bpm = smed("ready_ms"), smed("empty_ready_ms"), smed("bytes_per_msg")
+        print("| restart, %d stored msgs: ms to the first CONNACK | %s | | | | | ≤ 2000 ms | %s |" % (
+            n, cell(ready, "%.0f"), "not run" if ready is None else "**met**" if ready <= 2000
+            else "MISSED"))
+        print("| restart, empty store: ms to the first CONNACK | %s | | | | | | (information) |"
+              % cell(empty, "%.0f"))
+        print("| store bytes per message (64 B payload, 12 B topic) | %s | | | | | ≤ 64 + 64 |"
+              " %s |" % (cell(bpm, "%.0f"), "not run" if bpm is None else "**met**"
+                          if bpm - 64 <= 64 else "MISSED"))
+        print("| peak RSS after the restart, KiB | %s | | | | | | (information) |"
+              % cell(smed("rss_peak_kb"), "%.0f"))
+        print("\n%s stored messages written by build/storegen in %s ms; restored: %s." % (
+            n, cell(smed("gen_ms"), "%.0f"), srows[-1].get("restored") or "?"))
 print()
 print("↑ higher is better, ↓ lower is better, · for information. Ratio = mqttgwd / Mosquitto"
       " (median of the rounds); **bold** where mqttgwd is better. other_cpu_pct is machine CPU"

@@ -126,6 +126,12 @@ int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason
 	return 0;
 }
 
+void client_want_flush(struct client *c)
+{
+	if (c->conn)
+		conn_want_flush(c->conn);
+}
+
 void client_send_connack(struct client *c, uint8_t version, bool present, uint8_t code,
 			 const uint8_t *props, uint32_t props_len)
 {
@@ -186,7 +192,12 @@ void client_close(struct client *c, uint8_t reason, const char *why)
 	conn_flush(conn);
 	/* Lingering: a peer that is still sending would otherwise get an RST that can destroy
 	 * the DISCONNECT before it reads it (issue #12). */
-	if (c->conn)
+	/* A lingering close writes the queue without the gate: held output (a QoS 2 PUBLISH or
+	 * PUBREL whose store state is not durable yet) must not go out, so it is dropped; the
+	 * session resends what is durable when the client comes back. */
+	if (c->conn && c->store_hold)
+		conn_close(conn, 0);
+	else if (c->conn)
 		conn_close_linger(conn, 0, CLIENT_LINGER_MS, CLIENT_LINGER_BYTES);
 }
 
@@ -385,7 +396,8 @@ static void client_on_close(struct conn *conn, int err)
 	loop_defer(b->loop, client_free_deferred, c);
 }
 
-/* The write gate belongs to whoever gates the conn (the fast path): pass it through. */
+/* The write gate: the store's hold (client_may_write) and whoever else gates the conn (the fast
+ * path), whose hooks are passed through. */
 static void client_on_output(struct conn *conn)
 {
 	const struct client_hooks *h = ((struct client *)conn->owner)->b->hooks;
@@ -394,10 +406,15 @@ static void client_on_output(struct conn *conn)
 		h->on_output(conn);
 }
 
+/* Both gates must allow the write: the store's hold first (it costs nothing to ask), then the
+ * owner's (the fast path's one-writer rule, which may poll the kernel). */
 static bool client_may_write(struct conn *conn)
 {
-	const struct client_hooks *h = ((struct client *)conn->owner)->b->hooks;
+	const struct client *c = conn->owner;
+	const struct client_hooks *h = c->b->hooks;
 
+	if (c->store_hold)
+		return false;
 	return !h || !h->may_write || h->may_write(conn);
 }
 

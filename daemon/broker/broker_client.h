@@ -60,6 +60,10 @@ struct client {
 	struct alias_out *alias_out;
 	uint16_t alias_out_max, alias_out_n;
 	struct fpc *fp;	 /* kernel fast path state (broker_fastpath.c), NULL: not joined */
+	/* the store's hold (broker_store.c): output waits until batch store_hold is durable,
+	 * 0: not held; held clients are linked from b->store */
+	uint64_t store_hold;
+	struct client *hold_next, *hold_prev;
 	char *client_id; /* copy for logs after the session is gone */
 	char *username;
 	/* enhanced authentication (broker_authflow.c): authenticated by SCRAM-SHA-256 at
@@ -126,6 +130,8 @@ long client_props_room(const struct client *c, uint32_t body, uint32_t cap);
 /* A two-byte packet (PINGRESP); an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP). 0. */
 int client_send_simple(struct client *c, uint8_t type);
 int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason);
+/* The store's hold on c ended: write what waited (with this iteration's flush). */
+void client_want_flush(struct client *c);
 /* CONNACK in version's encoding (v5: with props). */
 void client_send_connack(struct client *c, uint8_t version, bool present, uint8_t code,
 			 const uint8_t *props, uint32_t props_len);

@@ -421,6 +421,7 @@ void broker_session_resume(struct client *c)
 	uint16_t *big = NULL; /* too large for this client: completed after the walk */
 	uint8_t *big_qos = NULL;
 
+	broker_store_resume(c);
 	/* [MQTT-4.4.0-1]: resend unacknowledged PUBLISH (DUP) and PUBREL, in order */
 	while ((e = qos_out_at(&s->qos, &i))) {
 		if (e->state == QOS_WAIT_PUBCOMP) {

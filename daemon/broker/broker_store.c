@@ -51,11 +51,51 @@ static void msg_drop(struct msg *m)
 		m->store_id = 0;
 }
 
+/* Hold c's output until batch seq is durable (see broker_store.h). */
+static void out_hold_until(struct broker_store *bs, struct client *c, uint64_t seq)
+{
+	if (!c || !c->conn)
+		return;
+	if (!c->store_hold) {
+		c->hold_prev = NULL;
+		c->hold_next = bs->held;
+		if (bs->held)
+			bs->held->hold_prev = c;
+		bs->held = c;
+	}
+	if (seq > c->store_hold)
+		c->store_hold = seq;
+	/* conn consults the gate only while gated; left set after the hold ends (the fast path
+	 * does the same), the gate then allows every write */
+	c->conn->gated = true;
+}
+
+/* Hold c's output until what is staged now is durable. */
+static void out_hold(struct broker_store *bs, struct client *c)
+{
+	out_hold_until(bs, c, store_batch_next(bs->st));
+}
+
+static void out_unhold(struct broker_store *bs, struct client *c)
+{
+	if (!c->store_hold)
+		return;
+	if (c->hold_prev)
+		c->hold_prev->hold_next = c->hold_next;
+	else
+		bs->held = c->hold_next;
+	if (c->hold_next)
+		c->hold_next->hold_prev = c->hold_prev;
+	c->hold_next = c->hold_prev = NULL;
+	c->store_hold = 0;
+}
+
 static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 {
 	struct broker *b = io->ctx;
 	struct broker_store *bs = b->store;
 	uint64_t durable = store_dispatch(bs->st);
+	struct client *c, *next;
 
 	(void)l;
 	(void)events;
@@ -66,6 +106,13 @@ static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 		bs->a_count--;
 		if (a.c)
 			client_send_ack(a.c, a.type, a.pid, a.reason);
+	}
+	for (c = bs->held; c; c = next) {
+		next = c->hold_next;
+		if (c->store_hold <= durable) {
+			out_unhold(bs, c);
+			client_want_flush(c);
+		}
 	}
 }
 
@@ -108,6 +155,7 @@ void broker_store_commit(struct broker *b)
 	if (!bs)
 		return;
 	store_commit(bs->st);
+	bs->committed = bs->staged;
 	w = store_writable(bs->st);
 	/* the store's thread logs the failure (once); the recovery is said here */
 	if (!w && !bs->down) {
@@ -157,6 +205,8 @@ void broker_store_client_gone(struct client *c)
 {
 	struct broker_store *bs = c->b->store;
 
+	if (bs)
+		out_unhold(bs, c);
 	for (uint32_t i = 0; bs && i < bs->a_count; i++) {
 		struct broker_ack *a = &bs->acks[(bs->a_head + i) & (bs->a_cap - 1)];
 
@@ -320,8 +370,12 @@ void broker_store_sent(struct broker *b, struct session *s, struct qos_entry *e)
 		return;
 	if (!e->store_seq)
 		e->store_seq = out_add(b, s, e->msg, e->qos, e->retain, e->sub_id, e->share);
-	if (e->store_seq && !store_out_sent(b->store->st, s->store_id, e->store_seq, e->pid, false))
+	if (e->store_seq &&
+	    !store_out_sent(b->store->st, s->store_id, e->store_seq, e->pid, false)) {
 		b->store->staged++;
+		if (e->qos == 2)
+			out_hold(b->store, s->client);
+	}
 }
 
 void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uint16_t pid,
@@ -337,14 +391,37 @@ void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uin
 	      (type == MQTT_PUBREC && e->state == QOS_WAIT_PUBREC) ||
 	      (type == MQTT_PUBCOMP && e->state == QOS_WAIT_PUBCOMP) || !type))
 		return; /* a duplicate or a protocol error: nothing changes */
-	if (pubrel)
+	if (pubrel) {
 		store_out_pubrel(b->store->st, s->store_id, e->store_seq, pid);
-	else
+		out_hold(b->store, s->client);
+	} else
 		store_out_del(b->store->st, s->store_id, e->store_seq);
 	msg_drop(e->msg);
 	if (!pubrel)
 		e->store_seq = 0;
 	b->store->staged++;
+}
+
+void broker_store_resume(struct client *c)
+{
+	struct broker_store *bs = c->b->store;
+	struct session *s = c->session;
+	struct qos_entry *e;
+	uint32_t i = 0;
+	uint64_t last;
+
+	if (!bs || !s->store_id)
+		return;
+	/* the last batch with content: an empty one is never committed, so never durable */
+	last = store_batch_next(bs->st) - (bs->staged == bs->committed);
+	if (last <= store_durable_seq(bs->st))
+		return;
+	while ((e = qos_out_at(&s->qos, &i))) {
+		if (e->qos == 2 && e->store_seq) {
+			out_hold_until(bs, c, last);
+			return;
+		}
+	}
 }
 
 void broker_store_out_del(struct broker *b, struct session *s, uint64_t seq, struct msg *m)

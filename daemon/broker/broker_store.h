@@ -16,6 +16,14 @@
  * before-wait hook commits once per loop iteration (group commit) and the store's event fd
  * releases the acks of every durable batch, in order. While acks wait, later ones (durable or
  * not) queue behind them, so no client ever sees its acks out of packet order.
+ *
+ * Outgoing QoS 2 (the same rule, the other way): what changes the subscriber's QoS 2 state
+ * (a PUBLISH sent with its packet id, a PUBREL) must not reach it before the store records it,
+ * or a restart resends a completed message (delivered twice) or reuses an id the subscriber
+ * still holds (the new message is discarded as a duplicate). Staging such a change for a
+ * stored session holds its client's output (c->store_hold, the conn's write gate) until that
+ * batch is durable; the store's event fd then flushes it. QoS 1 needs no hold: the subscriber
+ * keeps no state per id, so a resend (even under another id) is a duplicate QoS 1 allows.
  */
 #ifndef MQTTGW_BROKER_STORE_H
 #define MQTTGW_BROKER_STORE_H
@@ -40,7 +48,9 @@ struct broker_store {
 	uint64_t staged;	 /* durable writes staged so far (a publish compares marks) */
 	struct broker_ack *acks; /* FIFO ring, cap a power of two */
 	uint32_t a_head, a_count, a_cap;
-	bool down; /* not writable: logged once, QoS 1/2 refused */
+	struct client *held; /* clients whose output is held (c->store_hold) */
+	uint64_t committed;  /* staged as of the last commit: equal, nothing staged since */
+	bool down;	     /* not writable: logged once, QoS 1/2 refused */
 };
 
 /* Hand the broker the store (opened and not loaded yet): registers its event fd. 0, -errno. */
@@ -87,6 +97,10 @@ void broker_store_sent(struct broker *b, struct session *s, struct qos_entry *e)
  * completed locally (type 0: abandoned): stage what it changes, before qos_out_ack. */
 void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uint16_t pid,
 			  uint8_t reason);
+/* c's session resumes (before the resend of its window): a QoS 2 entry sent on an earlier
+ * connection whose state is not durable yet holds the resend too (a take-over or a reconnect
+ * within one commit of the first send). */
+void broker_store_resume(struct client *c);
 /* A queued entry left s without being sent (expired, dropped). */
 void broker_store_out_del(struct broker *b, struct session *s, uint64_t seq, struct msg *m);
 /* Inbound QoS 2 id recorded (add) or released. */

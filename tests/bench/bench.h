@@ -51,6 +51,7 @@ struct bench_opts {
 	uint16_t keepalive;
 	bool json;
 	bool direct;	   /* pingpong: one loopback TCP connection, no broker */
+	bool persistent;   /* subscribers keep a session (3.1.1 clean 0, 5.0 expiry): durable */
 	const char *label; /* broker name for the report */
 };
 
@@ -90,6 +91,7 @@ struct bpub {
 	uint32_t inflight; /* QoS > 0 not yet acknowledged by the broker */
 	uint16_t next_pid;
 	uint64_t *pid_used; /* 65536-bit map (QoS > 0) */
+	uint64_t *pid_ns;   /* per packet id: when its PUBLISH was encoded (ack latency) */
 	uint64_t forgiven;  /* messages assumed lost after a stall */
 	uint64_t stall_start;
 	uint64_t stalls;
@@ -157,6 +159,7 @@ struct bworker {
 	uint32_t ndirty;
 	bool wake_pub;
 	struct hist lat;      /* end-to-end latency, ns, samples sent within [t0, t1] */
+	struct hist ack_lat;  /* PUBLISH to its PUBACK (QoS 1) / PUBREC (QoS 2), same window */
 	struct hist conn_lat; /* connect() to CONNACK, ns */
 	uint64_t cpu_ns;      /* thread CPU at exit */
 };
@@ -197,7 +200,8 @@ int bconn_flush(struct bworker *w, struct bconn *c);
 uint8_t *bconn_tx_reserve(struct bconn *c, size_t n);
 void bconn_close(struct bworker *w, struct bconn *c, bool graceful);
 void bconn_fail(struct bworker *w, struct bconn *c, const char *why);
-size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id);
+size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id,
+			    bool clean);
 size_t bench_encode_subscribe(uint8_t *buf, size_t cap, const struct bench_opts *o,
 			      const char *filter, uint8_t qos);
 

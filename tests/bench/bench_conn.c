@@ -147,16 +147,17 @@ static const char *role_tag(uint8_t role)
 	return role == BC_PUB ? "p" : role == BC_SUB ? "s" : "c";
 }
 
-/* The CONNECT every client of the tool sends (clean session). Size, 0 if cap is too small;
- * buf NULL: the size only. */
-size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id)
+/* The CONNECT every client of the tool sends (clean session, unless clean is false: 3.1.1 only,
+ * --persistent subscribers). Size, 0 if cap is too small; buf NULL: the size only. */
+size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id,
+			    bool clean)
 {
 	struct mqtt_connect mc = {0};
 
 	mc.proto_name.p = (const uint8_t *)"MQTT";
 	mc.proto_name.len = 4;
 	mc.version = (uint8_t)o->version;
-	mc.clean = true;
+	mc.clean = clean;
 	mc.keepalive = o->keepalive;
 	mc.client_id.p = (const uint8_t *)id;
 	mc.client_id.len = (uint32_t)strlen(id);
@@ -183,11 +184,13 @@ static int bconn_send_connect(struct bworker *w, struct bconn *c)
 	size_t n;
 
 	snprintf(id, sizeof(id), "mb-%s-%s%u", w->run->token, role_tag(c->role), c->idx);
-	n = bench_encode_connect(NULL, 0, o, id);
+	bool clean = !(o->persistent && c->role == BC_SUB);
+
+	n = bench_encode_connect(NULL, 0, o, id, clean);
 	p = bconn_tx_reserve(c, n);
 	if (!p)
 		return -ENOMEM;
-	c->tx_len += (uint32_t)bench_encode_connect(p, n, o, id);
+	c->tx_len += (uint32_t)bench_encode_connect(p, n, o, id, clean);
 	return bconn_flush(w, c);
 }
 

@@ -61,6 +61,8 @@ static const char usage[] =
     "  --keepalive S      MQTT keepalive in CONNECT [300]\n"
     "  --direct           pingpong without a broker: A and B on one loopback TCP\n"
     "                     connection, B echoes each frame (the physical floor)\n"
+    "  --persistent       subscribers keep their session (MQTT 3.1.1 clean session 0): with\n"
+    "                     persistence on, each QoS 1/2 message is stored before its ack\n"
     "  --label NAME       broker name written in the report\n"
     "  --json             print one JSON line on stdout; the table goes to stderr\n"
     "  --help             this text\n"
@@ -98,6 +100,7 @@ enum {
 	OPT_LABEL,
 	OPT_JSON,
 	OPT_DIRECT,
+	OPT_PERSISTENT,
 	OPT_HELP,
 };
 
@@ -125,6 +128,7 @@ static const struct option long_opts[] = {
     {"label", required_argument, NULL, OPT_LABEL},
     {"json", no_argument, NULL, OPT_JSON},
     {"direct", no_argument, NULL, OPT_DIRECT},
+    {"persistent", no_argument, NULL, OPT_PERSISTENT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -183,6 +187,9 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			continue;
 		case OPT_DIRECT:
 			o->direct = true;
+			continue;
+		case OPT_PERSISTENT:
+			o->persistent = true;
 			continue;
 		case OPT_HELP:
 		case 'h':
@@ -276,6 +283,10 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		return -1;
 	}
 	o->scen = (enum bench_scen)idx;
+	if (o->persistent && o->version != 4) {
+		fprintf(stderr, "mqttgw-bench: --persistent is for MQTT 3.1.1 (--mqtt-version 4)\n");
+		return -1;
+	}
 	if (o->direct && o->scen != SCEN_PINGPONG) {
 		fprintf(stderr, "mqttgw-bench: --direct is for pingpong only\n");
 		return -1;

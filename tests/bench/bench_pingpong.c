@@ -162,7 +162,7 @@ static int pp_mqtt_setup(struct pp_side *s, const char *id, const char *filter)
 	size_t n;
 	int rc;
 
-	n = bench_encode_connect(s->tx, s->tx_cap, o, id);
+	n = bench_encode_connect(s->tx, s->tx_cap, o, id, true);
 	if (!n || (rc = pp_send(s, s->tx, n)) < 0)
 		return n ? rc : -ENOBUFS;
 	rc = pp_read_packet(s, deadline, &pkt, &used);

@@ -84,6 +84,10 @@ void result_json(FILE *f, const struct bench_result *r)
 		fprintf(f, ",\"lat_samples\":%llu,\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f",
 			(unsigned long long)r->lat.count, us(hist_pct(&r->lat, 50)),
 			us(hist_pct(&r->lat, 99)));
+		if (r->ack_lat.count)
+			fprintf(f, ",\"ack_samples\":%llu,\"ack_p50_us\":%.1f,\"ack_p99_us\":%.1f",
+				(unsigned long long)r->ack_lat.count, us(hist_pct(&r->ack_lat, 50)),
+				us(hist_pct(&r->ack_lat, 99)));
 		fprintf(f, ",\"lat_p999_us\":%.1f,\"lat_max_us\":%.1f", us(hist_pct(&r->lat, 99.9)),
 			us(r->lat.count ? r->lat.max : 0));
 		jnum(f, "msgs_per_broker_cpu_s", per((double)r->delivered_window, r->broker_cpu_s),
@@ -161,6 +165,10 @@ void result_table(FILE *f, const struct bench_result *r)
 		row(f, "latency p99 us", "%.1f", us(hist_pct(&r->lat, 99)));
 		row(f, "latency p99.9 us", "%.1f", us(hist_pct(&r->lat, 99.9)));
 		row(f, "latency max us", "%.1f", us(r->lat.count ? r->lat.max : 0));
+		if (r->ack_lat.count) {
+			row(f, "PUBACK/PUBREC p50 us", "%.1f", us(hist_pct(&r->ack_lat, 50)));
+			row(f, "PUBACK/PUBREC p99 us", "%.1f", us(hist_pct(&r->ack_lat, 99)));
+		}
 		if (b && r->broker_cpu_s > 0)
 			row(f, "msgs per broker CPU-s", "%.0f",
 			    per((double)r->delivered_window, r->broker_cpu_s));

@@ -67,7 +67,8 @@ static int run_alloc(struct brun *r)
 			p->level[k] = UINT64_MAX;
 		if (r->qos) {
 			p->pid_used = calloc(1024, sizeof(uint64_t));
-			if (!p->pid_used)
+			p->pid_ns = calloc(65536, sizeof(uint64_t));
+			if (!p->pid_used || !p->pid_ns)
 				return -ENOMEM;
 		}
 	}
@@ -255,6 +256,7 @@ static void run_free(struct brun *r)
 	for (uint32_t i = 0; i < r->npubs; i++) {
 		bconn_release(&r->pubs[i].c);
 		free(r->pubs[i].pid_used);
+		free(r->pubs[i].pid_ns);
 		free(r->pubs[i].tmpl);
 		free(r->pub_units[i]);
 	}
@@ -453,6 +455,7 @@ static void run_collect(struct brun *r, struct bench_result *res)
 		struct bworker *w = &r->workers[i];
 
 		hist_merge(&res->lat, &w->lat);
+		hist_merge(&res->ack_lat, &w->ack_lat);
 		res->delivered += w->delivered;
 		res->dup += w->dup;
 		res->reordered += w->reordered;

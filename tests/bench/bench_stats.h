@@ -73,6 +73,7 @@ struct bench_result {
 	uint64_t expected, received; /* distinct, over the whole run after the drain */
 	uint64_t lost, dup, reordered, bad, stalls, errors;
 	struct hist lat;
+	struct hist ack_lat; /* publisher's PUBLISH to PUBACK/PUBREC */
 	/* CPU, over the measured window */
 	bool have_broker;
 	double broker_cpu_s;

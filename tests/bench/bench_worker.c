@@ -152,6 +152,16 @@ static uint16_t bpub_alloc_pid(struct bpub *p)
 	}
 }
 
+/* The broker's acknowledgement latency of a PUBLISH encoded within the measured window (with
+ * persistence it includes the store's commit: what a persistent QoS 1 publisher waits for). */
+static void ack_latency(struct bworker *w, struct bpub *p, uint16_t pid)
+{
+	uint64_t ts = p->pid_ns[pid], now = now_ns();
+
+	if (ts >= w->t0 && ts <= w->t1 && now >= ts)
+		hist_add(&w->ack_lat, now - ts);
+}
+
 void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid, uint8_t reason)
 {
 	uint64_t bit = 1ull << (pid & 63);
@@ -170,6 +180,7 @@ void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid, 
 			STORE(w->bad, w->bad + 1);
 			return;
 		}
+		ack_latency(w, p, pid);
 		q = bconn_tx_reserve(&p->c, 8);
 		if (q)
 			p->c.tx_len += (uint32_t)codec_encode_ack(q, 8, (uint8_t)w->run->o->version,
@@ -181,6 +192,8 @@ void bpub_on_ack(struct bworker *w, struct bpub *p, uint8_t type, uint16_t pid, 
 		return;
 	}
 	p->pid_used[pid >> 6] &= ~bit;
+	if (type == MQTT_PUBACK)
+		ack_latency(w, p, pid);
 	p->inflight--;
 	p->acks++;
 	STORE(p->inflight_pub, p->inflight);
@@ -280,6 +293,7 @@ static bool bpub_step(struct bworker *w, struct bpub *p, uint32_t phase)
 		if (r->qos) {
 			uint16_t pid = bpub_alloc_pid(p);
 
+			p->pid_ns[pid] = ts;
 			out[p->pid_off] = (uint8_t)(pid >> 8);
 			out[p->pid_off + 1] = (uint8_t)pid;
 		}

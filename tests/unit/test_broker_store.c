@@ -3,7 +3,8 @@
  * broker_store: the acknowledgement list (acknowledged means durable) against a real store and
  * a real loop. client_send_ack/client_close are recorded here instead of encoded: the order of
  * the acks, and that none leaves before its batch is durable, is what is tested. Also the
- * message reference accounting (stored once, forgotten when the last durable reference goes).
+ * message reference accounting (stored once, forgotten when the last durable reference goes),
+ * and the hold of a subscriber's output while its QoS 2 state change is not durable.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -27,7 +28,15 @@ struct sent {
 	uint8_t reason;
 };
 static struct sent sent[64];
-static int n_sent, n_closed;
+static int n_sent, n_closed, n_flushed;
+static const struct client *flushed;
+
+void client_want_flush(struct client *c)
+{
+	assert_int_equal(c->store_hold, 0); /* released first, so the gate allows the write */
+	flushed = c;
+	n_flushed++;
+}
 
 int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason)
 {
@@ -77,7 +86,7 @@ static int setup(void **state)
 		f->c[i].version = MQTT_V5;
 	}
 	assert_int_equal(broker_store_init(&f->b, f->st), 0);
-	n_sent = n_closed = 0;
+	n_sent = n_closed = n_flushed = 0;
 	*state = f;
 	return 0;
 }
@@ -222,6 +231,138 @@ static void test_message_stored_once_and_forgotten(void **state)
 	msg_unref(m);
 }
 
+/* A stored session with one connected client (f->c[0], on a conn that is never written). */
+static void hold_fixture(struct fx *f, struct session *s, struct conn *conn)
+{
+	qos_init(&s->qos);
+	f->c[0].conn = conn;
+	s->client = &f->c[0];
+	broker_store_session(&f->b, s, 0, NULL, 0);
+	assert_true(s->store_id != 0);
+	broker_store_commit(&f->b);
+}
+
+/* Send m at qos into s's window and stage it as sent (what send_inflight does). */
+static uint16_t hold_send(struct fx *f, struct session *s, struct msg *m, uint8_t qos)
+{
+	uint16_t pid;
+
+	assert_int_equal(qos_out_add(&s->qos, m, qos, 0, 0, &pid), 0);
+	broker_store_sent(&f->b, s, qos_out_last(&s->qos));
+	return pid;
+}
+
+/* Run the loop until the hold is released (or 5 s). */
+static void hold_wait(struct fx *f)
+{
+	broker_store_commit(&f->b);
+	for (int i = 0; i < 500 && !n_flushed; i++)
+		loop_run_once(f->loop, 10);
+}
+
+static void test_qos2_send_and_pubrel_hold_output_until_durable(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
+	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	struct conn conn = {0};
+	uint16_t pid;
+
+	hold_fixture(f, &s, &conn);
+	pid = hold_send(f, &s, m, 2);
+	assert_true(f->c[0].store_hold >= store_batch_next(f->st));
+	assert_true(conn.gated); /* conn asks the gate (client_may_write) before writing */
+	assert_true(store_durable_seq(f->st) < f->c[0].store_hold);
+	hold_wait(f);
+	assert_int_equal(n_flushed, 1);
+	assert_ptr_equal(flushed, &f->c[0]);
+	assert_int_equal(f->c[0].store_hold, 0);
+	/* the PUBREC stages the PUBREL state: the PUBREL waits in turn */
+	broker_store_out_ack(&f->b, &s, MQTT_PUBREC, pid, 0);
+	assert_int_equal(qos_out_ack(&s.qos, MQTT_PUBREC, pid), QOS_ACK_SEND_PUBREL);
+	assert_true(f->c[0].store_hold != 0);
+	n_flushed = 0;
+	hold_wait(f);
+	assert_int_equal(n_flushed, 1);
+	/* the PUBCOMP changes nothing the subscriber holds: no hold */
+	broker_store_out_ack(&f->b, &s, MQTT_PUBCOMP, pid, 0);
+	qos_out_ack(&s.qos, MQTT_PUBCOMP, pid);
+	assert_int_equal(f->c[0].store_hold, 0);
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
+static void test_qos1_and_unstored_sessions_never_wait(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
+	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	struct session t = {.client_id = "u", .id_len = 1, .proto = 5}; /* expiry 0 */
+	struct conn conn = {0};
+
+	hold_fixture(f, &s, &conn);
+	hold_send(f, &s, m, 1);
+	assert_int_equal(f->c[0].store_hold, 0);
+	assert_false(conn.gated);
+	qos_init(&t.qos);
+	t.client = &f->c[1];
+	f->c[1].conn = &conn;
+	broker_store_session(&f->b, &t, 0, NULL, 0);
+	assert_int_equal(t.store_id, 0);
+	hold_send(f, &t, m, 2);
+	assert_int_equal(f->c[1].store_hold, 0);
+	assert_false(conn.gated);
+	qos_fini(&t.qos);
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
+static void test_held_client_that_closes_is_forgotten(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
+	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	struct conn conn = {0};
+
+	hold_fixture(f, &s, &conn);
+	hold_send(f, &s, m, 2);
+	assert_true(f->c[0].store_hold != 0);
+	broker_store_client_gone(&f->c[0]);
+	assert_int_equal(f->c[0].store_hold, 0);
+	assert_null(f->b.store->held);
+	hold_wait(f);
+	assert_int_equal(n_flushed, 0);
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
+static void test_resume_holds_a_resend_that_is_not_durable(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
+	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	struct conn conn = {0}, conn2 = {0};
+
+	hold_fixture(f, &s, &conn);
+	hold_send(f, &s, m, 2);
+	/* the connection drops before the send was durable; a new one takes the session */
+	broker_store_client_gone(&f->c[0]);
+	f->c[1].conn = &conn2;
+	f->c[1].session = &s;
+	s.client = &f->c[1];
+	broker_store_resume(&f->c[1]);
+	assert_true(f->c[1].store_hold != 0);
+	assert_true(conn2.gated);
+	hold_wait(f);
+	assert_int_equal(n_flushed, 1);
+	assert_ptr_equal(flushed, &f->c[1]);
+	/* once durable, a resume does not wait */
+	broker_store_resume(&f->c[1]);
+	assert_int_equal(f->c[1].store_hold, 0);
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +373,14 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_many_acks_grow_the_ring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_message_stored_once_and_forgotten, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_qos2_send_and_pubrel_hold_output_until_durable,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_qos1_and_unstored_sessions_never_wait, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_held_client_that_closes_is_forgotten, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_resume_holds_a_resend_that_is_not_durable, setup,
 					    teardown),
 	};
 
