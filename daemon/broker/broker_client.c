@@ -60,19 +60,14 @@ void client_auth_failed(struct client *c)
 		guard_offence_fd(c->conn->fd, GUARD_AUTH_FAILED);
 }
 
-/* Bytes of a varint-encoded length. */
-static uint32_t varint_len(uint32_t v)
-{
-	return v < 128u ? 1 : v < 16384u ? 2 : v < 2097152u ? 3 : 4;
-}
-
 /* Size of a packet whose body (after the fixed header) is `body` bytes plus a property block
  * of plen bytes with its length. */
 static uint64_t packet_size(uint32_t body, uint32_t plen)
 {
-	uint64_t rem = (uint64_t)body + varint_len(plen) + plen;
+	/* the callers' bodies and property buffers are far below the 4-byte varint limit */
+	uint64_t rem = (uint64_t)body + codec_varint_size(plen) + plen;
 
-	return 1 + varint_len((uint32_t)rem) + rem;
+	return 1 + codec_varint_size((uint32_t)rem) + rem;
 }
 
 long client_props_room(const struct client *c, uint32_t body, uint32_t cap)
