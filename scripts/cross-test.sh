@@ -41,7 +41,7 @@ echo "== cross build: $arch (CROSS_COMPILE=$CROSS, $BUILD_CROSS)"
 # SAN=0: AddressSanitizer's shadow memory does not work under qemu-user.
 if ! make -j2 --no-print-directory CROSS_COMPILE="$CROSS" BUILD="$BUILD_CROSS" SAN=0 all unit-bins \
 	>"$BUILD_CROSS/make.log" 2>&1; then
-	tail -n 40 "$BUILD_CROSS.log"
+	tail -n 40 "$BUILD_CROSS/make.log"
 	echo "cross-test.sh: the $arch build failed (log: $BUILD_CROSS/make.log)" >&2
 	exit 1
 fi
@@ -56,7 +56,10 @@ for t in "$BUILD_CROSS"/tests/test_*; do
 	fi
 	start=$(date +%s%N)
 	rc=0
-	timeout -k 5 "$TEST_TIMEOUT" "$QEMU" "$t" >"$BUILD_CROSS/$name.log" 2>&1 || rc=$?
+	# qemu-user has no bpf(2): the BPF tests skip here by themselves. CI's MQTTGW_REQUIRE_BPF=1
+	# (and MQTTGW_REQUIRE_FUSE=1) are for the native run of `make test`, where they must run.
+	env -u MQTTGW_REQUIRE_BPF -u MQTTGW_REQUIRE_FUSE timeout -k 5 "$TEST_TIMEOUT" "$QEMU" "$t" \
+		>"$BUILD_CROSS/$name.log" 2>&1 || rc=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
 	case $rc in
 	0) pass=$((pass + 1)) st=PASS ;;
