@@ -69,6 +69,10 @@ enum bridge_state {
 	BRIDGE_BACKOFF, /* waiting restart_timeout */
 };
 
+/* bridge_enqueue / bridge_load: the entry went to the store only (the queue's head in memory is
+ * full): the bridge keeps no reference to the message, so the caller counts none. */
+#define BRIDGE_SPILLED 1
+
 /* ops->deliver's "accepted, acknowledge when I call bridge_ack()". */
 #define BRIDGE_ACK_LATER 1
 
@@ -97,6 +101,10 @@ struct bridge_ops {
 	/* The bridge dropped its durable reference to stored message msg_id (entry acked or
 	 * dropped): for the broker's store_refs accounting. Optional. */
 	void (*release)(void *ctx, struct bridge *b, struct msg *m, uint64_t msg_id);
+	/* A stored message read back for a spilled entry (see bridge_fetched): a new struct msg
+	 * with one reference, which the entry takes, counted as one durable reference (release()
+	 * is called for it as for any entry). NULL: ENOMEM. Required with a store. */
+	struct msg *(*fetched_msg)(void *ctx, struct bridge *b, const struct store_msg *sm);
 };
 
 struct bridge_opts {
@@ -111,6 +119,7 @@ struct bridge_opts {
 struct bridge_stats {
 	enum bridge_state state;
 	uint64_t queued;     /* waiting to be sent (QoS 1/2 entries + QoS 0 queue) */
+	uint64_t in_memory;  /* QoS 1/2 entries held in memory (the rest is in the store only) */
 	uint64_t inflight;   /* sent, not yet acknowledged */
 	uint64_t sent;	     /* PUBLISH sent upstream (resends included) */
 	uint64_t acked;	     /* QoS 1/2 entries acknowledged (PUBACK / PUBCOMP) */
@@ -135,12 +144,16 @@ const char *bridge_state_name(enum bridge_state s);
  * A local message that matched an out topic (m->topic is the local topic; a reference is
  * taken). QoS 1/2: *msg_id is m's store id, or 0, and then the bridge stages m
  * (store_msg_add) and writes the id back, so the broker can share it. 0; -ENOENT (no out
- * topic matches); -ENOBUFS (queue full: counted as dropped); -ENOMEM.
+ * topic matches); -ENOBUFS (queue full: counted as dropped); -ENOMEM; BRIDGE_SPILLED (staged,
+ * kept in the store only).
  */
 int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id);
 /* A durable entry store_load() found for this bridge (e->msg is the struct msg the load's msg
- * callback returned; a reference is taken). Entries must come in seq order. 0 or -ENOMEM. */
+ * callback returned; a reference is taken, unless BRIDGE_SPILLED). Entries must come in seq
+ * order. 0, BRIDGE_SPILLED or -ENOMEM. */
 int bridge_load(struct bridge *b, const struct store_bridge_entry *e);
+/* A read-back the bridge asked for (store_fetch_take() answers whose name is this bridge's). */
+void bridge_fetched(struct bridge *b, const struct store_fetch *f);
 /* Batches became durable (call after store_dispatch()): sends what waited for them. */
 void bridge_store_durable(struct bridge *b);
 /* Acknowledge an inbound message delivered with BRIDGE_ACK_LATER (reason: 0, or a v5 error

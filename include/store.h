@@ -214,6 +214,38 @@ int store_bridge_state(struct store *st, const char *bridge, uint16_t len, uint6
 		       uint8_t state);
 int store_bridge_del(struct store *st, const char *bridge, uint16_t len, uint64_t seq);
 
+/*
+ * Reading a bridge queue back (a bridge keeps only the head of a long queue in memory): ask the
+ * store thread for up to max entries of `bridge` with seq > after, in seq order, each with its
+ * message. The thread answers before its next commit and makes store_event_fd() readable;
+ * store_fetch_take() returns answers in the order asked. Rows of batches not yet written are not
+ * there yet: an answer is a prefix of what was staged. 0 or -ENOMEM.
+ */
+struct store_fetch_row {
+	struct store_bridge_entry e; /* e.msg is NULL */
+	struct store_msg m;	     /* views into the answer, valid until store_fetch_free */
+};
+
+struct store_fetch {
+	struct store_fetch *next;
+	const char *bridge;
+	uint16_t bridge_len;
+	uint64_t after;
+	uint32_t max;
+	/* the answer */
+	int err; /* 0, or -EIO / -ENOMEM (then n is 0) */
+	uint32_t n;
+	struct store_fetch_row *rows;
+	uint8_t *arena;
+	size_t alen;
+};
+
+int store_bridge_fetch(struct store *st, const char *bridge, uint16_t len, uint64_t after,
+		       uint32_t max);
+/* The oldest answered fetch (the caller frees it), or NULL. */
+struct store_fetch *store_fetch_take(struct store *st);
+void store_fetch_free(struct store_fetch *f);
+
 /* ---- commit and completion ---- */
 /* Hand everything staged since the last commit to the store thread; returns the batch's seq
  * (> 0). With nothing staged, returns the last seq handed over (nothing new to wait for). */

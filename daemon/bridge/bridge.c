@@ -702,7 +702,7 @@ int bridge_start(struct bridge *b)
 {
 	if (b->cfg->start_type == CONFIG_BRIDGE_LAZY) {
 		set_link_state(b, BRIDGE_IDLE);
-		if (b->q.queued + b->q0_n >= b->cfg->threshold)
+		if (b->q.queued + b->spill_n + b->q0_n >= b->cfg->threshold)
 			bridge_connect_now(b);
 		return 0;
 	}
@@ -729,6 +729,7 @@ void bridge_stats(const struct bridge *b, struct bridge_stats *s)
 {
 	*s = b->st;
 	s->state = b->state;
-	s->queued = b->q.queued + b->q0_n;
+	s->queued = b->q.queued + b->spill_n + b->q0_n;
+	s->in_memory = b->q.n;
 	s->inflight = b->q.inflight;
 }

@@ -43,6 +43,10 @@ struct bridge_queue {
  * notification PUBLISH). */
 #define BRIDGE_PID_SPAN 65279u
 
+/* Entries a bridge keeps in memory (with their messages) when it has a store; a read-back is
+ * asked when fewer than half are left. 8192 x 64 B messages: about 2 MiB. */
+#define BRIDGE_MEM_ENTRIES 8192u
+
 struct bridge_dns;
 
 struct bridge {
@@ -75,6 +79,12 @@ struct bridge {
 	uint16_t next_ctrl_pid;
 
 	struct bridge_queue q;
+	/* With a store, q holds at most BRIDGE_MEM_ENTRIES; later entries live in the store only
+	 * and are read back (store_bridge_fetch) as q drains. */
+	uint64_t spill_n;     /* entries in the store only, all with seq > spill_after */
+	uint64_t spill_after; /* seq of the newest entry taken into q */
+	uint64_t spill_batch; /* store batch of the newest spilled entry */
+	bool fetching;	      /* a fetch is asked and not answered yet */
 	uint32_t *pidmap; /* pid -> absolute entry index + 1, BRIDGE_PID_CTRL, or 0 */
 	uint64_t own_seq;
 	struct msg **q0; /* QoS 0 ring */

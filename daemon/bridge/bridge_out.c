@@ -3,6 +3,13 @@
  * bridge_out: the outbound queues of a bridge (QoS 1/2 entries mirrored in the store, QoS 0 in
  * memory), the send window, packet ids and acknowledgements. See include/bridge.h.
  *
+ * With a store, memory holds only the head of the QoS 1/2 queue (BRIDGE_MEM_ENTRIES entries
+ * with their messages): an entry staged while the head is full, or behind entries that already
+ * spilled, is written to the store alone (bridge_enqueue returns BRIDGE_SPILLED), and the store
+ * thread reads the next page back (store_bridge_fetch -> bridge_fetched) once the head is half
+ * drained. A backlog of millions therefore costs disk, not RSS. Order holds: spilled entries
+ * all come after every entry in memory, and a fetch returns them in seq order.
+ *
  * Packet ids of entries are seq % BRIDGE_PID_SPAN + 1, so an entry keeps its id across a
  * restart of the gateway (the store keeps seqs, not ids); an entry whose id is still in use by
  * an older one waits, which keeps the order. Ids above BRIDGE_PID_SPAN are for the bridge's own
@@ -41,6 +48,7 @@ int bridge_out_init(struct bridge *b)
 	b->q0_cap = b->cfg->max_queued ? b->cfg->max_queued : BRIDGE_QOS0_QUEUE_DEFAULT;
 	b->q0 = calloc(b->q0_cap, sizeof(*b->q0));
 	b->pidmap = calloc(BRIDGE_PID_SPAN + 1, sizeof(*b->pidmap));
+	b->spill_after = 0;
 	return b->q0 && b->pidmap ? 0 : -ENOMEM;
 }
 
@@ -190,6 +198,16 @@ static void set_state(struct bridge *b, struct bridge_entry *e, uint8_t state)
 		store_bridge_state(b->store, b->cfg->name, b->name_len, e->seq, state);
 }
 
+/* Ask for the next page of spilled entries when the head in memory is half drained. */
+static void refill(struct bridge *b)
+{
+	if (!b->spill_n || b->fetching || b->q.n > BRIDGE_MEM_ENTRIES / 2)
+		return;
+	if (!store_bridge_fetch(b->store, b->cfg->name, b->name_len, b->spill_after,
+				BRIDGE_MEM_ENTRIES - b->q.n))
+		b->fetching = true;
+}
+
 void bridge_out_pump(struct bridge *b)
 {
 	struct bridge_queue *q = &b->q;
@@ -232,6 +250,7 @@ void bridge_out_pump(struct bridge *b)
 		b->q0_n--;
 		msg_unref(m);
 	}
+	refill(b);
 }
 
 void bridge_out_resume(struct bridge *b)
@@ -301,7 +320,7 @@ int bridge_out_ack(struct bridge *b, uint8_t type, uint16_t pid, uint8_t reason)
 /* Lazy start: enough queued to connect. */
 static void maybe_wake(struct bridge *b)
 {
-	if (b->state == BRIDGE_IDLE && b->q.queued + b->q0_n >= b->cfg->threshold)
+	if (b->state == BRIDGE_IDLE && b->q.queued + b->spill_n + b->q0_n >= b->cfg->threshold)
 		bridge_connect_now(b);
 }
 
@@ -358,7 +377,7 @@ int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id)
 	e.qos = m->qos < tq ? m->qos : tq;
 	if (!e.qos)
 		return enqueue_qos0(b, m);
-	if (b->cfg->max_queued && b->q.n >= b->cfg->max_queued) {
+	if (b->cfg->max_queued && b->q.n + b->spill_n >= b->cfg->max_queued) {
 		b->st.dropped++;
 		return -ENOBUFS;
 	}
@@ -372,6 +391,12 @@ int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id)
 		e.seq = store_bridge_add(b->store, b->cfg->name, b->name_len, e.msg_id, e.qos);
 		if (!e.seq)
 			return -ENOMEM;
+		if (b->ops->fetched_msg && (b->spill_n || b->q.n >= BRIDGE_MEM_ENTRIES)) {
+			b->spill_n++;
+			b->spill_batch = e.batch;
+			maybe_wake(b);
+			return BRIDGE_SPILLED;
+		}
 	} else {
 		e.seq = ++b->own_seq;
 	}
@@ -383,6 +408,7 @@ int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id)
 			store_bridge_del(b->store, b->cfg->name, b->name_len, e.seq);
 		return ret;
 	}
+	b->spill_after = e.seq;
 	maybe_wake(b);
 	bridge_out_pump(b);
 	return 0;
@@ -414,18 +440,65 @@ int bridge_load(struct bridge *b, const struct store_bridge_entry *se)
 	}
 	if (b->own_seq < e.seq)
 		b->own_seq = e.seq;
+	if (b->store && b->ops->fetched_msg && (b->spill_n || b->q.n >= BRIDGE_MEM_ENTRIES)) {
+		b->spill_n++; /* read back when the head drains (sent entries are all in the head) */
+		return BRIDGE_SPILLED;
+	}
 	msg_ref(e.m);
 	ret = q_push(&b->q, &e);
 	if (ret < 0) {
 		msg_unref(e.m);
 		return ret;
 	}
+	b->spill_after = e.seq;
 	if (e.state != BRIDGE_E_QUEUED) {
 		b->pidmap[entry_pid(&e)] = b->q.first_abs + b->q.n;
 		b->q.inflight++;
 		b->q.next_send = b->q.n;
 	}
 	return 0;
+}
+
+void bridge_fetched(struct bridge *b, const struct store_fetch *f)
+{
+	uint32_t i;
+
+	b->fetching = false;
+	if (f->err) {
+		log_warn("Bridge %s: reading the queue back from the store failed (%s); "
+			    "retrying.",
+			    b->cfg->name, strerror(-f->err));
+		return;
+	}
+	for (i = 0; i < f->n && b->spill_n; i++) {
+		const struct store_fetch_row *r = &f->rows[i];
+		struct bridge_entry e = {
+		    .seq = r->e.seq,
+		    .msg_id = r->e.msg_id,
+		    .qos = r->e.qos,
+		    .state = BRIDGE_E_QUEUED, /* never sent: sent entries are all in the head */
+		};
+
+		if (e.seq <= b->spill_after)
+			continue;
+		if (e.qos < 1 || e.qos > 2 || !(e.m = b->ops->fetched_msg(b->ctx, b, &r->m)))
+			break; /* ENOMEM: the next fetch asks again from here */
+		if (q_push(&b->q, &e) < 0) {
+			b->ops->release(b->ctx, b, e.m, e.msg_id);
+			msg_unref(e.m);
+			break;
+		}
+		b->spill_after = e.seq;
+		b->spill_n--;
+	}
+	if (!f->n && b->spill_n && store_durable_seq(b->store) >= b->spill_batch) {
+		/* everything spilled is durable and none of it is there (rows dropped at load) */
+		log_warn("Bridge %s: %llu queued messages are missing from the store.",
+			 b->cfg->name, (unsigned long long)b->spill_n);
+		b->st.dropped += b->spill_n;
+		b->spill_n = 0;
+	}
+	bridge_out_pump(b);
 }
 
 void bridge_store_durable(struct bridge *b)

@@ -74,8 +74,12 @@ bool broker_bridge_out(struct broker *b, struct pub *p)
 		ret = m ? bridge_enqueue(br, m, &msg_id) : -ENOMEM;
 		if (ret == -ENOBUFS || ret == -ENOMEM)
 			b->st.pub_dropped++;
-		if (ret || !durable)
+		if (ret < 0 || !durable)
 			continue;
+		if (ret == BRIDGE_SPILLED) { /* in the store only: the bridge holds no m */
+			b->store->staged++;
+			continue;
+		}
 		/* a durable entry now refers to m (staged with it when it was not stored) */
 		if (m->store_id != msg_id) {
 			m->store_id = msg_id;
@@ -206,10 +210,22 @@ static void bridge_notify(void *ctx, struct bridge *br, const char *topic, bool 
 	pub_release(&p);
 }
 
+/* A spilled entry read back: its message, holding the entry's durable reference. */
+static struct msg *bridge_fetched_msg(void *ctx, struct bridge *br, const struct store_msg *sm)
+{
+	struct msg *m = broker_store_msg_new(ctx, sm);
+
+	(void)br;
+	if (m)
+		m->store_refs = 1;
+	return m;
+}
+
 static const struct bridge_ops bridge_ops = {
     .deliver = bridge_deliver,
     .notify = bridge_notify,
     .release = bridge_release,
+    .fetched_msg = bridge_fetched_msg,
 };
 
 /* ---- lifecycle ---- */
@@ -274,7 +290,7 @@ int broker_bridge_load(struct broker *b, const struct store_bridge_entry *e)
 		ret = bridge_load(b->bridges[i], e);
 		if (!ret && m && m->store_id == e->msg_id)
 			m->store_refs++;
-		return ret;
+		return ret < 0 ? ret : 0; /* BRIDGE_SPILLED: read back later */
 	}
 	return 0; /* a bridge no longer configured: its entries stay in the store */
 }
@@ -314,6 +330,16 @@ void broker_bridges_durable(struct broker *b)
 	if (!b->store)
 		return;
 	waits_release(b);
+	for (struct store_fetch *f; (f = store_fetch_take(b->store->st)); store_fetch_free(f)) {
+		for (size_t i = 0; i < b->n_bridges; i++) {
+			const char *name = bridge_name(b->bridges[i]);
+
+			if (strlen(name) == f->bridge_len && !memcmp(name, f->bridge, f->bridge_len)) {
+				bridge_fetched(b->bridges[i], f);
+				break;
+			}
+		}
+	}
 	for (size_t i = 0; i < b->n_bridges; i++)
 		bridge_store_durable(b->bridges[i]);
 }
@@ -344,6 +370,7 @@ void broker_bridge_sys(struct broker *b,
 			uint64_t v;
 		} nums[] = {
 		    {"queued", s.queued},
+		    {"queued_in_memory", s.in_memory},
 		    {"inflight", s.inflight},
 		    {"sent", s.sent},
 		    {"acked", s.acked},

@@ -121,20 +121,7 @@ static int cb_sub(void *ctx, uint64_t sid, const char *filter, uint16_t len, uin
 
 static void *cb_msg(void *ctx, const struct store_msg *sm)
 {
-	struct restore *r = ctx;
-	int64_t expiry = 0;
-	struct msg *m;
-
-	if (sm->expiry_ms) {
-		expiry = broker_store_loop_ms(r->b, sm->expiry_ms);
-		if (expiry < 1)
-			expiry = 1; /* expired: still "has an expiry" */
-	}
-	m = msg_new(r->b->mem, sm->topic, sm->topic_len, sm->payload, sm->payload_len, sm->props,
-		    sm->props_len, sm->qos, sm->retain, expiry, NULL);
-	if (m)
-		m->store_id = sm->id;
-	return m;
+	return broker_store_msg_new(((struct restore *)ctx)->b, sm);
 }
 
 static bool expired(const struct restore *r, const struct msg *m)

@@ -18,6 +18,23 @@ int64_t broker_store_loop_ms(const struct broker *b, int64_t wall_ms)
 	return loop_now(b->loop) + (wall_ms - loop_wall() * 1000);
 }
 
+struct msg *broker_store_msg_new(struct broker *b, const struct store_msg *sm)
+{
+	int64_t expiry = 0;
+	struct msg *m;
+
+	if (sm->expiry_ms) {
+		expiry = broker_store_loop_ms(b, sm->expiry_ms);
+		if (expiry < 1)
+			expiry = 1; /* expired: still "has an expiry" */
+	}
+	m = msg_new(b->mem, sm->topic, sm->topic_len, sm->payload, sm->payload_len, sm->props,
+		    sm->props_len, sm->qos, sm->retain, expiry, NULL);
+	if (m)
+		m->store_id = sm->id;
+	return m;
+}
+
 /* A durable reference to m: stages m the first time (the store keeps one copy). Its id, 0 on
  * ENOMEM. */
 static uint64_t msg_hold(struct broker *b, struct msg *m)

@@ -113,5 +113,8 @@ void broker_store_retain(struct broker *b, const char *topic, uint16_t len, stru
 /* Wall clock ms <-> loop time ms (message expiry). */
 int64_t broker_store_wall_ms(const struct broker *b, int64_t loop_ms);
 int64_t broker_store_loop_ms(const struct broker *b, int64_t wall_ms);
+/* A struct msg (one reference, store_id set, store_refs 0) for a stored message: the restore
+ * and a bridge's read-back of its spilled queue. NULL on ENOMEM. */
+struct msg *broker_store_msg_new(struct broker *b, const struct store_msg *sm);
 
 #endif /* MQTTGW_BROKER_STORE_H */

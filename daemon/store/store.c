@@ -263,6 +263,8 @@ static void store_free(struct store *st)
 		close(st->efd);
 	store_batch_free(st->cur);
 	store_batch_free(st->pend);
+	store_fetch_free(st->fetch_pend);
+	store_fetch_free(st->fetched);
 	store_refs_free(&st->rc);
 	pthread_mutex_destroy(&st->mu);
 	pthread_cond_destroy(&st->cv);
@@ -284,6 +286,8 @@ struct store *store_open(const struct store_opts *o, char *msg, size_t msglen)
 	st->efd = -1;
 	st->sync = o->sync;
 	st->pend_tail = &st->pend;
+	st->fetch_tail = &st->fetch_pend;
+	st->fetched_tail = &st->fetched;
 	st->next_msg = st->next_sid = st->next_seq = 1;
 	atomic_init(&st->durable, 0);
 	atomic_init(&st->writable, true);

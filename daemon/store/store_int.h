@@ -121,6 +121,8 @@ struct store {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct store_batch *pend, **pend_tail;
+	struct store_fetch *fetch_pend, **fetch_tail; /* asked (store_fetch.c) */
+	struct store_fetch *fetched, **fetched_tail;  /* answered */
 	bool stop;
 	struct store_stats stats;
 	bool thread_on;
@@ -146,6 +148,9 @@ int store_stmt_run(struct store *st, enum store_stmt_id id);
 int store_msg_delete(struct store *st, uint64_t id);
 /* Stat the database and WAL files (bytes). */
 uint64_t store_file_bytes(const struct store *st);
+
+/* store_fetch.c: answer the pending fetches (thread side; called and returns with mu held). */
+void store_fetch_serve(struct store *st);
 
 /* store_refs (store_thread.c) */
 int store_refs_append(struct store_refs *r, uint64_t id);

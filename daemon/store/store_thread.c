@@ -583,6 +583,7 @@ static void *store_thread(void *arg)
 			st->pend = NULL;
 			st->pend_tail = &st->pend;
 		}
+		store_fetch_serve(st); /* reads first: they are small, a commit may not be */
 		if (!work) {
 			if (st->stop)
 				break;

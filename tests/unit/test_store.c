@@ -4,7 +4,7 @@
  * round-trips through close/reopen; messages are shared by handle and deleted with their last
  * reference; entry order; group commit and in-order completions; an unreadable database (garbage,
  * truncated mid-page, newer schema) is moved aside; a v0 database is migrated; a missing
- * directory fails clearly. Disk full, read-only directories and SIGKILL are in test_store_crash.
+ * directory fails clearly; a bridge queue is read back a page at a time (store_bridge_fetch). Disk full, read-only directories and SIGKILL are in test_store_crash.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -341,6 +341,72 @@ static void test_order(void **state)
 		}
 }
 
+/* Ask for a page of bridge "up" after seq `after` and wait for the answer. */
+static struct store_fetch *fetch_wait(struct fx *f, uint64_t after, uint32_t max)
+{
+	int64_t end = helper_ms() + 10000;
+	struct store_fetch *r;
+
+	assert_int_equal(store_bridge_fetch(f->st, "up", 2, after, max), 0);
+	while (!(r = store_fetch_take(f->st))) {
+		struct pollfd p = {.fd = store_event_fd(f->st), .events = POLLIN};
+
+		assert_true(helper_ms() < end);
+		poll(&p, 1, 100);
+		store_dispatch(f->st);
+	}
+	assert_int_equal(r->err, 0);
+	return r;
+}
+
+/* A spilled bridge queue is read back in seq order, with its messages, a page at a time, only
+ * for its own bridge, and only as far as batches were written. */
+static void test_bridge_fetch(void **state)
+{
+	struct fx *f = *state;
+	uint64_t seq[100];
+	struct store_fetch *r;
+	char p[16];
+
+	reopen(f, STORE_SYNC_NORMAL);
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof(p), "m%d", i);
+		seq[i] = store_bridge_add(f->st, "up", 2, add_msg(f->st, "q/b", p, 1), 1 + (i & 1));
+		assert_true(store_bridge_add(f->st, "upx", 3, add_msg(f->st, "x", "x", 1), 1) > 0);
+		if (i == 59)
+			commit_wait(f);
+	}
+	r = fetch_wait(f, 0, 50);
+	assert_int_equal(r->n, 50);
+	for (uint32_t i = 0; i < r->n; i++) {
+		snprintf(p, sizeof(p), "m%u", i);
+		assert_int_equal(r->rows[i].e.seq, seq[i]);
+		assert_int_equal(r->rows[i].e.qos, 1 + (i & 1));
+		assert_int_equal(r->rows[i].m.payload_len, strlen(p));
+		assert_memory_equal(r->rows[i].m.payload, p, strlen(p));
+		assert_int_equal(r->rows[i].m.topic_len, 3);
+		assert_memory_equal(r->rows[i].m.topic, "q/b", 3);
+	}
+	store_fetch_free(r);
+	/* entries 60.. are staged, not written: the answer stops at 59 */
+	r = fetch_wait(f, seq[49], 50);
+	assert_int_equal(r->n, 10);
+	assert_int_equal(r->rows[9].e.seq, seq[59]);
+	store_fetch_free(r);
+	commit_wait(f);
+	r = fetch_wait(f, seq[59], 1000);
+	assert_int_equal(r->n, 40);
+	assert_int_equal(r->rows[0].e.seq, seq[60]);
+	assert_int_equal(r->rows[39].e.seq, seq[99]);
+	store_fetch_free(r);
+	store_bridge_del(f->st, "up", 2, seq[0]);
+	commit_wait(f);
+	r = fetch_wait(f, 0, 1);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->rows[0].e.seq, seq[1]);
+	store_fetch_free(r);
+}
+
 /* Many stages, one commit: one transaction. Many commits while the thread is busy: fewer
  * transactions than batches, and completions reported only in order. */
 static void test_group_commit(void **state)
@@ -585,6 +651,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migrate_v0, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bridge_fetch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
