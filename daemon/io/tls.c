@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "psk.h"
 #include "tls.h"
 #include "tls_int.h"
 
@@ -46,6 +47,8 @@
 struct tls_ctx {
 	SSL_CTX *ssl;
 	unsigned int refs;
+	struct psk_db *psk; /* psk_hint: the identities the PSK callback answers from */
+	ENGINE *engine;	    /* tls_engine: a functional reference, for the key it holds */
 };
 
 struct tls_conn {
@@ -304,45 +307,25 @@ static int ctx_dhparam(SSL_CTX *s, const struct config_listener *l, char *err, s
 	return ctx_file_err(l, "dhparamfile", l->dhparamfile, R_OK, err, errlen);
 }
 
-static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, size_t errlen)
+/* certfile, keyfile (a PEM file, or the key of tls_engine), DH parameters, CA, CRL */
+static int ctx_cert(struct tls_ctx *t, const struct config_listener *l, char *err, size_t errlen)
 {
-	int minv = TLS1_2_VERSION;
+	SSL_CTX *s = t->ssl;
 	bool asked = false;
-	char sid[32];
 
-	if (l->tls_version && !strcmp(l->tls_version, "tlsv1.3"))
-		minv = TLS1_3_VERSION;
-	else if (l->tls_version && !strcmp(l->tls_version, "tlsv1.1"))
-		minv = TLS1_1_VERSION;
-	else if (l->tls_version && strcmp(l->tls_version, "tlsv1.2"))
-		goto err_version;
-	if (!SSL_CTX_set_min_proto_version(s, minv))
-		goto err_version;
-	SSL_CTX_set_options(s, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-				   SSL_OP_NO_RENEGOTIATION);
-	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-				SSL_MODE_RELEASE_BUFFERS);
-	ctx_bad_key = "ciphers";
-	if (l->ciphers && !SSL_CTX_set_cipher_list(s, l->ciphers)) {
-		snprintf(err, errlen, "listener %u: ciphers %s: %s", l->port, l->ciphers,
-			 ssl_reason());
-		return -EINVAL;
-	}
-	ctx_bad_key = "ciphers_tls1.3";
-	if (l->ciphers_tls13 && !SSL_CTX_set_ciphersuites(s, l->ciphers_tls13)) {
-		snprintf(err, errlen, "listener %u: ciphers_tls1.3 %s: %s", l->port,
-			 l->ciphers_tls13, ssl_reason());
-		return -EINVAL;
-	}
 	if (SSL_CTX_use_certificate_chain_file(s, l->certfile) != 1)
 		return ctx_file_err(l, "certfile", l->certfile, R_OK, err, errlen);
+	if (l->tls_engine && tls_engine_key(s, l, &t->engine, &ctx_bad_key, err, errlen) < 0)
+		return -EINVAL;
 	SSL_CTX_set_default_passwd_cb(s, no_passphrase);
 	SSL_CTX_set_default_passwd_cb_userdata(s, &asked);
-	if (SSL_CTX_use_PrivateKey_file(s, l->keyfile, SSL_FILETYPE_PEM) != 1) {
+	if (l->tls_keyform == CONFIG_KEYFORM_PEM &&
+	    SSL_CTX_use_PrivateKey_file(s, l->keyfile, SSL_FILETYPE_PEM) != 1) {
 		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
 			goto err_mismatch;
 		if (!asked)
 			return ctx_file_err(l, "keyfile", l->keyfile, R_OK, err, errlen);
+		ctx_bad_key = "keyfile";
 		snprintf(err, errlen, "listener %u: keyfile %s: encrypted keys are not supported",
 			 l->port, l->keyfile);
 		return -EINVAL;
@@ -373,6 +356,47 @@ static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, siz
 			return ctx_file_err(l, "crlfile", l->crlfile, R_OK, err, errlen);
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
 	}
+	return 0;
+
+err_mismatch:
+	ctx_bad_key = "keyfile";
+	snprintf(err, errlen, "listener %u: keyfile %s does not match certfile %s", l->port,
+		 l->keyfile, l->certfile);
+	return -EINVAL;
+}
+
+static int ctx_setup(struct tls_ctx *t, const struct config_listener *l, char *err, size_t errlen)
+{
+	SSL_CTX *s = t->ssl;
+	int minv = TLS1_2_VERSION;
+	char sid[32];
+
+	if (l->tls_version && !strcmp(l->tls_version, "tlsv1.3"))
+		minv = TLS1_3_VERSION;
+	else if (l->tls_version && !strcmp(l->tls_version, "tlsv1.1"))
+		minv = TLS1_1_VERSION;
+	else if (l->tls_version && strcmp(l->tls_version, "tlsv1.2"))
+		goto err_version;
+	if (!SSL_CTX_set_min_proto_version(s, minv))
+		goto err_version;
+	SSL_CTX_set_options(s, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+				   SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				SSL_MODE_RELEASE_BUFFERS);
+	ctx_bad_key = "ciphers";
+	if (l->ciphers && !SSL_CTX_set_cipher_list(s, l->ciphers)) {
+		snprintf(err, errlen, "listener %u: ciphers %s: %s", l->port, l->ciphers,
+			 ssl_reason());
+		return -EINVAL;
+	}
+	ctx_bad_key = "ciphers_tls1.3";
+	if (l->ciphers_tls13 && !SSL_CTX_set_ciphersuites(s, l->ciphers_tls13)) {
+		snprintf(err, errlen, "listener %u: ciphers_tls1.3 %s: %s", l->port,
+			 l->ciphers_tls13, ssl_reason());
+		return -EINVAL;
+	}
+	if (l->certfile && ctx_cert(t, l, err, errlen) < 0)
+		return -EINVAL;
 	/* Mosquitto: no client certificate is even requested unless it is required. */
 	SSL_CTX_set_verify(s,
 			   l->require_certificate
@@ -384,13 +408,13 @@ static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, siz
 	snprintf(sid, sizeof(sid), "mqttgw-%u", l->port);
 	SSL_CTX_set_session_id_context(s, (const unsigned char *)sid, (unsigned int)strlen(sid));
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_SERVER);
+	ctx_bad_key = "psk_hint";
+	if (l->psk_hint && tls_psk_setup(s, l->psk_hint, t->psk) < 0) {
+		snprintf(err, errlen, "listener %u: psk_hint %s: %s", l->port, l->psk_hint,
+			 ssl_reason());
+		return -EINVAL;
+	}
 	return 0;
-
-err_mismatch:
-	ctx_bad_key = "keyfile";
-	snprintf(err, errlen, "listener %u: keyfile %s does not match certfile %s", l->port,
-		 l->keyfile, l->certfile);
-	return -EINVAL;
 
 err_version:
 	ctx_bad_key = "tls_version";
@@ -403,7 +427,7 @@ static void ctx_warn_expiry(SSL_CTX *s, const struct config_listener *l)
 {
 	X509 *cert = SSL_CTX_get0_certificate(s);
 
-	if (cert && X509_cmp_current_time(X509_get0_notAfter(cert)) < 0)
+	if (cert && l->certfile && X509_cmp_current_time(X509_get0_notAfter(cert)) < 0)
 		log_warn("Warning: listener %u: the certificate in %s has expired.", l->port,
 			 l->certfile);
 	else if (cert && X509_cmp_current_time(X509_get0_notBefore(cert)) > 0)
@@ -411,13 +435,16 @@ static void ctx_warn_expiry(SSL_CTX *s, const struct config_listener *l)
 			 l->certfile);
 }
 
-struct tls_ctx *tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
+/* A context for l; psk (taken, may be NULL) answers PSK handshakes when l has psk_hint. */
+static struct tls_ctx *ctx_build(const struct config_listener *l, struct psk_db *psk, char *err,
+				 size_t errlen)
 {
 	struct tls_ctx *t;
 	int ret;
 
-	if (!l->certfile || !l->keyfile) {
+	if ((!l->certfile || !l->keyfile) && !l->psk_hint) {
 		snprintf(err, errlen, "listener %u: TLS needs certfile and keyfile", l->port);
+		psk_free(psk);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -429,8 +456,10 @@ struct tls_ctx *tls_ctx_new(const struct config_listener *l, char *err, size_t e
 	if (!t->ssl)
 		goto err_nomem;
 	t->refs = 1;
+	t->psk = psk;
+	psk = NULL;
 	n_ctx++;
-	ret = ctx_setup(t->ssl, l, err, errlen);
+	ret = ctx_setup(t, l, err, errlen);
 	ERR_clear_error();
 	if (ret < 0) {
 		tls_ctx_unref(t);
@@ -442,6 +471,7 @@ struct tls_ctx *tls_ctx_new(const struct config_listener *l, char *err, size_t e
 
 err_nomem:
 	ERR_clear_error();
+	psk_free(psk);
 	free(t);
 	if (!n_ctx) {
 		BIO_meth_free(bio_method);
@@ -452,15 +482,49 @@ err_nomem:
 	return NULL;
 }
 
+struct tls_ctx *tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
+{
+	ctx_bad_key = "certfile";
+	return ctx_build(l, NULL, err, errlen);
+}
+
+struct tls_ctx *tls_ctx_listener(const struct config *cfg, const struct config_listener *l,
+				 const char **bad_key, char *err, size_t errlen)
+{
+	const char *pf = l->psk_hint ? config_listener_psk_file(cfg, l) : NULL;
+	struct psk_db *psk = NULL;
+	struct tls_ctx *t;
+	char msg[400];
+
+	ctx_bad_key = "certfile";
+	if (pf && !(psk = psk_load(pf, msg, sizeof(msg)))) {
+		int e = errno;
+
+		ctx_bad_key = "psk_file";
+		snprintf(err, errlen, "listener %u: psk_file %s", l->port, msg);
+		errno = e;
+	} else {
+		if (l->psk_hint && !pf)
+			log_warn("Warning: listener %u has psk_hint but no psk_file applies: every "
+				 "PSK handshake will fail.",
+				 l->port);
+		t = ctx_build(l, psk, err, errlen);
+		if (t)
+			return t;
+	}
+	if (bad_key)
+		*bad_key = ctx_bad_key;
+	return NULL;
+}
+
 int tls_ctx_check(const struct config *cfg, const struct config_listener *l, char *err,
 		  size_t errlen)
 {
 	struct tls_ctx *t;
-	const char *where;
+	const char *where, *bad = NULL;
 	char msg[512];
 
-	ctx_bad_key = "certfile";
-	t = tls_ctx_new(l, msg, sizeof(msg));
+	t = tls_ctx_listener(cfg, l, &bad, msg, sizeof(msg));
 	if (t) {
 		tls_ctx_unref(t);
 		return 0;
@@ -469,7 +533,7 @@ int tls_ctx_check(const struct config *cfg, const struct config_listener *l, cha
 		snprintf(err, errlen, "%s", msg);
 		return -ENOMEM;
 	}
-	where = config_origin(cfg, l, ctx_bad_key);
+	where = config_origin(cfg, l, bad ? bad : "certfile");
 	snprintf(err, errlen, "%s%s%s", where ? where : "", where ? ": " : "", msg);
 	return -EINVAL;
 }
@@ -485,6 +549,8 @@ void tls_ctx_unref(struct tls_ctx *t)
 	if (!t || --t->refs)
 		return;
 	SSL_CTX_free(t->ssl);
+	psk_free(t->psk);
+	tls_engine_release(t->engine);
 	free(t);
 	if (!--n_ctx) {
 		BIO_meth_free(bio_method);
@@ -814,6 +880,15 @@ int tls_peer_identity(const struct conn *c, enum tls_identity which, char *buf, 
 
 	if (!t)
 		return -ENOTCONN;
+	if (which == TLS_ID_PSK) {
+		const char *id = SSL_get_psk_identity(t->ssl);
+
+		if (!id)
+			return -ENOENT;
+		if (strlen(id) >= len)
+			return -ENOSPC;
+		return snprintf(buf, len, "%s", id);
+	}
 	cert = SSL_get0_peer_certificate(t->ssl);
 	if (!cert)
 		return -ENOENT;

@@ -13,4 +13,17 @@ struct tls_ctx *tls_ctx_adopt(SSL_CTX *s);
 /* The SSL of a connection attached with tls_conn_attach (handshake done or not). */
 SSL *tls_conn_ssl(struct conn *c);
 
+struct config_listener;
+struct psk_db;
+
+/* tls_keys.c: answer PSK handshakes on s from db (borrowed: the tls_ctx owns it) with hint.
+ * 0, or -EINVAL (hint refused). */
+int tls_psk_setup(SSL_CTX *s, const char *hint, const struct psk_db *db);
+/* tls_keys.c: l's tls_engine, initialised into *e (release with tls_engine_release), and with
+ * tls_keyform engine, l's keyfile loaded through it as s's private key. 0, or -EINVAL/-ENOMEM
+ * with "listener N: key ...: reason" in err and the key in *bad_key. */
+int tls_engine_key(SSL_CTX *s, const struct config_listener *l, ENGINE **e, const char **bad_key,
+		   char *err, size_t errlen);
+void tls_engine_release(ENGINE *e);
+
 #endif /* MQTTGW_TLS_INT_H */
