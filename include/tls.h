@@ -75,8 +75,8 @@ enum tls_identity {
 /*
  * The client certificate's identity, NUL-terminated in buf, as Mosquitto derives the user
  * name. Returns its length, or -ENOTCONN (not TLS, or no finished handshake), -ENOENT (no
- * client certificate, or no CN; TLS_ID_PSK: not a PSK handshake), -EBADMSG (a CN that is not text: NUL inside, bad encoding),
- * -ENOSPC (buf too small), -ENOMEM.
+ * client certificate, or no CN; TLS_ID_PSK: not a PSK handshake), -EBADMSG (a CN that is
+ * not text: NUL inside, bad encoding), -ENOSPC (buf too small), -ENOMEM.
  */
 int tls_peer_identity(const struct conn *c, enum tls_identity which, char *buf, size_t len);
 

@@ -238,9 +238,9 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 
 int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
 {
-	bool by_cert = (c->listener->certfile || c->listener->psk_hint) &&
-		       (c->listener->use_identity_as_username ||
-			c->listener->use_subject_as_username);
+	bool by_cert =
+	    (c->listener->certfile || c->listener->psk_hint) &&
+	    (c->listener->use_identity_as_username || c->listener->use_subject_as_username);
 
 	int ret = 0;
 	char *id;
