@@ -591,9 +591,12 @@ static void tls_handshake_done(struct conn *c, struct tls_conn *t)
 {
 	t->hs_done = true;
 	if (log_enabled(CONFIG_LOG_DEBUG))
-		log_debug("TLS handshake with %s: %s, %s%s.", c->peer, SSL_get_version(t->ssl),
+		log_debug("TLS handshake with %s: %s, %s%s%s.", c->peer, SSL_get_version(t->ssl),
 			  SSL_get_cipher_name(t->ssl),
-			  SSL_session_reused(t->ssl) ? ", session resumed" : "");
+			  tls_psk_identity(t->ssl)    ? ", PSK identity "
+			  : SSL_session_reused(t->ssl) ? ", session resumed"
+						       : "",
+			  tls_psk_identity(t->ssl) ? tls_psk_identity(t->ssl) : "");
 }
 
 /*
@@ -881,7 +884,7 @@ int tls_peer_identity(const struct conn *c, enum tls_identity which, char *buf, 
 	if (!t)
 		return -ENOTCONN;
 	if (which == TLS_ID_PSK) {
-		const char *id = SSL_get_psk_identity(t->ssl);
+		const char *id = tls_psk_identity(t->ssl);
 
 		if (!id)
 			return -ENOENT;

@@ -19,6 +19,8 @@ struct psk_db;
 /* tls_keys.c: answer PSK handshakes on s from db (borrowed: the tls_ctx owns it) with hint.
  * 0, or -EINVAL (hint refused). */
 int tls_psk_setup(SSL_CTX *s, const char *hint, const struct psk_db *db);
+/* The PSK identity the handshake of ssl was accepted for, or NULL (not a PSK handshake). */
+const char *tls_psk_identity(const SSL *ssl);
 /* tls_keys.c: l's tls_engine, initialised into *e (release with tls_engine_release), and with
  * tls_keyform engine, l's keyfile loaded through it as s's private key. 0, or -EINVAL/-ENOMEM
  * with "listener N: key ...: reason" in err and the key in *bad_key. */

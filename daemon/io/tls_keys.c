@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -34,18 +35,59 @@
 
 /* ---- TLS-PSK ---- */
 
+/* The identity a PSK handshake was accepted for, kept on its SSL: OpenSSL 3.0's TLS 1.3 path
+ * makes a session without it, so SSL_get_psk_identity() is NULL there (Mosquitto, too, takes
+ * the name inside the callback). */
+static int psk_id_index = -1;
+
+static void psk_id_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	free(ptr);
+}
+
 static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
 				  unsigned int max_psk_len)
 {
 	const struct psk_db *db = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	int n = psk_lookup(db, identity, psk, max_psk_len);
+	char *id;
 
 	/* 0: unknown identity, the handshake fails (alert unknown_psk_identity) */
-	return n > 0 ? (unsigned int)n : 0;
+	if (n <= 0)
+		return 0;
+	id = strdup(identity);
+	if (!id) {
+		OPENSSL_cleanse(psk, (size_t)n);
+		return 0;
+	}
+	free(SSL_get_ex_data(ssl, psk_id_index));
+	if (!SSL_set_ex_data(ssl, psk_id_index, id)) {
+		free(id);
+		OPENSSL_cleanse(psk, (size_t)n);
+		return 0;
+	}
+	return (unsigned int)n;
+}
+
+const char *tls_psk_identity(const SSL *ssl)
+{
+	const char *id = psk_id_index >= 0 ? SSL_get_ex_data(ssl, psk_id_index) : NULL;
+
+	return id ? id : SSL_get_psk_identity(ssl);
 }
 
 int tls_psk_setup(SSL_CTX *s, const char *hint, const struct psk_db *db)
 {
+	if (psk_id_index < 0)
+		psk_id_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, psk_id_free);
+	if (psk_id_index < 0)
+		return -ENOMEM;
 	SSL_CTX_set_app_data(s, (void *)db);
 	SSL_CTX_set_psk_server_callback(s, psk_server_cb);
 	return SSL_CTX_use_psk_identity_hint(s, hint) == 1 ? 0 : -EINVAL;
