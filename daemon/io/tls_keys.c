@@ -117,6 +117,26 @@ static int ui_no_prompt(UI *ui, UI_STRING *uis)
 	return 0;
 }
 
+/*
+ * An engine, once used, stays loaded until exit (one structural reference each, never
+ * dropped): libp11's pkcs11 engine keeps method tables in statics that unloading its module
+ * on a failed start would strand (LeakSanitizer then fails the run), and a SIGHUP reload
+ * reuses the loaded module instead of loading it again.
+ */
+static void engine_keep(ENGINE *e)
+{
+	static ENGINE *kept[8];
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (kept[i] == e)
+			return;
+		if (!kept[i] && ENGINE_up_ref(e)) {
+			kept[i] = e;
+			return;
+		}
+	}
+}
+
 static int hex20(const char *hex, unsigned char *out)
 {
 	for (int i = 0; i < 20; i++) {
@@ -152,6 +172,7 @@ int tls_engine_key(SSL_CTX *s, const struct config_listener *l, ENGINE **out, co
 		ENGINE_free(e);
 		return -EINVAL;
 	}
+	engine_keep(e);
 	ENGINE_free(e); /* the functional reference from ENGINE_init stays */
 	*out = e;
 	if (l->tls_keyform != CONFIG_KEYFORM_ENGINE)
