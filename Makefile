@@ -201,6 +201,8 @@ TLS_MODS := tls tls_keys psk psk_load file
 UNIT_DEPS_tls := $(filter-out tls,$(TLS_MODS)) conn loop outq $(CONFIG_MODS)
 UNIT_DEPS_listener := loop
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
+UNIT_DEPS_tls_keys := $(filter-out tls_keys,$(TLS_MODS)) conn loop outq $(CONFIG_MODS)
+UNIT_LIBS_tls_keys := $(UNIT_LIBS_tls)
 UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
 UNIT_DEPS_xdp_guard := xdp_parse bpf_util
