@@ -20,10 +20,22 @@ is_mosquitto || assert_contains "$(cat "$BROKER_LOG")" "port $BROKER_PORT (TLS)"
 mon=(--psk "$K2" --psk-identity monitor)
 dev=(--psk "$K1" --psk-identity sensor-7)
 
-# TLS 1.3 subscriber; TLS 1.2 publisher whose MQTT user name and password change nothing
-sub_bg "$T/sub.out" "${mon[@]}" --tls-version tlsv1.3 -t 'devices/#' -C 2 -W 30 -v
-pub "${dev[@]}" --tls-version tlsv1.2 -u other -P wrong -t devices/other/temp -m denied
-pub "${dev[@]}" --tls-version tlsv1.2 -u other -P wrong -t devices/sensor-7/temp -m 21.5
+# TLS 1.3 subscriber and publisher; the MQTT user name and password sent change nothing
+sub_bg "$T/sub.out" "${mon[@]}" --tls-version tlsv1.3 -t 'devices/#' -C 3 -W 40 -v
+pub "${dev[@]}" --tls-version tlsv1.3 -u other -P wrong -t devices/other/temp -m denied
+pub "${dev[@]}" --tls-version tlsv1.3 -u other -P wrong -t devices/sensor-7/temp -m 21.5
+# TLS 1.2 exactly (mosquitto_pub's --tls-version is only a minimum): openssl s_client -tls1_2
+# carries a hand-made MQTT 3.1.1 CONNECT (client id s12), PUBLISH devices/sensor-7/temp
+# "tls1.2" and DISCONNECT; the broker closes after the DISCONNECT
+mqtt12() {
+	printf '\x10\x0f\x00\x04MQTT\x04\x02\x00\x3c\x00\x03s12'
+	printf '\x30\x1d\x00\x15devices/sensor-7/tempTLS1.2\xe0\x00'
+	sleep 2
+}
+out=$(mqtt12 | cli timeout -k 2 15 openssl s_client -connect "$BROKER_HOST:$BROKER_PORT" \
+	-tls1_2 -psk_identity sensor-7 -psk "$K1" -brief -ign_eof 2>&1) || true
+assert_contains "$out" "Protocol version: TLSv1.2" "a TLS 1.2 PSK handshake ($out)"
+assert_match "$out" "Ciphersuite: [A-Z0-9-]*PSK" "a PSK suite"
 
 # refused handshakes: wrong key, unknown identity, no PSK at all (plain MQTT)
 rc=0
@@ -49,8 +61,9 @@ rc=0
 pub "${dev[@]}" -t devices/sensor-7/temp -m old-key || rc=$?
 assert_ne 0 "$rc" "the old key is refused after the reload"
 pub --psk "$K3" --psk-identity sensor-7 --tls-version tlsv1.3 -t devices/sensor-7/temp -m 22.0
-wait_pid "$SUB_PID" 32
+wait_pid "$SUB_PID" 42
 assert_eq "devices/sensor-7/temp 21.5
+devices/sensor-7/temp TLS1.2
 devices/sensor-7/temp 22.0" "$(sub_payloads "$T/sub.out")" \
 	"ACL applied to the PSK identity; the subscriber from before the reload stays"
 broker_alive
