@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# timeout: 90
 # A TLS listener whose private key lives in a token (issue #16; Mosquitto's tls_engine,
 # tls_keyform engine, keyfile = the engine's key id): a SoftHSM2 token in $T (SOFTHSM2_CONF
 # points there; the system's token directory is never touched) holds the server key, the

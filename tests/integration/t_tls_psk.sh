@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# timeout: 90
 # TLS-PSK (Mosquitto's psk_hint + psk_file, issue #16): a listener with psk_hint and no
 # certificate serves mosquitto_pub/sub --psk over TLS 1.2 and TLS 1.3; a wrong key or an
 # unknown identity fails the handshake; use_identity_as_username makes the PSK identity the

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # broker: mqttgwd
-# timeout: 60
 # `mqttgwd -t` (issue #16) loads psk_file as a start does and reports the first problem as
 # "config:line: ... psk-file:line: reason", exit status 3: a missing file, a non-hex key, an
 # empty key; a global psk_file is loaded even without a psk_hint listener (Mosquitto loads it
