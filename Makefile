@@ -179,6 +179,8 @@ UNIT_DEPS_passwd := crypto scram passwd_load file
 UNIT_DEPS_scram := crypto
 UNIT_LIBS_scram := -lssl -lcrypto
 UNIT_DEPS_acl := $(TOPIC_MODS) acl_load file
+# psk_file (TLS-PSK identities): the pure parser and its loader
+UNIT_DEPS_psk := psk_load file
 # config is one module in several files (daemon/conf/config*.c); each of its tests links them all
 CONFIG_MODS := config config_lex config_listener config_special config_files
 CONFIG_MODS += config_xdp xdp_parse
@@ -194,9 +196,14 @@ UNIT_LIBS_passwd := -lssl -lcrypto -largon2
 UNIT_DEPS_fastpath := fastpath_pin fpstatus bpf_util
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_conn := loop outq
-UNIT_DEPS_tls := conn loop outq $(CONFIG_MODS)
+# tls is one module in several files (tls.c the transport, tls_ctx.c contexts, tls_keys.c PSK
+# and engine keys, with psk_load)
+TLS_MODS := tls tls_ctx tls_keys psk psk_load file
+UNIT_DEPS_tls := $(filter-out tls,$(TLS_MODS)) conn loop outq $(CONFIG_MODS)
 UNIT_DEPS_listener := loop
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl
+UNIT_DEPS_tls_keys := $(filter-out tls_keys,$(TLS_MODS)) conn loop outq $(CONFIG_MODS)
+UNIT_LIBS_tls_keys := $(UNIT_LIBS_tls)
 UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
 UNIT_DEPS_xdp_guard := xdp_parse bpf_util
@@ -217,7 +224,7 @@ UNIT_DEPS_config_bridge := $(TOPIC_MODS)
 UNIT_DEPS_codec_client := $(CODEC_MODS)
 UNIT_DEPS_bridge_topic := config_bridge $(TOPIC_MODS)
 BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client $(CODEC_MODS) \
-	$(TOPIC_MODS) conn loop outq msg tls tls_client store $(STORE_MODS) $(CONFIG_MODS)
+	$(TOPIC_MODS) conn loop outq msg $(TLS_MODS) tls_client store $(STORE_MODS) $(CONFIG_MODS)
 # the L2 floor on a real loop and socketpairs; its private headers live in daemon/broker
 UNIT_DEPS_broker_client := conn loop outq msg $(CODEC_MODS)
 # the ack list and message accounting on a real store and loop (the floor recorded by the test)
@@ -294,6 +301,7 @@ FUZZ_DEPS_topic := $(TOPIC_MODS)
 FUZZ_DEPS_config := $(CONFIG_MODS)
 FUZZ_DEPS_passwd := passwd crypto scram
 FUZZ_DEPS_scram := scram crypto
+FUZZ_DEPS_psk := psk
 FUZZ_LIBS_scram := -lcrypto
 FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl $(TOPIC_MODS)

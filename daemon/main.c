@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "msg.h"
 #include "passwd.h"
+#include "psk.h"
 #include "privdrop.h"
 #include "store.h"
 #include "tls.h"
@@ -96,8 +97,9 @@ static const char usage_text[] =
 	"Signals:\n"
 	"  SIGTERM, SIGINT         graceful shutdown (MQTT 5 clients get DISCONNECT 0x8B).\n"
 	"  SIGHUP                  reopen the log file; reload password_file,\n"
-	"                          scram_password_file and acl_file (connected clients\n"
-	"                          stay and their rights change at once; those whose\n"
+	"                          scram_password_file, acl_file, psk_file and TLS\n"
+	"                          files (connected clients stay and their rights\n"
+	"                          change at once; those whose\n"
 	"                          user was deleted or whose password changed are\n"
 	"                          disconnected); re-read\n"
 	"                          use_another_server / server_moved from the config\n"
@@ -209,13 +211,16 @@ static int check_start(const struct config *cfg, struct privdrop_user *u, bool *
 	*drop = ret > 0;
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		const struct config_listener *l = &cfg->listeners[i];
+		enum { PW, ACL, PSK };
 		const struct {
 			const char *key, *path;
-			bool acl;
+			int kind;
 		} files[] = {
-			{ "password_file", config_listener_password_file(cfg, l), false },
-			{ "scram_password_file", config_listener_scram_file(cfg, l), false },
-			{ "acl_file", config_listener_acl_file(cfg, l), true },
+			{ "password_file", config_listener_password_file(cfg, l), PW },
+			{ "scram_password_file", config_listener_scram_file(cfg, l), PW },
+			{ "acl_file", config_listener_acl_file(cfg, l), ACL },
+			/* a psk_hint listener's context loads it below; Mosquitto loads it anyway */
+			{ "psk_file", l->psk_hint ? NULL : config_listener_psk_file(cfg, l), PSK },
 		};
 
 		for (size_t j = 0; j < sizeof(files) / sizeof(files[0]); j++) {
@@ -223,20 +228,24 @@ static int check_start(const struct config *cfg, struct privdrop_user *u, bool *
 
 			if (!files[j].path)
 				continue;
-			db = files[j].acl ? (void *)acl_load(files[j].path, check_warn, NULL, msg,
-							     sizeof(msg))
-					  : (void *)passwd_load(files[j].path, check_warn, NULL,
-								msg, sizeof(msg));
+			if (files[j].kind == ACL)
+				db = acl_load(files[j].path, check_warn, NULL, msg, sizeof(msg));
+			else if (files[j].kind == PSK)
+				db = psk_load(files[j].path, msg, sizeof(msg));
+			else
+				db = passwd_load(files[j].path, check_warn, NULL, msg, sizeof(msg));
 			if (!db) {
 				where_err(cfg, l, files[j].key, msg, err, errlen);
 				return -EINVAL;
 			}
-			if (files[j].acl)
+			if (files[j].kind == ACL)
 				acl_free(db);
+			else if (files[j].kind == PSK)
+				psk_free(db);
 			else
 				passwd_free(db);
 		}
-		if (l->certfile && (ret = tls_ctx_check(cfg, l, err, errlen)) < 0)
+		if ((l->certfile || l->psk_hint) && (ret = tls_ctx_check(cfg, l, err, errlen)) < 0)
 			return ret;
 	}
 	return 0;
@@ -289,8 +298,8 @@ static void warn_unreadable(const struct config *cfg, const char *user)
 		const char *files[] = {
 			config_listener_password_file(cfg, l), config_listener_scram_file(cfg, l),
 			config_listener_acl_file(cfg, l),      l->certfile,
-			l->keyfile,			       l->cafile,
-			l->crlfile,
+			l->tls_keyform ? NULL : l->keyfile,    l->cafile,
+			l->crlfile,			       config_listener_psk_file(cfg, l),
 		};
 
 		for (size_t j = 0; j < sizeof(files) / sizeof(files[0]); j++) {

@@ -63,6 +63,12 @@ struct config_xdp_iface {
 	int mode;
 };
 
+/* `tls_keyform` */
+enum config_keyform {
+	CONFIG_KEYFORM_PEM = 0,
+	CONFIG_KEYFORM_ENGINE,
+};
+
 struct config_listener {
 	uint16_t port;		/* 0 is allowed only for tests: "pick one" */
 	char *bind_address;	/* NULL = all addresses; from `listener PORT ADDR` or `bind_address` */
@@ -92,6 +98,10 @@ struct config_listener {
 	char *dhparamfile;
 	/* `psk_hint` (this listener serves TLS-PSK); psk_file is scoped like password_file */
 	char *psk_hint, *psk_file;
+	/* `tls_engine ID`, `tls_keyform pem|engine` (enum config_keyform), `tls_engine_kpass_sha1
+	 * HEX` (40 hex digits, checked by config_finish): keyfile is then the engine's key id */
+	char *tls_engine, *tls_engine_kpass_sha1;
+	int tls_keyform;
 	/*
 	 * Applied by the broker: `max_qos` (default 2), `use_username_as_clientid`,
 	 * `allow_zero_length_clientid` in a block under per_listener_settings, `max_topic_alias`

@@ -39,9 +39,17 @@ struct tls_ctx;
 /* A server context for listener l (borrowed; its files are read now). l must have certfile
  * and keyfile. NULL with errno and a message naming the key and file in err. */
 struct tls_ctx *tls_ctx_new(const struct config_listener *l, char *err, size_t errlen);
+struct config;
+/*
+ * The context of listener l as the broker serves it: its certificate (tls_ctx_new, or the key
+ * from tls_engine) and/or TLS-PSK (psk_hint; the keys of config_listener_psk_file(), read
+ * now: a reload makes a new context). l must have certfile or psk_hint. NULL with errno as
+ * tls_ctx_new; *bad_key (may be NULL) names the key whose file or value failed.
+ */
+struct tls_ctx *tls_ctx_listener(const struct config *cfg, const struct config_listener *l,
+				 const char **bad_key, char *err, size_t errlen);
 struct tls_ctx *tls_ctx_ref(struct tls_ctx *t);
 
-struct config;
 /*
  * Build listener l's context as a start would (certificate, key, CA, CRL, DH parameters,
  * ciphers) and free it: `mqttgwd -t`. 0, or -EINVAL with err "file:line: listener N: key
@@ -61,13 +69,14 @@ int tls_conn_attach(struct conn *c, struct tls_ctx *ctx);
 enum tls_identity {
 	TLS_ID_CN,	/* use_identity_as_username: the subject's (first) Common Name, UTF-8 */
 	TLS_ID_SUBJECT, /* use_subject_as_username: the whole subject, RFC 2253 ("CN=a,O=b,C=GB") */
+	TLS_ID_PSK,	/* use_identity_as_username on a psk_hint listener: the PSK identity */
 };
 
 /*
  * The client certificate's identity, NUL-terminated in buf, as Mosquitto derives the user
  * name. Returns its length, or -ENOTCONN (not TLS, or no finished handshake), -ENOENT (no
- * client certificate, or no CN), -EBADMSG (a CN that is not text: NUL inside, bad encoding),
- * -ENOSPC (buf too small), -ENOMEM.
+ * client certificate, or no CN; TLS_ID_PSK: not a PSK handshake), -EBADMSG (a CN that is
+ * not text: NUL inside, bad encoding), -ENOSPC (buf too small), -ENOMEM.
  */
 int tls_peer_identity(const struct conn *c, enum tls_identity which, char *buf, size_t len);
 

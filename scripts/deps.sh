@@ -17,6 +17,8 @@ PKGS=(
 	nftables
 	# tests/tools/powercut (durability tests: a FUSE filesystem)
 	libfuse3-dev fuse3
+	# t_tls_engine.sh: a SoftHSM2 token and OpenSSL's pkcs11 engine (tls_engine pkcs11)
+	softhsm2 libengine-pkcs11-openssl
 )
 
 # `deps.sh --arch arm64`: the cross build instead (scripts/cross-test.sh): Debian's cross

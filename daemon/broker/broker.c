@@ -252,7 +252,8 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		const struct config_listener *cl = &cfg->listeners[i];
 
-		if (cl->certfile && !(b->tls[i] = tls_ctx_new(cl, err, errlen)))
+		if ((cl->certfile || cl->psk_hint) &&
+		    !(b->tls[i] = tls_ctx_listener(cfg, cl, NULL, err, errlen)))
 			goto err_free; /* errno EINVAL (a configuration error) or ENOMEM */
 		/* any Origin: websockets_origin is not a key mqttgw accepts yet */
 		if (cl->protocol == CONFIG_PROTO_WEBSOCKETS && !(b->ws[i] = ws_ctx_new(NULL, 0))) {

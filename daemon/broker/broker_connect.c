@@ -128,8 +128,16 @@ static int connect_cert_username(struct client *c)
 {
 	const struct config_listener *l = c->listener;
 	char name[1024];
-	int n = tls_peer_identity(c->conn, l->use_identity_as_username ? TLS_ID_CN : TLS_ID_SUBJECT,
-				  name, sizeof(name));
+	enum tls_identity which = l->use_identity_as_username ? TLS_ID_CN : TLS_ID_SUBJECT;
+	int n;
+
+	/* a psk_hint listener takes the PSK identity, never a certificate's (Mosquitto; without
+	 * use_identity_as_username there is then no name at all: refused) */
+	if (l->psk_hint)
+		which = TLS_ID_PSK;
+	n = l->psk_hint && !l->use_identity_as_username
+		? -ENOENT
+		: tls_peer_identity(c->conn, which, name, sizeof(name));
 
 	if (n >= 0 && !codec_utf8_valid((const uint8_t *)name, (size_t)n))
 		n = -EBADMSG;
@@ -230,8 +238,9 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 
 int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
 {
-	bool by_cert = c->listener->certfile && (c->listener->use_identity_as_username ||
-						 c->listener->use_subject_as_username);
+	bool by_cert =
+	    (c->listener->certfile || c->listener->psk_hint) &&
+	    (c->listener->use_identity_as_username || c->listener->use_subject_as_username);
 
 	int ret = 0;
 	char *id;

@@ -13,7 +13,8 @@
 #include "broker_store.h"
 #include "log.h"
 
-/* New TLS contexts from the listeners' files (existing connections keep theirs); a listener
+/* New TLS contexts from the listeners' files, psk_file included (existing connections keep
+ * theirs, as Mosquitto's already connected PSK clients stay); a listener
  * whose files fail to load keeps its current one. */
 static void tls_reload(struct broker *b)
 {
@@ -24,14 +25,17 @@ static void tls_reload(struct broker *b)
 
 		if (!b->tls[i])
 			continue;
-		t = tls_ctx_new(cl, err, sizeof(err));
+		t = tls_ctx_listener(b->cfg, cl, NULL, err, sizeof(err));
 		if (!t) {
 			log_err("Error: reload: %s; keeping the previous TLS settings.", err);
 			continue;
 		}
 		tls_ctx_unref(b->tls[i]);
 		b->tls[i] = t;
-		log_notice("Reloaded the TLS certificates of listener %u.", cl->port);
+		log_notice("Reloaded the TLS %s of listener %u.",
+			   cl->psk_hint ? (cl->certfile ? "certificates and PSK keys" : "PSK keys")
+					: "certificates",
+			   cl->port);
 	}
 }
 

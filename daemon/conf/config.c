@@ -95,6 +95,12 @@ static const struct ck_value socket_domain_values[] = {
 	{ NULL, 0 },
 };
 
+static const struct ck_value tls_keyform_values[] = {
+	{ "pem", CONFIG_KEYFORM_PEM },
+	{ "engine", CONFIG_KEYFORM_ENGINE },
+	{ NULL, 0 },
+};
+
 static const struct ck_value tls_version_values[] = {
 	{ "tlsv1.3", 0 },
 	{ "tlsv1.2", 0 },
@@ -173,6 +179,9 @@ static const struct config_key config_keys[] = {
 	ENUM("shared_subscription_strategy", G(share_strategy), share_strategy_values), /* EMQX's */
 	ENUM("socket_domain", L(socket_domain), socket_domain_values),
 	NUM("sys_interval", G(sys_interval), 0, UINT16_MAX),
+	STR("tls_engine", L(tls_engine)),
+	STR("tls_engine_kpass_sha1", L(tls_engine_kpass_sha1)),
+	ENUM("tls_keyform", L(tls_keyform), tls_keyform_values),
 	STRV("tls_version", L(tls_version), tls_version_values),
 	BOOL("upgrade_outgoing_qos", G(upgrade_outgoing_qos)),
 	SPECIAL("use_another_server", config_key_server_ref),
@@ -195,7 +204,6 @@ static const struct config_key config_keys[] = {
 	UNSUP("max_topic_alias_broker"), UNSUP("maximum_qos"), UNSUP("plugin"),
 	UNSUP("plugin_opt_*"), UNSUP("quic_log_level"),
 	UNSUP("retry_interval"),
-	UNSUP("tls_engine"), UNSUP("tls_engine_kpass_sha1"), UNSUP("tls_keyform"),
 	UNSUP("websockets_headers_size"), UNSUP("websockets_log_level"),
 	UNSUP("websockets_origin"),
 	/* bridges: `connection` opens a block (config_conn.c), whose keys config_bridge.c parses;
@@ -217,8 +225,6 @@ static const struct config_key config_keys[] = {
 static const char *const pending_keys[] = {
 	"check_retain_source",
 	"max_inflight_bytes",
-	"psk_file",
-	"psk_hint",
 	"socket_domain",
 };
 
@@ -547,6 +553,8 @@ static void listener_fini(struct config_listener *l)
 	free(l->dhparamfile);
 	free(l->psk_hint);
 	free(l->psk_file);
+	free(l->tls_engine);
+	free(l->tls_engine_kpass_sha1);
 }
 
 void config_free(struct config *cfg)

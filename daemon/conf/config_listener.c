@@ -184,29 +184,58 @@ struct config_listener *config_add_listener(struct config *cfg, uint16_t port, c
 	return l;
 }
 
-/* The first TLS-only option set on a listener without a certificate, or NULL. */
+/*
+ * The first TLS-only option set on a listener without a certificate, or NULL. A TLS-PSK
+ * listener (psk_hint, Mosquitto) has TLS without one: versions, ciphers and
+ * use_identity_as_username (the PSK identity) apply to it.
+ */
 static const char *tls_option_without_cert(const struct config_listener *l)
 {
+	bool psk = l->psk_hint != NULL;
+
 	if (l->cafile)
 		return "cafile";
 	if (l->capath)
 		return "capath";
 	if (l->crlfile)
 		return "crlfile";
-	if (l->tls_version)
+	if (l->tls_version && !psk)
 		return "tls_version";
-	if (l->ciphers)
+	if (l->ciphers && !psk)
 		return "ciphers";
-	if (l->ciphers_tls13)
+	if (l->ciphers_tls13 && !psk)
 		return "ciphers_tls1.3";
 	if (l->require_certificate)
 		return "require_certificate";
-	if (l->use_identity_as_username)
+	if (l->use_identity_as_username && !psk)
 		return "use_identity_as_username";
 	if (l->use_subject_as_username)
 		return "use_subject_as_username";
 	if (l->dhparamfile)
 		return "dhparamfile";
+	if (l->tls_engine)
+		return "tls_engine";
+	if (l->tls_keyform != CONFIG_KEYFORM_PEM)
+		return "tls_keyform";
+	if (l->tls_engine_kpass_sha1)
+		return "tls_engine_kpass_sha1";
+	return NULL;
+}
+
+/* tls_keyform engine needs tls_engine; tls_engine_kpass_sha1 is a SHA-1 in hex (Mosquitto
+ * refuses anything else at start). The offending key, or NULL. */
+static const char *engine_option_bad(const struct config_listener *l, const char **why)
+{
+	const char *k = l->tls_engine_kpass_sha1;
+
+	if (l->tls_keyform == CONFIG_KEYFORM_ENGINE && !l->tls_engine) {
+		*why = "needs tls_engine";
+		return "tls_keyform engine";
+	}
+	if (k && (strlen(k) != 40 || strspn(k, "0123456789abcdefABCDEF") != 40)) {
+		*why = "is not a SHA-1 in hex (40 hex digits)";
+		return "tls_engine_kpass_sha1";
+	}
 	return NULL;
 }
 
@@ -223,7 +252,7 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 	for (i = 0; i < cfg->n_listeners; i++) {
 		const struct config_listener *l = &cfg->listeners[i];
 		const char *b = l->bind_address ? l->bind_address : "", *sp = *b ? " " : "";
-		const char *opt;
+		const char *opt, *why;
 
 		if (l->certfile && !l->keyfile) {
 			config_set_err(err, errlen, "listener %u%s%s: certfile without keyfile",
@@ -240,6 +269,12 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 			config_set_err(err, errlen,
 				       "listener %u%s%s: %s needs certfile and keyfile (TLS)",
 				       l->port, sp, b, opt);
+			return -EINVAL;
+		}
+		opt = engine_option_bad(l, &why);
+		if (opt) {
+			config_set_err(err, errlen, "listener %u%s%s: %s %s", l->port, sp, b, opt,
+				       why);
 			return -EINVAL;
 		}
 		if (l->require_certificate && !l->cafile && !l->capath) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tls: OpenSSL server contexts and the conn_tls transport. See include/tls.h.
+ * tls: the conn_tls transport (its contexts: tls_ctx.c; PSK and engine keys: tls_keys.c). See
+ * include/tls.h.
  *
  * Reads. OpenSSL reads ciphertext through our BIO, which reads the socket at most once per
  * tls_read() into a scratch buffer shared by every connection (the daemon is single-threaded)
@@ -34,7 +35,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "config.h"
 #include "log.h"
 #include "tls.h"
 #include "tls_int.h"
@@ -42,11 +42,6 @@
 #define TLS_RECORD_MAX 16384		      /* largest record payload */
 #define TLS_RX_SCRATCH (64 * 1024)	      /* ciphertext read from the socket at once */
 #define TLS_RX_MIN     (TLS_RECORD_MAX + 512) /* ... and at least (a full record with overhead) */
-
-struct tls_ctx {
-	SSL_CTX *ssl;
-	unsigned int refs;
-};
 
 struct tls_conn {
 	SSL *ssl;
@@ -70,11 +65,7 @@ struct tls_conn {
 
 static uint8_t rx_scratch[TLS_RX_SCRATCH];
 static uint8_t tx_scratch[TLS_RECORD_MAX];
-static BIO_METHOD *bio_method;
-static unsigned int n_ctx; /* contexts alive: the BIO method goes with the last one */
-/* Why the certificate check of the handshake in progress failed (one thread, one handshake
- * at a time inside SSL_do_handshake). */
-static char verify_detail[256];
+static BIO_METHOD *bio_method; /* made with the first context, freed with the last */
 
 /* ---- the BIO between OpenSSL and the socket ---- */
 
@@ -157,7 +148,7 @@ static int bio_create(BIO *b)
 	return 1;
 }
 
-static BIO_METHOD *bio_method_get(void)
+BIO_METHOD *tls_bio_method(void)
 {
 	int idx;
 	BIO_METHOD *m;
@@ -173,6 +164,12 @@ static BIO_METHOD *bio_method_get(void)
 	}
 	bio_method = m;
 	return m;
+}
+
+void tls_bio_method_free(void)
+{
+	BIO_meth_free(bio_method);
+	bio_method = NULL;
 }
 
 /* Leave nothing in the shared scratch buffer: copy what is left to the connection. */
@@ -210,288 +207,6 @@ static bool rx_has_record(const struct tls_conn *t)
 	return left >= 5 && left >= 5 + ((uint32_t)p[3] << 8 | p[4]);
 }
 
-/* ---- contexts ---- */
-
-/* The subject in RFC 2253 form, as Mosquitto's use_subject_as_username. Length or -errno. */
-static int name_rfc2253(const X509_NAME *name, char *buf, size_t len)
-{
-	BIO *m = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-	int ret;
-
-	if (!m)
-		return -ENOMEM;
-	if (X509_NAME_print_ex(m, name, 0, XN_FLAG_RFC2253) < 0) {
-		BIO_free(m);
-		return -ENOMEM;
-	}
-	n = BIO_get_mem_data(m, &p);
-	if (n < 0 || (size_t)n >= len) {
-		ret = -ENOSPC;
-	} else {
-		memcpy(buf, p, (size_t)n);
-		buf[n] = '\0';
-		ret = (int)n;
-	}
-	BIO_free(m);
-	return ret;
-}
-
-static int verify_cb(int ok, X509_STORE_CTX *x)
-{
-	if (!ok && !verify_detail[0]) {
-		X509 *cert = X509_STORE_CTX_get_current_cert(x);
-		char subj[160] = "?";
-
-		if (cert && name_rfc2253(X509_get_subject_name(cert), subj, sizeof(subj)) < 0)
-			snprintf(subj, sizeof(subj), "?");
-		snprintf(verify_detail, sizeof(verify_detail), "%s (depth %d: %s)",
-			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(x)),
-			 X509_STORE_CTX_get_error_depth(x), subj);
-	}
-	return ok;
-}
-
-/* A daemon has no terminal to ask a passphrase on: refuse, and remember that we were asked. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	*(bool *)u = true;
-	return 0;
-}
-
-static const char *ssl_reason(void)
-{
-	unsigned long e = ERR_peek_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
-
-	return r ? r : "unknown OpenSSL error";
-}
-
-/* The key whose value the last failed ctx_setup() refused, for tls_ctx_check()'s file:line
- * (the daemon is single-threaded, as for rx_scratch). */
-static const char *ctx_bad_key;
-
-/* "listener 8883: certfile /x: reason" (the file is checked for access first: clearer). */
-static int ctx_file_err(const struct config_listener *l, const char *key, const char *path,
-			int mode, char *err, size_t errlen)
-{
-	ctx_bad_key = key;
-	if (access(path, mode) < 0)
-		snprintf(err, errlen, "listener %u: %s %s: %s", l->port, key, path,
-			 strerror(errno));
-	else
-		snprintf(err, errlen, "listener %u: %s %s: %s", l->port, key, path, ssl_reason());
-	return -EINVAL;
-}
-
-/*
- * dhparamfile: Mosquitto's meaning, the DH group of the TLS 1.2 DHE key exchanges; without it
- * OpenSSL offers no DHE suite at all (only ECDHE).
- */
-static int ctx_dhparam(SSL_CTX *s, const struct config_listener *l, char *err, size_t errlen)
-{
-	BIO *bio = BIO_new_file(l->dhparamfile, "r");
-	EVP_PKEY *dh = bio ? PEM_read_bio_Parameters(bio, NULL) : NULL;
-
-	BIO_free(bio);
-	if (dh && EVP_PKEY_is_a(dh, "DH") && SSL_CTX_set0_tmp_dh_pkey(s, dh) == 1)
-		return 0;
-	EVP_PKEY_free(dh);
-	return ctx_file_err(l, "dhparamfile", l->dhparamfile, R_OK, err, errlen);
-}
-
-static int ctx_setup(SSL_CTX *s, const struct config_listener *l, char *err, size_t errlen)
-{
-	int minv = TLS1_2_VERSION;
-	bool asked = false;
-	char sid[32];
-
-	if (l->tls_version && !strcmp(l->tls_version, "tlsv1.3"))
-		minv = TLS1_3_VERSION;
-	else if (l->tls_version && !strcmp(l->tls_version, "tlsv1.1"))
-		minv = TLS1_1_VERSION;
-	else if (l->tls_version && strcmp(l->tls_version, "tlsv1.2"))
-		goto err_version;
-	if (!SSL_CTX_set_min_proto_version(s, minv))
-		goto err_version;
-	SSL_CTX_set_options(s, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-				   SSL_OP_NO_RENEGOTIATION);
-	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-				SSL_MODE_RELEASE_BUFFERS);
-	ctx_bad_key = "ciphers";
-	if (l->ciphers && !SSL_CTX_set_cipher_list(s, l->ciphers)) {
-		snprintf(err, errlen, "listener %u: ciphers %s: %s", l->port, l->ciphers,
-			 ssl_reason());
-		return -EINVAL;
-	}
-	ctx_bad_key = "ciphers_tls1.3";
-	if (l->ciphers_tls13 && !SSL_CTX_set_ciphersuites(s, l->ciphers_tls13)) {
-		snprintf(err, errlen, "listener %u: ciphers_tls1.3 %s: %s", l->port,
-			 l->ciphers_tls13, ssl_reason());
-		return -EINVAL;
-	}
-	if (SSL_CTX_use_certificate_chain_file(s, l->certfile) != 1)
-		return ctx_file_err(l, "certfile", l->certfile, R_OK, err, errlen);
-	SSL_CTX_set_default_passwd_cb(s, no_passphrase);
-	SSL_CTX_set_default_passwd_cb_userdata(s, &asked);
-	if (SSL_CTX_use_PrivateKey_file(s, l->keyfile, SSL_FILETYPE_PEM) != 1) {
-		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
-			goto err_mismatch;
-		if (!asked)
-			return ctx_file_err(l, "keyfile", l->keyfile, R_OK, err, errlen);
-		snprintf(err, errlen, "listener %u: keyfile %s: encrypted keys are not supported",
-			 l->port, l->keyfile);
-		return -EINVAL;
-	}
-	SSL_CTX_set_default_passwd_cb_userdata(s, NULL);
-	SSL_CTX_set_default_passwd_cb(s, NULL);
-	if (SSL_CTX_check_private_key(s) != 1)
-		goto err_mismatch;
-	if (l->dhparamfile && ctx_dhparam(s, l, err, errlen) < 0)
-		return -EINVAL;
-	if (l->cafile && SSL_CTX_load_verify_file(s, l->cafile) != 1)
-		return ctx_file_err(l, "cafile", l->cafile, R_OK, err, errlen);
-	if (l->capath && SSL_CTX_load_verify_dir(s, l->capath) != 1)
-		return ctx_file_err(l, "capath", l->capath, R_OK | X_OK, err, errlen);
-	if (l->cafile) {
-		/* Name the accepted CAs in the CertificateRequest: clients with several
-		 * certificates pick the right one. */
-		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(l->cafile);
-
-		if (names)
-			SSL_CTX_set_client_CA_list(s, names);
-	}
-	if (l->crlfile) {
-		X509_STORE *st = SSL_CTX_get_cert_store(s);
-		X509_LOOKUP *lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
-
-		if (!lu || X509_load_crl_file(lu, l->crlfile, X509_FILETYPE_PEM) <= 0)
-			return ctx_file_err(l, "crlfile", l->crlfile, R_OK, err, errlen);
-		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
-	}
-	/* Mosquitto: no client certificate is even requested unless it is required. */
-	SSL_CTX_set_verify(s,
-			   l->require_certificate
-			       ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-			       : SSL_VERIFY_NONE,
-			   verify_cb);
-	/* Sessions: a server-side cache (TLS 1.2 session ids) and tickets (on by default). A
-	 * session id context is required to resume sessions of verified clients. */
-	snprintf(sid, sizeof(sid), "mqttgw-%u", l->port);
-	SSL_CTX_set_session_id_context(s, (const unsigned char *)sid, (unsigned int)strlen(sid));
-	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_SERVER);
-	return 0;
-
-err_mismatch:
-	ctx_bad_key = "keyfile";
-	snprintf(err, errlen, "listener %u: keyfile %s does not match certfile %s", l->port,
-		 l->keyfile, l->certfile);
-	return -EINVAL;
-
-err_version:
-	ctx_bad_key = "tls_version";
-	snprintf(err, errlen, "listener %u: tls_version %s: not supported (tlsv1.2, tlsv1.3)",
-		 l->port, l->tls_version ? l->tls_version : "tlsv1.2");
-	return -EINVAL;
-}
-
-static void ctx_warn_expiry(SSL_CTX *s, const struct config_listener *l)
-{
-	X509 *cert = SSL_CTX_get0_certificate(s);
-
-	if (cert && X509_cmp_current_time(X509_get0_notAfter(cert)) < 0)
-		log_warn("Warning: listener %u: the certificate in %s has expired.", l->port,
-			 l->certfile);
-	else if (cert && X509_cmp_current_time(X509_get0_notBefore(cert)) > 0)
-		log_warn("Warning: listener %u: the certificate in %s is not valid yet.", l->port,
-			 l->certfile);
-}
-
-struct tls_ctx *tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
-{
-	struct tls_ctx *t;
-	int ret;
-
-	if (!l->certfile || !l->keyfile) {
-		snprintf(err, errlen, "listener %u: TLS needs certfile and keyfile", l->port);
-		errno = EINVAL;
-		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
-	if (!t || !bio_method_get())
-		goto err_nomem;
-	ERR_clear_error();
-	t->ssl = SSL_CTX_new(TLS_server_method());
-	if (!t->ssl)
-		goto err_nomem;
-	t->refs = 1;
-	n_ctx++;
-	ret = ctx_setup(t->ssl, l, err, errlen);
-	ERR_clear_error();
-	if (ret < 0) {
-		tls_ctx_unref(t);
-		errno = -ret;
-		return NULL;
-	}
-	ctx_warn_expiry(t->ssl, l);
-	return t;
-
-err_nomem:
-	ERR_clear_error();
-	free(t);
-	if (!n_ctx) {
-		BIO_meth_free(bio_method);
-		bio_method = NULL;
-	}
-	snprintf(err, errlen, "listener %u: TLS: out of memory", l->port);
-	errno = ENOMEM;
-	return NULL;
-}
-
-int tls_ctx_check(const struct config *cfg, const struct config_listener *l, char *err,
-		  size_t errlen)
-{
-	struct tls_ctx *t;
-	const char *where;
-	char msg[512];
-
-	ctx_bad_key = "certfile";
-	t = tls_ctx_new(l, msg, sizeof(msg));
-	if (t) {
-		tls_ctx_unref(t);
-		return 0;
-	}
-	if (errno == ENOMEM) {
-		snprintf(err, errlen, "%s", msg);
-		return -ENOMEM;
-	}
-	where = config_origin(cfg, l, ctx_bad_key);
-	snprintf(err, errlen, "%s%s%s", where ? where : "", where ? ": " : "", msg);
-	return -EINVAL;
-}
-
-struct tls_ctx *tls_ctx_ref(struct tls_ctx *t)
-{
-	t->refs++;
-	return t;
-}
-
-void tls_ctx_unref(struct tls_ctx *t)
-{
-	if (!t || --t->refs)
-		return;
-	SSL_CTX_free(t->ssl);
-	free(t);
-	if (!--n_ctx) {
-		BIO_meth_free(bio_method);
-		bio_method = NULL;
-	}
-}
-
 /* ---- the transport ---- */
 
 int tls_conn_attach(struct conn *c, struct tls_ctx *ctx)
@@ -505,7 +220,7 @@ int tls_conn_attach(struct conn *c, struct tls_ctx *ctx)
 		return -ENOMEM;
 	t->fd = c->fd;
 	t->ssl = SSL_new(ctx->ssl);
-	bio = BIO_new(bio_method);
+	bio = BIO_new(tls_bio_method());
 	if (!t->ssl || !bio) {
 		BIO_free(bio);
 		SSL_free(t->ssl);
@@ -525,9 +240,12 @@ static void tls_handshake_done(struct conn *c, struct tls_conn *t)
 {
 	t->hs_done = true;
 	if (log_enabled(CONFIG_LOG_DEBUG))
-		log_debug("TLS handshake with %s: %s, %s%s.", c->peer, SSL_get_version(t->ssl),
+		log_debug("TLS handshake with %s: %s, %s%s%s.", c->peer, SSL_get_version(t->ssl),
 			  SSL_get_cipher_name(t->ssl),
-			  SSL_session_reused(t->ssl) ? ", session resumed" : "");
+			  tls_psk_identity(t->ssl)    ? ", PSK identity "
+			  : SSL_session_reused(t->ssl) ? ", session resumed"
+						       : "",
+			  tls_psk_identity(t->ssl) ? tls_psk_identity(t->ssl) : "");
 }
 
 /*
@@ -554,10 +272,10 @@ static int tls_error(struct conn *c, struct tls_conn *t, int err)
 	}
 	e = ERR_peek_error();
 	if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED &&
-	    verify_detail[0])
-		snprintf(why, sizeof(why), "%s: %s", ssl_reason(), verify_detail);
+	    tls_verify_detail[0])
+		snprintf(why, sizeof(why), "%s: %s", tls_ssl_reason(), tls_verify_detail);
 	else
-		snprintf(why, sizeof(why), "%s", ssl_reason());
+		snprintf(why, sizeof(why), "%s", tls_ssl_reason());
 	if (t->hs_done)
 		log_msg_rl(&rl, CONFIG_LOG_INFO, "TLS error on the connection from %s: %s.",
 			   c->peer, why);
@@ -586,7 +304,7 @@ static ssize_t tls_read(struct conn *c, void *buf, size_t len)
 		     : len > TLS_RX_SCRATCH ? TLS_RX_SCRATCH
 					    : (uint32_t)len;
 	if (!t->hs_done) {
-		verify_detail[0] = '\0';
+		tls_verify_detail[0] = '\0';
 		ret = SSL_do_handshake(t->ssl);
 		if (ret == 1)
 			tls_handshake_done(c, t);
@@ -814,12 +532,21 @@ int tls_peer_identity(const struct conn *c, enum tls_identity which, char *buf, 
 
 	if (!t)
 		return -ENOTCONN;
+	if (which == TLS_ID_PSK) {
+		const char *id = tls_psk_identity(t->ssl);
+
+		if (!id)
+			return -ENOENT;
+		if (strlen(id) >= len)
+			return -ENOSPC;
+		return snprintf(buf, len, "%s", id);
+	}
 	cert = SSL_get0_peer_certificate(t->ssl);
 	if (!cert)
 		return -ENOENT;
 	name = X509_get_subject_name(cert);
 	if (which == TLS_ID_SUBJECT)
-		return name_rfc2253(name, buf, len);
+		return tls_name_rfc2253(name, buf, len);
 	i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
 	if (i < 0)
 		return -ENOENT;
@@ -853,25 +580,6 @@ int tls_conn_info(const struct conn *c, struct tls_info *info)
 }
 
 /* ---- for tls_client.c (tls_int.h) ---- */
-
-struct tls_ctx *tls_ctx_adopt(SSL_CTX *s)
-{
-	struct tls_ctx *t = calloc(1, sizeof(*t));
-
-	if (!t || !bio_method_get()) {
-		free(t);
-		SSL_CTX_free(s);
-		if (!n_ctx) {
-			BIO_meth_free(bio_method);
-			bio_method = NULL;
-		}
-		return NULL;
-	}
-	t->ssl = s;
-	t->refs = 1;
-	n_ctx++;
-	return t;
-}
 
 SSL *tls_conn_ssl(struct conn *c)
 {

@@ -639,7 +639,7 @@ static void test_unsupported(void **state)
 	static const char *const keys[] = {
 		"auth_plugin", "plugin", "bridge_ciphers", "bridge_tcp_keepalive",
 		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir",
-		"retry_interval", "tls_engine",
+		"retry_interval", "global_plugin",
 	};
 	/* clang-format on */
 	size_t i;
@@ -662,7 +662,6 @@ static void test_dropin_keys(void **state)
 	/* clang-format off */
 	static const char *const pending[] = {
 		"check_retain_source true", "max_inflight_bytes 100",
-		"psk_file /etc/psk", "psk_hint hint",
 		"socket_domain ipv4",
 	};
 	/* clang-format on */
@@ -760,6 +759,7 @@ static void test_missing_argument_everywhere(void **state)
 		"use_subject_as_username", "use_another_server", "server_moved", "user",
 		"set_tcp_nodelay", "socket_domain", "log_facility", "log_timestamp_format",
 		"dhparamfile", "psk_file", "psk_hint", "max_qos", "connection_messages",
+		"tls_engine", "tls_keyform", "tls_engine_kpass_sha1",
 		"clientid_prefixes", "auto_id_prefix", "max_inflight_bytes",
 	};
 	/* clang-format on */

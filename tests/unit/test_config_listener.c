@@ -503,6 +503,59 @@ static void test_finish(void **state)
 	config_free(cfg);
 }
 
+/* issue #16: TLS-PSK and engine-held keys (Mosquitto's psk_hint, psk_file, tls_engine,
+ * tls_keyform, tls_engine_kpass_sha1) */
+static void test_psk_engine_keys(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	/* psk_file is scoped like password_file; a psk_hint listener is TLS without a
+	 * certificate, so versions, ciphers and use_identity_as_username apply to it */
+	cfg = parse_ok("psk_file /g\nlistener 8883\npsk_hint gw\ntls_version tlsv1.3\n"
+		       "ciphers PSK-AES128-GCM-SHA256\nciphers_tls1.3 TLS_AES_128_GCM_SHA256\n"
+		       "use_identity_as_username true\nlistener 1883\n");
+	finish_ok(cfg);
+	assert_string_equal(cfg->listeners[0].psk_hint, "gw");
+	assert_string_equal(config_listener_psk_file(cfg, &cfg->listeners[0]), "/g");
+	assert_string_equal(config_listener_psk_file(cfg, &cfg->listeners[1]), "/g");
+	config_free(cfg);
+	cfg = parse_ok("per_listener_settings true\nlistener 8883\npsk_hint gw\npsk_file /a\n"
+		       "listener 8884\npsk_hint gw2\n");
+	finish_ok(cfg);
+	assert_string_equal(config_listener_psk_file(cfg, &cfg->listeners[0]), "/a");
+	assert_null(config_listener_psk_file(cfg, &cfg->listeners[1]));
+	config_free(cfg);
+	/* what still needs a certificate */
+	finish_fail("listener 8883\npsk_hint gw\nrequire_certificate true\ncafile /ca\n",
+		    "listener 8883: cafile needs certfile and keyfile (TLS)");
+	finish_fail("listener 8883\ntls_engine pkcs11\n",
+		    "listener 8883: tls_engine needs certfile and keyfile (TLS)");
+	finish_fail("listener 8883\ntls_version tlsv1.2\n",
+		    "listener 8883: tls_version needs certfile and keyfile (TLS)");
+
+	/* engine keys */
+	cfg = parse_ok("listener 8883\ncertfile /c\nkeyfile pkcs11:object=k\ntls_engine pkcs11\n"
+		       "tls_keyform engine\ntls_engine_kpass_sha1 "
+		       "7110EDA4D09E062AA5E4A390B0A572AC0D2C0220\nlistener 8884\n");
+	finish_ok(cfg);
+	assert_string_equal(cfg->listeners[0].tls_engine, "pkcs11");
+	assert_int_equal(cfg->listeners[0].tls_keyform, CONFIG_KEYFORM_ENGINE);
+	assert_int_equal(cfg->listeners[1].tls_keyform, CONFIG_KEYFORM_PEM);
+	assert_null(cfg->listeners[1].tls_engine);
+	config_free(cfg);
+	parse_fail("listener 1\ntls_keyform der\n",
+		   "t.conf:2: tls_keyform: invalid value 'der' (expected pem or engine)");
+	finish_fail("listener 8883\ncertfile /c\nkeyfile /k\ntls_keyform engine\n",
+		    "listener 8883: tls_keyform engine needs tls_engine");
+	finish_fail("listener 8883\ncertfile /c\nkeyfile /k\ntls_engine e\n"
+		    "tls_engine_kpass_sha1 7110eda4\n",
+		    "listener 8883: tls_engine_kpass_sha1 is not a SHA-1 in hex (40 hex digits)");
+	finish_fail("listener 8883\ncertfile /c\nkeyfile /k\ntls_engine e\n"
+		    "tls_engine_kpass_sha1 7110eda4d09e062aa5e4a390b0a572ac0d2c022g\n",
+		    "listener 8883: tls_engine_kpass_sha1 is not a SHA-1 in hex (40 hex digits)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +568,7 @@ int main(void)
 	    cmocka_unit_test(test_per_listener_settings),
 	    cmocka_unit_test(test_anonymous_rules),
 	    cmocka_unit_test(test_finish),
+	    cmocka_unit_test(test_psk_engine_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
