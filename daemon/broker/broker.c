@@ -259,8 +259,8 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 			snprintf(err, errlen, "out of memory");
 			goto err_free;
 		}
-		b->ls[i] =
-		    listener_new(l, cl->bind_address, cl->port, broker_accept, b, err, errlen);
+		b->ls[i] = listener_new(l, cl->socket_domain, cl->bind_address, cl->port,
+					broker_accept, b, err, errlen);
 		if (!b->ls[i])
 			goto err_free;
 		b->n_ls++;

@@ -215,11 +215,8 @@ static const struct config_key config_keys[] = {
  * one is deleting its line here and its "pending" mark in README.md's key table.
  */
 static const char *const pending_keys[] = {
-	"check_retain_source",
-	"max_inflight_bytes",
 	"psk_file",
 	"psk_hint",
-	"socket_domain",
 };
 
 int config_pending(struct config_parse *ps, const char *what)
@@ -519,6 +516,7 @@ struct config *config_new(void)
 	cfg->set_tcp_nodelay = true;
 	cfg->connection_messages = true;
 	cfg->allow_duplicate_messages = true;
+	cfg->check_retain_source = true; /* Mosquitto's manual (2.0.11 itself: false) */
 	cfg->autosave_interval = 1800;
 	cfg->fastpath = CONFIG_FASTPATH_AUTO;
 	cfg->fastpath_rate_high = CONFIG_FP_RATE_HIGH;

@@ -39,7 +39,7 @@ static int accept_one(void)
 	int c;
 
 	assert_non_null(l);
-	ls = listener_new(l, "127.0.0.1", 0, on_accept, NULL, err, sizeof(err));
+	ls = listener_new(l, 0, "127.0.0.1", 0, on_accept, NULL, err, sizeof(err));
 	assert_non_null(ls);
 	sa.sin_port = htons(listener_port(ls));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
