@@ -11,7 +11,7 @@
 #    restart under the new ACL it is still withheld; a retained row whose publisher is unknown
 #    (a store written before the columns existed: NULL) is delivered unchecked, as Mosquitto
 #    delivers a retained message without a source id.
-# timeout: 150
+# timeout: 400
 . "$(dirname "$0")/lib.sh"
 command -v mosquitto_passwd >/dev/null || skip "mosquitto_passwd not installed"
 mosquitto_passwd -c -b "$T/passwd" writer writer-pw
@@ -45,12 +45,20 @@ def conn(u, cid):
     return c
 
 
-def retained(cid, seconds=1.0):
+def retained(cid, n, quiet=1.0):
+    """Subscribe r/#: the retained messages, waiting up to 20 s for n of them (the machine may
+    be loaded), then `quiet` seconds for more."""
     r = conn("reader", cid)
     check_eq([1], subscribe5_ok(r, [("r/#", 1)]), "SUBACK for " + cid)
-    got = sorted((m["topic"], m["payload"].decode()) for m in collect_publishes(r, seconds))
+    ms = []
+    deadline = time.monotonic() + 20
+    while True:
+        more = collect_publishes(r, quiet if len(ms) >= n else 0.5)
+        ms += more
+        if (len(ms) >= n and not more) or time.monotonic() > deadline:
+            break
     r.close()
-    return got
+    return sorted((m["topic"], m["payload"].decode()) for m in ms)
 
 
 def t():
@@ -63,11 +71,7 @@ def t():
                             password="writer-pw"))
     check_eq((False, 0), wl.expect(CONNACK).connack(), "willer CONNACK")
     wl.abort()  # no DISCONNECT: the will is published, retained
-    deadline = time.monotonic() + 5
-    while True:
-        got = retained("reader-1", 0.5)
-        if len(got) == 2 or time.monotonic() > deadline:
-            break
+    got = retained("reader-1", 2)
     check_eq([("r/a", "A"), ("r/w", "W")], got, "retained messages before the reload")
     # the ACL without writer's write right; in effect once the probe may write probe/2
     with open(os.environ["T"] + "/acl.v2", "w") as f:
@@ -76,16 +80,16 @@ def t():
     os.rename(os.environ["T"] + "/acl.v2", os.environ["T"] + "/acl")
     os.kill(PID, signal.SIGHUP)
     probe = conn("probe", "probe")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     n = 0
     while True:
         n += 1
         if publish5_ok(probe, "probe/2", b"p", qos=1, pid=n) < 0x80:
             break
-        check(time.monotonic() < deadline, "ACL v2 not in effect 5 s after SIGHUP")
+        check(time.monotonic() < deadline, "ACL v2 not in effect 30 s after SIGHUP")
         time.sleep(0.1)
     want = [] if CHECK else [("r/a", "A"), ("r/w", "W")]
-    check_eq(want, retained("reader-2"), "retained messages after the reload (check %s)" % CHECK)
+    check_eq(want, retained("reader-2", len(want)), "retained messages after the reload (check %s)" % CHECK)
     alive(probe, "probe")
 
 
@@ -132,11 +136,17 @@ db.commit()
 PY
 restart_broker
 py <<'PY' || fail "unknown publishers"
+import time
 from mqtt5raw import *
 def t():
     r, _ = client5("reader-4", username="reader", password="reader-pw")
     check_eq([1], subscribe5_ok(r, [("r/#", 1)]), "SUBACK")
-    got = sorted((m["topic"], m["payload"].decode()) for m in collect_publishes(r, 1.0))
+    ms = []
+    deadline = time.monotonic() + 20
+    while len(ms) < 2 and time.monotonic() < deadline:
+        ms += collect_publishes(r, 0.5)
+    ms += collect_publishes(r, 0.5)
+    got = sorted((m["topic"], m["payload"].decode()) for m in ms)
     check_eq([("r/a", "A"), ("r/w", "W")], got, "retained messages whose publisher is unknown")
 main(t)
 PY
