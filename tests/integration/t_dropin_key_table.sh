@@ -9,7 +9,7 @@
 # naming file:line of the key's line.
 # broker: mqttgwd
 # (mqttgwd's own configuration check and README; Mosquitto's is the source of the key list)
-# timeout: 120
+# timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/tls_certs.sh"
 MAN=/usr/share/man/man5/mosquitto.conf.5.gz

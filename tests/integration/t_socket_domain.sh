@@ -3,7 +3,7 @@
 # on that family only: ipv4 on 0.0.0.0 (an IPv6 client is refused), ipv6 on an IPv6-only ::
 # (an IPv4 client is refused); a listener without socket_domain serves both. A listener whose
 # address is of the other family does not start.
-# timeout: 90
+# timeout: 240
 . "$(dirname "$0")/lib.sh"
 P6=$BROKER_PORT2
 P4=$((BROKER_PORT2 + 1))
