@@ -221,6 +221,7 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 	b->hooks = &client_hooks;
 	b->start_wall = loop_wall();
 	b->max_packet_in = cfg->max_packet_size ? cfg->max_packet_size : MQTT_MAX_REMAINING + 5;
+	b->max_inflight_bytes = cfg->max_inflight_bytes;
 	b->topics = topic_tree_new(member_online);
 	if (!b->topics || session_table_init(&b->sessions) < 0) {
 		snprintf(err, errlen, "out of memory");

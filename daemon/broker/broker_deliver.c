@@ -254,7 +254,7 @@ static uint32_t client_window(const struct client *c)
 static bool window_open(const struct client *c, uint32_t window)
 {
 	const struct qos_window *q = &c->session->qos;
-	uint64_t lim = c->b->cfg->max_inflight_bytes;
+	uint64_t lim = c->b->max_inflight_bytes;
 
 	return qos_out_active(q) < window && (!lim || qos_out_bytes(q) < lim);
 }

@@ -6,7 +6,8 @@
 #  - 6 QoS 1 messages of 40 bytes, limit 100: 3 in flight (0, 40, 80 < 100), one more per
 #    PUBACK; with max_inflight_messages 2 only 2;
 #  - 150-byte messages: one at a time;
-#  - QoS 2: the PUBREC does not free its bytes, the PUBCOMP does.
+#  - QoS 2: the PUBREC does not free its bytes, the PUBCOMP does;
+#  - SIGHUP reloads it (Mosquitto: "Reloaded on reload signal").
 # broker: mqttgwd
 # (Mosquitto 2.0.11 does not keep to its own manual here, measured with this scenario: with
 # limit 100 it puts 10 messages of 150 bytes in flight at once, 11 of 40 bytes, 15 of 10
@@ -15,7 +16,9 @@
 . "$(dirname "$0")/lib.sh"
 start_broker "max_inflight_bytes 100"
 run() {
-	py - "$1" <<'PY'
+	py - "$1" "$BROKER_PID" "$BROKER_CONF" "$BROKER_LOG" <<'PY'
+import os
+import signal
 import sys
 import time
 from mqttraw import *
@@ -54,6 +57,24 @@ def names(ms):
 
 
 def t():
+    if MODE == "reload":
+        # SIGHUP reloads it (as Mosquitto): 3 of 6 in flight at 100, then 1000 after the reload
+        s, _ = client("sr")
+        subscribe_ok(s, [("tr", 1)])
+        feed("tr", 6, 40)
+        a = got(s, 3)
+        check_eq(["m1", "m2", "m3"], names(a), "in flight before the reload (limit 100)")
+        conf, logf = sys.argv[3], sys.argv[4]
+        text = open(conf).read().replace("max_inflight_bytes 100", "max_inflight_bytes 1000")
+        open(conf, "w").write(text)
+        os.kill(int(sys.argv[2]), signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while "max_inflight_bytes: 1000 (was 100)." not in open(logf).read():
+            check(time.monotonic() < deadline, "no reload of max_inflight_bytes within 30 s")
+            time.sleep(0.1)
+        s.send(puback(a[0][1]))
+        check_eq(["m4", "m5", "m6"], names(got(s, 3)), "after the reload and one PUBACK")
+        return
     if MODE == "both":
         # max_inflight_messages 2 as well: both limits hold, 2 messages of 10 bytes
         s, _ = client("s10")
@@ -112,3 +133,6 @@ stop_broker
 # in a listener block it is still the global value (Mosquitto: "applies globally")
 start_broker "max_inflight_messages 2" "listener $BROKER_PORT2" "max_inflight_bytes 100"
 run both || fail "max_inflight_bytes 100 with max_inflight_messages 2"
+stop_broker
+start_broker "max_inflight_bytes 100"
+run reload || fail "max_inflight_bytes reloaded by SIGHUP"
