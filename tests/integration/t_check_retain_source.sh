@@ -89,7 +89,8 @@ def t():
         check(time.monotonic() < deadline, "ACL v2 not in effect 30 s after SIGHUP")
         time.sleep(0.1)
     want = [] if CHECK else [("r/a", "A"), ("r/w", "W")]
-    check_eq(want, retained("reader-2", len(want)), "retained messages after the reload (check %s)" % CHECK)
+    check_eq(want, retained("reader-2", len(want)),
+             "retained messages after the reload (check %s)" % CHECK)
     alive(probe, "probe")
 
 
