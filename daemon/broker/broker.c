@@ -267,7 +267,10 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 		b->n_ls++;
 		listener_set_data(b->ls[i], cl);
 		log_notice("Opening %s listen socket on %s port %u%s.",
-			   b->ws[i] ? "websockets" : "ipv4/ipv6",
+			   b->ws[i]			   ? "websockets"
+			   : cl->socket_domain == AF_INET  ? "ipv4"
+			   : cl->socket_domain == AF_INET6 ? "ipv6"
+							   : "ipv4/ipv6",
 			   cl->bind_address ? cl->bind_address : "*", listener_port(b->ls[i]),
 			   b->tls[i] ? " (TLS)" : "");
 	}
