@@ -132,8 +132,9 @@ static struct {
 
 /*
  * SIGHUP, server redirection: re-read the config file and take use_another_server /
- * server_moved from it. The rest of the running config stays (listeners and limits are
- * borrowed by live connections); a file that no longer parses changes nothing.
+ * server_moved from it, and max_inflight_bytes (broker_reload_limits). The rest of the running
+ * config stays (listeners and limits are borrowed by live connections); a file that no longer
+ * parses changes nothing.
  */
 static void reload_redirect(void)
 {
@@ -151,6 +152,7 @@ static void reload_redirect(void)
 	}
 	if (broker_redirect(app.b, ncfg, true) < 0)
 		log_err("Error: server redirection: out of memory");
+	broker_reload_limits(app.b, ncfg);
 	config_free(ncfg);
 }
 

@@ -41,6 +41,9 @@ int broker_reload(struct broker *b);
  * (v5: DISCONNECT 0x9C/0x9D with the Server Reference, v3: closed; wills are published) and
  * one line says how many. 0 or -ENOMEM (the previous setting stays). */
 int broker_redirect(struct broker *b, const struct config *cfg, bool reload);
+/* SIGHUP: the limits Mosquitto reloads, from a freshly re-read cfg (not kept): today
+ * max_inflight_bytes (a raised limit lets more go at the next acknowledgement). */
+void broker_reload_limits(struct broker *b, const struct config *cfg);
 /*
  * Bridges (README "Bridges"): one per `connection` block of the config, their QoS 1/2 out queues
  * in st (borrowed; NULL: in memory only, and a warning per bridge with QoS 1/2 out topics).

@@ -91,8 +91,7 @@ struct config_listener {
 	 * address changes; NULL: none. config_finish() appends "%IFNAME" to bind_address (the
 	 * syntax listener_new() takes), so this field is what the user wrote. */
 	char *bind_interface;
-	/* `socket_domain ipv4|ipv6`: AF_INET / AF_INET6 only; 0 (default): both. Pending:
-	 * listener_new() needs the family (broker.c opens the listeners). */
+	/* `socket_domain ipv4|ipv6`: AF_INET / AF_INET6 only; 0 (default): both (listener_new) */
 	int socket_domain;
 	/* `dhparamfile`: PEM DH parameters for the DHE ciphers of TLS 1.2 */
 	char *dhparamfile;
@@ -158,8 +157,10 @@ struct config {
 	 * connection_messages (default true), upgrade_outgoing_qos, clientid_prefixes,
 	 * auto_id_prefix (default NULL = "auto-") are applied by the broker;
 	 * allow_duplicate_messages (default true) is accepted: one copy per client either way
-	 * (README). Parsed, not applied yet (refused as "not applied yet" while in config.c's
-	 * pending list): check_retain_source, max_inflight_bytes (0 unlimited).
+	 * (README). check_retain_source (default true, Mosquitto's): a retained message is sent
+	 * to a new subscriber only while its publisher may still write its topic.
+	 * max_inflight_bytes (0 unlimited): payload bytes of outgoing QoS 1/2 messages in flight
+	 * per client, as Mosquitto counts them (broker_deliver.c).
 	 */
 	bool connection_messages;
 	bool upgrade_outgoing_qos;

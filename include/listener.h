@@ -21,6 +21,9 @@ typedef void (*listener_accept_fn)(struct listener *ls, int fd, const char *peer
 
 /*
  * Bind and listen on addr (NULL = all, IPv6 dual-stack) : port. port 0 picks one.
+ * family (`socket_domain`): 0 any; AF_INET or AF_INET6 only that family, as Mosquitto passes it
+ * to getaddrinfo(): with addr NULL, 0.0.0.0 or an IPv6-only ::; an addr of the other family is
+ * an error.
  * addr "%IFNAME" or "ADDR%IFNAME" is Mosquitto 2's bind_interface: one socket per family on
  * the interface's first address of that family (IPv6 link-local skipped), or on ADDR only
  * when the interface has it; port 0 is refused. An interface without such an address (not
@@ -29,7 +32,7 @@ typedef void (*listener_accept_fn)(struct listener *ls, int fd, const char *peer
  * (connections already accepted stay).
  * NULL with errno set and a message in err on failure.
  */
-struct listener *listener_new(struct loop *l, const char *addr, uint16_t port,
+struct listener *listener_new(struct loop *l, int family, const char *addr, uint16_t port,
 			      listener_accept_fn fn, void *ctx, char *err, size_t errlen);
 void listener_free(struct listener *ls);
 /* `set_tcp_nodelay`: whether accepted sockets get TCP_NODELAY (default true). Every listener. */

@@ -13,6 +13,16 @@
 
 #include "outq.h"
 
+/*
+ * Who published a retained message (check_retain_source): the client id, user name (NULL:
+ * none) and the listener index whose ACL applied. One allocation, owned by the msg.
+ */
+struct msg_source {
+	uint16_t listener;
+	char *username; /* into id[]'s allocation, or NULL */
+	char id[];
+};
+
 struct msg {
 	struct rbuf rb;	    /* must be first: refcount, and data = payload */
 	int64_t expiry;	    /* absolute loop time (ms) after which it is dropped; 0 = never */
@@ -29,6 +39,7 @@ struct msg {
 	uint32_t store_refs;
 	uint8_t *props;
 	uint8_t *payload;
+	struct msg_source *source; /* retained messages: their publisher; NULL: unknown */
 };
 
 #define MSG_CLASSES 3 /* size classes of cached messages: 256, 1024 and 4096 bytes */
@@ -57,6 +68,9 @@ void msg_pool_trim(struct msg_pool *mp);
 struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, const void *payload,
 		    uint32_t payload_len, const void *props, uint32_t props_len, uint8_t qos,
 		    uint8_t retain, int64_t expiry, const void *origin);
+
+/* Record m's publisher (replacing any); username may be NULL. 0 or -ENOMEM (m unchanged). */
+int msg_set_source(struct msg *m, const char *id, const char *username, uint16_t listener);
 
 static inline struct msg *msg_ref(struct msg *m)
 {

@@ -33,6 +33,7 @@ struct qos_entry {
 	uint8_t retain; /* RETAIN flag it was sent with */
 	uint16_t share; /* session.h: shared subscription it came through + 1, 0: none */
 	uint32_t sub_id;
+	uint32_t bytes;	    /* payload bytes, counted in qos_window.bytes until done */
 	uint64_t store_seq; /* the store's entry (store_out_add), 0: not stored */
 };
 
@@ -47,6 +48,7 @@ struct qos_window {
 	struct qos_entry *e; /* ring, cap a power of two */
 	uint32_t head, count, cap;
 	uint32_t active;    /* entries not FREE */
+	uint64_t bytes;	    /* payload bytes of those entries (max_inflight_bytes) */
 	uint16_t next_pid;
 	uint64_t *pid_used; /* 65536-bit map, allocated on first use */
 	uint16_t *rx2;	    /* inbound QoS 2 ids awaiting PUBREL, unordered */
@@ -81,6 +83,12 @@ struct qos_entry *qos_out_at(struct qos_window *w, uint32_t *i);
 static inline uint32_t qos_out_active(const struct qos_window *w)
 {
 	return w->active;
+}
+/* Payload bytes of the messages in flight, from add to completion (PUBACK or PUBCOMP: a QoS 2
+ * message counts until its PUBCOMP, as in Mosquitto). */
+static inline uint64_t qos_out_bytes(const struct qos_window *w)
+{
+	return w->bytes;
 }
 
 /* Inbound QoS 2: 1 if pid was already recorded (a resend: do not deliver again), 0 if added,

@@ -70,7 +70,7 @@
 #include "store_record.h"
 
 #define STORE_DEFAULT_FILE   "mqttgw.db"
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -102,6 +102,14 @@ struct store_msg {
 	uint32_t props_len, payload_len;
 	uint16_t topic_len;
 	uint8_t qos, retain;
+};
+
+/* The publisher of a retained message (check_retain_source): borrowed views; id NULL: unknown
+ * (an entry written before schema v2). */
+struct store_source {
+	const char *id, *username; /* username NULL: none */
+	uint16_t id_len, username_len;
+	uint16_t listener; /* index of the listener whose ACL applied */
 };
 
 struct store_out {
@@ -139,7 +147,8 @@ struct store_load_cb {
 	void *(*msg)(void *ctx, const struct store_msg *m);
 	int (*out)(void *ctx, uint64_t sid, const struct store_out *e);
 	int (*rx2)(void *ctx, uint64_t sid, uint16_t pid);
-	int (*retained)(void *ctx, const char *topic, uint16_t len, void *msg, uint64_t msg_id);
+	int (*retained)(void *ctx, const char *topic, uint16_t len, void *msg, uint64_t msg_id,
+			const struct store_source *src);
 	int (*bridge)(void *ctx, const struct store_bridge_entry *e);
 	void (*release)(void *ctx, void *msg);
 };
@@ -204,8 +213,10 @@ int store_out_pubrel(struct store *st, uint64_t sid, uint64_t seq, uint16_t pid)
 int store_out_del(struct store *st, uint64_t sid, uint64_t seq);
 int store_rx2_add(struct store *st, uint64_t sid, uint16_t pid);
 int store_rx2_del(struct store *st, uint64_t sid, uint16_t pid);
-/* Retained message for topic (replacing any), or delete it. */
-int store_retain_set(struct store *st, const char *topic, uint16_t len, uint64_t msg_id);
+/* Retained message for topic (replacing any) and its publisher (src NULL: unknown), or delete
+ * it. */
+int store_retain_set(struct store *st, const char *topic, uint16_t len, uint64_t msg_id,
+		     const struct store_source *src);
 int store_retain_del(struct store *st, const char *topic, uint16_t len);
 /* Bridge outbound queue: append (returns seq, 0 on ENOMEM), change state, remove. */
 uint64_t store_bridge_add(struct store *st, const char *bridge, uint16_t len, uint64_t msg_id,

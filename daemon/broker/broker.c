@@ -221,6 +221,7 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 	b->hooks = &client_hooks;
 	b->start_wall = loop_wall();
 	b->max_packet_in = cfg->max_packet_size ? cfg->max_packet_size : MQTT_MAX_REMAINING + 5;
+	b->max_inflight_bytes = cfg->max_inflight_bytes;
 	b->topics = topic_tree_new(member_online);
 	if (!b->topics || session_table_init(&b->sessions) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -260,14 +261,17 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 			snprintf(err, errlen, "out of memory");
 			goto err_free;
 		}
-		b->ls[i] =
-		    listener_new(l, cl->bind_address, cl->port, broker_accept, b, err, errlen);
+		b->ls[i] = listener_new(l, cl->socket_domain, cl->bind_address, cl->port,
+					broker_accept, b, err, errlen);
 		if (!b->ls[i])
 			goto err_free;
 		b->n_ls++;
 		listener_set_data(b->ls[i], cl);
 		log_notice("Opening %s listen socket on %s port %u%s.",
-			   b->ws[i] ? "websockets" : "ipv4/ipv6",
+			   b->ws[i]			   ? "websockets"
+			   : cl->socket_domain == AF_INET  ? "ipv4"
+			   : cl->socket_domain == AF_INET6 ? "ipv6"
+							   : "ipv4/ipv6",
 			   cl->bind_address ? cl->bind_address : "*", listener_port(b->ls[i]),
 			   b->tls[i] ? " (TLS)" : "");
 	}

@@ -88,6 +88,16 @@ bool broker_acl_read(struct broker *b, const struct session *s, uint8_t opts, co
 			 len, ACL_READ);
 }
 
+bool broker_acl_retain_source(struct broker *b, const struct msg *m)
+{
+	const struct msg_source *src = m->source;
+
+	if (!b->cfg->check_retain_source || !src)
+		return true;
+	return acl_check(broker_auth_for(b, src->listener)->acl, src->id, src->username, m->topic,
+			 m->topic_len, ACL_WRITE);
+}
+
 bool broker_acl_subscribe(struct broker *b, const struct session *s, const char *filter, size_t len,
 			  uint8_t *opts)
 {

@@ -87,6 +87,8 @@ struct broker {
 	struct topic_tree *topics;
 	struct session_table sessions;
 	uint32_t max_packet_in; /* largest packet we accept */
+	/* cfg's max_inflight_bytes, replaced by a SIGHUP (Mosquitto reloads it): 0 no limit */
+	uint64_t max_inflight_bytes;
 	int64_t start_wall;
 	bool shutting_down;
 	/* broker_client.c: the clients, their lifecycle hooks (set by broker.c), and the

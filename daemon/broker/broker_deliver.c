@@ -246,6 +246,19 @@ static uint32_t client_window(const struct client *c)
 	return w ? w : UINT32_MAX;
 }
 
+/*
+ * May one more message go in flight to c? Within the window of client_window() and, with
+ * max_inflight_bytes, while the payload bytes in flight are below it: a message larger than
+ * the limit still goes, alone (Mosquitto's manual).
+ */
+static bool window_open(const struct client *c, uint32_t window)
+{
+	const struct qos_window *q = &c->session->qos;
+	uint64_t lim = c->b->max_inflight_bytes;
+
+	return qos_out_active(q) < window && (!lim || qos_out_bytes(q) < lim);
+}
+
 static void drop(struct broker *b, struct session *s, const char *why)
 {
 	b->st.pub_dropped++;
@@ -358,7 +371,7 @@ bool broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 		return false;
 	}
 	/* Keep order: nothing overtakes what is already queued. */
-	if (c && !s->q_count && qos_out_active(&s->qos) < client_window(c)) {
+	if (c && !s->q_count && window_open(c, client_window(c))) {
 		if (qos)
 			send_inflight(c, p, qos, retain, sub_id, share, 0);
 		else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
@@ -392,7 +405,7 @@ void broker_session_pump(struct client *c)
 	struct session_queued e;
 	uint32_t window = client_window(c);
 
-	while (s->q_count && qos_out_active(&s->qos) < window && session_queue_pop(s, &e)) {
+	while (s->q_count && window_open(c, window) && session_queue_pop(s, &e)) {
 		struct pub p = {0};
 
 		pub_from_msg(&p, e.msg);

@@ -180,6 +180,11 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 					 c->version == MQTT_V5 ? MQTT_RC_NOT_AUTHORIZED : 0, mark);
 		goto out;
 	}
+	/* a retained message remembers its publisher (check_retain_source); without memory for
+	 * it the retained message is not stored either (retain_store needs the same msg) */
+	if (p.retain && p.payload_len && pub_msg(b, &p) &&
+	    msg_set_source(p.msg, c->client_id, c->username, c->auth_idx))
+		p.retain = 0;
 	if (pp->qos == 2) {
 		int r = qos_rx2_add(&s->qos, pp->packet_id);
 

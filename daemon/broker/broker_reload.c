@@ -13,6 +13,16 @@
 #include "broker_store.h"
 #include "log.h"
 
+void broker_reload_limits(struct broker *b, const struct config *cfg)
+{
+	if (cfg->max_inflight_bytes == b->max_inflight_bytes)
+		return;
+	log_notice("max_inflight_bytes: %llu (was %llu).",
+		   (unsigned long long)cfg->max_inflight_bytes,
+		   (unsigned long long)b->max_inflight_bytes);
+	b->max_inflight_bytes = cfg->max_inflight_bytes;
+}
+
 /* New TLS contexts from the listeners' files, psk_file included (existing connections keep
  * theirs, as Mosquitto's already connected PSK clients stay); a listener
  * whose files fail to load keeps its current one. */

@@ -94,6 +94,9 @@ static int cb_session(void *ctx, const struct store_session *ss)
 				   w->props, w->props_len, w->qos, w->retain, 0, NULL);
 		if (!rs->will)
 			return -ENOMEM;
+		/* a retained will's publisher is the session (check_retain_source) */
+		if (w->retain && msg_set_source(rs->will, s->client_id, s->username, s->auth_idx))
+			return -ENOMEM;
 		rs->will_delay = w->delay;
 	}
 	return 0;
@@ -182,7 +185,24 @@ static int cb_rx2(void *ctx, uint64_t sid, uint16_t pid)
 	return rs && qos_rx2_add(&rs->s->qos, pid) < 0 ? -ENOMEM : 0;
 }
 
-static int cb_retained(void *ctx, const char *topic, uint16_t len, void *msg, uint64_t msg_id)
+/* msg_set_source() from the store's views (not NUL-terminated). 0 or -ENOMEM. */
+static int src_set(struct msg *m, const struct store_source *src, size_t n_listeners)
+{
+	/* a listener that is no longer configured: the first one's files, as for sessions */
+	uint16_t li = src->listener < n_listeners ? src->listener : 0;
+	char *id = strndup(src->id, src->id_len);
+	char *user = src->username ? strndup(src->username, src->username_len) : NULL;
+	int r = -ENOMEM;
+
+	if (id && (user || !src->username))
+		r = msg_set_source(m, id, user, li);
+	free(id);
+	free(user);
+	return r;
+}
+
+static int cb_retained(void *ctx, const char *topic, uint16_t len, void *msg, uint64_t msg_id,
+		       const struct store_source *src)
 {
 	struct restore *r = ctx;
 	struct msg *m = msg;
@@ -192,6 +212,9 @@ static int cb_retained(void *ctx, const char *topic, uint16_t len, void *msg, ui
 		store_retain_del(r->b->store->st, topic, len);
 		return 0;
 	}
+	/* its publisher, for check_retain_source (unknown in a store from before schema v2) */
+	if (src && src_set(m, src, r->b->cfg->n_listeners))
+		return -ENOMEM;
 	msg_unref(topic_retain_set(r->b->topics, topic, len, msg_ref(m)));
 	m->store_refs++;
 	r->retained++;

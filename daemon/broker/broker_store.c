@@ -474,7 +474,18 @@ void broker_store_retain(struct broker *b, const char *topic, uint16_t len, stru
 		id = msg_hold(b, m);
 		if (!id)
 			return;
-		if (store_retain_set(b->store->st, topic, len, id) < 0) {
+		const struct msg_source *ms = m->source;
+		struct store_source src = {0};
+
+		if (ms) {
+			src.id = ms->id;
+			src.id_len = (uint16_t)strnlen(ms->id, UINT16_MAX);
+			src.username = ms->username;
+			src.username_len =
+			    ms->username ? (uint16_t)strnlen(ms->username, UINT16_MAX) : 0;
+			src.listener = ms->listener;
+		}
+		if (store_retain_set(b->store->st, topic, len, id, ms ? &src : NULL) < 0) {
 			msg_drop(m);
 			return;
 		}

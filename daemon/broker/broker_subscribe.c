@@ -26,7 +26,8 @@ static void retained_cb(void *ctx, void *msg)
 	struct msg *m = msg;
 	struct pub p = { 0 };
 
-	if (!broker_acl_read(rc->b, rc->s, rc->opts, m->topic, m->topic_len))
+	if (!broker_acl_read(rc->b, rc->s, rc->opts, m->topic, m->topic_len) ||
+	    !broker_acl_retain_source(rc->b, m))
 		return;
 	pub_from_msg(&p, m);
 	/* sent on subscribe with RETAIN=1 [MQTT-3.3.1-8] */

@@ -8,6 +8,7 @@ struct msg *broker_will_make(struct client *c, const struct mqtt_connect *cn)
 	uint8_t props[1024];
 	struct mqtt_propbuf pb;
 	int64_t expiry = 0;
+	struct msg *m;
 
 	codec_props_init(&pb, props, sizeof(props));
 	if (cn->version == MQTT_V5) {
@@ -40,9 +41,15 @@ struct msg *broker_will_make(struct client *c, const struct mqtt_connect *cn)
 	}
 	if (pb.overflow)
 		return NULL;
-	return msg_new(c->b->mem, cn->will_topic.p, (uint16_t)cn->will_topic.len, cn->will_payload.p,
-		       cn->will_payload.len, props, pb.len, cn->will_qos, cn->will_retain, expiry,
-		       NULL);
+	m = msg_new(c->b->mem, cn->will_topic.p, (uint16_t)cn->will_topic.len, cn->will_payload.p,
+		    cn->will_payload.len, props, pb.len, cn->will_qos, cn->will_retain, expiry,
+		    NULL);
+	/* a retained will remembers its publisher (check_retain_source) */
+	if (m && cn->will_retain && msg_set_source(m, c->client_id, c->username, c->auth_idx)) {
+		msg_unref(m);
+		return NULL;
+	}
+	return m;
 }
 
 void broker_will_publish(struct broker *b, struct msg *will)

@@ -223,9 +223,7 @@ static const struct config_key config_keys[] = {
  * one is deleting its line here and its "pending" mark in README.md's key table.
  */
 static const char *const pending_keys[] = {
-	"check_retain_source",
-	"max_inflight_bytes",
-	"socket_domain",
+	NULL, /* none now: every parsed key is applied */
 };
 
 int config_pending(struct config_parse *ps, const char *what)
@@ -235,7 +233,7 @@ int config_pending(struct config_parse *ps, const char *what)
 
 static bool key_pending(const char *name)
 {
-	for (size_t i = 0; i < sizeof(pending_keys) / sizeof(pending_keys[0]); i++) {
+	for (size_t i = 0; pending_keys[i]; i++) {
 		if (!strcmp(name, pending_keys[i]))
 			return true;
 	}
@@ -525,6 +523,7 @@ struct config *config_new(void)
 	cfg->set_tcp_nodelay = true;
 	cfg->connection_messages = true;
 	cfg->allow_duplicate_messages = true;
+	cfg->check_retain_source = true; /* Mosquitto's manual (2.0.11 itself: false) */
 	cfg->autosave_interval = 1800;
 	cfg->fastpath = CONFIG_FASTPATH_AUTO;
 	cfg->fastpath_rate_high = CONFIG_FP_RATE_HIGH;

@@ -34,6 +34,7 @@ struct listener {
 	int fd; /* -1 for a bind_interface listener: its sockets are isock[] */
 	int spare_fd; /* kept open to shed a connection under EMFILE */
 	uint16_t port;
+	int family; /* socket_domain: 0, AF_INET or AF_INET6 */
 	int paused;
 	listener_accept_fn fn;
 	void *ctx;
@@ -160,9 +161,9 @@ static int listener_socket(const struct sockaddr *sa, socklen_t len, bool v6only
 	return fd;
 }
 
-static struct listener *listener_new_iface(struct loop *l, const char *addr, uint16_t port,
-					   listener_accept_fn fn, void *ctx, char *err,
-					   size_t errlen);
+static struct listener *listener_new_iface(struct loop *l, int family, const char *addr,
+					   uint16_t port, listener_accept_fn fn, void *ctx,
+					   char *err, size_t errlen);
 static void iface_unlist(struct listener *ls);
 
 void listener_set_tcp_nodelay(bool on)
@@ -170,7 +171,7 @@ void listener_set_tcp_nodelay(bool on)
 	tcp_nodelay = on;
 }
 
-struct listener *listener_new(struct loop *l, const char *addr, uint16_t port,
+struct listener *listener_new(struct loop *l, int family, const char *addr, uint16_t port,
 			      listener_accept_fn fn, void *ctx, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
@@ -180,23 +181,28 @@ struct listener *listener_new(struct loop *l, const char *addr, uint16_t port,
 	int fd = -1, ret, e;
 
 	if (addr && strchr(addr, '%'))
-		return listener_new_iface(l, addr, port, fn, ctx, err, errlen);
+		return listener_new_iface(l, family, addr, port, fn, ctx, err, errlen);
 	ls = calloc(1, sizeof(*ls));
 	if (!ls) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(portstr, sizeof(portstr), "%u", port);
-	hints.ai_family = addr ? AF_UNSPEC : AF_INET6;
+	/* no family, no address: one dual-stack socket; socket_domain ipv6: IPv6 only, as
+	 * Mosquitto (which sets IPV6_V6ONLY on every IPv6 socket) */
+	hints.ai_family = family ? family : addr ? AF_UNSPEC : AF_INET6;
 	ret = getaddrinfo(addr, portstr, &hints, &res);
 	if (ret) {
-		snprintf(err, errlen, "cannot resolve bind address '%s': %s", addr ? addr : "*",
+		snprintf(err, errlen, "cannot resolve bind address '%s'%s: %s", addr ? addr : "*",
+			 family == AF_INET    ? " (socket_domain ipv4)"
+			 : family == AF_INET6 ? " (socket_domain ipv6)"
+					      : "",
 			 gai_strerror(ret));
 		free(ls);
 		errno = EINVAL;
 		return NULL;
 	}
-	fd = listener_socket(res->ai_addr, res->ai_addrlen, false);
+	fd = listener_socket(res->ai_addr, res->ai_addrlen, family == AF_INET6);
 	if (fd < 0) {
 		errno = -fd;
 		goto err_errno;
@@ -381,6 +387,8 @@ static int iface_sync(struct listener *ls, char *err, size_t errlen)
 		struct sockaddr_storage ss;
 		int fd, r;
 
+		if (ls->family && ls->family != fams[i])
+			continue;
 		iface_pick(ls, fams[i], &ss);
 		if (is->fd >= 0 && sa_same(&ss, &is->addr))
 			continue;
@@ -419,9 +427,9 @@ static int iface_sync(struct listener *ls, char *err, size_t errlen)
 	return 0;
 }
 
-static struct listener *listener_new_iface(struct loop *l, const char *addr, uint16_t port,
-					   listener_accept_fn fn, void *ctx, char *err,
-					   size_t errlen)
+static struct listener *listener_new_iface(struct loop *l, int family, const char *addr,
+					   uint16_t port, listener_accept_fn fn, void *ctx,
+					   char *err, size_t errlen)
 {
 	const char *pct = strchr(addr, '%');
 	struct listener *ls;
@@ -460,6 +468,7 @@ static struct listener *listener_new_iface(struct loop *l, const char *addr, uin
 	ls->fd = -1;
 	ls->isock[0].fd = ls->isock[1].fd = -1;
 	ls->port = port;
+	ls->family = family;
 	ls->fn = fn;
 	ls->ctx = ctx;
 	ls->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

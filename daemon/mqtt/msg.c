@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* msg: refcounted application messages. See include/msg.h. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -19,14 +20,21 @@ static int msg_class(size_t sz)
 	return -1;
 }
 
-/* The last unref of a message made from a pool: back to its free list or to free(). */
+/* The last unref of a message made from a pool: back to its free list or to free(); without
+ * a pool, free(). */
 static void msg_release(struct rbuf *b)
 {
-	struct msg_pool *mp =
-	    (struct msg_pool *)((char *)b->pool - offsetof(struct msg_pool, bufs));
+	struct msg_pool *mp;
 	struct msg *m = (struct msg *)b;
 	int k = msg_class(b->alloc);
 
+	free(m->source);
+	m->source = NULL;
+	if (!b->pool) {
+		free(b);
+		return;
+	}
+	mp = (struct msg_pool *)((char *)b->pool - offsetof(struct msg_pool, bufs));
 	/* cached or freed, it is no longer in use */
 	mp->bufs.live_bytes -= b->alloc;
 	if (k >= 0 && b->alloc == msg_class_size[k] && mp->nfree[k] < MSG_CACHE_MAX) {
@@ -96,8 +104,7 @@ struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, 
 	m->rb.len = payload_len;
 	m->rb.pooled = 0;
 	m->rb.data = m->payload;
-	/* without a pool the default rbuf_unref (free, no accounting) is right */
-	m->rb.release = mp ? msg_release : NULL;
+	m->rb.release = msg_release; /* frees the source too */
 	rbuf_account(&m->rb, mp ? &mp->bufs : NULL, m->rb.alloc);
 	m->expiry = expiry;
 	m->origin = origin;
@@ -108,5 +115,21 @@ struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, 
 	m->retain = retain;
 	m->store_id = 0;
 	m->store_refs = 0;
+	m->source = NULL;
 	return m;
+}
+
+int msg_set_source(struct msg *m, const char *id, const char *username, uint16_t listener)
+{
+	size_t il = strlen(id), ul = username ? strlen(username) + 1 : 0;
+	struct msg_source *src = malloc(sizeof(*src) + il + 1 + ul);
+
+	if (!src)
+		return -ENOMEM;
+	memcpy(src->id, id, il + 1);
+	src->username = username ? memcpy(src->id + il + 1, username, ul) : NULL;
+	src->listener = listener;
+	free(m->source);
+	m->source = src;
+	return 0;
 }

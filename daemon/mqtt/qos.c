@@ -84,9 +84,11 @@ static void out_push(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t
 	e->retain = retain;
 	e->share = 0;
 	e->sub_id = sub_id;
+	e->bytes = msg ? msg->payload_len : 0;
 	e->store_seq = 0;
 	w->count++;
 	w->active++;
+	w->bytes += e->bytes;
 }
 
 int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain, uint32_t sub_id,
@@ -144,6 +146,7 @@ static void out_release(struct qos_window *w, struct qos_entry *e)
 	e->state = QOS_FREE;
 	pid_set(w, e->pid, false);
 	w->active--;
+	w->bytes -= e->bytes;
 	while (w->count && w->e[w->head].state == QOS_FREE) {
 		w->head = (w->head + 1) & (w->cap - 1);
 		w->count--;

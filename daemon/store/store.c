@@ -133,9 +133,16 @@ static int migrate(sqlite3 *db, int64_t version)
 		rc = table_exists(db, "sessions", &v0);
 	if (rc == SQLITE_OK && version == 0)
 		rc = v0 ? migrate_v0(db) : sqlite3_exec(db, schema_v1, NULL, NULL, NULL);
-	/* (future: if (version <= 1) migrate_v1_to_v2 ...) */
+	/* v1 -> v2: retained messages remember their publisher (check_retain_source); rows
+	 * from before stay NULL: unknown, delivered unchecked as Mosquitto does */
+	if (rc == SQLITE_OK && version <= 1)
+		rc = sqlite3_exec(db,
+				  "ALTER TABLE retained ADD COLUMN src_id BLOB;"
+				  "ALTER TABLE retained ADD COLUMN src_user BLOB;"
+				  "ALTER TABLE retained ADD COLUMN src_listener INTEGER;",
+				  NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA user_version=1; COMMIT", NULL, NULL, NULL);
+		rc = sqlite3_exec(db, "PRAGMA user_version=2; COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;

@@ -216,14 +216,27 @@ static int row_rx2(struct load *l, sqlite3_stmt *q)
 static int row_retained(struct load *l, sqlite3_stmt *q)
 {
 	uint64_t id = (uint64_t)sqlite3_column_int64(q, 1);
-	uint32_t len;
+	uint32_t len, il = 0, ul = 0;
 	const char *t = col_blob(q, 0, &len);
+	struct store_source src = {0};
 	void *h;
 
 	if (!ref_msg(l, id, &h))
 		return 0;
 	l->res->retained++;
-	return l->cb->retained ? l->cb->retained(l->ctx, t, (uint16_t)len, h, id) : 0;
+	/* the publisher, when the row has one (written by schema v2 on) */
+	if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
+		src.id = col_blob(q, 2, &il);
+		if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+			src.username = col_blob(q, 3, &ul);
+		src.id_len = (uint16_t)il;
+		src.username_len = (uint16_t)ul;
+		src.listener = (uint16_t)sqlite3_column_int(q, 4);
+	}
+	return l->cb->retained
+		   ? l->cb->retained(l->ctx, t, (uint16_t)len, h, id,
+				     src.id && il <= UINT16_MAX && ul <= UINT16_MAX ? &src : NULL)
+		   : 0;
 }
 
 static int row_bridge(struct load *l, sqlite3_stmt *q)
@@ -335,7 +348,10 @@ int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
 	if (!e)
 		e = scan(&l, "SELECT sid, pid FROM rx2 ORDER BY sid, pid", row_rx2);
 	if (!e)
-		e = scan(&l, "SELECT topic, msg FROM retained ORDER BY topic", row_retained);
+		e = scan(&l,
+			 "SELECT topic, msg, src_id, src_user, src_listener FROM retained"
+			 " ORDER BY topic",
+			 row_retained);
 	if (!e)
 		e = scan(&l, "SELECT name, seq, msg, qos, state FROM bridge ORDER BY name, seq",
 			 row_bridge);

@@ -219,13 +219,27 @@ int store_rx2_del(struct store *st, uint64_t sid, uint16_t pid)
 	return op_entry(st, OP_RX2_DEL, sid, 0, pid, false);
 }
 
-int store_retain_set(struct store *st, const char *topic, uint16_t len, uint64_t msg_id)
+int store_retain_set(struct store *st, const char *topic, uint16_t len, uint64_t msg_id,
+		     const struct store_source *src)
 {
 	struct store_op *o = op_key(st, OP_RET_SET, topic, len);
 
 	if (!o)
 		return -ENOMEM;
 	o->msg = msg_id;
+	if (!src || !src->id)
+		return 0;
+	/* the publisher: id as the blob, user name as the props, dup: known, retain: has a user */
+	o->dup = 1;
+	o->retain = src->username != NULL;
+	o->pid = src->listener;
+	o->b_len = src->id_len;
+	o->p_len = src->username ? src->username_len : 0;
+	if (copy_in(st, src->id, o->b_len, &o->b_off) ||
+	    copy_in(st, src->username, o->p_len, &o->p_off)) {
+		op_drop(st);
+		return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -38,7 +38,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RX2_ADD] = "INSERT OR IGNORE INTO rx2(sid,pid) VALUES(?,?)",
     [ST_RX2_DEL] = "DELETE FROM rx2 WHERE sid=? AND pid=?",
     [ST_RET_GET] = "SELECT msg FROM retained WHERE topic=?",
-    [ST_RET_PUT] = "INSERT OR REPLACE INTO retained(topic,msg) VALUES(?,?)",
+    [ST_RET_PUT] = "INSERT OR REPLACE INTO retained(topic,msg,src_id,src_user,src_listener)"
+		   " VALUES(?,?,?,?,?)",
     [ST_RET_DEL] = "DELETE FROM retained WHERE topic=? RETURNING msg",
     [ST_BR_INS] = "INSERT OR REPLACE INTO bridge(name,seq,msg,qos,state) VALUES(?,?,?,?,?)",
     [ST_BR_STATE] = "UPDATE bridge SET state=? WHERE name=? AND seq=?",
@@ -346,6 +347,19 @@ static int apply_retain_set(struct store *st, const struct store_batch *b, const
 		return rc;
 	bind_blob(s, 1, b, o->s_off, o->s_len);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)o->msg);
+	/* the publisher (check_retain_source): NULL columns when unknown */
+	if (o->dup)
+		bind_blob(s, 3, b, o->b_off, o->b_len);
+	else
+		sqlite3_bind_null(s, 3);
+	if (o->dup && o->retain)
+		bind_blob(s, 4, b, o->p_off, o->p_len);
+	else
+		sqlite3_bind_null(s, 4);
+	if (o->dup)
+		sqlite3_bind_int(s, 5, o->pid);
+	else
+		sqlite3_bind_null(s, 5);
 	return step_done(s);
 }
 

@@ -4,8 +4,8 @@
 # makes one) is migrated in place, not moved aside: its sessions and retained messages are
 # restored (start-up line: 2 sessions, 2 retained), a 3.1.1 client of a stored session gets
 # Session Present 1, a subscriber gets both retained messages with their payloads and QoS, the
-# file is at schema version 1 afterwards, and the migrated store takes new writes that survive
-# a SIGKILL.
+# file is at schema version 2 afterwards (v1 -> v2 adds the retained publisher columns), and the
+# migrated store takes new writes that survive a SIGKILL.
 # broker: mqttgwd
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
@@ -61,4 +61,4 @@ broker_start_again
 assert_eq 3 "$RESTORED_RETAINED" "retained messages after a write and a crash"
 stop_broker
 v=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("pragma user_version").fetchone()[0])' "$T/old/$STORE_FILE")
-assert_eq 1 "$v" "schema version after the migration"
+assert_eq 2 "$v" "schema version after the migration"

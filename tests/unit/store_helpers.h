@@ -99,6 +99,7 @@ struct loaded {
 	struct {
 		char topic[64];
 		struct lmsg *m;
+		char src[64]; /* "id/user/listener", "" when unknown */
 	} ret[16];
 	int nret;
 	struct store_bridge_entry br[16];
@@ -192,13 +193,19 @@ static inline int l_rx2(void *ctx, uint64_t sid, uint16_t pid)
 	return 0;
 }
 
-static inline int l_retained(void *ctx, const char *t, uint16_t len, void *msg, uint64_t id)
+static inline int l_retained(void *ctx, const char *t, uint16_t len, void *msg, uint64_t id,
+			     const struct store_source *src)
 {
 	struct loaded *l = ctx;
 
 	(void)id;
 	if (l->nret < 16) {
 		snprintf(l->ret[l->nret].topic, 64, "%.*s", len, t);
+		l->ret[l->nret].src[0] = 0;
+		if (src)
+			snprintf(l->ret[l->nret].src, 64, "%.*s/%.*s/%u", src->id_len, src->id,
+				 src->username ? src->username_len : 4,
+				 src->username ? src->username : "NULL", src->listener);
 		l->ret[l->nret++].m = msg;
 		((struct lmsg *)msg)->refs++;
 	}

@@ -661,8 +661,7 @@ static void test_dropin_keys(void **state)
 {
 	/* clang-format off */
 	static const char *const pending[] = {
-		"check_retain_source true", "max_inflight_bytes 100",
-		"socket_domain ipv4",
+		NULL, /* none now */
 	};
 	/* clang-format on */
 	struct config *cfg;
@@ -706,12 +705,33 @@ static void test_dropin_keys(void **state)
 	config_free(cfg);
 
 	/* parsed (a bad value is still a bad value), then refused until the broker applies it */
-	for (size_t i = 0; i < sizeof(pending) / sizeof(pending[0]); i++) {
+	for (size_t i = 0; pending[i]; i++) {
 		snprintf(key, sizeof(key), "%.*s", (int)strcspn(pending[i], " "), pending[i]);
 		parse_fail(fmt("listener 1\n%s\n", pending[i]),
 			   fmt("t.conf:2: option '%s' is parsed but not applied by mqttgw yet", key));
 	}
 	parse_fail("listener 1\nmax_qos 3\n", "t.conf:2: max_qos: value '3' out of range (0..2)");
+	/* socket_domain (per listener), check_retain_source and max_inflight_bytes (global, even
+	 * in a listener block, as Mosquitto): Mosquitto's defaults, then set */
+	cfg = parse_ok("listener 1\n");
+	assert_true(cfg->check_retain_source);
+	assert_int_equal(cfg->max_inflight_bytes, 0);
+	assert_int_equal(cfg->listeners[0].socket_domain, 0);
+	config_free(cfg);
+	cfg = parse_ok("per_listener_settings true\nlistener 1\nsocket_domain ipv6\n"
+		       "check_retain_source false\nmax_inflight_bytes 100\nlistener 2\n"
+		       "socket_domain ipv4\nlistener 3\n");
+	assert_int_equal(cfg->listeners[0].socket_domain, AF_INET6);
+	assert_int_equal(cfg->listeners[1].socket_domain, AF_INET);
+	assert_int_equal(cfg->listeners[2].socket_domain, 0);
+	assert_false(cfg->check_retain_source);
+	assert_int_equal(cfg->max_inflight_bytes, 100);
+	config_free(cfg);
+	parse_fail("check_retain_source maybe\n",
+		   "t.conf:1: check_retain_source: invalid value 'maybe' (expected true or false)");
+	parse_fail(
+	    "max_inflight_bytes -1\n",
+	    "t.conf:1: max_inflight_bytes: value '-1' out of range (0..9223372036854775807)");
 	/* without per_listener_settings, allow_zero_length_clientid in a block is the global one */
 	cfg = parse_ok("max_topic_alias 3\nallow_zero_length_clientid false\nlistener 1\n"
 		       "allow_zero_length_clientid true\n");

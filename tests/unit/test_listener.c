@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@ static int accept_one(void)
 	int c;
 
 	assert_non_null(l);
-	ls = listener_new(l, "127.0.0.1", 0, on_accept, NULL, err, sizeof(err));
+	ls = listener_new(l, 0, "127.0.0.1", 0, on_accept, NULL, err, sizeof(err));
 	assert_non_null(ls);
 	sa.sin_port = htons(listener_port(ls));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -64,10 +65,56 @@ static void test_tcp_nodelay(void **state)
 	assert_int_not_equal(accept_one(), 0);
 }
 
+/* socket_domain: the family of the one listening socket, and IPv6-only for ipv6 */
+static void test_socket_domain(void **state)
+{
+	static const struct {
+		int family;
+		const char *addr;
+		int want_family, want_v6only; /* want_family 0: refused */
+	} cases[] = {
+	    {0, NULL, AF_INET6, 0},	   /* dual-stack */
+	    {AF_INET, NULL, AF_INET, -1},  /* 0.0.0.0 */
+	    {AF_INET6, NULL, AF_INET6, 1}, /* :: only */
+	    {AF_INET, "127.0.0.1", AF_INET, -1},
+	    {AF_INET6, "127.0.0.1", 0, 0}, /* the other family: no listener */
+	};
+	struct loop *l = loop_new();
+	char err[256];
+
+	(void)state;
+	assert_non_null(l);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct listener *ls = listener_new(l, cases[i].family, cases[i].addr, 0, on_accept,
+						   NULL, err, sizeof(err));
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int v6only = -1;
+		socklen_t ol = sizeof(v6only);
+
+		if (!cases[i].want_family) {
+			assert_null(ls);
+			assert_non_null(strstr(err, "socket_domain ipv6"));
+			continue;
+		}
+		assert_non_null(ls);
+		assert_int_equal(getsockname(listener_fd(ls), (struct sockaddr *)&ss, &sl), 0);
+		assert_int_equal(ss.ss_family, cases[i].want_family);
+		if (ss.ss_family == AF_INET6)
+			assert_int_equal(
+			    getsockopt(listener_fd(ls), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &ol),
+			    0);
+		assert_int_equal(v6only, cases[i].want_v6only);
+		listener_free(ls);
+	}
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tcp_nodelay),
+	    cmocka_unit_test(test_socket_domain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,6 +137,37 @@ static void test_reuse(void **state)
 	msg_pool_trim(&mp);
 }
 
+/* check_retain_source: a message's publisher, replaced, freed with it (pooled or not: ASan
+ * reports a leak otherwise), never left on a recycled message */
+static void test_source(void **state)
+{
+	struct msg_pool mp;
+	struct msg *a, *b;
+
+	(void)state;
+	msg_pool_init(&mp);
+	a = mk(&mp, 10);
+	assert_null(a->source);
+	assert_int_equal(msg_set_source(a, "dev-1", "alice", 3), 0);
+	assert_string_equal(a->source->id, "dev-1");
+	assert_string_equal(a->source->username, "alice");
+	assert_int_equal(a->source->listener, 3);
+	assert_int_equal(msg_set_source(a, "dev-2", NULL, 0), 0);
+	assert_string_equal(a->source->id, "dev-2");
+	assert_null(a->source->username);
+	msg_unref(a);
+	b = mk(&mp, 10);
+	assert_ptr_equal(a, b); /* the cached one again, without its old source */
+	assert_null(b->source);
+	msg_unref(b);
+	msg_pool_trim(&mp);
+	a = msg_new(NULL, "t", 1, "p", 1, NULL, 0, 1, 1, 0, NULL);
+	assert_non_null(a);
+	assert_int_equal(msg_set_source(a, "", "", 0), 0);
+	assert_string_equal(a->source->username, "");
+	msg_unref(a);
+}
+
 /* Each free list keeps at most 1024 messages: the rest of a burst is freed. */
 static void test_cache_cap(void **state)
 {
@@ -197,7 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_layout_and_refs), cmocka_unit_test(test_classes_and_accounting),
 	    cmocka_unit_test(test_reuse),	    cmocka_unit_test(test_cache_cap),
-	    cmocka_unit_test(test_queued_message),
+	    cmocka_unit_test(test_queued_message),  cmocka_unit_test(test_source),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

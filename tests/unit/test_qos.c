@@ -669,6 +669,37 @@ static void test_rx2_many(void **state)
 
 /* ---- entries the durable store put back ---- */
 
+/* max_inflight_bytes: payload bytes in flight, QoS 2 until PUBCOMP, holes included */
+static void test_bytes_in_flight(void **state)
+{
+	struct qos_window w;
+	struct msg *m1 = mk(1), *m2 = mk(2), *m3 = mk(1);
+	uint16_t p1, p2, p3;
+
+	(void)state;
+	qos_init(&w);
+	assert_int_equal(qos_out_bytes(&w), 0);
+	p1 = add(&w, m1, 1);
+	p2 = add(&w, m2, 2);
+	p3 = add(&w, m3, 1);
+	assert_int_equal(qos_out_bytes(&w), 21);
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, p3), QOS_ACK_DONE); /* a hole */
+	assert_int_equal(qos_out_bytes(&w), 14);
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBREC, p2), QOS_ACK_SEND_PUBREL);
+	assert_int_equal(qos_out_bytes(&w), 14); /* released message, still in flight */
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBCOMP, p2), QOS_ACK_DONE);
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, p1), QOS_ACK_DONE);
+	assert_int_equal(qos_out_bytes(&w), 0);
+	/* restored entries count too; one waiting for PUBCOMP has no message: 0 bytes */
+	assert_int_equal(qos_out_restore(&w, m1, 1, 0, 0, 9, QOS_WAIT_PUBACK), 0);
+	assert_int_equal(qos_out_restore(&w, NULL, 2, 0, 0, 10, QOS_WAIT_PUBCOMP), 0);
+	assert_int_equal(qos_out_bytes(&w), 7);
+	qos_fini(&w);
+	msg_unref(m1);
+	msg_unref(m2);
+	msg_unref(m3);
+}
+
 static void test_restore(void **state)
 {
 	struct qos_window w;
@@ -710,22 +741,23 @@ static void test_restore(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pid_starts_at_one),
-		cmocka_unit_test(test_pid_wrap_skips_zero),
-		cmocka_unit_test(test_pid_skips_in_use),
-		cmocka_unit_test(test_pid_exhaustion),
-		cmocka_unit_test(test_qos1_puback),
-		cmocka_unit_test(test_qos2_flow),
-		cmocka_unit_test(test_ack_table),
-		cmocka_unit_test(test_unknown_ids),
-		cmocka_unit_test(test_out_of_order_holes),
-		cmocka_unit_test(test_holes_not_found),
-		cmocka_unit_test(test_stuck_head_stays_bounded),
-		cmocka_unit_test(test_ring_wrap_and_growth),
-		cmocka_unit_test(test_fini_releases),
-		cmocka_unit_test(test_rx2_add_release),
-		cmocka_unit_test(test_rx2_many),
-		cmocka_unit_test(test_restore),
+	    cmocka_unit_test(test_pid_starts_at_one),
+	    cmocka_unit_test(test_pid_wrap_skips_zero),
+	    cmocka_unit_test(test_pid_skips_in_use),
+	    cmocka_unit_test(test_pid_exhaustion),
+	    cmocka_unit_test(test_qos1_puback),
+	    cmocka_unit_test(test_qos2_flow),
+	    cmocka_unit_test(test_ack_table),
+	    cmocka_unit_test(test_unknown_ids),
+	    cmocka_unit_test(test_out_of_order_holes),
+	    cmocka_unit_test(test_holes_not_found),
+	    cmocka_unit_test(test_stuck_head_stays_bounded),
+	    cmocka_unit_test(test_ring_wrap_and_growth),
+	    cmocka_unit_test(test_fini_releases),
+	    cmocka_unit_test(test_rx2_add_release),
+	    cmocka_unit_test(test_rx2_many),
+	    cmocka_unit_test(test_restore),
+	    cmocka_unit_test(test_bytes_in_flight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,7 +134,13 @@ static void roundtrip(void **state, enum store_sync sync)
 	assert_int_equal(store_rx2_add(f->st, s.id, 300), 0);
 	assert_int_equal(store_rx2_add(f->st, s.id, 301), 0);
 	assert_int_equal(store_rx2_del(f->st, s.id, 300), 0);
-	assert_int_equal(store_retain_set(f->st, "a/b", 3, a), 0);
+	assert_int_equal(
+	    store_retain_set(f->st, "a/b", 3, a, &(struct store_source){"pub-1", "bob", 5, 3, 2}),
+	    0);
+	/* a second retained entry without a user name, and one with an unknown publisher */
+	assert_int_equal(
+	    store_retain_set(f->st, "c/d", 3, b, &(struct store_source){"anon", NULL, 4, 0, 0}), 0);
+	assert_int_equal(store_retain_set(f->st, "e", 1, b, NULL), 0);
 	assert_true(store_bridge_add(f->st, "up", 2, b, 1) > q3);
 	commit_wait(f);
 	reopen(f, sync);
@@ -202,9 +208,15 @@ static void roundtrip(void **state, enum store_sync sync)
 
 	assert_int_equal(l->nrx2, 1);
 	assert_int_equal(l->rx2[0].pid, 301);
-	assert_int_equal(l->nret, 1);
+	assert_int_equal(l->nret, 3);
 	assert_string_equal(l->ret[0].topic, "a/b");
 	assert_ptr_equal(l->ret[0].m, la); /* one handle per stored message, shared */
+	/* the publisher of each retained message (check_retain_source), NULL columns: unknown */
+	assert_string_equal(l->ret[0].src, "pub-1/bob/2");
+	assert_string_equal(l->ret[1].topic, "c/d");
+	assert_string_equal(l->ret[1].src, "anon/NULL/0");
+	assert_string_equal(l->ret[2].topic, "e");
+	assert_string_equal(l->ret[2].src, "");
 	assert_int_equal(la->refs, 2);
 	assert_int_equal(l->nbr, 1);
 	assert_ptr_equal(l->br[0].msg, lb);
@@ -259,7 +271,7 @@ static void test_refcount(void **state)
 	lone = add_msg(f->st, "t", "nobody refers to me", 1);
 	e1 = store_out_add(f->st, s.id, m, 1, 0, 0, 0);
 	e2 = store_out_add(f->st, t.id, m, 1, 0, 0, 0);
-	store_retain_set(f->st, "t", 1, m);
+	store_retain_set(f->st, "t", 1, m, NULL);
 	commit_wait(f);
 	store_stats(f->st, &stats);
 	assert_int_equal(stats.messages, 1); /* the unreferenced one was not kept */
@@ -294,10 +306,10 @@ static void test_refcount(void **state)
 	/* retained replace: the old message goes, the new one stays */
 	uint64_t r1 = add_msg(f->st, "r", "old", 0), r2;
 
-	store_retain_set(f->st, "r", 1, r1);
+	store_retain_set(f->st, "r", 1, r1, NULL);
 	commit_wait(f);
 	r2 = add_msg(f->st, "r", "new", 0);
-	store_retain_set(f->st, "r", 1, r2);
+	store_retain_set(f->st, "r", 1, r2, NULL);
 	commit_wait(f);
 	reopen(f, STORE_SYNC_NORMAL);
 	assert_int_equal(f->l.nmsgs, 1);
