@@ -19,7 +19,12 @@
 
 #include "ctl.h"
 
-enum cc_state { CC_REQUEST, CC_ENDING, CC_TAP };
+/* CC_DRAIN: answered and shut down for writing; what the peer still sends is read and dropped
+ * until it closes (or CTL_DRAIN_MS), so that our close never resets a connection whose answer
+ * the peer has not read yet (a close with unread input would). */
+enum cc_state { CC_REQUEST, CC_ENDING, CC_DRAIN, CC_TAP };
+
+#define CTL_DRAIN_MS 2000
 
 struct ctl_conn {
 	struct ctl *ctl;
@@ -85,6 +90,8 @@ static void cc_close(struct ctl_conn *cc)
 	}
 }
 
+static void cc_finish(struct ctl_conn *cc);
+
 /* Write what is queued; wait for EPOLLOUT when the socket is full. */
 static void cc_flush(struct ctl_conn *cc)
 {
@@ -108,7 +115,19 @@ static void cc_flush(struct ctl_conn *cc)
 	cc->out_off = cc->out_len = 0;
 	loop_io_mod(cc->ctl->loop, &cc->io, EPOLLIN);
 	if (cc->state == CC_ENDING)
+		cc_finish(cc);
+}
+
+static void cc_finish(struct ctl_conn *cc)
+{
+	struct loop *l = cc->ctl->loop;
+
+	cc->state = CC_DRAIN;
+	if (shutdown(cc->io.fd, SHUT_WR) < 0) {
 		cc_close(cc);
+		return;
+	}
+	loop_timer_set(l, &cc->deadline, loop_now(l) + CTL_DRAIN_MS);
 }
 
 static void cc_flush_deferred(struct loop *l, void *ctx)
@@ -173,7 +192,7 @@ void ctl_end(struct ctl_conn *cc)
 	cc->state = CC_ENDING;
 	loop_timer_cancel(cc->ctl->loop, &cc->deadline);
 	if (cc->out_off == cc->out_len)
-		cc_close(cc);
+		cc_finish(cc);
 }
 
 void ctl_tap(struct ctl_conn *cc, void *tag)
@@ -297,7 +316,10 @@ static void cc_timeout(struct loop *l, struct loop_timer *t)
 	struct ctl_conn *cc = t->ctx;
 
 	(void)l;
-	cc_error(cc, 2, "no request within 10 s");
+	if (cc->state == CC_DRAIN)
+		cc_close(cc);
+	else
+		cc_error(cc, 2, "no request within 10 s");
 }
 
 static void ctl_accept(struct loop *l, struct loop_io *io, uint32_t events)
@@ -316,10 +338,16 @@ static void ctl_accept(struct loop *l, struct loop_io *io, uint32_t events)
 				"{\"ok\":false,\"error\":\"too many control connections\","
 				"\"status\":1}\n";
 
+			char sink[CTLP_MAX_LINE];
+
 			c->refused++;
 			if (write(fd, busy, sizeof(busy) - 1) < 0) {
 				/* best effort: the client sees the connection close either way */
 			}
+			/* its request, if already there, is read first: a close with unread input
+			 * would reset the connection before the client reads why */
+			while (read(fd, sink, sizeof(sink)) > 0)
+				;
 			close(fd);
 			continue;
 		}

@@ -314,6 +314,7 @@ int main(int argc, char **argv)
 				path);
 		return EXIT_UNREACHABLE;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a refused connection: its answer is still read */
 	if (cmd != CTLP_TRACE) {
 		struct timeval tv = { .tv_sec = timeout };
 
@@ -324,10 +325,10 @@ int main(int argc, char **argv)
 
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGPIPE, &sa, NULL);
 	}
 	r.fd = fd;
-	if (write_all(fd, req, len) < 0 || (n = read_line(&r, &line)) <= 0) {
+	/* a write error (the daemon refused the connection) still leaves its answer to read */
+	if ((write_all(fd, req, len) < 0 && errno != EPIPE) || (n = read_line(&r, &line)) <= 0) {
 		if (errno == EAGAIN)
 			fprintf(stderr, "mqttgwctl: no answer from mqttgwd within %ld s\n", timeout);
 		else
