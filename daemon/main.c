@@ -205,8 +205,10 @@ static int ctl_options(const struct config *cfg, const struct privdrop_user *u, 
 	*o = (struct ctl_opts){ .path = cfg->control_socket, .mode = cfg->control_socket_mode,
 				.uid = (uid_t)-1, .gid = (gid_t)-1 };
 	if (drop) {
+		/* the default owner: a sandbox without CAP_CHOWN (the systemd unit) keeps root's */
 		o->uid = u->uid;
 		o->gid = u->gid;
+		o->chown_optional = !cfg->control_socket_user && !cfg->control_socket_group;
 	}
 	if (cfg->control_socket_user) {
 		struct passwd *pw = getpwnam(cfg->control_socket_user);
@@ -648,10 +650,15 @@ int main(int argc, char **argv)
 	/* mqttgwctl's socket: owned by whom it names before the privilege drop below */
 	if (cfg->control_socket) {
 		struct ctl_opts co;
+		struct stat st;
 
 		ret = ctl_options(cfg, &user, drop && geteuid() == 0, &co, err, sizeof(err));
 		if (ret == 0)
 			ret = broker_ctl_open(b, &co, err, sizeof(err));
+		if (ret == 0 && co.chown_optional && stat(co.path, &st) == 0 && st.st_uid != co.uid)
+			log_warn("Warning: control_socket %s stays owned by %u (cannot chown it to "
+				 "user %s); set control_socket_user/_group to choose.",
+				 co.path, (unsigned)st.st_uid, user.name);
 		if (ret < 0) {
 			log_err("Error: %s", err);
 			rc = ret == -ENOMEM ? EXIT_RUNTIME : ret == -EINVAL ? EXIT_CONFIG : EXIT_LISTEN;

@@ -46,6 +46,7 @@ struct ctl_opts {
 	uid_t uid; /* chown to uid/gid when do_chown (before the privilege drop) */
 	gid_t gid;
 	bool do_chown;
+	bool chown_optional; /* a chown refused (EPERM: no CAP_CHOWN) leaves the owner as is */
 };
 
 /*

@@ -437,7 +437,8 @@ struct ctl *ctl_new(struct loop *l, const struct ctl_opts *o, const struct ctl_o
 	if (r < 0)
 		goto fail_close;
 	step = "chown";
-	if (o->do_chown && lchown(o->path, o->uid, o->gid) < 0)
+	if (o->do_chown && lchown(o->path, o->uid, o->gid) < 0 &&
+	    !(o->chown_optional && errno == EPERM))
 		goto fail_unlink;
 	step = "chmod";
 	if (chmod(o->path, o->mode) < 0)
