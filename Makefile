@@ -193,6 +193,7 @@ UNIT_DEPS_config_listener := $(filter-out config_listener,$(CONFIG_MODS))
 UNIT_DEPS_config_files := $(filter-out config_files,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_msg := outq
 UNIT_DEPS_config_xdp := $(filter-out config_xdp,$(CONFIG_MODS))
+UNIT_DEPS_config_ctl := $(CONFIG_MODS)
 UNIT_DEPS_config_conn := $(filter-out config_conn,$(CONFIG_MODS))
 UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
@@ -216,8 +217,6 @@ UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame crypto conn loop outq
 UNIT_LIBS_ws := -lssl -lcrypto
 UNIT_DEPS_sdnotify := loop
-# the control socket on a real loop and socket
-UNIT_DEPS_ctl := ctlproto loop
 
 # bridge: config block parser, client-role codec, topic mapping
 UNIT_DEPS_config_bridge := $(TOPIC_MODS)
