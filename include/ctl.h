@@ -24,10 +24,10 @@
 #include "ctlproto.h"
 #include "loop.h"
 
-#define CTL_MAX_CONNS 16
-#define CTL_MAX_OUT (8u << 20)	      /* one answer */
+#define CTL_MAX_CONNS	16
+#define CTL_MAX_OUT	(8u << 20)   /* one answer */
 #define CTL_TAP_MAX_OUT (256u << 10) /* a tap's pending lines */
-#define CTL_REQUEST_MS 10000	      /* a connection has this long to send its request */
+#define CTL_REQUEST_MS	10000	     /* a connection has this long to send its request */
 
 struct ctl;
 struct ctl_conn;

@@ -156,8 +156,9 @@ static void put_clients(struct broker *b, struct ctlp_buf *o, struct client **li
 			if (k)
 				ctlp_puts(o, ",");
 			put_client(o, list[k],
-				   db && db->found[k - i] && db->keys[k - i].cookie ? &db->info[k - i]
-										    : NULL);
+				   db && db->found[k - i] && db->keys[k - i].cookie
+				       ? &db->info[k - i]
+				       : NULL);
 		}
 		i = j;
 	}
@@ -238,13 +239,13 @@ static const struct {
 	const char *name;
 	uint32_t types;
 } levels[] = {
-	{ "none", 0 },
-	{ "error", CONFIG_LOG_ERR },
-	{ "warning", CONFIG_LOG_ERR | CONFIG_LOG_WARNING },
-	{ "notice", CONFIG_LOG_ERR | CONFIG_LOG_WARNING | CONFIG_LOG_NOTICE },
-	{ "information", CONFIG_LOG_DEFAULT },
-	{ "debug", CONFIG_LOG_DEFAULT | CONFIG_LOG_DEBUG },
-	{ "all", CONFIG_LOG_ALL },
+    {"none", 0},
+    {"error", CONFIG_LOG_ERR},
+    {"warning", CONFIG_LOG_ERR | CONFIG_LOG_WARNING},
+    {"notice", CONFIG_LOG_ERR | CONFIG_LOG_WARNING | CONFIG_LOG_NOTICE},
+    {"information", CONFIG_LOG_DEFAULT},
+    {"debug", CONFIG_LOG_DEFAULT | CONFIG_LOG_DEBUG},
+    {"all", CONFIG_LOG_ALL},
 };
 
 static void put_level(struct ctlp_buf *o, const char *key, uint32_t types)
@@ -267,7 +268,8 @@ static const char *cmd_log_level(struct broker *b, struct ctlp_buf *o, const str
 		if (!strcmp(req->argv[0], levels[i].name) && strlen(levels[i].name) == req->argl[0])
 			types = levels[i].types;
 	if (types == UINT32_MAX)
-		return "unknown level (none, error, warning, notice, information, debug, all, config)";
+		return "unknown level (none, error, warning, notice, information, debug, all, "
+		       "config)";
 	log_set_types(types);
 	log_notice("Log level set to %s by mqttgwctl.", req->argv[0]);
 	ctlp_puts(o, ",\"result\":{");
@@ -320,7 +322,7 @@ static void cmd_status(struct broker *b, struct ctlp_buf *o)
 static void tap_publish(struct broker *b, const struct pub *p)
 {
 	struct broker_ctl *bc = b->ctl;
-	struct ctlp_buf line = { 0 };
+	struct ctlp_buf line = {0};
 	uint32_t shown = p->payload_len < TRACE_PAYLOAD_MAX ? p->payload_len : TRACE_PAYLOAD_MAX;
 
 	for (uint32_t i = 0; i < bc->n_taps; i++) {
@@ -400,7 +402,7 @@ static void tap_closed(void *ctx, struct ctl_conn *cc)
 static void request(void *ctx, struct ctl_conn *cc, const struct ctlp_req *req)
 {
 	struct broker *b = ctx;
-	struct ctlp_buf o = { .limit = CTL_MAX_OUT };
+	struct ctlp_buf o = {.limit = CTL_MAX_OUT};
 	const char *no = NULL;
 
 	ctlp_puts(&o, "{\"ok\":true");
@@ -467,7 +469,7 @@ static void request(void *ctx, struct ctl_conn *cc, const struct ctlp_req *req)
 
 int broker_ctl_open(struct broker *b, const struct ctl_opts *o, char *err, size_t errlen)
 {
-	static const struct ctl_ops ops = { .request = request, .tap_closed = tap_closed };
+	static const struct ctl_ops ops = {.request = request, .tap_closed = tap_closed};
 	struct broker_ctl *bc = calloc(1, sizeof(*bc));
 
 	if (!bc) {

@@ -87,7 +87,7 @@ static void subs_one(void *ctx, struct session *s)
 
 void broker_ctl_subscriptions(struct broker *b, struct ctlp_buf *o, const struct ctlp_req *req)
 {
-	struct subs_walk w = { .o = o };
+	struct subs_walk w = {.o = o};
 
 	if (req->argc) {
 		w.filter = req->argv[0];
@@ -135,7 +135,7 @@ static void retained_one(void *ctx, void *msg)
 
 void broker_ctl_retained(struct broker *b, struct ctlp_buf *o, const struct ctlp_req *req)
 {
-	struct retained_walk w = { .o = o };
+	struct retained_walk w = {.o = o};
 	const char *f = req->argc ? req->argv[0] : "#";
 	size_t flen = req->argc ? req->argl[0] : 1;
 

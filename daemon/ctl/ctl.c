@@ -248,7 +248,7 @@ uint64_t ctl_refused(const struct ctl *c)
 
 static void cc_error(struct ctl_conn *cc, int status, const char *why)
 {
-	struct ctlp_buf b = { 0 };
+	struct ctlp_buf b = {0};
 
 	ctlp_puts(&b, "{\"ok\":false");
 	ctlp_json_kstr(&b, "error", why, strlen(why));
@@ -305,7 +305,8 @@ static void cc_event(struct loop *l, struct loop_io *io, uint32_t events)
 			return;
 		}
 		if (!req)
-			continue; /* after the request, input is read and ignored (EOF ends a tap) */
+			continue; /* after the request, input is read and ignored (EOF ends a tap)
+				   */
 		cc->rx_len += (size_t)n;
 		cc_request(cc);
 	}
@@ -335,8 +336,8 @@ static void ctl_accept(struct loop *l, struct loop_io *io, uint32_t events)
 			return; /* EAGAIN, or a transient error (EMFILE): try at the next event */
 		if (c->n_conns >= CTL_MAX_CONNS || !(cc = calloc(1, sizeof(*cc)))) {
 			static const char busy[] =
-				"{\"ok\":false,\"error\":\"too many control connections\","
-				"\"status\":1}\n";
+			    "{\"ok\":false,\"error\":\"too many control connections\","
+			    "\"status\":1}\n";
 
 			char sink[CTLP_MAX_LINE];
 
@@ -370,7 +371,7 @@ static void ctl_accept(struct loop *l, struct loop_io *io, uint32_t events)
 /* Is a daemon serving path? Replace a socket file nobody listens on; refuse anything else. */
 static int clear_path(const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd, r;
 
@@ -398,7 +399,7 @@ static int clear_path(const char *path, char *err, size_t errlen)
 struct ctl *ctl_new(struct loop *l, const struct ctl_opts *o, const struct ctl_ops *ops, void *ctx,
 		    char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *step = "socket";
 	struct ctl *c;
 	mode_t old;

@@ -15,17 +15,17 @@ static const struct {
 	const char *name;
 	uint8_t min, max;
 } cmds[CTLP_NR] = {
-	[CTLP_STATUS] = { "status", 0, 0 },
-	[CTLP_CLIENTS] = { "clients", 0, 0 },
-	[CTLP_CLIENT] = { "client", 1, 1 },
-	[CTLP_KICK] = { "kick", 1, 1 },
-	[CTLP_SUBSCRIPTIONS] = { "subscriptions", 0, 1 },
-	[CTLP_RETAINED] = { "retained", 0, 1 },
-	[CTLP_FASTPATH] = { "fastpath", 0, 0 },
-	[CTLP_BRIDGES] = { "bridges", 0, 0 },
-	[CTLP_RELOAD] = { "reload", 0, 0 },
-	[CTLP_LOG_LEVEL] = { "log-level", 1, 1 },
-	[CTLP_TRACE] = { "trace", 1, 1 },
+    [CTLP_STATUS] = {"status", 0, 0},
+    [CTLP_CLIENTS] = {"clients", 0, 0},
+    [CTLP_CLIENT] = {"client", 1, 1},
+    [CTLP_KICK] = {"kick", 1, 1},
+    [CTLP_SUBSCRIPTIONS] = {"subscriptions", 0, 1},
+    [CTLP_RETAINED] = {"retained", 0, 1},
+    [CTLP_FASTPATH] = {"fastpath", 0, 0},
+    [CTLP_BRIDGES] = {"bridges", 0, 0},
+    [CTLP_RELOAD] = {"reload", 0, 0},
+    [CTLP_LOG_LEVEL] = {"log-level", 1, 1},
+    [CTLP_TRACE] = {"trace", 1, 1},
 };
 
 const char *ctlp_cmd_name(enum ctlp_cmd cmd)
@@ -301,7 +301,7 @@ void ctlp_json_str(struct ctlp_buf *b, const char *str, size_t n)
 			continue;
 		}
 		if (s[i] == '"' || s[i] == '\\') {
-			char e[2] = { '\\', (char)s[i] };
+			char e[2] = {'\\', (char)s[i]};
 
 			ctlp_put(b, e, 2);
 			i++;
@@ -358,7 +358,7 @@ void ctlp_json_hex(struct ctlp_buf *b, const uint8_t *s, size_t n)
 
 	ctlp_put(b, "\"", 1);
 	for (size_t i = 0; i < n && !b->failed; i++) {
-		char h[2] = { hex[s[i] >> 4], hex[s[i] & 15] };
+		char h[2] = {hex[s[i] >> 4], hex[s[i] & 15]};
 
 		ctlp_put(b, h, 2);
 	}

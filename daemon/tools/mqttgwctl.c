@@ -34,67 +34,67 @@ enum {
 };
 
 static const char usage_text[] =
-	"Usage: mqttgwctl [-s PATH] [--json] [-t SECONDS] COMMAND [ARG]...\n"
-	"       mqttgwctl --help | --version\n"
-	"\n"
-	"mqttgwctl talks to a running mqttgwd over its control socket (the `control_socket`\n"
-	"key of mqttgwd.conf; a UNIX socket, never TCP). It is not an MQTT client: it sees\n"
-	"the broker's own state.\n"
-	"\n"
-	"Options:\n"
-	"  -s, --socket PATH    the control socket (default: $MQTTGW_CONTROL_SOCKET, else\n"
-	"                       " DEFAULT_SOCKET ", where the systemd unit's\n"
-	"                       example configuration puts it).\n"
-	"  -j, --json           print the daemon's answer as one line of JSON (trace: one\n"
-	"                       line per message) instead of tables.\n"
-	"  -t, --timeout SECS   wait at most SECS for an answer (default 10; not for trace).\n"
-	"  -h, --help           show this help and exit.\n"
-	"      --version        show the version and exit.\n"
-	"\n"
-	"Commands:\n"
-	"  status               version, uptime, clients, sessions, subscriptions, retained\n"
-	"                       messages, message and byte counters, memory, fast path.\n"
-	"  clients              the connected clients: id, user, address, protocol,\n"
-	"                       keepalive, QoS 1/2 messages in flight and queued, bytes in\n"
-	"                       and out, whether the socket is in the kernel fast path,\n"
-	"                       and its TCP round-trip time and retransmissions (sock_diag).\n"
-	"  client ID            one client (or an offline persistent session) in detail,\n"
-	"                       with its subscriptions.\n"
-	"  kick ID              disconnect a client: MQTT 5 clients get DISCONNECT 0x98\n"
-	"                       (Administrative action), 3.1.1 clients are closed. Its will\n"
-	"                       is published; a persistent session stays.\n"
-	"  subscriptions [FILTER]\n"
-	"                       every session's subscriptions; with FILTER, those whose\n"
-	"                       filter is FILTER or is matched by it (sensors/# shows\n"
-	"                       sensors/+/t).\n"
-	"  retained [FILTER]    retained messages whose topic FILTER matches (default #),\n"
-	"                       the first 1024 bytes of each payload.\n"
-	"  fastpath             the kernel fast path: sockets, routes, flows, frames\n"
-	"                       redirected and passed per reason.\n"
-	"  bridges              each bridge: state, upstream, queued, in flight, sent,\n"
-	"                       acknowledged, dropped, received, last error.\n"
-	"  reload               what SIGHUP does: reopen the log, reload password, ACL and\n"
-	"                       TLS files, re-read the server redirection keys.\n"
-	"  log-level LEVEL      log LEVEL and everything more severe from now on: none,\n"
-	"                       error, warning, notice, information, debug, all; `config`\n"
-	"                       restores log_type (so does a reload).\n"
-	"  trace FILTER         print every message the daemon routes whose topic FILTER\n"
-	"                       matches, as `mosquitto_sub -v` does (topic, a space, the\n"
-	"                       payload), until interrupted. The tap is not a client: no\n"
-	"                       session, no effect on delivery. QoS 0 messages the kernel\n"
-	"                       fast path relays never reach the daemon and are not shown\n"
-	"                       (the first message of each flow is). A reader slower than\n"
-	"                       the traffic loses messages: the count is reported.\n"
-	"\n"
-	"Exit status:\n"
-	"  0  the command was carried out (trace: ended by a signal)\n"
-	"  1  the daemon refused it: no such client, not a topic filter, unknown level, ...\n"
-	"  2  bad command line, or a request the daemon could not parse\n"
-	"  3  the daemon cannot be reached: no socket at PATH, permission denied, or too\n"
-	"     many control connections\n"
-	"  4  the answer was cut off, malformed, or did not come within the timeout\n"
-	"\n"
-	"See mqttgwctl(8) and the README's \"Operating mqttgw\" section.\n";
+    "Usage: mqttgwctl [-s PATH] [--json] [-t SECONDS] COMMAND [ARG]...\n"
+    "       mqttgwctl --help | --version\n"
+    "\n"
+    "mqttgwctl talks to a running mqttgwd over its control socket (the `control_socket`\n"
+    "key of mqttgwd.conf; a UNIX socket, never TCP). It is not an MQTT client: it sees\n"
+    "the broker's own state.\n"
+    "\n"
+    "Options:\n"
+    "  -s, --socket PATH    the control socket (default: $MQTTGW_CONTROL_SOCKET, else\n"
+    "                       " DEFAULT_SOCKET ", where the systemd unit's\n"
+    "                       example configuration puts it).\n"
+    "  -j, --json           print the daemon's answer as one line of JSON (trace: one\n"
+    "                       line per message) instead of tables.\n"
+    "  -t, --timeout SECS   wait at most SECS for an answer (default 10; not for trace).\n"
+    "  -h, --help           show this help and exit.\n"
+    "      --version        show the version and exit.\n"
+    "\n"
+    "Commands:\n"
+    "  status               version, uptime, clients, sessions, subscriptions, retained\n"
+    "                       messages, message and byte counters, memory, fast path.\n"
+    "  clients              the connected clients: id, user, address, protocol,\n"
+    "                       keepalive, QoS 1/2 messages in flight and queued, bytes in\n"
+    "                       and out, whether the socket is in the kernel fast path,\n"
+    "                       and its TCP round-trip time and retransmissions (sock_diag).\n"
+    "  client ID            one client (or an offline persistent session) in detail,\n"
+    "                       with its subscriptions.\n"
+    "  kick ID              disconnect a client: MQTT 5 clients get DISCONNECT 0x98\n"
+    "                       (Administrative action), 3.1.1 clients are closed. Its will\n"
+    "                       is published; a persistent session stays.\n"
+    "  subscriptions [FILTER]\n"
+    "                       every session's subscriptions; with FILTER, those whose\n"
+    "                       filter is FILTER or is matched by it (sensors/# shows\n"
+    "                       sensors/+/t).\n"
+    "  retained [FILTER]    retained messages whose topic FILTER matches (default #),\n"
+    "                       the first 1024 bytes of each payload.\n"
+    "  fastpath             the kernel fast path: sockets, routes, flows, frames\n"
+    "                       redirected and passed per reason.\n"
+    "  bridges              each bridge: state, upstream, queued, in flight, sent,\n"
+    "                       acknowledged, dropped, received, last error.\n"
+    "  reload               what SIGHUP does: reopen the log, reload password, ACL and\n"
+    "                       TLS files, re-read the server redirection keys.\n"
+    "  log-level LEVEL      log LEVEL and everything more severe from now on: none,\n"
+    "                       error, warning, notice, information, debug, all; `config`\n"
+    "                       restores log_type (so does a reload).\n"
+    "  trace FILTER         print every message the daemon routes whose topic FILTER\n"
+    "                       matches, as `mosquitto_sub -v` does (topic, a space, the\n"
+    "                       payload), until interrupted. The tap is not a client: no\n"
+    "                       session, no effect on delivery. QoS 0 messages the kernel\n"
+    "                       fast path relays never reach the daemon and are not shown\n"
+    "                       (the first message of each flow is). A reader slower than\n"
+    "                       the traffic loses messages: the count is reported.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  the command was carried out (trace: ended by a signal)\n"
+    "  1  the daemon refused it: no such client, not a topic filter, unknown level, ...\n"
+    "  2  bad command line, or a request the daemon could not parse\n"
+    "  3  the daemon cannot be reached: no socket at PATH, permission denied, or too\n"
+    "     many control connections\n"
+    "  4  the answer was cut off, malformed, or did not come within the timeout\n"
+    "\n"
+    "See mqttgwctl(8) and the README's \"Operating mqttgw\" section.\n";
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -105,7 +105,7 @@ static void usage_error(const char *fmt, const char *arg)
 
 static int ctl_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -162,8 +162,8 @@ struct reader {
 static ssize_t read_line(struct reader *r, char **line)
 {
 	for (;;) {
-		char *nl = r->len > r->start ? memchr(r->buf + r->start, '\n', r->len - r->start)
-					     : NULL;
+		char *nl =
+		    r->len > r->start ? memchr(r->buf + r->start, '\n', r->len - r->start) : NULL;
 		ssize_t n;
 
 		if (nl) {
@@ -231,15 +231,12 @@ static int trace_loop(struct reader *r, bool json)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+	    {"socket", required_argument, NULL, 's'},  {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},       {0},
 	};
 	const char *path = getenv("MQTTGW_CONTROL_SOCKET");
-	struct reader r = { 0 };
+	struct reader r = {0};
 	char req[CTLP_MAX_LINE], *line;
 	enum ctlp_cmd cmd;
 	long timeout = 10;
@@ -308,7 +305,8 @@ int main(int argc, char **argv)
 
 	fd = ctl_connect(path);
 	if (fd < 0) {
-		fprintf(stderr, "mqttgwctl: cannot reach mqttgwd at %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "mqttgwctl: cannot reach mqttgwd at %s: %s\n", path,
+			strerror(errno));
 		if (errno == ENOENT)
 			fprintf(stderr, "mqttgwctl: is mqttgwd running with `control_socket %s`?\n",
 				path);
@@ -316,12 +314,12 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN); /* a refused connection: its answer is still read */
 	if (cmd != CTLP_TRACE) {
-		struct timeval tv = { .tv_sec = timeout };
+		struct timeval tv = {.tv_sec = timeout};
 
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	} else {
-		struct sigaction sa = { .sa_handler = on_sigint };
+		struct sigaction sa = {.sa_handler = on_sigint};
 
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
@@ -330,7 +328,8 @@ int main(int argc, char **argv)
 	/* a write error (the daemon refused the connection) still leaves its answer to read */
 	if ((write_all(fd, req, len) < 0 && errno != EPIPE) || (n = read_line(&r, &line)) <= 0) {
 		if (errno == EAGAIN)
-			fprintf(stderr, "mqttgwctl: no answer from mqttgwd within %ld s\n", timeout);
+			fprintf(stderr, "mqttgwctl: no answer from mqttgwd within %ld s\n",
+				timeout);
 		else
 			fprintf(stderr, "mqttgwctl: no answer from mqttgwd at %s: %s\n", path,
 				n == 0 ? "connection closed" : strerror(errno));
@@ -355,8 +354,8 @@ int main(int argc, char **argv)
 		/* the socket's connection limit: the daemon could not take this request at all */
 		rc = status == 2 ? EXIT_USAGE
 		     : cJSON_IsString(e) && strstr(e->valuestring, "too many control connections")
-			     ? EXIT_UNREACHABLE
-			     : EXIT_REFUSED;
+			 ? EXIT_UNREACHABLE
+			 : EXIT_REFUSED;
 	} else if (cmd == CTLP_TRACE) {
 		if (json)
 			printf("%s\n", line);

@@ -48,7 +48,8 @@ static void table_print(struct table *t)
 	}
 	for (size_t r = 0; r <= t->rows; r++) {
 		for (int c = 0; c < t->ncols; c++) {
-			const char *s = r ? t->cells[(r - 1) * (size_t)t->ncols + (size_t)c] : t->head[c];
+			const char *s =
+			    r ? t->cells[(r - 1) * (size_t)t->ncols + (size_t)c] : t->head[c];
 
 			if (c == t->ncols - 1)
 				printf("%s\n", s);
@@ -99,16 +100,25 @@ static char *tcp_field(const cJSON *c, const char *key)
 
 static void print_clients(const cJSON *list)
 {
-	struct table t = { 12, { "ID", "USER", "ADDRESS", "PROTO", "KEEPALIVE", "INFLIGHT", "QUEUED",
-				 "BYTES_IN", "BYTES_OUT", "FASTPATH", "RTT_MS", "RETRANS" } };
+	struct table t = {12,
+			  {"ID", "USER", "ADDRESS", "PROTO", "KEEPALIVE", "INFLIGHT", "QUEUED",
+			   "BYTES_IN", "BYTES_OUT", "FASTPATH", "RTT_MS", "RETRANS"}};
 	const cJSON *c;
 
 	cJSON_ArrayForEach(c, list)
 	{
-		char *row[12] = { text(c, "id"),      text(c, "user"),	    text(c, "address"),
-				  text(c, "protocol"), text(c, "keepalive"), text(c, "inflight"),
-				  text(c, "queued"),   text(c, "bytes_in"),  text(c, "bytes_out"),
-				  text(c, "fastpath"), rtt_ms(c),	    tcp_field(c, "total_retrans") };
+		char *row[12] = {text(c, "id"),
+				 text(c, "user"),
+				 text(c, "address"),
+				 text(c, "protocol"),
+				 text(c, "keepalive"),
+				 text(c, "inflight"),
+				 text(c, "queued"),
+				 text(c, "bytes_in"),
+				 text(c, "bytes_out"),
+				 text(c, "fastpath"),
+				 rtt_ms(c),
+				 tcp_field(c, "total_retrans")};
 
 		table_add(&t, row);
 	}
@@ -117,11 +127,11 @@ static void print_clients(const cJSON *list)
 
 static void print_subs(const cJSON *list, bool with_client)
 {
-	struct table t = { 5, { "CLIENT", "FILTER", "QOS", "NO_LOCAL", "CONNECTED" } };
+	struct table t = {5, {"CLIENT", "FILTER", "QOS", "NO_LOCAL", "CONNECTED"}};
 	const cJSON *s;
 
 	if (!with_client)
-		t = (struct table){ 4, { "FILTER", "QOS", "NO_LOCAL", "RETAIN_AS_PUBLISHED" } };
+		t = (struct table){4, {"FILTER", "QOS", "NO_LOCAL", "RETAIN_AS_PUBLISHED"}};
 	cJSON_ArrayForEach(s, list)
 	{
 		char *row[5];
@@ -145,13 +155,13 @@ static void print_subs(const cJSON *list, bool with_client)
 
 static void print_retained(const cJSON *list)
 {
-	struct table t = { 4, { "TOPIC", "QOS", "BYTES", "PAYLOAD" } };
+	struct table t = {4, {"TOPIC", "QOS", "BYTES", "PAYLOAD"}};
 	const cJSON *m;
 
 	cJSON_ArrayForEach(m, list)
 	{
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "payload");
-		char *row[4] = { text(m, "topic"), text(m, "qos"), text(m, "bytes"), NULL };
+		char *row[4] = {text(m, "topic"), text(m, "qos"), text(m, "bytes"), NULL};
 
 		if (cJSON_IsString(p)) {
 			/* one line per message: newlines and tabs shown escaped */
@@ -189,8 +199,9 @@ static void print_retained(const cJSON *list)
 
 static void print_bridges(const cJSON *list)
 {
-	struct table t = { 10, { "NAME", "STATE", "UPSTREAM", "QUEUED", "INFLIGHT", "SENT", "ACKED",
-				 "DROPPED", "RECEIVED", "LAST_ERROR" } };
+	struct table t = {10,
+			  {"NAME", "STATE", "UPSTREAM", "QUEUED", "INFLIGHT", "SENT", "ACKED",
+			   "DROPPED", "RECEIVED", "LAST_ERROR"}};
 	const cJSON *b;
 
 	cJSON_ArrayForEach(b, list)
@@ -198,10 +209,10 @@ static void print_bridges(const cJSON *list)
 		char *host = text(b, "host"), *port = text(b, "port");
 		size_t n = strlen(host) + strlen(port) + 2;
 		char *up = malloc(n);
-		char *row[10] = { text(b, "name"),   text(b, "state"),	  up,
-				  text(b, "queued"), text(b, "inflight"), text(b, "sent"),
-				  text(b, "acked"),  text(b, "dropped"),  text(b, "received"),
-				  text(b, "last_error") };
+		char *row[10] = {text(b, "name"),      text(b, "state"),    up,
+				 text(b, "queued"),    text(b, "inflight"), text(b, "sent"),
+				 text(b, "acked"),     text(b, "dropped"),  text(b, "received"),
+				 text(b, "last_error")};
 
 		if (up)
 			snprintf(up, n, "%s:%s", host, port);
@@ -285,8 +296,9 @@ void fmt_trace_start(const cJSON *ans)
 	fprintf(stderr, "mqttgwctl: tracing %s",
 		cJSON_GetStringValue(cJSON_GetObjectItem(ans, "trace")));
 	if (cJSON_IsNumber(n) && n->valuedouble > 0)
-		fprintf(stderr, " (%.0f sockets are in the kernel fast path: their QoS 0 flows are"
-				" relayed by the kernel and not shown)",
+		fprintf(stderr,
+			" (%.0f sockets are in the kernel fast path: their QoS 0 flows are"
+			" relayed by the kernel and not shown)",
 			n->valuedouble);
 	fprintf(stderr, "\n");
 }
@@ -304,7 +316,8 @@ void fmt_trace_line(const cJSON *line)
 	const cJSON *dropped = cJSON_GetObjectItemCaseSensitive(line, "dropped");
 
 	if (cJSON_IsNumber(dropped)) {
-		fprintf(stderr, "mqttgwctl: %.0f messages dropped so far: this reader is too slow\n",
+		fprintf(stderr,
+			"mqttgwctl: %.0f messages dropped so far: this reader is too slow\n",
 			dropped->valuedouble);
 		return;
 	}

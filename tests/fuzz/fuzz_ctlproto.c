@@ -27,7 +27,7 @@
 
 static void json_check(const uint8_t *data, size_t size)
 {
-	struct ctlp_buf b = { .limit = 1 << 20 };
+	struct ctlp_buf b = {.limit = 1 << 20};
 
 	ctlp_json_str(&b, (const char *)data, size);
 	if (b.failed) {

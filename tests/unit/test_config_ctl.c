@@ -45,7 +45,7 @@ static void test_ctl_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ctl_keys),
+	    cmocka_unit_test(test_ctl_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,20 +38,20 @@ static void test_commands(void **state)
 		enum ctlp_cmd cmd;
 		int argc;
 	} cases[] = {
-		{ "status\n", 7, CTLP_STATUS, 0 },
-		{ "status\r\n", 8, CTLP_STATUS, 0 },
-		{ "clients\n", 8, CTLP_CLIENTS, 0 },
-		{ "client abc\n", 11, CTLP_CLIENT, 1 },
-		{ "kick abc\nstatus\n", 9, CTLP_KICK, 1 },
-		{ "subscriptions\n", 14, CTLP_SUBSCRIPTIONS, 0 },
-		{ "subscriptions a/#\n", 18, CTLP_SUBSCRIPTIONS, 1 },
-		{ "retained\n", 9, CTLP_RETAINED, 0 },
-		{ "retained +/x\n", 13, CTLP_RETAINED, 1 },
-		{ "fastpath\n", 9, CTLP_FASTPATH, 0 },
-		{ "bridges\n", 8, CTLP_BRIDGES, 0 },
-		{ "reload\n", 7, CTLP_RELOAD, 0 },
-		{ "log-level debug\n", 16, CTLP_LOG_LEVEL, 1 },
-		{ "trace #\n", 8, CTLP_TRACE, 1 },
+	    {"status\n", 7, CTLP_STATUS, 0},
+	    {"status\r\n", 8, CTLP_STATUS, 0},
+	    {"clients\n", 8, CTLP_CLIENTS, 0},
+	    {"client abc\n", 11, CTLP_CLIENT, 1},
+	    {"kick abc\nstatus\n", 9, CTLP_KICK, 1},
+	    {"subscriptions\n", 14, CTLP_SUBSCRIPTIONS, 0},
+	    {"subscriptions a/#\n", 18, CTLP_SUBSCRIPTIONS, 1},
+	    {"retained\n", 9, CTLP_RETAINED, 0},
+	    {"retained +/x\n", 13, CTLP_RETAINED, 1},
+	    {"fastpath\n", 9, CTLP_FASTPATH, 0},
+	    {"bridges\n", 8, CTLP_BRIDGES, 0},
+	    {"reload\n", 7, CTLP_RELOAD, 0},
+	    {"log-level debug\n", 16, CTLP_LOG_LEVEL, 1},
+	    {"trace #\n", 8, CTLP_TRACE, 1},
 	};
 	char buf[128];
 
@@ -63,7 +63,8 @@ static void test_commands(void **state)
 		assert_int_equal(req.cmd, cases[i].cmd);
 		assert_int_equal(req.argc, cases[i].argc);
 		assert_string_equal(ctlp_cmd_name(req.cmd),
-				    i == 1 ? "status" : strtok(strcpy(buf, cases[i].line), " \r\n"));
+				    i == 1 ? "status"
+					   : strtok(strcpy(buf, cases[i].line), " \r\n"));
 	}
 	assert_null(ctlp_cmd_name(CTLP_NR));
 }
@@ -74,21 +75,21 @@ static void test_bad_requests(void **state)
 		const char *line;
 		int ret;
 	} cases[] = {
-		{ "status", -EAGAIN },		    /* no newline yet */
-		{ "\n", -EBADMSG },		    /* empty */
-		{ "status \n", -EBADMSG },	    /* trailing space */
-		{ " status\n", -EBADMSG },	    /* leading space */
-		{ "kick  a\n", -EBADMSG },	    /* two spaces */
-		{ "kick a%2\n", -EBADMSG },	    /* short escape */
-		{ "kick a%zz\n", -EBADMSG },	    /* not hex */
-		{ "kick a\tb\n", -EBADMSG },	    /* raw control byte */
-		{ "kick a\x7f\n", -EBADMSG },	    /* DEL */
-		{ "statusx\n", -ENOENT },	    /* unknown */
-		{ "STATUS\n", -ENOENT },	    /* case matters */
-		{ "status now\n", -EINVAL },	    /* too many */
-		{ "kick\n", -EINVAL },		    /* too few */
-		{ "trace a b\n", -EINVAL },	    /* too many */
-		{ "status a b c d e f\n", -EINVAL }, /* beyond CTLP_MAX_ARGS */
+	    {"status", -EAGAIN},	       /* no newline yet */
+	    {"\n", -EBADMSG},		       /* empty */
+	    {"status \n", -EBADMSG},	       /* trailing space */
+	    {" status\n", -EBADMSG},	       /* leading space */
+	    {"kick  a\n", -EBADMSG},	       /* two spaces */
+	    {"kick a%2\n", -EBADMSG},	       /* short escape */
+	    {"kick a%zz\n", -EBADMSG},	       /* not hex */
+	    {"kick a\tb\n", -EBADMSG},	       /* raw control byte */
+	    {"kick a\x7f\n", -EBADMSG},	       /* DEL */
+	    {"statusx\n", -ENOENT},	       /* unknown */
+	    {"STATUS\n", -ENOENT},	       /* case matters */
+	    {"status now\n", -EINVAL},	       /* too many */
+	    {"kick\n", -EINVAL},	       /* too few */
+	    {"trace a b\n", -EINVAL},	       /* too many */
+	    {"status a b c d e f\n", -EINVAL}, /* beyond CTLP_MAX_ARGS */
 	};
 	char buf[128];
 
@@ -152,7 +153,7 @@ static void test_escapes(void **state)
 
 static void test_json(void **state)
 {
-	struct ctlp_buf b = { 0 };
+	struct ctlp_buf b = {0};
 
 	(void)state;
 	ctlp_puts(&b, "{");
@@ -170,13 +171,14 @@ static void test_json(void **state)
 	ctlp_json_hex(&b, (const uint8_t *)"\x00\xab", 2);
 	ctlp_puts(&b, "}");
 	assert_false(b.failed);
-	assert_string_equal(b.p, "{\"s\":\"q\\\"b\\\\c\\u000a\\u0001\x7f\",\"n\":18446744073709551615,"
-				 "\"i\":-5,\"t\":true,\"a\":[\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\","
-				 "\"\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"],"
-				 "\"h\":\"00ab\"}");
+	assert_string_equal(b.p,
+			    "{\"s\":\"q\\\"b\\\\c\\u000a\\u0001\x7f\",\"n\":18446744073709551615,"
+			    "\"i\":-5,\"t\":true,\"a\":[\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\","
+			    "\"\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"],"
+			    "\"h\":\"00ab\"}");
 	ctlp_buf_free(&b);
 	/* the limit: appending past it fails once and for all */
-	b = (struct ctlp_buf){ .limit = 8 };
+	b = (struct ctlp_buf){.limit = 8};
 	ctlp_puts(&b, "12345678");
 	assert_false(b.failed);
 	ctlp_puts(&b, "9");
@@ -185,7 +187,9 @@ static void test_json(void **state)
 	assert_int_equal(b.len, 8);
 	ctlp_buf_free(&b);
 	/* text payloads: UTF-8 without NUL */
-	assert_true(ctlp_utf8_text((const uint8_t *)"21.5 \xc2\xb0" "C", 8));
+	assert_true(ctlp_utf8_text((const uint8_t *)"21.5 \xc2\xb0"
+						    "C",
+				   8));
 	assert_false(ctlp_utf8_text((const uint8_t *)"a\0b", 3));
 	assert_false(ctlp_utf8_text((const uint8_t *)"\xc3", 1));
 	assert_false(ctlp_utf8_text((const uint8_t *)"\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
@@ -195,9 +199,9 @@ static void test_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_commands),     cmocka_unit_test(test_bad_requests),
-		cmocka_unit_test(test_length_limit), cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_commands),	 cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_length_limit), cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
