@@ -202,8 +202,10 @@ static int ctl_options(const struct config *cfg, const struct privdrop_user *u, 
 {
 	char msg[300];
 
-	*o = (struct ctl_opts){ .path = cfg->control_socket, .mode = cfg->control_socket_mode,
-				.uid = (uid_t)-1, .gid = (gid_t)-1 };
+	*o = (struct ctl_opts){.path = cfg->control_socket,
+			       .mode = cfg->control_socket_mode,
+			       .uid = (uid_t)-1,
+			       .gid = (gid_t)-1};
 	if (drop) {
 		/* the default owner: a sandbox without CAP_CHOWN (the systemd unit) keeps root's */
 		o->uid = u->uid;
@@ -661,7 +663,9 @@ int main(int argc, char **argv)
 				 co.path, (unsigned)st.st_uid, user.name);
 		if (ret < 0) {
 			log_err("Error: %s", err);
-			rc = ret == -ENOMEM ? EXIT_RUNTIME : ret == -EINVAL ? EXIT_CONFIG : EXIT_LISTEN;
+			rc = ret == -ENOMEM   ? EXIT_RUNTIME
+			     : ret == -EINVAL ? EXIT_CONFIG
+					      : EXIT_LISTEN;
 			goto out_shutdown;
 		}
 	}
