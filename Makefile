@@ -217,6 +217,8 @@ UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame crypto conn loop outq
 UNIT_LIBS_ws := -lssl -lcrypto
 UNIT_DEPS_sdnotify := loop
+# the control socket on a real loop and UNIX sockets
+UNIT_DEPS_ctl := ctlproto loop
 
 # bridge: config block parser, client-role codec, topic mapping
 UNIT_DEPS_config_bridge := $(TOPIC_MODS)

@@ -209,20 +209,24 @@ void *ctl_tap_tag(const struct ctl_conn *cc)
 
 bool ctl_tap_send(struct ctl_conn *cc, const char *s, size_t n)
 {
-	if (cc->dropped_unsent) {
-		char note[48];
-		int k = snprintf(note, sizeof(note), "{\"dropped\":%llu}\n",
-				 (unsigned long long)cc->dropped);
+	size_t pending = cc->out_len - cc->out_off;
+	char note[48];
+	int k = 0;
 
-		if (cc_append(cc, note, (size_t)k, CTL_TAP_MAX_OUT))
-			cc->dropped_unsent = 0;
-	}
-	if (cc->dropped_unsent || !cc_append(cc, s, n, CTL_TAP_MAX_OUT)) {
+	/* the count of what was dropped goes first, and only together with the line: a full
+	 * buffer takes neither */
+	if (cc->dropped_unsent)
+		k = snprintf(note, sizeof(note), "{\"dropped\":%llu}\n",
+			     (unsigned long long)cc->dropped);
+	if (cc->closed || pending + (size_t)k + n > CTL_TAP_MAX_OUT ||
+	    (k && !cc_append(cc, note, (size_t)k, CTL_TAP_MAX_OUT)) ||
+	    !cc_append(cc, s, n, CTL_TAP_MAX_OUT)) {
 		cc->dropped++;
 		cc->dropped_unsent++;
 		cc->ctl->dropped++;
 		return false;
 	}
+	cc->dropped_unsent = 0;
 	return true;
 }
 

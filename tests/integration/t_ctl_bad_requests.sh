@@ -4,7 +4,8 @@
 # status), a line over 4096 bytes, a connection that sends nothing for 10 s; raw binary garbage.
 # Past 16 control connections the next one is told so and closed (mqttgwctl: exit 3), and
 # control connections never count against max_connections. The daemon serves MQTT throughout.
-# broker: mqttgwd (mqttgwctl is mqttgw's own)
+# mqttgwd only: mqttgwctl is mqttgw's own.
+# broker: mqttgwd
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/ctllib.sh"

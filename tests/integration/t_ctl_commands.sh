@@ -4,7 +4,8 @@
 # retained [FILTER], fastpath, bridges, reload (the SIGHUP path: its log line), log-level; each
 # --json answer parsed by Python and its fields checked, the tables checked for the same data;
 # exit status 1 when the daemon says no, 2 for a bad command line.
-# broker: mqttgwd (mqttgwctl and its control socket are mqttgw's own)
+# mqttgwd only: mqttgwctl and its control socket are mqttgw's own.
+# broker: mqttgwd
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/ctllib.sh"
 start_broker_ctl

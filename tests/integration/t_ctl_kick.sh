@@ -4,7 +4,8 @@
 # are published (the client did not send DISCONNECT). A persistent session stays: `client ID`
 # then shows it offline, and a second kick of that ID says "no such client connected" (exit 1).
 # The other clients are untouched.
-# broker: mqttgwd (mqttgwctl is mqttgw's own)
+# mqttgwd only: mqttgwctl is mqttgw's own.
+# broker: mqttgwd
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/ctllib.sh"
 start_broker_ctl

@@ -5,7 +5,8 @@
 # (another daemon serves it) or a file that is not a socket refused (exit 4), an unknown user or
 # group and a bad mode refused at start with file:line (exit 3, also by -t), and mqttgwctl's exit 3
 # when nothing listens.
-# broker: mqttgwd (control_socket is mqttgw's own)
+# mqttgwd only: control_socket is mqttgw's own.
+# broker: mqttgwd
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/ctllib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (socket owners)"

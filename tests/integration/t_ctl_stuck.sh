@@ -6,7 +6,8 @@
 # arrives complete and in order, and the daemon drops and counts the trace lines the stuck reader
 # does not take (status: trace_dropped > 0) instead of buffering them; other mqttgwctl commands
 # are answered meanwhile. Run with and without the fast path (QoS 1 never takes it).
-# broker: mqttgwd (mqttgwctl is mqttgw's own)
+# mqttgwd only: mqttgwctl is mqttgw's own.
+# broker: mqttgwd
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/ctllib.sh"

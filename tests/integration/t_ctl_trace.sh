@@ -5,7 +5,8 @@
 # retained messages, QoS 0/1/2; messages outside the filter are not shown; `--json` gives one
 # parsed line per message with qos and retain; two traces run at once; SIGINT ends a trace with
 # exit 0 and the daemon forgets it.
-# broker: mqttgwd (mqttgwctl is mqttgw's own)
+# mqttgwd only: mqttgwctl is mqttgw's own.
+# broker: mqttgwd
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/ctllib.sh"
 start_broker_ctl
