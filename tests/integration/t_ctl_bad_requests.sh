@@ -19,7 +19,10 @@ def ask(data, wait=5.0):
     s.settimeout(wait)
     s.connect(sock)
     if data:
-        s.sendall(data)
+        try:
+            s.sendall(data)
+        except BrokenPipeError:
+            pass  # refused at once (the connection limit): its answer is still there to read
     out = b""
     while True:
         b = s.recv(65536)
