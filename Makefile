@@ -84,7 +84,7 @@ DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS))
 
-TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd
+TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd $(BUILD)/mqttgwctl
 
 all: $(TOOLS)
 
@@ -120,6 +120,11 @@ all: $(BUILD)/mqttgw-attack
 $(BUILD)/mqttgw-passwd: $(BUILD)/obj/daemon/tools/mqttgw_passwd.o \
 		$(call obj,passwd passwd_load file crypto scram)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -largon2
+
+# The control tool links the wire format and cJSON (Debian's libcjson-dev), nothing of the broker.
+$(BUILD)/mqttgwctl: $(BUILD)/obj/daemon/tools/mqttgwctl.o $(BUILD)/obj/daemon/tools/mqttgwctl_fmt.o \
+		$(call obj,ctlproto)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcjson
 
 # ---- BPF: .bpf.c -> .bpf.o -> .skel.h; only fastpath.o depends on the skeleton ----
 # A full BTF dump where one is committed (x86), else bpf/vmlinux/core/: a minimal header of the
@@ -190,6 +195,7 @@ UNIT_DEPS_config_listener := $(filter-out config_listener,$(CONFIG_MODS))
 UNIT_DEPS_config_files := $(filter-out config_files,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_msg := outq
 UNIT_DEPS_config_xdp := $(filter-out config_xdp,$(CONFIG_MODS))
+UNIT_DEPS_config_ctl := $(CONFIG_MODS)
 UNIT_DEPS_config_conn := $(filter-out config_conn,$(CONFIG_MODS))
 UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
@@ -218,6 +224,8 @@ UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame crypto conn loop outq
 UNIT_LIBS_ws := -lssl -lcrypto
 UNIT_DEPS_sdnotify := loop
+# the control socket on a real loop and UNIX sockets
+UNIT_DEPS_ctl := ctlproto loop
 
 # bridge: config block parser, client-role codec, topic mapping
 UNIT_DEPS_config_bridge := $(TOPIC_MODS)
@@ -307,7 +315,8 @@ FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl $(TOPIC_MODS)
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
-FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin bpf_util mqttgw_passwd xdp_guard \
+FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin bpf_util mqttgw_passwd mqttgwctl \
+	mqttgwctl_fmt xdp_guard \
 	xdp_status,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
@@ -316,6 +325,7 @@ FUZZ_DEPS_store_record := store_record
 FUZZ_DEPS_ws := ws_frame crypto
 FUZZ_LIBS_ws := -lcrypto
 FUZZ_DEPS_codec_client := codec_client $(CODEC_MODS)
+FUZZ_DEPS_ctlproto := ctlproto
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) \
@@ -362,6 +372,7 @@ INSTALL_PROGRAM ?= $(INSTALL) -m 0755
 
 # mqttgwd.conf(5)'s key list is README.md's configuration table (scripts/man/conf-keys.awk).
 MAN_PAGES := $(BUILD)/man/mqttgwd.8 $(BUILD)/man/mqttgwd.conf.5 $(BUILD)/man/mqttgw-passwd.1
+MAN_PAGES += $(BUILD)/man/mqttgwctl.8
 $(BUILD)/man/mqttgwd.conf.5: scripts/man/mqttgwd.conf.5.in scripts/man/conf-keys.awk README.md \
 		| $$(@D)/.dir
 	$(call msg,MAN,$@)awk -f scripts/man/conf-keys.awk README.md > $@.keys && \
@@ -376,6 +387,7 @@ install: all man
 		$(DESTDIR)$(MANDIR)/man8
 	$(Q)$(INSTALL_PROGRAM) $(BUILD)/mqttgwd $(DESTDIR)$(SBINDIR)/mqttgwd
 	$(Q)$(INSTALL_PROGRAM) $(BUILD)/mqttgw-passwd $(DESTDIR)$(BINDIR)/mqttgw-passwd
+	$(Q)$(INSTALL_PROGRAM) $(BUILD)/mqttgwctl $(DESTDIR)$(SBINDIR)/mqttgwctl
 	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		scripts/mqttgwd.service > $(DESTDIR)$(UNITDIR)/mqttgwd.service
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/mqttgwd.service
@@ -385,6 +397,7 @@ install: all man
 	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgw-passwd.1 $(DESTDIR)$(MANDIR)/man1/
 	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgwd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgwd.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/man/mqttgwctl.8 $(DESTDIR)$(MANDIR)/man8/
 	@echo "  installed under $(DESTDIR)$(PREFIX) (config: $(DESTDIR)$(SYSCONFDIR)/mqttgw)"
 
 # Stripped binaries (what a router gets; $(CROSS_COMPILE)strip for a cross build).

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "broker.h"
 #include "config.h"
 #include "conn.h"
+#include "ctl.h"
 #include "fastpath.h"
 #include "guard.h"
 #include "listener.h"
@@ -195,6 +198,52 @@ static void where_err(const struct config *cfg, const struct config_listener *l,
 }
 
 /*
+ * The control socket's options: control_socket_user / _group by name (unknown: a configuration
+ * error naming the line), else the user the daemon drops to (u, when drop), else unchanged.
+ */
+static int ctl_options(const struct config *cfg, const struct privdrop_user *u, bool drop,
+		       struct ctl_opts *o, char *err, size_t errlen)
+{
+	char msg[300];
+
+	*o = (struct ctl_opts){.path = cfg->control_socket,
+			       .mode = cfg->control_socket_mode,
+			       .uid = (uid_t)-1,
+			       .gid = (gid_t)-1};
+	if (drop) {
+		/* the default owner: a sandbox without CAP_CHOWN (the systemd unit) keeps root's */
+		o->uid = u->uid;
+		o->gid = u->gid;
+		o->chown_optional = !cfg->control_socket_user && !cfg->control_socket_group;
+	}
+	if (cfg->control_socket_user) {
+		struct passwd *pw = getpwnam(cfg->control_socket_user);
+
+		if (!pw) {
+			snprintf(msg, sizeof(msg), "control_socket_user: no such user '%.200s'",
+				 cfg->control_socket_user);
+			where_err(cfg, NULL, "control_socket_user", msg, err, errlen);
+			return -EINVAL;
+		}
+		o->uid = pw->pw_uid;
+		o->gid = pw->pw_gid;
+	}
+	if (cfg->control_socket_group) {
+		struct group *gr = getgrnam(cfg->control_socket_group);
+
+		if (!gr) {
+			snprintf(msg, sizeof(msg), "control_socket_group: no such group '%.200s'",
+				 cfg->control_socket_group);
+			where_err(cfg, NULL, "control_socket_group", msg, err, errlen);
+			return -EINVAL;
+		}
+		o->gid = gr->gr_gid;
+	}
+	o->do_chown = o->uid != (uid_t)-1 || o->gid != (gid_t)-1;
+	return 0;
+}
+
+/*
  * Everything a start loads except sockets and BPF (`-t` runs exactly this): the user to drop
  * to, every listener's password, SCRAM and ACL files and TLS context. The first problem, with
  * the config line that named the file, in err; -EINVAL (-ENOMEM). *u and *drop: the user.
@@ -211,6 +260,13 @@ static int check_start(const struct config *cfg, struct privdrop_user *u, bool *
 		return -EINVAL;
 	}
 	*drop = ret > 0;
+	if (cfg->control_socket) {
+		struct ctl_opts co;
+
+		ret = ctl_options(cfg, u, *drop && geteuid() == 0, &co, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
 	for (size_t i = 0; i < cfg->n_listeners; i++) {
 		const struct config_listener *l = &cfg->listeners[i];
 		enum { PW, ACL, PSK };
@@ -604,6 +660,26 @@ int main(int argc, char **argv)
 		goto out_shutdown;
 	}
 	broker_set_guard(b, guard);
+	/* mqttgwctl's socket: owned by whom it names before the privilege drop below */
+	if (cfg->control_socket) {
+		struct ctl_opts co;
+		struct stat st;
+
+		ret = ctl_options(cfg, &user, drop && geteuid() == 0, &co, err, sizeof(err));
+		if (ret == 0)
+			ret = broker_ctl_open(b, &co, err, sizeof(err));
+		if (ret == 0 && co.chown_optional && stat(co.path, &st) == 0 && st.st_uid != co.uid)
+			log_warn("Warning: control_socket %s stays owned by %u (cannot chown it to "
+				 "user %s); set control_socket_user/_group to choose.",
+				 co.path, (unsigned)st.st_uid, user.name);
+		if (ret < 0) {
+			log_err("Error: %s", err);
+			rc = ret == -ENOMEM   ? EXIT_RUNTIME
+			     : ret == -EINVAL ? EXIT_CONFIG
+					      : EXIT_LISTEN;
+			goto out_shutdown;
+		}
+	}
 	if (broker_bridges_start(b) < 0) {
 		log_err("Error: bridges: %s", strerror(errno));
 		rc = EXIT_RUNTIME;

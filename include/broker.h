@@ -58,6 +58,11 @@ struct store_bridge_entry;
 int broker_bridges_new(struct broker *b, struct store *st, char *err, size_t errlen);
 int broker_bridge_load(struct broker *b, const struct store_bridge_entry *e);
 int broker_bridges_start(struct broker *b);
+/* The control socket for mqttgwctl (ctl.h; README "Operating mqttgw"): its commands are answered
+ * from the broker's state. Call after broker_new, before the privilege drop (the socket's owner
+ * is set here). Closed by broker_shutdown. 0 or -errno with err. */
+struct ctl_opts;
+int broker_ctl_open(struct broker *b, const struct ctl_opts *o, char *err, size_t errlen);
 /* Graceful stop: refuse new connections, tell v5 clients (DISCONNECT 0x8B), flush, close. */
 void broker_shutdown(struct broker *b);
 struct store;

@@ -20,6 +20,8 @@ enum config_fastpath { CONFIG_FASTPATH_AUTO = 0, CONFIG_FASTPATH_ON, CONFIG_FAST
 /* Defaults of `fastpath_flow_rates` (frames/s), from measurement: README "Kernel fast path". */
 #define CONFIG_FP_RATE_HIGH 40000u
 #define CONFIG_FP_RATE_LOW  15000u
+/* Default of `control_socket_mode`. */
+#define CONFIG_CTL_MODE 0660
 /* Default of `fastpath_pin_dir`. */
 #define CONFIG_FASTPATH_PIN_DIR "/sys/fs/bpf/mqttgw"
 
@@ -205,6 +207,12 @@ struct config {
 	 * pins. */
 	char *fastpath_pin_dir;
 	char *pid_file;		       /* `pid_file` */
+	/* mqttgwctl's control socket (include/ctl.h): `control_socket PATH` (NULL: none), its
+	 * `control_socket_mode` (octal, default CONFIG_CTL_MODE) and owner/group names (NULL:
+	 * the starting user's / group's); applied before the privilege drop (README "user"). */
+	char *control_socket;
+	uint32_t control_socket_mode;
+	char *control_socket_user, *control_socket_group;
 
 	/* The XDP guard (include/xdp_guard.h, README "XDP guard"): none of it without an
 	 * xdp_interface. CIDRs are kept as written (checked by xdp_guard_parse_cidr at parse). */

@@ -97,6 +97,7 @@ struct conn {
 	int fd;
 	char peer[64]; /* "addr:port" */
 	uint64_t tx_bytes; /* written to the transport, ever */
+	uint64_t rx_bytes; /* read from the transport, ever (mqttgwctl clients) */
 	bool gated;	   /* ops->on_output/may_write/on_out_empty apply */
 	bool lingering;	   /* closed for the owner, closing lingering (linger is valid) */
 };

@@ -18,6 +18,11 @@ int log_init(const struct config *cfg);
 void log_fini(void);
 /* Raise verbosity (-v): every type is logged. */
 void log_set_verbose(int verbose);
+/* mqttgwctl log-level: log exactly these CONFIG_LOG_* types from now on (-v ends too) until
+ * the next log_init (a SIGHUP restores the configured log_type). */
+void log_set_types(uint32_t types);
+/* The CONFIG_LOG_* types logged now. */
+uint32_t log_types(void);
 /* True if messages of this type are currently logged (to skip building expensive ones). */
 int log_enabled(uint32_t type);
 

@@ -8,6 +8,8 @@ PKGS=(
 	# build
 	gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	libssl-dev libmnl-dev libcmocka-dev libargon2-dev libsqlite3-dev
+	# mqttgwctl parses the daemon's JSON answers (the daemon only emits JSON)
+	libcjson-dev
 	# tests, fuzzing, benchmarks
 	libclang-rt-14-dev mosquitto mosquitto-clients python3 python3-paho-mqtt
 	iproute2 openssl procps psmisc
@@ -32,7 +34,7 @@ if [ "${1:-}" = --arch ]; then
 	PKGS=(
 		gcc-aarch64-linux-gnu qemu-user-static clang llvm bpftool libbpf-dev
 		libc6:arm64 libssl-dev:arm64 libargon2-dev:arm64 libmnl-dev:arm64 libsqlite3-dev:arm64
-		libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcmocka-dev:arm64
+		libcjson-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcmocka-dev:arm64
 	)
 	# multiarch: apt sees :arm64 packages only once the architecture is added (the install
 	# below refreshes the index when it fails)

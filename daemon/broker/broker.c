@@ -16,6 +16,7 @@
 #include "broker_bridge.h"
 #include "broker_client.h"
 #include "broker_connect.h"
+#include "broker_ctl.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
 #include "broker_log.h"
@@ -299,6 +300,7 @@ uint16_t broker_listener_port(const struct broker *b, size_t i)
 void broker_shutdown(struct broker *b)
 {
 	b->shutting_down = true;
+	broker_ctl_close(b);
 	for (size_t i = 0; i < b->n_ls; i++)
 		listener_pause(b->ls[i], 1);
 	while (b->clients) {
@@ -320,6 +322,7 @@ void broker_free(struct broker *b)
 {
 	if (!b)
 		return;
+	broker_ctl_close(b);
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
 	broker_bridges_free(b);

@@ -42,6 +42,8 @@ struct ws_ctx;
 struct broker_logq;
 struct client_hooks;
 struct broker_store;
+struct broker_ctl;
+struct pub;
 
 struct broker_stats {
 	uint64_t msgs_received, msgs_sent;	     /* all MQTT packets */
@@ -130,6 +132,10 @@ struct broker {
 	struct loop_timer bridge_timer; /* starts them in the loop's first iteration */
 	struct bridge_wait *bw;		/* upstream acks waiting for the store, FIFO */
 	uint32_t bw_head, bw_n, bw_cap;
+	/* broker_ctl.c: the control socket (NULL: none), and broker_publish()'s tap while a
+	 * `mqttgwctl trace` runs (NULL: none) */
+	struct broker_ctl *ctl;
+	void (*tap)(struct broker *b, const struct pub *p);
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */

@@ -564,6 +564,8 @@ struct pub_result broker_publish(struct broker *b, struct pub *p)
 
 	if (p->retain)
 		retain_store(b, p);
+	if (b->tap) /* mqttgwctl trace */
+		b->tap(b, p);
 	b->match_gen++;
 	b->m_len = 0;
 	topic_match(b->topics, p->topic, p->topic_len, match_cb, &mc);

@@ -129,6 +129,10 @@ static const struct config_key config_keys[] = {
 	STR("ciphers_tls1.3", L(ciphers_tls13)),
 	STR("clientid_prefixes", G(clientid_prefixes)),
 	BOOL("connection_messages", G(connection_messages)),
+	STR("control_socket", G(control_socket)),				/* mqttgw's */
+	STR("control_socket_group", G(control_socket_group)),			/* mqttgw's */
+	SPECIAL("control_socket_mode", config_key_control_socket_mode),		/* mqttgw's */
+	STR("control_socket_user", G(control_socket_user)),			/* mqttgw's */
 	NUM("connect_timeout", G(connect_timeout), 1, 86400),
 	STR("crlfile", L(crlfile)),
 	STR("dhparamfile", L(dhparamfile)),
@@ -527,6 +531,7 @@ struct config *config_new(void)
 	cfg->autosave_interval = 1800;
 	cfg->fastpath = CONFIG_FASTPATH_AUTO;
 	cfg->fastpath_rate_high = CONFIG_FP_RATE_HIGH;
+	cfg->control_socket_mode = CONFIG_CTL_MODE;
 	cfg->fastpath_rate_low = CONFIG_FP_RATE_LOW;
 	cfg->ban_window = CONFIG_BAN_WINDOW;
 	cfg->ban_time = CONFIG_BAN_TIME;
@@ -572,6 +577,9 @@ void config_free(struct config *cfg)
 	free(cfg->persistence_location);
 	free(cfg->persistence_file);
 	free(cfg->pid_file);
+	free(cfg->control_socket);
+	free(cfg->control_socket_user);
+	free(cfg->control_socket_group);
 	free(cfg->fastpath_pin_dir);
 	free(cfg->use_another_server);
 	free(cfg->server_moved);

@@ -117,6 +117,8 @@ int config_check_mount_point(struct config_parse *ps, const struct config_key *k
 /* config_special.c */
 int config_key_fastpath_flow_rates(struct config_parse *ps, const struct config_key *k,
 				   char *args);
+/* control_socket_mode MODE: octal permission bits (0-0777) */
+int config_key_control_socket_mode(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_server_ref(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_include_dir(struct config_parse *ps, const struct config_key *k, char *args);
 int config_key_log_dest(struct config_parse *ps, const struct config_key *k, char *args);

@@ -41,6 +41,26 @@ int config_key_fastpath_flow_rates(struct config_parse *ps, const struct config_
 	return 0;
 }
 
+/* control_socket_mode MODE: octal as chmod(1) takes it (0660, 660); permission bits only. */
+int config_key_control_socket_mode(struct config_parse *ps, const struct config_key *k, char *args)
+{
+	char *tok = config_next_token(&args), *end;
+	unsigned long v;
+
+	if (config_no_value(tok))
+		return config_perr(ps, "%s: expected an octal mode such as 0660", k->name);
+	if (!config_no_value(args))
+		return config_perr(ps, "%s: unexpected argument '%.*s'", k->name,
+				   config_tok_len(args), args);
+	errno = 0;
+	v = strtoul(tok, &end, 8);
+	if (errno || *end || end == tok || *tok == '-' || *tok == '+' || v > 0777)
+		return config_perr(ps, "%s: '%s' is not an octal mode from 0 to 0777", k->name,
+				   tok);
+	ps->cfg->control_socket_mode = (uint32_t)v;
+	return 0;
+}
+
 int config_key_server_ref(struct config_parse *ps, const struct config_key *k, char *args)
 {
 	char buf[CONFIG_MAX_SERVER_REF + 1], **slot;

@@ -435,6 +435,7 @@ static void conn_read(struct conn *c)
 	}
 	if (n > 0) {
 		conn_stats.bytes_in += (uint64_t)n;
+		c->rx_bytes += (uint64_t)n;
 		if (!c->rx) {
 			conn_parse(c, rx_scratch, (size_t)n, false);
 		} else {

@@ -60,6 +60,17 @@ void log_set_verbose(int verbose)
 	lg.verbose = verbose;
 }
 
+void log_set_types(uint32_t types)
+{
+	lg.types = types;
+	lg.verbose = 0;
+}
+
+uint32_t log_types(void)
+{
+	return lg.verbose ? CONFIG_LOG_ALL : lg.types;
+}
+
 int log_enabled(uint32_t type)
 {
 	return lg.verbose || (lg.types & type);

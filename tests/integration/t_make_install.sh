@@ -16,9 +16,11 @@ expected="etc/mqttgw/mqttgwd.conf
 etc/mqttgw/mqttgwd.conf.example
 usr/bin/mqttgw-passwd
 usr/lib/systemd/system/mqttgwd.service
+usr/sbin/mqttgwctl
 usr/sbin/mqttgwd
 usr/share/man/man1/mqttgw-passwd.1
 usr/share/man/man5/mqttgwd.conf.5
+usr/share/man/man8/mqttgwctl.8
 usr/share/man/man8/mqttgwd.8"
 assert_eq "$expected" "$(cd "$D" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)" "installed files"
 assert_eq 755 "$(stat -c %a "$D/usr/sbin/mqttgwd")" "mode of mqttgwd"
@@ -27,13 +29,14 @@ assert_eq 640 "$(stat -c %a "$D/etc/mqttgw/mqttgwd.conf")" "mode of the config (
 
 # binaries
 assert_match "$("$D/usr/sbin/mqttgwd" --version)" '^mqttgwd version [0-9]+\.[0-9]+\.[0-9]+$' "mqttgwd --version"
+assert_match "$("$D/usr/sbin/mqttgwctl" --version)" '^mqttgwctl version [0-9]+\.[0-9]+\.[0-9]+$' "mqttgwctl --version"
 assert_match "$("$D/usr/bin/mqttgw-passwd" --version)" '^mqttgw-passwd version [0-9]+\.[0-9]+\.[0-9]+$' "mqttgw-passwd --version"
 out=$("$D/usr/sbin/mqttgwd" -t -c "$D/etc/mqttgw/mqttgwd.conf" 2>&1) || fail "installed config rejected: $out"
 cmp -s "$REPO_TOP/scripts/mqttgwd.conf.example" "$D/etc/mqttgw/mqttgwd.conf" || fail "mqttgwd.conf is not the example"
 
 # manual pages: groff's warnings, and what they say
 command -v man >/dev/null || skip "no man (man-db): tree checked, pages not"
-for p in man1/mqttgw-passwd.1 man5/mqttgwd.conf.5 man8/mqttgwd.8; do
+for p in man1/mqttgw-passwd.1 man5/mqttgwd.conf.5 man8/mqttgwd.8 man8/mqttgwctl.8; do
 	warn=$(MANWIDTH=100 man --warnings -l "$D/usr/share/man/$p" 2>&1 >"$T/page.txt") || fail "man -l $p failed: $warn"
 	[ -z "$warn" ] || fail "$p: $warn"
 	[ "$(wc -l <"$T/page.txt")" -gt 40 ] || fail "$p renders to only $(wc -l <"$T/page.txt") lines"

@@ -27,6 +27,16 @@ void log_set_topic_hook(void (*fn)(void *ctx, uint32_t type, const char *line, s
 	(void)ctx;
 }
 
+void log_set_types(uint32_t types)
+{
+	(void)types;
+}
+
+uint32_t log_types(void)
+{
+	return 0;
+}
+
 int log_enabled(uint32_t type)
 {
 	(void)type;
