@@ -261,6 +261,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 			snprintf(err, errlen, "out of memory");
 			goto err_free;
 		}
+		if (b->ws[i] && cl->http_dir && (e = ws_ctx_set_http_dir(b->ws[i], cl->http_dir)) < 0) {
+			snprintf(err, errlen, "http_dir %s: %s", cl->http_dir, strerror(-e));
+			errno = EINVAL;
+			goto err_free;
+		}
 		b->ls[i] =
 		    listener_new(l, cl->bind_address, cl->port, broker_accept, b, err, errlen);
 		if (!b->ls[i])
