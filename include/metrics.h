@@ -27,7 +27,7 @@ struct metrics_buf {
  * 50 us .. 10 s, about three buckets per decade. */
 #define METRICS_HIST_N 16
 static const uint32_t metrics_hist_bounds_us[METRICS_HIST_N] = {
-    50,	   100,	   250,	   500,	    1000,    2500,    5000,    10000,
+    50,	   100,	  250,	  500,	  1000,	  2500,	   5000,    10000,
     25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 10000000,
 };
 

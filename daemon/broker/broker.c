@@ -257,11 +257,13 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 		if (cl->certfile && !(b->tls[i] = tls_ctx_new(cl, err, errlen)))
 			goto err_free; /* errno EINVAL (a configuration error) or ENOMEM */
 		if (cl->protocol == CONFIG_PROTO_WEBSOCKETS &&
-		    !(b->ws[i] = ws_ctx_new((const char *const *)cl->ws_origins, cl->n_ws_origins))) {
+		    !(b->ws[i] =
+			  ws_ctx_new((const char *const *)cl->ws_origins, cl->n_ws_origins))) {
 			snprintf(err, errlen, "out of memory");
 			goto err_free;
 		}
-		if (b->ws[i] && cl->http_dir && (e = ws_ctx_set_http_dir(b->ws[i], cl->http_dir)) < 0) {
+		if (b->ws[i] && cl->http_dir &&
+		    (e = ws_ctx_set_http_dir(b->ws[i], cl->http_dir)) < 0) {
 			snprintf(err, errlen, "http_dir %s: %s", cl->http_dir, strerror(-e));
 			errno = EINVAL;
 			goto err_free;

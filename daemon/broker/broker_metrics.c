@@ -91,9 +91,8 @@ static void add_figure(void *ctx, const char *topic, const char *value, enum bro
 		s->name[o++] = '_';
 	}
 	for (; *path && o < sizeof(s->name) - 16; path++)
-		s->name[o++] = (*path >= 'a' && *path <= 'z') || (*path >= '0' && *path <= '9')
-				   ? *path
-				   : '_';
+		s->name[o++] =
+		    (*path >= 'a' && *path <= 'z') || (*path >= '0' && *path <= '9') ? *path : '_';
 	if (!strcmp(s->name, "mqttgw_uptime"))
 		memcpy(s->name + o, "_seconds", 8), o += 8;
 	if (kind == BROKER_FIG_COUNTER)
@@ -158,8 +157,9 @@ static int render(struct broker *b, struct metrics_buf *mb)
 		metrics_sample(mb, s->name, s->label[0] ? "bridge" : NULL, s->label, s->v);
 	}
 	free(r.s);
-	metrics_family(mb, "mqttgw_delivery_seconds", METRICS_HISTOGRAM,
-		       "PUBLISH read to the end of the write pass that sent its copies (daemon path)");
+	metrics_family(
+	    mb, "mqttgw_delivery_seconds", METRICS_HISTOGRAM,
+	    "PUBLISH read to the end of the write pass that sent its copies (daemon path)");
 	metrics_hist(mb, "mqttgw_delivery_seconds", &b->metrics->deliver);
 	render_store(b, mb);
 	httpd_get_stats(b->metrics->httpd, &hs);
@@ -231,8 +231,8 @@ int broker_metrics_start(struct broker *b, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	m->b = b;
-	m->httpd = httpd_new(b->loop, cfg->metrics_addr, cfg->metrics_port, on_request, b, err,
-			     errlen);
+	m->httpd =
+	    httpd_new(b->loop, cfg->metrics_addr, cfg->metrics_port, on_request, b, err, errlen);
 	if (!m->httpd) {
 		free(m);
 		return -EINVAL;

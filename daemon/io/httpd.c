@@ -84,11 +84,11 @@ static void conn_send(struct httpd_conn *c)
 static void conn_answer(struct httpd_conn *c, const struct httpd_resp *r, bool head_only)
 {
 	char hdr[256];
-	int n = snprintf(hdr, sizeof(hdr),
-			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-			 r->status, http_reason(r->status), r->type ? r->type : "text/plain",
-			 r->len);
+	int n =
+	    snprintf(hdr, sizeof(hdr),
+		     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		     "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+		     r->status, http_reason(r->status), r->type ? r->type : "text/plain", r->len);
 	size_t blen = head_only ? 0 : r->len;
 
 	if (n < 0 || (size_t)n >= sizeof(hdr) || !(c->out = malloc((size_t)n + blen + 1))) {

@@ -19,7 +19,7 @@
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \
 		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_http: %s:%d: %s\n", __FILE__, __LINE__, #c);        \
+			fprintf(stderr, "fuzz_http: %s:%d: %s\n", __FILE__, __LINE__, #c);         \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
@@ -42,7 +42,8 @@ static void check_path(const char *t, size_t n)
 	int r = http_path_file(t, n, out, sizeof(out));
 	const char *seg;
 
-	CHECK(r == -EINVAL || r == -EACCES || r == -ENAMETOOLONG || (r > 0 && r < (int)sizeof(out)));
+	CHECK(r == -EINVAL || r == -EACCES || r == -ENAMETOOLONG ||
+	      (r > 0 && r < (int)sizeof(out)));
 	if (r < 0)
 		return;
 	CHECK(strlen(out) == (size_t)r && out[0] != '/' && !strchr(out, '\\'));

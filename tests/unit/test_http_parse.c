@@ -64,16 +64,16 @@ static void test_request(void **state)
 static void test_incomplete_and_malformed(void **state)
 {
 	static const char *const bad[] = {
-	    "GET / HTTP/1.1\nHost: a\r\n\r\n",	  /* bare LF */
+	    "GET / HTTP/1.1\nHost: a\r\n\r\n",	   /* bare LF */
 	    "GET / HTTP/1.1\r\nHost: a\n\r\n\r\n", /* bare LF in a field */
-	    "GET  / HTTP/1.1\r\n\r\n",		  /* empty target */
-	    "GET / HTTP/2.0\r\n\r\n",		  /* not 1.x */
-	    "GET / HTTP/1.1 \r\n\r\n",		  /* trailing space */
-	    "G(T / HTTP/1.1\r\n\r\n",		  /* not a token */
-	    "GET /\x01 HTTP/1.1\r\n\r\n",	  /* control byte in the target */
-	    "GET / HTTP/1.1\r\nHost : a\r\n\r\n", /* space before the colon */
-	    "GET / HTTP/1.1\r\n folded\r\n\r\n",  /* obsolete folding */
-	    "GET / HTTP/1.1\r\n: v\r\n\r\n",	  /* no name */
+	    "GET  / HTTP/1.1\r\n\r\n",		   /* empty target */
+	    "GET / HTTP/2.0\r\n\r\n",		   /* not 1.x */
+	    "GET / HTTP/1.1 \r\n\r\n",		   /* trailing space */
+	    "G(T / HTTP/1.1\r\n\r\n",		   /* not a token */
+	    "GET /\x01 HTTP/1.1\r\n\r\n",	   /* control byte in the target */
+	    "GET / HTTP/1.1\r\nHost : a\r\n\r\n",  /* space before the colon */
+	    "GET / HTTP/1.1\r\n folded\r\n\r\n",   /* obsolete folding */
+	    "GET / HTTP/1.1\r\n: v\r\n\r\n",	   /* no name */
 	    "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
 	    "GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", /* bare CR */
 	    "/ HTTP/1.1\r\n\r\n",
@@ -173,8 +173,8 @@ static void test_types(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_request),   cmocka_unit_test(test_incomplete_and_malformed),
-	    cmocka_unit_test(test_list),      cmocka_unit_test(test_path_file),
+	    cmocka_unit_test(test_request), cmocka_unit_test(test_incomplete_and_malformed),
+	    cmocka_unit_test(test_list),    cmocka_unit_test(test_path_file),
 	    cmocka_unit_test(test_types),
 	};
 
