@@ -4,7 +4,8 @@
 # a live /metrics of a daemon that has all of them: persistence on (store commit histogram), a
 # bridge (queue), the XDP guard on the broker's veth (drops), the fast path (redirected/passed;
 # with the fast path off only mqttgw_fastpath_active is served, and the check allows that).
-# broker: mqttgwd     metrics_listener is mqttgw's own key
+# broker: mqttgwd
+# (mqttgwd only: metrics_listener is mqttgw's own key)
 # needs: bpf
 . "$(dirname "$0")/lib.sh"
 [ "${NETMODE:-}" = netns ] || skip "needs the namespaces (XDP on the broker's veth)"

@@ -5,7 +5,8 @@
 # $SYS/broker topic has its family, with the same value for a counter that no longer moves);
 # values move as messages flow (publish counters, the delivery histogram); /healthz is 200
 # "ok"; HEAD answers without a body; other paths 404, POST 405, a malformed request 400.
-# broker: mqttgwd     metrics_listener is mqttgw's own key (Mosquitto has no metrics endpoint)
+# broker: mqttgwd
+# (mqttgwd only: metrics_listener is mqttgw's own key (Mosquitto has no metrics endpoint))
 . "$(dirname "$0")/lib.sh"
 MPORT=21885
 [ "${NETMODE:-}" = netns ] || MPORT=$(free_port)

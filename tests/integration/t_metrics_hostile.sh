@@ -8,7 +8,8 @@
 # connections over the limit were refused (mqttgw_metrics_refused_total), the deadline counted
 # (mqttgw_metrics_timeouts_total), /metrics and /healthz still answer, and the broker holds no
 # more descriptors than before the attack.
-# broker: mqttgwd     metrics_listener is mqttgw's own key
+# broker: mqttgwd
+# (mqttgwd only: metrics_listener is mqttgw's own key)
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 MPORT=21885

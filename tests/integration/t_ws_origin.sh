@@ -3,7 +3,8 @@
 # upgrade from a listed origin (compared whole, case-insensitively) gets 101 and talks MQTT; from
 # any other origin 403 Forbidden and the connection closes; a request without Origin (not a
 # browser) is accepted; a listener without the key accepts any origin.
-# broker: mqttgwd     Mosquitto 2.0.11 does not know websockets_origin and refuses to start
+# broker: mqttgwd
+# (mqttgwd only: Mosquitto 2.0.11 does not know websockets_origin and refuses to start)
 . "$(dirname "$0")/lib.sh"
 WS2=21886
 [ "${NETMODE:-}" = netns ] || WS2=$(free_port)
