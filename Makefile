@@ -210,8 +210,7 @@ UNIT_LIBS_store_crash := -lsqlite3 -lpthread
 UNIT_DEPS_ws_frame := crypto http_parse
 UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame ws_http http_parse crypto conn loop outq
-# metrics listener and http_dir (issue 18): the HTTP parser, the exposition writer, the server
-UNIT_DEPS_httpd := http_parse listener loop
+# metrics listener and http_dir (issue 18): the HTTP parser and the exposition writer (pure)
 UNIT_DEPS_metrics :=
 UNIT_DEPS_http_parse :=
 UNIT_LIBS_ws := -lssl -lcrypto
