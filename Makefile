@@ -190,6 +190,7 @@ UNIT_DEPS_psk := psk_load file
 CONFIG_MODS := config config_lex config_listener config_special config_files
 CONFIG_MODS += config_xdp xdp_parse
 CONFIG_MODS += config_conn config_bridge $(TOPIC_MODS)
+CONFIG_MODS += config_http
 UNIT_DEPS_config := $(filter-out config,$(CONFIG_MODS)) config_load file
 UNIT_DEPS_config_listener := $(filter-out config_listener,$(CONFIG_MODS))
 UNIT_DEPS_config_files := $(filter-out config_files,$(CONFIG_MODS)) config_load file
@@ -219,9 +220,12 @@ UNIT_DEPS_store := $(STORE_MODS)
 UNIT_LIBS_store := -lsqlite3 -lpthread
 UNIT_DEPS_store_crash := store $(STORE_MODS)
 UNIT_LIBS_store_crash := -lsqlite3 -lpthread
-UNIT_DEPS_ws_frame := crypto
+UNIT_DEPS_ws_frame := crypto http_parse
 UNIT_LIBS_ws_frame := -lssl -lcrypto
-UNIT_DEPS_ws := ws_frame crypto conn loop outq
+UNIT_DEPS_ws := ws_frame ws_http http_parse crypto conn loop outq
+# metrics listener and http_dir (issue 18): the HTTP parser and the exposition writer (pure)
+UNIT_DEPS_metrics :=
+UNIT_DEPS_http_parse :=
 UNIT_LIBS_ws := -lssl -lcrypto
 UNIT_DEPS_sdnotify := loop
 # the control socket on a real loop and UNIX sockets
@@ -322,7 +326,8 @@ FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl
 FUZZ_LIBS_broker += -lsqlite3 -lpthread
 FUZZ_DEPS_store_record := store_record
-FUZZ_DEPS_ws := ws_frame crypto
+FUZZ_DEPS_ws := ws_frame http_parse crypto
+FUZZ_DEPS_http := http_parse
 FUZZ_LIBS_ws := -lcrypto
 FUZZ_DEPS_codec_client := codec_client $(CODEC_MODS)
 FUZZ_DEPS_ctlproto := ctlproto

@@ -115,11 +115,20 @@ struct config_listener {
 	/* The deprecated default listener: made by `port`/`bind_address`, or by listener keys
 	 * (certfile, protocol...) given before any `listener` line, as Mosquitto does. */
 	bool is_default;
+	/* protocol websockets (config_http.c): `websockets_origin` lines (none: any Origin) and
+	 * `http_dir` (NULL: no plain HTTP) */
+	char **ws_origins;
+	size_t n_ws_origins;
+	char *http_dir;
 };
 
 struct config {
 	struct config_listener *listeners;
 	size_t n_listeners;
+	/* `metrics_listener [ADDR:]PORT` (mqttgw's): Prometheus /metrics and /healthz */
+	bool metrics_on;
+	char *metrics_addr; /* NULL: every address */
+	uint16_t metrics_port;
 
 	int max_connections;		   /* -1 unlimited (default) */
 	int allow_anonymous;		   /* -1 unset (default) */

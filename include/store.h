@@ -161,6 +161,8 @@ struct store_load_result {
 };
 
 #define STORE_HIST_BUCKETS 8 /* commit latency: <1, <2, <5, <10, <20, <50, <100 ms, more */
+/* the upper bounds (ms) of all buckets but the last, for readers (/metrics) */
+#define STORE_HIST_BOUNDS_MS {1, 2, 5, 10, 20, 50, 100}
 
 struct store_stats {
 	uint64_t db_bytes; /* database + WAL file sizes after the last commit */
@@ -170,6 +172,7 @@ struct store_stats {
 	uint64_t failures; /* commits that failed (each retried) */
 	uint64_t last_commit_us, max_commit_us;
 	uint64_t hist[STORE_HIST_BUCKETS];
+	uint64_t commit_us_sum; /* of every commit (the histogram's sum) */
 	uint64_t durable_seq, committed_seq; /* last durable batch, last handed to the thread */
 	bool writable;
 	int last_error; /* SQLite result code of the last failure, 0: none yet */

@@ -45,6 +45,15 @@ struct ws_ctx *ws_ctx_new(const char *const *origins, size_t n);
 struct ws_ctx *ws_ctx_ref(struct ws_ctx *w);
 /* Drop a reference (NULL is fine); the last one frees it. */
 void ws_ctx_unref(struct ws_ctx *w);
+/* `http_dir`: answer plain HTTP GETs (no Upgrade) with files of dir (ws_http.c). 0 or -errno
+ * (the directory cannot be opened). */
+int ws_ctx_set_http_dir(struct ws_ctx *w, const char *dir);
+
+/* ws_http.c: the directory as an O_PATH descriptor, or -errno. */
+int ws_http_dir_open(const char *path);
+/* The whole HTTP answer to GET path[0..path_len) from the directory dirfd into *out (malloc'd,
+ * taken by the caller). Returns the status (200, 400, 403, 404, 414, 500) or -ENOMEM. */
+int ws_http_answer(int dirfd, const char *path, size_t path_len, uint8_t **out, uint32_t *out_len);
 
 extern const struct conn_transport conn_ws;
 

@@ -100,6 +100,8 @@ struct ws_hs_req {
 	const char *origin; /* Origin, or NULL */
 	size_t origin_len;
 	const char *proto; /* the subprotocol we choose ("mqtt", "mqttv3.1"), or NULL */
+	const char *path;  /* the request-target without its query (http_dir serves it) */
+	size_t path_len;
 	bool get;	   /* method GET and HTTP/1.1 or later */
 	bool host;	   /* a Host field */
 	bool upgrade;	   /* Upgrade lists "websocket" */
@@ -119,7 +121,7 @@ struct ws_origins {
 /*
  * Parse the request head in buf[0..len) (request line, fields, blank line; CRLF line ends).
  * Returns the head's length (bytes after it are the first frames), -EAGAIN when the blank
- * line has not come yet, -EBADMSG when it is not HTTP/1.x.
+ * line has not come yet, -EBADMSG when it is not HTTP/1.x. The HTTP itself is http_parse's.
  */
 int ws_hs_parse(const char *buf, size_t len, struct ws_hs_req *req);
 

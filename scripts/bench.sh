@@ -26,6 +26,8 @@
 #   MOSQUITTO=/usr/sbin/mosquitto
 #   BENCH_NICE=-10            niceness of the brokers and the tool alike (root only; 0 = off), so
 #                             that background load disturbs the figures less
+#   BENCH_SCRAPE=1            then run scripts/bench_scrape.sh: p2p-q1 and latency-q0 on mqttgwd
+#                             without and with a /metrics scraper every 100 ms, ratio (issue 18)
 #   BENCH_XDP=1               then run scripts/bench_xdp.sh (the XDP guard, issue #14; 0 = skip)
 #   BENCH_STORE=1             the durable store's figures (issue #13): columns mqttgwd-store
 #                             (`persistence true`, `persistence_sync full`, a fresh store per run
@@ -637,6 +639,10 @@ if bad_runs:
         print("- %s round %s %s: %s" % (r["config"], r["round"], r["broker"], r.get("error") or ", ".join(
             "%s=%s" % (k, r[k]) for k in COUNT if r.get(k))))
 EOF
+# Scraping /metrics during the load (issue 18): bench_scrape.sh appends its section (~40 s).
+if [ "${BENCH_SCRAPE:-1}" != 0 ]; then
+	BUILD=$BUILD "$(dirname "$0")/bench_scrape.sh" "$SUMMARY" || echo "bench.sh: bench_scrape.sh failed" >&2
+fi
 # The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 4 minutes; root).
 if [ "${BENCH_XDP:-1}" != 0 ]; then
 	BUILD=$BUILD "$(dirname "$0")/bench_xdp.sh" "$SUMMARY" || echo "bench.sh: bench_xdp.sh failed" >&2

@@ -26,6 +26,7 @@
 #include "broker_store.h"
 #include "broker_subscribe.h"
 #include "broker_sys.h"
+#include "broker_metrics.h"
 #include "log.h"
 #include "ws.h"
 
@@ -204,6 +205,7 @@ static void broker_before_wait(struct loop *l, void *ctx)
 	broker_store_commit(ctx); /* group commit: one batch per iteration */
 	broker_bridges_durable(ctx); /* send and ack what the store made durable */
 	conn_flush_all();
+	broker_metrics_flushed(ctx);
 }
 
 struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_pool *mem,
@@ -257,9 +259,16 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 		if ((cl->certfile || cl->psk_hint) &&
 		    !(b->tls[i] = tls_ctx_listener(cfg, cl, NULL, err, errlen)))
 			goto err_free; /* errno EINVAL (a configuration error) or ENOMEM */
-		/* any Origin: websockets_origin is not a key mqttgw accepts yet */
-		if (cl->protocol == CONFIG_PROTO_WEBSOCKETS && !(b->ws[i] = ws_ctx_new(NULL, 0))) {
+		if (cl->protocol == CONFIG_PROTO_WEBSOCKETS &&
+		    !(b->ws[i] =
+			  ws_ctx_new((const char *const *)cl->ws_origins, cl->n_ws_origins))) {
 			snprintf(err, errlen, "out of memory");
+			goto err_free;
+		}
+		if (b->ws[i] && cl->http_dir &&
+		    (e = ws_ctx_set_http_dir(b->ws[i], cl->http_dir)) < 0) {
+			snprintf(err, errlen, "http_dir %s: %s", cl->http_dir, strerror(-e));
+			errno = EINVAL;
 			goto err_free;
 		}
 		b->ls[i] = listener_new(l, cl->socket_domain, cl->bind_address, cl->port,
@@ -280,6 +289,10 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 	if (broker_log_start(b) < 0) {
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
+		goto err_free;
+	}
+	if (broker_metrics_start(b, err, errlen) < 0) {
+		errno = EINVAL;
 		goto err_free;
 	}
 	broker_sys_start(b);
@@ -327,6 +340,7 @@ void broker_free(struct broker *b)
 	loop_timer_cancel(b->loop, &b->bp_timer);
 	broker_bridges_free(b);
 	broker_log_stop(b);
+	broker_metrics_stop(b);
 	broker_fp_stop(b);
 	broker_store_fini(b);
 	for (size_t i = 0; i < b->n_ls; i++)

@@ -40,6 +40,8 @@ struct bridge_wait;
 struct client;
 struct ws_ctx;
 struct broker_logq;
+struct broker_figures;
+struct broker_metrics;
 struct client_hooks;
 struct broker_store;
 struct broker_ctl;
@@ -113,6 +115,9 @@ struct broker {
 	/* broker_sys.c */
 	struct loop_timer sys_timer;
 	const struct guard *guard; /* the XDP guard's figures, NULL: none */
+	struct broker_figures *figs; /* the sink of the broker_figures() call running */
+	/* broker_metrics.c: metrics_listener, delivery latency; NULL: no metrics_listener */
+	struct broker_metrics *metrics;
 	/* broker_log.c: log lines waiting to be published (log_dest topic) */
 	struct broker_logq *logq;
 	/* broker_fastpath.c */

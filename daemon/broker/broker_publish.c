@@ -10,6 +10,7 @@
 #include "broker_auth.h"
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
+#include "broker_metrics.h"
 #include "broker_mount.h"
 #include "broker_publish.h"
 #include "broker_store.h"
@@ -96,6 +97,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	int ret = 0;
 
 	b->st.pub_received++;
+	broker_metrics_pub_in(b);
 	b->st.pub_bytes_received += pp->payload.len;
 	if (broker_memory_full(b)) {
 		static struct log_ratelimit rl;

@@ -141,6 +141,10 @@ static const struct config_key config_keys[] = {
 	STR("fastpath_pin_dir", G(fastpath_pin_dir)),
 	SPECIAL("include_dir", config_key_include_dir),
 	STR("keyfile", L(keyfile)),
+	/* issue 18 (config_http.c): metrics listener, http_dir and origins of websocket listeners */
+	SPECIAL("metrics_listener", config_key_metrics_listener),
+	STR("http_dir", LB(http_dir)),
+	SPECIAL("websockets_origin", config_key_websockets_origin),
 	SPECIAL("listener", config_key_listener),
 	SPECIAL("log_dest", config_key_log_dest),
 	NUM("log_facility", G(log_facility), 0, 7),
@@ -204,12 +208,11 @@ static const struct config_key config_keys[] = {
 	UNSUP("auth_opt_*"), UNSUP("auth_plugin"), UNSUP("auth_plugin_deny_special_chars"),
 	UNSUP("disable_client_cert_date_checks"),
 	UNSUP("enable_control_api"), UNSUP("global_max_clients"), UNSUP("global_max_connections"),
-	UNSUP("global_plugin"), UNSUP("http_dir"),
+	UNSUP("global_plugin"),
 	UNSUP("max_topic_alias_broker"), UNSUP("maximum_qos"), UNSUP("plugin"),
 	UNSUP("plugin_opt_*"), UNSUP("quic_log_level"),
 	UNSUP("retry_interval"),
 	UNSUP("websockets_headers_size"), UNSUP("websockets_log_level"),
-	UNSUP("websockets_origin"),
 	/* bridges: `connection` opens a block (config_conn.c), whose keys config_bridge.c parses;
 	 * these are Mosquitto bridge keys it does not know */
 	SPECIAL("connection", config_key_connection),
@@ -559,6 +562,7 @@ static void listener_fini(struct config_listener *l)
 	free(l->psk_file);
 	free(l->tls_engine);
 	free(l->tls_engine_kpass_sha1);
+	config_http_listener_fini(l);
 }
 
 void config_free(struct config *cfg)
@@ -590,6 +594,7 @@ void config_free(struct config *cfg)
 	free(cfg->psk_file);
 	free(cfg->clientid_prefixes);
 	free(cfg->auto_id_prefix);
+	free(cfg->metrics_addr);
 	for (i = 0; i < cfg->n_origins; i++)
 		free(cfg->origins[i].where);
 	free(cfg->origins);

@@ -126,6 +126,10 @@ int config_key_log_type(struct config_parse *ps, const struct config_key *k, cha
 int config_key_listener_setting(struct config_parse *ps, const struct config_key *k, char *args);
 /* "name:line: option 'what' is parsed but not applied by mqttgw yet"; returns -EINVAL */
 int config_pending(struct config_parse *ps, const char *what);
+/* config_http.c */
+int config_key_metrics_listener(struct config_parse *ps, const struct config_key *k, char *args);
+int config_key_websockets_origin(struct config_parse *ps, const struct config_key *k, char *args);
+void config_http_listener_fini(struct config_listener *l);
 int config_key_per_listener(struct config_parse *ps, const struct config_key *k, char *args);
 
 /* config_xdp.c: the XDP guard's keys, and config_finish()'s bind_interface step */

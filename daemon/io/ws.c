@@ -37,6 +37,7 @@ struct ws_ctx {
 	unsigned int refs;
 	size_t n;
 	char **origins;
+	int http_dir; /* `http_dir` (O_PATH), -1: none */
 };
 
 struct ws_conn {
@@ -71,6 +72,7 @@ struct ws_ctx *ws_ctx_new(const char *const *origins, size_t n)
 	if (!w)
 		return NULL;
 	w->refs = 1;
+	w->http_dir = -1;
 	if (n && !(w->origins = calloc(n, sizeof(*w->origins))))
 		goto err_free;
 	for (; w->n < n; w->n++)
@@ -97,7 +99,21 @@ void ws_ctx_unref(struct ws_ctx *w)
 	for (size_t i = 0; i < w->n; i++)
 		free(w->origins[i]);
 	free(w->origins);
+	if (w->http_dir >= 0)
+		close(w->http_dir);
 	free(w);
+}
+
+int ws_ctx_set_http_dir(struct ws_ctx *w, const char *dir)
+{
+	int fd = ws_http_dir_open(dir);
+
+	if (fd < 0)
+		return fd;
+	if (w->http_dir >= 0)
+		close(w->http_dir);
+	w->http_dir = fd;
+	return 0;
 }
 
 /* ---- calling the inner transport ---- */
@@ -236,6 +252,23 @@ static const char *status_why(int status)
 			       : "not a valid WebSocket upgrade request";
 }
 
+/* http_dir: a plain GET gets a file (or an error page) and the connection ends after it:
+ * the answer waits in tx, which the owner's lingering close sends. */
+static int http_get(struct conn *c, struct ws_conn *w, const struct ws_hs_req *req)
+{
+	static struct log_ratelimit rl;
+	int st = ws_http_answer(w->ctx->http_dir, req->path, req->path_len, &w->tx, &w->tx_len);
+
+	ws_ctx_unref(w->ctx);
+	w->ctx = NULL;
+	if (st != 200 && st != 404)
+		log_msg_rl(&rl, CONFIG_LOG_INFO, "HTTP GET from %s refused (%d).", c->peer, st);
+	w->failed = st < 0 ? ENOMEM : EPROTO; /* no MQTT follows: end the connection */
+	ws_flags(c, w);
+	errno = w->failed;
+	return -1;
+}
+
 /* Read and answer the request head: 1 (open), -1 with errno (EAGAIN: not complete), 0 (end
  * of stream before it was complete). */
 static int hs_step(struct conn *c, struct ws_conn *w)
@@ -260,6 +293,8 @@ static int hs_step(struct conn *c, struct ws_conn *w)
 		errno = EAGAIN;
 		return -1;
 	}
+	if (head >= 0 && w->ctx && w->ctx->http_dir >= 0 && req.get && !req.upgrade)
+		return http_get(c, w, &req);
 	if (w->ctx)
 		og = (struct ws_origins){(const char *const *)w->ctx->origins, w->ctx->n};
 	status = head < 0 ? 400 : ws_hs_check(&req, &og);

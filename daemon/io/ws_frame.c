@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "crypto.h"
+#include "http_parse.h"
 #include "ws_frame.h"
 
 /* ---- frames ---- */
@@ -258,35 +259,6 @@ size_t ws_frame_close(uint8_t *out, uint16_t code)
 
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-static bool is_ows(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
-
-/* Does the comma-separated list v[0..n) hold tok (case-insensitively)? */
-static bool list_has(const char *v, size_t n, const char *tok)
-{
-	size_t tl = strlen(tok);
-
-	while (n) {
-		const char *comma = memchr(v, ',', n);
-		size_t e = comma ? (size_t)(comma - v) : n, b = 0, l;
-
-		while (b < e && is_ows(v[b]))
-			b++;
-		l = e;
-		while (l > b && is_ows(v[l - 1]))
-			l--;
-		if (l - b == tl && !strncasecmp(v + b, tok, tl))
-			return true;
-		if (!comma)
-			break;
-		v += e + 1;
-		n -= e + 1;
-	}
-	return false;
-}
-
 /* Subprotocol tokens are compared exactly (RFC 6455 4.1: they are case-sensitive). */
 static bool list_has_exact(const char *v, size_t n, const char *tok)
 {
@@ -295,46 +267,36 @@ static bool list_has_exact(const char *v, size_t n, const char *tok)
 	for (size_t i = 0; i + tl <= n; i++) {
 		if (memcmp(v + i, tok, tl))
 			continue;
-		if ((i == 0 || v[i - 1] == ',' || is_ows(v[i - 1])) &&
-		    (i + tl == n || v[i + tl] == ',' || is_ows(v[i + tl])))
+		if ((i == 0 || v[i - 1] == ',' || v[i - 1] == ' ' || v[i - 1] == '\t') &&
+		    (i + tl == n || v[i + tl] == ',' || v[i + tl] == ' ' || v[i + tl] == '\t'))
 			return true;
 	}
 	return false;
 }
 
-static bool name_is(const char *name, size_t nl, const char *want)
-{
-	return strlen(want) == nl && !strncasecmp(name, want, nl);
-}
+struct hs_parse {
+	struct ws_hs_req *req;
+	bool mqtt, v31;
+};
 
-/* One field line: name and value (OWS trimmed). */
-static int hs_field(struct ws_hs_req *req, const char *line, size_t n, bool *offers_mqtt,
-		    bool *offers_31)
+/* One field line of the Upgrade request (http_parse calls it). */
+static int hs_field(void *ctx, const char *name, size_t nl, const char *v, size_t vl)
 {
-	const char *colon = memchr(line, ':', n), *v;
-	size_t nl, vl;
+	struct hs_parse *hp = ctx;
+	struct ws_hs_req *req = hp->req;
 
-	if (!colon || colon == line || is_ows(line[0]) || is_ows(colon[-1]))
-		return -EBADMSG; /* also obsolete line folding */
-	nl = (size_t)(colon - line);
-	v = colon + 1;
-	vl = n - nl - 1;
-	while (vl && is_ows(*v))
-		v++, vl--;
-	while (vl && is_ows(v[vl - 1]))
-		vl--;
-	if (name_is(line, nl, "host")) {
+	if (http_name_is(name, nl, "host")) {
 		req->dup |= req->host;
 		req->host = true;
-	} else if (name_is(line, nl, "upgrade")) {
-		req->upgrade |= list_has(v, vl, "websocket");
-	} else if (name_is(line, nl, "connection")) {
-		req->connection |= list_has(v, vl, "upgrade");
-	} else if (name_is(line, nl, "sec-websocket-key")) {
+	} else if (http_name_is(name, nl, "upgrade")) {
+		req->upgrade |= http_list_has(v, vl, "websocket");
+	} else if (http_name_is(name, nl, "connection")) {
+		req->connection |= http_list_has(v, vl, "upgrade");
+	} else if (http_name_is(name, nl, "sec-websocket-key")) {
 		req->dup |= req->key != NULL;
 		req->key = v;
 		req->key_len = vl;
-	} else if (name_is(line, nl, "sec-websocket-version")) {
+	} else if (http_name_is(name, nl, "sec-websocket-version")) {
 		int ver = 0;
 
 		req->dup |= req->version != 0;
@@ -342,10 +304,10 @@ static int hs_field(struct ws_hs_req *req, const char *line, size_t n, bool *off
 			ver =
 			    v[i] >= '0' && v[i] <= '9' && ver < 1000 ? ver * 10 + (v[i] - '0') : -1;
 		req->version = vl && ver > 0 ? ver : -1;
-	} else if (name_is(line, nl, "sec-websocket-protocol")) {
-		*offers_mqtt |= list_has_exact(v, vl, "mqtt");
-		*offers_31 |= list_has_exact(v, vl, "mqttv3.1");
-	} else if (name_is(line, nl, "origin")) {
+	} else if (http_name_is(name, nl, "sec-websocket-protocol")) {
+		hp->mqtt |= list_has_exact(v, vl, "mqtt");
+		hp->v31 |= list_has_exact(v, vl, "mqttv3.1");
+	} else if (http_name_is(name, nl, "origin")) {
 		req->dup |= req->origin != NULL;
 		req->origin = v;
 		req->origin_len = vl;
@@ -355,28 +317,20 @@ static int hs_field(struct ws_hs_req *req, const char *line, size_t n, bool *off
 
 int ws_hs_parse(const char *buf, size_t len, struct ws_hs_req *req)
 {
-	const char *end = memmem(buf, len, "\r\n\r\n", 4), *p, *eol;
-	bool mqtt = false, v31 = false;
-	size_t n;
+	struct hs_parse hp = {req, false, false};
+	struct http_req hr;
+	int head;
 
 	memset(req, 0, sizeof(*req));
-	if (!end)
-		return -EAGAIN;
-	/* request line: GET SP request-target SP HTTP/1.x */
-	eol = memmem(buf, (size_t)(end - buf) + 2, "\r\n", 2);
-	n = (size_t)(eol - buf);
-	if (n < 14 || memcmp(eol - 8, "HTTP/1.", 7) || eol[-1] < '0' || eol[-1] > '9' ||
-	    eol[-9] != ' ')
-		return -EBADMSG;
-	req->get = !memcmp(buf, "GET ", 4) && buf[4] != ' ' && eol[-1] >= '1';
-	for (p = eol + 2; p < end + 2; p = eol + 2) {
-		eol = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
-		if (hs_field(req, p, (size_t)(eol - p), &mqtt, &v31) < 0)
-			return -EBADMSG;
-	}
+	head = http_parse_request(buf, len, &hr, hs_field, &hp);
+	if (head < 0)
+		return head;
+	req->get = http_method_is(&hr, "GET") && hr.minor >= 1;
+	req->path = hr.target;
+	req->path_len = http_path_len(hr.target, hr.target_len);
 	/* MQTT 6.0: the server selects "mqtt"; MQTT 3.1 clients offered "mqttv3.1" */
-	req->proto = mqtt ? "mqtt" : v31 ? "mqttv3.1" : NULL;
-	return (int)(end + 4 - buf);
+	req->proto = hp.mqtt ? "mqtt" : hp.v31 ? "mqttv3.1" : NULL;
+	return head;
 }
 
 int ws_hs_check(const struct ws_hs_req *req, const struct ws_origins *origins)

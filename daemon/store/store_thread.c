@@ -536,7 +536,7 @@ static int64_t now_us(void)
 
 static void note_commit(struct store *st, struct store_batch *list, uint64_t us)
 {
-	static const uint64_t bounds_ms[STORE_HIST_BUCKETS - 1] = {1, 2, 5, 10, 20, 50, 100};
+	static const uint64_t bounds_ms[STORE_HIST_BUCKETS - 1] = STORE_HIST_BOUNDS_MS;
 	struct store_stats *s = &st->stats;
 	uint64_t bytes = store_file_bytes(st), last = 0, n = 0;
 	unsigned h = 0;
@@ -552,6 +552,7 @@ static void note_commit(struct store *st, struct store_batch *list, uint64_t us)
 	if (us > s->max_commit_us)
 		s->max_commit_us = us;
 	s->hist[h]++;
+	s->commit_us_sum += us;
 	s->db_bytes = bytes;
 	s->messages = st->rc.live;
 	s->durable_seq = last;

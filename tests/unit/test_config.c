@@ -638,7 +638,7 @@ static void test_unsupported(void **state)
 	/* clang-format off */
 	static const char *const keys[] = {
 		"auth_plugin", "plugin", "bridge_ciphers", "bridge_tcp_keepalive",
-		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level", "http_dir",
+		"auth_opt_db_host", "plugin_opt_x", "websockets_log_level",
 		"retry_interval", "global_plugin",
 	};
 	/* clang-format on */

@@ -556,6 +556,43 @@ static void test_psk_engine_keys(void **state)
 		    "listener 8883: tls_engine_kpass_sha1 is not a SHA-1 in hex (40 hex digits)");
 }
 
+/* issue 18: websockets_origin (repeatable, per listener), http_dir, metrics_listener */
+static void test_http_keys(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = parse_ok("listener 9001\nprotocol websockets\nwebsockets_origin https://a.example\n"
+		       "websockets_origin https://b.example:8443\nhttp_dir /srv/www\n"
+		       "listener 1883\nmetrics_listener 127.0.0.1:9100\n");
+	assert_int_equal(cfg->listeners[0].n_ws_origins, 2);
+	assert_string_equal(cfg->listeners[0].ws_origins[1], "https://b.example:8443");
+	assert_string_equal(cfg->listeners[0].http_dir, "/srv/www");
+	assert_int_equal(cfg->listeners[1].n_ws_origins, 0);
+	assert_null(cfg->listeners[1].http_dir);
+	assert_true(cfg->metrics_on);
+	assert_string_equal(cfg->metrics_addr, "127.0.0.1");
+	assert_int_equal(cfg->metrics_port, 9100);
+	config_free(cfg);
+	cfg = parse_ok("metrics_listener [::1]:9100\n");
+	assert_string_equal(cfg->metrics_addr, "::1");
+	config_free(cfg);
+	cfg = parse_ok("metrics_listener 9100\n");
+	assert_null(cfg->metrics_addr);
+	assert_int_equal(cfg->metrics_port, 9100);
+	config_free(cfg);
+	parse_fail("websockets_origin https://a.example\n",
+		   "t.conf:1: websockets_origin: needs a 'listener' line before it");
+	parse_fail("http_dir /srv\n", "t.conf:1: http_dir: needs a 'listener' line before it");
+	parse_fail("metrics_listener 1:2:9100\n",
+		   "t.conf:1: metrics_listener: expected ADDRESS:PORT");
+	parse_fail("metrics_listener [::1]9100\n",
+		   "t.conf:1: metrics_listener: expected [ADDRESS]:PORT");
+	parse_fail("metrics_listener 1\nmetrics_listener 2\n",
+		   "t.conf:2: metrics_listener: given twice");
+	parse_fail("metrics_listener\n", "t.conf:1: metrics_listener: missing argument");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +606,7 @@ int main(void)
 	    cmocka_unit_test(test_anonymous_rules),
 	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test(test_psk_engine_keys),
+	    cmocka_unit_test(test_http_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
