@@ -82,7 +82,8 @@ DAEMON_SRCS := $(filter-out $(XDP_REAL) $(call src,xdp_guard_stub),$(DAEMON_SRCS
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS))
+# --ws: the daemon's WebSocket frame code (ws_frame, and crypto for Sec-WebSocket-Accept)
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS) ws_frame crypto)
 
 TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd
 
@@ -109,7 +110,7 @@ $(BUILD)/mqttgwd: $(DAEMON_OBJS)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm -lcrypto
 
 # The XDP guard's benchmark load (scripts/bench_xdp.sh): SYN flood, password guessing, a client.
 $(BUILD)/mqttgw-attack: $(BUILD)/obj/tests/bench/xdp/xdp_attack.o $(call obj,codec_client $(CODEC_MODS))

@@ -564,6 +564,7 @@ int bench_run(const struct bench_opts *o, struct bench_result *res)
 	r.window = o->window;
 	res->scenario = scen_names[o->scen];
 	res->label = o->label;
+	res->transport = o->ws ? "ws" : "tcp";
 	res->version = o->version;
 	res->qos = o->qos;
 	res->size = o->size;
