@@ -9,33 +9,29 @@
 BENCH=$BUILD/mqttgw-bench
 [ -x "$BENCH" ] || skip "no $BENCH (make all)"
 
-check() { # label json
-	local v
-	v=$("$PY" -c '
-import json, sys
-r = json.loads(sys.argv[1])
-bad = []
-if r.get("transport") != "ws": bad.append("transport %r" % r.get("transport"))
-if r["sent"] < 500: bad.append("only %d messages" % r["sent"])
-for k in ("received", "expected"):
-    if r[k] != r["sent"]: bad.append("%s %d != sent %d" % (k, r[k], r["sent"]))
-for k in ("lost", "reordered", "dup", "bad", "errors", "stalls"):
-    if r[k]: bad.append("%s %d" % (k, r[k]))
-if not r["ok"]: bad.append("integrity verdict false")
-print("; ".join(bad) or "ok")' "$2")
-	assert_eq ok "$v" "$1: $2"
-}
-
 start_broker "listener $BROKER_PORT2 $BROKER_HOST" "protocol websockets"
 wait_listening "$BROKER_PORT2" 5 "$BROKER_PID"
-out=$(run_fg timeout 60 "${CLI[@]}" "$BENCH" p2p --ws --qos 0 --pairs 2 --host "$BROKER_HOST" \
-	--port "$BROKER_PORT2" --duration 1 --warmup 0.2 --json 2>"$T/b0.err") ||
+run_fg timeout 60 "${CLI[@]}" "$BENCH" p2p --ws --qos 0 --pairs 2 --host "$BROKER_HOST" \
+	--port "$BROKER_PORT2" --duration 1 --warmup 0.2 --json >"$T/q0.json" 2>"$T/b0.err" ||
 	fail "p2p --ws QoS 0 exit status $?: $(cat "$T/b0.err")"
-check "QoS 0" "$out"
-out=$(run_fg timeout 60 "${CLI[@]}" "$BENCH" p2p --ws --qos 1 --mqtt-version 5 --pairs 2 \
+run_fg timeout 60 "${CLI[@]}" "$BENCH" p2p --ws --qos 1 --mqtt-version 5 --pairs 2 \
 	--host "$BROKER_HOST" --port "$BROKER_PORT2" --size 3000 --duration 1 --warmup 0.2 --json \
-	2>"$T/b1.err") || fail "p2p --ws QoS 1 exit status $?: $(cat "$T/b1.err")"
-check "QoS 1, MQTT 5, 3000 B (16-bit frame lengths)" "$out"
+	>"$T/q1.json" 2>"$T/b1.err" || fail "p2p --ws QoS 1 exit status $?: $(cat "$T/b1.err")"
+# QoS 1 with MQTT 5 and 3000 B payloads: frames with 16-bit lengths
+py - "$T/q0.json" "$T/q1.json" <<'PY'
+import json, sys
+from mqttc import check
+for path in sys.argv[1:]:
+    r = json.load(open(path))
+    what = "%s: %s" % (path.rsplit("/", 1)[-1], r)
+    check(r.get("transport") == "ws", "transport: " + what)
+    check(r["sent"] >= 500, "too few messages: " + what)
+    check(r["received"] == r["sent"] and r["expected"] == r["sent"], "not all delivered: " + what)
+    for k in ("lost", "reordered", "dup", "bad", "errors", "stalls"):
+        check(not r[k], "%s: %s" % (k, what))
+    check(r["ok"], "integrity verdict: " + what)
+print("ok")
+PY
 # a plain MQTT listener does not answer the upgrade with 101: a clear failure, within bounds
 if run_fg timeout 30 "${CLI[@]}" "$BENCH" p2p --ws --pairs 1 --host "$BROKER_HOST" \
 	--port "$BROKER_PORT" --duration 1 --warmup 0 >"$T/b2.out" 2>"$T/b2.err"; then
