@@ -16,7 +16,8 @@
 # kernel fast path's targets of issue #6 with a met/missed verdict).
 # Pictures (scripts/bench_plot.py, gnuplot): $BUILD/bench/bench-<timestamp>-*.png next to the
 # summary, which links them: throughput bars, latency percentiles per broker, and latency over
-# time for every scenario that writes a timeline file. Timeline files (the format is in
+# time for every scenario that writes a timeline file (the fixed-rate ones: mqttgw-bench
+# --timeline). Timeline files (the format is in
 # bench_plot.py): $BENCH_TIMELINE_DIR/<config>.<broker>.r<round>.tsv, the directory exported to
 # every run ($BUILD/bench/timeline-<timestamp>); a scenario that writes there is plotted with
 # no change to the plotting.
@@ -328,6 +329,9 @@ for round in $(seq "$ROUNDS"); do
 			case " $args " in *" --duration "*) dur= ;; *) dur="--duration $DURATION" ;; esac
 			WS_PORT=
 			case " $args " in *" --ws "*) WS_PORT=$(free_port) ;; esac
+			# fixed-rate scenarios: every latency sample, for the latency-over-time pictures
+			tl=
+			case " $args " in *" --rate "*) tl="--timeline $BENCH_TIMELINE_DIR/$s.$b.r$round.tsv" ;; esac
 			if [ "$b" = direct ]; then
 				target="--direct"
 			elif start_broker "$b"; then
@@ -339,7 +343,7 @@ for round in $(seq "$ROUNDS"); do
 			printf 'bench.sh: round %s %-12s %-10s ' "$round" "$s" "$b" >&2
 			rc=0
 			# shellcheck disable=SC2086
-			line=$("${PIN[@]}" nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" $target \
+			line=$("${PIN[@]}" nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" $target $tl \
 				--label "$b" --json 2>>"$LOG") || rc=$?
 			extra=
 			case $b in mqttgwd*) [ -z "$line" ] || extra=$(fp_counters "$b") ;; esac

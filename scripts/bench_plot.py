@@ -72,6 +72,15 @@ def median(rows, config, broker, key):
     return statistics.median(v) if v else None
 
 
+BROKERS = []  # every broker seen, in order: a broker keeps its colour in every picture
+
+
+def color(b):
+    if b not in BROKERS:
+        BROKERS.append(b)
+    return COLORS[BROKERS.index(b) % len(COLORS)]
+
+
 def q(s):
     """A gnuplot string literal."""
     return '"%s"' % str(s).replace("\\", "\\\\").replace('"', '\\"')
@@ -95,7 +104,7 @@ def bars(rows, brokers, configs, key, ylabel):
 def plot_cmd(dat, brokers, first_col=2):
     return "plot " + ", ".join(
         "%s using %d:xtic(1) title %s lc rgb %s" % (q(dat) if i == 0 else "''", first_col + i,
-                                                    q(b), q(COLORS[i % len(COLORS)]))
+                                                    q(b), q(color(b)))
         for i, b in enumerate(brokers))
 
 
@@ -191,7 +200,7 @@ def timelines(tdir, pdir, outdir, prefix):
                         n_ok += 1
             if n_ok:
                 series.append("%s using 1:2 with points pt 7 ps 0.3 lc rgb %s title %s" % (
-                    q(ok_dat), q(COLORS[i % len(COLORS)]), q("%s (round %d)" % (b, rnd))))
+                    q(ok_dat), q(color(b)), q("%s (round %d)" % (b, rnd))))
             if n_lost:
                 lost.append("%s using 1:(1) with points pt 2 ps 0.8 lc rgb '#d62728' title %s" % (
                     q(lost_dat), q("%s: lost (%d)" % (b, n_lost))))
@@ -243,6 +252,7 @@ def main(argv):
     os.makedirs(pdir, exist_ok=True)
     rows = load(results)
     brokers = ordered(r["broker"] for r in rows)
+    BROKERS.extend(brokers)
     jobs = []
     for name, fn in (("throughput", throughput), ("latency", latency)):
         png = os.path.join(outdir, "%s-%s.png" % (prefix, name))

@@ -24,6 +24,7 @@
 #define BENCH_MAX_SUBT	  8	 /* subscriber worker threads at most */
 #define BENCH_PAYLOAD_MIN 20u	 /* seq (8) + timestamp (8) + publisher id (4) */
 #define BENCH_TX_BATCH	  65536u /* bytes of PUBLISH frames encoded per write() at most */
+#define BENCH_TL_MAX	  (4u << 20) /* --timeline: samples kept per sub worker at most */
 
 enum bench_scen { SCEN_LATENCY, SCEN_P2P, SCEN_FANOUT, SCEN_FANIN, SCEN_CONNECTIONS, SCEN_PINGPONG };
 
@@ -53,6 +54,7 @@ struct bench_opts {
 	bool direct;	   /* pingpong: one loopback TCP connection, no broker */
 	bool persistent;   /* subscribers keep a session (3.1.1 clean 0, 5.0 expiry): durable */
 	bool ws;	   /* MQTT over WebSocket (ws://HOST:PORT/mqtt), bench_ws.c */
+	const char *timeline; /* write every latency sample to this file (bench_plot.py) */
 	const char *label; /* broker name for the report */
 };
 
@@ -150,6 +152,9 @@ struct bworker {
 	/* pacing (BW_PUB with a rate) */
 	double pub_rate; /* per publisher */
 	uint64_t run_start;
+	/* --timeline: (send time, latency) pairs, ns, of the measured window */
+	uint64_t *tl;
+	uint32_t tl_n, tl_cap, tl_dropped;
 	/* counters, published with __atomic stores for the main thread */
 	uint32_t ready, failed, errors;
 	uint32_t nlogged;   /* connection errors printed */

@@ -65,6 +65,8 @@ static const char usage[] =
     "                     persistence on, each QoS 1/2 message is stored before its ack\n"
     "  --ws               MQTT over WebSocket: ws://HOST:PORT/mqtt (--port: the broker's\n"
     "                     `protocol websockets` listener), masked binary frames\n"
+    "  --timeline FILE    write every latency sample of the measured window to FILE, a line\n"
+    "                     '<t_s> <latency_us>' (scripts/bench_plot.py draws it)\n"
     "  --label NAME       broker name written in the report\n"
     "  --json             print one JSON line on stdout; the table goes to stderr\n"
     "  --help             this text\n"
@@ -104,6 +106,7 @@ enum {
 	OPT_DIRECT,
 	OPT_PERSISTENT,
 	OPT_WS,
+	OPT_TIMELINE,
 	OPT_HELP,
 };
 
@@ -133,6 +136,7 @@ static const struct option long_opts[] = {
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"persistent", no_argument, NULL, OPT_PERSISTENT},
     {"ws", no_argument, NULL, OPT_WS},
+    {"timeline", required_argument, NULL, OPT_TIMELINE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -197,6 +201,9 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			continue;
 		case OPT_WS:
 			o->ws = true;
+			continue;
+		case OPT_TIMELINE:
+			o->timeline = optarg;
 			continue;
 		case OPT_HELP:
 		case 'h':
