@@ -88,7 +88,8 @@ def q(s):
 
 def head(png, w, h):
     return ["set terminal pngcairo size %d,%d font 'sans,10' noenhanced" % (w, h),
-            "set output %s" % q(png), "set datafile missing '-'", "set key outside top center horizontal",
+            "set output %s" % q(png), "set datafile missing '-'",
+            "set key outside top center horizontal",
             "set grid ytics lc rgb '#dddddd'", "set border 3", "set tics nomirror"]
 
 
@@ -245,7 +246,8 @@ def main(argv):
         return 1
     results, outdir = args
     if not shutil.which("gnuplot"):
-        sys.stderr.write("bench_plot.py: gnuplot not found (scripts/deps.sh installs gnuplot-nox)\n")
+        sys.stderr.write("bench_plot.py: gnuplot not found"
+                         " (scripts/deps.sh installs gnuplot-nox)\n")
         return 2
     prefix = opts["--prefix"]
     pdir = os.path.join(outdir, prefix + "-plot")

@@ -18,7 +18,8 @@ cp "$DATA/stop.mosquitto.r1.tsv" "$T/tl/"
 printf '3.0 -1\n3.002 -1\n' >>"$T/tl/stop.mosquitto.r1.tsv"
 echo "not a timeline" >"$T/tl/README"
 "$PY" "$REPO_TOP/scripts/bench_plot.py" "$DATA/results-sample.jsonl" "$T/out" \
-	--timeline-dir "$T/tl" --prefix t >"$T/pngs" 2>"$T/err" || fail "bench_plot.py failed: $(cat "$T/err")"
+	--timeline-dir "$T/tl" --prefix t >"$T/pngs" 2>"$T/err" ||
+	fail "bench_plot.py failed: $(cat "$T/err")"
 assert_eq "$T/out/t-throughput.png
 $T/out/t-latency.png
 $T/out/t-timeline-stop.png" "$(cat "$T/pngs")" "pictures written"

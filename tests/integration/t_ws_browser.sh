@@ -16,8 +16,8 @@ CHROMIUM=${MQTTGW_CHROMIUM:-/usr/bin/chromium}
 missing=
 [ -x "$CHROMIUM" ] || missing="$CHROMIUM"
 command -v node >/dev/null || missing="$missing node"
-[ -d "$BROWSER_DIR/node_modules/puppeteer-core" ] && [ -f "$BROWSER_DIR/node_modules/mqtt/dist/mqtt.min.js" ] ||
-	missing="$missing $BROWSER_DIR/node_modules"
+NM=$BROWSER_DIR/node_modules
+[ -d "$NM/puppeteer-core" ] && [ -f "$NM/mqtt/dist/mqtt.min.js" ] || missing="$missing $NM"
 if [ -n "$missing" ]; then
 	# CI installs them (scripts/deps.sh): there a missing piece is a failure, not a skip
 	[ "${CI:-}" = true ] && fail "missing: $missing (scripts/deps.sh installs them)"
@@ -45,12 +45,14 @@ export HOME=$T
 run_fg timeout -k 5 120 "${CLI[@]}" node "$BROWSER_DIR/run.js" --chromium "$CHROMIUM" \
 	--host "$BROKER_HOST" --port "$BROKER_PORT" --spki "$SPKI" --user-data "$T/chrome" \
 	"ws://$BROKER_HOST:$BROKER_PORT2/mqtt" "wss://$BROKER_HOST:$WSS_PORT/mqtt" \
-	>"$T/browser.out" 2>"$T/browser.err" || fail "browser run failed: $(cat "$T/browser.out") $(tail -n 20 "$T/browser.err")"
+	>"$T/browser.out" 2>"$T/browser.err" ||
+	fail "browser run failed: $(cat "$T/browser.out") $(tail -n 20 "$T/browser.err")"
 out=$(cat "$T/browser.out")
 log "browser: $out"
 for s in ws wss; do
 	for v in 5 4; do
-		assert_contains "$out" "$s v$v: kept=k (retained) self=self-br-$s$v live=live-br-$s$v" "$s MQTT v$v"
+		assert_contains "$out" \
+			"$s v$v: kept=k (retained) self=self-br-$s$v live=live-br-$s$v" "$s MQTT v$v"
 	done
 done
 assert_not_contains "$out" FAILED
