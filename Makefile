@@ -322,6 +322,11 @@ $(BUILD)/fuzz/fuzz_fpparse: tests/fuzz/fuzz_fpparse.c tests/unit/fpparse_shim.h 
 		bpf/fastpath_parse.h bpf/fastpath_consts.h include/mqttgw/fp_abi.h | $$(@D)/.dir
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) $(FPPARSE_CFLAGS) -o $@ $<
 
+# the bench tool's --ws side (tests/bench/bench_ws.c): the broker's answer and frames
+$(BUILD)/fuzz/fuzz_bench_ws: tests/fuzz/fuzz_bench_ws.c tests/bench/bench_ws.c \
+		$(call src,ws_frame crypto) | $$(@D)/.dir
+	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -Itests/bench -o $@ $^ -lcrypto
+
 fuzz-build: $(FUZZ_BINS)
 
 # the durable store alone: commits/s and latency per sync mode, load time, bytes per message
