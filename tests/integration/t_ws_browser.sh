@@ -7,7 +7,7 @@
 # (--ignore-certificate-errors-spki-list with its SPKI hash; every other certificate error
 # stays an error): a browser without it must fail to connect.
 # Node modules: tests/integration/browser/node_modules (scripts/deps.sh runs `npm ci` there).
-# timeout: 180
+# timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/tls_certs.sh"
 
@@ -42,7 +42,7 @@ SPKI=$(openssl x509 -in "$TLS/server.crt" -pubkey -noout | openssl pkey -pubin -
 
 # Chromium keeps its profile (and crash reports) in $T; the whole run is bounded by run.js too
 export HOME=$T
-run_fg timeout -k 5 120 "${CLI[@]}" node "$BROWSER_DIR/run.js" --chromium "$CHROMIUM" \
+run_fg timeout -k 5 170 "${CLI[@]}" node "$BROWSER_DIR/run.js" --chromium "$CHROMIUM" \
 	--host "$BROKER_HOST" --port "$BROKER_PORT" --spki "$SPKI" --user-data "$T/chrome" \
 	"ws://$BROKER_HOST:$BROKER_PORT2/mqtt" "wss://$BROKER_HOST:$WSS_PORT/mqtt" \
 	>"$T/browser.out" 2>"$T/browser.err" ||
@@ -58,7 +58,7 @@ done
 assert_not_contains "$out" FAILED
 
 # Without the key pinned, the same browser must refuse the test CA's certificate.
-run_fg timeout -k 5 60 "${CLI[@]}" node "$BROWSER_DIR/run.js" --chromium "$CHROMIUM" \
+run_fg timeout -k 5 100 "${CLI[@]}" node "$BROWSER_DIR/run.js" --chromium "$CHROMIUM" \
 	--host "$BROKER_HOST" --port "$BROKER_PORT" --user-data "$T/chrome2" --expect-fail \
 	"wss://$BROKER_HOST:$WSS_PORT/mqtt" >"$T/browser2.out" 2>"$T/browser2.err" ||
 	fail "browser run (untrusted) failed: $(tail -n 20 "$T/browser2.err")"

@@ -26,9 +26,9 @@ for (let i = 2; i < process.argv.length; i++) {
 
 // every step is bounded: the whole run too
 const overall = setTimeout(() => {
-	console.error('run.js: timed out after 90 s');
+	console.error('run.js: timed out after 150 s');
 	process.exit(3);
-}, 90000);
+}, 150000);
 
 // mosquitto_pub on the node side (the client namespace), bounded by its own timeout
 function mosquittoPub(topic, msg) {
@@ -46,7 +46,7 @@ async function pageCase(url, v, id) {
 	const seen = (t) => got.find((m) => m.topic === t);
 	const c = mqtt.connect(url, {
 		protocolVersion: v, clientId: id, clean: true, reconnectPeriod: 0,
-		connectTimeout: 8000,
+		connectTimeout: 15000,
 	});
 	const until = (what, cond, ms) => new Promise((resolve, reject) => {
 		const t0 = Date.now();
@@ -62,14 +62,14 @@ async function pageCase(url, v, id) {
 	let err = null;
 	c.on('error', (e) => { err = e; });
 	try {
-		await until('CONNACK', () => c.connected || err, 10000);
+		await until('CONNACK', () => c.connected || err, 20000);
 		if (err) throw err;
 		await c.subscribeAsync('br/#', { qos: 1 });
-		await until('the retained message', () => seen('br/kept'), 5000);
+		await until('the retained message', () => seen('br/kept'), 10000);
 		await c.publishAsync(`br/self/${id}`, `self-${id}`, { qos: 1 });
-		await until('its own message', () => seen(`br/self/${id}`), 5000);
+		await until('its own message', () => seen(`br/self/${id}`), 10000);
 		await window.mosquittoPub(`br/live/${id}`, `live-${id}`);
-		await until('the message of mosquitto_pub', () => seen(`br/live/${id}`), 5000);
+		await until('the message of mosquitto_pub', () => seen(`br/live/${id}`), 10000);
 	} finally {
 		c.end(true);
 	}
@@ -80,9 +80,9 @@ async function pageCase(url, v, id) {
 // In the page: the connection must fail (error or close before any CONNACK).
 async function pageFail(url, id) {
 	/* global mqtt */
-	const c = mqtt.connect(url, { clientId: id, reconnectPeriod: 0, connectTimeout: 5000 });
+	const c = mqtt.connect(url, { clientId: id, reconnectPeriod: 0, connectTimeout: 15000 });
 	const r = await new Promise((resolve) => {
-		const t = setTimeout(() => resolve('no answer'), 8000);
+		const t = setTimeout(() => resolve('no answer'), 20000);
 		c.on('connect', () => { clearTimeout(t); resolve('connected'); });
 		c.on('error', () => { clearTimeout(t); resolve('refused'); });
 		c.on('close', () => { clearTimeout(t); resolve('refused'); });
@@ -97,7 +97,7 @@ async function pageFail(url, id) {
 	if (args.spki) flags.push(`--ignore-certificate-errors-spki-list=${args.spki}`);
 	const browser = await puppeteer.launch({
 		executablePath: args.chromium, headless: true, args: flags,
-		userDataDir: args['user-data'], timeout: 30000, protocolTimeout: 30000,
+		userDataDir: args['user-data'], timeout: 60000, protocolTimeout: 60000,
 	});
 	let rc = 0;
 	try {
