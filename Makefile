@@ -82,7 +82,8 @@ DAEMON_SRCS := $(filter-out $(XDP_REAL) $(call src,xdp_guard_stub),$(DAEMON_SRCS
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS))
+# --ws: the daemon's WebSocket frame code (ws_frame, and crypto for Sec-WebSocket-Accept)
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS) ws_frame crypto)
 
 TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd $(BUILD)/mqttgwctl
 
@@ -109,7 +110,7 @@ $(BUILD)/mqttgwd: $(DAEMON_OBJS)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm -lcrypto
 
 # The XDP guard's benchmark load (scripts/bench_xdp.sh): SYN flood, password guessing, a client.
 $(BUILD)/mqttgw-attack: $(BUILD)/obj/tests/bench/xdp/xdp_attack.o $(call obj,codec_client $(CODEC_MODS))
@@ -343,6 +344,11 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call src,$$(FUZZ_DEPS_$$*)) \
 $(BUILD)/fuzz/fuzz_fpparse: tests/fuzz/fuzz_fpparse.c tests/unit/fpparse_shim.h \
 		bpf/fastpath_parse.h bpf/fastpath_consts.h include/mqttgw/fp_abi.h | $$(@D)/.dir
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) $(FPPARSE_CFLAGS) -o $@ $<
+
+# the bench tool's --ws side (tests/bench/bench_ws.c): the broker's answer and frames
+$(BUILD)/fuzz/fuzz_bench_ws: tests/fuzz/fuzz_bench_ws.c tests/bench/bench_ws.c \
+		$(call src,ws_frame crypto) | $$(@D)/.dir
+	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -Itests/bench -o $@ $^ -lcrypto
 
 fuzz-build: $(FUZZ_BINS)
 

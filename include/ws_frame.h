@@ -38,9 +38,12 @@
 
 /* ---- frames ---- */
 
-/* Decoder state of one connection's client-to-server stream. Zero it, then set max_payload. */
+/* Decoder state of one connection's client-to-server stream. Zero it, then set max_payload.
+ * from_server: decode a server's frames instead (a client: tests/bench), which must be
+ * unmasked (RFC 6455 5.1); everything else is checked alike. */
 struct ws_rx {
 	uint64_t max_payload; /* data frames with a larger payload are refused (1009) */
+	bool from_server;
 	uint64_t left;	      /* payload bytes of the current frame still to come */
 	uint8_t hdr[WS_HDR_MAX];
 	uint8_t hdr_len;

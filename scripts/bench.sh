@@ -14,6 +14,13 @@
 # Results: $BUILD/bench/results-<timestamp>.jsonl (one JSON line per run) and
 # $BUILD/bench/summary.md (medians per broker, ratio mqttgwd/Mosquitto per figure, and the
 # kernel fast path's targets of issue #6 with a met/missed verdict).
+# Pictures (scripts/bench_plot.py, gnuplot): $BUILD/bench/bench-<timestamp>-*.png next to the
+# summary, which links them: throughput bars, latency percentiles per broker, and latency over
+# time for every scenario that writes a timeline file (the fixed-rate ones: mqttgw-bench
+# --timeline). Timeline files (the format is in
+# bench_plot.py): $BENCH_TIMELINE_DIR/<config>.<broker>.r<round>.tsv, the directory exported to
+# every run ($BUILD/bench/timeline-<timestamp>); a scenario that writes there is plotted with
+# no change to the plotting.
 #
 # Knobs (environment):
 #   ROUNDS=3                  rounds (each round runs every scenario on both brokers)
@@ -76,6 +83,9 @@ CONFIGS=(
 	"latency-q0|latency --qos 0 --rate 5000"
 	"latency-q1|latency --qos 1 --rate 5000"
 	"p2p-q0|p2p --qos 0"
+	# MQTT over WebSocket (issue #18: ws >= 0.5x plain TCP on the same broker): the brokers get
+	# a second listener with `protocol websockets` (ws://, no TLS) and the tool speaks ws to it
+	"p2p-q0-ws|p2p --qos 0 --ws"
 	"p2p-q1|p2p --qos 1"
 	"p2p-q2|p2p --qos 2"
 	"p2p-q1-v5|p2p --qos 1 --mqtt-version 5"
@@ -109,6 +119,9 @@ RESULTS=$OUT/results-$TS.jsonl
 SUMMARY=$OUT/summary.md
 : >"$RESULTS"
 LOG=$WORK/bench.log
+BENCH_TIMELINE_DIR=$OUT/timeline-$TS
+mkdir -p "$BENCH_TIMELINE_DIR"
+export BENCH_TIMELINE_DIR
 
 # Many connections: the brokers and the tool inherit the hard limit.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -180,6 +193,11 @@ write_conf() { # broker port file
 				echo "fastpath $FASTPATH"
 			fi
 		fi
+		# a --ws scenario: the WebSocket listener (at the end: Mosquitto's `protocol` is per listener)
+		if [ -n "${WS_PORT:-}" ]; then
+			echo "listener $WS_PORT 127.0.0.1"
+			echo "protocol websockets"
+		fi
 	} >"$f"
 }
 
@@ -204,7 +222,8 @@ start_broker() { # broker -> BPID, PORT
 	fi
 	BPID=$!
 	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null &&
+			{ [ -z "${WS_PORT:-}" ] || (exec 3<>"/dev/tcp/127.0.0.1/$WS_PORT") 2>/dev/null; }; then
 			return 0
 		fi
 		kill -0 "$BPID" 2>/dev/null || break
@@ -310,10 +329,15 @@ for round in $(seq "$ROUNDS"); do
 				continue
 			fi
 			case " $args " in *" --duration "*) dur= ;; *) dur="--duration $DURATION" ;; esac
+			WS_PORT=
+			case " $args " in *" --ws "*) WS_PORT=$(free_port) ;; esac
+			# fixed-rate scenarios: every latency sample, for the latency-over-time pictures
+			tl=
+			case " $args " in *" --rate "*) tl="--timeline $BENCH_TIMELINE_DIR/$s.$b.r$round.tsv" ;; esac
 			if [ "$b" = direct ]; then
 				target="--direct"
 			elif start_broker "$b"; then
-				target="--port $PORT --broker-pid $BPID"
+				target="--port ${WS_PORT:-$PORT} --broker-pid $BPID"
 			else
 				echo "{\"config\":\"$s\",\"round\":$round,\"broker\":\"$b\",\"error\":\"broker did not start\"}" >>"$RESULTS"
 				continue
@@ -321,7 +345,7 @@ for round in $(seq "$ROUNDS"); do
 			printf 'bench.sh: round %s %-12s %-10s ' "$round" "$s" "$b" >&2
 			rc=0
 			# shellcheck disable=SC2086
-			line=$("${PIN[@]}" nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" $target \
+			line=$("${PIN[@]}" nice -n "$NICE" timeout -k 5 180 "$BENCH" $args $dur --warmup "$WARMUP" $target $tl \
 				--label "$b" --json 2>>"$LOG") || rc=$?
 			extra=
 			case $b in mqttgwd*) [ -z "$line" ] || extra=$(fp_counters "$b") ;; esac
@@ -344,6 +368,7 @@ print("%s=%.0f p50=%.1fus ok=%s%s" % (k, r.get(k) or 0, r.get(l) or 0, r["ok"], 
 	done
 done
 
+WS_PORT=
 # ---- durable store: restart with STORE_MSGS stored messages (issue #13) ----
 # storegen writes them through the store API (one offline persistent session, 64-byte payloads);
 # then per round: mqttgwd-store on an empty store, then on that one, each timed from exec to its
@@ -522,6 +547,27 @@ if d is not None:
           " no broker): p50 %.1f µs one-way, p99 %s µs (reference numbers of the issue: 10.5 µs"
           " direct, 21.4 µs one userspace relay hop, 35 µs Mosquitto)." % (
               d, cell(med("pingpong", "direct", "lat_p99_us"), "%.1f")))
+WS = "p2p-q0-ws"
+if any(r["config"] == WS for r in rows):
+    print("\n## WebSocket (issue #18 target)\n")
+    print("p2p QoS 0 closed loop, the same broker and settings, the tool speaking MQTT over"
+          " ws:// (masked binary frames, one frame per flush) to a `protocol websockets` listener"
+          " vs plain TCP to the TCP listener (mqttgwd: `fastpath off` for both; WebSocket"
+          " connections never join the kernel fast path). Medians of the rounds.\n")
+    print("| broker | TCP msgs/s | ws msgs/s | ws/TCP | TCP msgs per machine CPU-s |"
+          " ws msgs per machine CPU-s | target | met? |")
+    print("|---|---|---|---|---|---|---|---|")
+    for b in brokers_all:
+        w = med(WS, b, "msgs_per_s")
+        if w is None and not any(r["config"] == WS and r["broker"] == b for r in rows):
+            continue
+        t = med("p2p-q0", b, "msgs_per_s")
+        q = ratio(w, t)
+        print("| %s | %s | %s | %s | %s | %s | ws/TCP ≥ 0.5 | %s |" % (
+            b, cell(t, "%.0f"), cell(w, "%.0f"), cell(q, "%.2f"),
+            cell(med("p2p-q0", b, "msgs_per_machine_cpu_s"), "%.0f"),
+            cell(med(WS, b, "msgs_per_machine_cpu_s"), "%.0f"),
+            "not run" if q is None else "**met**" if q >= 0.5 else "MISSED"))
 ST, MST = "mqttgwd-store", "mosquitto-store"
 srows = []
 if len(sys.argv) > 3:
@@ -646,6 +692,20 @@ fi
 # The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 4 minutes; root).
 if [ "${BENCH_XDP:-1}" != 0 ]; then
 	BUILD=$BUILD "$(dirname "$0")/bench_xdp.sh" "$SUMMARY" || echo "bench.sh: bench_xdp.sh failed" >&2
+fi
+# ---- pictures, linked from the summary ----
+if PNGS=$(python3 "$(dirname "$0")/bench_plot.py" "$RESULTS" "$OUT" \
+	--timeline-dir "$BENCH_TIMELINE_DIR" --prefix "bench-$TS" 2>>"$LOG"); then
+	if [ -n "$PNGS" ]; then
+		{
+			echo "## Pictures"
+			echo
+			for p in $PNGS; do echo "![$(basename "$p" .png)]($(basename "$p"))"; done
+			echo
+		} >>"$SUMMARY"
+	fi
+else
+	echo "bench.sh: no pictures (bench_plot.py failed; see $LOG)" >&2
 fi
 cp "$SUMMARY" "$OUT/summary-$TS.md"
 cat "$SUMMARY"

@@ -21,7 +21,15 @@ PKGS=(
 	libfuse3-dev fuse3
 	# t_tls_engine.sh: a SoftHSM2 token and OpenSSL's pkcs11 engine (tls_engine pkcs11)
 	softhsm2 libengine-pkcs11-openssl
+	# t_ws_browser.sh: MQTT.js in headless Chromium (node modules: npm ci below);
+	# `make bench` draws its figures with gnuplot
+	chromium gnuplot-nox
 )
+# node and npm: Debian's, unless a node (e.g. NodeSource's nodejs, which has npm in it and
+# conflicts with Debian's npm) is installed already
+if [ "${1:-}" != --arch ] && ! { command -v node && command -v npm; } >/dev/null; then
+	PKGS+=(nodejs npm)
+fi
 
 # `deps.sh --arch arm64`: the cross build instead (scripts/cross-test.sh): Debian's cross
 # compiler, the :arm64 -dev packages of the Makefile's LDLIBS plus cmocka for the unit tests,
@@ -43,6 +51,22 @@ if [ "${1:-}" = --arch ]; then
 	fi
 fi
 
+# The browser test's node modules (tests/integration/browser: package-lock.json pins them), into
+# tests/integration/browser/node_modules; again only when the lock file is newer than them.
+npm_modules() {
+	local d
+	d="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/browser"
+	[ "$d/node_modules/.package-lock.json" -nt "$d/package-lock.json" ] && return 0
+	command -v npm >/dev/null || { echo "deps.sh: npm missing" >&2; return 1; }
+	# --ignore-scripts: puppeteer-core downloads nothing anyway (Debian's chromium is used)
+	if ! timeout 600 npm ci --prefix "$d" --no-audit --no-fund --ignore-scripts \
+		>/tmp/mqttgw-deps-npm.log 2>&1; then
+		echo "deps.sh: npm ci in $d failed; see /tmp/mqttgw-deps-npm.log" >&2
+		tail -n 20 /tmp/mqttgw-deps-npm.log >&2
+		return 1
+	fi
+}
+
 missing=()
 # One status line per installed architecture (multiarch: libssl-dev may be there for amd64 and
 # arm64): the one asked for (pkg:arch) or the native one (or all) must be installed.
@@ -53,7 +77,10 @@ for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Architecture} ${Status}\n' "$p" 2>/dev/null |
 		grep -Eq "^($want) install ok installed$" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	[ "${1:-}" = --arch ] || npm_modules || exit 1
+	exit 0
+fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
 SUDO=
@@ -65,11 +92,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # A stale package index makes installs fail on a fresh machine: refresh once if needed.
-if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/mqttgw-deps.log 2>&1; then
-	$SUDO apt-get update -q >>/tmp/mqttgw-deps.log 2>&1 || true
-	if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/mqttgw-deps.log 2>&1; then
+if ! timeout 1800 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/mqttgw-deps.log 2>&1; then
+	timeout 600 $SUDO apt-get update -q >>/tmp/mqttgw-deps.log 2>&1 || true
+	if ! timeout 1800 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/mqttgw-deps.log 2>&1; then
 		echo "deps.sh: apt-get install failed; see /tmp/mqttgw-deps.log" >&2
 		tail -n 20 /tmp/mqttgw-deps.log >&2
 		exit 1
 	fi
 fi
+[ "${1:-}" = --arch ] || npm_modules || exit 1

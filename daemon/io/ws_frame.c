@@ -114,7 +114,8 @@ static int hdr_done(struct ws_rx *rx)
 
 	if (h[0] & 0x70) /* RSV1-3: we negotiate no extension */
 		return rx_fail(rx, WS_CLOSE_PROTOCOL, -EPROTO);
-	if (!(h[1] & 0x80)) /* client frames must be masked (RFC 6455 5.1) */
+	/* client frames must be masked, server frames must not (RFC 6455 5.1) */
+	if (!(h[1] & 0x80) != rx->from_server)
 		return rx_fail(rx, WS_CLOSE_PROTOCOL, -EPROTO);
 	if (len7 == 126) {
 		len = (uint64_t)h[2] << 8 | h[3];
@@ -127,7 +128,10 @@ static int hdr_done(struct ws_rx *rx)
 		if (len >> 63)
 			return rx_fail(rx, WS_CLOSE_PROTOCOL, -EPROTO);
 	}
-	memcpy(rx->key, h + p, 4);
+	if (rx->from_server)
+		memset(rx->key, 0, 4); /* unmasking with a zero key copies */
+	else
+		memcpy(rx->key, h + p, 4);
 	rx->key_off = 0;
 	rx->op = (uint8_t)op;
 	rx->fin = h[0] & 0x80;

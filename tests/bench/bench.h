@@ -24,6 +24,7 @@
 #define BENCH_MAX_SUBT	  8	 /* subscriber worker threads at most */
 #define BENCH_PAYLOAD_MIN 20u	 /* seq (8) + timestamp (8) + publisher id (4) */
 #define BENCH_TX_BATCH	  65536u /* bytes of PUBLISH frames encoded per write() at most */
+#define BENCH_TL_MAX	  (4u << 20) /* --timeline: samples kept per sub worker at most */
 
 enum bench_scen { SCEN_LATENCY, SCEN_P2P, SCEN_FANOUT, SCEN_FANIN, SCEN_CONNECTIONS, SCEN_PINGPONG };
 
@@ -52,11 +53,14 @@ struct bench_opts {
 	bool json;
 	bool direct;	   /* pingpong: one loopback TCP connection, no broker */
 	bool persistent;   /* subscribers keep a session (3.1.1 clean 0, 5.0 expiry): durable */
+	bool ws;	   /* MQTT over WebSocket (ws://HOST:PORT/mqtt), bench_ws.c */
+	const char *timeline; /* write every latency sample to this file (bench_plot.py) */
 	const char *label; /* broker name for the report */
 };
 
 enum bconn_role { BC_PUB, BC_SUB, BC_IDLE };
-enum bconn_state { BS_NEW, BS_CONNECTING, BS_CONNACK, BS_SUBACK, BS_READY, BS_CLOSED };
+/* BS_WSHS: --ws, the WebSocket opening handshake (between TCP connect and CONNECT) */
+enum bconn_state { BS_NEW, BS_CONNECTING, BS_WSHS, BS_CONNACK, BS_SUBACK, BS_READY, BS_CLOSED };
 
 struct bworker;
 
@@ -74,6 +78,8 @@ struct bconn {
 	uint32_t rx_len, rx_cap;
 	uint8_t *tx;
 	uint32_t tx_off, tx_len, tx_cap;
+	uint32_t tx_raw; /* --ws: tx[tx_raw..tx_len) is MQTT not yet framed (tx_off <= tx_raw) */
+	struct bws *ws;	 /* --ws: the WebSocket state, else NULL */
 	struct bworker *w;
 };
 
@@ -146,6 +152,9 @@ struct bworker {
 	/* pacing (BW_PUB with a rate) */
 	double pub_rate; /* per publisher */
 	uint64_t run_start;
+	/* --timeline: (send time, latency) pairs, ns, of the measured window */
+	uint64_t *tl;
+	uint32_t tl_n, tl_cap, tl_dropped;
 	/* counters, published with __atomic stores for the main thread */
 	uint32_t ready, failed, errors;
 	uint32_t nlogged;   /* connection errors printed */
@@ -200,6 +209,16 @@ int bconn_flush(struct bworker *w, struct bconn *c);
 uint8_t *bconn_tx_reserve(struct bconn *c, size_t n);
 void bconn_close(struct bworker *w, struct bconn *c, bool graceful);
 void bconn_fail(struct bworker *w, struct bconn *c, const char *why);
+
+/* bench_ws.c: the --ws transport of one connection (see there). bws_start: (re)start the
+ * handshake, its request queued in tx. bws_input: rx[from..rx_len) was just read: decode it in
+ * place (during BS_WSHS, read the answer first); 0 MQTT bytes may follow, 1 wait for more, 2 the
+ * handshake is done (send CONNECT), -1 failed (*why). bws_frame_out: wrap the unframed MQTT
+ * bytes of tx into one masked binary frame. -errno on allocation failures. */
+int bws_start(struct bconn *c, const struct bench_opts *o);
+int bws_input(struct bconn *c, uint32_t from, const char **why);
+int bws_frame_out(struct bconn *c);
+void bws_free(struct bconn *c);
 size_t bench_encode_connect(uint8_t *buf, size_t cap, const struct bench_opts *o, const char *id,
 			    bool clean);
 size_t bench_encode_subscribe(uint8_t *buf, size_t cap, const struct bench_opts *o,

@@ -35,12 +35,13 @@ void bconn_release(struct bconn *c)
 	free(c->rx);
 	free(c->tx);
 	c->rx = c->tx = NULL;
+	bws_free(c);
 }
 
 uint8_t *bconn_tx_reserve(struct bconn *c, size_t n)
 {
 	if (c->tx_off && c->tx_off == c->tx_len)
-		c->tx_off = c->tx_len = 0;
+		c->tx_off = c->tx_len = c->tx_raw = 0;
 	if (c->tx_len + n > c->tx_cap) {
 		size_t cap = c->tx_cap ? c->tx_cap : 256;
 		uint8_t *nt;
@@ -48,6 +49,7 @@ uint8_t *bconn_tx_reserve(struct bconn *c, size_t n)
 		if (c->tx_off) {
 			memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
 			c->tx_len -= c->tx_off;
+			c->tx_raw -= c->tx_off; /* never below tx_off (used by --ws only) */
 			c->tx_off = 0;
 		}
 		while (cap < c->tx_len + n)
@@ -76,6 +78,10 @@ static void bconn_want_out(struct bworker *w, struct bconn *c, bool on)
 /* Write what is buffered. 0 (all written or EAGAIN: EPOLLOUT armed) or -errno (closed). */
 int bconn_flush(struct bworker *w, struct bconn *c)
 {
+	if (c->ws && bws_frame_out(c) < 0) {
+		bconn_fail(w, c, "out of memory");
+		return -ENOMEM;
+	}
 	while (c->tx_off < c->tx_len) {
 		ssize_t n = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
 
@@ -91,7 +97,7 @@ int bconn_flush(struct bworker *w, struct bconn *c)
 		}
 		c->tx_off += (uint32_t)n;
 	}
-	c->tx_off = c->tx_len = 0;
+	c->tx_off = c->tx_len = c->tx_raw = 0;
 	bconn_want_out(w, c, false);
 	return 0;
 }
@@ -107,6 +113,8 @@ void bconn_close(struct bworker *w, struct bconn *c, bool graceful)
 		if (p) {
 			c->tx_len += (uint32_t)codec_encode_disconnect(p, 8, ver, MQTT_DISCONNECT,
 								       0, NULL, 0);
+			if (c->ws)
+				bws_frame_out(c);
 			/* best effort: the socket is closing either way */
 			send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off,
 			     MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -116,7 +124,7 @@ void bconn_close(struct bworker *w, struct bconn *c, bool graceful)
 	close(c->fd);
 	c->fd = -1;
 	c->state = BS_CLOSED;
-	c->tx_off = c->tx_len = 0;
+	c->tx_off = c->tx_len = c->tx_raw = 0;
 }
 
 void bconn_fail(struct bworker *w, struct bconn *c, const char *why)
@@ -367,6 +375,8 @@ static int bconn_frame(struct bworker *w, struct bconn *c, const uint8_t *buf, s
 
 static void bconn_readable(struct bworker *w, struct bconn *c)
 {
+	const char *why;
+	char msg[96];
 	struct mqtt_frame f;
 	uint32_t off = 0;
 	uint8_t reason;
@@ -377,11 +387,30 @@ static void bconn_readable(struct bworker *w, struct bconn *c)
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		bconn_fail(w, c, n == 0 ? "closed by broker" : strerror(errno));
+		why = n == 0 ? "closed by broker" : strerror(errno);
+		if (c->state == BS_WSHS) {
+			snprintf(msg, sizeof(msg), "websocket handshake: %s", why);
+			why = msg;
+		}
+		bconn_fail(w, c, why);
 		return;
 	}
 	c->rx_len += (uint32_t)n;
 	w->now = now_ns();
+	if (c->ws) {
+		rc = bws_input(c, c->rx_len - (uint32_t)n, &why);
+		if (rc < 0) {
+			bconn_fail(w, c, why);
+			return;
+		}
+		if (rc == 1)
+			return;
+		if (rc == 2 && bconn_send_connect(w, c) < 0) {
+			if (c->fd >= 0)
+				bconn_fail(w, c, "out of memory");
+			return;
+		}
+	}
 	while (off < c->rx_len) {
 		rc = codec_frame(c->rx + off, c->rx_len - off, 0, &f, &reason);
 		if (rc == -EAGAIN) {
@@ -429,6 +458,13 @@ static void bconn_connected(struct bworker *w, struct bconn *c)
 	}
 	c->want_out = false;
 	epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	if (w->run->o->ws) {
+		/* the CONNECT follows the 101 (bconn_readable) */
+		c->state = BS_WSHS;
+		if ((bws_start(c, w->run->o) < 0 || bconn_flush(w, c) < 0) && c->fd >= 0)
+			bconn_fail(w, c, "out of memory");
+		return;
+	}
 	c->state = BS_CONNACK;
 	if (bconn_send_connect(w, c) < 0 && c->fd >= 0)
 		bconn_fail(w, c, "out of memory");

@@ -63,6 +63,10 @@ static const char usage[] =
     "                     connection, B echoes each frame (the physical floor)\n"
     "  --persistent       subscribers keep their session (MQTT 3.1.1 clean session 0): with\n"
     "                     persistence on, each QoS 1/2 message is stored before its ack\n"
+    "  --ws               MQTT over WebSocket: ws://HOST:PORT/mqtt (--port: the broker's\n"
+    "                     `protocol websockets` listener), masked binary frames\n"
+    "  --timeline FILE    write every latency sample of the measured window to FILE, a line\n"
+    "                     '<t_s> <latency_us>' (scripts/bench_plot.py draws it)\n"
     "  --label NAME       broker name written in the report\n"
     "  --json             print one JSON line on stdout; the table goes to stderr\n"
     "  --help             this text\n"
@@ -101,6 +105,8 @@ enum {
 	OPT_JSON,
 	OPT_DIRECT,
 	OPT_PERSISTENT,
+	OPT_WS,
+	OPT_TIMELINE,
 	OPT_HELP,
 };
 
@@ -129,6 +135,8 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"persistent", no_argument, NULL, OPT_PERSISTENT},
+    {"ws", no_argument, NULL, OPT_WS},
+    {"timeline", required_argument, NULL, OPT_TIMELINE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -190,6 +198,12 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			continue;
 		case OPT_PERSISTENT:
 			o->persistent = true;
+			continue;
+		case OPT_WS:
+			o->ws = true;
+			continue;
+		case OPT_TIMELINE:
+			o->timeline = optarg;
 			continue;
 		case OPT_HELP:
 		case 'h':
@@ -285,6 +299,10 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 	o->scen = (enum bench_scen)idx;
 	if (o->persistent && o->version != 4) {
 		fprintf(stderr, "mqttgw-bench: --persistent is for MQTT 3.1.1 (--mqtt-version 4)\n");
+		return -1;
+	}
+	if (o->ws && o->scen == SCEN_PINGPONG) {
+		fprintf(stderr, "mqttgw-bench: --ws is not for pingpong\n");
 		return -1;
 	}
 	if (o->direct && o->scen != SCEN_PINGPONG) {

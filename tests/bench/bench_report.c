@@ -54,6 +54,8 @@ void result_json(FILE *f, const struct bench_result *r)
 		r->scenario, r->label ? r->label : "", (long long)time(NULL), r->version, r->qos);
 	fprintf(f, ",\"ncpu\":%d,\"duration_s\":%.3f,\"warmup_s\":%.3f", r->ncpu, r->duration,
 		r->warmup);
+	if (r->transport)
+		fprintf(f, ",\"transport\":\"%s\"", r->transport);
 	if (is_conn(r)) {
 		fprintf(f, ",\"conns\":%u,\"conns_ok\":%u,\"conns_failed\":%u,\"errors\":%llu",
 			r->conns, r->conns_ok, r->conns_failed, (unsigned long long)r->errors);

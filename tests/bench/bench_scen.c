@@ -551,6 +551,31 @@ static int run_connections(struct brun *r, struct bench_result *res)
 	return 0;
 }
 
+/* --timeline: every latency sample of the measured window, in the format scripts/bench_plot.py
+ * reads ("<t_s> <latency_us>" a line, t_s from the start of the window; by sub worker, each in
+ * arrival order). 0 or -errno. */
+static int run_timeline(const struct brun *r, const char *path)
+{
+	uint32_t dropped = 0;
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "# mqttgw-bench %s broker=%s qos=%d rate=%g: t_s latency_us\n",
+		scen_names[r->o->scen], r->o->label ? r->o->label : "?", r->o->qos, r->o->rate);
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		const struct bworker *w = &r->workers[i];
+
+		for (uint32_t k = 0; k < w->tl_n; k++)
+			fprintf(f, "%.6f %.1f\n", (double)(w->tl[2 * k] - r->t0) * 1e-9,
+				(double)w->tl[2 * k + 1] * 1e-3);
+		dropped += w->tl_dropped;
+	}
+	if (dropped)
+		fprintf(f, "# %u samples not kept (over %u per worker)\n", dropped, BENCH_TL_MAX);
+	return fclose(f) ? -errno : 0;
+}
+
 int bench_run(const struct bench_opts *o, struct bench_result *res)
 {
 	struct brun r;
@@ -564,6 +589,7 @@ int bench_run(const struct bench_opts *o, struct bench_result *res)
 	r.window = o->window;
 	res->scenario = scen_names[o->scen];
 	res->label = o->label;
+	res->transport = o->ws ? "ws" : "tcp";
 	res->version = o->version;
 	res->qos = o->qos;
 	res->size = o->size;
@@ -591,6 +617,11 @@ int bench_run(const struct bench_opts *o, struct bench_result *res)
 			pthread_join(r.workers[i].thread, NULL);
 	if (!rc) {
 		run_collect(&r, res);
+		int err = o->timeline ? run_timeline(&r, o->timeline) : 0;
+
+		if (err < 0)
+			fprintf(stderr, "mqttgw-bench: --timeline %s: %s\n", o->timeline,
+				strerror(-err));
 		for (uint32_t i = 0; i < r.nworkers; i++)
 			hist_merge(&res->conn_lat, &r.workers[i].conn_lat);
 		if (o->broker_pid && proc_pid_mem(o->broker_pid, &rss, &hwm) == 0) {

@@ -62,6 +62,7 @@ double clk_tck(void);
 struct bench_result {
 	const char *scenario;
 	const char *label;
+	const char *transport; /* "tcp" or "ws" */
 	int version, qos;
 	uint32_t pubs, subs, size, window, inflight;
 	double rate;

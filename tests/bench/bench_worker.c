@@ -53,8 +53,28 @@ int bworker_init(struct bworker *w, struct brun *r, enum bworker_kind kind)
 	return 0;
 }
 
+/* --timeline: keep one sample (amortised growth, at most BENCH_TL_MAX, then counted). */
+static void btl_add(struct bworker *w, uint64_t ts, uint64_t lat)
+{
+	if (w->tl_n == w->tl_cap) {
+		uint32_t cap = w->tl_cap ? w->tl_cap * 2 : 65536;
+		uint64_t *n = cap <= BENCH_TL_MAX ? realloc(w->tl, (size_t)cap * 16) : NULL;
+
+		if (!n) {
+			w->tl_dropped++;
+			return;
+		}
+		w->tl = n;
+		w->tl_cap = cap;
+	}
+	w->tl[2 * w->tl_n] = ts;
+	w->tl[2 * w->tl_n + 1] = lat;
+	w->tl_n++;
+}
+
 void bworker_fini(struct bworker *w)
 {
+	free(w->tl);
 	if (w->lv)
 		for (uint32_t i = 0; i < w->run->npubs; i++)
 			free(w->lv[i].units);
@@ -378,8 +398,11 @@ void bsub_on_publish(struct bworker *w, struct bsub *s, const uint8_t *pay, uint
 		STORE(w->reordered, w->reordered + 1);
 	else
 		s->next_seq[id] = seq + 1;
-	if (ts >= w->t0 && ts <= w->t1 && w->now >= ts)
+	if (ts >= w->t0 && ts <= w->t1 && w->now >= ts) {
 		hist_add(&w->lat, w->now - ts);
+		if (r->o->timeline)
+			btl_add(w, ts, w->now - ts);
+	}
 	STORE(w->uniq, w->uniq + 1);
 	lv = &w->lv[id];
 	if (u->uniq[id]++ == lv->min && --lv->n_at_min == 0) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for daemon/io/ws_frame.c. The first byte picks how the rest is cut into
- * reads (as a socket would deliver them); the rest is one client stream: an HTTP request head,
- * then frames. Checked:
+ * reads (as a socket would deliver them) and, with its top bit, which side decodes: the server
+ * (client frames, masked) or a client (from_server: server frames, unmasked: mqttgw-bench --ws);
+ * the rest is one stream: an HTTP request head, then frames. Checked:
  *  - ws_hs_parse returns the head's exact length, -EAGAIN or -EBADMSG, never reads past the
  *    end (exact-size heap copy for ASan), and -EAGAIN for every proper prefix of a head;
  *  - ws_hs_check gives one of the documented statuses and ws_hs_response always fits 256;
@@ -16,14 +17,7 @@
 #include <string.h>
 
 #include "ws_frame.h"
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_check.h"
 
 struct run {
 	uint8_t *out;
@@ -35,9 +29,10 @@ struct run {
 };
 
 /* Decode data[0..len) in reads of `cut` bytes (0: whole), in place or into a separate buffer. */
-static void decode(const uint8_t *data, size_t len, size_t cut, bool in_place, struct run *r)
+static void decode(const uint8_t *data, size_t len, size_t cut, bool in_place, bool from_server,
+		   struct run *r)
 {
-	struct ws_rx rx = {.max_payload = 4096};
+	struct ws_rx rx = {.max_payload = 4096, .from_server = from_server};
 	uint8_t *buf = malloc(len ? len : 1), *out = malloc(len ? len : 1);
 	size_t pos = 0;
 
@@ -115,16 +110,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct run whole, cut, ip;
 	size_t step;
+	bool client;
 
 	if (!size)
 		return 0;
-	step = (size_t)(data[0] % 17) + 1;
+	step = (size_t)(data[0] & 0x7F) % 17 + 1;
+	client = data[0] & 0x80;
 	data++;
 	size--;
 	check_handshake(data, size);
-	decode(data, size, 0, false, &whole);
-	decode(data, size, step, true, &cut);
-	decode(data, size, 1, false, &ip);
+	decode(data, size, 0, false, client, &whole);
+	decode(data, size, step, true, client, &cut);
+	decode(data, size, 1, false, client, &ip);
 	CHECK(whole.out_len <= size);
 	for (const struct run *r = &cut; r; r = r == &cut ? &ip : NULL) {
 		CHECK(r->out_len == whole.out_len);

@@ -362,6 +362,40 @@ static void test_encoders(void **state)
 	assert_memory_equal(f, "\x88\x00", 2);
 }
 
+/* from_server (a client's decoder: tests/bench): server frames are unmasked and decoded as
+ * they are; a masked one is refused with 1002; the length forms and controls work alike. */
+static void test_from_server(void **state)
+{
+	static uint8_t in[70016], out[70016], pay[70000];
+	struct ws_rx rx;
+	struct result r;
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i * 7);
+	n += mk(in + n, 0x02, false, 0, pay, 5);  /* a data frame, not final */
+	n += mk(in + n, 0x89, false, 0, "hi", 2); /* a ping in between */
+	n += mk(in + n, 0x80, false, 0, pay + 5, sizeof(pay) - 5);
+	for (size_t chunk = 0; chunk <= 7; chunk += 7) {
+		rx_init(&rx);
+		rx.from_server = true;
+		r = decode_chunks(&rx, in, n, out, chunk);
+		assert_int_equal(r.ret, 0);
+		assert_int_equal(r.out_len, sizeof(pay));
+		assert_memory_equal(out, pay, sizeof(pay));
+		assert_int_equal(r.controls, 1);
+		assert_int_equal(r.last_op, WS_OP_PING);
+		assert_memory_equal(r.ctl, "hi", 2);
+	}
+	rx_init(&rx);
+	rx.from_server = true;
+	n = mk(in, 0x82, true, 0, "Hello", 5);
+	r = decode_chunks(&rx, in, n, out, 0);
+	assert_int_equal(r.ret, -EPROTO);
+	assert_int_equal(rx.close_code, WS_CLOSE_PROTOCOL);
+}
+
 /* ---- handshake ---- */
 
 #define RFC_KEY "dGhlIHNhbXBsZSBub25jZQ=="
@@ -534,6 +568,7 @@ int main(void)
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_unmask),
 	    cmocka_unit_test(test_encoders),
+	    cmocka_unit_test(test_from_server),
 	    cmocka_unit_test(test_accept_vector),
 	    cmocka_unit_test(test_handshake_ok),
 	    cmocka_unit_test(test_handshake_cases),
