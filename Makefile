@@ -211,6 +211,8 @@ UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame crypto conn loop outq
 UNIT_LIBS_ws := -lssl -lcrypto
 UNIT_DEPS_sdnotify := loop
+UNIT_DEPS_workpool := loop
+UNIT_LIBS_workpool := -lpthread
 
 # bridge: config block parser, client-role codec, topic mapping
 UNIT_DEPS_config_bridge := $(TOPIC_MODS)
