@@ -1,7 +1,7 @@
 """Load for the stall tests (t_stall_storm.sh, t_stall_stop.sh) and `make bench`'s storm and stop.
 
     stallload.py flow  --qos 0|1 --rate MSG/S --duration S [--until-file F --tail S]
-                       [--user U --password P] [--topic T] [--lat FILE] [--json FILE]
+                       [--user U --password P] [--topic T] [--id CLIENT_ID_PREFIX] [--nice N] [--lat FILE] [--json FILE]
     stallload.py storm --count N --parallel P --user U --password P [--json FILE]
 
 flow: one publisher and one subscriber (two connections, one thread, no wake-ups besides the
@@ -134,10 +134,15 @@ def summary(lat):
 
 
 def cmd_flow(a):
-    sub, sr = open_client("stall-sub", a.user, a.password)
+    if a.nice:
+        try:  # the measuring client should not measure other load on a shared machine
+            os.setpriority(os.PRIO_PROCESS, 0, a.nice)
+        except OSError:
+            pass
+    sub, sr = open_client(a.id + "-sub", a.user, a.password)
     sub.sendall(packet(0x82, struct.pack("!H", 1) + mstr(a.topic) + bytes([a.qos])))
     sr.expect(9, 10)
-    pub, pr = open_client("stall-pub", a.user, a.password)
+    pub, pr = open_client(a.id + "-pub", a.user, a.password)
     for s in (sub, pub):
         s.setblocking(False)
     sel = selectors.DefaultSelector()
@@ -307,8 +312,10 @@ def main():
     f.add_argument("--tail", type=float, default=0.5)
     f.add_argument("--window-file")
     f.add_argument("--topic", default="stall/flow")
+    f.add_argument("--id", default="stall")
     f.add_argument("--user")
     f.add_argument("--password")
+    f.add_argument("--nice", type=int, default=0)
     f.add_argument("--lat")
     f.add_argument("--json")
     s = sp.add_parser("storm")

@@ -5,14 +5,16 @@
 # 500 msg/s between two other clients keeps its latency: p99 over the storm's window under
 # STALL_P99_MS, nothing lost, nothing duplicated or reordered, and every storm CONNECT gets
 # CONNACK 0.
-# Measured (2 vCPU shared by other builds, SAN=1): main, hashing on the loop: p99 <MAIN> ms;
-# with the worker pool: p99 <BRANCH> ms. The bound sits between, with margin for a loaded CI.
+# Measured (SAN=1, 2 vCPUs at load average 18 from other builds, 5,000-iteration hashes then
+# costing ~50 ms of CPU each): main, hashing on the loop: QoS 1 p99 43.5 s and 87.6 s (storm
+# 50-89 s); the issue measured 253 ms (QoS 0) on an idle machine. With the worker pool: p99
+# 10.9 ms, max 36 ms (storm 18 s). The bound, 100 ms, sits between with margin both ways.
 # broker: mqttgwd (Mosquitto 2.0.11 hashes on its loop: p99 about 3.5 s in the same storm)
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 TOOL=$BUILD/mqttgw-passwd
 [ -x "$TOOL" ] || fail "no mqttgw-passwd at $TOOL"
-P99_MS=${STALL_P99_MS:-60}
+P99_MS=${STALL_P99_MS:-100}
 "$TOOL" -c -b "$T/passwd" storm storm-pw >/dev/null
 "$TOOL" -b "$T/passwd" flow flow-pw >/dev/null
 grep -q '^storm:\$7\$5000\$' "$T/passwd" || fail "mqttgw-passwd default is not \$7\$ 5000: $(cat "$T/passwd")"
@@ -20,9 +22,13 @@ grep -q '^storm:\$7\$5000\$' "$T/passwd" || fail "mqttgw-passwd default is not \
 start_broker "allow_anonymous false" "password_file $T/passwd" "connect_timeout 60"
 sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"
 restart_broker
+# The broker and the flow client run at nice -5 (as root), so that other load on a shared CI
+# machine does not measure as loop stalls; it does not help a loop that hashes by itself (main).
+# The hashing thread sets its own nice +5 (absolute), below everyone here.
+renice -n -5 -p "$BROKER_PID" >/dev/null 2>&1 || true
 
 PY_TIMEOUT=130 py "$TEST_DIR/stallload.py" flow --qos 1 --rate 500 --duration 100 \
-	--user flow --password flow-pw --until-file "$T/storm.json" --window-file "$T/storm.json" \
+	--user flow --password flow-pw --nice -5 --until-file "$T/storm.json" --window-file "$T/storm.json" \
 	--tail 0.5 --lat "$T/storm-flow.lat" --json "$T/flow.json" >"$T/flow.out" 2>&1 &
 FLOW=$!
 track "$FLOW"
