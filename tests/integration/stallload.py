@@ -3,6 +3,7 @@
     stallload.py flow  --qos 0|1 --rate MSG/S --duration S [--until-file F --tail S]
                        [--user U --password P] [--topic T] [--id CLIENT_ID_PREFIX] [--nice N] [--lat FILE] [--json FILE]
     stallload.py storm --count N --parallel P --user U --password P [--json FILE]
+    stallload.py stop  --pid PID [--secs 1] [--json FILE]
 
 flow: one publisher and one subscriber (two connections, one thread, no wake-ups besides the
 sockets and the send clock) on one exact topic. Each payload carries its sequence number and
@@ -18,11 +19,15 @@ the storm's JSON.
 storm: N CONNECTs with user name and password from P parallel connections (each connects,
 waits for CONNACK, disconnects, again); every CONNACK must be 0. Summary: ok, refused, start,
 end (CLOCK_MONOTONIC seconds), per-CONNECT p50/p99/max ms.
+
+stop: SIGSTOP the broker (same host: run it where the broker's PID is visible), SIGCONT after
+--secs; writes the window {start, end} on the flows' clock.
 """
 
 import argparse
 import json
 import os
+import signal
 import selectors
 import socket
 import struct
@@ -30,29 +35,11 @@ import sys
 import threading
 import time
 
+from fpload import mstr, packet  # the same encoders as the fast-path load
+
 HOST = os.environ.get("BROKER_HOST", "127.0.0.1")
 PORT = int(os.environ.get("BROKER_PORT", "1883"))
 PL = struct.Struct("!Qd")  # seq, send time (monotonic seconds)
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def mstr(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return struct.pack("!H", len(b)) + b
-
-
-def packet(b0, body):
-    return bytes([b0]) + varint(len(body)) + body
 
 
 def connect_pkt(cid, user=None, pw=None, keepalive=60):
@@ -292,6 +279,15 @@ def cmd_storm(a):
     out(a, res)
 
 
+def cmd_stop(a):
+    """SIGSTOP the broker for --secs; the window (CLOCK_MONOTONIC, the flows' clock) to --json."""
+    t0 = time.monotonic()
+    os.kill(a.pid, signal.SIGSTOP)
+    time.sleep(a.secs)
+    os.kill(a.pid, signal.SIGCONT)
+    out(a, {"start": t0, "end": time.monotonic()})
+
+
 def out(a, res):
     s = json.dumps(res, sort_keys=True)
     if a.json:
@@ -324,8 +320,12 @@ def main():
     s.add_argument("--user")
     s.add_argument("--password")
     s.add_argument("--json")
+    t = sp.add_parser("stop")
+    t.add_argument("--pid", type=int, required=True)
+    t.add_argument("--secs", type=float, default=1.0)
+    t.add_argument("--json")
     a = p.parse_args()
-    {"flow": cmd_flow, "storm": cmd_storm}[a.cmd](a)
+    {"flow": cmd_flow, "storm": cmd_storm, "stop": cmd_stop}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -33,18 +33,7 @@ if [ "$FP_ON" = 1 ]; then
 	[ "$r2" -gt "$r1" ] || fail "the flow is not on the kernel path before the stop ($r1 -> $r2 frames redirected)"
 fi
 # stop the daemon for 1 s; the window is the flow's own clock (CLOCK_MONOTONIC)
-"$PY" - "$BROKER_PID" "$T/stop.json" <<'PY'
-import json, os, signal, sys, time
-pid, out = int(sys.argv[1]), sys.argv[2]
-t0 = time.monotonic()
-os.kill(pid, signal.SIGSTOP)
-time.sleep(1.0)
-os.kill(pid, signal.SIGCONT)
-t1 = time.monotonic()
-with open(out + ".tmp", "w") as f:
-    json.dump({"start": t0, "end": t1}, f)
-os.rename(out + ".tmp", out)
-PY
+"$PY" "$TEST_DIR/stallload.py" stop --pid "$BROKER_PID" --secs 1 --json "$T/stop.json" >/dev/null
 wait_pid "$FLOW" 20
 [ "$WAIT_RC" = 0 ] || fail "flow client failed: $(tail -n 5 "$T/flow.out")"
 log "flow: $(cat "$T/flow.json")"
