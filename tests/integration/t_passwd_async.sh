@@ -10,7 +10,8 @@
 #  - SIGHUP with the user's password changed while the check runs: the check is made again
 #    against the new file, and the old password is refused (CONNACK 5);
 #  - SIGTERM with checks still queued: a clean exit (0; ASan builds: no leak, no use after free).
-# broker: mqttgwd (Mosquitto 2.0.11 checks on its loop: a reload cannot land during a check)
+# mqttgwd only: Mosquitto 2.0.11 checks on its loop: a reload cannot land during a check.
+# broker: mqttgwd
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 TOOL=$BUILD/mqttgw-passwd

@@ -9,7 +9,8 @@
 # still 4x below the 1 s stall). In the matrix's fast-path-off leg
 # the same flow goes through the daemon, and the test asserts the daemon path's expected
 # stall instead: nothing lost, and the messages sent while it was stopped waited (max >= 0.8 s).
-# broker: mqttgwd (the kernel fast path is mqttgwd's; Mosquitto stalls as the off leg does)
+# mqttgwd only: the kernel fast path is mqttgwd's; Mosquitto stalls as the off leg does.
+# broker: mqttgwd
 # needs: bpf
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
