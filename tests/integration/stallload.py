@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 
-from fpload import mstr, packet  # the same encoders as the fast-path load
+from fpload import mstr, out, packet  # the fast-path load's encoders and JSON output
 
 HOST = os.environ.get("BROKER_HOST", "127.0.0.1")
 PORT = int(os.environ.get("BROKER_PORT", "1883"))
@@ -286,15 +286,6 @@ def cmd_stop(a):
     time.sleep(a.secs)
     os.kill(a.pid, signal.SIGCONT)
     out(a, {"start": t0, "end": time.monotonic()})
-
-
-def out(a, res):
-    s = json.dumps(res, sort_keys=True)
-    if a.json:
-        with open(a.json + ".tmp", "w") as f:
-            f.write(s + "\n")
-        os.rename(a.json + ".tmp", a.json)
-    print(s, flush=True)
 
 
 def main():
