@@ -11,7 +11,7 @@
 # 10.9 ms, max 36 ms (storm 18 s). The bound, 100 ms, sits between with margin both ways.
 # mqttgwd only: Mosquitto 2.0.11 hashes on its loop: p99 about 3.5 s in the same storm.
 # broker: mqttgwd
-# timeout: 150
+# timeout: 300
 . "$(dirname "$0")/lib.sh"
 TOOL=$BUILD/mqttgw-passwd
 [ -x "$TOOL" ] || fail "no mqttgw-passwd at $TOOL"
@@ -20,9 +20,8 @@ P99_MS=${STALL_P99_MS:-100}
 "$TOOL" -b "$T/passwd" flow flow-pw >/dev/null
 grep -q '^storm:\$7\$5000\$' "$T/passwd" || fail "mqttgw-passwd default is not \$7\$ 5000: $(cat "$T/passwd")"
 # a 64-deep queue of 2.6 ms hashes (far more on a loaded CI machine): give them time
-start_broker "allow_anonymous false" "password_file $T/passwd" "connect_timeout 60"
-sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"
-restart_broker
+# every client gives a user name and password: the password file decides
+start_broker "password_file $T/passwd" "connect_timeout 60"
 # The broker and the flow client run at nice -5 (as root), so that other load on a shared CI
 # machine does not measure as loop stalls; it does not help a loop that hashes by itself (main).
 # The hashing thread sets its own nice +5 (absolute), below everyone here.
