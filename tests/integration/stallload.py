@@ -1,8 +1,8 @@
 """Load for the stall tests (t_stall_storm.sh, t_stall_stop.sh) and `make bench`'s storm and stop.
 
     stallload.py flow  --qos 0|1 --rate MSG/S --duration S [--until-file F --tail S]
-                       [--user U --password P] [--topic T] [--id CLIENT_ID_PREFIX] [--nice N] [--lat FILE] [--json FILE]
-    stallload.py storm --count N --parallel P --user U --password P [--json FILE]
+                       [--user U --password P] [--topic T] [--id CLIENT_ID_PREFIX] [--nice N] [--ready-file F] [--lat FILE] [--json FILE]
+    stallload.py storm --count N --parallel P --user U --password P [--nice N] [--json FILE]
     stallload.py stop  --pid PID [--secs 1] [--json FILE]
 
 flow: one publisher and one subscriber (two connections, one thread, no wake-ups besides the
@@ -137,6 +137,8 @@ def cmd_flow(a):
     sel.register(pub, selectors.EVENT_READ, "pub")
     period = 1.0 / a.rate
     t0 = time.monotonic()
+    if a.ready_file:
+        open(a.ready_file, "w").close()
     sent = {}  # seq -> send time
     got = {}   # seq -> latency ms
     dup = reordered = 0
@@ -242,6 +244,11 @@ def cmd_flow(a):
 
 
 def cmd_storm(a):
+    if a.nice:
+        try:  # load from other devices: on the broker's machine only by accident of the test
+            os.setpriority(os.PRIO_PROCESS, 0, a.nice)
+        except OSError:
+            pass
     lock = threading.Lock()
     state = {"next": 0, "ok": 0, "refused": 0, "errors": []}
     lat = []
@@ -303,6 +310,7 @@ def main():
     f.add_argument("--user")
     f.add_argument("--password")
     f.add_argument("--nice", type=int, default=0)
+    f.add_argument("--ready-file")
     f.add_argument("--lat")
     f.add_argument("--json")
     s = sp.add_parser("storm")
@@ -310,6 +318,7 @@ def main():
     s.add_argument("--parallel", type=int, default=64)
     s.add_argument("--user")
     s.add_argument("--password")
+    s.add_argument("--nice", type=int, default=0)
     s.add_argument("--json")
     t = sp.add_parser("stop")
     t.add_argument("--pid", type=int, required=True)
