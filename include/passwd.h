@@ -26,7 +26,8 @@
  * Ownership and threads: a passwd_db is immutable once returned; any number of threads may
  * call passwd_check() on it at once. Reload (SIGHUP) = passwd_load() a new db, swap the
  * pointer, passwd_free() the old one: a check running elsewhere holds its own reference
- * (passwd_ref), so the old db lives until it ends; if the load fails, keep the old db. Strings passed in are borrowed for the duration of the call only.
+ * (passwd_ref), so the old db lives until it ends; if the load fails, keep the old db.
+ * Strings passed in are borrowed for the duration of the call only.
  *
  * Cost: passwd_check() runs the entry's hash function: a $7$ entry costs `iterations`
  * HMAC-SHA512 pairs (about 0.5 us each on this project's 2-core x86 reference machine: the
