@@ -231,6 +231,8 @@ UNIT_LIBS_ws := -lssl -lcrypto
 UNIT_DEPS_sdnotify := loop
 # the control socket on a real loop and UNIX sockets
 UNIT_DEPS_ctl := ctlproto loop
+UNIT_DEPS_workpool := loop
+UNIT_LIBS_workpool := -lpthread
 
 # bridge: config block parser, client-role codec, topic mapping
 UNIT_DEPS_config_bridge := $(TOPIC_MODS)

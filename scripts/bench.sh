@@ -36,6 +36,7 @@
 #   BENCH_SCRAPE=1            then run scripts/bench_scrape.sh: p2p-q1 and latency-q0 on mqttgwd
 #                             without and with a /metrics scraper every 100 ms, ratio (issue 18)
 #   BENCH_XDP=1               then run scripts/bench_xdp.sh (the XDP guard, issue #14; 0 = skip)
+#   BENCH_STALL=1             then run scripts/bench_stall.sh (storm and stop, issue #15; 0 = skip)
 #   BENCH_STORE=1             the durable store's figures (issue #13): columns mqttgwd-store
 #                             (`persistence true`, `persistence_sync full`, a fresh store per run
 #                             under $BUILD/bench: a real disk) and mosquitto-store (`persistence
@@ -692,6 +693,10 @@ fi
 # The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 4 minutes; root).
 if [ "${BENCH_XDP:-1}" != 0 ]; then
 	BUILD=$BUILD "$(dirname "$0")/bench_xdp.sh" "$SUMMARY" || echo "bench.sh: bench_xdp.sh failed" >&2
+fi
+# The stall scenarios (issue #15): bench_stall.sh appends its section (storm and stop).
+if [ "${BENCH_STALL:-1}" != 0 ]; then
+	BUILD=$BUILD "$(dirname "$0")/bench_stall.sh" "$SUMMARY" || echo "bench.sh: bench_stall.sh failed" >&2
 fi
 # ---- pictures, linked from the summary ----
 if PNGS=$(python3 "$(dirname "$0")/bench_plot.py" "$RESULTS" "$OUT" \

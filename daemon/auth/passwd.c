@@ -51,6 +51,7 @@ struct passwd_db {
 	/* the entry whose hash function an unknown user's password goes through (or none) */
 	const struct pw_entry *dummy;
 	uint32_t scram_iterations; /* of the last SCRAM entry (0: none) */
+	unsigned int refs;	   /* passwd_ref / passwd_free, atomic: jobs on worker threads */
 };
 
 struct pw_parse {
@@ -575,6 +576,7 @@ struct passwd_db *passwd_parse(const char *text, size_t len, const char *name, p
 	ps.db = calloc(1, sizeof(*ps.db));
 	if (!ps.db)
 		goto err_nomem;
+	ps.db->refs = 1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
@@ -600,12 +602,19 @@ void passwd_free(struct passwd_db *db)
 {
 	size_t i;
 
-	if (!db)
+	if (!db || __atomic_sub_fetch(&db->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (i = 0; i < db->n; i++)
 		entry_free(&db->e[i]);
 	free(db->e);
 	free(db);
+}
+
+struct passwd_db *passwd_ref(struct passwd_db *db)
+{
+	if (db)
+		__atomic_add_fetch(&db->refs, 1, __ATOMIC_RELAXED);
+	return db;
 }
 
 size_t passwd_count(const struct passwd_db *db)

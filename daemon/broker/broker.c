@@ -48,7 +48,7 @@ static int dispatch_connect(struct client *c, const uint8_t *buf, size_t len)
 	if (c->version == MQTT_V5 &&
 	    (pkt.connect.props.seen & MQTT_PROP_BIT(MQTT_PROP_AUTH_METHOD)))
 		return broker_authflow_connect(c, &pkt.connect, buf, len, assigned);
-	return broker_connect_accept(c, &pkt.connect, assigned, preauth, NULL, 0);
+	return broker_connect_check(c, &pkt.connect, buf, len, assigned, preauth);
 }
 
 /* While CLIENT_AUTH: the exchange goes on, or the CONNECT it held back goes on. */
@@ -160,12 +160,19 @@ static void client_gone(struct client *c, int err)
 	}
 }
 
+/* client_hooks.on_free: what the CONNECT's authentication still holds. */
+static void client_auth_gone(struct client *c)
+{
+	broker_authflow_free(c);
+	broker_auth_client_free(c);
+}
+
 static const struct client_hooks client_hooks = {
     .on_packet = client_dispatch,
     .on_parsed = broker_fp_parsed,
     .on_closing = broker_fp_closing,
     .on_close = client_gone,
-    .on_free = broker_authflow_free,
+    .on_free = client_auth_gone,
     .rx_activity = broker_fp_rx_activity,
     .on_output = broker_fp_on_output,
     .may_write = broker_fp_may_write,
@@ -352,6 +359,7 @@ void broker_free(struct broker *b)
 	for (size_t i = 0; b->ws && i < b->cfg->n_listeners; i++)
 		ws_ctx_unref(b->ws[i]);
 	free(b->ws);
+	broker_auth_pool_free(b);
 	broker_auth_free(b);
 	if (b->sessions.b) {
 		session_foreach(&b->sessions, session_drop_expiry, b);

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* broker_auth: password and ACL files per listener, and their checks (reload: broker_reload.c). */
+/* broker_auth: password and ACL files per listener, and their checks (reload: broker_reload.c);
+ * password hashing runs on the broker's worker pool (io/workpool.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker_auth.h"
+#include "broker_client.h"
+#include "crypto.h"
 #include "log.h"
+#include "workpool.h"
 
 static void auth_warn(void *ctx, const char *msg)
 {
@@ -118,4 +122,108 @@ bool broker_acl_subscribe(struct broker *b, const struct session *s, const char 
 	default:
 		return true;
 	}
+}
+
+/*
+ * Password checks off the loop. The job owns copies of what run() reads (user name, password,
+ * a reference to the password db) and of what done() needs (the caller's bytes: the CONNECT);
+ * the client and the job point at each other, and whichever ends first clears the other's
+ * pointer, both on the loop thread, so no side ever sees freed memory.
+ */
+struct broker_pwjob {
+	struct workpool_job wj;
+	struct client *c; /* NULL: the client is gone; the job only frees itself */
+	struct passwd_db *db;
+	broker_pwcheck_fn fn;
+	int result;
+	size_t pw_len, keep_len;
+	char *user;
+	uint8_t *keep;
+	uint8_t pw[];
+};
+
+static void pwjob_free(struct broker_pwjob *j)
+{
+	passwd_free(j->db);
+	free(j->user);
+	free(j->keep);
+	crypto_wipe(j->pw, j->pw_len);
+	free(j);
+}
+
+static void pwjob_run(struct workpool_job *wj)
+{
+	struct broker_pwjob *j = (struct broker_pwjob *)wj;
+
+	j->result = passwd_check(j->db, j->user, j->pw, j->pw_len);
+}
+
+static void pwjob_done(struct workpool_job *wj, int status)
+{
+	struct broker_pwjob *j = (struct broker_pwjob *)wj;
+	struct client *c = j->c;
+
+	if (c) {
+		c->pwjob = NULL;
+		if (status < 0)
+			j->result = status;
+		/* a reload swapped the file while the job ran: the caller checks again */
+		else if (j->db != broker_auth_for(c->b, c->auth_idx)->pw)
+			j->result = -ESTALE;
+		j->fn(c, j->result, j->result ? 0 : passwd_entry_id(j->db, j->user), j->keep,
+		      j->keep_len);
+	}
+	pwjob_free(j);
+}
+
+int broker_auth_password_start(struct client *c, struct passwd_db *db, const void *pw, size_t len,
+			       const void *keep, size_t keep_len, broker_pwcheck_fn fn)
+{
+	struct broker *b = c->b;
+	struct broker_pwjob *j;
+	int rc;
+
+	if (!b->pool) {
+		b->pool = workpool_new(b->loop, BROKER_AUTH_THREADS);
+		if (!b->pool)
+			return -errno;
+	}
+	j = calloc(1, sizeof(*j) + len);
+	if (!j)
+		return -ENOMEM;
+	j->wj.run = pwjob_run;
+	j->wj.done = pwjob_done;
+	j->c = c;
+	j->fn = fn;
+	j->pw_len = len;
+	memcpy(j->pw, pw, len);
+	j->user = strdup(c->username);
+	j->keep = malloc(keep_len ? keep_len : 1);
+	if (!j->user || !j->keep) {
+		pwjob_free(j);
+		return -ENOMEM;
+	}
+	memcpy(j->keep, keep, keep_len);
+	j->keep_len = keep_len;
+	j->db = passwd_ref(db);
+	rc = workpool_submit(b->pool, &j->wj);
+	if (rc < 0) {
+		pwjob_free(j);
+		return rc;
+	}
+	c->pwjob = j;
+	return 0;
+}
+
+void broker_auth_client_free(struct client *c)
+{
+	if (c->pwjob)
+		c->pwjob->c = NULL;
+	c->pwjob = NULL;
+}
+
+void broker_auth_pool_free(struct broker *b)
+{
+	workpool_free(b->pool);
+	b->pool = NULL;
 }

@@ -28,4 +28,29 @@ bool broker_acl_retain_source(struct broker *b, const struct msg *m);
 bool broker_acl_subscribe(struct broker *b, const struct session *s, const char *filter, size_t len,
 			  uint8_t *opts);
 
+/* Worker threads hashing passwords: one, at a lower priority than the loop (workpool.h), so
+ * a storm of CONNECTs queues there and the loop keeps a core on a two-core gateway. */
+#define BROKER_AUTH_THREADS 1
+
+/*
+ * The result of a password check started by broker_auth_password_start, on the loop thread:
+ * result as passwd_check() (0, -EACCES, -ENOENT, -ENOMEM, -EIO), -ESTALE when the password
+ * file was reloaded meanwhile (check again), -ECANCELED at shutdown; pw_id the entry's
+ * passwd_entry_id when result is 0; keep[0..keep_len) the caller's bytes (borrowed for the
+ * call). Not called when c is freed first.
+ */
+typedef void (*broker_pwcheck_fn)(struct client *c, int result, uint32_t pw_id, uint8_t *keep,
+				  size_t keep_len);
+/*
+ * Check c->username with password[0..len) against db (the file of c's listener) on the worker
+ * pool, then call fn. Copies what it needs; keep[0..keep_len) is copied and handed back to fn.
+ * 0 (c->pwjob set), or -errno when it cannot be queued (the caller checks in line).
+ */
+int broker_auth_password_start(struct client *c, struct passwd_db *db, const void *pw, size_t len,
+			       const void *keep, size_t keep_len, broker_pwcheck_fn fn);
+/* c is being freed: its running check, if any, will not call back. */
+void broker_auth_client_free(struct client *c);
+/* Stop the worker pool (broker_free; clients are gone by then). */
+void broker_auth_pool_free(struct broker *b);
+
 #endif /* MQTTGW_BROKER_AUTH_H */

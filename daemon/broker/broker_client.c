@@ -277,7 +277,8 @@ static void client_timer(struct loop *l, struct loop_timer *t)
 
 	if (c->state == CLIENT_NEW || c->state == CLIENT_AUTH) {
 		client_close(c, 0xFF,
-			     c->state == CLIENT_NEW
+			     c->pwjob ? "password check not finished within connect_timeout"
+			     : c->state == CLIENT_NEW
 				 ? "no CONNECT within connect_timeout"
 				 : "authentication not finished within connect_timeout");
 		return;
@@ -348,6 +349,10 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 			return -1;
 		}
 		off += flen;
+		if (ret == CLIENT_HOLD) {
+			conn_pause_read(conn, true);
+			break;
+		}
 		if (ret > 0) {
 			/* a subscriber's queue is full: read no more from this publisher */
 			client_pause(c);
@@ -359,6 +364,12 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 	if (h && h->on_parsed)
 		h->on_parsed(c, off);
 	return (ssize_t)off;
+}
+
+void client_hold_release(struct client *c)
+{
+	if (c->conn && !c->paused)
+		conn_pause_read(c->conn, false);
 }
 
 static void client_on_close(struct conn *conn, int err)

@@ -73,6 +73,9 @@ struct client {
 	 * authenticated with, 0: none; a reload drops the client when it changes (in padding) */
 	uint32_t pw_id;
 	struct client_auth *auth;
+	/* its CONNECT's password check running on the worker pool (broker_auth.c), NULL: none;
+	 * meanwhile the client is not read (client_hold) */
+	struct broker_pwjob *pwjob;
 	char peer[64];
 };
 
@@ -120,6 +123,11 @@ static inline uint16_t client_alias_max(const struct client *c)
 void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* c's credentials or authorisation were refused: counted in $SYS and an offence for the guard. */
 void client_auth_failed(struct client *c);
+
+/* on_packet's answer for a CONNECT whose check runs elsewhere (a worker thread): c is not read
+ * until client_hold_release(c); the bytes after the CONNECT wait in its buffer and socket. */
+#define CLIENT_HOLD 2
+void client_hold_release(struct client *c);
 
 /* Queue a whole encoded packet (dropped when the client has no conn or no memory). */
 /* Queue a packet; one over the client's Maximum Packet Size is not sent [MQTT-3.1.2-24]. */

@@ -73,6 +73,18 @@ static int connack_props(struct client *c, struct mqtt_propbuf *pb, const struct
 	return 0;
 }
 
+/* Refuse a CONNECT whose password check (passwd_check) returned r < 0. Returns -1. */
+static int password_refused(struct client *c, int r)
+{
+	if (r == -ENOMEM || r == -EIO || r == -ECANCELED)
+		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				     MQTT_RC_SERVER_UNAVAILABLE, "password check failed");
+	client_auth_failed(c);
+	return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
+			     MQTT_RC_BAD_USERNAME_OR_PASSWORD,
+			     r == -ENOENT ? "unknown user name" : "bad user name or password");
+}
+
 /*
  * Who may connect [MQTT-3.1.4-2]: a user name checked against the listener's password_file
  * when there is one; no user name only where anonymous access is allowed. The will topic
@@ -98,16 +110,8 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
 	} else if (au->pw) {
 		r = passwd_check(au->pw, c->username, cn->has_password ? cn->password.p : NULL,
 				 cn->password.len);
-		if (r == -ENOMEM || r == -EIO)
-			return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
-					     MQTT_RC_SERVER_UNAVAILABLE, "password check failed");
-		if (r < 0) {
-			client_auth_failed(c);
-			return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
-					     MQTT_RC_BAD_USERNAME_OR_PASSWORD,
-					     r == -ENOENT ? "unknown user name"
-							  : "bad user name or password");
-		}
+		if (r < 0)
+			return password_refused(c, r);
 		c->pw_id = passwd_entry_id(au->pw, c->username);
 	}
 	if (cn->will && !acl_check(au->acl, c->client_id, c->username,
@@ -446,4 +450,70 @@ int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	ret = connect_accept(c, cn, assigned, preauth, auth_data, auth_len);
 	free(heap);
 	return ret;
+}
+
+static void connect_checked(struct client *c, int result, uint32_t pw_id, uint8_t *keep,
+			    size_t keep_len);
+
+/* Decode the CONNECT kept by a password job: keep[0] is `assigned`, then the packet. */
+static int connect_redecode(uint8_t *keep, size_t keep_len, struct mqtt_packet *pkt)
+{
+	uint8_t reason = MQTT_RC_MALFORMED;
+
+	memset(pkt, 0, sizeof(*pkt));
+	return codec_decode(keep + 1, keep_len - 1, 0, pkt, &reason);
+}
+
+int broker_connect_check(struct client *c, const struct mqtt_connect *cn, const uint8_t *buf,
+			 size_t len, bool assigned, bool preauth)
+{
+	const struct broker_auth *au = broker_auth_for(c->b, c->auth_idx);
+	uint8_t *keep;
+	int rc;
+
+	/* nothing to hash: no password file, no user name (anonymous) or no password (refused
+	 * without hashing), or the credential was already checked */
+	if (preauth || !au->pw || !cn->has_username || !cn->has_password)
+		return broker_connect_accept(c, cn, assigned, preauth, NULL, 0);
+	keep = malloc(len + 1);
+	if (!keep)
+		return client_refuse(c, c->version, MQTT_CONNACK_UNAVAILABLE,
+				     MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	keep[0] = assigned;
+	memcpy(keep + 1, buf, len);
+	rc = broker_auth_password_start(c, au->pw, cn->password.p, cn->password.len, keep, len + 1,
+					connect_checked);
+	free(keep);
+	if (rc < 0) /* no worker: check in line, as before the pool */
+		return broker_connect_accept(c, cn, assigned, false, NULL, 0);
+	return CLIENT_HOLD;
+}
+
+/* The password job of c's CONNECT ended (on the loop): accept or refuse, then read c again. */
+static void connect_checked(struct client *c, int result, uint32_t pw_id, uint8_t *keep,
+			    size_t keep_len)
+{
+	struct mqtt_packet pkt;
+	int ret;
+
+	if (!c->conn || c->state != CLIENT_NEW)
+		return;
+	if (result == 0 || result == -ESTALE) {
+		/* decoded once already: it cannot fail now */
+		if (connect_redecode(keep, keep_len, &pkt) < 0) {
+			client_close(c, 0xFF, "CONNECT lost");
+			return;
+		}
+		c->pw_id = pw_id;
+		/* -ESTALE: the password file changed under the job; check against the new one */
+		ret = result ? broker_connect_check(c, &pkt.connect, keep + 1, keep_len - 1,
+						    keep[0], false)
+			     : broker_connect_accept(c, &pkt.connect, keep[0], true, NULL, 0);
+	} else {
+		ret = password_refused(c, result);
+	}
+	if (ret < 0)
+		client_close(c, 0xFF, NULL);
+	else if (ret != CLIENT_HOLD)
+		client_hold_release(c);
 }

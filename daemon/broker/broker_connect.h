@@ -21,6 +21,11 @@ int broker_connect_username(struct client *c, const struct mqtt_connect *cn);
  * authentication's last message, for its Authentication Data). 0, or -1 (refused). */
 int broker_connect_accept(struct client *c, const struct mqtt_connect *cn, bool assigned,
 			  bool preauth, const uint8_t *auth_data, size_t auth_len);
+/* The password check, on the worker pool when there is a hash to compute (broker_auth.c), then
+ * broker_connect_accept. buf: the whole CONNECT (copied for the job). 0, -1 as accept, or
+ * CLIENT_HOLD: the check runs; c is not read until it ends (client_hold_release). */
+int broker_connect_check(struct client *c, const struct mqtt_connect *cn, const uint8_t *buf,
+			 size_t len, bool assigned, bool preauth);
 /* Finish a CONNECT (buf: the packet again) whose enhanced authentication succeeded. 0/-1. */
 int broker_connect_resume(struct client *c, const uint8_t *buf, size_t len, bool assigned,
 			  const uint8_t *auth_data, size_t auth_len);

@@ -108,6 +108,7 @@ struct broker {
 	struct broker_stats st;
 	/* broker_auth.c, broker_reload.c */
 	struct broker_auth *auth; /* one per configured listener */
+	struct workpool *pool;	  /* password hashing off the loop; NULL until first needed */
 	/* broker_deliver.c: match scratch, valid during one broker_publish() */
 	struct match *m;
 	uint32_t m_len, m_cap;

@@ -137,6 +137,22 @@ static void test_entry_id(void **state)
 	passwd_free(a);
 }
 
+/* A reference taken for a check elsewhere keeps the db usable after the owner's free (a
+ * reload while a worker thread checks); the last free releases it (ASan: no leak, no UAF). */
+static void test_ref(void **state)
+{
+	struct msgs ms;
+	struct passwd_db *db = parse(ALICE, &ms);
+
+	(void)state;
+	assert_ptr_equal(passwd_ref(db), db);
+	assert_null(passwd_ref(NULL));
+	passwd_free(db); /* the owner's reference */
+	assert_int_equal(passwd_check(db, "alice", "secret", 6), 0);
+	assert_int_equal(passwd_count(db), 1);
+	passwd_free(db); /* the job's */
+}
+
 static void test_real_and_constructed(void **state)
 {
 	struct msgs ms;
@@ -422,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(test_hash_encode),
 	    cmocka_unit_test(test_load),
 	    cmocka_unit_test(test_entry_id),
+	    cmocka_unit_test(test_ref),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
