@@ -63,7 +63,7 @@ TOPIC_MODS := topic topic_match topic_retain topic_valid vec
 CODEC_MODS := codec codec_encode codec_props
 
 # ---- the fast path: real BPF program or the stub ----
-FP_REAL := $(call src,fastpath fastpath_pin bpf_util)
+FP_REAL := $(call src,fastpath fastpath_load fastpath_pin bpf_util)
 ifeq ($(FASTPATH),1)
 FP_SRC := $(FP_REAL)
 LDLIBS += -lbpf -lelf -lz
@@ -299,7 +299,7 @@ FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl $(TOPIC_MODS)
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
-FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin bpf_util mqttgw_passwd xdp_guard \
+FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_load fastpath_pin bpf_util mqttgw_passwd xdp_guard \
 	xdp_status,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime
 FUZZ_LIBS_broker += -lmnl

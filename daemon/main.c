@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -126,7 +127,16 @@ static struct {
 	struct broker *b;
 	const char *conf_path;
 	struct sdnotify sd; /* systemd notifications; off outside a Type=notify unit */
-} app = { .sd.fd = -1 };
+	/* start-up: listeners first, the fast path behind them (issue 15) */
+	struct fastpath *fp;
+	struct fastpath_load *fpl; /* the loader thread, until it is joined */
+	struct loop_io fpl_io;
+	struct guard *guard;
+	struct privdrop_user user;
+	bool drop;
+	int rc; /* an exit status set from the loop (0: none) */
+	int64_t t0_us, listen_us;
+} app = { .sd.fd = -1, .fpl_io.fd = -1 };
 
 /*
  * SIGHUP, server redirection: re-read the config file and take use_another_server /
@@ -386,6 +396,69 @@ static struct store *persistence_open(const struct config *cfg)
 	return st;
 }
 
+/*
+ * The end of a start, once the fast path is settled (in place, or given up under `auto`):
+ * pins, the privilege drop (after BPF is loaded and pinned, as always), READY=1 and the
+ * "running" line. Until here clients are served already, as root when a drop is pending.
+ * 0, or the exit status.
+ */
+static int start_complete(void)
+{
+	const struct config *cfg = app.cfg;
+	char err[512];
+
+	/* the status pins: never fatal (fastpath_pin logs what it did) */
+	if (fastpath_active(app.fp))
+		fastpath_pin(app.fp, cfg, MQTTGW_VERSION);
+	if (app.drop && geteuid() == 0) {
+		chown_pins(cfg, &app.user);
+		chown_store(cfg, &app.user);
+		if (privdrop_apply(&app.user,
+				   DROP_CAPS | (guard_active(app.guard) ? DROP_CAPS_XDP : 0), err,
+				   sizeof(err)) < 0) {
+			log_err("Error: %s", err);
+			return EXIT_RUNTIME;
+		}
+		log_notice("Dropped privileges to user %s.", app.user.name);
+		warn_unreadable(cfg, app.user.name);
+	}
+	log_notice("mqttgw version %s running (listening after %lld ms, started after %lld ms, "
+		   "kernel fast path %s).",
+		   MQTTGW_VERSION, (long long)(app.listen_us - app.t0_us) / 1000,
+		   (long long)(loop_now_us() - app.t0_us) / 1000,
+		   fastpath_active(app.fp) ? "on" : "off");
+	/* Every listener is open and the fast path is in place: what the configuration asks for
+	 * holds (`fastpath on`: the fast path runs). */
+	sdnotify_send(&app.sd, "READY=1\nMAINPID=%d\nSTATUS=Serving %zu listener%s, fast path %s",
+		      (int)getpid(), cfg->n_listeners, cfg->n_listeners == 1 ? "" : "s",
+		      fastpath_active(app.fp) ? "on" : "off");
+	return 0;
+}
+
+/* The loader thread is done: the broker takes the fast path (clients join as their flows
+ * become eligible), or, `fastpath on` without one, the daemon stops with exit status 5. */
+static void fastpath_loaded(struct loop *l, struct loop_io *io, uint32_t events)
+{
+	char err[512] = "";
+	int ret;
+
+	(void)events;
+	loop_io_del(l, io);
+	ret = fastpath_load_finish(app.fpl, &app.fp, err, sizeof(err));
+	app.fpl = NULL;
+	if (ret < 0) {
+		log_err("Error: %s; stopping (the listeners were open already).", err);
+		app.rc = EXIT_FASTPATH;
+	} else if (app.fp && (ret = broker_set_fastpath(app.b, app.fp)) < 0) {
+		log_err("Error: fast path: %s", strerror(-ret));
+		app.rc = EXIT_RUNTIME;
+	} else {
+		app.rc = start_complete();
+	}
+	if (app.rc)
+		loop_stop(l);
+}
+
 static int parse_port(const char *s, uint16_t *port)
 {
 	char *end;
@@ -421,17 +494,14 @@ int main(int argc, char **argv)
 	bool verbose = false, test_only = false;
 	struct config *cfg = NULL;
 	struct loop *loop = NULL;
-	struct fastpath *fp = NULL;
 	struct broker *b = NULL;
-	struct guard *guard = NULL;
 	struct store *store = NULL;
 	struct msg_pool mem; /* the broker's messages and buffers: outlive loop_free */
-	struct privdrop_user user;
-	bool drop = false;
 	char err[512] = "";
 	int opt, rc = EXIT_OK, ret;
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 
+	app.t0_us = loop_now_us();
 	msg_pool_init(&mem);
 	while ((opt = getopt_long(argc, argv, "c:p:vth", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -517,7 +587,7 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return EXIT_CONFIG;
 	}
-	ret = check_start(cfg, &user, &drop, err, sizeof(err));
+	ret = check_start(cfg, &app.user, &app.drop, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "mqttgwd: Error: %s\n", err);
 		config_free(cfg);
@@ -551,7 +621,9 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	ret = fastpath_init(&fp, cfg->fastpath, err, sizeof(err));
+	/* probes here (what is missing stops the start before it listens); the load and the
+	 * verifier run on a thread while the listeners open and the store is restored */
+	ret = fastpath_load_start(&app.fpl, cfg->fastpath, err, sizeof(err));
 	if (ret < 0) {
 		log_err("Error: %s", err);
 		rc = EXIT_FASTPATH;
@@ -568,6 +640,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.b = b;
+	app.listen_us = loop_now_us();
 	/* bridges before the store's load, which hands them their queues */
 	if (broker_bridges_new(b, store, err, sizeof(err)) < 0) {
 		log_err("Error: %s", err);
@@ -580,27 +653,18 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out_shutdown;
 	}
-	ret = broker_set_fastpath(b, fp);
-	if (ret < 0) {
-		log_err("Error: fast path: %s", strerror(-ret));
-		rc = EXIT_RUNTIME;
-		goto out_shutdown;
-	}
-	ret = guard_start(loop, cfg, b, &guard, err, sizeof(err));
+	ret = guard_start(loop, cfg, b, &app.guard, err, sizeof(err));
 	if (ret < 0) {
 		log_err("Error: %s (xdp_required is true)", err);
 		rc = ret == -ENOMEM ? EXIT_RUNTIME : EXIT_XDP;
 		goto out_shutdown;
 	}
-	broker_set_guard(b, guard);
+	broker_set_guard(b, app.guard);
 	if (broker_bridges_start(b) < 0) {
 		log_err("Error: bridges: %s", strerror(errno));
 		rc = EXIT_RUNTIME;
 		goto out_shutdown;
 	}
-	/* the status pins: never fatal (fastpath_pin logs what it did) */
-	if (fastpath_active(fp))
-		fastpath_pin(fp, cfg, MQTTGW_VERSION);
 	if (cfg->pid_file) {
 		FILE *f = fopen(cfg->pid_file, "w");
 
@@ -611,35 +675,42 @@ int main(int argc, char **argv)
 			log_warn("Warning: cannot write pid_file %s: %m", cfg->pid_file);
 		}
 	}
-	/* Last: listeners are open, BPF is loaded and pinned (Mosquitto drops here too). */
-	if (drop && geteuid() == 0) {
-		chown_pins(cfg, &user);
-		chown_store(cfg, &user);
-		if (privdrop_apply(&user, DROP_CAPS | (guard_active(guard) ? DROP_CAPS_XDP : 0),
-				   err, sizeof(err)) < 0) {
-			log_err("Error: %s", err);
+	if (app.fpl) {
+		/* serving from here; start_complete() when the loader is done */
+		ret = loop_io_add(loop, &app.fpl_io, fastpath_load_fd(app.fpl), EPOLLIN,
+				  fastpath_loaded, NULL);
+		if (ret < 0) {
+			log_err("Error: event loop: %s", strerror(-ret));
 			rc = EXIT_RUNTIME;
 			goto out_shutdown;
 		}
-		log_notice("Dropped privileges to user %s.", user.name);
-		warn_unreadable(cfg, user.name);
+		sdnotify_send(&app.sd, "STATUS=Serving, loading the kernel fast path");
+	} else if ((rc = start_complete()) != EXIT_OK) {
+		goto out_shutdown;
 	}
-	/* Every listener is open and the fast path is in place: clients can be served. */
-	sdnotify_send(&app.sd, "READY=1\nMAINPID=%d\nSTATUS=Serving %zu listener%s, fast path %s",
-		      (int)getpid(), cfg->n_listeners, cfg->n_listeners == 1 ? "" : "s",
-		      fastpath_active(fp) ? "on" : "off");
 	if (sdnotify_watchdog_start(&app.sd, loop) < 0)
 		log_warn("Warning: systemd watchdog timer: out of memory");
 	ret = loop_run(loop);
 	if (ret < 0) {
 		log_err("Error: event loop: %s", strerror(-ret));
 		rc = EXIT_RUNTIME;
+	} else if (app.rc) {
+		rc = app.rc;
 	}
 out_shutdown:
 	broker_shutdown(b);
 	log_notice("mqttgw version %s terminating", MQTTGW_VERSION);
 out:
-	guard_free(guard);
+	if (app.fpl) {
+		/* stopped during the load: wait for the thread, then unload what it loaded */
+		struct fastpath *late = NULL;
+
+		if (app.fpl_io.fd >= 0)
+			loop_io_del(loop, &app.fpl_io);
+		fastpath_load_finish(app.fpl, &late, err, sizeof(err));
+		fastpath_free(late);
+	}
+	guard_free(app.guard);
 	sdnotify_fini(&app.sd);
 	/* the clients closed at shutdown, and lingering closes, are freed before the broker they
 	 * point to */
@@ -648,7 +719,7 @@ out:
 		loop_run_deferred(loop);
 	broker_free(b);
 	store_close(store); /* commits what the shutdown staged */
-	fastpath_free(fp);
+	fastpath_free(app.fp);
 	loop_free(loop);
 	if (cfg && cfg->pid_file && rc == EXIT_OK)
 		unlink(cfg->pid_file);
