@@ -80,14 +80,16 @@ bool fastpath_active(const struct fastpath *fp);
  * nothing but the fast path it creates. fastpath_load_fd() becomes readable (an eventfd) when
  * the thread is done; fastpath_load_finish() joins it, frees ld and returns what
  * fastpath_init() would have: 0 with *fp (NULL when `auto` could not load: logged), or
- * -ENOTSUP for `on` (reason in err). It may be called before the fd is readable (at a
- * shutdown during the load): it waits for the thread.
+ * -ENOTSUP for `on` (reason in err).
  */
 struct fastpath_load;
 int fastpath_load_start(struct fastpath_load **out, enum config_fastpath mode, char *err,
 			size_t errlen);
 int fastpath_load_fd(const struct fastpath_load *ld);
 int fastpath_load_finish(struct fastpath_load *ld, struct fastpath **fp, char *err, size_t errlen);
+/* A start that stops during the load: wait for the thread, unload what it loaded, free ld;
+ * logs nothing (NULL: nothing to do). */
+void fastpath_load_cancel(struct fastpath_load *ld);
 
 /* How a socket joins (fastpath_sock_add). Zero-initialise, then set what applies. */
 struct fastpath_sock_opts {

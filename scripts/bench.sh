@@ -26,6 +26,8 @@
 #   MOSQUITTO=/usr/sbin/mosquitto
 #   BENCH_NICE=-10            niceness of the brokers and the tool alike (root only; 0 = off), so
 #                             that background load disturbs the figures less
+#   BENCH_STARTUP=1           then scripts/bench_startup.sh: start-up to listening, serving and
+#                             complete, STARTUP_N (7) starts per broker (issue 15; 0 = skip)
 #   BENCH_XDP=1               then run scripts/bench_xdp.sh (the XDP guard, issue #14; 0 = skip)
 #   BENCH_STORE=1             the durable store's figures (issue #13): columns mqttgwd-store
 #                             (`persistence true`, `persistence_sync full`, a fresh store per run
@@ -637,6 +639,12 @@ if bad_runs:
         print("- %s round %s %s: %s" % (r["config"], r["round"], r["broker"], r.get("error") or ", ".join(
             "%s=%s" % (k, r[k]) for k in COUNT if r.get(k))))
 EOF
+# Start-up to listening (issue 15): bench_startup.sh appends its section (BENCH_STARTUP=0: skip;
+# STARTUP_N starts per broker, default 7; about 10 s per start of mqttgwd-fp under load, less idle).
+if [ "${BENCH_STARTUP:-1}" != 0 ]; then
+	BUILD=$BUILD MOSQUITTO=$MOSQUITTO BENCH_NICE=$NICE "$(dirname "$0")/bench_startup.sh" "$SUMMARY" ||
+		echo "bench.sh: bench_startup.sh failed" >&2
+fi
 # The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 4 minutes; root).
 if [ "${BENCH_XDP:-1}" != 0 ]; then
 	BUILD=$BUILD "$(dirname "$0")/bench_xdp.sh" "$SUMMARY" || echo "bench.sh: bench_xdp.sh failed" >&2

@@ -145,3 +145,18 @@ int fastpath_load_finish(struct fastpath_load *ld, struct fastpath **fp, char *e
 	free(ld);
 	return ret;
 }
+
+void fastpath_load_cancel(struct fastpath_load *ld)
+{
+	if (!ld)
+		return;
+	pthread_join(ld->thread, NULL);
+	libbpf_set_print(bpf_util_libbpf_print);
+	pthread_mutex_lock(&held.mu);
+	held.len = 0; /* a load nobody waits for any more: what libbpf said does not matter */
+	pthread_mutex_unlock(&held.mu);
+	close(ld->efd);
+	if (!ld->ret)
+		fastpath_free(ld->fp);
+	free(ld);
+}

@@ -53,6 +53,11 @@ int fastpath_load_finish(struct fastpath_load *ld, struct fastpath **fp, char *e
 	return 0;
 }
 
+void fastpath_load_cancel(struct fastpath_load *ld)
+{
+	(void)ld;
+}
+
 void fastpath_free(struct fastpath *fp)
 {
 	free(fp);
