@@ -633,6 +633,19 @@ int main(int argc, char **argv)
 		rc = EXIT_FASTPATH;
 		goto out;
 	}
+	/* a persistence_location that cannot be written stops the start before any listener
+	 * opens, as Mosquitto; the store is opened and restored behind the listeners (below) */
+	if (cfg->persistence) {
+		const char *dir = cfg->persistence_location ? cfg->persistence_location : ".";
+
+		ret = store_check_dir(dir);
+		if (ret < 0) {
+			log_err("Error: store: cannot write to directory %s: %s", dir,
+				strerror(-ret));
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+	}
 	b = broker_new(loop, cfg, &mem, err, sizeof(err));
 	if (!b) {
 		log_err("Error: %s", err);

@@ -6,13 +6,11 @@
  * fastpath it creates, then writes an eventfd the loop watches. fastpath_load_finish() joins
  * the thread, so everything it wrote is the loop's from then on. See include/fastpath.h.
  *
- * libbpf's print hook is one global: while the thread runs, what libbpf says (from either
- * thread: the XDP guard may load meanwhile) is kept here, under a mutex, and logged by the
- * loop at the finish, since the log module is the loop's alone.
+ * What libbpf says meanwhile, from either thread, is held (bpf_util_print_hold) and logged by
+ * the loop at the finish, since the log module is the loop's alone.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +22,6 @@
 #include "bpf_util.h"
 #include "fastpath.h"
 #include "fastpath_int.h"
-#include "log.h"
 
 struct fastpath_load {
 	pthread_t thread;
@@ -34,46 +31,6 @@ struct fastpath_load {
 	int ret;
 	char why[256];
 };
-
-/* libbpf's messages while a thread loads: warnings only, as bpf_util_libbpf_print keeps. */
-static struct {
-	pthread_mutex_t mu;
-	char text[2048];
-	size_t len;
-} held = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static int hold_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	int n;
-
-	if (level != LIBBPF_WARN)
-		return 0;
-	pthread_mutex_lock(&held.mu);
-	if (held.len < sizeof(held.text) - 1) {
-		n = vsnprintf(held.text + held.len, sizeof(held.text) - held.len, fmt, ap);
-		if (n > 0)
-			held.len += (size_t)n < sizeof(held.text) - held.len
-					? (size_t)n
-					: sizeof(held.text) - held.len - 1;
-	}
-	pthread_mutex_unlock(&held.mu);
-	return 0;
-}
-
-/* What the thread held back, one log line per line, then libbpf prints straight again. */
-static void hold_flush(void)
-{
-	char *line, *save = NULL;
-
-	libbpf_set_print(bpf_util_libbpf_print);
-	pthread_mutex_lock(&held.mu);
-	for (line = strtok_r(held.text, "\n", &save); held.len && line;
-	     line = strtok_r(NULL, "\n", &save))
-		log_info("%s", line);
-	held.len = 0;
-	held.text[0] = '\0';
-	pthread_mutex_unlock(&held.mu);
-}
 
 static void *load_thread(void *arg)
 {
@@ -113,10 +70,10 @@ int fastpath_load_start(struct fastpath_load **out, enum config_fastpath mode, c
 		free(ld);
 		return fp_settle(mode, buf, err, errlen);
 	}
-	libbpf_set_print(hold_print);
+	bpf_util_print_hold(true);
 	ret = pthread_create(&ld->thread, NULL, load_thread, ld);
 	if (ret) {
-		hold_flush();
+		bpf_util_print_hold(false);
 		close(ld->efd);
 		free(ld);
 		snprintf(buf, sizeof(buf), "cannot start the loader thread: %s", strerror(ret));
@@ -137,7 +94,7 @@ int fastpath_load_finish(struct fastpath_load *ld, struct fastpath **fp, char *e
 
 	*fp = NULL;
 	pthread_join(ld->thread, NULL);
-	hold_flush();
+	bpf_util_print_hold(false);
 	close(ld->efd);
 	if (!ld->ret)
 		*fp = ld->fp;
@@ -151,10 +108,7 @@ void fastpath_load_cancel(struct fastpath_load *ld)
 	if (!ld)
 		return;
 	pthread_join(ld->thread, NULL);
-	libbpf_set_print(bpf_util_libbpf_print);
-	pthread_mutex_lock(&held.mu);
-	held.len = 0; /* a load nobody waits for any more: what libbpf said does not matter */
-	pthread_mutex_unlock(&held.mu);
+	bpf_util_print_hold(false);
 	close(ld->efd);
 	if (!ld->ret)
 		fastpath_free(ld->fp);

@@ -82,7 +82,7 @@ L=$BROKER_LOG
 line_of() { grep -n -m1 -- "$1" "$L" | cut -d: -f1; }
 conn=$(line_of "New client connected .* as early-sub")
 run=$(line_of "mqttgw version .* running (")
-[ -n "$conn" ] && [ -n "$run" ] || fail "log lines missing: $(cat "$L")"
+if [ -z "$conn" ] || [ -z "$run" ]; then fail "log lines missing: $(cat "$L")"; fi
 if [ "$FP_ON" = 1 ]; then
 	[ "$conn" -lt "$run" ] || fail "the early client was served only after the start completed"
 	ready=$(line_of "Kernel fast path active")
