@@ -63,7 +63,7 @@ TOPIC_MODS := topic topic_match topic_retain topic_valid vec
 CODEC_MODS := codec codec_encode codec_props
 
 # ---- the fast path: real BPF program or the stub ----
-FP_REAL := $(call src,fastpath fastpath_pin bpf_util)
+FP_REAL := $(call src,fastpath fastpath_load fastpath_pin bpf_util)
 ifeq ($(FASTPATH),1)
 FP_SRC := $(FP_REAL)
 LDLIBS += -lbpf -lelf -lz
@@ -201,7 +201,7 @@ UNIT_DEPS_config_ctl := $(CONFIG_MODS)
 UNIT_DEPS_config_conn := $(filter-out config_conn,$(CONFIG_MODS))
 UNIT_DEPS_outq_pool := outq
 UNIT_LIBS_passwd := -lssl -lcrypto -largon2
-UNIT_DEPS_fastpath := fastpath_pin fpstatus bpf_util
+UNIT_DEPS_fastpath := fastpath_load fastpath_pin fpstatus bpf_util
 UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_conn := loop outq
 # tls is one module in several files (tls.c the transport, tls_ctx.c contexts, tls_keys.c PSK
@@ -322,7 +322,7 @@ FUZZ_LIBS_passwd := -lcrypto -largon2
 FUZZ_DEPS_acl := acl $(TOPIC_MODS)
 # the whole broker: every daemon module but main, the tools, the BPF fast path (the stub is in)
 # and log (mock_log stands in); the wrap lets the target move the loop's clock
-FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_pin bpf_util mqttgw_passwd mqttgwctl \
+FUZZ_DEPS_broker := $(filter-out log fastpath fastpath_load fastpath_pin bpf_util mqttgw_passwd mqttgwctl \
 	mqttgwctl_fmt xdp_guard \
 	xdp_status,$(notdir $(MOD_SRCS:.c=)))
 FUZZ_LIBS_broker := -lssl -lcrypto -largon2 -lm -Wl,--wrap=clock_gettime

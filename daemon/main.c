@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -115,7 +116,8 @@ static const char usage_text[] =
 	"  3  configuration error (the message names file:line), including a password or\n"
 	"     ACL file that cannot be loaded\n"
 	"  4  a listener could not be opened (address in use, permission)\n"
-	"  5  `fastpath on` but the kernel fast path is unavailable\n"
+	"  5  `fastpath on` but the kernel fast path is unavailable (its load runs\n"
+	"     behind the listeners: a load that fails stops the daemon after it listened)\n"
 	"  6  `xdp_required true` but the XDP guard cannot run or an xdp_interface\n"
 	"     cannot be attached (no such interface, no XDP, no CAP_BPF/CAP_NET_ADMIN)\n"
 	"With --fastpath-status:\n"
@@ -131,7 +133,16 @@ static struct {
 	struct broker *b;
 	const char *conf_path;
 	struct sdnotify sd; /* systemd notifications; off outside a Type=notify unit */
-} app = { .sd.fd = -1 };
+	/* start-up: listeners first, the fast path behind them (issue 15) */
+	struct fastpath *fp;
+	struct fastpath_load *fpl; /* the loader thread, until it is joined */
+	struct loop_io fpl_io;
+	struct guard *guard;
+	struct privdrop_user user;
+	bool drop;
+	int rc; /* an exit status set from the loop (0: none) */
+	int64_t t0_us, listen_us;
+} app = { .sd.fd = -1, .fpl_io.fd = -1 };
 
 /*
  * SIGHUP, server redirection: re-read the config file and take use_another_server /
@@ -164,14 +175,17 @@ static void on_signal(struct loop *l, int sig)
 	if (sig == SIGHUP) {
 		log_notice("Received SIGHUP: reopening the log, reloading password and ACL files.");
 		/* systemd: the unit is "reloading" until the next READY=1 (MONOTONIC_USEC
-		 * tells it which reload this is) */
-		sdnotify_send(&app.sd, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=Reloading",
-			      (long long)loop_now_us());
+		 * tells it which reload this is); not while the start's fast path loads: the
+		 * first READY=1 is start_complete()'s */
+		if (!app.fpl)
+			sdnotify_send(&app.sd, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=Reloading",
+				      (long long)loop_now_us());
 		log_init(app.cfg);
 		if (app.b)
 			broker_reload(app.b);
 		reload_redirect();
-		sdnotify_send(&app.sd, "READY=1\nSTATUS=Serving (reloaded)");
+		if (!app.fpl)
+			sdnotify_send(&app.sd, "READY=1\nSTATUS=Serving (reloaded)");
 		return;
 	}
 	log_notice("Received %s, shutting down.", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -453,6 +467,69 @@ static struct store *persistence_open(const struct config *cfg)
 	return st;
 }
 
+/*
+ * The end of a start, once the fast path is settled (in place, or given up under `auto`):
+ * pins, the privilege drop (after BPF is loaded and pinned, as always), READY=1 and the
+ * "running" line. Until here clients are served already, as root when a drop is pending.
+ * 0, or the exit status.
+ */
+static int start_complete(void)
+{
+	const struct config *cfg = app.cfg;
+	char err[512];
+
+	/* the status pins: never fatal (fastpath_pin logs what it did) */
+	if (fastpath_active(app.fp))
+		fastpath_pin(app.fp, cfg, MQTTGW_VERSION);
+	if (app.drop && geteuid() == 0) {
+		chown_pins(cfg, &app.user);
+		chown_store(cfg, &app.user);
+		if (privdrop_apply(&app.user,
+				   DROP_CAPS | (guard_active(app.guard) ? DROP_CAPS_XDP : 0), err,
+				   sizeof(err)) < 0) {
+			log_err("Error: %s", err);
+			return EXIT_RUNTIME;
+		}
+		log_notice("Dropped privileges to user %s.", app.user.name);
+		warn_unreadable(cfg, app.user.name);
+	}
+	log_notice("mqttgw version %s running (listening after %lld ms, started after %lld ms, "
+		   "kernel fast path %s).",
+		   MQTTGW_VERSION, (long long)(app.listen_us - app.t0_us) / 1000,
+		   (long long)(loop_now_us() - app.t0_us) / 1000,
+		   fastpath_active(app.fp) ? "on" : "off");
+	/* Every listener is open and the fast path is in place: what the configuration asks for
+	 * holds (`fastpath on`: the fast path runs). */
+	sdnotify_send(&app.sd, "READY=1\nMAINPID=%d\nSTATUS=Serving %zu listener%s, fast path %s",
+		      (int)getpid(), cfg->n_listeners, cfg->n_listeners == 1 ? "" : "s",
+		      fastpath_active(app.fp) ? "on" : "off");
+	return 0;
+}
+
+/* The loader thread is done: the broker takes the fast path (clients join as their flows
+ * become eligible), or, `fastpath on` without one, the daemon stops with exit status 5. */
+static void fastpath_loaded(struct loop *l, struct loop_io *io, uint32_t events)
+{
+	char err[512] = "";
+	int ret;
+
+	(void)events;
+	loop_io_del(l, io);
+	ret = fastpath_load_finish(app.fpl, &app.fp, err, sizeof(err));
+	app.fpl = NULL;
+	if (ret < 0) {
+		log_err("Error: %s; stopping (the listeners were open already).", err);
+		app.rc = EXIT_FASTPATH;
+	} else if (app.fp && (ret = broker_set_fastpath(app.b, app.fp)) < 0) {
+		log_err("Error: fast path: %s", strerror(-ret));
+		app.rc = EXIT_RUNTIME;
+	} else {
+		app.rc = start_complete();
+	}
+	if (app.rc)
+		loop_stop(l);
+}
+
 static int parse_port(const char *s, uint16_t *port)
 {
 	char *end;
@@ -488,17 +565,14 @@ int main(int argc, char **argv)
 	bool verbose = false, test_only = false;
 	struct config *cfg = NULL;
 	struct loop *loop = NULL;
-	struct fastpath *fp = NULL;
 	struct broker *b = NULL;
-	struct guard *guard = NULL;
 	struct store *store = NULL;
 	struct msg_pool mem; /* the broker's messages and buffers: outlive loop_free */
-	struct privdrop_user user;
-	bool drop = false;
 	char err[512] = "";
 	int opt, rc = EXIT_OK, ret;
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 
+	app.t0_us = loop_now_us();
 	msg_pool_init(&mem);
 	while ((opt = getopt_long(argc, argv, "c:p:vth", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -584,7 +658,7 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return EXIT_CONFIG;
 	}
-	ret = check_start(cfg, &user, &drop, err, sizeof(err));
+	ret = check_start(cfg, &app.user, &app.drop, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "mqttgwd: Error: %s\n", err);
 		config_free(cfg);
@@ -618,15 +692,26 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	ret = fastpath_init(&fp, cfg->fastpath, err, sizeof(err));
+	/* probes here (what is missing stops the start before it listens); the load and the
+	 * verifier run on a thread while the listeners open and the store is restored */
+	ret = fastpath_load_start(&app.fpl, cfg->fastpath, err, sizeof(err));
 	if (ret < 0) {
 		log_err("Error: %s", err);
 		rc = EXIT_FASTPATH;
 		goto out;
 	}
-	if (cfg->persistence && !(store = persistence_open(cfg))) {
-		rc = EXIT_CONFIG;
-		goto out;
+	/* a persistence_location that cannot be written stops the start before any listener
+	 * opens, as Mosquitto; the store is opened and restored behind the listeners (below) */
+	if (cfg->persistence) {
+		const char *dir = cfg->persistence_location ? cfg->persistence_location : ".";
+
+		ret = store_check_dir(dir);
+		if (ret < 0) {
+			log_err("Error: store: cannot write to directory %s: %s", dir,
+				strerror(-ret));
+			rc = EXIT_CONFIG;
+			goto out;
+		}
 	}
 	b = broker_new(loop, cfg, &mem, err, sizeof(err));
 	if (!b) {
@@ -635,6 +720,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.b = b;
+	app.listen_us = loop_now_us();
+	/* listening, not serving yet: opening the store (0.6-1 s with 300k messages) and its
+	 * restore below run before the loop serves anyone, while the kernel already completes
+	 * the clients' TCP handshakes */
+	if (cfg->persistence && !(store = persistence_open(cfg))) {
+		rc = EXIT_CONFIG;
+		goto out_shutdown;
+	}
 	/* bridges before the store's load, which hands them their queues */
 	if (broker_bridges_new(b, store, err, sizeof(err)) < 0) {
 		log_err("Error: %s", err);
@@ -647,19 +740,13 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out_shutdown;
 	}
-	ret = broker_set_fastpath(b, fp);
-	if (ret < 0) {
-		log_err("Error: fast path: %s", strerror(-ret));
-		rc = EXIT_RUNTIME;
-		goto out_shutdown;
-	}
-	ret = guard_start(loop, cfg, b, &guard, err, sizeof(err));
+	ret = guard_start(loop, cfg, b, &app.guard, err, sizeof(err));
 	if (ret < 0) {
 		log_err("Error: %s (xdp_required is true)", err);
 		rc = ret == -ENOMEM ? EXIT_RUNTIME : EXIT_XDP;
 		goto out_shutdown;
 	}
-	broker_set_guard(b, guard);
+	broker_set_guard(b, app.guard);
 	/* mqttgwctl's socket: owned by whom it names before the privilege drop below */
 	if (cfg->control_socket) {
 		struct ctl_opts co;
@@ -685,9 +772,6 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out_shutdown;
 	}
-	/* the status pins: never fatal (fastpath_pin logs what it did) */
-	if (fastpath_active(fp))
-		fastpath_pin(fp, cfg, MQTTGW_VERSION);
 	if (cfg->pid_file) {
 		FILE *f = fopen(cfg->pid_file, "w");
 
@@ -698,35 +782,37 @@ int main(int argc, char **argv)
 			log_warn("Warning: cannot write pid_file %s: %m", cfg->pid_file);
 		}
 	}
-	/* Last: listeners are open, BPF is loaded and pinned (Mosquitto drops here too). */
-	if (drop && geteuid() == 0) {
-		chown_pins(cfg, &user);
-		chown_store(cfg, &user);
-		if (privdrop_apply(&user, DROP_CAPS | (guard_active(guard) ? DROP_CAPS_XDP : 0),
-				   err, sizeof(err)) < 0) {
-			log_err("Error: %s", err);
+	if (app.fpl) {
+		/* serving from here; start_complete() when the loader is done */
+		ret = loop_io_add(loop, &app.fpl_io, fastpath_load_fd(app.fpl), EPOLLIN,
+				  fastpath_loaded, NULL);
+		if (ret < 0) {
+			log_err("Error: event loop: %s", strerror(-ret));
 			rc = EXIT_RUNTIME;
 			goto out_shutdown;
 		}
-		log_notice("Dropped privileges to user %s.", user.name);
-		warn_unreadable(cfg, user.name);
+		sdnotify_send(&app.sd, "STATUS=Serving, loading the kernel fast path");
+	} else if ((rc = start_complete()) != EXIT_OK) {
+		goto out_shutdown;
 	}
-	/* Every listener is open and the fast path is in place: clients can be served. */
-	sdnotify_send(&app.sd, "READY=1\nMAINPID=%d\nSTATUS=Serving %zu listener%s, fast path %s",
-		      (int)getpid(), cfg->n_listeners, cfg->n_listeners == 1 ? "" : "s",
-		      fastpath_active(fp) ? "on" : "off");
 	if (sdnotify_watchdog_start(&app.sd, loop) < 0)
 		log_warn("Warning: systemd watchdog timer: out of memory");
 	ret = loop_run(loop);
 	if (ret < 0) {
 		log_err("Error: event loop: %s", strerror(-ret));
 		rc = EXIT_RUNTIME;
+	} else if (app.rc) {
+		rc = app.rc;
 	}
 out_shutdown:
 	broker_shutdown(b);
 	log_notice("mqttgw version %s terminating", MQTTGW_VERSION);
 out:
-	guard_free(guard);
+	/* stopped during the load: wait for the thread, then unload what it loaded */
+	if (app.fpl_io.fd >= 0)
+		loop_io_del(loop, &app.fpl_io);
+	fastpath_load_cancel(app.fpl);
+	guard_free(app.guard);
 	sdnotify_fini(&app.sd);
 	/* the clients closed at shutdown, and lingering closes, are freed before the broker they
 	 * point to */
@@ -735,7 +821,7 @@ out:
 		loop_run_deferred(loop);
 	broker_free(b);
 	store_close(store); /* commits what the shutdown staged */
-	fastpath_free(fp);
+	fastpath_free(app.fp);
 	loop_free(loop);
 	if (cfg && cfg->pid_file && rc == EXIT_OK)
 		unlink(cfg->pid_file);

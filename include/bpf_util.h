@@ -14,6 +14,12 @@
 
 /* For libbpf_set_print(): warnings become info lines, info becomes debug, debug is dropped. */
 int bpf_util_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
+/*
+ * on: while a BPF load runs on a thread of its own (fastpath_load.c), bpf_util_libbpf_print
+ * keeps what libbpf says, from any thread (the XDP guard may load meanwhile), since the log
+ * module is the loop's alone; off (from the loop): log what was kept, print directly again.
+ */
+void bpf_util_print_hold(bool on);
 /* CAP_NET_ADMIN and CAP_BPF (or CAP_SYS_ADMIN) in the effective set; euid 0 if capget fails. */
 bool bpf_util_have_caps(void);
 /* 1: path is on a bpffs; 0: it is not; -errno: statfs failed. */

@@ -72,6 +72,25 @@ int fastpath_init(struct fastpath **out, enum config_fastpath mode, char *err, s
 void fastpath_free(struct fastpath *fp);
 bool fastpath_active(const struct fastpath *fp);
 
+/*
+ * The same as fastpath_init(), in the background, so that mqttgwd listens first (issue 15:
+ * loading and verifying the programs takes 0.3-0.9 s, the rest of a start 40 ms).
+ * fastpath_load_start() probes here (mode off: *out NULL, returns 0; probes that fail: what
+ * fastpath_init() does, at once) and loads and attaches on a thread of its own, which touches
+ * nothing but the fast path it creates. fastpath_load_fd() becomes readable (an eventfd) when
+ * the thread is done; fastpath_load_finish() joins it, frees ld and returns what
+ * fastpath_init() would have: 0 with *fp (NULL when `auto` could not load: logged), or
+ * -ENOTSUP for `on` (reason in err).
+ */
+struct fastpath_load;
+int fastpath_load_start(struct fastpath_load **out, enum config_fastpath mode, char *err,
+			size_t errlen);
+int fastpath_load_fd(const struct fastpath_load *ld);
+int fastpath_load_finish(struct fastpath_load *ld, struct fastpath **fp, char *err, size_t errlen);
+/* A start that stops during the load: wait for the thread, unload what it loaded, free ld;
+ * logs nothing (NULL: nothing to do). */
+void fastpath_load_cancel(struct fastpath_load *ld);
+
 /* How a socket joins (fastpath_sock_add). Zero-initialise, then set what applies. */
 struct fastpath_sock_opts {
 	uint8_t proto;	    /* MQTT protocol level of the client: 3, 4 or 5 (FP_PROTO_*) */

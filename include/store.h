@@ -187,6 +187,9 @@ struct store_stats {
  * filled when the directory cannot be written or the database cannot be created.
  */
 struct store *store_open(const struct store_opts *o, char *msg, size_t msglen);
+/* 0 when a file can be created in dir (what store_open() checks first), else -errno: for a
+ * start that checks the location before it listens and opens the store after. */
+int store_check_dir(const char *dir);
 /* Stream the stored state (see struct store_load_cb); call once, after store_open and before
  * anything is staged. Starts the store thread. 0, the callback's value, or -errno. */
 int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,

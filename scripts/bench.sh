@@ -35,6 +35,8 @@
 #                             that background load disturbs the figures less
 #   BENCH_SCRAPE=1            then run scripts/bench_scrape.sh: p2p-q1 and latency-q0 on mqttgwd
 #                             without and with a /metrics scraper every 100 ms, ratio (issue 18)
+#   BENCH_STARTUP=1           then scripts/bench_startup.sh: start-up to listening, serving and
+#                             complete, STARTUP_N (7) starts per broker (issue 15; 0 = skip)
 #   BENCH_XDP=1               then run scripts/bench_xdp.sh (the XDP guard, issue #14; 0 = skip)
 #   BENCH_STALL=1             then run scripts/bench_stall.sh (storm and stop, issue #15; 0 = skip)
 #   BENCH_STORE=1             the durable store's figures (issue #13): columns mqttgwd-store
@@ -689,6 +691,12 @@ EOF
 # Scraping /metrics during the load (issue 18): bench_scrape.sh appends its section (~40 s).
 if [ "${BENCH_SCRAPE:-1}" != 0 ]; then
 	BUILD=$BUILD "$(dirname "$0")/bench_scrape.sh" "$SUMMARY" || echo "bench.sh: bench_scrape.sh failed" >&2
+fi
+# Start-up to listening (issue 15): bench_startup.sh appends its section (BENCH_STARTUP=0: skip;
+# STARTUP_N starts per broker, default 7; about 10 s per start of mqttgwd-fp under load, less idle).
+if [ "${BENCH_STARTUP:-1}" != 0 ]; then
+	BUILD=$BUILD MOSQUITTO=$MOSQUITTO BENCH_NICE=$NICE "$(dirname "$0")/bench_startup.sh" "$SUMMARY" ||
+		echo "bench.sh: bench_startup.sh failed" >&2
 fi
 # The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 4 minutes; root).
 if [ "${BENCH_XDP:-1}" != 0 ]; then

@@ -41,6 +41,7 @@
 
 #include "broker_fp.h"
 #include "broker_mount.h"
+#include "broker_sys.h"
 #include "log.h"
 #include "ws.h"
 
@@ -547,7 +548,14 @@ void broker_fp_stop(struct broker *b)
 
 int broker_set_fastpath(struct broker *b, struct fastpath *fp)
 {
+	int ret;
+
 	if (b->fp)
 		return -EBUSY;
-	return broker_fp_start(b, fp);
+	ret = broker_fp_start(b, fp);
+	/* $SYS/broker/fastpath/... went out at the start without it (it loads behind the
+	 * listeners): say it is active now, not a sys_interval later */
+	if (!ret && b->fp && b->cfg->sys_interval)
+		broker_sys_publish(b);
+	return ret;
 }

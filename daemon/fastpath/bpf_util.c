@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,14 @@
 
 #include "bpf_util.h"
 #include "log.h"
+
+/* libbpf's lines while a load runs on another thread: "<type char><text>\n" each. */
+static struct {
+	pthread_mutex_t mu;
+	bool on;
+	char text[2048];
+	size_t len;
+} held = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 int bpf_util_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -31,8 +40,35 @@ int bpf_util_libbpf_print(enum libbpf_print_level level, const char *fmt, va_lis
 	n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
+	pthread_mutex_lock(&held.mu);
+	if (held.on) {
+		/* what does not fit is dropped: a verifier log is in the error line anyway */
+		if (held.len + n + 3 <= sizeof(held.text))
+			held.len += (size_t)snprintf(held.text + held.len, sizeof(held.text) - held.len,
+						     "%c%s\n", type == CONFIG_LOG_INFO ? 'I' : 'D',
+						     buf);
+		pthread_mutex_unlock(&held.mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&held.mu);
 	log_msg(type, "%s", buf);
 	return 0;
+}
+
+void bpf_util_print_hold(bool on)
+{
+	char *line, *save = NULL;
+
+	pthread_mutex_lock(&held.mu);
+	held.on = on;
+	if (!on) {
+		held.text[held.len] = '\0';
+		for (line = strtok_r(held.text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			log_msg(line[0] == 'I' ? CONFIG_LOG_INFO : CONFIG_LOG_DEBUG, "%s", line + 1);
+		held.len = 0;
+	}
+	pthread_mutex_unlock(&held.mu);
 }
 
 bool bpf_util_have_caps(void)

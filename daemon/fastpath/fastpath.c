@@ -160,8 +160,7 @@ static int fp_read_sysctl(const char *path, int dflt)
 	return v;
 }
 
-/* Why the fast path cannot run here, or NULL when the probes pass. */
-static const char *fp_probe(char *buf, size_t len)
+const char *fp_probe(char *buf, size_t len)
 {
 	int r;
 
@@ -222,8 +221,7 @@ static void *fp_map_mmap(int fd, size_t bytes, size_t *maplen, int *err)
 	return p;
 }
 
-/* Load and attach; on failure returns -errno with the reason in buf. */
-static int fp_load(struct fastpath **out, char *buf, size_t len)
+int fp_load(struct fastpath **out, char *buf, size_t len)
 {
 	struct fastpath *fp;
 	uint32_t i;
@@ -308,26 +306,13 @@ err_free:
 	return err;
 }
 
-int fastpath_init(struct fastpath **out, enum config_fastpath mode, char *err, size_t errlen)
+int fp_settle(enum config_fastpath mode, const char *why, char *err, size_t errlen)
 {
-	const char *why;
-	char buf[256];
-	int ret;
-
-	*out = NULL;
-	if (mode == CONFIG_FASTPATH_OFF)
-		return 0;
-	libbpf_set_print(bpf_util_libbpf_print);
-	why = fp_probe(buf, sizeof(buf));
 	if (!why) {
-		ret = fp_load(out, buf, sizeof(buf));
-		if (!ret) {
-			log_info("Kernel fast path active: QoS 0 PUBLISH relayed by sk_skb verdict "
-				 "(up to %u sockets, %u routes).",
-				 FP_MAX_SOCKS, FP_MAX_ROUTES);
-			return 0;
-		}
-		why = buf;
+		log_info("Kernel fast path active: QoS 0 PUBLISH relayed by sk_skb verdict "
+			 "(up to %u sockets, %u routes).",
+			 FP_MAX_SOCKS, FP_MAX_ROUTES);
+		return 0;
 	}
 	if (mode == CONFIG_FASTPATH_ON) {
 		snprintf(err, errlen, "fastpath on: kernel fast path unavailable: %s", why);
@@ -337,6 +322,21 @@ int fastpath_init(struct fastpath **out, enum config_fastpath mode, char *err, s
 		   "(slow path).",
 		   why);
 	return 0;
+}
+
+int fastpath_init(struct fastpath **out, enum config_fastpath mode, char *err, size_t errlen)
+{
+	const char *why;
+	char buf[256];
+
+	*out = NULL;
+	if (mode == CONFIG_FASTPATH_OFF)
+		return 0;
+	libbpf_set_print(bpf_util_libbpf_print);
+	why = fp_probe(buf, sizeof(buf));
+	if (!why && fp_load(out, buf, sizeof(buf)) < 0)
+		why = buf;
+	return fp_settle(mode, why, err, errlen);
 }
 
 void fastpath_free(struct fastpath *fp)

@@ -264,6 +264,11 @@ static int probe_dir(const char *dir)
 	return 0;
 }
 
+int store_check_dir(const char *dir)
+{
+	return probe_dir(dir);
+}
+
 static void store_free(struct store *st)
 {
 	if (st->efd >= 0)

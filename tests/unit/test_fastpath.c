@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -723,6 +724,32 @@ static void test_million_frames_path_switches(void **state)
 
 /* ---- main ---- */
 
+/* The load behind the listeners (fastpath_load.c): a thread loads, its eventfd says when, the
+ * finish hands over an active fast path; a cancel during the load unloads it; `off` loads
+ * nothing. The same program as fastpath_init(), so the harness's g_fp is what it checks. */
+static void test_load_background(void **state)
+{
+	struct fastpath_load *ld = NULL;
+	struct fastpath *fp = NULL;
+	struct pollfd pfd = { .events = POLLIN };
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(fastpath_load_start(&ld, CONFIG_FASTPATH_OFF, err, sizeof(err)), 0);
+	assert_null(ld);
+	assert_int_equal(fastpath_load_start(&ld, CONFIG_FASTPATH_ON, err, sizeof(err)), 0);
+	assert_non_null(ld);
+	pfd.fd = fastpath_load_fd(ld);
+	assert_int_equal(poll(&pfd, 1, 120000), 1);
+	assert_int_equal(fastpath_load_finish(ld, &fp, err, sizeof(err)), 0);
+	assert_true(fastpath_active(fp));
+	assert_int_equal(fastpath_set_busy(fp, 12345, true), -ENOENT);
+	fastpath_free(fp);
+	assert_int_equal(fastpath_load_start(&ld, CONFIG_FASTPATH_AUTO, err, sizeof(err)), 0);
+	assert_non_null(ld);
+	fastpath_load_cancel(ld);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +771,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_target_closed, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_too_large_and_proto),
 	    cmocka_unit_test(test_v5),
+	    cmocka_unit_test(test_load_background),
 	    cmocka_unit_test_setup_teardown(test_fin_passes, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_pre_attach_data, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_tx_quiet, fx_setup, fx_teardown),
