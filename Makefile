@@ -83,7 +83,7 @@ DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 # --ws: the daemon's WebSocket frame code (ws_frame, and crypto for Sec-WebSocket-Accept)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS) ws_frame crypto)
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRCS)) $(call obj,$(CODEC_MODS) ws_frame http_parse crypto)
 
 TOOLS := $(BUILD)/mqttgwd $(BUILD)/mqttgw-bench $(BUILD)/mqttgw-passwd $(BUILD)/mqttgwctl
 
@@ -349,7 +349,7 @@ $(BUILD)/fuzz/fuzz_fpparse: tests/fuzz/fuzz_fpparse.c tests/unit/fpparse_shim.h 
 
 # the bench tool's --ws side (tests/bench/bench_ws.c): the broker's answer and frames
 $(BUILD)/fuzz/fuzz_bench_ws: tests/fuzz/fuzz_bench_ws.c tests/bench/bench_ws.c \
-		$(call src,ws_frame crypto) | $$(@D)/.dir
+		$(call src,ws_frame http_parse crypto) | $$(@D)/.dir
 	$(call msg,FUZZ,$@)$(CLANG) $(FUZZ_CFLAGS) -Itests/bench -o $@ $^ -lcrypto
 
 fuzz-build: $(FUZZ_BINS)

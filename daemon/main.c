@@ -752,13 +752,13 @@ int main(int argc, char **argv)
 		struct ctl_opts co;
 		struct stat st;
 
-		ret = ctl_options(cfg, &user, drop && geteuid() == 0, &co, err, sizeof(err));
+		ret = ctl_options(cfg, &app.user, app.drop && geteuid() == 0, &co, err, sizeof(err));
 		if (ret == 0)
 			ret = broker_ctl_open(b, &co, err, sizeof(err));
 		if (ret == 0 && co.chown_optional && stat(co.path, &st) == 0 && st.st_uid != co.uid)
 			log_warn("Warning: control_socket %s stays owned by %u (cannot chown it to "
 				 "user %s); set control_socket_user/_group to choose.",
-				 co.path, (unsigned)st.st_uid, user.name);
+				 co.path, (unsigned)st.st_uid, app.user.name);
 		if (ret < 0) {
 			log_err("Error: %s", err);
 			rc = ret == -ENOMEM   ? EXIT_RUNTIME

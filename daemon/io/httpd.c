@@ -215,7 +215,7 @@ struct httpd *httpd_new(struct loop *l, const char *addr, uint16_t port, httpd_f
 	h->loop = l;
 	h->fn = fn;
 	h->ctx = ctx;
-	h->ls = listener_new(l, addr, port, on_accept, h, err, errlen);
+	h->ls = listener_new(l, 0, addr, port, on_accept, h, err, errlen);
 	if (!h->ls) {
 		free(h);
 		return NULL;
