@@ -107,8 +107,8 @@ conf() {
 	port) v=$((P + 1)) ;;
 	psk_file) v="$T/psk" ;;
 	sys_interval) v=10 ;;
-	tls_engine) v=pkcs11 ;;
-	tls_engine_kpass_sha1) v=0123456789abcdef0123456789abcdef01234567 ;;
+	tls_engine) ctx=T v=pkcs11 ;;
+	tls_engine_kpass_sha1) ctx=TE v=0123456789abcdef0123456789abcdef01234567 ;;
 	tls_keyform) v=pem ;;
 	user) v=nobody ;;
 	websockets_headers_size) v=4096 ;;
@@ -172,6 +172,7 @@ conf() {
 	LN) echo "listener $P" ;;
 	WS) printf '%s\n' "$L" "protocol websockets" ;;
 	T) echo "$TLSL" ;;
+	TE) echo "$TLSL" && post="tls_engine pkcs11" ;;
 	T2) printf '%s\n' "$TLSL" "cafile $TLS/ca.crt" ;;
 	TK) printf '%s\n' "$L" "keyfile $TLS/server.key" ;;
 	TC) printf '%s\n' "$L" "certfile $TLS/server.crt" ;;

@@ -42,7 +42,8 @@ for p in man1/mqttgw-passwd.1 man5/mqttgwd.conf.5 man8/mqttgwd.8 man8/mqttgwctl.
 	[ "$(wc -l <"$T/page.txt")" -gt 40 ] || fail "$p renders to only $(wc -l <"$T/page.txt") lines"
 done
 MANWIDTH=200 man -l "$D/usr/share/man/man5/mqttgwd.conf.5" 2>/dev/null >"$T/conf5.txt"
-keys=$(sed -n '/^## Configuration/,/^## /{s/^| `\([a-z_0-9.]*\).*/\1/p}' "$REPO_TOP/README.md")
+# the key table of "## Configuration" (its "### Mosquitto keys" status table is not the manual's)
+keys=$(sed -n '/^## Configuration/,/^##* [^C]/{/^### Mosquitto keys/q;s/^| `\([a-z_0-9.]*\).*/\1/p}' "$REPO_TOP/README.md")
 [ "$(wc -w <<<"$keys")" -gt 30 ] || fail "cannot read README.md's key table: $keys"
 for k in $keys; do
 	grep -qE "^ {7}$k( |,|$)" "$T/conf5.txt" || fail "mqttgwd.conf(5) lacks the key $k"
