@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hexdigit.h"
 #include "psk.h"
 
 struct psk_entry {
@@ -51,30 +52,19 @@ static void trim(const char **s, const char **e)
 		(*e)--;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits s[0..n) to bytes (odd n: a leading 0 nibble). -EINVAL on a non-hex digit. */
 static int hex_decode(const char *s, size_t n, uint8_t *out)
 {
 	size_t o = 0, i = 0;
 
 	if (n & 1) {
-		if (hexval(s[0]) < 0)
+		if (hex_digit(s[0]) < 0)
 			return -EINVAL;
-		out[o++] = (uint8_t)hexval(s[0]);
+		out[o++] = (uint8_t)hex_digit(s[0]);
 		i = 1;
 	}
 	for (; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hexdigit.h"
 #include "ctlproto.h"
 
 static const struct {
@@ -50,17 +51,6 @@ void ctlp_cmd_args(enum ctlp_cmd cmd, int *min, int *max)
 	*max = (unsigned)cmd < CTLP_NR ? cmds[cmd].max : 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool must_escape(unsigned char c)
 {
 	return c <= 0x20 || c == '%' || c == 0x7f;
@@ -77,7 +67,8 @@ static int decode_word(char *w, size_t n)
 		if (w[i] == '%') {
 			int hi, lo;
 
-			if (n - i < 3 || (hi = hexval(w[i + 1])) < 0 || (lo = hexval(w[i + 2])) < 0)
+			if (n - i < 3 || (hi = hex_digit(w[i + 1])) < 0 ||
+			    (lo = hex_digit(w[i + 2])) < 0)
 				return -EBADMSG;
 			w[o++] = (char)(hi << 4 | lo);
 			i += 3;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hexdigit.h"
 #include "http_parse.h"
 
 static bool is_ows(char ch)
@@ -139,14 +140,6 @@ size_t http_path_len(const char *target, size_t len)
 	return q ? (size_t)(q - target) : len;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 int http_path_file(const char *target, size_t len, char *out, size_t outsz)
 {
 	size_t n = http_path_len(target, len), o = 0, seg = 0;
@@ -176,8 +169,8 @@ int http_path_file(const char *target, size_t len, char *out, size_t outsz)
 		}
 		c = target[i];
 		if (c == '%') {
-			int hi = i + 2 < n ? hexval(target[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval(target[i + 2]) : -1;
+			int hi = i + 2 < n ? hex_digit(target[i + 1]) : -1;
+			int lo = i + 2 < n ? hex_digit(target[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
