@@ -74,6 +74,8 @@ struct conn_ops {
 };
 
 struct conn {
+	/* Field order packs the struct without holes: an idle client holds one (RSS per
+	 * connection is a benchmark figure, README "Footprint"). */
 	struct loop_io io;
 	struct loop *loop;
 	const struct conn_transport *tp;
@@ -86,20 +88,22 @@ struct conn {
 	uint8_t *rx; /* partial frame carried between reads, or NULL */
 	uint32_t rx_len, rx_cap;
 	uint32_t rx_max; /* largest frame the owner accepts (bounds rx growth) */
+	int fd;
 	struct outq out;
 	struct conn *flush_next;
+	/* "addr:port" for logs, borrowed: the owner keeps the text (a client's peer) for as long
+	 * as it owns c; "" until it sets it, a copy of its own while lingering */
+	const char *peer;
+	uint64_t tx_bytes; /* written to the transport, ever */
 	bool flush_pending;
 	bool closed;
 	bool read_paused;
 	bool reparse_pending;
 	bool write_blocked; /* last write hit EAGAIN: waiting for EPOLLOUT (or see tp_flags) */
 	uint8_t tp_flags;   /* CONN_TP_*, set by the transport */
-	int fd;
-	char peer[64]; /* "addr:port" */
-	uint64_t tx_bytes; /* written to the transport, ever */
 	uint64_t rx_bytes; /* read from the transport, ever (mqttgwctl clients) */
-	bool gated;	   /* ops->on_output/may_write/on_out_empty apply */
-	bool lingering;	   /* closed for the owner, closing lingering (linger is valid) */
+	bool gated;	    /* ops->on_output/may_write/on_out_empty apply */
+	bool lingering;	    /* closed for the owner, closing lingering (linger is valid) */
 };
 
 struct conn_stats {

@@ -35,30 +35,34 @@ struct session_queued {
 };
 
 struct session {
-	char *client_id; /* NUL-terminated */
-	uint16_t id_len;
-	uint32_t hash;
+	/* Fields by size, so that the struct has no holes, and the client id in the same
+	 * allocation: every connection has a session (RSS per connection is a benchmark figure,
+	 * README "Footprint"). */
+	char *client_id; /* NUL-terminated, points to id[] */
 	struct session *hnext;
-	bool clean;		  /* v3 clean session / v5 clean start of the current connection */
-	uint32_t expiry_interval; /* seconds after disconnect; 0 = ends with the connection */
-	int64_t expire_at;	  /* loop time (ms) at which an offline session ends; 0 = none */
-	void *client;		  /* the connected client, NULL while offline */
+	int64_t expire_at; /* loop time (ms) at which an offline session ends; 0 = none */
+	void *client;	   /* the connected client, NULL while offline */
 	struct session_sub *subs;
-	uint32_t n_subs, subs_cap;
 	struct qos_window qos;
 	struct session_queued *q; /* ring, cap a power of two */
-	uint32_t q_head, q_count, q_cap;
 	uint64_t q_bytes;
 	uint64_t match_gen; /* broker scratch: de-duplicates overlapping matches */
-	uint32_t match_idx;
-	uint64_t dropped; /* messages dropped for this session (queue limits) */
-	void *owner_data; /* the broker's per-session extra (offline expiry timer), or NULL */
-	int64_t bp_since;  /* broker: since when this session's full queue holds publishers back */
-	char *username;	   /* of its last connection (ACL checks while offline), or NULL */
-	uint16_t auth_idx; /* listener whose password/ACL files apply */
-	uint8_t proto;	   /* protocol level of its last connection (3, 4, 5) */
-	uint64_t store_id; /* the durable store's id, 0: not stored (broker_store.c) */
+	uint64_t dropped;   /* messages dropped for this session (queue limits) */
+	void *owner_data;   /* the broker's per-session extra (offline expiry timer), or NULL */
+	int64_t bp_since;   /* broker: since when this session's full queue holds publishers back */
+	char *username;	    /* of its last connection (ACL checks while offline), or NULL */
+	uint64_t store_id;  /* the durable store's id, 0: not stored (broker_store.c) */
 	int64_t offline_since; /* wall clock ms it went offline (its stored record), 0: online */
+	uint32_t hash;
+	uint32_t expiry_interval; /* seconds after disconnect; 0 = ends with the connection */
+	uint32_t n_subs, subs_cap;
+	uint32_t q_head, q_count, q_cap;
+	uint32_t match_idx;
+	uint16_t id_len;
+	uint16_t auth_idx; /* listener whose password/ACL files apply */
+	bool clean;	   /* v3 clean session / v5 clean start of the current connection */
+	uint8_t proto;	   /* protocol level of its last connection (3, 4, 5) */
+	char id[];	   /* the client id's bytes */
 };
 
 struct session_table {

@@ -459,7 +459,12 @@ ELAPSED=$((SECONDS - START))
 		"broker's Receive Maximum."
 	echo
 } >"$SUMMARY"
-python3 - "$RESULTS" "$FP_STATUS" "$STORE_RESULTS" >>"$SUMMARY" <<'EOF'
+# ---- footprint (issues #15 and #18): the stripped size of mqttgwd, what a router stores ----
+STRIPPED=
+if [ -x "$GWD" ] && "${CROSS_COMPILE:-}strip" -o "$WORK/mqttgwd.stripped" "$GWD" 2>/dev/null; then
+	STRIPPED=$(stat -c %s "$WORK/mqttgwd.stripped")
+fi
+python3 - "$RESULTS" "$FP_STATUS" "$STORE_RESULTS" "$STRIPPED" >>"$SUMMARY" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 # figure, direction (+1 higher is better, -1 lower is better, 0 information), format
@@ -629,6 +634,29 @@ if srows or any(r["broker"] in (ST, MST) for r in rows):
               % cell(smed("rss_peak_kb"), "%.0f"))
         print("\n%s stored messages written by build/storegen in %s ms; restored: %s." % (
             n, cell(smed("gen_ms"), "%.0f"), srows[-1].get("restored") or "?"))
+# Footprint: RSS per idle connection and idle RSS from the `connections` scenario (a fresh
+# broker per run: broker_rss_base_kb is its RSS before the first connection), the stripped
+# binary from this build.
+STRIPPED = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
+if any(r["config"] == "connections" for r in rows) or STRIPPED:
+    print("\n## Footprint (issue #15 and #18 targets)\n")
+    print("RSS per idle connection: (VmRSS with `connections` held - VmRSS before) / connections,"
+          " of a fresh broker per run; idle RSS: VmRSS of that fresh broker before the first"
+          " connection; stripped size: `strip` of this build's mqttgwd. Medians of the rounds.\n")
+    print("| figure | mqttgwd | Mosquitto | mqttgwd/Mosquitto | target | met? |")
+    print("|---|---|---|---|---|---|")
+    pc, pm = med("connections", OFF, "rss_per_conn_b"), med("connections", MOS, "rss_per_conn_b")
+    q = ratio(pc, pm)
+    print("| RSS per idle connection, B | %s | %s | %s | ≤ 590 B and ≤ 0.8 × Mosquitto | %s |" % (
+        cell(pc, "%.0f"), cell(pm, "%.0f"), cell(q, "%.2f"), "not run" if pc is None else
+        "**met**" if pc <= 590 and (q is None or q <= 0.8) else "MISSED"))
+    ic, im = med("connections", OFF, "broker_rss_base_kb"), med("connections", MOS, "broker_rss_base_kb")
+    print("| idle RSS, KiB | %s | %s | %s | ≤ 2048 KiB | %s |" % (
+        cell(ic, "%.0f"), cell(im, "%.0f"), cell(ratio(ic, im), "%.2f"),
+        "not run" if ic is None else "**met**" if ic <= 2048 else "MISSED"))
+    print("| mqttgwd stripped, bytes | %s | | | ≤ 300 KB (300,000 B) | %s |" % (
+        "–" if STRIPPED is None else "{:,}".format(STRIPPED), "not run" if STRIPPED is None
+        else "**met**" if STRIPPED <= 300000 else "MISSED"))
 print()
 print("↑ higher is better, ↓ lower is better, · for information. Ratio = mqttgwd / Mosquitto"
       " (median of the rounds); **bold** where mqttgwd is better. other_cpu_pct is machine CPU"

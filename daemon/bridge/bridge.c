@@ -557,7 +557,8 @@ static void tcp_ready(struct loop *l, struct loop_io *io, uint32_t events)
 		return;
 	}
 	b->conn->rx_max = BRIDGE_RX_MAX;
-	snprintf(b->conn->peer, sizeof(b->conn->peer), "%s:%u", a->host, a->port);
+	snprintf(b->peer, sizeof(b->peer), "%s:%u", a->host, a->port);
+	b->conn->peer = b->peer;
 	b->gen++;
 	if (b->tls && tls_client_attach(b->conn, b->tls, a->host, !b->cfg->insecure) < 0) {
 		bridge_fail(b, "TLS setup failed");

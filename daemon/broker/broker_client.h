@@ -32,6 +32,8 @@ struct alias_out {
 };
 
 struct client {
+	/* Fields by size, so that the struct has no holes: every idle connection holds one
+	 * (RSS per connection is a benchmark figure, README "Footprint"). */
 	struct broker *b;
 	struct conn *conn;
 	struct session *session;
@@ -40,25 +42,12 @@ struct client {
 	struct loop_timer timer;    /* connect timeout, then keepalive */
 	int64_t last_rx;	    /* loop time of the last packet */
 	uint64_t serial;
-	uint8_t state;
-	uint8_t version;
-	uint16_t keepalive;
-	uint16_t auth_idx;   /* index of its listener in the config (password/ACL files) */
-	bool got_disconnect; /* a DISCONNECT (without will) arrived: no will */
-	bool paused;	     /* not read: a subscriber's queue is full (backpressure) */
 	struct client *paused_next;
 	/* will, kept until a clean DISCONNECT or published on abnormal close */
 	struct msg *will;
-	/* MQTT 5 limits the client told us */
-	uint32_t max_packet_out; /* 0 = no limit */
-	uint16_t recv_max_out;	 /* client's Receive Maximum */
-	bool problem_info;
-	uint32_t will_delay; /* Will Delay Interval, seconds */
 	/* MQTT 5 topic aliases: inbound [1..cfg max_topic_alias], outbound assigned by us */
 	char **alias_in;
-	uint16_t alias_in_max;
 	struct alias_out *alias_out;
-	uint16_t alias_out_max, alias_out_n;
 	struct fpc *fp;	 /* kernel fast path state (broker_fastpath.c), NULL: not joined */
 	/* the store's hold (broker_store.c): output waits until batch store_hold is durable,
 	 * 0: not held; held clients are linked from b->store */
@@ -66,17 +55,33 @@ struct client {
 	struct client *hold_next, *hold_prev;
 	char *client_id; /* copy for logs after the session is gone */
 	char *username;
-	/* enhanced authentication (broker_authflow.c): authenticated by SCRAM-SHA-256 at
-	 * CONNECT (re-authentication allowed); the exchange in progress, if any */
-	bool enhanced;
+	struct client_auth *auth; /* enhanced authentication (below) in progress, or NULL */
+	/* MQTT 5 limits the client told us */
+	uint32_t max_packet_out; /* 0 = no limit */
+	uint32_t will_delay;	 /* Will Delay Interval, seconds */
 	/* passwd_entry_id() of the password_file (enhanced: scram_password_file) entry it
-	 * authenticated with, 0: none; a reload drops the client when it changes (in padding) */
+	 * authenticated with, 0: none; a reload drops the client when it changes */
 	uint32_t pw_id;
-	struct client_auth *auth;
 	/* its CONNECT's password check running on the worker pool (broker_auth.c), NULL: none;
 	 * meanwhile the client is not read (client_hold) */
 	struct broker_pwjob *pwjob;
-	char peer[64];
+	uint16_t recv_max_out; /* client's Receive Maximum */
+	uint16_t keepalive;
+	uint16_t auth_idx; /* index of its listener in the config (password/ACL files) */
+	uint16_t alias_in_max;
+	uint16_t alias_out_max, alias_out_n;
+	uint8_t state;
+	uint8_t version;
+	bool got_disconnect; /* a DISCONNECT (without will) arrived: no will */
+	bool paused;	     /* not read: a subscriber's queue is full (backpressure) */
+	bool problem_info;
+	/* enhanced authentication (broker_authflow.c): authenticated by SCRAM-SHA-256 at
+	 * CONNECT (re-authentication allowed) */
+	bool enhanced;
+	/* "addr:port", also conn->peer. 48 holds every peer listener.c formats: inet_ntop's longest
+	 * IPv6 text is 8 groups of 4 digits (39; it writes dotted quads only after "::" or
+	 * "::ffff:", which listener.c shows as plain IPv4), a colon, 5 port digits and a NUL. */
+	char peer[48];
 };
 
 /*

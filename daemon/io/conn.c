@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* conn: transport connections, receive buffering and writev flushing. See include/conn.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -67,6 +68,7 @@ struct conn_linger {
 	struct conn_linger *next, **pprev; /* every lingering close, for conn_linger_end_all */
 	uint32_t left;			   /* bytes we still read and discard */
 	bool shut;			   /* write side shut down */
+	char peer[64];			   /* c->peer: the owner's text is gone */
 };
 
 static struct conn_linger *linger_head;
@@ -81,6 +83,7 @@ static void linger_end(struct conn *c)
 	if (lg->next)
 		lg->next->pprev = lg->pprev;
 	linger_count--;
+	c->peer = "";
 	free(lg);
 	c->linger = NULL;
 	c->lingering = false;
@@ -167,6 +170,8 @@ void conn_close_linger(struct conn *c, int err, int64_t max_ms, uint32_t max_byt
 	}
 	c->closed = true;
 	c->gated = false;
+	snprintf(lg->peer, sizeof(lg->peer), "%s", c->peer);
+	c->peer = lg->peer;
 	if (c->ops->on_close)
 		c->ops->on_close(c, err);
 	free(c->rx);
@@ -229,6 +234,7 @@ void conn_close(struct conn *c, int err)
 	conn_stats.conns_open--;
 	if (c->ops->on_close)
 		c->ops->on_close(c, err);
+	c->peer = ""; /* the owner's text may go before the deferred free */
 	/* If this fails we leak one conn rather than free it under a pending event. */
 	loop_defer(c->loop, conn_free_deferred, c);
 }
@@ -500,6 +506,7 @@ struct conn *conn_new(struct loop *l, int fd, const struct conn_transport *tp,
 	c->tp = tp;
 	c->ops = ops;
 	c->owner = owner;
+	c->peer = "";
 	outq_init(&c->out);
 	ret = loop_io_add(l, &c->io, fd, EPOLLIN, conn_event, c);
 	if (ret < 0) {

@@ -248,10 +248,11 @@ void outq_consume(struct outq *q, size_t n)
 			rbuf_unref(q->tail);
 			q->tail = NULL;
 		}
-		if (q->cap > 64) {
-			free(q->segs);
-			q->segs = NULL;
-			q->cap = 0;
-		}
+		/* and the segment ring: an idle connection holds no output memory at all (its
+		 * 128 bytes were 15% of an idle client's; a busy one gets it back from malloc's
+		 * per-thread cache, measured equal in make bench's p2p scenarios) */
+		free(q->segs);
+		q->segs = NULL;
+		q->cap = 0;
 	}
 }

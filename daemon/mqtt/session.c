@@ -39,7 +39,6 @@ static void session_free(struct session *s)
 	session_queue_clear(s);
 	free(s->q);
 	free(s->username);
-	free(s->client_id);
 	free(s);
 }
 
@@ -94,15 +93,11 @@ static void table_grow(struct session_table *t)
 
 struct session *session_create(struct session_table *t, const char *id, size_t len)
 {
-	struct session *s = calloc(1, sizeof(*s));
+	struct session *s = calloc(1, sizeof(*s) + len + 1);
 
 	if (!s)
 		return NULL;
-	s->client_id = malloc(len + 1);
-	if (!s->client_id) {
-		free(s);
-		return NULL;
-	}
+	s->client_id = s->id;
 	memcpy(s->client_id, id, len);
 	s->client_id[len] = 0;
 	s->id_len = (uint16_t)len;

@@ -228,7 +228,7 @@ static void open2(struct t2 *t, struct tls_ctx *ctx, const struct cli_opts *o, i
 	t->c = conn_new(t->l, sv[0], &conn_tls, &srv_ops, t);
 	assert_non_null(t->c);
 	assert_int_equal(tls_conn_attach(t->c, ctx), 0);
-	snprintf(t->c->peer, sizeof(t->c->peer), "192.0.2.7:4242");
+	t->c->peer = "192.0.2.7:4242";
 	t->cfd = sv[1];
 	if (!o)
 		return;
