@@ -137,7 +137,10 @@ static void test_escapes(void **state)
 	assert_string_equal(word, "a%20b%25c%0Ad%00e");
 	assert_int_equal(n, 17);
 	snprintf(line, sizeof(line), "client %s\n", word);
-	assert_int_equal(ctlp_parse(line, strlen(line), &req, &why), (int)strlen(line));
+	/* ctlp_parse decodes in place (NULs after words): take the length first, as the order in
+	 * which the arguments are evaluated is unspecified (arm64's gcc took it after the call) */
+	n = (int)strlen(line);
+	assert_int_equal(ctlp_parse(line, (size_t)n, &req, &why), n);
 	assert_int_equal(req.argl[0], sizeof(id) - 1);
 	assert_memory_equal(req.argv[0], id, sizeof(id) - 1);
 	/* lowercase hex decodes too; UTF-8 passes as is */
