@@ -14,16 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "acl.h"
 #include "topic.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_acl: %s:%d: %s\n", __FILE__, __LINE__, #c);          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 #define NS 24
 

@@ -14,15 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "http_parse.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_http: %s:%d: %s\n", __FILE__, __LINE__, #c);         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static int on_field(void *ctx, const char *name, size_t nl, const char *v, size_t vl)
 {

@@ -15,16 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "crypto.h"
 #include "passwd.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_passwd: %s:%d: %s\n", __FILE__, __LINE__, #c);       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static size_t nwarn;
 

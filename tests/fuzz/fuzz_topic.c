@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "topic.h"
 
 #define MAXS	     64 /* model subscriptions */
@@ -23,13 +24,6 @@
 #define STRMAX	     96 /* generated strings */
 #define NSUBSCRIBERS 12 /* more than VEC_NARROW, so a node's subscriptions get indexed */
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_topic: %s:%d: %s\n", __FILE__, __LINE__, #c);        \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 struct in {
 	const uint8_t *p;
