@@ -48,7 +48,6 @@ int bridge_out_init(struct bridge *b)
 	b->q0_cap = b->cfg->max_queued ? b->cfg->max_queued : BRIDGE_QOS0_QUEUE_DEFAULT;
 	b->q0 = calloc(b->q0_cap, sizeof(*b->q0));
 	b->pidmap = calloc(BRIDGE_PID_SPAN + 1, sizeof(*b->pidmap));
-	b->spill_after = 0;
 	return b->q0 && b->pidmap ? 0 : -ENOMEM;
 }
 
@@ -196,6 +195,13 @@ static void set_state(struct bridge *b, struct bridge_entry *e, uint8_t state)
 	e->state = state;
 	if (b->store)
 		store_bridge_state(b->store, b->cfg->name, b->name_len, e->seq, state);
+}
+
+/* A new entry goes to the store only: the head in memory is full, or entries spilled before it
+ * (order). Without a store, or a way to read entries back, everything stays in memory. */
+static bool must_spill(const struct bridge *b)
+{
+	return b->store && b->ops->fetched_msg && (b->spill_n || b->q.n >= BRIDGE_MEM_ENTRIES);
 }
 
 /* Ask for the next page of spilled entries when the head in memory is half drained. */
@@ -391,7 +397,7 @@ int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id)
 		e.seq = store_bridge_add(b->store, b->cfg->name, b->name_len, e.msg_id, e.qos);
 		if (!e.seq)
 			return -ENOMEM;
-		if (b->ops->fetched_msg && (b->spill_n || b->q.n >= BRIDGE_MEM_ENTRIES)) {
+		if (must_spill(b)) {
 			b->spill_n++;
 			b->spill_batch = e.batch;
 			maybe_wake(b);
@@ -440,7 +446,7 @@ int bridge_load(struct bridge *b, const struct store_bridge_entry *se)
 	}
 	if (b->own_seq < e.seq)
 		b->own_seq = e.seq;
-	if (b->store && b->ops->fetched_msg && (b->spill_n || b->q.n >= BRIDGE_MEM_ENTRIES)) {
+	if (must_spill(b)) {
 		b->spill_n++; /* read back when the head drains (sent entries are all in the head) */
 		return BRIDGE_SPILLED;
 	}
@@ -465,9 +471,8 @@ void bridge_fetched(struct bridge *b, const struct store_fetch *f)
 
 	b->fetching = false;
 	if (f->err) {
-		log_warn("Bridge %s: reading the queue back from the store failed (%s); "
-			    "retrying.",
-			    b->cfg->name, strerror(-f->err));
+		log_warn("Bridge %s: reading the queue back from the store failed (%s); retrying.",
+			 b->cfg->name, strerror(-f->err));
 		return;
 	}
 	for (i = 0; i < f->n && b->spill_n; i++) {
