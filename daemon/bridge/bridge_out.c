@@ -486,7 +486,13 @@ void bridge_fetched(struct bridge *b, const struct store_fetch *f)
 
 		if (e.seq <= b->spill_after)
 			continue;
-		if (e.qos < 1 || e.qos > 2 || !(e.m = b->ops->fetched_msg(b->ctx, b, &r->m)))
+		if (e.qos < 1 || e.qos > 2) { /* a damaged row: skipped, as bridge_load skips it */
+			b->spill_after = e.seq;
+			b->spill_n--;
+			b->st.dropped++;
+			continue;
+		}
+		if (!(e.m = b->ops->fetched_msg(b->ctx, b, &r->m)))
 			break; /* ENOMEM: the next fetch asks again from here */
 		if (q_push(&b->q, &e) < 0) {
 			b->ops->release(b->ctx, b, e.m, e.msg_id);
