@@ -256,7 +256,8 @@ static void bp_timer_fired(struct loop *l, struct loop_timer *t)
 }
 
 /* Stop reading c until client_resume_all(); the backpressure timer resumes everyone after
- * BROKER_BP_MAX_MS, so a subscriber that stays full holds nobody back for longer. */
+ * BROKER_BP_MAX_MS: a subscriber that took nothing for that long holds nobody back any more,
+ * and one that is still taking messages pauses them again at their next message to it. */
 static void client_pause(struct client *c)
 {
 	struct broker *b = c->b;

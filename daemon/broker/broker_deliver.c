@@ -308,8 +308,8 @@ static void send_inflight(struct client *c, struct pub *p, uint8_t qos, uint8_t 
 /*
  * QoS 1/2 to an online subscriber whose queue is half full: true asks the caller to stop
  * reading the publisher instead of letting the queue overflow and drop. A subscriber that
- * stays full for BROKER_BP_MAX_MS no longer holds anyone back: it gets Mosquitto's policy
- * (drop beyond max_queued_messages / max_queued_bytes) until it drains.
+ * takes nothing from its queue for BROKER_BP_MAX_MS no longer holds anyone back: it gets
+ * Mosquitto's policy (drop beyond max_queued_messages / max_queued_bytes) until it drains.
  */
 static bool backpressure_check(struct broker *b, struct session *s)
 {
@@ -404,9 +404,12 @@ void broker_session_pump(struct client *c)
 	struct session *s = c->session;
 	struct session_queued e;
 	uint32_t window = client_window(c);
+	bool took = false;
 
 	while (s->q_count && window_open(c, window) && session_queue_pop(s, &e)) {
 		struct pub p = {0};
+
+		took = true;
 
 		pub_from_msg(&p, e.msg);
 		msg_unref(e.msg); /* pub_from_msg took its own reference */
@@ -423,6 +426,10 @@ void broker_session_pump(struct client *c)
 		if (!c->conn || c->conn->closed)
 			return;
 	}
+	/* a subscriber that takes messages is live, however far behind: it holds publishers
+	 * back for as long as it keeps taking them (BROKER_BP_MAX_MS counts from its last one) */
+	if (took && s->bp_since)
+		s->bp_since = loop_now(c->b->loop);
 	broker_backpressure_release(c->b, s);
 }
 
