@@ -236,7 +236,7 @@ UNIT_LIBS_fastpath := -lbpf -lelf -lz
 UNIT_DEPS_conn := loop outq
 # tls is one module in several files (tls.c the transport, tls_ctx.c contexts, tls_keys.c PSK
 # and engine keys, with psk_load)
-TLS_MODS := tls tls_ctx tls_keys psk psk_load file
+TLS_MODS := tls tls_ctx tls_keys psk psk_load file workpool
 UNIT_DEPS_tls := $(filter-out tls,$(TLS_MODS)) conn loop outq $(CONFIG_MODS)
 UNIT_DEPS_listener := loop
 UNIT_LIBS_tls := -lssl -lcrypto -Wl,--wrap=log_msg_rl

@@ -817,6 +817,7 @@ out:
 	/* the clients closed at shutdown, and lingering closes, are freed before the broker they
 	 * point to */
 	conn_linger_end_all();
+	tls_handshake_pool_free(); /* after every close: frees what closes during a step left */
 	if (loop)
 		loop_run_deferred(loop);
 	broker_free(b);

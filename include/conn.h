@@ -46,6 +46,8 @@ struct conn;
 #define CONN_TP_READ_PENDING 0x04u   /* read left input that no socket event will announce */
 #define CONN_TP_WRITE_PENDING 0x08u  /* writev holds taken bytes not sent yet: call it again,
 				      * with no iovec if the queue is empty */
+#define CONN_TP_BUSY 0x10u /* the transport works on c off the loop (a TLS handshake step on a
+			    * worker): c waits for nothing until conn_transport_ready() */
 
 struct conn_transport {
 	const char *name;
@@ -149,5 +151,8 @@ bool conn_read_idle(struct conn *c);
  * iteration, what was already buffered (by conn or the transport): no EPOLLIN will come for
  * bytes we hold. */
 void conn_pause_read(struct conn *c, bool pause);
+/* The transport's work off the loop ended (it set CONN_TP_BUSY): c waits for events again and
+ * reads now, as if its socket had become readable. Loop thread only. */
+void conn_transport_ready(struct conn *c);
 
 #endif /* MQTTGW_CONN_H */

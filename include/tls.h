@@ -59,6 +59,9 @@ int tls_ctx_check(const struct config *cfg, const struct config_listener *l, cha
 		  size_t errlen);
 /* Drop a reference (NULL is fine); the last one frees the context. */
 void tls_ctx_unref(struct tls_ctx *t);
+/* Stop the handshake workers (at exit, once every connection is closed): joins them and frees
+ * what connections closed during a step left behind. */
+void tls_handshake_pool_free(void);
 
 extern const struct conn_transport conn_tls;
 

@@ -248,6 +248,11 @@ static void conn_update_events(struct conn *c)
 {
 	uint32_t ev = 0;
 
+	if (c->tp_flags & CONN_TP_BUSY) {
+		/* out of epoll: a hang-up would otherwise be reported over and over */
+		loop_io_del(c->loop, &c->io);
+		return;
+	}
 	if (!c->read_paused)
 		ev |= (c->tp_flags & CONN_TP_READ_WANTS_OUT) ? EPOLLOUT : EPOLLIN;
 	if (c->write_blocked && !(c->tp_flags & CONN_TP_WRITE_WANTS_IN))
@@ -431,7 +436,7 @@ static void conn_read(struct conn *c)
 		len = c->rx_cap - c->rx_len;
 	}
 	n = c->tp->read(c, buf, len);
-	if ((c->tp_flags ^ tpf) & CONN_TP_READ_WANTS_OUT) {
+	if ((c->tp_flags ^ tpf) & (CONN_TP_READ_WANTS_OUT | CONN_TP_BUSY)) {
 		int e = errno;
 
 		conn_update_events(c);
@@ -470,6 +475,27 @@ bool conn_read_idle(struct conn *c)
 			return !c->rx_len && !c->read_paused;
 	}
 	return false;
+}
+
+void conn_transport_ready(struct conn *c)
+{
+	c->tp_flags &= (uint8_t)~CONN_TP_BUSY;
+	if (c->io.fd < 0 && !(c->closed && !c->lingering) &&
+	    loop_io_add(c->loop, &c->io, c->fd, c->lingering ? EPOLLIN | EPOLLOUT : 0, c->io.fn,
+			c) < 0) {
+		if (c->lingering)
+			linger_end(c);
+		else
+			conn_close(c, -errno);
+		return;
+	}
+	if (c->closed)
+		return; /* lingering: linger_event takes it from here */
+	c->tp_flags |= CONN_TP_READ_PENDING;
+	conn_update_events(c);
+	conn_read_pending(c);
+	if (!c->closed && c->write_blocked && (c->tp_flags & CONN_TP_WRITE_WANTS_IN))
+		conn_flush(c);
 }
 
 static void conn_event(struct loop *l, struct loop_io *io, uint32_t events)

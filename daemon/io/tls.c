@@ -14,6 +14,18 @@
  * scratch buffer when tls_read() returns is copied to the connection (rarely: only when the
  * caller's buffer was full).
  *
+ * Handshakes off the loop (issue 15). A server handshake step costs a private-key signature
+ * (1-30 ms with RSA-2048 on a small machine, more with RSA-4096), so tls_read() hands each
+ * step to a small worker pool (include/workpool.h) instead of running it: the connection
+ * leaves epoll (CONN_TP_BUSY) while the worker runs SSL_do_handshake, reading and writing the
+ * socket through the same BIO with a scratch buffer of the job's own; the result comes back to
+ * the loop, which takes it in the next tls_read() (conn_transport_ready). Only one thread
+ * touches an SSL at a time, which is all OpenSSL asks. OpenSSL's error queue is per thread,
+ * so the worker passes its first error (and the certificate check's detail) to the loop. A
+ * connection closed while its step runs leaves the SSL and the socket to the job's done().
+ * Client handshakes (bridges) and contexts with an engine key stay on the loop: they are
+ * few, and a PKCS#11 engine is not known to be safe from another thread.
+ *
  * Writes. Small iovecs are coalesced into full 16 KiB records, large ones are sent from place.
  * When SSL_write stops on EAGAIN, OpenSSL may already have encrypted the bytes into a record
  * it must send unchanged, so the transport keeps a copy of them (wpend), reports them as
@@ -38,6 +50,7 @@
 #include "log.h"
 #include "tls.h"
 #include "tls_int.h"
+#include "workpool.h"
 
 #define TLS_RECORD_MAX 16384		      /* largest record payload */
 #define TLS_RX_SCRATCH (64 * 1024)	      /* ciphertext read from the socket at once */
@@ -56,6 +69,8 @@ struct tls_conn {
 	bool may_read;	  /* the BIO may read the socket (once per tls_read) */
 	bool eof;	  /* the socket said end of stream */
 	bool hs_done;
+	struct hs_job *job; /* a handshake step on a worker, or its result not taken yet */
+	uint8_t *scratch;   /* where the BIO reads the socket: rx_scratch, or the job's */
 	int sys_err; /* errno of the last failed socket call */
 	int failed;  /* errno once the session is broken: every later call fails with it */
 	/* plaintext taken but not yet sent: wpend[wpend_off..wpend_len), resent first */
@@ -66,6 +81,25 @@ struct tls_conn {
 static uint8_t rx_scratch[TLS_RX_SCRATCH];
 static uint8_t tx_scratch[TLS_RECORD_MAX];
 static BIO_METHOD *bio_method; /* made with the first context, freed with the last */
+
+/* Handshake steps off the loop: one job per step (see the top of this file). */
+#define TLS_HS_THREADS 2
+
+struct hs_job {
+	struct workpool_job wj;
+	struct tls_conn *t;
+	struct conn *c; /* NULL once the connection closed (then done() frees t) */
+	int ret, err;	/* SSL_do_handshake's return and SSL_get_error on the worker */
+	unsigned long e; /* the worker's first queued OpenSSL error */
+	bool finished;
+	bool nomem;
+	char detail[sizeof(tls_verify_detail)];
+	uint8_t buf[TLS_RX_MIN]; /* the step's socket reads */
+};
+
+static struct workpool *hs_pool;
+static struct loop *hs_loop; /* the loop hs_pool posts to */
+static bool hs_pool_failed;
 
 /* ---- the BIO between OpenSSL and the socket ---- */
 
@@ -94,7 +128,7 @@ static int bio_read(BIO *b, char *out, int outl)
 			return -1;
 		}
 		t->may_read = false;
-		r = read(t->fd, rx_scratch, t->rx_want);
+		r = read(t->fd, t->scratch, t->rx_want);
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				BIO_set_retry_read(b);
@@ -106,7 +140,7 @@ static int bio_read(BIO *b, char *out, int outl)
 			t->eof = true;
 			return 0;
 		}
-		t->rx = rx_scratch;
+		t->rx = t->scratch;
 		t->rx_len = (uint32_t)r;
 	}
 	n = t->rx_len - t->rx_off;
@@ -182,7 +216,7 @@ static int rx_stash(struct tls_conn *t)
 		rx_drop(t);
 		return 0;
 	}
-	if (t->rx != rx_scratch)
+	if (t->rx != t->scratch)
 		return 0;
 	p = malloc(left);
 	if (!p) {
@@ -190,7 +224,7 @@ static int rx_stash(struct tls_conn *t)
 		t->rx_off = t->rx_len = 0;
 		return -ENOMEM;
 	}
-	memcpy(p, rx_scratch + t->rx_off, left);
+	memcpy(p, t->scratch + t->rx_off, left);
 	t->rx = t->rx_own = p;
 	t->rx_off = 0;
 	t->rx_len = left;
@@ -219,6 +253,7 @@ int tls_conn_attach(struct conn *c, struct tls_ctx *ctx)
 	if (!t)
 		return -ENOMEM;
 	t->fd = c->fd;
+	t->scratch = rx_scratch;
 	t->ssl = SSL_new(ctx->ssl);
 	bio = BIO_new(tls_bio_method());
 	if (!t->ssl || !bio) {
@@ -285,6 +320,110 @@ static int tls_error(struct conn *c, struct tls_conn *t, int err)
 	return -EPROTO;
 }
 
+/* ---- handshake steps on the worker pool ---- */
+
+static void tls_conn_free(struct tls_conn *t);
+
+static void hs_run(struct workpool_job *wj)
+{
+	struct hs_job *j = (struct hs_job *)wj;
+	struct tls_conn *t = j->t;
+
+	ERR_clear_error();
+	tls_verify_detail[0] = '\0';
+	j->ret = SSL_do_handshake(t->ssl);
+	j->err = j->ret == 1 ? SSL_ERROR_NONE : SSL_get_error(t->ssl, j->ret);
+	j->e = ERR_peek_error();
+	memcpy(j->detail, tls_verify_detail, sizeof(j->detail));
+	ERR_clear_error();
+	t->may_read = false;
+	j->nomem = rx_stash(t) < 0; /* nothing may stay in j->buf */
+}
+
+static void hs_done(struct workpool_job *wj, int status)
+{
+	struct hs_job *j = (struct hs_job *)wj;
+	struct tls_conn *t = j->t;
+
+	j->finished = true;
+	if (status < 0) { /* never ran (the pool is stopping) */
+		j->ret = -1;
+		j->err = SSL_ERROR_SYSCALL;
+		t->sys_err = -status;
+	}
+	if (!j->c) {
+		tls_conn_free(t); /* frees j */
+		return;
+	}
+	t->scratch = rx_scratch;
+	conn_transport_ready(j->c);
+}
+
+/* Hand the next handshake step of c to a worker: 0 (c waits for conn_transport_ready), or
+ * -errno (run it here). */
+static int hs_offload(struct conn *c, struct tls_conn *t)
+{
+	struct hs_job *j;
+
+	if (hs_pool_failed || !SSL_is_server(t->ssl) || t->ctx->engine ||
+	    (hs_pool && hs_loop != c->loop))
+		return -ENOTSUP;
+	if (!hs_pool) {
+		hs_loop = c->loop;
+		hs_pool = workpool_new(c->loop, TLS_HS_THREADS);
+		if (!hs_pool) {
+			hs_pool_failed = true;
+			log_warn("TLS handshakes run on the event loop: no worker pool (%s).",
+				    strerror(errno));
+			return -ENOTSUP;
+		}
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->wj.run = hs_run;
+	j->wj.done = hs_done;
+	j->t = t;
+	j->c = c;
+	t->scratch = j->buf;
+	if (t->rx_want > sizeof(j->buf))
+		t->rx_want = sizeof(j->buf);
+	t->job = j;
+	if (workpool_submit(hs_pool, &j->wj) < 0) {
+		t->job = NULL;
+		t->scratch = rx_scratch;
+		free(j);
+		return -ENOTSUP;
+	}
+	c->tp_flags |= CONN_TP_BUSY;
+	return 0;
+}
+
+/* The step's result, as if SSL_do_handshake had just returned it here: its error back on
+ * this thread's queue for tls_error(). */
+static int hs_take(struct tls_conn *t)
+{
+	struct hs_job *j = t->job;
+	int err = j->err;
+
+	t->job = NULL;
+	if (j->e)
+		ERR_raise(ERR_GET_LIB(j->e), ERR_GET_REASON(j->e));
+	memcpy(tls_verify_detail, j->detail, sizeof(tls_verify_detail));
+	if (j->nomem)
+		t->failed = ENOMEM;
+	free(j);
+	return err;
+}
+
+void tls_handshake_pool_free(void)
+{
+	workpool_free(hs_pool);
+	hs_pool = NULL;
+	hs_loop = NULL;
+	hs_pool_failed = false;
+}
+
 static ssize_t tls_read(struct conn *c, void *buf, size_t len)
 {
 	struct tls_conn *t = c->tp_state;
@@ -303,7 +442,23 @@ static ssize_t tls_read(struct conn *c, void *buf, size_t len)
 	t->rx_want = len < TLS_RX_MIN	    ? TLS_RX_MIN
 		     : len > TLS_RX_SCRATCH ? TLS_RX_SCRATCH
 					    : (uint32_t)len;
-	if (!t->hs_done) {
+	if (t->job && !t->job->finished) {
+		errno = EAGAIN; /* spurious: c waits for the worker */
+		return -1;
+	}
+	if (t->job) {
+		/* c->tp_flags are this layer's own here (ws.c swaps them in): clear it here too */
+		c->tp_flags &= (uint8_t)~CONN_TP_BUSY;
+		err = hs_take(t);
+		if (err == SSL_ERROR_NONE)
+			tls_handshake_done(c, t);
+		if (err == SSL_ERROR_WANT_READ)
+			t->may_read = false; /* the worker read: wait for the next EPOLLIN */
+	} else if (!t->hs_done) {
+		if (hs_offload(c, t) == 0) {
+			errno = EAGAIN;
+			return -1;
+		}
 		tls_verify_detail[0] = '\0';
 		ret = SSL_do_handshake(t->ssl);
 		if (ret == 1)
@@ -477,31 +632,44 @@ static void tls_shutdown(struct conn *c)
 	shutdown(c->fd, SHUT_WR);
 }
 
+/* Free t and close its socket: the connection is gone. */
+static void tls_conn_free(struct tls_conn *t)
+{
+	ERR_clear_error();
+	SSL_free(t->ssl);
+	free(t->rx_own);
+	free(t->wpend);
+	free(t->job); /* a step's result nobody took */
+	tls_ctx_unref(t->ctx);
+	close(t->fd);
+	free(t);
+}
+
 static void tls_close(struct conn *c)
 {
 	struct tls_conn *t = c->tp_state;
 
-	if (t) {
-		if (t->hs_done && !t->failed) {
-			/* Best effort close_notify, as Mosquitto; never waits. */
-			if (!t->eof && !t->wpend_len &&
-			    !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) {
-				t->may_read = false;
-				SSL_shutdown(t->ssl);
-			}
-			/* MQTT clients often just close the socket (DISCONNECT ended the session):
-			 * no reason for SSL_free to drop their session from the cache. */
-			SSL_set_shutdown(t->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-		}
-		ERR_clear_error();
-		SSL_free(t->ssl);
-		free(t->rx_own);
-		free(t->wpend);
-		tls_ctx_unref(t->ctx);
-		free(t);
-		c->tp_state = NULL;
+	if (!t) {
+		close(c->fd);
+		return;
 	}
-	close(c->fd);
+	c->tp_state = NULL;
+	if (t->job && !t->job->finished) {
+		/* a worker has the SSL and the socket: the step's done() frees them */
+		t->job->c = NULL;
+		return;
+	}
+	if (t->hs_done && !t->failed) {
+		/* Best effort close_notify, as Mosquitto; never waits. */
+		if (!t->eof && !t->wpend_len && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) {
+			t->may_read = false;
+			SSL_shutdown(t->ssl);
+		}
+		/* MQTT clients often just close the socket (DISCONNECT ended the session):
+		 * no reason for SSL_free to drop their session from the cache. */
+		SSL_set_shutdown(t->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	}
+	tls_conn_free(t);
 }
 
 const struct conn_transport conn_tls = {

@@ -24,7 +24,7 @@
 #include "tls_int.h"
 
 static unsigned int n_ctx; /* contexts alive: the BIO method goes with the last one */
-char tls_verify_detail[256];
+_Thread_local char tls_verify_detail[256]; /* per thread: handshake steps also run on workers */
 
 /* The subject in RFC 2253 form, as Mosquitto's use_subject_as_username. Length or -errno. */
 int tls_name_rfc2253(const X509_NAME *name, char *buf, size_t len)

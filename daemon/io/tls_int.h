@@ -25,7 +25,7 @@ BIO_METHOD *tls_bio_method(void);
 void tls_bio_method_free(void);
 /* tls_ctx.c: why the certificate check of the handshake in progress failed (one thread, one
  * handshake at a time inside SSL_do_handshake); tls.c clears it before each handshake step. */
-extern char tls_verify_detail[256];
+extern _Thread_local char tls_verify_detail[256];
 /* tls_ctx.c: the reason of OpenSSL's first queued error, or a placeholder. */
 const char *tls_ssl_reason(void);
 /* tls_ctx.c: a subject in RFC 2253 form (use_subject_as_username). Length or -errno. */

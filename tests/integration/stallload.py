@@ -2,7 +2,8 @@
 
     stallload.py flow  --qos 0|1 --rate MSG/S --duration S [--until-file F --tail S]
                        [--user U --password P] [--topic T] [--id CLIENT_ID_PREFIX] [--nice N] [--ready-file F] [--lat FILE] [--json FILE]
-    stallload.py storm --count N --parallel P --user U --password P [--nice N] [--json FILE]
+    stallload.py storm --count N --parallel P [--user U --password P] [--tls CAFILE --port PORT]
+                       [--nice N] [--json FILE]
     stallload.py stop  --pid PID [--secs 1] [--json FILE]
 
 flow: one publisher and one subscriber (two connections, one thread, no wake-ups besides the
@@ -17,7 +18,8 @@ ms, plus the same over the window between the storm's start and end when --windo
 the storm's JSON.
 
 storm: N CONNECTs with user name and password from P parallel connections (each connects,
-waits for CONNACK, disconnects, again); every CONNACK must be 0. Summary: ok, refused, start,
+waits for CONNACK, disconnects, again); every CONNACK must be 0. --tls: each connection is a
+full TLS handshake (no session resumption) to --port, verified against CAFILE. Summary: ok, refused, start,
 end (CLOCK_MONOTONIC seconds), per-CONNECT p50/p99/max ms.
 
 stop: SIGSTOP the broker (same host: run it where the broker's PID is visible), SIGCONT after
@@ -30,6 +32,7 @@ import os
 import signal
 import selectors
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -97,9 +100,11 @@ class Reader:
             self.fill()
 
 
-def open_client(cid, user, pw, timeout=30):
-    s = socket.create_connection((HOST, PORT), timeout=timeout)
+def open_client(cid, user, pw, timeout=30, tls=None, port=None):
+    s = socket.create_connection((HOST, port or PORT), timeout=timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if tls:
+        s = tls.wrap_socket(s, server_hostname=HOST)
     s.sendall(connect_pkt(cid, user, pw))
     r = Reader(s)
     body = r.expect(2, timeout)
@@ -249,6 +254,10 @@ def cmd_storm(a):
             os.setpriority(os.PRIO_PROCESS, 0, a.nice)
         except OSError:
             pass
+    tls = None
+    if a.tls:
+        tls = ssl.create_default_context(cafile=a.tls)
+        tls.check_hostname = False  # the test CA's certificate names the broker's address
     lock = threading.Lock()
     state = {"next": 0, "ok": 0, "refused": 0, "errors": []}
     lat = []
@@ -262,13 +271,14 @@ def cmd_storm(a):
                 state["next"] += 1
             t = time.monotonic()
             try:
-                s, _ = open_client("storm-%d-%d" % (w, i), a.user, a.password, timeout=60)
+                s, _ = open_client("storm-%d-%d" % (w, i), a.user, a.password, timeout=60,
+                                   tls=tls, port=a.port)
                 s.sendall(b"\xe0\x00")
                 s.close()
                 with lock:
                     state["ok"] += 1
                     lat.append((time.monotonic() - t) * 1000.0)
-            except (OSError, RuntimeError, EOFError) as e:
+            except (OSError, RuntimeError, EOFError, ssl.SSLError) as e:
                 with lock:
                     state["refused"] += 1
                     if len(state["errors"]) < 5:
@@ -319,6 +329,8 @@ def main():
     s.add_argument("--user")
     s.add_argument("--password")
     s.add_argument("--nice", type=int, default=0)
+    s.add_argument("--tls")
+    s.add_argument("--port", type=int)
     s.add_argument("--json")
     t = sp.add_parser("stop")
     t.add_argument("--pid", type=int, required=True)

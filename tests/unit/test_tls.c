@@ -265,6 +265,7 @@ static void close2(struct t2 *t)
 	if (t->c)
 		conn_close(t->c, 0);
 	loop_run_once(t->l, 0); /* deferred frees */
+	tls_handshake_pool_free(); /* its workers post to this loop */
 	loop_free(t->l);
 	free(t->in);
 	if (t->ssl && t->k_done && !t->k_failed)
@@ -671,6 +672,37 @@ static void test_handshake_blocks(void **state)
 	tls_ctx_unref(ctx);
 }
 
+/* A server handshake step runs on a worker, off the loop: while it runs the connection is out
+ * of epoll (CONN_TP_BUSY), and its result comes back to the loop. A connection closed while
+ * its step runs leaves the SSL and the socket to the step, freed when it ends (ASan: no leak,
+ * no use after free); the next connection still completes its handshake. */
+static void test_handshake_off_loop(void **state)
+{
+	struct config_listener l = listener("server");
+	struct tls_ctx *ctx = ctx_of(&l);
+	struct t2 t;
+	bool busy = false;
+
+	(void)state;
+	open2(&t, ctx, &dflt, 0);
+	cli_step(&t); /* ClientHello */
+	for (int i = 0; i < 50 && !busy; i++) {
+		loop_run_once(t.l, 1);
+		busy = t.c->tp_flags & CONN_TP_BUSY;
+	}
+	assert_true(busy);
+	assert_int_equal(t.c->io.fd, -1);
+	conn_close(t.c, 0);
+	t.c = NULL;
+	close2(&t); /* joins the worker: its done() frees what the close left */
+	open2(&t, ctx, &dflt, 0);
+	assert_true(pump(&t, BOTH_DONE, 0));
+	assert_false(t.c->tp_flags & CONN_TP_BUSY);
+	assert_int_equal(t.c->io.fd, t.c->fd);
+	close2(&t);
+	tls_ctx_unref(ctx);
+}
+
 /* 3 MiB out to a client that does not read at first: writes block (the transport keeps what
  * it encrypted), and every byte arrives once, in order, after the client reads again. */
 static void test_write_blocks(void **state)
@@ -789,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_bad_input_and_eof),
 		cmocka_unit_test(test_handshake_blocks),
+		cmocka_unit_test(test_handshake_off_loop),
 		cmocka_unit_test(test_write_blocks),
 		cmocka_unit_test(test_frames_paused_reader),
 		cmocka_unit_test(test_ctx_errors),

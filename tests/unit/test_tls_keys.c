@@ -139,6 +139,7 @@ static void side_close(struct side *s)
 	if (s->c)
 		conn_close(s->c, 0);
 	loop_run_once(s->l, 0);
+	tls_handshake_pool_free(); /* its workers post to this loop */
 	loop_free(s->l);
 	SSL_free(s->ssl);
 	SSL_CTX_free(s->kctx);
