@@ -44,6 +44,8 @@ int broker_redirect(struct broker *b, const struct config *cfg, bool reload);
 /* SIGHUP: the limits Mosquitto reloads, from a freshly re-read cfg (not kept): today
  * max_inflight_bytes (a raised limit lets more go at the next acknowledgement). */
 void broker_reload_limits(struct broker *b, const struct config *cfg);
+/* Stop the subscriptions' re-check a reload started (at exit). */
+void broker_acl_walk_stop(struct broker *b);
 /*
  * Bridges (README "Bridges"): one per `connection` block of the config, their QoS 1/2 out queues
  * in st (borrowed; NULL: in memory only, and a warning per bridge with QoS 1/2 out topics).

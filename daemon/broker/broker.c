@@ -345,6 +345,7 @@ void broker_free(struct broker *b)
 	broker_ctl_close(b);
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
+	broker_acl_walk_stop(b);
 	broker_bridges_free(b);
 	broker_log_stop(b);
 	broker_metrics_stop(b);

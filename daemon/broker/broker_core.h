@@ -109,6 +109,14 @@ struct broker {
 	/* broker_auth.c, broker_reload.c */
 	struct broker_auth *auth; /* one per configured listener */
 	struct workpool *pool;	  /* password hashing off the loop; NULL until first needed */
+	/* broker_reload.c: the stored subscriptions' re-check after a reload, in slices; while
+	 * acl_walk is set every delivery is checked against the ACL and no fast-path route is
+	 * learned (a subscription not reached yet still has the old ACL's flags) */
+	struct loop_timer acl_timer;
+	uint32_t acl_bucket; /* next session-table bucket to re-check */
+	uint32_t acl_slices, acl_subs;
+	int64_t acl_start, acl_longest_us;
+	bool acl_walk;
 	/* broker_deliver.c: match scratch, valid during one broker_publish() */
 	struct match *m;
 	uint32_t m_len, m_cap;

@@ -185,7 +185,8 @@ static void flow_count(struct fp_flow *f, size_t frame_len)
  * Invariant 4: may the kernel relay this publisher's frames on this topic, unchanged, to
  * this delivery's subscriber? The broker just matched them (m): QoS 0, RETAIN 0, a frame
  * that needs no rewriting (`plain`), exactly one matching subscription, not shared, no
- * subscription identifier, no per-message read ACL, not the publisher itself (No Local, and
+ * subscription identifier, no per-message read ACL (nor an ACL re-check under way after a
+ * reload), not the publisher itself (No Local, and
  * no route to itself), a subscriber online and joined, speaking the same protocol level. The
  * publisher's write ACL was checked by the caller; the kernel checks the subscriber's Maximum
  * Packet Size per frame.
@@ -199,7 +200,8 @@ static struct client *fp_eligible(struct client *c, const struct pub *p, const s
 		return NULL;
 	if (!m)
 		return NULL;
-	if ((m->opts & (TOPIC_OPT_SHARED | BROKER_OPT_ACL_CHECK)) || m->sub_id || m->s == p->origin)
+	if ((m->opts & (TOPIC_OPT_SHARED | BROKER_OPT_ACL_CHECK)) || m->sub_id ||
+	    m->s == p->origin || c->b->acl_walk)
 		return NULL;
 	sub = m->s->client;
 	if (!sub || sub == c || sub->state != CLIENT_ACTIVE || sub->version != c->version)
