@@ -21,8 +21,8 @@ BUILD ?= build
 CROSS_COMPILE ?=
 CC := $(CROSS_COMPILE)gcc
 ifeq ($(origin ARCH),undefined)
-ARCH := $(shell $(CC) -dumpmachine | sed -e 's/-.*//' -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
-	-e 's/^arm.*/arm/')
+ARCH := $(shell $(CC) -dumpmachine | sed -e 's/-.*//' -e 's/x86_64/x86/' -e 's/^arm.*/arm/' \
+	-e 's/aarch64/arm64/')
 endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -55,7 +55,14 @@ ifneq ($(SAN),1)
 CFLAGS += -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections
 CFLAGS += -fno-plt
 LDFLAGS += -Wl,--gc-sections -Wl,-z,now
-# (binutils 2.40 knows it for x86-64 only: for aarch64 it warns "ignored", exit 0)
+# LTO (text x86-64 215.5 -> 205.2 KB, arm64 261.3 -> 229.7 KB; the link needs the code
+# generation flags again, or the unwind tables come back) and no separate-code padding: the
+# headers and .rodata share pages with .text, as lld does by default (x86-64 4 KB; on arm64 GNU
+# ld otherwise pads the RW segment to its 64 KiB page in the file, 52 KB).
+CFLAGS += -flto
+LDFLAGS += -flto=auto $(filter -O%,$(CFLAGS)) -fno-asynchronous-unwind-tables -fno-unwind-tables
+LDFLAGS += -Wl,-z,noseparate-code
+# (probed: binutils 2.40 knows it for x86-64 only; for aarch64 it warns "ignored", exit 0)
 LDFLAGS += $(shell $(CC) -Wl,-z,pack-relative-relocs -shared -nostdlib -xc /dev/null \
 	-o /dev/null 2>&1 | grep -q . || echo -Wl,-z,pack-relative-relocs)
 endif
@@ -158,25 +165,43 @@ BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Werror -Wall -
 	-Ibpf -I$(VMLINUX_DIR) \
 	$(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-# Which header the objects were built with: a switch of VMLINUX_DIR rebuilds them (the headers'
-# dates alone would not tell).
+BPF_LINES ?= 0
+# Which header the objects were built with (and BPF_LINES): a switch of VMLINUX_DIR rebuilds
+# them (the headers' dates alone would not tell).
 VMLINUX_STAMP := $(BUILD)/.vmlinux-dir
-ifneq ($(file <$(VMLINUX_STAMP)),$(VMLINUX_DIR))
+ifneq ($(file <$(VMLINUX_STAMP)),$(VMLINUX_DIR) lines=$(BPF_LINES))
 $(VMLINUX_STAMP): FORCE
 endif
 $(VMLINUX_STAMP): | $(BUILD)/.dir
-	$(Q)echo '$(VMLINUX_DIR)' > $@
+	$(Q)echo '$(VMLINUX_DIR) lines=$(BPF_LINES)' > $@
 
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/mqttgw/fp_abi.h $(VMLINUX) \
 		$(VMLINUX_STAMP) | $$(@D)/.dir
 	$(call msg,BPF,$@)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
+# The object that mqttgwd embeds (issue #18): without line info and its strings (the text of
+# every source line), nor the assembler's LBB* labels. Types, func_info and the CO-RE
+# relocations stay (scripts/bpf_slim.py says why): fast path 23.0 -> 11.5 KB, XDP guard 12.8 ->
+# 6.4 KB. BPF_LINES=1 keeps the line info (verifier logs with source lines).
+LLVM_OBJCOPY ?= llvm-objcopy
+$(BUILD)/bpf/%.full.o: $(BUILD)/bpf/%.tmp.o
 	$(call msg,GENOBJ,$@)$(BPFTOOL) gen object $@ $<
 
+$(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.full.o scripts/bpf_slim.py
+ifeq ($(BPF_LINES),1)
+	$(Q)cp $< $@
+else
+	$(call msg,SLIM,$@)python3 scripts/bpf_slim.py $< $@.btf $@.ext 2>/dev/null && \
+	$(LLVM_OBJCOPY) --update-section .BTF=$@.btf --update-section .BTF.ext=$@.ext \
+		--wildcard --strip-symbol='LBB*' $< $@ && rm -f $@.btf $@.ext
+endif
+
 # Skeleton types are struct <name>_bpf / <name>_bpf__open(): `struct fastpath` is the daemon's.
-$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(call msg,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+# The object inside it deflated (scripts/bpf_skel_z.py: fast path 11.5 -> 4.0 KB, XDP guard 6.4
+# -> 2.2 KB of mqttgwd), inflated by bpf_util_elf_inflate for the open only.
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o scripts/bpf_skel_z.py
+	$(call msg,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && \
+	python3 scripts/bpf_skel_z.py $@.tmp $@ && rm -f $@.tmp
 
 $(call obj,fastpath): $(BUILD)/fastpath.skel.h
 $(BUILD)/bpf/xdp_guard.tmp.o: include/mqttgw/xdp_abi.h

@@ -24,5 +24,13 @@ void bpf_util_print_hold(bool on);
 bool bpf_util_have_caps(void);
 /* 1: path is on a bpffs; 0: it is not; -errno: statfs failed. */
 int bpf_util_on_bpffs(const char *path);
+/*
+ * A skeleton's embedded object, stored deflated (scripts/bpf_skel_z.py rewrites the generated
+ * NAME__elf_bytes() to call this): z inflated into a heap buffer of len bytes, *sz = len; NULL
+ * and *sz = 0 if that fails (bpf_object__open_skeleton then fails with EINVAL).
+ */
+const void *bpf_util_elf_inflate(const char *z, size_t zlen, size_t len, size_t *sz);
+/* Frees that buffer once bpf_object__open_skeleton() has returned (libbpf keeps no pointer). */
+void bpf_util_elf_release(struct bpf_object_skeleton *s);
 
 #endif /* MQTTGW_BPF_UTIL_H */

@@ -464,7 +464,20 @@ STRIPPED=
 if [ -x "$GWD" ] && "${CROSS_COMPILE:-}strip" -o "$WORK/mqttgwd.stripped" "$GWD" 2>/dev/null; then
 	STRIPPED=$(stat -c %s "$WORK/mqttgwd.stripped")
 fi
-python3 - "$RESULTS" "$FP_STATUS" "$STORE_RESULTS" "$STRIPPED" >>"$SUMMARY" <<'EOF'
+# and of an arm64 cross build of the same tree (issue #18), when Debian's cross compiler is
+# installed (scripts/deps.sh --arch arm64); its build directory is cross-test.sh's
+STRIPPED_ARM64=
+if command -v aarch64-linux-gnu-gcc >/dev/null; then
+	ARM_BUILD=${BUILD_CROSS:-build-arm64}
+	if make -j2 --no-print-directory CROSS_COMPILE=aarch64-linux-gnu- BUILD="$ARM_BUILD" SAN=0 \
+		"$ARM_BUILD/mqttgwd" >"$WORK/arm64-build.log" 2>&1 &&
+		aarch64-linux-gnu-strip -o "$WORK/mqttgwd-arm64.stripped" "$ARM_BUILD/mqttgwd"; then
+		STRIPPED_ARM64=$(stat -c %s "$WORK/mqttgwd-arm64.stripped")
+	else
+		echo "bench.sh: the arm64 build for the size failed (see $WORK/arm64-build.log)" >&2
+	fi
+fi
+python3 - "$RESULTS" "$FP_STATUS" "$STORE_RESULTS" "$STRIPPED" "$STRIPPED_ARM64" >>"$SUMMARY" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 # figure, direction (+1 higher is better, -1 lower is better, 0 information), format
@@ -638,6 +651,7 @@ if srows or any(r["broker"] in (ST, MST) for r in rows):
 # broker per run: broker_rss_base_kb is its RSS before the first connection), the stripped
 # binary from this build.
 STRIPPED = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
+STRIPPED_ARM64 = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else None
 if any(r["config"] == "connections" for r in rows) or STRIPPED:
     print("\n## Footprint (issue #15 and #18 targets)\n")
     print("RSS per idle connection: (VmRSS with `connections` held - VmRSS before) / connections,"
@@ -654,9 +668,12 @@ if any(r["config"] == "connections" for r in rows) or STRIPPED:
     print("| idle RSS, KiB | %s | %s | %s | ≤ 2048 KiB | %s |" % (
         cell(ic, "%.0f"), cell(im, "%.0f"), cell(ratio(ic, im), "%.2f"),
         "not run" if ic is None else "**met**" if ic <= 2048 else "MISSED"))
-    print("| mqttgwd stripped, bytes | %s | | | ≤ 300 KB (300,000 B) | %s |" % (
-        "–" if STRIPPED is None else "{:,}".format(STRIPPED), "not run" if STRIPPED is None
-        else "**met**" if STRIPPED <= 300000 else "MISSED"))
+    for arch, size in (("", STRIPPED), (", arm64 (cross build)", STRIPPED_ARM64)):
+        if arch and size is None:
+            continue  # no cross compiler here
+        print("| mqttgwd stripped%s, bytes | %s | | | ≤ 300 KB (300,000 B) | %s |" % (
+            arch, "–" if size is None else "{:,}".format(size), "not run" if size is None
+            else "**met**" if size <= 300000 else "MISSED"))
 print()
 print("↑ higher is better, ↓ lower is better, · for information. Ratio = mqttgwd / Mosquitto"
       " (median of the rounds); **bold** where mqttgwd is better. other_cpu_pct is machine CPU"

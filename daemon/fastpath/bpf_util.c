@@ -6,10 +6,12 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "bpf_util.h"
 #include "log.h"
@@ -37,6 +39,9 @@ int bpf_util_libbpf_print(enum libbpf_print_level level, const char *fmt, va_lis
 	if (!log_enabled(type))
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* the build takes the line info out of the embedded objects on purpose (bpf_slim.py) */
+	if (strstr(buf, "missing .BTF.ext line info"))
+		return 0;
 	n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
@@ -92,4 +97,27 @@ int bpf_util_on_bpffs(const char *path)
 	if (statfs(path, &sf))
 		return -errno;
 	return sf.f_type == (typeof(sf.f_type))BPF_FS_MAGIC;
+}
+
+const void *bpf_util_elf_inflate(const char *z, size_t zlen, size_t len, size_t *sz)
+{
+	uLongf n = len;
+	void *buf = malloc(len);
+
+	*sz = 0;
+	if (!buf)
+		return NULL;
+	if (uncompress(buf, &n, (const Bytef *)z, zlen) != Z_OK || n != len) {
+		free(buf);
+		return NULL;
+	}
+	*sz = len;
+	return buf;
+}
+
+void bpf_util_elf_release(struct bpf_object_skeleton *s)
+{
+	free((void *)s->data);
+	s->data = NULL;
+	s->data_sz = 0;
 }
