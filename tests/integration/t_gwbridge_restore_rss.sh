@@ -69,13 +69,18 @@ restart_peak() {
 	RESTORED=$(grep -o 'Restored .*' "$T/$name.log" | head -1)
 }
 
+restored_queue() { # N: all N queued after the restart, at most the head in memory
+	assert_eq "$1" "$(gw_sys queued)" "queued after the restart"
+	local mem
+	mem=$(gw_sys queued_in_memory)
+	[ "$mem" -le 8192 ] || fail "after the restore: queued_in_memory $mem > 8192"
+}
+
 fill 0 $((SMALL - 1))
 restart_peak gw_small
 a=$PEAK_KB
 log "$SMALL queued: peak RssAnon $a KiB, VmHWM $HWM_KB KiB; $RESTORED"
-assert_eq $SMALL "$(gw_sys queued)" "queued after the restart"
-mem=$(gw_sys queued_in_memory)
-[ "$mem" -le 8192 ] || fail "after the restore: queued_in_memory $mem > 8192"
+restored_queue $SMALL
 kill -KILL "$GW_PID"
 wait "$GW_PID" 2>/dev/null || true
 untrack "$GW_PID"
@@ -88,9 +93,7 @@ echo "gwbridge-restore-rss: small=$SMALL big=$BIG peak_anon_small_kb=$a peak_ano
 	"growth_kb=$((b - a)) hwm_big_kb=$HWM_KB store_bytes=$(cat "$T"/store/* | wc -c)"
 assert_int_between $((b - a)) -1000000 "$GROWTH_MAX_KB" \
 	"peak RssAnon growth (KiB) from $SMALL to $BIG queued"
-assert_eq $BIG "$(gw_sys queued)" "queued after the restart"
-mem=$(gw_sys queued_in_memory)
-[ "$mem" -le 8192 ] || fail "after the restore: queued_in_memory $mem > 8192"
+restored_queue $BIG
 kill_wait "$GW_PID"
 
 start_broker "max_queued_messages 1000000" "max_inflight_messages 0"
