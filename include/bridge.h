@@ -72,6 +72,9 @@ enum bridge_state {
 /* bridge_enqueue / bridge_load: the entry went to the store only (the queue's head in memory is
  * full): the bridge keeps no reference to the message, so the caller counts none. */
 #define BRIDGE_SPILLED 1
+/* bridge_load: the entry came without its message (not built yet) and is kept in memory: call
+ * again with it. */
+#define BRIDGE_WANT_MSG 2
 
 /* ops->deliver's "accepted, acknowledge when I call bridge_ack()". */
 #define BRIDGE_ACK_LATER 1
@@ -149,8 +152,10 @@ const char *bridge_state_name(enum bridge_state s);
  */
 int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id);
 /* A durable entry store_load() found for this bridge (e->msg is the struct msg the load's msg
- * callback returned; a reference is taken, unless BRIDGE_SPILLED). Entries must come in seq
- * order. 0, BRIDGE_SPILLED or -ENOMEM. */
+ * callback returned, or NULL when not built yet; a reference is taken, unless BRIDGE_SPILLED:
+ * past the head in memory, read back later, the message need not be built). Entries must come
+ * in seq order. 0, BRIDGE_SPILLED, BRIDGE_WANT_MSG (e->msg NULL, kept: call again with it) or
+ * -ENOMEM. */
 int bridge_load(struct bridge *b, const struct store_bridge_entry *e);
 /* A read-back the bridge asked for (store_fetch_take() answers whose name is this bridge's). */
 void bridge_fetched(struct bridge *b, const struct store_fetch *f);

@@ -9,6 +9,7 @@
 #ifndef MQTTGW_MSG_H
 #define MQTTGW_MSG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "outq.h"
@@ -55,6 +56,9 @@ struct msg_pool {
 	struct rbuf_pool bufs;
 	struct msg *free[MSG_CLASSES]; /* threaded through the unused origin field */
 	uint32_t nfree[MSG_CLASSES];
+	/* set: a message not taken from the cache is allocated at its own size, not its class's
+	 * (a restore building a million long-lived messages: a quarter less memory to touch) */
+	bool fit;
 };
 
 void msg_pool_init(struct msg_pool *mp);

@@ -53,9 +53,10 @@
  *    Incoming QoS 2: PUBREC sent -> store_rx2_add; PUBREL -> store_rx2_del.
  *  - Subscriptions: store_sub_put/store_sub_del; session end -> store_session_del (drops all).
  *    Connect / disconnect / will changes -> store_session_put (disconnect_ms = wall clock).
- *  - Start-up: store_load() streams sessions, subscriptions, messages, then the entries; msg()
- *    returns the broker's msg for a stored message id (one per id, shared by every entry that
- *    refers to it) and release() drops the load's reference afterwards. Times are wall clock ms;
+ *  - Start-up: store_load() streams sessions, subscriptions, then the entries; msg() returns
+ *    the broker's msg for a stored message id (one per id, shared by every entry that refers to
+ *    it; built only for entries kept in memory: not for a bridge queue's stored-only tail) and
+ *    release() drops the load's reference afterwards. Times are wall clock ms;
  *    the broker converts to loop time, fires wills whose delay passed, expires what has expired
  *    (and stages the deletions), and sets DUP on every entry in state SENT before resending.
  *  - $SYS/broker/store/...: store_stats().
@@ -132,14 +133,18 @@ struct store_bridge_entry {
 };
 
 /*
- * Load callbacks, in this order: every session, every subscription, every message (msg returns a
- * handle, e.g. a struct msg with one reference, or NULL to fail the load with -ENOMEM), then the
- * outgoing entries (per session in seq order), incoming QoS 2 ids, retained entries and bridge
- * entries, each carrying the handle of its message; finally release() once per handle (the
- * load's reference; entries take their own). A callback returning non-zero stops the load with
- * that value. Any callback may be NULL (those records are skipped; msg NULL means handles are
- * NULL).
+ * Load callbacks, in this order: every session, every subscription, then the outgoing entries
+ * (per session in seq order), incoming QoS 2 ids, retained entries and bridge entries, each
+ * carrying the handle of its message. msg builds that handle (e.g. a struct msg with one
+ * reference; NULL fails the load with -ENOMEM) once per stored message, when the first entry
+ * that needs it comes: outgoing and retained entries always do; a bridge entry comes with
+ * msg NULL when it is not built yet, and bridge() returns STORE_LOAD_WANT_MSG to be called again
+ * with it, or 0 when it keeps the entry in the store only (a message that only such entries
+ * refer to is never built). Finally release() once per handle (the load's reference; entries
+ * take their own). A callback returning another non-zero value stops the load with that value.
+ * Any callback may be NULL (those records are skipped; msg NULL means handles are NULL).
  */
+#define STORE_LOAD_WANT_MSG 1
 struct store_load_cb {
 	int (*session)(void *ctx, const struct store_session *s);
 	int (*sub)(void *ctx, uint64_t sid, const char *filter, uint16_t len, uint8_t opts,
@@ -154,7 +159,8 @@ struct store_load_cb {
 };
 
 struct store_load_result {
-	uint64_t sessions, subs, messages, out, rx2, retained, bridge;
+	uint64_t sessions, subs, out, rx2, retained, bridge;
+	uint64_t messages; /* messages built (handed to cb->msg) */
 	uint64_t skipped; /* malformed rows or entries naming a missing message/session: dropped */
 	uint64_t orphans; /* messages nothing referred to: deleted */
 	uint64_t ms;	  /* time taken */

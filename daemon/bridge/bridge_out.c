@@ -430,7 +430,7 @@ int bridge_load(struct bridge *b, const struct store_bridge_entry *se)
 	};
 	int ret;
 
-	if (!e.m || e.qos < 1 || e.qos > 2)
+	if (e.qos < 1 || e.qos > 2)
 		return 0; /* nothing to send: dropped by the next delete of the bridge row */
 	/* A SENT entry goes out again with DUP; its packet id is the one it had. */
 	e.state = se->state == BRIDGE_E_PUBREL ? BRIDGE_E_PUBREL
@@ -450,6 +450,8 @@ int bridge_load(struct bridge *b, const struct store_bridge_entry *se)
 		b->spill_n++; /* read back when the head drains (sent entries are all in the head) */
 		return BRIDGE_SPILLED;
 	}
+	if (!e.m)
+		return BRIDGE_WANT_MSG; /* kept in memory: the load builds its message */
 	msg_ref(e.m);
 	ret = q_push(&b->q, &e);
 	if (ret < 0) {

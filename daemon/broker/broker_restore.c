@@ -300,7 +300,9 @@ int broker_store_attach(struct broker *b, struct store *st)
 	ret = broker_store_init(b, st);
 	if (ret < 0)
 		return ret;
+	b->mem->fit = true;
 	ret = store_load(st, &cb, &r, &res);
+	b->mem->fit = false;
 	if (ret < 0) {
 		for (size_t i = 0; i < r.n; i++)
 			msg_unref(r.v[i].will);

@@ -80,7 +80,7 @@ struct msg *msg_new(struct msg_pool *mp, const void *topic, uint16_t topic_len, 
 		mp->free[k] = (struct msg *)m->origin;
 		mp->nfree[k]--;
 	} else {
-		if (k >= 0)
+		if (k >= 0 && !mp->fit)
 			sz = msg_class_size[k];
 		m = malloc(sz);
 		if (!m)

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store_load: stream the database back at start-up (sessions, subscriptions, messages, then the
- * entries with their message's handle), count message references as it goes, then clean up in
- * one transaction what nothing refers to or what is damaged, and start the writer thread.
- * Everything here is sequential scans in key order: one pass over each table.
+ * store_load: stream the database back at start-up (sessions, subscriptions, the message ids,
+ * then the entries with their message's handle), count message references as it goes, then clean
+ * up in one transaction what nothing refers to or what is damaged, and start the writer thread.
+ * Everything here is sequential scans in key order: one pass over each table; entries join their
+ * message by id (ids and seqs grow together, so the lookups walk the messages table in order).
+ *
+ * A message is built (cb->msg) when the first entry that keeps it in memory comes, not before:
+ * the bridge keeps only the head of its queue in memory and reads the rest back while running
+ * (store_fetch.c), so a message that only bridge entries past that head refer to is counted,
+ * never built, and a bridge backlog costs no memory at start-up.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,8 +25,9 @@ struct load {
 	struct store_load_result *res;
 	uint64_t *sids; /* loaded session ids, ascending */
 	size_t nsids, capsids;
-	void **handles; /* parallel to st->rc.ids during the load */
+	void **handles; /* parallel to st->rc.ids during the load; NULL: not built (yet) */
 	size_t hcap;
+	size_t hint; /* index of the last message referred to: the next is usually the one after */
 	bool dangling; /* an entry names a missing session or message: delete those */
 	uint64_t *bad_sess, *bad_msg;
 	size_t nbad_sess, nbad_msg, capbad_sess, capbad_msg;
@@ -116,58 +123,82 @@ static int row_sub(struct load *l, sqlite3_stmt *q)
 		   : 0;
 }
 
+/* A message id: counted, its handle made when an entry first needs it (ref_msg). */
 static int row_msg(struct load *l, sqlite3_stmt *q)
 {
 	struct store_refs *r = &l->st->rc;
-	struct store_msg m = {.id = (uint64_t)sqlite3_column_int64(q, 0)};
-	int flags = sqlite3_column_int(q, 2);
-	uint32_t tlen;
-	void *h = NULL;
+	uint64_t id = (uint64_t)sqlite3_column_int64(q, 0);
 
-	m.topic = col_blob(q, 1, &tlen);
-	m.expiry_ms = sqlite3_column_int64(q, 3);
-	m.props = col_blob(q, 4, &m.props_len);
-	m.payload = col_blob(q, 5, &m.payload_len);
-	m.qos = flags & 3;
-	m.retain = !!(flags & 4);
-	m.topic_len = (uint16_t)tlen;
-	if (m.id >= l->st->next_msg)
-		l->st->next_msg = m.id + 1;
-	if (!tlen || tlen > UINT16_MAX || m.qos > 2 || (flags & ~7)) {
-		l->res->skipped++;
-		l->dangling = true;
-		return push_u64(&l->bad_msg, &l->nbad_msg, &l->capbad_msg, m.id);
-	}
-	if (store_refs_append(r, m.id))
+	if (id >= l->st->next_msg)
+		l->st->next_msg = id + 1;
+	if (store_refs_append(r, id))
 		return -ENOMEM;
 	if (r->cap > l->hcap) {
 		void **n = realloc(l->handles, r->cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
+		memset(n + l->hcap, 0, (r->cap - l->hcap) * sizeof(*n));
 		l->handles = n;
 		l->hcap = r->cap;
 	}
-	if (l->cb->msg && !(h = l->cb->msg(l->ctx, &m)))
+	return 0;
+}
+
+/* The columns MSG_COLS from column c on. */
+#define MSG_COLS "m.topic, m.flags, m.expiry, m.props, m.payload"
+
+/* Build message ids[i] from the joined MSG_COLS at column c of q. 0; 1 when the row is
+ * damaged (the message is deleted, its entries dropped); -ENOMEM. */
+static int build_msg(struct load *l, size_t i, sqlite3_stmt *q, int c)
+{
+	struct store_msg m = {.id = l->st->rc.ids[i]};
+	int flags = sqlite3_column_int(q, c + 1);
+	uint32_t tlen;
+
+	m.topic = col_blob(q, c, &tlen);
+	m.expiry_ms = sqlite3_column_int64(q, c + 2);
+	m.props = col_blob(q, c + 3, &m.props_len);
+	m.payload = col_blob(q, c + 4, &m.payload_len);
+	m.qos = flags & 3;
+	m.retain = !!(flags & 4);
+	m.topic_len = (uint16_t)tlen;
+	if (!tlen || tlen > UINT16_MAX || m.qos > 2 || (flags & ~7)) {
+		l->st->rc.refs[i] = UINT32_MAX; /* damaged: never counted, deleted by cleanup() */
+		l->res->skipped++;
+		l->dangling = true;
+		return push_u64(&l->bad_msg, &l->nbad_msg, &l->capbad_msg, m.id) ? -ENOMEM : 1;
+	}
+	if (!l->cb->msg)
+		return 0;
+	if (!(l->handles[i] = l->cb->msg(l->ctx, &m)))
 		return -ENOMEM;
-	l->handles[r->n - 1] = h;
 	l->res->messages++;
 	return 0;
 }
 
-/* The handle of message id with one more reference counted, or false if it is not loaded. */
-static bool ref_msg(struct load *l, uint64_t id, void **h)
+/* Message id, referred to by the entry in q (its MSG_COLS at column c): *i its index with one
+ * more reference counted, its handle built if need is set. 0; 1 when the entry must be dropped (no
+ * such message, or a damaged one); -ENOMEM. */
+static int ref_msg(struct load *l, uint64_t id, bool need, sqlite3_stmt *q, int c, size_t *i)
 {
-	long i = store_refs_find(&l->st->rc, id);
+	struct store_refs *r = &l->st->rc;
+	size_t h = l->hint + 1;
+	long k = h < r->n && r->ids[h] == id ? (long)h : store_refs_find(r, id);
+	int e;
 
-	if (i < 0) {
+	if (k < 0 || r->refs[k] == UINT32_MAX) {
 		l->res->skipped++;
 		l->dangling = true;
-		return false;
+		return 1;
 	}
-	l->st->rc.refs[i]++;
-	*h = l->handles[i];
-	return true;
+	*i = l->hint = (size_t)k;
+	if (need && !l->handles[k] && (e = build_msg(l, (size_t)k, q, c))) {
+		l->res->skipped += e > 0; /* the entry, as well as the message */
+		return e;
+	}
+	r->refs[k]++;
+	return 0;
 }
 
 static int row_out(struct load *l, sqlite3_stmt *q)
@@ -194,8 +225,14 @@ static int row_out(struct load *l, sqlite3_stmt *q)
 		return 0;
 	}
 	e.msg_id = no_msg ? 0 : (uint64_t)sqlite3_column_int64(q, 2);
-	if (!no_msg && !ref_msg(l, e.msg_id, &e.msg))
-		return 0;
+	if (!no_msg) {
+		size_t i;
+		int r = ref_msg(l, e.msg_id, true, q, 7, &i);
+
+		if (r)
+			return r < 0 ? r : 0;
+		e.msg = l->handles[i];
+	}
 	l->res->out++;
 	return l->cb->out ? l->cb->out(l->ctx, sid, &e) : 0;
 }
@@ -219,10 +256,11 @@ static int row_retained(struct load *l, sqlite3_stmt *q)
 	uint32_t len, il = 0, ul = 0;
 	const char *t = col_blob(q, 0, &len);
 	struct store_source src = {0};
-	void *h;
+	size_t i;
+	int r = ref_msg(l, id, true, q, 5, &i);
 
-	if (!ref_msg(l, id, &h))
-		return 0;
+	if (r)
+		return r < 0 ? r : 0;
 	l->res->retained++;
 	/* the publisher, when the row has one (written by schema v2 on) */
 	if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
@@ -234,7 +272,7 @@ static int row_retained(struct load *l, sqlite3_stmt *q)
 		src.listener = (uint16_t)sqlite3_column_int(q, 4);
 	}
 	return l->cb->retained
-		   ? l->cb->retained(l->ctx, t, (uint16_t)len, h, id,
+		   ? l->cb->retained(l->ctx, t, (uint16_t)len, l->handles[i], id,
 				     src.id && il <= UINT16_MAX && ul <= UINT16_MAX ? &src : NULL)
 		   : 0;
 }
@@ -250,13 +288,25 @@ static int row_bridge(struct load *l, sqlite3_stmt *q)
 	    .state = (uint8_t)sqlite3_column_int(q, 4),
 	};
 
+	size_t i;
+	int r;
+
 	e.bridge_len = (uint16_t)len;
 	if (e.seq > l->max_seq)
 		l->max_seq = e.seq;
-	if (!ref_msg(l, e.msg_id, &e.msg))
-		return 0;
+	if ((r = ref_msg(l, e.msg_id, false, q, 5, &i)))
+		return r < 0 ? r : 0;
 	l->res->bridge++;
-	return l->cb->bridge ? l->cb->bridge(l->ctx, &e) : 0;
+	e.msg = l->handles[i];
+	r = l->cb->bridge ? l->cb->bridge(l->ctx, &e) : 0;
+	if (r != STORE_LOAD_WANT_MSG || e.msg || !l->cb->msg)
+		return r == STORE_LOAD_WANT_MSG ? 0 : r;
+	/* the bridge keeps this entry in memory: its message is built now */
+	if ((r = build_msg(l, i, q, 5)))
+		return r < 0 ? r : 0; /* damaged: the entry goes (cleanup) */
+	e.msg = l->handles[i];
+	r = l->cb->bridge(l->ctx, &e);
+	return r == STORE_LOAD_WANT_MSG ? 0 : r;
 }
 
 static int exec_ids(struct store *st, const char *sql, const uint64_t *ids, size_t n)
@@ -298,6 +348,11 @@ static int cleanup(struct load *l)
 		    "DELETE FROM bridge WHERE msg NOT IN (SELECT id FROM messages);",
 		    NULL, NULL, NULL);
 	for (size_t i = 0; i < r->n && rc == SQLITE_OK; i++) {
+		if (r->refs[i] == UINT32_MAX) { /* damaged, deleted above */
+			r->refs[i] = 0;
+			r->live--;
+			continue;
+		}
 		if (r->refs[i])
 			continue;
 		rc = store_msg_delete(st, r->ids[i]);
@@ -337,24 +392,25 @@ int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
 		e = scan(&l, "SELECT sid, filter, opts, sub_id FROM subs ORDER BY sid, filter",
 			 row_sub);
 	if (!e)
-		e = scan(
-		    &l, "SELECT id, topic, flags, expiry, props, payload FROM messages ORDER BY id",
-		    row_msg);
+		e = scan(&l, "SELECT id FROM messages ORDER BY id", row_msg);
 	if (!e)
-		e = scan(
-		    &l,
-		    "SELECT sid, seq, msg, flags, pid, sub_id, share FROM out ORDER BY sid, seq",
-		    row_out);
+		e = scan(&l,
+			 "SELECT o.sid, o.seq, o.msg, o.flags, o.pid, o.sub_id, o.share, " MSG_COLS
+			 " FROM out o LEFT JOIN messages m ON m.id = o.msg ORDER BY o.sid, o.seq",
+			 row_out);
 	if (!e)
 		e = scan(&l, "SELECT sid, pid FROM rx2 ORDER BY sid, pid", row_rx2);
 	if (!e)
 		e = scan(&l,
-			 "SELECT topic, msg, src_id, src_user, src_listener FROM retained"
-			 " ORDER BY topic",
+			 "SELECT r.topic, r.msg, r.src_id, r.src_user, r.src_listener, " MSG_COLS
+			 " FROM retained r LEFT JOIN messages m ON m.id = r.msg ORDER BY r.topic",
 			 row_retained);
 	if (!e)
-		e = scan(&l, "SELECT name, seq, msg, qos, state FROM bridge ORDER BY name, seq",
-			 row_bridge);
+		e = scan(
+		    &l,
+		    "SELECT b.name, b.seq, b.msg, b.qos, b.state, " MSG_COLS
+		    " FROM bridge b LEFT JOIN messages m ON m.id = b.msg ORDER BY b.name, b.seq",
+		    row_bridge);
 	/* the load's own reference on each message goes, whatever happened */
 	for (size_t i = 0; l.handles && i < st->rc.n; i++)
 		if (l.handles[i] && l.cb->release)

@@ -104,6 +104,10 @@ struct loaded {
 	int nret;
 	struct store_bridge_entry br[16];
 	int nbr;
+	/* bridge entries kept in memory (their message built), as a bridge keeps the head of its
+	 * queue; later ones are counted in br_stored, store only (the message is not built).
+	 * Kept by loaded_free; 0: all in memory */
+	int br_mem, br_stored;
 	struct store_load_result res;
 };
 
@@ -216,6 +220,12 @@ static inline int l_bridge(void *ctx, const struct store_bridge_entry *e)
 {
 	struct loaded *l = ctx;
 
+	if (l->br_mem && l->nbr + l->br_stored >= l->br_mem) {
+		l->br_stored++;
+		return 0;
+	}
+	if (!e->msg)
+		return STORE_LOAD_WANT_MSG;
 	if (l->nbr < 16) {
 		l->br[l->nbr] = *e;
 		l->br[l->nbr++].bridge = NULL;
@@ -243,11 +253,14 @@ static const struct store_load_cb loaded_cb = {
 
 static inline void loaded_free(struct loaded *l)
 {
+	int br_mem = l->br_mem;
+
 	for (size_t i = 0; i < l->nmsgs; i++)
 		free(l->msgs[i]);
 	free(l->msgs);
 	free(l->out);
 	memset(l, 0, sizeof(*l));
+	l->br_mem = br_mem;
 }
 
 /* The loaded message with this id, or NULL. */

@@ -105,6 +105,32 @@ static void test_classes_and_accounting(void **state)
 	assert_null(mp.free[0]);
 }
 
+/* fit (a restore): a message is allocated at its own size, accounted as such, and freed, not
+ * cached, when released; a cached one is still taken first. */
+static void test_fit(void **state)
+{
+	const size_t hdr = sizeof(struct msg) + 3 + 1;
+	struct msg_pool mp;
+	struct msg *a, *b;
+
+	(void)state;
+	msg_pool_init(&mp);
+	a = mk(&mp, 10);
+	msg_unref(a); /* cached */
+	mp.fit = true;
+	b = mk(&mp, 10);
+	assert_ptr_equal(b, a);
+	assert_int_equal(b->rb.alloc, 256);
+	a = mk(&mp, 64);
+	assert_int_equal(a->rb.alloc, hdr + 64);
+	assert_int_equal(mp.bufs.live_bytes, 256 + hdr + 64);
+	msg_unref(a);
+	msg_unref(b);
+	assert_int_equal(mp.bufs.live_bytes, 0);
+	assert_int_equal(mp.nfree[0], 1); /* b only */
+	msg_pool_trim(&mp);
+}
+
 /* A released message is the next one of its class, with fresh contents. */
 static void test_reuse(void **state)
 {
@@ -226,9 +252,13 @@ static void test_queued_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_layout_and_refs), cmocka_unit_test(test_classes_and_accounting),
-	    cmocka_unit_test(test_reuse),	    cmocka_unit_test(test_cache_cap),
-	    cmocka_unit_test(test_queued_message),  cmocka_unit_test(test_source),
+	    cmocka_unit_test(test_layout_and_refs),
+	    cmocka_unit_test(test_classes_and_accounting),
+	    cmocka_unit_test(test_reuse),
+	    cmocka_unit_test(test_cache_cap),
+	    cmocka_unit_test(test_queued_message),
+	    cmocka_unit_test(test_source),
+	    cmocka_unit_test(test_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -419,6 +419,84 @@ static void test_bridge_fetch(void **state)
 	store_fetch_free(r);
 }
 
+/* A message that only bridge entries past the bridge's head in memory refer to is counted (it
+ * stays stored) but never built at load; one that an outgoing entry also needs is built once. */
+static void test_bridge_lazy_load(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 4};
+	uint64_t ids[10];
+	char p[16];
+
+	reopen(f, STORE_SYNC_NORMAL);
+	store_session_put(f->st, &s);
+	for (int i = 0; i < 10; i++) {
+		snprintf(p, sizeof(p), "m%d", i);
+		ids[i] = add_msg(f->st, "q/b", p, 1);
+		assert_true(store_bridge_add(f->st, "up", 2, ids[i], 1) > 0);
+	}
+	assert_true(store_out_add(f->st, s.id, ids[7], 1, 0, 0, 0) > 0);
+	commit_wait(f);
+	f->l.br_mem = 3;
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nbr, 3);
+	assert_int_equal(f->l.br_stored, 7);
+	assert_int_equal(f->l.res.bridge, 10);
+	/* the head's three and the one the session's entry needs */
+	assert_int_equal(f->l.nmsgs, 4);
+	assert_int_equal(f->l.res.messages, 4);
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(f->l.br[i].msg, loaded_msg(&f->l, ids[i]));
+	assert_non_null(loaded_msg(&f->l, ids[7]));
+	assert_null(loaded_msg(&f->l, ids[8]));
+	assert_int_equal(f->l.res.orphans, 0);
+	/* nothing was dropped: every entry and message is still there, in memory or not */
+	f->l.br_mem = 0;
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nbr, 10);
+	assert_int_equal(f->l.nmsgs, 10);
+	assert_int_equal(f->l.res.orphans + f->l.res.skipped, 0);
+	for (int i = 0; i < 10; i++)
+		assert_ptr_equal(f->l.br[i].msg, loaded_msg(&f->l, ids[i]));
+}
+
+/* A damaged message row is found when an entry first needs it: the message and its entries go,
+ * the rest loads. */
+static void test_damaged_msg(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 4};
+	char path[600], sql[128];
+	uint64_t bad, good;
+	sqlite3 *db;
+
+	reopen(f, STORE_SYNC_NORMAL);
+	store_session_put(f->st, &s);
+	bad = add_msg(f->st, "t", "bad", 1);
+	good = add_msg(f->st, "t", "good", 1);
+	store_out_add(f->st, s.id, bad, 1, 0, 0, 0);
+	store_out_add(f->st, s.id, good, 1, 0, 0, 0);
+	store_retain_set(f->st, "t", 1, bad, NULL);
+	commit_wait(f);
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/%s", f->dir, STORE_DEFAULT_FILE);
+	snprintf(sql, sizeof(sql), "UPDATE messages SET flags = 99 WHERE id = %llu",
+		 (unsigned long long)bad);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nout, 1);
+	assert_ptr_equal(f->l.out[0].e.msg, loaded_msg(&f->l, good));
+	assert_int_equal(f->l.nret, 0);
+	assert_int_equal(f->l.res.skipped, 3); /* the message, its entry, its retained row */
+	reopen(f, STORE_SYNC_NORMAL);
+	assert_int_equal(f->l.nout, 1);
+	assert_int_equal(f->l.nmsgs, 1);
+	assert_int_equal(f->l.res.skipped + f->l.res.orphans, 0);
+}
+
 /* Many stages, one commit: one transaction. Many commits while the thread is busy: fewer
  * transactions than batches, and completions reported only in order. */
 static void test_group_commit(void **state)
@@ -664,6 +742,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bridge_fetch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bridge_lazy_load, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_damaged_msg, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,9 @@
  *
  *   storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC]]]
  *
+ * CLIENT_ID "bridge:NAME": the N messages are queued for bridge NAME's uplink instead (QoS 1,
+ * as the bridge stages them), with no session (the store overhead of a bridge queue).
+ *
  * Session: CLIENT_ID (default "offline-1"), MQTT 3.1.1, session expiry never, offline since now;
  * subscription TOPIC's first level + "/#" at QoS 1 (default topic "bench/queued"). Message i
  * (from 0) has a payload that starts with "%010llu:" (i) padded with 'p' to PAYLOAD_BYTES
@@ -53,7 +56,7 @@ static int fail(const char *what, const char *detail)
 int main(int argc, char **argv)
 {
 	char msg[512], filter[256], *payload;
-	const char *cid, *topic, *slash;
+	const char *cid, *topic, *slash, *bridge;
 	struct store_opts o = {0};
 	struct store_session s = {0};
 	struct store_stats stats;
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
 	n = strtoull(argv[3], NULL, 10);
 	size = argc > 4 ? strtoul(argv[4], NULL, 10) : 64;
 	cid = argc > 5 ? argv[5] : "offline-1";
+	bridge = strncmp(cid, "bridge:", 7) ? NULL : cid + 7;
 	topic = argc > 6 ? argv[6] : "bench/queued";
 	if (size < 12 || size > 65536)
 		return fail("PAYLOAD_BYTES must be 12..65536", NULL);
@@ -90,8 +94,8 @@ int main(int argc, char **argv)
 	s.proto = 4;
 	s.expiry_interval = UINT32_MAX;
 	s.disconnect_ms = wall_ms();
-	if (store_session_put(st, &s) ||
-	    store_sub_put(st, s.id, filter, (uint16_t)strlen(filter), 1, 0))
+	if (!bridge && (store_session_put(st, &s) ||
+			store_sub_put(st, s.id, filter, (uint16_t)strlen(filter), 1, 0)))
 		return fail("staging the session", strerror(ENOMEM));
 
 	payload = malloc(size);
@@ -112,7 +116,8 @@ int main(int argc, char **argv)
 		snprintf(head, sizeof(head), "%010llu:", i);
 		memcpy(payload, head, 11);
 		id = store_msg_add(st, &m);
-		if (!id || !store_out_add(st, s.id, id, 1, 0, 0, 0))
+		if (!id || !(bridge ? store_bridge_add(st, bridge, (uint16_t)strlen(bridge), id, 1)
+				    : store_out_add(st, s.id, id, 1, 0, 0, 0)))
 			return fail("staging a message", strerror(ENOMEM));
 		/* bounded memory: commit every PER_BATCH, at most one batch ahead of the disk */
 		if (i % PER_BATCH == PER_BATCH - 1 && wait_durable(st, store_commit(st)))
