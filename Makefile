@@ -276,6 +276,8 @@ UNIT_DEPS_broker_client := conn loop outq msg $(CODEC_MODS)
 UNIT_DEPS_broker_store := store $(STORE_MODS) loop qos msg outq
 UNIT_LIBS_broker_store := -lsqlite3 -lpthread
 $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
+# test_store drives store_cancel() (store_int.h) on batches it builds
+$(BUILD)/obj/tests/unit/test_store.o: CFLAGS += -Idaemon/store
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))

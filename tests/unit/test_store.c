@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store_helpers.h"
+#include "store_int.h"
 
 struct fx {
 	char dir[256];
@@ -520,6 +521,43 @@ static void test_cancel(void **state)
 	assert_int_equal(f->l.res.orphans, 0);
 }
 
+/* store_cancel() across the batches of one transaction, and run again on a retry. */
+static void test_cancel_merged(void **state)
+{
+	struct store_op o1[] = {
+	    {.kind = OP_MSG_ADD, .sid = 5},
+	    {.kind = OP_OUT_ADD, .sid = 1, .seq = 10, .msg = 5},
+	    {.kind = OP_MSG_ADD, .sid = 6},
+	    {.kind = OP_OUT_ADD, .sid = 1, .seq = 11, .msg = 6},
+	    {.kind = OP_OUT_ADD, .sid = 2, .seq = 12, .msg = 6},
+	};
+	struct store_op o2[] = {
+	    {.kind = OP_OUT_SENT, .sid = 1, .seq = 10},
+	    {.kind = OP_OUT_DEL, .sid = 1, .seq = 10},
+	    {.kind = OP_OUT_DEL, .sid = 1, .seq = 11},
+	    {.kind = OP_OUT_DEL, .sid = 3, .seq = 9}, /* added by an earlier transaction */
+	};
+	struct store_op o3[] = {{.kind = OP_OUT_PUBREL, .sid = 2, .seq = 12},
+				{.kind = OP_OUT_DEL, .sid = 2, .seq = 12}};
+	struct store_batch b2 = {.ops = o2, .n = 4}, b1 = {.ops = o1, .n = 5, .next = &b2};
+	struct store_batch b3 = {.ops = o3, .n = 2};
+	struct store_cancel c = {0};
+
+	(void)state;
+	/* message 5 goes with its only entry; 6 keeps one live entry */
+	assert_int_equal(store_cancel(&c, &b1), 1);
+	assert_true(o1[0].dead && o1[1].dead && o2[0].dead && o2[1].dead);
+	assert_true(o1[3].dead && o2[2].dead);
+	assert_false(o1[2].dead || o1[4].dead || o2[3].dead);
+	/* a retry that merged one more batch: its delete cancels the rest */
+	b2.next = &b3;
+	assert_int_equal(store_cancel(&c, &b1), 1);
+	assert_true(o1[2].dead && o1[4].dead && o3[0].dead && o3[1].dead);
+	assert_false(o2[3].dead);
+	assert_int_equal(store_cancel(&c, &b1), 0); /* nothing left to cancel */
+	store_cancel_free(&c);
+}
+
 /* A file at the store path that cannot be read: moved aside byte for byte, store empty. */
 static void expect_moved_aside(struct fx *f, const void *orig, size_t len)
 {
@@ -709,6 +747,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+	    cmocka_unit_test(test_cancel_merged),
 	    cmocka_unit_test_setup_teardown(test_corrupt_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_truncated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
