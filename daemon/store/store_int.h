@@ -78,15 +78,11 @@ struct store_refs {
 	size_t zero_n, zero_cap;
 };
 
-/* A hash table uint64 -> uint32 (store_cancel.c). */
-struct store_cancel_tab {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, mask;
-};
-
+/* store_cancel.c's scratch arrays, kept between commits. */
 struct store_cancel {
-	struct store_cancel_tab seqs, msgs;
+	uint8_t *seq_state; /* per entry seq added in the transaction */
+	uint32_t *msg_refs; /* per message id added in it: live references */
+	size_t seq_cap, msg_cap;
 };
 
 enum store_stmt_id {
