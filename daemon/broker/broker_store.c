@@ -533,4 +533,7 @@ void broker_store_retain(struct broker *b, const char *topic, uint16_t len, stru
 	}
 	msg_drop(old);
 	b->store->staged++;
+	/* a deletion holds no message: the publisher's PUBACK waits for it to be durable */
+	if (!m)
+		broker_store_pin(b->store);
 }

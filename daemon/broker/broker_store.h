@@ -21,10 +21,10 @@
  * held: every durable reference to it is gone (msg.store_refs 0: each stored session it was
  * queued for acknowledged it, or dropped it) and the PUBLISH staged nothing else that must
  * last (broker_store_pin: a bridge entry spilled to the store, which msg.store_refs does not
- * count). A crash then loses nothing the publisher was told is safe: its recipients have it.
- * So an online persistent subscriber that acknowledges within the commit's fsync takes the
- * fsync out of the publisher's round trip, and the store thread cancels the message's writes
- * (store_thread.c).
+ * count, or the deletion of a retained message). A crash then loses nothing the publisher was
+ * told is safe: its recipients have it. So an online persistent subscriber that acknowledges
+ * within the commit's fsync takes the fsync out of the publisher's round trip, and the store
+ * thread cancels the message's writes (store_cancel.c).
  *
  * Outgoing QoS 2 (the same rule, the other way): what changes the subscriber's QoS 2 state
  * (a PUBLISH sent with its packet id, a PUBREL) must not reach it before the store records it,
@@ -85,8 +85,9 @@ int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reaso
  * but sent as soon as m needs no holding (see the top), even before its batch is durable. */
 int broker_store_puback(struct client *c, uint16_t pid, uint8_t reason, uint64_t mark,
 			struct msg *m);
-/* The write just staged (counted in staged) holds a message without a msg.store_refs
- * reference (a spilled bridge entry): the PUBACK waits for its batch. */
+/* The write just staged (counted in staged) must be durable before the PUBACK and no
+ * msg.store_refs reference stands for it (a spilled bridge entry, a retained message's
+ * deletion): the PUBACK waits for its batch. */
 static inline void broker_store_pin(struct broker_store *bs)
 {
 	bs->pinned = bs->staged;

@@ -315,9 +315,19 @@ static void test_puback_keeps_its_place_and_pins(void **state)
 	assert_int_equal(n_sent, 2);
 	commit_and_wait(f, 3);
 	assert_int_equal(n_sent, 3);
+	/* deleting a retained message must last too: its PUBACK waits for durability */
+	mark = broker_store_mark(&f->b);
+	broker_store_retain(&f->b, m3->topic, m3->topic_len, NULL, m3);
+	assert_int_equal(m3->store_id, 0);
+	assert_int_equal(broker_store_puback(&f->c[0], 54, 0, mark, m2), 0);
+	broker_store_commit(&f->b);
+	assert_int_equal(n_sent, 3);
+	commit_and_wait(f, 4);
+	assert_int_equal(n_sent, 4);
+	assert_int_equal(sent[3].pid, 54);
 	/* a message with no durable reference and nothing pinned: at once */
 	assert_int_equal(broker_store_puback(&f->c[0], 53, 0, broker_store_mark(&f->b), m2), 0);
-	assert_int_equal(n_sent, 4);
+	assert_int_equal(n_sent, 5);
 	qos_fini(&s.qos);
 	msg_unref(m);
 	msg_unref(m2);
