@@ -271,7 +271,7 @@ UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
 UNIT_DEPS_xdp_guard := xdp_parse bpf_util
 UNIT_LIBS_xdp_guard := -lbpf -lelf -lz
-STORE_MODS := store_stage store_thread store_load store_record store_fetch
+STORE_MODS := store_stage store_thread store_cancel store_load store_record store_fetch
 UNIT_DEPS_store := $(STORE_MODS)
 UNIT_LIBS_store := -lsqlite3 -lpthread
 UNIT_DEPS_store_crash := store $(STORE_MODS)
@@ -301,6 +301,8 @@ UNIT_DEPS_broker_client := conn loop outq msg $(CODEC_MODS)
 UNIT_DEPS_broker_store := store $(STORE_MODS) loop qos msg outq
 UNIT_LIBS_broker_store := -lsqlite3 -lpthread
 $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
+# test_store drives store_cancel() (store_int.h) on batches it builds
+$(BUILD)/obj/tests/unit/test_store.o: CFLAGS += -Idaemon/store
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))

@@ -176,6 +176,7 @@ struct store_stats {
 	uint64_t commits;  /* transactions committed */
 	uint64_t batches;  /* batches made durable (>= commits: group commit) */
 	uint64_t failures; /* commits that failed (each retried) */
+	uint64_t cancelled; /* messages never written: every reference went before their commit */
 	uint64_t last_commit_us, max_commit_us;
 	uint64_t hist[STORE_HIST_BUCKETS];
 	uint64_t commit_us_sum; /* of every commit (the histogram's sum) */

@@ -78,6 +78,7 @@ bool broker_bridge_out(struct broker *b, struct pub *p)
 			continue;
 		if (ret == BRIDGE_SPILLED) { /* in the store only: the bridge holds no m */
 			b->store->staged++;
+			broker_store_pin(b->store); /* no m->store_refs: the PUBACK waits for it */
 			continue;
 		}
 		/* a durable entry now refers to m (staged with it when it was not stored) */

@@ -215,8 +215,8 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	} else {
 		res = broker_publish(b, &p);
 		if (pp->qos == 1)
-			broker_store_ack(c, MQTT_PUBACK, pp->packet_id,
-					 ack_reason(c, res.delivered), mark);
+			broker_store_puback(c, pp->packet_id, ack_reason(c, res.delivered), mark,
+					    p.msg);
 		/* the kernel relays as is: not the unmounted topic, not at an upgraded QoS */
 		else if (b->fp && !mounted &&
 			 !(cfg->upgrade_outgoing_qos && res.single && res.one.qos))

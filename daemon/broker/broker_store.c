@@ -107,6 +107,26 @@ static void out_unhold(struct broker_store *bs, struct client *c)
 	c->store_hold = 0;
 }
 
+/* An ack may go: durable, nothing staged, or (a QoS 1 PUBACK) its message needs no holding. */
+static bool ack_ready(const struct broker_ack *a, uint64_t durable)
+{
+	return a->seq <= durable || (a->m && !a->m->store_refs);
+}
+
+/* Send the acks at the head of the list that may go, in order. */
+static void acks_release(struct broker_store *bs, uint64_t durable)
+{
+	while (bs->a_count && ack_ready(&bs->acks[bs->a_head], durable)) {
+		struct broker_ack a = bs->acks[bs->a_head];
+
+		bs->a_head = (bs->a_head + 1) & (bs->a_cap - 1);
+		bs->a_count--;
+		if (a.c)
+			client_send_ack(a.c, a.type, a.pid, a.reason);
+		msg_unref(a.m);
+	}
+}
+
 static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 {
 	struct broker *b = io->ctx;
@@ -116,14 +136,7 @@ static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 
 	(void)l;
 	(void)events;
-	while (bs->a_count && bs->acks[bs->a_head].seq <= durable) {
-		struct broker_ack a = bs->acks[bs->a_head];
-
-		bs->a_head = (bs->a_head + 1) & (bs->a_cap - 1);
-		bs->a_count--;
-		if (a.c)
-			client_send_ack(a.c, a.type, a.pid, a.reason);
-	}
+	acks_release(bs, durable);
 	for (c = bs->held; c; c = next) {
 		next = c->hold_next;
 		if (c->store_hold <= durable) {
@@ -159,6 +172,8 @@ void broker_store_fini(struct broker *b)
 		return;
 	if (bs->io.fd >= 0)
 		loop_io_del(b->loop, &bs->io);
+	for (uint32_t i = 0; i < bs->a_count; i++)
+		msg_unref(bs->acks[(bs->a_head + i) & (bs->a_cap - 1)].m);
 	free(bs->acks);
 	free(bs);
 	b->store = NULL;
@@ -171,6 +186,9 @@ void broker_store_commit(struct broker *b)
 
 	if (!bs)
 		return;
+	/* PUBACKs whose messages every recipient acknowledged in this iteration go before the
+	 * batch that cancels their writes is even handed over */
+	acks_release(bs, store_durable_seq(bs->st));
 	store_commit(bs->st);
 	bs->committed = bs->staged;
 	w = store_writable(bs->st);
@@ -183,13 +201,13 @@ void broker_store_commit(struct broker *b)
 	}
 }
 
-int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark)
+/* Queue an ack behind those that wait; m (a reference taken) lets it go early. */
+static int ack_push(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark,
+		    struct msg *m)
 {
 	struct broker_store *bs = c->b->store;
 	struct broker_ack *a;
 
-	if (!bs || (bs->staged == mark && !bs->a_count))
-		return client_send_ack(c, type, pid, reason);
 	if (bs->a_count == bs->a_cap) {
 		uint32_t cap = bs->a_cap ? bs->a_cap * 2 : 64;
 		struct broker_ack *n = malloc(cap * sizeof(*n));
@@ -206,16 +224,37 @@ int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reaso
 		bs->a_head = 0;
 	}
 	a = &bs->acks[(bs->a_head + bs->a_count) & (bs->a_cap - 1)];
-	/* nothing staged: it only keeps its place behind the acks that wait */
-	a->seq = bs->staged != mark
-		     ? store_batch_next(bs->st)
-		     : bs->acks[(bs->a_head + bs->a_count - 1) & (bs->a_cap - 1)].seq;
+	/* seq 0, nothing staged: it only keeps its place behind the acks that wait */
+	a->seq = bs->staged != mark ? store_batch_next(bs->st) : 0;
+	a->m = m ? msg_ref(m) : NULL;
 	a->c = c;
 	a->pid = pid;
 	a->type = type;
 	a->reason = reason;
 	bs->a_count++;
 	return 0;
+}
+
+int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark)
+{
+	struct broker_store *bs = c->b->store;
+
+	if (!bs || (bs->staged == mark && !bs->a_count))
+		return client_send_ack(c, type, pid, reason);
+	return ack_push(c, type, pid, reason, mark, NULL);
+}
+
+int broker_store_puback(struct client *c, uint16_t pid, uint8_t reason, uint64_t mark,
+			struct msg *m)
+{
+	struct broker_store *bs = c->b->store;
+
+	/* a write msg.store_refs does not count was staged: only durability releases it */
+	if (bs && bs->pinned > mark)
+		m = NULL;
+	if (!bs || (!bs->a_count && (bs->staged == mark || (m && !m->store_refs))))
+		return client_send_ack(c, MQTT_PUBACK, pid, reason);
+	return ack_push(c, MQTT_PUBACK, pid, reason, mark, m);
 }
 
 void broker_store_client_gone(struct client *c)
@@ -494,4 +533,7 @@ void broker_store_retain(struct broker *b, const char *topic, uint16_t len, stru
 	}
 	msg_drop(old);
 	b->store->staged++;
+	/* a deletion holds no message: the publisher's PUBACK waits for it to be durable */
+	if (!m)
+		broker_store_pin(b->store);
 }

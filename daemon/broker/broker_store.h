@@ -17,6 +17,15 @@
  * releases the acks of every durable batch, in order. While acks wait, later ones (durable or
  * not) queue behind them, so no client ever sees its acks out of packet order.
  *
+ * A QoS 1 PUBACK may go before its batch is durable when the message no longer needs to be
+ * held: every durable reference to it is gone (msg.store_refs 0: each stored session it was
+ * queued for acknowledged it, or dropped it) and the PUBLISH staged nothing else that must
+ * last (broker_store_pin: a bridge entry spilled to the store, which msg.store_refs does not
+ * count, or the deletion of a retained message). A crash then loses nothing the publisher was
+ * told is safe: its recipients have it. So an online persistent subscriber that acknowledges
+ * within the commit's fsync takes the fsync out of the publisher's round trip, and the store
+ * thread cancels the message's writes (store_cancel.c).
+ *
  * Outgoing QoS 2 (the same rule, the other way): what changes the subscriber's QoS 2 state
  * (a PUBLISH sent with its packet id, a PUBREL) must not reach it before the store records it,
  * or a restart resends a completed message (delivered twice) or reuses an id the subscriber
@@ -36,7 +45,9 @@
 
 struct broker_ack {
 	struct client *c; /* NULL: the client closed, nothing to send */
-	uint64_t seq;	  /* batch that must be durable first */
+	struct msg *m;	  /* a QoS 1 PUBACK's message (a reference): it goes once m->store_refs
+			   * is 0, durable or not; NULL: waits for seq */
+	uint64_t seq;	  /* batch that must be durable first; 0: nothing staged */
 	uint16_t pid;
 	uint8_t type, reason;
 };
@@ -50,6 +61,7 @@ struct broker_store {
 	uint32_t a_head, a_count, a_cap;
 	struct client *held; /* clients whose output is held (c->store_hold) */
 	uint64_t committed;  /* staged as of the last commit: equal, nothing staged since */
+	uint64_t pinned;     /* staged as of the last write msg.store_refs does not count */
 	bool down;	     /* not writable: logged once, QoS 1/2 refused */
 };
 
@@ -69,6 +81,17 @@ static inline uint64_t broker_store_mark(const struct broker *b)
 /* Send an ack now, or after the batch holding what the packet staged since mark is durable
  * (or after the acks already waiting). 0 or -ENOMEM (the client is closed then). */
 int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark);
+/* The QoS 1 PUBACK of a PUBLISH whose message is m (NULL: none made): as broker_store_ack,
+ * but sent as soon as m needs no holding (see the top), even before its batch is durable. */
+int broker_store_puback(struct client *c, uint16_t pid, uint8_t reason, uint64_t mark,
+			struct msg *m);
+/* The write just staged (counted in staged) must be durable before the PUBACK and no
+ * msg.store_refs reference stands for it (a spilled bridge entry, a retained message's
+ * deletion): the PUBACK waits for its batch. */
+static inline void broker_store_pin(struct broker_store *bs)
+{
+	bs->pinned = bs->staged;
+}
 /* A client closed: its waiting acks are dropped (it resends what was not acknowledged). */
 void broker_store_client_gone(struct client *c);
 /* A QoS 1/2 PUBLISH while the store cannot be written: refused (v5: PUBACK/PUBREC 0x97, 0

@@ -74,6 +74,7 @@ static void sys_store(struct broker *b, struct broker_figures *f)
 	fig(f, G, "$SYS/broker/store/bytes", "%" PRIu64, ss.db_bytes);
 	fig(f, G, "$SYS/broker/store/messages", "%" PRIu64, ss.messages);
 	fig(f, C, "$SYS/broker/store/commits", "%" PRIu64, ss.commits);
+	fig(f, C, "$SYS/broker/store/cancelled", "%" PRIu64, ss.cancelled);
 	fig(f, G, "$SYS/broker/store/commit_latency_us", "%" PRIu64, ss.last_commit_us);
 	fig(f, G, "$SYS/broker/store/commit_latency_max_us", "%" PRIu64, ss.max_commit_us);
 	/* "true"/"false" on $SYS, 1/0 in /metrics */

@@ -278,6 +278,7 @@ static void store_free(struct store *st)
 	store_fetch_free(st->fetch_pend);
 	store_fetch_free(st->fetched);
 	store_refs_free(&st->rc);
+	store_cancel_free(&st->cancel);
 	pthread_mutex_destroy(&st->mu);
 	pthread_cond_destroy(&st->cv);
 	free(st->path);

@@ -39,6 +39,7 @@ enum store_op_kind {
 struct store_op {
 	uint8_t kind;
 	uint8_t qos, retain, state, dup;
+	uint8_t dead; /* cancelled by a later op of the same transaction (store_cancel.c) */
 	uint16_t pid, share;
 	uint32_t sub_id;
 	uint64_t sid; /* session id, or message id for OP_MSG_ADD */
@@ -75,6 +76,13 @@ struct store_refs {
 	size_t undo_n, undo_cap;
 	uint64_t *zero; /* ids whose count reached 0 in this transaction: deleted at its end */
 	size_t zero_n, zero_cap;
+};
+
+/* store_cancel.c's scratch arrays, kept between commits. */
+struct store_cancel {
+	uint8_t *seq_state; /* per entry seq added in the transaction */
+	uint32_t *msg_refs; /* per message id added in it: live references */
+	size_t seq_cap, msg_cap;
 };
 
 enum store_stmt_id {
@@ -133,6 +141,7 @@ struct store {
 
 	/* writer-thread side */
 	struct store_refs rc;
+	struct store_cancel cancel;
 	uint64_t skipped; /* ops naming a message that is not stored */
 };
 
@@ -148,6 +157,11 @@ int store_stmt_run(struct store *st, enum store_stmt_id id);
 int store_msg_delete(struct store *st, uint64_t id);
 /* Stat the database and WAL files (bytes). */
 uint64_t store_file_bytes(const struct store *st);
+
+/* store_cancel.c: mark the ops of list that cancel out (op.dead); returns how many messages
+ * are not written because of it. Never fails: without memory nothing is cancelled. */
+size_t store_cancel(struct store_cancel *c, struct store_batch *list);
+void store_cancel_free(struct store_cancel *c);
 
 /* store_fetch.c: answer the pending fetches (thread side; called and returns with mu held). */
 void store_fetch_serve(struct store *st);

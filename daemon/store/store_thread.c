@@ -487,16 +487,25 @@ static int delete_unreferenced(struct store *st)
 }
 
 /* One transaction for every batch in list. SQLite result code. */
-static int commit_batches(struct store *st, struct store_batch *list)
+static int commit_batches(struct store *st, struct store_batch *list, size_t *cancelled, bool *live)
 {
 	int rc;
 
+	*cancelled = store_cancel(&st->cancel, list);
+	*live = false;
+	for (struct store_batch *b = list; b && !*live; b = b->next)
+		for (size_t i = 0; i < b->n && !*live; i++)
+			*live = !b->ops[i].dead;
+	/* everything cancelled out: the rows are as they were, durable as they were */
+	if (!*live)
+		return SQLITE_OK;
 	refs_txn_begin(&st->rc);
 	st->skipped = 0;
 	rc = store_stmt_run(st, ST_BEGIN);
 	for (struct store_batch *b = list; b && rc == SQLITE_OK; b = b->next)
 		for (size_t i = 0; i < b->n && rc == SQLITE_OK; i++)
-			rc = apply_op(st, b, &b->ops[i]);
+			if (!b->ops[i].dead)
+				rc = apply_op(st, b, &b->ops[i]);
 	if (rc == SQLITE_OK)
 		rc = delete_unreferenced(st);
 	if (rc == SQLITE_OK)
@@ -534,11 +543,13 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void note_commit(struct store *st, struct store_batch *list, uint64_t us)
+static void note_commit(struct store *st, struct store_batch *list, uint64_t us, size_t cancelled,
+			bool wrote)
 {
 	static const uint64_t bounds_ms[STORE_HIST_BUCKETS - 1] = STORE_HIST_BOUNDS_MS;
 	struct store_stats *s = &st->stats;
-	uint64_t bytes = store_file_bytes(st), last = 0, n = 0;
+	/* two stat(2)s: only when the files may have changed */
+	uint64_t bytes = wrote ? store_file_bytes(st) : st->stats.db_bytes, last = 0, n = 0;
 	unsigned h = 0;
 
 	for (struct store_batch *b = list; b; b = b->next, n++)
@@ -548,6 +559,7 @@ static void note_commit(struct store *st, struct store_batch *list, uint64_t us)
 	pthread_mutex_lock(&st->mu);
 	s->commits++;
 	s->batches += n;
+	s->cancelled += cancelled;
 	s->last_commit_us = us;
 	if (us > s->max_commit_us)
 		s->max_commit_us = us;
@@ -608,10 +620,12 @@ static void *store_thread(void *arg)
 		pthread_mutex_unlock(&st->mu);
 
 		int64_t t0 = now_us();
-		int rc = commit_batches(st, work);
+		size_t cancelled;
+		bool wrote;
+		int rc = commit_batches(st, work, &cancelled, &wrote);
 
 		if (rc == SQLITE_OK) {
-			note_commit(st, work, (uint64_t)(now_us() - t0));
+			note_commit(st, work, (uint64_t)(now_us() - t0), cancelled, wrote);
 			store_batch_free(work);
 			work = NULL;
 			work_tail = &work;

@@ -234,7 +234,8 @@ load_alive() {
 
 # load_acked: acknowledgements received so far (both publishers).
 load_acked() {
-	cat "$T/$LOAD_TAG-p5.acked" "$T/$LOAD_TAG-p3.acked" 2>/dev/null | wc -l
+	# none yet (a publisher still starting on a loaded machine): no file, 0, not a failure
+	{ cat "$T/$LOAD_TAG-p5.acked" "$T/$LOAD_TAG-p3.acked" 2>/dev/null || true; } | wc -l
 }
 
 # load_end [min_acked]: publishers finish what is in flight, online subscribers drain until idle,

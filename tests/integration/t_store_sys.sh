@@ -10,9 +10,9 @@ start_broker "${STORE_CONF[@]}"
 sub -q 1 -c -i sys-sub -t sys/p -W 1 >/dev/null 2>&1 || true
 pub -q 1 -t sys/p -m kept
 sleep 1.5
-sub -t '$SYS/broker/store/#' -v -C 7 -W 5 >"$T/sys" || fail "no \$SYS/broker/store topics: $(cat "$T/sys")"
+sub -t '$SYS/broker/store/#' -v -C 8 -W 5 >"$T/sys" || fail "no \$SYS/broker/store topics: $(cat "$T/sys")"
 log "$(tr '\n' ';' <"$T/sys")"
-for k in bytes messages commits commit_latency_us commit_latency_max_us writable last_error; do
+for k in bytes messages commits cancelled commit_latency_us commit_latency_max_us writable last_error; do
 	grep -q "^\$SYS/broker/store/$k " "$T/sys" || fail "missing \$SYS/broker/store/$k"
 done
 grep -qx '$SYS/broker/store/messages 1' "$T/sys" || fail "expected 1 stored message: $(cat "$T/sys")"

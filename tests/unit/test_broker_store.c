@@ -26,10 +26,12 @@ struct sent {
 	uint8_t type;
 	uint16_t pid;
 	uint8_t reason;
+	uint64_t durable; /* store_durable_seq() when it was sent */
 };
 static struct sent sent[64];
 static int n_sent, n_closed, n_flushed;
 static const struct client *flushed;
+static struct store *cur_st;
 
 void client_want_flush(struct client *c)
 {
@@ -41,7 +43,7 @@ void client_want_flush(struct client *c)
 int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason)
 {
 	assert_true(n_sent < 64);
-	sent[n_sent++] = (struct sent){c, type, pid, reason};
+	sent[n_sent++] = (struct sent){c, type, pid, reason, store_durable_seq(cur_st)};
 	return 0;
 }
 
@@ -86,6 +88,7 @@ static int setup(void **state)
 		f->c[i].version = MQTT_V5;
 	}
 	assert_int_equal(broker_store_init(&f->b, f->st), 0);
+	cur_st = f->st;
 	n_sent = n_closed = n_flushed = 0;
 	*state = f;
 	return 0;
@@ -231,6 +234,106 @@ static void test_message_stored_once_and_forgotten(void **state)
 	msg_unref(m);
 }
 
+/* A QoS 1 message queued for a stored session, PUBACKed to its publisher (c[0]) as
+ * broker_handle_publish does. */
+static uint64_t puback_queued(struct fx *f, struct session *s, struct msg *m, uint16_t pid)
+{
+	uint64_t mark = broker_store_mark(&f->b), seq;
+
+	seq = broker_store_queued(&f->b, s, m, 1, 0, 0, 0);
+	assert_true(seq != 0);
+	assert_int_equal(broker_store_puback(&f->c[0], pid, 0, mark, m), 0);
+	return seq;
+}
+
+static void test_puback_goes_when_every_recipient_acknowledged(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/e", 3, "x", 1, NULL, 0, 1, 0, 0, NULL);
+	struct msg *m2 = msg_new(NULL, "t/f", 3, "y", 1, NULL, 0, 1, 0, 0, NULL);
+	struct session s = {.client_id = "e", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	uint64_t seq, seq2, batch = store_batch_next(f->st) + 1;
+
+	qos_init(&s.qos);
+	broker_store_session(&f->b, &s, 0, NULL, 0);
+	commit_and_wait(f, 0);
+	assert_int_equal(store_batch_next(f->st), batch);
+	seq = puback_queued(f, &s, m, 40);
+	seq2 = puback_queued(f, &s, m2, 41);
+	assert_int_equal(n_sent, 0); /* held: the messages are only staged */
+	/* m's recipient acknowledges it (in the same iteration): its PUBACK goes at the end of
+	 * the iteration, before its batch is even handed to the store; m2's waits (in order) */
+	broker_store_out_del(&f->b, &s, seq, m);
+	assert_int_equal(m->store_refs, 0);
+	assert_int_equal(n_sent, 0);
+	broker_store_commit(&f->b);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].pid, 40);
+	assert_true(sent[0].durable < batch);
+	/* m2 still has a recipient: its PUBACK waits for durability */
+	commit_and_wait(f, 2);
+	assert_int_equal(n_sent, 2);
+	assert_int_equal(sent[1].pid, 41);
+	assert_true(sent[1].durable >= batch);
+	broker_store_out_del(&f->b, &s, seq2, m2);
+	qos_fini(&s.qos);
+	msg_unref(m);
+	msg_unref(m2);
+}
+
+static void test_puback_keeps_its_place_and_pins(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/g", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
+	struct msg *m2 = msg_new(NULL, "t/h", 3, "y", 1, NULL, 0, 1, 0, 0, NULL);
+	struct msg *m3 = msg_new(NULL, "t/p", 3, "z", 1, NULL, 0, 1, 1, 0, NULL);
+	struct session s = {.client_id = "g", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	uint64_t mark, seq;
+
+	qos_init(&s.qos);
+	broker_store_session(&f->b, &s, 0, NULL, 0);
+	commit_and_wait(f, 0);
+	/* c1's ack waits for its batch; c0's PUBACK behind it keeps its place though m2 needs no
+	 * holding once acknowledged */
+	mark = broker_store_mark(&f->b);
+	stage_something(f, m);
+	broker_store_ack(&f->c[1], MQTT_PUBACK, 50, 0, mark);
+	seq = puback_queued(f, &s, m2, 51);
+	broker_store_out_del(&f->b, &s, seq, m2);
+	broker_store_commit(&f->b);
+	assert_int_equal(n_sent, 0);
+	commit_and_wait(f, 2);
+	assert_int_equal(n_sent, 2);
+	assert_int_equal(sent[0].pid, 50);
+	assert_int_equal(sent[1].pid, 51);
+	/* a write msg.store_refs does not count (a spilled bridge entry): only durability */
+	mark = broker_store_mark(&f->b);
+	stage_something(f, m3);
+	broker_store_pin(f->b.store);
+	assert_int_equal(broker_store_puback(&f->c[0], 52, 0, mark, m2), 0);
+	assert_int_equal(m2->store_refs, 0);
+	assert_int_equal(n_sent, 2);
+	commit_and_wait(f, 3);
+	assert_int_equal(n_sent, 3);
+	/* deleting a retained message must last too: its PUBACK waits for durability */
+	mark = broker_store_mark(&f->b);
+	broker_store_retain(&f->b, m3->topic, m3->topic_len, NULL, m3);
+	assert_int_equal(m3->store_id, 0);
+	assert_int_equal(broker_store_puback(&f->c[0], 54, 0, mark, m2), 0);
+	broker_store_commit(&f->b);
+	assert_int_equal(n_sent, 3);
+	commit_and_wait(f, 4);
+	assert_int_equal(n_sent, 4);
+	assert_int_equal(sent[3].pid, 54);
+	/* a message with no durable reference and nothing pinned: at once */
+	assert_int_equal(broker_store_puback(&f->c[0], 53, 0, broker_store_mark(&f->b), m2), 0);
+	assert_int_equal(n_sent, 5);
+	qos_fini(&s.qos);
+	msg_unref(m);
+	msg_unref(m2);
+	msg_unref(m3);
+}
+
 /* A stored session with one connected client (f->c[0], on a conn that is never written). */
 static void hold_fixture(struct fx *f, struct session *s, struct conn *conn)
 {
@@ -374,6 +477,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_many_acks_grow_the_ring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_message_stored_once_and_forgotten, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_puback_goes_when_every_recipient_acknowledged,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_puback_keeps_its_place_and_pins, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_qos2_send_and_pubrel_hold_output_until_durable,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_qos1_and_unstored_sessions_never_wait, setup,

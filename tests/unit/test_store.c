@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store_helpers.h"
+#include "store_int.h"
 
 struct fx {
 	char dir[256];
@@ -547,6 +548,94 @@ static void test_group_commit(void **state)
 		      (unsigned long long)(st1.commits - st0.commits));
 }
 
+/* Writes that cancel out inside one transaction are not done (store_cancel.c): what is left
+ * is what applying every op would leave. */
+static void test_cancel(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "k", .client_id_len = 1, .proto = 4};
+	struct store_stats st0, st1;
+	uint64_t gone, kept, ret, e1, e2, e3, e4;
+
+	reopen(f, STORE_SYNC_FULL);
+	store_session_put(f->st, &s);
+	commit_wait(f);
+	store_stats(f->st, &st0);
+	/* added, sent and acknowledged before its commit: nothing of it is written */
+	gone = add_msg(f->st, "k", "acked", 1);
+	e1 = store_out_add(f->st, s.id, gone, 1, 0, 0, 0);
+	store_out_sent(f->st, s.id, e1, 7, false);
+	store_out_del(f->st, s.id, e1);
+	/* one entry acknowledged, one still queued: the message stays for the second */
+	kept = add_msg(f->st, "k", "queued", 1);
+	e2 = store_out_add(f->st, s.id, kept, 1, 0, 0, 0);
+	e3 = store_out_add(f->st, s.id, kept, 1, 0, 0, 0);
+	store_out_sent(f->st, s.id, e2, 8, false);
+	store_out_del(f->st, s.id, e2);
+	/* its entry goes, the retained row keeps it */
+	ret = add_msg(f->st, "r", "retained", 1);
+	e4 = store_out_add(f->st, s.id, ret, 1, 1, 0, 0);
+	store_retain_set(f->st, "r", 1, ret, NULL);
+	store_out_del(f->st, s.id, e4);
+	commit_wait(f);
+	store_stats(f->st, &st1);
+	assert_int_equal(st1.cancelled - st0.cancelled, 1);
+	assert_int_equal(st1.messages, 2);
+	/* a batch that cancels out entirely is durable without a transaction */
+	gone = add_msg(f->st, "k", "acked too", 1);
+	store_out_del(f->st, s.id, store_out_add(f->st, s.id, gone, 1, 0, 0, 0));
+	commit_wait(f);
+	store_stats(f->st, &st0);
+	assert_int_equal(st0.cancelled - st1.cancelled, 1);
+	reopen(f, STORE_SYNC_FULL);
+	assert_int_equal(f->l.nmsgs, 2);
+	assert_null(loaded_msg(&f->l, gone));
+	assert_non_null(loaded_msg(&f->l, kept));
+	assert_non_null(loaded_msg(&f->l, ret));
+	assert_int_equal(f->l.nout, 1);
+	assert_int_equal(f->l.out[0].e.seq, e3);
+	assert_int_equal(f->l.nret, 1);
+	assert_int_equal(f->l.res.skipped, 0);
+	assert_int_equal(f->l.res.orphans, 0);
+}
+
+/* store_cancel() across the batches of one transaction, and run again on a retry. */
+static void test_cancel_merged(void **state)
+{
+	struct store_op o1[] = {
+	    {.kind = OP_MSG_ADD, .sid = 5},
+	    {.kind = OP_OUT_ADD, .sid = 1, .seq = 10, .msg = 5},
+	    {.kind = OP_MSG_ADD, .sid = 6},
+	    {.kind = OP_OUT_ADD, .sid = 1, .seq = 11, .msg = 6},
+	    {.kind = OP_OUT_ADD, .sid = 2, .seq = 12, .msg = 6},
+	};
+	struct store_op o2[] = {
+	    {.kind = OP_OUT_SENT, .sid = 1, .seq = 10},
+	    {.kind = OP_OUT_DEL, .sid = 1, .seq = 10},
+	    {.kind = OP_OUT_DEL, .sid = 1, .seq = 11},
+	    {.kind = OP_OUT_DEL, .sid = 3, .seq = 9}, /* added by an earlier transaction */
+	};
+	struct store_op o3[] = {{.kind = OP_OUT_PUBREL, .sid = 2, .seq = 12},
+				{.kind = OP_OUT_DEL, .sid = 2, .seq = 12}};
+	struct store_batch b2 = {.ops = o2, .n = 4}, b1 = {.ops = o1, .n = 5, .next = &b2};
+	struct store_batch b3 = {.ops = o3, .n = 2};
+	struct store_cancel c = {0};
+
+	(void)state;
+	/* message 5 goes with its only entry; 6 keeps one live entry */
+	assert_int_equal(store_cancel(&c, &b1), 1);
+	assert_true(o1[0].dead && o1[1].dead && o2[0].dead && o2[1].dead);
+	assert_true(o1[3].dead && o2[2].dead);
+	assert_false(o1[2].dead || o1[4].dead || o2[3].dead);
+	/* a retry that merged one more batch: its delete cancels the rest */
+	b2.next = &b3;
+	assert_int_equal(store_cancel(&c, &b1), 1);
+	assert_true(o1[2].dead && o1[4].dead && o3[0].dead && o3[1].dead);
+	assert_false(o2[3].dead);
+	assert_int_equal(store_cancel(&c, &b1), 0); /* nothing left to cancel */
+	store_cancel_free(&c);
+}
+
 /* A file at the store path that cannot be read: moved aside byte for byte, store empty. */
 static void expect_moved_aside(struct fx *f, const void *orig, size_t len)
 {
@@ -735,6 +824,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+	    cmocka_unit_test(test_cancel_merged),
 	    cmocka_unit_test_setup_teardown(test_corrupt_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_truncated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
