@@ -57,6 +57,8 @@ enum config_share_strategy {
 
 /* Defaults of ban_window and ban_time (seconds): fail2ban's findtime and bantime. */
 #define CONFIG_BAN_WINDOW 600u
+/* Default of half_dead_timeout (seconds): a client's socket stalled this long is closed. */
+#define CONFIG_HALF_DEAD_TIMEOUT 20u
 #define CONFIG_BAN_TIME	  600u
 
 /* One `xdp_interface` line. mode: enum xdp_guard_mode (auto 0, native, generic). */
@@ -233,6 +235,7 @@ struct config {
 	bool xdp_required;		/* `xdp_required true`: no guard -> refuse to start */
 	uint32_t ban_auth_failures;	/* offences within ban_window that ban; 0: never ban */
 	uint32_t ban_window, ban_time;	/* seconds; defaults CONFIG_BAN_WINDOW, CONFIG_BAN_TIME */
+	uint32_t half_dead_timeout;	/* seconds (broker_diag.h); 0: off */
 	/* `connection NAME` blocks (config_bridge.h), finished at the end of their file;
 	 * hostname: this machine's, for their default remote_clientid (set by config_load) */
 	struct config_bridge **bridges;

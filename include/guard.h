@@ -48,10 +48,20 @@ void guard_free(struct guard *g);
 /* The XDP program is loaded (attached or waiting for an interface). */
 bool guard_active(const struct guard *g);
 
-/* One offence of peer (AF_INET or AF_INET6, as accept() gave it). See the header comment. */
-void guard_offence(const struct sockaddr *peer, enum guard_offence kind);
+/*
+ * One offence of peer (AF_INET or AF_INET6, as accept() gave it). See the header comment.
+ * true: peer is banned now (by this offence, or already: then it is not counted again), and
+ * the caller may drop what else that address has under way.
+ */
+bool guard_offence(const struct sockaddr *peer, enum guard_offence kind);
 /* The same for the peer of a connected socket (getpeername). */
-void guard_offence_fd(int fd, enum guard_offence kind);
+bool guard_offence_fd(int fd, enum guard_offence kind);
+/*
+ * How suspect the peer of a connected socket is: its offences within ban_window
+ * (ban_auth_failures when banned), 0 without banning. The broker queues the password checks
+ * of suspect addresses behind the others' (workpool ranks).
+ */
+unsigned int guard_suspicion_fd(int fd);
 
 /*
  * The guard's figures for $SYS: fn(ctx, "xdp/<name>", "<value>") for each packet counter

@@ -16,15 +16,30 @@
 #ifndef MQTTGW_WORKPOOL_H
 #define MQTTGW_WORKPOOL_H
 
+#include <stdint.h>
+
 struct loop;
 struct workpool;
 
 #define WORKPOOL_MAX_THREADS 16
 #define WORKPOOL_NICE	     5
 
+/*
+ * Order: a worker takes the queued job of lowest rank, the oldest among equals (FIFO when all
+ * are 0), looking at the first WORKPOOL_SCAN queued. The caller sets rank (0: plain) and key
+ * (0: none); workpool_submit() adds WORKPOOL_RANK_SAME for each job of the same key already
+ * queued or running, so one key's jobs (one address's logins) queue behind each other and
+ * a burst from one key cannot hold another key's job back by more than the jobs running.
+ */
+#define WORKPOOL_SCAN	      256
+#define WORKPOOL_RANK_SAME    1u
+#define WORKPOOL_RANK_SUSPECT 4u /* a caller's unit for "suspect" (broker_auth.c) */
+
 struct workpool_job {
 	void (*run)(struct workpool_job *j);
 	void (*done)(struct workpool_job *j, int status); /* 0: run() ran; -ECANCELED */
+	uint64_t key;					  /* the caller's; 0: none */
+	uint32_t rank;					  /* the caller's, then the pool's */
 	struct workpool_job *next;			  /* the pool's */
 };
 

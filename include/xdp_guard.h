@@ -106,6 +106,8 @@ int xdp_guard_cidr_clear(struct xdp_guard *g, enum xdp_guard_list list);
  * the first. 0, -EAFNOSUPPORT, -ENOSPC (ban map full), -errno.
  */
 int xdp_guard_ban(struct xdp_guard *g, const struct sockaddr *sa, uint64_t until_ns);
+/* sa's address is banned at now_ns (a ban in the map that has not expired). */
+bool xdp_guard_banned(struct xdp_guard *g, const struct sockaddr *sa, uint64_t now_ns);
 /* 0 or -ENOENT. */
 int xdp_guard_unban(struct xdp_guard *g, const struct sockaddr *sa);
 /*

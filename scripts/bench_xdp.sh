@@ -22,10 +22,12 @@
 #     XDP_SYN_GEN=syn uses raw-socket skbs instead. Measured: softirq ticks of the generator's
 #     CPU (/proc/stat) and the generator's exact CPU time, which on veth includes the
 #     receiver's NAPI poll; per second and per SYN.
+#   The same from an IPv6 source (XDP_SYN_FAMILIES="4 6"; rows xdp6, nft6, none6, floor6: xsyn
+#     frames from fd00:211::6, the nftables meter keyed by ip6 saddr).
 #   overhead: mqttgw-bench lat-10k and p2p-q0 inside B against mqttgwd with and without the
 #     guard on B's loopback (generic mode: every packet of the run is judged), alternating.
 # Knobs: XDP_ROUNDS=3, XDP_GUESS_ROUNDS=2, XDP_PHASE=5, XDP_SYN_PPS=210000,
-#   XDP_GUESS_SYN_PPS=50000 (0: no flood), XDP_GUESSERS=16, XDP_SYN_RATE=100 (per source per
+#   XDP_SYN_FAMILIES="4 6" (6: xsyn only), XDP_GUESS_SYN_PPS=50000 (0: no flood), XDP_GUESSERS=16, XDP_GUESS_BROKERS="mqttgwd mosquitto", XDP_SYN_RATE=100 (per source per
 #   second, both limiters), XDP_SYN_GEN=xsyn|syn, XDP_PARTS="guess synflood overhead",
 #   MOSQUITTO=/usr/sbin/mosquitto. Everything it creates (namespaces, nft tables: inside B,
 #   bpffs mounts, processes) is removed on exit, checked at the end.
@@ -38,8 +40,10 @@ SYN_PPS=${XDP_SYN_PPS:-210000}
 GUESS_SYN_PPS=${XDP_GUESS_SYN_PPS:-50000}
 GUESSERS=${XDP_GUESSERS:-16}
 GUESS_ROUNDS=${XDP_GUESS_ROUNDS:-2}
+GUESS_BROKERS=${XDP_GUESS_BROKERS:-mqttgwd mosquitto}
 SYN_RATE=${XDP_SYN_RATE:-100}
 SYN_GEN=${XDP_SYN_GEN:-xsyn}
+SYN_FAMILIES=${XDP_SYN_FAMILIES:-4 6}
 # The generator runs on this CPU, and so does the receiving veth's softirq (NAPI runs where it
 # was scheduled): its softirq column alone is read, which halves other load's share.
 SYN_CPU=$(($(nproc) - 1))
@@ -68,6 +72,7 @@ mkdir -p "$W"
 : >"$RESULTS"
 NSB=mqxb$$-b NSC=mqxb$$-c NSA=mqxb$$-a
 B_LAN=10.211.0.1 C_ADDR=10.211.0.2 B_WAN=10.211.0.5 A_ADDR=10.211.0.6
+B_WAN6=fd00:211::5 A_ADDR6=fd00:211::6
 PORT=1883
 PIDS=()
 BPID=
@@ -94,6 +99,8 @@ ip -n "$NSB" addr add "$B_LAN/30" dev veth0
 ip -n "$NSC" addr add "$C_ADDR/30" dev veth0
 ip -n "$NSB" addr add "$B_WAN/30" dev veth1
 ip -n "$NSA" addr add "$A_ADDR/30" dev veth1
+ip -n "$NSB" addr add "$B_WAN6/126" dev veth1 nodad
+ip -n "$NSA" addr add "$A_ADDR6/126" dev veth1 nodad
 for l in "$NSB veth0" "$NSC veth0" "$NSB veth1" "$NSA veth1"; do
 	# shellcheck disable=SC2086
 	ip -n ${l% *} link set ${l#* } up
@@ -236,11 +243,13 @@ NFT_RULES="table inet mqxb {
 	chain pre {
 		type filter hook prerouting priority -300; policy accept;
 		iifname \"veth1\" tcp dport $PORT tcp flags & (syn | ack) == syn meter mqxb_syn size 65535 { ip saddr limit rate over $SYN_RATE/second burst $SYN_RATE packets } counter drop
+		iifname \"veth1\" tcp dport $PORT tcp flags & (syn | ack) == syn meter mqxb_syn6 size 65535 { ip6 saddr limit rate over $SYN_RATE/second burst $SYN_RATE packets } counter drop
 	}
 }"
 
-run_syn() { # mode round
-	local m=$1 r=$2 s0 s1 b0 b1 k0 k1 drops ppid=
+run_syn() { # mode round [6]
+	local m=$1 r=$2 v6=${3:-} s0 s1 b0 b1 k0 k1 drops ppid= dst=$B_WAN src=()
+	[ -z "$v6" ] || { dst=$B_WAN6 src=(-s "$A_ADDR6"); }
 	case $m in
 	xdp) start_broker mqttgwd "xdp_interface veth1" "xdp_syn_rate $SYN_RATE $SYN_RATE" || return 1 ;;
 	nft)
@@ -259,8 +268,8 @@ run_syn() { # mode round
 	sleep 0.3
 	s0=$(softirq_ticks) b0=$(busy_ticks) k0=$(ksoftirqd_ns)
 	if [ "$SYN_GEN" = xsyn ]; then
-		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" \
-			-r "$SYN_PPS" -i veth1 -m "$B_MAC"
+		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" xsyn "$dst" "$PORT" "$PHASE" \
+			-r "$SYN_PPS" -i veth1 -m "$B_MAC" "${src[@]}"
 	else
 		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 2 \
 			-r "$SYN_PPS"
@@ -270,12 +279,13 @@ run_syn() { # mode round
 	case $m in
 	xdp) drops=$("${B[@]}" "$GWD" --xdp-status --json --pin-dir "$W/bpffs/run$RUN" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"]["syn_limited"])') ;;
-	nft) drops=$("${B[@]}" nft list table inet mqxb | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	nft) drops=$("${B[@]}" nft list table inet mqxb |
+		sed -n "s/.*meter mqxb_syn$v6 .*counter packets \([0-9]*\).*/\1/p")
 		"${B[@]}" nft delete table inet mqxb ;;
 	none | floor) drops=0 ;;
 	esac
 	stop_broker
-	python3 - "$W" "$m" "$r" "$s0" "$s1" "$b0" "$b1" "$HZ" "${drops:-0}" "$PHASE" "$SYN_GEN" \
+	python3 - "$W" "$m$v6" "$r" "$s0" "$s1" "$b0" "$b1" "$HZ" "${drops:-0}" "$PHASE" "$SYN_GEN" \
 		"$((k1 - k0))" >>"$RESULTS" <<'EOF'
 import json, sys
 w, m, r, s0, s1, b0, b1, hz, drops, phase, gen, kns = sys.argv[1:]
@@ -290,7 +300,7 @@ print(json.dumps({"part": "synflood", "mode": m, "gen": gen, "round": int(r), "s
                   "path_ns_per_syn": syn["cpu_s"] * 1e9 / syn["sent"]
                   if syn["sent"] else None}))
 EOF
-	note "synflood $m round $r: $(tail -1 "$RESULTS")"
+	note "synflood $m$v6 round $r: $(tail -1 "$RESULTS")"
 }
 
 # ---- overhead ----
@@ -318,10 +328,15 @@ run_over() { # guard(0|1) scenario round
 START=$SECONDS
 for r in $(seq "$ROUNDS"); do
 	if [[ " $PARTS " == *" guess "* ]] && [ "$r" -le "$GUESS_ROUNDS" ]; then
-		for b in mqttgwd mosquitto; do run_guess $b "$r" || true; done
+		for b in $GUESS_BROKERS; do run_guess $b "$r" || true; done
 	fi
 	case " $PARTS " in *" synflood "*)
-		for m in xdp nft none $([ "$SYN_GEN" = xsyn ] && echo floor); do run_syn "$m" "$r" || true; done ;;
+		for f in $SYN_FAMILIES; do
+			[ "$f" = 4 ] || [ "$SYN_GEN" = xsyn ] || continue # raw-socket SYNs: IPv4 only
+			for m in xdp nft none $([ "$SYN_GEN" = xsyn ] && echo floor); do
+				run_syn "$m" "$r" "${f#4}" || true
+			done
+		done ;;
 	esac
 	case " $PARTS " in *" overhead "*)
 		for s in lat-10k p2p-q0; do for g in 0 1; do run_over $g $s "$r" || true; done; done ;;

@@ -74,59 +74,63 @@ if guess:
             verdict(cpu <= 0.5 if cpu is not None else None)))
         print()
 
-syn = [r for r in rows if r["part"] == "synflood"]
-if syn:
-    gen = syn[0].get("gen", "syn")
-    print("### SYN flood from one source, limit %s SYNs/s per source\n" % syn_rate)
-    if gen == "xsyn":
-        print("Generator: `mqttgw-attack xsyn` in the attacker's namespace: one SYN as XDP frames "
-              "(BPF_PROG_TEST_RUN live frames, XDP_TX into the veth), so the broker's veth receives "
-              "them as a NIC driver would, before any skb exists; the nftables and no-limit runs "
-              "have a pass-all XDP program on that veth to turn its NAPI on (frames become skbs "
-              "there), the floor run a drop-all one (the generator's and the veth's own cost).")
-    else:
-        print("Generator: `mqttgw-attack syn` (2 threads, sendmmsg, raw IPv4): skbs from the "
-              "attacker's stack.")
-    print("softirq: /proc/stat, the generator's CPU (where the veth's NAPI runs), tick-sampled "
-          "(other load on that CPU included). "
-          "Flood-path CPU: the generator's exact CPU time (CLOCK_PROCESS_CPUTIME_ID) per SYN: on veth "
-          "the receiver's NAPI poll runs in the sender's context when it re-enables bottom halves "
-          "(ksoftirqd's run time is in the JSON lines, not added: other load's softirqs are in it). "
-          "Above floor: minus the floor run's.\n")
-    print("| limiter | SYNs/s sent | dropped by the limiter | softirq % of one CPU | "
-          "softirq CPU-s per M SYNs | flood-path CPU ns/SYN | above floor ns/SYN |")
-    print("|---|---|---|---|---|---|---|")
-    floor = med([r["path_ns_per_syn"] for r in syn if r["mode"] == "floor"])
-    names = (("xdp", "XDP guard (`xdp_syn_rate`)"), ("nft", "nftables meter (prerouting -300)"),
-             ("none", "none (SYNs reach TCP)"), ("floor", "floor (XDP drop-all, no parsing)"))
-    for m, name in names:
-        rs = [r for r in syn if r["mode"] == m]
-        if rs:
-            above = [r["path_ns_per_syn"] - floor for r in rs] if floor is not None else []
-            print("| %s | %s | %s | %s | %s | %s | %s |" % (
-                name, spread([r["pps"] for r in rs], "%.0f"),
-                spread([r["dropped"] for r in rs], "%.0f") if m in ("xdp", "nft") else "–",
-                spread([r["softirq_pct"] for r in rs], "%.1f"),
-                spread([r["softirq_s_per_msyn"] for r in rs], "%.2f"),
-                spread([r.get("path_ns_per_syn") for r in rs], "%.0f"),
-                spread(above, "%.0f") if m != "floor" else "–"))
-    x = med([r["softirq_s_per_msyn"] for r in syn if r["mode"] == "xdp"])
-    n = med([r["softirq_s_per_msyn"] for r in syn if r["mode"] == "nft"])
-    pps = med([r["pps"] for r in syn if r["mode"] in ("xdp", "nft")])
-    print()
-    if x is not None and n:
-        print("| target | measured | met? |")
-        print("|---|---|---|")
-        print("| softirq XDP ≤ 1/3 nftables (/proc/stat softirq per SYN) | %.2f× | %s |" % (
-            x / n, verdict(x / n <= 1 / 3)))
-        if floor is not None:
-            xa = med([r["path_ns_per_syn"] for r in syn if r["mode"] == "xdp"]) - floor
-            na = med([r["path_ns_per_syn"] for r in syn if r["mode"] == "nft"]) - floor
-            if na > 0:
-                print("| the same, flood-path CPU above floor per SYN | %.2f× (%.0f / %.0f ns) | %s |"
-                      % (xa / na, xa, na, verdict(xa / na <= 1 / 3)))
-        print("| flood ≥ 200k SYNs/s from one source | %.0f/s | %s |" % (pps, verdict(pps >= 200000)))
+allsyn = [r for r in rows if r["part"] == "synflood"]
+for fam, sfx in (("IPv4", ""), ("IPv6", "6")):
+    # rows of the IPv6 source are named xdp6, nft6, none6, floor6
+    syn = [dict(r, mode=r["mode"][:len(r["mode"]) - len(sfx)]) for r in allsyn
+           if r["mode"].endswith("6") == bool(sfx)]
+    if syn:
+        gen = syn[0].get("gen", "syn")
+        print("### SYN flood from one %s source, limit %s SYNs/s per source\n" % (fam, syn_rate))
+        if gen == "xsyn":
+            print("Generator: `mqttgw-attack xsyn` in the attacker's namespace: one SYN as XDP frames "
+                  "(BPF_PROG_TEST_RUN live frames, XDP_TX into the veth), so the broker's veth receives "
+                  "them as a NIC driver would, before any skb exists; the nftables and no-limit runs "
+                  "have a pass-all XDP program on that veth to turn its NAPI on (frames become skbs "
+                  "there), the floor run a drop-all one (the generator's and the veth's own cost).")
+        else:
+            print("Generator: `mqttgw-attack syn` (2 threads, sendmmsg, raw IPv4): skbs from the "
+                  "attacker's stack.")
+        print("softirq: /proc/stat, the generator's CPU (where the veth's NAPI runs), tick-sampled "
+              "(other load on that CPU included). "
+              "Flood-path CPU: the generator's exact CPU time (CLOCK_PROCESS_CPUTIME_ID) per SYN: on veth "
+              "the receiver's NAPI poll runs in the sender's context when it re-enables bottom halves "
+              "(ksoftirqd's run time is in the JSON lines, not added: other load's softirqs are in it). "
+              "Above floor: minus the floor run's.\n")
+        print("| limiter | SYNs/s sent | dropped by the limiter | softirq % of one CPU | "
+              "softirq CPU-s per M SYNs | flood-path CPU ns/SYN | above floor ns/SYN |")
+        print("|---|---|---|---|---|---|---|")
+        floor = med([r["path_ns_per_syn"] for r in syn if r["mode"] == "floor"])
+        names = (("xdp", "XDP guard (`xdp_syn_rate`)"), ("nft", "nftables meter (prerouting -300)"),
+                 ("none", "none (SYNs reach TCP)"), ("floor", "floor (XDP drop-all, no parsing)"))
+        for m, name in names:
+            rs = [r for r in syn if r["mode"] == m]
+            if rs:
+                above = [r["path_ns_per_syn"] - floor for r in rs] if floor is not None else []
+                print("| %s | %s | %s | %s | %s | %s | %s |" % (
+                    name, spread([r["pps"] for r in rs], "%.0f"),
+                    spread([r["dropped"] for r in rs], "%.0f") if m in ("xdp", "nft") else "–",
+                    spread([r["softirq_pct"] for r in rs], "%.1f"),
+                    spread([r["softirq_s_per_msyn"] for r in rs], "%.2f"),
+                    spread([r.get("path_ns_per_syn") for r in rs], "%.0f"),
+                    spread(above, "%.0f") if m != "floor" else "–"))
+        x = med([r["softirq_s_per_msyn"] for r in syn if r["mode"] == "xdp"])
+        n = med([r["softirq_s_per_msyn"] for r in syn if r["mode"] == "nft"])
+        pps = med([r["pps"] for r in syn if r["mode"] in ("xdp", "nft")])
         print()
+        if x is not None and n:
+            print("| target | measured | met? |")
+            print("|---|---|---|")
+            print("| softirq XDP ≤ 1/3 nftables (/proc/stat softirq per SYN) | %.2f× | %s |" % (
+                x / n, verdict(x / n <= 1 / 3)))
+            if floor is not None:
+                xa = med([r["path_ns_per_syn"] for r in syn if r["mode"] == "xdp"]) - floor
+                na = med([r["path_ns_per_syn"] for r in syn if r["mode"] == "nft"]) - floor
+                if na > 0:
+                    print("| the same, flood-path CPU above floor per SYN | %.2f× (%.0f / %.0f ns) | %s |"
+                          % (xa / na, xa, na, verdict(xa / na <= 1 / 3)))
+            print("| flood ≥ 200k SYNs/s from one source | %.0f/s | %s |" % (pps, verdict(pps >= 200000)))
+            print()
 
 over = [r for r in rows if r["part"] == "overhead"]
 if over:

@@ -18,6 +18,7 @@
 #include "broker_connect.h"
 #include "broker_ctl.h"
 #include "broker_deliver.h"
+#include "broker_diag.h"
 #include "broker_fastpath.h"
 #include "broker_log.h"
 #include "broker_publish.h"
@@ -152,6 +153,7 @@ static int client_dispatch(struct client *c, const uint8_t *buf, size_t len,
 static void client_gone(struct client *c, int err)
 {
 	(void)err;
+	broker_auth_client_free(c); /* a password check not started yet is skipped */
 	broker_fp_leave(c);
 	broker_store_client_gone(c);
 	if (c->state == CLIENT_ACTIVE) {
@@ -303,6 +305,11 @@ struct broker *broker_new(struct loop *l, const struct config *cfg, struct msg_p
 		goto err_free;
 	}
 	broker_sys_start(b);
+	if (broker_diag_start(b) < 0) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		goto err_free;
+	}
 	return b;
 
 err_free:
@@ -343,6 +350,7 @@ void broker_free(struct broker *b)
 	if (!b)
 		return;
 	broker_ctl_close(b);
+	broker_diag_stop(b);
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
 	broker_acl_walk_stop(b);

@@ -2,6 +2,7 @@
 /* broker_auth: password and ACL files per listener, and their checks (reload: broker_reload.c);
  * password hashing runs on the broker's worker pool (io/workpool.c). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "broker_auth.h"
 #include "broker_client.h"
 #include "crypto.h"
+#include "guard.h"
+#include "hash.h"
 #include "log.h"
 #include "workpool.h"
 
@@ -133,6 +136,7 @@ bool broker_acl_subscribe(struct broker *b, const struct session *s, const char 
 struct broker_pwjob {
 	struct workpool_job wj;
 	struct client *c; /* NULL: the client is gone; the job only frees itself */
+	atomic_bool skip; /* the client is gone: run() does not hash (set on the loop thread) */
 	struct passwd_db *db;
 	broker_pwcheck_fn fn;
 	int result;
@@ -155,7 +159,9 @@ static void pwjob_run(struct workpool_job *wj)
 {
 	struct broker_pwjob *j = (struct broker_pwjob *)wj;
 
-	j->result = passwd_check(j->db, j->user, j->pw, j->pw_len);
+	j->result = atomic_load_explicit(&j->skip, memory_order_relaxed)
+			? -ECANCELED
+			: passwd_check(j->db, j->user, j->pw, j->pw_len);
 }
 
 static void pwjob_done(struct workpool_job *wj, int status)
@@ -174,6 +180,14 @@ static void pwjob_done(struct workpool_job *wj, int status)
 		      j->keep_len);
 	}
 	pwjob_free(j);
+}
+
+/* The job's fairness key: the client's address (c->peer without the port), hashed; 0: none. */
+static uint64_t peer_key(const struct client *c)
+{
+	size_t n = client_peer_addr_len(c);
+
+	return n ? (uint64_t)hash_bytes(0, c->peer, n) << 1 | 1 : 0;
 }
 
 int broker_auth_password_start(struct client *c, struct passwd_db *db, const void *pw, size_t len,
@@ -206,6 +220,10 @@ int broker_auth_password_start(struct client *c, struct passwd_db *db, const voi
 	memcpy(j->keep, keep, keep_len);
 	j->keep_len = keep_len;
 	j->db = passwd_ref(db);
+	/* fair order: one address's checks queue behind each other's, a suspect address's (recent
+	 * failed logins, counted by the XDP guard) behind everyone's (see workpool.h) */
+	j->wj.key = peer_key(c);
+	j->wj.rank = c->conn ? guard_suspicion_fd(c->conn->fd) * WORKPOOL_RANK_SUSPECT : 0;
 	rc = workpool_submit(b->pool, &j->wj);
 	if (rc < 0) {
 		pwjob_free(j);
@@ -217,8 +235,10 @@ int broker_auth_password_start(struct client *c, struct passwd_db *db, const voi
 
 void broker_auth_client_free(struct client *c)
 {
-	if (c->pwjob)
+	if (c->pwjob) {
 		c->pwjob->c = NULL;
+		atomic_store_explicit(&c->pwjob->skip, true, memory_order_relaxed);
+	}
 	c->pwjob = NULL;
 }
 

@@ -56,11 +56,46 @@ void client_log_proto(struct client *c, const char *fmt, ...)
 		guard_offence_fd(c->conn->fd, GUARD_PROTOCOL);
 }
 
+size_t client_peer_addr_len(const struct client *c)
+{
+	const char *colon = strrchr(c->peer, ':');
+
+	return colon ? (size_t)(colon - c->peer) : strlen(c->peer);
+}
+
+/*
+ * c's address was just banned: its other connections whose CONNECT waits for a password
+ * check are closed now, without the check (broker_auth_client_free() skips a hash not yet
+ * started). Their answer would be a refusal anyway and the guard drops their packets.
+ */
+static void client_drop_banned(struct client *c)
+{
+	size_t alen = client_peer_addr_len(c), n = 0, cap = 0;
+	struct client **v = NULL, *o;
+
+	for (o = c->b->clients; o; o = o->next) {
+		if (o == c || !o->pwjob || !o->conn || client_peer_addr_len(o) != alen ||
+		    memcmp(o->peer, c->peer, alen))
+			continue;
+		if (n == cap) {
+			struct client **w = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!w)
+				break;
+			v = w;
+		}
+		v[n++] = o;
+	}
+	for (size_t i = 0; i < n; i++)
+		client_close(v[i], 0xFF, "address banned");
+	free(v);
+}
+
 void client_auth_failed(struct client *c)
 {
 	c->b->st.auth_failed++;
-	if (c->conn)
-		guard_offence_fd(c->conn->fd, GUARD_AUTH_FAILED);
+	if (c->conn && guard_offence_fd(c->conn->fd, GUARD_AUTH_FAILED))
+		client_drop_banned(c);
 }
 
 /* Size of a packet whose body (after the fixed header) is `body` bytes plus a property block

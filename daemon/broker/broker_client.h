@@ -128,6 +128,8 @@ static inline uint16_t client_alias_max(const struct client *c)
 void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* c's credentials or authorisation were refused: counted in $SYS and an offence for the guard. */
 void client_auth_failed(struct client *c);
+/* The length of c->peer's address (without ":port"). */
+size_t client_peer_addr_len(const struct client *c);
 
 /* on_packet's answer for a CONNECT whose check runs elsewhere (a worker thread): c is not read
  * until client_hold_release(c); the bytes after the CONNECT wait in its buffer and socket. */

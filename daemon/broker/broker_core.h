@@ -56,6 +56,7 @@ struct broker_stats {
 	uint64_t clients_expired;
 	uint64_t conns_refused;
 	uint64_t auth_failed; /* CONNECTs refused for bad credentials or authorization */
+	uint64_t clients_half_dead; /* closed by broker_diag: the kernel saw the link dead */
 };
 
 /* Per listener: the password and ACL databases that apply (NULL: none configured). */
@@ -117,6 +118,7 @@ struct broker {
 	uint32_t acl_slices, acl_subs;
 	int64_t acl_start, acl_longest_us;
 	bool acl_walk;
+	struct broker_diag *diag; /* broker_diag.c: half-dead clients through sock_diag */
 	/* broker_deliver.c: match scratch, valid during one broker_publish() */
 	struct match *m;
 	uint32_t m_len, m_cap;

@@ -16,6 +16,7 @@
 #include "broker.h"
 #include "broker_client.h"
 #include "broker_ctl.h"
+#include "broker_diag.h"
 #include "conn.h"
 #include "log.h"
 #include "netlink.h"
@@ -45,39 +46,6 @@ static void diag_found(void *ctx, const struct nl_diag_sock *s)
 			db->found[i] = true;
 		}
 	}
-}
-
-/* The socket's 4-tuple and cookie as sock_diag keys it. false for a socket that is not TCP. */
-static bool diag_key(int fd, struct nl_diag_key *k)
-{
-	struct sockaddr_storage la, pa;
-	socklen_t ll = sizeof(la), pl = sizeof(pa), cl = sizeof(k->cookie);
-
-	memset(k, 0, sizeof(*k));
-	if (getsockname(fd, (struct sockaddr *)&la, &ll) < 0 ||
-	    getpeername(fd, (struct sockaddr *)&pa, &pl) < 0 || la.ss_family != pa.ss_family ||
-	    getsockopt(fd, SOL_SOCKET, SO_COOKIE, &k->cookie, &cl) < 0)
-		return false;
-	k->family = la.ss_family;
-	if (la.ss_family == AF_INET) {
-		const struct sockaddr_in *l4 = (void *)&la, *p4 = (void *)&pa;
-
-		k->saddr.v4 = l4->sin_addr;
-		k->daddr.v4 = p4->sin_addr;
-		k->sport = ntohs(l4->sin_port);
-		k->dport = ntohs(p4->sin_port);
-		return true;
-	}
-	if (la.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *l6 = (void *)&la, *p6 = (void *)&pa;
-
-		k->saddr.v6 = l6->sin6_addr;
-		k->daddr.v6 = p6->sin6_addr;
-		k->sport = ntohs(l6->sin6_port);
-		k->dport = ntohs(p6->sin6_port);
-		return true;
-	}
-	return false;
 }
 
 static void put_tcp(struct ctlp_buf *o, const struct nl_tcp_info *ti)
@@ -143,7 +111,7 @@ static void put_clients(struct broker *b, struct ctlp_buf *o, struct client **li
 			db->n = 0;
 			for (; j < n && db->n < NL_DIAG_MAX_BATCH; j++) {
 				db->found[db->n] = false;
-				if (!diag_key(list[j]->conn->fd, &db->keys[db->n]))
+				if (!broker_diag_key(list[j]->conn->fd, &db->keys[db->n]))
 					db->keys[db->n].cookie = 0;
 				db->n++;
 			}

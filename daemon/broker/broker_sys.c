@@ -141,6 +141,7 @@ void broker_figures(struct broker *b, bool sys, struct broker_figures *f)
 	fig(f, G, "$SYS/broker/clients/maximum", "%" PRIu64, st->clients_max);
 	fig(f, C, "$SYS/broker/clients/expired", "%" PRIu64, st->clients_expired);
 	fig(f, C, "$SYS/broker/clients/auth_failed", "%" PRIu64, st->auth_failed);
+	fig(f, C, "$SYS/broker/clients/half_dead", "%" PRIu64, st->clients_half_dead);
 	fig(f, C, "$SYS/broker/messages/received", "%" PRIu64, st->msgs_received + kmsgs);
 	fig(f, C, "$SYS/broker/messages/sent", "%" PRIu64, st->msgs_sent + kmsgs);
 	fig(f, C, "$SYS/broker/publish/messages/received", "%" PRIu64, st->pub_received + kmsgs);

@@ -121,6 +121,7 @@ static const struct config_key config_keys[] = {
 	NUM("ban_auth_failures", G(ban_auth_failures), 0, 100), /* XDP_BAN_MAX_THRESHOLD */
 	NUM("ban_time", G(ban_time), 1, 31536000),
 	NUM("ban_window", G(ban_window), 1, 31536000),
+	NUM("half_dead_timeout", G(half_dead_timeout), 0, 86400),
 	STR("cafile", L(cafile)),
 	STR("capath", L(capath)),
 	STR("certfile", L(certfile)),
@@ -538,6 +539,7 @@ struct config *config_new(void)
 	cfg->fastpath_rate_low = CONFIG_FP_RATE_LOW;
 	cfg->ban_window = CONFIG_BAN_WINDOW;
 	cfg->ban_time = CONFIG_BAN_TIME;
+	cfg->half_dead_timeout = CONFIG_HALF_DEAD_TIMEOUT;
 	return cfg;
 }
 

@@ -32,6 +32,8 @@ struct workpool {
 	struct jobq todo; /* submitted, not yet picked up */
 	struct jobq fin;  /* run, done() not yet called */
 	unsigned int want, started;
+	uint64_t running[WORKPOOL_MAX_THREADS]; /* key of each worker's job; 0: none */
+	unsigned int ids;			/* workers that took their index in running */
 	unsigned int pending; /* loop thread only */
 	bool stop;
 	pthread_t th[WORKPOOL_MAX_THREADS];
@@ -55,14 +57,44 @@ static struct workpool_job *jobq_take_all(struct jobq *q)
 	return j;
 }
 
+/* Take the job of lowest rank among the first WORKPOOL_SCAN (the oldest among equals). */
+static struct workpool_job *jobq_take_best(struct jobq *q)
+{
+	struct workpool_job **best = &q->head, **pp = &q->head, *j, *prev = NULL, *bprev = NULL;
+
+	for (int n = 0; *pp && n < WORKPOOL_SCAN; n++, prev = *pp, pp = &(*pp)->next)
+		if ((*pp)->rank < (*best)->rank)
+			best = pp, bprev = prev;
+	j = *best;
+	*best = j->next;
+	if (q->tail == j)
+		q->tail = bprev;
+	return j;
+}
+
+/* Jobs of key queued or running (the caller holds the mutex; WORKPOOL_SCAN queued at most). */
+static uint32_t same_key(const struct workpool *p, uint64_t key)
+{
+	uint32_t n = 0;
+	int i = 0;
+
+	for (const struct workpool_job *j = p->todo.head; j && i < WORKPOOL_SCAN; j = j->next, i++)
+		n += j->key == key;
+	for (unsigned int t = 0; t < p->started; t++)
+		n += p->running[t] == key;
+	return n;
+}
+
 static void *worker(void *arg)
 {
 	struct workpool *p = arg;
+	unsigned int self;
 	uint64_t one = 1;
 
 	/* Linux: a thread's nice value is its own (setpriority on its tid) */
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKPOOL_NICE);
 	pthread_mutex_lock(&p->mu);
+	self = p->ids++;
 	for (;;) {
 		struct workpool_job *j;
 
@@ -70,13 +102,12 @@ static void *worker(void *arg)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop)
 			break;
-		j = p->todo.head;
-		p->todo.head = j->next;
-		if (!p->todo.head)
-			p->todo.tail = NULL;
+		j = jobq_take_best(&p->todo);
+		p->running[self] = j->key;
 		pthread_mutex_unlock(&p->mu);
 		j->run(j);
 		pthread_mutex_lock(&p->mu);
+		p->running[self] = 0;
 		jobq_push(&p->fin, j);
 		/* a full counter (never, in practice) still leaves the fd readable */
 		if (write(p->io.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
@@ -159,6 +190,8 @@ int workpool_submit(struct workpool *p, struct workpool_job *j)
 		p->started++;
 	}
 	pthread_mutex_lock(&p->mu);
+	if (j->key)
+		j->rank += same_key(p, j->key) * WORKPOOL_RANK_SAME;
 	jobq_push(&p->todo, j);
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);

@@ -307,41 +307,73 @@ void guard_free(struct guard *g)
 
 /* ---- fail2ban ---- */
 
-void guard_offence(const struct sockaddr *peer, enum guard_offence kind)
+/* k as users read it: IPv4 (as accepted on a dual-stack listener: v4-mapped) dotted. */
+static void guard_addr_text(const struct xdp_ban_key *k, char *buf, size_t len)
+{
+	static const uint8_t v4mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (!memcmp(k->a, v4mapped, sizeof(v4mapped)))
+		inet_ntop(AF_INET, &k->a[12], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, k->a, buf, (socklen_t)len);
+}
+
+bool guard_offence(const struct sockaddr *peer, enum guard_offence kind)
 {
 	struct guard *g = the_guard;
 	struct xdp_ban_key k;
 	char a[INET6_ADDRSTRLEN];
-	uint64_t until;
+	uint64_t now, until;
 	int r;
 
 	if (!g || !g->bans || !peer || xdp_ban_key(peer, &k))
-		return;
+		return false;
+	now = xdp_guard_now_ns();
+	/* an attempt already under way when its address was banned: the ban is counted and
+	 * logged once, not again for every attempt that was queued behind it */
+	if (xdp_guard_banned(g->xg, peer, now))
+		return true;
 	if (!xdp_ban_offence(g->bans, &k, loop_now(g->loop)))
-		return;
-	until = xdp_guard_now_ns() + (uint64_t)g->cfg->ban_time * 1000000000ull;
+		return false;
+	until = now + (uint64_t)g->cfg->ban_time * 1000000000ull;
 	r = xdp_guard_ban(g->xg, peer, until);
-	if (peer->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, a, sizeof(a));
-	else
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, a, sizeof(a));
-	if (r)
+	guard_addr_text(&k, a, sizeof(a));
+	if (r) {
 		log_warn("Warning: XDP guard: cannot ban %s: %s", a, strerror(-r));
-	else
-		log_notice("XDP guard: banned %s for %u s after %u %s within %u s.", a,
-			   g->cfg->ban_time, g->cfg->ban_auth_failures,
-			   kind == GUARD_PROTOCOL ? "offences (the last a protocol violation)"
-						  : "offences (the last a failed login)",
-			   g->cfg->ban_window);
+		return false;
+	}
+	log_notice("XDP guard: banned %s for %u s after %u %s within %u s.", a, g->cfg->ban_time,
+		   g->cfg->ban_auth_failures,
+		   kind == GUARD_PROTOCOL ? "offences (the last a protocol violation)"
+					  : "offences (the last a failed login)",
+		   g->cfg->ban_window);
+	return true;
 }
 
-void guard_offence_fd(int fd, enum guard_offence kind)
+static bool guard_peer(int fd, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	return the_guard && the_guard->bans && !getpeername(fd, (struct sockaddr *)ss, &len);
+}
+
+bool guard_offence_fd(int fd, enum guard_offence kind)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
 
-	if (the_guard && the_guard->bans && !getpeername(fd, (struct sockaddr *)&ss, &len))
-		guard_offence((struct sockaddr *)&ss, kind);
+	return guard_peer(fd, &ss) && guard_offence((struct sockaddr *)&ss, kind);
+}
+
+unsigned int guard_suspicion_fd(int fd)
+{
+	struct sockaddr_storage ss;
+	struct xdp_ban_key k;
+
+	if (!guard_peer(fd, &ss) || xdp_ban_key((struct sockaddr *)&ss, &k))
+		return 0;
+	if (xdp_guard_banned(the_guard->xg, (struct sockaddr *)&ss, xdp_guard_now_ns()))
+		return the_guard->cfg->ban_auth_failures;
+	return xdp_ban_pending(the_guard->bans, &k, loop_now(the_guard->loop));
 }
 
 /* ---- $SYS ---- */

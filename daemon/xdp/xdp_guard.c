@@ -592,6 +592,15 @@ int xdp_guard_ban(struct xdp_guard *g, const struct sockaddr *sa, uint64_t until
 	return 0;
 }
 
+bool xdp_guard_banned(struct xdp_guard *g, const struct sockaddr *sa, uint64_t now_ns)
+{
+	struct xdp_ban ban;
+	struct xdp_addr a;
+
+	return !xg_addr_of(sa, &a) && !bpf_map_lookup_elem(g->bans_fd, &a, &ban) &&
+	       ban.expires_ns > now_ns;
+}
+
 int xdp_guard_unban(struct xdp_guard *g, const struct sockaddr *sa)
 {
 	struct xdp_addr a;

@@ -87,6 +87,12 @@ int xdp_guard_ban(struct xdp_guard *g, const struct sockaddr *sa, uint64_t until
 	return -ENOTSUP;
 }
 
+bool xdp_guard_banned(struct xdp_guard *g, const struct sockaddr *sa, uint64_t now_ns)
+{
+	(void)g, (void)sa, (void)now_ns;
+	return false;
+}
+
 int xdp_guard_unban(struct xdp_guard *g, const struct sockaddr *sa)
 {
 	(void)g, (void)sa;

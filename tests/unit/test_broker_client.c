@@ -52,10 +52,11 @@ static struct world *W;
  * which kind, how often. */
 static int offences[2], offence_fd = -1;
 
-void guard_offence_fd(int fd, enum guard_offence kind)
+bool guard_offence_fd(int fd, enum guard_offence kind)
 {
 	offence_fd = fd;
 	offences[kind]++;
+	return false;
 }
 
 static int hook_packet(struct client *c, const uint8_t *buf, size_t len, const struct mqtt_frame *f)

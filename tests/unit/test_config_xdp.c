@@ -18,6 +18,7 @@ static void test_xdp_defaults(void **state)
 	assert_int_equal(cfg->ban_auth_failures, 0);
 	assert_int_equal(cfg->ban_window, CONFIG_BAN_WINDOW);
 	assert_int_equal(cfg->ban_time, CONFIG_BAN_TIME);
+	assert_int_equal(cfg->half_dead_timeout, CONFIG_HALF_DEAD_TIMEOUT);
 	config_free(cfg);
 }
 
@@ -33,7 +34,8 @@ static void test_xdp_keys(void **state)
 				      "xdp_required true\n"
 				      "ban_auth_failures 5\n"
 				      "ban_window 60\n"
-				      "ban_time 3600\n");
+				      "ban_time 3600\n"
+				      "half_dead_timeout 0\n");
 
 	(void)state;
 	assert_int_equal(cfg->n_xdp_ifaces, 3);
@@ -52,6 +54,7 @@ static void test_xdp_keys(void **state)
 	assert_int_equal(cfg->ban_auth_failures, 5);
 	assert_int_equal(cfg->ban_window, 60);
 	assert_int_equal(cfg->ban_time, 3600);
+	assert_int_equal(cfg->half_dead_timeout, 0);
 	config_free(cfg);
 
 	/* the burst is optional; the last xdp_syn_rate wins */
@@ -90,6 +93,8 @@ static void test_xdp_errors(void **state)
 	parse_fail("ban_auth_failures 101\n",
 		   "t.conf:1: ban_auth_failures: value '101' out of range (0..100)");
 	parse_fail("ban_time 0\n", "t.conf:1: ban_time: value '0' out of range (1..31536000)");
+	parse_fail("half_dead_timeout 86401\n",
+		   "t.conf:1: half_dead_timeout: value '86401' out of range (0..86400)");
 }
 
 static void test_bind_interface(void **state)

@@ -25,7 +25,7 @@ struct tjob {
 	struct workpool_job wj;
 	pthread_t loop_thread, ran_on;
 	unsigned int sleep_us;
-	int ran, done, status;
+	int ran, done, status, order;
 	int *n_done;
 };
 
@@ -34,6 +34,9 @@ static void tjob_run(struct workpool_job *wj)
 	struct tjob *j = (struct tjob *)wj;
 
 	j->ran_on = pthread_self();
+	static int seq;
+
+	j->order = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
 	if (j->sleep_us)
 		usleep(j->sleep_us);
 	__atomic_add_fetch(&j->ran, 1, __ATOMIC_RELAXED);
@@ -151,6 +154,40 @@ static void test_free_cancels(void **state)
 	loop_free(l);
 }
 
+/*
+ * Fair order on one worker: while a slow job of key A runs, 8 more of key A and then one of
+ * key B are queued: B runs right after the running one (its rank is 0, A's are 1..8), and A's
+ * keep their order; a job ranked suspect by its caller runs after every plain one.
+ */
+static void test_fair_order(void **state)
+{
+	struct loop *l = loop_new();
+	struct workpool *p = l ? workpool_new(l, 1) : NULL;
+	struct tjob j[11];
+	int n_done = 0;
+
+	(void)state;
+	assert_non_null(p);
+	for (int i = 0; i < 11; i++) {
+		tjob_init(&j[i], &n_done, i ? 0 : 100000);
+		j[i].wj.key = i < 9 ? 0xa : 0xb + (uint64_t)i;
+	}
+	j[10].wj.rank = 3 * WORKPOOL_RANK_SUSPECT; /* suspect, of its own key */
+	assert_int_equal(workpool_submit(p, &j[0].wj), 0);
+	for (int i = 0; i < 200 && !__atomic_load_n(&j[0].order, __ATOMIC_RELAXED); i++)
+		usleep(1000); /* j[0] is running */
+	assert_int_equal(workpool_submit(p, &j[10].wj), 0);
+	for (int i = 1; i < 10; i++)
+		assert_int_equal(workpool_submit(p, &j[i].wj), 0);
+	run_until(l, &n_done, 11, 10000);
+	assert_int_equal(j[9].order, j[0].order + 1);
+	for (int i = 2; i < 9; i++)
+		assert_true(j[i].order > j[i - 1].order);
+	assert_true(j[10].order > j[8].order);
+	workpool_free(p);
+	loop_free(l);
+}
+
 static void test_bad_args(void **state)
 {
 	struct loop *l = loop_new();
@@ -167,9 +204,8 @@ static void test_bad_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_jobs_come_back),
-	    cmocka_unit_test(test_loop_not_blocked),
-	    cmocka_unit_test(test_free_cancels),
+	    cmocka_unit_test(test_jobs_come_back), cmocka_unit_test(test_loop_not_blocked),
+	    cmocka_unit_test(test_free_cancels),   cmocka_unit_test(test_fair_order),
 	    cmocka_unit_test(test_bad_args),
 	};
 

@@ -14,7 +14,8 @@
  *       one legitimate client: an authenticated CONNECT -> CONNACK every 1/PER_S s (default
  *       20/s), timed from connect() to the CONNACK; one that is not accepted within
  *       TIMEOUT_MS (default 3000) counts as failed.
- *   mqttgw-attack xsyn DST PORT SECONDS -i IFNAME -m DSTMAC [-r PPS]
+ *   mqttgw-attack xsyn DST PORT SECONDS -i IFNAME -m DSTMAC [-r PPS] [-s SRC6]
+ *       (an IPv6 DST needs -s, the frames' source address)
  *       the same SYN (one source port) as XDP frames, not skbs: BPF_PROG_TEST_RUN in live-frames
  *       mode runs `return XDP_TX` on IFNAME (the attacker's veth), whose peer receives each
  *       frame as a NIC would hand it to XDP, before any skb exists (a veth only accepts them
@@ -55,6 +56,8 @@
 
 struct opts {
 	struct sockaddr_in dst;
+	struct in6_addr dst6, src6; /* xsyn to an IPv6 DST (v6 set): -s SRC6 is the source */
+	bool v6;
 	double seconds, rate;
 	int threads, timeout_ms;
 	const char *user, *pass, *ifname, *dmac;
@@ -211,6 +214,51 @@ static int xpass_main(void)
 	return 0;
 }
 
+/* The TCP SYN header at th (20 bytes) to O.dst's port; checksum over the pseudo-header sum. */
+static void build_syn(uint8_t *th, uint32_t pseudo)
+{
+	uint32_t s;
+
+	th[0] = 40000 >> 8;
+	th[1] = 40000 & 0xff;
+	memcpy(th + 2, &O.dst.sin_port, 2);
+	th[7] = 1; /* sequence number */
+	th[12] = 5 << 4;
+	th[13] = 0x02; /* SYN */
+	th[14] = th[15] = 0xff;
+	for (s = sum16(pseudo, th, 20); s >> 16;)
+		s = (s & 0xffff) + (s >> 16);
+	th[16] = (uint8_t)(~s >> 8);
+	th[17] = (uint8_t)~s;
+}
+
+/* Ethernet + IPv6 + TCP SYN from O.src6 and IFNAME's MAC to O.dst6, O.dmac; 74 bytes. */
+static int build_frame6(uint8_t *f)
+{
+	struct ifreq ifr;
+	struct ether_addr *dm = ether_aton(O.dmac);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint8_t *ip = f + 14;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", O.ifname);
+	if (!dm || fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		return -1;
+	close(fd);
+	memcpy(f, dm, 6);
+	memcpy(f + 6, ifr.ifr_hwaddr.sa_data, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd; /* IPv6 */
+	ip[0] = 0x60;
+	ip[5] = 20; /* payload length */
+	ip[6] = IPPROTO_TCP;
+	ip[7] = 64;
+	memcpy(ip + 8, &O.src6, 16);
+	memcpy(ip + 24, &O.dst6, 16);
+	build_syn(ip + 40, sum16(IPPROTO_TCP + 20, ip + 8, 32));
+	return 0;
+}
+
 /* Ethernet + IPv4 + TCP SYN from IFNAME's address and MAC to O.dst, O.dmac; 54 bytes. */
 static int build_frame(uint8_t *f)
 {
@@ -237,27 +285,18 @@ static int build_frame(uint8_t *f)
 	ip[9] = IPPROTO_TCP;
 	memcpy(ip + 12, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, 4);
 	memcpy(ip + 16, &O.dst.sin_addr, 4);
-	th[0] = 40000 >> 8;
-	th[1] = 40000 & 0xff;
-	memcpy(th + 2, &O.dst.sin_port, 2);
-	th[7] = 1; /* sequence number */
-	th[12] = 5 << 4;
-	th[13] = 0x02; /* SYN */
-	th[14] = th[15] = 0xff;
 	for (s = sum16(0, ip, 20); s >> 16;)
 		s = (s & 0xffff) + (s >> 16);
 	ip[10] = (uint8_t)(~s >> 8);
 	ip[11] = (uint8_t)~s;
-	for (s = sum16(sum16(IPPROTO_TCP + 20, ip + 12, 8), th, 20); s >> 16;)
-		s = (s & 0xffff) + (s >> 16);
-	th[16] = (uint8_t)(~s >> 8);
-	th[17] = (uint8_t)~s;
+	build_syn(th, sum16(IPPROTO_TCP + 20, ip + 12, 8));
 	return 0;
 }
 
 static int xsyn_main(void)
 {
-	uint8_t frame[54] = {0};
+	uint8_t frame[74] = {0};
+	uint32_t len = O.v6 ? 74 : 54;
 	struct xdp_md ctx = {0};
 	union bpf_attr a;
 	double t0, end, rate = O.rate > 0 ? O.rate : 200000;
@@ -269,9 +308,9 @@ static int xsyn_main(void)
 	 */
 	uint32_t burst = rate / 50 < 64 ? 64 : (uint32_t)(rate / 50);
 
-	ctx.data_end = sizeof(frame); /* the kernel checks that the context spans the frame */
+	ctx.data_end = len; /* the kernel checks that the context spans the frame */
 	ctx.ingress_ifindex = if_nametoindex(O.ifname);
-	if (prog < 0 || !ctx.ingress_ifindex || build_frame(frame)) {
+	if (prog < 0 || !ctx.ingress_ifindex || (O.v6 ? build_frame6(frame) : build_frame(frame))) {
 		perror("xsyn: setup");
 		return 1;
 	}
@@ -281,7 +320,7 @@ static int xsyn_main(void)
 		memset(&a, 0, sizeof(a));
 		a.test.prog_fd = (uint32_t)prog;
 		a.test.data_in = (uintptr_t)frame;
-		a.test.data_size_in = sizeof(frame);
+		a.test.data_size_in = len;
 		a.test.ctx_in = (uintptr_t)&ctx;
 		a.test.ctx_size_in = sizeof(ctx);
 		a.test.repeat = burst;
@@ -429,9 +468,12 @@ static int run_threads(void *(*fn)(void *))
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: mqttgw-attack syn|guess|legit|xsyn DST PORT SECONDS [-t THREADS] "
-			"[-r RATE] [-T TIMEOUT_MS] [-u USER] [-P PASSWORD] [-i IFNAME -m DSTMAC]\n"
-			"       mqttgw-attack xpass IFNAME SECONDS\n");
+	fprintf(
+	    stderr,
+	    "usage: mqttgw-attack syn|guess|legit|xsyn DST PORT SECONDS [-t THREADS] "
+	    "[-r RATE] [-T TIMEOUT_MS] [-u USER] [-P PASSWORD] [-i IFNAME -m DSTMAC]\n"
+	    "       mqttgw-attack xsyn DST6 PORT SECONDS -i IFNAME -m DSTMAC -s SRC6 [-r RATE]\n"
+	    "       mqttgw-attack xpass IFNAME SECONDS\n");
 	return 2;
 }
 
@@ -453,14 +495,15 @@ int main(int argc, char **argv)
 	if (argc < 5)
 		return usage();
 	O.dst.sin_family = AF_INET;
-	if (inet_pton(AF_INET, argv[2], &O.dst.sin_addr) != 1)
+	O.v6 = !strcmp(mode, "xsyn") && inet_pton(AF_INET6, argv[2], &O.dst6) == 1;
+	if (!O.v6 && inet_pton(AF_INET, argv[2], &O.dst.sin_addr) != 1)
 		return usage();
 	O.dst.sin_port = htons((uint16_t)atoi(argv[3]));
 	O.seconds = atof(argv[4]);
 	O.threads = !strcmp(mode, "syn") ? 2 : 16;
 	O.timeout_ms = 3000;
 	optind = 5;
-	while ((opt = getopt(argc, argv, "t:r:T:u:P:i:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:T:u:P:i:m:s:")) != -1) {
 		if (opt == 't')
 			O.threads = atoi(optarg);
 		else if (opt == 'r')
@@ -475,7 +518,10 @@ int main(int argc, char **argv)
 			O.ifname = optarg;
 		else if (opt == 'm')
 			O.dmac = optarg;
-		else
+		else if (opt == 's') {
+			if (inet_pton(AF_INET6, optarg, &O.src6) != 1)
+				return usage();
+		} else
 			return usage();
 	}
 	if (O.threads < 1 || O.threads > MAX_THREADS || O.seconds <= 0)
@@ -484,7 +530,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "legit"))
 		return legit_main();
 	if (!strcmp(mode, "xsyn"))
-		return O.ifname && O.dmac ? xsyn_main() : usage();
+		return O.ifname && O.dmac && (!O.v6 || !IN6_IS_ADDR_UNSPECIFIED(&O.src6))
+			   ? xsyn_main()
+			   : usage();
 	if (!strcmp(mode, "syn")) {
 		if (run_threads(syn_thread))
 			return 1;
