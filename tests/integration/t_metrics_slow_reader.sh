@@ -16,42 +16,14 @@ start_broker "metrics_listener $BROKER_HOST:$MPORT"
 wait_listening "$MPORT" 5 "$BROKER_PID"
 BROKER_PID=$BROKER_PID MPORT=$MPORT PY_TIMEOUT=100 py <<'PY'
 import os, socket, threading, time, urllib.request
-import paho.mqtt.client as mqtt
+from latflow import Flow
 from promcheck import parse, value
 
 HOST, PORT, MPORT = os.environ["BROKER_HOST"], int(os.environ["BROKER_PORT"]), int(os.environ["MPORT"])
 URL = "http://%s:%d/metrics" % (HOST, MPORT)
 
-lat, lock = [], threading.Lock()
-sub = mqtt.Client(client_id="ssub")
-def on_msg(c, u, m):
-    with lock:
-        lat.append(time.monotonic() - float(m.payload.decode()))
-sub.on_message = on_msg
-sub.connect(HOST, PORT, 30); sub.loop_start(); sub.subscribe("s/t", 0)
-pub = mqtt.Client(client_id="spub")
-pub.connect(HOST, PORT, 30); pub.loop_start()
-time.sleep(0.5)
-
-def flow(secs):
-    with lock:
-        lat.clear()
-    end = time.monotonic() + secs
-    n = 0
-    while time.monotonic() < end:
-        pub.publish("s/t", repr(time.monotonic()).encode(), 0)
-        n += 1
-        time.sleep(0.002)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with lock:
-            if len(lat) >= n:
-                break
-        time.sleep(0.05)
-    with lock:
-        got = sorted(lat)
-    assert len(got) == n, "lost QoS 0 messages on loopback: %d of %d" % (len(got), n)
-    return got[int(len(got) * 0.99) - 1], got[-1]
+fl = Flow(HOST, PORT, "s", "s/t", 0, 0.002)
+flow = fl.run
 
 q99, qmax = flow(3)
 print("quiet: p99 %.1f ms, max %.1f ms" % (q99 * 1e3, qmax * 1e3))
@@ -122,7 +94,7 @@ for got in slow_res:
     assert len(got) >= 5 and b"HTTP/1.1 200 OK\r\n".startswith(got[:17]), got
 # the honest scraper may hold one connection at that moment
 assert fds_at and fds_at[0] <= fds0 + 1, (fds0, fds_at)
-sub.disconnect(); pub.disconnect(); sub.loop_stop(); pub.loop_stop()
+fl.close()
 print("ok")
 PY
 stop_broker
