@@ -7,7 +7,8 @@
  * deadline of HTTPD_TIMEOUT_MS for the whole exchange (reading the request and the client
  * reading the answer: a slowloris or a scraper that never reads is closed then), at most
  * HTTPD_CONNS connections (more are accepted and closed at once, so a flood neither fills
- * the backlog nor holds descriptors), one read per readable event. GET and HEAD only.
+ * the backlog nor holds descriptors), one read per readable event and one send per writable
+ * one. GET and HEAD only.
  */
 #ifndef MQTTGW_HTTPD_H
 #define MQTTGW_HTTPD_H
@@ -24,12 +25,13 @@
 
 struct httpd;
 
-/* The answer to one request: the handler sets status, type (a static string) and body (taken:
- * malloc'd, freed by httpd; NULL with len 0 for none). */
+/* The answer to one request: the handler sets status, type (a static string) and body
+ * (borrowed: valid during the call only, httpd copies what the socket does not take at once;
+ * NULL with len 0 for none). */
 struct httpd_resp {
 	int status;
 	const char *type;
-	char *body;
+	const char *body;
 	size_t len;
 };
 

@@ -31,6 +31,9 @@ static const uint32_t metrics_hist_bounds_us[METRICS_HIST_N] = {
     25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 10000000,
 };
 
+/* the bounds in seconds, as the le labels write them */
+extern const char *const metrics_hist_le[METRICS_HIST_N];
+
 struct metrics_hist {
 	uint64_t bucket[METRICS_HIST_N + 1]; /* per bucket (not cumulated); last: over 10 s */
 	uint64_t count;
@@ -59,10 +62,18 @@ void metrics_family(struct metrics_buf *b, const char *name, enum metrics_type t
 void metrics_sample(struct metrics_buf *b, const char *name, const char *label,
 		    const char *label_value, uint64_t v);
 
+/* " v\n": the value that ends a sample line (after metrics_append() wrote its name and labels). */
+void metrics_value(struct metrics_buf *b, uint64_t v);
+
+/* n bytes of s as they are: text made earlier by these functions (a cached page layout). */
+void metrics_append(struct metrics_buf *b, const char *s, size_t n);
+
 /* The _bucket (le in seconds, cumulative, +Inf), _sum (seconds) and _count samples of h;
  * metrics_family(..., METRICS_HISTOGRAM, ...) first. */
 void metrics_hist(struct metrics_buf *b, const char *name, const struct metrics_hist *h);
 
+/* Empty b for the next page, keeping its memory. */
+void metrics_buf_reset(struct metrics_buf *b);
 void metrics_buf_free(struct metrics_buf *b);
 
 #endif /* MQTTGW_METRICS_H */

@@ -28,15 +28,37 @@
 /* PUBLISHes timed per loop iteration; beyond that the rest of the iteration is not sampled */
 #define PENDING_MAX 1024
 
+/*
+ * The page's layout: the text between the values (# HELP and # TYPE lines, names, labels),
+ * made from one broker_figures() pass and kept while the figures come with the same topics and
+ * kinds in the same order (a bridge, the store or the fast path coming or going makes a new
+ * one). A scrape then only checks each topic and writes the values into the text: no name
+ * building, sorting or escaping on the loop each time.
+ */
+struct layout {
+	size_t n;      /* figures (text figures left out) */
+	char **topics; /* figure order: what the layout was made from */
+	uint8_t *kinds;
+	uint64_t *vals; /* this scrape's values, figure order */
+	size_t *order;	/* order[k]: the figure whose value is the page's k-th sample */
+	size_t *start;	/* the text of sample k: start[k] .. name_end[k]; start[n]: the tail */
+	size_t *name_end;
+	struct metrics_buf text;
+};
+
 struct broker_metrics {
 	struct broker *b;
 	struct httpd *httpd;
+	struct layout lay;
+	struct metrics_buf page; /* reused by every scrape */
 	struct metrics_hist deliver;
 	uint32_t n_pending;
 	int64_t pending[PENDING_MAX];
 };
 
 struct sample {
+	char *topic;
+	enum broker_fig_kind kind;
 	char name[112];
 	char help[160];
 	char label[64]; /* the bridge, or "" */
@@ -50,6 +72,11 @@ struct render {
 	size_t n, cap;
 	int err;
 };
+
+static uint64_t fig_value(const char *value, enum broker_fig_kind kind)
+{
+	return kind == BROKER_FIG_BOOL ? !strcmp(value, "true") : strtoull(value, NULL, 10);
+}
 
 static void add_figure(void *ctx, const char *topic, const char *value, enum broker_fig_kind kind)
 {
@@ -76,6 +103,11 @@ static void add_figure(void *ctx, const char *topic, const char *value, enum bro
 	}
 	s = &r->s[r->n];
 	memset(s, 0, sizeof(*s));
+	if (!(s->topic = strdup(topic))) {
+		r->err = -ENOMEM;
+		return;
+	}
+	s->kind = kind;
 	s->idx = r->n;
 	snprintf(s->help, sizeof(s->help), "%s", topic);
 	memcpy(s->name, "mqttgw", 6);
@@ -99,7 +131,7 @@ static void add_figure(void *ctx, const char *topic, const char *value, enum bro
 		memcpy(s->name + o, "_total", 6), o += 6;
 	s->name[o] = '\0';
 	s->type = kind == BROKER_FIG_COUNTER ? METRICS_COUNTER : METRICS_GAUGE;
-	s->v = kind == BROKER_FIG_BOOL ? !strcmp(value, "true") : strtoull(value, NULL, 10);
+	s->v = fig_value(value, kind);
 	r->n++;
 }
 
@@ -135,28 +167,129 @@ static void render_store(struct broker *b, struct metrics_buf *mb)
 	metrics_hist(mb, "mqttgw_store_commit_seconds", &h);
 }
 
-static int render(struct broker *b, struct metrics_buf *mb)
+static void layout_free(struct layout *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->topics[i]);
+	free(l->topics);
+	free(l->kinds);
+	free(l->vals);
+	free(l->order);
+	free(l->start);
+	free(l->name_end);
+	metrics_buf_free(&l->text);
+	memset(l, 0, sizeof(*l));
+}
+
+/* A new layout from a full pass (the samples sorted by name): the page's text with each value
+ * left out. The values of this pass go into l->vals. The topics are taken from r. */
+static int layout_make(struct layout *l, struct render *r)
+{
+	struct metrics_buf *t = &l->text;
+	size_t n = r->n;
+
+	layout_free(l);
+	l->topics = calloc(n + 1, sizeof(*l->topics));
+	l->kinds = calloc(n + 1, sizeof(*l->kinds));
+	l->vals = calloc(n + 1, sizeof(*l->vals));
+	l->order = calloc(n + 1, sizeof(*l->order));
+	l->start = calloc(n + 1, sizeof(*l->start));
+	l->name_end = calloc(n + 1, sizeof(*l->name_end));
+	if (!l->topics || !l->kinds || !l->vals || !l->order || !l->start || !l->name_end) {
+		layout_free(l);
+		return -ENOMEM;
+	}
+	l->n = n;
+	metrics_family(t, "mqttgw_build_info", METRICS_GAUGE, "mqttgw's version (the label)");
+	metrics_sample(t, "mqttgw_build_info", "version", MQTTGW_VERSION, 1);
+	for (size_t k = 0; k < n; k++) {
+		struct sample *s = &r->s[k];
+
+		l->topics[s->idx] = s->topic;
+		s->topic = NULL;
+		l->kinds[s->idx] = (uint8_t)s->kind;
+		l->vals[s->idx] = s->v;
+		l->order[k] = s->idx;
+		l->start[k] = k ? t->len : 0; /* the first one carries mqttgw_build_info */
+		if (!k || strcmp(s->name, r->s[k - 1].name))
+			metrics_family(t, s->name, s->type, s->help);
+		/* written with 0, which is cut off again: the text stops at the name and labels */
+		metrics_sample(t, s->name, s->label[0] ? "bridge" : NULL, s->label, 0);
+		l->name_end[k] = t->len - 3;
+	}
+	l->start[n] = n ? t->len : 0;
+	if (t->err) {
+		int err = t->err;
+
+		layout_free(l);
+		return err;
+	}
+	return 0;
+}
+
+static void render_free(struct render *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->s[i].topic);
+	free(r->s);
+}
+
+/* The full pass: every figure named, sorted and laid out anew (at the first scrape and when
+ * the list of figures changed). */
+static int layout_renew(struct broker *b, struct layout *l)
 {
 	struct render r = {0};
 	struct broker_figures f = {add_figure, &r};
-	struct httpd_stats hs;
+	int err;
 
 	broker_figures(b, false, &f);
-	if (r.err) {
-		free(r.s);
-		return r.err;
+	if (!r.err) {
+		qsort(r.s, r.n, sizeof(*r.s), by_name);
+		r.err = layout_make(l, &r);
 	}
-	qsort(r.s, r.n, sizeof(*r.s), by_name);
-	metrics_family(mb, "mqttgw_build_info", METRICS_GAUGE, "mqttgw's version (the label)");
-	metrics_sample(mb, "mqttgw_build_info", "version", MQTTGW_VERSION, 1);
-	for (size_t i = 0; i < r.n; i++) {
-		const struct sample *s = &r.s[i];
+	err = r.err;
+	render_free(&r);
+	return err;
+}
 
-		if (!i || strcmp(s->name, r.s[i - 1].name))
-			metrics_family(mb, s->name, s->type, s->help);
-		metrics_sample(mb, s->name, s->label[0] ? "bridge" : NULL, s->label, s->v);
+struct collect {
+	struct layout *l;
+	size_t i;
+	bool stale;
+};
+
+/* One figure of a scrape: its value, if the figure is the one the layout expects here. */
+static void collect(void *ctx, const char *topic, const char *value, enum broker_fig_kind kind)
+{
+	struct collect *c = ctx;
+	struct layout *l = c->l;
+
+	if (kind == BROKER_FIG_INFO || c->stale)
+		return;
+	if (c->i >= l->n || l->kinds[c->i] != kind || strcmp(l->topics[c->i], topic)) {
+		c->stale = true;
+		return;
 	}
-	free(r.s);
+	l->vals[c->i++] = fig_value(value, kind);
+}
+
+static int render(struct broker *b, struct metrics_buf *mb)
+{
+	struct layout *l = &b->metrics->lay;
+	struct collect c = {l, 0, !l->topics};
+	struct broker_figures f = {collect, &c};
+	struct httpd_stats hs;
+	int err;
+
+	if (l->topics)
+		broker_figures(b, false, &f);
+	if ((c.stale || c.i != l->n) && (err = layout_renew(b, l)) < 0)
+		return err;
+	for (size_t k = 0; k < l->n; k++) {
+		metrics_append(mb, l->text.p + l->start[k], l->name_end[k] - l->start[k]);
+		metrics_value(mb, l->vals[l->order[k]]);
+	}
+	metrics_append(mb, l->text.p + l->start[l->n], l->text.len - l->start[l->n]);
 	metrics_family(
 	    mb, "mqttgw_delivery_seconds", METRICS_HISTOGRAM,
 	    "PUBLISH read to the end of the write pass that sent its copies (daemon path)");
@@ -195,24 +328,26 @@ static void on_request(void *ctx, const struct http_req *req, struct httpd_resp 
 	const char *why;
 
 	if (pl == 8 && !memcmp(req->target, "/metrics", 8)) {
-		struct metrics_buf mb = {0};
+		struct metrics_buf *mb = &b->metrics->page;
 
-		if (render(b, &mb) < 0) {
-			metrics_buf_free(&mb);
+		metrics_buf_reset(mb);
+		if (render(b, mb) < 0) {
+			/* a layout that failed half-way is made anew at the next scrape */
+			layout_free(&b->metrics->lay);
 			resp->status = 500;
 			return;
 		}
 		resp->status = 200;
 		resp->type = "text/plain; version=0.0.4; charset=utf-8";
-		resp->body = mb.p;
-		resp->len = mb.len;
+		resp->body = mb->p;
+		resp->len = mb->len;
 		return;
 	}
 	if (pl == 8 && !memcmp(req->target, "/healthz", 8)) {
 		why = unhealthy(b);
 		resp->status = why ? 503 : 200;
-		resp->body = strdup(why ? why : "ok");
-		resp->len = resp->body ? strlen(resp->body) : 0;
+		resp->body = why ? why : "ok";
+		resp->len = strlen(resp->body);
 		return;
 	}
 	resp->status = 404;
@@ -248,6 +383,8 @@ void broker_metrics_stop(struct broker *b)
 	if (!b->metrics)
 		return;
 	httpd_free(b->metrics->httpd);
+	layout_free(&b->metrics->lay);
+	metrics_buf_free(&b->metrics->page);
 	free(b->metrics);
 	b->metrics = NULL;
 }

@@ -104,6 +104,29 @@ static uint64_t heap_current(void)
 	return (uint64_t)pages[5] * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/*
+ * mallinfo2() walks the allocator's free lists: its cost grows with the heap. $SYS samples it
+ * every sys_interval; a /metrics scrape reuses that sample while it is younger than
+ * max(sys_interval, HEAP_SAMPLE_S), so scraping every 100 ms adds no heap walk to the loop.
+ */
+#define HEAP_SAMPLE_S 10
+
+static uint64_t heap_sample(struct broker *b, bool sys)
+{
+	static uint64_t heap;
+	static int64_t at; /* loop_now() of the sample, 0: none yet */
+	int64_t now = loop_now(b->loop);
+	uint32_t max_s = b->cfg->sys_interval;
+
+	if (max_s < HEAP_SAMPLE_S)
+		max_s = HEAP_SAMPLE_S;
+	if (sys || !at || now - at >= (int64_t)max_s * 1000) {
+		heap = heap_current();
+		at = now ? now : 1;
+	}
+	return heap;
+}
+
 /* guard_sys_each's names are relative to $SYS/broker/ */
 static void sys_guard(void *ctx, const char *name, const char *value)
 {
@@ -122,7 +145,7 @@ void broker_figures(struct broker *b, bool sys, struct broker_figures *f)
 {
 	static uint64_t heap_max;
 	const struct broker_stats *st = &b->st;
-	uint64_t heap = heap_current();
+	uint64_t heap = heap_sample(b, sys);
 	uint64_t total = b->sessions.n;
 	uint64_t off = total > b->n_clients ? total - b->n_clients : 0;
 	/* PUBLISHes the kernel relayed count as received and sent, as if the daemon had */

@@ -9,6 +9,12 @@
 
 #include "metrics.h"
 
+/* metrics_hist_bounds_us in seconds as %g writes them (test_metrics checks they agree) */
+const char *const metrics_hist_le[METRICS_HIST_N] = {
+    "5e-05", "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
+    "0.025", "0.05",   "0.1",	  "0.25",   "0.5",   "1",      "2.5",	"10",
+};
+
 static bool reserve(struct metrics_buf *b, size_t more)
 {
 	size_t cap = b->cap ? b->cap : 4096;
@@ -63,19 +69,34 @@ static void putf(struct metrics_buf *b, const char *fmt, ...)
 	put(b, tmp, (size_t)n);
 }
 
-/* s with \\ and \n escaped (and \" when quoted: label values) */
+/* s with \\ and \n escaped (and \" when quoted: label values); plain runs copied whole */
 static void put_escaped(struct metrics_buf *b, const char *s, bool quoted)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			puts_(b, "\\\\");
-		else if (*s == '\n')
-			puts_(b, "\\n");
-		else if (*s == '"' && quoted)
-			puts_(b, "\\\"");
-		else
-			put(b, s, 1);
+	const char *special = quoted ? "\\\n\"" : "\\\n";
+
+	for (;;) {
+		size_t n = strcspn(s, special);
+
+		put(b, s, n);
+		s += n;
+		if (!*s)
+			return;
+		put(b, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2);
+		s++;
 	}
+}
+
+/* v in decimal: no printf on the render path (it was a tenth of a scrape's time) */
+static void put_u64(struct metrics_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(b, tmp + i, sizeof(tmp) - i);
 }
 
 bool metrics_name_ok(const char *name)
@@ -117,11 +138,25 @@ void metrics_sample(struct metrics_buf *b, const char *name, const char *label,
 		return;
 	puts_(b, name);
 	if (label) {
-		putf(b, "{%s=\"", label);
+		put(b, "{", 1);
+		puts_(b, label);
+		put(b, "=\"", 2);
 		put_escaped(b, label_value, true);
-		puts_(b, "\"}");
+		put(b, "\"}", 2);
 	}
-	putf(b, " %" PRIu64 "\n", v);
+	metrics_value(b, v);
+}
+
+void metrics_value(struct metrics_buf *b, uint64_t v)
+{
+	put(b, " ", 1);
+	put_u64(b, v);
+	put(b, "\n", 1);
+}
+
+void metrics_append(struct metrics_buf *b, const char *s, size_t n)
+{
+	put(b, s, n);
 }
 
 void metrics_hist(struct metrics_buf *b, const char *name, const struct metrics_hist *h)
@@ -132,14 +167,28 @@ void metrics_hist(struct metrics_buf *b, const char *name, const struct metrics_
 		return;
 	for (unsigned int i = 0; i <= METRICS_HIST_N; i++) {
 		cum += h->bucket[i];
-		if (i < METRICS_HIST_N)
-			putf(b, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name,
-			     metrics_hist_bounds_us[i] / 1e6, cum);
-		else
-			putf(b, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
+		puts_(b, name);
+		put(b, "_bucket{le=\"", 12);
+		puts_(b, i < METRICS_HIST_N ? metrics_hist_le[i] : "+Inf");
+		put(b, "\"}", 2);
+		metrics_value(b, cum);
 	}
-	putf(b, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name, (double)h->sum_us / 1e6, name,
-	     h->count);
+	/* the sum in seconds with six decimals, exactly (it counts microseconds) */
+	puts_(b, name);
+	put(b, "_sum ", 5);
+	put_u64(b, h->sum_us / 1000000);
+	putf(b, ".%06u\n", (unsigned int)(h->sum_us % 1000000));
+	puts_(b, name);
+	put(b, "_count", 6);
+	metrics_value(b, h->count);
+}
+
+void metrics_buf_reset(struct metrics_buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+	if (b->p)
+		b->p[0] = '\0';
 }
 
 void metrics_buf_free(struct metrics_buf *b)

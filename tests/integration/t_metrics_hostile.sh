@@ -19,44 +19,15 @@ wait_listening "$MPORT" 5 "$BROKER_PID"
 fds_before=$(ls /proc/$BROKER_PID/fd | wc -l)
 MPORT=$MPORT PY_TIMEOUT=150 py <<'PY'
 import os, resource, socket, threading, time, urllib.request
-import paho.mqtt.client as mqtt
+from latflow import Flow
 from promcheck import parse, value
 
 HOST, PORT, MPORT = os.environ["BROKER_HOST"], int(os.environ["BROKER_PORT"]), int(os.environ["MPORT"])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
 
-lat, lock = [], threading.Lock()
-sub = mqtt.Client(client_id="hsub")
-def on_msg(c, u, m):
-    with lock:
-        lat.append(time.monotonic() - float(m.payload.decode()))
-sub.on_message = on_msg
-sub.connect(HOST, PORT, 30); sub.loop_start(); sub.subscribe("h/t", 1)
-pub = mqtt.Client(client_id="hpub")
-pub.max_inflight_messages_set(1000)
-pub.connect(HOST, PORT, 30); pub.loop_start()
-time.sleep(0.5)
-
-def flow(secs):
-    with lock:
-        lat.clear()
-    end = time.monotonic() + secs
-    n = 0
-    while time.monotonic() < end:
-        pub.publish("h/t", repr(time.monotonic()).encode(), 1)
-        n += 1
-        time.sleep(0.005)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with lock:
-            if len(lat) >= n:
-                break
-        time.sleep(0.05)
-    with lock:
-        got = sorted(lat)
-    assert len(got) == n, "lost messages: %d of %d" % (len(got), n)
-    return got[int(len(got) * 0.99) - 1], got[-1]
+fl = Flow(HOST, PORT, "h", "h/t", 1, 0.005)
+flow = fl.run
 
 q99, qmax = flow(3)
 print("quiet: p99 %.1f ms, max %.1f ms" % (q99 * 1e3, qmax * 1e3))
@@ -145,7 +116,7 @@ assert value(m, "mqttgw_metrics_refused_total") > 0, "no connection refused over
 assert value(m, "mqttgw_metrics_timeouts_total") >= 20, value(m, "mqttgw_metrics_timeouts_total")
 with urllib.request.urlopen("http://%s:%d/healthz" % (HOST, MPORT), timeout=5) as r:
     assert r.status == 200
-sub.disconnect(); pub.disconnect(); sub.loop_stop(); pub.loop_stop()
+fl.close()
 print("ok")
 PY
 sleep 1

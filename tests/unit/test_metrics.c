@@ -92,13 +92,74 @@ static void test_grows(void **state)
 	metrics_buf_free(&b);
 }
 
+/* the le strings written without printf are what %g makes of the bounds */
+static void test_hist_le(void **state)
+{
+	char g[32];
+
+	(void)state;
+	for (unsigned int i = 0; i < METRICS_HIST_N; i++) {
+		snprintf(g, sizeof(g), "%g", metrics_hist_bounds_us[i] / 1e6);
+		assert_string_equal(metrics_hist_le[i], g);
+	}
+}
+
+/* _sum is exact microseconds, as %.6f of the seconds wrote it */
+static void test_hist_sum(void **state)
+{
+	static const uint64_t sums[] = {
+	    0, 1, 999999, 1000000, 123456789012, 18446744073709551615ull};
+	struct metrics_buf b = {0};
+	char want[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++) {
+		struct metrics_hist h = {.sum_us = sums[i]};
+
+		metrics_buf_reset(&b);
+		metrics_hist(&b, "h", &h);
+		snprintf(want, sizeof(want), "\nh_sum %llu.%06llu\nh_count 0\n",
+			 (unsigned long long)(sums[i] / 1000000),
+			 (unsigned long long)(sums[i] % 1000000));
+		assert_non_null(strstr(b.p, want));
+		if (sums[i] < 1000000000000ull) {
+			snprintf(want, sizeof(want), "\nh_sum %.6f\n", (double)sums[i] / 1e6);
+			assert_non_null(strstr(b.p, want));
+		}
+	}
+	metrics_buf_free(&b);
+}
+
+/* a cached layout: text appended as it is, values written after it; reset keeps the memory */
+static void test_append_reset(void **state)
+{
+	struct metrics_buf b = {0};
+	char *p;
+
+	(void)state;
+	metrics_append(&b, "a_total{x=\"1\"}", 14);
+	metrics_value(&b, 0);
+	metrics_append(&b, "b", 1);
+	metrics_value(&b, 18446744073709551615ull);
+	assert_int_equal(b.err, 0);
+	assert_string_equal(b.p, "a_total{x=\"1\"} 0\nb 18446744073709551615\n");
+	p = b.p;
+	metrics_buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_ptr_equal(b.p, p);
+	assert_string_equal(b.p, "");
+	metrics_sample(&b, "c", NULL, NULL, 7);
+	assert_string_equal(b.p, "c 7\n");
+	metrics_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_families),
-	    cmocka_unit_test(test_bad_names),
-	    cmocka_unit_test(test_hist),
-	    cmocka_unit_test(test_grows),
+	    cmocka_unit_test(test_families),	 cmocka_unit_test(test_bad_names),
+	    cmocka_unit_test(test_hist),	 cmocka_unit_test(test_grows),
+	    cmocka_unit_test(test_hist_le),	 cmocka_unit_test(test_hist_sum),
+	    cmocka_unit_test(test_append_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
