@@ -109,8 +109,17 @@ void outq_commit(struct outq *q, uint32_t n);
 int outq_prepare(struct outq *q, uint32_t nsegs);
 /* Copy bytes in. 0 or -ENOMEM. */
 int outq_append(struct outq *q, const void *p, uint32_t n);
-/* Append a reference to rb->data[off .. off+n) (takes a new reference). 0 or -ENOMEM. */
+/* Append a reference to rb->data[off .. off+n) (takes a new reference; a range that continues
+ * the last segment extends it instead, so consecutive shared frames cost one iovec). 0 or
+ * -ENOMEM. */
 int outq_append_ref(struct outq *q, struct rbuf *rb, uint32_t off, uint32_t n);
+/*
+ * The buffer holding the last n bytes just committed to q (outq_commit) and their offset in it,
+ * so that other queues reference that frame (outq_append_ref) instead of encoding it again:
+ * committed bytes never change. Borrowed; NULL when the queue does not end with n committed
+ * bytes of its tail (the commit was dropped).
+ */
+struct rbuf *outq_last_commit(const struct outq *q, uint32_t n, uint32_t *off);
 /* Count one more complete frame (called once per frame by the encoder side). */
 static inline void outq_frame_done(struct outq *q)
 {

@@ -167,6 +167,14 @@ struct pub {
 	int64_t expiry;
 	const struct session *origin;
 	struct msg *msg; /* made on demand (pub_msg); a reference owned by the pub */
+	/* the QoS 0 frame as every subscriber without a per-subscriber part gets it, per [MQTT 5]
+	 * [RETAIN]: encoded for the first such subscriber, referenced by the others (see
+	 * client_send_publish); references owned by the pub */
+	struct pub_frame {
+		struct rbuf *rb; /* NULL: not encoded yet */
+		uint32_t off, len;
+		bool payload_ref; /* the frame is a header; the payload follows from msg */
+	} frame[2][2];
 };
 
 /* In a delivery's subscription identifier: several subscriptions with identifiers matched;

@@ -42,6 +42,7 @@ void pub_from_msg(struct pub *p, struct msg *m)
 	p->expiry = m->expiry;
 	p->origin = m->origin;
 	p->msg = msg_ref(m);
+	memset(p->frame, 0, sizeof(p->frame));
 }
 
 /* Keep the v5 properties a receiver must get unchanged [MQTT-3.3.2-...]: payload format,
@@ -74,6 +75,13 @@ uint32_t pub_props_forwardable(const struct mqtt_props *in, uint8_t *out, uint32
 
 void pub_release(struct pub *p)
 {
+	struct pub_frame *f = &p->frame[0][0];
+
+	for (size_t i = 0; i < sizeof(p->frame) / sizeof(*f); i++) {
+		if (f[i].rb)
+			rbuf_unref(f[i].rb);
+		f[i].rb = NULL;
+	}
 	msg_unref(p->msg);
 	p->msg = NULL;
 }
@@ -131,6 +139,59 @@ static int client_alias_out_add(struct client *c, const char *topic, uint16_t le
 	return 0;
 }
 
+/* Every QoS 0 subscriber of p that gets these bytes unchanged (v3, or v5 without topic alias,
+ * Message Expiry or Subscription Identifier; no mount point) shares one frame: NULL when c's
+ * frame is its own. */
+static struct pub_frame *shared_frame(const struct client *c, struct pub *p, uint8_t qos,
+				      uint8_t retain, uint32_t sub_id)
+{
+	bool v5 = c->version == MQTT_V5;
+
+	if (qos || broker_mount_is(c) || (v5 && (c->alias_out_max || p->expiry || sub_id)))
+		return NULL;
+	return &p->frame[v5][retain & 1];
+}
+
+static void sent_publish(struct client *c, const struct pub *p)
+{
+	struct broker *b = c->b;
+
+	outq_frame_done(&c->conn->out);
+	b->st.msgs_sent++;
+	b->st.pub_sent++;
+	b->st.pub_bytes_sent += p->payload_len;
+	conn_want_flush(c->conn);
+}
+
+/* Queue f, encoded for an earlier subscriber, by reference (fan-out: no encoding, no copy). */
+static int send_shared(struct client *c, struct pub *p, const struct pub_frame *f)
+{
+	struct outq *q = &c->conn->out;
+	uint32_t pl = f->payload_ref ? p->payload_len : 0;
+
+	if (c->max_packet_out && (uint64_t)f->len + pl > c->max_packet_out)
+		return -EMSGSIZE;
+	/* header and payload reference must both get in, or neither */
+	if (outq_prepare(q, 2) < 0 || outq_append_ref(q, f->rb, f->off, f->len) < 0 ||
+	    (pl && outq_append_ref(q, &p->msg->rb, 0, pl) < 0))
+		return -ENOMEM;
+	sent_publish(c, p);
+	return 0;
+}
+
+/* Keep the frame just encoded into c's queue (len bytes; the payload follows by reference
+ * when payload_ref) for the next subscribers that get the same bytes. */
+static void frame_keep(struct client *c, struct pub_frame *f, uint32_t len, bool payload_ref)
+{
+	struct rbuf *rb = outq_last_commit(&c->conn->out, len, &f->off);
+
+	if (!rb)
+		return;
+	f->rb = rbuf_ref(rb);
+	f->len = len;
+	f->payload_ref = payload_ref;
+}
+
 /*
  * Encode one PUBLISH into c's output queue. v5 receivers get the forwardable properties plus
  * the remaining Message Expiry and the Subscription Identifier; v3 receivers get none.
@@ -152,7 +213,10 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 	const char *topic = p->topic;
 	uint16_t topic_len = p->topic_len, alias = 0, full_len;
 	bool alias_new = false;
+	struct pub_frame *shared = dup ? NULL : shared_frame(c, p, qos, retain, sub_id);
 
+	if (shared && shared->rb)
+		return send_shared(c, p, shared);
 	/* a mounted client sees its topics without the prefix, and nothing outside it (dropped
 	 * for this client like a message over its Maximum Packet Size) */
 	if (!broker_mount_out(c, &topic, &topic_len))
@@ -218,6 +282,8 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		codec_encode_publish(dst, hdr, c->version, qos, dup, retain, (const uint8_t *)topic,
 				     topic_len, pid, props, props_len, NULL, p->payload_len);
 		outq_commit(q, (uint32_t)hdr);
+		if (shared)
+			frame_keep(c, shared, (uint32_t)hdr, true);
 		if (outq_append_ref(q, &p->msg->rb, 0, p->payload_len) < 0)
 			return -ENOMEM;
 	} else {
@@ -228,12 +294,10 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 				     (const uint8_t *)topic, topic_len, pid, props, props_len,
 				     p->payload, p->payload_len);
 		outq_commit(q, (uint32_t)total);
+		if (shared)
+			frame_keep(c, shared, (uint32_t)total, false);
 	}
-	outq_frame_done(q);
-	b->st.msgs_sent++;
-	b->st.pub_sent++;
-	b->st.pub_bytes_sent += p->payload_len;
-	conn_want_flush(c->conn);
+	sent_publish(c, p);
 	return 0;
 }
 

@@ -111,7 +111,7 @@ void outq_fini(struct outq *q)
 	outq_init(q);
 }
 
-static struct outq_seg *seg_last(struct outq *q)
+static struct outq_seg *seg_last(const struct outq *q)
 {
 	if (!q->count)
 		return NULL;
@@ -200,14 +200,33 @@ int outq_append(struct outq *q, const void *p, uint32_t n)
 
 int outq_append_ref(struct outq *q, struct rbuf *rb, uint32_t off, uint32_t n)
 {
+	struct outq_seg *last = seg_last(q);
+
 	if (!n)
 		return 0;
+	/* the next frame of the same shared block (fan-out): the segment already holds a
+	 * reference; never the tail, whose segment outq_commit extends itself */
+	if (last && last->rb == rb && rb != q->tail && last->off + last->len == off) {
+		last->len += n;
+		q->bytes += n;
+		return 0;
+	}
 	if (seg_push(q, rbuf_ref(rb), off, n) < 0) {
 		rbuf_unref(rb);
 		return -ENOMEM;
 	}
 	q->bytes += n;
 	return 0;
+}
+
+struct rbuf *outq_last_commit(const struct outq *q, uint32_t n, uint32_t *off)
+{
+	const struct outq_seg *last = seg_last(q);
+
+	if (!last || last->rb != q->tail || last->len < n || last->off + last->len != q->tail->len)
+		return NULL;
+	*off = q->tail->len - n;
+	return q->tail;
 }
 
 int outq_iov(const struct outq *q, struct iovec *iov, int max)

@@ -190,6 +190,73 @@ static void test_live_bytes(void **state)
 	stream_free(&s);
 }
 
+/*
+ * Fan-out: a frame encoded into one queue's tail (outq_last_commit) is referenced by the others,
+ * consecutive frames extend one segment there, and the bytes count once, for as long as any
+ * queue still holds them, whichever drains first.
+ */
+static void test_shared_frames(void **state)
+{
+	struct stream sa = {0}, sb = {0}, sc = {0};
+	struct outq a, b, c;
+	uint32_t off;
+	struct rbuf *rb;
+
+	(void)state;
+	qinit(&a);
+	qinit(&b);
+	qinit(&c);
+	put(&c, &sc, 7, 50); /* c's own bytes first: the shared ones come after them */
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t n = 30 + i, prev;
+
+		put(&a, &sa, n, i);
+		rb = outq_last_commit(&a, n, &off);
+		assert_ptr_equal(rb, a.tail);
+		assert_int_equal(off, a.tail->len - n);
+		assert_memory_equal(rb->data + off, sa.b + sa.off + sa.len - n, n);
+		prev = b.count;
+		assert_int_equal(outq_append_ref(&b, rb, off, n), 0);
+		assert_int_equal(outq_append_ref(&c, rb, off, n), 0);
+		stream_put(&sb, rb->data + off, n);
+		stream_put(&sc, rb->data + off, n);
+		/* the next frame of the block continues b's segment: one iovec for all three */
+		assert_int_equal(b.count, i ? prev : 1);
+		outq_frame_done(&b);
+	}
+	assert_int_equal(b.count, 1);
+	assert_int_equal(c.count, 2);
+	assert_int_equal(b.frames, 3);
+	/* a holds its tail twice (as the tail and in a segment); b and c once each */
+	assert_int_equal(a.tail->refs, 4);
+	/* counted once: a's bytes; b and c add nothing */
+	assert_int_equal(pool.live_bytes, sa.len + sc.len - sb.len);
+	check(&a, &sa);
+	check(&b, &sb);
+	check(&c, &sc);
+	/* more than the tail's last segment holds, or a queue whose last bytes are no commit */
+	assert_null(outq_last_commit(&a, (uint32_t)sa.len + 1, &off));
+	assert_null(outq_last_commit(&b, 1, &off));
+	/* a drains first: b and c keep the block, still counted */
+	outq_consume(&a, a.bytes);
+	stream_take(&sa, sa.len);
+	assert_null(a.tail);
+	assert_int_equal(blocks_in_use(), 2); /* a's former tail and c's own */
+	outq_consume(&b, 40);
+	stream_take(&sb, 40);
+	check(&b, &sb);
+	outq_consume(&b, b.bytes);
+	outq_consume(&c, c.bytes);
+	assert_int_equal(pool.live_bytes, 0);
+	assert_int_equal(blocks_in_use(), 0);
+	outq_fini(&a);
+	outq_fini(&b);
+	outq_fini(&c);
+	stream_free(&sa);
+	stream_free(&sb);
+	stream_free(&sc);
+}
+
 /* Two pools are independent: each counts only its own buffers. */
 static void test_two_pools(void **state)
 {
@@ -256,6 +323,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_pool_accounting, teardown),
 	    cmocka_unit_test_teardown(test_pool_overflow, teardown),
 	    cmocka_unit_test_teardown(test_live_bytes, teardown),
+	    cmocka_unit_test_teardown(test_shared_frames, teardown),
 	    cmocka_unit_test_teardown(test_two_pools, teardown),
 	    cmocka_unit_test_teardown(test_no_pool, teardown),
 	};
