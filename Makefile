@@ -59,8 +59,11 @@ LDFLAGS += -Wl,--gc-sections -Wl,-z,now
 # generation flags again, or the unwind tables come back) and no separate-code padding: the
 # headers and .rodata share pages with .text, as lld does by default (x86-64 4 KB; on arm64 GNU
 # ld otherwise pads the RW segment to its 64 KiB page in the file, 52 KB).
-CFLAGS += -flto
+# The objects are fat (LTO IR and code): unit tests link them without LTO (UNIT_NOLTO), since
+# their -Wl,--wrap of a function another object calls does not reach a call LTO resolved.
+CFLAGS += -flto -ffat-lto-objects
 LDFLAGS += -flto=auto $(filter -O%,$(CFLAGS)) -fno-asynchronous-unwind-tables -fno-unwind-tables
+UNIT_NOLTO := -fno-lto
 LDFLAGS += -Wl,-z,noseparate-code
 # (probed: binutils 2.40 knows it for x86-64 only; for aarch64 it warns "ignored", exit 0)
 LDFLAGS += $(shell $(CC) -Wl,-z,pack-relative-relocs -shared -nostdlib -xc /dev/null \
@@ -309,7 +312,7 @@ UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $$(call obj,$$* $$(UNIT_DEPS_$$*)) \
 		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_NOLTO) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
 # Without the BPF program (FASTPATH=0) test_fastpath links the stub and skips (exit 77).
 ifneq ($(FASTPATH),1)
