@@ -27,9 +27,10 @@ struct workpool;
 /*
  * Order: a worker takes the queued job of lowest rank, the oldest among equals (FIFO when all
  * are 0), looking at the first WORKPOOL_SCAN queued. The caller sets rank (0: plain) and key
- * (0: none); workpool_submit() adds WORKPOOL_RANK_SAME for each job of the same key already
- * queued or running, so one key's jobs (one address's logins) queue behind each other and
- * a burst from one key cannot hold another key's job back by more than the jobs running.
+ * (0: none); workpool_submit() raises a job's rank to WORKPOOL_RANK_SAME above the last job of
+ * the same key queued or running, so one key's jobs (one address's logins) queue behind each
+ * other in their order, and a burst from one key cannot hold another key's job back by more
+ * than the jobs running.
  */
 #define WORKPOOL_SCAN	      256
 #define WORKPOOL_RANK_SAME    1u

@@ -33,6 +33,7 @@ struct workpool {
 	struct jobq fin;  /* run, done() not yet called */
 	unsigned int want, started;
 	uint64_t running[WORKPOOL_MAX_THREADS]; /* key of each worker's job; 0: none */
+	uint32_t running_rank[WORKPOOL_MAX_THREADS];
 	unsigned int ids;			/* workers that took their index in running */
 	unsigned int pending; /* loop thread only */
 	bool stop;
@@ -72,17 +73,23 @@ static struct workpool_job *jobq_take_best(struct jobq *q)
 	return j;
 }
 
-/* Jobs of key queued or running (the caller holds the mutex; WORKPOOL_SCAN queued at most). */
-static uint32_t same_key(const struct workpool *p, uint64_t key)
+/*
+ * The rank of a new job of key whose caller gave it `base`: behind the last job of the same key
+ * queued or running (so one key's jobs keep their order), never below base. The caller holds
+ * the mutex; WORKPOOL_SCAN queued jobs looked at, at most.
+ */
+static uint32_t rank_of(const struct workpool *p, uint64_t key, uint32_t base)
 {
-	uint32_t n = 0;
+	uint32_t r = base;
 	int i = 0;
 
 	for (const struct workpool_job *j = p->todo.head; j && i < WORKPOOL_SCAN; j = j->next, i++)
-		n += j->key == key;
+		if (j->key == key && j->rank + WORKPOOL_RANK_SAME > r)
+			r = j->rank + WORKPOOL_RANK_SAME;
 	for (unsigned int t = 0; t < p->started; t++)
-		n += p->running[t] == key;
-	return n;
+		if (p->running[t] == key && p->running_rank[t] + WORKPOOL_RANK_SAME > r)
+			r = p->running_rank[t] + WORKPOOL_RANK_SAME;
+	return r;
 }
 
 static void *worker(void *arg)
@@ -104,6 +111,7 @@ static void *worker(void *arg)
 			break;
 		j = jobq_take_best(&p->todo);
 		p->running[self] = j->key;
+		p->running_rank[self] = j->rank;
 		pthread_mutex_unlock(&p->mu);
 		j->run(j);
 		pthread_mutex_lock(&p->mu);
@@ -191,7 +199,7 @@ int workpool_submit(struct workpool *p, struct workpool_job *j)
 	}
 	pthread_mutex_lock(&p->mu);
 	if (j->key)
-		j->rank += same_key(p, j->key) * WORKPOOL_RANK_SAME;
+		j->rank = rank_of(p, j->key, j->rank);
 	jobq_push(&p->todo, j);
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);

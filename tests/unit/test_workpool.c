@@ -188,6 +188,45 @@ static void test_fair_order(void **state)
 	loop_free(l);
 }
 
+/* Wait (bounded) until job j has started on a worker. */
+static void wait_started(const struct tjob *j)
+{
+	for (int i = 0; i < 2000 && !__atomic_load_n(&j->order, __ATOMIC_RELAXED); i++)
+		usleep(1000);
+	assert_true(__atomic_load_n(&j->order, __ATOMIC_RELAXED) > 0);
+}
+
+/*
+ * One key's jobs keep their order when the queue shrinks between submits: A0 runs, A1 A2 A3
+ * are queued (A3 ranks 3); once A2 runs (A0, A1 done), A4 is queued: it ranks behind A3, not
+ * by how many of its key are left (2), which would put it ahead of A3.
+ */
+static void test_fair_order_same_key(void **state)
+{
+	struct loop *l = loop_new();
+	struct workpool *p = l ? workpool_new(l, 1) : NULL;
+	struct tjob j[5];
+	int n_done = 0;
+
+	(void)state;
+	assert_non_null(p);
+	for (int i = 0; i < 5; i++) {
+		tjob_init(&j[i], &n_done, i < 3 ? 100000 : 0);
+		j[i].wj.key = 0xa;
+	}
+	assert_int_equal(workpool_submit(p, &j[0].wj), 0);
+	wait_started(&j[0]);
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(workpool_submit(p, &j[i].wj), 0);
+	wait_started(&j[2]);
+	assert_int_equal(workpool_submit(p, &j[4].wj), 0);
+	run_until(l, &n_done, 5, 10000);
+	for (int i = 1; i < 5; i++)
+		assert_true(j[i].order > j[i - 1].order);
+	workpool_free(p);
+	loop_free(l);
+}
+
 static void test_bad_args(void **state)
 {
 	struct loop *l = loop_new();
@@ -204,9 +243,9 @@ static void test_bad_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_jobs_come_back), cmocka_unit_test(test_loop_not_blocked),
-	    cmocka_unit_test(test_free_cancels),   cmocka_unit_test(test_fair_order),
-	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_jobs_come_back),	cmocka_unit_test(test_loop_not_blocked),
+	    cmocka_unit_test(test_free_cancels),	cmocka_unit_test(test_fair_order),
+	    cmocka_unit_test(test_fair_order_same_key), cmocka_unit_test(test_bad_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
