@@ -6,7 +6,7 @@
  * MQTT to an offline session takes minutes on the CI machine; through the API it takes seconds,
  * and what mqttgwd loads is the same rows its own staging would write.
  *
- *   storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC]]]
+ *   storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC [BRIDGE]]]]
  *
  * Session: CLIENT_ID (default "offline-1"), MQTT 3.1.1, session expiry never, offline since now;
  * subscription TOPIC's first level + "/#" at QoS 1 (default topic "bench/queued"). Message i
@@ -53,7 +53,7 @@ static int fail(const char *what, const char *detail)
 int main(int argc, char **argv)
 {
 	char msg[512], filter[256], *payload;
-	const char *cid, *topic, *slash;
+	const char *cid, *topic, *slash, *bridge;
 	struct store_opts o = {0};
 	struct store_session s = {0};
 	struct store_stats stats;
@@ -62,11 +62,14 @@ int main(int argc, char **argv)
 	size_t size;
 
 	if (argc < 4)
-		return fail("usage: storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC]]]", NULL);
+		return fail(
+		    "usage: storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC [BRIDGE]]]]",
+		    NULL);
 	n = strtoull(argv[3], NULL, 10);
 	size = argc > 4 ? strtoul(argv[4], NULL, 10) : 64;
 	cid = argc > 5 ? argv[5] : "offline-1";
 	topic = argc > 6 ? argv[6] : "bench/queued";
+	bridge = argc > 7 ? argv[7] : NULL;
 	if (size < 12 || size > 65536)
 		return fail("PAYLOAD_BYTES must be 12..65536", NULL);
 	slash = strchr(topic, '/');
@@ -112,7 +115,8 @@ int main(int argc, char **argv)
 		snprintf(head, sizeof(head), "%010llu:", i);
 		memcpy(payload, head, 11);
 		id = store_msg_add(st, &m);
-		if (!id || !store_out_add(st, s.id, id, 1, 0, 0, 0))
+		if (!id || !(bridge ? store_bridge_add(st, bridge, (uint16_t)strlen(bridge), id, 1)
+				    : store_out_add(st, s.id, id, 1, 0, 0, 0)))
 			return fail("staging a message", strerror(ENOMEM));
 		/* bounded memory: commit every PER_BATCH, at most one batch ahead of the disk */
 		if (i % PER_BATCH == PER_BATCH - 1 && wait_durable(st, store_commit(st)))
@@ -123,8 +127,8 @@ int main(int argc, char **argv)
 	store_stats(st, &stats);
 	if (!stats.writable)
 		return fail("store not writable", stats.last_error_msg);
-	printf("storegen: %llu messages of %zu bytes queued for %s (filter %s) in %s/%s\n", n, size,
-	       cid, filter, o.dir, o.file);
+	printf("storegen: %llu messages of %zu bytes queued for %s%s (filter %s) in %s/%s\n", n,
+	       size, bridge ? "bridge " : "", bridge ? bridge : cid, filter, o.dir, o.file);
 	free(payload);
 	store_close(st);
 	return 0;
