@@ -19,7 +19,8 @@
 #     Mosquitto's own rate: mqttgw-bench p2p --qos 1 (one pair) from G straight to it, in the
 #     same run; target >= 0.9 x that. Second mqttgwd: target >= 100k msg/s.
 #   rss: VmRSS of the gateway idle on an empty store (same config), and its VmHWM (peak) over
-#     the start on the backlog and the drain to the mqttgwd upstream; the bound: the empty
+#     the start on the backlog (also shown alone: VmHWM once restored, before the link comes up)
+#     and the drain to the mqttgwd upstream; the bound: the empty
 #     gateway plus 8,192 in-memory entries at 1 KiB each (BRIDGE_MEM_ENTRIES; 64 B payloads need
 #     far less) plus 32 MiB of SQLite page cache and read-back pages.
 #   latency: mqttgw-bench latency --rate BRIDGE_LAT_RATE (1000) at QoS 0 and 1, publisher on the
@@ -184,7 +185,7 @@ mosq_direct() { # the rate Mosquitto accepts from a direct QoS 1 publisher, in t
 }
 
 run_drain() { # upstream
-	local up=$1 gpid upid spid i t0 got=none hwm perfpid=
+	local up=$1 gpid upid spid i t0 got=none hwm perfpid='' restored=''
 	rm -rf "$W/store"
 	mkdir -p "$W/store"
 	t0=$(date +%s%N)
@@ -204,6 +205,7 @@ run_drain() { # upstream
 		sleep 0.5
 	done
 	[ "$got" = "$N" ] || { note "gateway did not restore $N entries (queued=$got)"; stop "$gpid"; return 1; }
+	restored=$(rss_kb "$gpid" VmHWM) # the peak so far: the start on the backlog
 	upstream_conf "$up" "$W/up.conf"
 	start "up-$up" U "$W/up.conf" || { stop "$gpid"; return 1; }
 	upid=$BPID
@@ -231,9 +233,10 @@ run_drain() { # upstream
 	hwm=$(rss_kb "$gpid" VmHWM)
 	stop "$gpid"
 	stop "$upid"
-	python3 - "$W/sub.$up" "$N" "$up" "$hwm" "${EMPTY_RSS:-0}" >>"$RESULTS" <<'EOF'
+	python3 - "$W/sub.$up" "$N" "$up" "$hwm" "${EMPTY_RSS:-0}" "$restored" >>"$RESULTS" <<'EOF'
 import json, sys
 path, n, up, hwm, empty = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+restored = int(sys.argv[6])
 t_conn = t_first = t_last = None
 seqs = set()
 count = 0
@@ -257,7 +260,7 @@ print(json.dumps({"part": "drain", "upstream": up, "n": n, "received": count,
                   "from_notification": t_conn is not None, "seconds": secs,
                   "msgs_per_s": len(seqs) / secs if secs else None,
                   "first_after_connect_ms": (t_first - t_conn) * 1e3 if t_conn and t_first else None,
-                  "gw_vmhwm_kb": hwm, "gw_empty_rss_kb": empty}))
+                  "gw_vmhwm_kb": hwm, "gw_restored_vmhwm_kb": restored, "gw_empty_rss_kb": empty}))
 EOF
 	note "drain to $up: $(tail -1 "$RESULTS")"
 	rm -f "$W/sub.$up"
@@ -332,6 +335,8 @@ if rss:
     row("gateway peak RSS, %d backlog + drain" % r["n"], "%.1f MiB (empty: %.1f MiB)" %
         (r["gw_vmhwm_kb"] / 1024, r["gw_empty_rss_kb"] / 1024),
         "≤ %.1f MiB (empty + %d × 1 KiB + 32 MiB)" % (bound / 1024, mem), r["gw_vmhwm_kb"] <= bound)
+    row("  of which the start on the backlog (VmHWM once restored)", "%.1f MiB" %
+        (r["gw_restored_vmhwm_kb"] / 1024), "(information)", None)
 for q in (0, 1):
     d = [x["run"]["lat_p50_us"] for x in rows if x["part"] == "latency" and x["qos"] == q and x["mode"] == "direct"]
     b = [x["run"]["lat_p50_us"] for x in rows if x["part"] == "latency" and x["qos"] == q and x["mode"] == "bridge"]
