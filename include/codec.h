@@ -79,6 +79,7 @@ struct mqtt_props {
 struct mqtt_connect {
 	struct mqtt_buf proto_name;
 	uint8_t version; /* enum mqtt_version; set even when -EPROTONOSUPPORT is returned */
+	bool bridge;	 /* level | MQTT_LEVEL_BRIDGE (3.x); version is without it */
 	bool clean;	 /* Clean Session (v3) / Clean Start (v5) */
 	bool will;
 	uint8_t will_qos;

@@ -22,10 +22,6 @@
 
 #include "codec.h"
 
-/* Mosquitto's bridge bit: protocol level | 0x80 tells a Mosquitto upstream that the client is
- * a bridge (it then keeps the retain flag of forwarded messages and does not echo them back). */
-#define CODEC_CLIENT_BRIDGE_BIT 0x80u
-
 struct codec_client_connect {
 	uint8_t version;  /* MQTT_V311 or MQTT_V5 */
 	bool try_private; /* 3.1.1: protocol level 0x84; ignored for v5 */

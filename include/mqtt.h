@@ -34,6 +34,11 @@ enum mqtt_version {
 	MQTT_V5 = 5,   /* protocol name "MQTT" */
 };
 
+/* Mosquitto's bridge bit: protocol level | 0x80 says the client is a bridge (3.1 and 3.1.1 only);
+ * the broker then keeps the retain flag of what it sends the bridge and does not echo back what
+ * the bridge published (its subscriptions get Retain As Published and No Local). */
+#define MQTT_LEVEL_BRIDGE 0x80u
+
 /* MQTT 5 reason codes. Also the vocabulary for every error, whatever the version. */
 enum mqtt_rc {
 	MQTT_RC_SUCCESS = 0x00, /* also Normal disconnection, Granted QoS 0 */

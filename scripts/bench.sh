@@ -39,6 +39,8 @@
 #                             complete, STARTUP_N (7) starts per broker (issue 15; 0 = skip)
 #   BENCH_XDP=1               then run scripts/bench_xdp.sh (the XDP guard, issue #14; 0 = skip)
 #   BENCH_STALL=1             then run scripts/bench_stall.sh (storm and stop, issue #15; 0 = skip)
+#   BENCH_BRIDGE=1            then run scripts/bench_bridge.sh (bridge drain, RSS, latency, issue
+#                             #17; 0 = skip)
 #   BENCH_STORE=1             the durable store's figures (issue #13): columns mqttgwd-store
 #                             (`persistence true`, `persistence_sync full`, a fresh store per run
 #                             under $BUILD/bench: a real disk) and mosquitto-store (`persistence
@@ -751,6 +753,16 @@ fi
 if [ "${BENCH_STALL:-1}" != 0 ]; then
 	BUILD=$BUILD "$(dirname "$0")/bench_stall.sh" "$SUMMARY" || echo "bench.sh: bench_stall.sh failed" >&2
 fi
+# ---- bridge (issue #17) ----
+# The bridge's targets: bench_bridge.sh appends its section "Bridge (issue #17 targets)" (a
+# 1,000,000-message backlog drained to a second mqttgwd and to Mosquitto, the gateway's RSS,
+# forwarding latency; a few minutes; root). BENCH_BRIDGE=0: skip; its own knobs (BRIDGE_N...)
+# pass through.
+if [ "${BENCH_BRIDGE:-1}" != 0 ]; then
+	BUILD=$BUILD MOSQUITTO=$MOSQUITTO "$(dirname "$0")/bench_bridge.sh" "$SUMMARY" ||
+		echo "bench.sh: bench_bridge.sh failed" >&2
+fi
+# ---- end bridge ----
 # ---- pictures, linked from the summary ----
 if PNGS=$(python3 "$(dirname "$0")/bench_plot.py" "$RESULTS" "$OUT" \
 	--timeline-dir "$BENCH_TIMELINE_DIR" --prefix "bench-$TS" 2>>"$LOG"); then

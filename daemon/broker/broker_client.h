@@ -78,6 +78,7 @@ struct client {
 	/* enhanced authentication (broker_authflow.c): authenticated by SCRAM-SHA-256 at
 	 * CONNECT (re-authentication allowed) */
 	bool enhanced;
+	bool bridge; /* CONNECT with the bridge bit (Mosquitto): broker_subscribe.c */
 	/* "addr:port", also conn->peer. 48 holds every peer listener.c formats: inet_ntop's longest
 	 * IPv6 text is 8 groups of 4 digits (39; it writes dotted quads only after "::" or
 	 * "::ffff:", which listener.c shows as plain IPv4), a colon, 5 port digits and a NUL. */

@@ -199,6 +199,7 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 		return -1;
 	}
 	c->version = cn->version;
+	c->bridge = cn->bridge;
 	/* from here on nothing larger goes to it, a refusing CONNACK included [MQTT-3.1.2-24] */
 	if (c->version == MQTT_V5)
 		c->max_packet_out = cn->props.max_packet_size;
@@ -420,10 +421,10 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		client_send_connack(c, c->version, present, MQTT_CONNACK_ACCEPTED, NULL, 0);
 	}
 	if (cfg->connection_messages)
-		log_info_rl("New client connected from %s as %s (p%u, c%d, k%u%s%s%s).", c->peer,
-			    c->client_id, c->version, cn->clean ? 1 : 0, keepalive,
-			    c->username ? ", u'" : "", c->username ? c->username : "",
-			    c->username ? "'" : "");
+		log_info_rl("New %s connected from %s as %s (p%u, c%d, k%u%s%s%s).",
+			    c->bridge ? "bridge" : "client", c->peer, c->client_id, c->version,
+			    cn->clean ? 1 : 0, keepalive, c->username ? ", u'" : "",
+			    c->username ? c->username : "", c->username ? "'" : "");
 	broker_session_resume(c);
 	client_keepalive_arm(c);
 	return 0;

@@ -107,6 +107,8 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			opts |= (e.no_local ? TOPIC_OPT_NO_LOCAL : 0) |
 				(e.retain_as_published ? TOPIC_OPT_RAP : 0) |
 				(uint8_t)(e.retain_handling << TOPIC_OPT_RH_SHIFT);
+		else if (c->bridge) /* the bridge bit: as Mosquitto 2.0 does (handle_subscribe.c) */
+			opts |= TOPIC_OPT_NO_LOCAL | TOPIC_OPT_RAP;
 		if (!topic_filter_valid(f, e.filter.len)) {
 			filter_malformed(c, f, e.filter.len);
 			goto out;

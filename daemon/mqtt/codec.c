@@ -295,6 +295,13 @@ static int dec_connect(struct rd *r, struct mqtt_connect *c)
 		rc = rd_u8(r, &c->version);
 	if (rc)
 		return rc;
+	/* The bridge bit (Mosquitto): a 3.1 or 3.1.1 bridge sends level 0x83/0x84 [MQTT-3.1.2-2
+	 * allows a broker to accept it]; 5.0 bridges use No Local instead, so 0x85 stays refused.
+	 */
+	if ((c->version & MQTT_LEVEL_BRIDGE) && (c->version & ~MQTT_LEVEL_BRIDGE) != MQTT_V5) {
+		c->bridge = true;
+		c->version &= (uint8_t)~MQTT_LEVEL_BRIDGE;
+	}
 	if (!proto_ok(&c->proto_name, c->version))
 		return MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION;
 	rc = rd_u8(r, &flags);

@@ -28,8 +28,7 @@ size_t codec_client_connect(uint8_t *buf, size_t cap, const struct codec_client_
 	if (c->version != MQTT_V311 && c->version != MQTT_V5)
 		return 0;
 	/* v5 has No Local on the subscriptions instead of the bridge bit */
-	if (c->try_private && c->version == MQTT_V311)
-		k.version |= CODEC_CLIENT_BRIDGE_BIT;
+	k.bridge = c->try_private && c->version == MQTT_V311;
 	if (c->will_topic) {
 		k.will = true;
 		k.will_topic = str_buf(c->will_topic);

@@ -108,7 +108,7 @@ size_t codec_encode_connect(uint8_t *buf, size_t cap, const struct mqtt_connect 
 			  c->will_retain << 5 | c->has_password << 6 | c->has_username << 7);
 	p = put_hdr(buf, MQTT_CONNECT << 4, rem);
 	p = put_str(p, name.p, (uint16_t)name.len);
-	*p++ = c->version;
+	*p++ = (uint8_t)(c->version | (c->bridge ? MQTT_LEVEL_BRIDGE : 0));
 	*p++ = flags;
 	p = put_u16(p, c->keepalive);
 	p = put_props(p, c->version, props, props_len);

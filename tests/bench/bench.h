@@ -32,6 +32,8 @@ struct bench_opts {
 	enum bench_scen scen;
 	const char *host;
 	uint16_t port;
+	const char *sub_host; /* subscribers' broker (--sub-host/--sub-port), NULL/0: host/port */
+	uint16_t sub_port;
 	int qos;
 	uint32_t pairs;	      /* p2p */
 	uint32_t subs;	      /* fanout subscribers, fanin group members */

@@ -222,11 +222,15 @@ static int bconn_send_subscribe(struct bworker *w, struct bconn *c)
 int bconn_open(struct bworker *w, struct bconn *c)
 {
 	const struct bench_opts *o = w->run->o;
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(o->port)};
+	bool other = c->role == BC_SUB && (o->sub_host || o->sub_port);
+	struct sockaddr_in sa = {
+	    .sin_family = AF_INET,
+	    .sin_port = htons(other && o->sub_port ? o->sub_port : o->port),
+	};
 	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
 	int one = 1;
 
-	inet_pton(AF_INET, o->host, &sa.sin_addr);
+	inet_pton(AF_INET, other && o->sub_host ? o->sub_host : o->host, &sa.sin_addr);
 	c->t_open = now_ns();
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {

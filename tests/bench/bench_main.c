@@ -35,6 +35,8 @@ static const char usage[] =
     "Options (defaults in brackets):\n"
     "  --host H           broker address, IPv4 [127.0.0.1]\n"
     "  --port P           broker port [1883]\n"
+    "  --sub-host H, --sub-port P  subscribers connect there instead (another broker that gets\n"
+    "                     the messages through a bridge: latency over the bridge) [--host/--port]\n"
     "  --qos N            0, 1 or 2 [0]\n"
     "  --pairs N          p2p publisher/subscriber pairs [4]\n"
     "  --subs N           fanout subscribers [1000], fanin group members [5]\n"
@@ -107,6 +109,8 @@ enum {
 	OPT_PERSISTENT,
 	OPT_WS,
 	OPT_TIMELINE,
+	OPT_SUB_HOST,
+	OPT_SUB_PORT,
 	OPT_HELP,
 };
 
@@ -137,6 +141,8 @@ static const struct option long_opts[] = {
     {"persistent", no_argument, NULL, OPT_PERSISTENT},
     {"ws", no_argument, NULL, OPT_WS},
     {"timeline", required_argument, NULL, OPT_TIMELINE},
+    {"sub-host", required_argument, NULL, OPT_SUB_HOST},
+    {"sub-port", required_argument, NULL, OPT_SUB_PORT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -205,6 +211,9 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case OPT_TIMELINE:
 			o->timeline = optarg;
 			continue;
+		case OPT_SUB_HOST:
+			o->sub_host = optarg;
+			continue;
 		case OPT_HELP:
 		case 'h':
 			return 1;
@@ -218,6 +227,11 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			if (v < 1 || v > 65535)
 				return num(n, optarg, 1, 65535, &v);
 			o->port = (uint16_t)v;
+			break;
+		case OPT_SUB_PORT:
+			if (v < 1 || v > 65535)
+				return num(n, optarg, 1, 65535, &v);
+			o->sub_port = (uint16_t)v;
 			break;
 		case OPT_QOS:
 			if (v > 2)

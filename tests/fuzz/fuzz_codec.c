@@ -160,6 +160,7 @@ static void pkt_same(const struct mqtt_packet *a, const struct mqtt_packet *b)
 
 		CHECK(buf_same(x->proto_name, y->proto_name));
 		CHECK(x->version == y->version && x->clean == y->clean && x->will == y->will);
+		CHECK(x->bridge == y->bridge);
 		CHECK(x->will_qos == y->will_qos && x->will_retain == y->will_retain);
 		CHECK(x->has_username == y->has_username && x->has_password == y->has_password);
 		CHECK(x->keepalive == y->keepalive);

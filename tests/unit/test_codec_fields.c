@@ -335,6 +335,26 @@ static void test_connect_errors_fill_fields(void **state)
 	assert_true(pkt.connect.clean);
 }
 
+/* The bridge bit (Mosquitto): level 0x84/0x83 is 3.1.1/3.1 from a bridge; 0x85 is refused. */
+static void test_connect_bridge_bit(void **state)
+{
+	struct mqtt_packet pkt;
+	uint8_t reason;
+
+	(void)state;
+	assert_int_equal(dec(0, 0x10, S(MQTTN, 0x84, 2, 0, 60, 0, 1, 'c'), &pkt, &reason), 0);
+	assert_int_equal(pkt.connect.version, MQTT_V311);
+	assert_true(pkt.connect.bridge);
+	assert_int_equal(dec(0, 0x10, S(MQISDP, 0x83, 2, 0, 60, 0, 1, 'c'), &pkt, &reason), 0);
+	assert_int_equal(pkt.connect.version, MQTT_V31);
+	assert_true(pkt.connect.bridge);
+	assert_int_equal(dec(0, 0x10, S(MQTTN, 4, 2, 0, 60, 0, 1, 'c'), &pkt, &reason), 0);
+	assert_false(pkt.connect.bridge);
+	assert_int_equal(dec(0, 0x10, S(MQTTN, 0x85, 2, 0, 60, 0, 0, 1, 'c'), &pkt, &reason),
+			 -EPROTONOSUPPORT);
+	assert_int_equal(pkt.connect.version, 0x85);
+}
+
 static void test_publish_fields(void **state)
 {
 	static const uint8_t body[] = {
@@ -711,6 +731,7 @@ int main(void)
 	    cmocka_unit_test(test_spec_connect_v311),
 	    cmocka_unit_test(test_spec_connect_v5),
 	    cmocka_unit_test(test_connect_errors_fill_fields),
+	    cmocka_unit_test(test_connect_bridge_bit),
 	    cmocka_unit_test(test_publish_fields),
 	    cmocka_unit_test(test_connack_fields),
 	    cmocka_unit_test(test_ack_fields),

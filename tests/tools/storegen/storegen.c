@@ -6,7 +6,7 @@
  * MQTT to an offline session takes minutes on the CI machine; through the API it takes seconds,
  * and what mqttgwd loads is the same rows its own staging would write.
  *
- *   storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC]]]
+ *   storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC [BRIDGE]]]]
  *
  * CLIENT_ID "bridge:NAME": the N messages are queued for bridge NAME's uplink instead (QoS 1,
  * as the bridge stages them), with no session (the store overhead of a bridge queue).
@@ -65,12 +65,15 @@ int main(int argc, char **argv)
 	size_t size;
 
 	if (argc < 4)
-		return fail("usage: storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC]]]", NULL);
+		return fail(
+		    "usage: storegen DIR FILE N [PAYLOAD_BYTES [CLIENT_ID [TOPIC [BRIDGE]]]]",
+		    NULL);
 	n = strtoull(argv[3], NULL, 10);
 	size = argc > 4 ? strtoul(argv[4], NULL, 10) : 64;
 	cid = argc > 5 ? argv[5] : "offline-1";
 	bridge = strncmp(cid, "bridge:", 7) ? NULL : cid + 7;
 	topic = argc > 6 ? argv[6] : "bench/queued";
+	bridge = argc > 7 ? argv[7] : NULL;
 	if (size < 12 || size > 65536)
 		return fail("PAYLOAD_BYTES must be 12..65536", NULL);
 	slash = strchr(topic, '/');
@@ -128,8 +131,8 @@ int main(int argc, char **argv)
 	store_stats(st, &stats);
 	if (!stats.writable)
 		return fail("store not writable", stats.last_error_msg);
-	printf("storegen: %llu messages of %zu bytes queued for %s (filter %s) in %s/%s\n", n, size,
-	       cid, filter, o.dir, o.file);
+	printf("storegen: %llu messages of %zu bytes queued for %s%s (filter %s) in %s/%s\n", n,
+	       size, bridge ? "bridge " : "", bridge ? bridge : cid, filter, o.dir, o.file);
 	free(payload);
 	store_close(st);
 	return 0;
