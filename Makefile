@@ -486,9 +486,13 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	exec $(BUILD)/mqttgwd $(RUN_ARGS)
 
-test: deps
+test: deps check-layout
 	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)BUILD=$(BUILD) scripts/run-tests.sh
+
+# daemon/README.md's rules of the tree: no file in daemon/ over 1,000 lines, no include upward.
+check-layout:
+	$(Q)python3 scripts/check_layout.py .
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -497,7 +501,7 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run test unit test-tools bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
+.PHONY: check-layout all run test unit test-tools bench bench-store fuzz fuzz-build deps clean vmlinux fp-measure FORCE
 .PHONY: install install-strip man unit-bins
 FORCE:
 

@@ -39,4 +39,14 @@ void file_names_free(char **names, size_t n);
  */
 void file_strerror(char *err, size_t errlen, const char *path, int rc, size_t max);
 
+/*
+ * What the auth loaders (acl_file, password_file, psk_file) share: file_read() of path with
+ * at most max bytes, and on an error file_strerror() into err and errno set. 0 or -errno.
+ * file_text_free() wipes and frees the text (it may hold secrets) and keeps errno, so that the
+ * caller can return its parser's result and errno as they are.
+ */
+int file_read_text(const char *path, size_t max, char **text, size_t *len, char *err,
+		   size_t errlen);
+void file_text_free(char *text, size_t len);
+
 #endif /* MQTTGW_FILE_H */

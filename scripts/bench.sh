@@ -77,6 +77,17 @@ STORE_PERS="p2p-q1-pers lat-q1-pers"
 if [ "$STORE" = 1 ] && [ -z "${BENCH_BROKERS:-}" ]; then
 	BROKERS="$BROKERS mqttgwd-store mosquitto-store"
 fi
+# ---- the base build (issues #11 and #15): knobs ----
+# BENCH_BASE=REV (default 65042da, the commit both issues started from; empty: off) is built
+# once, non-SAN, into $BUILD/bench/base-<full rev>/ (cached by rev) and runs as column
+# mqttgwd-base (`fastpath off`, the config of column mqttgwd) in BASE_SCENARIOS, next to
+# mqttgwd in the alternation. The summary compares the two (section "mqttgwd vs the base build").
+BASE_REV=${BENCH_BASE-65042da}
+BASE_SCENARIOS="lat-1k lat-10k pingpong latency-q0 latency-q1 p2p-q0 p2p-q1 p2p-q2 fanout-q0 fanin-q0 fanin-q1 connections"
+if [ -n "$BASE_REV" ] && [ -z "${BENCH_BROKERS:-}" ]; then
+	BROKERS=${BROKERS/mqttgwd /mqttgwd mqttgwd-base }
+fi
+# ---- end of the base build's knobs ----
 
 # name | mqttgw-bench arguments
 # lat-1k, lat-10k, pingpong: the kernel fast path's latency targets (issue #6); pingpong runs
@@ -131,39 +142,19 @@ export BENCH_TIMELINE_DIR
 # Many connections: the brokers and the tool inherit the hard limit.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-BPID=
-stop_broker() {
-	[ -n "$BPID" ] || return 0
-	kill -TERM "$BPID" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$BPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$BPID" 2>/dev/null || true
-	wait "$BPID" 2>/dev/null || true
-	BPID=
-}
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+stop_broker() { bench_stop_broker; }
+free_port() { bench_free_port; }
 trap stop_broker EXIT
 trap 'stop_broker; exit 130' INT TERM
-
-# Below the ephemeral range, so thousands of client sockets (or their TIME_WAITs) never hold it.
-free_port() {
-	local p lo
-	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
-	[ "$lo" -gt 12000 ] || lo=32768
-	for _ in $(seq 100); do
-		p=$((10000 + RANDOM % (lo - 10000)))
-		[ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
-	done
-	die "no free port"
-}
 
 # Equivalent settings; each file documents itself.
 write_conf() { # broker port file
 	local b=$1 port=$2 f=$3
 	{
 		echo "# written by scripts/bench.sh for $b"
-		echo "listener $port 127.0.0.1"
+		bench_conf_base "$b" "$port" 127.0.0.1
 		echo "allow_anonymous true"
 		case $b in
 		*-store)
@@ -183,17 +174,13 @@ write_conf() { # broker port file
 		echo "max_inflight_messages 20"
 		# mqttgwd: $SYS every second, so the fast-path counters can be read after a run
 		case $b in mqttgwd*) echo "sys_interval 1" ;; *) echo "sys_interval 0" ;; esac
-		echo "log_dest stderr"
-		echo "log_type error"
-		echo "log_type warning"
-		if [ "${b%-store}" = mosquitto ]; then
-			# mqttgwd always sets TCP_NODELAY on accepted sockets; Mosquitto needs the key
-			echo "set_tcp_nodelay true"
-		else
+		if [ "${b%-store}" != mosquitto ]; then
 			# Mosquitto advertises max_inflight_messages as its MQTT 5 Receive Maximum
 			echo "max_receive 20"
 			if [ "$b" = mqttgwd-fp ]; then
 				echo "fastpath on"
+			elif [ "$b" = mqttgwd-base ]; then
+				echo "fastpath off"
 			elif [ -n "$FASTPATH" ]; then
 				echo "fastpath $FASTPATH"
 			fi
@@ -216,28 +203,52 @@ if [ -x "$GWD" ]; then
 fi
 
 start_broker() { # broker -> BPID, PORT
-	local b=$1 conf
+	local b=$1 conf bin=$GWD
 	PORT=$(free_port)
 	conf=$WORK/$b.conf
 	write_conf "$b" "$PORT" "$conf"
-	if [ "${b%-store}" = mosquitto ]; then
-		"${PIN[@]}" nice -n "$NICE" "$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
-	else
-		"${PIN[@]}" nice -n "$NICE" "$GWD" -c "$conf" >>"$WORK/$b.log" 2>&1 &
-	fi
-	BPID=$!
-	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null &&
-			{ [ -z "${WS_PORT:-}" ] || (exec 3<>"/dev/tcp/127.0.0.1/$WS_PORT") 2>/dev/null; }; then
-			return 0
-		fi
-		kill -0 "$BPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench.sh: $b did not start (see $WORK/$b.log)" >&2
-	stop_broker
-	return 1
+	case $b in mosquitto*) bin=$MOSQUITTO ;; mqttgwd-base) bin=$BASE_GWD ;; esac
+	bench_start_broker "$WORK/$b.log" "$PORT ${WS_PORT:-}" "${PIN[@]}" nice -n "$NICE" "$bin" -c "$conf"
 }
+
+# ---- the base build (issues #11 and #15): build it, or say why the column is unavailable ----
+# The source is `git archive` of the rev (not a `git worktree`: nothing is registered in the
+# repository, so deleting $BUILD leaves no stale worktree behind). The build runs with a clean
+# make environment (MAKEFLAGS of `make bench SAN=1` must not reach it) and builds only mqttgwd.
+BASE_GWD=
+BASE_STATUS="off (BENCH_BASE empty)"
+base_build() { # -> BASE_GWD, BASE_STATUS
+	local full dir src=$OUT/base-src
+	full=$(git -C "$(dirname "$0")/.." rev-parse --verify -q "$BASE_REV^{commit}") || {
+		BASE_STATUS="unavailable (no commit $BASE_REV in this repository)"
+		return 1
+	}
+	dir=$(realpath -m "$OUT/base-$full")
+	if [ ! -x "$dir/mqttgwd" ]; then
+		echo "bench.sh: building mqttgwd of $BASE_REV (non-SAN) into $dir" >&2
+		rm -rf "$src"
+		mkdir -p "$src"
+		git -C "$(dirname "$0")/.." archive "$full" | tar -x -C "$src"
+		if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL nice make -C "$src" -j"$(nproc)" \
+			BUILD="$dir" SAN=0 "$dir/mqttgwd" >"$OUT/base-build.log" 2>&1; then
+			BASE_STATUS="unavailable (the build of $BASE_REV failed: $OUT/base-build.log)"
+			return 1
+		fi
+	fi
+	write_conf mqttgwd-base 1 "$WORK/probe-base.conf"
+	if ! "$dir/mqttgwd" -c "$WORK/probe-base.conf" -t >"$WORK/probe-base.log" 2>&1; then
+		BASE_STATUS="unavailable (mqttgwd of $BASE_REV refuses the config: $(tail -1 "$WORK/probe-base.log"))"
+		return 1
+	fi
+	BASE_GWD=$dir/mqttgwd
+	BASE_STATUS="available ($BASE_REV = ${full:0:12})"
+}
+case " $BROKERS " in
+*" mqttgwd-base "*)
+	[ -n "$BASE_REV" ] && base_build || echo "bench.sh: mqttgwd-base column $BASE_STATUS" >&2
+	;;
+esac
+# ---- end of the base build ----
 
 # The mqttgwd-fp column needs `fastpath on` to start (BPF, root or CAP_BPF+CAP_NET_ADMIN);
 # without it the column says "unavailable" and its runs are skipped.
@@ -266,6 +277,10 @@ config_brokers() { # config args
 		if [ "$b" = mqttgwd-fp ]; then
 			[ "$FP_STATUS" = available ] || continue
 			case " $FP_SCENARIOS " in *" $1 "*) ;; *) continue ;; esac
+		fi
+		if [ "$b" = mqttgwd-base ]; then
+			[ -n "$BASE_GWD" ] || continue
+			case " $BASE_SCENARIOS " in *" $1 "*) ;; *) continue ;; esac
 		fi
 		case $b in
 		mqttgwd-store) case " $STORE_SCENARIOS " in *" $1 "*) ;; *) continue ;; esac ;;
@@ -323,7 +338,7 @@ START=$SECONDS
 BUSY_BEFORE=$(idle_check)
 [ "$BUSY_BEFORE" -le 10 ] ||
 	echo "bench.sh: warning: the machine is ${BUSY_BEFORE}% busy before the benchmark" >&2
-echo "bench.sh: rounds=$ROUNDS duration=${DURATION}s brokers='$BROKERS' (mqttgwd-fp: $FP_STATUS) -> $RESULTS" >&2
+echo "bench.sh: rounds=$ROUNDS duration=${DURATION}s brokers='$BROKERS' (mqttgwd-fp: $FP_STATUS; mqttgwd-base: $BASE_STATUS) -> $RESULTS" >&2
 SKIPPED=0
 for round in $(seq "$ROUNDS"); do
 	for s in $SCENARIOS; do
@@ -446,7 +461,8 @@ ELAPSED=$((SECONDS - START))
 	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
 		"kernel $(uname -r), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo)"
 	echo "- brokers: mqttgwd $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo '?')" \
-		"(column mqttgwd: fastpath ${FASTPATH:-not set}; column mqttgwd-fp: fastpath on, $FP_STATUS);" \
+		"(column mqttgwd: fastpath ${FASTPATH:-not set}; column mqttgwd-fp: fastpath on, $FP_STATUS;" \
+		"column mqttgwd-base: mqttgwd of BENCH_BASE, fastpath off, $BASE_STATUS);" \
 		"$("$MOSQUITTO" -h 2>/dev/null | head -1)"
 	echo "- rounds: $ROUNDS, ${DURATION} s measured + ${WARMUP} s warm-up per run, a fresh broker per run;" \
 		"niceness $NICE for brokers and tool;$([ -z "${BENCH_CPUS:-}" ] || echo " all on CPUs $BENCH_CPUS;") total ${ELAPSED} s$([ "$SKIPPED" = 0 ] || echo "; runs skipped for the time budget: $SKIPPED")"
@@ -479,7 +495,11 @@ if command -v aarch64-linux-gnu-gcc >/dev/null; then
 		echo "bench.sh: the arm64 build for the size failed (see $WORK/arm64-build.log)" >&2
 	fi
 fi
-python3 - "$RESULTS" "$FP_STATUS" "$STORE_RESULTS" "$STRIPPED" "$STRIPPED_ARM64" >>"$SUMMARY" <<'EOF'
+# a sanitizer build of mqttgwd is no match for the (non-SAN) base build: the summary says so
+NOW_SAN=0
+! grep -q __asan_init "$GWD" 2>/dev/null || NOW_SAN=1
+python3 - "$RESULTS" "$FP_STATUS" "$STORE_RESULTS" "$STRIPPED" "$BASE_STATUS" "$NOW_SAN" \
+	"$STRIPPED_ARM64" >>"$SUMMARY" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 # figure, direction (+1 higher is better, -1 lower is better, 0 information), format
@@ -570,6 +590,62 @@ if d is not None:
           " no broker): p50 %.1f µs one-way, p99 %s µs (reference numbers of the issue: 10.5 µs"
           " direct, 21.4 µs one userspace relay hop, 35 µs Mosquitto)." % (
               d, cell(med("pingpong", "direct", "lat_p99_us"), "%.1f")))
+# ---- the base build (issues #11 and #15) ----
+BASE, BASE_STATUS = "mqttgwd-base", sys.argv[5] if len(sys.argv) > 5 else "off"
+if any(r["broker"] == BASE for r in rows) or BASE_STATUS.startswith("unavailable"):
+    print("\n## mqttgwd vs the base build (issues #11 and #15)\n")
+    print("base = mqttgwd of the commit both issues started from (column mqttgwd-base: %s), now"
+          " = this build (column mqttgwd); both `fastpath off`, the same config, alternated in"
+          " every round. Medians of the rounds, ratio = now / base. Noise rule: a figure is"
+          " *within noise* when the min–max ranges of its rounds overlap (base and now); else it"
+          " is better or worse (the arrow says which way is better). One round has no range:"
+          " not judged.\n" % BASE_STATUS)
+    if len(sys.argv) > 6 and sys.argv[6] == "1":
+        print("**This mqttgwd is a sanitizer build (SAN=1): it cannot be compared with the base"
+              " build; build with `make all` (SAN=0) for these figures.**\n")
+    def runs(c, b, key):
+        return [r[key] for r in rows if r["config"] == c and r["broker"] == b
+                and "error" not in r and r.get(key) is not None]
+    print("| figure | | base | now | now/base | base min–max | now min–max | within noise? |")
+    print("|---|---|---|---|---|---|---|---|")
+    BASE_FIG = [("msgs_per_s", 1, "%.0f"), ("msgs_per_broker_cpu_s", 1, "%.0f"),
+                ("lat_p50_us", -1, "%.1f"), ("lat_p99_us", -1, "%.1f"),
+                ("conn_rate", 1, "%.0f"), ("conn_p99_us", -1, "%.1f"),
+                ("rss_per_conn_b", -1, "%.0f")]
+    for c in configs:
+        if not runs(c, BASE, "round"):
+            continue
+        sc = next(r["scenario"] for r in rows if r["config"] == c and "error" not in r)
+        for key, d, fmt in BASE_FIG:
+            if (sc == "latency" or sc == "pingpong") and key.startswith("msgs"):
+                continue  # fixed rate: the throughput is the rate asked for
+            vb, vn = runs(c, BASE, key), runs(c, OFF, key)
+            if not vb and not vn:
+                continue
+            b, n = med(c, BASE, key), med(c, OFF, key)
+            q = ratio(n, b)
+            if len(vb) < 2 or len(vn) < 2:
+                verdict = "not judged (1 round)"
+            elif max(vb) >= min(vn) and max(vn) >= min(vb):
+                verdict = "within noise"
+            else:
+                better = (n > b) == (d > 0)
+                verdict = "**better**" if better else "WORSE"
+            rng = lambda v: "%s–%s" % (fmt % min(v), fmt % max(v)) if v else "–"
+            print("| %s %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                c, key, ARROW[d], cell(b, fmt), cell(n, fmt), cell(q, "%.2f"), rng(vb), rng(vn),
+                verdict))
+    print("\nIssue #15's targets against the base build:\n")
+    print("| target | base | now | now/base | met? |")
+    print("|---|---|---|---|---|")
+    for c, label, want in (("fanout-q0", "fan-out 1→1000 QoS 0 delivered msgs/s", 1.4),
+                           ("p2p-q1", "p2p QoS 1 delivered msgs/s", 1.3)):
+        b, n = med(c, BASE, "msgs_per_s"), med(c, OFF, "msgs_per_s")
+        q = ratio(n, b)
+        print("| %s ≥ %.1f × base | %s | %s | %s | %s |" % (
+            label, want, cell(b, "%.0f"), cell(n, "%.0f"), cell(q, "%.2f"),
+            "not run" if q is None else "**met**" if q >= want else "MISSED"))
+# ---- end of the base build ----
 WS = "p2p-q0-ws"
 if any(r["config"] == WS for r in rows):
     print("\n## WebSocket (issue #18 target)\n")
@@ -653,7 +729,7 @@ if srows or any(r["broker"] in (ST, MST) for r in rows):
 # broker per run: broker_rss_base_kb is its RSS before the first connection), the stripped
 # binary from this build.
 STRIPPED = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
-STRIPPED_ARM64 = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else None
+STRIPPED_ARM64 = int(sys.argv[7]) if len(sys.argv) > 7 and sys.argv[7] else None
 if any(r["config"] == "connections" for r in rows) or STRIPPED:
     print("\n## Footprint (issue #15 and #18 targets)\n")
     print("RSS per idle connection: (VmRSS with `connections` held - VmRSS before) / connections,"

@@ -25,14 +25,14 @@ mkdir -p "$WORK"
 for x in "$GWD" "$BENCH"; do [ -x "$x" ] || { echo "bench_scrape.sh: $x missing (make all)" >&2; exit 1; }; done
 command -v curl >/dev/null || { echo "bench_scrape.sh: curl missing" >&2; exit 1; }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+free_port() { bench_free_port; }
 
-BPID= SPID=
+SPID=
 cleanup() {
 	[ -z "$SPID" ] || kill "$SPID" 2>/dev/null || true
-	[ -z "$BPID" ] || kill "$BPID" 2>/dev/null || true
+	bench_stop_broker
 }
 trap cleanup EXIT
 
@@ -70,9 +70,7 @@ run() { # name args scraped(0|1) round
 		SPID=
 		read -r n _ cpu <"$WORK/scrapes" || true
 	fi
-	kill "$BPID" 2>/dev/null || true
-	wait "$BPID" 2>/dev/null || true
-	BPID=
+	bench_stop_broker
 	[ -n "$line" ] || { echo "bench_scrape.sh: $name failed (see $WORK/bench.log)" >&2; return 0; }
 	printf '{"config":"%s","round":%s,"scraped":%s,"scrapes":%s,"scraper_cpu_ms":%s,%s\n' "$name" \
 		"$round" "$scraped" "$n" "$cpu" "${line#\{}" >>"$RESULTS"

@@ -44,52 +44,26 @@ mkdir -p "$WORK"
 "$BUILD/mqttgw-passwd" -b "$WORK/passwd" flow flow-pw >/dev/null
 chmod 644 "$WORK/passwd"
 
-BPID=
-stop_broker() {
-	[ -n "$BPID" ] || return 0
-	kill -CONT "$BPID" 2>/dev/null || true
-	kill -TERM "$BPID" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$BPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$BPID" 2>/dev/null || true
-	wait "$BPID" 2>/dev/null || true
-	BPID=
-}
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+stop_broker() { bench_stop_broker; }
 trap stop_broker EXIT
 
 start_broker() { # broker -> BPID PORT
-	local b=$1 conf=$WORK/$1.conf
-	PORT=$((20000 + RANDOM % 10000))
+	local b=$1 conf=$WORK/$1.conf bin=$BUILD/mqttgwd
+	PORT=$(bench_free_port)
 	{
-		echo "listener $PORT 127.0.0.1"
+		bench_conf_base "$b" "$PORT" 127.0.0.1
 		echo "allow_anonymous false"
 		echo "password_file $WORK/passwd"
 		echo "persistence false"
-		echo "log_dest stderr"
-		echo "log_type error"
-		echo "log_type warning"
 		case $b in
-		mosquitto) echo "set_tcp_nodelay true" ;;
 		mqttgwd-fp) echo "fastpath on" && echo "connect_timeout 60" ;;
 		mqttgwd) echo "fastpath off" && echo "connect_timeout 60" ;;
 		esac
 	} >"$conf"
-	if [ "$b" = mosquitto ]; then
-		nice -n "$NICE" "$MOSQUITTO" -c "$conf" >>"$WORK/$b.log" 2>&1 &
-	else
-		nice -n "$NICE" "$BUILD/mqttgwd" -c "$conf" >>"$WORK/$b.log" 2>&1 &
-	fi
-	BPID=$!
-	for _ in $(seq 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-		kill -0 "$BPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench_stall.sh: $b did not start (see $WORK/$b.log)" >&2
-	stop_broker
-	return 1
+	[ "$b" != mosquitto ] || bin=$MOSQUITTO
+	bench_start_broker "$WORK/$b.log" "$PORT" nice -n "$NICE" "$bin" -c "$conf"
 }
 
 load() { BROKER_HOST=127.0.0.1 BROKER_PORT=$PORT nice -n "${BENCH_LOAD_NICE:-$NICE}" "$PY" "$LOAD" "$@"; }

@@ -26,15 +26,15 @@ mkdir -p "$WORK"
 : >"$RES"
 PINS=/sys/fs/bpf/mqttgw-bench-startup-$$
 
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+
 conf() { # broker port file
 	{
 		echo "# written by scripts/bench_startup.sh for $1"
-		echo "listener $2 127.0.0.1"
+		bench_conf_base "$1" "$2" 127.0.0.1
 		echo "allow_anonymous true"
 		echo "persistence false"
-		echo "log_dest stderr"
-		echo "log_type error"
-		echo "log_type warning"
 		echo "log_type notice"
 		case $1 in
 		mqttgwd) echo "fastpath off" ;;
@@ -46,18 +46,9 @@ conf() { # broker port file
 	} >"$3"
 }
 
-port() {
-	local p
-	for _ in $(seq 100); do
-		p=$((10000 + RANDOM % 20000))
-		[ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 for i in $(seq "$N"); do
 	for b in mqttgwd mqttgwd-fp mosquitto; do
-		p=$(port)
+		p=$(bench_free_port)
 		conf "$b" "$p" "$WORK/$b.conf"
 		bin=$GWD
 		[ "$b" != mosquitto ] || bin=$MOSQUITTO

@@ -123,49 +123,31 @@ stop() {
 	timeout 5 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
-stop_broker() {
-	[ -z "$BPID" ] || stop "$BPID"
-	BPID=
-}
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
+stop_broker() { bench_stop_broker; }
 
 RUN=0
 # start_broker mosquitto|mqttgwd [KEY VALUE lines...]: a fresh broker in B on port $PORT.
 start_broker() {
-	local b=$1 conf
+	local b=$1 conf bin=$MOSQUITTO
 	shift
 	RUN=$((RUN + 1))
 	conf=$W/$b-$RUN.conf
 	{
-		echo "listener $PORT"
+		bench_conf_base "$b" "$PORT"
 		echo "persistence false"
-		echo "log_dest stderr"
-		echo "log_type error"
-		echo "log_type warning"
 		if [ "$b" = mqttgwd ]; then
 			echo "log_type notice"
 			echo "log_type information"
 			echo "sys_interval 0"
 			echo "fastpath off"
 			echo "fastpath_pin_dir $W/bpffs/run$RUN"
-		else
-			echo "set_tcp_nodelay true"
 		fi
 		printf '%s\n' "$@"
 	} >"$conf"
-	if [ "$b" = mqttgwd ]; then
-		"${B[@]}" "$GWD" -c "$conf" >"$W/$b-$RUN.log" 2>&1 &
-	else
-		"${B[@]}" "$MOSQUITTO" -c "$conf" >"$W/$b-$RUN.log" 2>&1 &
-	fi
-	BPID=$!
-	for _ in $(seq 100); do
-		[ -n "$("${B[@]}" ss -Htln "sport = :$PORT")" ] && return 0
-		kill -0 "$BPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	note "$b did not start: $(tail -3 "$W/$b-$RUN.log")"
-	stop_broker
-	return 1
+	[ "$b" != mqttgwd ] || bin=$GWD
+	BENCH_NETNS=$NSB bench_start_broker "$W/$b-$RUN.log" "$PORT" "${B[@]}" "$bin" -c "$conf"
 }
 
 # CPU ticks (user + system) of a process, and of the whole machine's softirq / busy time.

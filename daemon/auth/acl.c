@@ -164,40 +164,13 @@ static int filter_kind(const char *s, size_t len)
 	return LV_LIT;
 }
 
-/* Does r match every topic the filter matches? (never true wrongly) */
-static bool rule_covers(const struct acl_rule *r, const char *cid, const char *user, const char *f,
-			size_t flen)
-{
-	struct lvl_it it;
-	const char *fs, *rs;
-	size_t fl, rl;
-	uint32_t i;
-
-	if (!dollar_ok(r, f) || rule_matches_nothing(r, cid, user))
-		return false;
-	it_init(&it, f, flen);
-	for (i = 0;; i++) {
-		bool has_f = it_next(&it, &fs, &fl);
-		int rk, fk;
-
-		if (i == r->nlv)
-			return !has_f;
-		rk = resolve(r, i, cid, user, &rs, &rl);
-		if (rk == LV_HASH)
-			return true;
-		if (!has_f)
-			return false;
-		fk = filter_kind(fs, fl);
-		if (fk == LV_HASH || (fk == LV_PLUS && rk != LV_PLUS))
-			return false;
-		if (fk == LV_LIT && rk == LV_LIT && !eq(rs, rl, fs, fl))
-			return false;
-	}
-}
-
-/* Is there a topic matched by both r and the filter? (never false wrongly) */
-static bool rule_meets(const struct acl_rule *r, const char *cid, const char *user, const char *f,
-		       size_t flen)
+/*
+ * One walk of a rule against a filter, two questions: meet = false, does r match every topic the
+ * filter matches (never true wrongly)? meet = true, is there a topic matched by both r and the
+ * filter (never false wrongly)?
+ */
+static bool rule_relates(const struct acl_rule *r, const char *cid, const char *user, const char *f,
+			 size_t flen, bool meet)
 {
 	struct lvl_it it;
 	const char *fs, *rs;
@@ -212,14 +185,16 @@ static bool rule_meets(const struct acl_rule *r, const char *cid, const char *us
 		int rk, fk = has_f ? filter_kind(fs, fl) : LV_NONE;
 
 		if (i == r->nlv)
-			return !has_f || fk == LV_HASH;
+			return !has_f || (meet && fk == LV_HASH);
 		rk = resolve(r, i, cid, user, &rs, &rl);
 		if (rk == LV_HASH)
 			return true;
 		if (!has_f)
 			return false;
 		if (fk == LV_HASH)
-			return true;
+			return meet;
+		if (!meet && fk == LV_PLUS && rk != LV_PLUS)
+			return false;
 		if (fk == LV_LIT && rk == LV_LIT && !eq(rs, rl, fs, fl))
 			return false;
 	}
@@ -333,16 +308,16 @@ static void list_reach(const struct acl_block *b, bool skip_u, const char *cid, 
 
 		if (skip_u && r->has_u)
 			continue;
-		o->deny_cov = o->deny_cov || rule_covers(r, cid, user, f, flen);
-		o->deny_meet = o->deny_meet || rule_meets(r, cid, user, f, flen);
+		o->deny_cov = o->deny_cov || rule_relates(r, cid, user, f, flen, false);
+		o->deny_meet = o->deny_meet || rule_relates(r, cid, user, f, flen, true);
 	}
 	for (i = 0; b && i < b->allow.n; i++) {
 		const struct acl_rule *r = &b->allow.r[i];
 
 		if (!(r->access & ACL_READ) || (skip_u && r->has_u))
 			continue;
-		o->allow_cov = o->allow_cov || rule_covers(r, cid, user, f, flen);
-		o->allow_meet = o->allow_meet || rule_meets(r, cid, user, f, flen);
+		o->allow_cov = o->allow_cov || rule_relates(r, cid, user, f, flen, false);
+		o->allow_meet = o->allow_meet || rule_relates(r, cid, user, f, flen, true);
 	}
 }
 

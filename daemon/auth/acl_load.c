@@ -3,8 +3,6 @@
  * acl_load: an acl_file from the file system into acl_parse() (L1). acl.c stays pure: it only
  * ever sees the text.
  */
-#include <errno.h>
-#include <stdlib.h>
 
 #include "acl.h"
 #include "file.h"
@@ -14,20 +12,12 @@
 struct acl_db *acl_load(const char *path, acl_warn_fn warn, void *ctx, char *err, size_t errlen)
 {
 	struct acl_db *db;
-	const char *op;
 	size_t len;
 	char *text;
-	int rc, saved;
 
-	rc = file_read(path, ACL_FILE_MAX, 0, &text, &len, &op);
-	if (rc) {
-		file_strerror(err, errlen, path, rc, ACL_FILE_MAX);
-		errno = -rc;
+	if (file_read_text(path, ACL_FILE_MAX, &text, &len, err, errlen))
 		return NULL;
-	}
 	db = acl_parse(text, len, path, warn, ctx, err, errlen);
-	saved = errno;
-	free(text);
-	errno = saved;
+	file_text_free(text, len);
 	return db;
 }

@@ -164,3 +164,25 @@ void file_strerror(char *err, size_t errlen, const char *path, int rc, size_t ma
 	else
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 }
+
+int file_read_text(const char *path, size_t max, char **text, size_t *len, char *err, size_t errlen)
+{
+	const char *op;
+	int rc = file_read(path, max, 0, text, len, &op);
+
+	if (rc) {
+		file_strerror(err, errlen, path, rc, max);
+		errno = -rc;
+	}
+	return rc;
+}
+
+void file_text_free(char *text, size_t len)
+{
+	int saved = errno;
+
+	if (text)
+		explicit_bzero(text, len);
+	free(text);
+	errno = saved;
+}

@@ -30,6 +30,8 @@ import sys
 import time
 import zlib
 
+from mqttraw import mstr, packet, varint
+
 HOST = os.environ.get("BROKER_HOST", "127.0.0.1")
 PORT = int(os.environ.get("BROKER_PORT", "1883"))
 MAGIC = b"FPLD"
@@ -48,26 +50,6 @@ def log(*a):
 
 
 # ---- encoding ----
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def mstr(s):
-    if isinstance(s, str):
-        s = s.encode()
-    return struct.pack("!H", len(s)) + s
-
-
-def packet(b0, body):
-    return bytes([b0]) + varint(len(body)) + body
-
 
 def props_bytes(props):
     return varint(len(props)) + props

@@ -478,6 +478,26 @@ py() {
 		timeout -k 2 "$tmo" "$PY" "$@"
 }
 
+# py_ready MESSAGE [ARGS...] <<'PY': a python client in the background, the script on stdin and
+# "$T/ready" its first argument (it writes the file once it is set up); returns once the file is
+# there, the client's pid in PY_PID (tracked); fails the test with MESSAGE after 10 s.
+py_ready() {
+	local msg=$1 i
+	shift
+	py - "$T/ready" "$@" <&0 &
+	PY_PID=$!
+	track "$PY_PID"
+	for ((i = 0; i < 200; i++)); do [ -s "$T/ready" ] && return 0; sleep 0.05; done
+	fail "$msg"
+}
+
+# py_done SECS WHAT: the client of py_ready exits within SECS with status 0, else the test fails
+# ("WHAT failed (exit N)").
+py_done() {
+	wait_pid "$PY_PID" "$1"
+	[ "$WAIT_RC" = 0 ] || fail "$2 failed (exit $WAIT_RC)"
+}
+
 # ---- kernel log guard (ARCHITECTURE invariant 6: no new BUG/WARNING/Oops) ----
 
 # The mark is the last line of the log at the start; what follows it is new. When the ring

@@ -23,7 +23,7 @@ import time
 from mqttraw import (  # noqa: F401 (re-exported for the tests)
     CONNACK, CONNECT, DISCONNECT, NAMES, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC,
     PUBREL, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE, Closed, Conn, Packet, TestFailure, check,
-    check_eq, log, main, mstr, packet, pingreq, varint)
+    check_eq, log, main, mstr, packet, pingreq, time_left, varint)
 import mqttraw
 
 AUTH = 15
@@ -292,23 +292,23 @@ def unsubscribe5(pid, filters, props=None):
     return packet(0xA2, body)
 
 
-def disconnect5(reason=None, props=None):
-    """DISCONNECT (5.0). reason None: the 2-byte form (Normal disconnection)."""
+def _reason_packet(first, reason, props):
+    """DISCONNECT or AUTH (5.0). reason None: the 2-byte form (reason 0x00, no properties)."""
     if reason is None:
-        return b"\xe0\x00"
+        return bytes([first, 0])
     body = bytes([reason])
     if props is not None:
         body += propblock(props)
-    return packet(0xE0, body)
+    return packet(first, body)
+
+
+def disconnect5(reason=None, props=None):
+    """DISCONNECT (5.0). reason None: the 2-byte form (Normal disconnection)."""
+    return _reason_packet(0xE0, reason, props)
 
 
 def auth5(reason=None, props=None):
-    if reason is None:
-        return b"\xf0\x00"
-    body = bytes([reason])
-    if props is not None:
-        body += propblock(props)
-    return packet(0xF0, body)
+    return _reason_packet(0xF0, reason, props)
 
 
 # ---- decoding ----
@@ -624,21 +624,18 @@ def ack_publish(c, m, timeout=5.0):
 def collect_publishes(c, seconds, ack=True):
     """Every PUBLISH arriving within `seconds` (other packets fail the test)."""
     out = []
-    deadline = time.monotonic() + seconds
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return out
+    for left in time_left(seconds):
         try:
             p = c.recv(left)
         except Closed:
             raise TestFailure("connection closed while collecting messages (got %d)" % len(out))
         if p is None:
-            return out
+            break
         m = publish_of(p)
         if ack:
             ack_publish(c, m)
         out.append(m)
+    return out
 
 
 def payloads(ms):
@@ -683,6 +680,18 @@ def expect_disconnect(c, reason, within=3.0, allow=()):
     return d
 
 
+def disconnected_v5(name, raw, rc, what, **connect):
+    """A 5.0 client `name` (client5's keyword arguments in connect) sends raw: the broker sends
+    DISCONNECT with reason code rc, then closes the connection, within 3 s. Failures name
+    `what`."""
+    c, _ = client5(name, **connect)
+    c.send(raw)
+    try:
+        expect_disconnect(c, rc)
+    except TestFailure as e:
+        raise TestFailure("%s: %s" % (what, e))
+
+
 def expect_refused(c, reasons, within=3.0, silent_ok=True):
     """A refused CONNECT: CONNACK with one of `reasons` then the close, or (silent_ok) a close
     without any packet ([MQTT-3.1.4-1]: the CONNACK is a MAY). Returns the CONNACK or None."""
@@ -696,6 +705,18 @@ def expect_refused(c, reasons, within=3.0, silent_ok=True):
     check(ack["rc"] in reasons, "CONNACK reason 0x%02x, expected one of %s"
           % (ack["rc"], "/".join("0x%02x" % r for r in reasons)))
     return ack
+
+
+def expect_redirected(c, rc, reference, new_id):
+    """Server redirection (4.11): the connected client c gets DISCONNECT rc with the Server
+    Reference `reference` and is closed; a new CONNECT (client id new_id) then gets CONNACK rc
+    with the same Server Reference."""
+    d = expect_disconnect(c, rc, within=5)
+    check_eq(reference, d["props"].get(SERVER_REFERENCE), "Server Reference")
+    c = Conn()
+    c.send(connect5(new_id))
+    ack = expect_refused(c, [rc], silent_ok=False)
+    check_eq(reference, ack["props"].get(SERVER_REFERENCE), "CONNACK Server Reference")
 
 
 def expect_closed_or_disconnect(c, reason, within=3.0):
@@ -735,7 +756,7 @@ def hexs(rc):
 
 # ---- a real MQTT 5 client: paho-mqtt 1.6 (Debian's python3-paho-mqtt) ----
 
-class Paho5:
+class Paho5(mqttraw.PahoBase):
     """A blocking wrapper around paho's MQTTv5 client (network thread, bounded waits).
 
         s = Paho5("sub"); s.connect()               # -> CONNACK dict(sp, rc, props)
@@ -750,39 +771,23 @@ class Paho5:
 
     def __init__(self, client_id, clean_start=True, keepalive=60, props=None, will=None,
                  host=None, port=None):
-        import queue
-        import threading
-
         import paho.mqtt.client as mqtt
         self._mqtt = mqtt
-        self._queue = queue
         self.id = client_id
         self.host = host or mqttraw.HOST
         self.port = port or mqttraw.PORT
         self.keepalive = keepalive
         self.clean_start = clean_start
         self.props = props
-        self.c = mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv5,
-                             reconnect_on_failure=False)
-        self.c.max_inflight_messages_set(100)
-        self.c.max_queued_messages_set(0)
+        self._paho_init(mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv5,
+                                    reconnect_on_failure=False))
         if will:
             topic, payload, qos, retain = will[:4]
             wprops = self._props("PUBLISH", will[4]) if len(will) > 4 else None
             self.c.will_set(topic, payload, qos, retain, properties=wprops)
-        self.msgs = queue.Queue()
-        self.connected = threading.Event()
-        self.disconnected = threading.Event()
         self.connack = None
         self.disconnect_rc = None
-        self.subacks = {}
         self.unsubacks = {}
-        self.cv = threading.Condition()
-        self.c.on_connect = self._on_connect
-        self.c.on_disconnect = self._on_disconnect
-        self.c.on_message = self._on_message
-        self.c.on_subscribe = self._on_subscribe
-        self.c.on_unsubscribe = self._on_unsubscribe
 
     @staticmethod
     def _props(ptype, d):
@@ -861,28 +866,6 @@ class Paho5:
               % (self.id, topic, qos, timeout))
         return info
 
-    def get(self, timeout=5.0):
-        try:
-            return self.msgs.get(timeout=timeout)
-        except self._queue.Empty:
-            raise TestFailure("%s: no message within %.1fs" % (self.id, timeout))
-
-    def collect(self, seconds):
-        out = []
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return out
-            try:
-                out.append(self.msgs.get(timeout=left))
-            except self._queue.Empty:
-                return out
-
-    def expect_none(self, seconds):
-        got = self.collect(seconds)
-        check(not got, "%s: expected no message within %.1fs, got %r" % (self.id, seconds, got))
-
     def disconnect(self, rc=0, props=None):
         """DISCONNECT with reason rc (0: the will is discarded; 4: published)."""
         from paho.mqtt.reasoncodes import ReasonCodes
@@ -890,13 +873,6 @@ class Paho5:
                           self._props("DISCONNECT", props))
         self.disconnected.wait(3)
         self.c.loop_stop()
-
-    def drop(self):
-        """Close the socket without DISCONNECT."""
-        self.c.loop_stop()
-        sock = self.c.socket()
-        if sock is not None:
-            sock.close()
 
 
 def publish5_sized(topic, total, **kw):

@@ -15,15 +15,13 @@ Automatic reconnects are off: a test sees the broker's behaviour, not paho's rec
 """
 
 import os
-import queue
 import sys
-import threading
 import time
 from collections import namedtuple
 
 import paho.mqtt.client as mqtt
 
-from mqttraw import TestFailure, check, check_eq, main  # noqa: F401 (re-exported for tests)
+from mqttraw import PahoBase, TestFailure, check, check_eq, main  # noqa: F401 (re-exported for tests)
 
 HOST = os.environ.get("BROKER_HOST", "127.0.0.1")
 PORT = int(os.environ.get("BROKER_PORT", "1883"))
@@ -34,33 +32,21 @@ V31 = mqtt.MQTTv31
 V311 = mqtt.MQTTv311
 
 
-class Client:
+class Client(PahoBase):
     def __init__(self, client_id="", clean_session=True, protocol=V311, keepalive=60,
                  will=None, host=None, port=None):
         self.id = client_id
         self.host = host or HOST
         self.port = port or PORT
         self.keepalive = keepalive
-        self.c = mqtt.Client(client_id=client_id, clean_session=clean_session,
-                             protocol=protocol, reconnect_on_failure=False)
-        self.c.max_inflight_messages_set(100)
-        self.c.max_queued_messages_set(0)
+        self._paho_init(mqtt.Client(client_id=client_id, clean_session=clean_session,
+                                    protocol=protocol, reconnect_on_failure=False))
         if will:
             topic, payload, qos, retain = will
             self.c.will_set(topic, payload, qos, retain)
-        self.msgs = queue.Queue()
-        self.connected = threading.Event()
-        self.disconnected = threading.Event()
         self.conn_rc = None
         self.session_present = None
-        self.subacks = {}
         self.unsubacks = set()
-        self.cv = threading.Condition()
-        self.c.on_connect = self._on_connect
-        self.c.on_disconnect = self._on_disconnect
-        self.c.on_message = self._on_message
-        self.c.on_subscribe = self._on_subscribe
-        self.c.on_unsubscribe = self._on_unsubscribe
 
     # paho callbacks (network thread)
     def _on_connect(self, c, ud, flags, rc):
@@ -121,51 +107,11 @@ class Client:
                   % (self.id, topic, qos, timeout))
         return info
 
-    def get(self, timeout=5.0):
-        """The next message, or fail."""
-        try:
-            return self.msgs.get(timeout=timeout)
-        except queue.Empty:
-            raise TestFailure("%s: no message within %.1fs" % (self.id, timeout))
-
-    def collect(self, seconds):
-        """Every message that arrives within `seconds`."""
-        out = []
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return out
-            try:
-                out.append(self.msgs.get(timeout=left))
-            except queue.Empty:
-                return out
-
-    def drain(self):
-        """Every message already received, without waiting."""
-        out = []
-        while True:
-            try:
-                out.append(self.msgs.get_nowait())
-            except queue.Empty:
-                return out
-
-    def expect_none(self, seconds):
-        got = self.collect(seconds)
-        check(not got, "%s: expected no message within %.1fs, got %r" % (self.id, seconds, got))
-
     def disconnect(self):
         """Clean DISCONNECT (no will)."""
         self.c.disconnect()
         self.disconnected.wait(3)
         self.c.loop_stop()
-
-    def drop(self):
-        """Close the socket without DISCONNECT (the broker publishes the will)."""
-        self.c.loop_stop()
-        sock = self.c.socket()
-        if sock is not None:
-            sock.close()
 
 
 def log(*args):

@@ -52,6 +52,17 @@ def log(*args):
     print("[%.3f]" % time.monotonic(), *args, file=sys.stderr, flush=True)
 
 
+def time_left(seconds):
+    """The time left of `seconds` from now, each time the loop asks, until it runs out: for
+    loops that gather whatever arrives within a window (`for left in time_left(2): ...`)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        yield left
+
+
 # ---- encoding ----
 
 def varint(n):
@@ -366,3 +377,64 @@ def assert_broker_serves(client_id="health-check"):
     c.expect(PINGRESP)
     c.send(disconnect())
     c.close()
+
+
+class PahoBase:
+    """What the paho wrappers share (mqttc.Client for 3.1.1, mqtt5raw.Paho5 for 5.0): paho's
+    network thread hands messages to a queue the test reads with bounded waits. A subclass sets
+    self.id, calls _paho_init(paho client) in its __init__ and has the _on_* callbacks."""
+
+    def _paho_init(self, c):
+        import queue
+        import threading
+        self._queue = queue
+        self.c = c
+        c.max_inflight_messages_set(100)
+        c.max_queued_messages_set(0)
+        self.msgs = queue.Queue()
+        self.connected = threading.Event()
+        self.disconnected = threading.Event()
+        self.subacks = {}
+        self.cv = threading.Condition()
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        c.on_subscribe = self._on_subscribe
+        c.on_unsubscribe = self._on_unsubscribe
+
+    def get(self, timeout=5.0):
+        """The next message, or fail."""
+        try:
+            return self.msgs.get(timeout=timeout)
+        except self._queue.Empty:
+            raise TestFailure("%s: no message within %.1fs" % (self.id, timeout))
+
+    def collect(self, seconds):
+        """Every message that arrives within `seconds`."""
+        out = []
+        for left in time_left(seconds):
+            try:
+                out.append(self.msgs.get(timeout=left))
+            except self._queue.Empty:
+                break
+        return out
+
+    def drain(self):
+        """Every message already received, without waiting."""
+        out = []
+        while True:
+            try:
+                out.append(self.msgs.get_nowait())
+            except self._queue.Empty:
+                return out
+
+    def expect_none(self, seconds):
+        got = self.collect(seconds)
+        check(not got, "%s: expected no message within %.1fs, got %r" % (self.id, seconds, got))
+
+    def drop(self):
+        """Close the socket without DISCONNECT (the broker publishes the will)."""
+        self.c.loop_stop()
+        sock = self.c.socket()
+        if sock is not None:
+            sock.close()

@@ -38,7 +38,8 @@ import sys
 import threading
 import time
 
-from fpload import mstr, out, packet  # the fast-path load's encoders and JSON output
+from fpload import out  # the fast-path load's JSON output
+from mqttraw import mstr, packet
 
 HOST = os.environ.get("BROKER_HOST", "127.0.0.1")
 PORT = int(os.environ.get("BROKER_PORT", "1883"))

@@ -113,16 +113,13 @@ def conn5(u, port=None):
 def collect(c, v5, seconds):
     """Every PUBLISH within `seconds` (QoS 0 subscriptions: nothing to acknowledge)."""
     out = []
-    deadline = time.monotonic() + seconds
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return out
+    for left in time_left(seconds):
         p = c.recv(left)
         if p is None:
-            return out
+            break
         check(p.type == PUBLISH, "expected PUBLISH, got %r" % p)
         out.append(publish_of(p) if v5 else p.publish())
+    return out
 
 
 def alive(c, who):

@@ -66,18 +66,15 @@ def conn5(u, cid=None):
 
 def collect(c, v5, seconds, skip_probe=True):
     out = []
-    deadline = time.monotonic() + seconds
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return out
+    for left in time_left(seconds):
         p = c.recv(left)
         if p is None:
-            return out
+            break
         check(p.type == PUBLISH, "expected PUBLISH, got %r" % p)
         m = publish_of(p) if v5 else p.publish()
         if not (skip_probe and m["topic"].startswith("probe/")):
             out.append((m["topic"], m["payload"].decode()))
+    return out
 
 
 

@@ -20,7 +20,7 @@ assert_eq 3 "$rc" "both keys: exit status; stderr: $(cat "$T/both.err")"
 assert_contains "$(cat "$T/both.err")" "mutually exclusive" "both keys: message"
 
 start_broker
-py - "$T/ready" <<'PY' &
+py_ready "clients not connected" <<'PY'
 from mqtt5raw import *
 import mqttraw, sys
 def t():
@@ -43,14 +43,9 @@ def t():
     check_eq(3, rc, "v3 CONNACK return code while redirecting")
 main(t)
 PY
-cpid=$!
-track "$cpid"
-for ((i = 0; i < 100; i++)); do [ -s "$T/ready" ] && break; sleep 0.05; done
-[ -s "$T/ready" ] || fail "clients not connected"
 echo "use_another_server   a.example:1883    [fe80::1]:8883" >>"$BROKER_CONF"
 kill -HUP "$BROKER_PID"
-wait_pid "$cpid" 10
-[ "$WAIT_RC" = 0 ] || fail "client checks failed (exit $WAIT_RC)"
+py_done 10 "client checks"
 assert_contains "$(cat "$BROKER_LOG")" "use_another_server a.example:1883 [fe80::1]:8883: 2 clients redirected" "reload log line"
 
 # both keys by reload: refused, the redirection stays

@@ -6,7 +6,7 @@
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
 start_broker
-py - "$T/ready" <<'PY' &
+py_ready "clients not connected" <<'PY'
 from mqtt5raw import *
 import os, sys, time
 def t():
@@ -19,10 +19,5 @@ def t():
     check_eq([], v3.wait_closed(5)[1], "packets to the 3.1.1 client")
 main(t)
 PY
-cpid=$!
-track "$cpid"
-for ((i = 0; i < 100; i++)); do [ -s "$T/ready" ] && break; sleep 0.05; done
-[ -s "$T/ready" ] || fail "clients not connected"
 stop_broker
-wait_pid "$cpid" 15
-[ "$WAIT_RC" = 0 ] || fail "client checks failed (exit $WAIT_RC)"
+py_done 15 "client checks"

@@ -5,7 +5,7 @@
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
 start_broker
-py - "$T/ready" <<'PY' &
+py_ready "the python client did not get ready" <<'PY'
 from mqtt5raw import *
 import sys
 def t():
@@ -19,12 +19,7 @@ def t():
               props={"CorrelationData": cd} if cd is not None else None)
 main(t)
 PY
-rpid=$!
-track "$rpid"
-for ((i = 0; i < 100; i++)); do [ -s "$T/ready" ] && break; sleep 0.05; done
-[ -s "$T/ready" ] || fail "the python client did not get ready"
 out=$(run_fg "${CLI[@]}" timeout 10 mosquitto_rr -V 5 -h "$BROKER_HOST" -p "$BROKER_PORT" -t frr/request \
 	-e frr/response -m question -q 1 -W 5)
-wait_pid "$rpid" 10
-[ "$WAIT_RC" = 0 ] || fail "responder failed (exit $WAIT_RC)"
+py_done 10 "responder"
 assert_eq "answer to question" "$out" "mosquitto_rr output"

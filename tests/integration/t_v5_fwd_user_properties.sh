@@ -5,7 +5,7 @@
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
 start_broker
-py - "$T/ready" <<'PY' &
+py_ready "the python client did not get ready" <<'PY'
 from mqtt5raw import *
 import sys
 def t():
@@ -18,11 +18,6 @@ def t():
              m["props"].get("UserProperty"), "User Properties (order and content)")
 main(t)
 PY
-py_pid=$!
-track "$py_pid"
-for ((i = 0; i < 100; i++)); do [ -s "$T/ready" ] && break; sleep 0.05; done
-[ -s "$T/ready" ] || fail "the python client did not get ready"
 pub -V mqttv5 -t fup/t -q 1 -m payload -D publish user-property b 1 -D publish user-property a 2 \
 	-D publish user-property b 3 -D publish user-property 'clé' 'välue ✓' -D publish user-property empty ''
-wait_pid "$py_pid" 15
-[ "$WAIT_RC" = 0 ] || fail "subscriber check failed (exit $WAIT_RC)"
+py_done 15 "subscriber check"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 start_broker
 pub -V mqttv311 -t i3/kept -q 1 -r -m retained-v3
-py - "$T/ready" <<'PY' &
+py_ready "subscriber not ready" <<'PY'
 from mqtt5raw import *
 import sys
 def t():
@@ -22,11 +22,6 @@ def t():
              (m["topic"], m["payload"], m["qos"], m["retain"], list(m["props"])), "live message")
 main(t)
 PY
-cpid=$!
-track "$cpid"
-for ((i = 0; i < 100; i++)); do [ -s "$T/ready" ] && break; sleep 0.05; done
-[ -s "$T/ready" ] || fail "subscriber not ready"
 pub -V mqttv311 -t i3/t -q 2 -m hello-v5
-wait_pid "$cpid" 15
-[ "$WAIT_RC" = 0 ] || fail "subscriber checks failed (exit $WAIT_RC)"
+py_done 15 "subscriber checks"
 pub -V mqttv311 -t i3/kept -r -n

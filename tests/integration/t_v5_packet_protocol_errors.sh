@@ -18,12 +18,7 @@ def t():
              ("UNSUBACK", packet(0xB0, b"\x00\x01\x00\x00")),
              ("PINGRESP", packet(0xD0, b"")))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("ppe-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_PROTOCOL_ERROR)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("ppe-%d" % i, pkt, RC_PROTOCOL_ERROR, what)
     assert_broker_serves5()
 main(t)
 PY

@@ -11,12 +11,7 @@ def t():
     cases = (("SUBSCRIBE", packet(0x80, b"\x00\x01\x00" + mstr("prf/t") + b"\x00")),
              ("UNSUBSCRIBE", packet(0xA0, b"\x00\x01\x00" + mstr("prf/t"))))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("prf-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("prf-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
 main(t)
 PY

@@ -12,12 +12,7 @@ def t():
     cases = (("PUBREL", packet(0x60, b"\x00\x01")), ("DISCONNECT", packet(0xE1, b"")),
              ("PINGREQ", packet(0xC1, b"")))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("prfo-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("prfo-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
 main(t)
 PY

@@ -14,12 +14,7 @@ def t():
              ("DISCONNECT", disconnect5(0, [(SESSION_EXPIRY, 5), (SESSION_EXPIRY, 5)])),
              ("PUBACK", puback5(1, 0, [(REASON_STRING, "a"), (REASON_STRING, "b")])))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("pdo-%d" % i, props=[(SESSION_EXPIRY, 10)])
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_PROTOCOL_ERROR)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("pdo-%d" % i, pkt, RC_PROTOCOL_ERROR, what, props=[(SESSION_EXPIRY, 10)])
     assert_broker_serves5()
 main(t)
 PY

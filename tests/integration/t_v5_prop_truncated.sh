@@ -17,12 +17,7 @@ def t():
              ("pair without value", publish5("pt/t", "x", props=bytes([USER_PROPERTY, 0, 1, 65]))),
              ("5-byte length", packet(0x30, mstr("pt/t") + b"\x80\x80\x80\x80\x01x")))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("pt-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("pt-%d" % i, pkt, RC_MALFORMED, what)
     s.expect_nothing(0.5)
     assert_broker_serves5()
 main(t)

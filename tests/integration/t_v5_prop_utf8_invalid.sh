@@ -18,12 +18,7 @@ def t():
              ("0xFF in a User Property key", bytes([USER_PROPERTY, 0, 1, 0xFF, 0, 1, 0x41])),
              ("0xFF in a User Property value", bytes([USER_PROPERTY, 0, 1, 0x41, 0, 1, 0xFF])))
     for i, (what, raw) in enumerate(cases):
-        c, _ = client5("pu8-%d" % i)
-        c.send(publish5("pu8/t", "x", props=raw))
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("pu8-%d" % i, publish5("pu8/t", "x", props=raw), RC_MALFORMED, what)
     s.expect_nothing(0.5)
     assert_broker_serves5()
 main(t)

@@ -16,12 +16,7 @@ def t():
              ("TOPIC_ALIAS in SUBSCRIBE", subscribe5(1, [("pw/y", 0)], props=[(TOPIC_ALIAS, 1)])),
              ("SUBSCRIPTION_ID in UNSUBSCRIBE", unsubscribe5(1, ["pw/#"], props=[(SUBSCRIPTION_ID, 1)])))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("pw-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("pw-%d" % i, pkt, RC_MALFORMED, what)
     s.expect_nothing(0.5)
     assert_broker_serves5()
 main(t)

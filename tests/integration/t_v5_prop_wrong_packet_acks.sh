@@ -16,12 +16,7 @@ def t():
              ("PUBCOMP", pubcomp5(1, 0, [(SUBSCRIPTION_ID, 1)])),
              ("DISCONNECT", disconnect5(0, [(TOPIC_ALIAS, 1)])))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("pk-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("pk-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
 main(t)
 PY

@@ -15,12 +15,7 @@ def t():
              ("# in topic", RC_TOPIC_NAME_INVALID, publish5("pit/#", "x", qos=1, pid=1)),
              ("DUP on QoS 0", RC_MALFORMED, publish5("pit/t", "x", dup=True)))
     for i, (what, rc, pkt) in enumerate(cases):
-        c, _ = client5("pit-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, rc)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("pit-%d" % i, pkt, rc, what)
     s.expect_nothing(0.5)
 main(t)
 PY

@@ -17,12 +17,7 @@ def t():
              ("empty topic, no alias", RC_PROTOCOL_ERROR, publish5("", "x")),
              ("packet id 0", RC_PROTOCOL_ERROR, publish5("pm/t", "x", qos=1, pid=0)))
     for i, (what, rc, pkt) in enumerate(cases):
-        c, _ = client5("pm-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, rc)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("pm-%d" % i, pkt, rc, what)
     s.expect_nothing(0.5)
 main(t)
 PY

@@ -13,12 +13,7 @@ def t():
              ("UNSUBSCRIBE, 0xFF", packet(0xA2, b"\x00\x01\x00" + mstr(b"sm/\xff"))),
              ("UNSUBSCRIBE, surrogate", packet(0xA2, b"\x00\x01\x00" + mstr(b"sm/\xed\xa0\x80"))))
     for i, (what, pkt) in enumerate(cases):
-        c, _ = client5("sm-%d" % i)
-        c.send(pkt)
-        try:
-            expect_disconnect(c, RC_MALFORMED)
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (what, e))
+        disconnected_v5("sm-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
 main(t)
 PY

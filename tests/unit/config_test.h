@@ -56,6 +56,14 @@ static inline struct config *parse_ok(const char *text)
 	return cfg;
 }
 
+/* Parse text (it must parse) and check one integer field of the result. */
+#define assert_parsed_int(text, field, want)                                                       \
+	do {                                                                                       \
+		struct config *cfg_ = parse_ok(text);                                              \
+		assert_int_equal(cfg_->field, (want));                                             \
+		config_free(cfg_);                                                                 \
+	} while (0)
+
 /* The parse must fail with -EINVAL and exactly this message. */
 static inline void parse_fail(const char *text, const char *msg)
 {

@@ -87,9 +87,7 @@ static void test_lexing(void **state)
 	assert_false(cfg->retain_available);
 	config_free(cfg);
 
-	cfg = parse_ok("");
-	assert_int_equal(cfg->n_listeners, 0);
-	config_free(cfg);
+	assert_parsed_int("", n_listeners, 0);
 	cfg = config_new();
 	assert_int_equal(config_parse_text(cfg, NULL, 0, NAME, NULL, err, sizeof(err)), 0);
 	assert_int_equal(config_parse_text(cfg, NULL, 5, NAME, NULL, err, sizeof(err)), -EINVAL);
@@ -383,9 +381,7 @@ static void test_log_dest(void **state)
 
 	(void)state;
 	/* the first log_dest line replaces the default stderr, the next ones add */
-	cfg = parse_ok("log_dest stdout\n");
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT);
-	config_free(cfg);
+	assert_parsed_int("log_dest stdout\n", log_dest, CONFIG_LOG_DEST_STDOUT);
 	cfg = parse_ok("log_dest stdout\nlog_dest syslog\nlog_dest stderr\n");
 	assert_int_equal(cfg->log_dest,
 			 CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_STDERR);
@@ -394,9 +390,8 @@ static void test_log_dest(void **state)
 	assert_int_equal(cfg->log_dest,
 			 CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_TOPIC);
 	config_free(cfg);
-	cfg = parse_ok("log_dest stdout syslog # two on a line\n");
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
-	config_free(cfg);
+	assert_parsed_int("log_dest stdout syslog # two on a line\n", log_dest,
+			  CONFIG_LOG_DEST_STDOUT | CONFIG_LOG_DEST_SYSLOG);
 	cfg = parse_ok("log_dest syslog\nlog_dest file /var/log/my log.txt  \n");
 	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_SYSLOG | CONFIG_LOG_DEST_FILE);
 	assert_string_equal(cfg->log_file, "/var/log/my log.txt");
@@ -410,9 +405,7 @@ static void test_log_dest(void **state)
 	assert_int_equal(cfg->log_dest, 0);
 	assert_null(cfg->log_file);
 	config_free(cfg);
-	cfg = parse_ok("log_dest none\nlog_dest stderr\n");
-	assert_int_equal(cfg->log_dest, CONFIG_LOG_DEST_STDERR);
-	config_free(cfg);
+	assert_parsed_int("log_dest none\nlog_dest stderr\n", log_dest, CONFIG_LOG_DEST_STDERR);
 
 	parse_fail("log_dest\n", "t.conf:1: log_dest: missing argument");
 	parse_fail("log_dest file\n", "t.conf:1: log_dest: file: missing path");
@@ -444,20 +437,15 @@ static void test_log_type(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		cfg = parse_ok(fmt("log_type %s\n", types[i].name));
-		assert_int_equal(cfg->log_type, types[i].bit);
-		config_free(cfg);
+		assert_parsed_int(fmt("log_type %s\n", types[i].name), log_type, types[i].bit);
 	}
 	cfg = parse_ok("log_type error\nlog_type debug\nlog_type subscribe unsubscribe\n");
 	assert_int_equal(cfg->log_type, CONFIG_LOG_ERR | CONFIG_LOG_DEBUG | CONFIG_LOG_SUBSCRIBE |
 					    CONFIG_LOG_UNSUBSCRIBE);
 	config_free(cfg);
-	cfg = parse_ok("log_type all\nlog_type none\nlog_type warning\n");
-	assert_int_equal(cfg->log_type, CONFIG_LOG_WARNING);
-	config_free(cfg);
-	cfg = parse_ok("log_type none\nlog_type all # everything\n");
-	assert_int_equal(cfg->log_type, CONFIG_LOG_ALL);
-	config_free(cfg);
+	assert_parsed_int("log_type all\nlog_type none\nlog_type warning\n", log_type,
+			  CONFIG_LOG_WARNING);
+	assert_parsed_int("log_type none\nlog_type all # everything\n", log_type, CONFIG_LOG_ALL);
 	parse_fail("log_type\n", "t.conf:1: log_type: missing argument");
 	parse_fail("log_type error internal\n",
 		   "t.conf:1: log_type: invalid value 'internal' (expected error, warning, notice, "
@@ -483,14 +471,12 @@ static void test_duration(void **state)
 	};
 	static const char *const bad[] = {"14",	 "0d", "d",   "14x", "-1d", "1.5d",
 					  "+1d", "1H", "1 d", "h1",  "0x1d"};
-	struct config *cfg;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		cfg = parse_ok(fmt("persistent_client_expiration %s\n", ok[i].in));
-		assert_int_equal(cfg->persistent_client_expiration, ok[i].secs);
-		config_free(cfg);
+		assert_parsed_int(fmt("persistent_client_expiration %s\n", ok[i].in),
+				  persistent_client_expiration, ok[i].secs);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *tok = bad[i];
@@ -545,15 +531,9 @@ static void test_fastpath(void **state)
 	struct config *cfg;
 
 	(void)state;
-	cfg = parse_ok("fastpath on\n");
-	assert_int_equal(cfg->fastpath, CONFIG_FASTPATH_ON);
-	config_free(cfg);
-	cfg = parse_ok("fastpath on\nfastpath off\n");
-	assert_int_equal(cfg->fastpath, CONFIG_FASTPATH_OFF);
-	config_free(cfg);
-	cfg = parse_ok("fastpath off\nfastpath auto\n");
-	assert_int_equal(cfg->fastpath, CONFIG_FASTPATH_AUTO);
-	config_free(cfg);
+	assert_parsed_int("fastpath on\n", fastpath, CONFIG_FASTPATH_ON);
+	assert_parsed_int("fastpath on\nfastpath off\n", fastpath, CONFIG_FASTPATH_OFF);
+	assert_parsed_int("fastpath off\nfastpath auto\n", fastpath, CONFIG_FASTPATH_AUTO);
 	parse_fail("fastpath yes\n",
 		   "t.conf:1: fastpath: invalid value 'yes' (expected auto, on or off)");
 	parse_fail("fastpath\n", "t.conf:1: fastpath: missing argument");
@@ -580,12 +560,9 @@ static void test_fastpath(void **state)
 		   "t.conf:1: fastpath_flow_rates: invalid number '40000,15000'");
 	parse_fail("fastpath_flow_rates 4294967296 0\n",
 		   "t.conf:1: fastpath_flow_rates: value '4294967296' out of range (0..4294967295)");
-	cfg = parse_ok("\n");
-	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_ROUND_ROBIN);
-	config_free(cfg);
-	cfg = parse_ok("shared_subscription_strategy hash_topic\n");
-	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_HASH_TOPIC);
-	config_free(cfg);
+	assert_parsed_int("\n", share_strategy, CONFIG_SHARE_ROUND_ROBIN);
+	assert_parsed_int("shared_subscription_strategy hash_topic\n", share_strategy,
+			  CONFIG_SHARE_HASH_TOPIC);
 	cfg =
 	    parse_ok("shared_subscription_strategy sticky\nshared_subscription_strategy random\n");
 	assert_int_equal(cfg->share_strategy, CONFIG_SHARE_RANDOM);

@@ -23,12 +23,9 @@ static void test_ctl_keys(void **state)
 	assert_string_equal(config_origin(cfg, NULL, "control_socket_user"), "t.conf:3");
 	config_free(cfg);
 	/* chmod(1)'s forms: with or without the leading 0 */
-	cfg = parse_ok("control_socket_mode 660\ncontrol_socket_mode 0\n");
-	assert_int_equal(cfg->control_socket_mode, 0);
-	config_free(cfg);
-	cfg = parse_ok("control_socket_mode 0777\n");
-	assert_int_equal(cfg->control_socket_mode, 0777);
-	config_free(cfg);
+	assert_parsed_int("control_socket_mode 660\ncontrol_socket_mode 0\n", control_socket_mode,
+			  0);
+	assert_parsed_int("control_socket_mode 0777\n", control_socket_mode, 0777);
 	parse_fail("control_socket_mode 01000\n",
 		   "t.conf:1: control_socket_mode: '01000' is not an octal mode from 0 to 0777");
 	parse_fail("control_socket_mode 0680\n",

@@ -26,6 +26,7 @@
 
 #include "conn.h"
 #include "loop.h"
+#include "tcp_pair_test.h"
 
 struct owner {
 	int closes;
@@ -60,25 +61,6 @@ struct fixture {
 	int peer;
 	struct owner o;
 };
-
-/* A connected loopback TCP pair: *a non-blocking (for conn), *b blocking (the test's peer). */
-static void tcp_pair(int *a, int *b)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sa);
-	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	assert_true(ls >= 0);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-	*b = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(connect(*b, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	*a = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
-	assert_true(*a >= 0);
-	setsockopt(*b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	close(ls);
-}
 
 static int setup(void **state)
 {

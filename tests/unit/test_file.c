@@ -249,6 +249,31 @@ static void test_strerror(void **state)
 	file_strerror(NULL, 0, "/etc/x", -EISDIR, 1);
 }
 
+/* file_read_text: the loaders' read, its message and errno; file_text_free keeps errno. */
+static void test_read_text(void **state)
+{
+	char err[PATH_MAX + 128], *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	write_file("t.txt", "key:value\n", 10, 0644);
+	assert_int_equal(file_read_text(tpath("t.txt"), 64, &text, &len, err, sizeof(err)), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(text, "key:value\n");
+	errno = EPERM;
+	file_text_free(text, len);
+	assert_int_equal(errno, EPERM);
+	errno = 0;
+	assert_int_equal(file_read_text(tpath("none"), 64, &text, &len, err, sizeof(err)), -ENOENT);
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(err, "/none: No such file or directory"));
+	assert_int_equal(file_read_text(tpath("t.txt"), 9, &text, &len, err, sizeof(err)), -EFBIG);
+	assert_int_equal(errno, EFBIG);
+	errno = EACCES;
+	file_text_free(NULL, 0);
+	assert_int_equal(errno, EACCES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +285,7 @@ int main(void)
 	    cmocka_unit_test(test_read_error),
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_read_text),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

@@ -31,6 +31,7 @@
 
 #include "conn.h"
 #include "loop.h"
+#include "tcp_pair_test.h"
 #include "ws.h"
 #include "ws_frame.h"
 
@@ -73,25 +74,6 @@ struct fixture {
 	struct owner o;
 };
 
-static void tcp_pair(int *a, int *b)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sa);
-	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	assert_true(ls >= 0);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-	*b = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(connect(*b, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	*a = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
-	assert_true(*a >= 0);
-	setsockopt(*b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(*a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	close(ls);
-}
-
 static struct fixture *fixture_new(bool ws)
 {
 	static const char *const origins[] = {"https://ok.example"};
@@ -102,6 +84,8 @@ static struct fixture *fixture_new(bool ws)
 	f->l = loop_new();
 	assert_non_null(f->l);
 	tcp_pair(&fd, &f->peer);
+	/* TCP_NODELAY on the server side too */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	f->c = conn_new(f->l, fd, &conn_tcp, &ops, &f->o);
 	assert_non_null(f->c);
 	f->c->rx_max = 4096;
