@@ -59,8 +59,12 @@ LDFLAGS += -Wl,--gc-sections -Wl,-z,now
 # generation flags again, or the unwind tables come back) and no separate-code padding: the
 # headers and .rodata share pages with .text, as lld does by default (x86-64: 4 KB; arm64: no
 # change, GNU ld for aarch64 already lays out so).
-CFLAGS += -flto
+# Fat objects: the unit tests link their native code without LTO (UNIT_LDFLAGS): one LTO per
+# test binary made cross-test.sh's build 20 minutes longer, and -Wl,--wrap (test_tls) does not
+# reach calls that LTO resolved inside the IR.
+CFLAGS += -flto -ffat-lto-objects
 LDFLAGS += -flto=auto $(filter -O%,$(CFLAGS)) -fno-asynchronous-unwind-tables -fno-unwind-tables
+UNIT_LDFLAGS := -fno-lto
 LDFLAGS += -Wl,-z,noseparate-code
 # (probed: binutils 2.40 knows it for x86-64 only; for aarch64 it warns "ignored", exit 0)
 LDFLAGS += $(shell $(CC) -Wl,-z,pack-relative-relocs -shared -nostdlib -xc /dev/null \
@@ -307,20 +311,20 @@ UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $$(call obj,$$* $$(UNIT_DEPS_$$*)) \
 		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
 # Without the BPF program (FASTPATH=0) test_fastpath links the stub and skips (exit 77).
 ifneq ($(FASTPATH),1)
 $(BUILD)/tests/test_fastpath: $(BUILD)/obj/tests/unit/test_fastpath.o \
 		$(call obj,fastpath_stub) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka
 endif
 
 # Without BPF test_xdp_guard links the stub and skips (exit 77).
 ifneq ($(FASTPATH),1)
 $(BUILD)/tests/test_xdp_guard: $(BUILD)/obj/tests/unit/test_xdp_guard.o \
 		$(call obj,xdp_guard_stub xdp_parse) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka
 endif
 
 # test_fastpath shares tests/unit/fp_harness.c with the fast path's measurements, a program of
@@ -331,7 +335,7 @@ ifeq ($(FASTPATH),1)
 FP_MEASURE := $(BUILD)/tests/fp_measure
 $(FP_MEASURE): $(BUILD)/obj/tests/bench/fastpath/fp_measure.o $(FP_HARNESS) \
 		$(call obj,fastpath fastpath_pin fpstatus bpf_util) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lbpf -lelf -lz
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka -lbpf -lelf -lz
 endif
 fp-measure: $(FP_MEASURE)
 
