@@ -57,13 +57,14 @@ CFLAGS += -fno-plt
 LDFLAGS += -Wl,--gc-sections -Wl,-z,now
 # LTO (text x86-64 215.5 -> 205.2 KB, arm64 261.3 -> 229.7 KB; the link needs the code
 # generation flags again, or the unwind tables come back) and no separate-code padding: the
-# headers and .rodata share pages with .text, as lld does by default (x86-64 4 KB; on arm64 GNU
-# ld otherwise pads the RW segment to its 64 KiB page in the file, 52 KB).
-# The objects are fat (LTO IR and code): unit tests link them without LTO (UNIT_NOLTO), since
-# their -Wl,--wrap of a function another object calls does not reach a call LTO resolved.
+# headers and .rodata share pages with .text, as lld does by default (x86-64: 4 KB; arm64: no
+# change, GNU ld for aarch64 already lays out so).
+# Fat objects: the unit tests link their native code without LTO (UNIT_LDFLAGS): one LTO per
+# test binary made cross-test.sh's build 20 minutes longer, and -Wl,--wrap (test_tls) does not
+# reach calls that LTO resolved inside the IR.
 CFLAGS += -flto -ffat-lto-objects
 LDFLAGS += -flto=auto $(filter -O%,$(CFLAGS)) -fno-asynchronous-unwind-tables -fno-unwind-tables
-UNIT_NOLTO := -fno-lto
+UNIT_LDFLAGS := -fno-lto
 LDFLAGS += -Wl,-z,noseparate-code
 # (probed: binutils 2.40 knows it for x86-64 only; for aarch64 it warns "ignored", exit 0)
 LDFLAGS += $(shell $(CC) -Wl,-z,pack-relative-relocs -shared -nostdlib -xc /dev/null \
@@ -312,20 +313,20 @@ UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $$(call obj,$$* $$(UNIT_DEPS_$$*)) \
 		$(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_NOLTO) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
 # Without the BPF program (FASTPATH=0) test_fastpath links the stub and skips (exit 77).
 ifneq ($(FASTPATH),1)
 $(BUILD)/tests/test_fastpath: $(BUILD)/obj/tests/unit/test_fastpath.o \
 		$(call obj,fastpath_stub) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka
 endif
 
 # Without BPF test_xdp_guard links the stub and skips (exit 77).
 ifneq ($(FASTPATH),1)
 $(BUILD)/tests/test_xdp_guard: $(BUILD)/obj/tests/unit/test_xdp_guard.o \
 		$(call obj,xdp_guard_stub xdp_parse) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka
 endif
 
 # test_fastpath shares tests/unit/fp_harness.c with the fast path's measurements, a program of
@@ -336,7 +337,7 @@ ifeq ($(FASTPATH),1)
 FP_MEASURE := $(BUILD)/tests/fp_measure
 $(FP_MEASURE): $(BUILD)/obj/tests/bench/fastpath/fp_measure.o $(FP_HARNESS) \
 		$(call obj,fastpath fastpath_pin fpstatus bpf_util) $(BUILD)/obj/tests/unit/mock_log.o | $$(@D)/.dir
-	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lbpf -lelf -lz
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $^ -lcmocka -lbpf -lelf -lz
 endif
 fp-measure: $(FP_MEASURE)
 
