@@ -169,7 +169,9 @@ struct pub {
 	struct msg *msg; /* made on demand (pub_msg); a reference owned by the pub */
 	/* the QoS 0 frame as every subscriber without a per-subscriber part gets it, per [MQTT 5]
 	 * [RETAIN]: encoded for the first such subscriber, referenced by the others (see
-	 * client_send_publish); references owned by the pub */
+	 * client_send_publish); references owned by the pub. Kept only when fan is set (by
+	 * broker_publish: more than one session matched) */
+	bool fan;
 	struct pub_frame {
 		struct rbuf *rb; /* NULL: not encoded yet */
 		uint32_t off, len;

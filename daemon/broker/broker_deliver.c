@@ -42,6 +42,7 @@ void pub_from_msg(struct pub *p, struct msg *m)
 	p->expiry = m->expiry;
 	p->origin = m->origin;
 	p->msg = msg_ref(m);
+	p->fan = false;
 	memset(p->frame, 0, sizeof(p->frame));
 }
 
@@ -147,7 +148,8 @@ static struct pub_frame *shared_frame(const struct client *c, struct pub *p, uin
 {
 	bool v5 = c->version == MQTT_V5;
 
-	if (qos || broker_mount_is(c) || (v5 && (c->alias_out_max || p->expiry || sub_id)))
+	if (!p->fan || qos || broker_mount_is(c) ||
+	    (v5 && (c->alias_out_max || p->expiry || sub_id)))
 		return NULL;
 	return &p->frame[v5][retain & 1];
 }
@@ -645,6 +647,7 @@ struct pub_result broker_publish(struct broker *b, struct pub *p)
 		res.single = true;
 		res.one = b->m[0];
 	}
+	p->fan = b->m_len > 1;
 	for (uint32_t i = 0; i < b->m_len; i++) {
 		struct match *m = &b->m[i];
 		enum broker_fwd r;
