@@ -165,6 +165,17 @@ static bool hd_batch(struct broker_diag *d)
 	return c != NULL;
 }
 
+/* The sock_diag socket, once (a failure is said once: keepalive alone finds them then). */
+static void hd_open(struct broker_diag *d)
+{
+	d->diag = nl_diag_open();
+	if (!d->diag) {
+		d->diag_failed = true;
+		log_warn("Warning: no sock_diag (%s): half-dead clients are found by keepalive only.",
+			 strerror(errno));
+	}
+}
+
 static void hd_tick(struct loop *l, struct loop_timer *t)
 {
 	struct broker_diag *d = t->ctx;
@@ -177,15 +188,8 @@ static void hd_tick(struct loop *l, struct loop_timer *t)
 		loop_timer_set(l, t, now + BROKER_DIAG_ROUND_MS);
 		return;
 	}
-	if (!d->diag && !d->diag_failed) {
-		d->diag = nl_diag_open();
-		if (!d->diag) {
-			d->diag_failed = true;
-			log_warn("Warning: no sock_diag (%s): half-dead clients are found by "
-				 "keepalive only.",
-				 strerror(errno));
-		}
-	}
+	if (!d->diag && !d->diag_failed)
+		hd_open(d);
 	if (!d->diag)
 		return;
 	more = hd_batch(d);
@@ -216,6 +220,10 @@ int broker_diag_start(struct broker *b)
 		return -ENOMEM;
 	d->b = b;
 	d->cursor = UINT64_MAX;
+	/* at start, not at the first round: the daemon's descriptors do not change under a
+	 * running broker (t_hostile_conn_storm and t_metrics_hostile count them) */
+	if (b->cfg->half_dead_timeout)
+		hd_open(d);
 	loop_timer_init(&d->timer, hd_tick, d);
 	loop_timer_set(b->loop, &d->timer, loop_now(b->loop) + BROKER_DIAG_ROUND_MS);
 	b->diag = d;
