@@ -85,15 +85,14 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* One slice of the re-check; the next one on the next loop turn, or the end of the walk. */
-static void acl_walk_slice(struct loop *l, struct loop_timer *t)
+/* Re-check whole buckets from acl_bucket until about `budget` subscriptions (and one per
+ * session) are done or the table is; true when it is. */
+static bool acl_walk_buckets(struct broker *b, uint32_t budget)
 {
-	struct broker *b = t->ctx;
 	struct session_table *st = &b->sessions;
-	int64_t t0 = mono_us(), took;
-	uint32_t work = 0; /* subscriptions, and one per session */
+	uint32_t work = 0;
 
-	while (b->acl_bucket < st->nb && work < ACL_SLICE_SUBS) {
+	while (b->acl_bucket < st->nb && work < budget) {
 		for (struct session *s = st->b[b->acl_bucket]; s; s = s->hnext) {
 			resubscribe_acl(b, s);
 			work += s->n_subs + 1;
@@ -101,18 +100,24 @@ static void acl_walk_slice(struct loop *l, struct loop_timer *t)
 		}
 		b->acl_bucket++;
 	}
+	return b->acl_bucket >= st->nb;
+}
+
+/* One slice of the re-check; the next one on the next loop turn, or the end of the walk. */
+static void acl_walk_slice(struct loop *l, struct loop_timer *t)
+{
+	struct broker *b = t->ctx;
+	int64_t t0 = mono_us(), took;
+	bool done = acl_walk_buckets(b, ACL_SLICE_SUBS);
+
 	took = mono_us() - t0;
 	b->acl_slices++;
 	if (took > b->acl_longest_us)
 		b->acl_longest_us = took;
-	if (b->acl_bucket < st->nb) {
+	if (!done) {
 		if (loop_timer_set(l, &b->acl_timer, loop_now(l)) == 0)
 			return;
-		while (b->acl_bucket < st->nb) /* no timer: finish here rather than never */
-			for (struct session *s = st->b[b->acl_bucket++]; s; s = s->hnext) {
-				resubscribe_acl(b, s);
-				b->acl_subs += s->n_subs;
-			}
+		acl_walk_buckets(b, UINT32_MAX); /* no timer: finish here rather than never */
 	}
 	b->acl_walk = false;
 	broker_fp_flush_routes(b); /* none learned meanwhile; drop any the old flags made */
