@@ -59,10 +59,11 @@ def refused_connect(raw, what):
         check(len(p.body) >= 2 and p.body[1] != 0, "%s: CONNACK accepting it: %r" % (what, p))
 
 
-def rss(pid):
-    """The resident set size of process pid (the broker), in bytes."""
+def rss(pid, field="VmRSS"):
+    """The resident set size of process pid (the broker), in bytes; field="RssAnon": only its
+    anonymous memory (heap, stacks), without file pages such as the store's mmapped database."""
     for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
 
 

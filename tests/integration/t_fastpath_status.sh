@@ -145,6 +145,10 @@ assert_eq 0 "$WAIT_RC" "clients: $(cat "$T/clients.log")"
 # A second daemon on the same pin directory: one warning, runs unpinned, pins untouched.
 write_config "$T/second.conf" "fastpath_pin_dir $PIN"
 sed -i "s/^listener $BROKER_PORT /listener $BROKER_PORT2 /" "$T/second.conf"
+# with the suite's store on (MQTTGW_PERSISTENCE=1), a store of its own: a second daemon on the
+# first one's database refuses to start (the store is locked), which is not what this tests
+mkdir -p "$T/persist2"
+sed -i "s|^persistence_location .*|persistence_location $T/persist2|" "$T/second.conf"
 bg "$T/second.log" "${BNS[@]}" "$bin" -c "$T/second.conf"
 PID2=$BG_PID
 for ((i = 0; i < 100; i++)); do

@@ -10,7 +10,9 @@
 #  - a 3.1.1 QoS 1 publish is refused per 3.1.1's rule: positive acknowledgement (and dropped)
 #    or the connection closed [MQTT-3.3.5-2]; never delivered;
 #  - the limit holds: the broker accepted between half the limit and the limit (+ one message)
-#    of payload, and its RSS grew by at most 1.5 x the limit (2 x under AddressSanitizer);
+#    of payload, and its anonymous RSS (RssAnon: heap; not the file pages of a store's mmapped
+#    database when the suite runs with persistence) grew by at most 1.5 x the limit (2 x under
+#    AddressSanitizer);
 #  - the session, reconnecting, gets exactly the accepted messages, in order, nothing refused;
 #    once they are delivered the memory is free again and QoS 1 publishes succeed.
 # Twice: 16 KiB messages with memory_limit 8 MiB, and 3,000-byte messages (small enough for
@@ -29,7 +31,12 @@ if grep -q __asan_init "$(broker_bin)" 2>/dev/null; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
 	RSS_FACTOR=2.0
 fi
-export RSS_FACTOR
+# With the suite's store on (MQTTGW_PERSISTENCE=1) the offline session's messages are also
+# written to SQLite: its page cache (2 MiB by default) and the writer thread's malloc arena
+# are a fixed cost outside memory_limit (measured 2.5 MiB at an 8 MiB limit, 3.1 MiB at 4 MiB).
+RSS_EXTRA=0
+if [ "${MQTTGW_PERSISTENCE:-0}" = 1 ]; then RSS_EXTRA=$((4 << 20)); fi
+export RSS_FACTOR RSS_EXTRA
 SYS_INTERVAL=1
 PYTEST=$(cat <<'PY'
 from mqtt5raw import *
@@ -52,7 +59,7 @@ def t():
     s.send(disconnect5())
     s.close()
     time.sleep(0.3)
-    rss0 = rss(PID)
+    rss0 = rss(PID, "RssAnon")
     p, _ = client5("ml-pub5")
     ok, rc, i = 0, None, 0
     while i < 3 * LIMIT // SIZE:
@@ -87,10 +94,12 @@ def t():
         print("3.1.1 QoS 1 at the limit: PUBACK (dropped)")
     except Closed:
         print("3.1.1 QoS 1 at the limit: closed")
-    grown = rss(PID) - rss0
+    grown = rss(PID, "RssAnon") - rss0
     print("RSS grew by %.1f MiB" % (grown / 2**20))
     factor = float(os.environ["RSS_FACTOR"])
-    check(grown <= LIMIT * factor, "RSS grew by %d bytes, over %.1f x memory_limit" % (grown, factor))
+    extra = int(os.environ["RSS_EXTRA"])
+    check(grown <= LIMIT * factor + extra, "RSS grew by %d bytes, over %.1f x memory_limit + %d"
+          % (grown, factor, extra))
     # the session gets exactly what was accepted, in order
     s, ack = client5("ml-sess", clean=False, props=[(SESSION_EXPIRY, 600)], expect_present=True)
     got = []
