@@ -64,6 +64,7 @@ struct topic_node {
 	struct vec subs; /* of struct topic_sub, unordered */
 	struct topic_share *shares;
 	uint32_t seg_len;
+	uint32_t rgen; /* retained trie: t->rgen when `retained` was set (topic_rcursor.c) */
 	char seg[];
 };
 
@@ -92,6 +93,12 @@ struct topic_tree {
 	size_t nsubs, nretained, nnodes;
 	struct topic_cache cache;
 	const struct topic_share *cur_share; /* the group a match callback is reporting */
+	/* topic_rcursor.c: retained sets are numbered (rgen); while a cursor walks (rwalkers),
+	 * no retained node is unlinked, so cursors keep their place: the topics of nodes left
+	 * empty meanwhile (husks) are pruned when the last cursor ends */
+	uint32_t rgen, rwalkers;
+	uint32_t nhusks, husks_cap;
+	char **husks; /* NUL-terminated topics */
 };
 
 /* ---- nodes and levels (inline: the match walk calls them once per level) ---- */
@@ -167,6 +174,9 @@ static inline void topic_cache_invalidate(struct topic_tree *t)
 }
 
 /* ---- topic.c ---- */
+
+/* Remember n's topic for a prune after the last cursor (no memory: n stays, empty). */
+void topic_husk_add(struct topic_tree *t, const struct topic_node *n);
 
 /*
  * The node of a valid filter or topic name below root; with create, missing nodes are made

@@ -18,6 +18,7 @@ void *topic_retain_set(struct topic_tree *t, const char *topic, size_t len, void
 		return msg;
 	old = n->retained;
 	n->retained = msg;
+	n->rgen = ++t->rgen;
 	if (msg && !old)
 		t->nretained++;
 	if (!msg && old)
@@ -148,7 +149,7 @@ void topic_retain_foreach(struct topic_tree *t, bool (*fn)(void *ctx, void *msg)
 			n->retained = NULL;
 			t->nretained--;
 		}
-		if (topic_node_empty(n)) {
+		if (topic_node_empty(n) && !t->rwalkers) {
 			topic_node_unlink(t, p, n);
 			topic_node_free(t, n);
 		}
