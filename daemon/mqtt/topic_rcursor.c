@@ -22,49 +22,22 @@
 
 #include "topic_int.h"
 
-struct topic_rcursor {
-	struct topic_node *n;	/* where it stands; NULL: the walk is over */
-	struct topic_node *top; /* walking below this '#' node; NULL: matching levels */
-	char *filter;
-	size_t len, pos; /* pos: the filter level n's children are matched against */
-	uint32_t i;	 /* n's next child to try */
-	uint32_t gen;	 /* t->rgen when it was made */
-	bool up;	 /* n was reported: climb first */
-	/* nodes whose message topic_rcursor_take handed out: skipped when reached (an
-	 * open-addressed set of pointers; nodes are not freed while the cursor exists) */
-	const struct topic_node **taken;
-	uint32_t ntaken, taken_cap;
-	uint64_t seed;
-};
-
-struct topic_rcursor *topic_rcursor_new(struct topic_tree *t, const char *filter, size_t len)
+void topic_rcursor_init(struct topic_tree *t, struct topic_rcursor *c, const char *filter,
+			size_t len)
 {
-	struct topic_rcursor *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->filter = malloc(len + 1);
-	if (!c->filter) {
-		free(c);
-		return NULL;
-	}
-	memcpy(c->filter, filter, len);
-	c->filter[len] = '\0';
+	memset(c, 0, sizeof(*c));
+	c->filter = filter;
 	c->len = len;
 	c->n = t->ret;
 	c->gen = t->rgen;
 	c->seed = t->seed;
 	t->rwalkers++;
-	return c;
 }
 
-void topic_rcursor_free(struct topic_tree *t, struct topic_rcursor *c)
+void topic_rcursor_fini(struct topic_tree *t, struct topic_rcursor *c)
 {
-	if (!c)
-		return;
 	free(c->taken);
-	free(c->filter);
-	free(c);
+	c->taken = NULL;
 	if (--t->rwalkers)
 		return;
 	/* the last cursor: the husks go now, each a path lookup and a prune */
@@ -77,6 +50,31 @@ void topic_rcursor_free(struct topic_tree *t, struct topic_rcursor *c)
 		free(t->husks[k]);
 	}
 	t->nhusks = 0;
+}
+
+struct topic_rcursor *topic_rcursor_new(struct topic_tree *t, const char *filter, size_t len)
+{
+	struct topic_rcursor *c = malloc(sizeof(*c));
+	char *f = malloc(len + 1);
+
+	if (!c || !f) {
+		free(c);
+		free(f);
+		return NULL;
+	}
+	memcpy(f, filter, len);
+	f[len] = '\0';
+	topic_rcursor_init(t, c, f, len);
+	return c;
+}
+
+void topic_rcursor_free(struct topic_tree *t, struct topic_rcursor *c)
+{
+	if (!c)
+		return;
+	free((char *)c->filter);
+	topic_rcursor_fini(t, c);
+	free(c);
 }
 
 const char *topic_rcursor_filter(const struct topic_rcursor *c, size_t *len)
@@ -135,7 +133,7 @@ static void *report(const struct topic_rcursor *c, const struct topic_node *n)
 	return n->retained;
 }
 
-/* As topic_retain.c's: skip root children "$..." below a wildcard first level. */
+/* Skip root children "$..." below a wildcard first level [MQTT-4.7.2-1]. */
 static uint32_t kid_next(const struct topic_node *n, uint32_t i, bool skip_dollar)
 {
 	while (skip_dollar && i < n->kids.n && topic_kid(n, i)->seg_len &&
