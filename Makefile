@@ -88,7 +88,7 @@ MOD_SRCS := $(wildcard daemon/*/*.c)
 src = $(foreach m,$(1),$(filter %/$(m).c,$(MOD_SRCS)))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(call src,$(1)))
 # Modules split over several files: whatever links one of them links the whole set.
-TOPIC_MODS := topic topic_match topic_retain topic_valid vec
+TOPIC_MODS := topic topic_match topic_retain topic_rcursor topic_valid vec
 CODEC_MODS := codec codec_encode codec_props
 
 # ---- the fast path: real BPF program or the stub ----
@@ -237,6 +237,7 @@ UNIT_DEPS_codec_encode := $(CODEC_MODS)
 UNIT_DEPS_topic_valid := $(TOPIC_MODS)
 UNIT_DEPS_topic_match := $(TOPIC_MODS)
 UNIT_DEPS_topic_retain := $(TOPIC_MODS)
+UNIT_DEPS_topic_rcursor := $(TOPIC_MODS)
 UNIT_DEPS_session := qos outq msg
 UNIT_DEPS_qos := outq msg
 UNIT_LIBS_crypto := -lssl -lcrypto

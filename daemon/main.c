@@ -138,6 +138,8 @@ static struct {
 	struct fastpath_load *fpl; /* the loader thread, until it is joined */
 	struct loop_io fpl_io;
 	struct guard *guard;
+	int loading; /* loads behind the listeners still running: fast path, XDP guard */
+	struct loop *loop;
 	struct privdrop_user user;
 	bool drop;
 	int rc; /* an exit status set from the loop (0: none) */
@@ -394,6 +396,32 @@ static void raise_nofile(void)
 	}
 }
 
+static int start_complete(void);
+
+/* One load behind the listeners is done: the last one completes the start. */
+static void start_loaded(struct loop *l)
+{
+	if (--app.loading == 0)
+		app.rc = start_complete();
+	if (app.rc)
+		loop_stop(l);
+}
+
+/* The XDP guard's load is done (guard_new's ready). */
+static void guard_ready(struct guard *g, int ret, const char *err)
+{
+	(void)g;
+	if (ret < 0) {
+		log_err("Error: %s (xdp_required is true); stopping (the listeners were open "
+			"already).",
+			err);
+		app.rc = ret == -ENOMEM ? EXIT_RUNTIME : EXIT_XDP;
+		loop_stop(app.loop);
+		return;
+	}
+	start_loaded(app.loop);
+}
+
 /* The XDP guard on the listeners' actual ports (after broker_new: port 0 is picked there). */
 static int guard_start(struct loop *l, const struct config *cfg, struct broker *b,
 		       struct guard **g, char *err, size_t errlen)
@@ -407,7 +435,7 @@ static int guard_start(struct loop *l, const struct config *cfg, struct broker *
 	}
 	for (size_t i = 0; i < cfg->n_listeners; i++)
 		ports[i] = broker_listener_port(b, i);
-	ret = guard_new(g, l, cfg, ports, cfg->n_listeners, err, errlen);
+	ret = guard_new(g, l, cfg, ports, cfg->n_listeners, guard_ready, err, errlen);
 	free(ports);
 	return ret;
 }
@@ -524,10 +552,10 @@ static void fastpath_loaded(struct loop *l, struct loop_io *io, uint32_t events)
 		log_err("Error: fast path: %s", strerror(-ret));
 		app.rc = EXIT_RUNTIME;
 	} else {
-		app.rc = start_complete();
+		start_loaded(l);
+		return;
 	}
-	if (app.rc)
-		loop_stop(l);
+	loop_stop(l);
 }
 
 static int parse_port(const char *s, uint16_t *port)
@@ -686,7 +714,7 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		log_warn("Warning: NOTIFY_SOCKET: %s; not notifying the service manager",
 			 strerror(-ret));
-	loop = loop_new();
+	loop = app.loop = loop_new();
 	if (!loop || loop_signals(loop, sigs, 3, on_signal) < 0) {
 		log_err("Error: event loop: %s", strerror(errno));
 		rc = EXIT_RUNTIME;
@@ -783,7 +811,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (app.fpl) {
-		/* serving from here; start_complete() when the loader is done */
+		/* serving from here; start_complete() when the loaders are done */
 		ret = loop_io_add(loop, &app.fpl_io, fastpath_load_fd(app.fpl), EPOLLIN,
 				  fastpath_loaded, NULL);
 		if (ret < 0) {
@@ -791,10 +819,13 @@ int main(int argc, char **argv)
 			rc = EXIT_RUNTIME;
 			goto out_shutdown;
 		}
+		app.loading++;
 		sdnotify_send(&app.sd, "STATUS=Serving, loading the kernel fast path");
-	} else if ((rc = start_complete()) != EXIT_OK) {
-		goto out_shutdown;
 	}
+	if (guard_loading(app.guard))
+		app.loading++; /* guard_ready() */
+	if (!app.loading && (rc = start_complete()) != EXIT_OK)
+		goto out_shutdown;
 	if (sdnotify_watchdog_start(&app.sd, loop) < 0)
 		log_warn("Warning: systemd watchdog timer: out of memory");
 	ret = loop_run(loop);

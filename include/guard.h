@@ -39,10 +39,16 @@ enum guard_offence {
  * Start what cfg asks for (borrowed: must outlive the guard). ports: the listeners' actual
  * TCP ports (copied). Returns 0 with *out set (a guard that may be inactive: see
  * guard_active), or -errno with the reason in err when xdp_required and the guard cannot
- * run or attach everywhere (-ENODEV: an interface does not exist).
+ * run (the probes, at once; -EINVAL: no xdp_interface). The program loads on a thread behind
+ * the listeners (guard_loading); when that is done, on the loop, it is attached and ready(g,
+ * ret, err) is called: ret 0, or -errno when xdp_required and it cannot run or attach
+ * everywhere (-ENODEV: an interface does not exist): the caller stops the daemon then.
  */
 int guard_new(struct guard **out, struct loop *l, const struct config *cfg, const uint16_t *ports,
-	      size_t nports, char *err, size_t errlen);
+	      size_t nports, void (*ready)(struct guard *g, int ret, const char *err), char *err,
+	      size_t errlen);
+/* The load still runs (ready() comes later). */
+bool guard_loading(const struct guard *g);
 /* Detach and unload (the pinned ban map keeps its bans), close the watcher. */
 void guard_free(struct guard *g);
 /* The XDP program is loaded (attached or waiting for an interface). */

@@ -152,4 +152,33 @@ void topic_retain_match(struct topic_tree *t, const char *filter, size_t len,
 void topic_retain_foreach(struct topic_tree *t, bool (*fn)(void *ctx, void *msg), void *ctx);
 size_t topic_retain_count(const struct topic_tree *t);
 
+/*
+ * A retained match that stops after each message and resumes later (a large retained delivery
+ * in slices), while messages are set and deleted in between. It reports, once each, the
+ * messages matching filter (a non-shared filter; the '$' rule of topic_matches) that were
+ * stored when it was made and are still the retained message of their topic when it gets there:
+ * one replaced or deleted since is not reported (a subscriber made before it got the new one
+ * live). While any cursor exists the retained trie keeps its emptied nodes (pruned when the last
+ * cursor is freed). Free every cursor before the tree.
+ */
+struct topic_rcursor;
+/* NULL with errno (ENOMEM). */
+struct topic_rcursor *topic_rcursor_new(struct topic_tree *t, const char *filter, size_t len);
+void topic_rcursor_free(struct topic_tree *t, struct topic_rcursor *c);
+/* The next message (borrowed: the tree's), or NULL when the walk is over or when it took
+ * *steps steps (nodes) without finding one (*steps is then 0: call again). Each step
+ * decrements *steps: a sparse match in a large trie is cut too. */
+void *topic_rcursor_next(struct topic_tree *t, struct topic_rcursor *c, uint32_t *steps);
+bool topic_rcursor_done(const struct topic_rcursor *c);
+/* The cursor's filter (NUL-terminated copy) and its length. */
+const char *topic_rcursor_filter(const struct topic_rcursor *c, size_t *len);
+/*
+ * A live message on topic is about to reach the subscriber: if the cursor has yet to report
+ * topic's retained message, it is handed out now (borrowed) and skipped when the cursor gets
+ * there, so the older retained message goes before the live one rather than after. NULL: not
+ * pending here (not matching, not stored, newer than the cursor, or already reported).
+ */
+void *topic_rcursor_take(struct topic_tree *t, struct topic_rcursor *c, const char *topic,
+			 size_t len);
+
 #endif /* MQTTGW_TOPIC_H */

@@ -69,6 +69,20 @@ struct xdp_guard_opts {
  */
 int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, char *err,
 		  size_t errlen);
+/*
+ * xdp_guard_new in three steps, so that the load (BPF verification: most of a start's time)
+ * can run on another thread behind the listeners (issue 15): open (probe, open, the pinned ban
+ * map's reuse; logs), load (touches nothing but g and libbpf: any thread, with
+ * bpf_util_print_hold), finish (fds, pins, config map; logs). After a failed load or finish
+ * the caller frees g with xdp_guard_free.
+ */
+int xdp_guard_open(struct xdp_guard **out, const struct xdp_guard_opts *opts, char *err,
+		   size_t errlen);
+int xdp_guard_load(struct xdp_guard *g, char *err, size_t errlen);
+int xdp_guard_finish(struct xdp_guard *g, const struct xdp_guard_opts *opts, char *err,
+		     size_t errlen);
+/* While a load runs on another thread: hold what libbpf says, logged at the release. */
+void xdp_guard_print_hold(bool on);
 /* Detach from every interface and unload. The pinned ban map stays (with its bans). */
 void xdp_guard_free(struct xdp_guard *g);
 

@@ -23,6 +23,7 @@
 #include "broker_log.h"
 #include "broker_publish.h"
 #include "broker_redirect.h"
+#include "broker_retained.h"
 #include "broker_session.h"
 #include "broker_store.h"
 #include "broker_subscribe.h"
@@ -155,6 +156,7 @@ static void client_gone(struct client *c, int err)
 	(void)err;
 	broker_auth_client_free(c); /* a password check not started yet is skipped */
 	broker_fp_leave(c);
+	broker_retained_client_gone(c);
 	broker_store_client_gone(c);
 	if (c->state == CLIENT_ACTIVE) {
 		c->b->n_clients--;
@@ -211,6 +213,7 @@ static bool member_online(void *subscriber)
 static void broker_before_wait(struct loop *l, void *ctx)
 {
 	(void)l;
+	broker_retained_arm(ctx); /* the next slices of retained deliveries */
 	broker_store_commit(ctx); /* group commit: one batch per iteration */
 	broker_bridges_durable(ctx); /* send and ack what the store made durable */
 	conn_flush_all();
@@ -354,6 +357,7 @@ void broker_free(struct broker *b)
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
 	broker_acl_walk_stop(b);
+	broker_retained_stop(b);
 	broker_bridges_free(b);
 	broker_log_stop(b);
 	broker_metrics_stop(b);

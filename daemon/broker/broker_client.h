@@ -49,6 +49,8 @@ struct client {
 	char **alias_in;
 	struct alias_out *alias_out;
 	struct fpc *fp;	 /* kernel fast path state (broker_fastpath.c), NULL: not joined */
+	/* its retained deliveries still walking (broker_retained.c), NULL: none */
+	struct broker_rwalk *rwalk;
 	/* the store's hold (broker_store.c): output waits until batch store_hold is durable,
 	 * 0: not held; held clients are linked from b->store */
 	uint64_t store_hold;

@@ -118,6 +118,10 @@ struct broker {
 	uint32_t acl_slices, acl_subs;
 	int64_t acl_start, acl_longest_us;
 	bool acl_walk;
+	/* broker_retained.c: retained deliveries on SUBSCRIBE walked in slices, round robin */
+	struct broker_rwalk *rwalks;
+	struct loop_timer rwalk_timer;
+	int64_t rwalk_wait; /* the next turn not before (loop ms): every walk was full */
 	struct broker_diag *diag; /* broker_diag.c: half-dead clients through sock_diag */
 	/* broker_deliver.c: match scratch, valid during one broker_publish() */
 	struct match *m;

@@ -14,6 +14,7 @@
 #include "broker_auth.h"
 #include "broker_store.h"
 #include "broker_mount.h"
+#include "broker_retained.h"
 #include "log.h"
 
 /* Payloads at least this large are sent by reference from the one msg copy. */
@@ -626,6 +627,8 @@ enum broker_fwd broker_forward(struct broker *b, struct session *s, struct pub *
 
 	if (!broker_acl_read(b, s, opts, p->topic, p->topic_len))
 		return BROKER_FWD_DENIED;
+	if (s->client && ((struct client *)s->client)->rwalk)
+		broker_retained_live(s->client, p); /* an older retained one first */
 	return broker_deliver(b, s, p, qos, retain, sub_id, share) ? BROKER_FWD_HOLD
 								   : BROKER_FWD_DONE;
 }

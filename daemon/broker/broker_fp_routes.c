@@ -206,6 +206,8 @@ static struct client *fp_eligible(struct client *c, const struct pub *p, const s
 	sub = m->s->client;
 	if (!sub || sub == c || sub->state != CLIENT_ACTIVE || sub->version != c->version)
 		return NULL;
+	if (sub->rwalk) /* retained messages to send first (broker_retained.c) */
+		return NULL;
 	if (sub->max_packet_out && frame_len > sub->max_packet_out)
 		return NULL;
 	return sub;

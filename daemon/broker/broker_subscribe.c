@@ -9,32 +9,9 @@
 #include "broker_fastpath.h"
 #include "broker_store.h"
 #include "broker_mount.h"
+#include "broker_retained.h"
 #include "broker_subscribe.h"
 #include "log.h"
-
-struct retained_ctx {
-	struct broker *b;
-	struct session *s;
-	uint8_t granted;
-	uint32_t sub_id;
-	uint8_t opts;
-};
-
-static void retained_cb(void *ctx, void *msg)
-{
-	struct retained_ctx *rc = ctx;
-	struct msg *m = msg;
-	struct pub p = { 0 };
-
-	if (!broker_acl_read(rc->b, rc->s, rc->opts, m->topic, m->topic_len) ||
-	    !broker_acl_retain_source(rc->b, m))
-		return;
-	pub_from_msg(&p, m);
-	/* sent on subscribe with RETAIN=1 [MQTT-3.3.1-8] */
-	broker_deliver(rc->b, rc->s, &p, broker_out_qos(rc->b, m->qos, rc->granted), 1, rc->sub_id,
-		       0);
-	pub_release(&p);
-}
 
 /* SUBACK or UNSUBACK, encoded straight into the output queue. */
 static void send_suback(struct client *c, uint8_t type, uint16_t pid, const uint8_t *codes,
@@ -150,10 +127,10 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	}
 	send_suback(c, MQTT_SUBACK, sp->packet_id, codes, i);
 
-	/* retained messages after the SUBACK, per Retain Handling [MQTT-3.3.1-9..11] */
+	/* retained messages after the SUBACK, per Retain Handling [MQTT-3.3.1-9..11], in slices
+	 * (broker_retained.c) */
 	cur = sp->entries;
 	for (uint32_t k = 0; k < i && codec_sub_next(&cur, c->version, false, &e) == 1; k++) {
-		struct retained_ctx rc = { b, s, codes[k], sub_id, acl_opts[k] };
 		const char *f = (const char *)e.filter.p;
 		uint16_t flen = (uint16_t)e.filter.len;
 		char *mf;
@@ -165,7 +142,7 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 			continue;
 		if (broker_mount_in(c, &f, &flen, &mf) < 0)
 			goto out;
-		topic_retain_match(b->topics, f, flen, retained_cb, &rc);
+		broker_retained_subscribe(c, f, flen, codes[k], acl_opts[k], sub_id);
 		free(mf);
 	}
 out:
@@ -210,6 +187,7 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 			return -1;
 		}
 		r = topic_sub_remove(b->topics, f, flen, s);
+		broker_retained_unsubscribe(c, f, flen);
 		if (session_sub_del(s, f, flen) == 0)
 			broker_store_unsub(b, s, f, (uint16_t)flen);
 		broker_fp_filter_changed(b, f, flen);

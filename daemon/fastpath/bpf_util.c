@@ -19,7 +19,7 @@
 /* libbpf's lines while a load runs on another thread: "<type char><text>\n" each. */
 static struct {
 	pthread_mutex_t mu;
-	bool on;
+	int on; /* holders: the fast path's loader and the XDP guard's may overlap */
 	char text[2048];
 	size_t len;
 } held = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -65,8 +65,8 @@ void bpf_util_print_hold(bool on)
 	char *line, *save = NULL;
 
 	pthread_mutex_lock(&held.mu);
-	held.on = on;
-	if (!on) {
+	held.on += on ? 1 : -1;
+	if (!held.on) {
 		held.text[held.len] = '\0';
 		for (line = strtok_r(held.text, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))

@@ -91,9 +91,55 @@ void topic_node_unlink(struct topic_tree *t, struct topic_node *p, struct topic_
 	}
 }
 
+/* The root above n (O(depth): only on the way to a prune). */
+static const struct topic_node *root_of(const struct topic_node *n)
+{
+	while (n->parent)
+		n = n->parent;
+	return n;
+}
+
+void topic_husk_add(struct topic_tree *t, const struct topic_node *n)
+{
+	size_t len = 0, off;
+	const struct topic_node *x;
+	char *s, **h;
+
+	if (!n->parent)
+		return;
+	for (x = n; x->parent; x = x->parent)
+		len += x->seg_len + (x->parent->parent ? 1 : 0);
+	if (t->nhusks == t->husks_cap) {
+		uint32_t cap = t->husks_cap ? t->husks_cap * 2 : 16;
+
+		h = realloc(t->husks, cap * sizeof(*h));
+		if (!h)
+			return;
+		t->husks = h;
+		t->husks_cap = cap;
+	}
+	s = malloc(len + 1);
+	if (!s)
+		return;
+	s[len] = '\0';
+	off = len;
+	for (x = n; x->parent; x = x->parent) {
+		off -= x->seg_len;
+		memcpy(s + off, x->seg, x->seg_len);
+		if (x->parent->parent)
+			s[--off] = '/';
+	}
+	t->husks[t->nhusks++] = s;
+}
+
 void topic_prune(struct topic_tree *t, struct topic_node *n)
 {
 	struct topic_node *p;
+
+	if (t->rwalkers && topic_node_empty(n) && root_of(n) == t->ret) {
+		topic_husk_add(t, n); /* a cursor may stand on it or count its siblings */
+		return;
+	}
 
 	while (n->parent && topic_node_empty(n)) {
 		p = n->parent;
@@ -206,6 +252,9 @@ void topic_tree_free(struct topic_tree *t, void (*retained_free)(void *msg))
 		return;
 	trie_free(t, t->subs, NULL);
 	trie_free(t, t->ret, retained_free);
+	for (uint32_t i = 0; i < t->nhusks; i++)
+		free(t->husks[i]);
+	free(t->husks);
 	free(t->cache.slot);
 	free(t->cache.arena);
 	free(t);

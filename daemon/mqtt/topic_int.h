@@ -64,6 +64,7 @@ struct topic_node {
 	struct vec subs; /* of struct topic_sub, unordered */
 	struct topic_share *shares;
 	uint32_t seg_len;
+	uint32_t rgen; /* retained trie: t->rgen when `retained` was set (topic_rcursor.c) */
 	char seg[];
 };
 
@@ -92,6 +93,12 @@ struct topic_tree {
 	size_t nsubs, nretained, nnodes;
 	struct topic_cache cache;
 	const struct topic_share *cur_share; /* the group a match callback is reporting */
+	/* topic_rcursor.c: retained sets are numbered (rgen); while a cursor walks (rwalkers),
+	 * no retained node is unlinked, so cursors keep their place: the topics of nodes left
+	 * empty meanwhile (husks) are pruned when the last cursor ends */
+	uint32_t rgen, rwalkers;
+	uint32_t nhusks, husks_cap;
+	char **husks; /* NUL-terminated topics */
 };
 
 /* ---- nodes and levels (inline: the match walk calls them once per level) ---- */
@@ -166,7 +173,32 @@ static inline void topic_cache_invalidate(struct topic_tree *t)
 	t->cache.disabled = false;
 }
 
+/* ---- topic_rcursor.c ---- */
+
+struct topic_rcursor {
+	struct topic_node *n;	/* where it stands; NULL: the walk is over */
+	struct topic_node *top; /* walking below this '#' node; NULL: matching levels */
+	const char *filter;	/* topic_rcursor_new: its own copy; _init: the caller's */
+	size_t len, pos;	/* pos: the filter level n's children are matched against */
+	uint32_t i;		/* n's next child to try */
+	uint32_t gen;		/* t->rgen when it was made */
+	bool up;		/* n was reported: climb first */
+	/* nodes whose message topic_rcursor_take handed out: skipped when reached (an
+	 * open-addressed set of pointers; nodes are not freed while the cursor exists) */
+	const struct topic_node **taken;
+	uint32_t ntaken, taken_cap;
+	uint64_t seed;
+};
+
+/* A cursor in the caller's memory on the caller's filter (which must outlive it). */
+void topic_rcursor_init(struct topic_tree *t, struct topic_rcursor *c, const char *filter,
+			size_t len);
+void topic_rcursor_fini(struct topic_tree *t, struct topic_rcursor *c);
+
 /* ---- topic.c ---- */
+
+/* Remember n's topic for a prune after the last cursor (no memory: n stays, empty). */
+void topic_husk_add(struct topic_tree *t, const struct topic_node *n);
 
 /*
  * The node of a valid filter or topic name below root; with create, missing nodes are made

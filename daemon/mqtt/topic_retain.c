@@ -18,6 +18,7 @@ void *topic_retain_set(struct topic_tree *t, const char *topic, size_t len, void
 		return msg;
 	old = n->retained;
 	n->retained = msg;
+	n->rgen = ++t->rgen;
 	if (msg && !old)
 		t->nretained++;
 	if (!msg && old)
@@ -37,91 +38,21 @@ void *topic_retain_get(struct topic_tree *t, const char *topic, size_t len)
 	return n ? n->retained : NULL;
 }
 
-/* Skip root children "$..." when the filter's first level is a wildcard [MQTT-4.7.2-1]. */
-static uint32_t kid_next(const struct topic_node *n, uint32_t i, bool skip_dollar)
-{
-	while (skip_dollar && i < n->kids.n && topic_kid(n, i)->seg_len &&
-	       topic_kid(n, i)->seg[0] == '$')
-		i++;
-	return i;
-}
-
-/* '#': top itself and everything below it, preorder, iteratively. */
-static void retain_subtree(struct topic_node *top, bool skip_dollar,
-			   void (*fn)(void *ctx, void *msg), void *ctx)
-{
-	struct topic_node *n = top;
-	uint32_t i = 0;
-
-	if (n->retained)
-		fn(ctx, n->retained);
-	for (;;) {
-		i = kid_next(n, i, skip_dollar && n == top);
-		if (i < n->kids.n) {
-			n = topic_kid(n, i);
-			i = 0;
-			if (n->retained)
-				fn(ctx, n->retained);
-			continue;
-		}
-		if (n == top)
-			return;
-		i = n->pos + 1;
-		n = n->parent;
-	}
-}
-
-/*
- * Walk the retained trie along filter. '+' iterates the children; climbing back from a
- * child, the parent's level in the filter says whether there are siblings left to try.
- */
+/* The plain match: a cursor run to its end in one go (topic_rcursor.c walks the trie). */
 void topic_retain_match(struct topic_tree *t, const char *filter, size_t len,
 			void (*fn)(void *ctx, void *msg), void *ctx)
 {
-	struct topic_node *root = t->ret, *n = root, *c;
-	size_t pos = 0, end;
-	uint32_t i = 0;
+	struct topic_rcursor c;
+	uint32_t steps;
+	void *m;
 
-	for (;;) {
-		if (pos > len) {
-			if (n->retained)
-				fn(ctx, n->retained);
-			goto up;
-		}
-		end = topic_level_end(filter, len, pos);
-		if (topic_is_wild(filter, pos, end, '#')) {
-			retain_subtree(n, n == root, fn, ctx);
-			goto up;
-		}
-		if (topic_is_wild(filter, pos, end, '+')) {
-			i = kid_next(n, i, n == root);
-			if (i < n->kids.n) {
-				n = topic_kid(n, i);
-				pos = end + 1;
-				i = 0;
-				continue;
-			}
-			goto up;
-		}
-		c = topic_kid_find(n, filter + pos, end - pos,
-				   hash_bytes(t->seed, filter + pos, end - pos));
-		if (c) {
-			n = c;
-			pos = end + 1;
-			i = 0;
-			continue;
-		}
-	up:
-		for (;;) {
-			if (n == root)
-				return;
-			pos = topic_level_prev(filter, pos);
-			i = n->pos + 1;
-			n = n->parent;
-			if (topic_is_wild(filter, pos, topic_level_end(filter, len, pos), '+'))
-				break; /* resume the parent's '+' at the next sibling */
-		}
-	}
+	topic_rcursor_init(t, &c, filter, len);
+	do {
+		steps = UINT32_MAX;
+		while ((m = topic_rcursor_next(t, &c, &steps)))
+			fn(ctx, m);
+	} while (!topic_rcursor_done(&c));
+	topic_rcursor_fini(t, &c);
 }
 
 static struct topic_node *deepest_last(struct topic_node *n)
@@ -148,7 +79,7 @@ void topic_retain_foreach(struct topic_tree *t, bool (*fn)(void *ctx, void *msg)
 			n->retained = NULL;
 			t->nretained--;
 		}
-		if (topic_node_empty(n)) {
+		if (topic_node_empty(n) && !t->rwalkers) {
 			topic_node_unlink(t, p, n);
 			topic_node_free(t, n);
 		}

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guard: the XDP guard wired into the daemon. See include/guard.h. Start order: load the
- * guard (ports, SYN limit, lists), attach to each interface, open the netlink watcher and
- * put it in the loop, arm the once-a-second expiry; guard_free() undoes it in reverse.
+ * guard: the XDP guard wired into the daemon. See include/guard.h. Start order: open the
+ * program, load it (BPF verification, 0.6-1.5 s of a start) on a thread of its own behind the
+ * listeners (issue 15), then on the loop: pins and config (ports, SYN limit, lists), attach to
+ * each interface, the netlink watcher, the once-a-second expiry; guard_free() undoes it in
+ * reverse. The pinned ban map is the program's from its load on: its bans apply the moment
+ * it attaches.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "guard.h"
 #include "listener.h"
@@ -41,6 +47,16 @@ struct guard {
 	struct loop_io nl_io;
 	struct loop_timer tick;
 	bool follow_listeners; /* some listener has bind_interface */
+	/* the load on its thread: ld_xg is the thread's until the eventfd says it is done */
+	struct xdp_guard *ld_xg;
+	pthread_t thread;
+	int efd; /* -1: no load running */
+	struct loop_io ld_io;
+	int ld_ret;
+	char ld_err[256];
+	uint16_t *ports; /* copy, for the config map */
+	size_t nports;
+	void (*ready)(struct guard *g, int ret, const char *err);
 };
 
 /* The process's guard, for guard_offence() (see guard.h). */
@@ -177,23 +193,24 @@ static int guard_lists(struct guard *g, char *err, size_t errlen)
 	return 0;
 }
 
-/* Load, configure and attach. 0, or -errno with err (the caller decides if that is fatal). */
-static int guard_load(struct guard *g, const uint16_t *ports, size_t nports, char *err,
-		      size_t errlen)
+static struct xdp_guard_opts guard_opts(const struct guard *g)
 {
 	const struct config *cfg = g->cfg;
-	struct xdp_guard_opts o = {
-	    .ports = ports,
-	    .nports = nports,
+
+	return (struct xdp_guard_opts){
+	    .ports = g->ports,
+	    .nports = g->nports,
 	    .syn_rate = cfg->xdp_syn_rate,
 	    .syn_burst = cfg->xdp_syn_burst,
 	    .pin_dir = cfg->fastpath_pin_dir,
 	};
+}
+
+/* Loaded: configure and attach. 0, or -errno with err (the caller decides if that is fatal). */
+static int guard_configure(struct guard *g, char *err, size_t errlen)
+{
 	int r, missing = 0;
 
-	r = xdp_guard_new(&g->xg, &o, err, errlen);
-	if (r)
-		return r;
 	r = guard_lists(g, err, errlen);
 	for (size_t i = 0; !r && i < g->nifaces; i++) {
 		int a = guard_attach(g, &g->ifaces[i], 0);
@@ -229,47 +246,24 @@ static void guard_watch(struct guard *g)
 	}
 }
 
-int guard_new(struct guard **out, struct loop *l, const struct config *cfg, const uint16_t *ports,
-	      size_t nports, char *err, size_t errlen)
+/*
+ * After the load (r: its result, err: why it failed): a failure is fatal with xdp_required,
+ * else the daemon runs unguarded (or, for a missing interface, waits for it). Then the ban
+ * counting, the expiry and the netlink watcher. 0, or r when fatal.
+ */
+static int guard_settle(struct guard *g, int r, const char *err)
 {
-	struct guard *g = calloc(1, sizeof(*g));
+	const struct config *cfg = g->cfg;
 	struct timespec ts;
-	int r = 0;
 
-	*out = NULL;
-	if (!g ||
-	    (cfg->n_xdp_ifaces && !(g->ifaces = calloc(cfg->n_xdp_ifaces, sizeof(*g->ifaces))))) {
-		free(g);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	g->loop = l;
-	g->cfg = cfg;
-	g->nifaces = cfg->n_xdp_ifaces;
-	for (size_t i = 0; i < g->nifaces; i++) {
-		g->ifaces[i].name = cfg->xdp_ifaces[i].name;
-		g->ifaces[i].mode = (enum xdp_guard_mode)cfg->xdp_ifaces[i].mode;
-	}
-	for (size_t i = 0; i < cfg->n_listeners; i++)
-		g->follow_listeners |= cfg->listeners[i].bind_interface != NULL;
-	loop_timer_init(&g->tick, guard_tick, g);
-	if (g->nifaces) {
-		r = guard_load(g, ports, nports, err, errlen);
-		if (r && cfg->xdp_required) {
-			guard_free(g);
-			return r;
-		}
-		if (r == -ENODEV) {
-			log_warn("Warning: %s yet; attaching when it appears.", err);
-		} else if (r) {
-			log_warn("Warning: XDP guard unavailable, running unguarded: %s", err);
-			xdp_guard_free(g->xg);
-			g->xg = NULL;
-		}
-	} else if (cfg->xdp_required) {
-		snprintf(err, errlen, "xdp_required is true but no xdp_interface is configured");
-		guard_free(g);
-		return -EINVAL;
+	if (r && cfg->xdp_required)
+		return r;
+	if (r == -ENODEV) {
+		log_warn("Warning: %s yet; attaching when it appears.", err);
+	} else if (r) {
+		log_warn("Warning: XDP guard unavailable, running unguarded: %s", err);
+		xdp_guard_free(g->xg);
+		g->xg = NULL;
 	}
 	if (g->xg && cfg->ban_auth_failures) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -280,12 +274,157 @@ int guard_new(struct guard **out, struct loop *l, const struct config *cfg, cons
 			log_warn("Warning: XDP guard: no memory for ban counting; banning is off.");
 	}
 	if (g->xg)
-		loop_timer_set(l, &g->tick, loop_now(l) + GUARD_TICK_MS);
-	if (g->xg || g->follow_listeners)
+		loop_timer_set(g->loop, &g->tick, loop_now(g->loop) + GUARD_TICK_MS);
+	if ((g->xg || g->follow_listeners) && !g->nl)
 		guard_watch(g);
+	return 0;
+}
+
+/* The rest of a load, on the loop: pins, config map, lists, attach. */
+static int guard_up(struct guard *g, struct xdp_guard *xg, int r, char *err, size_t errlen)
+{
+	struct xdp_guard_opts o = guard_opts(g);
+
+	if (!r)
+		r = xdp_guard_finish(xg, &o, err, errlen);
+	if (r) {
+		xdp_guard_free(xg);
+		return r;
+	}
+	g->xg = xg;
+	return guard_configure(g, err, errlen);
+}
+
+static void *guard_load_thread(void *arg)
+{
+	struct guard *g = arg;
+	uint64_t one = 1;
+
+	g->ld_ret = xdp_guard_load(g->ld_xg, g->ld_err, sizeof(g->ld_err));
+	/* an eventfd write of 1 to a fresh counter cannot fail or block */
+	(void)!write(g->efd, &one, sizeof(one));
+	return NULL;
+}
+
+/* Wait for the thread (done, or about to be) and take back what it loaded. */
+static struct xdp_guard *guard_join(struct guard *g)
+{
+	struct xdp_guard *xg = g->ld_xg;
+
+	if (g->efd < 0)
+		return NULL;
+	loop_io_del(g->loop, &g->ld_io);
+	pthread_join(g->thread, NULL);
+	xdp_guard_print_hold(false);
+	close(g->efd);
+	g->efd = -1;
+	g->ld_xg = NULL;
+	return xg;
+}
+
+static void guard_loaded(struct loop *l, struct loop_io *io, uint32_t events)
+{
+	struct guard *g = io->ctx;
+	struct xdp_guard *xg;
+	char err[256];
+	int r;
+
+	(void)l, (void)events;
+	xg = guard_join(g);
+	snprintf(err, sizeof(err), "%s", g->ld_err);
+	r = guard_settle(g, guard_up(g, xg, g->ld_ret, err, sizeof(err)), err);
+	if (g->xg)
+		log_info("XDP guard up behind the listeners.");
+	if (g->ready)
+		g->ready(g, r, err);
+}
+
+/* Load xg on a thread (0: guard_loaded() follows), or here when no thread can run (1: the
+ * load's result in ld_ret and ld_err). */
+static int guard_load_start(struct guard *g, struct xdp_guard *xg)
+{
+	g->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (g->efd < 0) {
+		g->ld_ret = xdp_guard_load(xg, g->ld_err, sizeof(g->ld_err));
+		return 1;
+	}
+	g->ld_xg = xg;
+	xdp_guard_print_hold(true);
+	if (!pthread_create(&g->thread, NULL, guard_load_thread, g)) {
+		if (loop_io_add(g->loop, &g->ld_io, g->efd, EPOLLIN, guard_loaded, g) == 0)
+			return 0;
+		pthread_join(g->thread, NULL); /* it loaded: its result stands */
+	} else {
+		g->ld_ret = xdp_guard_load(xg, g->ld_err, sizeof(g->ld_err));
+	}
+	xdp_guard_print_hold(false);
+	close(g->efd);
+	g->efd = -1;
+	g->ld_xg = NULL;
+	return 1;
+}
+
+int guard_new(struct guard **out, struct loop *l, const struct config *cfg, const uint16_t *ports,
+	      size_t nports, void (*ready)(struct guard *g, int ret, const char *err), char *err,
+	      size_t errlen)
+{
+	struct guard *g = calloc(1, sizeof(*g));
+	struct xdp_guard *xg = NULL;
+	struct xdp_guard_opts o;
+	int r = 0;
+
+	*out = NULL;
+	if (!g ||
+	    (cfg->n_xdp_ifaces && !(g->ifaces = calloc(cfg->n_xdp_ifaces, sizeof(*g->ifaces)))) ||
+	    !(g->ports = calloc(nports + 1, sizeof(*g->ports)))) {
+		if (g)
+			free(g->ifaces);
+		free(g);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(g->ports, ports, nports * sizeof(*ports));
+	g->nports = nports;
+	g->efd = -1;
+	g->loop = l;
+	g->cfg = cfg;
+	g->ready = ready;
+	g->nifaces = cfg->n_xdp_ifaces;
+	for (size_t i = 0; i < g->nifaces; i++) {
+		g->ifaces[i].name = cfg->xdp_ifaces[i].name;
+		g->ifaces[i].mode = (enum xdp_guard_mode)cfg->xdp_ifaces[i].mode;
+	}
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		g->follow_listeners |= cfg->listeners[i].bind_interface != NULL;
+	loop_timer_init(&g->tick, guard_tick, g);
+	if (!g->nifaces && cfg->xdp_required) {
+		snprintf(err, errlen, "xdp_required is true but no xdp_interface is configured");
+		guard_free(g);
+		return -EINVAL;
+	}
 	the_guard = g;
 	*out = g;
-	return 0;
+	if (g->nifaces) {
+		o = guard_opts(g);
+		r = xdp_guard_open(&xg, &o, err, errlen); /* the probes: what is missing, now */
+		if (!r && guard_load_start(g, xg) == 0)
+			return 0; /* the rest in guard_loaded() */
+		if (!r) {
+			snprintf(err, errlen, "%s", g->ld_err);
+			r = guard_up(g, xg, g->ld_ret, err, errlen);
+		}
+	}
+	r = guard_settle(g, r, err);
+	if (r) {
+		guard_free(g);
+		*out = NULL;
+	}
+	return r;
+}
+
+bool guard_loading(const struct guard *g)
+{
+	return g && g->efd >= 0;
 }
 
 void guard_free(struct guard *g)
@@ -294,6 +433,7 @@ void guard_free(struct guard *g)
 		return;
 	if (the_guard == g)
 		the_guard = NULL;
+	xdp_guard_free(guard_join(g)); /* stopped during the load */
 	if (g->nl) {
 		loop_io_del(g->loop, &g->nl_io);
 		nl_watch_close(g->nl);
@@ -301,6 +441,7 @@ void guard_free(struct guard *g)
 	loop_timer_cancel(g->loop, &g->tick);
 	xdp_ban_free(g->bans);
 	xdp_guard_free(g->xg);
+	free(g->ports);
 	free(g->ifaces);
 	free(g);
 }

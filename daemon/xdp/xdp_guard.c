@@ -296,8 +296,8 @@ static void xg_destroy(struct xdp_guard *g)
 	free(g);
 }
 
-int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, char *err,
-		  size_t errlen)
+int xdp_guard_open(struct xdp_guard **out, const struct xdp_guard_opts *opts, char *err,
+		   size_t errlen)
 {
 	struct xdp_guard *g;
 	const char *why;
@@ -332,11 +332,33 @@ int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, cha
 	bpf_map__set_max_entries(g->skel->maps.xg_bans, XG_MAX_BANS);
 	bpf_map__set_max_entries(g->skel->maps.xg_syn, XG_MAX_SOURCES);
 	xg_pin_phase(g, opts->pin_dir, false);
-	r = xdp_guard_bpf__load(g->skel);
-	if (r) {
+	*out = g;
+	return 0;
+
+err_free:
+	xg_destroy(g);
+	return r;
+}
+
+void xdp_guard_print_hold(bool on)
+{
+	bpf_util_print_hold(on);
+}
+
+int xdp_guard_load(struct xdp_guard *g, char *err, size_t errlen)
+{
+	int r = xdp_guard_bpf__load(g->skel);
+
+	if (r)
 		snprintf(err, errlen, "loading the XDP program failed: %s", strerror(-r));
-		goto err_free;
-	}
+	return r;
+}
+
+int xdp_guard_finish(struct xdp_guard *g, const struct xdp_guard_opts *opts, char *err,
+		     size_t errlen)
+{
+	int r;
+
 	g->cfg_fd = bpf_map__fd(g->skel->maps.xg_cfg);
 	g->bans_fd = bpf_map__fd(g->skel->maps.xg_bans);
 	g->stats_fd = bpf_map__fd(g->skel->maps.xg_stats);
@@ -350,15 +372,26 @@ int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, cha
 		r = xdp_guard_set_ports(g, opts->ports, opts->nports);
 	if (r) {
 		snprintf(err, errlen, "writing the XDP config map failed: %s", strerror(-r));
-		goto err_free;
+		return r;
 	}
 	if (g->pinned)
 		xg_status_pin(g, opts->pin_dir ? opts->pin_dir : XDP_GUARD_PIN_DIR);
-	*out = g;
 	return 0;
+}
 
-err_free:
-	xg_destroy(g);
+int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, char *err,
+		  size_t errlen)
+{
+	int r = xdp_guard_open(out, opts, err, errlen);
+
+	if (!r)
+		r = xdp_guard_load(*out, err, errlen);
+	if (!r)
+		r = xdp_guard_finish(*out, opts, err, errlen);
+	if (r && *out) {
+		xg_destroy(*out);
+		*out = NULL;
+	}
 	return r;
 }
 

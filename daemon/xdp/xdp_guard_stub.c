@@ -25,6 +25,32 @@ int xdp_guard_new(struct xdp_guard **out, const struct xdp_guard_opts *opts, cha
 	return -ENOTSUP;
 }
 
+int xdp_guard_open(struct xdp_guard **out, const struct xdp_guard_opts *opts, char *err,
+		   size_t errlen)
+{
+	return xdp_guard_new(out, opts, err, errlen);
+}
+
+int xdp_guard_load(struct xdp_guard *g, char *err, size_t errlen)
+{
+	(void)g;
+	xdp_guard_probe(err, errlen);
+	return -ENOTSUP;
+}
+
+int xdp_guard_finish(struct xdp_guard *g, const struct xdp_guard_opts *opts, char *err,
+		     size_t errlen)
+{
+	(void)g, (void)opts;
+	xdp_guard_probe(err, errlen);
+	return -ENOTSUP;
+}
+
+void xdp_guard_print_hold(bool on)
+{
+	(void)on;
+}
+
 void xdp_guard_free(struct xdp_guard *g)
 {
 	(void)g;
