@@ -115,7 +115,7 @@ struct broker {
 	 * learned (a subscription not reached yet still has the old ACL's flags) */
 	struct loop_timer acl_timer;
 	uint32_t acl_bucket; /* next session-table bucket to re-check */
-	uint32_t acl_slices, acl_subs;
+	uint32_t acl_slices, acl_subs, acl_turns; /* acl_turns: loop turns the walk spanned */
 	int64_t acl_start, acl_longest_us;
 	bool acl_walk;
 	/* broker_retained.c: retained deliveries on SUBSCRIBE walked in slices, round robin */

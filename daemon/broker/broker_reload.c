@@ -103,28 +103,48 @@ static bool acl_walk_buckets(struct broker *b, uint32_t budget)
 	return b->acl_bucket >= st->nb;
 }
 
-/* One slice of the re-check; the next one on the next loop turn, or the end of the walk. */
+/* The end of the walk: the new ACL alone decides from here. */
+static void acl_walk_done(struct broker *b)
+{
+	b->acl_walk = false;
+	broker_fp_flush_routes(b); /* none learned meanwhile; drop any the old flags made */
+	log_info("ACL re-check of %u stored subscriptions done in %u slice%s over %u loop turn%s "
+		 "(longest %.1f ms, %.1f ms in all).",
+		 b->acl_subs, b->acl_slices, b->acl_slices == 1 ? "" : "s", b->acl_turns,
+		 b->acl_turns == 1 ? "" : "s", (double)b->acl_longest_us / 1000.0,
+		 (double)(mono_us() - b->acl_start) / 1000.0);
+}
+
+/*
+ * One slice of the re-check. The next one is armed by broker_acl_walk_arm() before the loop
+ * waits, not here: a timer armed for now from its own callback runs again in the same pass
+ * (loop.c's timers_run), and the slices then ran back to back without the loop taking a
+ * single event between them.
+ */
 static void acl_walk_slice(struct loop *l, struct loop_timer *t)
 {
 	struct broker *b = t->ctx;
 	int64_t t0 = mono_us(), took;
 	bool done = acl_walk_buckets(b, ACL_SLICE_SUBS);
 
+	(void)l;
 	took = mono_us() - t0;
 	b->acl_slices++;
 	if (took > b->acl_longest_us)
 		b->acl_longest_us = took;
-	if (!done) {
-		if (loop_timer_set(l, &b->acl_timer, loop_now(l)) == 0)
-			return;
-		acl_walk_buckets(b, UINT32_MAX); /* no timer: finish here rather than never */
-	}
-	b->acl_walk = false;
-	broker_fp_flush_routes(b); /* none learned meanwhile; drop any the old flags made */
-	log_info("ACL re-check of %u stored subscriptions done in %u slice%s (longest %.1f ms, "
-		 "%.1f ms in all).",
-		 b->acl_subs, b->acl_slices, b->acl_slices == 1 ? "" : "s",
-		 (double)b->acl_longest_us / 1000.0, (double)(mono_us() - b->acl_start) / 1000.0);
+	if (done)
+		acl_walk_done(b);
+}
+
+void broker_acl_walk_arm(struct broker *b)
+{
+	if (!b->acl_walk || loop_timer_armed(&b->acl_timer))
+		return;
+	b->acl_turns++;
+	if (loop_timer_set(b->loop, &b->acl_timer, loop_now(b->loop)) == 0)
+		return;
+	acl_walk_buckets(b, UINT32_MAX); /* no timer: finish here rather than never */
+	acl_walk_done(b);
 }
 
 /* Start (or restart, after another reload) the sliced re-check. */
@@ -133,6 +153,7 @@ static void acl_walk_start(struct broker *b)
 	b->acl_walk = true;
 	b->acl_bucket = 0;
 	b->acl_slices = b->acl_subs = 0;
+	b->acl_turns = 1;
 	b->acl_longest_us = 0;
 	b->acl_start = mono_us();
 	if (!loop_timer_armed(&b->acl_timer))

@@ -74,4 +74,8 @@ slices=$(sed -n 's/.*ACL re-check of \([0-9]*\) stored subscriptions done in \([
 [ -n "$subs" ] || fail "no ACL re-check line in the log"
 assert_int_between "$subs" 20000 20010 "subscriptions re-checked"
 assert_int_between "$slices" 10 100000 "slices of the re-check"
+# one slice per loop turn: the loop takes its events between two slices (a slice that armed
+# its successor from its own timer callback ran them all in one turn, and blocked the loop)
+turns=$(sed -n 's/.* slices* over \([0-9]*\) loop turn.*/\1/p' <<<"$line")
+assert_int_between "$turns" "$slices" $((slices + 1)) "loop turns the re-check spanned"
 broker_alive || fail "broker died"
