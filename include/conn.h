@@ -75,6 +75,13 @@ struct conn_ops {
 	void (*on_out_empty)(struct conn *c);
 };
 
+/* A partial frame carried between reads (its length and capacity with it: an idle conn has no
+ * buffer and keeps no counts for it). */
+struct conn_rx {
+	uint32_t len, cap; /* bytes held, bytes data[] can hold */
+	uint8_t data[];
+};
+
 struct conn {
 	/* Field order packs the struct without holes: an idle client holds one (RSS per
 	 * connection is a benchmark figure, README "Footprint"). */
@@ -87,8 +94,7 @@ struct conn {
 		void *owner;		     /* until on_close */
 		struct conn_linger *linger; /* after it, while c->lingering */
 	};
-	uint8_t *rx; /* partial frame carried between reads, or NULL */
-	uint32_t rx_len, rx_cap;
+	struct conn_rx *rx; /* partial frame carried between reads, or NULL */
 	uint32_t rx_max; /* largest frame the owner accepts (bounds rx growth) */
 	int fd;
 	struct outq out;
@@ -97,13 +103,13 @@ struct conn {
 	 * as it owns c; "" until it sets it, a copy of its own while lingering */
 	const char *peer;
 	uint64_t tx_bytes; /* written to the transport, ever */
+	uint64_t rx_bytes; /* read from the transport, ever (mqttgwctl clients) */
 	bool flush_pending;
 	bool closed;
 	bool read_paused;
 	bool reparse_pending;
 	bool write_blocked; /* last write hit EAGAIN: waiting for EPOLLOUT (or see tp_flags) */
 	uint8_t tp_flags;   /* CONN_TP_*, set by the transport */
-	uint64_t rx_bytes; /* read from the transport, ever (mqttgwctl clients) */
 	bool gated;	    /* ops->on_output/may_write/on_out_empty apply */
 	bool lingering;	    /* closed for the owner, closing lingering (linger is valid) */
 };
@@ -115,6 +121,12 @@ struct conn_stats {
 extern struct conn_stats conn_stats;
 
 extern const struct conn_transport conn_tcp;
+
+/* Bytes of a partial frame c holds (0: none, the stream is at a frame boundary). */
+static inline uint32_t conn_rx_held(const struct conn *c)
+{
+	return c->rx ? c->rx->len : 0;
+}
 
 /* Wrap an accepted, non-blocking fd. NULL with errno on failure (fd is not closed). */
 struct conn *conn_new(struct loop *l, int fd, const struct conn_transport *tp,

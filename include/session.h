@@ -35,10 +35,9 @@ struct session_queued {
 };
 
 struct session {
-	/* Fields by size, so that the struct has no holes, and the client id in the same
-	 * allocation: every connection has a session (RSS per connection is a benchmark figure,
-	 * README "Footprint"). */
-	char *client_id; /* NUL-terminated, points to id[] */
+	/* Fields by size, so that the struct has no holes, and the client id at the end of the
+	 * same allocation, sized to it: every connection has a session (RSS per connection is a
+	 * benchmark figure, README "Footprint"). */
 	struct session *hnext;
 	int64_t expire_at; /* loop time (ms) at which an offline session ends; 0 = none */
 	void *client;	   /* the connected client, NULL while offline */
@@ -62,7 +61,7 @@ struct session {
 	uint16_t auth_idx; /* listener whose password/ACL files apply */
 	bool clean;	   /* v3 clean session / v5 clean start of the current connection */
 	uint8_t proto;	   /* protocol level of its last connection (3, 4, 5) */
-	char id[];	   /* the client id's bytes */
+	char client_id[];  /* NUL-terminated, in the session's allocation (no pointer to it) */
 };
 
 struct session_table {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* broker_client: client I/O and lifecycle, the floor of L2 (see broker_client.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,8 @@ static void client_free_deferred(struct loop *l, void *ctx)
 	for (uint32_t i = 0; i < c->alias_out_n; i++)
 		free(c->alias_out[i].topic);
 	free(c->alias_out);
-	free(c->client_id);
+	if (!c->session || c->client_id != c->session->client_id) /* else the session's */
+		free(c->client_id);
 	free(c->username);
 	free(c);
 }
@@ -500,6 +502,7 @@ struct client *client_new(struct broker *b, int fd, const char *peer,
 			  const struct config_listener *cl, const struct conn_transport *tp)
 {
 	struct client *c;
+	size_t peer_len = strlen(peer);
 	int max = cl->max_connections >= 0 ? cl->max_connections : b->cfg->max_connections;
 
 	if (b->shutting_down || (max >= 0 && b->n_conns >= (uint32_t)max)) {
@@ -509,17 +512,16 @@ struct client *client_new(struct broker *b, int fd, const char *peer,
 		errno = ECONNREFUSED;
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
+	c = calloc(1, offsetof(struct client, peer) + peer_len + 1);
 	if (!c) {
 		close(fd);
 		errno = ENOMEM;
 		return NULL;
 	}
 	c->b = b;
-	c->listener = cl;
 	c->auth_idx = (uint16_t)(cl - b->cfg->listeners);
 	c->serial = ++b->serial;
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	memcpy(c->peer, peer, peer_len + 1);
 	c->conn = conn_new(b->loop, fd, tp, &client_ops, c);
 	if (!c->conn) {
 		close(fd);

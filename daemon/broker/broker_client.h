@@ -37,7 +37,6 @@ struct client {
 	struct broker *b;
 	struct conn *conn;
 	struct session *session;
-	const struct config_listener *listener;
 	struct client *next, *prev; /* all clients */
 	struct loop_timer timer;    /* connect timeout, then keepalive */
 	int64_t last_rx;	    /* loop time of the last packet */
@@ -55,18 +54,20 @@ struct client {
 	 * 0: not held; held clients are linked from b->store */
 	uint64_t store_hold;
 	struct client *hold_next, *hold_prev;
-	char *client_id; /* copy for logs after the session is gone */
+	/* for logs: the session's own while attached (session->client_id), else a copy that
+	 * outlives the session */
+	char *client_id;
 	char *username;
 	struct client_auth *auth; /* enhanced authentication (below) in progress, or NULL */
+	/* its CONNECT's password check running on the worker pool (broker_auth.c), NULL: none;
+	 * meanwhile the client is not read (client_hold) */
+	struct broker_pwjob *pwjob;
 	/* MQTT 5 limits the client told us */
 	uint32_t max_packet_out; /* 0 = no limit */
 	uint32_t will_delay;	 /* Will Delay Interval, seconds */
 	/* passwd_entry_id() of the password_file (enhanced: scram_password_file) entry it
 	 * authenticated with, 0: none; a reload drops the client when it changes */
 	uint32_t pw_id;
-	/* its CONNECT's password check running on the worker pool (broker_auth.c), NULL: none;
-	 * meanwhile the client is not read (client_hold) */
-	struct broker_pwjob *pwjob;
 	uint16_t recv_max_out; /* client's Receive Maximum */
 	uint16_t keepalive;
 	uint16_t auth_idx; /* index of its listener in the config (password/ACL files) */
@@ -81,10 +82,9 @@ struct client {
 	 * CONNECT (re-authentication allowed) */
 	bool enhanced;
 	bool bridge; /* CONNECT with the bridge bit (Mosquitto): broker_subscribe.c */
-	/* "addr:port", also conn->peer. 48 holds every peer listener.c formats: inet_ntop's longest
-	 * IPv6 text is 8 groups of 4 digits (39; it writes dotted quads only after "::" or
-	 * "::ffff:", which listener.c shows as plain IPv4), a colon, 5 port digits and a NUL. */
-	char peer[48];
+	/* "addr:port", also conn->peer, in the same allocation and only as long as the text
+	 * (a fixed 48-byte array for the longest IPv6 peer cost every IPv4 client 32 bytes) */
+	char peer[];
 };
 
 /*
@@ -119,10 +119,18 @@ struct client *client_new(struct broker *b, int fd, const char *peer,
 			  const struct config_listener *cl, const struct conn_transport *tp);
 /* The client id for logs ("<unknown>" before CONNECT). */
 const char *client_name(const struct client *c);
+/* The listener c came in on (b->cfg is never swapped: a reload keeps it, so the index serves
+ * where a pointer cost every connection 8 bytes); NULL for a client of no listener. */
+static inline const struct config_listener *client_listener(const struct client *c)
+{
+	const struct config *cfg = c->b->cfg;
+
+	return c->auth_idx < cfg->n_listeners ? &cfg->listeners[c->auth_idx] : NULL;
+}
 /* The MQTT 5 Topic Alias Maximum c may use: its listener's max_topic_alias, else the global. */
 static inline uint16_t client_alias_max(const struct client *c)
 {
-	int v = c->listener->max_topic_alias;
+	int v = client_listener(c)->max_topic_alias;
 
 	return (uint16_t)(v >= 0 ? v : c->b->cfg->max_topic_alias);
 }

@@ -54,8 +54,8 @@ static int connack_props(struct client *c, struct mqtt_propbuf *pb, const struct
 		codec_props_u16(pb, MQTT_PROP_RECEIVE_MAX, cfg->max_receive);
 	if (c->b->max_packet_in <= MQTT_MAX_REMAINING && prop_fits(pb, 5))
 		codec_props_u32(pb, MQTT_PROP_MAX_PACKET_SIZE, c->b->max_packet_in);
-	if (c->listener->max_qos < 2 && prop_fits(pb, 2))
-		codec_props_byte(pb, MQTT_PROP_MAX_QOS, c->listener->max_qos);
+	if (client_listener(c)->max_qos < 2 && prop_fits(pb, 2))
+		codec_props_byte(pb, MQTT_PROP_MAX_QOS, client_listener(c)->max_qos);
 	if (!cfg->retain_available && prop_fits(pb, 2))
 		codec_props_byte(pb, MQTT_PROP_RETAIN_AVAILABLE, 0);
 	/* absent means 0 [MQTT-3.2.2-...]: say how many aliases we accept */
@@ -101,7 +101,7 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
 		/* the client certificate is the credential: no password_file check (Mosquitto);
 		 * likewise a SCRAM exchange that proved the password */
 	} else if (!cn->has_username) {
-		if (!config_listener_anonymous(b->cfg, c->listener)) {
+		if (!config_listener_anonymous(b->cfg, client_listener(c))) {
 			client_auth_failed(c);
 			return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
 					     MQTT_RC_NOT_AUTHORIZED,
@@ -130,7 +130,7 @@ static int connect_authenticate(struct client *c, const struct mqtt_connect *cn,
  */
 static int connect_cert_username(struct client *c)
 {
-	const struct config_listener *l = c->listener;
+	const struct config_listener *l = client_listener(c);
 	char name[1024];
 	enum tls_identity which = l->use_identity_as_username ? TLS_ID_CN : TLS_ID_SUBJECT;
 	int n;
@@ -209,7 +209,7 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 	/* client identifier [MQTT-3.1.3-7], [MQTT-3.1.3-8] */
 	if (!id_len) {
 		/* per_listener_settings: the listener's own allow_zero_length_clientid */
-		int zero = c->listener->allow_zero_length_clientid;
+		int zero = client_listener(c)->allow_zero_length_clientid;
 
 		if (c->version == MQTT_V31 || (c->version == MQTT_V311 && !cn->clean) ||
 		    !(zero >= 0 ? zero : cfg->allow_zero_length_clientid))
@@ -243,9 +243,9 @@ int broker_connect_decode(struct client *c, const uint8_t *buf, size_t len, stru
 
 int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
 {
-	bool by_cert =
-	    (c->listener->certfile || c->listener->psk_hint) &&
-	    (c->listener->use_identity_as_username || c->listener->use_subject_as_username);
+	const struct config_listener *l = client_listener(c);
+	bool by_cert = (l->certfile || l->psk_hint) &&
+		       (l->use_identity_as_username || l->use_subject_as_username);
 
 	int ret = 0;
 	char *id;
@@ -262,7 +262,7 @@ int broker_connect_username(struct client *c, const struct mqtt_connect *cn)
 	}
 	/* use_username_as_clientid (Mosquitto, per listener): the user name is the client id
 	 * (sessions, take-over, %c); a client without one is not authorized */
-	if (!c->listener->use_username_as_clientid)
+	if (!l->use_username_as_clientid)
 		return ret;
 	if (!c->username)
 		return client_refuse(c, c->version, MQTT_CONNACK_NOT_AUTHORIZED,
@@ -320,7 +320,7 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 			return -1;
 		}
 		/* max_qos (Mosquitto): v5 CONNACK 0x9B, v3 closed without one */
-		if (cn->will_qos > c->listener->max_qos) {
+		if (cn->will_qos > client_listener(c)->max_qos) {
 			if (c->version == MQTT_V5)
 				return client_refuse(c, c->version, 0, MQTT_RC_QOS_NOT_SUPPORTED,
 						     "will QoS above max_qos");
@@ -406,6 +406,10 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 		s->expiry_interval = cn->clean ? 0 : SESSION_EXPIRY_NEVER;
 	s->client = c;
 	c->session = s;
+	/* while attached the client's id is its session's (one copy per connection less: the RSS
+	 * of an idle connection); broker_session_detach() gives the client a copy again */
+	free(c->client_id);
+	c->client_id = s->client_id;
 	s->proto = c->version;
 	s->offline_since = 0;
 	broker_store_session(b, s, 0, NULL, 0); /* stored while it outlives its connection */

@@ -271,7 +271,7 @@ static int fp_join(struct broker_fp *bf, struct fpc *pc)
 
 	if (!conn || conn->closed || c->state != CLIENT_ACTIVE)
 		return 0;
-	if (conn->read_paused || conn->rx_len)
+	if (conn->read_paused || conn_rx_held(conn))
 		return -EAGAIN;
 	/* The socket must be at EAGAIN with nothing held: the verdict sees whole skbs from the
 	 * add on, and a frame boundary. Reading dispatches, which may close the client. */
@@ -344,7 +344,7 @@ void broker_fp_want(struct client *c)
 	/* the kernel relays bytes as they are: never a WebSocket (framing) or a mounted client
 	 * (its topics differ from the broker's by the mount_point) */
 	if (!bf || c->fp || !c->conn || c->conn->tp != &conn_tcp || c->state != CLIENT_ACTIVE ||
-	    c->listener->protocol != CONFIG_PROTO_MQTT || ws_conn_is(c->conn) ||
+	    client_listener(c)->protocol != CONFIG_PROTO_MQTT || ws_conn_is(c->conn) ||
 	    broker_mount_is(c) || c->b->shutting_down)
 		return;
 	pc = calloc(1, sizeof(*pc));

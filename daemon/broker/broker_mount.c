@@ -8,7 +8,7 @@
 
 static const char *mount_of(const struct client *c)
 {
-	const char *m = c->listener ? c->listener->mount_point : NULL;
+	const char *m = client_listener(c) ? client_listener(c)->mount_point : NULL;
 
 	return m && *m ? m : NULL;
 }

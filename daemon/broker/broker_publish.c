@@ -129,7 +129,7 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 		client_close(c, MQTT_RC_RETAIN_NOT_SUPPORTED, NULL);
 		return -1;
 	}
-	if (pp->qos > c->listener->max_qos) {
+	if (pp->qos > client_listener(c)->max_qos) {
 		/* Mosquitto: v5 DISCONNECT 0x9B (QoS not supported), v3 closed */
 		client_close(c, MQTT_RC_QOS_NOT_SUPPORTED, "PUBLISH QoS above max_qos");
 		return -1;

@@ -2,6 +2,7 @@
 /* broker_session: detach, expiry and end of a session (attach is broker_connect.c's). */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "broker_deliver.h"
 #include "broker_fastpath.h"
@@ -137,6 +138,8 @@ void broker_session_detach(struct client *c)
 	if (!s)
 		return;
 	s->client = NULL;
+	if (c->client_id == s->client_id) /* the id for logs outlives the session (ENOMEM: none) */
+		c->client_id = strdup(s->client_id);
 	c->session = NULL;
 	broker_backpressure_release(b, s);
 	expiry = s->expiry_interval;

@@ -74,7 +74,8 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 		const char *f = (const char *)e.filter.p;
 		uint16_t flen = (uint16_t)e.filter.len;
 		/* at most the listener's max_qos (Mosquitto) */
-		uint8_t granted = e.qos > c->listener->max_qos ? c->listener->max_qos : e.qos;
+		uint8_t granted =
+		    e.qos > client_listener(c)->max_qos ? client_listener(c)->max_qos : e.qos;
 		uint8_t opts = granted;
 		bool shared;
 		char *mf;

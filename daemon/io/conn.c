@@ -176,7 +176,6 @@ void conn_close_linger(struct conn *c, int err, int64_t max_ms, uint32_t max_byt
 		c->ops->on_close(c, err);
 	free(c->rx);
 	c->rx = NULL;
-	c->rx_len = c->rx_cap = 0;
 	lg->c = c;
 	lg->left = max_bytes;
 	lg->next = linger_head;
@@ -280,8 +279,8 @@ static void conn_reparse(struct loop *l, void *ctx)
 
 	(void)l;
 	c->reparse_pending = false;
-	if (!c->closed && !c->read_paused && c->rx_len)
-		conn_parse(c, c->rx, c->rx_len, true);
+	if (!c->closed && !c->read_paused && c->rx)
+		conn_parse(c, c->rx->data, c->rx->len, true);
 	conn_read_pending(c);
 }
 
@@ -291,8 +290,8 @@ void conn_pause_read(struct conn *c, bool pause)
 		return;
 	c->read_paused = pause;
 	conn_update_events(c);
-	if (!pause && (c->rx_len || (c->tp_flags & CONN_TP_READ_PENDING)) &&
-	    !c->reparse_pending && loop_defer(c->loop, conn_reparse, c) == 0)
+	if (!pause && (c->rx || (c->tp_flags & CONN_TP_READ_PENDING)) && !c->reparse_pending &&
+	    loop_defer(c->loop, conn_reparse, c) == 0)
 		c->reparse_pending = true;
 }
 
@@ -374,6 +373,7 @@ void conn_flush_all(void)
 static void conn_parse(struct conn *c, const uint8_t *buf, size_t len, bool from_rx)
 {
 	ssize_t used = c->ops->on_read(c, buf, len);
+	uint32_t cap;
 	size_t left;
 
 	if (used < 0) {
@@ -386,23 +386,23 @@ static void conn_parse(struct conn *c, const uint8_t *buf, size_t len, bool from
 	if (!left) {
 		free(c->rx);
 		c->rx = NULL;
-		c->rx_len = c->rx_cap = 0;
 		return;
 	}
 	if (from_rx) {
-		memmove(c->rx, c->rx + used, left);
-		c->rx_len = (uint32_t)left;
+		memmove(c->rx->data, c->rx->data + used, left);
+		c->rx->len = (uint32_t)left;
 		return;
 	}
 	/* Partial frame out of the scratch buffer: keep a private copy. */
-	c->rx_cap = left < 4096 ? 4096 : (uint32_t)left * 2;
-	c->rx = malloc(c->rx_cap);
+	cap = left < 4096 ? 4096 : (uint32_t)left * 2;
+	c->rx = malloc(sizeof(*c->rx) + cap);
 	if (!c->rx) {
 		conn_close(c, -ENOMEM);
 		return;
 	}
-	memcpy(c->rx, buf + used, left);
-	c->rx_len = (uint32_t)left;
+	c->rx->cap = cap;
+	memcpy(c->rx->data, buf + used, left);
+	c->rx->len = (uint32_t)left;
 }
 
 static void conn_read(struct conn *c)
@@ -413,27 +413,27 @@ static void conn_read(struct conn *c)
 	ssize_t n;
 
 	if (c->rx) {
-		if (c->rx_len == c->rx_cap) {
-			uint32_t cap = c->rx_cap * 2;
-			uint8_t *p;
+		if (c->rx->len == c->rx->cap) {
+			uint32_t cap = c->rx->cap * 2;
+			struct conn_rx *p;
 
 			if (c->rx_max && cap > c->rx_max + 8)
 				cap = c->rx_max + 8;
-			if (cap <= c->rx_cap) {
+			if (cap <= c->rx->cap) {
 				/* The owner lets frames grow past rx_max: a bug, not peer input. */
 				conn_close(c, -EMSGSIZE);
 				return;
 			}
-			p = realloc(c->rx, cap);
+			p = realloc(c->rx, sizeof(*p) + cap);
 			if (!p) {
 				conn_close(c, -ENOMEM);
 				return;
 			}
 			c->rx = p;
-			c->rx_cap = cap;
+			c->rx->cap = cap;
 		}
-		buf = c->rx + c->rx_len;
-		len = c->rx_cap - c->rx_len;
+		buf = c->rx->data + c->rx->len;
+		len = c->rx->cap - c->rx->len;
 	}
 	n = c->tp->read(c, buf, len);
 	if ((c->tp_flags ^ tpf) & (CONN_TP_READ_WANTS_OUT | CONN_TP_BUSY)) {
@@ -450,8 +450,8 @@ static void conn_read(struct conn *c)
 		if (!c->rx) {
 			conn_parse(c, rx_scratch, (size_t)n, false);
 		} else {
-			c->rx_len += (uint32_t)n;
-			conn_parse(c, c->rx, c->rx_len, true);
+			c->rx->len += (uint32_t)n;
+			conn_parse(c, c->rx->data, c->rx->len, true);
 		}
 		return;
 	}
@@ -472,7 +472,7 @@ bool conn_read_idle(struct conn *c)
 		/* conn_read() counts what it read: nothing new means EAGAIN (or EINTR: the
 		 * caller simply tries again later) */
 		if (!c->closed && conn_stats.bytes_in == in)
-			return !c->rx_len && !c->read_paused;
+			return !c->rx && !c->read_paused;
 	}
 	return false;
 }

@@ -208,7 +208,9 @@ static void test_message_stored_once_and_forgotten(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/d", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
-	struct session s = {.client_id = "s", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {
+	    .client_id = "s", .id_len = 1, .expiry_interval = 60, .proto = 5};
 	uint64_t seq1, seq2, id;
 
 	qos_init(&s.qos);
@@ -251,7 +253,9 @@ static void test_puback_goes_when_every_recipient_acknowledged(void **state)
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/e", 3, "x", 1, NULL, 0, 1, 0, 0, NULL);
 	struct msg *m2 = msg_new(NULL, "t/f", 3, "y", 1, NULL, 0, 1, 0, 0, NULL);
-	struct session s = {.client_id = "e", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {
+	    .client_id = "e", .id_len = 1, .expiry_interval = 60, .proto = 4};
 	uint64_t seq, seq2, batch = store_batch_next(f->st) + 1;
 
 	qos_init(&s.qos);
@@ -287,7 +291,9 @@ static void test_puback_keeps_its_place_and_pins(void **state)
 	struct msg *m = msg_new(NULL, "t/g", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
 	struct msg *m2 = msg_new(NULL, "t/h", 3, "y", 1, NULL, 0, 1, 0, 0, NULL);
 	struct msg *m3 = msg_new(NULL, "t/p", 3, "z", 1, NULL, 0, 1, 1, 0, NULL);
-	struct session s = {.client_id = "g", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {
+	    .client_id = "g", .id_len = 1, .expiry_interval = 60, .proto = 4};
 	uint64_t mark, seq;
 
 	qos_init(&s.qos);
@@ -367,7 +373,9 @@ static void test_qos2_send_and_pubrel_hold_output_until_durable(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
-	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {
+	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
 	struct conn conn = {0};
 	uint16_t pid;
 
@@ -399,8 +407,10 @@ static void test_qos1_and_unstored_sessions_never_wait(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
-	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
-	struct session t = {.client_id = "u", .id_len = 1, .proto = 5}; /* expiry 0 */
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {
+	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	static struct session t = {.client_id = "u", .id_len = 1, .proto = 5}; /* expiry 0 */
 	struct conn conn = {0};
 
 	hold_fixture(f, &s, &conn);
@@ -424,7 +434,9 @@ static void test_held_client_that_closes_is_forgotten(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
-	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {
+	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
 	struct conn conn = {0};
 
 	hold_fixture(f, &s, &conn);
@@ -443,7 +455,9 @@ static void test_resume_holds_a_resend_that_is_not_durable(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
-	struct session s = {.client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {
+	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
 	struct conn conn = {0}, conn2 = {0};
 
 	hold_fixture(f, &s, &conn);

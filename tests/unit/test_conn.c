@@ -147,7 +147,7 @@ static void test_read_and_partial_frames(void **state)
 	assert_int_equal(send(f->peer, "abcdefghij", 10, 0), 10);
 	spin(f, 20);
 	assert_int_equal(f->o.got, 8); /* two whole frames, two bytes kept */
-	assert_int_equal(f->c->rx_len, 2);
+	assert_int_equal(conn_rx_held(f->c), 2);
 	assert_int_equal(send(f->peer, "kl", 2, 0), 2);
 	spin(f, 20);
 	assert_int_equal(f->o.got, 12);
