@@ -478,7 +478,8 @@ static int delete_unreferenced(struct store *st)
 {
 	struct store_refs *r = &st->rc;
 
-	qsort(r->zero, r->zero_n, sizeof(*r->zero), u64_cmp);
+	if (r->zero_n > 1)
+		qsort(r->zero, r->zero_n, sizeof(*r->zero), u64_cmp);
 	for (size_t z = 0; z < r->zero_n; z++) {
 		long i = store_refs_find(r, r->zero[z]);
 		int rc;
