@@ -23,7 +23,7 @@
  *   once that batch is durable, as for any durable write). An entry is sent only once the
  *   batch that holds it is durable (so a crash cannot make an upstream QoS 2 copy of a message
  *   the local publisher will send again), in order, within a window: the upstream's Receive
- *   Maximum (v5) capped by max_inflight (config, 20 as Mosquitto's max_inflight_messages).
+ *   Maximum (v5) capped by max_inflight_messages (global, default 20, as Mosquitto's bridges).
  *   The packet id is derived from the entry's seq (seq % 65535 + 1), so it is the same after a
  *   restart of the gateway: with cleansession false the upstream still knows it, and a QoS 2
  *   message whose PUBREC was lost is completed, not duplicated. An entry leaves the queue
@@ -117,6 +117,9 @@ struct bridge_opts {
 	const struct bridge_ops *ops;
 	void *ctx;
 	uint64_t seed; /* for the backoff jitter */
+	/* v3.1.1 window; v5: capped by the upstream's Receive Maximum. The global
+	 * max_inflight_messages, as Mosquitto's bridges; 0: no maximum. */
+	uint16_t max_inflight;
 };
 
 struct bridge_stats {

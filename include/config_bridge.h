@@ -99,7 +99,6 @@ struct config_bridge {
 	uint32_t max_packet_size; /* 0: unlimited */
 	bool outgoing_retain;
 	uint32_t max_queued;   /* 0: the bridge's defaults (bridge.h) */
-	uint16_t max_inflight; /* v3.1.1 window (v5: min with the upstream's Receive Maximum) */
 	bool attempt_unsubscribe;
 };
 

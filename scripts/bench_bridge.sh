@@ -28,6 +28,8 @@
 #     (--sub-host), against the same publisher straight to the upstream; added p50.
 # Knobs: BRIDGE_N=1000000, BRIDGE_UPSTREAMS="mqttgwd mosquitto", BRIDGE_PARTS="drain latency",
 #   BRIDGE_LAT_RATE=1000, BRIDGE_LAT_DURATION=10, BRIDGE_LAT_ROUNDS=3, BRIDGE_DRAIN_TIMEOUT=600,
+#   BRIDGE_INFLIGHT=1000 (the gateway's max_inflight_messages: its bridge's window; with
+#   Mosquitto's default of 20 the drain is one window per round trip, 20 / RTT),
 #   BRIDGE_PERF=1 (perf record -g of the gateway during each drain, kept under $BUILD/bench),
 #   MOSQUITTO=/usr/sbin/mosquitto. Everything it creates (namespaces, processes, the stores
 #   under $BUILD/bench) is removed on exit.
@@ -41,6 +43,7 @@ LAT_RATE=${BRIDGE_LAT_RATE:-1000}
 LAT_DURATION=${BRIDGE_LAT_DURATION:-10}
 LAT_ROUNDS=${BRIDGE_LAT_ROUNDS:-3}
 DRAIN_TIMEOUT=${BRIDGE_DRAIN_TIMEOUT:-600}
+INFLIGHT=${BRIDGE_INFLIGHT:-1000}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 GWD=$BUILD/mqttgwd
 SUMMARY=${1:-/dev/stdout}
@@ -139,6 +142,7 @@ gw_conf() { # file store-dir|-
 		echo "user root"
 		echo "fastpath off"
 		echo "sys_interval 1"
+		echo "max_inflight_messages $INFLIGHT" # the bridge's window (v3.1.1), as Mosquitto's
 		if [ "$2" != - ]; then
 			echo "persistence true"
 			echo "persistence_location $2"

@@ -333,7 +333,8 @@ static void handle_connack(struct bridge *b, const struct mqtt_connack *ca)
 			    codec_client_connack_str(b->version, ca->code));
 		return;
 	}
-	b->window = b->cfg->max_inflight ? b->cfg->max_inflight : 20;
+	b->window = b->max_inflight && b->max_inflight < BRIDGE_PID_SPAN ? b->max_inflight
+									 : BRIDGE_PID_SPAN;
 	b->up_max_packet = 0;
 	b->up_retain = true;
 	if (b->version == MQTT_V5) {
@@ -665,6 +666,7 @@ struct bridge *bridge_new(const struct bridge_opts *o)
 	b->ops = o->ops;
 	b->ctx = o->ctx;
 	b->rng = o->seed | 1;
+	b->max_inflight = o->max_inflight;
 	b->cfd = -1;
 	b->name_len = (uint16_t)strlen(o->cfg->name);
 	b->version = o->cfg->protocol == 5 ? MQTT_V5 : MQTT_V311;

@@ -74,7 +74,7 @@ struct bridge {
 	int64_t deadline, last_rx, last_tx, last_busy;
 	bool ping_out, ever_up;
 	uint8_t version; /* MQTT_V311 / MQTT_V5 */
-	uint16_t window;
+	uint16_t window, max_inflight;
 	uint32_t up_max_packet; /* upstream's Maximum Packet Size (0: none) */
 	bool up_retain;		/* upstream accepts retained messages */
 	uint16_t next_ctrl_pid;

@@ -260,6 +260,7 @@ int broker_bridges_new(struct broker *b, struct store *st, char *err, size_t err
 		    .ops = &bridge_ops,
 		    .ctx = b,
 		    .seed = (uint64_t)loop_now_us() ^ ((uint64_t)i << 32),
+		    .max_inflight = (uint16_t)cfg->max_inflight_messages,
 		};
 
 		b->bridges[i] = bridge_new(&o);

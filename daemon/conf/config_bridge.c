@@ -498,7 +498,6 @@ struct config_bridge *config_bridge_new(const char *name, char *err, size_t errl
 	b->notifications = true;
 	b->try_private = true;
 	b->outgoing_retain = true;
-	b->max_inflight = 20;
 	b->attempt_unsubscribe = true;
 	return b;
 }

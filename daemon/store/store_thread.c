@@ -463,24 +463,32 @@ static int apply_op(struct store *st, const struct store_batch *b, const struct 
 	}
 }
 
-/* Messages whose count is 0 at the end of the transaction go with it. */
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Messages whose count is 0 at the end of the transaction go with it. A message can reach 0
+ * several times in one transaction: sorted, its repeats are neighbours (a drained bridge page
+ * puts thousands of ids here; comparing each with all the later ones cost the writer thread
+ * more than SQLite did). */
 static int delete_unreferenced(struct store *st)
 {
 	struct store_refs *r = &st->rc;
 
+	if (r->zero_n > 1)
+		qsort(r->zero, r->zero_n, sizeof(*r->zero), u64_cmp);
 	for (size_t z = 0; z < r->zero_n; z++) {
 		long i = store_refs_find(r, r->zero[z]);
 		int rc;
 
-		if (i < 0 || r->refs[i])
+		if ((z && r->zero[z] == r->zero[z - 1]) || i < 0 || r->refs[i])
 			continue;
 		rc = store_msg_delete(st, r->zero[z]);
 		if (rc != SQLITE_OK)
 			return rc;
-		/* dedupe: a message can reach 0 several times in one transaction */
-		for (size_t k = z + 1; k < r->zero_n; k++)
-			if (r->zero[k] == r->zero[z])
-				r->zero[k] = 0;
 		r->live--;
 	}
 	return SQLITE_OK;

@@ -310,7 +310,8 @@ int main(int argc, char **argv)
 					      .cfg = cfg,
 					      .ops = &ops,
 					      .ctx = NULL,
-					      .seed = (uint64_t)getpid()});
+					      .seed = (uint64_t)getpid(),
+					      .max_inflight = 20});
 	if (!br) {
 		perror("bridge_new");
 		return 1;

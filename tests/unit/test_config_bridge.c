@@ -77,7 +77,6 @@ static void test_defaults(void **state)
 	assert_false(b->tls);
 	assert_int_equal(b->max_packet_size, 0);
 	assert_int_equal(b->max_queued, 0);
-	assert_int_equal(b->max_inflight, 20);
 	config_bridge_free(b);
 }
 
