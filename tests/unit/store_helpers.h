@@ -175,6 +175,8 @@ static inline int l_out(void *ctx, uint64_t sid, const struct store_out *e)
 {
 	struct loaded *l = ctx;
 
+	if (!e->msg && e->state != STORE_OUT_PUBREL)
+		return STORE_LOAD_WANT_MSG; /* kept in memory, as a short session queue is */
 	if (l->nout == l->capout) {
 		l->capout = l->capout ? l->capout * 2 : 64;
 		l->out = realloc(l->out, l->capout * sizeof(*l->out));
