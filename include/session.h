@@ -62,8 +62,9 @@ struct session {
 	void *owner_data;   /* the broker's per-session extra (offline expiry timer), or NULL */
 	int64_t bp_since;   /* broker: since when this session's full queue holds publishers back */
 	char *username;	    /* of its last connection (ACL checks while offline), or NULL */
-	struct session_spill *spill; /* queued entries beyond q kept in the store only (the
-				      * broker's, broker_spill.c; freed with the session), or NULL */
+	/* queued entries beyond q kept in the store only (broker_spill.c; freed with it), or NULL
+	 */
+	struct session_spill *spill;
 	uint64_t store_id;  /* the durable store's id, 0: not stored (broker_store.c) */
 	int64_t offline_since; /* wall clock ms it went offline (its stored record), 0: online */
 	uint32_t hash;

@@ -55,7 +55,8 @@
  *    Connect / disconnect / will changes -> store_session_put (disconnect_ms = wall clock).
  *  - Start-up: store_load() streams sessions, subscriptions, then the entries; msg() returns
  *    the broker's msg for a stored message id (one per id, shared by every entry that refers to
- *    it; built only for entries kept in memory: not for a bridge queue's stored-only tail) and
+ *    it; built only for entries kept in memory: not for the stored-only tail of a bridge or
+ *    session queue) and
  *    release() drops the load's reference afterwards. Times are wall clock ms;
  *    the broker converts to loop time, fires wills whose delay passed, expires what has expired
  *    (and stages the deletions), and sets DUP on every entry in state SENT before resending.
@@ -142,9 +143,10 @@ struct store_bridge_entry {
  * outgoing entry (state QUEUED) or a bridge entry comes with msg NULL when it is not built yet,
  * and out() / bridge() returns STORE_LOAD_WANT_MSG to be called again with it, or 0 when it
  * keeps the entry in the store only (read back later with store_session_fetch() /
- * store_bridge_fetch(); a message that only such entries refer to is never built). Finally release() once per handle (the load's reference; entries
- * take their own). A callback returning another non-zero value stops the load with that value.
- * Any callback may be NULL (those records are skipped; msg NULL means handles are NULL).
+ * store_bridge_fetch(); a message that only such entries refer to is never built). Finally
+ * release() once per handle (the load's reference; entries take their own). A callback returning
+ * another non-zero value stops the load with that value. Any callback may be NULL (those records
+ * are skipped; msg NULL means handles are NULL).
  */
 #define STORE_LOAD_WANT_MSG 1
 struct store_load_cb {

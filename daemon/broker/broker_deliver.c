@@ -441,7 +441,8 @@ bool broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 	}
 	/* Keep order: nothing overtakes what is already queued (in memory or in the store). */
 	r = broker_spill_deliver(b, s, p->msg, qos, retain, sub_id, share, c != NULL, 1);
-	if (r == -ENOBUFS && c && (!s->bp_since || loop_now(b->loop) - s->bp_since <= BROKER_BP_MAX_MS))
+	if (r == -ENOBUFS && c &&
+	    (!s->bp_since || loop_now(b->loop) - s->bp_since <= BROKER_BP_MAX_MS))
 		r = broker_spill_deliver(b, s, p->msg, qos, retain, sub_id, share, true, 4);
 	if (r < 0) {
 		drop(b, s, r == -ENOBUFS ? "queue full" : "out of memory");

@@ -26,7 +26,7 @@
 /* a session's queued entries: the same columns, then the entry's flags, sub_id and share */
 #define FETCH_SESSION_SQL                                                                          \
 	"SELECT o.seq, o.flags & 3, 0, m.id, m.topic, m.flags, m.expiry, m.props, m.payload,"      \
-	" o.flags, o.sub_id, o.share FROM out o JOIN messages m ON m.id = o.msg"                  \
+	" o.flags, o.sub_id, o.share FROM out o JOIN messages m ON m.id = o.msg"                   \
 	" WHERE o.sid = ?1 AND o.seq > ?2 AND (o.flags >> 3 & 3) = 0 ORDER BY o.seq LIMIT ?3"
 
 static int fetch_ask(struct store *st, uint64_t sid, const char *bridge, uint16_t len,

@@ -413,7 +413,8 @@ int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
 	if (!e)
 		e = scan(&l,
 			 "SELECT o.sid, o.seq, o.msg, o.flags, o.pid, o.sub_id, o.share, " MSG_COLS
-			 ", length(m.payload) FROM out o LEFT JOIN messages m ON m.id = o.msg ORDER BY o.sid, o.seq",
+			 ", length(m.payload) FROM out o LEFT JOIN messages m ON m.id = o.msg "
+			 "ORDER BY o.sid, o.seq",
 			 row_out);
 	if (!e)
 		e = scan(&l, "SELECT sid, pid FROM rx2 ORDER BY sid, pid", row_rx2);
