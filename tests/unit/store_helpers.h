@@ -296,4 +296,19 @@ static inline uint64_t add_msg(struct store *st, const char *t, const char *text
 	return store_msg_add(st, &m);
 }
 
+/* The next answered fetch, waiting up to 10 s for it (NULL: none came). */
+static inline struct store_fetch *fetch_take_wait(struct store *st)
+{
+	int64_t end = helper_ms() + 10000;
+	struct store_fetch *r;
+
+	while (!(r = store_fetch_take(st)) && helper_ms() < end) {
+		struct pollfd p = {.fd = store_event_fd(st), .events = POLLIN};
+
+		poll(&p, 1, 100);
+		store_dispatch(st);
+	}
+	return r;
+}
+
 #endif /* MQTTGW_TEST_STORE_HELPERS_H */
