@@ -487,7 +487,7 @@ void broker_session_pump(struct client *c)
 	bool took = false;
 
 	while (s->q_count && window_open(c, window) && session_queue_pop(s, &e)) {
-		struct pub p = {0};
+		struct pub p; /* pub_from_msg sets every field: no clearing (rep stos at -Os) */
 
 		took = true;
 

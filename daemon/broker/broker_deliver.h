@@ -11,7 +11,8 @@
 /* The message of p as a msg, made on first use; borrowed (p holds the reference). NULL when
  * out of memory. */
 struct msg *pub_msg(struct broker *b, struct pub *p);
-/* p views m and holds a reference to it until pub_release(). */
+/* p views m and holds a reference to it until pub_release(). Sets every field of p (a caller
+ * need not clear it first: broker_session_pump does not, once per queued message). */
 void pub_from_msg(struct pub *p, struct msg *m);
 void pub_release(struct pub *p);
 /* The v5 properties of in a receiver must get unchanged (payload format, content type, response
