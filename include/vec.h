@@ -12,8 +12,10 @@
 #ifndef MQTTGW_VEC_H
 #define MQTTGW_VEC_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define VEC_NARROW 8u /* arrays up to this capacity are scanned; larger ones are indexed */
 #define VEC_MAX	   (1u << 30)
@@ -44,5 +46,26 @@ int vec_push(struct vec *v, size_t esz, const void *elem, vec_hash_fn hf, const 
 void vec_del(struct vec *v, size_t esz, uint32_t pos, vec_hash_fn hf, const void *ctx);
 /* Free the storage; v is empty and reusable afterwards. */
 void vec_fini(struct vec *v);
+
+/*
+ * VEC_GROW(a, n, cap, first): room for one more element at a[n] in a plain array a (any element
+ * type) of cap elements (any integer type), for arrays that need no index: when n == cap, a is
+ * reallocated to twice cap, or to first while cap is 0. 0, or -ENOMEM with a and cap unchanged.
+ */
+#define VEC_GROW(a, n, cap, first)                                                                 \
+	({                                                                                         \
+		int vg_rc_ = 0;                                                                    \
+		if ((n) == (cap)) {                                                                \
+			__typeof__(cap) vg_cap_ = (cap) ? 2 * (cap) : (first);                     \
+			__typeof__(a) vg_a_ = realloc((a), vg_cap_ * sizeof(*(a)));                \
+			if (vg_a_) {                                                               \
+				(a) = vg_a_;                                                       \
+				(cap) = vg_cap_;                                                   \
+			} else {                                                                   \
+				vg_rc_ = -ENOMEM;                                                  \
+			}                                                                          \
+		}                                                                                  \
+		vg_rc_;                                                                            \
+	})
 
 #endif /* MQTTGW_VEC_H */

@@ -147,10 +147,20 @@ finish_integration() { # name logf file
 	report "$name" "${res%%|*}" "$dur" "$logf" "${res#*|}"
 }
 
+# reap_integration: waits for one test of run_integration_pass's pool (its arrays running, logs,
+# files) to end and records it; status 1 when there was none to wait for.
+reap_integration() {
+	local done_pid=
+	wait -n -p done_pid "${!running[@]}" 2>/dev/null
+	[ -n "$done_pid" ] || return 1
+	finish_integration "${running[$done_pid]}" "${logs[$done_pid]}" "${files[$done_pid]}"
+	unset "running[$done_pid]" "logs[$done_pid]" "files[$done_pid]"
+}
+
 run_integration_pass() { # suffix (e.g. "[fastpath=on]" or "")
 	local suffix=$1 f name logf broker needs
 	local -A running=() logs=() files=()
-	local pid done_pid
+	local pid
 	for f in tests/integration/t_*.sh; do
 		[ -f "$f" ] || continue
 		name=$(basename "$f" .sh)
@@ -166,26 +176,14 @@ run_integration_pass() { # suffix (e.g. "[fastpath=on]" or "")
 			continue
 		fi
 		# Pool: at most JOBS running.
-		while [ ${#running[@]} -ge "$JOBS" ]; do
-			done_pid=
-			wait -n -p done_pid "${!running[@]}" 2>/dev/null
-			[ -n "$done_pid" ] || break
-			finish_integration "${running[$done_pid]}" "${logs[$done_pid]}" "${files[$done_pid]}"
-			unset "running[$done_pid]" "logs[$done_pid]" "files[$done_pid]"
-		done
+		while [ ${#running[@]} -ge "$JOBS" ]; do reap_integration || break; done
 		run_one_integration "$f" "$name" "$logf" &
 		pid=$!
 		running[$pid]=$name
 		logs[$pid]=$logf
 		files[$pid]=$f
 	done
-	while [ ${#running[@]} -gt 0 ]; do
-		done_pid=
-		wait -n -p done_pid "${!running[@]}" 2>/dev/null
-		[ -n "$done_pid" ] || break
-		finish_integration "${running[$done_pid]}" "${logs[$done_pid]}" "${files[$done_pid]}"
-		unset "running[$done_pid]" "logs[$done_pid]" "files[$done_pid]"
-	done
+	while [ ${#running[@]} -gt 0 ]; do reap_integration || break; done
 }
 
 run_integration() {

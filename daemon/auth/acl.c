@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "vec.h"
 
 #define ACL_TOPIC_MAX 65535u
 
@@ -401,15 +402,8 @@ __attribute__((format(printf, 3, 4))) static void pmsg(struct acl_parse *ps, boo
 
 static int list_add(struct acl_list *l, struct acl_rule *r)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct acl_rule *nr = realloc(l->r, cap * sizeof(*nr));
-
-		if (!nr)
-			return -ENOMEM;
-		l->r = nr;
-		l->cap = cap;
-	}
+	if (VEC_GROW(l->r, l->n, l->cap, 4))
+		return -ENOMEM;
 	l->r[l->n++] = *r;
 	return 0;
 }
@@ -472,15 +466,8 @@ static struct acl_block *new_block(struct acl_db *db, const char *user, size_t l
 {
 	struct acl_block *b;
 
-	if (db->nusers == db->capusers) {
-		size_t cap = db->capusers ? db->capusers * 2 : 8;
-		struct acl_block *nb = realloc(db->users, cap * sizeof(*nb));
-
-		if (!nb)
-			return NULL;
-		db->users = nb;
-		db->capusers = cap;
-	}
+	if (VEC_GROW(db->users, db->nusers, db->capusers, 8))
+		return NULL;
 	b = &db->users[db->nusers];
 	memset(b, 0, sizeof(*b));
 	b->user = strndup(user, len);

@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "passwd.h"
 #include "scram.h"
+#include "vec.h"
 
 #define PW_FIELD_MAX 65535u
 /* argon2id limits accepted at load: beyond them one CONNECT could exhaust the gateway */
@@ -487,15 +488,8 @@ static int parse_line(struct pw_parse *ps, const char *l, const char *end, unsig
 		pw_warn(ps, line, "user '%s': unexpected ':' after the hash: entry ignored", who);
 		return -EINVAL;
 	}
-	if (db->n == db->cap) {
-		size_t cap = db->cap ? db->cap * 2 : 16;
-		struct pw_entry *ne = realloc(db->e, cap * sizeof(*ne));
-
-		if (!ne)
-			return -ENOMEM;
-		db->e = ne;
-		db->cap = cap;
-	}
+	if (VEC_GROW(db->e, db->n, db->cap, 16))
+		return -ENOMEM;
 	e = &db->e[db->n];
 	if (hash_decode(hs, (size_t)(he - hs), &e->h, why, sizeof(why))) {
 		pw_warn(ps, line, "user '%s': %s: entry ignored", who, why);

@@ -12,6 +12,7 @@
 
 #include "hexdigit.h"
 #include "psk.h"
+#include "vec.h"
 
 struct psk_entry {
 	char *identity;
@@ -131,15 +132,8 @@ static int parse_line(struct psk_db *db, size_t *cap, const char *p, const char 
 		return perr(err, errlen, name, line, "empty key");
 	if (hex_len > 2 * PSK_KEY_MAX)
 		return perr(err, errlen, name, line, "key longer than %d bytes", PSK_KEY_MAX);
-	if (db->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		struct psk_entry *ne = realloc(db->e, nc * sizeof(*ne));
-
-		if (!ne)
-			goto err_nomem;
-		db->e = ne;
-		*cap = nc;
-	}
+	if (VEC_GROW(db->e, db->n, *cap, 16))
+		goto err_nomem;
 	e = &db->e[db->n];
 	*e = (struct psk_entry){.line = line};
 	e->identity = strndup(is, (size_t)(ie - is));

@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "log.h"
 #include "netlink.h"
+#include "vec.h"
 #include "version.h"
 
 static const char *proto_name(uint8_t v)
@@ -330,15 +331,8 @@ static const char *cmd_trace(struct broker *b, struct ctl_conn *cc, struct ctlp_
 	    strlen(req->argv[0]) != req->argl[0] ||
 	    topic_share_split(req->argv[0], req->argl[0], NULL, NULL, NULL, NULL))
 		return "not a topic filter (and $share/ filters cannot be traced)";
-	if (bc->n_taps == bc->taps_cap) {
-		uint32_t cap = bc->taps_cap ? bc->taps_cap * 2 : 4;
-		struct ctl_conn **t = realloc(bc->taps, cap * sizeof(*t));
-
-		if (!t)
-			return "out of memory";
-		bc->taps = t;
-		bc->taps_cap = cap;
-	}
+	if (VEC_GROW(bc->taps, bc->n_taps, bc->taps_cap, 4))
+		return "out of memory";
 	if (!(filter = strdup(req->argv[0])))
 		return "out of memory";
 	bc->taps[bc->n_taps++] = cc;

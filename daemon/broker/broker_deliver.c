@@ -16,6 +16,7 @@
 #include "broker_mount.h"
 #include "broker_retained.h"
 #include "log.h"
+#include "vec.h"
 
 /* Payloads at least this large are sent by reference from the one msg copy. */
 #define PAYLOAD_BY_REF 4096u
@@ -583,15 +584,8 @@ static void match_cb(void *ctx, void *subscriber, uint8_t opts, uint32_t sub_id)
 			m->sub_id |= BROKER_SUBID_MULTI;
 		return;
 	}
-	if (b->m_len == b->m_cap) {
-		uint32_t cap = b->m_cap ? b->m_cap * 2 : 64;
-		struct match *n = realloc(b->m, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		b->m = n;
-		b->m_cap = cap;
-	}
+	if (VEC_GROW(b->m, b->m_len, b->m_cap, 64))
+		return;
 	if (!(opts & TOPIC_OPT_SHARED)) {
 		s->match_gen = b->match_gen;
 		s->match_idx = b->m_len;

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "vec.h"
 #include "version.h"
 
 /* PUBLISHes timed per loop iteration; beyond that the rest of the iteration is not sampled */
@@ -90,16 +91,9 @@ static void add_figure(void *ctx, const char *topic, const char *value, enum bro
 		return;
 	if (!strncmp(path, pre, sizeof(pre) - 1))
 		path += sizeof(pre) - 1;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 128;
-
-		s = realloc(r->s, cap * sizeof(*s));
-		if (!s) {
-			r->err = -ENOMEM;
-			return;
-		}
-		r->s = s;
-		r->cap = cap;
+	if (VEC_GROW(r->s, r->n, r->cap, 128)) {
+		r->err = -ENOMEM;
+		return;
 	}
 	s = &r->s[r->n];
 	memset(s, 0, sizeof(*s));

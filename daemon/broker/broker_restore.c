@@ -20,6 +20,7 @@
 #include "broker_store.h"
 #include "broker_will.h"
 #include "log.h"
+#include "vec.h"
 
 /* A restored session and what the end of the load decides about it. */
 struct rsess {
@@ -66,15 +67,8 @@ static int cb_session(void *ctx, const struct store_session *ss)
 		return 0; /* out of order: cannot happen with the store's ORDER BY; skipped */
 	if (session_find(&b->sessions, ss->client_id, ss->client_id_len))
 		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct rsess *n = realloc(r->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->v = n;
-		r->cap = cap;
-	}
+	if (VEC_GROW(r->v, r->n, r->cap, 64))
+		return -ENOMEM;
 	s = session_create(&b->sessions, ss->client_id, ss->client_id_len);
 	if (!s)
 		return -ENOMEM;

@@ -42,6 +42,20 @@ static void filter_malformed(struct client *c, const char *f, uint16_t len)
 	client_close(c, MQTT_RC_MALFORMED, NULL);
 }
 
+/* The reason codes of a (UN)SUBSCRIBE's count filters: stack when they fit, else allocated;
+ * NULL when out of memory (the client is closed). */
+static uint8_t *reason_codes(struct client *c, uint32_t count, uint8_t *stack, size_t stack_len)
+{
+	uint8_t *codes;
+
+	if (count <= stack_len)
+		return stack;
+	codes = malloc(count);
+	if (!codes)
+		client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+	return codes;
+}
+
 int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 {
 	struct broker *b = c->b;
@@ -49,19 +63,15 @@ int broker_handle_subscribe(struct client *c, struct mqtt_packet *pkt)
 	struct mqtt_subscribe *sp = &pkt->subscribe;
 	struct mqtt_sub_entry e;
 	struct mqtt_buf cur = sp->entries;
-	uint8_t codes_stack[64] = { 0 }, *codes = codes_stack;
+	uint8_t codes_stack[64] = {0}, *codes;
 	uint8_t *isnew = NULL, *acl_opts;
 	uint32_t i = 0;
 	/* [MQTT-3.8.2-...]: one Subscription Identifier for every filter of the packet */
 	uint32_t sub_id = c->version == MQTT_V5 ? sp->props.subscription_id : 0;
 
-	if (sp->count > sizeof(codes_stack)) {
-		codes = malloc(sp->count);
-		if (!codes) {
-			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
-			return -1;
-		}
-	}
+	codes = reason_codes(c, sp->count, codes_stack, sizeof(codes_stack));
+	if (!codes)
+		return -1;
 	isnew = calloc(sp->count, 2);
 	if (!isnew) {
 		if (codes != codes_stack)
@@ -160,16 +170,12 @@ int broker_handle_unsubscribe(struct client *c, struct mqtt_packet *pkt)
 	struct mqtt_subscribe *sp = &pkt->subscribe;
 	struct mqtt_sub_entry e;
 	struct mqtt_buf cur = sp->entries;
-	uint8_t codes_stack[64] = { 0 }, *codes = codes_stack;
+	uint8_t codes_stack[64] = {0}, *codes;
 	uint32_t i = 0;
 
-	if (sp->count > sizeof(codes_stack)) {
-		codes = malloc(sp->count);
-		if (!codes) {
-			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
-			return -1;
-		}
-	}
+	codes = reason_codes(c, sp->count, codes_stack, sizeof(codes_stack));
+	if (!codes)
+		return -1;
 	while (i < sp->count && codec_sub_next(&cur, c->version, true, &e) == 1) {
 		const char *f = (const char *)e.filter.p;
 		uint16_t flen = (uint16_t)e.filter.len;

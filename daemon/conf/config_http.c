@@ -58,9 +58,7 @@ int config_key_websockets_origin(struct config_parse *ps, const struct config_ke
 	char **v, *tok;
 	int rc;
 
-	rc = config_one_token(ps, k, args, &tok);
-	if (!rc)
-		rc = config_check_string(ps, k->name, tok);
+	rc = config_one_string(ps, k, args, &tok);
 	if (rc)
 		return rc;
 	if (ps->cur < 0)

@@ -99,6 +99,7 @@ bool config_no_value(const char *args);
 char *config_next_token(char **s);
 int config_one_token(struct config_parse *ps, const struct config_key *k, char *args, char **tok);
 int config_check_string(struct config_parse *ps, const char *key, const char *val);
+int config_one_string(struct config_parse *ps, const struct config_key *k, char *args, char **tok);
 void config_values_list(const struct ck_value *v, char *buf, size_t len);
 int config_parse_bool(struct config_parse *ps, const char *key, const char *tok, bool *out);
 int config_parse_number(struct config_parse *ps, const char *key, const char *tok, int64_t min,

@@ -98,6 +98,14 @@ int config_one_token(struct config_parse *ps, const struct config_key *k, char *
 	return 0;
 }
 
+/* config_one_token, then config_check_string on the token. */
+int config_one_string(struct config_parse *ps, const struct config_key *k, char *args, char **tok)
+{
+	int rc = config_one_token(ps, k, args, tok);
+
+	return rc ? rc : config_check_string(ps, k->name, *tok);
+}
+
 /* Well-formed UTF-8 without control characters (tab allowed), as Mosquitto checks strings. */
 static bool valid_text(const char *str)
 {

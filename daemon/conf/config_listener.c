@@ -133,9 +133,7 @@ int config_key_bind_address(struct config_parse *ps, const struct config_key *k,
 	char *tok;
 	int rc;
 
-	rc = config_one_token(ps, k, args, &tok);
-	if (!rc)
-		rc = config_check_string(ps, k->name, tok);
+	rc = config_one_string(ps, k, args, &tok);
 	if (rc)
 		return rc;
 	l = config_default_listener(ps, &rc);

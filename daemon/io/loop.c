@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "vec.h"
 
 #define LOOP_MAX_EVENTS 256
 
@@ -249,15 +250,8 @@ static void timers_run(struct loop *l)
 
 int loop_defer(struct loop *l, loop_fn fn, void *ctx)
 {
-	if (l->defer_len == l->defer_cap) {
-		uint32_t cap = l->defer_cap ? l->defer_cap * 2 : 64;
-		struct loop_deferred *d = realloc(l->defer, cap * sizeof(*d));
-
-		if (!d)
-			return -ENOMEM;
-		l->defer = d;
-		l->defer_cap = cap;
-	}
+	if (VEC_GROW(l->defer, l->defer_len, l->defer_cap, 64))
+		return -ENOMEM;
 	l->defer[l->defer_len].fn = fn;
 	l->defer[l->defer_len].ctx = ctx;
 	l->defer_len++;

@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "msg.h"
 #include "qos.h"
+#include "vec.h"
 
 void qos_init(struct qos_window *w)
 {
@@ -202,15 +203,8 @@ int qos_rx2_add(struct qos_window *w, uint16_t pid)
 	for (uint32_t i = 0; i < w->rx2_n; i++)
 		if (w->rx2[i] == pid)
 			return 1;
-	if (w->rx2_n == w->rx2_cap) {
-		uint32_t cap = w->rx2_cap ? w->rx2_cap * 2 : 4;
-		uint16_t *n = realloc(w->rx2, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		w->rx2 = n;
-		w->rx2_cap = cap;
-	}
+	if (VEC_GROW(w->rx2, w->rx2_n, w->rx2_cap, 4))
+		return -ENOMEM;
 	w->rx2[w->rx2_n++] = pid;
 	return 0;
 }

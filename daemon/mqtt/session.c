@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "msg.h"
 #include "session.h"
+#include "vec.h"
 
 /* Share tags live in padding: per-connection memory (RSS) is a benchmark figure. The durable
  * store's entry seq costs 8 bytes per entry (it names the row to update on every ack). */
@@ -155,15 +156,8 @@ int session_sub_set(struct session *s, const char *filter, size_t len, uint8_t o
 			return 1;
 		}
 	}
-	if (s->n_subs == s->subs_cap) {
-		uint32_t cap = s->subs_cap ? s->subs_cap * 2 : 2;
-		struct session_sub *n = realloc(s->subs, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->subs = n;
-		s->subs_cap = cap;
-	}
+	if (VEC_GROW(s->subs, s->n_subs, s->subs_cap, 2))
+		return -ENOMEM;
 	sub = &s->subs[s->n_subs];
 	sub->filter = malloc(len + 1);
 	if (!sub->filter)

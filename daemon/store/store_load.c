@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "store_int.h"
+#include "vec.h"
 
 struct load {
 	struct store *st;
@@ -36,15 +37,8 @@ struct load {
 
 static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 256;
-		uint64_t *p = realloc(*v, nc * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = nc;
-	}
+	if (VEC_GROW(*v, *n, *cap, 256))
+		return -ENOMEM;
 	(*v)[(*n)++] = x;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store_int.h"
+#include "vec.h"
 
 static struct store_batch *batch(struct store *st)
 {
@@ -25,15 +26,8 @@ static struct store_op *op_new(struct store *st, enum store_op_kind kind)
 
 	if (!b)
 		return NULL;
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 64;
-		struct store_op *n = realloc(b->ops, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		b->ops = n;
-		b->cap = ncap;
-	}
+	if (VEC_GROW(b->ops, b->n, b->cap, 64))
+		return NULL;
 	memset(&b->ops[b->n], 0, sizeof(b->ops[0]));
 	b->ops[b->n].kind = (uint8_t)kind;
 	return &b->ops[b->n++];

@@ -46,6 +46,20 @@ def closed_v3(name, raw, what):
         raise TestFailure("%s: %s" % (what, e))
 
 
+def attacks_v3_v5(b, tag, v3, v5, rc, what=""):
+    """Each (what, raw) of v3 from a 3.1.1 client "<tag>3-<i>" (closed_v3), then each of v5 from
+    a 5.0 client "<tag>5-<i>" (disconnected_v5 with reason code rc); after each one the
+    bystander b still works, and at the end it got nothing else. Failures name the protocol,
+    the entry's what and the test's what."""
+    for i, (w, raw) in enumerate(v3):
+        closed_v3("%s3-%d" % (tag, i), raw, "3.1.1 %s%s" % (w, what))
+        bystander_alive(b, "v3-%d" % i)
+    for i, (w, raw) in enumerate(v5):
+        disconnected_v5("%s5-%d" % (tag, i), raw, rc, "5.0 %s%s" % (w, what))
+        bystander_alive(b, "v5-%d" % i)
+    b.expect_nothing(0.3)
+
+
 def refused_connect(raw, what):
     """A new connection sends raw, a CONNECT the server must refuse: it closes the connection
     within 3 s, sending at most a CONNACK that refuses it. Failures name `what`."""

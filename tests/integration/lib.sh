@@ -332,6 +332,19 @@ wait_running() {
 # start_broker [extra config lines...]: write $T/broker.conf, start the broker, wait for the port.
 # Sets BROKER_PID BROKER_LOG BROKER_CONF. BROKER_ARGS (array) adds command-line arguments.
 start_broker() {
+	_broker_config "$@"
+	_start_broker_proc
+}
+
+# start_broker_auth [extra config lines...]: start_broker without write_config's
+# "allow_anonymous true", for the tests of authentication (the lines say how clients log in).
+start_broker_auth() {
+	_broker_config "$@"
+	sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"
+	_start_broker_proc
+}
+
+_broker_config() {
 	local bin
 	bin=$(broker_bin)
 	[ -x "$bin" ] || fail "broker binary not found or not executable: $bin (build it, or set MQTTGWD / MQTTGW_TEST_BROKER=mosquitto)"
@@ -339,7 +352,13 @@ start_broker() {
 	BROKER_LOG=$T/broker.log
 	BROKER_EXTRA=("$@")
 	write_config "$BROKER_CONF" "$@"
-	_start_broker_proc
+}
+
+# scram_secret USER PASSWORD: USER's scram_password_file line (RFC 5803; fixed salt, 4096
+# iterations), on stdout.
+scram_secret() {
+	PYTHONPATH="$TEST_DIR" "$PY" -c "from mqtt5raw import Scram
+print('$1:' + Scram.stored_secret('$2', b'mqttgw-salt-0001', 4096))"
 }
 
 _start_broker_proc() {

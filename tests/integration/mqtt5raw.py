@@ -159,10 +159,7 @@ def u32(n):
     return struct.pack("!I", n)
 
 
-def mbin(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return struct.pack("!H", len(b)) + b
+mbin = mstr  # binary data and strings have the same encoding (1.5.6, 1.5.4)
 
 
 def prop(pid, value):
@@ -210,34 +207,20 @@ def connect5(client_id="", clean=True, keepalive=60, props=None, will=None, user
     """CONNECT (5.0). will = dict(topic, payload, qos=0, retain=False, props=None) or a tuple
     (topic, payload, qos, retain[, props]). flags overrides the computed flags byte; a raw
     `props` bytes value is used as the whole property block content."""
-    f = 0x02 if clean else 0
-    payload = mstr(client_id)
+    w, wprops = None, b""
     if will is not None:
         if not isinstance(will, dict):
             will = dict(zip(("topic", "payload", "qos", "retain", "props"), will))
-        f |= 0x04 | (will.get("qos", 0) << 3) | (0x20 if will.get("retain") else 0)
-        payload += propblock(will.get("props")) + mstr(will["topic"]) + mbin(will["payload"])
-    if username is not None:
-        f |= 0x80
-        payload += mstr(username)
-    if password is not None:
-        f |= 0x40
-        payload += mbin(password)
-    if flags is not None:
-        f = flags
-    body = mstr("MQTT") + bytes([proto_level, f]) + u16(keepalive) + propblock(props)
-    return packet(0x10, body + payload + extra)
+        w = (will["topic"], will["payload"], will.get("qos", 0), will.get("retain"))
+        wprops = propblock(will.get("props"))
+    return mqttraw.connect(client_id, clean=clean, keepalive=keepalive, proto_level=proto_level,
+                           will=w, username=username, password=password, flags=flags,
+                           extra=extra, props_block=propblock(props), will_props_block=wprops)
 
 
 def publish5(topic, payload=b"", qos=0, retain=False, dup=False, pid=None, props=None):
-    if isinstance(payload, str):
-        payload = payload.encode()
-    fb = 0x30 | (qos << 1) | (0x01 if retain else 0) | (0x08 if dup else 0)
-    body = mstr(topic)
-    if qos:
-        check(pid is not None, "publish5: QoS > 0 needs a packet id")
-        body += u16(pid)
-    return packet(fb, body + propblock(props) + payload)
+    return mqttraw.publish(topic, payload, qos=qos, retain=retain, dup=dup, pid=pid,
+                           props_block=propblock(props))
 
 
 def ack5(ptype, pid, reason=None, props=None):
@@ -533,6 +516,13 @@ def subscribe5_ok(c, entries, pid=1, props=None):
     check_eq(pid, s["pid"], "SUBACK packet id")
     check_eq(len(entries), len(s["codes"]), "SUBACK: one reason code per filter [MQTT-3.8.4-6]")
     return s["codes"]
+
+
+def subscriber5(client_id, entries, sub_pid=1, sub_props=None, **connect):
+    """client5 (keyword arguments go to it) then subscribe5_ok; returns the conn."""
+    c, _ = client5(client_id, **connect)
+    subscribe5_ok(c, entries, pid=sub_pid, props=sub_props)
+    return c
 
 
 def unsubscribe5_ok(c, filters, pid=2, props=None):

@@ -88,9 +88,11 @@ def packet(first_byte, body=b""):
 
 
 def connect(client_id="", clean=True, keepalive=60, proto_name="MQTT", proto_level=4,
-            will=None, username=None, password=None, flags=None, extra=b""):
+            will=None, username=None, password=None, flags=None, extra=b"", props_block=b"",
+            will_props_block=b""):
     """CONNECT. will = (topic, payload, qos, retain). flags overrides the computed flags byte
-    (for the malformed cases); extra is appended to the payload."""
+    (for the malformed cases); extra is appended to the payload. The *_block arguments are
+    5.0 property blocks, put in place as they are (mqtt5raw.connect5 builds them)."""
     f = 0
     payload = mstr(client_id)
     if clean:
@@ -98,7 +100,7 @@ def connect(client_id="", clean=True, keepalive=60, proto_name="MQTT", proto_lev
     if will is not None:
         wt, wp, wq, wr = will
         f |= 0x04 | (wq << 3) | (0x20 if wr else 0)
-        payload += mstr(wt) + mstr(wp)
+        payload += will_props_block + mstr(wt) + mstr(wp)
     if username is not None:
         f |= 0x80
         payload += mstr(username)
@@ -108,7 +110,7 @@ def connect(client_id="", clean=True, keepalive=60, proto_name="MQTT", proto_lev
     if flags is not None:
         f = flags
     body = mstr(proto_name) + bytes([proto_level, f]) + struct.pack("!H", keepalive)
-    return packet(0x10, body + payload + extra)
+    return packet(0x10, body + props_block + payload + extra)
 
 
 def connect31(client_id, **kw):
@@ -116,7 +118,8 @@ def connect31(client_id, **kw):
     return connect(client_id, proto_name="MQIsdp", proto_level=3, **kw)
 
 
-def publish(topic, payload=b"", qos=0, retain=False, dup=False, pid=None):
+def publish(topic, payload=b"", qos=0, retain=False, dup=False, pid=None, props_block=b""):
+    """PUBLISH; props_block: a 5.0 property block put before the payload (mqtt5raw.publish5)."""
     if isinstance(payload, str):
         payload = payload.encode()
     fb = 0x30 | (qos << 1) | (0x01 if retain else 0) | (0x08 if dup else 0)
@@ -124,7 +127,7 @@ def publish(topic, payload=b"", qos=0, retain=False, dup=False, pid=None):
     if qos:
         check(pid is not None, "publish: QoS > 0 needs a packet id")
         body += struct.pack("!H", pid)
-    return packet(fb, body + payload)
+    return packet(fb, body + props_block + payload)
 
 
 def puback(pid):
@@ -359,6 +362,13 @@ def subscribe_ok(c, filters, pid=1):
     spid, codes = c.expect(SUBACK).suback()
     check_eq(pid, spid, "SUBACK packet id")
     return codes
+
+
+def subscriber(client_id, filters, sub_pid=1, **connect):
+    """client (keyword arguments go to it) then subscribe_ok; returns the conn."""
+    c, _ = client(client_id, **connect)
+    subscribe_ok(c, filters, pid=sub_pid)
+    return c
 
 
 def main(fn):

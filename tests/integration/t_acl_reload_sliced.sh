@@ -28,10 +28,8 @@ from mqttraw import *
 import os, signal, sys, time
 T, pid = sys.argv[1], int(sys.argv[2])
 def t():
-    victim, _ = client("victim")
-    subscribe_ok(victim, [("secret/#", 0)])
-    keeper, _ = client("keeper")
-    subscribe_ok(keeper, [("other/#", 0)])
+    victim = subscriber("victim", [("secret/#", 0)])
+    keeper = subscriber("keeper", [("other/#", 0)])
     p, _ = client("feeder")
     p.send(publish("secret/x", b"before") + publish("other/x", b"before"))
     check_eq(b"before", victim.expect(PUBLISH).publish()["payload"], "victim before the reload")

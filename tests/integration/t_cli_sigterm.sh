@@ -7,8 +7,7 @@ start_broker
 bg "$T/raw.out" "${CLI[@]}" env PYTHONPATH="$TEST_DIR" BROKER_HOST="$BROKER_HOST" BROKER_PORT="$BROKER_PORT" \
 	"$PY" -u -c '
 from mqttraw import *
-c, _ = client("st-raw")
-subscribe_ok(c, [("st/#", 0)])
+c = subscriber("st-raw", [("st/#", 0)])
 print("ready", flush=True)
 dt, got = c.wait_closed(within=20)
 print("closed", [p.name for p in got], flush=True)'

@@ -21,8 +21,7 @@ def ctl(*args):
     return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None)
 
 def t():
-    w, _ = client5("watcher")
-    subscribe5_ok(w, [("kick/#", 0)])
+    w = subscriber5("watcher", [("kick/#", 0)])
     k5, _ = client5("k5", will=("kick/will5", b"k5 gone", 0, False))
     k3, _ = client3("k3", clean=False, will=("kick/will3", "k3 gone", 0, False))
     rc, j = ctl("kick", "k5")

@@ -13,7 +13,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 
-from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
+from hostile import attacks_v3_v5, bystander
 
 V3 = [("PUBLISH QoS 1", packet(0x32, mstr("pz/a") + u16(0) + b"x")),
       ("PUBLISH QoS 2", packet(0x34, mstr("pz/b") + u16(0) + b"x")),
@@ -27,12 +27,6 @@ V5 = [("PUBLISH QoS 1", packet(0x32, mstr("pz/a") + u16(0) + b"\x00x")),
 
 def t():
     b = bystander([("pz/#", 2)])
-    for i, (what, raw) in enumerate(V3):
-        closed_v3("pz3-%d" % i, raw, "3.1.1 %s with packet id 0" % what)
-        bystander_alive(b, "v3-%d" % i)
-    for i, (what, raw) in enumerate(V5):
-        disconnected_v5("pz5-%d" % i, raw, RC_PROTOCOL_ERROR, "5.0 %s with packet id 0" % what)
-        bystander_alive(b, "v5-%d" % i)
-    b.expect_nothing(0.3)
+    attacks_v3_v5(b, "pz", V3, V5, RC_PROTOCOL_ERROR, " with packet id 0")
 main(t)
 PY

@@ -32,8 +32,7 @@ PID = int(os.environ["BROKER_PID"])
 PART = os.environ["PART"]
 
 def offline_then_drain(name, n, payload_len):
-    s, _ = client(name, clean=False)
-    subscribe_ok(s, [("ql/%s" % name, 1)])
+    s = subscriber(name, [("ql/%s" % name, 1)], clean=False)
     s.send(disconnect()); s.close()
     time.sleep(0.2)
     p, _ = client(name + "-pub")
@@ -63,8 +62,7 @@ def t():
         print("1: received %r, dropped %d -> %d" % (got, d0, d1))
         bystander_alive(b, "1")
         # 2. max_inflight_messages 3
-        s, _ = client("qi")
-        subscribe_ok(s, [("ql/qi", 1)])
+        s = subscriber("qi", [("ql/qi", 1)])
         p, _ = client("qi-pub")
         for i in range(10):
             p.send(publish("ql/qi", "%d" % i, qos=1, pid=i + 1))

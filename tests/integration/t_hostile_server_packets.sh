@@ -14,7 +14,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 
-from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
+from hostile import attacks_v3_v5, bystander
 
 V3 = [("CONNACK", b"\x20\x02\x00\x00"), ("CONNACK session present", b"\x20\x02\x01\x00"),
       ("SUBACK", b"\x90\x03\x00\x01\x00"), ("UNSUBACK", b"\xb0\x02\x00\x01"),
@@ -26,12 +26,6 @@ V5 = [("CONNACK", b"\x20\x03\x00\x00\x00"), ("SUBACK", b"\x90\x04\x00\x01\x00\x0
 
 def t():
     b = bystander()
-    for i, (what, raw) in enumerate(V3):
-        closed_v3("sp3-%d" % i, raw, "3.1.1 %s from a client" % what)
-        bystander_alive(b, "v3-%d" % i)
-    for i, (what, raw) in enumerate(V5):
-        disconnected_v5("sp5-%d" % i, raw, RC_PROTOCOL_ERROR, "5.0 %s from a client" % what)
-        bystander_alive(b, "v5-%d" % i)
-    b.expect_nothing(0.3)
+    attacks_v3_v5(b, "sp", V3, V5, RC_PROTOCOL_ERROR, " from a client")
 main(t)
 PY

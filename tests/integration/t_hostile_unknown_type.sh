@@ -12,7 +12,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 
-from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
+from hostile import attacks_v3_v5, bystander
 
 V3 = [("type 0", b"\x00\x00"), ("type 0 flags 0xf with a body", b"\x0f\x03abc"),
       ("type 15", b"\xf0\x00"), ("type 15 with a body", b"\xf0\x02\x00\x00")]
@@ -20,12 +20,6 @@ V5 = [("type 0", b"\x00\x00"), ("type 0 flags 0x5 with a body", b"\x05\x03abc")]
 
 def t():
     b = bystander()
-    for i, (what, raw) in enumerate(V3):
-        closed_v3("ut3-%d" % i, raw, "3.1.1 %s" % what)
-        bystander_alive(b, "v3-%d" % i)
-    for i, (what, raw) in enumerate(V5):
-        disconnected_v5("ut5-%d" % i, raw, RC_MALFORMED, "5.0 %s" % what)
-        bystander_alive(b, "v5-%d" % i)
-    b.expect_nothing(0.3)
+    attacks_v3_v5(b, "ut", V3, V5, RC_MALFORMED)
 main(t)
 PY

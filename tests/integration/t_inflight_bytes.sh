@@ -59,8 +59,7 @@ def names(ms):
 def t():
     if MODE == "reload":
         # SIGHUP reloads it (as Mosquitto): 3 of 6 in flight at 100, then 1000 after the reload
-        s, _ = client("sr")
-        subscribe_ok(s, [("tr", 1)])
+        s = subscriber("sr", [("tr", 1)])
         feed("tr", 6, 40)
         a = got(s, 3)
         check_eq(["m1", "m2", "m3"], names(a), "in flight before the reload (limit 100)")
@@ -77,8 +76,7 @@ def t():
         return
     if MODE == "both":
         # max_inflight_messages 2 as well: both limits hold, 2 messages of 10 bytes
-        s, _ = client("s10")
-        subscribe_ok(s, [("t10", 1)])
+        s = subscriber("s10", [("t10", 1)])
         feed("t10", 4, 10)
         a = got(s, 2)
         check_eq(["m1", "m2"], names(a), "max_inflight_messages 2 with max_inflight_bytes 100")
@@ -86,8 +84,7 @@ def t():
         check_eq(["m3"], names(got(s, 1)), "after one PUBACK")
         return
     # 40 bytes each: 3 in flight, then one per PUBACK
-    s, _ = client("s40")
-    subscribe_ok(s, [("t40", 1)])
+    s = subscriber("s40", [("t40", 1)])
     feed("t40", 6, 40)
     a = got(s, 3)
     check_eq(["m1", "m2", "m3"], names(a), "in flight at first (40-byte messages, limit 100)")
@@ -101,8 +98,7 @@ def t():
     s.close()
 
     # larger than the limit: one at a time
-    s, _ = client("s150")
-    subscribe_ok(s, [("t150", 1)])
+    s = subscriber("s150", [("t150", 1)])
     feed("t150", 3, 150)
     for i in range(1, 4):
         a = got(s, 1)
@@ -112,8 +108,7 @@ def t():
     s.close()
 
     # QoS 2: 60 bytes each; the PUBREC keeps the bytes in flight, the PUBCOMP frees them
-    s, _ = client("s60")
-    subscribe_ok(s, [("t60", 2)])
+    s = subscriber("s60", [("t60", 2)])
     feed("t60", 3, 60, qos=2)
     a = got(s, 2)
     check_eq(["m1", "m2"], names(a), "QoS 2 in flight at first (60 + 60)")

@@ -9,8 +9,7 @@ start_broker "message_size_limit 100"
 py <<'PY'
 from mqttraw import *
 def t():
-    s, _ = client("ms-sub")
-    subscribe_ok(s, [("ms/#", 2)])
+    s = subscriber("ms-sub", [("ms/#", 2)])
     for q in (0, 1, 2):
         big, _ = client("ms-big%d" % q)
         big.send(publish("ms/big", b"B" * 101, qos=q, pid=1 if q else None))

@@ -8,8 +8,7 @@ start_broker "message_size_limit 100"
 py <<'PY'
 from mqttraw import *
 def t():
-    s, _ = client("mc-sub")
-    subscribe_ok(s, [("mc/#", 1)])
+    s = subscriber("mc-sub", [("mc/#", 1)])
     for q in (0, 1, 2):
         c, _ = client("mc-pub%d" % q)
         c.send(publish("mc/ok", b"x" * 100, qos=q, pid=1 if q else None))

@@ -28,8 +28,7 @@ from mqttraw import *
 T, PID, TOOL = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 def t():
-    w, _ = client("watch", username="fast", password="fast-pw")
-    subscribe_ok(w, [("async/#", 0)])
+    w = subscriber("watch", [("async/#", 0)], username="fast", password="fast-pw")
 
     # CONNECT + PUBLISH pipelined: delivered only after the check passed
     c = Conn()

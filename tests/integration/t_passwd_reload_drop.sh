@@ -20,9 +20,7 @@ TOOL=$BUILD/mqttgw-passwd
 for u in bob carol dave; do "$TOOL" -b "$T/passwd" "$u" "$u-pw" >/dev/null; done
 "$TOOL" -H scram-sha-256 -c -b "$T/scram" erin erin-pw >/dev/null
 "$TOOL" -H scram-sha-256 -b "$T/scram" frank frank-pw >/dev/null
-start_broker "allow_anonymous false" "password_file $T/passwd" "scram_password_file $T/scram"
-sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"
-restart_broker
+start_broker_auth "allow_anonymous false" "password_file $T/passwd" "scram_password_file $T/scram"
 
 py - "$T" "$BROKER_PID" "$TOOL" <<'PY'
 import os, signal, subprocess, sys, time

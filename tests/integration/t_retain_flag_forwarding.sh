@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqttraw import *
 def t():
-    s, _ = client("rf-sub")
-    subscribe_ok(s, [("rf/t", 1)])
+    s = subscriber("rf-sub", [("rf/t", 1)])
     p, _ = client("rf-pub")
     p.send(publish("rf/t", "r1", qos=1, retain=True, pid=1)); p.expect(PUBACK)
     m = s.expect(PUBLISH).publish()
@@ -18,8 +17,7 @@ def t():
     p.send(publish("rf/t", "plain", qos=0))
     m = s.expect(PUBLISH).publish()
     check_eq((b"plain", False), (m["payload"], m["retain"]), "non-retained publish")
-    n, _ = client("rf-new")
-    subscribe_ok(n, [("rf/t", 1)])
+    n = subscriber("rf-new", [("rf/t", 1)])
     m = n.expect(PUBLISH).publish()
     check_eq((b"r1", True), (m["payload"], m["retain"]), "retained on new subscription")
     n.send(puback(m["pid"]))

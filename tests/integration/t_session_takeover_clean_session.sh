@@ -43,8 +43,7 @@ def t():
     # 5.0, Session Expiry 0 and no Session Expiry: taken over by Clean Start=0
     for i, props in enumerate(([(SESSION_EXPIRY, 0)], None)):
         cid, topic = "tcs5-%d" % i, "tcs/5/%d" % i
-        a, _ = client5(cid, props=props)
-        subscribe5_ok(a, [(topic, 1)])
+        a = subscriber5(cid, [(topic, 1)], props=props)
         inflight(a, topic, p5, v5_pub, publish_of)
         b, ack = client5(cid, clean=False, props=[(SESSION_EXPIRY, 60)])
         check_eq(False, ack["sp"], "5.0 take-over of a session with expiry %r" % props)

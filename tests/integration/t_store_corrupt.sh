@@ -39,8 +39,7 @@ PY
 	py - "$3" <<'PY'
 import sys
 from mqttraw import *
-c, _ = client("reader")
-subscribe_ok(c, [("after/corrupt", 1)])
+c = subscriber("reader", [("after/corrupt", 1)])
 check_eq(sys.argv[1], c.expect(PUBLISH, timeout=5).publish()["payload"].decode(), "retained")
 PY
 	stop_broker

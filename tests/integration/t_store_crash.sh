@@ -52,8 +52,7 @@ py - "$ROUNDS" <<'PY' || problems+=("retained messages lost (see above)")
 import sys
 from mqttraw import *
 rounds = int(sys.argv[1])
-c, _ = client("ret-reader")
-subscribe_ok(c, [("ret/#", 1)])
+c = subscriber("ret-reader", [("ret/#", 1)])
 got = {}
 while len(got) < rounds:
     p = c.recv(5)

@@ -37,8 +37,7 @@ def t():
     q.send(mqttraw.publish("full/p", "v3", qos=1, pid=3))
     q.assert_closed(within=3.0)
     # QoS 0 still flows
-    s0, _ = client5("full-q0b")
-    subscribe5_ok(s0, [("full/q0", sub_opts(qos=0))])
+    s0 = subscriber5("full-q0b", [("full/q0", sub_opts(qos=0))])
     p.send(publish5("full/q0", "zero", qos=0))
     check_eq([b"zero"], payloads(collect_publishes(s0, 1.0)), "QoS 0 while the store is full")
     # space comes back: the held PUBACK arrives

@@ -14,11 +14,9 @@ py <<'PY'
 from mqttraw import *
 import mqtt5raw as m5
 def t():
-    s, _ = client("ns-persist", clean=False)
-    subscribe_ok(s, [("ns/p", 1), ("ns/zero", 0)])
+    s = subscriber("ns-persist", [("ns/p", 1), ("ns/zero", 0)], clean=False)
     s.send(disconnect())
-    c, _ = client("ns-clean", clean=True)
-    subscribe_ok(c, [("ns/c/#", 2)])
+    c = subscriber("ns-clean", [("ns/c/#", 2)], clean=True)
     v, _ = m5.client5("ns-v5-zero", clean=False, props=[(m5.SESSION_EXPIRY, 0)])
     m5.subscribe5_ok(v, [("ns/c/#", m5.sub_opts(qos=1))])
     p, _ = client("ns-pub")

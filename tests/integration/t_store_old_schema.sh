@@ -35,8 +35,7 @@ py <<'PY'
 from mqttraw import *
 c, _ = client("old-1", clean=False, expect_present=True)
 c.send(disconnect())
-c, _ = client("reader")
-subscribe_ok(c, [("r/#", 1)])
+c = subscriber("reader", [("r/#", 1)])
 got = {}
 for _ in range(2):
     m = c.expect(PUBLISH, timeout=5).publish()

@@ -47,8 +47,7 @@ will_received full || problems+=("never received the pending will:$WILL_MISSING"
 py - "$ROUNDS" <<'PY' || problems+=("the retained message was lost (see above)")
 import sys
 from mqttraw import *
-c, _ = client("ret-reader")
-subscribe_ok(c, [("ret/pc", 1)])
+c = subscriber("ret-reader", [("ret/pc", 1)])
 p = c.expect(PUBLISH, timeout=5).publish()
 check_eq("retained-%s" % sys.argv[1], p["payload"].decode(), "the last retained message")
 PY

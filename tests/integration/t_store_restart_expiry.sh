@@ -12,8 +12,8 @@ start_broker "${STORE_CONF[@]}"
 py <<'PY'
 from mqtt5raw import *
 def t():
-    w, _ = client5("ex-watch", clean=False, props=[(SESSION_EXPIRY, 300)])
-    subscribe5_ok(w, [("ex/will/#", sub_opts(qos=1))])
+    w = subscriber5("ex-watch", [("ex/will/#", sub_opts(qos=1))], clean=False,
+                    props=[(SESSION_EXPIRY, 300)])
     w.send(disconnect5())
     a, _ = client5("ex-will-soon", clean=True, props=[(SESSION_EXPIRY, 300)],
                    will=dict(topic="ex/will/soon", payload="gone", qos=1,

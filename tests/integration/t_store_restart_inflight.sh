@@ -14,8 +14,7 @@ py > "$T/first.json" <<'PY'
 import json
 from mqttraw import *
 def t():
-    s, _ = client("if-sub", clean=False)
-    subscribe_ok(s, [("if/out/#", 2), ("if/in", 2)])
+    s = subscriber("if-sub", [("if/out/#", 2), ("if/in", 2)], clean=False)
     p, _ = client("if-pub")
     for i, q in enumerate((1, 1, 2, 2)):
         p.send(publish("if/out/%d" % i, "m%d" % i, qos=q, pid=40 + i))

@@ -10,8 +10,7 @@ py <<'PY'
 from mqtt5raw import *
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    c, _ = client5("aed", clean=False, props=SEI + [(RECEIVE_MAX, 1)])
-    subscribe5_ok(c, [("aed/#", 2)])
+    c = subscriber5("aed", [("aed/#", 2)], clean=False, props=SEI + [(RECEIVE_MAX, 1)])
     p, _ = client5("aed-pub")
     for i, q in enumerate((1, 2, 1), 1):
         publish5_ok(p, "aed/t", "m%d" % i, qos=q, pid=i)

@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("ai-sub")
-    subscribe5_ok(s, [("ai/#", 1)])
+    s = subscriber5("ai-sub", [("ai/#", 1)])
     p, ack = client5("ai-pub")
     top = ack["props"].get(TOPIC_ALIAS_MAX, 0)
     check(top >= 2, "Topic Alias Maximum %r: this test needs at least 2" % top)

@@ -7,8 +7,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("am-sub")
-    subscribe5_ok(s, [("am/#", 0)])
+    s = subscriber5("am-sub", [("am/#", 0)])
     c, ack = client5("am")
     top = ack["props"].get(TOPIC_ALIAS_MAX, 0)
     c.send(publish5("am/t", "too-high", props=[(TOPIC_ALIAS, top + 1)]))

@@ -9,8 +9,7 @@ py <<'PY'
 from mqtt5raw import *
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    s, _ = client5("apc-sub")
-    subscribe5_ok(s, [("apc/#", 0)])
+    s = subscriber5("apc-sub", [("apc/#", 0)])
     c, _ = client5("apc", clean=False, props=SEI)
     c.send(publish5("apc/t", "first", props=[(TOPIC_ALIAS, 1)]))
     check_eq(b"first", recv_publish(s)["payload"], "first message")

@@ -7,8 +7,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("au-sub")
-    subscribe5_ok(s, [("#", 0)])
+    s = subscriber5("au-sub", [("#", 0)])
     c, _ = client5("au")
     c.send(publish5("", "no-mapping", props=[(TOPIC_ALIAS, 2)]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)

@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("az-sub")
-    subscribe5_ok(s, [("az/#", 0)])
+    s = subscriber5("az-sub", [("az/#", 0)])
     c, _ = client5("az")
     c.send(publish5("az/t", "alias0", props=[(TOPIC_ALIAS, 0)]))
     expect_disconnect(c, RC_TOPIC_ALIAS_INVALID)

@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("al-sub", props=[(TOPIC_ALIAS_MAX, 2)])
-    subscribe5_ok(s, [("al/#", 0)])
+    s = subscriber5("al-sub", [("al/#", 0)], props=[(TOPIC_ALIAS_MAX, 2)])
     p, _ = client5("al-pub")
     topics = ["al/%d" % (i % 6) for i in range(12)]
     for i, tp in enumerate(topics):

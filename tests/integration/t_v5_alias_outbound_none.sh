@@ -7,8 +7,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("an-sub")
-    subscribe5_ok(s, [("an/#", 0)])
+    s = subscriber5("an-sub", [("an/#", 0)])
     p, _ = client5("an-pub")
     for i in range(4):
         p.send(publish5("an/t" if i == 0 else "", "m%d" % i, props=[(TOPIC_ALIAS, 1)]))

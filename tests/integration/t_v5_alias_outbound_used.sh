@@ -10,8 +10,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("ao-sub", props=[(TOPIC_ALIAS_MAX, 3)])
-    subscribe5_ok(s, [("ao/#", 1)])
+    s = subscriber5("ao-sub", [("ao/#", 1)], props=[(TOPIC_ALIAS_MAX, 3)])
     p, _ = client5("ao-pub")
     topics = ["ao/a", "ao/b", "ao/a", "ao/a", "ao/b"]
     for i, tp in enumerate(topics):

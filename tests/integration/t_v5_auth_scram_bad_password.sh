@@ -6,10 +6,8 @@
 # the proof). Configuration as in t_v5_auth_scram_sha256.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-"$PY" -c "import sys; sys.path.insert(0, '$TEST_DIR'); from mqtt5raw import Scram; print('alice:' + Scram.stored_secret('s3cret', b'mqttgw-salt-0001', 4096))" >"$T/scram.txt"
-start_broker "allow_anonymous false" "scram_password_file $T/scram.txt"
-sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"
-restart_broker
+scram_secret alice s3cret >"$T/scram.txt"
+start_broker_auth "allow_anonymous false" "scram_password_file $T/scram.txt"
 py <<'PY'
 from mqtt5raw import *
 def attempt(user, password):

@@ -15,7 +15,7 @@
 #    carries a Reason String only when the client asked for problem information.
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-"$PY" -c "import sys; sys.path.insert(0, '$TEST_DIR'); from mqtt5raw import Scram; print('alice:' + Scram.stored_secret('s3cret', b'mqttgw-salt-0001', 4096))" >"$T/scram.txt"
+scram_secret alice s3cret >"$T/scram.txt"
 start_broker
 py <<'PY'
 from mqtt5raw import *

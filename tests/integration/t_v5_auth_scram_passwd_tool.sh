@@ -22,10 +22,8 @@ TOOL=${MQTTGW_PASSWD:-$BUILD/mqttgw-passwd}
 assert_match "$(grep '^alice:' "$T/scram")" '^alice:SCRAM-SHA-256\$4096:[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=:[A-Za-z0-9+/]{43}=$' "alice's line"
 assert_match "$(grep '^bob:' "$T/scram")" '^bob:SCRAM-SHA-256\$10000:' "bob's iteration count"
 printf 'pattern readwrite users/%%u/#\npattern read $SYS/#\n' >"$T/acl"
-start_broker "allow_anonymous false" "scram_password_file $T/scram" "password_file $T/pw" \
+start_broker_auth "allow_anonymous false" "scram_password_file $T/scram" "password_file $T/pw" \
 	"acl_file $T/acl" "sys_interval 1"
-sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"
-restart_broker
 py <<'PY'
 from mqtt5raw import *
 M = Scram.METHOD

@@ -7,8 +7,7 @@ start_broker "retain_available false"
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("cru-sub")
-    subscribe5_ok(s, [("cru/#", 0)])
+    s = subscriber5("cru-sub", [("cru/#", 0)])
     c, ack = client5("cru")
     check_eq(0, ack["props"].get(RETAIN_AVAILABLE), "CONNACK Retain Available")
     c.send(publish5("cru/t", "retain-me", retain=True))

@@ -7,8 +7,7 @@ start_broker "retain_available false"
 py <<'PY'
 from mqtt5raw import *
 def t():
-    w, _ = client5("cwr-watch")
-    subscribe5_ok(w, [("cwr/#", 0)])
+    w = subscriber5("cwr-watch", [("cwr/#", 0)])
     c = Conn()
     c.send(connect5("cwr", will=("cwr/will", "x", 0, True)))
     ack = expect_refused(c, [RC_RETAIN_NOT_SUPPORTED], silent_ok=False)

@@ -25,8 +25,7 @@ from mqtt5raw import *
 import mqttraw, sys
 def t():
     # a persistent subscriber to the wills, offline during the redirection
-    s, _ = client5("rr-sub", props=[(SESSION_EXPIRY, 300)])
-    subscribe5_ok(s, [("rr/will/#", 1)])
+    s = subscriber5("rr-sub", [("rr/will/#", 1)], props=[(SESSION_EXPIRY, 300)])
     s.send(disconnect5())
     s.close()
     w, _ = client5("rr-w5", will=("rr/will/5", b"gone5", 1, False))

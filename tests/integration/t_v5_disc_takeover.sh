@@ -12,10 +12,9 @@ py <<'PY'
 from mqtt5raw import *
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    w, _ = client5("dto-watch")
-    subscribe5_ok(w, [("dto/will", 1)])
-    old, _ = client5("dto", clean=False, props=SEI, will=("dto/will", "old-gone", 1, False))
-    subscribe5_ok(old, [("dto/t", 1)])
+    w = subscriber5("dto-watch", [("dto/will", 1)])
+    old = subscriber5("dto", [("dto/t", 1)], clean=False, props=SEI,
+                      will=("dto/will", "old-gone", 1, False))
     new, _ = client5("dto", clean=False, props=SEI, expect_present=True)
     expect_disconnect(old, RC_SESSION_TAKEN_OVER)
     check_eq(b"old-gone", recv_publish(w)["payload"], "will of the taken-over connection")

@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("dnf")
-    subscribe5_ok(s, [("dnf/t", 1)])
+    s = subscriber5("dnf", [("dnf/t", 1)])
     p, _ = client5("dnf-pub")
     p.send(publish5("dnf/t", "retry", qos=1, pid=0x7777, dup=True))
     check_eq(0x7777, ack_of(p.expect(PUBACK))["pid"], "PUBACK packet id")

@@ -10,8 +10,7 @@ py <<'PY'
 from mqtt5raw import *
 import time
 def t():
-    c, _ = client5("ebw", props=[(RECEIVE_MAX, 1)])
-    subscribe5_ok(c, [("ebw/#", 1)])
+    c = subscriber5("ebw", [("ebw/#", 1)], props=[(RECEIVE_MAX, 1)])
     p, _ = client5("ebw-pub")
     publish5_ok(p, "ebw/a", "first", qos=1, pid=1)
     publish5_ok(p, "ebw/b", "expires", qos=1, pid=2, props=[(MESSAGE_EXPIRY, 1)])

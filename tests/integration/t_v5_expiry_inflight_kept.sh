@@ -12,8 +12,7 @@ from mqtt5raw import *
 import time
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    c, _ = client5("eik", clean=False, props=SEI)
-    subscribe5_ok(c, [("eik/#", 2)])
+    c = subscriber5("eik", [("eik/#", 2)], clean=False, props=SEI)
     p, _ = client5("eik-pub")
     publish5_ok(p, "eik/q2", "two", qos=2, pid=1, props=[(MESSAGE_EXPIRY, 1)])
     publish5_ok(p, "eik/q1", "one", qos=1, pid=2, props=[(MESSAGE_EXPIRY, 1)])

@@ -9,8 +9,7 @@ from mqtt5raw import *
 import time
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    c, _ = client5("eqd", clean=False, props=SEI)
-    subscribe5_ok(c, [("eqd/#", 1)])
+    c = subscriber5("eqd", [("eqd/#", 1)], clean=False, props=SEI)
     c.send(disconnect5()); c.close()
     p, _ = client5("eqd-pub")
     publish5_ok(p, "eqd/a", "short", qos=1, pid=1, props=[(MESSAGE_EXPIRY, 1)])

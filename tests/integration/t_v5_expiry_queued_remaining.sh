@@ -9,8 +9,7 @@ from mqtt5raw import *
 import time
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    c, _ = client5("eqr", clean=False, props=SEI)
-    subscribe5_ok(c, [("eqr/t", 1)])
+    c = subscriber5("eqr", [("eqr/t", 1)], clean=False, props=SEI)
     c.send(disconnect5()); c.close()
     p, _ = client5("eqr-pub")
     publish5_ok(p, "eqr/t", "waiting", qos=1, props=[(MESSAGE_EXPIRY, 10)])

@@ -13,8 +13,7 @@ def t():
     publish5_ok(p, "er/short", "short", qos=1, pid=1, retain=True, props=[(MESSAGE_EXPIRY, 1)])
     publish5_ok(p, "er/long", "long", qos=1, pid=2, retain=True, props=[(MESSAGE_EXPIRY, 100)])
     time.sleep(2.2)
-    s, _ = client5("er-sub")
-    subscribe5_ok(s, [("er/#", 1)])
+    s = subscriber5("er-sub", [("er/#", 1)])
     got = collect_publishes(s, 1.0)
     check_eq([("er/long", b"long", True)], [(m["topic"], m["payload"], m["retain"]) for m in got],
              "retained messages after 2.2 s")

@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    c, _ = client5("fc1", props=[(RECEIVE_MAX, 2)])
-    subscribe5_ok(c, [("fc1/#", 1)])
+    c = subscriber5("fc1", [("fc1/#", 1)], props=[(RECEIVE_MAX, 2)])
     p, _ = client5("fc1-pub")
     for i in range(5):
         publish5_ok(p, "fc1/t", "m%d" % i, qos=1, pid=i + 1)

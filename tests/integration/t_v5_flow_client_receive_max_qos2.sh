@@ -10,8 +10,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    c, _ = client5("fc2", props=[(RECEIVE_MAX, 1)])
-    subscribe5_ok(c, [("fc2/#", 2)])
+    c = subscriber5("fc2", [("fc2/#", 2)], props=[(RECEIVE_MAX, 1)])
     p, _ = client5("fc2-pub")
     publish5_ok(p, "fc2/t", "first", qos=2, pid=1)
     publish5_ok(p, "fc2/t", "second", qos=2, pid=2)

@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    c, _ = client5("fo", props=[(RECEIVE_MAX, 1)])
-    subscribe5_ok(c, [("fo/#", 1)])
+    c = subscriber5("fo", [("fo/#", 1)], props=[(RECEIVE_MAX, 1)])
     p, _ = client5("fo-pub")
     publish5_ok(p, "fo/t", "a", qos=1, pid=1)
     publish5_ok(p, "fo/t", "b", qos=1, pid=2)

@@ -10,8 +10,7 @@ start_broker "max_receive 5"
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("fro-sub")
-    subscribe5_ok(s, [("fro/#", 2)])
+    s = subscriber5("fro-sub", [("fro/#", 2)])
     c, ack = client5("fro")
     check_eq(5, ack["props"].get(RECEIVE_MAX), "CONNACK Receive Maximum")
     for i in range(1, 6):

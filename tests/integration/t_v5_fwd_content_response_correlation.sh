@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("fcr-sub")
-    subscribe5_ok(s, [("fcr/#", 1)])
+    s = subscriber5("fcr-sub", [("fcr/#", 1)])
     p = Paho5("fcr-pub"); p.connect()
     cd = bytes(range(256)) + b"\x00\xff" * 22
     p.publish("fcr/a", "req", qos=1, props={"ContentType": "application/cbor; v=2",

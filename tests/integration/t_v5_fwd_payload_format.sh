@@ -7,8 +7,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("fpf-sub")
-    subscribe5_ok(s, [("fpf/#", 1)])
+    s = subscriber5("fpf-sub", [("fpf/#", 1)])
     p, _ = client5("fpf-pub")
     publish5_ok(p, "fpf/utf8", "héllo", qos=1, pid=1, props=[(PAYLOAD_FORMAT, 1)])
     publish5_ok(p, "fpf/bytes", b"\xff\x00", qos=1, pid=2, props=[(PAYLOAD_FORMAT, 0)])

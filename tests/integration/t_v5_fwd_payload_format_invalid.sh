@@ -11,8 +11,7 @@ py <<'PY'
 from mqtt5raw import *
 BAD = b"ok\xc3\x28"
 def t():
-    s, _ = client5("fpi-sub")
-    subscribe5_ok(s, [("fpi/#", 1)])
+    s = subscriber5("fpi-sub", [("fpi/#", 1)])
     p, _ = client5("fpi-pub")
     p.send(publish5("fpi/t", BAD, qos=1, pid=1, props=[(PAYLOAD_FORMAT, 1)]))
     check_eq((1, hexs(RC_PAYLOAD_FORMAT_INVALID)), (lambda a: (a["pid"], hexs(a["rc"])))(ack_of(p.expect(PUBACK))), "PUBACK")

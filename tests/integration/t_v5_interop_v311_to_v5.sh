@@ -11,8 +11,7 @@ py_ready "subscriber not ready" <<'PY'
 from mqtt5raw import *
 import sys
 def t():
-    s, _ = client5("i5-sub")
-    subscribe5_ok(s, [("i3/#", sub_opts(2, rap=True))], props=[(SUBSCRIPTION_ID, 12)])
+    s = subscriber5("i5-sub", [("i3/#", sub_opts(2, rap=True))], sub_props=[(SUBSCRIPTION_ID, 12)])
     m = recv_publish(s)
     check_eq(("i3/kept", b"retained-v3", 1, True, [(SUBSCRIPTION_ID, 12)]),
              (m["topic"], m["payload"], m["qos"], m["retain"], list(m["props"])), "retained message")

@@ -8,8 +8,7 @@ start_broker "max_packet_size 200"
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("mpa-sub")
-    subscribe5_ok(s, [("mpa/#", 0)])
+    s = subscriber5("mpa-sub", [("mpa/#", 0)])
     c, ack = client5("mpa")
     check_eq(200, ack["props"].get(MAX_PACKET_SIZE), "CONNACK Maximum Packet Size")
     pkt, n = publish5_sized("mpa/t", 200, qos=1, pid=1)

@@ -9,10 +9,8 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    small, _ = client5("mpc-small", props=[(MAX_PACKET_SIZE, 100)])
-    subscribe5_ok(small, [("mpc/#", 1)])
-    big, _ = client5("mpc-big")
-    subscribe5_ok(big, [("mpc/#", 1)])
+    small = subscriber5("mpc-small", [("mpc/#", 1)], props=[(MAX_PACKET_SIZE, 100)])
+    big = subscriber5("mpc-big", [("mpc/#", 1)])
     p, _ = client5("mpc-pub")
     msgs = (("ok1", b"a", None), ("payload", b"P" * 150, None),
             ("props", b"b", [(USER_PROPERTY, ("k", "v" * 120))]), ("ok2", b"c", None))

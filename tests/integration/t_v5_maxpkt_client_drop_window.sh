@@ -10,8 +10,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    c, _ = client5("mpw", props=[(MAX_PACKET_SIZE, 100), (RECEIVE_MAX, 1)])
-    subscribe5_ok(c, [("mpw/#", 1)])
+    c = subscriber5("mpw", [("mpw/#", 1)], props=[(MAX_PACKET_SIZE, 100), (RECEIVE_MAX, 1)])
     p, _ = client5("mpw-pub")
     publish5_ok(p, "mpw/big", b"B" * 200, qos=1, pid=1)
     publish5_ok(p, "mpw/small", b"s", qos=1, pid=2)

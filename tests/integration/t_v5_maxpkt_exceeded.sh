@@ -10,8 +10,7 @@ start_broker "max_packet_size 200"
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("mpe-sub")
-    subscribe5_ok(s, [("mpe/#", 0)])
+    s = subscriber5("mpe-sub", [("mpe/#", 0)])
     c, _ = client5("mpe")
     pkt, _ = publish5_sized("mpe/t", 201)
     c.send(pkt)

@@ -9,8 +9,7 @@ py <<'PY'
 from mqtt5raw import *
 N = 500
 def t():
-    s, _ = client5("ord", props=[(RECEIVE_MAX, 10)])
-    subscribe5_ok(s, [("ord/t", 1)])
+    s = subscriber5("ord", [("ord/t", 1)], props=[(RECEIVE_MAX, 10)])
     p, _ = client5("ord-pub")
     p.send(b"".join(publish5("ord/t", "%d" % i, qos=1, pid=i + 1) for i in range(N)))
     got = []

@@ -10,8 +10,7 @@ py <<'PY'
 from mqtt5raw import *
 UP = USER_PROPERTY
 def t():
-    w, _ = client5("pa-watch")
-    subscribe5_ok(w, [("pa/will", 1)])
+    w = subscriber5("pa-watch", [("pa/will", 1)])
     s, ack = client5("pa-sub", props=[(SESSION_EXPIRY, 30), (RECEIVE_MAX, 100),
                                       (MAX_PACKET_SIZE, 65536), (TOPIC_ALIAS_MAX, 0),
                                       (REQUEST_RESPONSE_INFO, 0), (REQUEST_PROBLEM_INFO, 1),

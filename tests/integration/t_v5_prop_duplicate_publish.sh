@@ -11,8 +11,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("pd-sub")
-    subscribe5_ok(s, [("pd/#", 0)])
+    s = subscriber5("pd-sub", [("pd/#", 0)])
     cases = ((PAYLOAD_FORMAT, 0), (MESSAGE_EXPIRY, 30), (CONTENT_TYPE, "a"),
              (RESPONSE_TOPIC, "pd/r"), (CORRELATION_DATA, b"c"), (TOPIC_ALIAS, 1))
     for i, pv in enumerate(cases):

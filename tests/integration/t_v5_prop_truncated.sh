@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("pt-sub")
-    subscribe5_ok(s, [("pt/#", 0)])
+    s = subscriber5("pt-sub", [("pt/#", 0)])
     cases = (("u32 cut", publish5("pt/t", "x", props=bytes([MESSAGE_EXPIRY, 0, 0]))),
              ("length beyond packet", packet(0x30, mstr("pt/t") + bytes([50, 1, 1]))),
              ("string past block", publish5("pt/t", "x", props=bytes([CONTENT_TYPE, 0, 10, 65, 66]))),

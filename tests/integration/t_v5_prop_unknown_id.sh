@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("pu-sub")
-    subscribe5_ok(s, [("pu/#", 0)])
+    s = subscriber5("pu-sub", [("pu/#", 0)])
     for i, raw in enumerate((b"\x00\x00", b"\x04\x00", b"\x7f\x00", b"\x80\x01\x00")):
         c, _ = client5("pu-%d" % i)
         c.send(publish5("pu/t", "bad", props=raw))

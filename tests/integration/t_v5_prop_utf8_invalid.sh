@@ -10,8 +10,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("pu8-sub")
-    subscribe5_ok(s, [("pu8/#", 0)])
+    s = subscriber5("pu8-sub", [("pu8/#", 0)])
     cases = (("overlong in Content Type", bytes([CONTENT_TYPE, 0, 2, 0xC0, 0xAF])),
              ("U+0000 in Content Type", bytes([CONTENT_TYPE, 0, 2, 0x41, 0x00])),
              ("surrogate in Response Topic", bytes([RESPONSE_TOPIC, 0, 3, 0xED, 0xA0, 0x80])),

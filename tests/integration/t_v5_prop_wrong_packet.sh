@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("pw-sub")
-    subscribe5_ok(s, [("pw/#", 0)])
+    s = subscriber5("pw-sub", [("pw/#", 0)])
     cases = (("SESSION_EXPIRY in PUBLISH", publish5("pw/t", "x", props=[(SESSION_EXPIRY, 5)])),
              ("SERVER_KEEPALIVE in PUBLISH", publish5("pw/t", "x", props=[(SERVER_KEEPALIVE, 5)])),
              ("WILL_DELAY in PUBLISH", publish5("pw/t", "x", props=[(WILL_DELAY, 5)])),

@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("pit-sub")
-    subscribe5_ok(s, [("#", 0)])
+    s = subscriber5("pit-sub", [("#", 0)])
     cases = (("+ in topic", RC_TOPIC_NAME_INVALID, publish5("pit/+", "x")),
              ("# in topic", RC_TOPIC_NAME_INVALID, publish5("pit/#", "x", qos=1, pid=1)),
              ("DUP on QoS 0", RC_MALFORMED, publish5("pit/t", "x", dup=True)))

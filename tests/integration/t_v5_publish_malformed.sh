@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("pm-sub")
-    subscribe5_ok(s, [("#", 0)])
+    s = subscriber5("pm-sub", [("#", 0)])
     cases = (("QoS 3", RC_MALFORMED, packet(0x36, mstr("pm/t") + b"\x00\x01\x00x")),
              ("topic not UTF-8", RC_MALFORMED, packet(0x30, mstr(b"pm/\xff") + b"\x00x")),
              ("U+0000 in topic", RC_MALFORMED, packet(0x30, mstr(b"pm/\x00") + b"\x00x")),

@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("qpr-sub")
-    subscribe5_ok(s, [("qpr/#", 2)])
+    s = subscriber5("qpr-sub", [("qpr/#", 2)])
     p, _ = client5("qpr-pub")
     publish5_ok(p, "qpr/a", "q1-first", qos=1, pid=5)
     publish5_ok(p, "qpr/a", "q1-again", qos=1, pid=5)

@@ -5,9 +5,7 @@
 # [MQTT-3.1.4-6].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "allow_anonymous false"
-sed -i 's/^allow_anonymous true$//' "$BROKER_CONF"
-restart_broker
+start_broker_auth "allow_anonymous false"
 py <<'PY'
 from mqtt5raw import *
 def t():

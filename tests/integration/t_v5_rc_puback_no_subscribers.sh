@@ -10,8 +10,7 @@ def t():
     p, _ = client5("ra-pub")
     check_eq(hexs(RC_NO_MATCHING_SUBSCRIBERS), hexs(publish5_ok(p, "ra/t", "nobody", qos=1, pid=1)),
              "PUBACK reason code without subscribers")
-    s, _ = client5("ra-sub")
-    subscribe5_ok(s, [("ra/#", 1)])
+    s = subscriber5("ra-sub", [("ra/#", 1)])
     check_eq(hexs(RC_SUCCESS), hexs(publish5_ok(p, "ra/t", "someone", qos=1, pid=2)),
              "PUBACK reason code with a subscriber")
     m = recv_publish(s)

@@ -12,8 +12,7 @@ def t():
     p, _ = client5("rr-pub")
     check_eq(hexs(RC_NO_MATCHING_SUBSCRIBERS), hexs(publish5_ok(p, "rr/t", "nobody", qos=2, pid=1)),
              "PUBREC reason code without subscribers")
-    s, _ = client5("rr-sub")
-    subscribe5_ok(s, [("rr/#", 2)])
+    s = subscriber5("rr-sub", [("rr/#", 2)])
     check_eq(hexs(RC_SUCCESS), hexs(publish5_ok(p, "rr/t", "someone", qos=2, pid=2)),
              "PUBREC reason code with a subscriber")
     m = recv_publish(s)

@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("ru")
-    subscribe5_ok(s, [("ru/a", 1), ("ru/+", 0), ("ru/keep", 1)])
+    s = subscriber5("ru", [("ru/a", 1), ("ru/+", 0), ("ru/keep", 1)])
     check_eq([0x00, 0x11, 0x00, 0x11], unsubscribe5_ok(s, ["ru/a", "ru/b", "ru/+", "ru/#"], pid=9),
              "UNSUBACK reason codes")
     check_eq([0x11], unsubscribe5_ok(s, ["ru/a"], pid=10), "UNSUBACK when nothing was deleted")

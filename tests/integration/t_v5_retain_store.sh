@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def latest(name, flt="rs5/t", q=2):
-    s, _ = client5(name)
-    subscribe5_ok(s, [(flt, q)])
+    s = subscriber5(name, [(flt, q)])
     got = [(m["payload"], m["qos"], m["retain"]) for m in collect_publishes(s, 0.6)]
     s.send(disconnect5()); s.close()
     return got

@@ -11,8 +11,7 @@ py <<'PY'
 from mqtt5raw import *
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    c, _ = client5("sc", clean=False, props=SEI, expect_present=False)
-    subscribe5_ok(c, [("sc/t", 1)])
+    c = subscriber5("sc", [("sc/t", 1)], clean=False, props=SEI, expect_present=False)
     c.send(disconnect5()); c.close()
     p, _ = client5("sc-pub")
     publish5_ok(p, "sc/t", "queued", qos=1, pid=1)

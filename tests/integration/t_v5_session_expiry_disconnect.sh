@@ -9,13 +9,11 @@ py <<'PY'
 from mqtt5raw import *
 import time
 def t():
-    c, _ = client5("sed-a", clean=False, props=[(SESSION_EXPIRY, 60)])
-    subscribe5_ok(c, [("sed/a", 1)])
+    c = subscriber5("sed-a", [("sed/a", 1)], clean=False, props=[(SESSION_EXPIRY, 60)])
     c.send(disconnect5(0, [(SESSION_EXPIRY, 0)]))
     check_eq([], c.wait_closed(3)[1], "packets after DISCONNECT")
     client5("sed-a", clean=False, props=[(SESSION_EXPIRY, 60)], expect_present=False)
-    c, _ = client5("sed-b", clean=False, props=[(SESSION_EXPIRY, 1)])
-    subscribe5_ok(c, [("sed/b", 1)])
+    c = subscriber5("sed-b", [("sed/b", 1)], clean=False, props=[(SESSION_EXPIRY, 1)])
     c.send(disconnect5(0, [(SESSION_EXPIRY, 0xFFFFFFFF)]))
     check_eq([], c.wait_closed(3)[1], "packets after DISCONNECT")
     p, _ = client5("sed-pub")

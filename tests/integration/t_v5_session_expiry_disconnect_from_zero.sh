@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    w, _ = client5("sez-watch")
-    subscribe5_ok(w, [("sez/will", 1)])
+    w = subscriber5("sez-watch", [("sez/will", 1)])
     c, _ = client5("sez", will=("sez/will", "gone", 1, False))
     c.send(disconnect5(0, [(SESSION_EXPIRY, 30)]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)

@@ -10,8 +10,7 @@ from mqtt5raw import *
 import time
 SEI = [(SESSION_EXPIRY, 2)]
 def t():
-    c, _ = client5("se", clean=False, props=SEI)
-    subscribe5_ok(c, [("se/t", 1)])
+    c = subscriber5("se", [("se/t", 1)], clean=False, props=SEI)
     c.send(disconnect5()); c.close()
     p, _ = client5("se-pub")
     publish5_ok(p, "se/t", "kept", qos=1, pid=1)

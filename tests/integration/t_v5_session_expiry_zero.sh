@@ -7,8 +7,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    c, _ = client5("sz", clean=False)
-    subscribe5_ok(c, [("sz/t", 1)])
+    c = subscriber5("sz", [("sz/t", 1)], clean=False)
     c.send(disconnect5()); c.close()
     p, _ = client5("sz-pub")
     publish5_ok(p, "sz/t", "lost", qos=1, pid=1)

@@ -10,8 +10,7 @@ from mqtt5raw import *
 import time
 SEI = [(SESSION_EXPIRY, 1)]
 def t():
-    c, _ = client5("sone", clean=False, props=SEI)
-    subscribe5_ok(c, [("sone/t", 1)])
+    c = subscriber5("sone", [("sone/t", 1)], clean=False, props=SEI)
     time.sleep(2.5)
     p, _ = client5("sone-pub")
     publish5_ok(p, "sone/t", "still", qos=1)

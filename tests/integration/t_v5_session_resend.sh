@@ -11,8 +11,7 @@ py <<'PY'
 from mqtt5raw import *
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    c, _ = client5("sr", clean=False, props=SEI)
-    subscribe5_ok(c, [("sr/#", 2)])
+    c = subscriber5("sr", [("sr/#", 2)], clean=False, props=SEI)
     p, _ = client5("sr-pub")
     publish5_ok(p, "sr/one", "q1", qos=1, pid=1)
     publish5_ok(p, "sr/two", "q2", qos=2, pid=2)

@@ -31,8 +31,7 @@ def t():
     # b offline (persistent): a leaving member's messages queue for b
     b.send(disconnect5())
     b.close()
-    c, _ = client5("she-c")
-    subscribe5_ok(c, [("$share/g/she/t", 1)])
+    c = subscriber5("she-c", [("$share/g/she/t", 1)])
     for i in range(3):
         publish5_ok(p, "she/t", "n%d" % i, qos=1, pid=i + 1)
     check_eq([b"n0", b"n1", b"n2"], payloads(collect_publishes(c, 1.0, ack=False)), "c got all")
@@ -41,8 +40,7 @@ def t():
     check_eq([b"n0", b"n1", b"n2"], payloads(collect_publishes(b, 1.5)), "queued for offline b")
 
     # a connected persistent member is taken over with Clean Start: its session is discarded
-    d, _ = client5("she-d", props=[(SESSION_EXPIRY, 300)])
-    subscribe5_ok(d, [("$share/g/she/t", 1)])
+    d = subscriber5("she-d", [("$share/g/she/t", 1)], props=[(SESSION_EXPIRY, 300)])
     for i in range(4):
         publish5_ok(p, "she/t", "k%d" % i, qos=1, pid=i + 1)
     kept = payloads(collect_publishes(d, 1.0, ack=False))

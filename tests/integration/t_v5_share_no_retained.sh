@@ -12,8 +12,7 @@ from mqtt5raw import *
 def t():
     p, _ = client5("shn-pub")
     publish5_ok(p, "shn/t", "kept", qos=1, retain=True)
-    s, _ = client5("shn")
-    subscribe5_ok(s, [("$share/g/shn/#", 1)])
+    s = subscriber5("shn", [("$share/g/shn/#", 1)])
     check_eq([], collect_publishes(s, 1.0), "retained messages on a shared subscription")
     publish5_ok(p, "shn/t", "live", qos=1, pid=2)
     check_eq(b"live", recv_publish(s)["payload"], "live message")

@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("sfc-sub")
-    subscribe5_ok(s, [("sfc/#", 0)])
+    s = subscriber5("sfc-sub", [("sfc/#", 0)])
     c, _ = client5("sfc")
     c.send(publish5("sfc/t", "x", props=[(SUBSCRIPTION_ID, 3)]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)

@@ -10,8 +10,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    s, _ = client5("sio")
-    subscribe5_ok(s, [("sio/+", 0)], pid=1, props=[(SUBSCRIPTION_ID, 1)])
+    s = subscriber5("sio", [("sio/+", 0)], sub_pid=1, sub_props=[(SUBSCRIPTION_ID, 1)])
     subscribe5_ok(s, [("sio/#", 1)], pid=2, props=[(SUBSCRIPTION_ID, 2)])
     subscribe5_ok(s, [("sio/t", 0)], pid=3)
     p, _ = client5("sio-pub")

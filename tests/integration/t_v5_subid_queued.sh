@@ -12,8 +12,8 @@ py <<'PY'
 from mqtt5raw import *
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
-    s, _ = client5("siq", clean=False, props=SEI)
-    subscribe5_ok(s, [("siq/+", 1)], pid=1, props=[(SUBSCRIPTION_ID, 5)])
+    s = subscriber5("siq", [("siq/+", 1)], sub_pid=1, sub_props=[(SUBSCRIPTION_ID, 5)],
+                    clean=False, props=SEI)
     subscribe5_ok(s, [("siq/#", 1)], pid=2, props=[(SUBSCRIPTION_ID, 6)])
     s.send(disconnect5()); s.close()
     p, _ = client5("siq-pub")

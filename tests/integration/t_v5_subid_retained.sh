@@ -9,8 +9,7 @@ from mqtt5raw import *
 def t():
     p, _ = client5("sir-pub")
     publish5_ok(p, "sir/t", "kept", qos=1, retain=True)
-    s, _ = client5("sir")
-    subscribe5_ok(s, [("sir/#", 1)], props=[(SUBSCRIPTION_ID, 33)])
+    s = subscriber5("sir", [("sir/#", 1)], sub_props=[(SUBSCRIPTION_ID, 33)])
     m = recv_publish(s)
     check_eq((b"kept", True, [33]), (m["payload"], m["retain"], m["props"].all(SUBSCRIPTION_ID)), "retained message")
     publish5_ok(p, "sir/t", "", qos=1, pid=2, retain=True)

@@ -10,8 +10,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    c, _ = client5("srp")
-    subscribe5_ok(c, [("srp/t", sub_opts(2))], pid=1)
+    c = subscriber5("srp", [("srp/t", sub_opts(2))], sub_pid=1)
     publish5_ok(c, "srp/t", "own-1", qos=2, pid=10)
     m = recv_publish(c)
     check_eq((b"own-1", 2), (m["payload"], m["qos"]), "before the replacement")

@@ -9,8 +9,7 @@ from mqtt5raw import *
 def t():
     p, _ = client5("rh1-pub")
     publish5_ok(p, "rh1/t", "kept", qos=1, retain=True)
-    s, _ = client5("rh1-sub")
-    subscribe5_ok(s, [("rh1/#", sub_opts(1, rh=1))], pid=1)
+    s = subscriber5("rh1-sub", [("rh1/#", sub_opts(1, rh=1))], sub_pid=1)
     check_eq([b"kept"], [m["payload"] for m in collect_publishes(s, 0.7)], "first SUBSCRIBE")
     subscribe5_ok(s, [("rh1/#", sub_opts(1, rh=1))], pid=2)
     check_eq([], collect_publishes(s, 0.7), "repeated SUBSCRIBE")

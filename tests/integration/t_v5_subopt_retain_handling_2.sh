@@ -9,8 +9,7 @@ from mqtt5raw import *
 def t():
     p, _ = client5("rh2-pub")
     publish5_ok(p, "rh2/t", "kept", qos=1, retain=True)
-    s, _ = client5("rh2-sub")
-    subscribe5_ok(s, [("rh2/#", sub_opts(1, rh=2))])
+    s = subscriber5("rh2-sub", [("rh2/#", sub_opts(1, rh=2))])
     check_eq([], collect_publishes(s, 0.7), "retained messages on SUBSCRIBE")
     publish5_ok(p, "rh2/t", "live", qos=1, pid=2)
     check_eq(b"live", recv_publish(s)["payload"], "live message")

@@ -13,8 +13,7 @@ def t():
     filters = ("tm/+/x", "tm/a/#", "+/dollar", "#")
     subs = []
     for i, f in enumerate(filters):
-        c, _ = client5("tm-%d" % i)
-        subscribe5_ok(c, [(f, 0)])
+        c = subscriber5("tm-%d" % i, [(f, 0)])
         subs.append(c)
     p, _ = client5("tm-pub")
     long_topic = "tm/" + "L" * (65535 - 3)

@@ -9,8 +9,7 @@ py <<'PY'
 from mqtt5raw import *
 def t():
     bom, nfc, nfd = "\ufeffbom/t", "caf\u00e9", "cafe\u0301"
-    s, _ = client5("tu-sub")
-    subscribe5_ok(s, [(bom, 1), (nfc, 1)])
+    s = subscriber5("tu-sub", [(bom, 1), (nfc, 1)])
     p, _ = client5("tu-pub")
     for i, tp in enumerate((bom, "bom/t", nfd, nfc)):
         publish5_ok(p, tp, "m%d" % i, qos=1, pid=i + 1)

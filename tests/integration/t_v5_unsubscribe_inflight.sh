@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    c, _ = client5("uif")
-    subscribe5_ok(c, [("uif/#", 2)])
+    c = subscriber5("uif", [("uif/#", 2)])
     p, _ = client5("uif-pub")
     publish5_ok(p, "uif/t", "q2", qos=2, pid=1)
     m = recv_publish(c, ack=False)

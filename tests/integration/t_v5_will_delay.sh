@@ -9,8 +9,7 @@ py <<'PY'
 from mqtt5raw import *
 import time
 def t():
-    w, _ = client5("wd-watch")
-    subscribe5_ok(w, [("wd/will", 1)])
+    w = subscriber5("wd-watch", [("wd/will", 1)])
     c, _ = client5("wd", props=[(SESSION_EXPIRY, 30)],
                    will=dict(topic="wd/will", payload="late", qos=1, props=[(WILL_DELAY, 2)]))
     c.close()

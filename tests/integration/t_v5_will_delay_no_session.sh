@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    w, _ = client5("wns-watch")
-    subscribe5_ok(w, [("wns/#", 1)])
+    w = subscriber5("wns-watch", [("wns/#", 1)])
     c, _ = client5("wns", will=dict(topic="wns/will", payload="session-ended", qos=1,
                                     props=[(WILL_DELAY, 30)]))
     c.close()

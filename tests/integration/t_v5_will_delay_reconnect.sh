@@ -9,8 +9,7 @@ py <<'PY'
 from mqtt5raw import *
 import time
 def t():
-    w, _ = client5("wr-watch")
-    subscribe5_ok(w, [("wr/will", 1)])
+    w = subscriber5("wr-watch", [("wr/will", 1)])
     c, _ = client5("wr", clean=False, props=[(SESSION_EXPIRY, 30)],
                    will=dict(topic="wr/will", payload="cancelled", qos=1, props=[(WILL_DELAY, 2)]))
     c.close()

@@ -8,8 +8,7 @@ py <<'PY'
 from mqtt5raw import *
 import time
 def t():
-    w, _ = client5("wse-watch")
-    subscribe5_ok(w, [("wse/#", 1)])
+    w = subscriber5("wse-watch", [("wse/#", 1)])
     c, _ = client5("wse-1", props=[(SESSION_EXPIRY, 1)],
                    will=dict(topic="wse/one", payload="session-expired", qos=1, props=[(WILL_DELAY, 30)]))
     c.close()

@@ -17,8 +17,7 @@ def will(payload, delay):
     return dict(topic="wdt/will", payload=payload, qos=1, props=[(WILL_DELAY, delay)])
 
 def t():
-    w, _ = client5("wdt-watch")
-    subscribe5_ok(w, [("wdt/will", 1)])
+    w = subscriber5("wdt-watch", [("wdt/will", 1)])
     for i, clean in enumerate((False, True)):
         cid = "wdt-%d" % i
         old, _ = client5(cid, clean=False, props=SEI, will=will("must-not-%d" % i, 2))

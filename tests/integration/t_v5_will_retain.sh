@@ -8,8 +8,7 @@ start_broker
 py <<'PY'
 from mqtt5raw import *
 def t():
-    w, _ = client5("wrt-watch")
-    subscribe5_ok(w, [("wrt/#", 1)])
+    w = subscriber5("wrt-watch", [("wrt/#", 1)])
     c, _ = client5("wrt-r", will=("wrt/retained", "r", 1, True))
     c.close()
     m = recv_publish(w)
@@ -18,8 +17,7 @@ def t():
     c.close()
     check_eq(b"n", recv_publish(w)["payload"], "non-retained will")
     w.expect_nothing(0.5)  # once each
-    s, _ = client5("wrt-late")
-    subscribe5_ok(s, [("wrt/#", 1)])
+    s = subscriber5("wrt-late", [("wrt/#", 1)])
     got = [(m["topic"], m["retain"]) for m in collect_publishes(s, 0.7)]
     check_eq([("wrt/retained", True)], got, "retained wills for a later subscriber")
     p, _ = client5("wrt-clean")

@@ -6,8 +6,7 @@ start_broker
 py <<'PY'
 from mqttraw import *
 def t():
-    s, _ = client("wd-watch")
-    subscribe_ok(s, [("wd/#", 1)])
+    s = subscriber("wd-watch", [("wd/#", 1)])
     c, _ = client("wd", will=("wd/will", "should-not-appear", 1, False))
     c.send(disconnect())
     c.assert_closed(within=3)  # the server closes after DISCONNECT, sending nothing

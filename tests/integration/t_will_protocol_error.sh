@@ -7,8 +7,7 @@ start_broker
 py <<'PY'
 from mqttraw import *
 def t():
-    s, _ = client("wp-watch")
-    subscribe_ok(s, [("wp/#", 1)])
+    s = subscriber("wp-watch", [("wp/#", 1)])
     for what, bad in (("subscribe-qos3", subscribe(1, [("a", 3)])),
                       ("pubrel-flags", packet(0x60, b"\x00\x01"))):
         c, _ = client("wp", will=("wp/will", what, 1, False))

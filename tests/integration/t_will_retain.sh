@@ -7,8 +7,7 @@ start_broker
 py <<'PY'
 from mqttraw import *
 def t():
-    s, _ = client("wr-watch")
-    subscribe_ok(s, [("wr/#", 0)])
+    s = subscriber("wr-watch", [("wr/#", 0)])
     c, _ = client("wr1", will=("wr/retained", "last-words", 1, True))
     c.abort()
     m = s.expect(PUBLISH, timeout=3).publish()

@@ -9,8 +9,7 @@ start_broker
 py <<'PY'
 from mqttraw import *
 def t():
-    s, _ = client("w2-watch")
-    subscribe_ok(s, [("w2/#", 1)])
+    s = subscriber("w2-watch", [("w2/#", 1)])
     c, _ = client("w2", will=("w2/will", "second-connect", 1, False))
     c.send(connect("w2"))
     c.assert_closed(within=3)

@@ -21,6 +21,7 @@
 
 #include "acl.h"
 #include "topic.h"
+#include "warns_test.h"
 
 static const char acl_text[] = "# anonymous clients: rules before the first user line\n"
 			       "topic read anon/#\n"
@@ -46,19 +47,6 @@ static const char acl_text[] = "# anonymous clients: rules before the first user
 			       "pattern deny sensors/%u/locked\n"
 			       "pattern readwrite p%u/x\n"
 			       "pattern write $SYS/broker/connection/%c/state\n";
-
-struct warns {
-	char m[8][512];
-	int n;
-};
-
-static void collect(void *ctx, const char *msg)
-{
-	struct warns *w = ctx;
-
-	assert_true(w->n < 8);
-	snprintf(w->m[w->n++], sizeof(w->m[0]), "%s", msg);
-}
 
 static struct acl_db *load_text(const char *text, struct warns *w)
 {

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "passwd.h"
+#include "warns_test.h"
 
 #define ALICE                                                                                      \
 	"alice:$7$101$J6dk3DSoHwhskK6o$+loBCbDutP32GJxI+/"                                         \
@@ -69,21 +70,7 @@
 	"CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPP"                                               \
 	"c\n"
 
-/* collects warnings */
-struct msgs {
-	char m[16][512];
-	int n;
-};
-
-static void collect(void *ctx, const char *msg)
-{
-	struct msgs *ms = ctx;
-
-	assert_true(ms->n < 16);
-	snprintf(ms->m[ms->n++], sizeof(ms->m[0]), "%s", msg);
-}
-
-static struct passwd_db *parse(const char *text, struct msgs *ms)
+static struct passwd_db *parse(const char *text, struct warns *ms)
 {
 	char err[256] = "";
 	struct passwd_db *db;
@@ -110,7 +97,7 @@ static const struct {
 /* The entry fingerprint: 0 for no user, stable across loads, changed by a new password. */
 static void test_entry_id(void **state)
 {
-	struct msgs ms;
+	struct warns ms;
 	struct passwd_db *a = parse(ALICE BOB, &ms), *b = parse(BOB ALICE, &ms);
 	struct passwd_db *c = parse(ALICE SIX, &ms);
 	uint32_t ida = passwd_entry_id(a, "alice");
@@ -141,7 +128,7 @@ static void test_entry_id(void **state)
  * reload while a worker thread checks); the last free releases it (ASan: no leak, no UAF). */
 static void test_ref(void **state)
 {
-	struct msgs ms;
+	struct warns ms;
 	struct passwd_db *db = parse(ALICE, &ms);
 
 	(void)state;
@@ -155,7 +142,7 @@ static void test_ref(void **state)
 
 static void test_real_and_constructed(void **state)
 {
-	struct msgs ms;
+	struct warns ms;
 	struct passwd_db *db = parse(ALICE BOB CAROL DAVE ERIN SALT64 SIX SALT16, &ms);
 	size_t i;
 
@@ -185,7 +172,7 @@ static void test_real_and_constructed(void **state)
 
 static void test_argon2id(void **state)
 {
-	struct msgs ms;
+	struct warns ms;
 	struct passwd_db *db = parse(ARGON, &ms);
 
 	(void)state;
@@ -260,7 +247,7 @@ static void test_malformed_lines(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
 		char text[1024];
-		struct msgs ms;
+		struct warns ms;
 		struct passwd_db *db;
 
 		snprintf(text, sizeof(text), "%s%s\n%s", ALICE, bad_lines[i].line, DAVE);
@@ -284,7 +271,7 @@ static void test_scram(void **state)
 	    "u2:SCRAM-SHA-256$17:AAAA$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
 	    ":wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=\n";
 	struct scram_secret s;
-	struct msgs ms;
+	struct warns ms;
 	struct passwd_db *db;
 
 	(void)state;
@@ -317,7 +304,7 @@ static void test_scram(void **state)
 
 static void test_layout(void **state)
 {
-	struct msgs ms;
+	struct warns ms;
 	struct passwd_db *db;
 
 	(void)state;
@@ -341,7 +328,7 @@ static void test_layout(void **state)
 
 static void test_duplicates(void **state)
 {
-	struct msgs ms;
+	struct warns ms;
 	struct passwd_db *db;
 
 	(void)state;

@@ -146,12 +146,40 @@ static void test_del_moves_last(void **state)
 	assert_int_equal(v.n, 0);
 }
 
+/* VEC_GROW: the first growth gives `first` elements, later ones double; the contents stay. */
+static void test_grow_plain(void **state)
+{
+	uint16_t *a = NULL;
+	uint32_t n = 0, cap = 0, i;
+	size_t scap = 0;
+	char *b = NULL;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(VEC_GROW(a, n, cap, 3), 0);
+		assert_true(cap > n);
+		a[n++] = (uint16_t)(i * 7);
+	}
+	assert_int_equal(cap, 192); /* 3, 6, 12, ..., 192 */
+	for (i = 0; i < n; i++)
+		assert_int_equal(a[i], i * 7);
+	/* not full: nothing moves */
+	n = 150;
+	assert_int_equal(VEC_GROW(a, n, cap, 3), 0);
+	assert_int_equal(cap, 192);
+	free(a);
+	assert_int_equal(VEC_GROW(b, 0, scap, 16), 0);
+	assert_int_equal(scap, 16);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_churn_spread),
 	    cmocka_unit_test(test_churn_one_chain),
 	    cmocka_unit_test(test_del_moves_last),
+	    cmocka_unit_test(test_grow_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
