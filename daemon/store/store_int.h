@@ -159,7 +159,7 @@ struct store {
  * batch something waits on, whichever comes first: by then its entries' deletions have usually
  * come and store_cancel() drops the pair, so nothing is written or fsynced for them.
  */
-#define STORE_LINGER_US 2000 /* ~10 subscriber round trips on a loaded 2-core gateway */
+#define STORE_LINGER_US 1000 /* ~10 subscriber round trips on an idle 2-core gateway */
 
 /* Written batches go back to the loop, which stages into their warm buffers (no malloc, no
  * page faults per iteration): this many at most, none larger than this (4 MB kept at most). */
