@@ -310,6 +310,8 @@ UNIT_LIBS_broker_store := -lsqlite3 -lpthread
 $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
 # test_store drives store_cancel() (store_int.h) on batches it builds
 $(BUILD)/obj/tests/unit/test_store.o: CFLAGS += -Idaemon/store
+# test_broker_store reads which batch something waits on (store.want: the writer's linger)
+$(BUILD)/obj/tests/unit/test_broker_store.o: CFLAGS += -Idaemon/store
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_NAMES))

@@ -12,8 +12,10 @@
  * the broker can keep them at once. store_commit() hands the batch to the store thread (one
  * mutex, no I/O) and returns its sequence number. The thread writes each batch in ONE
  * transaction; batches that queued up while it was busy are merged into one transaction (group
- * commit: one fsync for all of them). When batches are durable it raises store_durable_seq() and
- * makes store_event_fd() readable. Batches are durable strictly in order.
+ * commit: one fsync for all of them); a batch nothing waits on may wait a little for the next
+ * ones (store_batch_peek(), store_want()). When batches are durable it raises
+ * store_durable_seq() and makes store_event_fd() readable. Batches are durable strictly in
+ * order.
  *
  * Durability (PRAGMA synchronous; the database is always in WAL mode):
  *   STORE_SYNC_FULL   - each commit fsyncs the WAL before it is reported durable: a durable batch
@@ -291,8 +293,15 @@ void store_fetch_free(struct store_fetch *f);
 uint64_t store_commit(struct store *st);
 /* The seq store_commit() will return for what is staged now (last handed over + 1): what is
  * staged now is durable once store_durable_seq() reaches it (the bridge sends an entry only
- * then). */
-uint64_t store_batch_next(const struct store *st);
+ * then). The caller waits on it: store_want() of that seq. */
+uint64_t store_batch_next(struct store *st);
+/* The same seq, for a waiter that something else may release first (a QoS 1 PUBACK whose
+ * recipients acknowledge the message): the thread may linger on that batch (up to
+ * STORE_LINGER_US, store_int.h) so that writes undone meanwhile are never made. */
+uint64_t store_batch_peek(const struct store *st);
+/* Something waits for batch seq (handed over or not) to be durable: the thread commits it
+ * without lingering. */
+void store_want(struct store *st, uint64_t seq);
 /* Highest batch seq that is durable (every batch <= it is). */
 uint64_t store_durable_seq(const struct store *st);
 /* Readable (eventfd, non-blocking) when store_durable_seq() moved; add it to the loop. */

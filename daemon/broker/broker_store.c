@@ -82,6 +82,7 @@ static void out_hold_until(struct broker_store *bs, struct client *c, uint64_t s
 	}
 	if (seq > c->store_hold)
 		c->store_hold = seq;
+	store_want(bs->st, seq);
 	/* conn consults the gate only while gated; left set after the hold ends (the fast path
 	 * does the same), the gate then allows every write */
 	c->conn->gated = true;
@@ -227,8 +228,9 @@ static int ack_push(struct client *c, uint8_t type, uint16_t pid, uint8_t reason
 		bs->a_head = 0;
 	}
 	a = &bs->acks[(bs->a_head + bs->a_count) & (bs->a_cap - 1)];
-	/* seq 0, nothing staged: it only keeps its place behind the acks that wait */
-	a->seq = bs->staged != mark ? store_batch_next(bs->st) : 0;
+	/* seq 0, nothing staged: it only keeps its place behind the acks that wait. An ack
+	 * that its message's recipients may release lets the writer linger (store_batch_peek) */
+	a->seq = bs->staged == mark ? 0 : m ? store_batch_peek(bs->st) : store_batch_next(bs->st);
 	a->m = m ? msg_ref(m) : NULL;
 	a->c = c;
 	a->pid = pid;
@@ -466,6 +468,10 @@ uint64_t broker_store_queued(struct broker *b, struct session *s, struct msg *m,
 {
 	if (!b->store || !s->store_id || !qos)
 		return 0;
+	/* for an offline session: no acknowledgement releases its publisher's PUBACK soon (an
+	 * online one's queue drains as it acknowledges; at worst the writer lingers once) */
+	if (!s->client)
+		store_want(b->store->st, store_batch_peek(b->store->st));
 	return out_add(b, s, m, qos, retain, sub_id, share);
 }
 
@@ -518,7 +524,7 @@ void broker_store_resume(struct client *c)
 	if (!bs || !s->store_id)
 		return;
 	/* the last batch with content: an empty one is never committed, so never durable */
-	last = store_batch_next(bs->st) - (bs->staged == bs->committed);
+	last = store_batch_peek(bs->st) - (bs->staged == bs->committed);
 	if (last <= store_durable_seq(bs->st))
 		return;
 	while ((e = qos_out_at(&s->qos, &i))) {
@@ -582,6 +588,7 @@ void broker_store_retain(struct broker *b, const char *topic, uint16_t len, stru
 	}
 	msg_drop(old);
 	b->store->staged++;
+	store_want(b->store->st, store_batch_peek(b->store->st)); /* nothing else releases it */
 	/* a deletion holds no message: the publisher's PUBACK waits for it to be durable */
 	if (!m)
 		broker_store_pin(b->store);

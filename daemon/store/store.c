@@ -275,6 +275,8 @@ static void store_free(struct store *st)
 		close(st->efd);
 	store_batch_free(st->cur);
 	store_batch_free(st->pend);
+	store_batch_free(st->spare);
+	store_batch_free(st->reuse);
 	store_fetch_free(st->fetch_pend);
 	store_fetch_free(st->fetched);
 	store_refs_free(&st->rc);
@@ -298,6 +300,7 @@ struct store *store_open(const struct store_opts *o, char *msg, size_t msglen)
 		return NULL;
 	st->efd = -1;
 	st->sync = o->sync;
+	st->linger_us = STORE_LINGER_US;
 	st->pend_tail = &st->pend;
 	st->fetch_tail = &st->fetch_pend;
 	st->fetched_tail = &st->fetched;

@@ -52,6 +52,7 @@ struct store_op {
 
 struct store_batch {
 	uint64_t seq;
+	int64_t t_us; /* handed over at (CLOCK_MONOTONIC): the writer lingers from there */
 	struct store_op *ops;
 	size_t n, cap;
 	uint8_t *arena;
@@ -122,6 +123,7 @@ struct store {
 
 	/* loop-thread side */
 	struct store_batch *cur; /* open batch, or NULL */
+	struct store_batch *reuse; /* taken from spare: emptied batches that keep their buffers */
 	uint64_t next_msg, next_sid, next_seq, last_batch;
 	bool loaded;
 
@@ -129,6 +131,8 @@ struct store {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct store_batch *pend, **pend_tail;
+	struct store_batch *spare; /* written batches handed back for reuse (STORE_SPARE at most) */
+	unsigned spare_n;
 	struct store_fetch *fetch_pend, **fetch_tail; /* asked (store_fetch.c) */
 	struct store_fetch *fetched, **fetched_tail;  /* answered */
 	bool stop;
@@ -136,6 +140,9 @@ struct store {
 	bool thread_on;
 	pthread_t thread;
 	int efd;
+	bool lingering; /* the thread waits for a batch to age (store_thread.c): no signal needed */
+	int64_t linger_us;     /* STORE_LINGER_US (tests set another) */
+	_Atomic uint64_t want; /* highest batch seq something waits on: never lingered on */
 	_Atomic uint64_t durable;
 	_Atomic bool writable;
 
@@ -145,12 +152,29 @@ struct store {
 	uint64_t skipped; /* ops naming a message that is not stored */
 };
 
+/*
+ * Linger (the writer's side of group commit). A batch nothing waits on (no store_want(): only
+ * writes whose acks go by another way, the QoS 1 message an online persistent subscriber is
+ * about to acknowledge) is committed STORE_LINGER_US after it was handed over, or with a later
+ * batch something waits on, whichever comes first: by then its entries' deletions have usually
+ * come and store_cancel() drops the pair, so nothing is written or fsynced for them.
+ */
+#define STORE_LINGER_US 1000 /* ~10 subscriber round trips on an idle 2-core gateway */
+
+/* Written batches go back to the loop, which stages into their warm buffers (no malloc, no
+ * page faults per iteration): this many at most, none larger than this (4 MB kept at most). */
+#define STORE_SPARE	      32
+#define STORE_SPARE_MAX_BYTES (64u << 10)
+
 /* store_thread.c */
+int64_t store_now_us(void);
 int store_thread_start(struct store *st);
 void store_thread_stop(struct store *st);
 int store_stmts_prepare(struct store *st);
 void store_stmts_finalize(struct store *st);
 void store_batch_free(struct store_batch *b);
+/* Hand written batches back for reuse (the thread; called with mu held). */
+void store_batch_recycle(struct store *st, struct store_batch *list);
 /* Run one SQL statement by id with nothing bound, reset it. SQLite result code. */
 int store_stmt_run(struct store *st, enum store_stmt_id id);
 /* Delete message id now (inside the caller's transaction). SQLite result code. */

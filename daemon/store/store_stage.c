@@ -14,8 +14,19 @@
 
 static struct store_batch *batch(struct store *st)
 {
-	if (!st->cur)
+	struct store_batch *b = st->reuse;
+
+	if (st->cur)
+		return st->cur;
+	if (b) {
+		/* the thread's memory is ours once store_commit() took it under mu */
+		st->reuse = b->next;
+		b->next = NULL;
+		b->n = b->alen = 0;
+		st->cur = b;
+	} else {
 		st->cur = calloc(1, sizeof(*st->cur));
+	}
 	return st->cur;
 }
 
@@ -285,18 +296,45 @@ uint64_t store_commit(struct store *st)
 		return st->last_batch;
 	st->cur = NULL;
 	b->seq = ++st->last_batch;
+	b->t_us = store_now_us();
 	pthread_mutex_lock(&st->mu);
 	*st->pend_tail = b;
 	st->pend_tail = &b->next;
 	st->stats.committed_seq = b->seq;
-	pthread_cond_signal(&st->cv);
+	if (!st->reuse) {
+		st->reuse = st->spare;
+		st->spare = NULL;
+		st->spare_n = 0;
+	}
+	/* a lingering thread wakes at its deadline anyway: only a wanted batch cuts it short */
+	if (!st->lingering || b->seq <= atomic_load(&st->want))
+		pthread_cond_signal(&st->cv);
 	pthread_mutex_unlock(&st->mu);
 	/* b is the thread's now (it may be freed already) */
 	return st->last_batch;
 }
 
-uint64_t store_batch_next(const struct store *st)
+uint64_t store_batch_peek(const struct store *st)
 {
+	return st->last_batch + 1;
+}
+
+void store_want(struct store *st, uint64_t seq)
+{
+	if (seq <= atomic_load(&st->want))
+		return;
+	atomic_store(&st->want, seq); /* only this thread raises it */
+	if (seq > st->last_batch)
+		return; /* the open batch: store_commit() signals when it is handed over */
+	/* handed over already (a resumed session's resend): cut the linger short */
+	pthread_mutex_lock(&st->mu);
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+uint64_t store_batch_next(struct store *st)
+{
+	store_want(st, st->last_batch + 1);
 	return st->last_batch + 1;
 }
 

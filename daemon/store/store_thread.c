@@ -80,6 +80,24 @@ void store_batch_free(struct store_batch *b)
 	}
 }
 
+void store_batch_recycle(struct store *st, struct store_batch *list)
+{
+	while (list) {
+		struct store_batch *next = list->next;
+
+		if (st->spare_n < STORE_SPARE && list->acap <= STORE_SPARE_MAX_BYTES &&
+		    list->cap * sizeof(*list->ops) <= STORE_SPARE_MAX_BYTES) {
+			list->next = st->spare;
+			st->spare = list;
+			st->spare_n++;
+		} else {
+			list->next = NULL;
+			store_batch_free(list);
+		}
+		list = next;
+	}
+}
+
 /* ---- reference counts ---- */
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -543,7 +561,7 @@ uint64_t store_file_bytes(const struct store *st)
 	return n;
 }
 
-static int64_t now_us(void)
+int64_t store_now_us(void)
 {
 	struct timespec ts;
 
@@ -604,6 +622,39 @@ static void note_failure(struct store *st, int rc)
 			sqlite3_errmsg(st->db));
 }
 
+/* The last batch of list to commit now (every one before it goes too): wanted, or handed over
+ * linger_us ago, or closing. NULL: none is due before *due_us. */
+static struct store_batch *due_cut(struct store *st, struct store_batch *list, int64_t *due_us)
+{
+	uint64_t want = atomic_load(&st->want);
+	int64_t now = store_now_us();
+	struct store_batch *cut = NULL;
+
+	/* seqs and hand-over times grow along the list: the due batches are a prefix */
+	for (struct store_batch *b = list; b; b = b->next) {
+		if (!st->stop && b->seq > want && now - b->t_us < st->linger_us)
+			break;
+		cut = b;
+	}
+	*due_us = list->t_us + st->linger_us;
+	return cut;
+}
+
+/* Wait on cv until CLOCK_MONOTONIC reaches until_us (or a signal). */
+static void wait_until(struct store *st, int64_t until_us)
+{
+	int64_t d = until_us - store_now_us();
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(d % 1000000) * 1000L;
+	ts.tv_sec += d / 1000000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&st->cv, &st->mu, &ts);
+}
+
 static void *store_thread(void *arg)
 {
 	struct store *st = arg;
@@ -625,22 +676,35 @@ static void *store_thread(void *arg)
 			pthread_cond_wait(&st->cv, &st->mu);
 			continue;
 		}
+		int64_t due_us;
+		struct store_batch *cut = due_cut(st, work, &due_us), *rest;
+
+		if (!cut) {
+			st->lingering = true;
+			wait_until(st, due_us);
+			st->lingering = false;
+			continue;
+		}
+		rest = cut->next;
+		cut->next = NULL;
 		pthread_mutex_unlock(&st->mu);
 
-		int64_t t0 = now_us();
+		int64_t t0 = store_now_us();
 		size_t cancelled;
 		bool wrote;
 		int rc = commit_batches(st, work, &cancelled, &wrote);
 
 		if (rc == SQLITE_OK) {
-			note_commit(st, work, (uint64_t)(now_us() - t0), cancelled, wrote);
-			store_batch_free(work);
-			work = NULL;
-			work_tail = &work;
-			backoff_ms = 0;
+			note_commit(st, work, (uint64_t)(store_now_us() - t0), cancelled, wrote);
 			pthread_mutex_lock(&st->mu);
+			store_batch_recycle(st, work);
+			work = rest;
+			if (!rest)
+				work_tail = &work;
+			backoff_ms = 0;
 			continue;
 		}
+		cut->next = rest; /* retried with what came since: the list only grows at its end */
 		note_failure(st, rc);
 		backoff_ms = backoff_ms ? (backoff_ms * 2 > 1000 ? 1000 : backoff_ms * 2) : 10;
 		pthread_mutex_lock(&st->mu);

@@ -18,6 +18,7 @@
 
 #include "broker_store.h"
 #include "store_helpers.h"
+#include "store_int.h"
 
 /* ---- the floor, recorded ---- */
 
@@ -430,6 +431,38 @@ static void test_qos1_and_unstored_sessions_never_wait(void **state)
 	msg_unref(m);
 }
 
+/* The writer may linger only on a batch whose waiters something else releases: a QoS 1 send to
+ * an online session (its PUBACK goes when the subscriber acknowledges). A copy queued for an
+ * offline session or a QoS 2 send is waited on at once. */
+static void test_only_releasable_batches_linger(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/l", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
+	struct session s = {.client_id = "l", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	struct conn conn = {0};
+	uint64_t mark;
+
+	hold_fixture(f, &s, &conn);
+	mark = broker_store_mark(&f->b);
+	hold_send(f, &s, m, 1);
+	assert_int_equal(broker_store_puback(&f->c[1], 50, 0, mark, m), 0);
+	assert_int_equal(n_sent, 0);
+	assert_true(atomic_load(&f->st->want) < store_batch_peek(f->st));
+	/* offline: nothing acknowledges it soon */
+	s.client = NULL;
+	assert_true(broker_store_queued(&f->b, &s, m, 1, 0, 0, 0) != 0);
+	assert_int_equal(atomic_load(&f->st->want), store_batch_peek(f->st));
+	commit_and_wait(f, 1);
+	assert_int_equal(n_sent, 1);
+	/* a QoS 2 send holds the subscriber's output: waited on */
+	s.client = &f->c[0];
+	hold_send(f, &s, m, 2);
+	assert_int_equal(atomic_load(&f->st->want), store_batch_peek(f->st));
+	broker_store_commit(&f->b);
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
 static void test_held_client_that_closes_is_forgotten(void **state)
 {
 	struct fx *f = *state;
@@ -498,6 +531,7 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_qos1_and_unstored_sessions_never_wait, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_only_releasable_batches_linger, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_held_client_that_closes_is_forgotten, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_resume_holds_a_resend_that_is_not_durable, setup,

@@ -593,6 +593,52 @@ static void test_cancel(void **state)
 	assert_int_equal(f->l.res.orphans, 0);
 }
 
+/* Linger: a batch nothing waits on stays with the thread (here for ever), so the next batch's
+ * deletion cancels its writes; a wanted batch (store_batch_next, store_want) is committed at
+ * once, with every batch before it. */
+static void test_linger(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "k", .client_id_len = 1, .proto = 4};
+	struct store_stats st0, st1;
+	uint64_t m, e, seq, kept, e_kept;
+
+	reopen(f, STORE_SYNC_FULL);
+	store_session_put(f->st, &s);
+	commit_wait(f);
+	f->st->linger_us = 600 * 1000000LL; /* the thread is idle: it reads it after a commit */
+	store_stats(f->st, &st0);
+	/* sent in one batch, acknowledged in the next: neither is written */
+	m = add_msg(f->st, "k", "acked", 1);
+	e = store_out_add(f->st, s.id, m, 1, 0, 0, 0);
+	store_out_sent(f->st, s.id, e, 7, false);
+	seq = store_commit(f->st);
+	store_out_del(f->st, s.id, e);
+	store_commit(f->st);
+	assert_false(wait_durable(f->st, seq, 300));
+	/* a batch someone waits on goes now and takes the lingering ones with it */
+	kept = add_msg(f->st, "k", "queued", 1);
+	e_kept = store_out_add(f->st, s.id, kept, 1, 0, 0, 0);
+	seq = store_batch_next(f->st);
+	assert_int_equal(store_commit(f->st), seq);
+	assert_true(wait_durable(f->st, seq, 10000));
+	store_stats(f->st, &st1);
+	assert_int_equal(st1.cancelled - st0.cancelled, 1);
+	assert_int_equal(st1.messages, 1);
+	/* wanted after it was handed over (a resumed session's resend): the linger ends */
+	m = add_msg(f->st, "k", "late", 1);
+	store_out_add(f->st, s.id, m, 1, 0, 0, 0);
+	seq = store_commit(f->st);
+	assert_false(wait_durable(f->st, seq, 300));
+	store_want(f->st, seq);
+	assert_true(wait_durable(f->st, seq, 10000));
+	reopen(f, STORE_SYNC_FULL);
+	assert_int_equal(f->l.nmsgs, 2);
+	assert_non_null(loaded_msg(&f->l, kept));
+	assert_int_equal(f->l.nout, 2);
+	assert_int_equal(f->l.out[0].e.seq, e_kept);
+}
+
 /* store_cancel() across the batches of one transaction, and run again on a retry. */
 static void test_cancel_merged(void **state)
 {
@@ -829,6 +875,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bridge_fetch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bridge_lazy_load, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_msg, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_linger, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
