@@ -438,7 +438,7 @@ static void test_only_releasable_batches_linger(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/l", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
-	struct session s = {.client_id = "l", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	static struct session s = {.client_id = "l", .id_len = 1, .expiry_interval = 60, .proto = 4};
 	struct conn conn = {0};
 	uint64_t mark;
 
