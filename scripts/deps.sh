@@ -40,7 +40,7 @@ if [ "${1:-}" = --arch ]; then
 		exit 2
 	fi
 	PKGS=(
-		gcc-aarch64-linux-gnu qemu-user-static clang llvm bpftool libbpf-dev
+		gcc-aarch64-linux-gnu qemu-user-static clang llvm bpftool libbpf-dev mold
 		libc6:arm64 libssl-dev:arm64 libargon2-dev:arm64 libmnl-dev:arm64 libsqlite3-dev:arm64
 		libcjson-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcmocka-dev:arm64
 	)

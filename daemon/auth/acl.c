@@ -174,8 +174,8 @@ static bool rule_relates(const struct acl_rule *r, const char *cid, const char *
 			 size_t flen, bool meet)
 {
 	struct lvl_it it;
-	const char *fs, *rs;
-	size_t fl, rl;
+	const char *fs = NULL, *rs = NULL;
+	size_t fl = 0, rl = 0;
 	uint32_t i;
 
 	if (!dollar_ok(r, f) || rule_matches_nothing(r, cid, user))

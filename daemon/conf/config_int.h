@@ -60,9 +60,10 @@ typedef int (*ck_check)(struct config_parse *ps, const struct config_key *k, con
 
 struct config_key {
 	const char *name; /* ending in '*': a prefix (auth_opt_*) */
-	enum ck_type type;
-	enum ck_scope scope;
-	size_t goff, loff, size;
+	/* 56 bytes a row, not 80 (-2.7 KB of mqttgwd); -Werror=overflow guards the widths */
+	enum ck_type type : 8;
+	enum ck_scope scope : 8;
+	uint16_t goff, loff, size;
 	int64_t min;
 	uint64_t max;
 	const struct ck_value *values;
