@@ -40,7 +40,9 @@ struct broker_rwalk {
 	struct broker_rwalk *next, *prev; /* b->rwalks: a ring, the head is served first */
 	/* for the log line of a walk that took more than one slice */
 	int64_t start_us, longest_us;
+	int64_t full_since; /* loop ms since when the client has been too full; 0: it is not */
 	uint32_t sent, slices;
+	bool force; /* this slice goes past the marks (see slice_run) */
 };
 
 static void ring_del(struct broker *b, struct broker_rwalk *r)
@@ -124,8 +126,18 @@ static enum slice_end slice_run(struct broker_rwalk *r, int64_t t0)
 	for (uint32_t n = 0; n < RWALK_SLICE_MSGS; n++) {
 		if (client_gone(c))
 			return SLICE_DONE;
-		if (client_full(c))
-			return SLICE_FULL;
+		if (!r->force && client_full(c)) {
+			int64_t now = loop_now(c->b->loop);
+
+			if (!r->full_since)
+				r->full_since = now;
+			if (now - r->full_since < RWALK_STARVE_MS)
+				return SLICE_FULL;
+			/* A live flow that keeps the client full would starve the walk for good (a
+			 * slow reader under a QoS 0 flood): one slice now, as an unsliced delivery
+			 * would have sent it (the queue limits then apply as to any delivery). */
+			r->force = true;
+		}
 		if ((n & 15) == 15 && loop_now_us() - t0 > RWALK_SLICE_US)
 			return SLICE_MORE;
 		for (;;) {
@@ -155,6 +167,11 @@ static enum slice_end slice(struct broker_rwalk *r, int64_t t0)
 	int64_t s0 = loop_now_us();
 	enum slice_end e = slice_run(r, t0);
 	int64_t took = loop_now_us() - s0;
+
+	if (r->force) {
+		r->force = false;
+		r->full_since = 0;
+	}
 
 	r->slices++;
 	if (took > r->longest_us)
@@ -254,7 +271,11 @@ void broker_retained_subscribe(struct client *c, const char *filter, uint16_t le
 		return;
 	}
 	r->seg[r->nseg++] = (struct rwalk_seg){cur, sub_id, granted, opts};
-	/* the first slice now (after the SUBACK, already queued): most walks end here */
+	/* The first slice now (after the SUBACK, already queued), whatever the client's queue
+	 * holds: most walks end here, and a client kept full by a live flow still gets the
+	 * retained messages of each SUBSCRIBE (t_fastpath_one_writer re-subscribes every 100 ms
+	 * while a slow reader is flooded: it got 6 for 23 SUBACKs while this slice waited). */
+	r->force = true;
 	if (slice(r, loop_now_us()) == SLICE_DONE)
 		walk_end(b, r);
 }

@@ -17,6 +17,8 @@
 #define RWALK_OUT_MARK	 (256u * 1024u)
 #define RWALK_QUEUE_MARK 64u
 #define RWALK_WAIT_MS	 2
+/* A walk whose client stays that full this long sends one slice anyway. */
+#define RWALK_STARVE_MS 500
 
 /*
  * Deliver the retained messages matching filter (full, after mount_point) to c, after the
