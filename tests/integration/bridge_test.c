@@ -9,6 +9,10 @@
  *   IN <topic> <qos> <retain> <payload> an inbound message (deliver callback)
  *   NOTIFY <topic> <1|0>                a notification
  *   LOADED <n>                          entries the store gave back at start
+ *   DURABLE <n>                         all n messages enqueued are durable in the store
+ *                                       (-s; kill the process only after it: before, the
+ *                                       store may not hold them, as a broker would not have
+ *                                       acknowledged them yet)
  *   DRAINED                             -x: every enqueued message was acknowledged
  * Options: -c FILE (required), -s DIR (store), -t TOPIC -n COUNT -q QOS -p PREFIX (enqueue
  * COUNT messages "PREFIX<i>" on local TOPIC), -r N (N per 10 ms instead of all at once),
@@ -43,6 +47,8 @@ static bool drain, ack_later;
 static uint64_t later[1024];
 static unsigned n_later;
 static char last_line[512];
+static uint64_t durable_batch; /* the store batch holding the last enqueued message */
+static bool durable_printed;
 static int64_t last_print;
 
 static void print_stats(bool force)
@@ -135,12 +141,27 @@ static void tick_fn(struct loop *l, struct loop_timer *t)
 	loop_timer_set(l, t, loop_now(l) + 10);
 }
 
+static void print_durable(void)
+{
+	if (durable_batch && !durable_printed && store_durable_seq(st) >= durable_batch) {
+		printf("DURABLE %ld\n", sent_n);
+		durable_printed = true;
+	}
+}
+
 static void before_wait(struct loop *l, void *ctx)
 {
 	(void)l;
 	(void)ctx;
-	if (st)
-		store_commit(st);
+	if (st) {
+		uint64_t seq = store_commit(st);
+
+		if (count && sent_n == count && !durable_batch) {
+			durable_batch = seq;
+			store_want(st, seq);
+		}
+		print_durable();
+	}
 	conn_flush_all();
 	print_stats(false);
 	fflush(stdout);
@@ -153,6 +174,7 @@ static void store_ready(struct loop *l, struct loop_io *io, uint32_t ev)
 	(void)ev;
 	store_dispatch(st);
 	bridge_store_durable(br);
+	print_durable();
 }
 
 static void on_signal(struct loop *l, int sig)

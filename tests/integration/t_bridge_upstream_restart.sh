@@ -15,10 +15,12 @@ bridge_conf "$T/bridge.conf" "topic q/# out 2 \"\" \"\""
 # 1: no upstream yet (nothing listens: connection refused, backoff)
 bridge_bg "$T/br1" -s "$T/store" -t q/one -n 300 -q 1 -p a -T 60
 wait_line "$T/br1" '^STATE backoff queued=300 ' 10
+wait_line "$T/br1" '^DURABLE 300$' 10
 kill -KILL "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null || true; untrack "$BRIDGE_PID"
 bridge_bg "$T/br2" -s "$T/store" -t q/two -n 300 -q 2 -p b -T 60
 wait_line "$T/br2" '^LOADED 300$' 10
 wait_line "$T/br2" '^STATE backoff queued=600 ' 10
+wait_line "$T/br2" '^DURABLE 300$' 10
 kill -KILL "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null || true; untrack "$BRIDGE_PID"
 # 2: upstream up, a persistent subscriber first, then the gateway again
 start_broker "persistence false" "max_queued_messages 100000" "max_inflight_messages 0"
