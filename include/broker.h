@@ -46,8 +46,6 @@ int broker_redirect(struct broker *b, const struct config *cfg, bool reload);
 void broker_reload_limits(struct broker *b, const struct config *cfg);
 /* Stop the subscriptions' re-check a reload started (at exit). */
 void broker_acl_walk_stop(struct broker *b);
-/* Before the loop waits: arm the re-check's next slice (one per loop turn). */
-void broker_acl_walk_arm(struct broker *b);
 /*
  * Bridges (README "Bridges"): one per `connection` block of the config, their QoS 1/2 out queues
  * in st (borrowed; NULL: in memory only, and a warning per bridge with QoS 1/2 out topics).

@@ -33,6 +33,7 @@ struct loop_io {
 struct loop_timer {
 	int64_t when;	/* absolute, loop clock (ms) */
 	uint32_t idx;	/* heap slot + 1; 0 = not armed */
+	uint32_t pass;	/* the loop's timer pass when armed (loop.c) */
 	loop_timer_fn fn;
 	void *ctx;
 };
@@ -55,7 +56,9 @@ int64_t loop_now_us(void);
 int64_t loop_wall(void);
 
 void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *ctx);
-/* Arm (or re-arm) at absolute time `when` (loop clock, ms). */
+/* Arm (or re-arm) at absolute time `when` (loop clock, ms). Due timers run after the pass's
+ * events, in time order; one armed for now by a timer callback runs in the next pass (so a
+ * timer re-arming itself for now is a slice per loop pass, not a busy loop). */
 int loop_timer_set(struct loop *l, struct loop_timer *t, int64_t when);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 static inline bool loop_timer_armed(const struct loop_timer *t)

@@ -213,8 +213,6 @@ static bool member_online(void *subscriber)
 static void broker_before_wait(struct loop *l, void *ctx)
 {
 	(void)l;
-	broker_retained_arm(ctx); /* the next slices of retained deliveries */
-	broker_acl_walk_arm(ctx); /* the next slice of a SIGHUP's ACL re-check */
 	broker_store_commit(ctx); /* group commit: one batch per iteration */
 	broker_bridges_durable(ctx); /* send and ack what the store made durable */
 	conn_flush_all();

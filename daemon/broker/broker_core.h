@@ -121,7 +121,6 @@ struct broker {
 	/* broker_retained.c: retained deliveries on SUBSCRIBE walked in slices, round robin */
 	struct broker_rwalk *rwalks;
 	struct loop_timer rwalk_timer;
-	int64_t rwalk_wait; /* the next turn not before (loop ms): every walk was full */
 	struct broker_diag *diag; /* broker_diag.c: half-dead clients through sock_diag */
 	/* broker_deliver.c: match scratch, valid during one broker_publish() */
 	struct match *m;

@@ -115,11 +115,18 @@ static void acl_walk_done(struct broker *b)
 		 (double)(mono_us() - b->acl_start) / 1000.0);
 }
 
+/* The next slice, in the loop's next pass. */
+static void acl_walk_next(struct broker *b)
+{
+	if (loop_timer_set(b->loop, &b->acl_timer, loop_now(b->loop)) == 0)
+		return;
+	acl_walk_buckets(b, UINT32_MAX); /* no timer: all of it here rather than never */
+	acl_walk_done(b);
+}
+
 /*
- * One slice of the re-check. The next one is armed by broker_acl_walk_arm() before the loop
- * waits, not here: a timer armed for now from its own callback runs again in the same pass
- * (loop.c's timers_run), and the slices then ran back to back without the loop taking a
- * single event between them.
+ * One slice of the re-check; the next one is armed for now, which the loop runs in its next
+ * pass, after that pass's events: one slice per loop turn.
  */
 static void acl_walk_slice(struct loop *l, struct loop_timer *t)
 {
@@ -132,19 +139,12 @@ static void acl_walk_slice(struct loop *l, struct loop_timer *t)
 	b->acl_slices++;
 	if (took > b->acl_longest_us)
 		b->acl_longest_us = took;
-	if (done)
+	if (done) {
 		acl_walk_done(b);
-}
-
-void broker_acl_walk_arm(struct broker *b)
-{
-	if (!b->acl_walk || loop_timer_armed(&b->acl_timer))
 		return;
+	}
 	b->acl_turns++;
-	if (loop_timer_set(b->loop, &b->acl_timer, loop_now(b->loop)) == 0)
-		return;
-	acl_walk_buckets(b, UINT32_MAX); /* no timer: finish here rather than never */
-	acl_walk_done(b);
+	acl_walk_next(b);
 }
 
 /* Start (or restart, after another reload) the sliced re-check. */
@@ -158,7 +158,7 @@ static void acl_walk_start(struct broker *b)
 	b->acl_start = mono_us();
 	if (!loop_timer_armed(&b->acl_timer))
 		loop_timer_init(&b->acl_timer, acl_walk_slice, b);
-	acl_walk_slice(b->loop, &b->acl_timer);
+	acl_walk_next(b);
 }
 
 void broker_acl_walk_stop(struct broker *b)

@@ -179,11 +179,19 @@ static enum slice_end slice(struct broker_rwalk *r, int64_t t0)
 	return e;
 }
 
+/* The next turn in `after` ms. Without a timer (no memory for the loop's heap) the walks stay
+ * pending: the next SUBSCRIBE's walk arms it again. */
+static void rwalk_arm(struct broker *b, int64_t after)
+{
+	if (loop_timer_set(b->loop, &b->rwalk_timer, loop_now(b->loop) + after) < 0)
+		log_warn("retained deliveries: out of memory for a timer; pending walks wait");
+}
+
 /*
  * The timer: one turn over the ring from its head, within one budget; the next turn starts at
- * the walk after the last one served, so several walks take turns. The timer is armed again by
- * broker_retained_arm before the loop waits: armed here for now, it would run again in this
- * same pass (timers due at the pass's time all run).
+ * the walk after the last one served, so several walks take turns. It re-arms itself for now
+ * (the loop runs it in its next pass, after that pass's events) or, when every walk waits for
+ * its client to drain, RWALK_WAIT_MS later.
  */
 static void rwalk_turn(struct loop *l, struct loop_timer *t)
 {
@@ -213,15 +221,8 @@ static void rwalk_turn(struct loop *l, struct loop_timer *t)
 	}
 	if (r && b->rwalks)
 		b->rwalks = r;
-	b->rwalk_wait = busy ? 0 : loop_now(b->loop) + RWALK_WAIT_MS;
-}
-
-void broker_retained_arm(struct broker *b)
-{
-	if (!b->rwalks || loop_timer_armed(&b->rwalk_timer))
-		return;
-	loop_timer_set(b->loop, &b->rwalk_timer,
-		       b->rwalk_wait > loop_now(b->loop) ? b->rwalk_wait : loop_now(b->loop));
+	if (b->rwalks)
+		rwalk_arm(b, busy ? 0 : RWALK_WAIT_MS);
 }
 
 /* c's walk, made on first use and put at the ring's tail. */
@@ -278,6 +279,8 @@ void broker_retained_subscribe(struct client *c, const char *filter, uint16_t le
 	r->force = true;
 	if (slice(r, loop_now_us()) == SLICE_DONE)
 		walk_end(b, r);
+	else if (!loop_timer_armed(&b->rwalk_timer))
+		rwalk_arm(b, 0);
 }
 
 void broker_retained_unsubscribe(struct client *c, const char *filter, uint16_t len)

@@ -34,9 +34,6 @@ void broker_retained_unsubscribe(struct client *c, const char *filter, uint16_t 
  * of p's topic is still waiting in it, it goes first (it must not overtake p later).
  */
 void broker_retained_live(struct client *c, struct pub *p);
-/* Before the loop waits: the next turn of the pending walks is due (now, or after
- * RWALK_WAIT_MS when they all wait for their clients to drain). */
-void broker_retained_arm(struct broker *b);
 /* c leaves: its walk ends. */
 void broker_retained_client_gone(struct client *c);
 void broker_retained_stop(struct broker *b);

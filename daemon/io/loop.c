@@ -29,6 +29,8 @@ struct loop {
 	uint32_t defer_len, defer_cap;
 	loop_fn before_wait;
 	void *before_wait_ctx;
+	uint32_t pass;	   /* timers_run() passes; a timer armed during one waits for the next */
+	bool in_timers;	   /* timers_run() is running callbacks */
 	struct loop_io sig_io;
 	void (*sig_fn)(struct loop *, int);
 };
@@ -147,6 +149,13 @@ static void heap_place(struct loop *l, uint32_t i, struct loop_timer *t)
 	t->idx = i + 1;
 }
 
+/* Heap order: due time, then the pass that armed it (a timer armed during timers_run() goes
+ * after every one that was due before it; wrap-around safe). */
+static bool timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+	return a->when < b->when || (a->when == b->when && (int32_t)(a->pass - b->pass) < 0);
+}
+
 static void heap_up(struct loop *l, uint32_t i)
 {
 	struct loop_timer *t = l->heap[i];
@@ -154,7 +163,7 @@ static void heap_up(struct loop *l, uint32_t i)
 	while (i > 0) {
 		uint32_t p = (i - 1) / 2;
 
-		if (l->heap[p]->when <= t->when)
+		if (!timer_before(t, l->heap[p]))
 			break;
 		heap_place(l, i, l->heap[p]);
 		i = p;
@@ -171,9 +180,9 @@ static void heap_down(struct loop *l, uint32_t i)
 
 		if (c >= l->heap_len)
 			break;
-		if (c + 1 < l->heap_len && l->heap[c + 1]->when < l->heap[c]->when)
+		if (c + 1 < l->heap_len && timer_before(l->heap[c + 1], l->heap[c]))
 			c++;
-		if (t->when <= l->heap[c]->when)
+		if (!timer_before(l->heap[c], t))
 			break;
 		heap_place(l, i, l->heap[c]);
 		i = c;
@@ -191,14 +200,16 @@ void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *ctx)
 
 int loop_timer_set(struct loop *l, struct loop_timer *t, int64_t when)
 {
+	/* Armed by a timer callback for now or earlier: it runs in the next pass, after the loop
+	 * has taken its events (timers_run() stops at the first timer of its own pass, and
+	 * clamping keeps every timer that was due before it ahead of it). */
+	if (l->in_timers && when < l->now)
+		when = l->now;
 	if (t->idx) {
-		int64_t old = t->when;
-
 		t->when = when;
-		if (when < old)
-			heap_up(l, t->idx - 1);
-		else
-			heap_down(l, t->idx - 1);
+		t->pass = l->pass;
+		heap_up(l, t->idx - 1);
+		heap_down(l, t->idx - 1);
 		return 0;
 	}
 	if (l->heap_len == l->heap_cap) {
@@ -211,6 +222,7 @@ int loop_timer_set(struct loop *l, struct loop_timer *t, int64_t when)
 		l->heap_cap = cap;
 	}
 	t->when = when;
+	t->pass = l->pass;
 	l->heap[l->heap_len] = t;
 	heap_up(l, l->heap_len++);
 	return 0;
@@ -230,20 +242,29 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t)
 		return;
 	l->heap[i] = last;
 	last->idx = i + 1;
-	if (i > 0 && l->heap[(i - 1) / 2]->when > last->when)
+	if (i > 0 && timer_before(last, l->heap[(i - 1) / 2]))
 		heap_up(l, i);
 	else
 		heap_down(l, i);
 }
 
+/*
+ * Run the timers due at this pass's time, in order. One that a callback arms for now (a sliced
+ * walk's next slice, a periodic timer that fell behind) waits for the next pass: the loop takes
+ * its events in between, and such a timer can never keep this pass going.
+ */
 static void timers_run(struct loop *l)
 {
-	while (l->heap_len && l->heap[0]->when <= l->now) {
+	uint32_t pass = ++l->pass;
+
+	l->in_timers = true;
+	while (l->heap_len && l->heap[0]->when <= l->now && l->heap[0]->pass != pass) {
 		struct loop_timer *t = l->heap[0];
 
 		loop_timer_cancel(l, t);
 		t->fn(l, t);
 	}
+	l->in_timers = false;
 }
 
 /* ---- deferred work ---- */

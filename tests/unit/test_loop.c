@@ -276,7 +276,26 @@ struct chain {
 	int periodic_runs, victim_runs, child_runs;
 	int64_t period_start;
 	int seq[16], nseq;
+	int pass, pass_armed, child_pass; /* loop passes (before-wait hook) */
+	int self_runs, self_pass[8];
+	struct loop_timer self;
 };
+
+static void chain_pass(struct loop *l, void *ctx)
+{
+	(void)l;
+	((struct chain *)ctx)->pass++;
+}
+
+/* Re-arms itself for now, 5 times: one run per loop pass, never two in one. */
+static void chain_self(struct loop *l, struct loop_timer *t)
+{
+	struct chain *c = t->ctx;
+
+	c->self_pass[c->self_runs++] = c->pass;
+	if (c->self_runs < 5)
+		assert_int_equal(loop_timer_set(l, t, loop_now(l)), 0);
+}
 
 static void chain_child(struct loop *l, struct loop_timer *t)
 {
@@ -284,6 +303,7 @@ static void chain_child(struct loop *l, struct loop_timer *t)
 
 	(void)l;
 	c->child_runs++;
+	c->child_pass = c->pass;
 	c->seq[c->nseq++] = 2;
 }
 
@@ -302,8 +322,9 @@ static void chain_periodic(struct loop *l, struct loop_timer *t)
 	c->periodic_runs++;
 	c->seq[c->nseq++] = 1;
 	if (c->periodic_runs == 1) {
-		/* a due child armed from a callback fires in this same pass */
+		/* a due child armed from a callback waits for the next pass */
 		assert_int_equal(loop_timer_set(l, &c->child, loop_now(l) - 1), 0);
+		c->pass_armed = c->pass;
 		/* the victim was due too, but is cancelled before its turn */
 		loop_timer_cancel(l, &c->victim);
 	}
@@ -324,12 +345,21 @@ static void test_timers_from_callbacks(void **state)
 	loop_timer_init(&c.periodic, chain_periodic, &c);
 	loop_timer_init(&c.victim, chain_victim, &c);
 	loop_timer_init(&c.child, chain_child, &c);
+	loop_timer_init(&c.self, chain_self, &c);
+	loop_set_before_wait(l, chain_pass, &c);
 	start = loop_now(l);
 	assert_int_equal(loop_timer_set(l, &c.periodic, start - 2), 0);
 	assert_int_equal(loop_timer_set(l, &c.victim, start - 1), 0);
+	assert_int_equal(loop_timer_set(l, &c.self, start - 3), 0);
 	loop_timer_init(&guard, guard_fired, NULL);
 	assert_int_equal(loop_timer_set(l, &guard, start + 5000), 0);
 	assert_int_equal(loop_run(l), 0);
+	loop_set_before_wait(l, NULL, NULL);
+	/* armed for now from a callback: the next pass, not this one */
+	assert_true(c.child_pass > c.pass_armed);
+	assert_int_equal(c.self_runs, 5);
+	for (int i = 1; i < 5; i++)
+		assert_true(c.self_pass[i] > c.self_pass[i - 1]);
 	assert_int_equal(c.periodic_runs, 3);
 	assert_int_equal(c.victim_runs, 0);
 	assert_int_equal(c.child_runs, 1);
