@@ -529,9 +529,12 @@ static int commit_batches(struct store *st, struct store_batch *list, size_t *ca
 	st->skipped = 0;
 	rc = store_stmt_run(st, ST_BEGIN);
 	for (struct store_batch *b = list; b && rc == SQLITE_OK; b = b->next)
-		for (size_t i = 0; i < b->n && rc == SQLITE_OK; i++)
+		for (size_t i = 0; i < b->n && rc == SQLITE_OK; i++) {
 			if (!b->ops[i].dead)
 				rc = apply_op(st, b, &b->ops[i]);
+			store_fetch_serve_mid(
+			    st); /* a bridge's read-back: not behind this commit */
+		}
 	if (rc == SQLITE_OK)
 		rc = delete_unreferenced(st);
 	if (rc == SQLITE_OK)
