@@ -392,6 +392,12 @@ $(BUILD)/storegen: $(BUILD)/obj/tests/tools/storegen/storegen.o $(call obj,store
 		$(BUILD)/obj/tests/unit/mock_log.o
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
 
+# drainsub: the upstream's counter of scripts/bench_bridge.sh (a persistent QoS 1/2 subscriber
+# that acks a read's PUBLISHes in one write and checks sequence numbers; issue #17).
+TEST_TOOLS += $(BUILD)/drainsub
+$(BUILD)/drainsub: $(BUILD)/obj/tests/tools/drainsub/drainsub.o $(call obj,codec_client $(CODEC_MODS))
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^
+
 test-tools: $(TEST_TOOLS)
 
 # ---- fuzz targets: tests/fuzz/fuzz_<name>.c + FUZZ_DEPS_<name> (clang, libFuzzer) ----

@@ -242,10 +242,15 @@ int store_bridge_del(struct store *st, const char *bridge, uint16_t len, uint64_
 
 /*
  * Reading a bridge queue back (a bridge keeps only the head of a long queue in memory): ask the
- * store thread for up to max entries of `bridge` with seq > after, in seq order, each with its
- * message. The thread answers before its next commit and makes store_event_fd() readable;
+ * store thread for up to max entries of `bridge` with after < seq <= upto, in seq order, each
+ * with its message. `batch` is the store batch (store_batch_next) of the newest entry the
+ * fetch may return (0: all durable already): once it is durable, the thread answers even in the
+ * middle of a commit (every row the fetch reads is committed; rows of the open transaction are
+ * above upto), otherwise before its next commit. It makes store_event_fd() readable;
  * store_fetch_take() returns answers in the order asked. Rows of batches not yet written are not
- * there yet: an answer is a prefix of what was staged. 0 or -ENOMEM.
+ * there yet: an answer is a prefix of what was staged. `durable` in the answer is the durable
+ * batch seq when it was read: an empty answer with durable >= batch means the rows are not in
+ * the store. 0 or -ENOMEM.
  */
 struct store_fetch_row {
 	struct store_bridge_entry e; /* e.msg is NULL */
@@ -256,18 +261,19 @@ struct store_fetch {
 	struct store_fetch *next;
 	const char *bridge;
 	uint16_t bridge_len;
-	uint64_t after;
+	uint64_t after, upto, batch;
 	uint32_t max;
 	/* the answer */
 	int err; /* 0, or -EIO / -ENOMEM (then n is 0) */
 	uint32_t n;
+	uint64_t durable;
 	struct store_fetch_row *rows;
 	uint8_t *arena;
 	size_t alen;
 };
 
 int store_bridge_fetch(struct store *st, const char *bridge, uint16_t len, uint64_t after,
-		       uint32_t max);
+		       uint64_t upto, uint64_t batch, uint32_t max);
 /* The oldest answered fetch (the caller frees it), or NULL. */
 struct store_fetch *store_fetch_take(struct store *st);
 void store_fetch_free(struct store_fetch *f);

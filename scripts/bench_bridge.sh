@@ -12,10 +12,13 @@
 #     same rows the bridge's own staging writes; publishing a million QoS 1 messages with
 #     `persistence_sync full` takes minutes). The gateway starts on that store with G's veth
 #     down; the upstream (a second mqttgwd, then Mosquitto) and a QoS 1 subscriber on bench/#
-#     and on the bridge's notification topic (mosquitto_sub -F '%U ...') start in U; then the
-#     link comes up. Time: from the bridge's notification "1" (sent right after its CONNACK) to
-#     the last message, both as the subscriber received them. No loss: the distinct sequence
-#     numbers (the payload's first 10 digits) counted upstream must be BRIDGE_N.
+#     and on the bridge's notification topic ($BUILD/drainsub: a persistent session, every
+#     PUBACK of one read in one write; a QoS 1 mosquitto_sub used more CPU than either broker)
+#     start in U; then the link comes up. Time: from the bridge's notification "1" (sent right
+#     after its CONNACK) to the last message, both as the counter received them. No loss: the
+#     distinct sequence numbers (the payload's first 10 digits) counted upstream must be
+#     BRIDGE_N. Work: CPU seconds (utime + stime) of the gateway, the upstream and the counter
+#     per 100k drained, from the link coming up to the end (the wall rate depends on the load).
 #     Mosquitto's own rate: mqttgw-bench p2p --qos 1 (one pair) from G straight to it, in the
 #     same run; target >= 0.9 x that. Second mqttgwd: target >= 100k msg/s.
 #   rss: VmRSS of the gateway idle on an empty store (same config), and its VmHWM (peak) over
@@ -57,7 +60,7 @@ skip_all() {
 	exit 0
 }
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
-for f in "$GWD" "$BUILD/storegen" "$BUILD/mqttgw-bench" "$MOSQUITTO"; do
+for f in "$GWD" "$BUILD/storegen" "$BUILD/drainsub" "$BUILD/mqttgw-bench" "$MOSQUITTO"; do
 	[ -x "$f" ] || skip_all "$f not found (make all unit)"
 done
 command -v mosquitto_sub >/dev/null || skip_all "no mosquitto_sub (scripts/deps.sh)"
@@ -159,6 +162,8 @@ gw_conf() { # file store-dir|-
 }
 
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+# utime + stime of a process, in clock ticks (the drain's work, whatever else loads the machine)
+cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
 # ---- drain ----
 # The empty gateway's RSS first (same config, empty store).
@@ -189,7 +194,7 @@ mosq_direct() { # the rate Mosquitto accepts from a direct QoS 1 publisher, in t
 }
 
 run_drain() { # upstream
-	local up=$1 gpid upid spid i t0 got=none hwm perfpid='' restored=''
+	local up=$1 gpid upid spid i t0 got=none hwm perfpid='' restored='' g0 g1 u0 u1
 	rm -rf "$W/store"
 	mkdir -p "$W/store"
 	t0=$(date +%s%N)
@@ -213,22 +218,24 @@ run_drain() { # upstream
 	upstream_conf "$up" "$W/up.conf"
 	start "up-$up" U "$W/up.conf" || { stop "$gpid"; return 1; }
 	upid=$BPID
-	"${U[@]}" mosquitto_sub -p $PORT -q "${BRIDGE_SUB_QOS:-1}" -i drain-sub -t 'bench/#' \
-		-t "\$SYS/broker/connection/#" -F '%U %t %p' -C $((N + 1)) -W "$DRAIN_TIMEOUT" \
-		>"$W/sub.$up" 2>"$W/sub.$up.err" &
+	DRAINSUB_TIMEOUT=$DRAIN_TIMEOUT "${U[@]}" "$BUILD/drainsub" "$U_ADDR" $PORT drain-sub "$N" \
+		'bench/#' '$SYS/broker/connection/#' >"$W/sub.$up" 2>"$W/sub.$up.err" &
 	spid=$!
 	PIDS+=("$spid")
-	for ((i = 0; i < 100; i++)); do
-		[ -n "$("${U[@]}" ss -Htn state established "sport = :$PORT")" ] && break
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^subscribed' "$W/sub.$up.err" 2>/dev/null && break
 		sleep 0.05
 	done
-	sleep 0.3
+	g0=$(cpu_ticks "$gpid")
+	u0=$(cpu_ticks "$upid")
 	ip -n "$NSG" link set veth0 up
 	if [ "${BRIDGE_PERF:-0}" = 1 ]; then
 		perf record -q -g -p "$gpid" -o "$BUILD/bench/perf-bridge-$up-$TS.data" 2>/dev/null &
 		perfpid=$!
 	fi
-	wait "$spid" || note "subscriber ended with $? ($(tail -n 2 "$W/sub.$up.err"))"
+	wait "$spid" || note "counter ended with $? ($(tail -n 2 "$W/sub.$up.err"))"
+	g1=$(cpu_ticks "$gpid")
+	u1=$(cpu_ticks "$upid")
 	if [ -n "$perfpid" ]; then
 		kill -INT "$perfpid" 2>/dev/null || true
 		wait "$perfpid" 2>/dev/null || true
@@ -237,34 +244,22 @@ run_drain() { # upstream
 	hwm=$(rss_kb "$gpid" VmHWM)
 	stop "$gpid"
 	stop "$upid"
-	python3 - "$W/sub.$up" "$N" "$up" "$hwm" "${EMPTY_RSS:-0}" "$restored" >>"$RESULTS" <<'EOF'
+	python3 - "$W/sub.$up" "$up" "$hwm" "${EMPTY_RSS:-0}" "$restored" $((g1 - g0)) $((u1 - u0)) \
+		"$(getconf CLK_TCK)" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS" <<'EOF'
 import json, sys
-path, n, up, hwm, empty = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-restored = int(sys.argv[6])
-t_conn = t_first = t_last = None
-seqs = set()
-count = 0
-for line in open(path, errors="replace"):
-    parts = line.rstrip("\n").split(" ", 2)
-    if len(parts) < 3:
-        continue
-    t = float(parts[0])
-    if parts[1].startswith("$SYS/"):
-        if parts[2] == "1" and t_conn is None:
-            t_conn = t
-        continue
-    count += 1
-    seqs.add(parts[2][:10])
-    t_first = t if t_first is None else t_first
-    t_last = t
-start = t_conn if t_conn is not None else t_first
-secs = (t_last - start) if (t_last and start) else None
-print(json.dumps({"part": "drain", "upstream": up, "n": n, "received": count,
-                  "distinct": len(seqs), "lost": n - len(seqs), "dup": count - len(seqs),
-                  "from_notification": t_conn is not None, "seconds": secs,
-                  "msgs_per_s": len(seqs) / secs if secs else None,
-                  "first_after_connect_ms": (t_first - t_conn) * 1e3 if t_conn and t_first else None,
-                  "gw_vmhwm_kb": hwm, "gw_restored_vmhwm_kb": restored, "gw_empty_rss_kb": empty}))
+path, up, hwm, empty, restored, gt, ut, hz, load = sys.argv[1:10]
+try:
+    r = json.loads(open(path).read().strip().splitlines()[-1])
+except (IndexError, ValueError):
+    r = {"n": 0, "distinct": 0, "lost": -1, "dup": 0, "seconds": None, "msgs_per_s": None}
+n = max(r["distinct"], 1)
+r.update({"part": "drain", "upstream": up, "gw_vmhwm_kb": int(hwm),
+          "gw_restored_vmhwm_kb": int(restored), "gw_empty_rss_kb": int(empty),
+          "gw_cpu_s": int(gt) / int(hz), "up_cpu_s": int(ut) / int(hz),
+          "gw_cpu_s_per_100k": int(gt) / int(hz) * 1e5 / n,
+          "up_cpu_s_per_100k": int(ut) / int(hz) * 1e5 / n,
+          "counter_cpu_s_per_100k": r.get("counter_cpu_s", 0) * 1e5 / n, "load1": float(load)})
+print(json.dumps(r))
 EOF
 	note "drain to $up: $(tail -1 "$RESULTS")"
 	rm -f "$W/sub.$up"
@@ -332,6 +327,9 @@ for r in (x for x in rows if x["part"] == "drain"):
     row("drain %d QoS 1 → %s" % (r["n"], r["upstream"]), "%.0f msg/s (%.1f s)" % (rate, r["seconds"] or 0),
         target, met and lossless)
     row("  lost / duplicates (distinct seq upstream)", "%d / %d" % (r["lost"], r["dup"]), "0 lost", lossless)
+    row("  CPU-s per 100k: gateway / upstream / counter (load %.1f)" % r.get("load1", 0),
+        "%.2f / %.2f / %.2f" % (r.get("gw_cpu_s_per_100k", 0), r.get("up_cpu_s_per_100k", 0),
+                                r.get("counter_cpu_s_per_100k", 0)), "(information)", None)
 rss = [r for r in rows if r["part"] == "drain" and r["upstream"] != "mosquitto"]
 if rss:
     r = rss[0]
@@ -350,8 +348,9 @@ for q in (0, 1):
             "%.3f ms" % ((bm - dm) / 1e3), "≤ 0.2 ms", (bm - dm) <= 200)
 print("## Bridge (issue #17 targets)\n")
 print("scripts/bench_bridge.sh, %d s; runs: %s. Backlog written by storegen into the gateway's store "
-      "(persistence_sync full), drained over veth to the upstream named; a QoS 1 mosquitto_sub "
-      "upstream counts distinct sequence numbers. Latency: mqttgw-bench latency at the given rate, "
+      "(persistence_sync full), drained over veth to the upstream named; drainsub (a persistent "
+      "QoS 1 subscriber that acks a read in one write) counts distinct sequence numbers upstream; "
+      "CPU-s: utime + stime of each process from the link coming up to the last message. Latency: mqttgw-bench latency at the given rate, "
       "gateway without persistence, median of rounds.\n" % (elapsed, path))
 print("| figure | measured | target | met? |")
 print("|---|---|---|---|")

@@ -85,6 +85,8 @@ struct bridge {
 	uint64_t spill_n;     /* entries in the store only, all with seq > spill_after */
 	uint64_t spill_after; /* seq of the newest entry taken into q */
 	uint64_t spill_batch; /* store batch of the newest spilled entry */
+	uint64_t spill_last;  /* seq of the newest spilled entry */
+	uint64_t refill_at;   /* store batch open at the last fetch: durable before the next */
 	bool fetching;	      /* a fetch is asked and not answered yet */
 	uint32_t *pidmap; /* pid -> absolute entry index + 1, BRIDGE_PID_CTRL, or 0 */
 	uint64_t own_seq;

@@ -204,14 +204,21 @@ static bool must_spill(const struct bridge *b)
 	return b->store && b->ops->fetched_msg && (b->spill_n || b->q.n >= BRIDGE_MEM_ENTRIES);
 }
 
-/* Ask for the next page of spilled entries when the head in memory is half drained. */
+/* Ask for the next page of spilled entries when the head in memory is half drained. The store
+ * answers without waiting for a commit in progress (store_fetch.c), so a drain can ack faster
+ * than the writer deletes: the deletes staged before the last page was asked must be durable
+ * before the next one is, or they pile up in memory (a 300k drain peaked at 100 MB RSS). */
 static void refill(struct bridge *b)
 {
 	if (!b->spill_n || b->fetching || b->q.n > BRIDGE_MEM_ENTRIES / 2)
 		return;
-	if (!store_bridge_fetch(b->store, b->cfg->name, b->name_len, b->spill_after,
-				BRIDGE_MEM_ENTRIES - b->q.n))
+	if (store_durable_seq(b->store) < b->refill_at)
+		return; /* bridge_store_durable comes back here */
+	if (!store_bridge_fetch(b->store, b->cfg->name, b->name_len, b->spill_after, b->spill_last,
+				b->spill_batch, BRIDGE_MEM_ENTRIES - b->q.n)) {
 		b->fetching = true;
+		b->refill_at = store_batch_next(b->store);
+	}
 }
 
 void bridge_out_pump(struct bridge *b)
@@ -400,6 +407,7 @@ int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id)
 		if (must_spill(b)) {
 			b->spill_n++;
 			b->spill_batch = e.batch;
+			b->spill_last = e.seq;
 			maybe_wake(b);
 			return BRIDGE_SPILLED;
 		}
@@ -448,6 +456,7 @@ int bridge_load(struct bridge *b, const struct store_bridge_entry *se)
 		b->own_seq = e.seq;
 	if (must_spill(b)) {
 		b->spill_n++; /* read back when the head drains (sent entries are all in the head) */
+		b->spill_last = e.seq;
 		return BRIDGE_SPILLED;
 	}
 	if (!e.m)
@@ -504,8 +513,11 @@ void bridge_fetched(struct bridge *b, const struct store_fetch *f)
 		b->spill_after = e.seq;
 		b->spill_n--;
 	}
-	if (!f->n && b->spill_n && store_durable_seq(b->store) >= b->spill_batch) {
-		/* everything spilled is durable and none of it is there (rows dropped at load) */
+	if (!f->n && b->spill_n && f->durable >= f->batch && f->upto < b->spill_last) {
+		b->spill_after = f->upto; /* none up to upto is there: ask for the later ones */
+	} else if (!f->n && b->spill_n && f->durable >= f->batch) {
+		/* everything spilled was durable when read and none of it is there (rows dropped
+		 * at load); the durable seq of now could be of a commit after the read */
 		log_warn("Bridge %s: %llu queued messages are missing from the store.",
 			 b->cfg->name, (unsigned long long)b->spill_n);
 		b->st.dropped += b->spill_n;

@@ -108,6 +108,7 @@ enum store_stmt_id {
 	ST_RET_DEL,
 	ST_BR_INS,
 	ST_BR_STATE,
+	ST_BR_GET,
 	ST_BR_DEL,
 	ST_BEGIN,
 	ST_COMMIT,
@@ -135,6 +136,7 @@ struct store {
 	unsigned spare_n;
 	struct store_fetch *fetch_pend, **fetch_tail; /* asked (store_fetch.c) */
 	struct store_fetch *fetched, **fetched_tail;  /* answered */
+	_Atomic bool fetch_asked; /* fetch_pend is not empty: read by the writer mid-commit */
 	bool stop;
 	struct store_stats stats;
 	bool thread_on;
@@ -189,6 +191,9 @@ void store_cancel_free(struct store_cancel *c);
 
 /* store_fetch.c: answer the pending fetches (thread side; called and returns with mu held). */
 void store_fetch_serve(struct store *st);
+/* The writer in the middle of a transaction (mu not held): answer the pending fetches whose rows
+ * are all committed, in the order asked, so a read-back never waits for a commit's writes. */
+void store_fetch_serve_mid(struct store *st);
 
 /* store_refs (store_thread.c) */
 int store_refs_append(struct store_refs *r, uint64_t id);

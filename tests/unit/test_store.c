@@ -4,7 +4,9 @@
  * round-trips through close/reopen; messages are shared by handle and deleted with their last
  * reference; entry order; group commit and in-order completions; an unreadable database (garbage,
  * truncated mid-page, newer schema) is moved aside; a v0 database is migrated; a missing
- * directory fails clearly; a bridge queue is read back a page at a time (store_bridge_fetch). Disk full, read-only directories and SIGKILL are in test_store_crash.
+ * directory fails clearly; a bridge queue is read back a page at a time (store_bridge_fetch),
+ * in the middle of a commit when its rows are committed. Disk full, read-only directories and
+ * SIGKILL are in test_store_crash.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -355,12 +357,15 @@ static void test_order(void **state)
 }
 
 /* Ask for a page of bridge "up" after seq `after` and wait for the answer. */
-static struct store_fetch *fetch_wait(struct fx *f, uint64_t after, uint32_t max)
+/* Ask for a page of bridge "up" (rows up to upto, the newest in store batch `batch`) and wait
+ * for the answer. */
+static struct store_fetch *fetch_upto(struct fx *f, uint64_t after, uint64_t upto, uint64_t batch,
+				      uint32_t max)
 {
 	int64_t end = helper_ms() + 10000;
 	struct store_fetch *r;
 
-	assert_int_equal(store_bridge_fetch(f->st, "up", 2, after, max), 0);
+	assert_int_equal(store_bridge_fetch(f->st, "up", 2, after, upto, batch, max), 0);
 	while (!(r = store_fetch_take(f->st))) {
 		struct pollfd p = {.fd = store_event_fd(f->st), .events = POLLIN};
 
@@ -370,6 +375,12 @@ static struct store_fetch *fetch_wait(struct fx *f, uint64_t after, uint32_t max
 	}
 	assert_int_equal(r->err, 0);
 	return r;
+}
+
+/* Everything after `after`, never answered in the middle of a commit. */
+static struct store_fetch *fetch_wait(struct fx *f, uint64_t after, uint32_t max)
+{
+	return fetch_upto(f, after, UINT64_MAX, UINT64_MAX, max);
 }
 
 /* A spilled bridge queue is read back in seq order, with its messages, a page at a time, only
@@ -417,6 +428,48 @@ static void test_bridge_fetch(void **state)
 	r = fetch_wait(f, 0, 1);
 	assert_int_equal(r->n, 1);
 	assert_int_equal(r->rows[0].e.seq, seq[1]);
+	store_fetch_free(r);
+}
+
+/* A fetch whose rows are all committed is answered in the middle of a long commit, not after it
+ * (a drain's commits of thousands of deletes made the bridge's head run dry waiting), and
+ * returns none of that transaction's rows; one that needs the commit still waits for it. */
+static void test_bridge_fetch_mid_commit(void **state)
+{
+	struct fx *f = *state;
+	uint64_t seq[100], last = 0, batch, big;
+	struct store_fetch *r;
+	char p[16];
+
+	reopen(f, STORE_SYNC_FULL);
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof(p), "m%d", i);
+		seq[i] = store_bridge_add(f->st, "up", 2, add_msg(f->st, "q/b", p, 1), 1);
+	}
+	batch = store_batch_next(f->st);
+	commit_wait(f);
+	/* one long transaction: 40,000 messages, each for a bridge, "up" among them */
+	for (int i = 0; i < 40000; i++) {
+		snprintf(p, sizeof(p), "n%d", i);
+		last = store_bridge_add(f->st, i & 1 ? "upx" : "up", i & 1 ? 3 : 2,
+					add_msg(f->st, "q/b", p, 1), 1);
+		assert_true(last > 0);
+	}
+	big = store_commit(f->st);
+	store_want(f->st, big);
+	usleep(20000); /* the writer is inside that transaction by now */
+	r = fetch_upto(f, 0, seq[99], batch, 1000);
+	assert_true(r->durable < big);
+	assert_true(store_durable_seq(f->st) < big); /* answered before the commit ended */
+	assert_int_equal(r->n, 100);
+	assert_int_equal(r->rows[0].e.seq, seq[0]);
+	assert_int_equal(r->rows[99].e.seq, seq[99]);
+	store_fetch_free(r);
+	/* rows of the open transaction: only once it is durable */
+	r = fetch_upto(f, seq[99], last, big, 10);
+	assert_true(r->durable >= big);
+	assert_int_equal(r->n, 10);
+	assert_true(r->rows[0].e.seq > seq[99]);
 	store_fetch_free(r);
 }
 
@@ -879,6 +932,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bridge_fetch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bridge_fetch_mid_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bridge_lazy_load, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_msg, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_linger, setup, teardown),
