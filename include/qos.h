@@ -44,15 +44,22 @@ enum qos_ack {
 	QOS_ACK_WRONG_STATE, /* e.g. PUBACK for a QoS 2 message: protocol error */
 };
 
-struct qos_window {
+/* A window's state, allocated at its first use (qos_out_add, qos_out_restore, qos_rx2_add):
+ * every connection has a session, most never send or receive QoS 1/2, and an idle one then
+ * holds only the pointer (RSS per idle connection is a benchmark figure, README "Footprint"). */
+struct qos_ring {
 	struct qos_entry *e; /* ring, cap a power of two */
 	uint32_t head, count, cap;
 	uint32_t active;    /* entries not FREE */
 	uint64_t bytes;	    /* payload bytes of those entries (max_inflight_bytes) */
-	uint16_t next_pid;
-	uint64_t *pid_used; /* 65536-bit map, allocated on first use */
+	uint64_t *pid_used; /* 65536-bit map, allocated at the first outbound message */
 	uint16_t *rx2;	    /* inbound QoS 2 ids awaiting PUBREL, unordered */
 	uint32_t rx2_n, rx2_cap;
+	uint16_t next_pid;
+};
+
+struct qos_window {
+	struct qos_ring *r; /* NULL until first used */
 };
 
 void qos_init(struct qos_window *w);
@@ -67,7 +74,9 @@ int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t reta
  * or NULL when the window is empty. */
 static inline struct qos_entry *qos_out_last(struct qos_window *w)
 {
-	return w->count ? &w->e[(w->head + w->count - 1) & (w->cap - 1)] : NULL;
+	const struct qos_ring *r = w->r;
+
+	return r && r->count ? &r->e[(r->head + r->count - 1) & (r->cap - 1)] : NULL;
 }
 /* Put back an entry the durable store kept (start-up, in send order): state QOS_WAIT_PUBACK or
  * QOS_WAIT_PUBREC with its message (a reference is taken), or QOS_WAIT_PUBCOMP with msg NULL,
@@ -82,13 +91,13 @@ enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid);
 struct qos_entry *qos_out_at(struct qos_window *w, uint32_t *i);
 static inline uint32_t qos_out_active(const struct qos_window *w)
 {
-	return w->active;
+	return w->r ? w->r->active : 0;
 }
 /* Payload bytes of the messages in flight, from add to completion (PUBACK or PUBCOMP: a QoS 2
  * message counts until its PUBCOMP, as in Mosquitto). */
 static inline uint64_t qos_out_bytes(const struct qos_window *w)
 {
-	return w->bytes;
+	return w->r ? w->r->bytes : 0;
 }
 
 /* Inbound QoS 2: 1 if pid was already recorded (a resend: do not deliver again), 0 if added,
@@ -98,7 +107,12 @@ int qos_rx2_add(struct qos_window *w, uint16_t pid);
 int qos_rx2_release(struct qos_window *w, uint16_t pid);
 static inline uint32_t qos_rx2_count(const struct qos_window *w)
 {
-	return w->rx2_n;
+	return w->r ? w->r->rx2_n : 0;
+}
+/* The i-th inbound QoS 2 id awaiting PUBREL, i < qos_rx2_count(). */
+static inline uint16_t qos_rx2_at(const struct qos_window *w, uint32_t i)
+{
+	return w->r->rx2[i];
 }
 
 #endif /* MQTTGW_QOS_H */

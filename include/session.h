@@ -34,28 +34,32 @@ struct session_queued {
 	uint64_t store_seq; /* the store's entry (store_out_add), 0: not stored */
 };
 
+/* Messages queued for a session (offline, or beyond its in-flight window) and their counts, in
+ * one allocation made at the first queued message: a session that never queues holds only the
+ * pointer (RSS per idle connection, README "Footprint"). */
+struct session_ring {
+	uint64_t bytes;		   /* msg_size() of the queued messages */
+	uint32_t head, count, cap; /* cap a power of two */
+	struct session_queued e[];
+};
+
 struct session {
 	/* Fields by size, so that the struct has no holes, and the client id at the end of the
 	 * same allocation, sized to it: every connection has a session (RSS per connection is a
 	 * benchmark figure, README "Footprint"). */
 	struct session *hnext;
-	int64_t expire_at; /* loop time (ms) at which an offline session ends; 0 = none */
 	void *client;	   /* the connected client, NULL while offline */
 	struct session_sub *subs;
-	struct qos_window qos;
-	struct session_queued *q; /* ring, cap a power of two */
-	uint64_t q_bytes;
+	struct qos_window qos;	/* a pointer: its state is made at the first QoS 1/2 message */
+	struct session_ring *q; /* NULL: nothing queued (yet) */
 	uint64_t match_gen; /* broker scratch: de-duplicates overlapping matches */
 	uint64_t dropped;   /* messages dropped for this session (queue limits) */
 	void *owner_data;   /* the broker's per-session extra (offline expiry timer), or NULL */
 	int64_t bp_since;   /* broker: since when this session's full queue holds publishers back */
 	char *username;	    /* of its last connection (ACL checks while offline), or NULL */
 	uint64_t store_id;  /* the durable store's id, 0: not stored (broker_store.c) */
-	int64_t offline_since; /* wall clock ms it went offline (its stored record), 0: online */
-	uint32_t hash;
 	uint32_t expiry_interval; /* seconds after disconnect; 0 = ends with the connection */
 	uint32_t n_subs, subs_cap;
-	uint32_t q_head, q_count, q_cap;
 	uint32_t match_idx;
 	uint16_t id_len;
 	uint16_t auth_idx; /* listener whose password/ACL files apply */
@@ -63,6 +67,20 @@ struct session {
 	uint8_t proto;	   /* protocol level of its last connection (3, 4, 5) */
 	char client_id[];  /* NUL-terminated, in the session's allocation (no pointer to it) */
 };
+
+static inline uint32_t session_queue_count(const struct session *s)
+{
+	return s->q ? s->q->count : 0;
+}
+static inline uint64_t session_queue_bytes(const struct session *s)
+{
+	return s->q ? s->q->bytes : 0;
+}
+/* The k-th queued message from the oldest, k < session_queue_count(s). */
+static inline struct session_queued *session_queue_at(struct session *s, uint32_t k)
+{
+	return &s->q->e[(s->q->head + k) & (s->q->cap - 1)];
+}
 
 struct session_table {
 	struct session **b;

@@ -24,18 +24,30 @@ static void client_free_deferred(struct loop *l, void *ctx)
 	if (h && h->on_free)
 		h->on_free(c);
 	msg_unref(c->will);
-	if (c->alias_in) {
-		for (uint32_t i = 0; i <= c->alias_in_max; i++)
-			free(c->alias_in[i]);
-		free(c->alias_in);
+	if (c->alias) {
+		for (uint32_t i = 0; i <= c->alias->in_max; i++)
+			free(c->alias->in[i]);
+		for (uint32_t i = 0; i < c->alias->out_n; i++)
+			free(c->alias->out[i].topic);
+		free(c->alias->out);
+		free(c->alias);
 	}
-	for (uint32_t i = 0; i < c->alias_out_n; i++)
-		free(c->alias_out[i].topic);
-	free(c->alias_out);
 	if (!c->session || c->client_id != c->session->client_id) /* else the session's */
 		free(c->client_id);
 	free(c->username);
 	free(c);
+}
+
+struct client_alias *client_alias(struct client *c)
+{
+	uint16_t max = client_alias_max(c);
+
+	if (!c->alias) {
+		c->alias = calloc(1, sizeof(*c->alias) + ((size_t)max + 1) * sizeof(char *));
+		if (c->alias)
+			c->alias->in_max = max;
+	}
+	return c->alias;
 }
 
 const char *client_name(const struct client *c)

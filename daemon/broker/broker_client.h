@@ -31,6 +31,16 @@ struct alias_out {
 	uint16_t len;
 };
 
+/* MQTT 5 topic aliases of one client, made at the first alias either way (client_alias()):
+ * most clients never use one, and an idle connection then holds only the pointer (RSS per
+ * connection is a benchmark figure, README "Footprint"). */
+struct client_alias {
+	struct alias_out *out; /* assigned by us: [0..out_n) of alias_out_max, NULL: none yet */
+	uint16_t out_n;
+	uint16_t in_max; /* in[] is [0..in_max]: the listener's Topic Alias Maximum */
+	char *in[];	 /* inbound topics by alias (set by the client), NULL: not set */
+};
+
 struct client {
 	/* Fields by size, so that the struct has no holes: every idle connection holds one
 	 * (RSS per connection is a benchmark figure, README "Footprint"). */
@@ -44,9 +54,7 @@ struct client {
 	struct client *paused_next;
 	/* will, kept until a clean DISCONNECT or published on abnormal close */
 	struct msg *will;
-	/* MQTT 5 topic aliases: inbound [1..cfg max_topic_alias], outbound assigned by us */
-	char **alias_in;
-	struct alias_out *alias_out;
+	struct client_alias *alias; /* MQTT 5 topic aliases, NULL until the first */
 	struct fpc *fp;	 /* kernel fast path state (broker_fastpath.c), NULL: not joined */
 	/* its retained deliveries still walking (broker_retained.c), NULL: none */
 	struct broker_rwalk *rwalk;
@@ -71,8 +79,7 @@ struct client {
 	uint16_t recv_max_out; /* client's Receive Maximum */
 	uint16_t keepalive;
 	uint16_t auth_idx; /* index of its listener in the config (password/ACL files) */
-	uint16_t alias_in_max;
-	uint16_t alias_out_max, alias_out_n;
+	uint16_t alias_out_max; /* the client's Topic Alias Maximum */
 	uint8_t state;
 	uint8_t version;
 	bool got_disconnect; /* a DISCONNECT (without will) arrived: no will */
@@ -134,6 +141,9 @@ static inline uint16_t client_alias_max(const struct client *c)
 
 	return (uint16_t)(v >= 0 ? v : c->b->cfg->max_topic_alias);
 }
+/* c's topic aliases, made (none set, room for client_alias_max(c) inbound) at the first use.
+ * NULL on ENOMEM. */
+struct client_alias *client_alias(struct client *c);
 /* Log a protocol violation the caller closes c for; it counts as an offence of the peer for the
  * XDP guard's fail2ban (guard.h). */
 void client_log_proto(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

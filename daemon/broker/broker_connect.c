@@ -411,7 +411,6 @@ static int connect_accept(struct client *c, const struct mqtt_connect *cn, bool 
 	free(c->client_id);
 	c->client_id = s->client_id;
 	s->proto = c->version;
-	s->offline_since = 0;
 	broker_store_session(b, s, 0, NULL, 0); /* stored while it outlives its connection */
 	c->keepalive = keepalive;
 	c->state = CLIENT_ACTIVE;

@@ -80,9 +80,9 @@ static void put_client(struct ctlp_buf *o, const struct client *c, const struct 
 	ctlp_json_ku64(o, "keepalive", c->keepalive);
 	ctlp_json_kbool(o, "clean", s && s->clean);
 	ctlp_json_ku64(o, "subscriptions", s ? s->n_subs : 0);
-	ctlp_json_ku64(o, "inflight", s ? s->qos.active : 0);
-	ctlp_json_ku64(o, "queued", s ? s->q_count : 0);
-	ctlp_json_ku64(o, "queued_bytes", s ? s->q_bytes : 0);
+	ctlp_json_ku64(o, "inflight", s ? qos_out_active(&s->qos) : 0);
+	ctlp_json_ku64(o, "queued", s ? session_queue_count(s) : 0);
+	ctlp_json_ku64(o, "queued_bytes", s ? session_queue_bytes(s) : 0);
 	ctlp_json_ku64(o, "dropped", s ? s->dropped : 0);
 	ctlp_json_ku64(o, "bytes_in", c->conn ? c->conn->rx_bytes : 0);
 	ctlp_json_ku64(o, "bytes_out", c->conn ? c->conn->tx_bytes : 0);
@@ -176,9 +176,9 @@ static const char *cmd_client(struct broker *b, struct ctlp_buf *o, const struct
 		ctlp_puts(o, "{");
 		ctlp_json_kstr(o, "id", s->client_id, s->id_len);
 		ctlp_json_kstr(o, "protocol", proto_name(s->proto), strlen(proto_name(s->proto)));
-		ctlp_json_ku64(o, "inflight", s->qos.active);
-		ctlp_json_ku64(o, "queued", s->q_count);
-		ctlp_json_ku64(o, "queued_bytes", s->q_bytes);
+		ctlp_json_ku64(o, "inflight", qos_out_active(&s->qos));
+		ctlp_json_ku64(o, "queued", session_queue_count(s));
+		ctlp_json_ku64(o, "queued_bytes", session_queue_bytes(s));
 	}
 	ctlp_json_kbool(o, "connected", c != NULL);
 	ctlp_json_ku64(o, "session_expiry", s->expiry_interval);

@@ -125,20 +125,23 @@ static uint32_t delivery_subids(const struct session *s, const struct pub *p, ui
 
 static int client_alias_out_add(struct client *c, const char *topic, uint16_t len)
 {
+	struct client_alias *al = client_alias(c);
 	struct alias_out *a;
 
-	if (!c->alias_out) {
-		c->alias_out = calloc(c->alias_out_max, sizeof(*c->alias_out));
-		if (!c->alias_out)
+	if (!al)
+		return -ENOMEM;
+	if (!al->out) {
+		al->out = calloc(c->alias_out_max, sizeof(*al->out));
+		if (!al->out)
 			return -ENOMEM;
 	}
-	a = &c->alias_out[c->alias_out_n];
+	a = &al->out[al->out_n];
 	a->topic = malloc(len ? len : 1);
 	if (!a->topic)
 		return -ENOMEM;
 	memcpy(a->topic, topic, len);
 	a->len = len;
-	c->alias_out_n++;
+	al->out_n++;
 	return 0;
 }
 
@@ -233,16 +236,19 @@ static int client_send_publish(struct client *c, struct pub *p, uint8_t qos, uin
 		/* outbound topic aliases, when the client allows them: the first topics get one
 		 * each, later messages on them carry the alias and an empty topic */
 		if (c->alias_out_max) {
-			for (uint16_t i = 0; i < c->alias_out_n; i++) {
-				if (c->alias_out[i].len == full_len &&
-				    !memcmp(c->alias_out[i].topic, topic, full_len)) {
+			const struct client_alias *al = c->alias;
+			uint16_t n = al ? al->out_n : 0;
+
+			for (uint16_t i = 0; i < n; i++) {
+				if (al->out[i].len == full_len &&
+				    !memcmp(al->out[i].topic, topic, full_len)) {
 					alias = (uint16_t)(i + 1);
 					topic_len = 0;
 					break;
 				}
 			}
-			if (!alias && c->alias_out_n < c->alias_out_max) {
-				alias = (uint16_t)(c->alias_out_n + 1);
+			if (!alias && n < c->alias_out_max) {
+				alias = (uint16_t)(n + 1);
 				alias_new = true;
 			}
 		}
@@ -384,8 +390,9 @@ static bool backpressure_check(struct broker *b, struct session *s)
 	const struct config *cfg = b->cfg;
 	int64_t now = loop_now(b->loop);
 
-	if (!((cfg->max_queued_messages && s->q_count >= cfg->max_queued_messages / 2) ||
-	      (cfg->max_queued_bytes && s->q_bytes >= cfg->max_queued_bytes / 2)))
+	if (!((cfg->max_queued_messages &&
+	       session_queue_count(s) >= cfg->max_queued_messages / 2) ||
+	      (cfg->max_queued_bytes && session_queue_bytes(s) >= cfg->max_queued_bytes / 2)))
 		return false;
 	if (!s->bp_since)
 		s->bp_since = now;
@@ -401,8 +408,9 @@ void broker_backpressure_release(struct broker *b, struct session *s)
 
 	if (!s->bp_since)
 		return;
-	if (s->client && ((cfg->max_queued_messages && s->q_count > cfg->max_queued_messages / 4) ||
-			  (cfg->max_queued_bytes && s->q_bytes > cfg->max_queued_bytes / 4)))
+	if (s->client &&
+	    ((cfg->max_queued_messages && session_queue_count(s) > cfg->max_queued_messages / 4) ||
+	     (cfg->max_queued_bytes && session_queue_bytes(s) > cfg->max_queued_bytes / 4)))
 		return;
 	s->bp_since = 0;
 	client_resume_all(b);
@@ -439,7 +447,7 @@ bool broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 		return false;
 	}
 	/* Keep order: nothing overtakes what is already queued. */
-	if (c && !s->q_count && window_open(c, client_window(c))) {
+	if (c && !session_queue_count(s) && window_open(c, client_window(c))) {
 		if (qos)
 			send_inflight(c, p, qos, retain, sub_id, share, 0);
 		else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
@@ -474,7 +482,7 @@ void broker_session_pump(struct client *c)
 	uint32_t window = client_window(c);
 	bool took = false;
 
-	while (s->q_count && window_open(c, window) && session_queue_pop(s, &e)) {
+	while (session_queue_count(s) && window_open(c, window) && session_queue_pop(s, &e)) {
 		struct pub p; /* pub_from_msg sets every field: no clearing (rep stos at -Os) */
 
 		took = true;

@@ -35,6 +35,7 @@ static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct p
 	}
 	if (pp->props.seen & MQTT_PROP_BIT(MQTT_PROP_TOPIC_ALIAS)) {
 		uint16_t a = pp->props.topic_alias;
+		struct client_alias *al;
 
 		/* 0 or above our Topic Alias Maximum [MQTT-3.3.2-8], [MQTT-3.3.2-9] */
 		if (!a || a > alias_max) {
@@ -42,13 +43,9 @@ static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct p
 			client_close(c, MQTT_RC_TOPIC_ALIAS_INVALID, NULL);
 			return -1;
 		}
-		if (!c->alias_in) {
-			c->alias_in = calloc((size_t)alias_max + 1, sizeof(char *));
-			if (!c->alias_in) {
-				client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
-				return -1;
-			}
-			c->alias_in_max = alias_max;
+		if (!(al = client_alias(c))) {
+			client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
+			return -1;
 		}
 		if (pp->topic.len) {
 			char *t = strndup((const char *)pp->topic.p, pp->topic.len);
@@ -57,15 +54,15 @@ static int publish_v5_checks(struct client *c, struct mqtt_publish *pp, struct p
 				client_close(c, MQTT_RC_SERVER_UNAVAILABLE, "out of memory");
 				return -1;
 			}
-			free(c->alias_in[a]);
-			c->alias_in[a] = t;
-		} else if (!c->alias_in[a]) {
+			free(al->in[a]);
+			al->in[a] = t;
+		} else if (!al->in[a]) {
 			client_log_proto(c, "topic alias %u used before it was set", a);
 			client_close(c, MQTT_RC_PROTOCOL_ERROR, NULL);
 			return -1;
 		} else {
-			p->topic = c->alias_in[a];
-			p->topic_len = (uint16_t)strlen(c->alias_in[a]);
+			p->topic = al->in[a];
+			p->topic_len = (uint16_t)strlen(al->in[a]);
 		}
 	}
 	if (pp->props.payload_format == 1 && !codec_utf8_valid(pp->payload.p, pp->payload.len)) {

@@ -75,7 +75,6 @@ static int cb_session(void *ctx, const struct store_session *ss)
 	s->store_id = ss->id;
 	s->proto = ss->proto;
 	s->expiry_interval = ss->expiry_interval;
-	s->offline_since = ss->disconnect_ms;
 	s->auth_idx = ss->listener < b->cfg->n_listeners ? ss->listener : 0;
 	if (ss->username && !(s->username = strndup(ss->username, ss->username_len)))
 		return -ENOMEM;
@@ -239,7 +238,6 @@ static int session_catch_up(struct broker *b, struct rsess *rs, int64_t now_ms)
 	 * so its expiry and will delay run from now */
 	if (!rs->disconnect_ms) {
 		rs->disconnect_ms = now_ms;
-		s->offline_since = now_ms;
 	}
 
 	if (expiry == SESSION_EXPIRY_NEVER && b->cfg->persistent_client_expiration > 0)
@@ -262,7 +260,7 @@ static int session_catch_up(struct broker *b, struct rsess *rs, int64_t now_ms)
 		broker_session_end(b, s);
 		return 1;
 	}
-	broker_session_restored(b, s, rs->will, will_left, left);
+	broker_session_restored(b, s, rs->disconnect_ms, rs->will, will_left, left);
 	rs->will = NULL;
 	return 0;
 }

@@ -104,8 +104,8 @@ static bool client_full(const struct client *c)
 		out = cfg->max_queued_bytes / 2;
 	if (cfg->max_queued_messages && cfg->max_queued_messages / 2 < q)
 		q = cfg->max_queued_messages / 2 ? cfg->max_queued_messages / 2 : 1;
-	return c->conn->out.bytes >= out || s->q_count >= q ||
-	       (cfg->max_queued_bytes && s->q_bytes >= cfg->max_queued_bytes / 2);
+	return c->conn->out.bytes >= out || session_queue_count(s) >= q ||
+	       (cfg->max_queued_bytes && session_queue_bytes(s) >= cfg->max_queued_bytes / 2);
 }
 
 static bool client_gone(const struct client *c)

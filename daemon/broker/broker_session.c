@@ -14,13 +14,15 @@
 
 /*
  * What a session needs from the loop while it is offline: its expiry timer, and a will that
- * waits for its Will Delay Interval [MQTT-3.1.3-9]. Allocated only while needed.
+ * waits for its Will Delay Interval [MQTT-3.1.3-9]. Allocated only while needed (not in struct
+ * session: every idle connection has one, README "Footprint").
  */
 struct session_ext {
 	struct broker *b;
 	struct session *s;
 	struct loop_timer expiry;
 	struct will_wait will;
+	int64_t offline_since; /* wall clock ms it went offline: its stored record's */
 };
 
 static struct session_ext *session_ext_get(struct broker *b, struct session *s)
@@ -54,7 +56,7 @@ static void session_will_fired(struct will_wait *w)
 	struct session_ext *se =
 	    (struct session_ext *)((char *)w - offsetof(struct session_ext, will));
 
-	broker_store_session(se->b, se->s, se->s->offline_since, NULL, 0); /* will gone */
+	broker_store_session(se->b, se->s, se->offline_since, NULL, 0); /* will gone */
 	session_ext_put(se->s);
 }
 
@@ -69,7 +71,6 @@ void broker_session_expiry_cancel(struct broker *b, struct session *s)
 	broker_will_drop(&se->will);
 	free(se);
 	s->owner_data = NULL;
-	s->expire_at = 0;
 }
 
 static void session_unsubscribe_all(struct broker *b, struct session *s)
@@ -112,19 +113,18 @@ static void session_expiry_arm(struct broker *b, struct session *s, uint32_t sec
 	if (!se)
 		return; /* the session just never expires */
 	loop_timer_init(&se->expiry, session_expired, se);
-	s->expire_at = loop_now(b->loop) + (int64_t)secs * 1000;
-	loop_timer_set(b->loop, &se->expiry, s->expire_at);
+	loop_timer_set(b->loop, &se->expiry, loop_now(b->loop) + (int64_t)secs * 1000);
 }
 
 void broker_session_detach(struct client *c)
 {
 	struct broker *b = c->b;
 	struct session *s = c->session;
+	struct session_ext *se;
 	uint32_t expiry;
+	int64_t off;
 
 	if (c->will && !c->got_disconnect) {
-		struct session_ext *se;
-
 		if (c->will_delay && s && (se = session_ext_get(b, s))) {
 			/* held by the session until the delay runs out or the session ends */
 			broker_will_hold(b, &se->will, c->will, c->will_delay, session_will_fired);
@@ -151,26 +151,27 @@ void broker_session_detach(struct client *c)
 		broker_session_end(b, s);
 		return;
 	}
-	s->offline_since = loop_wall() * 1000;
-	if (s->store_id) {
-		struct session_ext *se = s->owner_data;
-
-		broker_store_session(b, s, s->offline_since, se ? se->will.will : NULL,
-				     c->will_delay);
-	}
+	off = loop_wall() * 1000;
+	se = s->owner_data;
+	if (se)
+		se->offline_since = off;
+	if (s->store_id)
+		broker_store_session(b, s, off, se ? se->will.will : NULL, c->will_delay);
 	if (expiry != SESSION_EXPIRY_NEVER)
 		session_expiry_arm(b, s, expiry);
 }
 
-void broker_session_restored(struct broker *b, struct session *s, struct msg *will,
-			     uint32_t will_secs, uint32_t expiry_secs)
+void broker_session_restored(struct broker *b, struct session *s, int64_t disconnect_ms,
+			     struct msg *will, uint32_t will_secs, uint32_t expiry_secs)
 {
 	struct session_ext *se;
 
-	if (will && (se = session_ext_get(b, s)))
+	if (will && (se = session_ext_get(b, s))) {
+		se->offline_since = disconnect_ms;
 		broker_will_hold(b, &se->will, will, will_secs, session_will_fired);
-	else
+	} else {
 		msg_unref(will);
+	}
 	if (expiry_secs != UINT32_MAX)
 		session_expiry_arm(b, s, expiry_secs);
 }

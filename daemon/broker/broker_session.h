@@ -17,9 +17,10 @@ void broker_session_end(struct broker *b, struct session *s);
 /* s is taken again (reconnect) or the broker stops: no expiry, and a will that waited for
  * its delay is discarded [MQTT-3.1.3-9]. */
 void broker_session_expiry_cancel(struct broker *b, struct session *s);
-/* s was restored offline from the store: its will (taken, NULL: none) goes out in will_secs
- * seconds, and it ends in expiry_secs (UINT32_MAX: never). */
-void broker_session_restored(struct broker *b, struct session *s, struct msg *will,
-			     uint32_t will_secs, uint32_t expiry_secs);
+/* s was restored offline from the store, offline since disconnect_ms (wall clock): its will
+ * (taken, NULL: none) goes out in will_secs seconds, and it ends in expiry_secs (UINT32_MAX:
+ * never). */
+void broker_session_restored(struct broker *b, struct session *s, int64_t disconnect_ms,
+			     struct msg *will, uint32_t will_secs, uint32_t expiry_secs);
 
 #endif /* MQTTGW_BROKER_SESSION_H */

@@ -75,7 +75,7 @@ void broker_share_handover(struct broker *b, struct session *s)
 			lost++;
 	}
 	/* then the queue, in order; what is taken from it is gone from s either way */
-	while (s->q_count && session_queue_pop(s, &q)) {
+	while (session_queue_pop(s, &q)) {
 		if (q.share && q.qos) {
 			if (handover_one(b, s, q.msg, q.share))
 				moved++;

@@ -319,15 +319,15 @@ static void session_contents(struct broker *b, struct session *s)
 			      s->subs[k].sub_id);
 	while ((e = qos_out_at(&s->qos, &i)))
 		broker_store_sent(b, s, e); /* a PUBREL-state entry has no message: not kept */
-	for (uint32_t k = 0; k < s->q_count; k++) {
-		struct session_queued *q = &s->q[(s->q_head + k) & (s->q_cap - 1)];
+	for (uint32_t k = 0; k < session_queue_count(s); k++) {
+		struct session_queued *q = session_queue_at(s, k);
 
 		if (q->qos && !q->store_seq)
 			q->store_seq =
 			    out_add(b, s, q->msg, q->qos, q->retain, q->sub_id, q->share);
 	}
-	for (uint32_t k = 0; k < s->qos.rx2_n; k++)
-		store_rx2_add(st, s->store_id, s->qos.rx2[k]);
+	for (uint32_t k = 0; k < qos_rx2_count(&s->qos); k++)
+		store_rx2_add(st, s->store_id, qos_rx2_at(&s->qos, k));
 }
 
 void broker_store_session(struct broker *b, struct session *s, int64_t disconnect_ms,
@@ -386,8 +386,8 @@ void broker_store_session_del(struct broker *b, struct session *s)
 			msg_drop(e->msg); /* NULL once PUBREC released it (dropped then) */
 		e->store_seq = 0;
 	}
-	for (uint32_t k = 0; k < s->q_count; k++) {
-		struct session_queued *q = &s->q[(s->q_head + k) & (s->q_cap - 1)];
+	for (uint32_t k = 0; k < session_queue_count(s); k++) {
+		struct session_queued *q = session_queue_at(s, k);
 
 		if (q->store_seq)
 			msg_drop(q->msg);

@@ -62,10 +62,14 @@ struct fastpath {
 	uint32_t max_topic;
 	struct fp_ent *ents;
 	/* Free slots, FIFO: a slot is reused as late as possible, so a verdict that looked it
-	 * up just before the socket left never writes into a slot that has a new owner. */
+	 * up just before the socket left never writes into a slot that has a new owner. Slots
+	 * never handed out ([fresh, nslots)) go first and are not in the ring, so neither
+	 * table is written at start (their pages stay out of an idle daemon's RSS). */
 	uint32_t *fifo;
 	uint32_t fifo_head, fifo_len;
-	/* cookie -> slot: open addressing, linear probing, backward-shift deletion. */
+	uint32_t fresh;
+	/* cookie -> slot + 1 (0: empty, so a calloc()ed table is empty): open addressing,
+	 * linear probing, backward-shift deletion; fp_ht_at() reads it. */
 	uint32_t *ht;
 	uint32_t ht_mask;
 	int ncpus;
@@ -82,6 +86,12 @@ static uint32_t fp_hash(uint64_t cookie)
 	return (uint32_t)cookie;
 }
 
+/* The slot in ht[i], or FP_SLOT_NONE (UINT32_MAX) for an empty one. */
+static inline uint32_t fp_ht_at(const struct fastpath *fp, uint32_t i)
+{
+	return fp->ht[i] - 1;
+}
+
 static uint32_t fp_find(const struct fastpath *fp, uint64_t cookie)
 {
 	uint32_t i, s;
@@ -89,7 +99,7 @@ static uint32_t fp_find(const struct fastpath *fp, uint64_t cookie)
 	if (!cookie)
 		return FP_SLOT_NONE;
 	for (i = fp_hash(cookie) & fp->ht_mask;; i = (i + 1) & fp->ht_mask) {
-		s = fp->ht[i];
+		s = fp_ht_at(fp, i);
 		if (s == FP_SLOT_NONE)
 			return FP_SLOT_NONE;
 		if (fp->ents[s].cookie == cookie)
@@ -101,28 +111,28 @@ static void fp_ht_insert(struct fastpath *fp, uint32_t slot)
 {
 	uint32_t i = fp_hash(fp->ents[slot].cookie) & fp->ht_mask;
 
-	while (fp->ht[i] != FP_SLOT_NONE)
+	while (fp->ht[i])
 		i = (i + 1) & fp->ht_mask;
-	fp->ht[i] = slot;
+	fp->ht[i] = slot + 1;
 }
 
 static void fp_ht_delete(struct fastpath *fp, uint64_t cookie)
 {
 	uint32_t i = fp_hash(cookie) & fp->ht_mask, j, k;
 
-	while (fp->ht[i] != FP_SLOT_NONE && fp->ents[fp->ht[i]].cookie != cookie)
+	while (fp->ht[i] && fp->ents[fp_ht_at(fp, i)].cookie != cookie)
 		i = (i + 1) & fp->ht_mask;
-	if (fp->ht[i] == FP_SLOT_NONE)
+	if (!fp->ht[i])
 		return;
 	/* Backward shift: move later entries of the cluster into the hole if their home
 	 * position does not lie cyclically in (hole, their position]. */
 	for (j = i;;) {
-		fp->ht[i] = FP_SLOT_NONE;
+		fp->ht[i] = 0;
 		for (;;) {
 			j = (j + 1) & fp->ht_mask;
-			if (fp->ht[j] == FP_SLOT_NONE)
+			if (!fp->ht[j])
 				return;
-			k = fp_hash(fp->ents[fp->ht[j]].cookie) & fp->ht_mask;
+			k = fp_hash(fp->ents[fp_ht_at(fp, j)].cookie) & fp->ht_mask;
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
 			break;
@@ -224,7 +234,6 @@ static void *fp_map_mmap(int fd, size_t bytes, size_t *maplen, int *err)
 int fp_load(struct fastpath **out, char *buf, size_t len)
 {
 	struct fastpath *fp;
-	uint32_t i;
 	int err;
 
 	fp = calloc(1, sizeof(*fp));
@@ -234,17 +243,13 @@ int fp_load(struct fastpath **out, char *buf, size_t len)
 	fp->max_topic = FP_TOPIC_MAX;
 	fp->ht_mask = 2 * FP_MAX_SOCKS - 1;
 	fp->ents = calloc(fp->nslots, sizeof(*fp->ents));
-	fp->fifo = calloc(fp->nslots, sizeof(*fp->fifo));
-	fp->ht = malloc((fp->ht_mask + 1) * sizeof(*fp->ht));
+	fp->fifo = malloc(fp->nslots * sizeof(*fp->fifo)); /* written as slots come back */
+	fp->ht = calloc(fp->ht_mask + 1, sizeof(*fp->ht));
 	if (!fp->ents || !fp->fifo || !fp->ht) {
 		err = -ENOMEM;
 		snprintf(buf, len, "out of memory");
 		goto err_free;
 	}
-	memset(fp->ht, 0xff, (fp->ht_mask + 1) * sizeof(*fp->ht));
-	for (i = 0; i < fp->nslots; i++)
-		fp->fifo[i] = i;
-	fp->fifo_len = fp->nslots;
 	fp->ncpus = libbpf_num_possible_cpus();
 	if (fp->ncpus <= 0) {
 		err = fp->ncpus ? fp->ncpus : -EINVAL;
@@ -386,13 +391,13 @@ int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_op
 		return -errno;
 	if (fp_find(fp, ck) != FP_SLOT_NONE)
 		return -EEXIST;
-	if (!fp->fifo_len)
+	if (fp->fresh == fp->nslots && !fp->fifo_len)
 		return -ENOSPC;
 	err = fp_tx_total(fd, &total, &acked);
 	if (err)
 		return err;
 
-	s = fp->fifo[fp->fifo_head];
+	s = fp->fresh < fp->nslots ? fp->fresh : fp->fifo[fp->fifo_head];
 	sl = &fp->slots[s];
 	/* Fill the slot completely before any map points at it. The generation keeps
 	 * counting across owners so a route of an earlier owner never matches. */
@@ -419,8 +424,12 @@ int fastpath_sock_add(struct fastpath *fp, int fd, const struct fastpath_sock_op
 		err = -errno;
 		goto err_socks;
 	}
-	fp->fifo_head = (fp->fifo_head + 1) % fp->nslots;
-	fp->fifo_len--;
+	if (s == fp->fresh) {
+		fp->fresh++;
+	} else {
+		fp->fifo_head = (fp->fifo_head + 1) % fp->nslots;
+		fp->fifo_len--;
+	}
 	e = &fp->ents[s];
 	e->cookie = ck;
 	e->fd = fd;

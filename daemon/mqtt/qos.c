@@ -11,27 +11,41 @@
 
 void qos_init(struct qos_window *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->next_pid = 1;
+	w->r = NULL;
 }
 
 void qos_fini(struct qos_window *w)
 {
-	for (uint32_t i = 0; i < w->count; i++)
-		msg_unref(w->e[(w->head + i) & (w->cap - 1)].msg);
-	free(w->e);
-	free(w->pid_used);
-	free(w->rx2);
-	memset(w, 0, sizeof(*w));
-	w->next_pid = 1;
+	struct qos_ring *r = w->r;
+
+	if (!r)
+		return;
+	for (uint32_t i = 0; i < r->count; i++)
+		msg_unref(r->e[(r->head + i) & (r->cap - 1)].msg);
+	free(r->e);
+	free(r->pid_used);
+	free(r->rx2);
+	free(r);
+	w->r = NULL;
 }
 
-static bool pid_test(const struct qos_window *w, uint16_t pid)
+/* The window's state, made at its first use. NULL on ENOMEM. */
+static struct qos_ring *ring(struct qos_window *w)
+{
+	if (!w->r) {
+		w->r = calloc(1, sizeof(*w->r));
+		if (w->r)
+			w->r->next_pid = 1;
+	}
+	return w->r;
+}
+
+static bool pid_test(const struct qos_ring *w, uint16_t pid)
 {
 	return w->pid_used && (w->pid_used[pid >> 6] >> (pid & 63)) & 1;
 }
 
-static void pid_set(struct qos_window *w, uint16_t pid, bool on)
+static void pid_set(struct qos_ring *w, uint16_t pid, bool on)
 {
 	if (on)
 		w->pid_used[pid >> 6] |= 1ull << (pid & 63);
@@ -40,7 +54,7 @@ static void pid_set(struct qos_window *w, uint16_t pid, bool on)
 }
 
 /* Room for one more entry at the tail (and the pid map). 0 or -ENOMEM. */
-static int out_room(struct qos_window *w)
+static int out_room(struct qos_ring *w)
 {
 	if (!w->pid_used) {
 		w->pid_used = calloc(65536 / 64, sizeof(uint64_t));
@@ -72,7 +86,7 @@ static int out_room(struct qos_window *w)
 }
 
 /* Append an entry with packet id id (free, room made). */
-static void out_push(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+static void out_push(struct qos_ring *w, struct msg *msg, uint8_t qos, uint8_t retain,
 		     uint32_t sub_id, uint16_t id, uint8_t state)
 {
 	struct qos_entry *e = &w->e[(w->head + w->count) & (w->cap - 1)];
@@ -92,11 +106,14 @@ static void out_push(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t
 	w->bytes += e->bytes;
 }
 
-int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain, uint32_t sub_id,
-		uint16_t *pid)
+int qos_out_add(struct qos_window *win, struct msg *msg, uint8_t qos, uint8_t retain,
+		uint32_t sub_id, uint16_t *pid)
 {
+	struct qos_ring *w = ring(win);
 	uint16_t id;
 
+	if (!w)
+		return -ENOMEM;
 	if (w->active >= 65535)
 		return -EBUSY;
 	if (out_room(w) < 0)
@@ -110,16 +127,18 @@ int qos_out_add(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t reta
 	return 0;
 }
 
-int qos_out_restore(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t retain,
+int qos_out_restore(struct qos_window *win, struct msg *msg, uint8_t qos, uint8_t retain,
 		    uint32_t sub_id, uint16_t pid, uint8_t state)
 {
+	struct qos_ring *w;
 	bool ok = (state == QOS_WAIT_PUBACK && qos == 1 && msg) ||
 		  (state == QOS_WAIT_PUBREC && qos == 2 && msg) ||
 		  (state == QOS_WAIT_PUBCOMP && qos == 2);
 
 	if (!ok || !pid)
 		return -EINVAL;
-	if (out_room(w) < 0)
+	w = ring(win);
+	if (!w || out_room(w) < 0)
 		return -ENOMEM;
 	if (pid_test(w, pid))
 		return -EEXIST;
@@ -128,7 +147,8 @@ int qos_out_restore(struct qos_window *w, struct msg *msg, uint8_t qos, uint8_t 
 	return 0;
 }
 
-struct qos_entry *qos_out_find(struct qos_window *w, uint16_t pid)
+/* The entry in flight with packet id pid in a window's state, or NULL. */
+static struct qos_entry *out_find(struct qos_ring *w, uint16_t pid)
 {
 	/* Acks almost always come in send order: the head is the usual hit. */
 	for (uint32_t i = 0; i < w->count; i++) {
@@ -140,7 +160,12 @@ struct qos_entry *qos_out_find(struct qos_window *w, uint16_t pid)
 	return NULL;
 }
 
-static void out_release(struct qos_window *w, struct qos_entry *e)
+struct qos_entry *qos_out_find(struct qos_window *win, uint16_t pid)
+{
+	return win->r ? out_find(win->r, pid) : NULL;
+}
+
+static void out_release(struct qos_ring *w, struct qos_entry *e)
 {
 	msg_unref(e->msg);
 	e->msg = NULL;
@@ -154,9 +179,10 @@ static void out_release(struct qos_window *w, struct qos_entry *e)
 	}
 }
 
-enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid)
+enum qos_ack qos_out_ack(struct qos_window *win, uint8_t type, uint16_t pid)
 {
-	struct qos_entry *e = qos_out_find(w, pid);
+	struct qos_ring *w = win->r;
+	struct qos_entry *e = w ? out_find(w, pid) : NULL;
 
 	if (!e)
 		return QOS_ACK_UNKNOWN;
@@ -186,9 +212,11 @@ enum qos_ack qos_out_ack(struct qos_window *w, uint8_t type, uint16_t pid)
 	}
 }
 
-struct qos_entry *qos_out_at(struct qos_window *w, uint32_t *i)
+struct qos_entry *qos_out_at(struct qos_window *win, uint32_t *i)
 {
-	while (*i < w->count) {
+	struct qos_ring *w = win->r;
+
+	while (w && *i < w->count) {
 		struct qos_entry *e = &w->e[(w->head + *i) & (w->cap - 1)];
 
 		(*i)++;
@@ -198,8 +226,12 @@ struct qos_entry *qos_out_at(struct qos_window *w, uint32_t *i)
 	return NULL;
 }
 
-int qos_rx2_add(struct qos_window *w, uint16_t pid)
+int qos_rx2_add(struct qos_window *win, uint16_t pid)
 {
+	struct qos_ring *w = ring(win);
+
+	if (!w)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < w->rx2_n; i++)
 		if (w->rx2[i] == pid)
 			return 1;
@@ -209,8 +241,12 @@ int qos_rx2_add(struct qos_window *w, uint16_t pid)
 	return 0;
 }
 
-int qos_rx2_release(struct qos_window *w, uint16_t pid)
+int qos_rx2_release(struct qos_window *win, uint16_t pid)
 {
+	struct qos_ring *w = win->r;
+
+	if (!w)
+		return -ENOENT;
 	for (uint32_t i = 0; i < w->rx2_n; i++) {
 		if (w->rx2[i] == pid) {
 			w->rx2[i] = w->rx2[--w->rx2_n];

@@ -65,7 +65,7 @@ struct session *session_find(struct session_table *t, const char *id, size_t len
 	uint32_t h = id_hash(t, id, len);
 
 	for (struct session *s = t->b[h & (t->nb - 1)]; s; s = s->hnext)
-		if (s->hash == h && s->id_len == len && !memcmp(s->client_id, id, len))
+		if (s->id_len == len && !memcmp(s->client_id, id, len))
 			return s;
 	return NULL;
 }
@@ -82,9 +82,10 @@ static void table_grow(struct session_table *t)
 
 		while (s) {
 			struct session *next = s->hnext;
+			uint32_t h = id_hash(t, s->client_id, s->id_len);
 
-			s->hnext = b[s->hash & (nb - 1)];
-			b[s->hash & (nb - 1)] = s;
+			s->hnext = b[h & (nb - 1)];
+			b[h & (nb - 1)] = s;
 			s = next;
 		}
 	}
@@ -96,27 +97,27 @@ static void table_grow(struct session_table *t)
 struct session *session_create(struct session_table *t, const char *id, size_t len)
 {
 	struct session *s = calloc(1, offsetof(struct session, client_id) + len + 1);
+	uint32_t h = id_hash(t, id, len);
 
 	if (!s)
 		return NULL;
 	memcpy(s->client_id, id, len);
 	s->client_id[len] = 0;
 	s->id_len = (uint16_t)len;
-	s->hash = id_hash(t, id, len);
 	qos_init(&s->qos);
 	/* two sessions per bucket on average before the table doubles: 4-8 bytes of buckets per
 	 * session rather than 8-16 (an idle connection's footprint); lookups run at CONNECT only */
 	if (t->n >= 2 * t->nb)
 		table_grow(t);
-	s->hnext = t->b[s->hash & (t->nb - 1)];
-	t->b[s->hash & (t->nb - 1)] = s;
+	s->hnext = t->b[h & (t->nb - 1)];
+	t->b[h & (t->nb - 1)] = s;
 	t->n++;
 	return s;
 }
 
 void session_destroy(struct session_table *t, struct session *s)
 {
-	struct session **pp = &t->b[s->hash & (t->nb - 1)];
+	struct session **pp = &t->b[id_hash(t, s->client_id, s->id_len) & (t->nb - 1)];
 
 	while (*pp && *pp != s)
 		pp = &(*pp)->hnext;
@@ -180,16 +181,13 @@ static uint16_t share_retag(uint16_t tag, uint32_t i)
 
 static void share_forget(struct session *s, uint32_t i)
 {
-	for (uint32_t k = 0; k < s->qos.count; k++) {
-		struct qos_entry *e = &s->qos.e[(s->qos.head + k) & (s->qos.cap - 1)];
+	struct qos_entry *e;
+	uint32_t k = 0;
 
+	while ((e = qos_out_at(&s->qos, &k)))
 		e->share = share_retag(e->share, i);
-	}
-	for (uint32_t k = 0; k < s->q_count; k++) {
-		struct session_queued *e = &s->q[(s->q_head + k) & (s->q_cap - 1)];
-
-		e->share = share_retag(e->share, i);
-	}
+	for (k = 0; k < session_queue_count(s); k++)
+		session_queue_at(s, k)->share = share_retag(session_queue_at(s, k)->share, i);
 }
 
 int session_sub_del(struct session *s, const char *filter, size_t len)
@@ -225,55 +223,61 @@ const struct session_sub *session_share_sub(const struct session *s, uint16_t ta
 
 struct session_queued *session_queue_last(struct session *s)
 {
-	return s->q_count ? &s->q[(s->q_head + s->q_count - 1) & (s->q_cap - 1)] : NULL;
+	uint32_t n = session_queue_count(s);
+
+	return n ? session_queue_at(s, n - 1) : NULL;
 }
 
 int session_queue_push(struct session *s, struct msg *m, uint8_t qos, uint8_t retain,
 		       uint32_t sub_id, uint32_t max_msgs, uint64_t max_bytes)
 {
-	struct session_queued *e;
+	struct session_ring *q = s->q;
+	uint32_t n = session_queue_count(s);
 	uint64_t sz = msg_size(m);
+	struct session_queued *e;
 
-	if ((max_msgs && s->q_count >= max_msgs) || (max_bytes && s->q_bytes + sz > max_bytes))
+	if ((max_msgs && n >= max_msgs) || (max_bytes && session_queue_bytes(s) + sz > max_bytes))
 		return -ENOBUFS;
-	if (s->q_count == s->q_cap) {
-		uint32_t cap = s->q_cap ? s->q_cap * 2 : 8;
-		struct session_queued *n = malloc(cap * sizeof(*n));
+	if (!q || n == q->cap) {
+		uint32_t cap = q ? q->cap * 2 : 8;
+		struct session_ring *nq = malloc(sizeof(*nq) + cap * sizeof(nq->e[0]));
 
-		if (!n)
+		if (!nq)
 			return -ENOMEM;
-		for (uint32_t i = 0; i < s->q_count; i++)
-			n[i] = s->q[(s->q_head + i) & (s->q_cap - 1)];
-		free(s->q);
-		s->q = n;
-		s->q_cap = cap;
-		s->q_head = 0;
+		for (uint32_t i = 0; i < n; i++)
+			nq->e[i] = *session_queue_at(s, i);
+		nq->bytes = session_queue_bytes(s);
+		nq->head = 0;
+		nq->count = n;
+		nq->cap = cap;
+		free(q);
+		s->q = q = nq;
 	}
-	e = &s->q[(s->q_head + s->q_count) & (s->q_cap - 1)];
+	e = &q->e[(q->head + n) & (q->cap - 1)];
 	e->msg = msg_ref(m);
 	e->qos = qos;
 	e->retain = retain;
 	e->share = 0;
 	e->sub_id = sub_id;
 	e->store_seq = 0;
-	s->q_count++;
-	s->q_bytes += sz;
+	q->count++;
+	q->bytes += sz;
 	return 0;
 }
 
 bool session_queue_pop(struct session *s, struct session_queued *out)
 {
-	if (!s->q_count)
+	struct session_ring *q = s->q;
+
+	if (!q || !q->count)
 		return false;
-	*out = s->q[s->q_head];
-	s->q_head = (s->q_head + 1) & (s->q_cap - 1);
-	s->q_count--;
-	s->q_bytes -= msg_size(out->msg);
-	if (!s->q_count && s->q_cap > 64) {
-		free(s->q);
+	*out = q->e[q->head];
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->count--;
+	q->bytes -= msg_size(out->msg);
+	if (!q->count && q->cap > 64) {
+		free(q);
 		s->q = NULL;
-		s->q_cap = 0;
-		s->q_head = 0;
 	}
 	return true;
 }

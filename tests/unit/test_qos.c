@@ -206,7 +206,7 @@ static void test_qos1_puback(void **state)
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, pid), QOS_ACK_DONE);
 	assert_int_equal(m->rb.refs, 1);
 	assert_int_equal(qos_out_active(&w), 0);
-	assert_int_equal(w.count, 0);
+	assert_int_equal(w.r->count, 0);
 	/* a second PUBACK for the same id: gone */
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, pid), QOS_ACK_UNKNOWN);
 	assert_int_equal(m->rb.refs, 1);
@@ -245,7 +245,7 @@ static void test_qos2_flow(void **state)
 
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBCOMP, pid), QOS_ACK_DONE);
 	assert_int_equal(qos_out_active(&w), 0);
-	assert_int_equal(w.count, 0);
+	assert_int_equal(w.r->count, 0);
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBCOMP, pid), QOS_ACK_UNKNOWN);
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBREC, pid), QOS_ACK_UNKNOWN);
 	assert_int_equal(m->rb.refs, 1);
@@ -389,6 +389,47 @@ static void test_unknown_ids(void **state)
 	msg_unref(m);
 }
 
+/* A window no QoS 1/2 message ever used holds no state: every question about it has the empty
+ * answer without making one (README "Footprint": an idle session holds only the pointer). */
+static void test_lazy_state(void **state)
+{
+	struct qos_window w;
+	struct msg *m = mk(1);
+	uint32_t i = 0;
+	uint16_t pid;
+
+	(void)state;
+	qos_init(&w);
+	assert_null(w.r);
+	assert_null(qos_out_find(&w, 1));
+	assert_null(qos_out_at(&w, &i));
+	assert_null(qos_out_last(&w));
+	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 1), QOS_ACK_UNKNOWN);
+	assert_int_equal(qos_rx2_release(&w, 1), -ENOENT);
+	assert_int_equal(qos_out_active(&w), 0);
+	assert_int_equal(qos_out_bytes(&w), 0);
+	assert_int_equal(qos_rx2_count(&w), 0);
+	assert_int_equal(qos_out_restore(&w, NULL, 1, 0, 0, 5, QOS_WAIT_PUBACK), -EINVAL);
+	assert_null(w.r);
+	qos_fini(&w); /* nothing to free */
+	assert_null(w.r);
+
+	/* an inbound QoS 2 id alone makes the state, without the packet-id map */
+	assert_int_equal(qos_rx2_add(&w, 7), 0);
+	assert_non_null(w.r);
+	assert_null(w.r->pid_used);
+	assert_int_equal(qos_rx2_at(&w, 0), 7);
+	assert_int_equal(qos_rx2_release(&w, 7), 0);
+	/* the first outbound message starts at id 1 */
+	assert_int_equal(qos_out_add(&w, m, 1, 0, 0, &pid), 0);
+	assert_int_equal(pid, 1);
+	assert_ptr_equal(qos_out_last(&w), qos_out_find(&w, 1));
+	qos_fini(&w);
+	assert_null(w.r);
+	assert_int_equal(m->rb.refs, 1);
+	msg_unref(m);
+}
+
 /* ---- send order, holes, compaction ---- */
 
 static void test_out_of_order_holes(void **state)
@@ -406,7 +447,7 @@ static void test_out_of_order_holes(void **state)
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 5), QOS_ACK_DONE);
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 4), QOS_ACK_DONE);
 	assert_int_equal(qos_out_active(&w), 3);
-	assert_int_equal(w.count, 6); /* holes stay until the head completes */
+	assert_int_equal(w.r->count, 6); /* holes stay until the head completes */
 	assert_int_equal(walk(&w, pids, 16), 3);
 	assert_int_equal(pids[0], 1);
 	assert_int_equal(pids[1], 3);
@@ -415,7 +456,7 @@ static void test_out_of_order_holes(void **state)
 
 	/* the head completes: the hole behind it is compacted too */
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 1), QOS_ACK_DONE);
-	assert_int_equal(w.count, 4);
+	assert_int_equal(w.r->count, 4);
 	assert_int_equal(walk(&w, pids, 16), 2);
 	assert_int_equal(pids[0], 3);
 	assert_int_equal(pids[1], 6);
@@ -426,11 +467,11 @@ static void test_out_of_order_holes(void **state)
 	assert_int_equal(pids[2], 7);
 
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 3), QOS_ACK_DONE);
-	assert_int_equal(w.count, 2); /* 3, 4, 5 gone: 6, 7 */
+	assert_int_equal(w.r->count, 2); /* 3, 4, 5 gone: 6, 7 */
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 7), QOS_ACK_DONE);
-	assert_int_equal(w.count, 2); /* a hole at the end is not the head */
+	assert_int_equal(w.r->count, 2); /* a hole at the end is not the head */
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 6), QOS_ACK_DONE);
-	assert_int_equal(w.count, 0);
+	assert_int_equal(w.r->count, 0);
 	assert_int_equal(qos_out_active(&w), 0);
 	assert_int_equal(walk(&w, pids, 16), 0);
 	assert_int_equal(m->rb.refs, 1);
@@ -453,7 +494,7 @@ static void test_holes_not_found(void **state)
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 2), QOS_ACK_DONE);
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBREC, 3), QOS_ACK_SEND_PUBREL);
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBCOMP, 3), QOS_ACK_DONE);
-	assert_int_equal(w.count, 3);
+	assert_int_equal(w.r->count, 3);
 	for (size_t t = 0; t < sizeof(types); t++) {
 		assert_int_equal(qos_out_ack(&w, types[t], 2), QOS_ACK_UNKNOWN);
 		assert_int_equal(qos_out_ack(&w, types[t], 3), QOS_ACK_UNKNOWN);
@@ -489,7 +530,7 @@ static void test_stuck_head_stays_bounded(void **state)
 		} else {
 			assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, pid), QOS_ACK_DONE);
 		}
-		assert_true(w.cap <= 16);
+		assert_true(w.r->cap <= 16);
 	}
 	assert_int_equal(qos_out_active(&w), 1);
 	assert_int_equal(walk(&w, pids, 8), 1);
@@ -505,7 +546,7 @@ static void test_stuck_head_stays_bounded(void **state)
 		assert_int_equal(walk(&w, pids, 8), k + 2);
 		assert_int_equal(pids[k + 1], keep);
 	}
-	assert_true(w.cap <= 32);
+	assert_true(w.r->cap <= 32);
 	assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, 1), QOS_ACK_DONE);
 	assert_int_equal(walk(&w, pids, 8), 5);
 	qos_fini(&w);
@@ -528,14 +569,14 @@ static void test_ring_wrap_and_growth(void **state)
 		assert_int_equal(add(&w, m, 1), next++);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(qos_out_ack(&w, MQTT_PUBACK, want++), QOS_ACK_DONE);
-	assert_int_equal(w.head, 5);
+	assert_int_equal(w.r->head, 5);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(add(&w, m, 1), next++);
-	assert_int_equal(w.cap, 8);
-	assert_true(w.head + w.count > w.cap); /* wrapped */
+	assert_int_equal(w.r->cap, 8);
+	assert_true(w.r->head + w.r->count > w.r->cap); /* wrapped */
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(add(&w, m, 1), next++);
-	assert_int_equal(w.cap, 32);
+	assert_int_equal(w.r->cap, 32);
 	n = walk(&w, pids, 64);
 	assert_int_equal(n, 28);
 	for (uint32_t i = 0; i < n; i++)
@@ -581,9 +622,7 @@ static void test_fini_releases(void **state)
 	assert_int_equal(c->rb.refs, 1);
 	assert_int_equal(qos_out_active(&w), 0);
 	assert_int_equal(qos_rx2_count(&w), 0);
-	assert_null(w.e);
-	assert_null(w.pid_used);
-	assert_null(w.rx2);
+	assert_null(w.r); /* the state went with what it held */
 
 	/* reusable afterwards, ids from 1 again */
 	assert_int_equal(add(&w, a, 1), 1);
@@ -742,6 +781,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pid_starts_at_one),
+	    cmocka_unit_test(test_lazy_state),
 	    cmocka_unit_test(test_pid_wrap_skips_zero),
 	    cmocka_unit_test(test_pid_skips_in_use),
 	    cmocka_unit_test(test_pid_exhaustion),

@@ -77,7 +77,7 @@ static void test_table_many(void **state)
 		assert_int_equal(all[i]->id_len, strlen(id));
 		assert_null(all[i]->client);
 		assert_int_equal(all[i]->n_subs, 0);
-		assert_int_equal(all[i]->q_count, 0);
+		assert_int_equal(session_queue_count(all[i]), 0);
 		assert_int_equal(qos_out_active(&all[i]->qos), 0);
 	}
 	assert_int_equal(t->n, N);
@@ -231,7 +231,7 @@ static void test_table_full_hash_collision(void **state)
 	b = session_create(t, ib, strlen(ib));
 	assert_non_null(a);
 	assert_non_null(b);
-	assert_int_equal(a->hash, b->hash);
+	assert_int_equal(hash_bytes(t->seed, ia, strlen(ia)), hash_bytes(t->seed, ib, strlen(ib)));
 	assert_ptr_equal(session_find(t, ia, strlen(ia)), a);
 	assert_ptr_equal(session_find(t, ib, strlen(ib)), b);
 	session_destroy(t, a);
@@ -261,9 +261,9 @@ static void test_table_seeded(void **state)
 		b = session_create(&u, id, strlen(id));
 		assert_non_null(a);
 		assert_non_null(b);
-		assert_int_equal(a->hash, hash_bytes(t->seed, id, strlen(id)));
-		assert_int_equal(b->hash, hash_bytes(u.seed, id, strlen(id)));
-		differ += a->hash != b->hash;
+		assert_ptr_equal(session_find(t, id, strlen(id)), a);
+		assert_ptr_equal(session_find(&u, id, strlen(id)), b);
+		differ += hash_bytes(t->seed, id, strlen(id)) != hash_bytes(u.seed, id, strlen(id));
 	}
 	assert_true(differ >= 62); /* equal by chance: 2^-32 each */
 	session_table_fini(&u);
@@ -384,10 +384,10 @@ static void test_share_tags(void **state)
 	assert_int_equal(qos_out_at(&s->qos, &i)->share, 0);
 	assert_int_equal(qos_out_at(&s->qos, &i)->share, 2);
 	assert_null(qos_out_at(&s->qos, &i));
-	assert_int_equal(s->q[s->q_head].share, 0);
-	assert_int_equal(s->q[s->q_head + 1].share, 1);
-	assert_int_equal(s->q[s->q_head + 2].share, 2);
-	assert_int_equal(s->q[s->q_head + 3].share, 0);
+	assert_int_equal(session_queue_at(s, 0)->share, 0);
+	assert_int_equal(session_queue_at(s, 1)->share, 1);
+	assert_int_equal(session_queue_at(s, 2)->share, 2);
+	assert_int_equal(session_queue_at(s, 3)->share, 0);
 	assert_string_equal(session_share_sub(s, 2)->filter, "$share/h/c");
 	/* a window compaction (growth past the holes) keeps the tags in order */
 	for (i = 0; i < 40; i++)
@@ -400,8 +400,8 @@ static void test_share_tags(void **state)
 	i = 0;
 	assert_int_equal(qos_out_at(&s->qos, &i)->share, 0);
 	assert_int_equal(qos_out_at(&s->qos, &i)->share, 0);
-	assert_int_equal(s->q[s->q_head + 1].share, 1);
-	assert_int_equal(s->q[s->q_head + 2].share, 0);
+	assert_int_equal(session_queue_at(s, 1)->share, 1);
+	assert_int_equal(session_queue_at(s, 2)->share, 0);
 	session_destroy(t, s);
 	msg_unref(m);
 }
@@ -556,7 +556,15 @@ static void test_queue_fifo_wrap_growth(void **state)
 		snprintf(p, sizeof(p), "m%d", i);
 		m[i] = mk(p);
 	}
+	/* a new session holds neither a queue nor QoS state until a message needs one
+	 * (README "Footprint": an idle connection's session) */
+	assert_null(s->q);
+	assert_null(s->qos.r);
+	assert_int_equal(session_queue_count(s), 0);
+	assert_int_equal(session_queue_bytes(s), 0);
+	assert_null(session_queue_last(s));
 	assert_false(session_queue_pop(s, &e));
+	assert_null(s->q);
 
 #define PUSH()                                                                                    \
 	do {                                                                                      \
@@ -583,32 +591,31 @@ static void test_queue_fifo_wrap_growth(void **state)
 		PUSH();
 	for (int i = 0; i < 3; i++)
 		POP();
-	assert_int_equal(s->q_cap, 8);
+	assert_int_equal(s->q->cap, 8);
 	for (int i = 0; i < 6; i++)
 		PUSH(); /* wraps: head 3, 8 queued */
-	assert_int_equal(s->q_count, 8);
-	assert_true(s->q_head + s->q_count > s->q_cap);
-	assert_int_equal(s->q_bytes, bytes);
+	assert_int_equal(session_queue_count(s), 8);
+	assert_true(s->q->head + s->q->count > s->q->cap);
+	assert_int_equal(session_queue_bytes(s), bytes);
 	for (int i = 0; i < 20; i++)
 		PUSH(); /* grows while wrapped */
-	assert_int_equal(s->q_cap, 32);
-	assert_int_equal(s->q_bytes, bytes);
+	assert_int_equal(s->q->cap, 32);
+	assert_int_equal(session_queue_bytes(s), bytes);
 	/* steady churn across the wrap point */
 	for (int r = 0; r < 500; r++) {
 		for (int i = 0; i < 3; i++)
 			POP();
 		for (int i = 0; i < 3 + r % 2; i++)
 			PUSH();
-		assert_int_equal(s->q_count, next_in - next_out);
-		assert_int_equal(s->q_bytes, bytes);
+		assert_int_equal(session_queue_count(s), next_in - next_out);
+		assert_int_equal(session_queue_bytes(s), bytes);
 	}
-	while (s->q_count)
+	while (session_queue_count(s))
 		POP();
 	assert_false(session_queue_pop(s, &e));
-	assert_int_equal(s->q_bytes, 0);
+	assert_int_equal(session_queue_bytes(s), 0);
 	assert_int_equal(next_in, next_out);
 	/* a big ring is given back when it drains */
-	assert_int_equal(s->q_cap, 0);
 	assert_null(s->q);
 	PUSH();
 	POP();
@@ -666,8 +673,8 @@ static void test_queue_limits(void **state)
 			assert_int_equal(r, -ENOBUFS);
 			/* a refused push takes no reference and changes nothing */
 			assert_int_equal(small->rb.refs, 1 + ok);
-			assert_int_equal(s->q_count, ok);
-			assert_int_equal(s->q_bytes, ok * msg_size(small));
+			assert_int_equal(session_queue_count(s), ok);
+			assert_int_equal(session_queue_bytes(s), ok * msg_size(small));
 			/* room again after a pop */
 			if (ok) {
 				assert_true(session_queue_pop(s, &e));
@@ -709,16 +716,16 @@ static void test_queue_limit_mixed_sizes(void **state)
 	assert_int_equal(session_queue_push(s, big, 2, 0, 0, 0, limit), 0);
 	assert_int_equal(session_queue_push(s, big, 2, 0, 0, 0, limit), -ENOBUFS);
 	assert_int_equal(session_queue_push(s, a, 1, 0, 0, 0, limit), 0); /* exactly full */
-	assert_int_equal(s->q_bytes, limit);
+	assert_int_equal(session_queue_bytes(s), limit);
 	assert_int_equal(session_queue_push(s, a, 1, 0, 0, 0, limit), -ENOBUFS);
 	/* no limit set: always accepted */
 	assert_int_equal(session_queue_push(s, a, 1, 0, 0, 0, 0), 0);
-	assert_int_equal(s->q_bytes, limit + msg_size(a));
+	assert_int_equal(session_queue_bytes(s), limit + msg_size(a));
 	/* popping the big one frees its bytes */
 	assert_true(session_queue_pop(s, &e));
 	assert_ptr_equal(e.msg, big);
 	msg_unref(e.msg);
-	assert_int_equal(s->q_bytes, 2 * msg_size(a));
+	assert_int_equal(session_queue_bytes(s), 2 * msg_size(a));
 	assert_int_equal(session_queue_push(s, big, 2, 0, 0, 0, limit), -ENOBUFS);
 	assert_int_equal(session_queue_push(s, big, 2, 0, 0, 0, limit + msg_size(a)), 0);
 	session_destroy(t, s);
@@ -748,8 +755,8 @@ static void test_queue_clear_releases(void **state)
 	session_queue_clear(s);
 	assert_int_equal(a->rb.refs, 1);
 	assert_int_equal(b->rb.refs, 1);
-	assert_int_equal(s->q_count, 0);
-	assert_int_equal(s->q_bytes, 0);
+	assert_int_equal(session_queue_count(s), 0);
+	assert_int_equal(session_queue_bytes(s), 0);
 	assert_false(session_queue_pop(s, &e));
 	session_queue_clear(s); /* on an empty queue: nothing */
 	assert_int_equal(session_queue_push(s, a, 1, 0, 0, 0, 0), 0);
