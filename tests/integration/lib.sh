@@ -497,6 +497,23 @@ py() {
 		timeout -k 2 "$tmo" "$PY" "$@"
 }
 
+# ---- py_test (dups2): the start_broker + python test skeleton, written once ----
+# py_test MODULE [extra config lines...] <<'PY': start_broker with the lines, then the script on
+# stdin under MODULE's harness (mqtt5raw, mqttraw or mqttc): `from MODULE import *`, the script
+# (which defines t()), `main(t)` (mqttraw.main: a TestFailure is "FAIL: ..." and exit 1).
+py_test() {
+	local mod=$1
+	shift
+	start_broker "$@"
+	{
+		printf 'from %s import *\n' "$mod"
+		cat
+		printf 'main(t)\n'
+	} >"$T/py_test.py"
+	py "$T/py_test.py"
+}
+# ---- end py_test ----
+
 # py_ready MESSAGE [ARGS...] <<'PY': a python client in the background, the script on stdin and
 # "$T/ready" its first argument (it writes the file once it is set up); returns once the file is
 # there, the client's pid in PY_PID (tracked); fails the test with MESSAGE after 10 s.

@@ -112,14 +112,7 @@ def conn5(u, port=None):
 
 def collect(c, v5, seconds):
     """Every PUBLISH within `seconds` (QoS 0 subscriptions: nothing to acknowledge)."""
-    out = []
-    for left in time_left(seconds):
-        p = c.recv(left)
-        if p is None:
-            break
-        check(p.type == PUBLISH, "expected PUBLISH, got %r" % p)
-        out.append(publish_of(p) if v5 else p.publish())
-    return out
+    return collect_publishes(c, seconds, ack=False, v5=v5)
 
 
 def alive(c, who):

@@ -65,16 +65,8 @@ def conn5(u, cid=None):
 
 
 def collect(c, v5, seconds, skip_probe=True):
-    out = []
-    for left in time_left(seconds):
-        p = c.recv(left)
-        if p is None:
-            break
-        check(p.type == PUBLISH, "expected PUBLISH, got %r" % p)
-        m = publish_of(p) if v5 else p.publish()
-        if not (skip_probe and m["topic"].startswith("probe/")):
-            out.append((m["topic"], m["payload"].decode()))
-    return out
+    return [(m["topic"], m["payload"].decode()) for m in collect_publishes(c, seconds, False, v5)
+            if not (skip_probe and m["topic"].startswith("probe/"))]
 
 
 

@@ -10,9 +10,7 @@
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 printf 'topic readwrite #\n' >"$T/acl"
-start_broker "acl_file $T/acl"
-py <<'PY'
-from mqttraw import *
+py_test mqttraw "acl_file $T/acl" <<'PY'
 def t():
     for i in range(200):
         c, _ = client("many-%03d" % i, clean=False)
@@ -20,7 +18,6 @@ def t():
         check_eq(100, len(c.expect(SUBACK, timeout=20).suback()[1]), "SUBACK codes")
         c.send(disconnect())
         c.close()
-main(t)
 PY
 # the victim and the bystander are online across the reload
 PY_TIMEOUT=90 py - "$T" "$BROKER_PID" <<'PY' &

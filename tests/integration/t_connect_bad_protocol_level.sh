@@ -3,9 +3,7 @@
 # version), then the server closes the connection [MQTT-3.1.2-2]. Levels 0, 1, 2, 6, 7, 255, and
 # the mixed-up pairs of known names and levels: "MQTT" level 3 and "MQIsdp" level 4.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     cases = [("MQTT", lvl) for lvl in (0, 1, 2, 6, 7, 255)] + [("MQTT", 3), ("MQIsdp", 4)]
     for name, level in cases:
@@ -17,5 +15,4 @@ def t():
         check_eq(False, sp, "%s: session present" % what)
         c.assert_closed(within=3)
     assert_broker_serves()
-main(t)
 PY

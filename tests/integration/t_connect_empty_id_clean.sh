@@ -3,9 +3,7 @@
 # [MQTT-3.1.3-6]: two such clients are connected at once (neither takes over the other) and both
 # can subscribe and receive.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     a, sp = client("", clean=True)
     check_eq(False, sp, "session present (a)")
@@ -28,5 +26,4 @@ def t():
     a.send(puback(seen[PUBLISH].publish()["pid"]))
     a.send(pingreq()); a.expect(PINGRESP)
     b.send(pingreq()); b.expect(PINGRESP)
-main(t)
 PY

@@ -2,9 +2,7 @@
 # Zero-length client id with CleanSession 0: CONNACK 0x02 (identifier rejected), then the server
 # closes the connection [MQTT-3.1.3-8].
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     c = Conn()
     c.send(connect("", clean=False))
@@ -13,5 +11,4 @@ def t():
     check_eq(False, sp, "session present")
     c.assert_closed(within=3)
     assert_broker_serves()
-main(t)
 PY

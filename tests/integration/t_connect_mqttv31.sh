@@ -3,9 +3,7 @@
 # mosquitto_pub/mosquitto_sub -V mqttv31 exchange QoS 0, 1 and 2 messages; a 3.1 subscriber also
 # receives from a 3.1.1 publisher and vice versa.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     c, sp = client("v31raw", proto_level=3)
     check_eq(False, sp, "session present")
@@ -21,7 +19,6 @@ def t():
     check_eq((b"self", 1), (m["payload"], m["qos"]), "payload, qos")
     c.send(puback(m["pid"]))
     c.send(disconnect())
-main(t)
 PY
 for q in 0 1 2; do
 	out=$T/sub31_$q.out

@@ -2,9 +2,7 @@
 # A second CONNECT on a connection is a protocol violation [MQTT-3.1.0-2]: the server closes the
 # connection without a second CONNACK.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     c, _ = client("twice")
     c.send(connect("twice"))
@@ -15,5 +13,4 @@ def t():
     check_eq(1, len(got), "packets before the close")
     check_eq((False, 0), got[0].connack(), "first CONNACK")
     assert_broker_serves()
-main(t)
 PY

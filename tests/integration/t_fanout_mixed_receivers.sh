@@ -7,9 +7,7 @@
 # Every receiver gets exactly its own bytes, in order, and nothing else.
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import hashlib
 import mqttraw
 
@@ -80,5 +78,4 @@ def t():
     check_eq(want5(), got5(r["alias"], AliasMap(4)), "with topic aliases")
     check_eq(want5(retain_first=True), got5(r["rap"]), "with Retain As Published")
     check_eq(want5(only=(0, 3)), got5(r["small"]), "with Maximum Packet Size 200")
-main(t)
 PY

@@ -8,9 +8,7 @@
 # real CONNECT afterwards.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 
 from hostile import bystander, bystander_alive, closed_v3
 
@@ -40,5 +38,4 @@ def t():
         closed_v3(None, raw, "%s first" % what)
         bystander_alive(b, "bc%d" % i)
     assert_broker_serves()
-main(t)
 PY

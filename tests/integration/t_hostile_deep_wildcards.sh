@@ -12,9 +12,7 @@
 # mqttgwd only: Mosquitto 2.0.11 sends one copy per overlapping subscription (t_sub_overlap).
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 import itertools, time
 
@@ -93,5 +91,4 @@ def t():
     pub(p, "ok/1/2", b"ok")
     one_copy(c3, "ok/1/2", b"ok", 1)
     bystander_alive(b, "end")
-main(t)
 PY

@@ -10,9 +10,7 @@
 # t_v5_maxpkt_exceeded) and closes 5.0 clients without the DISCONNECT.
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker "max_packet_size 1024"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_packet_size 1024" <<'PY'
 import mqttraw
 
 from hostile import bystander, bystander_alive, closed_v3, disconnected_v5, refused_connect
@@ -54,5 +52,4 @@ def t():
         refused_connect(raw, "%s CONNECT declaring 200 MB" % what)
     bystander_alive(b, "end")
     b.expect_nothing(0.3)
-main(t)
 PY

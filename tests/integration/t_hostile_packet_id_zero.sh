@@ -9,9 +9,7 @@
 # mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 
 from hostile import attacks_v3_v5, bystander
 
@@ -28,5 +26,4 @@ V5 = [("PUBLISH QoS 1", packet(0x32, mstr("pz/a") + u16(0) + b"\x00x")),
 def t():
     b = bystander([("pz/#", 2)])
     attacks_v3_v5(b, "pz", V3, V5, RC_PROTOCOL_ERROR, " with packet id 0")
-main(t)
 PY

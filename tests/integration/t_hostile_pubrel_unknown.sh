@@ -10,9 +10,7 @@
 # mqttgwd only: Mosquitto 2.0.11 answers 0x00 to 5.0 clients.
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 
 from hostile import bystander, bystander_alive
@@ -63,5 +61,4 @@ def t():
         qos2_once(b, c, v5, 8)
         b.expect_nothing(0.3)
         bystander_alive(b, "v5" if v5 else "v3")
-main(t)
 PY

@@ -13,9 +13,7 @@
 # mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 
 from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
 
@@ -38,5 +36,4 @@ def t():
         disconnected_v5("nm5-%d" % i, raw, RC_MALFORMED, "5.0 non-minimal, %s [MQTT-1.5.5-1]" % what)
         bystander_alive(b, "nonmin%d" % i)
     b.expect_nothing(0.3)
-main(t)
 PY

@@ -12,9 +12,7 @@
 # mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 
 from hostile import bystander, bystander_alive, closed_v3, disconnected_v5
@@ -72,5 +70,4 @@ def t():
             raise TestFailure("5.0 CONNECT flags 0x%02x: %s" % (flags, e))
     bystander_alive(b, "connect-flags")
     b.expect_nothing(0.3)
-main(t)
 PY

@@ -10,9 +10,7 @@
 # no will after a second CONNECT (see t_will_second_connect).
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 
 from hostile import bystander, bystander_alive
@@ -64,5 +62,4 @@ def t():
     expect_disconnect(c, RC_PROTOCOL_ERROR)
     bystander_alive(b, "v5")
     b.expect_nothing(0.3)
-main(t)
 PY

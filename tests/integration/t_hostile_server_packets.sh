@@ -10,9 +10,7 @@
 # mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 
 from hostile import attacks_v3_v5, bystander
 
@@ -27,5 +25,4 @@ V5 = [("CONNACK", b"\x20\x03\x00\x00\x00"), ("SUBACK", b"\x90\x04\x00\x01\x00\x0
 def t():
     b = bystander()
     attacks_v3_v5(b, "sp", V3, V5, RC_PROTOCOL_ERROR, " from a client")
-main(t)
 PY

@@ -11,9 +11,7 @@
 # published while the flood is being handled within 3 s, and after it.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 import time
 
@@ -77,5 +75,4 @@ def t():
     m = publish_of(c5.expect(PUBLISH, timeout=3))
     check_eq(("sf5/777/a", b"v5", 777 % 3), (m["topic"], m["payload"], m["qos"]), "5.0 delivery")
     print("bystander round trip after the flood %.3f s" % bystander_alive(b, "after"))
-main(t)
 PY

@@ -13,9 +13,7 @@
 # than 200 levels ("Invalid subscription string"), where the spec allows SUBACK 0x80 at most.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 import time
 
 from hostile import bystander, bystander_alive
@@ -101,5 +99,4 @@ def t():
     get(all_)
     deep.expect_nothing(0.5)
     bystander_alive(b, "end")
-main(t)
 PY

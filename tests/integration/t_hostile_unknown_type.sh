@@ -8,9 +8,7 @@
 # mqttgwd only: Mosquitto 2.0.11 closes 5.0 clients without the DISCONNECT (a SHOULD).
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 
 from hostile import attacks_v3_v5, bystander
 
@@ -21,5 +19,4 @@ V5 = [("type 0", b"\x00\x00"), ("type 0 flags 0x5 with a body", b"\x05\x03abc")]
 def t():
     b = bystander()
     attacks_v3_v5(b, "ut", V3, V5, RC_MALFORMED)
-main(t)
 PY

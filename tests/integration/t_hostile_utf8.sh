@@ -11,9 +11,7 @@
 # subscribed before keeps receiving.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 
 from hostile import bystander, bystander_alive, closed_v3, disconnected_v5, refused_connect
@@ -70,5 +68,4 @@ def t():
     m = w.expect(PUBLISH, timeout=3)
     check_eq(b"\x00\x09u8/\xef\xbb\xbfbom", m.body[:11], "BOM topic delivered byte for byte")
     bystander_alive(b, "end")
-main(t)
 PY

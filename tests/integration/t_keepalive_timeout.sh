@@ -7,9 +7,7 @@
 # late, hence mqttgwd only; t_keepalive_will checks the same with a loose upper bound.
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 import threading, time
 def t():
     s, _ = client("ka-watch")
@@ -40,5 +38,4 @@ def t():
         wills.add((m["topic"], m["payload"]))
         s.send(puback(m["pid"]))
     check_eq({("ka/will/%d" % i, b"gone%d" % i) for i in range(3)}, wills, "wills")
-main(t)
 PY

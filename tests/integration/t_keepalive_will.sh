@@ -3,9 +3,7 @@
 # and within 12 s (loose: Mosquitto 2.0.11 checks only every ~5 s; t_keepalive_timeout holds
 # mqttgwd to 4.5 s), and its will is published then (QoS 1, RETAIN 0), not before.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 import time
 def t():
     s, _ = client("kw-watch")
@@ -21,5 +19,4 @@ def t():
     check_eq(("kw/will", b"kw-gone", 1, False), (m["topic"], m["payload"], m["qos"], m["retain"]), "will")
     s.send(puback(m["pid"]))
     print("closed %.3f s after CONNECT" % dt)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # (closed without a successful CONNACK: no CONNACK at all, as Mosquitto, or CONNACK 0x03
 # "server unavailable"), while the three keep working; once one leaves, a new client connects.
 . "$(dirname "$0")/lib.sh"
-start_broker "max_connections 3"
-py <<'PY'
-from mqttraw import *
+py_test mqttraw "max_connections 3" <<'PY'
 import time
 def t():
     cs = [client("mx%d" % i)[0] for i in range(3)]
@@ -28,5 +26,4 @@ def t():
                 raise TestFailure("no connection possible after one left: %s" % e)
             time.sleep(0.2)
     c.send(pingreq()); c.expect(PINGRESP)
-main(t)
 PY

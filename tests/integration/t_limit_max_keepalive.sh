@@ -5,9 +5,7 @@
 # rejected) and the connection is closed (Mosquitto >= 2.0.12's behaviour). Mosquitto 2.0.11
 # applies max_keepalive to MQTT 5 clients only and accepts 11 with CONNACK 0.
 . "$(dirname "$0")/lib.sh"
-start_broker "max_keepalive 10"
-py <<'PY'
-from mqttraw import *
+py_test mqttraw "max_keepalive 10" <<'PY'
 def t():
     c, _ = client("mk10", keepalive=10)
     c.send(pingreq()); c.expect(PINGRESP)
@@ -17,5 +15,4 @@ def t():
         sp, rc = x.expect(CONNACK).connack()
         check_eq(0x02, rc, "keepalive %d: CONNACK return code" % ka)
         x.assert_closed(within=3)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # (t_limit_message_size_close). So every oversized publish uses its own connection here and only
 # delivery is asserted.
 . "$(dirname "$0")/lib.sh"
-start_broker "message_size_limit 100"
-py <<'PY'
-from mqttraw import *
+py_test mqttraw "message_size_limit 100" <<'PY'
 def t():
     s = subscriber("ms-sub", [("ms/#", 2)])
     for q in (0, 1, 2):
@@ -33,5 +31,4 @@ def t():
         elif m["qos"] == 2:
             s.send(pubrec(m["pid"])); s.expect(PUBREL); s.send(pubcomp(m["pid"]))
     s.expect_nothing(1.0)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # close the connection, without PUBACK/PUBREC, and nothing is delivered; exactly 100 bytes is
 # fine. (Mosquitto 2.0.11 instead acknowledges and silently drops: the publisher cannot tell.)
 . "$(dirname "$0")/lib.sh"
-start_broker "message_size_limit 100"
-py <<'PY'
-from mqttraw import *
+py_test mqttraw "message_size_limit 100" <<'PY'
 def t():
     s = subscriber("mc-sub", [("mc/#", 1)])
     for q in (0, 1, 2):
@@ -23,5 +21,4 @@ def t():
         c.send(publish("mc/big", b"x" * 101, qos=q, pid=2 if q else None))
         c.assert_closed(within=3)
         s.expect_nothing(0.5)
-main(t)
 PY

@@ -2,9 +2,7 @@
 # PINGREQ -> PINGRESP [MQTT-3.12.4-1]; a client with keepalive 2 s that only sends PINGREQ
 # every second stays connected for 6 s (pings count as activity).
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 import time
 def t():
     c, _ = client("pinger", keepalive=2)
@@ -17,5 +15,4 @@ def t():
     c.send(pingreq() + pingreq())  # two in one segment: two answers
     c.expect(PINGRESP); c.expect(PINGRESP)
     c.send(disconnect())
-main(t)
 PY

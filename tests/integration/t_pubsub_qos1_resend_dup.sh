@@ -4,9 +4,7 @@
 # order, with DUP 1 and the same packet ids [MQTT-4.4.0-1, MQTT-3.3.1-1]; after PUBACK nothing
 # more is re-sent.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     r, sp = client("rs-sub", clean=False)
     check_eq([1], subscribe_ok(r, [("rs/t", 1)]), "SUBACK")
@@ -29,5 +27,4 @@ def t():
         r.send(puback(m["pid"]))
     r.expect_nothing(1.0)
     r.send(disconnect())
-main(t)
 PY

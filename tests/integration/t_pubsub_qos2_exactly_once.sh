@@ -4,9 +4,7 @@
 # with DUP 1 and the same packet id (broker answers PUBREC again), then PUBREL -> PUBCOMP.
 # The subscriber receives exactly one copy [MQTT-4.3.3-2, MQTT-4.4.0-1].
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s, _ = client("eo-sub")
     check_eq([2], subscribe_ok(s, [("eo/t", 2)]), "SUBACK")
@@ -34,5 +32,4 @@ def t():
         s.send(pubcomp(m["pid"]))
     check_eq([b"exactly-once"], [m["payload"] for m in copies], "copies delivered")
     p.send(disconnect())
-main(t)
 PY

@@ -3,9 +3,7 @@
 # subscriber arrives as QoS 1 (a PUBLISH with a packet id that expects PUBACK, no PUBREL follows);
 # QoS 2 and QoS 1 to a QoS 0 subscriber arrive as QoS 0 (no packet id).
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s, _ = client("down-sub")
     check_eq([1, 0], subscribe_ok(s, [("down/one", 1), ("down/zero", 0)]), "SUBACK")
@@ -29,5 +27,4 @@ def t():
         check_eq(("down/zero", ("q%d-to-q0" % pq).encode(), 0, None),
                  (m["topic"], m["payload"], m["qos"], m["pid"]), "delivered")
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # completes (PUBACK / PUBREC-PUBREL-PUBCOMP), each message arrives exactly once at
 # min(publish QoS, granted QoS) [MQTT-3.8.4-6], with RETAIN 0 and DUP 0.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 def t():
     s = Client("matrix-sub")
     s.connect()
@@ -31,5 +29,4 @@ def t():
         check_eq((payload, qos), (seen[topic].payload, seen[topic].qos), topic)
     p.disconnect()
     s.disconnect()
-main(t)
 PY

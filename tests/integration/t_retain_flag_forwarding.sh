@@ -4,9 +4,7 @@
 # [MQTT-3.3.1-8]; a re-subscribe to the same filter re-sends retained messages with RETAIN 1
 # [MQTT-3.8.4-3]. Checked on the wire with a raw client.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s = subscriber("rf-sub", [("rf/t", 1)])
     p, _ = client("rf-pub")
@@ -26,5 +24,4 @@ def t():
     check_eq((b"r1", True), (m["payload"], m["retain"]), "retained on re-subscribe")
     n.send(puback(m["pid"]))
     n.expect_nothing(0.5)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # a wildcard subscription receives every matching retained message; the retained message's QoS
 # is capped by the subscription's.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 def fresh(name, flt, qos=1):
     c = Client(name)
     c.connect()
@@ -48,5 +46,4 @@ def t():
     c5 = fresh("rt-s5", "rt/w/1")
     m = c5.get(3)
     check_eq((b"rt/w/1", True), (m.payload, m.retain), "non-retained publish left the store alone")
-main(t)
 PY

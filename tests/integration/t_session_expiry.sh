@@ -11,9 +11,7 @@
 #   FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"      (Debian package libfaketime)
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker "persistent_client_expiration ${MQTTGW_TEST_EXPIRY:-2s}"
-py <<'PY'
-from mqttc import *
+py_test mqttc "persistent_client_expiration ${MQTTGW_TEST_EXPIRY:-2s}" <<'PY'
 import time
 def t():
     s = Client("ex-sub", clean_session=False)
@@ -33,5 +31,4 @@ def t():
     s.expect_none(1.0)
     p.publish("ex/t", "after", qos=1)
     s.expect_none(1.0)  # the subscription went with the session
-main(t)
 PY

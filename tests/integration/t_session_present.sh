@@ -5,9 +5,7 @@
 # discards the session [MQTT-3.1.2-6]: the next clean 0 connect has session present 0 and no
 # subscriptions.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 def t():
     c = Client("sp-c1", clean_session=True)
     check_eq(False, c.connect(), "clean 1: session present")
@@ -32,5 +30,4 @@ def t():
     p.publish("sp/t", "gone", qos=1)
     c.expect_none(1.0)
     c.disconnect()
-main(t)
 PY

@@ -2,9 +2,7 @@
 # By default QoS 0 messages are not queued for an offline persistent session (Mosquitto's
 # queue_qos0_messages false): on reconnect only the QoS 1 message published after them arrives.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 def t():
     s = Client("q0n-sub", clean_session=False)
     s.connect()
@@ -19,5 +17,4 @@ def t():
     check_eq(True, s.connect(), "session present")
     got = [(m.payload, m.qos) for m in s.collect(1.5)]
     check_eq([(b"qos1", 1)], got, "delivered on reconnect")
-main(t)
 PY

@@ -2,9 +2,7 @@
 # With `queue_qos0_messages true` QoS 0 messages are queued for an offline persistent session
 # too, and delivered on reconnect in publish order together with the QoS 1 ones.
 . "$(dirname "$0")/lib.sh"
-start_broker "queue_qos0_messages true"
-py <<'PY'
-from mqttc import *
+py_test mqttc "queue_qos0_messages true" <<'PY'
 def t():
     s = Client("q0q-sub", clean_session=False)
     s.connect()
@@ -20,5 +18,4 @@ def t():
     check_eq(True, s.connect(), "session present")
     got = [(m.payload, m.qos) for m in s.collect(1.5)]
     check_eq([(b"qos0-a", 0), (b"qos1", 1), (b"qos0-b", 0), (b"sync", 1)], got, "delivered on reconnect")
-main(t)
 PY

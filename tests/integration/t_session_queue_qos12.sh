@@ -3,9 +3,7 @@
 # published while it is away are delivered on reconnect (session present 1), each once, in
 # publish order per topic, at the subscription's QoS [MQTT-3.1.2-5].
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 def t():
     s = Client("qq-sub", clean_session=False)
     s.connect()
@@ -28,5 +26,4 @@ def t():
     s = Client("qq-sub", clean_session=False)
     check_eq(True, s.connect(), "session present")
     s.expect_none(1.0)  # all acknowledged: nothing again
-main(t)
 PY

@@ -4,9 +4,7 @@
 # CONNACK 0 (session present 1 for a clean 0 session) and works; the first connection's
 # subscriptions belong to the session and still deliver to the second.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     a, sp = client("tk", clean=False)
     check_eq(False, sp, "first: session present")
@@ -25,5 +23,4 @@ def t():
     check_eq(False, sp, "clean 1 take-over: session present")
     b.assert_closed(within=3)
     c.send(pingreq()); c.expect(PINGRESP)
-main(t)
 PY

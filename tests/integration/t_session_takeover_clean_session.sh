@@ -8,9 +8,7 @@
 # no longer delivers. A persistent session still is resumed (the control).
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 
 def inflight(sub, topic, p, pub_qos1, parse):
@@ -59,5 +57,4 @@ def t():
     check_eq(True, sp, "persistent session: Session Present")
     m = b.expect(PUBLISH, timeout=5).publish()
     check_eq((b"in-flight", True), (m["payload"], m["dup"]), "persistent: resent with DUP")
-main(t)
 PY

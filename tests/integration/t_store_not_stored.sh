@@ -9,9 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/storelib.sh"
 SYS_INTERVAL=1
-start_broker "${STORE_CONF[@]}"
-py <<'PY'
-from mqttraw import *
+py_test mqttraw "${STORE_CONF[@]}" <<'PY'
 import mqtt5raw as m5
 def t():
     s = subscriber("ns-persist", [("ns/p", 1), ("ns/zero", 0)], clean=False)
@@ -34,7 +32,6 @@ def t():
     p.send(disconnect())
     c.send(disconnect())
     v.send(m5.disconnect5())
-main(t)
 PY
 stop_broker
 counts=$(store_sql "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM subs), (SELECT count(*) FROM messages), (SELECT count(*) FROM out), (SELECT count(*) FROM retained);")

@@ -8,9 +8,7 @@
 # a 1 s expiry that passed while down is gone (session present 0); one with 300 s is kept.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/storelib.sh"
-start_broker "${STORE_CONF[@]}"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "${STORE_CONF[@]}" <<'PY'
 def t():
     w = subscriber5("ex-watch", [("ex/will/#", sub_opts(qos=1))], clean=False,
                     props=[(SESSION_EXPIRY, 300)])
@@ -28,7 +26,6 @@ def t():
     for c in (e1, e2):
         c.send(disconnect5())
     time.sleep(0.5)
-main(t)
 PY
 kill_broker
 sleep 3

@@ -5,9 +5,7 @@
 # x/broker/uptime proves the wildcard subscribers are live.
 . "$(dirname "$0")/lib.sh"
 SYS_INTERVAL=1
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 import time
 def t():
     subs = {}
@@ -30,5 +28,4 @@ def t():
     check(all(t.startswith("$SYS/") for t in sys_all), "$SYS/# got %s" % sys_all)
     up = [m.topic for m in got["$SYS/broker/uptime"]]
     check(up and set(up) == {"$SYS/broker/uptime"}, "$SYS/broker/uptime got %s" % up)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # Mosquitto 2.0.11 delivers one copy at QoS 0 (the first matching subscription's), whatever the
 # subscription order: a deviation, hence mqttgwd only.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     for order in ([("a/+", 0), ("a/#", 2)], [("a/#", 2), ("a/+", 0)]):
         s, _ = client("ov-sub")
@@ -29,5 +27,4 @@ def t():
         check_eq([(b"overlap", 2)], copies, "copies for subscription order %r" % order)
         s.send(disconnect()); p.send(disconnect())
         s.close(); p.close()
-main(t)
 PY

@@ -3,9 +3,7 @@
 # [MQTT-3.8.4-1, -5]; subscribing again to the same filter replaces the subscription (new QoS,
 # still one copy per message) [MQTT-3.8.4-3].
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     c, _ = client("suback")
     c.send(subscribe(0x1234, [("sa/zero", 0), ("sa/one", 1), ("sa/two", 2), ("sb/+/x", 1), ("sc/#", 0)]))
@@ -30,5 +28,4 @@ def t():
         if q:
             c.send(puback(m["pid"]))
     c.expect_nothing(0.5)
-main(t)
 PY

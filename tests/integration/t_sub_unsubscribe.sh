@@ -3,9 +3,7 @@
 # later publishes to it are not delivered, other subscriptions still are; unsubscribing a filter
 # that was never subscribed still gets an UNSUBACK [MQTT-3.10.4-5].
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     c, _ = client("unsub")
     check_eq([0, 0], subscribe_ok(c, [("us/a", 0), ("us/+/b", 0)]), "SUBACK")
@@ -26,5 +24,4 @@ def t():
     p.send(publish("us/a", "5") + publish("us/x/b", "6"))
     c.expect_nothing(1.0)
     c.send(pingreq()); c.expect(PINGRESP)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # subscriber receives exactly the topics its filter matches (incl. empty levels, '#' matching the
 # parent level, '+' matching an empty level).
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 import time
 TOPICS = ["a", "a/b", "a/c", "a/b/c", "a/x/c", "b/b", "/b", "a/", "a//c", "x"]
 EXPECT = {
@@ -42,5 +40,4 @@ def t():
         if sorted(got) != sorted(EXPECT[flt]):
             bad.append("%r: expected %s, got %s" % (flt, sorted(EXPECT[flt]), sorted(got)))
     check(not bad, "wildcard mismatches:\n  " + "\n  ".join(bad))
-main(t)
 PY

@@ -6,9 +6,7 @@
 # the clients this test holds open, and follows a disconnect; counters cover what the test sent.
 . "$(dirname "$0")/lib.sh"
 SYS_INTERVAL=1
-start_broker
-py <<'PY'
-from mqttc import *
+py_test mqttc <<'PY'
 import re, time
 NUMERIC = ["clients/connected", "clients/total", "clients/maximum", "messages/received",
            "messages/sent", "bytes/received", "bytes/sent", "subscriptions/count",
@@ -69,5 +67,4 @@ def t():
         if seen and seen[-1] == 4:
             break
     check(seen and seen[-1] == 4, "clients/connected after a disconnect: %s, expected 4" % seen)
-main(t)
 PY

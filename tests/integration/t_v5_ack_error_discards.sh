@@ -5,9 +5,7 @@
 # (4.9: with Receive Maximum 1 the next message goes out at once).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     c = subscriber5("aed", [("aed/#", 2)], clean=False, props=SEI + [(RECEIVE_MAX, 1)])
@@ -27,5 +25,4 @@ def t():
     c.close()
     c, _ = client5("aed", clean=False, props=SEI + [(RECEIVE_MAX, 1)], expect_present=True)
     c.expect_nothing(1.0)  # nothing retransmitted
-main(t)
 PY

@@ -5,9 +5,7 @@
 # get the full topic names and no Topic Alias of the publisher.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("ai-sub", [("ai/#", 1)])
     p, ack = client5("ai-pub")
@@ -23,5 +21,4 @@ def t():
              "delivered topics")
     for m in got:
         check(not m["props"].has(TOPIC_ALIAS), "Topic Alias sent to a client without Topic Alias Maximum")
-main(t)
 PY

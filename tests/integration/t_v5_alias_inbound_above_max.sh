@@ -3,9 +3,7 @@
 # DISCONNECT 0x94 (Topic Alias invalid) and the close; nothing is delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("am-sub", [("am/#", 0)])
     c, ack = client5("am")
@@ -13,5 +11,4 @@ def t():
     c.send(publish5("am/t", "too-high", props=[(TOPIC_ALIAS, top + 1)]))
     expect_disconnect(c, RC_TOPIC_ALIAS_INVALID)
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -3,13 +3,10 @@
 # and a PUBLISH with Topic Alias 1 gets DISCONNECT 0x94 [MQTT-3.2.2-17], [MQTT-3.2.2-18].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "max_topic_alias 0"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_topic_alias 0" <<'PY'
 def t():
     c, ack = client5("ad")
     check_eq(0, ack["props"].get(TOPIC_ALIAS_MAX, 0), "Topic Alias Maximum")
     c.send(publish5("ad/t", "x", props=[(TOPIC_ALIAS, 1)]))
     expect_disconnect(c, RC_TOPIC_ALIAS_INVALID)
-main(t)
 PY

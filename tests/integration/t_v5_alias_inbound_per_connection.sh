@@ -4,9 +4,7 @@
 # DISCONNECT 0x82; only the first message is delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     s = subscriber5("apc-sub", [("apc/#", 0)])
@@ -18,5 +16,4 @@ def t():
     c.send(publish5("", "stale-alias", props=[(TOPIC_ALIAS, 1)]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)
     s.expect_nothing(0.5)
-main(t)
 PY

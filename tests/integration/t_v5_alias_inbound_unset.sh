@@ -3,14 +3,11 @@
 # DISCONNECT 0x82 and the close, nothing delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("au-sub", [("#", 0)])
     c, _ = client5("au")
     c.send(publish5("", "no-mapping", props=[(TOPIC_ALIAS, 2)]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)
     s.expect_nothing(0.5)
-main(t)
 PY

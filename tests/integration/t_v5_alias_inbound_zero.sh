@@ -5,14 +5,11 @@
 # spec names no code for alias 0, the issue asks for 0x94, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("az-sub", [("az/#", 0)])
     c, _ = client5("az")
     c.send(publish5("az/t", "alias0", props=[(TOPIC_ALIAS, 0)]))
     expect_disconnect(c, RC_TOPIC_ALIAS_INVALID)
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # every alias is 1 or 2 and every message resolves to the topic it was published on.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("al-sub", [("al/#", 0)], props=[(TOPIC_ALIAS_MAX, 2)])
     p, _ = client5("al-pub")
@@ -17,5 +15,4 @@ def t():
     got = collect_publishes(s, 1.5)
     check_eq(list(zip(topics, ["m%d" % i for i in range(12)])),
              [(amap.resolve(m), m["payload"].decode()) for m in got], "resolved topics")
-main(t)
 PY

@@ -3,9 +3,7 @@
 # when the publisher used aliases: every PUBLISH has the full topic and no alias property.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("an-sub", [("an/#", 0)])
     p, _ = client5("an-pub")
@@ -15,5 +13,4 @@ def t():
     check_eq([("an/t", b"m%d" % i) for i in range(4)], [(m["topic"], m["payload"]) for m in got], "deliveries")
     for m in got:
         check(not m["props"].has(TOPIC_ALIAS), "Topic Alias sent: %r" % m)
-main(t)
 PY

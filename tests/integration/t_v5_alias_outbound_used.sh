@@ -6,9 +6,7 @@
 # topic. Mosquitto 2.0.11 never assigns outbound aliases (the server MAY), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("ao-sub", [("ao/#", 1)], props=[(TOPIC_ALIAS_MAX, 3)])
     p, _ = client5("ao-pub")
@@ -23,5 +21,4 @@ def t():
     check(first_a["topic"] == "ao/a" and first_a["props"].has(TOPIC_ALIAS), "first ao/a: topic + alias %r" % first_a)
     for m in got[2:]:
         check_eq("", m["topic"], "later PUBLISH uses the alias alone (%r)" % m["payload"])
-main(t)
 PY

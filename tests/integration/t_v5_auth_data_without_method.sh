@@ -5,13 +5,10 @@
 # Mosquitto 2.0.11 accepts it (CONNACK 0x00), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = Conn()
     c.send(connect5("adm", props=[(AUTH_DATA, b"secret")]) + pingreq())
     expect_refused(c, [RC_PROTOCOL_ERROR])
     assert_broker_serves5()
-main(t)
 PY

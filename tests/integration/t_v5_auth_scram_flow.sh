@@ -16,15 +16,12 @@
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
 scram_secret alice s3cret >"$T/scram.txt"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = Scram("alice", "s3cret")
     c = Conn()
     c.send(connect5("no-file", props=[(AUTH_METHOD, Scram.METHOD), (AUTH_DATA, s.client_first())]))
     expect_refused(c, [RC_BAD_AUTH_METHOD], silent_ok=False)
-main(t)
 PY
 stop_broker
 start_broker "scram_password_file $T/scram.txt" "connect_timeout 2"

@@ -6,9 +6,7 @@
 # the DISCONNECT, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c, _ = client5("awm")
     c.send(auth5(RC_REAUTHENTICATE, [(AUTH_METHOD, "SCRAM-SHA-256"), (AUTH_DATA, b"n,,n=a,r=b")]))
@@ -16,5 +14,4 @@ def t():
     c, _ = client5("awm-flags")
     c.send(packet(0xF1, bytes([RC_CONTINUE_AUTH, 0])))
     expect_disconnect(c, RC_MALFORMED)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # stored under it (reconnecting with that id and Clean Start 0 finds it: Session Present 1).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a, acka = client5("", props=[(SESSION_EXPIRY, 60)])
     b, ackb = client5("")
@@ -19,5 +17,4 @@ def t():
     check(not ack["props"].has(ASSIGNED_CLIENT_ID), "Assigned Client Identifier for a given id")
     publish5_ok(b, "aci/t", "to-assigned", qos=1)
     check_eq(b"to-assigned", recv_publish(c)["payload"], "subscription of the assigned-id session")
-main(t)
 PY

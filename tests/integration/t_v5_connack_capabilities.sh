@@ -7,9 +7,7 @@
 # subscriptions, subscription identifiers, shared subscriptions, topic aliases up to the maximum.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c, ack = client5("cap", keepalive=30)
     pr = ack["props"]
@@ -36,5 +34,4 @@ def t():
     m = recv_publish(c2)
     check_eq((b"retained", True), (m["payload"], m["retain"]), "retained message")
     publish5_ok(p, "cap/r/x", "", qos=1, pid=3, retain=True)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # [MQTT-3.1.2-28]; with 1 the server may send one (a UTF-8 string) or none.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     _, ack = client5("cri-absent")
     check(not ack["props"].has(RESPONSE_INFO), "Response Information without a request: %r" % ack)
@@ -14,5 +12,4 @@ def t():
     _, ack = client5("cri-1", props=[(REQUEST_RESPONSE_INFO, 1)])
     info = ack["props"].get(RESPONSE_INFO)
     check(info is None or isinstance(info, str), "Response Information %r" % info)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # RETAIN 1 gets DISCONNECT 0x9A (Retain not supported) and the close (3.3.1.3); nothing delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "retain_available false"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "retain_available false" <<'PY'
 def t():
     s = subscriber5("cru-sub", [("cru/#", 0)])
     c, ack = client5("cru")
@@ -13,5 +11,4 @@ def t():
     c.send(publish5("cru/t", "retain-me", retain=True))
     expect_disconnect(c, RC_RETAIN_NOT_SUPPORTED)
     s.expect_nothing(0.5)
-main(t)
 PY

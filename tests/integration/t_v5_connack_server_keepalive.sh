@@ -3,13 +3,10 @@
 # Alive 10 in the CONNACK; a client asking for 5 s keeps its value (no Server Keep Alive, or 5).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "max_keepalive 10"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_keepalive 10" <<'PY'
 def t():
     _, ack = client5("ska-60", keepalive=60)
     check_eq(10, ack["props"].get(SERVER_KEEPALIVE), "Server Keep Alive for keepalive 60")
     _, ack = client5("ska-5", keepalive=5)
     check(ack["props"].get(SERVER_KEEPALIVE, 5) == 5, "Server Keep Alive for keepalive 5: %r" % ack["props"])
-main(t)
 PY

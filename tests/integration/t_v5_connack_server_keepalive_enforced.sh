@@ -6,9 +6,7 @@
 # and closes without a DISCONNECT, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "max_keepalive 2"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_keepalive 2" <<'PY'
 import time
 def t():
     c, ack = client5("ske", keepalive=60)
@@ -18,5 +16,4 @@ def t():
     dt = time.monotonic() - t0
     check(dt >= 2.9, "closed after %.2f s, before 1.5 x 2 s" % dt)
     print("closed after %.2f s" % dt)
-main(t)
 PY

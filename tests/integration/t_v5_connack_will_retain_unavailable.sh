@@ -3,9 +3,7 @@
 # (Retain not supported), Session Present 0, then the close [MQTT-3.2.2-13]; no will is published.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "retain_available false"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "retain_available false" <<'PY'
 def t():
     w = subscriber5("cwr-watch", [("cwr/#", 0)])
     c = Conn()
@@ -13,5 +11,4 @@ def t():
     ack = expect_refused(c, [RC_RETAIN_NOT_SUPPORTED], silent_ok=False)
     check(not ack["sp"], "Session Present on a refusal")
     w.expect_nothing(0.5)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # case are different sessions.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     for cid in ("a", "0123456789abcdefghijklm", "ABCDEFGHIJKLMNOPQRSTUVW", "client-with-ünicode-" + "x" * 80):
@@ -16,5 +14,4 @@ def t():
     c.send(disconnect5()); c.close()
     client5("caseid", clean=False, props=SEI, expect_present=False)
     client5("CaseID", clean=False, props=SEI, expect_present=True)
-main(t)
 PY

@@ -6,9 +6,7 @@
 # without a User Name is valid in 5.0 (3.1.2.9) -> CONNACK 0x00.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (("reserved flag", connect5("cfi-0", flags=0x03)),
              ("Will QoS 3", connect5("cfi-1", will=("cfi/w", "x", 3, False))),
@@ -27,5 +25,4 @@ def t():
     c, _ = client5("cfi-pw", password=b"only-a-password")
     c.send(pingreq())
     c.expect(PINGRESP)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # closes without the DISCONNECT (and later: ~6.6 s for keepalive 1), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     c, _ = client5("dka", keepalive=2)
@@ -16,5 +14,4 @@ def t():
     dt = time.monotonic() - t0
     check(dt >= 2.9, "closed after %.2f s, before 1.5 x keepalive" % dt)
     print("DISCONNECT 0x8D after %.2f s" % dt)
-main(t)
 PY

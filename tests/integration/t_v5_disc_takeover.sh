@@ -7,9 +7,7 @@
 # without the DISCONNECT, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     w = subscriber5("dto-watch", [("dto/will", 1)])
@@ -21,5 +19,4 @@ def t():
     p, _ = client5("dto-pub")
     publish5_ok(p, "dto/t", "to-new", qos=1)
     check_eq(b"to-new", recv_publish(new)["payload"], "the session's subscription serves the new connection")
-main(t)
 PY

@@ -4,9 +4,7 @@
 # [MQTT-2.2.1-4]; the PUBACK echoes the publisher's packet id [MQTT-2.2.1-5].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("dnf", [("dnf/t", 1)])
     p, _ = client5("dnf-pub")
@@ -15,5 +13,4 @@ def t():
     m = recv_publish(s)
     check_eq((b"retry", 1, False), (m["payload"], m["qos"], m["dup"]), "forwarded")
     check(m["pid"] != 0, "packet id 0")
-main(t)
 PY

@@ -5,9 +5,7 @@
 # third, published afterwards, arrives.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     c = subscriber5("ebw", [("ebw/#", 1)], props=[(RECEIVE_MAX, 1)])
@@ -21,5 +19,4 @@ def t():
     publish5_ok(p, "ebw/c", "third", qos=1, pid=3)
     got = collect_publishes(c, 1.0)
     check_eq([b"third"], [x["payload"] for x in got], "after the window opened")
-main(t)
 PY

@@ -6,9 +6,7 @@
 # hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
@@ -23,5 +21,4 @@ def t():
     c, _ = client5("eik", clean=False, props=SEI, expect_present=True)
     again = collect_publishes(c, 1.0)
     check_eq([(b"two", True), (b"one", True)], [(m["payload"], m["dup"]) for m in again], "resent")
-main(t)
 PY

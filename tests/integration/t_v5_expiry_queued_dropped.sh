@@ -3,9 +3,7 @@
 # messages queued (expiry 1 s, 30 s, none), after 2.2 s only the last two arrive, in order.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
@@ -19,5 +17,4 @@ def t():
     c, _ = client5("eqd", clean=False, props=SEI, expect_present=True)
     got = collect_publishes(c, 1.0)
     check_eq([b"long", b"none"], [m["payload"] for m in got], "delivered after 2.2 s")
-main(t)
 PY

@@ -3,9 +3,7 @@
 # Interval 10, delivered 2 s later with 7..8 [MQTT-3.3.2-6].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
@@ -19,5 +17,4 @@ def t():
     check_eq(b"waiting", m["payload"], "queued message")
     check(7 <= m["props"].get(MESSAGE_EXPIRY, -1) <= 8,
           "Message Expiry after 2 s in the queue: %r (want 7..8)" % m["props"].get(MESSAGE_EXPIRY))
-main(t)
 PY

@@ -4,9 +4,7 @@
 # with expiry 1.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     p, _ = client5("er-pub")
@@ -20,5 +18,4 @@ def t():
     check(97 <= got[0]["props"].get(MESSAGE_EXPIRY, -1) <= 100,
           "remaining expiry %r" % got[0]["props"].get(MESSAGE_EXPIRY))
     publish5_ok(p, "er/long", "", qos=1, pid=3, retain=True)
-main(t)
 PY

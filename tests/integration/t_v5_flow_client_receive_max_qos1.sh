@@ -5,9 +5,7 @@
 # all five arrive in order [MQTT-4.6.0-5]. Mosquitto 2.0.11 lets three out after the first PUBACK.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = subscriber5("fc1", [("fc1/#", 1)], props=[(RECEIVE_MAX, 2)])
     p, _ = client5("fc1-pub")
@@ -23,5 +21,4 @@ def t():
     for m in got[3:]:
         c.send(puback5(m["pid"]))
     c.expect_nothing(0.5)
-main(t)
 PY

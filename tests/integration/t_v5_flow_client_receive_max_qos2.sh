@@ -6,9 +6,7 @@
 # (t_v5_flow_client_receive_max_qos1), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = subscriber5("fc2", [("fc2/#", 2)], props=[(RECEIVE_MAX, 1)])
     p, _ = client5("fc2-pub")
@@ -22,5 +20,4 @@ def t():
     c.send(pubcomp5(m["pid"]))
     m = recv_publish(c)
     check_eq(b"second", m["payload"], "second, after PUBCOMP")
-main(t)
 PY

@@ -4,9 +4,7 @@
 # SUBSCRIBE, UNSUBSCRIBE and the client's own QoS 1 PUBLISH at once.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = subscriber5("fo", [("fo/#", 1)], props=[(RECEIVE_MAX, 1)])
     p, _ = client5("fo-pub")
@@ -20,5 +18,4 @@ def t():
     check_eq(12, ack_of(c.expect(PUBACK, 1.0))["pid"], "PUBACK for the client's own message")
     c.send(puback5(m["pid"]))
     check_eq(b"b", recv_publish(c)["payload"], "next message after the PUBACK")
-main(t)
 PY

@@ -6,9 +6,7 @@
 # Mosquitto 2.0.11 answers the overrun with PUBREC 0x97 and has no max_receive key.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "max_receive 5"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_receive 5" <<'PY'
 def t():
     s = subscriber5("fro-sub", [("fro/#", 2)])
     c, ack = client5("fro")
@@ -21,5 +19,4 @@ def t():
     expect_disconnect(c, RC_RECEIVE_MAX_EXCEEDED)
     got = collect_publishes(s, 1.0)
     check_eq([b"m%d" % i for i in range(1, 6)], [m["payload"] for m in got], "delivered")
-main(t)
 PY

@@ -5,9 +5,7 @@
 # without DISCONNECT, and another one after PUBREL for all of them too.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "max_receive 3"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_receive 3" <<'PY'
 def t():
     c, ack = client5("frr")
     check_eq(3, ack["props"].get(RECEIVE_MAX), "CONNACK Receive Maximum")
@@ -27,5 +25,4 @@ def t():
         check_eq(i, ack_of(c.expect(PUBREC))["pid"], "PUBREC with the window empty again")
     c.send(pingreq())
     c.expect(PINGRESP)
-main(t)
 PY

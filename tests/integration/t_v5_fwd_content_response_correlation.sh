@@ -4,9 +4,7 @@
 # bytes long, and an empty one. Publisher: paho MQTTv5; subscriber: raw packets.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("fcr-sub", [("fcr/#", 1)])
     p = Paho5("fcr-pub"); p.connect()
@@ -20,5 +18,4 @@ def t():
              "first message")
     check_eq(("", b"", False), (b["props"].get(CONTENT_TYPE), b["props"].get(CORRELATION_DATA),
                                 b["props"].has(RESPONSE_TOPIC)), "empty Content Type and Correlation Data")
-main(t)
 PY

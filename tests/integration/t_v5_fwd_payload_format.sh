@@ -3,9 +3,7 @@
 # 0 as 0, absent as absent.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("fpf-sub", [("fpf/#", 1)])
     p, _ = client5("fpf-pub")
@@ -15,5 +13,4 @@ def t():
     got = [(m["topic"], m["payload"], m["props"].all(PAYLOAD_FORMAT)) for m in collect_publishes(s, 1.0)]
     check_eq([("fpf/utf8", "héllo".encode(), [1]), ("fpf/bytes", b"\xff\x00", [0]), ("fpf/none", b"\xfe", [])],
              got, "forwarded Payload Format Indicators")
-main(t)
 PY

@@ -6,9 +6,7 @@
 # indicator are delivered. Mosquitto 2.0.11 does not check payloads (the check is a MAY).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 BAD = b"ok\xc3\x28"
 def t():
     s = subscriber5("fpi-sub", [("fpi/#", 1)])
@@ -22,5 +20,4 @@ def t():
     p.send(publish5("fpi/t", BAD, props=[(PAYLOAD_FORMAT, 1)]))
     expect_disconnect(p, RC_PAYLOAD_FORMAT_INVALID)
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "max_packet_size 200"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_packet_size 200" <<'PY'
 def t():
     s = subscriber5("mpa-sub", [("mpa/#", 0)])
     c, ack = client5("mpa")
@@ -16,5 +14,4 @@ def t():
     check_eq(1, ack_of(c.expect(PUBACK))["pid"], "PUBACK")
     m = recv_publish(s)
     check_eq(("mpa/t", n), (m["topic"], len(m["payload"])), "delivered")
-main(t)
 PY

@@ -5,9 +5,7 @@
 # stays up. Another subscriber without a limit gets everything.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     small = subscriber5("mpc-small", [("mpc/#", 1)], props=[(MAX_PACKET_SIZE, 100)])
     big = subscriber5("mpc-big", [("mpc/#", 1)])
@@ -23,5 +21,4 @@ def t():
         check_eq(["mpc/" + n for n, _, _ in msgs], [m["topic"] for m in got], "QoS %d: delivered without a limit" % q)
     small.send(pingreq())
     small.expect(PINGRESP)
-main(t)
 PY

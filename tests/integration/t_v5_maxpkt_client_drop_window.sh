@@ -6,9 +6,7 @@
 # slot of the dropped message (the small one never comes), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = subscriber5("mpw", [("mpw/#", 1)], props=[(MAX_PACKET_SIZE, 100), (RECEIVE_MAX, 1)])
     p, _ = client5("mpw-pub")
@@ -17,5 +15,4 @@ def t():
     m = recv_publish(c, 2.0)
     check_eq("mpw/small", m["topic"], "next message after the dropped one")
     c.expect_nothing(0.5)
-main(t)
 PY

@@ -6,9 +6,7 @@
 # Remaining Length only (201 and 202 bytes pass, 203 gets 0x95), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "max_packet_size 200"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "max_packet_size 200" <<'PY'
 def t():
     s = subscriber5("mpe-sub", [("mpe/#", 0)])
     c, _ = client5("mpe")
@@ -16,5 +14,4 @@ def t():
     c.send(pkt)
     expect_disconnect(c, RC_PACKET_TOO_LARGE)
     s.expect_nothing(0.5)
-main(t)
 PY

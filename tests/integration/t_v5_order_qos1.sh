@@ -4,9 +4,7 @@
 # subscriber's Receive Maximum 10 throttling the server.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 N = 500
 def t():
     s = subscriber5("ord", [("ord/t", 1)], props=[(RECEIVE_MAX, 10)])
@@ -19,5 +17,4 @@ def t():
     check_eq(list(range(N)), got, "order")
     acks = [ack_of(p.expect(PUBACK))["pid"] for _ in range(N)]
     check_eq(list(range(1, N + 1)), acks, "PUBACK order")
-main(t)
 PY

@@ -6,9 +6,7 @@
 # 2.0.11 closes without the DISCONNECT or answers 0x81, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (("second CONNECT", connect5("ppe-x")),
              ("empty SUBSCRIBE", packet(0x82, b"\x00\x01\x00")),
@@ -20,5 +18,4 @@ def t():
     for i, (what, pkt) in enumerate(cases):
         disconnected_v5("ppe-%d" % i, pkt, RC_PROTOCOL_ERROR, what)
     assert_broker_serves5()
-main(t)
 PY

@@ -4,14 +4,11 @@
 # DISCONNECT 0x81 and the close.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (("SUBSCRIBE", packet(0x80, b"\x00\x01\x00" + mstr("prf/t") + b"\x00")),
              ("UNSUBSCRIBE", packet(0xA0, b"\x00\x01\x00" + mstr("prf/t"))))
     for i, (what, pkt) in enumerate(cases):
         disconnected_v5("prf-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
-main(t)
 PY

@@ -5,14 +5,11 @@
 # closes without the DISCONNECT (PUBREL, DISCONNECT) or answers the PINGREQ, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (("PUBREL", packet(0x60, b"\x00\x01")), ("DISCONNECT", packet(0xE1, b"")),
              ("PINGREQ", packet(0xC1, b"")))
     for i, (what, pkt) in enumerate(cases):
         disconnected_v5("prfo-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
-main(t)
 PY

@@ -5,9 +5,7 @@
 # without them; the PUBLISH keeps the publisher's User Properties.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def no_problem_info(p, what):
     props = ack_of(p)["props"] if p.type in (PUBACK, PUBREC, PUBREL, PUBCOMP) else suback_of(p)["props"]
     check(not props.has(REASON_STRING) and not props.has(USER_PROPERTY),
@@ -25,5 +23,4 @@ def t():
     publish5_ok(p, "rpi/t", "up", qos=1, props=[(USER_PROPERTY, ("k", "v"))])
     m = recv_publish(c)
     check_eq([("k", "v")], m["props"].all(USER_PROPERTY), "User Property of the PUBLISH")
-main(t)
 PY

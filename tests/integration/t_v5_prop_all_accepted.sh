@@ -5,9 +5,7 @@
 # connections, the message arrives with its properties, and the DISCONNECT 0x00 drops the will.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 UP = USER_PROPERTY
 def t():
     w = subscriber5("pa-watch", [("pa/will", 1)])
@@ -61,5 +59,4 @@ def t():
     check_eq([], p.wait_closed(3)[1], "packets after the publisher's DISCONNECT")
     w.expect_nothing(1.0)  # DISCONNECT 0x00: no will [MQTT-3.14.4-3]
     assert_broker_serves5()
-main(t)
 PY

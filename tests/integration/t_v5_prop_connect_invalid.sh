@@ -7,9 +7,7 @@
 # Packet Size 0, Request Problem / Response Information 2 (protocol errors, 3.1.2.11.x).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (
         ("unknown id", RC_MALFORMED, dict(props=bytes([0x7F, 0]))),
@@ -33,5 +31,4 @@ def t():
         except TestFailure as e:
             raise TestFailure("%s: %s" % (what, e))
     assert_broker_serves5()
-main(t)
 PY

@@ -6,9 +6,7 @@
 # SHOULD, 4.13.1), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (("SUBSCRIBE", subscribe5(1, [("pdo/t", 0)], props=[(SUBSCRIPTION_ID, 1), (SUBSCRIPTION_ID, 2)])),
              ("DISCONNECT", disconnect5(0, [(SESSION_EXPIRY, 5), (SESSION_EXPIRY, 5)])),
@@ -16,5 +14,4 @@ def t():
     for i, (what, pkt) in enumerate(cases):
         disconnected_v5("pdo-%d" % i, pkt, RC_PROTOCOL_ERROR, what, props=[(SESSION_EXPIRY, 10)])
     assert_broker_serves5()
-main(t)
 PY

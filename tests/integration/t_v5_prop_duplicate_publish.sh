@@ -7,9 +7,7 @@
 # (a SHOULD, 4.13.1), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("pd-sub", [("pd/#", 0)])
     cases = ((PAYLOAD_FORMAT, 0), (MESSAGE_EXPIRY, 30), (CONTENT_TYPE, "a"),
@@ -27,5 +25,4 @@ def t():
     m = recv_publish(s)
     check_eq((b"ok", [("k", "1"), ("k", "1")]), (m["payload"], m["props"].all(USER_PROPERTY)),
              "repeated User Property")
-main(t)
 PY

@@ -5,9 +5,7 @@
 # (1.5.5: four at most). The message is not delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("pt-sub", [("pt/#", 0)])
     cases = (("u32 cut", publish5("pt/t", "x", props=bytes([MESSAGE_EXPIRY, 0, 0]))),
@@ -19,5 +17,4 @@ def t():
         disconnected_v5("pt-%d" % i, pkt, RC_MALFORMED, what)
     s.expect_nothing(0.5)
     assert_broker_serves5()
-main(t)
 PY

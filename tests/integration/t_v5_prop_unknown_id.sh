@@ -4,9 +4,7 @@
 # SUBSCRIBE. Nothing of the packet is processed: the PUBLISH is not delivered.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("pu-sub", [("pu/#", 0)])
     for i, raw in enumerate((b"\x00\x00", b"\x04\x00", b"\x7f\x00", b"\x80\x01\x00")):
@@ -18,5 +16,4 @@ def t():
         expect_disconnect(c, RC_MALFORMED)
     s.expect_nothing(0.5)
     assert_broker_serves5()
-main(t)
 PY

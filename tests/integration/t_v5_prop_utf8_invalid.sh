@@ -6,9 +6,7 @@
 # the DISCONNECT (a SHOULD, 4.13.1), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("pu8-sub", [("pu8/#", 0)])
     cases = (("overlong in Content Type", bytes([CONTENT_TYPE, 0, 2, 0xC0, 0xAF])),
@@ -20,5 +18,4 @@ def t():
         disconnected_v5("pu8-%d" % i, publish5("pu8/t", "x", props=raw), RC_MALFORMED, what)
     s.expect_nothing(0.5)
     assert_broker_serves5()
-main(t)
 PY

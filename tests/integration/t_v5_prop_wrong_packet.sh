@@ -4,9 +4,7 @@
 # SUBSCRIBE, Subscription Identifier in UNSUBSCRIBE -> DISCONNECT 0x81 and the close.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("pw-sub", [("pw/#", 0)])
     cases = (("SESSION_EXPIRY in PUBLISH", publish5("pw/t", "x", props=[(SESSION_EXPIRY, 5)])),
@@ -18,5 +16,4 @@ def t():
         disconnected_v5("pw-%d" % i, pkt, RC_MALFORMED, what)
     s.expect_nothing(0.5)
     assert_broker_serves5()
-main(t)
 PY

@@ -6,9 +6,7 @@
 # 4.13.1), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (("PUBACK", puback5(1, 0, [(SUBSCRIPTION_ID, 1)])),
              ("PUBREC", pubrec5(1, 0, [(SUBSCRIPTION_ID, 1)])),
@@ -18,5 +16,4 @@ def t():
     for i, (what, pkt) in enumerate(cases):
         disconnected_v5("pk-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
-main(t)
 PY

@@ -5,9 +5,7 @@
 # Mosquitto 2.0.11 answers the wildcard with 0x82 and ignores DUP on QoS 0, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("pit-sub", [("#", 0)])
     cases = (("+ in topic", RC_TOPIC_NAME_INVALID, publish5("pit/+", "x")),
@@ -16,5 +14,4 @@ def t():
     for i, (what, rc, pkt) in enumerate(cases):
         disconnected_v5("pit-%d" % i, pkt, rc, what)
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # Topic Alias (3.3.2.1) and packet id 0 at QoS 1 [MQTT-2.2.1-3] are protocol errors (0x82).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("pm-sub", [("#", 0)])
     cases = (("QoS 3", RC_MALFORMED, packet(0x36, mstr("pm/t") + b"\x00\x01\x00x")),
@@ -18,5 +16,4 @@ def t():
     for i, (what, rc, pkt) in enumerate(cases):
         disconnected_v5("pm-%d" % i, pkt, rc, what)
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # a reason code of 0x80 or more (0x99, invalid payload) the id is a new message too [MQTT-4.3.3-9].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("qpr-sub", [("qpr/#", 2)])
     p, _ = client5("qpr-pub")
@@ -22,5 +20,4 @@ def t():
     publish5_ok(p, "qpr/b", "q2-again", qos=2, pid=6)
     got = [m["payload"] for m in collect_publishes(s, 1.0)]
     check_eq([b"q1-first", b"q1-again", b"q2-first", b"q2-again"], got, "deliveries")
-main(t)
 PY

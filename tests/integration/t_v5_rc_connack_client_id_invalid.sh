@@ -7,14 +7,11 @@
 # instead of 0x85, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker "allow_zero_length_clientid false"
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw "allow_zero_length_clientid false" <<'PY'
 def t():
     c = Conn()
     c.send(connect5("") + pingreq())
     ack = expect_refused(c, [RC_CLIENT_ID_NOT_VALID], silent_ok=False)
     check_eq((False, hexs(RC_CLIENT_ID_NOT_VALID)), (ack["sp"], hexs(ack["rc"])), "CONNACK")
     assert_broker_serves5()
-main(t)
 PY

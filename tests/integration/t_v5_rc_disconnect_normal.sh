@@ -3,9 +3,7 @@
 # without publishing it [MQTT-3.14.4-3], [MQTT-3.1.2-10]. Real client: paho MQTTv5.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     w = Paho5("dn-watch"); w.connect()
     w.subscribe("dn/will", qos=1)
@@ -13,5 +11,4 @@ def t():
     c.connect()
     c.disconnect(rc=0x00)
     w.expect_none(1.5)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # [MQTT-3.1.2-8]. Real client: paho MQTTv5.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     w = Paho5("dw-watch"); w.connect()
     w.subscribe("dw/will", qos=1)
@@ -21,5 +19,4 @@ def t():
     m = w.get(3)
     check_eq(b"by-close", m["payload"], "will after a close without DISCONNECT")
     w.expect_none(0.5)
-main(t)
 PY

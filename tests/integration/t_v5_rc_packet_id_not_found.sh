@@ -5,9 +5,7 @@
 # server never sent gets PUBREL 0x92; the connection stays up. Mosquitto 2.0.11 answers 0x00.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c, _ = client5("rn")
     c.send(pubrel5(77))
@@ -20,5 +18,4 @@ def t():
     check(publish5_ok(c, "rn/t", "x", qos=2, pid=77) in (0x00, 0x10), "PUBREC")
     c.send(pingreq())
     c.expect(PINGRESP)
-main(t)
 PY

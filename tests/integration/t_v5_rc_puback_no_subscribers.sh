@@ -3,9 +3,7 @@
 # nobody subscribed to, 0x00 once a subscription matches; the subscriber gets only the second.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     p, _ = client5("ra-pub")
     check_eq(hexs(RC_NO_MATCHING_SUBSCRIBERS), hexs(publish5_ok(p, "ra/t", "nobody", qos=1, pid=1)),
@@ -16,5 +14,4 @@ def t():
     m = recv_publish(s)
     check_eq(b"someone", m["payload"], "delivered")
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # 0x10 is a MAY: Mosquitto 2.0.11 answers 0x00 in both cases, hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     p, _ = client5("rr-pub")
     check_eq(hexs(RC_NO_MATCHING_SUBSCRIBERS), hexs(publish5_ok(p, "rr/t", "nobody", qos=2, pid=1)),
@@ -17,5 +15,4 @@ def t():
              "PUBREC reason code with a subscriber")
     m = recv_publish(s)
     check_eq((b"someone", 2), (m["payload"], m["qos"]), "delivered")
-main(t)
 PY

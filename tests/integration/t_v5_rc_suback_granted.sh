@@ -5,9 +5,7 @@
 # published and granted QoS [MQTT-3.8.4-8].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s, _ = client5("rs")
     s.send(subscribe5(0xBEEF, [("rs/two", 2), ("rs/zero", 0), ("rs/one", 1), ("rs/+/w", 2)]))
@@ -18,5 +16,4 @@ def t():
         publish5_ok(p, topic, topic, qos=2, pid=i + 1)
         m = recv_publish(s)
         check_eq((topic, want), (m["topic"], m["qos"]), "delivery QoS")
-main(t)
 PY

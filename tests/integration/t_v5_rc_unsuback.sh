@@ -5,9 +5,7 @@
 # delivering [MQTT-3.10.4-2], the others keep on.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("ru", [("ru/a", 1), ("ru/+", 0), ("ru/keep", 1)])
     check_eq([0x00, 0x11, 0x00, 0x11], unsubscribe5_ok(s, ["ru/a", "ru/b", "ru/+", "ru/#"], pid=9),
@@ -19,5 +17,4 @@ def t():
     m = recv_publish(s)
     check_eq(("ru/keep", b"kept"), (m["topic"], m["payload"]), "only the kept subscription delivers")
     s.expect_nothing(0.5)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # stored message with RETAIN 1 and the QoS min(stored, granted) [MQTT-3.8.4-8].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def latest(name, flt="rs5/t", q=2):
     s = subscriber5(name, [(flt, q)])
     got = [(m["payload"], m["qos"], m["retain"]) for m in collect_publishes(s, 0.6)]
@@ -23,5 +21,4 @@ def t():
     check_eq([(b"second", 2, True)], latest("rs5-c"), "after a RETAIN 0 message")
     publish5_ok(p, "rs5/t", "", qos=1, pid=4, retain=True)
     check_eq([], latest("rs5-d"), "after an empty retained message")
-main(t)
 PY

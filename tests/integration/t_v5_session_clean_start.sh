@@ -6,9 +6,7 @@
 # [MQTT-3.1.2-4], [MQTT-3.2.2-2].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     c = subscriber5("sc", [("sc/t", 1)], clean=False, props=SEI, expect_present=False)
@@ -24,5 +22,4 @@ def t():
     c, _ = client5("sc", clean=True, props=SEI, expect_present=False)
     publish5_ok(p, "sc/t", "after-clean", qos=1, pid=3)
     c.expect_nothing(1.0)  # the subscription went with the discarded session
-main(t)
 PY

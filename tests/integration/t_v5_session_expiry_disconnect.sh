@@ -4,9 +4,7 @@
 # DISCONNECT with 0xFFFFFFFF (never) keeps it beyond 1 s (Session Present 1 after 2.5 s).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     c = subscriber5("sed-a", [("sed/a", 1)], clean=False, props=[(SESSION_EXPIRY, 60)])
@@ -21,5 +19,4 @@ def t():
     time.sleep(2.5)
     c, _ = client5("sed-b", clean=False, props=[(SESSION_EXPIRY, 0)], expect_present=True)
     check_eq(b"kept", recv_publish(c)["payload"], "queued message")
-main(t)
 PY

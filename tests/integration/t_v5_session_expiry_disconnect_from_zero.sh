@@ -4,9 +4,7 @@
 # the will is published as for any abnormal end [MQTT-3.1.2-8].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     w = subscriber5("sez-watch", [("sez/will", 1)])
     c, _ = client5("sez", will=("sez/will", "gone", 1, False))
@@ -15,5 +13,4 @@ def t():
     m = recv_publish(w, 3)
     check_eq(("sez/will", b"gone"), (m["topic"], m["payload"]), "will")
     client5("sez", clean=False, expect_present=False)  # and the session did not stay
-main(t)
 PY

@@ -4,9 +4,7 @@
 # interval passed [MQTT-4.1.0-2] (reconnect after 4 s: Session Present 0, nothing delivered).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 SEI = [(SESSION_EXPIRY, 2)]
 def t():
@@ -22,5 +20,4 @@ def t():
     time.sleep(4.0)
     c, _ = client5("se", clean=False, props=SEI, expect_present=False)
     c.expect_nothing(1.0)
-main(t)
 PY

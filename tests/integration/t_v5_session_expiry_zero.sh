@@ -3,9 +3,7 @@
 # reconnecting with Clean Start 0 gives Session Present 0, no queued message, no subscription.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = subscriber5("sz", [("sz/t", 1)], clean=False)
     c.send(disconnect5()); c.close()
@@ -14,5 +12,4 @@ def t():
     c, _ = client5("sz", clean=False, expect_present=False)
     publish5_ok(p, "sz/t", "after", qos=1, pid=2)
     c.expect_nothing(1.0)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # disconnects and reconnects within 1 s the session is still there (Session Present 1).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 SEI = [(SESSION_EXPIRY, 1)]
 def t():
@@ -17,5 +15,4 @@ def t():
     check_eq(b"still", recv_publish(c)["payload"], "subscription after 2.5 s connected")
     c.send(disconnect5()); c.close()
     client5("sone", clean=False, props=SEI, expect_present=True)
-main(t)
 PY

@@ -6,9 +6,7 @@
 # connection.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     c = subscriber5("sr", [("sr/#", 2)], clean=False, props=SEI)
@@ -39,5 +37,4 @@ def t():
     c.send(pubcomp5(r2["pid"]))
     c.send(pubcomp5(m3["pid"]))
     c.expect_nothing(1.0)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # server discard the message, not send it to another member [MQTT-4.8.2-6].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a, _ = client5("sae-a"); b, _ = client5("sae-b")
     subscribe5_ok(a, [("$share/g/sae/t", 1)])
@@ -21,5 +19,4 @@ def t():
     check(ga, "member a got nothing")
     b.expect_nothing(1.0)  # the refused messages are not passed on
     a.expect_nothing(0.3)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # QoS 0 and member b granted QoS 2 share the QoS 2 messages; a gets them at QoS 0, b at QoS 2.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a, _ = client5("shq-a"); b, _ = client5("shq-b")
     check_eq([0], subscribe5_ok(a, [("$share/g/shq/t", 0)]), "SUBACK a")
@@ -19,5 +17,4 @@ def t():
     check(ga and gb, "both members got messages (a=%d b=%d)" % (len(ga), len(gb)))
     check_eq({0}, {m["qos"] for m in ga}, "QoS at member a")
     check_eq({2}, {m["qos"] for m in gb}, "QoS at member b")
-main(t)
 PY

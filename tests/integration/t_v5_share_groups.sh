@@ -4,9 +4,7 @@
 # one in g2, one plain.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     g1a, _ = client5("shg-1a"); g1b, _ = client5("shg-1b"); g2, _ = client5("shg-2"); pl, _ = client5("shg-plain")
     for c in (g1a, g1b):
@@ -21,5 +19,4 @@ def t():
     check_eq(want, sorted(g1), "group g1")
     check_eq(want, sorted(m["payload"] for m in collect_publishes(g2, 0.2)), "group g2")
     check_eq(want, sorted(m["payload"] for m in collect_publishes(pl, 0.2)), "plain subscriber")
-main(t)
 PY

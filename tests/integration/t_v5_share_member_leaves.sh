@@ -8,9 +8,7 @@
 # redeliver them either (a SHOULD), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a, _ = client5("shm-a", props=[(RECEIVE_MAX, 10)])
     b, _ = client5("shm-b")
@@ -26,5 +24,4 @@ def t():
     again = [m["payload"] for m in collect_publishes(b, 2.0)]
     check_eq(sorted(held), sorted(again), "redelivered to the remaining member")
     check_eq(sorted(b"m%d" % i for i in range(6)), sorted(first + again), "every message at b")
-main(t)
 PY

@@ -8,9 +8,7 @@
 # Clean Start discards a member's session: its messages go to the group. mqttgwd only (a SHOULD).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a, _ = client5("she-a", props=[(SESSION_EXPIRY, 1), (RECEIVE_MAX, 2)])
     b, _ = client5("she-b", props=[(SESSION_EXPIRY, 300)])
@@ -49,5 +47,4 @@ def t():
     d2, _ = client5("she-d", clean=True)
     expect_disconnect(d, RC_SESSION_TAKEN_OVER)
     check_eq(kept, payloads(collect_publishes(b, 1.5)), "d's messages after the clean take-over")
-main(t)
 PY

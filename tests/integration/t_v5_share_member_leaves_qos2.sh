@@ -8,9 +8,7 @@
 # does not hand queued messages over).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     a, _ = client5("shq-a", props=[(RECEIVE_MAX, 2)])
@@ -43,5 +41,4 @@ def t():
         i = int(m["payload"][1:])
         check_eq([("k", "v%d" % i)], m["props"].all(USER_PROPERTY), "user property kept")
     check_eq([], collect_publishes(b, 0.5), "nothing more")
-main(t)
 PY

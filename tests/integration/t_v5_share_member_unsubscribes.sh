@@ -6,9 +6,7 @@
 # to the subscription). Without the UNSUBSCRIBE they would be (t_v5_share_member_leaves).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a, _ = client5("shu-a", props=[(RECEIVE_MAX, 10)])
     b, _ = client5("shu-b")
@@ -26,5 +24,4 @@ def t():
     check_eq([b"m4"], payloads(collect_publishes(b, 0.5)), "after a left the group, b gets all")
     a.close()  # session ends: the messages it kept are not the group's any more
     check_eq([], payloads(collect_publishes(b, 1.0)), "nothing handed over after UNSUBSCRIBE")
-main(t)
 PY

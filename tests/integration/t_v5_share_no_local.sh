@@ -4,12 +4,9 @@
 # Mosquitto 2.0.11 accepts it (SUBACK), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c, _ = client5("shl")
     c.send(subscribe5(1, [("$share/g/shl/t", sub_opts(1, nl=True))]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)
-main(t)
 PY

@@ -6,9 +6,7 @@
 # hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     p, _ = client5("shn-pub")
     publish5_ok(p, "shn/t", "kept", qos=1, retain=True)
@@ -17,5 +15,4 @@ def t():
     publish5_ok(p, "shn/t", "live", qos=1, pid=2)
     check_eq(b"live", recv_publish(s)["payload"], "live message")
     publish5_ok(p, "shn/t", "", qos=1, pid=3, retain=True)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # member [MQTT-4.8.2-5].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     a, _ = client5("sq2-a", clean=False, props=SEI)
@@ -25,5 +23,4 @@ def t():
     m = recv_publish(a)
     check_eq((ga[0]["payload"], True), (m["payload"], m["dup"]), "resent to the same member")
     b.expect_nothing(0.3)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # (4.8.2), alternating (round robin): ten QoS 1 messages, five each, none twice, none lost.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a, _ = client5("shr-a"); b, _ = client5("shr-b")
     check_eq([1], subscribe5_ok(a, [("$share/g/shr/t", 1)]), "SUBACK a")
@@ -19,5 +17,4 @@ def t():
     check_eq((5, 5), (len(ga), len(gb)), "split between the members (a=%r b=%r)" % (ga, gb))
     check(ga in (["m%d" % i for i in range(0, 10, 2)], ["m%d" % i for i in range(1, 10, 2)]),
           "round robin: a got %r" % ga)
-main(t)
 PY

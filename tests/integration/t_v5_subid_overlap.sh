@@ -6,9 +6,7 @@
 # own identifier ([MQTT-3.3.4-5] allows that), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = subscriber5("sio", [("sio/+", 0)], sub_pid=1, sub_props=[(SUBSCRIPTION_ID, 1)])
     subscribe5_ok(s, [("sio/#", 1)], pid=2, props=[(SUBSCRIPTION_ID, 2)])
@@ -21,5 +19,4 @@ def t():
     publish5_ok(p, "sio/x/y", "deep", qos=1, pid=2)  # only sio/# matches
     m = recv_publish(s)
     check_eq((b"deep", [2]), (m["payload"], m["props"].all(SUBSCRIPTION_ID)), "single match")
-main(t)
 PY

@@ -7,9 +7,7 @@
 # sends one copy per subscription (t_v5_subid_overlap), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 SEI = [(SESSION_EXPIRY, 60)]
 def t():
     s = subscriber5("siq", [("siq/+", 1)], sub_pid=1, sub_props=[(SUBSCRIPTION_ID, 5)],
@@ -36,5 +34,4 @@ def t():
     m = recv_publish(s)
     check_eq((b"online", True, [5, 6]), (m["payload"], m["dup"], sorted(m["props"].all(SUBSCRIPTION_ID))),
              "resent online delivery")
-main(t)
 PY

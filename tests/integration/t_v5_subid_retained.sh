@@ -3,9 +3,7 @@
 # [MQTT-3.3.4-3] and RETAIN 1.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     p, _ = client5("sir-pub")
     publish5_ok(p, "sir/t", "kept", qos=1, retain=True)
@@ -13,5 +11,4 @@ def t():
     m = recv_publish(s)
     check_eq((b"kept", True, [33]), (m["payload"], m["retain"], m["props"].all(SUBSCRIPTION_ID)), "retained message")
     publish5_ok(p, "sir/t", "", qos=1, pid=2, retain=True)
-main(t)
 PY

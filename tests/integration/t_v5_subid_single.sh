@@ -3,9 +3,7 @@
 # [MQTT-3.3.4-3]; a subscription without one gets none. Real clients: paho MQTTv5.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s = Paho5("sis"); s.connect()
     check_eq([1], s.subscribe("sis/with/#", qos=1, sub_id=268435455), "SUBACK")
@@ -15,5 +13,4 @@ def t():
     p.publish("sis/without/a", "2", qos=1)
     got = {m["topic"]: m["props"].get("SubscriptionIdentifier") for m in s.collect(1.0)}
     check_eq({"sis/with/a": [268435455], "sis/without/a": None}, got, "Subscription Identifiers")
-main(t)
 PY

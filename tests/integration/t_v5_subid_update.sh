@@ -3,9 +3,7 @@
 # included: id 4 then id 9 -> deliveries carry only 9; then no identifier -> none.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     s, _ = client5("siu")
     p, _ = client5("siu-pub")
@@ -15,5 +13,4 @@ def t():
         got = collect_publishes(s, 0.7)
         check_eq([("m%d" % pid, want)], [(m["payload"].decode(), m["props"].all(SUBSCRIPTION_ID)) for m in got],
                  "after SUBSCRIBE %d" % pid)
-main(t)
 PY

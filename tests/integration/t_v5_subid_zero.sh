@@ -4,12 +4,9 @@
 # Mosquitto 2.0.11 answers 0x81 (Malformed Packet), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c, _ = client5("siz")
     c.send(subscribe5(1, [("siz/t", 0)], props=[(SUBSCRIPTION_ID, 0)]))
     expect_disconnect(c, RC_PROTOCOL_ERROR)
-main(t)
 PY

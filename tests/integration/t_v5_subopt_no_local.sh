@@ -3,9 +3,7 @@
 # gets other clients'; with No Local 0 it gets its own too. Real clients: paho MQTTv5.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     a = Paho5("nl-a"); a.connect()
     check_eq([1], a.subscribe("nl/#", qos=1, nl=True), "SUBACK")
@@ -17,5 +15,4 @@ def t():
     got_b = sorted(m["payload"] for m in b.collect(0.2))
     check_eq([b"from-b"], got_a, "No Local 1: only the other client's message")
     check_eq([b"from-a", b"from-b"], got_b, "No Local 0: both messages")
-main(t)
 PY

@@ -6,9 +6,7 @@
 # No Local 0 (the client still gets its own message), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = subscriber5("srp", [("srp/t", sub_opts(2))], sub_pid=1)
     publish5_ok(c, "srp/t", "own-1", qos=2, pid=10)
@@ -20,5 +18,4 @@ def t():
     publish5_ok(p, "srp/t", "other", qos=2, pid=1)
     got = collect_publishes(c, 1.0)
     check_eq([(b"other", 0)], [(m["payload"], m["qos"]) for m in got], "after the replacement")
-main(t)
 PY

@@ -3,14 +3,11 @@
 # [MQTT-3.8.3-5] -> DISCONNECT 0x81 and the close, no SUBACK.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     for i, bit in enumerate((0x40, 0x80)):
         c, _ = client5("srb-%d" % i)
         c.send(subscribe5(1, [("srb/t", 1 | bit)]))
         expect_disconnect(c, RC_MALFORMED)
     assert_broker_serves5()
-main(t)
 PY

@@ -4,9 +4,7 @@
 # lose live messages [MQTT-3.8.4-4].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     p, _ = client5("rh0-pub")
     publish5_ok(p, "rh0/t", "kept", qos=1, retain=True)
@@ -20,5 +18,4 @@ def t():
     m = recv_publish(s)
     check_eq((b"live", False), (m["payload"], m["retain"]), "live message after the replacement")
     publish5_ok(p, "rh0/t", "", qos=1, pid=3, retain=True)
-main(t)
 PY

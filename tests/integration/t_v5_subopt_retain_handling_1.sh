@@ -3,9 +3,7 @@
 # [MQTT-3.3.1-10]: on the first SUBSCRIBE, not on a repeated one, again after UNSUBSCRIBE.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     p, _ = client5("rh1-pub")
     publish5_ok(p, "rh1/t", "kept", qos=1, retain=True)
@@ -17,5 +15,4 @@ def t():
     subscribe5_ok(s, [("rh1/#", sub_opts(1, rh=1))], pid=4)
     check_eq([b"kept"], [m["payload"] for m in collect_publishes(s, 0.7)], "SUBSCRIBE after UNSUBSCRIBE")
     publish5_ok(p, "rh1/t", "", qos=1, pid=2, retain=True)
-main(t)
 PY

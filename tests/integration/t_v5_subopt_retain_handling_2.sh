@@ -3,9 +3,7 @@
 # on the subscription still are.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     p, _ = client5("rh2-pub")
     publish5_ok(p, "rh2/t", "kept", qos=1, retain=True)
@@ -14,5 +12,4 @@ def t():
     publish5_ok(p, "rh2/t", "live", qos=1, pid=2)
     check_eq(b"live", recv_publish(s)["payload"], "live message")
     publish5_ok(p, "rh2/t", "", qos=1, pid=3, retain=True)
-main(t)
 PY

@@ -4,9 +4,7 @@
 # [MQTT-1.5.4-2], [MQTT-4.7.3-2] is malformed -> DISCONNECT 0x81 and the close, no SUBACK/UNSUBACK.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     cases = (("SUBSCRIBE, 0xFF", packet(0x82, b"\x00\x01\x00" + mstr(b"sm/\xff") + b"\x00")),
              ("SUBSCRIBE, U+0000", packet(0x82, b"\x00\x01\x00" + mstr(b"sm/\x00") + b"\x00")),
@@ -15,5 +13,4 @@ def t():
     for i, (what, pkt) in enumerate(cases):
         disconnected_v5("sm-%d" % i, pkt, RC_MALFORMED, what)
     assert_broker_serves5()
-main(t)
 PY

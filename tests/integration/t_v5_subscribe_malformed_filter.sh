@@ -8,9 +8,7 @@
 # nobody. Mosquitto 2.0 also closes the connection.
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import mqttraw
 
 BAD = ["", "#/a", "a/#/b", "a+", "$share/g/", "$share//a", "$share/g"]
@@ -35,5 +33,4 @@ def t():
     publish5_ok(p, "smf/ok", "m", qos=1)
     check_eq([b"m"], payloads(collect_publishes(w, 0.5)), "the watcher alone gets it")
     assert_broker_serves5()
-main(t)
 PY

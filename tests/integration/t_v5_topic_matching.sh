@@ -6,9 +6,7 @@
 # the SUBSCRIBE malformed: DISCONNECT 0x81 [MQTT-4.7.3-1] (more in t_v5_subscribe_malformed_filter).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     filters = ("tm/+/x", "tm/a/#", "+/dollar", "#")
     subs = []
@@ -28,5 +26,4 @@ def t():
     s = subs[0]
     s.send(subscribe5(2, [("", 0)]))
     expect_disconnect(s, RC_MALFORMED)
-main(t)
 PY

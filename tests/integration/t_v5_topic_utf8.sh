@@ -4,9 +4,7 @@
 # topics [MQTT-4.7.3-4].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     bom, nfc, nfd = "\ufeffbom/t", "caf\u00e9", "cafe\u0301"
     s = subscriber5("tu-sub", [(bom, 1), (nfc, 1)])
@@ -15,5 +13,4 @@ def t():
         publish5_ok(p, tp, "m%d" % i, qos=1, pid=i + 1)
     got = [(m["topic"], m["payload"]) for m in collect_publishes(s, 1.0)]
     check_eq([(bom, b"m0"), (nfc, b"m3")], got, "deliveries")
-main(t)
 PY

@@ -4,9 +4,7 @@
 # message awaiting PUBACK is not resent; no new messages arrive [MQTT-3.10.4-2].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     c = subscriber5("uif", [("uif/#", 2)])
     p, _ = client5("uif-pub")
@@ -19,5 +17,4 @@ def t():
     c.send(pubcomp5(m["pid"]))
     publish5_ok(p, "uif/t", "after", qos=1, pid=2)
     c.expect_nothing(1.0)
-main(t)
 PY

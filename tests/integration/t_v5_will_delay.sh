@@ -4,9 +4,7 @@
 # 3.5 s of the close).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     w = subscriber5("wd-watch", [("wd/will", 1)])
@@ -20,5 +18,4 @@ def t():
     check_eq(("wd/will", b"late"), (m["topic"], m["payload"]), "will")
     check(dt >= 1.7, "will after %.2f s, before its 2 s delay" % dt)
     print("will %.2f s after the close" % dt)
-main(t)
 PY

@@ -5,9 +5,7 @@
 # end). Mosquitto 2.0.11 waits the full Will Delay Interval (measured: 30.3 s), hence mqttgwd only.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     w = subscriber5("wns-watch", [("wns/#", 1)])
     c, _ = client5("wns", will=dict(topic="wns/will", payload="session-ended", qos=1,
@@ -15,5 +13,4 @@ def t():
     c.close()
     m = recv_publish(w, 1.0)
     check_eq(("wns/will", b"session-ended"), (m["topic"], m["payload"]), "will at the close")
-main(t)
 PY

@@ -4,9 +4,7 @@
 # 3.5 s; the resumed session has Session Present 1.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     w = subscriber5("wr-watch", [("wr/will", 1)])
@@ -18,5 +16,4 @@ def t():
     w.expect_nothing(3.0)
     c.send(disconnect5()); c.close()
     w.expect_nothing(0.5)  # the new connection had no will
-main(t)
 PY

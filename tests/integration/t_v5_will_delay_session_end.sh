@@ -3,9 +3,7 @@
 # with Session Expiry 1 s publishes it when the session expires (within 3 s of the close).
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 import time
 def t():
     w = subscriber5("wse-watch", [("wse/#", 1)])
@@ -16,5 +14,4 @@ def t():
     m = recv_publish(w, 3.0)
     print("will %.2f s after the close (session expiry 1 s)" % (time.monotonic() - t0))
     check_eq(("wse/one", b"session-expired"), (m["topic"], m["payload"]), "will at session expiry")
-main(t)
 PY

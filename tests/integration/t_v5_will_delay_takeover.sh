@@ -7,9 +7,7 @@
 # broker: mqttgwd
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 
 SEI = [(SESSION_EXPIRY, 60)]
 
@@ -33,5 +31,4 @@ def t():
     client5("wdt-end", clean=False, props=SEI)
     check_eq([b"session-ended"], payloads(collect_publishes(w, 1.0)),
              "Session Expiry 0: the session ended, its will is published")
-main(t)
 PY

@@ -5,9 +5,7 @@
 # clients: paho MQTTv5 on both sides.
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     w = Paho5("wp-watch"); w.connect()
     w.subscribe("wp/will", qos=2)
@@ -24,5 +22,4 @@ def t():
     for k in ("PayloadFormatIndicator", "ContentType", "ResponseTopic", "CorrelationData", "UserProperty"):
         check_eq(props[k], got.get(k), k)
     check(115 <= got.get("MessageExpiryInterval", -1) <= 120, "Message Expiry %r" % got.get("MessageExpiryInterval"))
-main(t)
 PY

@@ -4,9 +4,7 @@
 # and then removed [MQTT-3.1.2-10].
 # timeout: 30
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqtt5raw import *
+py_test mqtt5raw <<'PY'
 def t():
     w = subscriber5("wrt-watch", [("wrt/#", 1)])
     c, _ = client5("wrt-r", will=("wrt/retained", "r", 1, True))
@@ -22,5 +20,4 @@ def t():
     check_eq([("wrt/retained", True)], got, "retained wills for a later subscriber")
     p, _ = client5("wrt-clean")
     publish5_ok(p, "wrt/retained", "", qos=1, retain=True)
-main(t)
 PY

@@ -3,9 +3,7 @@
 # topic, payload, QoS min(will QoS, subscription QoS), RETAIN 0 to an existing subscriber;
 # exactly once.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s, _ = client("wa-watch")
     check_eq([2, 0], subscribe_ok(s, [("wa/q2", 2), ("wa/q0", 0)]), "SUBACK")
@@ -20,5 +18,4 @@ def t():
         elif want_q == 1:
             s.send(puback(m["pid"]))
         s.expect_nothing(0.5)
-main(t)
 PY

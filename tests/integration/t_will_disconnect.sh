@@ -2,9 +2,7 @@
 # A client that sends DISCONNECT has its will discarded [MQTT-3.1.2-10, MQTT-3.14.4-3]: nothing
 # is published, neither at the DISCONNECT nor when the socket closes after it.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s = subscriber("wd-watch", [("wd/#", 1)])
     c, _ = client("wd", will=("wd/will", "should-not-appear", 1, False))
@@ -15,5 +13,4 @@ def t():
     c, _ = client("wd")
     c.abort()
     s.expect_nothing(1.5)
-main(t)
 PY

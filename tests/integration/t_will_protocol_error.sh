@@ -3,9 +3,7 @@
 # [MQTT-3.1.2-8]: here a SUBSCRIBE with requested QoS 3 (malformed, [MQTT-3-8.3-4]) and a PUBREL
 # with reserved flags 0000 [MQTT-3.6.1-1].
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s = subscriber("wp-watch", [("wp/#", 1)])
     for what, bad in (("subscribe-qos3", subscribe(1, [("a", 3)])),
@@ -17,5 +15,4 @@ def t():
         check_eq(("wp/will", what.encode()), (m["topic"], m["payload"]), "will after %s" % what)
         s.send(puback(m["pid"]))
     assert_broker_serves()
-main(t)
 PY

@@ -3,9 +3,7 @@
 # subscriber gets it with RETAIN 0 (normal forwarding), a later subscriber gets it from the
 # retained store with RETAIN 1. Will Retain 0 leaves nothing retained [MQTT-3.1.2-16].
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s = subscriber("wr-watch", [("wr/#", 0)])
     c, _ = client("wr1", will=("wr/retained", "last-words", 1, True))
@@ -22,5 +20,4 @@ def t():
     check_eq(("wr/retained", b"last-words", True, 1), (m["topic"], m["payload"], m["retain"], m["qos"]), "retained will")
     late.send(puback(m["pid"]))
     late.expect_nothing(1.0)  # wr/plain was not retained
-main(t)
 PY

@@ -5,9 +5,7 @@
 # Mosquitto 2.0.11 closes the connection but drops the will in this one case (it publishes it
 # for other protocol errors, see t_will_protocol_error): a deviation, hence mqttgwd only.
 . "$(dirname "$0")/lib.sh"
-start_broker
-py <<'PY'
-from mqttraw import *
+py_test mqttraw <<'PY'
 def t():
     s = subscriber("w2-watch", [("w2/#", 1)])
     c, _ = client("w2", will=("w2/will", "second-connect", 1, False))
@@ -16,5 +14,4 @@ def t():
     m = s.expect(PUBLISH, timeout=3).publish()
     check_eq(("w2/will", b"second-connect"), (m["topic"], m["payload"]), "will")
     s.send(puback(m["pid"]))
-main(t)
 PY
