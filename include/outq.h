@@ -33,6 +33,11 @@ struct rbuf {
 };
 
 #define RBUF_POOL_MAX 256 /* free blocks kept: a burst does not pin memory forever */
+/* Segment rings of the first size (OUTQ_RING_MIN segments, 128 B) kept free: a queue gives its
+ * ring back each time it drains, which at low load is once per message. */
+#define OUTQ_RING_MIN	8u
+#define OUTQ_RING_CACHE 64
+struct outq_seg;
 
 /*
  * The memory of one owner's buffers (the broker's, made by main.c): the bytes held, which is
@@ -47,10 +52,12 @@ struct rbuf_pool {
 	size_t inuse;	/* pool blocks in use */
 	uint32_t nfree; /* cached free blocks */
 	struct rbuf *free[RBUF_POOL_MAX];
+	uint32_t nrings; /* cached free segment rings of OUTQ_RING_MIN */
+	struct outq_seg *rings[OUTQ_RING_CACHE];
 };
 
 void rbuf_pool_init(struct rbuf_pool *p);
-/* Free the cached blocks (shutdown, memory pressure). */
+/* Free the cached blocks and segment rings (shutdown, memory pressure). */
 void rbuf_pool_trim(struct rbuf_pool *p);
 /* Bytes currently held in pool blocks, in use or cached. */
 size_t rbuf_pool_bytes(const struct rbuf_pool *p);

@@ -86,11 +86,8 @@ const struct broker_auth *broker_auth_for(const struct broker *b, uint16_t idx)
 	return (b->auth && idx < b->cfg->n_listeners) ? &b->auth[idx] : &none;
 }
 
-bool broker_acl_read(struct broker *b, const struct session *s, uint8_t opts, const char *topic,
-		     size_t len)
+bool broker_acl_read_check(struct broker *b, const struct session *s, const char *topic, size_t len)
 {
-	if (!(opts & BROKER_OPT_ACL_CHECK) && !b->acl_walk)
-		return true;
 	return acl_check(broker_auth_for(b, s->auth_idx)->acl, s->client_id, s->username, topic,
 			 len, ACL_READ);
 }

@@ -155,6 +155,8 @@ struct broker {
 	 * `mqttgwctl trace` runs (NULL: none) */
 	struct broker_ctl *ctl;
 	void (*tap)(struct broker *b, const struct pub *p);
+	/* broker_mount.c: some listener has a mount_point (set once by broker_new) */
+	bool mounted;
 };
 
 /* A message being published: views into a decoded packet, or an existing msg. */
@@ -173,10 +175,13 @@ struct pub {
 	/* the QoS 0 frame as every subscriber without a per-subscriber part gets it, per [MQTT 5]
 	 * [RETAIN]: encoded for the first such subscriber, referenced by the others (see
 	 * client_send_publish); references owned by the pub. Kept only when fan is set (by
-	 * broker_publish: more than one session matched) */
+	 * broker_publish: more than one session matched). frame[v5][retain] is valid only while
+	 * bit 2 * v5 + retain of `framed` is set, so a pub is cleared without it (pub_clear) and
+	 * released without a walk over it when nothing was shared (p2p: every message) */
 	bool fan;
-	struct pub_frame {
-		struct rbuf *rb; /* NULL: not encoded yet */
+	uint8_t framed;
+	struct pub_frame { /* keep last: pub_clear() clears what comes before it */
+		struct rbuf *rb;
 		uint32_t off, len;
 		bool payload_ref; /* the frame is a header; the payload follows from msg */
 	} frame[2][2];

@@ -13,12 +13,20 @@ static const char *mount_of(const struct client *c)
 	return m && *m ? m : NULL;
 }
 
-bool broker_mount_is(const struct client *c)
+bool broker_mount_of(const struct client *c)
 {
 	return mount_of(c) != NULL;
 }
 
-int broker_mount_in(struct client *c, const char **t, uint16_t *len, char **heap)
+bool broker_mount_any(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_listeners; i++)
+		if (cfg->listeners[i].mount_point && *cfg->listeners[i].mount_point)
+			return true;
+	return false;
+}
+
+int broker_mount_add(struct client *c, const char **t, uint16_t *len, char **heap)
 {
 	const char *m = mount_of(c);
 	const char *rest = *t;
@@ -52,7 +60,7 @@ int broker_mount_in(struct client *c, const char **t, uint16_t *len, char **heap
 	return 0;
 }
 
-bool broker_mount_out(const struct client *c, const char **t, uint16_t *len)
+bool broker_mount_strip(const struct client *c, const char **t, uint16_t *len)
 {
 	const char *m = mount_of(c);
 	size_t mlen;

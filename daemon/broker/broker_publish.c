@@ -88,11 +88,12 @@ int broker_handle_publish(struct client *c, struct mqtt_packet *pkt)
 	uint8_t fwd[4096];
 	uint8_t *fwd_heap = NULL;
 	char *mounted;
-	struct pub p = {0};
+	struct pub p;
 	struct pub_result res = {0};
 	uint64_t mark = broker_store_mark(b);
 	int ret = 0;
 
+	pub_clear(&p);
 	b->st.pub_received++;
 	broker_metrics_pub_in(b);
 	b->st.pub_bytes_received += pp->payload.len;

@@ -384,8 +384,10 @@ static void conn_parse(struct conn *c, const uint8_t *buf, size_t len, bool from
 		return;
 	left = len - (size_t)used;
 	if (!left) {
-		free(c->rx);
-		c->rx = NULL;
+		if (c->rx) { /* mostly there is none: no free(NULL) call per read */
+			free(c->rx);
+			c->rx = NULL;
+		}
 		return;
 	}
 	if (from_rx) {

@@ -315,6 +315,59 @@ static void test_no_pool(void **state)
 	stream_free(&s);
 }
 
+/* A drained queue's first-size ring goes to the pool's cache and the next queue's first ring
+ * comes from there (no malloc/free per drain); a grown ring is freed; trim frees the cache. */
+static void test_ring_cache(void **state)
+{
+	struct outq q1, q2;
+	struct stream s = {0};
+	struct outq_seg *ring;
+
+	(void)state;
+	qinit(&q1);
+	qinit(&q2);
+	assert_int_equal(pool.nrings, 0);
+	put(&q1, &s, 10, 1);
+	ring = q1.segs;
+	assert_non_null(ring);
+	assert_int_equal(q1.cap, OUTQ_RING_MIN);
+	outq_consume(&q1, q1.bytes);
+	stream_take(&s, s.len);
+	assert_null(q1.segs);
+	assert_int_equal(pool.nrings, 1);
+	put(&q2, &s, 10, 2);
+	assert_ptr_equal(q2.segs, ring);
+	assert_int_equal(pool.nrings, 0);
+	outq_fini(&q2); /* fini gives it back too */
+	assert_int_equal(pool.nrings, 1);
+	stream_take(&s, s.len);
+	/* a grown ring is not cached */
+	for (int i = 0; i < 3 * (int)OUTQ_RING_MIN; i++) {
+		struct rbuf *rb = rbuf_new(&pool, 4);
+
+		assert_non_null(rb);
+		assert_int_equal(outq_append_ref(&q1, rb, 0, 4), 0);
+		rbuf_unref(rb);
+	}
+	assert_true(q1.cap > OUTQ_RING_MIN);
+	assert_int_equal(pool.nrings, 0);
+	outq_consume(&q1, q1.bytes);
+	assert_null(q1.segs);
+	assert_int_equal(pool.nrings, 0);
+	/* without a pool: malloc and free, as before */
+	outq_init(&q1);
+	put(&q1, &s, 10, 3);
+	outq_fini(&q1);
+	assert_int_equal(pool.nrings, 0);
+	qinit(&q2); /* fini left it without a pool */
+	put(&q2, &s, 10, 4);
+	outq_fini(&q2);
+	assert_int_equal(pool.nrings, 1);
+	rbuf_pool_trim(&pool);
+	assert_int_equal(pool.nrings, 0);
+	stream_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +379,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_shared_frames, teardown),
 	    cmocka_unit_test_teardown(test_two_pools, teardown),
 	    cmocka_unit_test_teardown(test_no_pool, teardown),
+	    cmocka_unit_test_teardown(test_ring_cache, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
