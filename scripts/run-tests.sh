@@ -11,7 +11,12 @@
 #   MQTTGW_TEST_BROKER=mosquitto run the integration tests against /usr/sbin/mosquitto (tests
 #                                marked `# broker: mqttgwd` are skipped); default: $BUILD/mqttgwd
 #   MQTTGW_FASTPATH=on|off|auto  passed to mqttgwd as `fastpath ...`
-#   MQTTGW_FASTPATH_MATRIX=1     run the integration suite twice, fast path on and off
+#   MQTTGW_PERSISTENCE=0|1       1: every test's mqttgwd with `persistence true` and a store of its
+#                                own (tests/integration/lib.sh); default 0
+#   MQTTGW_FASTPATH_MATRIX=1     run the integration suite twice: fast path on with persistence off,
+#                                then fast path off with persistence on (test names end in
+#                                [fastpath=on,persistence=off] and [fastpath=off,persistence=on]);
+#                                MQTTGW_PERSISTENCE, if set, applies to both passes
 #   MQTTGW_TEST_FORCE=1          run `# broker: mqttgwd` tests against Mosquitto anyway (to see
 #                                where it deviates)
 #   MQTTGW_REQUIRE_BPF=1         a skip of a test marked `# needs: bpf` counts as a failure
@@ -157,7 +162,7 @@ reap_integration() {
 	unset "running[$done_pid]" "logs[$done_pid]" "files[$done_pid]"
 }
 
-run_integration_pass() { # suffix (e.g. "[fastpath=on]" or "")
+run_integration_pass() { # suffix (e.g. "[fastpath=off,persistence=on]" or "")
 	local suffix=$1 f name logf broker needs
 	local -A running=() logs=() files=()
 	local pid
@@ -189,14 +194,22 @@ run_integration_pass() { # suffix (e.g. "[fastpath=on]" or "")
 run_integration() {
 	if [ "${INTEGRATION:-1}" = 0 ]; then return; fi
 	if [ "${MQTTGW_FASTPATH_MATRIX:-0}" = 1 ]; then
-		local fp
-		for fp in on off; do
-			echo "== integration tests (broker: $MQTTGW_TEST_BROKER, fastpath $fp, $JOBS at a time)"
-			export MQTTGW_FASTPATH=$fp
-			run_integration_pass "[fastpath=$fp]"
+		# two passes so CI time does not grow: the default config (fast path on, no store),
+		# then the other side of both (no fast path, the durable store on)
+		local pers=${MQTTGW_PERSISTENCE-} leg fp p onoff
+		for leg in on:0 off:1; do
+			fp=${leg%%:*}
+			p=${pers:-${leg#*:}}
+			onoff=$([ "$p" = 1 ] && echo on || echo off)
+			echo "== integration tests (broker: $MQTTGW_TEST_BROKER, fastpath $fp," \
+				"persistence $onoff, $JOBS at a time)"
+			export MQTTGW_FASTPATH=$fp MQTTGW_PERSISTENCE=$p
+			run_integration_pass "[fastpath=$fp,persistence=$onoff]"
 		done
 	else
-		echo "== integration tests (broker: $MQTTGW_TEST_BROKER${MQTTGW_FASTPATH:+, fastpath $MQTTGW_FASTPATH}, $JOBS at a time)"
+		local what=${MQTTGW_FASTPATH:+, fastpath $MQTTGW_FASTPATH}
+		[ "${MQTTGW_PERSISTENCE:-0}" != 1 ] || what+=", persistence on"
+		echo "== integration tests (broker: $MQTTGW_TEST_BROKER$what, $JOBS at a time)"
 		run_integration_pass ""
 	fi
 }

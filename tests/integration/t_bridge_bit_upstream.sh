@@ -45,16 +45,24 @@ gsub() { BROKER_HOST=$GW_HOST BROKER_PORT=$GW_PORT sub "$@"; }
 gsub_bg() { BROKER_HOST=$GW_HOST BROKER_PORT=$GW_PORT sub_bg "$@"; }
 gpub() { BROKER_HOST=$GW_HOST BROKER_PORT=$GW_PORT pub "$@"; }
 
-sub_bg "$T/up" -q 1 -t "t/#" -v -W 4
+# the subscribers run until both messages are in, then 2 s more for an echo (a fixed -W 4 ran
+# out before the second publisher connected on a loaded machine)
+sub_bg "$T/up" -q 1 -t "t/#" -v -W 60
 up_pid=$SUB_PID
-gsub_bg "$T/gw" -q 1 -t "t/#" -v -W 4
+gsub_bg "$T/gw" -q 1 -t "t/#" -v -W 60
 gw_sub_pid=$SUB_PID
 gpub -q 1 -t t/x -m from-gw
 pub -q 1 -t t/y -m from-up
-wait_pid "$up_pid" 10
-wait_pid "$gw_sub_pid" 10
 want="t/x from-gw
 t/y from-up"
+for ((i = 0; i < 300; i++)); do
+	[ "$(sub_payloads "$T/up" | sort -u)" = "$want" ] &&
+		[ "$(sub_payloads "$T/gw" | sort -u)" = "$want" ] && break
+	sleep 0.1
+done
+sleep 2
+kill_wait "$up_pid" || true
+kill_wait "$gw_sub_pid" || true
 assert_eq "$want" "$(sub_payloads "$T/up" | grep -v '^Timed out' | sort)" \
 	"upstream subscriber: each message once (no echo)"
 assert_eq "$want" "$(sub_payloads "$T/gw" | grep -v '^Timed out' | sort)" \

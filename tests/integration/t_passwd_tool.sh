@@ -7,7 +7,7 @@
 #  - files made by mosquitto_passwd ($7$ and -H sha512 $6$) are kept and extended;
 #  - our passwd module (mqttgw-passwd --check) verifies entries mosquitto_passwd makes now;
 #  - /usr/sbin/mosquitto accepts the users it wrote (right password: CONNACK 0; wrong: 5).
-# timeout: 120
+# timeout: 360
 # shellcheck disable=SC2016 # the '$7$...' in single quotes are regular expressions
 # shellcheck disable=SC2034 # read by lib.sh: the cross-check broker is Mosquitto itself
 MQTTGW_TEST_BROKER=mosquitto
