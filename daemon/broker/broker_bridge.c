@@ -335,6 +335,10 @@ void broker_bridges_durable(struct broker *b)
 		return;
 	waits_release(b);
 	for (struct store_fetch *f; (f = store_fetch_take(b->store->st)); store_fetch_free(f)) {
+		if (f->sid) { /* a session's queue (broker_spill.c) */
+			broker_spill_fetched(b, f);
+			continue;
+		}
 		for (size_t i = 0; i < b->n_bridges; i++) {
 			const char *name = bridge_name(b->bridges[i]);
 
@@ -346,6 +350,7 @@ void broker_bridges_durable(struct broker *b)
 	}
 	for (size_t i = 0; i < b->n_bridges; i++)
 		bridge_store_durable(b->bridges[i]);
+	broker_spill_durable(b);
 }
 
 void broker_bridges_free(struct broker *b)

@@ -357,17 +357,11 @@ static void test_order(void **state)
 /* Ask for a page of bridge "up" after seq `after` and wait for the answer. */
 static struct store_fetch *fetch_wait(struct fx *f, uint64_t after, uint32_t max)
 {
-	int64_t end = helper_ms() + 10000;
 	struct store_fetch *r;
 
 	assert_int_equal(store_bridge_fetch(f->st, "up", 2, after, max), 0);
-	while (!(r = store_fetch_take(f->st))) {
-		struct pollfd p = {.fd = store_event_fd(f->st), .events = POLLIN};
-
-		assert_true(helper_ms() < end);
-		poll(&p, 1, 100);
-		store_dispatch(f->st);
-	}
+	r = fetch_take_wait(f->st);
+	assert_non_null(r);
 	assert_int_equal(r->err, 0);
 	return r;
 }
