@@ -145,6 +145,17 @@ static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 			client_want_flush(c);
 		}
 	}
+	/* Read-back answers are handled here, in the loop's dispatch like a client's packets, so
+	 * that what they stage goes into this iteration's batch (broker_store_commit, before the
+	 * wait): a session's refilled queue sends QoS 2 messages whose output waits for their
+	 * state to be durable, and staged after the commit, nothing handed it over until another
+	 * event woke the loop (its subscriber saw a page, then silence). */
+	for (struct store_fetch *f; (f = store_fetch_take(bs->st)); store_fetch_free(f)) {
+		if (f->sid)
+			broker_spill_fetched(b, f);
+		else
+			broker_bridge_fetched(b, f);
+	}
 }
 
 int broker_store_init(struct broker *b, struct store *st)

@@ -169,7 +169,10 @@ int broker_spill_deliver(struct broker *b, struct session *s, struct msg *m, uin
 int broker_spill_restore(struct session *s, const struct store_out *e);
 /* Ask for the next page of s's tail when its head in memory is half drained. */
 void broker_spill_refill(struct broker *b, struct session *s);
-/* A read-back answered (store_fetch_take, f->sid set). */
+/* A bridge's read-back answered (store_fetch_take, f->sid 0; broker_bridge.c). */
+void broker_bridge_fetched(struct broker *b, const struct store_fetch *f);
+/* A read-back answered (store_fetch_take, f->sid set). Both are called from the store's event
+ * (the loop's dispatch), before the iteration's commit. */
 void broker_spill_fetched(struct broker *b, const struct store_fetch *f);
 /* A batch is durable: sessions whose read-back found nothing yet ask again. */
 void broker_spill_durable(struct broker *b);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "store_helpers.h"
+#include "store_int.h"
 
 struct fx {
 	char dir[256];
@@ -146,6 +147,43 @@ static void test_session_fetch(void **state)
 	assert_int_equal(store_session_fetch(f->st, 0, "k", 1, 0, 1), -EINVAL);
 }
 
+/*
+ * A batch handed over while the writer runs a read-back (with its mutex released: that signal
+ * reaches no one) is committed without another signal. Before the fix the writer took the
+ * batch list before the read and waited after it: the batch stayed until the next commit or
+ * read, and a subscriber whose QoS 2 output waited on it saw nothing (t_store_crash, SAN).
+ */
+static void test_batch_during_fetch_is_committed(void **state)
+{
+	struct fx *f = *state;
+	struct store_session a = {.client_id = "a", .client_id_len = 1, .proto = 4};
+	uint64_t id, seq;
+	struct store_fetch *r;
+	bool taken = false;
+	int64_t end;
+
+	store_session_put(f->st, &a);
+	id = add_msg(f->st, "q/s", "m", 1);
+	for (int i = 0; i < 20000; i++) /* a read that takes long enough to land a commit in */
+		assert_true(store_out_add(f->st, a.id, id, 1, 0, 0, 0) > 0);
+	commit_wait(f);
+	assert_int_equal(store_session_fetch(f->st, a.id, "key", 3, 0, 20000), 0);
+	/* the writer took the read (and runs it unlocked, or has run it) */
+	for (end = helper_ms() + 10000; !taken && helper_ms() < end;) {
+		pthread_mutex_lock(&f->st->mu);
+		taken = !f->st->fetch_pend;
+		pthread_mutex_unlock(&f->st->mu);
+	}
+	assert_true(taken);
+	store_out_add(f->st, a.id, id, 1, 0, 0, 0);
+	seq = store_commit(f->st);
+	assert_true(wait_durable(f->st, seq, 5000));
+	r = fetch_take_wait(f->st);
+	assert_non_null(r);
+	assert_int_equal(r->n, 20000);
+	store_fetch_free(r);
+}
+
 static void test_lazy_load(void **state)
 {
 	struct fx *f = *state;
@@ -185,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_session_fetch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lazy_load, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_during_fetch_is_committed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
