@@ -57,16 +57,19 @@ store_restored || fail "no start-up line: $(tail -n 5 "$BROKER_LOG")"
 rss=$(proc_kb "$BROKER_PID" VmRSS)
 hwm=$(proc_kb "$BROKER_PID" VmHWM)
 anon=$(proc_kb "$BROKER_PID" RssAnon)
-extra=$((READY_MS - BASE_MS))
+# either difference may come out below 0 (noise on a busy machine): counted as 0
+# (assert_int_between takes no sign)
+extra=$((READY_MS > BASE_MS ? READY_MS - BASE_MS : 0))
+more_anon=$((anon > BASE_ANON ? anon - BASE_ANON : 0))
 log "serving (first CONNACK) after $READY_MS ms ($BASE_MS ms with an empty store: +$extra ms, limit" \
 	"$MAX_MS); $RESTORED_LINE; RSS $rss KiB, peak $hwm KiB, anonymous $anon KiB (empty" \
 	"store $BASE_ANON KiB)"
 echo "store-1m: ready_ms=$READY_MS empty_ready_ms=$BASE_MS load_ms=$RESTORED_MS rss_kb=$rss" \
 	"hwm_kb=$hwm anon_kb=$anon empty_anon_kb=$BASE_ANON bytes=$bytes count=$COUNT"
 assert_eq "1 $COUNT 0" "$RESTORED_SESSIONS $RESTORED_QUEUED $RESTORED_RETAINED" "restored"
-assert_int_between "$extra" -100000 "$MAX_MS" "milliseconds to the first CONNACK beyond an empty store's"
+assert_int_between "$extra" 0 "$MAX_MS" "milliseconds to the first CONNACK beyond an empty store's"
 assert_int_between "$hwm" 1 1048576 "peak RSS in KiB"
-assert_int_between "$((anon - BASE_ANON))" -100000 "$((16384 + COUNT * 32 / 1024))" \
+assert_int_between "$more_anon" 0 "$((16384 + COUNT * 32 / 1024))" \
 	"anonymous KiB beyond the empty store's (the queue stays in the store)"
 
 py <<'PY'
