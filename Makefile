@@ -299,6 +299,8 @@ UNIT_LIBS_xdp_guard := -lbpf -lelf -lz
 STORE_MODS := store_stage store_thread store_cancel store_load store_record store_fetch
 UNIT_DEPS_store := $(STORE_MODS)
 UNIT_LIBS_store := -lsqlite3 -lpthread
+UNIT_DEPS_store_fetch := store $(STORE_MODS)
+UNIT_LIBS_store_fetch := -lsqlite3 -lpthread
 UNIT_DEPS_store_crash := store $(STORE_MODS)
 UNIT_LIBS_store_crash := -lsqlite3 -lpthread
 UNIT_DEPS_ws_frame := crypto http_parse
@@ -328,6 +330,8 @@ UNIT_LIBS_broker_store := -lsqlite3 -lpthread
 $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
 # test_store drives store_cancel() (store_int.h) on batches it builds
 $(BUILD)/obj/tests/unit/test_store.o: CFLAGS += -Idaemon/store
+# test_store_fetch lands a commit while the writer runs a read-back (store.mu, fetch_pend)
+$(BUILD)/obj/tests/unit/test_store_fetch.o: CFLAGS += -Idaemon/store
 # test_broker_store reads which batch something waits on (store.want: the writer's linger)
 $(BUILD)/obj/tests/unit/test_broker_store.o: CFLAGS += -Idaemon/store
 

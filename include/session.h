@@ -18,6 +18,17 @@
 
 struct msg;
 
+/* A stored session's queue tail that lives in the durable store only (see broker_spill.c):
+ * every entry of it comes after every entry in q. */
+struct session_spill {
+	uint64_t after; /* the store seq after which the tail starts */
+	uint64_t batch; /* store batch of the last entry spilled (durable: a fetch sees it) */
+	uint64_t bytes; /* payload bytes of the tail (max_queued_bytes) */
+	uint32_t n;	/* entries in the tail */
+	bool fetching;	/* a read-back is asked */
+	bool waiting;	/* a read-back found nothing yet: asks again when a batch is durable */
+};
+
 struct session_sub {
 	char *filter; /* NUL-terminated copy */
 	uint16_t len;
@@ -57,6 +68,9 @@ struct session {
 	void *owner_data;   /* the broker's per-session extra (offline expiry timer), or NULL */
 	int64_t bp_since;   /* broker: since when this session's full queue holds publishers back */
 	char *username;	    /* of its last connection (ACL checks while offline), or NULL */
+	/* queued entries beyond q kept in the store only (broker_spill.c; freed with it), or NULL
+	 */
+	struct session_spill *spill;
 	uint64_t store_id;  /* the durable store's id, 0: not stored (broker_store.c) */
 	uint32_t expiry_interval; /* seconds after disconnect; 0 = ends with the connection */
 	uint32_t n_subs, subs_cap;

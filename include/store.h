@@ -57,7 +57,8 @@
  *    Connect / disconnect / will changes -> store_session_put (disconnect_ms = wall clock).
  *  - Start-up: store_load() streams sessions, subscriptions, then the entries; msg() returns
  *    the broker's msg for a stored message id (one per id, shared by every entry that refers to
- *    it; built only for entries kept in memory: not for a bridge queue's stored-only tail) and
+ *    it; built only for entries kept in memory: not for the stored-only tail of a bridge or
+ *    session queue) and
  *    release() drops the load's reference afterwards. Times are wall clock ms;
  *    the broker converts to loop time, fires wills whose delay passed, expires what has expired
  *    (and stages the deletions), and sets DUP on every entry in state SENT before resending.
@@ -120,8 +121,9 @@ struct store_out {
 	void *msg;    /* the handle msg() returned; NULL in state PUBREL */
 	uint64_t msg_id;
 	uint32_t sub_id;
-	uint16_t pid;	/* packet id (SENT, PUBREL) */
-	uint16_t share; /* session.h shared-subscription tag */
+	uint32_t payload_len; /* its message's payload bytes (known without building it) */
+	uint16_t pid;	      /* packet id (SENT, PUBREL) */
+	uint16_t share;	      /* session.h shared-subscription tag */
 	uint8_t qos, retain, state, dup;
 };
 
@@ -139,12 +141,14 @@ struct store_bridge_entry {
  * (per session in seq order), incoming QoS 2 ids, retained entries and bridge entries, each
  * carrying the handle of its message. msg builds that handle (e.g. a struct msg with one
  * reference; NULL fails the load with -ENOMEM) once per stored message, when the first entry
- * that needs it comes: outgoing and retained entries always do; a bridge entry comes with
- * msg NULL when it is not built yet, and bridge() returns STORE_LOAD_WANT_MSG to be called again
- * with it, or 0 when it keeps the entry in the store only (a message that only such entries
- * refer to is never built). Finally release() once per handle (the load's reference; entries
- * take their own). A callback returning another non-zero value stops the load with that value.
- * Any callback may be NULL (those records are skipped; msg NULL means handles are NULL).
+ * that needs it comes: retained entries and outgoing entries in state SENT always do; a queued
+ * outgoing entry (state QUEUED) or a bridge entry comes with msg NULL when it is not built yet,
+ * and out() / bridge() returns STORE_LOAD_WANT_MSG to be called again with it, or 0 when it
+ * keeps the entry in the store only (read back later with store_session_fetch() /
+ * store_bridge_fetch(); a message that only such entries refer to is never built). Finally
+ * release() once per handle (the load's reference; entries take their own). A callback returning
+ * another non-zero value stops the load with that value. Any callback may be NULL (those records
+ * are skipped; msg NULL means handles are NULL).
  */
 #define STORE_LOAD_WANT_MSG 1
 struct store_load_cb {
@@ -255,11 +259,16 @@ int store_bridge_del(struct store *st, const char *bridge, uint16_t len, uint64_
 struct store_fetch_row {
 	struct store_bridge_entry e; /* e.msg is NULL */
 	struct store_msg m;	     /* views into the answer, valid until store_fetch_free */
+	/* a session's entry (store_session_fetch): its subscription id, share tag, retain flag */
+	uint32_t sub_id;
+	uint16_t share;
+	uint8_t retain;
 };
 
 struct store_fetch {
 	struct store_fetch *next;
-	const char *bridge;
+	uint64_t sid;	    /* a session's queue (store_session_fetch), 0: a bridge's */
+	const char *bridge; /* the bridge's name; for a session, the key the caller gave */
 	uint16_t bridge_len;
 	uint64_t after, upto, batch;
 	uint32_t max;
@@ -274,6 +283,12 @@ struct store_fetch {
 
 int store_bridge_fetch(struct store *st, const char *bridge, uint16_t len, uint64_t after,
 		       uint64_t upto, uint64_t batch, uint32_t max);
+/* The same for a session's queue (sid): up to max outgoing entries in state QUEUED with seq >
+ * after, in seq order (a session keeps only the head of a long offline queue in memory).
+ * key/len is copied into the answer's `bridge` for the caller to find the session again (its
+ * client id). Served between commits only. 0 or -ENOMEM. */
+int store_session_fetch(struct store *st, uint64_t sid, const char *key, uint16_t len,
+			uint64_t after, uint32_t max);
 /* The oldest answered fetch (the caller frees it), or NULL. */
 struct store_fetch *store_fetch_take(struct store *st);
 void store_fetch_free(struct store_fetch *f);

@@ -329,23 +329,26 @@ int broker_bridges_start(struct broker *b)
 	return b->n_bridges ? loop_timer_set(b->loop, &b->bridge_timer, loop_now(b->loop)) : 0;
 }
 
+void broker_bridge_fetched(struct broker *b, const struct store_fetch *f)
+{
+	for (size_t i = 0; i < b->n_bridges; i++) {
+		const char *name = bridge_name(b->bridges[i]);
+
+		if (strlen(name) == f->bridge_len && !memcmp(name, f->bridge, f->bridge_len)) {
+			bridge_fetched(b->bridges[i], f);
+			return;
+		}
+	}
+}
+
 void broker_bridges_durable(struct broker *b)
 {
 	if (!b->store)
 		return;
 	waits_release(b);
-	for (struct store_fetch *f; (f = store_fetch_take(b->store->st)); store_fetch_free(f)) {
-		for (size_t i = 0; i < b->n_bridges; i++) {
-			const char *name = bridge_name(b->bridges[i]);
-
-			if (strlen(name) == f->bridge_len && !memcmp(name, f->bridge, f->bridge_len)) {
-				bridge_fetched(b->bridges[i], f);
-				break;
-			}
-		}
-	}
 	for (size_t i = 0; i < b->n_bridges; i++)
 		bridge_store_durable(b->bridges[i]);
+	broker_spill_durable(b);
 }
 
 void broker_bridges_free(struct broker *b)

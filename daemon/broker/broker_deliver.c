@@ -397,8 +397,9 @@ static bool backpressure_check(struct broker *b, struct session *s)
 	const struct config *cfg = b->cfg;
 	int64_t now = loop_now(b->loop);
 
-	if (!((cfg->max_queued_messages &&
-	       session_queue_count(s) >= cfg->max_queued_messages / 2) ||
+	uint64_t n = (uint64_t)session_queue_count(s) + broker_spill_n(s);
+
+	if (!((cfg->max_queued_messages && n >= cfg->max_queued_messages / 2) ||
 	      (cfg->max_queued_bytes && session_queue_bytes(s) >= cfg->max_queued_bytes / 2)))
 		return false;
 	if (!s->bp_since)
@@ -412,12 +413,12 @@ static bool backpressure_check(struct broker *b, struct session *s)
 void broker_backpressure_release(struct broker *b, struct session *s)
 {
 	const struct config *cfg = b->cfg;
+	uint64_t n = (uint64_t)session_queue_count(s) + broker_spill_n(s);
 
 	if (!s->bp_since)
 		return;
-	if (s->client &&
-	    ((cfg->max_queued_messages && session_queue_count(s) > cfg->max_queued_messages / 4) ||
-	     (cfg->max_queued_bytes && session_queue_bytes(s) > cfg->max_queued_bytes / 4)))
+	if (s->client && ((cfg->max_queued_messages && n > cfg->max_queued_messages / 4) ||
+			  (cfg->max_queued_bytes && session_queue_bytes(s) > cfg->max_queued_bytes / 4)))
 		return;
 	s->bp_since = 0;
 	client_resume_all(b);
@@ -453,8 +454,18 @@ bool broker_deliver(struct broker *b, struct session *s, struct pub *p, uint8_t 
 		drop(b, s, "out of memory");
 		return false;
 	}
-	/* Keep order: nothing overtakes what is already queued. */
-	if (c && !session_queue_count(s) && window_open(c, client_window(c))) {
+	/* Keep order: nothing overtakes what is already queued (in memory or in the store). */
+	r = broker_spill_deliver(b, s, p->msg, qos, retain, sub_id, share, c != NULL, 1);
+	if (r == -ENOBUFS && c &&
+	    (!s->bp_since || loop_now(b->loop) - s->bp_since <= BROKER_BP_MAX_MS))
+		r = broker_spill_deliver(b, s, p->msg, qos, retain, sub_id, share, true, 4);
+	if (r < 0) {
+		drop(b, s, r == -ENOBUFS ? "queue full" : "out of memory");
+		return false;
+	}
+	if (r > 0)
+		return c && backpressure_check(b, s);
+	if (c && !session_queue_count(s) && !broker_spill_n(s) && window_open(c, client_window(c))) {
 		if (qos)
 			send_inflight(c, p, qos, retain, sub_id, share, 0);
 		else if (client_send_publish(c, p, 0, retain, false, 0, sub_id) < 0)
@@ -514,6 +525,7 @@ void broker_session_pump(struct client *c)
 	if (took && s->bp_since)
 		s->bp_since = loop_now(c->b->loop);
 	broker_backpressure_release(c->b, s);
+	broker_spill_refill(c->b, s); /* the queue's tail in the store, a page at a time */
 }
 
 void broker_session_resume(struct client *c)

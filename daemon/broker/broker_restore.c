@@ -145,6 +145,19 @@ static int cb_out(void *ctx, uint64_t sid, const struct store_out *e)
 			store_out_del(b->store->st, sid, e->seq);
 		return 0;
 	}
+	if (e->state == STORE_OUT_QUEUED && e->qos) {
+		/* past the first page, a queued entry stays in the store (broker_spill.c) */
+		ret = broker_spill_restore(s, e);
+		if (ret < 0)
+			return ret;
+		if (ret > 0) {
+			r->out++;
+			return 0;
+		}
+		if (!m)
+			return STORE_LOAD_WANT_MSG;
+		ret = -EINVAL;
+	}
 	if (!m || expired(r, m) || !e->qos || e->qos > 2) {
 		store_out_del(b->store->st, sid, e->seq);
 		r->dropped++;

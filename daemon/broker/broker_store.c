@@ -145,6 +145,17 @@ static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
 			client_want_flush(c);
 		}
 	}
+	/* Read-back answers are handled here, in the loop's dispatch like a client's packets, so
+	 * that what they stage goes into this iteration's batch (broker_store_commit, before the
+	 * wait): a session's refilled queue sends QoS 2 messages whose output waits for their
+	 * state to be durable, and staged after the commit, nothing handed it over until another
+	 * event woke the loop (its subscriber saw a page, then silence). */
+	for (struct store_fetch *f; (f = store_fetch_take(bs->st)); store_fetch_free(f)) {
+		if (f->sid)
+			broker_spill_fetched(b, f);
+		else
+			broker_bridge_fetched(b, f);
+	}
 }
 
 int broker_store_init(struct broker *b, struct store *st)
@@ -176,6 +187,8 @@ void broker_store_fini(struct broker *b)
 	for (uint32_t i = 0; i < bs->a_count; i++)
 		msg_unref(bs->acks[(bs->a_head + i) & (bs->a_cap - 1)].m);
 	free(bs->acks);
+	broker_spill_unpin(bs);
+	free(bs->pins);
 	free(bs);
 	b->store = NULL;
 }
@@ -191,6 +204,7 @@ void broker_store_commit(struct broker *b)
 	 * batch that cancels their writes is even handed over */
 	acks_release(bs, store_durable_seq(bs->st));
 	store_commit(bs->st);
+	broker_spill_unpin(bs);
 	bs->committed = bs->staged;
 	w = store_writable(bs->st);
 	/* the store's thread logs the failure (once); the recovery is said here */
@@ -307,6 +321,44 @@ static uint64_t out_add(struct broker *b, struct session *s, struct msg *m, uint
 	return seq;
 }
 
+uint64_t broker_store_spill(struct broker *b, struct session *s, struct msg *m, uint8_t qos,
+			    uint8_t retain, uint32_t sub_id, uint16_t share)
+{
+	struct broker_store *bs = b->store;
+	uint64_t seq = out_add(b, s, m, qos, retain, sub_id, share);
+
+	if (!seq)
+		return 0;
+	broker_store_pin(bs); /* no reference in memory stands for it: the PUBACK waits */
+	/* m's reference goes at the commit: until then the next session's entry reuses the id */
+	if (bs->n_pins && bs->pins[bs->n_pins - 1] == m) {
+		msg_drop(m);
+		return seq;
+	}
+	if (bs->n_pins == bs->pins_cap) {
+		uint32_t cap = bs->pins_cap ? bs->pins_cap * 2 : 16;
+		struct msg **n = realloc(bs->pins, cap * sizeof(*n));
+
+		if (!n) {
+			msg_drop(m); /* a later entry stores its own copy */
+			return seq;
+		}
+		bs->pins = n;
+		bs->pins_cap = cap;
+	}
+	bs->pins[bs->n_pins++] = msg_ref(m);
+	return seq;
+}
+
+void broker_spill_unpin(struct broker_store *bs)
+{
+	for (uint32_t i = 0; i < bs->n_pins; i++) {
+		msg_drop(bs->pins[i]);
+		msg_unref(bs->pins[i]);
+	}
+	bs->n_pins = 0;
+}
+
 /* A session stored for the first time: what it already holds goes with it. */
 static void session_contents(struct broker *b, struct session *s)
 {
@@ -395,6 +447,14 @@ void broker_store_session_del(struct broker *b, struct session *s)
 	}
 	store_session_del(b->store->st, s->store_id);
 	b->store->staged++;
+	if (s->spill) { /* its queue's tail in the store went with it (broker_spill.c) */
+		if (s->spill->n && s->client)
+			log_info("Client %s: %u queued messages kept in the store end with its "
+				 "stored session.",
+				 s->client_id, s->spill->n);
+		free(s->spill);
+		s->spill = NULL;
+	}
 	s->store_id = 0;
 }
 

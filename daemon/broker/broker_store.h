@@ -63,6 +63,11 @@ struct broker_store {
 	uint64_t committed;  /* staged as of the last commit: equal, nothing staged since */
 	uint64_t pinned;     /* staged as of the last write msg.store_refs does not count */
 	bool down;	     /* not writable: logged once, QoS 1/2 refused */
+	/* broker_spill.c: messages staged for entries in the store only keep their id until
+	 * the commit (one copy stored for a fan-out); a session waits for a durable batch */
+	struct msg **pins;
+	uint32_t n_pins, pins_cap;
+	bool spill_waiting;
 };
 
 /* Hand the broker the store (opened and not loaded yet): registers its event fd. 0, -errno. */
@@ -139,5 +144,39 @@ int64_t broker_store_loop_ms(const struct broker *b, int64_t wall_ms);
 /* A struct msg (one reference, store_id set, store_refs 0) for a stored message: the restore
  * and a bridge's read-back of its spilled queue. NULL on ENOMEM. */
 struct msg *broker_store_msg_new(struct broker *b, const struct store_msg *sm);
+
+/* ---- a stored session's queue tail in the store only (broker_spill.c) ---- */
+/* Entries a stored session keeps in memory before later QoS 1/2 ones go to the store only
+ * (offline), and at start-up. */
+#define BROKER_SPILL_MEM 1024u
+/* Entries of s's queue kept in the store only. */
+static inline uint32_t broker_spill_n(const struct session *s)
+{
+	return s->spill ? s->spill->n : 0;
+}
+/* Stage an outgoing entry of s for m that stays in the store only (m keeps no reference):
+ * its seq, 0 on ENOMEM. */
+uint64_t broker_store_spill(struct broker *b, struct session *s, struct msg *m, uint8_t qos,
+			    uint8_t retain, uint32_t sub_id, uint16_t share);
+/* A QoS 1/2 message for s goes to the store only when s is stored and offline with a full
+ * head in memory, or a tail is already there (order). 1: done; 0: not for the store (the
+ * caller queues it); -ENOBUFS: over the limits (times mult); -ENOMEM. */
+int broker_spill_deliver(struct broker *b, struct session *s, struct msg *m, uint8_t qos,
+			 uint8_t retain, uint32_t sub_id, uint16_t share, bool online,
+			 uint32_t mult);
+/* Start-up: queued entry e of s. 1: it stays in the store only; 0: s keeps it in memory;
+ * -ENOMEM. */
+int broker_spill_restore(struct session *s, const struct store_out *e);
+/* Ask for the next page of s's tail when its head in memory is half drained. */
+void broker_spill_refill(struct broker *b, struct session *s);
+/* A bridge's read-back answered (store_fetch_take, f->sid 0; broker_bridge.c). */
+void broker_bridge_fetched(struct broker *b, const struct store_fetch *f);
+/* A read-back answered (store_fetch_take, f->sid set). Both are called from the store's event
+ * (the loop's dispatch), before the iteration's commit. */
+void broker_spill_fetched(struct broker *b, const struct store_fetch *f);
+/* A batch is durable: sessions whose read-back found nothing yet ask again. */
+void broker_spill_durable(struct broker *b);
+/* The commit: messages pinned for this batch let go of their id (broker_store_commit). */
+void broker_spill_unpin(struct broker_store *bs);
 
 #endif /* MQTTGW_BROKER_STORE_H */

@@ -41,6 +41,7 @@ static void session_free(struct session *s)
 	session_queue_clear(s);
 	free(s->q);
 	free(s->username);
+	free(s->spill);
 	free(s);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store_fetch: reading a bridge queue back while running. A bridge keeps only the head of a
- * long queue in memory (bridge_out.c); the rest lives in the store alone and is read back here,
+ * store_fetch: reading a bridge queue, or a session's queue, back while running. A bridge keeps
+ * only the head of a long queue in memory (bridge_out.c), and so does a stored session
+ * (broker_spill.c); the rest lives in the store alone and is read back here,
  * a page at a time, by the writer thread (the one SQLite connection; a read of a few thousand
  * rows takes milliseconds, which the event loop must not spend). The loop asks with
  * store_bridge_fetch(); the thread answers before its next commit, or in the middle of one
@@ -27,14 +28,20 @@
 	"SELECT b.seq, b.qos, b.state, m.id, m.topic, m.flags, m.expiry, m.props, m.payload"       \
 	" FROM bridge b JOIN messages m ON m.id = b.msg"                                           \
 	" WHERE b.name = ?1 AND b.seq > ?2 AND b.seq <= ?4 ORDER BY b.seq LIMIT ?3"
+/* a session's queued entries: the same columns, then the entry's flags, sub_id and share */
+#define FETCH_SESSION_SQL                                                                          \
+	"SELECT o.seq, o.flags & 3, 0, m.id, m.topic, m.flags, m.expiry, m.props, m.payload,"      \
+	" o.flags, o.sub_id, o.share FROM out o JOIN messages m ON m.id = o.msg"                   \
+	" WHERE o.sid = ?1 AND o.seq > ?2 AND (o.flags >> 3 & 3) = 0 ORDER BY o.seq LIMIT ?3"
 
-int store_bridge_fetch(struct store *st, const char *bridge, uint16_t len, uint64_t after,
-		       uint64_t upto, uint64_t batch, uint32_t max)
+static int fetch_ask(struct store *st, uint64_t sid, const char *bridge, uint16_t len,
+		     uint64_t after, uint64_t upto, uint64_t batch, uint32_t max)
 {
 	struct store_fetch *f = calloc(1, sizeof(*f) + len);
 
 	if (!f)
 		return -ENOMEM;
+	f->sid = sid;
 	memcpy(f + 1, bridge, len);
 	f->bridge = (const char *)(f + 1);
 	f->bridge_len = len;
@@ -49,6 +56,22 @@ int store_bridge_fetch(struct store *st, const char *bridge, uint16_t len, uint6
 	pthread_cond_signal(&st->cv);
 	pthread_mutex_unlock(&st->mu);
 	return 0;
+}
+
+int store_bridge_fetch(struct store *st, const char *bridge, uint16_t len, uint64_t after,
+		       uint64_t upto, uint64_t batch, uint32_t max)
+{
+	return fetch_ask(st, 0, bridge, len, after, upto, batch, max);
+}
+
+/* A session's read-back has no `upto`: the open transaction may hold its queue's rows (new
+ * entries, sends, deletes), so it is served between commits only (batch UINT64_MAX is never
+ * durable mid-commit; store_fetch_serve_mid serves a prefix, so it also holds back the reads
+ * asked after it until that commit). */
+int store_session_fetch(struct store *st, uint64_t sid, const char *key, uint16_t len,
+			uint64_t after, uint32_t max)
+{
+	return sid ? fetch_ask(st, sid, key, len, after, UINT64_MAX, UINT64_MAX, max) : -EINVAL;
 }
 
 struct store_fetch *store_fetch_take(struct store *st)
@@ -116,12 +139,17 @@ static int fetch_run(struct store *st, struct store_fetch *f)
 	size_t acap = 0;
 	int rc, e = 0;
 
-	if (sqlite3_prepare_v2(st->db, FETCH_SQL, -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, f->sid ? FETCH_SESSION_SQL : FETCH_SQL, -1, &q, NULL) !=
+	    SQLITE_OK)
 		return -EIO;
-	sqlite3_bind_blob(q, 1, f->bridge, f->bridge_len, SQLITE_STATIC);
+	if (f->sid)
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)f->sid);
+	else
+		sqlite3_bind_blob(q, 1, f->bridge, f->bridge_len, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)f->after);
 	sqlite3_bind_int64(q, 3, f->max);
-	sqlite3_bind_int64(q, 4, f->upto > INT64_MAX ? INT64_MAX : (sqlite3_int64)f->upto);
+	if (!f->sid)
+		sqlite3_bind_int64(q, 4, f->upto > INT64_MAX ? INT64_MAX : (sqlite3_int64)f->upto);
 	f->rows = calloc(f->max ? f->max : 1, sizeof(*f->rows));
 	offs = calloc(f->max ? f->max : 1, sizeof(*offs));
 	if (!f->rows || !offs)
@@ -141,6 +169,11 @@ static int fetch_run(struct store *st, struct store_fetch *f)
 		r->m.retain = !!(flags & 4);
 		r->e.bridge = f->bridge;
 		r->e.bridge_len = f->bridge_len;
+		if (f->sid) {
+			r->retain = !!(sqlite3_column_int(q, 9) & 4);
+			r->sub_id = (uint32_t)sqlite3_column_int64(q, 10);
+			r->share = (uint16_t)sqlite3_column_int(q, 11);
+		}
 		if (arena_put(f, &acap, q, 4, &o->topic, &tlen) ||
 		    arena_put(f, &acap, q, 7, &o->props, &r->m.props_len) ||
 		    arena_put(f, &acap, q, 8, &o->payload, &r->m.payload_len)) {

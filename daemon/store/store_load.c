@@ -7,9 +7,9 @@
  * message by id (ids and seqs grow together, so the lookups walk the messages table in order).
  *
  * A message is built (cb->msg) when the first entry that keeps it in memory comes, not before:
- * the bridge keeps only the head of its queue in memory and reads the rest back while running
- * (store_fetch.c), so a message that only bridge entries past that head refer to is counted,
- * never built, and a bridge backlog costs no memory at start-up.
+ * the bridge and each session keep only the head of their queue in memory and read the rest
+ * back while running (store_fetch.c), so a message that only queued entries past those heads
+ * refer to is counted, never built, and a backlog costs no memory at start-up.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -219,13 +219,30 @@ static int row_out(struct load *l, sqlite3_stmt *q)
 		return 0;
 	}
 	e.msg_id = no_msg ? 0 : (uint64_t)sqlite3_column_int64(q, 2);
+	e.payload_len = (uint32_t)sqlite3_column_int64(q, 12);
 	if (!no_msg) {
 		size_t i;
-		int r = ref_msg(l, e.msg_id, true, q, 7, &i);
+		/* a queued entry may stay in the store only: its message is built on demand */
+		int r = ref_msg(l, e.msg_id, e.state != STORE_OUT_QUEUED, q, 7, &i);
 
 		if (r)
 			return r < 0 ? r : 0;
 		e.msg = l->handles[i];
+		l->res->out++;
+		if (!l->cb->out)
+			return 0;
+		r = l->cb->out(l->ctx, sid, &e);
+		if (r != STORE_LOAD_WANT_MSG || e.msg || !l->cb->msg)
+			return r == STORE_LOAD_WANT_MSG ? 0 : r;
+		/* the session keeps this entry in memory: its message is built now */
+		if ((r = build_msg(l, i, q, 7))) { /* damaged: the entry goes too (cleanup) */
+			l->res->skipped += r > 0;
+			l->res->out -= r > 0;
+			return r < 0 ? r : 0;
+		}
+		e.msg = l->handles[i];
+		r = l->cb->out(l->ctx, sid, &e);
+		return r == STORE_LOAD_WANT_MSG ? 0 : r;
 	}
 	l->res->out++;
 	return l->cb->out ? l->cb->out(l->ctx, sid, &e) : 0;
@@ -390,7 +407,8 @@ int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
 	if (!e)
 		e = scan(&l,
 			 "SELECT o.sid, o.seq, o.msg, o.flags, o.pid, o.sub_id, o.share, " MSG_COLS
-			 " FROM out o LEFT JOIN messages m ON m.id = o.msg ORDER BY o.sid, o.seq",
+			 ", length(m.payload) FROM out o LEFT JOIN messages m ON m.id = o.msg "
+			 "ORDER BY o.sid, o.seq",
 			 row_out);
 	if (!e)
 		e = scan(&l, "SELECT sid, pid FROM rx2 ORDER BY sid, pid", row_rx2);

@@ -674,14 +674,20 @@ static void *store_thread(void *arg)
 
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
+		/* reads first: they are small, a commit may not be. They run with mu released:
+		 * batches and reads handed over meanwhile signalled no one, so both lists are
+		 * looked at after it, never before (a batch taken before it waited, after it, for
+		 * the next signal: a subscriber whose QoS 2 output waited on it stalled) */
+		store_fetch_serve(st);
 		if (st->pend) {
 			*work_tail = st->pend;
 			work_tail = st->pend_tail;
 			st->pend = NULL;
 			st->pend_tail = &st->pend;
 		}
-		store_fetch_serve(st); /* reads first: they are small, a commit may not be */
 		if (!work) {
+			if (st->fetch_pend)
+				continue;
 			if (st->stop)
 				break;
 			pthread_cond_wait(&st->cv, &st->mu);
@@ -691,6 +697,8 @@ static void *store_thread(void *arg)
 		struct store_batch *cut = due_cut(st, work, &due_us), *rest;
 
 		if (!cut) {
+			if (st->fetch_pend)
+				continue; /* served before the wait */
 			st->lingering = true;
 			wait_until(st, due_us);
 			st->lingering = false;

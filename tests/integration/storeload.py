@@ -264,6 +264,9 @@ def run_sub(a):
                                                    new, m["topic"], m["pid"] or 0))
                 n += 1
                 last = now()
+                if a.drop_every and n % a.drop_every == 0:
+                    c.drop()  # gone without acknowledging it: resent (DUP) on reconnect
+                    continue
                 if m["qos"] == 1:
                     c.send(c.ack(PUBACK, m["pid"]))
                 elif m["qos"] == 2:
@@ -302,6 +305,25 @@ def read_deliveries(f, prefix=None):
     return d
 
 
+def order_errors(f, prefix=None):
+    """Payloads ID:QOS:SEQ: whose first receipt came after that of a later SEQ of the same
+    ID and QoS (the order a subscriber must see [MQTT-4.6.0-5])."""
+    seen, last, bad = set(), {}, []
+    for line in open(f):
+        w = line.split()
+        if len(w) != 6 or (prefix and not w[0].startswith(prefix)) or w[0] in seen:
+            continue
+        seen.add(w[0])
+        parts = w[0].split(":")
+        if len(parts) < 3 or not parts[2].isdigit():
+            continue
+        k, seq = (parts[0], parts[1]), int(parts[2])
+        if seq < last.get(k, 0):
+            bad.append("%s after seq %d" % (w[0], last[k]))
+        last[k] = max(seq, last.get(k, 0))
+    return bad
+
+
 def run_check(a):
     """Every acknowledged QoS 1 message delivered at least once to each subscriber, every
     PUBRECed QoS 2 message exactly once; no QoS 2 message (acknowledged or not) twice."""
@@ -329,6 +351,10 @@ def run_check(a):
         if refused and a.strict_refused:
             errors.append("%s: %d refused messages delivered, first %s"
                           % (f, len(refused), refused[:5]))
+        if a.order:
+            bad = order_errors(f, a.prefix)
+            if bad:
+                errors.append("%s: %d messages out of order, first %s" % (f, len(bad), bad[:5]))
         if a.min_acked and len(ok) < a.min_acked:
             errors.append("only %d messages acknowledged (< %d): the load did not run"
                           % (len(ok), a.min_acked))
@@ -362,12 +388,16 @@ def main():
     s.add_argument("--stop")
     s.add_argument("--idle", type=float, default=2)
     s.add_argument("--deadline", type=float, default=120)
+    s.add_argument("--drop-every", type=int, default=0,
+                   help="close the connection (no DISCONNECT) after every N PUBLISH")
     k = sp.add_parser("check")
     k.add_argument("--acked", nargs="+", required=True)
     k.add_argument("--deliveries", nargs="+", required=True)
     k.add_argument("--prefix")
     k.add_argument("--min-acked", type=int, default=0)
     k.add_argument("--strict-refused", action="store_true")
+    k.add_argument("--order", action="store_true",
+                   help="first deliveries of each publisher's QoS keep its publishing order")
     a = ap.parse_args()
     random.seed()
     socket.setdefaulttimeout(5)

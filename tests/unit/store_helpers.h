@@ -175,6 +175,8 @@ static inline int l_out(void *ctx, uint64_t sid, const struct store_out *e)
 {
 	struct loaded *l = ctx;
 
+	if (!e->msg && e->state != STORE_OUT_PUBREL)
+		return STORE_LOAD_WANT_MSG; /* kept in memory, as a short session queue is */
 	if (l->nout == l->capout) {
 		l->capout = l->capout ? l->capout * 2 : 64;
 		l->out = realloc(l->out, l->capout * sizeof(*l->out));
@@ -292,6 +294,21 @@ static inline uint64_t add_msg(struct store *st, const char *t, const char *text
 	};
 
 	return store_msg_add(st, &m);
+}
+
+/* The next answered fetch, waiting up to 10 s for it (NULL: none came). */
+static inline struct store_fetch *fetch_take_wait(struct store *st)
+{
+	int64_t end = helper_ms() + 10000;
+	struct store_fetch *r;
+
+	while (!(r = store_fetch_take(st)) && helper_ms() < end) {
+		struct pollfd p = {.fd = store_event_fd(st), .events = POLLIN};
+
+		poll(&p, 1, 100);
+		store_dispatch(st);
+	}
+	return r;
 }
 
 #endif /* MQTTGW_TEST_STORE_HELPERS_H */

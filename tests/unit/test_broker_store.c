@@ -4,7 +4,8 @@
  * a real loop. client_send_ack/client_close are recorded here instead of encoded: the order of
  * the acks, and that none leaves before its batch is durable, is what is tested. Also the
  * message reference accounting (stored once, forgotten when the last durable reference goes),
- * and the hold of a subscriber's output while its QoS 2 state change is not durable.
+ * and the hold of a subscriber's output while its QoS 2 state change is not durable, and that
+ * read-back answers are handed over in the loop's dispatch, before the iteration's commit.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -484,6 +485,72 @@ static void test_held_client_that_closes_is_forgotten(void **state)
 	msg_unref(m);
 }
 
+/* ---- read-back answers (a session's or a bridge's queue), stand-ins recording them ---- */
+
+static struct readback {
+	struct fx *f;
+	struct session *s;
+	struct msg *m;
+	int n_session, n_bridge, n_commits_before; /* calls; commits the test made before */
+	uint32_t rows;
+} rb;
+static int n_commits; /* broker_store_commit calls the test made */
+
+void broker_spill_fetched(struct broker *b, const struct store_fetch *ans)
+{
+	assert_ptr_equal(b, &rb.f->b);
+	assert_int_equal(ans->sid, rb.s->store_id);
+	rb.n_session++;
+	rb.rows = ans->n;
+	rb.n_commits_before = n_commits;
+	hold_send(rb.f, rb.s, rb.m, 2); /* what the refilled queue's pump does: a QoS 2 send */
+}
+
+void broker_bridge_fetched(struct broker *b, const struct store_fetch *ans)
+{
+	assert_ptr_equal(b, &rb.f->b);
+	assert_int_equal(ans->sid, 0);
+	rb.n_bridge++;
+}
+
+/*
+ * A session's read-back answer is handled in the loop's dispatch (the store's event), like a
+ * client's packet, so the QoS 2 send its refilled queue stages (output held until durable)
+ * goes with the iteration's commit before the wait. Handled after that commit (before it was
+ * fixed, in the before-wait hook), the send waited for some other event to wake the loop, and
+ * a subscriber draining a long stored queue saw a page, then silence (t_store_crash, SAN).
+ */
+static void test_readback_answer_is_dispatched_before_the_commit(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/r", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
+	static struct session s = {
+	    .client_id = "r", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	struct conn conn = {0};
+
+	hold_fixture(f, &s, &conn);
+	rb = (struct readback){.f = f, .s = &s, .m = m};
+	n_commits = 0;
+	assert_int_equal(store_session_fetch(f->st, s.store_id, "r", 1, 0, 16), 0);
+	assert_int_equal(store_bridge_fetch(f->st, "br", 2, 0, UINT64_MAX, 0, 16), 0);
+	/* the loop alone, no commit: the store's event hands both answers over */
+	for (int i = 0; i < 500 && !(rb.n_session && rb.n_bridge); i++)
+		loop_run_once(f->loop, 10);
+	assert_int_equal(rb.n_session, 1);
+	assert_int_equal(rb.n_bridge, 1);
+	assert_int_equal(rb.rows, 0); /* nothing queued in the store */
+	assert_int_equal(rb.n_commits_before, 0);
+	assert_true(f->c[0].store_hold != 0); /* the send it staged waits for durability */
+	/* the iteration's one commit (before the wait) takes it: the hold ends */
+	n_commits++;
+	hold_wait(f);
+	assert_int_equal(n_flushed, 1);
+	assert_ptr_equal(flushed, &f->c[0]);
+	assert_null(store_fetch_take(f->st)); /* each answer handled once */
+	qos_fini(&s.qos);
+	msg_unref(m);
+}
+
 static void test_resume_holds_a_resend_that_is_not_durable(void **state)
 {
 	struct fx *f = *state;
@@ -536,6 +603,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_resume_holds_a_resend_that_is_not_durable, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_readback_answer_is_dispatched_before_the_commit,
+					    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -362,17 +362,11 @@ static void test_order(void **state)
 static struct store_fetch *fetch_upto(struct fx *f, uint64_t after, uint64_t upto, uint64_t batch,
 				      uint32_t max)
 {
-	int64_t end = helper_ms() + 10000;
 	struct store_fetch *r;
 
 	assert_int_equal(store_bridge_fetch(f->st, "up", 2, after, upto, batch, max), 0);
-	while (!(r = store_fetch_take(f->st))) {
-		struct pollfd p = {.fd = store_event_fd(f->st), .events = POLLIN};
-
-		assert_true(helper_ms() < end);
-		poll(&p, 1, 100);
-		store_dispatch(f->st);
-	}
+	r = fetch_take_wait(f->st);
+	assert_non_null(r);
 	assert_int_equal(r->err, 0);
 	return r;
 }
