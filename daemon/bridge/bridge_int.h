@@ -86,7 +86,8 @@ struct bridge {
 	uint64_t spill_after; /* seq of the newest entry taken into q */
 	uint64_t spill_batch; /* store batch of the newest spilled entry */
 	uint64_t spill_last;  /* seq of the newest spilled entry */
-	uint64_t refill_at;   /* store batch open at the last fetch: durable before the next */
+	uint64_t del_batch;   /* store batch of the newest staged delete (never empty: commits) */
+	uint64_t refill_at;   /* no fetch before this store batch is durable (it holds a write) */
 	bool fetching;	      /* a fetch is asked and not answered yet */
 	uint32_t *pidmap; /* pid -> absolute entry index + 1, BRIDGE_PID_CTRL, or 0 */
 	uint64_t own_seq;

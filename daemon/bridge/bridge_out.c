@@ -177,8 +177,10 @@ static void entry_done(struct bridge *b, struct bridge_entry *e, bool acked)
 		b->q.queued--;
 	}
 	e->state = BRIDGE_E_DONE;
-	if (b->store)
+	if (b->store) {
+		b->del_batch = store_batch_peek(b->store);
 		store_bridge_del(b->store, b->cfg->name, b->name_len, e->seq);
+	}
 	if (b->ops->release && b->store)
 		b->ops->release(b->ctx, b, e->m, e->msg_id);
 	msg_unref(e->m);
@@ -207,7 +209,10 @@ static bool must_spill(const struct bridge *b)
 /* Ask for the next page of spilled entries when the head in memory is half drained. The store
  * answers without waiting for a commit in progress (store_fetch.c), so a drain can ack faster
  * than the writer deletes: the deletes staged before the last page was asked must be durable
- * before the next one is, or they pile up in memory (a 300k drain peaked at 100 MB RSS). */
+ * before the next one is, or they pile up in memory (a 300k drain peaked at 100 MB RSS). The
+ * gate is the batch of the newest delete, never the batch open at the ask: an open batch that
+ * gets no write is never committed, and a bridge waiting on it stalled until an unrelated write
+ * came (a quiet broker: never). */
 static void refill(struct bridge *b)
 {
 	if (!b->spill_n || b->fetching || b->q.n > BRIDGE_MEM_ENTRIES / 2)
@@ -217,7 +222,7 @@ static void refill(struct bridge *b)
 	if (!store_bridge_fetch(b->store, b->cfg->name, b->name_len, b->spill_after, b->spill_last,
 				b->spill_batch, BRIDGE_MEM_ENTRIES - b->q.n)) {
 		b->fetching = true;
-		b->refill_at = store_batch_next(b->store);
+		b->refill_at = b->del_batch;
 	}
 }
 
@@ -513,9 +518,14 @@ void bridge_fetched(struct bridge *b, const struct store_fetch *f)
 		b->spill_after = e.seq;
 		b->spill_n--;
 	}
-	if (!f->n && b->spill_n && f->durable >= f->batch && f->upto < b->spill_last) {
+	if (!f->n && b->spill_n && f->durable < f->batch) {
+		/* read before the batch holding the rows asked for was durable: again once it is
+		 * (it holds those rows' writes, so it commits) */
+		if (f->batch > b->refill_at)
+			b->refill_at = f->batch;
+	} else if (!f->n && b->spill_n && f->upto < b->spill_last) {
 		b->spill_after = f->upto; /* none up to upto is there: ask for the later ones */
-	} else if (!f->n && b->spill_n && f->durable >= f->batch) {
+	} else if (!f->n && b->spill_n) {
 		/* everything spilled was durable when read and none of it is there (rows dropped
 		 * at load); the durable seq of now could be of a commit after the read */
 		log_warn("Bridge %s: %llu queued messages are missing from the store.",
