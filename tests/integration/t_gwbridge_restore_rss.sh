@@ -24,7 +24,7 @@ SMALL=${RSS_SMALL:-20000}
 BIG=${RSS_BIG:-200000}
 GROWTH_MAX_KB=${RSS_GROWTH_MAX_KB:-24576}
 DRAIN_SECS=${RSS_DRAIN_SECS:-1200}
-if ldd "$BUILD/mqttgwd" 2>/dev/null | grep -q libasan; then
+if broker_is_asan; then
 	GROWTH_MAX_KB=$((GROWTH_MAX_KB * 3))
 	# CI runs this twice under ASan: 10k and 100k (the build before the lazy restore grew by
 	# about 1 KiB per queued message without ASan, so 90k apart is still 4x the bound)

@@ -24,7 +24,7 @@
 COUNT=1000000
 PER_M_MS=${STORE_1M_MAX_MS:-8000}
 [ -x "$BUILD/storegen" ] || fail "$BUILD/storegen not built (make unit builds it)"
-if ldd "$(broker_bin)" 2>/dev/null | grep -q libasan; then
+if broker_is_asan; then
 	COUNT=100000
 	PER_M_MS=$((PER_M_MS * 4))
 fi
