@@ -73,13 +73,16 @@ struct session {
 	struct session_spill *spill;
 	uint64_t store_id;  /* the durable store's id, 0: not stored (broker_store.c) */
 	uint32_t expiry_interval; /* seconds after disconnect; 0 = ends with the connection */
-	uint32_t n_subs, subs_cap;
+	/* subs has room for max(2, n_subs rounded up to a power of two): no capacity field
+	 * (session_sub_set) */
+	uint32_t n_subs;
 	uint32_t match_idx;
-	uint16_t id_len;
 	uint16_t auth_idx; /* listener whose password/ACL files apply */
 	bool clean;	   /* v3 clean session / v5 clean start of the current connection */
 	uint8_t proto;	   /* protocol level of its last connection (3, 4, 5) */
-	char client_id[];  /* NUL-terminated, in the session's allocation (no pointer to it) */
+	/* NUL-terminated, in the session's allocation (no pointer to it, no length: MQTT
+	 * strings hold no U+0000 [MQTT-1.5.4-2], so strlen() is its length) */
+	char client_id[];
 };
 
 static inline uint32_t session_queue_count(const struct session *s)

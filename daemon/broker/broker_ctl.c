@@ -175,7 +175,7 @@ static const char *cmd_client(struct broker *b, struct ctlp_buf *o, const struct
 		o->len--; /* reopen the object to add the session's fields */
 	} else {
 		ctlp_puts(o, "{");
-		ctlp_json_kstr(o, "id", s->client_id, s->id_len);
+		ctlp_json_kstr(o, "id", s->client_id, strlen(s->client_id));
 		ctlp_json_kstr(o, "protocol", proto_name(s->proto), strlen(proto_name(s->proto)));
 		ctlp_json_ku64(o, "inflight", qos_out_active(&s->qos));
 		ctlp_json_ku64(o, "queued", session_queue_count(s) + broker_spill_n(s));

@@ -30,7 +30,7 @@ static void put_sub(struct ctlp_buf *o, const struct session *s, const struct se
 {
 	ctlp_puts(o, "{");
 	if (with_client) {
-		ctlp_json_kstr(o, "client", s->client_id, s->id_len);
+		ctlp_json_kstr(o, "client", s->client_id, strlen(s->client_id));
 		ctlp_json_kbool(o, "connected", s->client != NULL);
 	}
 	ctlp_json_kstr(o, "filter", sub->filter, sub->len);

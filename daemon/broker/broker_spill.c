@@ -101,7 +101,8 @@ void broker_spill_refill(struct broker *b, struct session *s)
 	if (!sp || !sp->n || sp->fetching || !b->store || !s->store_id ||
 	    session_queue_count(s) > BROKER_SPILL_MEM / 2)
 		return;
-	if (!store_session_fetch(b->store->st, s->store_id, s->client_id, s->id_len, sp->after,
+	if (!store_session_fetch(b->store->st, s->store_id, s->client_id,
+				 (uint16_t)strlen(s->client_id), sp->after,
 				 BROKER_SPILL_MEM - session_queue_count(s)))
 		sp->fetching = true;
 }

@@ -400,7 +400,7 @@ void broker_store_session(struct broker *b, struct session *s, int64_t disconnec
 	    .username = s->username,
 	    .disconnect_ms = disconnect_ms,
 	    .expiry_interval = s->expiry_interval,
-	    .client_id_len = s->id_len,
+	    .client_id_len = (uint16_t)strlen(s->client_id),
 	    .username_len = s->username ? (uint16_t)strlen(s->username) : 0,
 	    .listener = s->auth_idx,
 	    .proto = s->proto ? s->proto : 4,

@@ -8,7 +8,6 @@
 #include "hash.h"
 #include "msg.h"
 #include "session.h"
-#include "vec.h"
 
 /* Share tags live in padding: per-connection memory (RSS) is a benchmark figure. The durable
  * store's entry seq costs 8 bytes per entry (it names the row to update on every ack). */
@@ -65,8 +64,9 @@ struct session *session_find(struct session_table *t, const char *id, size_t len
 {
 	uint32_t h = id_hash(t, id, len);
 
+	/* strnlen first: memcmp may not read past a shorter id's NUL */
 	for (struct session *s = t->b[h & (t->nb - 1)]; s; s = s->hnext)
-		if (s->id_len == len && !memcmp(s->client_id, id, len))
+		if (strnlen(s->client_id, len + 1) == len && !memcmp(s->client_id, id, len))
 			return s;
 	return NULL;
 }
@@ -83,7 +83,7 @@ static void table_grow(struct session_table *t)
 
 		while (s) {
 			struct session *next = s->hnext;
-			uint32_t h = id_hash(t, s->client_id, s->id_len);
+			uint32_t h = id_hash(t, s->client_id, strlen(s->client_id));
 
 			s->hnext = b[h & (nb - 1)];
 			b[h & (nb - 1)] = s;
@@ -104,7 +104,6 @@ struct session *session_create(struct session_table *t, const char *id, size_t l
 		return NULL;
 	memcpy(s->client_id, id, len);
 	s->client_id[len] = 0;
-	s->id_len = (uint16_t)len;
 	qos_init(&s->qos);
 	/* two sessions per bucket on average before the table doubles: 4-8 bytes of buckets per
 	 * session rather than 8-16 (an idle connection's footprint); lookups run at CONNECT only */
@@ -118,7 +117,7 @@ struct session *session_create(struct session_table *t, const char *id, size_t l
 
 void session_destroy(struct session_table *t, struct session *s)
 {
-	struct session **pp = &t->b[id_hash(t, s->client_id, s->id_len) & (t->nb - 1)];
+	struct session **pp = &t->b[id_hash(t, s->client_id, strlen(s->client_id)) & (t->nb - 1)];
 
 	while (*pp && *pp != s)
 		pp = &(*pp)->hnext;
@@ -157,8 +156,16 @@ int session_sub_set(struct session *s, const char *filter, size_t len, uint8_t o
 			return 1;
 		}
 	}
-	if (VEC_GROW(s->subs, s->n_subs, s->subs_cap, 2))
-		return -ENOMEM;
+	/* Full when n_subs is 0 or a power of two from 2 on (the array doubles from 2 and never
+	 * shrinks while the session lives); a capacity field would cost every session 4 bytes */
+	if (!s->n_subs || (s->n_subs >= 2 && !(s->n_subs & (s->n_subs - 1)))) {
+		uint32_t cap = s->n_subs ? 2 * s->n_subs : 2;
+		struct session_sub *a = realloc(s->subs, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		s->subs = a;
+	}
 	sub = &s->subs[s->n_subs];
 	sub->filter = malloc(len + 1);
 	if (!sub->filter)
