@@ -11,6 +11,7 @@
 #include "broker_client.h"
 #include "guard.h"
 #include "log.h"
+#include "vec.h"
 
 /* Largest packet client_send_raw puts in a buffer of its own on an idle queue. */
 #define CLIENT_LONE_MAX 256u
@@ -286,15 +287,17 @@ int client_close_each(struct broker *b, bool (*fn)(struct client *c, void *ctx),
 
 void client_resume_all(struct broker *b)
 {
-	while (b->paused) {
-		struct client *c = b->paused;
+	while (b->n_paused) {
+		struct client *c = b->paused[--b->n_paused];
 
-		b->paused = c->paused_next;
 		c->paused = false;
 		c->last_rx = loop_now(b->loop);
 		if (c->conn)
 			conn_pause_read(c->conn, false);
 	}
+	free(b->paused);
+	b->paused = NULL;
+	b->paused_cap = 0;
 	loop_timer_cancel(b->loop, &b->bp_timer);
 }
 
@@ -311,11 +314,11 @@ static void client_pause(struct client *c)
 {
 	struct broker *b = c->b;
 
-	if (c->paused || !c->conn)
+	/* without room to remember it, it is not paused: it is read on (no backpressure) */
+	if (c->paused || !c->conn || VEC_GROW(b->paused, b->n_paused, b->paused_cap, 16))
 		return;
 	c->paused = true;
-	c->paused_next = b->paused;
-	b->paused = c;
+	b->paused[b->n_paused++] = c;
 	conn_pause_read(c->conn, true);
 	if (!loop_timer_armed(&b->bp_timer)) {
 		loop_timer_init(&b->bp_timer, bp_timer_fired, b);
@@ -325,12 +328,14 @@ static void client_pause(struct client *c)
 
 static void client_unpause_unlink(struct client *c)
 {
-	struct client **pp = &c->b->paused;
+	struct broker *b = c->b;
 
-	while (*pp && *pp != c)
-		pp = &(*pp)->paused_next;
-	if (*pp)
-		*pp = c->paused_next;
+	for (uint32_t i = 0; i < b->n_paused; i++) {
+		if (b->paused[i] == c) {
+			b->paused[i] = b->paused[--b->n_paused];
+			break;
+		}
+	}
 	c->paused = false;
 }
 

@@ -103,7 +103,10 @@ struct broker {
 	uint32_t n_clients; /* connected (CONNACK sent) */
 	uint32_t n_conns;   /* all open client connections */
 	uint64_t serial;
-	struct client *paused;
+	/* paused clients, in no order (an array, not a link in every struct client); freed
+	 * when they are resumed */
+	struct client **paused;
+	uint32_t n_paused, paused_cap;
 	struct loop_timer bp_timer;
 	/* counted by whichever file sees the event */
 	struct broker_stats st;

@@ -348,12 +348,14 @@ static void test_hold_pauses_until_resume(void **state)
 	pump(w);
 	assert_int_equal(w->packets, 1); /* the second frame waits */
 	assert_true(w->c[i]->paused);
-	assert_ptr_equal(w->b.paused, w->c[i]);
+	assert_int_equal(w->b.n_paused, 1);
+	assert_ptr_equal(w->b.paused[0], w->c[i]);
 	assert_true(loop_timer_armed(&w->b.bp_timer));
 	assert_int_equal(w->parsed_bytes, (int)sizeof(connect_pkt));
 	client_resume_all(&w->b);
 	assert_false(w->c[i]->paused);
-	assert_null(w->b.paused);
+	assert_int_equal(w->b.n_paused, 0);
+	assert_null(w->b.paused); /* the array goes with the last paused client */
 	assert_false(loop_timer_armed(&w->b.bp_timer));
 	pump(w); /* what was already buffered is parsed without a new EPOLLIN */
 	assert_int_equal(w->packets, 2);
@@ -372,8 +374,8 @@ static void test_paused_client_closed(void **state)
 	pump(w);
 	assert_true(w->c[i]->paused && w->c[j]->paused);
 	client_close(w->c[i], 0xFF, NULL); /* hook_close asserts it is unlinked */
-	assert_ptr_equal(w->b.paused, w->c[j]);
-	assert_null(w->c[j]->paused_next);
+	assert_int_equal(w->b.n_paused, 1);
+	assert_ptr_equal(w->b.paused[0], w->c[j]);
 	client_resume_all(&w->b);
 	assert_false(w->c[j]->paused);
 }
