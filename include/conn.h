@@ -73,6 +73,11 @@ struct conn_ops {
 	void (*on_output)(struct conn *c);
 	bool (*may_write)(struct conn *c);
 	void (*on_out_empty)(struct conn *c);
+	/* Optional, asked only when needed (logs, a growing partial frame, a WebSocket
+	 * handshake), so that a conn keeps no copy: "addr:port" for logs (text the owner
+	 * keeps while it owns c), and the largest frame it accepts now (0: no bound). */
+	const char *(*peer)(const struct conn *c);
+	uint32_t (*rx_max)(const struct conn *c);
 };
 
 /* A partial frame carried between reads (its length and capacity with it: an idle conn has no
@@ -95,23 +100,21 @@ struct conn {
 		struct conn_linger *linger; /* after it, while c->lingering */
 	};
 	struct conn_rx *rx; /* partial frame carried between reads, or NULL */
-	uint32_t rx_max; /* largest frame the owner accepts (bounds rx growth) */
 	int fd;
+	uint8_t tp_flags; /* CONN_TP_*, set by the transport */
+	/* flags as bits: with no peer pointer and no rx_max (conn_peer(), conn_rx_max()) the
+	 * struct is 152 B, glibc's 160-byte chunk instead of 176 */
+	bool flush_pending : 1;
+	bool closed : 1;
+	bool read_paused : 1;
+	bool reparse_pending : 1;
+	bool write_blocked : 1; /* last write hit EAGAIN: waiting for EPOLLOUT (or see tp_flags) */
+	bool gated : 1;		/* ops->on_output/may_write/on_out_empty apply */
+	bool lingering : 1;	/* closed for the owner, closing lingering (linger is valid) */
 	struct outq out;
 	struct conn *flush_next;
-	/* "addr:port" for logs, borrowed: the owner keeps the text (a client's peer) for as long
-	 * as it owns c; "" until it sets it, a copy of its own while lingering */
-	const char *peer;
 	uint64_t tx_bytes; /* written to the transport, ever */
 	uint64_t rx_bytes; /* read from the transport, ever (mqttgwctl clients) */
-	bool flush_pending;
-	bool closed;
-	bool read_paused;
-	bool reparse_pending;
-	bool write_blocked; /* last write hit EAGAIN: waiting for EPOLLOUT (or see tp_flags) */
-	uint8_t tp_flags;   /* CONN_TP_*, set by the transport */
-	bool gated;	    /* ops->on_output/may_write/on_out_empty apply */
-	bool lingering;	    /* closed for the owner, closing lingering (linger is valid) */
 };
 
 struct conn_stats {
@@ -126,6 +129,16 @@ extern const struct conn_transport conn_tcp;
 static inline uint32_t conn_rx_held(const struct conn *c)
 {
 	return c->rx ? c->rx->len : 0;
+}
+
+/* "addr:port" for logs: the owner's (ops->peer) while it owns c, a copy while c lingers,
+ * "" once the owner is gone or when it has no peer op. */
+const char *conn_peer(const struct conn *c);
+
+/* The largest frame the owner accepts now (ops->rx_max), 0: no bound. */
+static inline uint32_t conn_rx_max(const struct conn *c)
+{
+	return c->ops->rx_max ? c->ops->rx_max(c) : 0;
 }
 
 /* Wrap an accepted, non-blocking fd. NULL with errno on failure (fd is not closed). */

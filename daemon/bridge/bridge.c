@@ -528,9 +528,22 @@ static void on_close(struct conn *c, int err)
 		    err == -EPIPE || !err ? "connection closed by the upstream" : strerror(-err));
 }
 
+static const char *conn_peer_of(const struct conn *c)
+{
+	return ((const struct bridge *)c->owner)->peer;
+}
+
+static uint32_t conn_rx_max_of(const struct conn *c)
+{
+	(void)c;
+	return BRIDGE_RX_MAX;
+}
+
 static const struct conn_ops bridge_conn_ops = {
     .on_read = on_read,
     .on_close = on_close,
+    .peer = conn_peer_of,
+    .rx_max = conn_rx_max_of,
 };
 
 /* ---- connecting ---- */
@@ -557,9 +570,7 @@ static void tcp_ready(struct loop *l, struct loop_io *io, uint32_t events)
 		bridge_fail(b, "%s", strerror(errno));
 		return;
 	}
-	b->conn->rx_max = BRIDGE_RX_MAX;
 	snprintf(b->peer, sizeof(b->peer), "%s:%u", a->host, a->port);
-	b->conn->peer = b->peer;
 	b->gen++;
 	if (b->tls && tls_client_attach(b->conn, b->tls, a->host, !b->cfg->insecure) < 0) {
 		bridge_fail(b, "TLS setup failed");

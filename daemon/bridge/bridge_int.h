@@ -65,7 +65,7 @@ struct bridge {
 	struct bridge_dns *dns;
 	struct loop_io dio;
 	struct conn *conn;
-	char peer[64]; /* "host:port" of the upstream, conn->peer */
+	char peer[64]; /* "host:port" of the upstream, conn_peer(conn) */
 	struct tls_ctx *tls;
 	uint32_t gen;	     /* connection generation (tokens of older ones are ignored) */
 	uint32_t addr;	     /* index of the address in use */

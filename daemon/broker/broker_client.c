@@ -435,7 +435,6 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 		}
 		max = c->b->max_packet_in;
 	}
-	conn->rx_max = max;
 	if (h && h->on_parsed)
 		h->on_parsed(c, off);
 	return (ssize_t)off;
@@ -507,12 +506,28 @@ static void client_on_out_empty(struct conn *conn)
 		h->on_out_empty(conn);
 }
 
+static const char *client_conn_peer(const struct conn *conn)
+{
+	return ((const struct client *)conn->owner)->peer;
+}
+
+/* What client_on_read frames with: a CONNECT's bound until the CONNECT was read (a client
+ * that sent it is past CLIENT_NEW, or held while its password is checked), then ours. */
+static uint32_t client_conn_rx_max(const struct conn *conn)
+{
+	const struct client *c = conn->owner;
+
+	return c->state == CLIENT_NEW && !c->pwjob ? CLIENT_PRE_CONNECT_MAX : c->b->max_packet_in;
+}
+
 static const struct conn_ops client_ops = {
     .on_read = client_on_read,
     .on_close = client_on_close,
     .on_output = client_on_output,
     .may_write = client_may_write,
     .on_out_empty = client_on_out_empty,
+    .peer = client_conn_peer,
+    .rx_max = client_conn_rx_max,
 };
 
 struct client *client_new(struct broker *b, int fd, const char *peer,
@@ -547,8 +562,6 @@ struct client *client_new(struct broker *b, int fd, const char *peer,
 		return NULL;
 	}
 	outq_set_pool(&c->conn->out, &b->mem->bufs);
-	c->conn->peer = c->peer; /* one copy per connection */
-	c->conn->rx_max = CLIENT_PRE_CONNECT_MAX;
 	c->next = b->clients;
 	if (b->clients)
 		b->clients->prev = c;

@@ -90,7 +90,7 @@ struct client {
 	 * CONNECT (re-authentication allowed) */
 	bool enhanced : 1;
 	bool bridge : 1; /* CONNECT with the bridge bit (Mosquitto): broker_subscribe.c */
-	/* "addr:port", also conn->peer, in the same allocation and only as long as the text
+	/* "addr:port", also conn_peer(conn), in the same allocation and only as long as the text
 	 * (a fixed 48-byte array for the longest IPv6 peer cost every IPv4 client 32 bytes) */
 	char peer[];
 };

@@ -168,7 +168,7 @@ static bool fp_quiet(struct broker_fp *bf, struct fpc *pc, struct conn *conn)
 	}
 	r = fastpath_tx_quiet(bf->fp, pc->cookie, conn->tx_bytes - pc->tx_base);
 	if (r < 0) {
-		log_debug("fastpath: tx_quiet on %s: %s", conn->peer, strerror(-r));
+		log_debug("fastpath: tx_quiet on %s: %s", conn_peer(conn), strerror(-r));
 		return true; /* a broken socket: the write will tell */
 	}
 	if (r == 1) {

@@ -83,7 +83,6 @@ static void linger_end(struct conn *c)
 	if (lg->next)
 		lg->next->pprev = lg->pprev;
 	linger_count--;
-	c->peer = "";
 	free(lg);
 	c->linger = NULL;
 	c->lingering = false;
@@ -170,8 +169,7 @@ void conn_close_linger(struct conn *c, int err, int64_t max_ms, uint32_t max_byt
 	}
 	c->closed = true;
 	c->gated = false;
-	snprintf(lg->peer, sizeof(lg->peer), "%s", c->peer);
-	c->peer = lg->peer;
+	snprintf(lg->peer, sizeof(lg->peer), "%s", conn_peer(c));
 	if (c->ops->on_close)
 		c->ops->on_close(c, err);
 	free(c->rx);
@@ -199,6 +197,13 @@ void conn_linger_end_all(void)
 {
 	while (linger_head)
 		linger_end(linger_head->c);
+}
+
+const char *conn_peer(const struct conn *c)
+{
+	if (c->lingering)
+		return c->linger->peer;
+	return c->owner && c->ops->peer ? c->ops->peer(c) : "";
 }
 
 static void conn_free_deferred(struct loop *l, void *ctx)
@@ -233,7 +238,7 @@ void conn_close(struct conn *c, int err)
 	conn_stats.conns_open--;
 	if (c->ops->on_close)
 		c->ops->on_close(c, err);
-	c->peer = ""; /* the owner's text may go before the deferred free */
+	c->owner = NULL; /* it may go before the deferred free: conn_peer() says "" */
 	/* If this fails we leak one conn rather than free it under a pending event. */
 	loop_defer(c->loop, conn_free_deferred, c);
 }
@@ -419,8 +424,10 @@ static void conn_read(struct conn *c)
 			uint32_t cap = c->rx->cap * 2;
 			struct conn_rx *p;
 
-			if (c->rx_max && cap > c->rx_max + 8)
-				cap = c->rx_max + 8;
+			uint32_t max = conn_rx_max(c);
+
+			if (max && cap > max + 8)
+				cap = max + 8;
 			if (cap <= c->rx->cap) {
 				/* The owner lets frames grow past rx_max: a bug, not peer input. */
 				conn_close(c, -EMSGSIZE);
@@ -534,7 +541,6 @@ struct conn *conn_new(struct loop *l, int fd, const struct conn_transport *tp,
 	c->tp = tp;
 	c->ops = ops;
 	c->owner = owner;
-	c->peer = "";
 	outq_init(&c->out);
 	ret = loop_io_add(l, &c->io, fd, EPOLLIN, conn_event, c);
 	if (ret < 0) {

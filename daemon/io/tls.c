@@ -275,7 +275,8 @@ static void tls_handshake_done(struct conn *c, struct tls_conn *t)
 {
 	t->hs_done = true;
 	if (log_enabled(CONFIG_LOG_DEBUG))
-		log_debug("TLS handshake with %s: %s, %s%s%s.", c->peer, SSL_get_version(t->ssl),
+		log_debug("TLS handshake with %s: %s, %s%s%s.", conn_peer(c),
+			  SSL_get_version(t->ssl),
 			  SSL_get_cipher_name(t->ssl),
 			  tls_psk_identity(t->ssl)    ? ", PSK identity "
 			  : SSL_session_reused(t->ssl) ? ", session resumed"
@@ -313,9 +314,10 @@ static int tls_error(struct conn *c, struct tls_conn *t, int err)
 		snprintf(why, sizeof(why), "%s", tls_ssl_reason());
 	if (t->hs_done)
 		log_msg_rl(&rl, CONFIG_LOG_INFO, "TLS error on the connection from %s: %s.",
-			   c->peer, why);
+			   conn_peer(c), why);
 	else
-		log_msg_rl(&rl, CONFIG_LOG_INFO, "TLS handshake with %s failed: %s.", c->peer, why);
+		log_msg_rl(&rl, CONFIG_LOG_INFO, "TLS handshake with %s failed: %s.", conn_peer(c),
+			   why);
 	ERR_clear_error();
 	return -EPROTO;
 }

@@ -30,7 +30,7 @@
 /* Reads per call when what arrives holds no payload (control frames): then EAGAIN, and a
  * peer that only pings cannot hold the loop here (epoll is level-triggered). */
 #define WS_READS 8
-/* The frame limit before the owner sets c->rx_max: MQTT's largest packet. */
+/* The frame limit while the owner sets none (conn_rx_max): MQTT's largest packet. */
 #define WS_RX_DEFAULT (268435455u + 5u)
 
 struct ws_ctx {
@@ -262,7 +262,7 @@ static int http_get(struct conn *c, struct ws_conn *w, const struct ws_hs_req *r
 	ws_ctx_unref(w->ctx);
 	w->ctx = NULL;
 	if (st != 200 && st != 404)
-		log_msg_rl(&rl, CONFIG_LOG_INFO, "HTTP GET from %s refused (%d).", c->peer, st);
+		log_msg_rl(&rl, CONFIG_LOG_INFO, "HTTP GET from %s refused (%d).", conn_peer(c), st);
 	w->failed = st < 0 ? ENOMEM : EPROTO; /* no MQTT follows: end the connection */
 	ws_flags(c, w);
 	errno = w->failed;
@@ -307,7 +307,7 @@ static int hs_step(struct conn *c, struct ws_conn *w)
 	}
 	if (status != 101 || !w->tx) {
 		log_msg_rl(&rl, CONFIG_LOG_INFO, "WebSocket handshake from %s refused (%d): %s.",
-			   c->peer, status, status_why(status));
+			   conn_peer(c), status, status_why(status));
 		w->failed = status == 101 ? ENOMEM : EPROTO;
 		errno = w->failed;
 		return -1;
@@ -342,8 +342,9 @@ static ssize_t decode(struct conn *c, struct ws_conn *w, const uint8_t *src, siz
 {
 	static struct log_ratelimit rl;
 	size_t pos = 0, o = 0;
+	uint32_t max = conn_rx_max(c);
 
-	w->rx.max_payload = (uint64_t)(c->rx_max ? c->rx_max : WS_RX_DEFAULT) + WS_RX_SLACK;
+	w->rx.max_payload = (uint64_t)(max ? max : WS_RX_DEFAULT) + WS_RX_SLACK;
 	for (;;) {
 		size_t used, prod;
 		int ret = ws_rx_decode(&w->rx, src + pos, n - pos, out + o, &used, &prod);
@@ -358,7 +359,7 @@ static ssize_t decode(struct conn *c, struct ws_conn *w, const uint8_t *src, siz
 		}
 		if (ret < 0) {
 			log_msg_rl(&rl, CONFIG_LOG_INFO,
-				   "WebSocket protocol error from %s: closing with %u.", c->peer,
+				   "WebSocket protocol error from %s: closing with %u.", conn_peer(c),
 				   w->rx.close_code);
 			queue_close(w, w->rx.close_code);
 			w->failed = ret == -EMSGSIZE ? EMSGSIZE : EPROTO;

@@ -239,7 +239,8 @@ static void test_new_links_and_counts(void **state)
 	assert_string_equal(client_name(w->c[a]), "<unknown>");
 	/* each client a new serial: what tells a reused fd's client from the old one */
 	assert_true(w->c[b]->serial > w->c[a]->serial);
-	assert_int_equal(w->c[a]->conn->rx_max, CLIENT_PRE_CONNECT_MAX);
+	assert_int_equal(conn_rx_max(w->c[a]->conn), CLIENT_PRE_CONNECT_MAX);
+	assert_string_equal(conn_peer(w->c[a]->conn), "test:1");
 }
 
 static void test_max_connections_refused(void **state)

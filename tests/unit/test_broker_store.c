@@ -212,7 +212,7 @@ static void test_message_stored_once_and_forgotten(void **state)
 	struct msg *m = msg_new(NULL, "t/d", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
 	/* static: a session ends in its id, which only a static object may initialise */
 	static struct session s = {
-	    .client_id = "s", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	    .client_id = "s", .expiry_interval = 60, .proto = 5};
 	uint64_t seq1, seq2, id;
 
 	qos_init(&s.qos);
@@ -257,7 +257,7 @@ static void test_puback_goes_when_every_recipient_acknowledged(void **state)
 	struct msg *m2 = msg_new(NULL, "t/f", 3, "y", 1, NULL, 0, 1, 0, 0, NULL);
 	/* static: a session ends in its id, which only a static object may initialise */
 	static struct session s = {
-	    .client_id = "e", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	    .client_id = "e", .expiry_interval = 60, .proto = 4};
 	uint64_t seq, seq2, batch = store_batch_next(f->st) + 1;
 
 	qos_init(&s.qos);
@@ -295,7 +295,7 @@ static void test_puback_keeps_its_place_and_pins(void **state)
 	struct msg *m3 = msg_new(NULL, "t/p", 3, "z", 1, NULL, 0, 1, 1, 0, NULL);
 	/* static: a session ends in its id, which only a static object may initialise */
 	static struct session s = {
-	    .client_id = "g", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	    .client_id = "g", .expiry_interval = 60, .proto = 4};
 	uint64_t mark, seq;
 
 	qos_init(&s.qos);
@@ -377,7 +377,7 @@ static void test_qos2_send_and_pubrel_hold_output_until_durable(void **state)
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
 	/* static: a session ends in its id, which only a static object may initialise */
 	static struct session s = {
-	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	    .client_id = "h", .expiry_interval = 60, .proto = 5};
 	struct conn conn = {0};
 	uint16_t pid;
 
@@ -411,8 +411,8 @@ static void test_qos1_and_unstored_sessions_never_wait(void **state)
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
 	/* static: a session ends in its id, which only a static object may initialise */
 	static struct session s = {
-	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
-	static struct session t = {.client_id = "u", .id_len = 1, .proto = 5}; /* expiry 0 */
+	    .client_id = "h", .expiry_interval = 60, .proto = 5};
+	static struct session t = {.client_id = "u", .proto = 5}; /* expiry 0 */
 	struct conn conn = {0};
 
 	hold_fixture(f, &s, &conn);
@@ -439,7 +439,7 @@ static void test_only_releasable_batches_linger(void **state)
 {
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/l", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
-	static struct session s = {.client_id = "l", .id_len = 1, .expiry_interval = 60, .proto = 4};
+	static struct session s = {.client_id = "l", .expiry_interval = 60, .proto = 4};
 	struct conn conn = {0};
 	uint64_t mark;
 
@@ -470,7 +470,7 @@ static void test_held_client_that_closes_is_forgotten(void **state)
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
 	/* static: a session ends in its id, which only a static object may initialise */
 	static struct session s = {
-	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	    .client_id = "h", .expiry_interval = 60, .proto = 5};
 	struct conn conn = {0};
 
 	hold_fixture(f, &s, &conn);
@@ -525,7 +525,7 @@ static void test_readback_answer_is_dispatched_before_the_commit(void **state)
 	struct fx *f = *state;
 	struct msg *m = msg_new(NULL, "t/r", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
 	static struct session s = {
-	    .client_id = "r", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	    .client_id = "r", .expiry_interval = 60, .proto = 5};
 	struct conn conn = {0};
 
 	hold_fixture(f, &s, &conn);
@@ -557,7 +557,7 @@ static void test_resume_holds_a_resend_that_is_not_durable(void **state)
 	struct msg *m = msg_new(NULL, "t/h", 3, "x", 1, NULL, 0, 2, 0, 0, NULL);
 	/* static: a session ends in its id, which only a static object may initialise */
 	static struct session s = {
-	    .client_id = "h", .id_len = 1, .expiry_interval = 60, .proto = 5};
+	    .client_id = "h", .expiry_interval = 60, .proto = 5};
 	struct conn conn = {0}, conn2 = {0};
 
 	hold_fixture(f, &s, &conn);

@@ -204,7 +204,15 @@ static void srv_on_close(struct conn *c, int err)
 	t->closed = true, t->close_err = err, t->c = NULL;
 }
 
-static const struct conn_ops srv_ops = {.on_read = srv_on_read, .on_close = srv_on_close};
+/* the address the failure logs name */
+static const char *srv_peer(const struct conn *c)
+{
+	(void)c;
+	return "192.0.2.7:4242";
+}
+
+static const struct conn_ops srv_ops = {
+    .on_read = srv_on_read, .on_close = srv_on_close, .peer = srv_peer};
 
 static void flush_hook(struct loop *l, void *ctx)
 {
@@ -228,7 +236,6 @@ static void open2(struct t2 *t, struct tls_ctx *ctx, const struct cli_opts *o, i
 	t->c = conn_new(t->l, sv[0], &conn_tls, &srv_ops, t);
 	assert_non_null(t->c);
 	assert_int_equal(tls_conn_attach(t->c, ctx), 0);
-	t->c->peer = "192.0.2.7:4242";
 	t->cfd = sv[1];
 	if (!o)
 		return;
