@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "broker_fp.h"
@@ -493,6 +494,8 @@ void broker_fp_sys(struct broker *b,
 
 /* ---- start and stop ---- */
 
+#define ROUTE_HT_BYTES(bf) (((size_t)(bf)->ht_mask + 1) * sizeof(*(bf)->ht))
+
 int broker_fp_start(struct broker *b, struct fastpath *fp)
 {
 	struct broker_fp *bf;
@@ -503,8 +506,13 @@ int broker_fp_start(struct broker *b, struct fastpath *fp)
 	if (!bf)
 		return -ENOMEM;
 	bf->ht_mask = 2 * FP_ROUTES_MAX - 1;
-	bf->ht = calloc(bf->ht_mask + 1, sizeof(*bf->ht));
-	if (!bf->ht) {
+	/* Zero pages of their own, not calloc(): glibc serves 128 KiB from the heap once libbpf's
+	 * big freed buffers have raised its mmap threshold, and clears it there, so an empty table
+	 * held 128 KiB of an idle daemon's RSS; mapped pages are resident only once a route
+	 * lands in them. */
+	bf->ht = mmap(NULL, ROUTE_HT_BYTES(bf), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	if (bf->ht == MAP_FAILED) {
 		free(bf);
 		return -ENOMEM;
 	}
@@ -541,7 +549,7 @@ void broker_fp_stop(struct broker *b)
 			fpc_free(bf, pc);
 		}
 	}
-	free(bf->ht);
+	munmap(bf->ht, ROUTE_HT_BYTES(bf));
 	free(bf);
 	b->fp = NULL;
 }
