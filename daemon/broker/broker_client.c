@@ -291,7 +291,7 @@ void client_resume_all(struct broker *b)
 		struct client *c = b->paused[--b->n_paused];
 
 		c->paused = false;
-		c->last_rx = loop_now(b->loop);
+		c->last_rx = (uint32_t)loop_now(b->loop);
 		if (c->conn)
 			conn_pause_read(c->conn, false);
 	}
@@ -339,6 +339,14 @@ static void client_unpause_unlink(struct client *c)
 	c->paused = false;
 }
 
+/* The loop time of c's last packet from its low 32 bits (c->last_rx): it is read only to place
+ * the keepalive deadline, at most 1.5 x 65,535 s after it was written, far inside the 49 days
+ * the 32 bits take to wrap. */
+static int64_t client_last_rx(const struct client *c, int64_t now)
+{
+	return now - (int64_t)(uint32_t)((uint32_t)now - c->last_rx);
+}
+
 static void client_timer(struct loop *l, struct loop_timer *t)
 {
 	struct client *c = t->ctx;
@@ -348,7 +356,7 @@ static void client_timer(struct loop *l, struct loop_timer *t)
 	/* a publisher we stopped reading is not silent: its packets wait in its socket; one
 	 * whose PUBLISHes the kernel relays is not either */
 	if (c->paused || (h && h->rx_activity && h->rx_activity(c)))
-		c->last_rx = now;
+		c->last_rx = (uint32_t)now;
 
 	if (c->state == CLIENT_NEW || c->state == CLIENT_AUTH) {
 		client_close(c, 0xFF,
@@ -360,7 +368,7 @@ static void client_timer(struct loop *l, struct loop_timer *t)
 	}
 	/* Packets only update last_rx; the timer re-arms itself lazily, so the hot path never
 	 * touches the timer heap. [MQTT-3.1.2-24]: 1.5 x keepalive. */
-	int64_t deadline = c->last_rx + (int64_t)c->keepalive * 1500;
+	int64_t deadline = client_last_rx(c, now) + (int64_t)c->keepalive * 1500;
 
 	if (now >= deadline) {
 		client_close(c, MQTT_RC_KEEPALIVE_TIMEOUT, "keepalive timeout");
@@ -372,7 +380,9 @@ static void client_timer(struct loop *l, struct loop_timer *t)
 void client_keepalive_arm(struct client *c)
 {
 	if (c->keepalive)
-		loop_timer_set(c->b->loop, &c->timer, c->last_rx + (int64_t)c->keepalive * 1500);
+		loop_timer_set(c->b->loop, &c->timer,
+			       client_last_rx(c, loop_now(c->b->loop)) +
+				   (int64_t)c->keepalive * 1500);
 	else
 		loop_timer_cancel(c->b->loop, &c->timer);
 }
@@ -385,7 +395,7 @@ static ssize_t client_on_read(struct conn *conn, const uint8_t *buf, size_t len)
 	uint32_t max = c->state == CLIENT_NEW ? CLIENT_PRE_CONNECT_MAX : c->b->max_packet_in;
 	size_t off = 0;
 
-	c->last_rx = loop_now(c->b->loop);
+	c->last_rx = (uint32_t)loop_now(c->b->loop);
 	while (off < len) {
 		struct mqtt_frame f;
 		uint8_t reason = MQTT_RC_MALFORMED;
@@ -567,10 +577,10 @@ struct client *client_new(struct broker *b, int fd, const char *peer,
 		b->clients->prev = c;
 	b->clients = c;
 	b->n_conns++;
-	c->last_rx = loop_now(b->loop);
+	c->last_rx = (uint32_t)loop_now(b->loop);
 	loop_timer_init(&c->timer, client_timer, c);
 	if (b->cfg->connect_timeout)
 		loop_timer_set(b->loop, &c->timer,
-			       c->last_rx + (int64_t)b->cfg->connect_timeout * 1000);
+			       loop_now(b->loop) + (int64_t)b->cfg->connect_timeout * 1000);
 	return c;
 }
