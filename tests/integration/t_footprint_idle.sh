@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # What an idle connection costs, and the lazy paths behind it: 950 idle clients (3.1.1 and 5.0) may
-# add at most 780 bytes of anonymous memory each to the broker (measured here: 573 or 711 B, two
-# modes 128 KiB apart; 819-828 B before the session's queue, QoS window and offline state and the
-# client's alias tables were made on demand, 923-927 B before the footprint work of issue #15; a
-# 20-byte netns peer puts struct client in a bigger chunk than the bench's 127.0.0.1 does), and
-# at most 1,800 B under ASan, whose redzones and quarantine double every allocation (1,440-1,496
-# B measured, 1,565 B before), and every idle client still works afterwards: each answers a
+# add at most 730 bytes of anonymous memory each to the broker (measured here: 539 or 677 B, two
+# modes 128 KiB apart, whether glibc trimmed the heap's top after the connect burst; 573 or 711 B
+# before struct conn, client and session each went one malloc chunk down, 819-828 B before the
+# session's queue, QoS window and offline state and the client's alias tables were made on
+# demand, 923-927 B before the footprint work of issue #15), and at most 1,400 B under ASan,
+# whose redzones and quarantine double every allocation (1,190-1,199 B measured, 1,440-1,496 B
+# before the chunks went down), and every idle client still works afterwards: each answers a
 # PINGREQ, one sends a 300 KB PUBLISH in pieces (the receive buffer that no idle client holds grows
 # across reads and is released), a 5.0 client sets and then uses a Topic Alias (the alias table is
 # allocated at first use), a subscriber among them gets both intact, a QoS 1 and a QoS 2 message
@@ -17,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 start_broker
 SAN=0
-! grep -q __asan_init "/proc/$BROKER_PID/exe" 2>/dev/null || SAN=1
+! broker_is_asan || SAN=1
 py - "$BROKER_PID" "$SAN" <<'PY'
 import resource, sys, time
 from mqtt5raw import *
@@ -51,7 +52,7 @@ def t():
         conns.append(c)
     time.sleep(1.0)
     per = (rss_anon() - before) / N
-    bound = 1800 if SAN else 780
+    bound = 1400 if SAN else 730
     log("RssAnon per idle connection: %.0f B (bound %d B%s)" % (per, bound,
                                                                 ", ASan" if SAN else ""))
     check(per <= bound, "RssAnon per idle connection %.0f B > %d B" % (per, bound))
