@@ -364,6 +364,7 @@ void broker_free(struct broker *b)
 	broker_diag_stop(b);
 	loop_timer_cancel(b->loop, &b->sys_timer);
 	loop_timer_cancel(b->loop, &b->bp_timer);
+	loop_timer_cancel(b->loop, &b->trim_timer);
 	free(b->paused);
 	broker_acl_walk_stop(b);
 	broker_retained_stop(b);

@@ -108,6 +108,10 @@ struct broker {
 	struct client **paused;
 	uint32_t n_paused, paused_cap;
 	struct loop_timer bp_timer;
+	/* clients freed since the heap was last trimmed, and the timer that trims it after a
+	 * wave of disconnects (broker_client.c) */
+	uint32_t freed_since_trim;
+	struct loop_timer trim_timer;
 	/* counted by whichever file sees the event */
 	struct broker_stats st;
 	/* broker_auth.c, broker_reload.c */
