@@ -117,7 +117,7 @@ static bool ack_ready(const struct broker_ack *a, uint64_t durable)
 /* One pass looks at most this far behind the head and tells at most this many waiting
  * clients apart; what lies beyond waits for a later pass (as every ack did before): the pass
  * costs O(ACKS_SCAN) whatever the ring holds (1,000 publishers x 20 in flight). */
-#define ACKS_SCAN 256
+#define ACKS_SCAN 64
 #define ACKS_BLOCKED_MAX 16
 
 static bool client_in(struct client *const *v, unsigned n, const struct client *c)
