@@ -15,14 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/pclib.sh"
 
-MQTTGW_PERSISTENCE=0 # the store settings are the test's own
-MNT=$T/mnt
-# registered before pc_start's own cleanup, so it runs first: never leave the daemon stopped
-at_cleanup 'kill -CONT "$PC_PID" 2>/dev/null || true'
-pc_start "$MNT"
-mkdir -p "$MNT/store"
-start_broker "persistence true" "persistence_location $MNT/store" "persistence_sync full" \
-	"fastpath off"
+pc_store_broker "$T/mnt"
 
 # an offline persistent session on t/off: a QoS 1 message for it must be durable before PUBACK
 sub -q 1 -c -i off-sub -t t/off -W 1 >/dev/null 2>&1 || true
