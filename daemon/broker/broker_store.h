@@ -160,6 +160,11 @@ static inline uint32_t broker_spill_n(const struct session *s)
 {
 	return s->spill ? s->spill->n : 0;
 }
+/* Entries queued for s: its head in memory plus its tail in the store only (s not NULL). */
+static inline uint64_t broker_session_queued(const struct session *s)
+{
+	return (uint64_t)session_queue_count(s) + broker_spill_n(s);
+}
 /* Stage an outgoing entry of s for m that stays in the store only (m keeps no reference):
  * its seq, 0 on ENOMEM. */
 uint64_t broker_store_spill(struct broker *b, struct session *s, struct msg *m, uint8_t qos,
