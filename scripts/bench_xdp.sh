@@ -24,8 +24,8 @@
 #     bpf_redirect()s every frame to A's veth1: B's veth1 gets xdp_frames by ndo_xdp_xmit; the
 #     relay's skb -> page copy is in every run, the floor run included).
 #     XDP_SYN_GEN=syn uses raw-socket skbs instead. Measured: the NET_RX softirq time of the
-#     generator's CPU, exact (raw tracepoint programs on softirq_entry/exit, in mqttgw-attack)
-#     and tick-sampled (/proc/stat), the generator's exact CPU time (on veth it includes the
+#     generator's CPU, exact (raw tracepoint programs on softirq_entry/exit, in mqttgw-attack;
+#     also the part run in the generator's own context) and tick-sampled (/proc/stat), the generator's exact CPU time (on veth it includes the
 #     receiver's NAPI poll), and the frames B's veth1 received (rx_packets); per SYN received.
 #   The same from an IPv6 source (XDP_SYN_FAMILIES="4 6"; rows xdp6, nft6, none6, floor6: xsyn
 #     frames from fd00:211::6, the nftables meter keyed by ip6 saddr).
@@ -324,6 +324,8 @@ print(json.dumps(dict(row, gen=syn.get("gen", gen), sent=syn["sent"], arrived=rx
                       softirq_s_per_msyn=si / (n / 1e6) if n else None,
                       net_rx_ns=syn.get("net_rx_ns"), net_rx_ns_all=syn.get("net_rx_ns_all"),
                       net_rx_ns_per_syn=per(syn.get("net_rx_ns")),
+                      net_rx_ns_own=syn.get("net_rx_ns_own"),
+                      net_rx_own_ns_per_syn=per(syn.get("net_rx_ns_own")),
                       gen_cpu_s=syn["cpu_s"], ksoftirqd_s=int(kns) / 1e9,
                       path_ns_per_syn=per(syn["cpu_s"] * 1e9))))
 EOF

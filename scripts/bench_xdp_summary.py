@@ -116,16 +116,19 @@ for fam, sfx in (("IPv4", ""), ("IPv6", "6")):
     print("\n")
     print("Per SYN received by the broker's veth (rx_packets). NET_RX softirq: exact, summed "
           "by raw tracepoint programs on softirq_entry/exit on the generator's CPU (where the "
-          "veths' NAPI runs; other load's NET_RX on that CPU included). /proc/stat: the same "
+          "veths' NAPI runs; other load's NET_RX on that CPU included); own context: the part "
+          "that ran in the generator's process (bottom halves re-enabled in its syscalls: no "
+          "other process's NET_RX, nor what ksoftirqd took over). /proc/stat: the same "
           "CPU's softirq column, tick-sampled (250 Hz). Flood-path CPU: the generator's exact "
           "CPU time (on veth the receivers' NAPI polls run in its context). Above floor: minus "
           "the floor run's.\n")
     print("| limiter | SYNs/s received | dropped by the limiter | NET_RX softirq ns/SYN | "
-          "above floor | /proc/stat softirq CPU-s per M SYNs | flood-path CPU ns/SYN | "
-          "above floor |")
-    print("|---|---|---|---|---|---|---|---|")
+          "above floor | own context ns/SYN | above floor | /proc/stat softirq CPU-s per M SYNs | "
+          "flood-path CPU ns/SYN | above floor |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     floor = med([r.get("path_ns_per_syn") for r in syn if r["mode"] == "floor"])
     sfloor = med([r.get("net_rx_ns_per_syn") for r in syn if r["mode"] == "floor"])
+    ofloor = med([r.get("net_rx_own_ns_per_syn") for r in syn if r["mode"] == "floor"])
     names = (("xdp", "XDP guard (`xdp_syn_rate`)"), ("nft", "nftables meter (prerouting -300)"),
              ("none", "none (SYNs reach TCP)"), ("floor", "floor (XDP drop-all, no parsing)"))
 
@@ -135,11 +138,14 @@ for fam, sfx in (("IPv4", ""), ("IPv6", "6")):
     for m, name in names:
         rs = [r for r in syn if r["mode"] == m]
         if rs:
-            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 name, spread([r.get("rx_pps", r["pps"]) for r in rs], "%.0f"),
                 spread([r["dropped"] for r in rs], "%.0f") if m in ("xdp", "nft") else "–",
                 spread([r.get("net_rx_ns_per_syn") for r in rs], "%.0f"),
                 spread(above(rs, "net_rx_ns_per_syn", sfloor), "%.0f") if m != "floor" else "–",
+                spread([r.get("net_rx_own_ns_per_syn") for r in rs], "%.0f"),
+                spread(above(rs, "net_rx_own_ns_per_syn", ofloor), "%.0f")
+                if m != "floor" else "–",
                 spread([r["softirq_s_per_msyn"] for r in rs], "%.2f"),
                 spread([r.get("path_ns_per_syn") for r in rs], "%.0f"),
                 spread(above(rs, "path_ns_per_syn", floor), "%.0f") if m != "floor" else "–"))
@@ -159,6 +165,10 @@ for fam, sfx in (("IPv4", ""), ("IPv6", "6")):
             print("| softirq XDP ≤ 1/3 nftables: exact NET_RX ns per SYN above floor | "
                   "%.2f× (%.0f / %.0f ns) | %s |"
                   % (q, xe - sfloor, ne - sfloor, verdict(q <= 1 / 3)))
+        xo, no = fig("xdp", "net_rx_own_ns_per_syn"), fig("nft", "net_rx_own_ns_per_syn")
+        if xo is not None and no and ofloor is not None and no - ofloor > 0:
+            print("| the same, own context only | %.2f× (%.0f / %.0f ns) | – |"
+                  % ((xo - ofloor) / (no - ofloor), xo - ofloor, no - ofloor))
         if xe is not None and ne:
             print("| the same, floor not subtracted (the generator's own softirq in both) | "
                   "%.2f× (%.0f / %.0f ns) | – |" % (xe / ne, xe, ne))

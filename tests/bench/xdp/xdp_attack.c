@@ -35,8 +35,9 @@
  * syn and xsyn report their own CPU time (cpu_s): on veth the receiver's softirq mostly runs
  * in the sender's context (when it re-enables bottom halves), so it is part of it. They also
  * report the exact NET_RX softirq time of their run (net_rx_ns on the CPU they ended on,
- * net_rx_ns_all on every CPU; -1 if the counter could not load): two raw tracepoint programs
- * on softirq_entry/softirq_exit sum the ns between them per CPU. /proc/stat's softirq column is
+ * net_rx_ns_all on every CPU, net_rx_ns_own in their own context, i.e. without other
+ * processes' NET_RX and ksoftirqd's; -1 if the counter could not load): two raw tracepoint
+ * programs on softirq_entry/softirq_exit sum the ns between them per CPU. /proc/stat's softirq column is
  * sampled at the tick (250 Hz, no IRQ_TIME_ACCOUNTING here): a few dozen samples a run.
  * Each prints one JSON line on stdout at the end.
  */
@@ -107,9 +108,12 @@ static void sleep_until(double t)
 
 #define NET_RX_VEC 3 /* NET_RX_SOFTIRQ in the kernel's softirq numbering */
 
-/* One per-CPU slot: the running softirq's entry time, the ns summed, the softirqs counted. */
+/*
+ * One per-CPU slot: the running softirq's entry time, the ns summed, the softirqs counted, the
+ * ns of those that ran in this process's context (other processes' NET_RX on the CPU left out).
+ */
 struct softirq_slot {
-	uint64_t start, ns, count;
+	uint64_t start, ns, count, own_ns;
 };
 
 static int sirq_map = -1, sirq_ncpu;
@@ -140,48 +144,54 @@ static int sirq_prog(const struct bpf_insn *insns, unsigned int n, const char *t
 }
 
 /*
- * Hand-assembled like prog_load(): 14 and 23 instructions do not need a compiler and an object
- * file. r6 = vec_nr (the tracepoints' one argument); NET_RX only. Built once sirq_map exists.
+ * Both programs start alike: r6 = vec_nr (the tracepoints' one argument), not NET_RX: jump by
+ * skip to the exit; r7 = now; r0 = this CPU's slot (or NULL).
+ */
+#define SIRQ_HEAD(skip)                                                                            \
+	INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_1, 0, 0),                              \
+	    INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_6, 0, skip, NET_RX_VEC),                       \
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns),                              \
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0),                         \
+	    INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0),                                  \
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),                        \
+	    INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4), LD_MAP(BPF_REG_1),             \
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem)
+
+/*
+ * Hand-assembled like prog_load(): 14 and 30 instructions do not need a compiler and an object
+ * file. NET_RX only. Built once sirq_map exists.
  */
 static int softirq_progs(void)
 {
 	const struct bpf_insn entry[] = {
-	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_1, 0, 0),
-	    INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_6, 0, 10, NET_RX_VEC),
-	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns),
-	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0),
-	    INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0),
-	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
-	    INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4),
-	    LD_MAP(BPF_REG_1),
-	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+	    SIRQ_HEAD(10),
 	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0),
 	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_7, 0, 0), /* start = now */
 	    INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
 	    INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	const struct bpf_insn leave[] = {
-	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_1, 0, 0),
-	    INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_6, 0, 19, NET_RX_VEC),
-	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns),
-	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0),
-	    INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0),
-	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),
-	    INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4),
-	    LD_MAP(BPF_REG_1),
-	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
-	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 10, 0),
-	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_0, 0, 0),
+	    SIRQ_HEAD(26),
+	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 17, 0),
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_8, BPF_REG_0, 0, 0),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_8, 0, 0),
 	    /* entered before the counter attached: not counted */
-	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, 8, 0),
+	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, 14, 0),
 	    INSN(BPF_ALU64 | BPF_SUB | BPF_X, BPF_REG_7, BPF_REG_1, 0, 0),
-	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_0, 8, 0),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_8, 8, 0),
 	    INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0),
-	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_2, 8, 0),
-	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_0, 16, 0),
+	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_2, 8, 0),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_8, 16, 0),
 	    INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, 1),
-	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_2, 16, 0),
-	    INSN(BPF_ST | BPF_MEM | BPF_DW, BPF_REG_0, 0, 0, 0), /* start = 0 */
+	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_2, 16, 0),
+	    INSN(BPF_ST | BPF_MEM | BPF_DW, BPF_REG_8, 0, 0, 0), /* start = 0 */
+	    /* ran in this process's context (bottom halves re-enabled in its syscalls) */
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid),
+	    INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_0, 0, 0, 32),
+	    INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 3, getpid()),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_8, 24, 0),
+	    INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0),
+	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_2, 24, 0),
 	    INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
 	    INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
@@ -220,15 +230,15 @@ static int softirq_open(void)
 	return r;
 }
 
-/* NET_RX ns so far on CPU cpu and on all CPUs; -1 without the counter. */
-static void softirq_read(int cpu, long long *on_cpu, long long *all)
+/* NET_RX ns so far on CPU cpu, on all CPUs, in this process's context; -1 without the counter. */
+static void softirq_read(int cpu, long long *on_cpu, long long *all, long long *own)
 {
 	struct softirq_slot v[1024];
 	uint32_t key = 0;
 	union bpf_attr a;
 	int i;
 
-	*on_cpu = *all = -1;
+	*on_cpu = *all = *own = -1;
 	if (sirq_map < 0 || sirq_ncpu > 1024)
 		return;
 	memset(&a, 0, sizeof(a));
@@ -237,20 +247,24 @@ static void softirq_read(int cpu, long long *on_cpu, long long *all)
 	a.value = (uintptr_t)v;
 	if (syscall(__NR_bpf, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)))
 		return;
-	*all = 0;
-	for (i = 0; i < sirq_ncpu; i++)
+	*all = *own = 0;
+	for (i = 0; i < sirq_ncpu; i++) {
 		*all += (long long)v[i].ns;
+		*own += (long long)v[i].own_ns;
+	}
 	*on_cpu = cpu >= 0 && cpu < sirq_ncpu ? (long long)v[cpu].ns : -1;
 }
 
 /* The JSON fields of a flood's softirq time (since softirq_open()), on the CPU it ended on. */
 static void softirq_print(void)
 {
-	long long on_cpu, all;
+	long long on_cpu, all, own;
 	int cpu = sched_getcpu();
 
-	softirq_read(cpu, &on_cpu, &all);
-	printf(",\"net_rx_cpu\":%d,\"net_rx_ns\":%lld,\"net_rx_ns_all\":%lld", cpu, on_cpu, all);
+	softirq_read(cpu, &on_cpu, &all, &own);
+	printf(
+	    ",\"net_rx_cpu\":%d,\"net_rx_ns\":%lld,\"net_rx_ns_all\":%lld,\"net_rx_ns_own\":%lld",
+	    cpu, on_cpu, all, own);
 }
 
 /* ---- SYN flood ---- */
