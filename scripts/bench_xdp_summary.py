@@ -170,8 +170,10 @@ for fam, sfx in (("IPv4", ""), ("IPv6", "6")):
             print("| the same, own context only | %.2f× (%.0f / %.0f ns) | – |"
                   % ((xo - ofloor) / (no - ofloor), xo - ofloor, no - ofloor))
         if xe is not None and ne:
-            print("| the same, floor not subtracted (the generator's own softirq in both) | "
-                  "%.2f× (%.0f / %.0f ns) | – |" % (xe / ne, xe, ne))
+            print("| %s (the generator's own softirq in both) | %.2f× (%.0f / %.0f ns) | – |"
+                  % ("the same, floor not subtracted" if sfloor is not None else
+                     "softirq XDP vs nftables: exact NET_RX ns per SYN, no floor run", xe / ne, xe,
+                     ne))
         if x is not None and n:
             print("| the same, /proc/stat softirq per SYN (tick-sampled) | %.2f× | – |" % (x / n))
         if floor is not None and fig("xdp", "path_ns_per_syn") is not None and \
