@@ -30,8 +30,9 @@
 #   The same from an IPv6 source (XDP_SYN_FAMILIES="4 6"; rows xdp6, nft6, none6, floor6: xsyn
 #     frames from fd00:211::6, the nftables meter keyed by ip6 saddr).
 #   overhead: mqttgw-bench lat-10k and p2p-q0 from C over veth0 against mqttgwd with and
-#     without the guard attached natively to B's veth0 (what a gateway's LAN side sees),
-#     alternating; XDP_OVER_LO=1 adds the old rows (bench inside B, guard on B's loopback in
+#     without the guard attached natively to B's veth0 (what a gateway's LAN side sees), and
+#     with a pass-all XDP program there instead (rows guard 2: veth's XDP mode by itself, its
+#     peer's GSO off and an skb copy per packet, which a NIC driver does not have), alternating; XDP_OVER_LO=1 adds the old rows (bench inside B, guard on B's loopback in
 #     generic mode: information, not a deployment).
 # Knobs: XDP_ROUNDS=3, XDP_GUESS_ROUNDS=2, XDP_PHASE=5, XDP_SYN_PPS=210000,
 #   XDP_SYN_FAMILIES="4 6" (6: xsyn only), XDP_GUESS_SYN_PPS=50000 (0: no flood), XDP_GUESSERS=16,
