@@ -821,7 +821,7 @@ if [ "${BENCH_STARTUP:-1}" != 0 ]; then
 	BUILD=$BUILD MOSQUITTO=$MOSQUITTO BENCH_NICE=$NICE "$(dirname "$0")/bench_startup.sh" "$SUMMARY" ||
 		echo "bench.sh: bench_startup.sh failed" >&2
 fi
-# The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 4 minutes; root).
+# The XDP guard's targets (issue #14): bench_xdp.sh appends its section (about 6 minutes; root).
 if [ "${BENCH_XDP:-1}" != 0 ]; then
 	BUILD=$BUILD "$(dirname "$0")/bench_xdp.sh" "$SUMMARY" || echo "bench.sh: bench_xdp.sh failed" >&2
 fi
