@@ -28,7 +28,7 @@ PIN=()
 [ -z "${CPUS:-}" ] || PIN=(taskset -c "$CPUS")
 OUT=$BUILD/latcount
 mkdir -p "$OUT"
-BENCH_ME=latcount.sh
+export BENCH_ME=latcount.sh
 # shellcheck source=scripts/bench_lib.sh
 . "$(dirname "$0")/../../../scripts/bench_lib.sh"
 trap bench_stop_broker EXIT
@@ -55,6 +55,14 @@ run() { # broker tool
 		bench_start_broker "$f.log" "$port" "${PIN[@]}" "$MOSQUITTO" -c "$f.conf"
 	else
 		bench_start_broker "$f.log" "$port" "${PIN[@]}" "$BUILD/mqttgwd" -c "$f.conf"
+	fi
+	# the fast path loads behind the listeners (seconds under load): measure it, not the daemon
+	if [ "$b" = mqttgwd-fp ]; then
+		for _ in $(seq 60); do
+			[ "$(timeout 3 mosquitto_sub -p "$port" -t "\$SYS/broker/fastpath/active" -C 1 \
+				-W 2 2>/dev/null)" != 1 ] || break
+			sleep 0.25
+		done
 	fi
 	if [ "$t" = probe ]; then
 		"${PIN[@]}" "$BUILD/mqttgw-latprobe" --port "$port" --rate "$RATE" --warmup 1 \
