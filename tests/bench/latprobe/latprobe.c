@@ -112,8 +112,8 @@ static int lp_read_frame(int fd, uint8_t *buf, size_t cap, struct mqtt_packet *p
 /* Connect, CONNECT/CONNACK and (filter) SUBSCRIBE/SUBACK, then non-blocking. */
 static int lp_client(const struct lp_opts *o, const char *id, const char *filter)
 {
-	struct codec_client_connect cc = {.version = MQTT_V311, .clean = true, .keepalive = 60,
-					  .client_id = id};
+	struct codec_client_connect cc = {
+	    .version = MQTT_V311, .clean = true, .keepalive = 60, .client_id = id};
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(o->port)};
 	struct mqtt_packet pkt;
 	uint8_t buf[256];
@@ -131,8 +131,8 @@ static int lp_client(const struct lp_opts *o, const char *id, const char *filter
 	    pkt.type != MQTT_CONNACK || pkt.connack.code)
 		goto fail;
 	if (filter) {
-		struct mqtt_sub_entry e = {.filter = {(const uint8_t *)filter,
-						      (uint32_t)strlen(filter)}};
+		struct mqtt_sub_entry e = {
+		    .filter = {(const uint8_t *)filter, (uint32_t)strlen(filter)}};
 
 		n = codec_encode_subscribe(buf, sizeof(buf), MQTT_V311, 1, &e, 1, NULL, 0);
 		if (!n || lp_write_all(fd, buf, n) < 0 ||
@@ -179,8 +179,8 @@ static size_t lp_consume(struct lp_stats *s, const uint8_t *rx, size_t len, uint
 		if (codec_frame(rx + off, len - off, LP_RX_CAP, &f, &reason) != 0 ||
 		    len - off < f.hdr_len + f.rem_len)
 			return off;
-		if (codec_client_decode(rx + off, f.hdr_len + f.rem_len, MQTT_V311, &pkt,
-					&reason) < 0 ||
+		if (codec_client_decode(rx + off, f.hdr_len + f.rem_len, MQTT_V311, &pkt, &reason) <
+			0 ||
 		    pkt.type != MQTT_PUBLISH || pkt.publish.payload.len < LP_PAYLOAD_MIN) {
 			s->bad++;
 		} else {
@@ -197,7 +197,7 @@ static int lp_timer(int ep, double rate)
 {
 	uint64_t ns = (uint64_t)(1e9 / rate);
 	struct itimerspec its = {
-		.it_interval = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)}};
+	    .it_interval = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)}};
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 
@@ -215,7 +215,7 @@ static void lp_report(const struct lp_opts *o, const struct lp_stats *s, uint64_
 	long vcs = b->ru_nvcsw - a->ru_nvcsw, ivcs = b->ru_nivcsw - a->ru_nivcsw;
 
 	if (o->json) {
-		printf("{\"tool\":\"latprobe\",\"broker\":\"%s\",\"rate\":%.0f,\"msgs\":%llu,"
+		printf("{\"tool\":\"latprobe\",\"broker\":\"%s\",\"rate\":%.0f,\"samples\":%llu,"
 		       "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,"
 		       "\"lat_max_us\":%.1f,\"lost\":%llu,\"bad\":%llu,\"vcsw_per_msg\":%.3f,"
 		       "\"ivcsw_per_msg\":%.3f,\"wakeups_per_msg\":%.3f,\"cpu_us_per_msg\":%.2f}\n",
@@ -239,27 +239,52 @@ static void lp_report(const struct lp_opts *o, const struct lp_stats *s, uint64_
 
 static int lp_parse(int argc, char **argv, struct lp_opts *o)
 {
-	static const struct option lo[] = {
-	    {"host", required_argument, NULL, 'h'},	{"port", required_argument, NULL, 'p'},
-	    {"rate", required_argument, NULL, 'r'},	{"duration", required_argument, NULL, 'd'},
-	    {"warmup", required_argument, NULL, 'w'}, {"size", required_argument, NULL, 's'},
-	    {"label", required_argument, NULL, 'l'},	{"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"host", required_argument, NULL, 'h'},
+					   {"port", required_argument, NULL, 'p'},
+					   {"rate", required_argument, NULL, 'r'},
+					   {"duration", required_argument, NULL, 'd'},
+					   {"warmup", required_argument, NULL, 'w'},
+					   {"size", required_argument, NULL, 's'},
+					   {"label", required_argument, NULL, 'l'},
+					   {"json", no_argument, NULL, 'j'},
+					   {NULL, 0, NULL, 0}};
 	int c;
 
-	*o = (struct lp_opts){.host = "127.0.0.1", .port = 1883, .rate = 1000, .duration = 5,
-			      .warmup = 1, .size = 64, .label = "broker"};
+	*o = (struct lp_opts){.host = "127.0.0.1",
+			      .port = 1883,
+			      .rate = 1000,
+			      .duration = 5,
+			      .warmup = 1,
+			      .size = 64,
+			      .label = "broker"};
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'h': o->host = optarg; break;
-		case 'p': o->port = (uint16_t)atoi(optarg); break;
-		case 'r': o->rate = atof(optarg); break;
-		case 'd': o->duration = atof(optarg); break;
-		case 'w': o->warmup = atof(optarg); break;
-		case 's': o->size = (uint32_t)atoi(optarg); break;
-		case 'l': o->label = optarg; break;
-		case 'j': o->json = 1; break;
-		default: return -1;
+		case 'h':
+			o->host = optarg;
+			break;
+		case 'p':
+			o->port = (uint16_t)atoi(optarg);
+			break;
+		case 'r':
+			o->rate = atof(optarg);
+			break;
+		case 'd':
+			o->duration = atof(optarg);
+			break;
+		case 'w':
+			o->warmup = atof(optarg);
+			break;
+		case 's':
+			o->size = (uint32_t)atoi(optarg);
+			break;
+		case 'l':
+			o->label = optarg;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (o->rate <= 0 || o->rate > 1e6 || o->duration <= 0 || o->warmup < 0 ||
@@ -275,11 +300,11 @@ int main(int argc, char **argv)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 1}, evs[4];
 	struct rusage ra = {0}, rb = {0};
 	char topic[64], id[2][80];
-	uint8_t *rx, *msg, *pay;
+	uint8_t *rx, *msg = NULL, *pay;
 	size_t rx_len = 0, mlen;
 	uint64_t start, t0, t1, end, cpu0 = 0, recv0 = 0, w0 = 0;
-	int ep, pub, sub, tfd;
-	bool measuring = false;
+	int ep = -1, pub = -1, sub = -1, tfd = -1, rc = 1;
+	bool measuring = false, captured = false;
 
 	if (lp_parse(argc, argv, &o) < 0) {
 		fprintf(stderr, "usage: mqttgw-latprobe [--host A] [--port P] [--rate R] "
@@ -295,26 +320,29 @@ int main(int argc, char **argv)
 	pay = calloc(1, o.size);
 	mlen = codec_encode_publish(NULL, 0, MQTT_V311, 0, false, false, (const uint8_t *)topic,
 				    (uint16_t)strlen(topic), 0, NULL, 0, pay, o.size);
-	msg = malloc(mlen);
+	if (pay)
+		msg = malloc(mlen);
 	if (!s.lat || !rx || !pay || !msg)
-		return 1;
+		goto out;
 	for (uint32_t i = LP_PAYLOAD_MIN; i < o.size; i++)
 		pay[i] = (uint8_t)('a' + i % 26);
 	codec_encode_publish(msg, mlen, MQTT_V311, 0, false, false, (const uint8_t *)topic,
 			     (uint16_t)strlen(topic), 0, NULL, 0, pay, o.size);
+	free(pay);
+	pay = NULL;
 	sub = lp_client(&o, id[1], topic);
 	pub = lp_client(&o, id[0], NULL);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sub < 0 || pub < 0 || ep < 0 || fcntl(sub, F_SETFL, O_NONBLOCK) < 0 ||
 	    epoll_ctl(ep, EPOLL_CTL_ADD, sub, &ev) < 0)
-		return 1;
+		goto out;
 	tfd = lp_timer(ep, o.rate);
 	if (tfd < 0)
-		return 1;
+		goto out;
 	start = lp_now();
 	t0 = start + (uint64_t)(o.warmup * 1e9);
 	t1 = t0 + (uint64_t)(o.duration * 1e9);
-	end = t1 + 200000000ull; /* 200 ms for the last messages */
+	end = t1 + 2000000000ull; /* the drain: at most 2 s for the last messages */
 
 	for (;;) {
 		uint64_t now = lp_now();
@@ -327,11 +355,18 @@ int main(int argc, char **argv)
 			recv0 = s.received;
 			w0 = s.wakeups;
 		}
-		if (now >= end)
+		if (measuring && now > t1 && !captured) {
+			captured = true;
+			getrusage(RUSAGE_SELF, &rb);
+			cpu0 = lp_cpu_ns() - cpu0;
+			recv0 = s.received - recv0;
+			w0 = s.wakeups - w0;
+		}
+		if (now >= end || (captured && s.received == s.sent))
 			break;
 		n = epoll_wait(ep, evs, 4, 50);
 		if (n < 0 && errno != EINTR)
-			return 1;
+			goto out;
 		if (n <= 0)
 			continue;
 		s.wakeups++;
@@ -348,7 +383,7 @@ int main(int argc, char **argv)
 					memcpy(msg + mlen - o.size, &seq, 8);
 					memcpy(msg + mlen - o.size + 8, &ts, 8);
 					if (lp_write_all(pub, msg, mlen) < 0)
-						return 1;
+						goto out;
 				}
 			} else {
 				ssize_t k = read(sub, rx + rx_len, LP_RX_CAP - rx_len);
@@ -358,7 +393,7 @@ int main(int argc, char **argv)
 					if (k < 0 && errno == EAGAIN)
 						continue;
 					fprintf(stderr, "mqttgw-latprobe: subscriber closed\n");
-					return 1;
+					goto out;
 				}
 				rx_len += (size_t)k;
 				used = lp_consume(&s, rx, rx_len, now, t0, t1);
@@ -366,17 +401,18 @@ int main(int argc, char **argv)
 				rx_len -= used;
 			}
 		}
-		if (measuring && now > t1 && !rb.ru_nvcsw && !rb.ru_nivcsw) {
-			getrusage(RUSAGE_SELF, &rb);
-			cpu0 = lp_cpu_ns() - cpu0;
-			recv0 = s.received - recv0;
-			w0 = s.wakeups - w0;
-		}
 	}
 	qsort(s.lat, s.nlat, sizeof(*s.lat), lp_cmp);
 	s.wakeups = w0;
 	lp_report(&o, &s, recv0, &ra, &rb, cpu0);
-	close(pub);
-	close(sub);
-	return s.nlat ? 0 : 3;
+	rc = s.nlat ? 0 : 3;
+out:
+	for (int i = 0, fds[4] = {tfd, ep, pub, sub}; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(s.lat);
+	free(rx);
+	free(pay);
+	free(msg);
+	return rc;
 }
