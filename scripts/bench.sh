@@ -531,6 +531,8 @@ FIG = [
     ("rss_per_conn_b", -1, "%.0f"), ("broker_cpu_s", -1, "%.2f"),
     ("bench_pub_thread_pct", 0, "%.1f"), ("bench_sub_thread_pct", 0, "%.1f"),
     ("other_cpu_pct", 0, "%.1f"), ("fp_fraction", 0, "%.3f"),
+    # issue 15: a light-load latency is a chain of wake-ups (README "Light-load latency")
+    ("bench_wakeups_per_msg", 0, "%.3f"), ("broker_wakeups_per_msg", 0, "%.3f"),
 ]
 for r in rows:
     # CPU neither the broker nor the tool used: kernel threads, softirq, or other load
