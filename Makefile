@@ -161,6 +161,12 @@ $(BUILD)/mqttgwd: $(DAEMON_OBJS)
 $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm -lcrypto
 
+# The single-threaded light-load latency probe (issue #15, README "Light-load latency: which
+# bench is right"): one epoll loop, publisher and subscriber sockets, timerfd pacing.
+$(BUILD)/mqttgw-latprobe: $(BUILD)/obj/tests/bench/latprobe/latprobe.o $(call obj,codec_client $(CODEC_MODS))
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^
+all: $(BUILD)/mqttgw-latprobe
+
 # The XDP guard's benchmark load (scripts/bench_xdp.sh): SYN flood, password guessing, a client.
 $(BUILD)/mqttgw-attack: $(BUILD)/obj/tests/bench/xdp/xdp_attack.o $(call obj,codec_client $(CODEC_MODS))
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lpthread
@@ -550,5 +556,6 @@ FORCE:
 -include $(BUILD)/obj/tests/integration/xdp_guard_test.d
 -include $(BUILD)/obj/tests/bench/fastpath/fp_measure.d
 -include $(BUILD)/obj/tests/bench/xdp/xdp_attack.d
+-include $(BUILD)/obj/tests/bench/latprobe/latprobe.d
 -include $(BUILD)/obj/tests/integration/bridge_test.d
 -include $(BUILD)/obj/tests/tools/storegen/storegen.d
