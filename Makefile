@@ -161,6 +161,12 @@ $(BUILD)/mqttgwd: $(DAEMON_OBJS)
 $(BUILD)/mqttgw-bench: $(BENCH_OBJS)
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lm -lcrypto
 
+# The single-threaded light-load latency probe (issue #15, README "Light-load latency: which
+# bench is right"): one epoll loop, publisher and subscriber sockets, timerfd pacing.
+$(BUILD)/mqttgw-latprobe: $(BUILD)/obj/tests/bench/latprobe/latprobe.o $(call obj,codec_client $(CODEC_MODS))
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^
+all: $(BUILD)/mqttgw-latprobe
+
 # The XDP guard's benchmark load (scripts/bench_xdp.sh): SYN flood, password guessing, a client.
 $(BUILD)/mqttgw-attack: $(BUILD)/obj/tests/bench/xdp/xdp_attack.o $(call obj,codec_client $(CODEC_MODS))
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lpthread
@@ -301,6 +307,8 @@ UNIT_DEPS_store := $(STORE_MODS)
 UNIT_LIBS_store := -lsqlite3 -lpthread
 UNIT_DEPS_store_fetch := store $(STORE_MODS)
 UNIT_LIBS_store_fetch := -lsqlite3 -lpthread
+UNIT_DEPS_store_open := store $(STORE_MODS)
+UNIT_LIBS_store_open := -lsqlite3 -lpthread
 UNIT_DEPS_store_crash := store $(STORE_MODS)
 UNIT_LIBS_store_crash := -lsqlite3 -lpthread
 UNIT_DEPS_ws_frame := crypto http_parse
@@ -320,6 +328,10 @@ UNIT_LIBS_workpool := -lpthread
 UNIT_DEPS_config_bridge := $(TOPIC_MODS)
 UNIT_DEPS_codec_client := $(CODEC_MODS)
 UNIT_DEPS_bridge_topic := config_bridge $(TOPIC_MODS)
+# test_bridge_out: a bridge's queue (bridge_int.h) on a real store and loop
+UNIT_DEPS_bridge_out := bridge_topic $(TOPIC_MODS) $(CODEC_MODS) loop outq msg store $(STORE_MODS)
+UNIT_LIBS_bridge_out := -lsqlite3 -lpthread
+$(BUILD)/obj/tests/unit/test_bridge_out.o: CFLAGS += -Idaemon/bridge
 BRIDGE_MODS := bridge bridge_out bridge_dns bridge_topic config_bridge codec_client $(CODEC_MODS) \
 	$(TOPIC_MODS) conn loop outq msg $(TLS_MODS) tls_client store $(STORE_MODS) $(CONFIG_MODS)
 # the L2 floor on a real loop and socketpairs; its private headers live in daemon/broker
@@ -544,5 +556,6 @@ FORCE:
 -include $(BUILD)/obj/tests/integration/xdp_guard_test.d
 -include $(BUILD)/obj/tests/bench/fastpath/fp_measure.d
 -include $(BUILD)/obj/tests/bench/xdp/xdp_attack.d
+-include $(BUILD)/obj/tests/bench/latprobe/latprobe.d
 -include $(BUILD)/obj/tests/integration/bridge_test.d
 -include $(BUILD)/obj/tests/tools/storegen/storegen.d

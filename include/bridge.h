@@ -160,6 +160,15 @@ int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id);
  * in seq order. 0, BRIDGE_SPILLED, BRIDGE_WANT_MSG (e->msg NULL, kept: call again with it) or
  * -ENOMEM. */
 int bridge_load(struct bridge *b, const struct store_bridge_entry *e);
+/* bridge_load()'s result as store_load()'s bridge callback returns it: BRIDGE_WANT_MSG asks the
+ * load for the message (STORE_LOAD_WANT_MSG, it calls again); BRIDGE_SPILLED is done (0: read
+ * back later, the message need not be built); -errno stops the load. */
+static inline int bridge_load_result(int ret)
+{
+	if (ret == BRIDGE_WANT_MSG)
+		return STORE_LOAD_WANT_MSG;
+	return ret < 0 ? ret : 0;
+}
 /* A read-back the bridge asked for (store_fetch_take() answers whose name is this bridge's). */
 void bridge_fetched(struct bridge *b, const struct store_fetch *f);
 /* Batches became durable (call after store_dispatch()): sends what waited for them. */

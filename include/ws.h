@@ -18,7 +18,7 @@
  * boundary need not be an MQTT packet boundary, MQTT 6.0); a ping is answered with a pong;
  * a close frame is answered with a close frame and the read side then reports end of stream.
  * Protocol errors close with the RFC's code (1002, 1003 for text frames, 1007, 1009 for a data
- * frame over c->rx_max + WS_RX_SLACK). Each writev is sent as one binary frame (at most
+ * frame over conn_rx_max(c) + WS_RX_SLACK). Each writev is sent as one binary frame (at most
  * WS_TX_FRAME bytes), not one per MQTT packet, so conn's batching is kept. Closing (conn_close
  * or the lingering close) sends a close frame 1000, best effort, like TLS's close_notify.
  *

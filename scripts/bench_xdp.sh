@@ -16,19 +16,30 @@
 #   synflood: a paced SYN flood (XDP_SYN_PPS) from A for XDP_PHASE s with the same per-source
 #     limit done three ways: the guard (`xdp_syn_rate`), an nftables meter in prerouting before
 #     conntrack (what a router admin would write), and none (information); plus a floor run
-#     (a bare XDP drop-all). The SYNs are XDP frames (mqttgw-attack xsyn: BPF_PROG_TEST_RUN
-#     live frames, XDP_TX into A's veth), so B's veth gets them as a NIC driver would, before
-#     an skb exists; without the guard, a pass-all XDP program keeps B's veth NAPI on.
-#     XDP_SYN_GEN=syn uses raw-socket skbs instead. Measured: softirq ticks of the generator's
-#     CPU (/proc/stat) and the generator's exact CPU time, which on veth includes the
-#     receiver's NAPI poll; per second and per SYN.
+#     (a bare XDP drop-all). The SYNs are XDP frames, so B's veth gets them as a NIC driver
+#     would, before an skb exists; without the guard, a pass-all XDP program keeps B's veth NAPI
+#     on. Generator (one log line says which ran and why): mqttgw-attack xsyn, live frames
+#     (BPF_PROG_TEST_RUN, XDP_TX into A's veth) when `mqttgw-attack xprobe` says the kernel
+#     allows them, else through a relay veth pair in A (xrel0 -> xrel1, whose XDP program
+#     bpf_redirect()s every frame to A's veth1: B's veth1 gets xdp_frames by ndo_xdp_xmit; the
+#     relay's skb -> page copy is in every run, the floor run included).
+#     XDP_SYN_GEN=syn uses raw-socket skbs instead. Measured: the NET_RX softirq time of the
+#     generator's CPU, exact (raw tracepoint programs on softirq_entry/exit, in mqttgw-attack;
+#     also the part run in the generator's own context) and tick-sampled (/proc/stat), the generator's exact CPU time (on veth it includes the
+#     receiver's NAPI poll), and the frames B's veth1 received (rx_packets); per SYN received.
 #   The same from an IPv6 source (XDP_SYN_FAMILIES="4 6"; rows xdp6, nft6, none6, floor6: xsyn
 #     frames from fd00:211::6, the nftables meter keyed by ip6 saddr).
-#   overhead: mqttgw-bench lat-10k and p2p-q0 inside B against mqttgwd with and without the
-#     guard on B's loopback (generic mode: every packet of the run is judged), alternating.
+#   overhead: mqttgw-bench lat-10k and p2p-q0 from C over veth0 against mqttgwd with and
+#     without the guard attached natively to B's veth0 (what a gateway's LAN side sees), and
+#     with a pass-all XDP program there instead (rows guard 2: veth's XDP mode by itself, its
+#     peer's GSO off and an skb copy per packet, which a NIC driver does not have), and with
+#     the guard in generic mode on veth0 (rows guard 3: the peer keeps GSO), alternating;
+#     XDP_OVER_LO=1 adds the old rows (bench inside B, guard on B's loopback in
+#     generic mode: information, not a deployment).
 # Knobs: XDP_ROUNDS=3, XDP_GUESS_ROUNDS=2, XDP_PHASE=5, XDP_SYN_PPS=210000,
-#   XDP_SYN_FAMILIES="4 6" (6: xsyn only), XDP_GUESS_SYN_PPS=50000 (0: no flood), XDP_GUESSERS=16, XDP_GUESS_BROKERS="mqttgwd mosquitto", XDP_SYN_RATE=100 (per source per
-#   second, both limiters), XDP_SYN_GEN=xsyn|syn, XDP_PARTS="guess synflood overhead",
+#   XDP_SYN_FAMILIES="4 6" (6: xsyn only), XDP_GUESS_SYN_PPS=50000 (0: no flood), XDP_GUESSERS=16,
+#   XDP_GUESS_BROKERS="mqttgwd mosquitto", XDP_SYN_RATE=100 (per source per second, both
+#   limiters), XDP_SYN_GEN=xsyn|syn, XDP_PARTS="guess synflood overhead", XDP_OVER_LO=0,
 #   MOSQUITTO=/usr/sbin/mosquitto. Everything it creates (namespaces, nft tables: inside B,
 #   bpffs mounts, processes) is removed on exit, checked at the end.
 set -euo pipefail
@@ -48,6 +59,7 @@ SYN_FAMILIES=${XDP_SYN_FAMILIES:-4 6}
 # was scheduled): its softirq column alone is read, which halves other load's share.
 SYN_CPU=$(($(nproc) - 1))
 PARTS=${XDP_PARTS:-guess synflood overhead}
+OVER_LO=${XDP_OVER_LO:-0}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 GWD=$BUILD/mqttgwd
 ATK=$BUILD/mqttgw-attack
@@ -101,7 +113,9 @@ ip -n "$NSB" addr add "$B_WAN/30" dev veth1
 ip -n "$NSA" addr add "$A_ADDR/30" dev veth1
 ip -n "$NSB" addr add "$B_WAN6/126" dev veth1 nodad
 ip -n "$NSA" addr add "$A_ADDR6/126" dev veth1 nodad
-for l in "$NSB veth0" "$NSC veth0" "$NSB veth1" "$NSA veth1"; do
+# xsyn's relay (used when live frames are refused): xrel0 -> xrel1 -> redirect to veth1
+ip -n "$NSA" link add xrel0 type veth peer name xrel1
+for l in "$NSB veth0" "$NSC veth0" "$NSB veth1" "$NSA veth1" "$NSA xrel0" "$NSA xrel1"; do
 	# shellcheck disable=SC2086
 	ip -n ${l% *} link set ${l#* } up
 done
@@ -112,6 +126,21 @@ C=(ip netns exec "$NSC")
 A=(ip netns exec "$NSA")
 sleep 0.5 # veth carriers
 B_MAC=$(ip -n "$NSB" -br link show veth1 | awk '{ print $3 }')
+
+# Live frames or the relay: some kernels refuse BPF_F_TEST_XDP_LIVE_FRAMES (EPERM here, 6.18
+# with a lockdown/BPF policy that also refuses tracing programs; no sysctl turns it on).
+RELAY=()
+if [ "$SYN_GEN" = xsyn ]; then
+	if why=$("${A[@]}" "$ATK" xprobe 2>&1); then
+		note "generator: xsyn, live frames (BPF_PROG_TEST_RUN XDP_TX on A's veth1)"
+	else
+		RELAY=(-R xrel0)
+		note "generator: xsyn through the relay veth xrel0 -> xrel1 (XDP redirect to" \
+			"veth1): ${why##*: } from live frames"
+	fi
+else
+	note "generator: syn (raw-socket SYNs, skbs: XDP_SYN_GEN=syn)"
+fi
 
 "$BUILD/mqttgw-passwd" -c -b "$W/passwd" alice secret >/dev/null
 chmod 644 "$W/passwd" # both brokers drop root (user mosquitto) before reading it again
@@ -189,7 +218,7 @@ run_guess() { # broker round
 	if [ "$GUESS_SYN_PPS" -gt 0 ] && [ "$SYN_GEN" = xsyn ]; then
 		# frames, as from another machine: the attacker's CPU stays off the broker's
 		"${A[@]}" "$ATK" xsyn "$B_WAN" "$PORT" "$PHASE" -r "$GUESS_SYN_PPS" -i veth1 \
-			-m "$B_MAC" >"$W/syn.out" &
+			-m "$B_MAC" "${RELAY[@]}" >"$W/syn.out" &
 		PIDS+=($!)
 	elif [ "$GUESS_SYN_PPS" -gt 0 ]; then
 		"${A[@]}" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 1 -r "$GUESS_SYN_PPS" >"$W/syn.out" &
@@ -210,7 +239,11 @@ run_guess() { # broker round
 		>>"$RESULTS" <<'EOF'
 import json, sys
 w, b, r, c0, c1, c2, hz, bans = sys.argv[1:]
-ld = lambda n: json.load(open("%s/%s.json" % (w, n)))
+def ld(n):  # a load that failed (its line is missing): null, the summary says so
+    try:
+        return json.load(open("%s/%s.json" % (w, n)))
+    except (OSError, ValueError):
+        return None
 c0, c1, c2, hz = int(c0), int(c1), int(c2), int(hz)
 print(json.dumps({"part": "guess", "broker": b, "round": int(r), "idle": ld("idle"),
                   "attack": ld("attack"), "guess": ld("guess"), "syn": ld("syn"),
@@ -229,8 +262,9 @@ NFT_RULES="table inet mqxb {
 	}
 }"
 
+rx_packets() { "${B[@]}" cat /sys/class/net/veth1/statistics/rx_packets; }
 run_syn() { # mode round [6]
-	local m=$1 r=$2 v6=${3:-} s0 s1 b0 b1 k0 k1 drops ppid= dst=$B_WAN src=()
+	local m=$1 r=$2 v6=${3:-} s0 s1 b0 b1 k0 k1 x0 x1 drops ppid= dst=$B_WAN src=()
 	[ -z "$v6" ] || { dst=$B_WAN6 src=(-s "$A_ADDR6"); }
 	case $m in
 	xdp) start_broker mqttgwd "xdp_interface veth1" "xdp_syn_rate $SYN_RATE $SYN_RATE" || return 1 ;;
@@ -248,15 +282,16 @@ run_syn() { # mode round [6]
 		PIDS=("$ppid")
 	fi
 	sleep 0.3
-	s0=$(softirq_ticks) b0=$(busy_ticks) k0=$(ksoftirqd_ns)
+	s0=$(softirq_ticks) b0=$(busy_ticks) k0=$(ksoftirqd_ns) x0=$(rx_packets)
+	: >"$W/syn.json"
 	if [ "$SYN_GEN" = xsyn ]; then
 		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" xsyn "$dst" "$PORT" "$PHASE" \
-			-r "$SYN_PPS" -i veth1 -m "$B_MAC" "${src[@]}"
+			-r "$SYN_PPS" -i veth1 -m "$B_MAC" "${src[@]}" "${RELAY[@]}" || true
 	else
 		json syn "${A[@]}" taskset -c "$SYN_CPU" "$ATK" syn "$B_WAN" "$PORT" "$PHASE" -t 2 \
-			-r "$SYN_PPS"
+			-r "$SYN_PPS" || true
 	fi
-	s1=$(softirq_ticks) b1=$(busy_ticks) k1=$(ksoftirqd_ns)
+	s1=$(softirq_ticks) b1=$(busy_ticks) k1=$(ksoftirqd_ns) x1=$(rx_packets)
 	[ -z "$ppid" ] || { stop "$ppid"; PIDS=(); }
 	case $m in
 	xdp) drops=$("${B[@]}" "$GWD" --xdp-status --json --pin-dir "$W/bpffs/run$RUN" |
@@ -268,43 +303,82 @@ run_syn() { # mode round [6]
 	esac
 	stop_broker
 	python3 - "$W" "$m$v6" "$r" "$s0" "$s1" "$b0" "$b1" "$HZ" "${drops:-0}" "$PHASE" "$SYN_GEN" \
-		"$((k1 - k0))" >>"$RESULTS" <<'EOF'
+		"$((k1 - k0))" "$((x1 - x0))" >>"$RESULTS" <<'EOF'
 import json, sys
-w, m, r, s0, s1, b0, b1, hz, drops, phase, gen, kns = sys.argv[1:]
-syn = json.load(open("%s/syn.json" % w))
-hz, phase = int(hz), float(phase)
+w, m, r, s0, s1, b0, b1, hz, drops, phase, gen, kns, rx = sys.argv[1:]
+row = {"part": "synflood", "mode": m, "gen": gen, "round": int(r)}
+try:
+    syn = json.load(open("%s/syn.json" % w))
+except (OSError, ValueError):  # the generator failed: its stderr is in the log
+    print(json.dumps(dict(row, error="the SYN generator failed (bench_xdp.sh's stderr)")))
+    sys.exit(0)
+hz, phase, rx = int(hz), float(phase), int(rx)
 si = (int(s1) - int(s0)) / hz
-print(json.dumps({"part": "synflood", "mode": m, "gen": gen, "round": int(r), "sent": syn["sent"],
-                  "pps": syn["pps"], "dropped": int(drops), "softirq_s": si,
-                  "softirq_pct": 100 * si / phase, "busy_pct": 100 * (int(b1) - int(b0)) / hz / phase,
-                  "softirq_s_per_msyn": si / (syn["sent"] / 1e6) if syn["sent"] else None,
-                  "gen_cpu_s": syn["cpu_s"], "ksoftirqd_s": int(kns) / 1e9,
-                  "path_ns_per_syn": syn["cpu_s"] * 1e9 / syn["sent"]
-                  if syn["sent"] else None}))
+# per SYN that reached B's veth1 (rx_packets: a frame the relay or a full ring lost is not a SYN
+# the limiter saw);
+# the sender's own count if nothing arrived; no more than it sent (without a limiter, the
+# attacker's RSTs to the SYN-ACKs come back in on veth1 too)
+n = min(rx, syn["sent"]) if rx > 0 else syn["sent"]
+per = lambda x: x / n if n and x is not None and x >= 0 else None
+print(json.dumps(dict(row, gen=syn.get("gen", gen), sent=syn["sent"], arrived=rx,
+                      pps=syn["pps"], rx_pps=n / phase, dropped=int(drops), softirq_s=si,
+                      softirq_pct=100 * si / phase,
+                      busy_pct=100 * (int(b1) - int(b0)) / hz / phase,
+                      softirq_s_per_msyn=si / (n / 1e6) if n else None,
+                      net_rx_ns=syn.get("net_rx_ns"), net_rx_ns_all=syn.get("net_rx_ns_all"),
+                      net_rx_ns_per_syn=per(syn.get("net_rx_ns")),
+                      net_rx_ns_own=syn.get("net_rx_ns_own"),
+                      net_rx_own_ns_per_syn=per(syn.get("net_rx_ns_own")),
+                      gen_cpu_s=syn["cpu_s"], ksoftirqd_s=int(kns) / 1e9,
+                      path_ns_per_syn=per(syn["cpu_s"] * 1e9))))
 EOF
 	note "synflood $m$v6 round $r: $(tail -1 "$RESULTS")"
 }
 
 # ---- overhead ----
-run_over() { # guard(0|1) scenario round
-	local g=$1 s=$2 r=$3 args line
+run_over() { # path(veth|lo) guard(0|1|2: a pass-all XDP program instead|3: generic) scenario round
+	local p=$1 g=$2 s=$3 r=$4 args line conf=() where=("${C[@]}") host=(--host "$B_LAN") ppid=
 	case $s in
 	lat-10k) args="latency --rate 10000 --size 64" ;;
 	p2p-q0) args="p2p --qos 0" ;;
 	esac
-	if [ "$g" = 1 ]; then
-		start_broker mqttgwd "listener 1884 127.0.0.1" "xdp_interface lo generic" \
-			"ban_auth_failures 5" || return 1
+	if [ "$p" = veth ]; then
+		# a gateway's LAN side: the clients on another host, the guard in the driver hook
+		[ "$g" != 1 ] || conf=("xdp_interface veth0 native" "ban_auth_failures 5")
+		# generic on a veth: its peer keeps GSO, no copy for linear skbs (what an operator
+		# should choose on a veth; native is for NICs)
+		[ "$g" != 3 ] || conf=("xdp_interface veth0 generic" "ban_auth_failures 5")
+		start_broker mqttgwd "allow_anonymous true" "${conf[@]}" || return 1
+		args="$args --port $PORT"
+		if [ "$g" = 2 ]; then
+			# any XDP program puts a veth in XDP mode (its peer loses GSO, each skb is
+			# copied into a page): the guard's own cost is the difference to this
+			"${B[@]}" "$ATK" xpass veth0 $((PHASE + 30)) >/dev/null &
+			ppid=$!
+			PIDS=("$ppid")
+			sleep 0.3
+		fi
 	else
-		start_broker mqttgwd "listener 1884 127.0.0.1" || return 1
+		[ "$g" = 0 ] || conf=("xdp_interface lo generic" "ban_auth_failures 5")
+		start_broker mqttgwd "listener 1884 127.0.0.1" "${conf[@]}" || return 1
+		where=("${B[@]}") host=()
+		args="$args --port 1884"
+	fi
+	if { [ "$g" = 1 ] || [ "$g" = 3 ]; } && ! grep -q "XDP guard attached" "$W/mqttgwd-$RUN.log"; then
+		sleep 0.5 # the log line comes after the listener
+		grep -q "XDP guard attached" "$W/mqttgwd-$RUN.log" ||
+			note "overhead $p $s: no 'XDP guard attached' line in $W/mqttgwd-$RUN.log"
 	fi
 	# shellcheck disable=SC2086
-	line=$("${B[@]}" timeout -k 5 60 "$BUILD/mqttgw-bench" $args --duration "$PHASE" --warmup 1 \
-		--port 1884 --broker-pid "$BPID" --json 2>>"$W/overhead.log") || true
+	line=$("${where[@]}" timeout -k 5 60 "$BUILD/mqttgw-bench" $args "${host[@]}" \
+		--duration "$PHASE" --warmup 1 --broker-pid "$BPID" --json \
+		2>>"$W/overhead.log") || true
 	stop_broker
-	[ -n "$line" ] || { note "overhead $s guard=$g: failed"; return 0; }
-	echo "{\"part\":\"overhead\",\"guard\":$g,\"config\":\"$s\",\"round\":$r,\"run\":${line}}" >>"$RESULTS"
-	note "overhead $s guard=$g round $r done"
+	[ -z "$ppid" ] || { stop "$ppid"; PIDS=(); }
+	[ -n "$line" ] || { note "overhead $p $s guard=$g: failed"; return 0; }
+	printf '{"part":"overhead","path":"%s","guard":%s,"config":"%s","round":%s,"run":%s}\n' \
+		"$p" "$g" "$s" "$r" "$line" >>"$RESULTS"
+	note "overhead $p $s guard=$g round $r done"
 }
 
 START=$SECONDS
@@ -321,7 +395,13 @@ for r in $(seq "$ROUNDS"); do
 		done ;;
 	esac
 	case " $PARTS " in *" overhead "*)
-		for s in lat-10k p2p-q0; do for g in 0 1; do run_over $g $s "$r" || true; done; done ;;
+		for p in veth $([ "$OVER_LO" = 1 ] && echo lo); do
+			for s in lat-10k p2p-q0; do
+				for g in 0 1 $([ "$p" = veth ] && echo 2 3); do
+					run_over "$p" "$g" "$s" "$r" || true
+				done
+			done
+		done ;;
 	esac
 done
 ELAPSED=$((SECONDS - START))

@@ -290,11 +290,9 @@ int broker_bridge_load(struct broker *b, const struct store_bridge_entry *e)
 		if (strlen(name) != e->bridge_len || memcmp(name, e->bridge, e->bridge_len))
 			continue;
 		ret = bridge_load(b->bridges[i], e);
-		if (ret == BRIDGE_WANT_MSG)
-			return STORE_LOAD_WANT_MSG; /* the load builds it and calls again */
 		if (!ret && m && m->store_id == e->msg_id)
 			m->store_refs++;
-		return ret < 0 ? ret : 0; /* BRIDGE_SPILLED: read back later, not built */
+		return bridge_load_result(ret);
 	}
 	return 0; /* a bridge no longer configured: its entries stay in the store */
 }
@@ -343,8 +341,6 @@ void broker_bridge_fetched(struct broker *b, const struct store_fetch *f)
 
 void broker_bridges_durable(struct broker *b)
 {
-	if (!b->store)
-		return;
 	waits_release(b);
 	for (size_t i = 0; i < b->n_bridges; i++)
 		bridge_store_durable(b->bridges[i]);

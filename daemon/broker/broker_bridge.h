@@ -16,7 +16,8 @@ void broker_bridge_sys(struct broker *b,
 		       void (*pub)(struct broker *b, const char *topic, const char *value));
 
 /* Each loop iteration, after the store's commit: upstream acks and out entries whose batch is
- * durable go out. A no-op without a store. */
+ * durable go out. Only with a store: broker_before_wait() tests b->store once for the commit
+ * and this, so a broker without a store makes no call per iteration. */
 void broker_bridges_durable(struct broker *b);
 /* broker_free(): DISCONNECT and free every bridge (their durable queues stay in the store). */
 void broker_bridges_free(struct broker *b);

@@ -82,7 +82,7 @@ static void put_client(struct ctlp_buf *o, const struct client *c, const struct 
 	ctlp_json_kbool(o, "clean", s && s->clean);
 	ctlp_json_ku64(o, "subscriptions", s ? s->n_subs : 0);
 	ctlp_json_ku64(o, "inflight", s ? qos_out_active(&s->qos) : 0);
-	ctlp_json_ku64(o, "queued", s ? session_queue_count(s) + broker_spill_n(s) : 0);
+	ctlp_json_ku64(o, "queued", s ? broker_session_queued(s) : 0);
 	ctlp_json_ku64(o, "queued_bytes", s ? session_queue_bytes(s) : 0);
 	ctlp_json_ku64(o, "dropped", s ? s->dropped : 0);
 	ctlp_json_ku64(o, "bytes_in", c->conn ? c->conn->rx_bytes : 0);
@@ -178,7 +178,7 @@ static const char *cmd_client(struct broker *b, struct ctlp_buf *o, const struct
 		ctlp_json_kstr(o, "id", s->client_id, strlen(s->client_id));
 		ctlp_json_kstr(o, "protocol", proto_name(s->proto), strlen(proto_name(s->proto)));
 		ctlp_json_ku64(o, "inflight", qos_out_active(&s->qos));
-		ctlp_json_ku64(o, "queued", session_queue_count(s) + broker_spill_n(s));
+		ctlp_json_ku64(o, "queued", broker_session_queued(s));
 		ctlp_json_ku64(o, "queued_bytes", session_queue_bytes(s));
 	}
 	ctlp_json_kbool(o, "connected", c != NULL);

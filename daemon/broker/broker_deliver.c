@@ -397,7 +397,7 @@ static bool backpressure_check(struct broker *b, struct session *s)
 	const struct config *cfg = b->cfg;
 	int64_t now = loop_now(b->loop);
 
-	uint64_t n = (uint64_t)session_queue_count(s) + broker_spill_n(s);
+	uint64_t n = broker_session_queued(s);
 
 	if (!((cfg->max_queued_messages && n >= cfg->max_queued_messages / 2) ||
 	      (cfg->max_queued_bytes && session_queue_bytes(s) >= cfg->max_queued_bytes / 2)))
@@ -413,7 +413,7 @@ static bool backpressure_check(struct broker *b, struct session *s)
 void broker_backpressure_release(struct broker *b, struct session *s)
 {
 	const struct config *cfg = b->cfg;
-	uint64_t n = (uint64_t)session_queue_count(s) + broker_spill_n(s);
+	uint64_t n = broker_session_queued(s);
 
 	if (!s->bp_since)
 		return;

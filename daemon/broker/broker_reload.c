@@ -13,12 +13,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "broker_auth.h"
 #include "broker_client.h"
 #include "broker_fastpath.h"
 #include "broker_store.h"
+#include "clock.h"
 #include "log.h"
 
 void broker_reload_limits(struct broker *b, const struct config *cfg)
@@ -77,14 +77,6 @@ static void resubscribe_acl(struct broker *b, struct session *s)
 	}
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Re-check whole buckets from acl_bucket until about `budget` subscriptions (and one per
  * session) are done or the table is; true when it is. */
 static bool acl_walk_buckets(struct broker *b, uint32_t budget)
@@ -112,7 +104,7 @@ static void acl_walk_done(struct broker *b)
 		 "(longest %.1f ms, %.1f ms in all).",
 		 b->acl_subs, b->acl_slices, b->acl_slices == 1 ? "" : "s", b->acl_turns,
 		 b->acl_turns == 1 ? "" : "s", (double)b->acl_longest_us / 1000.0,
-		 (double)(mono_us() - b->acl_start) / 1000.0);
+		 (double)(clock_mono_us() - b->acl_start) / 1000.0);
 }
 
 /* The next slice, in the loop's next pass. */
@@ -131,11 +123,11 @@ static void acl_walk_next(struct broker *b)
 static void acl_walk_slice(struct loop *l, struct loop_timer *t)
 {
 	struct broker *b = t->ctx;
-	int64_t t0 = mono_us(), took;
+	int64_t t0 = clock_mono_us(), took;
 	bool done = acl_walk_buckets(b, ACL_SLICE_SUBS);
 
 	(void)l;
-	took = mono_us() - t0;
+	took = clock_mono_us() - t0;
 	b->acl_slices++;
 	if (took > b->acl_longest_us)
 		b->acl_longest_us = took;
@@ -155,7 +147,7 @@ static void acl_walk_start(struct broker *b)
 	b->acl_slices = b->acl_subs = 0;
 	b->acl_turns = 1;
 	b->acl_longest_us = 0;
-	b->acl_start = mono_us();
+	b->acl_start = clock_mono_us();
 	if (!loop_timer_armed(&b->acl_timer))
 		loop_timer_init(&b->acl_timer, acl_walk_slice, b);
 	acl_walk_next(b);

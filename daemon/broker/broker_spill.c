@@ -67,7 +67,7 @@ int broker_spill_deliver(struct broker *b, struct session *s, struct msg *m, uin
 	if (!n && (online || session_queue_count(s) < BROKER_SPILL_MEM))
 		return 0;
 	if (cfg->max_queued_messages &&
-	    (uint64_t)session_queue_count(s) + n >= (uint64_t)cfg->max_queued_messages * mult)
+	    broker_session_queued(s) >= (uint64_t)cfg->max_queued_messages * mult)
 		return -ENOBUFS;
 	if (cfg->max_queued_bytes &&
 	    session_queue_bytes(s) + bytes + m->payload_len > cfg->max_queued_bytes * mult)

@@ -114,9 +114,86 @@ static bool ack_ready(const struct broker_ack *a, uint64_t durable)
 	return a->seq <= durable || (a->m && !a->m->store_refs);
 }
 
-/* Send the acks at the head of the list that may go, in order. */
+/* One pass looks at most this far behind the head and tells at most this many waiting
+ * clients apart; what lies beyond waits for a later pass (as every ack did before): the pass
+ * costs O(ACKS_SCAN) whatever the ring holds (1,000 publishers x 20 in flight). */
+#define ACKS_SCAN 64
+#define ACKS_BLOCKED_MAX 16
+
+static bool client_in(struct client *const *v, unsigned n, const struct client *c)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i] == c)
+			return true;
+	return false;
+}
+
+/* Append a to bs->tx; false when it cannot grow (a then stays in the ring). */
+static bool tx_push(struct broker_store *bs, const struct broker_ack *a)
+{
+	if (bs->tx_n == bs->tx_cap) {
+		uint32_t cap = bs->tx_cap ? bs->tx_cap * 2 : 16;
+		struct broker_ack *n = realloc(bs->tx, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		bs->tx = n;
+		bs->tx_cap = cap;
+	}
+	bs->tx[bs->tx_n++] = *a;
+	return true;
+}
+
+/*
+ * The acks behind a waiting one: those that are ready and whose client has no earlier ack still
+ * waiting leave the ring into bs->tx (marked type 0 in place), the others of the window close
+ * ranks toward its end (the head moves up), in order. They are sent only once the ring is whole
+ * again: a send that fails closes its client, whose entries broker_store_client_gone() clears,
+ * in the ring and in bs->tx alike.
+ */
+static void acks_release_behind(struct broker_store *bs, uint64_t durable)
+{
+	struct client *blocked[ACKS_BLOCKED_MAX];
+	uint32_t mask = bs->a_cap - 1, n = bs->a_count < ACKS_SCAN ? bs->a_count : ACKS_SCAN;
+	uint32_t w = n;
+	unsigned nb = 0;
+
+	for (uint32_t j = 0; j < n && nb < ACKS_BLOCKED_MAX; j++) {
+		struct broker_ack *a = &bs->acks[(bs->a_head + j) & mask];
+
+		if (a->c && client_in(blocked, nb, a->c))
+			continue;
+		if (ack_ready(a, durable) && tx_push(bs, a))
+			a->type = 0;
+		else if (a->c)
+			blocked[nb++] = a->c;
+	}
+	if (!bs->tx_n)
+		return;
+	for (uint32_t j = n; j-- > 0;) {
+		struct broker_ack *a = &bs->acks[(bs->a_head + j) & mask];
+
+		if (a->type)
+			bs->acks[(bs->a_head + --w) & mask] = *a;
+	}
+	bs->a_head = (bs->a_head + w) & mask;
+	bs->a_count -= w;
+	for (bs->tx_i = 0; bs->tx_i < bs->tx_n; bs->tx_i++) {
+		struct broker_ack *a = &bs->tx[bs->tx_i];
+
+		if (a->c)
+			client_send_ack(a->c, a->type, a->pid, a->reason);
+		msg_unref(a->m);
+	}
+	bs->tx_n = bs->tx_i = 0;
+}
+
+/* Send the acks that may go: the head of the ring in order, then those behind a waiting
+ * one whose own client waits for nothing before them. */
 static void acks_release(struct broker_store *bs, uint64_t durable)
 {
+	if (bs->tx_n)
+		return; /* a send below closed a client whose close released again */
 	while (bs->a_count && ack_ready(&bs->acks[bs->a_head], durable)) {
 		struct broker_ack a = bs->acks[bs->a_head];
 
@@ -126,6 +203,8 @@ static void acks_release(struct broker_store *bs, uint64_t durable)
 			client_send_ack(a.c, a.type, a.pid, a.reason);
 		msg_unref(a.m);
 	}
+	if (bs->a_count > 1)
+		acks_release_behind(bs, durable);
 }
 
 static void store_ready(struct loop *l, struct loop_io *io, uint32_t events)
@@ -187,6 +266,7 @@ void broker_store_fini(struct broker *b)
 	for (uint32_t i = 0; i < bs->a_count; i++)
 		msg_unref(bs->acks[(bs->a_head + i) & (bs->a_cap - 1)].m);
 	free(bs->acks);
+	free(bs->tx);
 	broker_spill_unpin(bs);
 	free(bs->pins);
 	free(bs);
@@ -285,6 +365,9 @@ void broker_store_client_gone(struct client *c)
 		if (a->c == c)
 			a->c = NULL;
 	}
+	for (uint32_t i = bs ? bs->tx_i + 1 : 0; bs && i < bs->tx_n; i++)
+		if (bs->tx[i].c == c)
+			bs->tx[i].c = NULL;
 }
 
 int broker_store_admit(struct client *c, uint8_t qos, uint16_t pid)

@@ -14,8 +14,10 @@
  * Acknowledgements (the rule: acknowledged means durable). A PUBACK/PUBREC/PUBCOMP whose packet
  * staged something durable waits in a FIFO keyed by the batch that holds it; broker.c's
  * before-wait hook commits once per loop iteration (group commit) and the store's event fd
- * releases the acks of every durable batch, in order. While acks wait, later ones (durable or
- * not) queue behind them, so no client ever sees its acks out of packet order.
+ * releases the acks of every durable batch. The order kept is each client's own (MQTT's rule:
+ * acks in the order of the client's packets, [MQTT-4.6.0-2]): a client's later acks (durable or
+ * not) queue behind its waiting one, while another client's ack that waits for nothing goes at
+ * the end of the iteration instead of behind a stranger's fsync.
  *
  * A QoS 1 PUBACK may go before its batch is durable when the message no longer needs to be
  * held: every durable reference to it is gone (msg.store_refs 0: each stored session it was
@@ -59,6 +61,10 @@ struct broker_store {
 	uint64_t staged;	 /* durable writes staged so far (a publish compares marks) */
 	struct broker_ack *acks; /* FIFO ring, cap a power of two */
 	uint32_t a_head, a_count, a_cap;
+	/* acks taken from behind a waiting one, being sent (acks_release); a client that closes
+	 * meanwhile has its entries' c cleared here too */
+	struct broker_ack *tx;
+	uint32_t tx_i, tx_n, tx_cap;
 	struct client *held; /* clients whose output is held (c->store_hold) */
 	uint64_t committed;  /* staged as of the last commit: equal, nothing staged since */
 	uint64_t pinned;     /* staged as of the last write msg.store_refs does not count */
@@ -84,7 +90,7 @@ static inline uint64_t broker_store_mark(const struct broker *b)
 	return b->store ? b->store->staged : 0;
 }
 /* Send an ack now, or after the batch holding what the packet staged since mark is durable
- * (or after the acks already waiting). 0 or -ENOMEM (the client is closed then). */
+ * (or, behind other acks waiting, at the latest when the client's own earlier ones went). 0 or -ENOMEM (the client is closed then). */
 int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark);
 /* The QoS 1 PUBACK of a PUBLISH whose message is m (NULL: none made): as broker_store_ack,
  * but sent as soon as m needs no holding (see the top), even before its batch is durable. */
@@ -153,6 +159,11 @@ struct msg *broker_store_msg_new(struct broker *b, const struct store_msg *sm);
 static inline uint32_t broker_spill_n(const struct session *s)
 {
 	return s->spill ? s->spill->n : 0;
+}
+/* Entries queued for s: its head in memory plus its tail in the store only (s not NULL). */
+static inline uint64_t broker_session_queued(const struct session *s)
+{
+	return (uint64_t)session_queue_count(s) + broker_spill_n(s);
 }
 /* Stage an outgoing entry of s for m that stays in the store only (m keeps no reference):
  * its seq, 0 on ENOMEM. */

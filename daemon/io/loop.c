@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "loop.h"
 #include "vec.h"
 
@@ -37,20 +38,9 @@ struct loop {
 
 static void defer_run(struct loop *l);
 
-static int64_t clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t loop_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return clock_mono_us();
 }
 
 int64_t loop_wall(void)
@@ -78,7 +68,7 @@ struct loop *loop_new(void)
 		return NULL;
 	}
 	l->sig_io.fd = -1;
-	l->now = clock_ms();
+	l->now = clock_mono_ms();
 	return l;
 }
 
@@ -343,7 +333,7 @@ int loop_run_once(struct loop *l, int max_wait)
 	if (l->stop)
 		return 0;
 	if (l->heap_len) {
-		int64_t d = l->heap[0]->when - clock_ms();
+		int64_t d = l->heap[0]->when - clock_mono_ms();
 		int t = d < 0 ? 0 : (d > 60000 ? 60000 : (int)d);
 
 		if (timeout < 0 || t < timeout)
@@ -352,7 +342,7 @@ int loop_run_once(struct loop *l, int max_wait)
 	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	l->now = clock_ms();
+	l->now = clock_mono_ms();
 	for (int i = 0; i < n; i++) {
 		struct loop_io *io = evs[i].data.ptr;
 

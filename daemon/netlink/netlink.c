@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
+#include "clock.h"
 #include "netlink.h"
 #include "netlink_int.h"
 
@@ -274,24 +274,16 @@ int nl_watch_dispatch(struct nl_watch *w)
 	}
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int nl_watch_dump(struct nl_watch *w, int timeout_ms)
 {
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = clock_mono_ms() + timeout_ms;
 	struct pollfd pfd = {.fd = nl_watch_fd(w), .events = POLLIN};
 	int ret;
 
 	watch_sync(w, NL_SYNC_START);
 	ret = watch_dump_begin(w);
 	while (ret == 0 && nl_watch_dumping(w)) {
-		int64_t left = end - now_ms();
+		int64_t left = end - clock_mono_ms();
 
 		if (left <= 0)
 			return -ETIMEDOUT;

@@ -14,8 +14,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "store_int.h"
 #include "vec.h"
 
@@ -378,21 +378,13 @@ static int cleanup(struct load *l)
 	return rc == SQLITE_OK ? 0 : -EIO;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
 	       struct store_load_result *res)
 {
 	static const struct store_load_cb none;
 	struct store_load_result dummy;
 	struct load l = {.st = st, .cb = cb ? cb : &none, .ctx = ctx, .res = res ? res : &dummy};
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = clock_mono_ms();
 	int e;
 
 	if (st->loaded)
@@ -442,6 +434,6 @@ int store_load(struct store *st, const struct store_load_cb *cb, void *ctx,
 	if (e)
 		return e;
 	st->loaded = true;
-	l.res->ms = mono_ms() - t0;
+	l.res->ms = clock_mono_ms() - t0;
 	return 0;
 }

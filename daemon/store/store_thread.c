@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store_int.h"
 
@@ -574,10 +575,7 @@ uint64_t store_file_bytes(const struct store *st)
 
 int64_t store_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return clock_mono_us();
 }
 
 static void note_commit(struct store *st, struct store_batch *list, uint64_t us, size_t cancelled,

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "guard.h"
@@ -254,7 +253,6 @@ static void guard_watch(struct guard *g)
 static int guard_settle(struct guard *g, int r, const char *err)
 {
 	const struct config *cfg = g->cfg;
-	struct timespec ts;
 
 	if (r && cfg->xdp_required)
 		return r;
@@ -266,10 +264,9 @@ static int guard_settle(struct guard *g, int r, const char *err)
 		g->xg = NULL;
 	}
 	if (g->xg && cfg->ban_auth_failures) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
 		g->bans = xdp_ban_new(
 		    cfg->ban_auth_failures, (int64_t)cfg->ban_window * 1000, GUARD_BAN_TRACK,
-		    (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)g);
+		    xdp_guard_now_ns() * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)g);
 		if (!g->bans)
 			log_warn("Warning: XDP guard: no memory for ban counting; banning is off.");
 	}

@@ -30,6 +30,7 @@
 
 #include "log.h"
 #include "bpf_util.h"
+#include "clock.h"
 #include "xdp_guard.h"
 #include "xdp_guard.skel.h"
 #include "xdp_int.h"
@@ -95,10 +96,7 @@ const char *xdp_guard_probe(char *buf, size_t len)
 
 uint64_t xdp_guard_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return clock_mono_ns();
 }
 
 /* ---- the pinned ban map ---- */

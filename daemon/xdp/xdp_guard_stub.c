@@ -6,8 +6,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <time.h>
 
+#include "clock.h"
 #include "xdp_guard.h"
 
 const char *xdp_guard_probe(char *buf, size_t len)
@@ -139,10 +139,7 @@ int xdp_guard_ban_count(struct xdp_guard *g)
 
 uint64_t xdp_guard_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return clock_mono_ns();
 }
 
 int xdp_guard_counters(const struct xdp_guard *g, struct xdp_guard_counters *out)

@@ -493,6 +493,7 @@ static int pp_setup(struct pp *pp, const char *token)
 
 struct pp_snap {
 	uint64_t t, delivered, sent, self_ns, a_ns, b_ns;
+	uint64_t vcsw, ivcsw, bvcsw, bivcsw; /* context switches: this process, the broker */
 	double broker_s;
 	struct machine_cpu m;
 };
@@ -518,8 +519,11 @@ static void pp_snap(struct pp *pp, struct pp_snap *s)
 	s->self_ns = process_cpu_ns();
 	s->a_ns = pp_thread_ns(pp->a.thread);
 	s->b_ns = pp_thread_ns(pp->b.thread);
-	if (pp->o->broker_pid)
+	proc_pid_ctxt(0, &s->vcsw, &s->ivcsw);
+	if (pp->o->broker_pid) {
 		proc_pid_cpu(pp->o->broker_pid, &s->broker_s);
+		proc_pid_ctxt(pp->o->broker_pid, &s->bvcsw, &s->bivcsw);
+	}
 	proc_machine_cpu(&s->m);
 }
 
@@ -534,6 +538,10 @@ static void pp_result(struct pp *pp, const struct pp_snap *a, const struct pp_sn
 	res->bench_sub_cpu_s = (double)(b->b_ns - a->b_ns) * 1e-9;
 	res->have_broker = pp->o->broker_pid > 0;
 	res->broker_cpu_s = b->broker_s - a->broker_s;
+	res->bench_vcsw = b->vcsw - a->vcsw;
+	res->bench_ivcsw = b->ivcsw - a->ivcsw;
+	res->broker_vcsw = b->bvcsw - a->bvcsw;
+	res->broker_ivcsw = b->bivcsw - a->bivcsw;
 	res->machine_cpu_s = (double)(b->m.busy - a->m.busy) / clk_tck();
 	if (b->m.total > a->m.total)
 		res->machine_busy_pct = 100.0 * (double)(b->m.busy - a->m.busy) /

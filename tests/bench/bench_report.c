@@ -96,6 +96,14 @@ void result_json(FILE *f, const struct bench_result *r)
 		     b && r->broker_cpu_s > 0);
 		jnum(f, "msgs_per_machine_cpu_s",
 		     per((double)r->delivered_window, r->machine_cpu_s), r->machine_cpu_s > 0);
+		/* wake-ups (voluntary context switches) per delivery: what a light-load latency
+		 * is made of (README "Light-load latency: which bench is right") */
+		jnum(f, "bench_wakeups_per_msg",
+		     per((double)r->bench_vcsw, (double)r->delivered_window), true);
+		jnum(f, "broker_wakeups_per_msg",
+		     per((double)r->broker_vcsw, (double)r->delivered_window), b);
+		jnum(f, "broker_preempted_per_msg",
+		     per((double)r->broker_ivcsw, (double)r->delivered_window), b);
 	}
 	jnum(f, "broker_cpu_s", r->broker_cpu_s, b);
 	jnum(f, "broker_cpu_pct", 100.0 * per(r->broker_cpu_s, r->duration), b);
@@ -177,6 +185,11 @@ void result_table(FILE *f, const struct bench_result *r)
 		if (r->machine_cpu_s > 0)
 			row(f, "msgs per machine CPU-s", "%.0f",
 			    per((double)r->delivered_window, r->machine_cpu_s));
+		row(f, "bench wake-ups per msg", "%.3f",
+		    per((double)r->bench_vcsw, (double)r->delivered_window));
+		if (b)
+			row(f, "broker wake-ups per msg", "%.3f",
+			    per((double)r->broker_vcsw, (double)r->delivered_window));
 	}
 	if (b) {
 		row(f, "broker CPU s", "%.2f", r->broker_cpu_s);

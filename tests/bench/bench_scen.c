@@ -332,6 +332,8 @@ static int run_wait_ready(struct brun *r, enum bworker_kind kind, uint32_t want,
 struct snap {
 	uint64_t t, delivered, sent, self_ns;
 	uint64_t wcpu[BENCH_MAX_SUBT + 2]; /* per worker thread, ns */
+	/* context switches: this process, the broker */
+	uint64_t vcsw, ivcsw, bvcsw, bivcsw;
 	double broker_s;
 	struct machine_cpu m;
 };
@@ -353,8 +355,11 @@ static void run_snap(struct brun *r, struct snap *s)
 		    !clock_gettime(cid, &ts))
 			s->wcpu[i] = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	}
-	if (r->o->broker_pid)
+	proc_pid_ctxt(0, &s->vcsw, &s->ivcsw);
+	if (r->o->broker_pid) {
 		proc_pid_cpu(r->o->broker_pid, &s->broker_s);
+		proc_pid_ctxt(r->o->broker_pid, &s->bvcsw, &s->bivcsw);
+	}
 	proc_machine_cpu(&s->m);
 }
 
@@ -377,6 +382,10 @@ static void run_cpu(struct brun *r, const struct snap *a, const struct snap *b,
 	}
 	res->have_broker = r->o->broker_pid > 0;
 	res->broker_cpu_s = b->broker_s - a->broker_s;
+	res->bench_vcsw = b->vcsw - a->vcsw;
+	res->bench_ivcsw = b->ivcsw - a->ivcsw;
+	res->broker_vcsw = b->bvcsw - a->bvcsw;
+	res->broker_ivcsw = b->bivcsw - a->bivcsw;
 	res->machine_cpu_s = (double)(b->m.busy - a->m.busy) / tck;
 	res->machine_busy_pct = b->m.total > a->m.total ? 100.0 * (double)(b->m.busy - a->m.busy) /
 							      (double)(b->m.total - a->m.total)

@@ -3,6 +3,7 @@
  * bench_stats: latency histogram, sequence sets and /proc readers.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,37 @@ int proc_pid_mem(int pid, uint64_t *rss_kb, uint64_t *hwm_kb)
 	p = strstr(buf, "VmRSS:");
 	if (p)
 		*rss_kb = strtoull(p + 6, NULL, 10);
+	return 0;
+}
+
+int proc_pid_ctxt(int pid, uint64_t *vol, uint64_t *invol)
+{
+	char dir[64], path[352], buf[4096], *p;
+	struct dirent *e;
+	DIR *d;
+
+	*vol = *invol = 0;
+	if (pid)
+		snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
+	else
+		snprintf(dir, sizeof(dir), "/proc/self/task");
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/status", dir, e->d_name);
+		if (read_file(path, buf, sizeof(buf)) < 0)
+			continue; /* the thread ended meanwhile */
+		p = strstr(buf, "\nvoluntary_ctxt_switches:");
+		if (p)
+			*vol += strtoull(p + 25, NULL, 10);
+		p = strstr(buf, "nonvoluntary_ctxt_switches:");
+		if (p)
+			*invol += strtoull(p + 27, NULL, 10);
+	}
+	closedir(d);
 	return 0;
 }
 

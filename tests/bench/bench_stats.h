@@ -55,6 +55,9 @@ int proc_machine_cpu(struct machine_cpu *m);
 int proc_pid_cpu(int pid, double *sec);
 /* VmRSS and VmHWM in KiB. */
 int proc_pid_mem(int pid, uint64_t *rss_kb, uint64_t *hwm_kb);
+/* Voluntary (sleeps: a wake-up each) and involuntary context switches of every thread of pid
+ * (0: this process), summed over /proc/PID/task/.../status. */
+int proc_pid_ctxt(int pid, uint64_t *vol, uint64_t *invol);
 /* Reset VmHWM to the current RSS (writes 5 to /proc/PID/clear_refs). */
 int proc_pid_reset_hwm(int pid);
 double clk_tck(void);
@@ -82,6 +85,8 @@ struct bench_result {
 	double bench_cpu_s;
 	double bench_pub_cpu_s; /* the publisher (or connections) thread */
 	double bench_sub_cpu_s; /* the busiest subscriber thread */
+	/* context switches over the window, all threads (issue 15: wake-ups per message) */
+	uint64_t bench_vcsw, bench_ivcsw, broker_vcsw, broker_ivcsw;
 	uint64_t broker_rss_peak_kb, broker_rss_start_kb, broker_rss_end_kb;
 	int ncpu;
 	/* connections */

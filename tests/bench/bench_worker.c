@@ -534,6 +534,15 @@ static void *bworker_main(void *arg)
 int bworker_start(struct bworker *w)
 {
 	int rc = pthread_create(&w->thread, NULL, bworker_main, w);
+	char name[16];
 
-	return rc ? -rc : 0;
+	if (rc)
+		return -rc;
+	/* named, so that per-thread counts (perf stat --per-thread, /proc/PID/task) say which */
+	if (w->kind == BW_SUB)
+		snprintf(name, sizeof(name), "bench-sub%u", w->sub_idx);
+	else
+		snprintf(name, sizeof(name), "bench-%s", w->kind == BW_PUB ? "pub" : "idle");
+	pthread_setname_np(w->thread, name);
+	return 0;
 }

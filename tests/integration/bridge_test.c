@@ -241,18 +241,13 @@ static void *load_msg(void *ctx, const struct store_msg *m)
 
 static int load_bridge(void *ctx, const struct store_bridge_entry *e)
 {
-	int ret;
-
 	(void)ctx;
 	if (e->bridge_len != strlen(bridge_name(br)) ||
 	    memcmp(e->bridge, bridge_name(br), e->bridge_len))
 		return 0;
 	/* as broker_bridge_load: a kept entry whose message is not built yet asks the load for
 	 * it; a spilled one stays in the store */
-	ret = bridge_load(br, e);
-	if (ret == BRIDGE_WANT_MSG)
-		return STORE_LOAD_WANT_MSG;
-	return ret < 0 ? ret : 0;
+	return bridge_load_result(bridge_load(br, e));
 }
 
 static void load_release(void *ctx, void *m)

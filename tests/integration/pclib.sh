@@ -8,6 +8,10 @@
 #   pc_sync             make everything durable (a clean shutdown)
 #   pc_counter NAME     a counter of the control file (fsyncs, cut_lost_bytes, ...)
 #   pc_stop             unmount, end the daemon; its exit status in $PC_RC (0 expected)
+#   pc_store_broker DIR [LINES...]  pc_start DIR, then mqttgwd with its store in DIR/store
+#                       (`persistence_sync full`, `fastpath off`, the LINES), the test's own
+#                       store settings (MQTTGW_PERSISTENCE=0); a stopped powercut daemon (kill
+#                       -STOP "$PC_PID": the store's writes hang) is resumed before any cleanup
 # Kill whatever runs on DIR before a cut (as a power cut would): its descriptors die with it.
 
 PC_MNT=
@@ -33,6 +37,19 @@ pc_start() {
 		sleep 0.05
 	done
 	fail "powercut did not mount $PC_MNT within 5s"
+}
+
+pc_store_broker() { # dir [config lines...]
+	local dir=$1
+	shift
+	MQTTGW_PERSISTENCE=0
+	# registered before pc_start's own cleanup, so it runs first: never leave the daemon stopped
+	at_cleanup 'kill -CONT "$PC_PID" 2>/dev/null || true'
+	pc_start "$dir"
+	mkdir -p "$dir/store"
+	PC_STORE_CONF=("persistence true" "persistence_location $dir/store" "persistence_sync full"
+		"fastpath off" "$@")
+	start_broker "${PC_STORE_CONF[@]}"
 }
 
 pc_ctl() { # command

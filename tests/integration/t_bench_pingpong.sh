@@ -27,13 +27,21 @@ if abs(r["lat_samples"] - rt) > 2 + rt * 0.002: bad.append("%d samples for %.0f 
 if r["msgs_per_s"] * r["lat_p50_us"] * 1e-6 > 1.05:
     bad.append("%.0f deliveries/s at p50 %.1f us: more than one in flight" % (r["msgs_per_s"], r["lat_p50_us"]))
 if not r["ok"]: bad.append("integrity verdict false")
-print("; ".join(bad) or "ok")' "$2")
+# wake-ups per delivery (issue 15): each delivery wakes the thread that reads it, at most once;
+# the broker (when there is one, --broker-pid) sleeps at most once per message it relays
+w = r["bench_wakeups_per_msg"]
+if not 0.3 < w <= 1.2: bad.append("bench_wakeups_per_msg %s" % w)
+bw = r["broker_wakeups_per_msg"]
+if (bw is None) != (sys.argv[2] == "direct"): bad.append("broker_wakeups_per_msg %s" % bw)
+if bw is not None and not 0 < bw <= 1.2: bad.append("broker_wakeups_per_msg %s" % bw)
+print("; ".join(bad) or "ok")' "$2" "$1")
 	assert_eq ok "$v" "$1: $2"
 }
 
 start_broker
 out=$(cli "$BENCH" pingpong --host "$BROKER_HOST" --port "$BROKER_PORT" --size 64 --duration 1 \
-	--warmup 0.2 --json 2>"$T/bench.err") || fail "pingpong exit status $?: $(cat "$T/bench.err")"
+	--warmup 0.2 --json --broker-pid "$BROKER_PID" 2>"$T/bench.err") ||
+	fail "pingpong exit status $?: $(cat "$T/bench.err")"
 check "through the broker" "$out"
 out=$("$BENCH" pingpong --direct --size 64 --duration 1 --warmup 0.2 --json 2>"$T/direct.err") ||
 	fail "pingpong --direct exit status $?: $(cat "$T/direct.err")"

@@ -82,7 +82,9 @@ assert_match "$first" 'STATUS=Serving 1 listener, fast path (on|off)' "a STATUS 
 
 # The watchdog: at WATCHDOG_USEC / 2 = 200 ms on average (the daemon keeps the pace from its
 # schedule, so a late ping is followed by an earlier one, and lateness does not add up), every
-# gap under the interval (systemd would kill us) and none a burst (< 50 ms).
+# gap under the interval (systemd would kill us) and none a burst (< 10 ms: two pings for one
+# slot). A ping late by L is followed by one 200 - L ms later: at load average 24 one was 153 ms
+# late (a 47 ms gap), so the burst bound cannot be larger; the mean bound below catches extra pings.
 sleep 2
 mapfile -t wd < <(events 'WATCHDOG=1' | cut -d' ' -f1)
 [ "${#wd[@]}" -ge 8 ] || fail "only ${#wd[@]} WATCHDOG=1 pings in 2 s at 200 ms"
@@ -90,7 +92,7 @@ max=0
 for ((i = 1; i < ${#wd[@]}; i++)); do
 	gap=$((wd[i] - wd[i - 1]))
 	[ "$gap" -gt "$max" ] && max=$gap
-	[ "$gap" -ge 50000 ] || fail "pings $((gap / 1000)) ms apart: a burst"
+	[ "$gap" -ge 10000 ] || fail "pings $((gap / 1000)) ms apart: a burst"
 done
 [ "$max" -lt "$WD_USEC" ] || fail "a gap of $((max / 1000)) ms between pings exceeds WATCHDOG_USEC"
 mean=$(((wd[${#wd[@]} - 1] - wd[0]) / (${#wd[@]} - 1)))

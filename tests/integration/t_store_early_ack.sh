@@ -13,15 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/pclib.sh"
 
-MQTTGW_PERSISTENCE=0 # the store settings are the test's own
-MNT=$T/mnt
-# registered before pc_start's own cleanup, so it runs first: never leave the daemon stopped
-at_cleanup 'kill -CONT "$PC_PID" 2>/dev/null || true'
-pc_start "$MNT"
-mkdir -p "$MNT/store"
-CONF=("persistence true" "persistence_location $MNT/store" "persistence_sync full"
-	"fastpath off")
-start_broker "${CONF[@]}"
+pc_store_broker "$T/mnt"
 
 # an offline persistent session on t/off; an online one on t/on
 sub -q 1 -c -i off-sub -t t/off -W 1 >/dev/null 2>&1 || true
@@ -50,7 +42,7 @@ wait "$BROKER_PID" 2>/dev/null || true
 untrack "$BROKER_PID"
 BROKER_PID=
 pc_cut
-start_broker "${CONF[@]}"
+start_broker "${PC_STORE_CONF[@]}"
 sub -q 1 -c -i off-sub -t t/off -W 3 >"$T/off.out" 2>&1 || true
 log "offline session got: $(tr '\n' ' ' <"$T/off.out")"
 for m in before after; do

@@ -42,10 +42,16 @@ void client_want_flush(struct client *c)
 	n_flushed++;
 }
 
+/* a send to close_on_send closes close_victim (a failed write closing a client: as the
+ * daemon's close path does, it tells broker_store the client is gone) */
+static struct client *close_on_send, *close_victim;
+
 int client_send_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason)
 {
 	assert_true(n_sent < 64);
 	sent[n_sent++] = (struct sent){c, type, pid, reason, store_durable_seq(cur_st)};
+	if (c == close_on_send)
+		broker_store_client_gone(close_victim);
 	return 0;
 }
 
@@ -140,8 +146,8 @@ static void test_ack_waits_for_durability_in_order(void **state)
 	struct msg *m = msg_new(NULL, "t/a", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
 	uint64_t mark;
 
-	/* c0's PUBACK waits for its batch; c1's, with nothing staged, waits behind it; c0's next
-	 * one too (its own order) */
+	/* c0's PUBACK waits for its batch, and c0's next one behind it (its own order); c1's,
+	 * with nothing staged, goes at the iteration's end, not behind c0's fsync */
 	mark = broker_store_mark(&f->b);
 	stage_something(f, m);
 	assert_int_equal(broker_store_ack(&f->c[0], MQTT_PUBACK, 10, 0, mark), 0);
@@ -149,17 +155,18 @@ static void test_ack_waits_for_durability_in_order(void **state)
 	assert_int_equal(broker_store_ack(&f->c[1], MQTT_PUBREC, 20, 0x10, mark), 0);
 	assert_int_equal(broker_store_ack(&f->c[0], MQTT_PUBACK, 11, 0, mark), 0);
 	assert_int_equal(n_sent, 0);
-	/* not durable before the commit */
-	loop_run_once(f->loop, 50);
-	assert_int_equal(n_sent, 0);
-	assert_true(store_durable_seq(f->st) < store_batch_next(f->st));
+	/* the before-wait hook: c1's goes (its release runs before the batch is handed over,
+	 * so c0's cannot be durable yet) */
+	broker_store_commit(&f->b);
+	assert_int_equal(n_sent, 1);
+	assert_ptr_equal(sent[0].c, &f->c[1]);
+	assert_int_equal(sent[0].type, MQTT_PUBREC);
+	assert_int_equal(sent[0].reason, 0x10);
 	commit_and_wait(f, 3);
 	assert_int_equal(n_sent, 3);
-	assert_ptr_equal(sent[0].c, &f->c[0]);
-	assert_int_equal(sent[0].pid, 10);
-	assert_ptr_equal(sent[1].c, &f->c[1]);
-	assert_int_equal(sent[1].type, MQTT_PUBREC);
-	assert_int_equal(sent[1].reason, 0x10);
+	assert_ptr_equal(sent[1].c, &f->c[0]);
+	assert_int_equal(sent[1].pid, 10);
+	assert_ptr_equal(sent[2].c, &f->c[0]);
 	assert_int_equal(sent[2].pid, 11);
 	/* the list is empty again: the next ack with nothing staged goes at once */
 	assert_int_equal(broker_store_ack(&f->c[1], MQTT_PUBACK, 21, 0, broker_store_mark(&f->b)),
@@ -185,6 +192,34 @@ static void test_acks_of_a_closed_client_are_dropped(void **state)
 	msg_unref(m);
 }
 
+static void test_acks_behind_a_waiting_one_and_a_close_while_sending(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/w", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
+	uint64_t mark = broker_store_mark(&f->b);
+
+	/* c0 waits for the disk; c1 and c2 wait for nothing behind it: both leave the ring at the
+	 * commit, and c1's send closes c2, whose ack, taken out already, must not go */
+	stage_something(f, m);
+	broker_store_ack(&f->c[0], MQTT_PUBACK, 60, 0, mark);
+	mark = broker_store_mark(&f->b);
+	broker_store_ack(&f->c[1], MQTT_PUBACK, 61, 0, mark);
+	broker_store_ack(&f->c[2], MQTT_PUBACK, 62, 0, mark);
+	broker_store_ack(&f->c[0], MQTT_PUBACK, 63, 0, mark);
+	close_on_send = &f->c[1];
+	close_victim = &f->c[2];
+	broker_store_commit(&f->b);
+	close_on_send = close_victim = NULL;
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].pid, 61);
+	commit_and_wait(f, 3);
+	loop_run_once(f->loop, 20);
+	assert_int_equal(n_sent, 3);
+	assert_int_equal(sent[1].pid, 60);
+	assert_int_equal(sent[2].pid, 63);
+	msg_unref(m);
+}
+
 static void test_many_acks_grow_the_ring(void **state)
 {
 	struct fx *f = *state;
@@ -201,8 +236,14 @@ static void test_many_acks_grow_the_ring(void **state)
 	}
 	commit_and_wait(f, 64);
 	assert_int_equal(n_sent, 64);
-	for (int i = 0; i < 64; i++)
-		assert_int_equal(sent[i].pid, 100 + i);
+	/* each client's acks in its own order (c0 sent the even pids, c1 the odd ones) */
+	for (int k = 0, last[2] = {-1, -1}; k < 64; k++) {
+		int i = sent[k].pid - 100, who = sent[k].c == &f->c[1];
+
+		assert_int_equal(i % 2, who);
+		assert_true(i > last[who]);
+		last[who] = i;
+	}
 	msg_unref(m);
 }
 
@@ -301,11 +342,11 @@ static void test_puback_keeps_its_place_and_pins(void **state)
 	qos_init(&s.qos);
 	broker_store_session(&f->b, &s, 0, NULL, 0);
 	commit_and_wait(f, 0);
-	/* c1's ack waits for its batch; c0's PUBACK behind it keeps its place though m2 needs no
+	/* c0's ack waits for its batch; c0's PUBACK behind it keeps its place though m2 needs no
 	 * holding once acknowledged */
 	mark = broker_store_mark(&f->b);
 	stage_something(f, m);
-	broker_store_ack(&f->c[1], MQTT_PUBACK, 50, 0, mark);
+	broker_store_ack(&f->c[0], MQTT_PUBACK, 50, 0, mark);
 	seq = puback_queued(f, &s, m2, 51);
 	broker_store_out_del(&f->b, &s, seq, m2);
 	broker_store_commit(&f->b);
@@ -588,6 +629,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_acks_of_a_closed_client_are_dropped, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_acks_behind_a_waiting_one_and_a_close_while_sending,
+				    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_acks_grow_the_ring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_message_stored_once_and_forgotten, setup,
 					    teardown),

@@ -14,28 +14,43 @@
  *       one legitimate client: an authenticated CONNECT -> CONNACK every 1/PER_S s (default
  *       20/s), timed from connect() to the CONNACK; one that is not accepted within
  *       TIMEOUT_MS (default 3000) counts as failed.
- *   mqttgw-attack xsyn DST PORT SECONDS -i IFNAME -m DSTMAC [-r PPS] [-s SRC6]
+ *   mqttgw-attack xsyn DST PORT SECONDS -i IFNAME -m DSTMAC [-r PPS] [-s SRC6] [-R RELAY]
  *       (an IPv6 DST needs -s, the frames' source address)
  *       the same SYN (one source port) as XDP frames, not skbs: BPF_PROG_TEST_RUN in live-frames
  *       mode runs `return XDP_TX` on IFNAME (the attacker's veth), whose peer receives each
  *       frame as a NIC would hand it to XDP, before any skb exists (a veth only accepts them
  *       when the peer has NAPI on: an XDP program, e.g. `xpass`). Paced to PPS (default 200k).
+ *       -R RELAY: where live frames are refused (mqttgw-attack xprobe), the relay generator: a
+ *       redirect-everything XDP program on RELAY's veth peer (same namespace) sends each frame
+ *       to IFNAME with bpf_redirect(), and the SYNs are written to RELAY by an AF_PACKET socket
+ *       (sendmmsg, 64 a call). IFNAME's peer still receives xdp_frames through ndo_xdp_xmit,
+ *       no skb; the relay's own skb -> page copy is the generator's cost (the floor run).
+ *   mqttgw-attack xprobe
+ *       exit 0 if BPF_PROG_TEST_RUN accepts live frames here (one XDP_DROP run on lo), else
+ *       print why on stderr and exit 1.
  *   mqttgw-attack xpass IFNAME SECONDS [drop]
  *       attach `return XDP_PASS` (or XDP_DROP) to IFNAME (native mode) for SECONDS: the
  *       receiving veth's NAPI for xsyn when nothing else is attached (the nftables and
  *       no-limit runs); `drop` is the floor: what the sender and the veth cost by themselves.
  * syn and xsyn report their own CPU time (cpu_s): on veth the receiver's softirq mostly runs
- * in the sender's context (when it re-enables bottom halves), so it is part of it.
+ * in the sender's context (when it re-enables bottom halves), so it is part of it. They also
+ * report the exact NET_RX softirq time of their run (net_rx_ns on the CPU they ended on,
+ * net_rx_ns_all on every CPU, net_rx_ns_own in their own context, i.e. without other
+ * processes' NET_RX and ksoftirqd's; -1 if the counter could not load): two raw tracepoint
+ * programs on softirq_entry/softirq_exit sum the ns between them per CPU. /proc/stat's softirq column is
+ * sampled at the tick (250 Hz, no IRQ_TIME_ACCOUNTING here): a few dozen samples a run.
  * Each prints one JSON line on stdout at the end.
  */
 #include <errno.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/ether.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,7 +75,7 @@ struct opts {
 	bool v6;
 	double seconds, rate;
 	int threads, timeout_ms;
-	const char *user, *pass, *ifname, *dmac;
+	const char *user, *pass, *ifname, *dmac, *relay;
 };
 
 static struct opts O;
@@ -87,6 +102,169 @@ static void sleep_until(double t)
 	struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
 
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/* ---- exact NET_RX softirq time (softirq_entry/softirq_exit raw tracepoints) ---- */
+
+#define NET_RX_VEC 3 /* NET_RX_SOFTIRQ in the kernel's softirq numbering */
+
+/*
+ * One per-CPU slot: the running softirq's entry time, the ns summed, the softirqs counted, the
+ * ns of those that ran in this process's context (other processes' NET_RX on the CPU left out).
+ */
+struct softirq_slot {
+	uint64_t start, ns, count, own_ns;
+};
+
+static int sirq_map = -1, sirq_ncpu;
+
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define LD_MAP(r)                                                                                  \
+	INSN(BPF_LD | BPF_DW | BPF_IMM, r, BPF_PSEUDO_MAP_FD, 0, sirq_map), INSN(0, 0, 0, 0, 0)
+
+static int sirq_prog(const struct bpf_insn *insns, unsigned int n, const char *tp)
+{
+	union bpf_attr a;
+	int prog;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = n;
+	a.license = (uintptr_t) "GPL";
+	prog = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (prog < 0)
+		return -errno;
+	memset(&a, 0, sizeof(a));
+	a.raw_tracepoint.name = (uintptr_t)tp;
+	a.raw_tracepoint.prog_fd = (uint32_t)prog;
+	/* the attachment lives as long as this process holds the returned fd */
+	return (int)syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &a, sizeof(a)) < 0 ? -errno : 0;
+}
+
+/*
+ * Both programs start alike: r6 = vec_nr (the tracepoints' one argument), not NET_RX: jump by
+ * skip to the exit; r7 = now; r0 = this CPU's slot (or NULL).
+ */
+#define SIRQ_HEAD(skip)                                                                            \
+	INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_1, 0, 0),                              \
+	    INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_6, 0, skip, NET_RX_VEC),                       \
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns),                              \
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_0, 0, 0),                         \
+	    INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0),                                  \
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0),                        \
+	    INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4), LD_MAP(BPF_REG_1),             \
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem)
+
+/*
+ * Hand-assembled like prog_load(): 14 and 30 instructions do not need a compiler and an object
+ * file. NET_RX only. Built once sirq_map exists.
+ */
+static int softirq_progs(void)
+{
+	const struct bpf_insn entry[] = {
+	    SIRQ_HEAD(10),
+	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 1, 0),
+	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_7, 0, 0), /* start = now */
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+	    INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	const struct bpf_insn leave[] = {
+	    SIRQ_HEAD(26),
+	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 17, 0),
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_8, BPF_REG_0, 0, 0),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_8, 0, 0),
+	    /* entered before the counter attached: not counted */
+	    INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, 14, 0),
+	    INSN(BPF_ALU64 | BPF_SUB | BPF_X, BPF_REG_7, BPF_REG_1, 0, 0),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_8, 8, 0),
+	    INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0),
+	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_2, 8, 0),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_8, 16, 0),
+	    INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, 1),
+	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_2, 16, 0),
+	    INSN(BPF_ST | BPF_MEM | BPF_DW, BPF_REG_8, 0, 0, 0), /* start = 0 */
+	    /* ran in this process's context (bottom halves re-enabled in its syscalls) */
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_pid_tgid),
+	    INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_0, 0, 0, 32),
+	    INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 3, getpid()),
+	    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_8, 24, 0),
+	    INSN(BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_2, BPF_REG_7, 0, 0),
+	    INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_2, 24, 0),
+	    INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+	    INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	int r = sirq_prog(entry, sizeof(entry) / sizeof(entry[0]), "softirq_entry");
+
+	return r ? r : sirq_prog(leave, sizeof(leave) / sizeof(leave[0]), "softirq_exit");
+}
+
+static int softirq_open(void)
+{
+	union bpf_attr a;
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	int lo = 0, hi = 0, r;
+
+	/* per-CPU values come back for every possible CPU: "0-N" */
+	if (!f)
+		return -errno;
+	r = fscanf(f, "%d-%d", &lo, &hi);
+	fclose(f);
+	if (r < 1)
+		return -EINVAL;
+	sirq_ncpu = (r == 2 ? hi : lo) + 1;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+	a.key_size = 4;
+	a.value_size = sizeof(struct softirq_slot);
+	a.max_entries = 1;
+	sirq_map = (int)syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	if (sirq_map < 0)
+		return -errno;
+	r = softirq_progs();
+	if (r) {
+		fprintf(stderr, "softirq counter: %s (net_rx_ns -1)\n", strerror(-r));
+		sirq_map = -1;
+	}
+	return r;
+}
+
+/* NET_RX ns so far on CPU cpu, on all CPUs, in this process's context; -1 without the counter. */
+static void softirq_read(int cpu, long long *on_cpu, long long *all, long long *own)
+{
+	struct softirq_slot v[1024];
+	uint32_t key = 0;
+	union bpf_attr a;
+	int i;
+
+	*on_cpu = *all = *own = -1;
+	if (sirq_map < 0 || sirq_ncpu > 1024)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)sirq_map;
+	a.key = (uintptr_t)&key;
+	a.value = (uintptr_t)v;
+	if (syscall(__NR_bpf, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)))
+		return;
+	*all = *own = 0;
+	for (i = 0; i < sirq_ncpu; i++) {
+		*all += (long long)v[i].ns;
+		*own += (long long)v[i].own_ns;
+	}
+	*on_cpu = cpu >= 0 && cpu < sirq_ncpu ? (long long)v[cpu].ns : -1;
+}
+
+/* The JSON fields of a flood's softirq time (since softirq_open()), on the CPU it ended on. */
+static void softirq_print(void)
+{
+	long long on_cpu, all, own;
+	int cpu = sched_getcpu();
+
+	softirq_read(cpu, &on_cpu, &all, &own);
+	printf(
+	    ",\"net_rx_cpu\":%d,\"net_rx_ns\":%lld,\"net_rx_ns_all\":%lld,\"net_rx_ns_own\":%lld",
+	    cpu, on_cpu, all, own);
 }
 
 /* ---- SYN flood ---- */
@@ -176,41 +354,76 @@ static void *syn_thread(void *arg)
 
 /*
  * Two-instruction programs loaded with the bpf() syscall: libbpf and an object file would
- * add nothing to `r0 = verdict; exit`.
+ * add nothing to `r0 = verdict; exit`. A verdict of XDP_REDIRECT is the relay's program:
+ * `return bpf_redirect(redirect_ifindex, 0)`.
  */
-static int prog_load(int verdict)
+static int prog_load(int verdict, int redirect_ifindex)
 {
-	struct bpf_insn insns[2] = {
+	struct bpf_insn insns[4] = {
 	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = verdict},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	struct bpf_insn redirect[4] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = redirect_ifindex},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = 0},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_redirect},
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_XDP;
-	a.insns = (uintptr_t)insns;
-	a.insn_cnt = 2;
+	a.insns = (uintptr_t)(verdict == XDP_REDIRECT ? redirect : insns);
+	a.insn_cnt = verdict == XDP_REDIRECT ? 4 : 2;
 	a.license = (uintptr_t) "GPL";
 	return (int)syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
 }
 
-static int xpass_main(void)
+/* Attach prog to ifindex (native mode); the returned link fd holds it until this process ends. */
+static int xdp_attach(int prog, unsigned int ifindex)
 {
 	union bpf_attr a;
-	int prog = prog_load(O.user && !strcmp(O.user, "drop") ? XDP_DROP : XDP_PASS), link;
 
+	if (prog < 0 || !ifindex)
+		return -1;
 	memset(&a, 0, sizeof(a));
 	a.link_create.prog_fd = (uint32_t)prog;
-	a.link_create.target_ifindex = if_nametoindex(O.ifname);
+	a.link_create.target_ifindex = ifindex;
 	a.link_create.attach_type = BPF_XDP;
-	link = prog < 0 ? prog : (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
-	if (link < 0) {
+	return (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+}
+
+static int xpass_main(void)
+{
+	int drop = O.user && !strcmp(O.user, "drop");
+
+	if (xdp_attach(prog_load(drop ? XDP_DROP : XDP_PASS, 0), if_nametoindex(O.ifname)) < 0) {
 		perror("xpass: attach");
 		return 1;
 	}
-	/* The link holds the attachment: it ends when this process does. */
 	sleep_until(now_s() + O.seconds);
 	printf("{\"attached\":\"%s\"}\n", O.ifname);
+	return 0;
+}
+
+/* One live-frames test run of XDP_DROP: does this kernel (and its policy) allow xsyn? */
+static int xprobe_main(void)
+{
+	uint8_t frame[64] = {0};
+	union bpf_attr a;
+	int prog = prog_load(XDP_DROP, 0);
+
+	frame[12] = 0x08; /* IPv4 ethertype, nothing else: dropped anyway */
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)prog;
+	a.test.data_in = (uintptr_t)frame;
+	a.test.data_size_in = sizeof(frame);
+	a.test.repeat = 1;
+	a.test.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+	if (prog < 0 || syscall(__NR_bpf, BPF_PROG_TEST_RUN, &a, sizeof(a))) {
+		fprintf(stderr, "xprobe: live frames refused: %s\n", strerror(errno));
+		return 1;
+	}
 	return 0;
 }
 
@@ -293,15 +506,14 @@ static int build_frame(uint8_t *f)
 	return 0;
 }
 
-static int xsyn_main(void)
+/* xsyn's live generator: BPF_PROG_TEST_RUN XDP_TX on IFNAME. Returns the frames sent or -1. */
+static long long xsyn_live(const uint8_t *frame, uint32_t len, double rate, double end)
 {
-	uint8_t frame[74] = {0};
-	uint32_t len = O.v6 ? 74 : 54;
 	struct xdp_md ctx = {0};
 	union bpf_attr a;
-	double t0, end, rate = O.rate > 0 ? O.rate : 200000;
-	unsigned long long sent = 0;
-	int prog = prog_load(XDP_TX);
+	double t0 = now_s();
+	long long sent = 0;
+	int prog = prog_load(XDP_TX, 0);
 	/*
 	 * Each call sets up a page pool and writes the frame into its pages: measured here, 200
 	 * frames a call reached 50-80k/s, so about 50 calls a second (pacing within 20 ms).
@@ -310,12 +522,10 @@ static int xsyn_main(void)
 
 	ctx.data_end = len; /* the kernel checks that the context spans the frame */
 	ctx.ingress_ifindex = if_nametoindex(O.ifname);
-	if (prog < 0 || !ctx.ingress_ifindex || (O.v6 ? build_frame6(frame) : build_frame(frame))) {
+	if (prog < 0 || !ctx.ingress_ifindex) {
 		perror("xsyn: setup");
-		return 1;
+		return -1;
 	}
-	t0 = now_s();
-	end = t0 + O.seconds;
 	while (now_s() < end) {
 		memset(&a, 0, sizeof(a));
 		a.test.prog_fd = (uint32_t)prog;
@@ -326,14 +536,90 @@ static int xsyn_main(void)
 		a.test.repeat = burst;
 		a.test.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
 		if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &a, sizeof(a))) {
-			perror("xsyn: BPF_PROG_TEST_RUN");
-			return 1;
+			perror("xsyn: BPF_PROG_TEST_RUN (mqttgw-attack xprobe; -R RELAY)");
+			return -1;
 		}
 		sent += burst;
 		sleep_until(t0 + (double)sent / rate);
 	}
-	printf("{\"sent\":%llu,\"pps\":%.0f,\"cpu_s\":%.3f}\n", sent, (double)sent / (now_s() - t0),
-	       cpu_s());
+	return sent;
+}
+
+/*
+ * xsyn's relay generator: RELAY's veth peer redirects every frame to IFNAME, whose peer gets
+ * them as xdp_frames (veth's ndo_xdp_xmit); an AF_PACKET socket writes the frames to RELAY,
+ * bypassing the qdisc layer, 64 per sendmmsg(). Returns the frames sent or -1.
+ */
+static long long xsyn_relay(uint8_t *frame, uint32_t len, double rate, double end)
+{
+	struct mmsghdr msg[BATCH];
+	struct iovec iov = {frame, len};
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
+	unsigned int peer = 0, out = if_nametoindex(O.ifname);
+	double t0 = now_s();
+	long long sent = 0;
+	char path[96];
+	FILE *f;
+	int fd, one = 1, i;
+
+	/* a veth's iflink is its peer's ifindex; both ends are in this namespace */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", O.relay);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%u", &peer) != 1 || !out) {
+		fprintf(stderr, "xsyn: relay %s or %s: no such veth\n", O.relay, O.ifname);
+		return -1;
+	}
+	fclose(f);
+	if (xdp_attach(prog_load(XDP_REDIRECT, (int)out), peer) < 0) {
+		perror("xsyn: relay redirect program");
+		return -1;
+	}
+	/* protocol 0: a send-only socket, no copy of received packets */
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	sll.sll_ifindex = (int)if_nametoindex(O.relay);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		perror("xsyn: relay socket");
+		return -1;
+	}
+	memset(msg, 0, sizeof(msg));
+	for (i = 0; i < BATCH; i++)
+		msg[i].msg_hdr = (struct msghdr){.msg_iov = &iov, .msg_iovlen = 1};
+	while (now_s() < end) {
+		i = sendmmsg(fd, msg, BATCH, 0);
+		if (i > 0)
+			sent += i;
+		else if (errno != ENOBUFS && errno != EAGAIN) {
+			perror("xsyn: relay sendmmsg");
+			return -1;
+		}
+		sleep_until(t0 + (double)sent / rate);
+	}
+	close(fd);
+	return sent;
+}
+
+static int xsyn_main(void)
+{
+	uint8_t frame[74] = {0};
+	uint32_t len = O.v6 ? 74 : 54;
+	double t0, rate = O.rate > 0 ? O.rate : 200000;
+	long long sent;
+
+	if (O.v6 ? build_frame6(frame) : build_frame(frame)) {
+		perror("xsyn: frame");
+		return 1;
+	}
+	softirq_open();
+	t0 = now_s();
+	sent = O.relay ? xsyn_relay(frame, len, rate, t0 + O.seconds)
+		       : xsyn_live(frame, len, rate, t0 + O.seconds);
+	if (sent < 0)
+		return 1;
+	printf("{\"gen\":\"%s\",\"sent\":%lld,\"pps\":%.0f,\"cpu_s\":%.3f",
+	       O.relay ? "relay" : "live", sent, (double)sent / (now_s() - t0), cpu_s());
+	softirq_print();
+	printf("}\n");
 	return 0;
 }
 
@@ -473,7 +759,9 @@ static int usage(void)
 	    "usage: mqttgw-attack syn|guess|legit|xsyn DST PORT SECONDS [-t THREADS] "
 	    "[-r RATE] [-T TIMEOUT_MS] [-u USER] [-P PASSWORD] [-i IFNAME -m DSTMAC]\n"
 	    "       mqttgw-attack xsyn DST6 PORT SECONDS -i IFNAME -m DSTMAC -s SRC6 [-r RATE]\n"
-	    "       mqttgw-attack xpass IFNAME SECONDS\n");
+	    "       (xsyn: -R RELAY sends through a relay veth instead of live frames)\n"
+	    "       mqttgw-attack xpass IFNAME SECONDS [drop]\n"
+	    "       mqttgw-attack xprobe\n");
 	return 2;
 }
 
@@ -483,9 +771,13 @@ int main(int argc, char **argv)
 	double t0;
 	int opt;
 
-	if (argc < 4)
+	if (argc < 2)
 		return usage();
 	mode = argv[1];
+	if (!strcmp(mode, "xprobe"))
+		return xprobe_main();
+	if (argc < 4)
+		return usage();
 	if (!strcmp(mode, "xpass")) {
 		O.ifname = argv[2];
 		O.seconds = atof(argv[3]);
@@ -503,7 +795,7 @@ int main(int argc, char **argv)
 	O.threads = !strcmp(mode, "syn") ? 2 : 16;
 	O.timeout_ms = 3000;
 	optind = 5;
-	while ((opt = getopt(argc, argv, "t:r:T:u:P:i:m:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:T:u:P:i:m:s:R:")) != -1) {
 		if (opt == 't')
 			O.threads = atoi(optarg);
 		else if (opt == 'r')
@@ -518,6 +810,8 @@ int main(int argc, char **argv)
 			O.ifname = optarg;
 		else if (opt == 'm')
 			O.dmac = optarg;
+		else if (opt == 'R')
+			O.relay = optarg;
 		else if (opt == 's') {
 			if (inet_pton(AF_INET6, optarg, &O.src6) != 1)
 				return usage();
@@ -534,10 +828,14 @@ int main(int argc, char **argv)
 			   ? xsyn_main()
 			   : usage();
 	if (!strcmp(mode, "syn")) {
+		softirq_open();
+		t0 = now_s();
 		if (run_threads(syn_thread))
 			return 1;
-		printf("{\"sent\":%llu,\"pps\":%.0f,\"cpu_s\":%.3f}\n", (unsigned long long)n_sent,
-		       (double)n_sent / (now_s() - t0), cpu_s());
+		printf("{\"gen\":\"syn\",\"sent\":%llu,\"pps\":%.0f,\"cpu_s\":%.3f",
+		       (unsigned long long)n_sent, (double)n_sent / (now_s() - t0), cpu_s());
+		softirq_print();
+		printf("}\n");
 		return 0;
 	}
 	if (!strcmp(mode, "guess")) {
