@@ -44,7 +44,7 @@ struct store_op {
 	uint32_t sub_id;
 	uint64_t sid; /* session id, or message id for OP_MSG_ADD */
 	uint64_t seq;
-	uint64_t msg;
+	uint64_t msg; /* OP_OUT_DEL / OP_BR_DEL: the row's message as the caller knows it, 0: unknown */
 	int64_t expiry;
 	size_t s_off, b_off, p_off; /* key string, blob (payload / record), props */
 	uint32_t s_len, b_len, p_len;
@@ -79,18 +79,30 @@ struct store_refs {
 	size_t zero_n, zero_cap;
 };
 
+/* A delete of one entry row in a transaction (store_cancel.c): by seq, then order. */
+struct store_cancel_del {
+	uint64_t seq;
+	size_t ord; /* position among the transaction's ops */
+	const struct store_op *op;
+	const struct store_batch *b;
+};
+
 /* store_cancel.c's scratch arrays, kept between commits. */
 struct store_cancel {
 	uint8_t *seq_state; /* per entry seq added in the transaction */
 	uint32_t *msg_refs; /* per message id added in it: live references */
 	size_t seq_cap, msg_cap;
+	struct store_cancel_del *dels;
+	size_t dels_cap;
 };
 
 enum store_stmt_id {
 	ST_MSG_INS,
 	ST_MSG_DEL,
+	ST_MSG_RANGE_DEL,
 	ST_SESS_PUT,
 	ST_SESS_DEL,
+	ST_SESS_OUT_GET,
 	ST_SESS_OUT_DEL,
 	ST_SESS_SUB_DEL,
 	ST_SESS_RX2_DEL,
@@ -101,6 +113,9 @@ enum store_stmt_id {
 	ST_OUT_GET,
 	ST_OUT_PUBREL,
 	ST_OUT_DEL,
+	ST_OUT_DEL_MSG,
+	ST_OUT_RANGE_GET,
+	ST_OUT_RANGE_DEL,
 	ST_RX2_ADD,
 	ST_RX2_DEL,
 	ST_RET_GET,
@@ -110,6 +125,9 @@ enum store_stmt_id {
 	ST_BR_STATE,
 	ST_BR_GET,
 	ST_BR_DEL,
+	ST_BR_DEL_MSG,
+	ST_BR_RANGE_GET,
+	ST_BR_RANGE_DEL,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -184,8 +202,9 @@ int store_msg_delete(struct store *st, uint64_t id);
 /* Stat the database and WAL files (bytes). */
 uint64_t store_file_bytes(const struct store *st);
 
-/* store_cancel.c: mark the ops of list that cancel out (op.dead); returns how many messages
- * are not written because of it. Never fails: without memory nothing is cancelled. */
+/* store_cancel.c: mark the ops of list that cancel out (op.dead): entries added and deleted in
+ * it, state changes of entries deleted later in it; returns how many messages are not written
+ * because of it. Never fails: without memory nothing is cancelled. */
 size_t store_cancel(struct store_cancel *c, struct store_batch *list);
 void store_cancel_free(struct store_cancel *c);
 

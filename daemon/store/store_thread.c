@@ -21,9 +21,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MSG_INS] = "INSERT INTO messages(id,topic,flags,expiry,props,payload) "
 		   "VALUES(?,?,?,?,?,?)",
     [ST_MSG_DEL] = "DELETE FROM messages WHERE id=?",
+    [ST_MSG_RANGE_DEL] = "DELETE FROM messages WHERE id BETWEEN ? AND ?",
     [ST_SESS_PUT] = "INSERT OR REPLACE INTO sessions(id,client_id,rec) VALUES(?,?,?)",
     [ST_SESS_DEL] = "DELETE FROM sessions WHERE id=?",
-    [ST_SESS_OUT_DEL] = "DELETE FROM out WHERE sid=? RETURNING msg",
+    /* no RETURNING anywhere: SQLite gathers its rows in an ephemeral table, opened and closed
+     * per run (a drain's deletes spent most of the writer's CPU there); a SELECT first finds
+     * the rows and leaves their pages cached for the DELETE */
+    [ST_SESS_OUT_GET] = "SELECT msg FROM out WHERE sid=?",
+    [ST_SESS_OUT_DEL] = "DELETE FROM out WHERE sid=?",
     [ST_SESS_SUB_DEL] = "DELETE FROM subs WHERE sid=?",
     [ST_SESS_RX2_DEL] = "DELETE FROM rx2 WHERE sid=?",
     [ST_SUB_PUT] = "INSERT OR REPLACE INTO subs(sid,filter,opts,sub_id) VALUES(?,?,?,?)",
@@ -34,19 +39,24 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OUT_SENT] = "UPDATE out SET flags=(flags&7)|?,pid=? WHERE sid=? AND seq=?",
     [ST_OUT_GET] = "SELECT msg FROM out WHERE sid=? AND seq=?",
     [ST_OUT_PUBREL] = "UPDATE out SET flags=(flags&7)|?,pid=?,msg=NULL WHERE sid=? AND seq=?",
-    [ST_OUT_DEL] = "DELETE FROM out WHERE sid=? AND seq=? RETURNING msg",
+    [ST_OUT_DEL] = "DELETE FROM out WHERE sid=? AND seq=?",
+    /* the caller knew the message: deleted only if the row still names it (not after PUBREL) */
+    [ST_OUT_DEL_MSG] = "DELETE FROM out WHERE sid=? AND seq=? AND msg=?",
+    [ST_OUT_RANGE_GET] = "SELECT msg FROM out WHERE sid=? AND seq BETWEEN ? AND ?",
+    [ST_OUT_RANGE_DEL] = "DELETE FROM out WHERE sid=? AND seq BETWEEN ? AND ?",
     [ST_RX2_ADD] = "INSERT OR IGNORE INTO rx2(sid,pid) VALUES(?,?)",
     [ST_RX2_DEL] = "DELETE FROM rx2 WHERE sid=? AND pid=?",
     [ST_RET_GET] = "SELECT msg FROM retained WHERE topic=?",
     [ST_RET_PUT] = "INSERT OR REPLACE INTO retained(topic,msg,src_id,src_user,src_listener)"
 		   " VALUES(?,?,?,?,?)",
-    [ST_RET_DEL] = "DELETE FROM retained WHERE topic=? RETURNING msg",
+    [ST_RET_DEL] = "DELETE FROM retained WHERE topic=?",
     [ST_BR_INS] = "INSERT OR REPLACE INTO bridge(name,seq,msg,qos,state) VALUES(?,?,?,?,?)",
     [ST_BR_STATE] = "UPDATE bridge SET state=? WHERE name=? AND seq=?",
-    /* no RETURNING: SQLite gathers its rows in an ephemeral table, opened and closed per run
-     * (a drain's deletes spent most of the writer's CPU there); the SELECT finds the page */
     [ST_BR_GET] = "SELECT msg FROM bridge WHERE name=? AND seq=?",
     [ST_BR_DEL] = "DELETE FROM bridge WHERE name=? AND seq=?",
+    [ST_BR_DEL_MSG] = "DELETE FROM bridge WHERE name=? AND seq=? AND msg=?",
+    [ST_BR_RANGE_GET] = "SELECT msg FROM bridge WHERE name=? AND seq BETWEEN ? AND ?",
+    [ST_BR_RANGE_DEL] = "DELETE FROM bridge WHERE name=? AND seq BETWEEN ? AND ?",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -322,8 +332,9 @@ static int apply_msg(struct store *st, const struct store_batch *b, const struct
 
 static int apply_sess_del(struct store *st, uint64_t sid)
 {
-	static const enum store_stmt_id ids[] = {ST_SESS_SUB_DEL, ST_SESS_RX2_DEL, ST_SESS_DEL};
-	sqlite3_stmt *s = st->stmt[ST_SESS_OUT_DEL];
+	static const enum store_stmt_id ids[] = {ST_SESS_OUT_DEL, ST_SESS_SUB_DEL, ST_SESS_RX2_DEL,
+						 ST_SESS_DEL};
+	sqlite3_stmt *s = st->stmt[ST_SESS_OUT_GET];
 	int rc;
 
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
@@ -384,6 +395,106 @@ static int apply_retain_set(struct store *st, const struct store_batch *b, const
 	return step_done(s);
 }
 
+/* ---- deleting entries ---- */
+
+/* Bind an entry delete's key: the session id or bridge name as 1, seq (lo) as 2, hi as 3. */
+static void bind_del(sqlite3_stmt *s, const struct store_batch *b, const struct store_op *o,
+		     uint64_t hi)
+{
+	if (o->kind == OP_BR_DEL)
+		bind_blob(s, 1, b, o->s_off, o->s_len);
+	else
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)hi);
+}
+
+/*
+ * Delete the entries first..last (ops of one kind, one session or bridge, consecutive seqs:
+ * every seq between them is deleted) and drop their messages' references. One entry whose
+ * message the caller knew: one statement that deletes the row only if it names that message
+ * (a row in state PUBREL names none, a row never written is not there), otherwise the row is
+ * read first for its message. A run of them: a range read and a range delete, the b-tree
+ * walked once instead of sought per row.
+ */
+static int del_run(struct store *st, const struct store_batch *b, const struct store_op *first,
+		   const struct store_op *last)
+{
+	bool br = first->kind == OP_BR_DEL;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (first == last && first->msg) {
+		s = st->stmt[br ? ST_BR_DEL_MSG : ST_OUT_DEL_MSG];
+		bind_del(s, b, first, first->msg);
+		rc = step_done(s);
+		if (rc != SQLITE_OK || sqlite3_changes(st->db) != 1)
+			goto read_first;
+		return refs_change(&st->rc, first->msg, -1) == -ENOMEM ? SQLITE_NOMEM : SQLITE_OK;
+	}
+read_first:
+	if (first == last) {
+		s = st->stmt[br ? ST_BR_GET : ST_OUT_GET];
+		bind_del(s, b, first, 0); /* 3 is not in the statement: no effect */
+		if ((rc = step_unref(st, s)) != SQLITE_OK)
+			return rc;
+		s = st->stmt[br ? ST_BR_DEL : ST_OUT_DEL];
+		bind_del(s, b, first, 0);
+		return step_done(s);
+	}
+	s = st->stmt[br ? ST_BR_RANGE_GET : ST_OUT_RANGE_GET];
+	bind_del(s, b, first, last->seq);
+	if ((rc = step_unref(st, s)) != SQLITE_OK)
+		return rc;
+	s = st->stmt[br ? ST_BR_RANGE_DEL : ST_OUT_RANGE_DEL];
+	bind_del(s, b, first, last->seq);
+	return step_done(s);
+}
+
+/* The op after (*b, *i) that is not cancelled, moving there; NULL at the end. */
+static const struct store_op *next_live(struct store_batch **b, size_t *i)
+{
+	size_t j = *i + 1;
+
+	for (struct store_batch *x = *b; x; x = x->next, j = 0)
+		for (; j < x->n; j++)
+			if (!x->ops[j].dead) {
+				*b = x;
+				*i = j;
+				return &x->ops[j];
+			}
+	return NULL;
+}
+
+/* o (of batch ob) deletes the entry after last's (of lb), in the same session or bridge. */
+static bool del_follows(const struct store_batch *lb, const struct store_op *last,
+			const struct store_batch *ob, const struct store_op *o)
+{
+	if (o->kind != last->kind || o->seq != last->seq + 1)
+		return false;
+	if (o->kind == OP_OUT_DEL)
+		return o->sid == last->sid;
+	return o->s_len == last->s_len &&
+	       !memcmp(A(ob, o->s_off), A(lb, last->s_off), o->s_len);
+}
+
+/* Apply the entry delete at (*b, *i) with the deletes that follow it without a gap (ops
+ * cancelled in between are not applied anyway: the order of what is applied is kept); leaves
+ * (*b, *i) at the last one. A queue drained in order deletes its seqs in order. */
+static int apply_del_run(struct store *st, struct store_batch **b, size_t *i)
+{
+	struct store_batch *fb = *b, *nb = *b;
+	const struct store_op *first = &fb->ops[*i], *last = first, *o;
+	size_t ni = *i;
+
+	while ((o = next_live(&nb, &ni)) && del_follows(*b, last, nb, o)) {
+		last = o;
+		*b = nb;
+		*i = ni;
+	}
+	return del_run(st, fb, first, last);
+}
+
 /* Entry ops keyed by (sid, seq) or (name, seq) or (sid, pid). */
 static int apply_entry(struct store *st, const struct store_batch *b, const struct store_op *o)
 {
@@ -412,11 +523,6 @@ static int apply_entry(struct store *st, const struct store_batch *b, const stru
 		return step_done(s);
 	case OP_OUT_PUBREL:
 		return apply_out_pubrel(st, o);
-	case OP_OUT_DEL:
-		s = st->stmt[ST_OUT_DEL];
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
-		return step_unref(st, s);
 	case OP_RX2_ADD:
 	case OP_RX2_DEL:
 		s = st->stmt[o->kind == OP_RX2_ADD ? ST_RX2_ADD : ST_RX2_DEL];
@@ -439,16 +545,9 @@ static int apply_entry(struct store *st, const struct store_batch *b, const stru
 		bind_blob(s, 2, b, o->s_off, o->s_len);
 		sqlite3_bind_int64(s, 3, (sqlite3_int64)o->seq);
 		return step_done(s);
+	case OP_OUT_DEL:
 	case OP_BR_DEL:
-		for (int id = ST_BR_GET; id <= ST_BR_DEL; id++) {
-			s = st->stmt[id];
-			bind_blob(s, 1, b, o->s_off, o->s_len);
-			sqlite3_bind_int64(s, 2, (sqlite3_int64)o->seq);
-			rc = id == ST_BR_GET ? step_unref(st, s) : step_done(s);
-			if (rc != SQLITE_OK)
-				return rc;
-		}
-		return SQLITE_OK;
+		return del_run(st, b, o, o);
 	}
 	return SQLITE_MISUSE;
 }
@@ -456,6 +555,7 @@ static int apply_entry(struct store *st, const struct store_batch *b, const stru
 static int apply_op(struct store *st, const struct store_batch *b, const struct store_op *o)
 {
 	sqlite3_stmt *s;
+	int rc;
 
 	switch (o->kind) {
 	case OP_MSG_ADD:
@@ -481,9 +581,13 @@ static int apply_op(struct store *st, const struct store_batch *b, const struct 
 	case OP_RET_SET:
 		return apply_retain_set(st, b, o);
 	case OP_RET_DEL:
+		bind_blob(st->stmt[ST_RET_GET], 1, b, o->s_off, o->s_len);
+		rc = step_unref(st, st->stmt[ST_RET_GET]);
+		if (rc != SQLITE_OK)
+			return rc;
 		s = st->stmt[ST_RET_DEL];
 		bind_blob(s, 1, b, o->s_off, o->s_len);
-		return step_unref(st, s);
+		return step_done(s);
 	default:
 		return apply_entry(st, b, o);
 	}
@@ -500,24 +604,79 @@ static int u64_cmp(const void *a, const void *b)
  * several times in one transaction: sorted, its repeats are neighbours (a drained bridge page
  * puts thousands of ids here; comparing each with all the later ones cost the writer thread
  * more than SQLite did). */
+static bool unreferenced(const struct store_refs *r, size_t z)
+{
+	long i = store_refs_find(r, r->zero[z]);
+
+	return i >= 0 && !r->refs[i];
+}
+
 static int delete_unreferenced(struct store *st)
 {
 	struct store_refs *r = &st->rc;
+	size_t z = 0;
 
 	if (r->zero_n > 1)
 		qsort(r->zero, r->zero_n, sizeof(*r->zero), u64_cmp);
-	for (size_t z = 0; z < r->zero_n; z++) {
-		long i = store_refs_find(r, r->zero[z]);
+	while (z < r->zero_n) {
+		uint64_t lo = r->zero[z], hi = lo;
+		sqlite3_stmt *s = st->stmt[ST_MSG_RANGE_DEL];
 		int rc;
+		bool dup = z && lo == r->zero[z - 1], gone = !dup && unreferenced(r, z);
 
-		if ((z && r->zero[z] == r->zero[z - 1]) || i < 0 || r->refs[i])
-			continue;
-		rc = store_msg_delete(st, r->zero[z]);
+		z++;
+		if (!gone)
+			continue; /* a repeat (done), or referred to again */
+		r->live--;
+		/* consecutive ids (a drained queue's messages): one range delete; every id in it
+		 * is one of these */
+		for (; z < r->zero_n && (r->zero[z] == hi || r->zero[z] == hi + 1); z++) {
+			if (r->zero[z] == hi)
+				continue;
+			if (!unreferenced(r, z))
+				break;
+			hi++;
+			r->live--;
+		}
+		if (lo == hi) {
+			rc = store_msg_delete(st, lo);
+		} else {
+			sqlite3_bind_int64(s, 1, (sqlite3_int64)lo);
+			sqlite3_bind_int64(s, 2, (sqlite3_int64)hi);
+			rc = step_done(s);
+		}
 		if (rc != SQLITE_OK)
 			return rc;
-		r->live--;
 	}
 	return SQLITE_OK;
+}
+
+/* Apply the ops of list that are not cancelled, in order. SQLite result code. */
+static int apply_list(struct store *st, struct store_batch *list)
+{
+	struct store_batch *b = list;
+	size_t i = 0;
+	int rc = SQLITE_OK;
+
+	while (b && rc == SQLITE_OK) {
+		const struct store_op *o;
+
+		if (i >= b->n) {
+			b = b->next;
+			i = 0;
+			continue;
+		}
+		o = &b->ops[i];
+		if (o->dead)
+			;
+		else if (o->kind == OP_OUT_DEL || o->kind == OP_BR_DEL)
+			rc = apply_del_run(st, &b, &i); /* may end in a later batch */
+		else
+			rc = apply_op(st, b, o);
+		store_fetch_serve_mid(st); /* a bridge's read-back: not behind this commit */
+		i++;
+	}
+	return rc;
 }
 
 /* One transaction for every batch in list. SQLite result code. */
@@ -536,13 +695,8 @@ static int commit_batches(struct store *st, struct store_batch *list, size_t *ca
 	refs_txn_begin(&st->rc);
 	st->skipped = 0;
 	rc = store_stmt_run(st, ST_BEGIN);
-	for (struct store_batch *b = list; b && rc == SQLITE_OK; b = b->next)
-		for (size_t i = 0; i < b->n && rc == SQLITE_OK; i++) {
-			if (!b->ops[i].dead)
-				rc = apply_op(st, b, &b->ops[i]);
-			store_fetch_serve_mid(
-			    st); /* a bridge's read-back: not behind this commit */
-		}
+	if (rc == SQLITE_OK)
+		rc = apply_list(st, list);
 	if (rc == SQLITE_OK)
 		rc = delete_unreferenced(st);
 	if (rc == SQLITE_OK)
@@ -753,6 +907,8 @@ int store_thread_start(struct store *st)
 
 	if (e)
 		return -e;
+	/* its own name: its CPU time apart from the loop's in /proc/PID/task (bench_bridge.sh) */
+	pthread_setname_np(st->thread, "mqttgw-store");
 	st->thread_on = true;
 	return 0;
 }
