@@ -303,6 +303,8 @@ UNIT_DEPS_store_fetch := store $(STORE_MODS)
 UNIT_LIBS_store_fetch := -lsqlite3 -lpthread
 UNIT_DEPS_store_crash := store $(STORE_MODS)
 UNIT_LIBS_store_crash := -lsqlite3 -lpthread
+UNIT_DEPS_store_drain := store $(STORE_MODS)
+UNIT_LIBS_store_drain := -lsqlite3 -lpthread
 UNIT_DEPS_ws_frame := crypto http_parse
 UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame ws_http http_parse crypto conn loop outq
@@ -332,6 +334,8 @@ $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
 $(BUILD)/obj/tests/unit/test_store.o: CFLAGS += -Idaemon/store
 # test_store_fetch lands a commit while the writer runs a read-back (store.mu, fetch_pend)
 $(BUILD)/obj/tests/unit/test_store_fetch.o: CFLAGS += -Idaemon/store
+# test_store_drain drives store_cancel() (store_int.h) on batches it builds
+$(BUILD)/obj/tests/unit/test_store_drain.o: CFLAGS += -Idaemon/store
 # test_broker_store reads which batch something waits on (store.want: the writer's linger)
 $(BUILD)/obj/tests/unit/test_broker_store.o: CFLAGS += -Idaemon/store
 
