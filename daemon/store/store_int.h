@@ -68,6 +68,7 @@ struct store_refs {
 	uint64_t *ids;
 	uint32_t *refs;
 	size_t n, cap, live;
+	size_t hint; /* the last index the writer found: a drain's ids come in order */
 	/* transaction state */
 	size_t txn_n, txn_live;
 	struct {

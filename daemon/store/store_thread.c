@@ -168,6 +168,24 @@ long store_refs_find(const struct store_refs *r, uint64_t id)
 	return store_u64_find(r->ids, r->n, id);
 }
 
+/* store_refs_find for the writer: ids drained in order are found at the last index or the next
+ * one, without a binary search over every stored message. */
+static long refs_find_near(struct store_refs *r, uint64_t id)
+{
+	size_t h = r->hint;
+	long i;
+
+	if (h + 1 < r->n && r->ids[h + 1] == id)
+		i = (long)(h + 1);
+	else if (h < r->n && r->ids[h] == id)
+		i = (long)h;
+	else
+		i = store_refs_find(r, id);
+	if (i >= 0)
+		r->hint = (size_t)i;
+	return i;
+}
+
 void store_refs_squeeze(struct store_refs *r)
 {
 	size_t j = 0;
@@ -215,7 +233,7 @@ static void refs_txn_rollback(struct store_refs *r)
  * (or already went: a caller bug, the op is skipped), -ENOMEM. */
 static int refs_change(struct store_refs *r, uint64_t id, int delta)
 {
-	long i = store_refs_find(r, id);
+	long i = refs_find_near(r, id);
 
 	if (i < 0 || (delta < 0 && !r->refs[i]))
 		return -ENOENT;
@@ -604,9 +622,9 @@ static int u64_cmp(const void *a, const void *b)
  * several times in one transaction: sorted, its repeats are neighbours (a drained bridge page
  * puts thousands of ids here; comparing each with all the later ones cost the writer thread
  * more than SQLite did). */
-static bool unreferenced(const struct store_refs *r, size_t z)
+static bool unreferenced(struct store_refs *r, size_t z)
 {
-	long i = store_refs_find(r, r->zero[z]);
+	long i = refs_find_near(r, r->zero[z]);
 
 	return i >= 0 && !r->refs[i];
 }
@@ -616,8 +634,11 @@ static int delete_unreferenced(struct store *st)
 	struct store_refs *r = &st->rc;
 	size_t z = 0;
 
-	if (r->zero_n > 1)
-		qsort(r->zero, r->zero_n, sizeof(*r->zero), u64_cmp);
+	for (size_t k = 1; k < r->zero_n; k++)
+		if (r->zero[k] < r->zero[k - 1]) { /* a drain's come sorted */
+			qsort(r->zero, r->zero_n, sizeof(*r->zero), u64_cmp);
+			break;
+		}
 	while (z < r->zero_n) {
 		uint64_t lo = r->zero[z], hi = lo;
 		sqlite3_stmt *s = st->stmt[ST_MSG_RANGE_DEL];
