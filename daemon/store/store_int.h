@@ -124,6 +124,7 @@ enum store_stmt_id {
 	ST_RET_DEL,
 	ST_BR_INS,
 	ST_BR_STATE,
+	ST_BR_RANGE_STATE,
 	ST_BR_GET,
 	ST_BR_DEL,
 	ST_BR_DEL_MSG,

@@ -52,6 +52,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RET_DEL] = "DELETE FROM retained WHERE topic=?",
     [ST_BR_INS] = "INSERT OR REPLACE INTO bridge(name,seq,msg,qos,state) VALUES(?,?,?,?,?)",
     [ST_BR_STATE] = "UPDATE bridge SET state=? WHERE name=? AND seq=?",
+    [ST_BR_RANGE_STATE] = "UPDATE bridge SET state=? WHERE name=? AND seq BETWEEN ? AND ?",
     [ST_BR_GET] = "SELECT msg FROM bridge WHERE name=? AND seq=?",
     [ST_BR_DEL] = "DELETE FROM bridge WHERE name=? AND seq=?",
     [ST_BR_DEL_MSG] = "DELETE FROM bridge WHERE name=? AND seq=? AND msg=?",
@@ -484,11 +485,13 @@ static const struct store_op *next_live(struct store_batch **b, size_t *i)
 	return NULL;
 }
 
-/* o (of batch ob) deletes the entry after last's (of lb), in the same session or bridge. */
-static bool del_follows(const struct store_batch *lb, const struct store_op *last,
+/* o (of batch ob) does to the entry after last's (of lb), in the same session or bridge, what
+ * last does (delete it, or set the same state). */
+static bool run_follows(const struct store_batch *lb, const struct store_op *last,
 			const struct store_batch *ob, const struct store_op *o)
 {
-	if (o->kind != last->kind || o->seq != last->seq + 1)
+	if (o->kind != last->kind || o->seq != last->seq + 1 ||
+	    (o->kind == OP_BR_STATE && o->state != last->state))
 		return false;
 	if (o->kind == OP_OUT_DEL)
 		return o->sid == last->sid;
@@ -496,19 +499,30 @@ static bool del_follows(const struct store_batch *lb, const struct store_op *las
 	       !memcmp(A(ob, o->s_off), A(lb, last->s_off), o->s_len);
 }
 
-/* Apply the entry delete at (*b, *i) with the deletes that follow it without a gap (ops
- * cancelled in between are not applied anyway: the order of what is applied is kept); leaves
- * (*b, *i) at the last one. A queue drained in order deletes its seqs in order. */
-static int apply_del_run(struct store *st, struct store_batch **b, size_t *i)
+/* Apply the entry delete or bridge state change at (*b, *i) with the same ops on the next seqs
+ * that follow it without a gap (ops cancelled in between are not applied anyway: the order of
+ * what is applied is kept); leaves (*b, *i) at the last one. A queue drained in order sends
+ * and deletes its seqs in order. */
+static int apply_run(struct store *st, struct store_batch **b, size_t *i)
 {
 	struct store_batch *fb = *b, *nb = *b;
 	const struct store_op *first = &fb->ops[*i], *last = first, *o;
 	size_t ni = *i;
 
-	while ((o = next_live(&nb, &ni)) && del_follows(*b, last, nb, o)) {
+	while ((o = next_live(&nb, &ni)) && run_follows(*b, last, nb, o)) {
 		last = o;
 		*b = nb;
 		*i = ni;
+	}
+	if (first->kind == OP_BR_STATE) {
+		sqlite3_stmt *s = st->stmt[first == last ? ST_BR_STATE : ST_BR_RANGE_STATE];
+
+		sqlite3_bind_int(s, 1, first->state);
+		bind_blob(s, 2, fb, first->s_off, first->s_len);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)first->seq);
+		if (first != last)
+			sqlite3_bind_int64(s, 4, (sqlite3_int64)last->seq);
+		return step_done(s);
 	}
 	return del_run(st, fb, first, last);
 }
@@ -556,12 +570,6 @@ static int apply_entry(struct store *st, const struct store_batch *b, const stru
 		sqlite3_bind_int64(s, 3, (sqlite3_int64)o->msg);
 		sqlite3_bind_int(s, 4, o->qos);
 		sqlite3_bind_int(s, 5, o->state);
-		return step_done(s);
-	case OP_BR_STATE:
-		s = st->stmt[ST_BR_STATE];
-		sqlite3_bind_int(s, 1, o->state);
-		bind_blob(s, 2, b, o->s_off, o->s_len);
-		sqlite3_bind_int64(s, 3, (sqlite3_int64)o->seq);
 		return step_done(s);
 	case OP_OUT_DEL:
 	case OP_BR_DEL:
@@ -690,8 +698,8 @@ static int apply_list(struct store *st, struct store_batch *list)
 		o = &b->ops[i];
 		if (o->dead)
 			;
-		else if (o->kind == OP_OUT_DEL || o->kind == OP_BR_DEL)
-			rc = apply_del_run(st, &b, &i); /* may end in a later batch */
+		else if (o->kind == OP_OUT_DEL || o->kind == OP_BR_DEL || o->kind == OP_BR_STATE)
+			rc = apply_run(st, &b, &i); /* may end in a later batch */
 		else
 			rc = apply_op(st, b, o);
 		store_fetch_serve_mid(st); /* a bridge's read-back: not behind this commit */

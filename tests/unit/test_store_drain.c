@@ -250,6 +250,39 @@ static void test_ranges(void **state)
 	}
 }
 
+/* A bridge sending in order: its state changes go as ranges, split where the state differs,
+ * where an entry is not sent, and between bridges. */
+static void test_state_ranges(void **state)
+{
+	enum { N = 12 };
+	struct fx *f = *state;
+	uint64_t m, seq[N];
+
+	reopen(f);
+	m = add_msg(f->st, "q", "x", 1);
+	for (int i = 0; i < N; i++) /* 10 and 11 on another bridge */
+		seq[i] = store_bridge_add(f->st, i < 10 ? BR : "dn", 2, m, 1);
+	commit_wait(f);
+	for (int i = 0; i < N; i++)
+		if (i != 7)
+			assert_int_equal(store_bridge_state(f->st, i < 10 ? BR : "dn", 2, seq[i],
+							    i == 4 ? 2 : 1),
+					 0);
+	commit_wait(f);
+	reopen(f);
+	assert_int_equal(f->l.nbr, N);
+	for (int k = 0; k < N; k++) { /* loaded by bridge name, then seq */
+		int i = 0;
+
+		while (i < N && seq[i] != f->l.br[k].seq)
+			i++;
+		assert_true(i < N);
+		assert_int_equal(f->l.br[k].state, i == 7 ? 0 : i == 4 ? 2 : 1);
+	}
+	assert_int_equal(f->l.nmsgs, 1);
+	assert_int_equal(f->l.msgs[0]->refs, N);
+}
+
 /* The child: one bridge entry and one session entry, sent (durable), then their deletes staged
  * and the process killed before they are committed. */
 static void crash_child(const char *dir, uint64_t ids[4])
@@ -316,6 +349,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shared_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_msg_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state_ranges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_between, setup, teardown),
 	};
 
