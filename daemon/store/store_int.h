@@ -216,13 +216,24 @@ void store_fetch_serve(struct store *st);
  * are all committed, in the order asked, so a read-back never waits for a commit's writes. */
 void store_fetch_serve_mid(struct store *st);
 
-/* store_refs (store_thread.c) */
+/* store_refs.c */
 int store_refs_append(struct store_refs *r, uint64_t id);
 /* Index of x in the ascending array v[n], or -1. */
 long store_u64_find(const uint64_t *v, size_t n, uint64_t x);
 /* Index of id or -1. */
 long store_refs_find(const struct store_refs *r, uint64_t id);
+/* The same for the writer: ids drained in order are found at the last index found or the
+ * next one, without a binary search over every stored message. */
+long store_refs_find_near(struct store_refs *r, uint64_t id);
 void store_refs_squeeze(struct store_refs *r);
 void store_refs_free(struct store_refs *r);
+void store_refs_txn_begin(struct store_refs *r);
+void store_refs_txn_rollback(struct store_refs *r);
+/* Change the count of message id by delta (+1 / -1). -ENOENT when the message is not stored
+ * (or already went: a caller bug, the op is skipped), -ENOMEM. */
+int store_refs_change(struct store_refs *r, uint64_t id, int delta);
+/* id's count is 0 in this transaction: deleted at its end unless something refers to it by
+ * then (store_thread.c). 0 or -ENOMEM. */
+int store_refs_zero_push(struct store_refs *r, uint64_t id);
 
 #endif /* MQTTGW_STORE_INT_H */

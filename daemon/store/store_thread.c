@@ -112,157 +112,6 @@ void store_batch_recycle(struct store *st, struct store_batch *list)
 	}
 }
 
-/* ---- reference counts ---- */
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
-int store_refs_append(struct store_refs *r, uint64_t id)
-{
-	size_t cap = r->cap;
-
-	if (r->n == r->cap) {
-		if (grow((void **)&r->ids, &cap, r->n + 1, sizeof(*r->ids)))
-			return -ENOMEM;
-		cap = r->cap;
-		if (grow((void **)&r->refs, &cap, r->n + 1, sizeof(*r->refs)))
-			return -ENOMEM;
-		r->cap = cap;
-	}
-	r->ids[r->n] = id;
-	r->refs[r->n++] = 0;
-	r->live++;
-	return 0;
-}
-
-long store_u64_find(const uint64_t *v, size_t n, uint64_t x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && v[lo] == x ? (long)lo : -1;
-}
-
-long store_refs_find(const struct store_refs *r, uint64_t id)
-{
-	return store_u64_find(r->ids, r->n, id);
-}
-
-/* store_refs_find for the writer: ids drained in order are found at the last index or the next
- * one, without a binary search over every stored message. */
-static long refs_find_near(struct store_refs *r, uint64_t id)
-{
-	size_t h = r->hint;
-	long i;
-
-	if (h + 1 < r->n && r->ids[h + 1] == id)
-		i = (long)(h + 1);
-	else if (h < r->n && r->ids[h] == id)
-		i = (long)h;
-	else
-		i = store_refs_find(r, id);
-	if (i >= 0)
-		r->hint = (size_t)i;
-	return i;
-}
-
-void store_refs_squeeze(struct store_refs *r)
-{
-	size_t j = 0;
-
-	if (r->n < 1024 || r->live > r->n / 2)
-		return;
-	for (size_t i = 0; i < r->n; i++) {
-		if (!r->refs[i])
-			continue;
-		r->ids[j] = r->ids[i];
-		r->refs[j++] = r->refs[i];
-	}
-	r->n = j;
-}
-
-void store_refs_free(struct store_refs *r)
-{
-	free(r->ids);
-	free(r->refs);
-	free(r->undo);
-	free(r->zero);
-	memset(r, 0, sizeof(*r));
-}
-
-static void refs_txn_begin(struct store_refs *r)
-{
-	r->txn_n = r->n;
-	r->txn_live = r->live;
-	r->undo_n = 0;
-	r->zero_n = 0;
-}
-
-static void refs_txn_rollback(struct store_refs *r)
-{
-	while (r->undo_n) {
-		r->undo_n--;
-		r->refs[r->undo[r->undo_n].i] = r->undo[r->undo_n].old;
-	}
-	r->n = r->txn_n;
-	r->live = r->txn_live;
-	r->zero_n = 0;
-}
-
-/* Change the count of message id by delta (+1 / -1). -ENOENT when the message is not stored
- * (or already went: a caller bug, the op is skipped), -ENOMEM. */
-static int refs_change(struct store_refs *r, uint64_t id, int delta)
-{
-	long i = refs_find_near(r, id);
-
-	if (i < 0 || (delta < 0 && !r->refs[i]))
-		return -ENOENT;
-	/* a message whose count already reached 0 in an earlier transaction is deleted; one that
-	 * reached 0 in this one is still there (deleted at its end) and may be referred to again */
-	if (!r->refs[i] && (size_t)i < r->txn_n) {
-		bool pending = false;
-
-		for (size_t z = r->zero_n; z-- > 0 && !pending;)
-			pending = r->zero[z] == id;
-		if (!pending)
-			return -ENOENT;
-	}
-	if ((size_t)i < r->txn_n) {
-		if (grow((void **)&r->undo, &r->undo_cap, r->undo_n + 1, sizeof(*r->undo)))
-			return -ENOMEM;
-		r->undo[r->undo_n].i = (size_t)i;
-		r->undo[r->undo_n++].old = r->refs[i];
-	}
-	r->refs[i] += delta;
-	if (!r->refs[i]) {
-		if (grow((void **)&r->zero, &r->zero_cap, r->zero_n + 1, sizeof(*r->zero)))
-			return -ENOMEM;
-		r->zero[r->zero_n++] = id;
-	}
-	return 0;
-}
-
 /* ---- applying a batch ---- */
 
 static inline const void *A(const struct store_batch *b, size_t off)
@@ -302,7 +151,7 @@ static int step_unref(struct store *st, sqlite3_stmt *s)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_type(s, 0) == SQLITE_NULL)
 			continue;
-		if (refs_change(&st->rc, (uint64_t)sqlite3_column_int64(s, 0), -1) == -ENOMEM) {
+		if (store_refs_change(&st->rc, (uint64_t)sqlite3_column_int64(s, 0), -1) == -ENOMEM) {
 			sqlite3_reset(s);
 			return SQLITE_NOMEM;
 		}
@@ -315,7 +164,7 @@ static int step_unref(struct store *st, sqlite3_stmt *s)
  * stored. */
 static int ref_for_entry(struct store *st, uint64_t msg, bool *ok)
 {
-	int e = refs_change(&st->rc, msg, +1);
+	int e = store_refs_change(&st->rc, msg, +1);
 
 	*ok = e == 0;
 	if (e == -ENOENT)
@@ -332,11 +181,9 @@ static int apply_msg(struct store *st, const struct store_batch *b, const struct
 {
 	sqlite3_stmt *s = st->stmt[ST_MSG_INS];
 
-	if (store_refs_append(&st->rc, o->sid) ||
-	    grow((void **)&st->rc.zero, &st->rc.zero_cap, st->rc.zero_n + 1, sizeof(uint64_t)))
-		return SQLITE_NOMEM;
 	/* nothing refers to it yet: deleted at the end unless an entry does by then */
-	st->rc.zero[st->rc.zero_n++] = o->sid;
+	if (store_refs_append(&st->rc, o->sid) || store_refs_zero_push(&st->rc, o->sid))
+		return SQLITE_NOMEM;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)o->sid);
 	bind_blob(s, 2, b, o->s_off, o->s_len);
 	sqlite3_bind_int(s, 3, o->qos | o->retain << 2);
@@ -449,7 +296,7 @@ static int del_run(struct store *st, const struct store_batch *b, const struct s
 		rc = step_done(s);
 		if (rc != SQLITE_OK || sqlite3_changes(st->db) != 1)
 			goto read_first;
-		return refs_change(&st->rc, first->msg, -1) == -ENOMEM ? SQLITE_NOMEM : SQLITE_OK;
+		return store_refs_change(&st->rc, first->msg, -1) == -ENOMEM ? SQLITE_NOMEM : SQLITE_OK;
 	}
 read_first:
 	if (first == last) {
@@ -632,7 +479,7 @@ static int u64_cmp(const void *a, const void *b)
  * more than SQLite did). */
 static bool unreferenced(struct store_refs *r, size_t z)
 {
-	long i = refs_find_near(r, r->zero[z]);
+	long i = store_refs_find_near(r, r->zero[z]);
 
 	return i >= 0 && !r->refs[i];
 }
@@ -721,7 +568,7 @@ static int commit_batches(struct store *st, struct store_batch *list, size_t *ca
 	/* everything cancelled out: the rows are as they were, durable as they were */
 	if (!*live)
 		return SQLITE_OK;
-	refs_txn_begin(&st->rc);
+	store_refs_txn_begin(&st->rc);
 	st->skipped = 0;
 	rc = store_stmt_run(st, ST_BEGIN);
 	if (rc == SQLITE_OK)
@@ -734,7 +581,7 @@ static int commit_batches(struct store *st, struct store_batch *list, size_t *ca
 		/* SQLite may have rolled back already (SQLITE_FULL can); harmless then */
 		if (!sqlite3_get_autocommit(st->db))
 			store_stmt_run(st, ST_ROLLBACK);
-		refs_txn_rollback(&st->rc);
+		store_refs_txn_rollback(&st->rc);
 		return rc;
 	}
 	store_refs_squeeze(&st->rc);
