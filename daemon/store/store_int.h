@@ -40,6 +40,7 @@ struct store_op {
 	uint8_t kind;
 	uint8_t qos, retain, state, dup;
 	uint8_t dead; /* cancelled by a later op of the same transaction (store_cancel.c) */
+	uint8_t done; /* applied ahead of its turn, with a run of its kind (store_thread.c) */
 	uint16_t pid, share;
 	uint32_t sub_id;
 	uint64_t sid; /* session id, or message id for OP_MSG_ADD */

@@ -317,14 +317,15 @@ read_first:
 	return step_done(s);
 }
 
-/* The op after (*b, *i) that is not cancelled, moving there; NULL at the end. */
-static const struct store_op *next_live(struct store_batch **b, size_t *i)
+/* The op after (*b, *i) that is neither cancelled nor applied yet, moving there; NULL at the
+ * end. */
+static struct store_op *next_live(struct store_batch **b, size_t *i)
 {
 	size_t j = *i + 1;
 
 	for (struct store_batch *x = *b; x; x = x->next, j = 0)
 		for (; j < x->n; j++)
-			if (!x->ops[j].dead) {
+			if (!x->ops[j].dead && !x->ops[j].done) {
 				*b = x;
 				*i = j;
 				return &x->ops[j];
@@ -346,32 +347,58 @@ static bool run_follows(const struct store_batch *lb, const struct store_op *las
 	       !memcmp(A(ob, o->s_off), A(lb, last->s_off), o->s_len);
 }
 
-/* Apply the entry delete or bridge state change at (*b, *i) with the same ops on the next seqs
- * that follow it without a gap (ops cancelled in between are not applied anyway: the order of
- * what is applied is kept); leaves (*b, *i) at the last one. A queue drained in order sends
- * and deletes its seqs in order. */
-static int apply_run(struct store *st, struct store_batch **b, size_t *i)
+/* An op that a run's next member (the entry seq) may be applied before: it changes another
+ * entry's state or deletes another entry (rows apart; a delete's message reference goes
+ * whenever it goes, the message is deleted at the transaction's end). */
+static bool run_may_pass(const struct store_op *o, uint64_t seq)
 {
-	struct store_batch *fb = *b, *nb = *b;
-	const struct store_op *first = &fb->ops[*i], *last = first, *o;
-	size_t ni = *i;
+	return (o->kind == OP_BR_STATE || o->kind == OP_BR_DEL || o->kind == OP_OUT_SENT ||
+		o->kind == OP_OUT_DEL) &&
+	       o->seq != seq;
+}
 
-	while ((o = next_live(&nb, &ni)) && run_follows(*b, last, nb, o)) {
+/* How far a run looks past ops of other runs: a draining queue's acknowledgements (deletes)
+ * and sends (state changes) alternate, in bursts of a socket read each. */
+#define RUN_PASS_MAX 64
+
+/*
+ * Apply the entry delete or bridge state change at (b, i) with the same ops on the next seqs
+ * (a queue drained in order sends and deletes its seqs in order): the next member may come
+ * after ops of other runs on other entries, which it is applied ahead of (marked done, so
+ * they are not applied again at their turn; the marks are cleared for a retry). Rows touched
+ * by nothing else in between: the transaction leaves what applying each op in turn leaves.
+ */
+static int apply_run(struct store *st, struct store_batch *b, size_t i)
+{
+	struct store_op *first = &b->ops[i], *last = first, *o;
+	struct store_batch *lb = b;
+
+	for (;;) {
+		struct store_batch *nb = lb;
+		size_t ni = i;
+		unsigned passed = 0;
+
+		while ((o = next_live(&nb, &ni)) && !run_follows(lb, last, nb, o) &&
+		       passed++ < RUN_PASS_MAX && run_may_pass(o, last->seq + 1))
+			;
+		if (!o || !run_follows(lb, last, nb, o))
+			break;
+		o->done = 1;
 		last = o;
-		*b = nb;
-		*i = ni;
+		lb = nb;
+		i = ni;
 	}
 	if (first->kind == OP_BR_STATE) {
 		sqlite3_stmt *s = st->stmt[first == last ? ST_BR_STATE : ST_BR_RANGE_STATE];
 
 		sqlite3_bind_int(s, 1, first->state);
-		bind_blob(s, 2, fb, first->s_off, first->s_len);
+		bind_blob(s, 2, b, first->s_off, first->s_len);
 		sqlite3_bind_int64(s, 3, (sqlite3_int64)first->seq);
 		if (first != last)
 			sqlite3_bind_int64(s, 4, (sqlite3_int64)last->seq);
 		return step_done(s);
 	}
-	return del_run(st, fb, first, last);
+	return del_run(st, b, first, last);
 }
 
 /* Entry ops keyed by (sid, seq) or (name, seq) or (sid, pid). */
@@ -534,6 +561,9 @@ static int apply_list(struct store *st, struct store_batch *list)
 	size_t i = 0;
 	int rc = SQLITE_OK;
 
+	for (struct store_batch *x = list; x; x = x->next) /* a retry applies everything again */
+		for (size_t k = 0; k < x->n; k++)
+			x->ops[k].done = 0;
 	while (b && rc == SQLITE_OK) {
 		const struct store_op *o;
 
@@ -543,10 +573,10 @@ static int apply_list(struct store *st, struct store_batch *list)
 			continue;
 		}
 		o = &b->ops[i];
-		if (o->dead)
+		if (o->dead || o->done)
 			;
 		else if (o->kind == OP_OUT_DEL || o->kind == OP_BR_DEL || o->kind == OP_BR_STATE)
-			rc = apply_run(st, &b, &i); /* may end in a later batch */
+			rc = apply_run(st, b, i);
 		else
 			rc = apply_op(st, b, o);
 		store_fetch_serve_mid(st); /* a bridge's read-back: not behind this commit */

@@ -283,6 +283,66 @@ static void test_state_ranges(void **state)
 	assert_int_equal(f->l.msgs[0]->refs, N);
 }
 
+/* Acknowledgements and sends alternating in one transaction (the acknowledged entries' states
+ * were committed before): each run is applied ahead of the other's ops, the rows end as if in
+ * turn; a session's deletes and a second bridge's in between. */
+static void test_interleaved(void **state)
+{
+	enum { N = 20 };
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 5,
+				  .expiry_interval = UINT32_MAX};
+	uint64_t m[N], seq[N], dn[4], oseq[4];
+
+	reopen(f);
+	assert_int_equal(store_session_put(f->st, &s), 0);
+	for (int i = 0; i < N; i++) {
+		m[i] = add_msg(f->st, "q", "x", 1);
+		seq[i] = store_bridge_add(f->st, BR, BR_L, m[i], 1);
+	}
+	for (int i = 0; i < 4; i++) {
+		dn[i] = store_bridge_add(f->st, "dn", 2, m[i], 1);
+		oseq[i] = store_out_add(f->st, s.id, m[i], 1, 0, 0, 0);
+	}
+	commit_wait(f);
+	for (int i = 0; i < N / 2; i++) {
+		assert_int_equal(store_bridge_del_msg(f->st, BR, BR_L, seq[i], m[i]), 0);
+		assert_int_equal(store_bridge_state(f->st, BR, BR_L, seq[N / 2 + i], 1), 0);
+		if (i < 4) {
+			assert_int_equal(store_bridge_state(f->st, "dn", 2, dn[i], 1), 0);
+			if (i != 2)
+				assert_int_equal(store_out_del_msg(f->st, s.id, oseq[i], m[i]), 0);
+		}
+	}
+	commit_wait(f);
+	reopen(f);
+	assert_int_equal(f->l.nbr, N / 2 + 4);
+	for (int k = 0; k < f->l.nbr; k++) {
+		int i = 0;
+
+		while (i < N && seq[i] != f->l.br[k].seq)
+			i++;
+		if (i == N) { /* "dn" */
+			for (i = 0; i < 4 && dn[i] != f->l.br[k].seq; i++)
+				;
+			assert_true(i < 4);
+		} else {
+			assert_true(i >= N / 2);
+		}
+		assert_int_equal(f->l.br[k].state, 1);
+	}
+	assert_int_equal(f->l.nout, 1);
+	assert_int_equal(f->l.out[0].e.seq, oseq[2]);
+	/* messages 0-3 kept by "dn" (2 by the session too), 4-9 gone, 10-19 kept */
+	assert_int_equal(f->l.nmsgs, N - 6);
+	for (size_t k = 0; k < f->l.nmsgs; k++) {
+		uint64_t id = f->l.msgs[k]->m.id;
+
+		assert_true(id <= m[3] || id >= m[10]);
+		assert_int_equal(f->l.msgs[k]->refs, id == m[2] ? 2 : 1);
+	}
+}
+
 /* The child: one bridge entry and one session entry, sent (durable), then their deletes staged
  * and the process killed before they are committed. */
 static void crash_child(const char *dir, uint64_t ids[4])
@@ -350,6 +410,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrong_msg_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_ranges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interleaved, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_between, setup, teardown),
 	};
 
