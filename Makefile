@@ -457,7 +457,12 @@ $(BUILD)/bench-store: $(BUILD)/obj/tests/bench/store/bench_store.o \
 		$(call obj,store $(STORE_MODS)) $(BUILD)/obj/tests/unit/mock_log.o
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
 
-bench-store: $(BUILD)/bench-store
+# the store writer's work per drained bridge entry (issue #17): CPU-s per 100k, per pattern
+$(BUILD)/bench-store-drain: $(BUILD)/obj/tests/bench/store/bench_drain.o \
+		$(call obj,store $(STORE_MODS)) $(BUILD)/obj/tests/unit/mock_log.o
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
+
+bench-store: $(BUILD)/bench-store $(BUILD)/bench-store-drain
 
 # The bridge's test driver (tests/integration/t_bridge_*.sh): a bridge without the broker.
 $(BUILD)/bridge-test: $(BUILD)/obj/tests/integration/bridge_test.o $(call obj,$(BRIDGE_MODS)) \
