@@ -195,6 +195,45 @@ static void test_wrong_msg_id(void **state)
 	assert_int_equal(f->l.nmsgs, 1);
 }
 
+/* QoS 2 entries completed within one transaction (SENT, PUBREL, delete): the PUBREL, which lets
+ * go of the message, is dropped with the SENT; the delete lets go of it instead, whether it
+ * carries the id or not. */
+static void test_pubrel_del(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 5,
+				  .expiry_interval = UINT32_MAX};
+	uint64_t m1, m2, m3, o1, o2, o3, o4;
+
+	reopen(f);
+	assert_int_equal(store_session_put(f->st, &s), 0);
+	m3 = add_msg(f->st, "t/3", "three", 2);
+	o4 = store_out_add(f->st, s.id, m3, 2, 0, 0, 0); /* stays queued: m3 stays */
+	m1 = add_msg(f->st, "t/1", "one", 2);
+	m2 = add_msg(f->st, "t/2", "two", 2);
+	o1 = store_out_add(f->st, s.id, m1, 2, 0, 0, 0);
+	o2 = store_out_add(f->st, s.id, m2, 2, 0, 0, 0);
+	o3 = store_out_add(f->st, s.id, m2, 2, 0, 0, 0);
+	commit_wait(f);
+	for (uint64_t o = o1; o <= o3; o++) {
+		assert_int_equal(store_out_sent(f->st, s.id, o, (uint16_t)o, false), 0);
+		assert_int_equal(store_out_pubrel(f->st, s.id, o, (uint16_t)o), 0);
+	}
+	assert_int_equal(store_out_del_msg(f->st, s.id, o1, 0), 0);
+	assert_int_equal(store_out_del_msg(f->st, s.id, o2, m2), 0);
+	commit_wait(f);
+	/* o3 is in PUBREL: its row names no message any more, so only o4's is kept */
+	assert_int_equal(stored_messages(f), 1);
+	reopen(f);
+	assert_int_equal(f->l.nout, 2);
+	assert_int_equal(f->l.out[0].e.seq, o4);
+	assert_int_equal(f->l.out[0].e.msg_id, m3);
+	assert_int_equal(f->l.out[1].e.seq, o3);
+	assert_int_equal(f->l.out[1].e.state, STORE_OUT_PUBREL);
+	assert_int_equal(f->l.nmsgs, 1);
+	assert_int_equal(f->l.msgs[0]->m.id, m3);
+}
+
 /* A drained queue: sent and acknowledged in order, in one transaction (deletes in ranges,
  * messages in ranges), with gaps: an entry not acknowledged, a message another entry still
  * refers to, one referred to again after its last entry went, a delete that carries no id. */
@@ -408,6 +447,7 @@ int main(void)
 	    cmocka_unit_test(test_cancel_state_del),
 	    cmocka_unit_test_setup_teardown(test_shared_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_msg_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pubrel_del, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_ranges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interleaved, setup, teardown),
