@@ -294,7 +294,9 @@ static int del_run(struct store *st, const struct store_batch *b, const struct s
 		s = st->stmt[br ? ST_BR_DEL_MSG : ST_OUT_DEL_MSG];
 		bind_del(s, b, first, first->msg);
 		rc = step_done(s);
-		if (rc != SQLITE_OK || sqlite3_changes(st->db) != 1)
+		if (rc != SQLITE_OK)
+			return rc; /* the transaction fails: nothing more runs in it */
+		if (sqlite3_changes(st->db) != 1)
 			goto read_first;
 		return store_refs_change(&st->rc, first->msg, -1) == -ENOMEM ? SQLITE_NOMEM : SQLITE_OK;
 	}
