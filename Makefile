@@ -302,7 +302,7 @@ UNIT_DEPS_netlink := netlink_diag
 UNIT_LIBS_netlink := -lmnl
 UNIT_DEPS_xdp_guard := xdp_parse bpf_util
 UNIT_LIBS_xdp_guard := -lbpf -lelf -lz
-STORE_MODS := store_stage store_thread store_cancel store_load store_record store_fetch
+STORE_MODS := store_stage store_thread store_refs store_cancel store_load store_record store_fetch
 UNIT_DEPS_store := $(STORE_MODS)
 UNIT_LIBS_store := -lsqlite3 -lpthread
 UNIT_DEPS_store_fetch := store $(STORE_MODS)
@@ -311,6 +311,8 @@ UNIT_DEPS_store_open := store $(STORE_MODS)
 UNIT_LIBS_store_open := -lsqlite3 -lpthread
 UNIT_DEPS_store_crash := store $(STORE_MODS)
 UNIT_LIBS_store_crash := -lsqlite3 -lpthread
+UNIT_DEPS_store_drain := store $(STORE_MODS)
+UNIT_LIBS_store_drain := -lsqlite3 -lpthread
 UNIT_DEPS_ws_frame := crypto http_parse
 UNIT_LIBS_ws_frame := -lssl -lcrypto
 UNIT_DEPS_ws := ws_frame ws_http http_parse crypto conn loop outq
@@ -344,6 +346,8 @@ $(BUILD)/obj/tests/unit/test_broker_%.o: CFLAGS += -Idaemon/broker
 $(BUILD)/obj/tests/unit/test_store.o: CFLAGS += -Idaemon/store
 # test_store_fetch lands a commit while the writer runs a read-back (store.mu, fetch_pend)
 $(BUILD)/obj/tests/unit/test_store_fetch.o: CFLAGS += -Idaemon/store
+# test_store_drain drives store_cancel() (store_int.h) on batches it builds
+$(BUILD)/obj/tests/unit/test_store_drain.o: CFLAGS += -Idaemon/store
 # test_broker_store reads which batch something waits on (store.want: the writer's linger)
 $(BUILD)/obj/tests/unit/test_broker_store.o: CFLAGS += -Idaemon/store
 
@@ -465,7 +469,12 @@ $(BUILD)/bench-store: $(BUILD)/obj/tests/bench/store/bench_store.o \
 		$(call obj,store $(STORE_MODS)) $(BUILD)/obj/tests/unit/mock_log.o
 	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
 
-bench-store: $(BUILD)/bench-store
+# the store writer's work per drained bridge entry (issue #17): CPU-s per 100k, per pattern
+$(BUILD)/bench-store-drain: $(BUILD)/obj/tests/bench/store/bench_drain.o \
+		$(call obj,store $(STORE_MODS)) $(BUILD)/obj/tests/unit/mock_log.o
+	$(call msg,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -lpthread
+
+bench-store: $(BUILD)/bench-store $(BUILD)/bench-store-drain
 
 # The bridge's test driver (tests/integration/t_bridge_*.sh): a bridge without the broker.
 $(BUILD)/bridge-test: $(BUILD)/obj/tests/integration/bridge_test.o $(call obj,$(BRIDGE_MODS)) \

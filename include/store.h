@@ -230,6 +230,10 @@ int store_out_sent(struct store *st, uint64_t sid, uint64_t seq, uint16_t pid, b
 /* PUBREC received: the entry keeps only its packet id and lets go of its message. */
 int store_out_pubrel(struct store *st, uint64_t sid, uint64_t seq, uint16_t pid);
 int store_out_del(struct store *st, uint64_t sid, uint64_t seq);
+/* The same when the caller knows the entry's message (msg_id, 0: not known): the writer then
+ * need not read the row for it. A row that names another message or none (PUBREL) is read and
+ * deleted as by store_out_del, so a wrong id costs work, never a reference. */
+int store_out_del_msg(struct store *st, uint64_t sid, uint64_t seq, uint64_t msg_id);
 int store_rx2_add(struct store *st, uint64_t sid, uint16_t pid);
 int store_rx2_del(struct store *st, uint64_t sid, uint16_t pid);
 /* Retained message for topic (replacing any) and its publisher (src NULL: unknown), or delete
@@ -243,6 +247,9 @@ uint64_t store_bridge_add(struct store *st, const char *bridge, uint16_t len, ui
 int store_bridge_state(struct store *st, const char *bridge, uint16_t len, uint64_t seq,
 		       uint8_t state);
 int store_bridge_del(struct store *st, const char *bridge, uint16_t len, uint64_t seq);
+/* Remove, knowing the entry's message (as store_out_del_msg). */
+int store_bridge_del_msg(struct store *st, const char *bridge, uint16_t len, uint64_t seq,
+			 uint64_t msg_id);
 
 /*
  * Reading a bridge queue back (a bridge keeps only the head of a long queue in memory): ask the

@@ -164,6 +164,13 @@ gw_conf() { # file store-dir|-
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 # utime + stime of a process, in clock ticks (the drain's work, whatever else loads the machine)
 cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
+# "tid:comm ticks" of each thread of a process (the store writer's share of the gateway's work)
+task_ticks() {
+	local t
+	for t in /proc/$1/task/*; do
+		echo "${t##*/}:$(tr -d ' ' <"$t/comm") $(cpu_ticks "${t#/proc/}")"
+	done 2>/dev/null
+}
 
 # ---- drain ----
 # The empty gateway's RSS first (same config, empty store).
@@ -228,6 +235,7 @@ run_drain() { # upstream
 	done
 	g0=$(cpu_ticks "$gpid")
 	u0=$(cpu_ticks "$upid")
+	task_ticks "$gpid" >"$W/tasks0"
 	ip -n "$NSG" link set veth0 up
 	if [ "${BRIDGE_PERF:-0}" = 1 ]; then
 		perf record -q -g -p "$gpid" -o "$BUILD/bench/perf-bridge-$up-$TS.data" 2>/dev/null &
@@ -236,6 +244,7 @@ run_drain() { # upstream
 	wait "$spid" || note "counter ended with $? ($(tail -n 2 "$W/sub.$up.err"))"
 	g1=$(cpu_ticks "$gpid")
 	u1=$(cpu_ticks "$upid")
+	task_ticks "$gpid" >"$W/tasks1"
 	if [ -n "$perfpid" ]; then
 		kill -INT "$perfpid" 2>/dev/null || true
 		wait "$perfpid" 2>/dev/null || true
@@ -245,9 +254,10 @@ run_drain() { # upstream
 	stop "$gpid"
 	stop "$upid"
 	python3 - "$W/sub.$up" "$up" "$hwm" "${EMPTY_RSS:-0}" "$restored" $((g1 - g0)) $((u1 - u0)) \
-		"$(getconf CLK_TCK)" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS" <<'EOF'
+		"$(getconf CLK_TCK)" "$(cut -d' ' -f1 /proc/loadavg)" "$W/tasks0" "$W/tasks1" \
+		>>"$RESULTS" <<'EOF'
 import json, sys
-path, up, hwm, empty, restored, gt, ut, hz, load = sys.argv[1:10]
+path, up, hwm, empty, restored, gt, ut, hz, load, t0, t1 = sys.argv[1:12]
 try:
     r = json.loads(open(path).read().strip().splitlines()[-1])
 except (IndexError, ValueError):
@@ -259,6 +269,11 @@ r.update({"part": "drain", "upstream": up, "gw_vmhwm_kb": int(hwm),
           "gw_cpu_s_per_100k": int(gt) / int(hz) * 1e5 / n,
           "up_cpu_s_per_100k": int(ut) / int(hz) * 1e5 / n,
           "counter_cpu_s_per_100k": r.get("counter_cpu_s", 0) * 1e5 / n, "load1": float(load)})
+# per thread of the gateway (tid:comm): CPU-s per 100k drained (the store writer's own share)
+ticks = [dict(l.split() for l in open(f) if len(l.split()) == 2) for f in (t0, t1)]
+r["gw_thread_cpu_s_per_100k"] = {
+    k: round((int(v) - int(ticks[0].get(k, 0))) / int(hz) * 1e5 / n, 4)
+    for k, v in ticks[1].items()}
 print(json.dumps(r))
 EOF
 	note "drain to $up: $(tail -1 "$RESULTS")"

@@ -179,7 +179,7 @@ static void entry_done(struct bridge *b, struct bridge_entry *e, bool acked)
 	e->state = BRIDGE_E_DONE;
 	if (b->store) {
 		b->del_batch = store_batch_peek(b->store);
-		store_bridge_del(b->store, b->cfg->name, b->name_len, e->seq);
+		store_bridge_del_msg(b->store, b->cfg->name, b->name_len, e->seq, e->msg_id);
 	}
 	if (b->ops->release && b->store)
 		b->ops->release(b->ctx, b, e->m, e->msg_id);
@@ -424,7 +424,7 @@ int bridge_enqueue(struct bridge *b, struct msg *m, uint64_t *msg_id)
 	if (ret < 0) {
 		msg_unref(m);
 		if (b->store)
-			store_bridge_del(b->store, b->cfg->name, b->name_len, e.seq);
+			store_bridge_del_msg(b->store, b->cfg->name, b->name_len, e.seq, e.msg_id);
 		return ret;
 	}
 	b->spill_after = e.seq;

@@ -599,8 +599,12 @@ void broker_store_out_ack(struct broker *b, struct session *s, uint8_t type, uin
 	if (pubrel) {
 		store_out_pubrel(b->store->st, s->store_id, e->store_seq, pid);
 		out_hold(b->store, s->client);
-	} else
-		store_out_del(b->store->st, s->store_id, e->store_seq);
+	} else {
+		/* the row's message, so the writer need not read it (after PUBREL it has none) */
+		uint64_t id = e->msg && e->state != QOS_WAIT_PUBCOMP ? e->msg->store_id : 0;
+
+		store_out_del_msg(b->store->st, s->store_id, e->store_seq, id);
+	}
 	msg_drop(e->msg);
 	if (!pubrel)
 		e->store_seq = 0;
@@ -633,7 +637,7 @@ void broker_store_out_del(struct broker *b, struct session *s, uint64_t seq, str
 {
 	if (!b->store || !s->store_id || !seq)
 		return;
-	store_out_del(b->store->st, s->store_id, seq);
+	store_out_del_msg(b->store->st, s->store_id, seq, m ? m->store_id : 0);
 	msg_drop(m);
 	b->store->staged++;
 }

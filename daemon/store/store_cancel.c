@@ -4,8 +4,10 @@
  * writes that cancel out inside them. An outgoing entry added and deleted within them (a QoS 1
  * message its online subscriber acknowledged while the previous commit was fsyncing) is never
  * written: its add, its state changes and its delete all go. A message whose every reference
- * went that way is not written either. The rows the transaction leaves are the same as if each
- * op had been applied, so what is durable after it is unchanged; only the work is not done.
+ * went that way is not written either. An entry stored earlier and deleted within them (a
+ * draining bridge or session queue: sent, then acknowledged) loses its state changes: the
+ * delete removes the row whatever its state. The rows the transaction leaves are the same as if
+ * each op had been applied, so what is durable after it is unchanged; only the work is not done.
  * Run again on a retry (the list only grows at its end; a decision never needs undoing: a
  * message nothing refers to any more is forgotten by the broker, nothing later names it).
  */
@@ -34,6 +36,7 @@ void store_cancel_free(struct store_cancel *c)
 {
 	free(c->seq_state);
 	free(c->msg_refs);
+	free(c->dels);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -56,7 +59,7 @@ static bool out_op(uint8_t kind)
  * added in one transaction form a dense range: plain arrays indexed from its first one, read
  * and written almost in order (a hash table of random slots cost a cache miss per op).
  */
-size_t store_cancel(struct store_cancel *c, struct store_batch *list)
+static size_t cancel_added(struct store_cancel *c, struct store_batch *list)
 {
 	uint64_t s_lo = UINT64_MAX, s_hi = 0, m_lo = UINT64_MAX, m_hi = 0;
 	size_t n = 0, msgs = 0, sr, mr;
@@ -130,5 +133,102 @@ size_t store_cancel(struct store_cancel *c, struct store_batch *list)
 				msgs++;
 			}
 		}
+	return msgs;
+}
+
+/* The op a later delete in the transaction makes moot: a state change of the same entry. */
+static bool state_op(uint8_t kind)
+{
+	return kind == OP_OUT_SENT || kind == OP_OUT_PUBREL || kind == OP_BR_STATE;
+}
+
+static int del_cmp(const void *a, const void *b)
+{
+	const struct store_cancel_del *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return (x->seq > y->seq) - (x->seq < y->seq);
+	return (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+/* d deletes the entry that state op o (of batch b) changes. Seqs are store-wide (sessions and
+ * bridges draw from one counter), the key is compared all the same: a caller's mistake must
+ * not lose a write. */
+static bool same_entry(const struct store_cancel_del *d, const struct store_batch *b,
+		       const struct store_op *o)
+{
+	if (o->kind == OP_BR_STATE)
+		return d->op->kind == OP_BR_DEL && d->op->s_len == o->s_len &&
+		       !memcmp(d->b->arena + d->op->s_off, b->arena + o->s_off, o->s_len);
+	return d->op->kind == OP_OUT_DEL && d->op->sid == o->sid;
+}
+
+/*
+ * State changes (SENT, PUBREL, a bridge entry's state) of entries deleted later in the same
+ * transaction: a drained queue's entries are sent and acknowledged a round trip apart, often
+ * within one group commit. PUBREL also lets go of the message: its delete then finds the
+ * message still on the row and lets go of it itself (store_thread.c). Deletes are gathered
+ * by seq (they come in seq order when a queue drains: the sort is skipped then).
+ */
+static void cancel_state_del(struct store_cancel *c, struct store_batch *list)
+{
+	size_t nd = 0, ord = 0, ns = 0;
+	bool sorted = true;
+
+	for (struct store_batch *b = list; b; b = b->next)
+		for (size_t i = 0; i < b->n; i++) {
+			const struct store_op *o = &b->ops[i];
+
+			if (o->dead)
+				continue;
+			if (state_op(o->kind))
+				ns++;
+			if (o->kind == OP_OUT_DEL || o->kind == OP_BR_DEL)
+				nd++;
+		}
+	if (!nd || !ns || grow_to((void **)&c->dels, &c->dels_cap, nd, sizeof(*c->dels)))
+		return;
+	nd = 0;
+	for (struct store_batch *b = list; b; b = b->next)
+		for (size_t i = 0; i < b->n; i++, ord++) {
+			const struct store_op *o = &b->ops[i];
+
+			if (o->dead || (o->kind != OP_OUT_DEL && o->kind != OP_BR_DEL))
+				continue;
+			c->dels[nd] = (struct store_cancel_del){o->seq, ord, o, b};
+			sorted = sorted && (!nd || c->dels[nd - 1].seq <= o->seq);
+			nd++;
+		}
+	if (!sorted)
+		qsort(c->dels, nd, sizeof(*c->dels), del_cmp);
+	ord = 0;
+	for (struct store_batch *b = list; b; b = b->next)
+		for (size_t i = 0; i < b->n; i++, ord++) {
+			struct store_op *o = &b->ops[i];
+			size_t lo = 0, hi = nd;
+
+			if (o->dead || !state_op(o->kind))
+				continue;
+			while (lo < hi) { /* the first delete of o's seq */
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (c->dels[mid].seq < o->seq)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < nd && c->dels[lo].seq == o->seq; lo++)
+				if (c->dels[lo].ord > ord && same_entry(&c->dels[lo], b, o)) {
+					o->dead = 1;
+					break;
+				}
+		}
+}
+
+size_t store_cancel(struct store_cancel *c, struct store_batch *list)
+{
+	size_t msgs = cancel_added(c, list);
+
+	cancel_state_del(c, list);
 	return msgs;
 }

@@ -40,11 +40,12 @@ struct store_op {
 	uint8_t kind;
 	uint8_t qos, retain, state, dup;
 	uint8_t dead; /* cancelled by a later op of the same transaction (store_cancel.c) */
+	uint8_t done; /* applied ahead of its turn, with a run of its kind (store_thread.c) */
 	uint16_t pid, share;
 	uint32_t sub_id;
 	uint64_t sid; /* session id, or message id for OP_MSG_ADD */
 	uint64_t seq;
-	uint64_t msg;
+	uint64_t msg; /* OP_OUT_DEL / OP_BR_DEL: the row's message as the caller knows it, 0: unknown */
 	int64_t expiry;
 	size_t s_off, b_off, p_off; /* key string, blob (payload / record), props */
 	uint32_t s_len, b_len, p_len;
@@ -68,6 +69,7 @@ struct store_refs {
 	uint64_t *ids;
 	uint32_t *refs;
 	size_t n, cap, live;
+	size_t hint; /* the last index the writer found: a drain's ids come in order */
 	/* transaction state */
 	size_t txn_n, txn_live;
 	struct {
@@ -79,18 +81,30 @@ struct store_refs {
 	size_t zero_n, zero_cap;
 };
 
+/* A delete of one entry row in a transaction (store_cancel.c): by seq, then order. */
+struct store_cancel_del {
+	uint64_t seq;
+	size_t ord; /* position among the transaction's ops */
+	const struct store_op *op;
+	const struct store_batch *b;
+};
+
 /* store_cancel.c's scratch arrays, kept between commits. */
 struct store_cancel {
 	uint8_t *seq_state; /* per entry seq added in the transaction */
 	uint32_t *msg_refs; /* per message id added in it: live references */
 	size_t seq_cap, msg_cap;
+	struct store_cancel_del *dels;
+	size_t dels_cap;
 };
 
 enum store_stmt_id {
 	ST_MSG_INS,
 	ST_MSG_DEL,
+	ST_MSG_RANGE_DEL,
 	ST_SESS_PUT,
 	ST_SESS_DEL,
+	ST_SESS_OUT_GET,
 	ST_SESS_OUT_DEL,
 	ST_SESS_SUB_DEL,
 	ST_SESS_RX2_DEL,
@@ -101,6 +115,9 @@ enum store_stmt_id {
 	ST_OUT_GET,
 	ST_OUT_PUBREL,
 	ST_OUT_DEL,
+	ST_OUT_DEL_MSG,
+	ST_OUT_RANGE_GET,
+	ST_OUT_RANGE_DEL,
 	ST_RX2_ADD,
 	ST_RX2_DEL,
 	ST_RET_GET,
@@ -108,8 +125,12 @@ enum store_stmt_id {
 	ST_RET_DEL,
 	ST_BR_INS,
 	ST_BR_STATE,
+	ST_BR_RANGE_STATE,
 	ST_BR_GET,
 	ST_BR_DEL,
+	ST_BR_DEL_MSG,
+	ST_BR_RANGE_GET,
+	ST_BR_RANGE_DEL,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -184,8 +205,9 @@ int store_msg_delete(struct store *st, uint64_t id);
 /* Stat the database and WAL files (bytes). */
 uint64_t store_file_bytes(const struct store *st);
 
-/* store_cancel.c: mark the ops of list that cancel out (op.dead); returns how many messages
- * are not written because of it. Never fails: without memory nothing is cancelled. */
+/* store_cancel.c: mark the ops of list that cancel out (op.dead): entries added and deleted in
+ * it, state changes of entries deleted later in it; returns how many messages are not written
+ * because of it. Never fails: without memory nothing is cancelled. */
 size_t store_cancel(struct store_cancel *c, struct store_batch *list);
 void store_cancel_free(struct store_cancel *c);
 
@@ -195,13 +217,24 @@ void store_fetch_serve(struct store *st);
  * are all committed, in the order asked, so a read-back never waits for a commit's writes. */
 void store_fetch_serve_mid(struct store *st);
 
-/* store_refs (store_thread.c) */
+/* store_refs.c */
 int store_refs_append(struct store_refs *r, uint64_t id);
 /* Index of x in the ascending array v[n], or -1. */
 long store_u64_find(const uint64_t *v, size_t n, uint64_t x);
 /* Index of id or -1. */
 long store_refs_find(const struct store_refs *r, uint64_t id);
+/* The same for the writer: ids drained in order are found at the last index found or the
+ * next one, without a binary search over every stored message. */
+long store_refs_find_near(struct store_refs *r, uint64_t id);
 void store_refs_squeeze(struct store_refs *r);
 void store_refs_free(struct store_refs *r);
+void store_refs_txn_begin(struct store_refs *r);
+void store_refs_txn_rollback(struct store_refs *r);
+/* Change the count of message id by delta (+1 / -1). -ENOENT when the message is not stored
+ * (or already went: a caller bug, the op is skipped), -ENOMEM. */
+int store_refs_change(struct store_refs *r, uint64_t id, int delta);
+/* id's count is 0 in this transaction: deleted at its end unless something refers to it by
+ * then (store_thread.c). 0 or -ENOMEM. */
+int store_refs_zero_push(struct store_refs *r, uint64_t id);
 
 #endif /* MQTTGW_STORE_INT_H */

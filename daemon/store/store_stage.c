@@ -214,6 +214,15 @@ int store_out_del(struct store *st, uint64_t sid, uint64_t seq)
 	return op_entry(st, OP_OUT_DEL, sid, seq, 0, false);
 }
 
+int store_out_del_msg(struct store *st, uint64_t sid, uint64_t seq, uint64_t msg_id)
+{
+	int e = op_entry(st, OP_OUT_DEL, sid, seq, 0, false);
+
+	if (!e)
+		st->cur->ops[st->cur->n - 1].msg = msg_id;
+	return e;
+}
+
 int store_rx2_add(struct store *st, uint64_t sid, uint16_t pid)
 {
 	return op_entry(st, OP_RX2_ADD, sid, 0, pid, false);
@@ -280,11 +289,18 @@ int store_bridge_state(struct store *st, const char *bridge, uint16_t len, uint6
 
 int store_bridge_del(struct store *st, const char *bridge, uint16_t len, uint64_t seq)
 {
+	return store_bridge_del_msg(st, bridge, len, seq, 0);
+}
+
+int store_bridge_del_msg(struct store *st, const char *bridge, uint16_t len, uint64_t seq,
+			 uint64_t msg_id)
+{
 	struct store_op *o = op_key(st, OP_BR_DEL, bridge, len);
 
 	if (!o)
 		return -ENOMEM;
 	o->seq = seq;
+	o->msg = msg_id;
 	return 0;
 }
 
