@@ -375,6 +375,10 @@ static int apply_run(struct store *st, struct store_batch *b, size_t i)
 {
 	struct store_op *first = &b->ops[i], *last = first, *o;
 	struct store_batch *lb = b;
+	/* the lowest seq above the run's end that a passed op touches: every member taken after
+	 * it is applied before that op, so the run stops short of it (SENT 7 passed on the way to
+	 * PUBREL 6 must not be overtaken by PUBREL 7) */
+	uint64_t bar = UINT64_MAX;
 
 	for (;;) {
 		struct store_batch *nb = lb;
@@ -383,8 +387,9 @@ static int apply_run(struct store *st, struct store_batch *b, size_t i)
 
 		while ((o = next_live(&nb, &ni)) && !run_follows(lb, last, nb, o) &&
 		       passed++ < RUN_PASS_MAX && run_may_pass(o, last->seq + 1))
-			;
-		if (!o || !run_follows(lb, last, nb, o))
+			if (o->seq > last->seq && o->seq < bar)
+				bar = o->seq;
+		if (!o || !run_follows(lb, last, nb, o) || o->seq >= bar)
 			break;
 		o->done = 1;
 		last = o;
