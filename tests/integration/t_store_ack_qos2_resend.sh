@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Durable store, acknowledged means durable across a reconnect (README "What survives a crash"):
+# a QoS 2 PUBREC waits for the batch that holds the message's state (its rx2 row, the queue
+# entry of an offline persistent subscriber). The store is on a powercut FUSE mount whose daemon
+# is stopped (SIGSTOP): nothing becomes durable. Client "q2" (3.1.1, persistent session) publishes
+# QoS 2 pid 5 to a topic with an offline persistent subscriber: no PUBREC. It loses its
+# connection and comes back (session present) and sends the PUBLISH again with DUP, as
+# [MQTT-4.4.0-1] says it must: the broker already has pid 5 (in memory) and answers PUBREC
+# without staging anything. That PUBREC may not go before the first one would have: the state
+# it acknowledges is still not durable. With acks ordered per struct client (review1), the
+# old connection's waiting PUBREC (client gone, c NULL) no longer holds the new connection's
+# back, and the PUBREC went at once: the client then sends PUBREL and forgets the message,
+# and a crash before the fsync loses it.
+# broker: mqttgwd
+# (freezes the store's writes through its filesystem: mqttgw's durable store)
+# needs: fuse
+# timeout: 120
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIR/pclib.sh"
+
+pc_store_broker "$T/mnt"
+
+# an offline persistent session on t/off: a QoS 2 message for it must be durable before PUBREC
+sub -q 2 -c -i off-sub -t t/off -W 1 >/dev/null 2>&1 || true
+pub -q 2 -t t/off -m before || fail "no PUBREC/PUBCOMP with the store writing"
+
+kill -STOP "$PC_PID"
+log "powercut daemon stopped: the store cannot write"
+py - "$PC_PID" <<'PY' || fail "PUBREC before its state was durable (see above)"
+import os, signal, sys, time
+from mqttraw import *
+
+def t():
+    c, _ = client("q2", clean=False)
+    c.send(publish("t/off", b"held", qos=2, pid=5))
+    c.expect_nothing(1.0)  # the PUBREC waits for the frozen disk
+    c.abort()
+    time.sleep(0.3)
+    c, present = client("q2", clean=False)
+    check_eq(True, bool(present), "session present")
+    t0 = time.monotonic()
+    c.send(publish("t/off", b"held", qos=2, pid=5, dup=True))
+    p = c.recv(2.0)
+    check(p is None, "PUBREC %.0f ms after the resend with nothing durable yet: %r"
+          % ((time.monotonic() - t0) * 1000, p))
+    os.kill(int(sys.argv[1]), signal.SIGCONT)
+    p = c.expect(PUBREC, timeout=10.0)
+    check_eq(5, p.pid(), "PUBREC packet id once the store writes")
+
+main(t)
+PY
+kill -CONT "$PC_PID"
+pub -q 2 -t t/off -m after || fail "no PUBREC/PUBCOMP once the store writes again"
+stop_broker
