@@ -47,6 +47,27 @@ def t():
     p = c.expect(PUBREC, timeout=10.0)
     check_eq(5, p.pid(), "PUBREC packet id once the store writes")
 
+    # the same for PUBCOMP: the PUBREL's release of pid 5 is staged, its PUBCOMP waits; the
+    # PUBREL sent again on a new connection finds nothing to release (nothing staged): its
+    # PUBCOMP may not go before the release is durable either, or a crash brings pid 5's
+    # state back after the client reused the id (its next QoS 2 message taken for a resend)
+    time.sleep(0.5)  # the batch with the PUBREC's state is durable
+    os.kill(int(sys.argv[1]), signal.SIGSTOP)
+    c.send(pubrel(5))
+    c.expect_nothing(1.0)
+    c.abort()
+    time.sleep(0.3)
+    c, present = client("q2", clean=False)
+    check_eq(True, bool(present), "session present")
+    t0 = time.monotonic()
+    c.send(pubrel(5))
+    p = c.recv(2.0)
+    check(p is None, "PUBCOMP %.0f ms after the PUBREL resend with nothing durable yet: %r"
+          % ((time.monotonic() - t0) * 1000, p))
+    os.kill(int(sys.argv[1]), signal.SIGCONT)
+    p = c.expect(PUBCOMP, timeout=10.0)
+    check_eq(5, p.pid(), "PUBCOMP packet id once the store writes")
+
 main(t)
 PY
 kill -CONT "$PC_PID"
