@@ -88,7 +88,10 @@ static int row_session(struct load *l, sqlite3_stmt *q)
 	s.client_id_len = (uint16_t)idlen;
 	if (s.id >= l->st->next_sid)
 		l->st->next_sid = s.id + 1;
-	if (idlen > UINT16_MAX || store_record_session_decode(rec, reclen, &s)) {
+	/* a client id holds no NUL (a CONNECT with one is refused, [MQTT-1.5.4-2]): one read
+	 * back is a damaged row, and the session table hashes ids as C strings */
+	if (idlen > UINT16_MAX || (idlen && memchr(s.client_id, 0, idlen)) ||
+	    store_record_session_decode(rec, reclen, &s)) {
 		l->res->skipped++;
 		l->dangling = true;
 		return push_u64(&l->bad_sess, &l->nbad_sess, &l->capbad_sess, s.id);

@@ -588,6 +588,11 @@ static int apply_list(struct store *st, struct store_batch *list)
 		else
 			rc = apply_op(st, b, o);
 		store_fetch_serve_mid(st); /* a bridge's read-back: not behind this commit */
+		/* an error SQLite answers by rolling back by itself (IOERR, FULL, NOMEM, in a
+		 * read-back or an op) ends the transaction: the ops after it must not run one
+		 * commit each, the whole list is retried instead */
+		if (rc == SQLITE_OK && sqlite3_get_autocommit(st->db))
+			rc = SQLITE_ABORT;
 		i++;
 	}
 	return rc;
