@@ -115,15 +115,15 @@ static bool ack_ready(const struct broker_ack *a, uint64_t durable)
 }
 
 /* One pass looks at most this far behind the head and tells at most this many waiting
- * clients apart; what lies beyond waits for a later pass (as every ack did before): the pass
+ * sessions apart; what lies beyond waits for a later pass (as every ack did before): the pass
  * costs O(ACKS_SCAN) whatever the ring holds (1,000 publishers x 20 in flight). */
 #define ACKS_SCAN 64
 #define ACKS_BLOCKED_MAX 16
 
-static bool client_in(struct client *const *v, unsigned n, const struct client *c)
+static bool owner_in(const void *const *v, unsigned n, const void *o)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (v[i] == c)
+		if (v[i] == o)
 			return true;
 	return false;
 }
@@ -145,7 +145,8 @@ static bool tx_push(struct broker_store *bs, const struct broker_ack *a)
 }
 
 /*
- * The acks behind a waiting one: those that are ready and whose client has no earlier ack still
+ * The acks behind a waiting one: those that are ready and whose session (struct broker_ack.owner:
+ * also when its client is gone, so a reconnected client's resends wait) has no earlier ack still
  * waiting leave the ring into bs->tx (marked type 0 in place), the others of the window close
  * ranks toward its end (the head moves up), in order. They are sent only once the ring is whole
  * again: a send that fails closes its client, whose entries broker_store_client_gone() clears,
@@ -153,7 +154,7 @@ static bool tx_push(struct broker_store *bs, const struct broker_ack *a)
  */
 static void acks_release_behind(struct broker_store *bs, uint64_t durable)
 {
-	struct client *blocked[ACKS_BLOCKED_MAX];
+	const void *blocked[ACKS_BLOCKED_MAX];
 	uint32_t mask = bs->a_cap - 1, n = bs->a_count < ACKS_SCAN ? bs->a_count : ACKS_SCAN;
 	uint32_t w = n;
 	unsigned nb = 0;
@@ -161,12 +162,12 @@ static void acks_release_behind(struct broker_store *bs, uint64_t durable)
 	for (uint32_t j = 0; j < n && nb < ACKS_BLOCKED_MAX; j++) {
 		struct broker_ack *a = &bs->acks[(bs->a_head + j) & mask];
 
-		if (a->c && client_in(blocked, nb, a->c))
+		if (owner_in(blocked, nb, a->owner))
 			continue;
 		if (ack_ready(a, durable) && tx_push(bs, a))
 			a->type = 0;
-		else if (a->c)
-			blocked[nb++] = a->c;
+		else
+			blocked[nb++] = a->owner; /* its client may be gone: its session waits */
 	}
 	if (!bs->tx_n)
 		return;
@@ -189,7 +190,7 @@ static void acks_release_behind(struct broker_store *bs, uint64_t durable)
 }
 
 /* Send the acks that may go: the head of the ring in order, then those behind a waiting
- * one whose own client waits for nothing before them. */
+ * one whose own session waits for nothing before them. */
 static void acks_release(struct broker_store *bs, uint64_t durable)
 {
 	if (bs->tx_n)
@@ -324,6 +325,7 @@ static int ack_push(struct client *c, uint8_t type, uint16_t pid, uint8_t reason
 	a->seq = bs->staged == mark ? 0 : m ? store_batch_peek(bs->st) : store_batch_next(bs->st);
 	a->m = m ? msg_ref(m) : NULL;
 	a->c = c;
+	a->owner = c->session ? (const void *)c->session : (const void *)c;
 	a->pid = pid;
 	a->type = type;
 	a->reason = reason;

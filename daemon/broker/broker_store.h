@@ -14,10 +14,12 @@
  * Acknowledgements (the rule: acknowledged means durable). A PUBACK/PUBREC/PUBCOMP whose packet
  * staged something durable waits in a FIFO keyed by the batch that holds it; broker.c's
  * before-wait hook commits once per loop iteration (group commit) and the store's event fd
- * releases the acks of every durable batch. The order kept is each client's own (MQTT's rule:
- * acks in the order of the client's packets, [MQTT-4.6.0-2]): a client's later acks (durable or
- * not) queue behind its waiting one, while another client's ack that waits for nothing goes at
- * the end of the iteration instead of behind a stranger's fsync.
+ * releases the acks of every durable batch. The order kept is each session's own (MQTT's rule:
+ * acks in the order of the client's packets, [MQTT-4.6.0-2]; and a reconnected client's resent
+ * QoS 2 PUBLISH or PUBREL stages nothing new, so its PUBREC/PUBCOMP must wait for what the
+ * previous connection's packet staged): a session's later acks (durable or not) queue behind its
+ * waiting one, while another session's ack that waits for nothing goes at the end of the
+ * iteration instead of behind a stranger's fsync.
  *
  * A QoS 1 PUBACK may go before its batch is durable when the message no longer needs to be
  * held: every durable reference to it is gone (msg.store_refs 0: each stored session it was
@@ -47,6 +49,10 @@
 
 struct broker_ack {
 	struct client *c; /* NULL: the client closed, nothing to send */
+	/* whose order it keeps: the client's session (a reconnected client's resends are
+	 * acknowledged behind what its previous connection's packets still wait for); compared,
+	 * never dereferenced (a reused address only delays an ack) */
+	const void *owner;
 	struct msg *m;	  /* a QoS 1 PUBACK's message (a reference): it goes once m->store_refs
 			   * is 0, durable or not; NULL: waits for seq */
 	uint64_t seq;	  /* batch that must be durable first; 0: nothing staged */

@@ -220,6 +220,36 @@ static void test_acks_behind_a_waiting_one_and_a_close_while_sending(void **stat
 	msg_unref(m);
 }
 
+static void test_a_reconnected_sessions_acks_wait_behind_its_old_ones(void **state)
+{
+	struct fx *f = *state;
+	struct msg *m = msg_new(NULL, "t/r", 3, "x", 1, NULL, 0, 1, 1, 0, NULL);
+	/* static: a session ends in its id, which only a static object may initialise */
+	static struct session s = {.client_id = "r", .expiry_interval = 60, .proto = 5};
+	uint64_t mark = broker_store_mark(&f->b);
+
+	/* c0's PUBREC waits for its batch, then c0 drops; c1 is the same session reconnected:
+	 * the PUBREC of its resend (nothing new staged) must not go before the old one's state
+	 * is durable, though c0 is gone; c2, another session, is not held back */
+	f->c[0].session = f->c[1].session = &s;
+	stage_something(f, m);
+	broker_store_ack(&f->c[0], MQTT_PUBREC, 70, 0, mark);
+	broker_store_client_gone(&f->c[0]);
+	mark = broker_store_mark(&f->b);
+	broker_store_ack(&f->c[1], MQTT_PUBREC, 70, 0, mark);
+	broker_store_ack(&f->c[2], MQTT_PUBACK, 71, 0, mark);
+	broker_store_commit(&f->b);
+	assert_int_equal(n_sent, 1);
+	assert_ptr_equal(sent[0].c, &f->c[2]);
+	commit_and_wait(f, 2);
+	assert_int_equal(n_sent, 2);
+	assert_ptr_equal(sent[1].c, &f->c[1]);
+	assert_int_equal(sent[1].pid, 70);
+	assert_true(sent[1].durable >= 1);
+	f->c[0].session = f->c[1].session = NULL;
+	msg_unref(m);
+}
+
 static void test_many_acks_grow_the_ring(void **state)
 {
 	struct fx *f = *state;
@@ -631,6 +661,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_acks_behind_a_waiting_one_and_a_close_while_sending,
 				    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_reconnected_sessions_acks_wait_behind_its_old_ones,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_acks_grow_the_ring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_message_stored_once_and_forgotten, setup,
 					    teardown),
