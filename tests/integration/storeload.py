@@ -41,6 +41,18 @@ def now():
     return time.monotonic()
 
 
+class Trace:
+    """--trace FILE (debugging a stall): one line per event, wall-clock time first, so that
+    the clients' timelines line up with the broker's log and the test's snapshots."""
+
+    def __init__(self, path):
+        self.f = open(path, "a", buffering=1) if path else None
+
+    def __call__(self, fmt, *args):
+        if self.f:
+            self.f.write("%.3f %s\n" % (time.time(), fmt % args))
+
+
 class Client:
     """One logical MQTT client (a persistent session) over successive TCP connections."""
 
@@ -128,6 +140,7 @@ def run_pub(a):
     c = Client(a.id, a.v, deadline)
     qoss = [int(q) for q in a.qos.split(",")]
     out = open(a.acked, "a", buffering=1)
+    tr = Trace(a.trace)
     pending = {}  # pid -> [payload, qos, state]  state: "pub" sent, "rel" PUBREC received
     seq, next_pid, refused = 0, 1, 0
     interval = 1.0 / a.rate if a.rate else 0
@@ -137,6 +150,8 @@ def run_pub(a):
         if c.conn is None:
             if not c.connect():
                 break
+            tr("CONNECT %d present %d pending %d", c.connects, int(bool(c.present)),
+               len(pending))
             if c.connects > 1 and not c.present:
                 mqttraw.log("%s: session not present after reconnecting (%d unfinished)"
                             % (a.id, len(pending)))
@@ -153,6 +168,7 @@ def run_pub(a):
                 continue
         stopping = stopping or (a.stop and os.path.exists(a.stop)) or (a.count and seq >= a.count)
         if stopping and not pending:
+            tr("DONE %d published", seq)
             break
         try:
             if not stopping and len(pending) < a.window and now() >= next_send:
@@ -180,6 +196,7 @@ def run_pub(a):
                 if e is None:
                     continue
                 rc = ack_rc(c, p)
+                tr("ACK %d pid %d %s", p.type, pid, key(e[0]))
                 if p.type == PUBCOMP:
                     if e[2] == "rel":
                         del pending[pid]
@@ -196,6 +213,7 @@ def run_pub(a):
             elif p.type == PUBLISH:
                 pass  # not subscribed: nothing is expected
         except Closed:
+            tr("CLOSED")
             c.drop()
     c.close()
     mqttraw.log("%s: %d published, %d unfinished, %d refused, %d connections"
@@ -213,6 +231,7 @@ def run_sub(a):
     deadline = now() + a.deadline
     c = Client(a.id, a.v, deadline, clean_first=not a.resume)
     out = open(a.out, "a", buffering=1)
+    tr = Trace(a.trace)
     awaiting = set()  # QoS 2 packet ids PUBRECed, PUBREL not yet received
     last = now()
     subscribed = a.resume
@@ -222,6 +241,7 @@ def run_sub(a):
             if not c.connect():
                 break
             out.write("CONNECT %d %d 0 - 0\n" % (c.connects, int(bool(c.present))))
+            tr("CONNECT %d present %d", c.connects, int(bool(c.present)))
             if subscribed and not c.present:
                 mqttraw.log("%s: session not present after reconnecting" % a.id)
                 out.write("SESSION-LOST 0 0 0 - 0\n")
@@ -246,6 +266,7 @@ def run_sub(a):
                     return 0
             last = now()
         if a.stop and os.path.exists(a.stop) and now() - last >= a.idle:
+            tr("IDLE %.3f s: stop", now() - last)
             break
         if not a.stop and now() - last >= a.idle:
             break
@@ -262,6 +283,8 @@ def run_sub(a):
                     awaiting.add(m["pid"])
                 out.write("%s %d %d %d %s %d\n" % (key(m["payload"]), m["qos"], int(m["dup"]),
                                                    new, m["topic"], m["pid"] or 0))
+                tr("PUBLISH %s q%d dup %d pid %d", key(m["payload"]), m["qos"], int(m["dup"]),
+                   m["pid"] or 0)
                 n += 1
                 last = now()
                 if a.drop_every and n % a.drop_every == 0:
@@ -272,10 +295,12 @@ def run_sub(a):
                 elif m["qos"] == 2:
                     c.send(c.ack(PUBREC, m["pid"]))
             elif p.type == PUBREL:
+                tr("PUBREL pid %d", p.pid())
                 awaiting.discard(p.pid())
                 c.send(c.ack(PUBCOMP, p.pid()))
                 last = now()
         except Closed:
+            tr("CLOSED")
             c.drop()
     c.close()
     mqttraw.log("%s: %d PUBLISH received, %d connections" % (a.id, n, c.connects))
@@ -378,6 +403,7 @@ def main():
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--stop")
     p.add_argument("--deadline", type=float, default=120)
+    p.add_argument("--trace", help="append a timed line per event to this file (debugging)")
     s = sp.add_parser("sub")
     s.add_argument("--id", required=True)
     s.add_argument("--filter", action="append", required=True)
@@ -390,6 +416,7 @@ def main():
     s.add_argument("--deadline", type=float, default=120)
     s.add_argument("--drop-every", type=int, default=0,
                    help="close the connection (no DISCONNECT) after every N PUBLISH")
+    s.add_argument("--trace", help="append a timed line per event to this file (debugging)")
     k = sp.add_parser("check")
     k.add_argument("--acked", nargs="+", required=True)
     k.add_argument("--deliveries", nargs="+", required=True)

@@ -17,6 +17,14 @@
 #                             background (tracked; PID in $BG_PID)
 #   load ARGS...              the same in the foreground
 #   store_fill_check DIR FILE whether a file can still be written in DIR (for disk-full tests)
+#
+# STORE_DEBUG=1 (debugging a stall of the load tests): the broker gets a control socket
+# ($T/ctl.sock) and a metrics listener, every load client writes a timed trace
+# ($T/TAG-*.trace), store_metrics appends the store's figures to $T/store.metrics (each
+# broker_signal does, before the signal), load_end snapshots the clients (mqttgwctl) and the
+# store's figures every 0.5 s while the online subscribers drain ($T/TAG.watch), and
+# when the check fails it dumps the broker's state (mqttgwctl, every thread's backtrace) and
+# keeps the broker alive while $T/hold exists (at most STORE_DEBUG_HOLD seconds, default 300).
 
 STORE_FILE=store.db
 MQTTGW_PERSISTENCE=0 # lib.sh's whole-suite store: these tests configure their own
@@ -39,7 +47,12 @@ store_conf() { # dir [sync]
 	# the load generators queue thousands of messages for offline sessions: none may be
 	# dropped for a queue limit (that would be a legitimate loss, not the store's)
 	echo "max_queued_messages 1000000"
+	if [ "${STORE_DEBUG:-0}" = 1 ] && ! is_mosquitto; then
+		echo "control_socket $T/ctl.sock"
+		echo "metrics_listener $BROKER_HOST:$STORE_DEBUG_MPORT"
+	fi
 }
+STORE_DEBUG_MPORT=21886
 
 # Lines of the broker log that say the store was loaded.
 _restored_lines() {
@@ -111,11 +124,20 @@ broker_kill9() {
 	broker_signal KILL
 }
 
+# STORE_DEBUG: the running broker's store figures (commits, latency), one timed line.
+store_metrics() {
+	[ "${STORE_DEBUG:-0}" = 1 ] || return 0
+	echo "$(date +%s.%3N) $BROKER_PID $(cli curl -s -m 5 \
+		"http://$BROKER_HOST:$STORE_DEBUG_MPORT/metrics" | grep -E '^mqttgw_store_(commit|bytes|messages)' |
+		tr '\n' ' ')" >>"$T/store.metrics"
+}
+
 # broker_signal SIG: send SIG, reap the broker (bounded: 10 s, then SIGKILL and fail).
 broker_signal() {
 	local pid=$BROKER_PID i
 	[ -n "$pid" ] || fail "broker_signal: no broker running"
 	kill -0 "$pid" 2>/dev/null || broker_alive
+	store_metrics
 	kill "-$1" "$pid"
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -210,16 +232,61 @@ load_begin() { # tag [rate]
 	done
 	for s in on5 on3; do
 		load_bg "$T/$tag-$s.log" sub --id "$tag-$s" --v "${s#on}" --filter 'load/#' --resume \
-			--out "$T/$tag-$s.d" --stop "$LOAD_STOP" --idle 3 --deadline 280
+			--out "$T/$tag-$s.d" --stop "$LOAD_STOP" --idle 3 --deadline 280 \
+			$(_load_trace "$tag-$s")
 		LOAD_PIDS+=("$BG_PID")
 		LOAD_NAMES+=("$tag-$s")
 	done
 	for s in p5 p3; do
 		load_bg "$T/$tag-$s.log" pub --id "$tag-$s" --v "${s#p}" --topic "load/$tag/$s" \
 			--acked "$T/$tag-$s.acked" --stop "$LOAD_STOP" --rate "$rate" --window 10 \
-			--deadline 280
+			--deadline 280 $(_load_trace "$tag-$s")
 		LOAD_PIDS+=("$BG_PID")
 		LOAD_NAMES+=("$tag-$s")
+	done
+}
+
+# STORE_DEBUG: a load client's trace option
+_load_trace() { # name
+	[ "${STORE_DEBUG:-0}" != 1 ] || echo "--trace $T/$1.trace"
+}
+
+_ctl() {
+	timeout -k 2 10 "$BUILD/mqttgwctl" -s "$T/ctl.sock" "$@" 2>&1 || true
+}
+
+# STORE_DEBUG: snapshot the broker's clients every 0.5 s while the online subscribers run.
+_load_watch() { # tag
+	local s
+	while kill -0 "${LOAD_PIDS[0]}" 2>/dev/null || kill -0 "${LOAD_PIDS[1]}" 2>/dev/null; do
+		for s in on5 on3; do
+			echo "$(date +%s.%3N) $1-$s $(_ctl --json client "$1-$s")"
+		done
+		store_metrics
+		sleep 0.5
+	done
+}
+
+# STORE_DEBUG: the broker's state after a failed check, then hold it alive for a look.
+_load_debug_dump() { # tag
+	local s i
+	[ "${STORE_DEBUG:-0}" = 1 ] && [ -n "$BROKER_PID" ] || return 0
+	{
+		echo "==== $(date +%s.%3N) status"
+		_ctl status
+		for s in on5 on3 off5 off3; do
+			echo "==== client $1-$s"
+			_ctl client "$1-$s"
+		done
+		echo "==== threads"
+		timeout 60 gdb -p "$BROKER_PID" -batch -ex 'thread apply all bt' 2>&1 || true
+	} >"$T/$1.dump"
+	log "STORE_DEBUG: broker state in $T/$1.dump; broker $BROKER_PID kept alive while" \
+		"$T/hold exists (control socket $T/ctl.sock)"
+	touch "$T/hold"
+	for ((i = 0; i < ${STORE_DEBUG_HOLD:-300} * 2; i++)); do
+		[ -e "$T/hold" ] || break
+		sleep 0.5
 	done
 }
 
@@ -246,6 +313,10 @@ load_acked() {
 load_end() { # [min_acked]
 	local tag=$LOAD_TAG i s rc=0
 	touch "$LOAD_STOP"
+	if [ "${STORE_DEBUG:-0}" = 1 ]; then
+		_load_watch "$tag" >"$T/$tag.watch" &
+		track $!
+	fi
 	for i in "${!LOAD_PIDS[@]}"; do
 		wait_pid "${LOAD_PIDS[$i]}" 60
 		[ "$WAIT_RC" = 0 ] ||
@@ -264,6 +335,7 @@ load_end() { # [min_acked]
 			echo "FAIL: $tag-$s: its persistent session was gone after a restart" >>"$T/$tag.check"
 	done
 	grep -q '^FAIL' "$T/$tag.check" && rc=1
+	[ "$rc" = 0 ] || _load_debug_dump "$tag"
 	return "$rc"
 }
 
