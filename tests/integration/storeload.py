@@ -11,12 +11,13 @@ Both roles survive broker restarts: on a lost connection they reconnect (persist
 (DUP, same packet id) and the PUBRELs of what was PUBRECed, as a client must [MQTT-4.4.0-1]; the
 subscriber keeps its QoS 2 state across connections. They stop when the stop file exists (the
 publisher then finishes what is in flight; the subscriber waits until it has been idle --idle
-seconds) or at --deadline.
+seconds, or with --expect until it has received every message those files say was acknowledged,
+read when it sees the stop file: the publishers must be done by then) or at --deadline.
 
     storeload.py pub --id P --topic load/p --acked FILE [--v 5] [--rate 300] [--window 10]
                      [--qos 1,2] [--size 16] [--stop FILE] [--deadline 120] [--count N]
     storeload.py sub --id S --filter 'load/#' --out FILE [--v 5] [--subscribe-only]
-                     [--stop FILE] [--idle 2] [--deadline 120]
+                     [--stop FILE] [--idle 2] [--expect ACKED...] [--deadline 120]
     storeload.py check --acked A... --deliveries D... [--offline D...]
 
 Files: acked lines "PAYLOAD QOS RC"; deliveries "PAYLOAD QOS DUP NEW TOPIC PID" (NEW 1 =
@@ -236,7 +237,19 @@ def run_sub(a):
     last = now()
     subscribed = a.resume
     n = 0
+    got = set()  # --expect: every message received
+    missing = None  # --expect: what was acknowledged and not received yet, once known
+    silence = 0.0  # the longest wait for a message while one was missing
     while now() < deadline:
+        stopping = not a.stop or os.path.exists(a.stop)
+        if stopping and a.expect and missing is None:
+            missing = read_expected(a.expect) - got
+            tr("EXPECT %d missing", len(missing))
+        if missing is not None:
+            silence = max(silence, now() - last)
+            if not missing:
+                tr("COMPLETE")
+                break
         if c.conn is None:
             if not c.connect():
                 break
@@ -265,10 +278,8 @@ def run_sub(a):
                     c.close()
                     return 0
             last = now()
-        if a.stop and os.path.exists(a.stop) and now() - last >= a.idle:
+        if stopping and now() - last >= a.idle:
             tr("IDLE %.3f s: stop", now() - last)
-            break
-        if not a.stop and now() - last >= a.idle:
             break
         try:
             p = c.recv(0.2)
@@ -285,6 +296,10 @@ def run_sub(a):
                                                    new, m["topic"], m["pid"] or 0))
                 tr("PUBLISH %s q%d dup %d pid %d", key(m["payload"]), m["qos"], int(m["dup"]),
                    m["pid"] or 0)
+                if a.expect:
+                    got.add(key(m["payload"]))
+                    if missing is not None:
+                        missing.discard(key(m["payload"]))
                 n += 1
                 last = now()
                 if a.drop_every and n % a.drop_every == 0:
@@ -303,8 +318,20 @@ def run_sub(a):
             tr("CLOSED")
             c.drop()
     c.close()
-    mqttraw.log("%s: %d PUBLISH received, %d connections" % (a.id, n, c.connects))
+    if missing is None:
+        mqttraw.log("%s: %d PUBLISH received, %d connections" % (a.id, n, c.connects))
+    else:
+        mqttraw.log("%s: %d PUBLISH received, %d connections; %d of the acknowledged messages not"
+                    " received; longest wait for one %.1f s" % (a.id, n, c.connects,
+                                                                len(missing), silence))
     return 0
+
+
+def read_expected(files):
+    """What a subscriber of every publisher must receive: what was acknowledged with success
+    (a file that does not exist lists nothing: a publisher that never got an ack)."""
+    acked = read_acked([f for f in files if os.path.exists(f)])
+    return {k for k, v in acked.items() if v[1] < 0x80}
 
 
 def read_acked(files):
@@ -413,6 +440,8 @@ def main():
     s.add_argument("--resume", action="store_true", help="session exists: connect clean=0")
     s.add_argument("--stop")
     s.add_argument("--idle", type=float, default=2)
+    s.add_argument("--expect", nargs="+",
+                   help="acked files: once stopping, stop when all they list was received")
     s.add_argument("--deadline", type=float, default=120)
     s.add_argument("--drop-every", type=int, default=0,
                    help="close the connection (no DISCONNECT) after every N PUBLISH")

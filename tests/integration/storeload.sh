@@ -128,8 +128,8 @@ broker_kill9() {
 store_metrics() {
 	[ "${STORE_DEBUG:-0}" = 1 ] || return 0
 	echo "$(date +%s.%3N) $BROKER_PID $(cli curl -s -m 5 \
-		"http://$BROKER_HOST:$STORE_DEBUG_MPORT/metrics" | grep -E '^mqttgw_store_(commit|bytes|messages)' |
-		tr '\n' ' ')" >>"$T/store.metrics"
+		"http://$BROKER_HOST:$STORE_DEBUG_MPORT/metrics" |
+		grep -E '^mqttgw_store_(commit|bytes|messages)' | tr '\n' ' ')" >>"$T/store.metrics"
 }
 
 # broker_signal SIG: send SIG, reap the broker (bounded: 10 s, then SIGKILL and fail).
@@ -219,10 +219,24 @@ PY
 # online, reconnecting after every restart; TAG-off5, TAG-off3 offline until load_end), all
 # subscribed before two persistent publishers (TAG-p5 MQTT 5, TAG-p3 3.1.1) start a mixed QoS
 # 1/2 load on load/TAG/... at `rate` msg/s each (default 150).
+#
+# How long the clients run is not a guess at how fast this machine is: the load runs until
+# load_end (LOAD_DEADLINE is a safety net under the test's timeout; the rounds of
+# t_store_crash took 214 s at load average 40), and a subscriber drains until it has every
+# message the publishers saw acknowledged (--expect, read once they are done). LOAD_IDLE, the
+# silence after which a subscriber still missing some gives up, only ends a failing run: an
+# idle bound of 3 s that also ended passing ones failed them whenever the subscriber's next
+# message came later than that (a commit's fsync under I/O load took 1.9 s here; the
+# subscriber's own process descheduled or blocked in write(2)), and the offline drains' 50 s
+# did not cover 18,000 messages each at load average 40 (16,878 and 12,243 read; every one of
+# the rest delivered to a subscriber that connected again later).
+LOAD_DEADLINE=400
+LOAD_IDLE=20
 load_begin() { # tag [rate]
 	local tag=$1 rate=${2:-150} s v
 	LOAD_TAG=$tag
 	LOAD_STOP=$T/$tag.stop
+	LOAD_DRAIN=$T/$tag.drain
 	LOAD_PIDS=()
 	LOAD_NAMES=()
 	for s in off5 off3 on5 on3; do
@@ -231,24 +245,28 @@ load_begin() { # tag [rate]
 			--out "$T/$tag-$s.d" --subscribe-only
 	done
 	for s in on5 on3; do
+		_load_trace "$tag-$s"
 		load_bg "$T/$tag-$s.log" sub --id "$tag-$s" --v "${s#on}" --filter 'load/#' --resume \
-			--out "$T/$tag-$s.d" --stop "$LOAD_STOP" --idle 3 --deadline 280 \
-			$(_load_trace "$tag-$s")
+			--out "$T/$tag-$s.d" --stop "$LOAD_DRAIN" --idle "$LOAD_IDLE" \
+			--deadline "$LOAD_DEADLINE" "${LOAD_TRACE[@]}" \
+			--expect "$T/$tag-p5.acked" "$T/$tag-p3.acked" "$T/$tag-will.acked"
 		LOAD_PIDS+=("$BG_PID")
 		LOAD_NAMES+=("$tag-$s")
 	done
 	for s in p5 p3; do
+		_load_trace "$tag-$s"
 		load_bg "$T/$tag-$s.log" pub --id "$tag-$s" --v "${s#p}" --topic "load/$tag/$s" \
 			--acked "$T/$tag-$s.acked" --stop "$LOAD_STOP" --rate "$rate" --window 10 \
-			--deadline 280 $(_load_trace "$tag-$s")
+			--deadline "$LOAD_DEADLINE" "${LOAD_TRACE[@]}"
 		LOAD_PIDS+=("$BG_PID")
 		LOAD_NAMES+=("$tag-$s")
 	done
 }
 
-# STORE_DEBUG: a load client's trace option
+# STORE_DEBUG: a load client's trace option, in LOAD_TRACE
 _load_trace() { # name
-	[ "${STORE_DEBUG:-0}" != 1 ] || echo "--trace $T/$1.trace"
+	LOAD_TRACE=()
+	[ "${STORE_DEBUG:-0}" != 1 ] || LOAD_TRACE=(--trace "$T/$1.trace")
 }
 
 _ctl() {
@@ -305,8 +323,9 @@ load_acked() {
 	{ cat "$T/$LOAD_TAG-p5.acked" "$T/$LOAD_TAG-p3.acked" 2>/dev/null || true; } | wc -l
 }
 
-# load_end [min_acked]: publishers finish what is in flight, online subscribers drain until idle,
-# offline ones connect and drain; then the check (storeload.py check) of every acknowledged
+# load_end [min_acked]: publishers finish what is in flight; then online subscribers drain and
+# offline ones connect and drain (both at once), each until it has every acknowledged message
+# (or LOAD_IDLE s without one); then the check (storeload.py check) of every acknowledged
 # message against each subscriber's deliveries. Its report in $T/TAG.check; returns its status
 # (1: something acknowledged was lost or a QoS 2 message delivered twice). Fails the test if a
 # persistent session was lost.
@@ -317,14 +336,27 @@ load_end() { # [min_acked]
 		_load_watch "$tag" >"$T/$tag.watch" &
 		track $!
 	fi
-	for i in "${!LOAD_PIDS[@]}"; do
-		wait_pid "${LOAD_PIDS[$i]}" 60
+	# the publishers (LOAD_PIDS 2 and 3) first: their acked files are complete when they exit
+	for i in 2 3 0 1; do
+		wait_pid "${LOAD_PIDS[$i]}" $((LOAD_IDLE + 60))
 		[ "$WAIT_RC" = 0 ] ||
 			fail "load client ${LOAD_NAMES[$i]}: exit $WAIT_RC: $(cat "$T/${LOAD_NAMES[$i]}.log")"
+		if [ "$i" = 3 ]; then
+			touch "$LOAD_DRAIN"
+			for s in off5 off3; do
+				load_bg "$T/$tag-$s.log" sub --id "$tag-$s" --v "${s#off}" \
+					--filter 'load/#' --resume --out "$T/$tag-$s.d" --idle "$LOAD_IDLE" \
+					--deadline 150 --expect "$T/$tag-p5.acked" "$T/$tag-p3.acked" \
+					"$T/$tag-will.acked"
+				LOAD_PIDS+=("$BG_PID")
+				LOAD_NAMES+=("$tag-$s")
+			done
+		fi
 	done
-	for s in off5 off3; do
-		load sub --id "$tag-$s" --v "${s#off}" --filter 'load/#' --resume --out "$T/$tag-$s.d" \
-			--idle 3 --deadline 50
+	for i in 4 5; do
+		wait_pid "${LOAD_PIDS[$i]}" 160
+		cat "$T/${LOAD_NAMES[$i]}.log" >&2
+		[ "$WAIT_RC" = 0 ] || fail "load client ${LOAD_NAMES[$i]}: exit $WAIT_RC"
 	done
 	load check --acked "$T/$tag-p5.acked" "$T/$tag-p3.acked" --prefix "$tag-" \
 		--deliveries "$T/$tag-on5.d" "$T/$tag-on3.d" "$T/$tag-off5.d" "$T/$tag-off3.d" \
@@ -366,7 +398,9 @@ PY
 
 # pending_will: client "willer" (MQTT 5, session expiry 600 s) with a will on will/willer (QoS 1,
 # payload will-of-willer, delay 3 s) vanishes without DISCONNECT: the will is pending for 3 s.
+# The load's subscribers (load_begin) expect it too: they drain until it came.
 pending_will() {
+	[ -z "${LOAD_TAG:-}" ] || echo "will-of-willer 1 0" >>"$T/$LOAD_TAG-will.acked"
 	py <<'PY'
 from mqtt5raw import *
 c, _ = client5("willer", clean=True, props=[(SESSION_EXPIRY, 600)],
