@@ -11,12 +11,13 @@ Both roles survive broker restarts: on a lost connection they reconnect (persist
 (DUP, same packet id) and the PUBRELs of what was PUBRECed, as a client must [MQTT-4.4.0-1]; the
 subscriber keeps its QoS 2 state across connections. They stop when the stop file exists (the
 publisher then finishes what is in flight; the subscriber waits until it has been idle --idle
-seconds) or at --deadline.
+seconds, or with --expect until it has received every message those files say was acknowledged,
+read when it sees the stop file: the publishers must be done by then) or at --deadline.
 
     storeload.py pub --id P --topic load/p --acked FILE [--v 5] [--rate 300] [--window 10]
                      [--qos 1,2] [--size 16] [--stop FILE] [--deadline 120] [--count N]
     storeload.py sub --id S --filter 'load/#' --out FILE [--v 5] [--subscribe-only]
-                     [--stop FILE] [--idle 2] [--deadline 120]
+                     [--stop FILE] [--idle 2] [--expect ACKED...] [--deadline 120]
     storeload.py check --acked A... --deliveries D... [--offline D...]
 
 Files: acked lines "PAYLOAD QOS RC"; deliveries "PAYLOAD QOS DUP NEW TOPIC PID" (NEW 1 =
@@ -39,6 +40,18 @@ import mqttraw
 
 def now():
     return time.monotonic()
+
+
+class Trace:
+    """--trace FILE (debugging a stall): one line per event, wall-clock time first, so that
+    the clients' timelines line up with the broker's log and the test's snapshots."""
+
+    def __init__(self, path):
+        self.f = open(path, "a", buffering=1) if path else None
+
+    def __call__(self, fmt, *args):
+        if self.f:
+            self.f.write("%.3f %s\n" % (time.time(), fmt % args))
 
 
 class Client:
@@ -128,6 +141,7 @@ def run_pub(a):
     c = Client(a.id, a.v, deadline)
     qoss = [int(q) for q in a.qos.split(",")]
     out = open(a.acked, "a", buffering=1)
+    tr = Trace(a.trace)
     pending = {}  # pid -> [payload, qos, state]  state: "pub" sent, "rel" PUBREC received
     seq, next_pid, refused = 0, 1, 0
     interval = 1.0 / a.rate if a.rate else 0
@@ -137,6 +151,8 @@ def run_pub(a):
         if c.conn is None:
             if not c.connect():
                 break
+            tr("CONNECT %d present %d pending %d", c.connects, int(bool(c.present)),
+               len(pending))
             if c.connects > 1 and not c.present:
                 mqttraw.log("%s: session not present after reconnecting (%d unfinished)"
                             % (a.id, len(pending)))
@@ -153,6 +169,7 @@ def run_pub(a):
                 continue
         stopping = stopping or (a.stop and os.path.exists(a.stop)) or (a.count and seq >= a.count)
         if stopping and not pending:
+            tr("DONE %d published", seq)
             break
         try:
             if not stopping and len(pending) < a.window and now() >= next_send:
@@ -180,6 +197,7 @@ def run_pub(a):
                 if e is None:
                     continue
                 rc = ack_rc(c, p)
+                tr("ACK %d pid %d %s", p.type, pid, key(e[0]))
                 if p.type == PUBCOMP:
                     if e[2] == "rel":
                         del pending[pid]
@@ -196,6 +214,7 @@ def run_pub(a):
             elif p.type == PUBLISH:
                 pass  # not subscribed: nothing is expected
         except Closed:
+            tr("CLOSED")
             c.drop()
     c.close()
     mqttraw.log("%s: %d published, %d unfinished, %d refused, %d connections"
@@ -213,15 +232,29 @@ def run_sub(a):
     deadline = now() + a.deadline
     c = Client(a.id, a.v, deadline, clean_first=not a.resume)
     out = open(a.out, "a", buffering=1)
+    tr = Trace(a.trace)
     awaiting = set()  # QoS 2 packet ids PUBRECed, PUBREL not yet received
     last = now()
     subscribed = a.resume
     n = 0
+    got = set()  # --expect: every message received
+    missing = None  # --expect: what was acknowledged and not received yet, once known
+    silence = 0.0  # the longest wait for a message while one was missing
     while now() < deadline:
+        stopping = not a.stop or os.path.exists(a.stop)
+        if stopping and a.expect and missing is None:
+            missing = read_expected(a.expect) - got
+            tr("EXPECT %d missing", len(missing))
+        if missing is not None:
+            silence = max(silence, now() - last)
+            if not missing:
+                tr("COMPLETE")
+                break
         if c.conn is None:
             if not c.connect():
                 break
             out.write("CONNECT %d %d 0 - 0\n" % (c.connects, int(bool(c.present))))
+            tr("CONNECT %d present %d", c.connects, int(bool(c.present)))
             if subscribed and not c.present:
                 mqttraw.log("%s: session not present after reconnecting" % a.id)
                 out.write("SESSION-LOST 0 0 0 - 0\n")
@@ -245,9 +278,8 @@ def run_sub(a):
                     c.close()
                     return 0
             last = now()
-        if a.stop and os.path.exists(a.stop) and now() - last >= a.idle:
-            break
-        if not a.stop and now() - last >= a.idle:
+        if stopping and now() - last >= a.idle:
+            tr("IDLE %.3f s: stop", now() - last)
             break
         try:
             p = c.recv(0.2)
@@ -262,6 +294,12 @@ def run_sub(a):
                     awaiting.add(m["pid"])
                 out.write("%s %d %d %d %s %d\n" % (key(m["payload"]), m["qos"], int(m["dup"]),
                                                    new, m["topic"], m["pid"] or 0))
+                tr("PUBLISH %s q%d dup %d pid %d", key(m["payload"]), m["qos"], int(m["dup"]),
+                   m["pid"] or 0)
+                if a.expect:
+                    got.add(key(m["payload"]))
+                    if missing is not None:
+                        missing.discard(key(m["payload"]))
                 n += 1
                 last = now()
                 if a.drop_every and n % a.drop_every == 0:
@@ -272,14 +310,28 @@ def run_sub(a):
                 elif m["qos"] == 2:
                     c.send(c.ack(PUBREC, m["pid"]))
             elif p.type == PUBREL:
+                tr("PUBREL pid %d", p.pid())
                 awaiting.discard(p.pid())
                 c.send(c.ack(PUBCOMP, p.pid()))
                 last = now()
         except Closed:
+            tr("CLOSED")
             c.drop()
     c.close()
-    mqttraw.log("%s: %d PUBLISH received, %d connections" % (a.id, n, c.connects))
+    if missing is None:
+        mqttraw.log("%s: %d PUBLISH received, %d connections" % (a.id, n, c.connects))
+    else:
+        mqttraw.log("%s: %d PUBLISH received, %d connections; %d of the acknowledged messages not"
+                    " received; longest wait for one %.1f s" % (a.id, n, c.connects,
+                                                                len(missing), silence))
     return 0
+
+
+def read_expected(files):
+    """What a subscriber of every publisher must receive: what was acknowledged with success
+    (a file that does not exist lists nothing: a publisher that never got an ack)."""
+    acked = read_acked([f for f in files if os.path.exists(f)])
+    return {k for k, v in acked.items() if v[1] < 0x80}
 
 
 def read_acked(files):
@@ -378,6 +430,7 @@ def main():
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--stop")
     p.add_argument("--deadline", type=float, default=120)
+    p.add_argument("--trace", help="append a timed line per event to this file (debugging)")
     s = sp.add_parser("sub")
     s.add_argument("--id", required=True)
     s.add_argument("--filter", action="append", required=True)
@@ -387,9 +440,12 @@ def main():
     s.add_argument("--resume", action="store_true", help="session exists: connect clean=0")
     s.add_argument("--stop")
     s.add_argument("--idle", type=float, default=2)
+    s.add_argument("--expect", nargs="+",
+                   help="acked files: once stopping, stop when all they list was received")
     s.add_argument("--deadline", type=float, default=120)
     s.add_argument("--drop-every", type=int, default=0,
                    help="close the connection (no DISCONNECT) after every N PUBLISH")
+    s.add_argument("--trace", help="append a timed line per event to this file (debugging)")
     k = sp.add_parser("check")
     k.add_argument("--acked", nargs="+", required=True)
     k.add_argument("--deliveries", nargs="+", required=True)

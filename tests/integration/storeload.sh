@@ -17,6 +17,14 @@
 #                             background (tracked; PID in $BG_PID)
 #   load ARGS...              the same in the foreground
 #   store_fill_check DIR FILE whether a file can still be written in DIR (for disk-full tests)
+#
+# STORE_DEBUG=1 (debugging a stall of the load tests): the broker gets a control socket
+# ($T/ctl.sock) and a metrics listener, every load client writes a timed trace
+# ($T/TAG-*.trace), store_metrics appends the store's figures to $T/store.metrics (each
+# broker_signal does, before the signal), load_end snapshots the clients (mqttgwctl) and the
+# store's figures every 0.5 s while the online subscribers drain ($T/TAG.watch), and
+# when the check fails it dumps the broker's state (mqttgwctl, every thread's backtrace) and
+# keeps the broker alive while $T/hold exists (at most STORE_DEBUG_HOLD seconds, default 300).
 
 STORE_FILE=store.db
 MQTTGW_PERSISTENCE=0 # lib.sh's whole-suite store: these tests configure their own
@@ -39,7 +47,12 @@ store_conf() { # dir [sync]
 	# the load generators queue thousands of messages for offline sessions: none may be
 	# dropped for a queue limit (that would be a legitimate loss, not the store's)
 	echo "max_queued_messages 1000000"
+	if [ "${STORE_DEBUG:-0}" = 1 ] && ! is_mosquitto; then
+		echo "control_socket $T/ctl.sock"
+		echo "metrics_listener $BROKER_HOST:$STORE_DEBUG_MPORT"
+	fi
 }
+STORE_DEBUG_MPORT=21886
 
 # Lines of the broker log that say the store was loaded.
 _restored_lines() {
@@ -111,11 +124,20 @@ broker_kill9() {
 	broker_signal KILL
 }
 
+# STORE_DEBUG: the running broker's store figures (commits, latency), one timed line.
+store_metrics() {
+	[ "${STORE_DEBUG:-0}" = 1 ] || return 0
+	echo "$(date +%s.%3N) $BROKER_PID $(cli curl -s -m 5 \
+		"http://$BROKER_HOST:$STORE_DEBUG_MPORT/metrics" |
+		grep -E '^mqttgw_store_(commit|bytes|messages)' | tr '\n' ' ')" >>"$T/store.metrics"
+}
+
 # broker_signal SIG: send SIG, reap the broker (bounded: 10 s, then SIGKILL and fail).
 broker_signal() {
 	local pid=$BROKER_PID i
 	[ -n "$pid" ] || fail "broker_signal: no broker running"
 	kill -0 "$pid" 2>/dev/null || broker_alive
+	store_metrics
 	kill "-$1" "$pid"
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -197,10 +219,25 @@ PY
 # online, reconnecting after every restart; TAG-off5, TAG-off3 offline until load_end), all
 # subscribed before two persistent publishers (TAG-p5 MQTT 5, TAG-p3 3.1.1) start a mixed QoS
 # 1/2 load on load/TAG/... at `rate` msg/s each (default 150).
+#
+# How long the clients run is not a guess at how fast this machine is: the load runs until
+# load_end (LOAD_DEADLINE is a safety net under the test's timeout; the rounds of
+# t_store_crash took 214 s at load average 40), and a subscriber drains until it has every
+# message the publishers saw acknowledged (--expect, read once they are done). LOAD_IDLE, the
+# silence after which a subscriber still missing some gives up, only ends a failing run: an
+# idle bound of 3 s that also ended passing ones failed them whenever the subscriber's next
+# message came later than that, which the daemon may rightly make it wait (a commit's fsync
+# took up to 1.85 s here under I/O load; acks and QoS 2 output wait for it, and every client's
+# silence ended within 10 ms of the others' when it was done), and the offline drains' 50 s
+# did not cover 18,000 messages each at load average 40 (16,878 and 12,243 read; every one of
+# the rest delivered to a subscriber that connected again later).
+LOAD_DEADLINE=400
+LOAD_IDLE=20
 load_begin() { # tag [rate]
 	local tag=$1 rate=${2:-150} s v
 	LOAD_TAG=$tag
 	LOAD_STOP=$T/$tag.stop
+	LOAD_DRAIN=$T/$tag.drain
 	LOAD_PIDS=()
 	LOAD_NAMES=()
 	for s in off5 off3 on5 on3; do
@@ -209,17 +246,66 @@ load_begin() { # tag [rate]
 			--out "$T/$tag-$s.d" --subscribe-only
 	done
 	for s in on5 on3; do
+		_load_trace "$tag-$s"
 		load_bg "$T/$tag-$s.log" sub --id "$tag-$s" --v "${s#on}" --filter 'load/#' --resume \
-			--out "$T/$tag-$s.d" --stop "$LOAD_STOP" --idle 3 --deadline 280
+			--out "$T/$tag-$s.d" --stop "$LOAD_DRAIN" --idle "$LOAD_IDLE" \
+			--deadline "$LOAD_DEADLINE" "${LOAD_TRACE[@]}" \
+			--expect "$T/$tag-p5.acked" "$T/$tag-p3.acked" "$T/$tag-will.acked"
 		LOAD_PIDS+=("$BG_PID")
 		LOAD_NAMES+=("$tag-$s")
 	done
 	for s in p5 p3; do
+		_load_trace "$tag-$s"
 		load_bg "$T/$tag-$s.log" pub --id "$tag-$s" --v "${s#p}" --topic "load/$tag/$s" \
 			--acked "$T/$tag-$s.acked" --stop "$LOAD_STOP" --rate "$rate" --window 10 \
-			--deadline 280
+			--deadline "$LOAD_DEADLINE" "${LOAD_TRACE[@]}"
 		LOAD_PIDS+=("$BG_PID")
 		LOAD_NAMES+=("$tag-$s")
+	done
+}
+
+# STORE_DEBUG: a load client's trace option, in LOAD_TRACE
+_load_trace() { # name
+	LOAD_TRACE=()
+	[ "${STORE_DEBUG:-0}" != 1 ] || LOAD_TRACE=(--trace "$T/$1.trace")
+}
+
+_ctl() {
+	timeout -k 2 10 "$BUILD/mqttgwctl" -s "$T/ctl.sock" "$@" 2>&1 || true
+}
+
+# STORE_DEBUG: snapshot the broker's clients every 0.5 s while the online subscribers run.
+_load_watch() { # tag
+	local s
+	while kill -0 "${LOAD_PIDS[0]}" 2>/dev/null || kill -0 "${LOAD_PIDS[1]}" 2>/dev/null; do
+		for s in on5 on3; do
+			echo "$(date +%s.%3N) $1-$s $(_ctl --json client "$1-$s")"
+		done
+		store_metrics
+		sleep 0.5
+	done
+}
+
+# STORE_DEBUG: the broker's state after a failed check, then hold it alive for a look.
+_load_debug_dump() { # tag
+	local s i
+	[ "${STORE_DEBUG:-0}" = 1 ] && [ -n "$BROKER_PID" ] || return 0
+	{
+		echo "==== $(date +%s.%3N) status"
+		_ctl status
+		for s in on5 on3 off5 off3; do
+			echo "==== client $1-$s"
+			_ctl client "$1-$s"
+		done
+		echo "==== threads"
+		timeout 60 gdb -p "$BROKER_PID" -batch -ex 'thread apply all bt' 2>&1 || true
+	} >"$T/$1.dump"
+	log "STORE_DEBUG: broker state in $T/$1.dump; broker $BROKER_PID kept alive while" \
+		"$T/hold exists (control socket $T/ctl.sock)"
+	touch "$T/hold"
+	for ((i = 0; i < ${STORE_DEBUG_HOLD:-300} * 2; i++)); do
+		[ -e "$T/hold" ] || break
+		sleep 0.5
 	done
 }
 
@@ -238,22 +324,40 @@ load_acked() {
 	{ cat "$T/$LOAD_TAG-p5.acked" "$T/$LOAD_TAG-p3.acked" 2>/dev/null || true; } | wc -l
 }
 
-# load_end [min_acked]: publishers finish what is in flight, online subscribers drain until idle,
-# offline ones connect and drain; then the check (storeload.py check) of every acknowledged
+# load_end [min_acked]: publishers finish what is in flight; then online subscribers drain and
+# offline ones connect and drain (both at once), each until it has every acknowledged message
+# (or LOAD_IDLE s without one); then the check (storeload.py check) of every acknowledged
 # message against each subscriber's deliveries. Its report in $T/TAG.check; returns its status
 # (1: something acknowledged was lost or a QoS 2 message delivered twice). Fails the test if a
 # persistent session was lost.
 load_end() { # [min_acked]
 	local tag=$LOAD_TAG i s rc=0
 	touch "$LOAD_STOP"
-	for i in "${!LOAD_PIDS[@]}"; do
-		wait_pid "${LOAD_PIDS[$i]}" 60
+	if [ "${STORE_DEBUG:-0}" = 1 ]; then
+		_load_watch "$tag" >"$T/$tag.watch" &
+		track $!
+	fi
+	# the publishers (LOAD_PIDS 2 and 3) first: their acked files are complete when they exit
+	for i in 2 3 0 1; do
+		wait_pid "${LOAD_PIDS[$i]}" $((LOAD_IDLE + 60))
 		[ "$WAIT_RC" = 0 ] ||
 			fail "load client ${LOAD_NAMES[$i]}: exit $WAIT_RC: $(cat "$T/${LOAD_NAMES[$i]}.log")"
+		if [ "$i" = 3 ]; then
+			touch "$LOAD_DRAIN"
+			for s in off5 off3; do
+				load_bg "$T/$tag-$s.log" sub --id "$tag-$s" --v "${s#off}" \
+					--filter 'load/#' --resume --out "$T/$tag-$s.d" --idle "$LOAD_IDLE" \
+					--deadline 150 --expect "$T/$tag-p5.acked" "$T/$tag-p3.acked" \
+					"$T/$tag-will.acked"
+				LOAD_PIDS+=("$BG_PID")
+				LOAD_NAMES+=("$tag-$s")
+			done
+		fi
 	done
-	for s in off5 off3; do
-		load sub --id "$tag-$s" --v "${s#off}" --filter 'load/#' --resume --out "$T/$tag-$s.d" \
-			--idle 3 --deadline 50
+	for i in 4 5; do
+		wait_pid "${LOAD_PIDS[$i]}" 160
+		cat "$T/${LOAD_NAMES[$i]}.log" >&2
+		[ "$WAIT_RC" = 0 ] || fail "load client ${LOAD_NAMES[$i]}: exit $WAIT_RC"
 	done
 	load check --acked "$T/$tag-p5.acked" "$T/$tag-p3.acked" --prefix "$tag-" \
 		--deliveries "$T/$tag-on5.d" "$T/$tag-on3.d" "$T/$tag-off5.d" "$T/$tag-off3.d" \
@@ -264,6 +368,7 @@ load_end() { # [min_acked]
 			echo "FAIL: $tag-$s: its persistent session was gone after a restart" >>"$T/$tag.check"
 	done
 	grep -q '^FAIL' "$T/$tag.check" && rc=1
+	[ "$rc" = 0 ] || _load_debug_dump "$tag"
 	return "$rc"
 }
 
@@ -294,7 +399,9 @@ PY
 
 # pending_will: client "willer" (MQTT 5, session expiry 600 s) with a will on will/willer (QoS 1,
 # payload will-of-willer, delay 3 s) vanishes without DISCONNECT: the will is pending for 3 s.
+# The load's subscribers (load_begin) expect it too: they drain until it came.
 pending_will() {
+	[ -z "${LOAD_TAG:-}" ] || echo "will-of-willer 1 0" >>"$T/$LOAD_TAG-will.acked"
 	py <<'PY'
 from mqtt5raw import *
 c, _ = client5("willer", clean=True, props=[(SESSION_EXPIRY, 600)],

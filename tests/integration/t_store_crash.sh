@@ -9,6 +9,8 @@
 # stores a retained message (acknowledged before the kill) and round 1 leaves a pending will
 # (delay 3 s, its client gone 0.5 s before the kill): every retained message and the will
 # survive. Each start logs "Restored N sessions, M queued messages, R retained in X ms."
+# STORE_DEBUG=1: traces and snapshots to look at a stall, a failed check holds the broker alive
+# (storeload.sh).
 # broker: mqttgwd
 # timeout: 480
 . "$(dirname "$0")/lib.sh"
