@@ -174,7 +174,7 @@ task_ticks() {
 
 # ---- drain ----
 # The empty gateway's RSS first (same config, empty store).
-EMPTY_RSS=
+EMPTY_RSS= EMPTY_ANON=
 measure_empty() {
 	mkdir -p "$W/empty"
 	gw_conf "$W/gw-empty.conf" "$W/empty"
@@ -182,9 +182,10 @@ measure_empty() {
 	start gw-empty G "$W/gw-empty.conf" || return 1
 	sleep 2
 	EMPTY_RSS=$(rss_kb "$BPID" VmRSS)
+	EMPTY_ANON=$(rss_kb "$BPID" RssAnon)
 	stop "$BPID"
 	rm -rf "$W/empty"
-	note "empty gateway: VmRSS $EMPTY_RSS kB"
+	note "empty gateway: VmRSS $EMPTY_RSS kB, RssAnon $EMPTY_ANON kB"
 }
 
 mosq_direct() { # the rate Mosquitto accepts from a direct QoS 1 publisher, in this run
@@ -222,6 +223,9 @@ run_drain() { # upstream
 	done
 	[ "$got" = "$N" ] || { note "gateway did not restore $N entries (queued=$got)"; stop "$gpid"; return 1; }
 	restored=$(rss_kb "$gpid" VmHWM) # the peak so far: the start on the backlog
+	# the heap (what the gateway holds) vs the store file's pages SQLite maps (mmap_size):
+	# page cache the kernel can reclaim, counted in RSS because it is mapped
+	anon_r=$(rss_kb "$gpid" RssAnon) file_r=$(rss_kb "$gpid" RssFile)
 	upstream_conf "$up" "$W/up.conf"
 	start "up-$up" U "$W/up.conf" || { stop "$gpid"; return 1; }
 	upid=$BPID
@@ -251,13 +255,15 @@ run_drain() { # upstream
 		note "perf profile of the gateway: $BUILD/bench/perf-bridge-$up-$TS.data"
 	fi
 	hwm=$(rss_kb "$gpid" VmHWM)
+	anon_d=$(rss_kb "$gpid" RssAnon) file_d=$(rss_kb "$gpid" RssFile)
 	stop "$gpid"
 	stop "$upid"
 	python3 - "$W/sub.$up" "$up" "$hwm" "${EMPTY_RSS:-0}" "$restored" $((g1 - g0)) $((u1 - u0)) \
 		"$(getconf CLK_TCK)" "$(cut -d' ' -f1 /proc/loadavg)" "$W/tasks0" "$W/tasks1" \
-		>>"$RESULTS" <<'EOF'
+		"$anon_r" "$file_r" "$anon_d" "$file_d" "${EMPTY_ANON:-0}" >>"$RESULTS" <<'EOF'
 import json, sys
 path, up, hwm, empty, restored, gt, ut, hz, load, t0, t1 = sys.argv[1:12]
+anon_r, file_r, anon_d, file_d, empty_anon = (int(x or 0) for x in sys.argv[12:17])
 try:
     r = json.loads(open(path).read().strip().splitlines()[-1])
 except (IndexError, ValueError):
@@ -268,7 +274,10 @@ r.update({"part": "drain", "upstream": up, "gw_vmhwm_kb": int(hwm),
           "gw_cpu_s": int(gt) / int(hz), "up_cpu_s": int(ut) / int(hz),
           "gw_cpu_s_per_100k": int(gt) / int(hz) * 1e5 / n,
           "up_cpu_s_per_100k": int(ut) / int(hz) * 1e5 / n,
-          "counter_cpu_s_per_100k": r.get("counter_cpu_s", 0) * 1e5 / n, "load1": float(load)})
+          "counter_cpu_s_per_100k": r.get("counter_cpu_s", 0) * 1e5 / n, "load1": float(load),
+          "gw_anon_restored_kb": anon_r, "gw_file_restored_kb": file_r,
+          "gw_anon_drained_kb": anon_d, "gw_file_drained_kb": file_d,
+          "gw_empty_anon_kb": empty_anon})
 # per thread of the gateway (tid:comm): CPU-s per 100k drained (the store writer's own share)
 ticks = [dict(l.split() for l in open(f) if len(l.split()) == 2) for f in (t0, t1)]
 r["gw_thread_cpu_s_per_100k"] = {
@@ -354,6 +363,16 @@ if rss:
         "≤ %.1f MiB (empty + %d × 1 KiB + 32 MiB)" % (bound / 1024, mem), r["gw_vmhwm_kb"] <= bound)
     row("  of which the start on the backlog (VmHWM once restored)", "%.1f MiB" %
         (r["gw_restored_vmhwm_kb"] / 1024), "(information)", None)
+    if r.get("gw_anon_restored_kb"):
+        abound = r.get("gw_empty_anon_kb", 0) + mem + 32 * 1024
+        worst = max(r["gw_anon_restored_kb"], r["gw_anon_drained_kb"])
+        row("  heap (RssAnon) once restored / after the drain", "%.1f / %.1f MiB (empty: %.1f MiB)"
+            % (r["gw_anon_restored_kb"] / 1024, r["gw_anon_drained_kb"] / 1024,
+               r.get("gw_empty_anon_kb", 0) / 1024),
+            "≤ %.1f MiB (empty + %d × 1 KiB + 32 MiB)" % (abound / 1024, mem), worst <= abound)
+        row("  the store file mapped by SQLite (RssFile, page cache) once restored / after",
+            "%.1f / %.1f MiB" % (r["gw_file_restored_kb"] / 1024, r["gw_file_drained_kb"] / 1024),
+            "(information)", None)
 for q in (0, 1):
     d = [x["run"]["lat_p50_us"] for x in rows if x["part"] == "latency" and x["qos"] == q and x["mode"] == "direct"]
     b = [x["run"]["lat_p50_us"] for x in rows if x["part"] == "latency" and x["qos"] == q and x["mode"] == "bridge"]

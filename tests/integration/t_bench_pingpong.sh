@@ -23,8 +23,10 @@ for k in ("received", "delivered", "expected"):
 for k in ("lost", "reordered", "dup", "bad", "errors", "stalls"):
     if r[k]: bad.append("%s %d" % (k, r[k]))
 if abs(r["lat_samples"] - rt) > 2 + rt * 0.002: bad.append("%d samples for %.0f round trips" % (r["lat_samples"], rt))
-# one in flight: round trips/s x (2 x one-way p50) <= 1, +5% for the histogram bucket and skew
-if r["msgs_per_s"] * r["lat_p50_us"] * 1e-6 > 1.05:
+# one in flight: round trips/s x (2 x one-way mean) = 1. The p50 stands for the mean: with the
+# fast path the one-way latencies are two populations (kernel and daemon hops), and the p50 sat
+# 6% above the mean in a CI run (23,435/s at p50 45.3 us: 1.06); two in flight would give 2
+if r["msgs_per_s"] * r["lat_p50_us"] * 1e-6 > 1.3:
     bad.append("%.0f deliveries/s at p50 %.1f us: more than one in flight" % (r["msgs_per_s"], r["lat_p50_us"]))
 if not r["ok"]: bad.append("integrity verdict false")
 # wake-ups per delivery (issue 15): each delivery wakes the thread that reads it, at most once;
