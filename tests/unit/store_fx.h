@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fixture of the store's cmocka tests on one store (test_store.c, test_store_open.c): a
+ * The fixture of the store's cmocka tests on one store (test_store.c, test_store_open.c,
+ * test_store_drain.c): a
  * scratch directory per test, the store opened and loaded into a struct loaded (reopen), and a
  * commit awaited until durable (commit_wait). Include after <cmocka.h>.
  */

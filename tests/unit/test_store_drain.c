@@ -18,55 +18,18 @@
 
 #include <cmocka.h>
 
-#include "store_helpers.h"
+#include "store_fx.h"
 #include "store_int.h"
 
 #define BR   "up"
 #define BR_L 2
 
-struct fx {
-	char dir[256];
-	char msg[512];
-	struct store *st;
-	struct loaded l;
-};
-
-static int setup(void **state)
+/* reopen (store_fx.h), and nothing skipped, no orphan */
+static void reopen_checked(struct fx *f)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f || !scratch_dir(f->dir, sizeof(f->dir)))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(f->st);
-	loaded_free(&f->l);
-	rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-/* (Re)open the store in f->dir and load it into f->l; nothing skipped, no orphan. */
-static void reopen(struct fx *f)
-{
-	store_close(f->st);
-	loaded_free(&f->l);
-	f->st = open_dir(f->dir, STORE_SYNC_FULL, f->msg, sizeof(f->msg));
-	assert_non_null(f->st);
-	assert_int_equal(store_load(f->st, &loaded_cb, &f->l, &f->l.res), 0);
+	reopen(f, STORE_SYNC_FULL);
 	assert_int_equal(f->l.res.skipped, 0);
 	assert_int_equal(f->l.res.orphans, 0);
-}
-
-static void commit_wait(struct fx *f)
-{
-	assert_true(wait_durable(f->st, store_commit(f->st), 10000));
 }
 
 static uint64_t stored_messages(struct fx *f)
@@ -121,7 +84,7 @@ static void test_shared_message(void **state)
 	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 5, .expiry_interval = UINT32_MAX};
 	uint64_t m, oseq, bseq;
 
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(store_session_put(f->st, &s), 0);
 	m = add_msg(f->st, "t/x", "shared", 1);
 	oseq = store_out_add(f->st, s.id, m, 1, 0, 0, 0);
@@ -136,7 +99,7 @@ static void test_shared_message(void **state)
 	assert_int_equal(store_bridge_del_msg(f->st, BR, BR_L, bseq, m), 0);
 	commit_wait(f);
 	assert_int_equal(stored_messages(f), 1);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nout, 0);
 	assert_int_equal(f->l.nbr, 0);
 	assert_int_equal(f->l.nret, 1);
@@ -147,7 +110,7 @@ static void test_shared_message(void **state)
 	assert_int_equal(store_retain_del(f->st, "t/x", 3), 0);
 	commit_wait(f);
 	assert_int_equal(stored_messages(f), 0);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nret, 0);
 	assert_int_equal(f->l.nmsgs, 0);
 	assert_int_equal(f->l.res.messages, 0);
@@ -161,7 +124,7 @@ static void test_wrong_msg_id(void **state)
 	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 5, .expiry_interval = UINT32_MAX};
 	uint64_t m1, m2, b1, b2, o1;
 
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(store_session_put(f->st, &s), 0);
 	m1 = add_msg(f->st, "t/1", "one", 1);
 	m2 = add_msg(f->st, "t/2", "two", 2);
@@ -178,7 +141,7 @@ static void test_wrong_msg_id(void **state)
 	assert_int_equal(store_out_del_msg(f->st, s.id, o1, m2), 0);
 	commit_wait(f);
 	assert_int_equal(stored_messages(f), 1);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nout, 0);
 	assert_int_equal(f->l.nbr, 1);
 	assert_int_equal(f->l.br[0].seq, b2);
@@ -190,7 +153,7 @@ static void test_wrong_msg_id(void **state)
 	assert_int_equal(store_bridge_del_msg(f->st, BR, BR_L, b1, m2), 0);
 	commit_wait(f);
 	assert_int_equal(stored_messages(f), 1);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nbr, 1);
 	assert_int_equal(f->l.nmsgs, 1);
 }
@@ -205,7 +168,7 @@ static void test_pubrel_del(void **state)
 				  .expiry_interval = UINT32_MAX};
 	uint64_t m1, m2, m3, o1, o2, o3, o4;
 
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(store_session_put(f->st, &s), 0);
 	m3 = add_msg(f->st, "t/3", "three", 2);
 	o4 = store_out_add(f->st, s.id, m3, 2, 0, 0, 0); /* stays queued: m3 stays */
@@ -224,7 +187,7 @@ static void test_pubrel_del(void **state)
 	commit_wait(f);
 	/* o3 is in PUBREL: its row names no message any more, so only o4's is kept */
 	assert_int_equal(stored_messages(f), 1);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nout, 2);
 	assert_int_equal(f->l.out[0].e.seq, o4);
 	assert_int_equal(f->l.out[0].e.msg_id, m3);
@@ -244,7 +207,7 @@ static void test_ranges(void **state)
 	struct store_session s = {.client_id = "c", .client_id_len = 1, .proto = 5, .expiry_interval = UINT32_MAX};
 	uint64_t m[N], bseq[N], oseq[N];
 
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(store_session_put(f->st, &s), 0);
 	for (int i = 0; i < N; i++) {
 		char p[16];
@@ -272,7 +235,7 @@ static void test_ranges(void **state)
 	assert_int_equal(store_retain_set(f->st, "q", 1, m[20], NULL), 0);
 	commit_wait(f);
 	assert_int_equal(stored_messages(f), 4);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nbr, 1);
 	assert_int_equal(f->l.br[0].seq, bseq[17]);
 	assert_int_equal(f->l.br[0].state, 1);
@@ -297,7 +260,7 @@ static void test_state_ranges(void **state)
 	struct fx *f = *state;
 	uint64_t m, seq[N];
 
-	reopen(f);
+	reopen_checked(f);
 	m = add_msg(f->st, "q", "x", 1);
 	for (int i = 0; i < N; i++) /* 10 and 11 on another bridge */
 		seq[i] = store_bridge_add(f->st, i < 10 ? BR : "dn", 2, m, 1);
@@ -308,7 +271,7 @@ static void test_state_ranges(void **state)
 							    i == 4 ? 2 : 1),
 					 0);
 	commit_wait(f);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nbr, N);
 	for (int k = 0; k < N; k++) { /* loaded by bridge name, then seq */
 		int i = 0;
@@ -333,7 +296,7 @@ static void test_interleaved(void **state)
 				  .expiry_interval = UINT32_MAX};
 	uint64_t m[N], seq[N], dn[4], oseq[4];
 
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(store_session_put(f->st, &s), 0);
 	for (int i = 0; i < N; i++) {
 		m[i] = add_msg(f->st, "q", "x", 1);
@@ -354,7 +317,7 @@ static void test_interleaved(void **state)
 		}
 	}
 	commit_wait(f);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nbr, N / 2 + 4);
 	for (int k = 0; k < f->l.nbr; k++) {
 		int i = 0;
@@ -426,7 +389,7 @@ static void test_crash_between(void **state)
 		crash_child(f->dir, ids);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nbr, 1);
 	assert_int_equal(f->l.br[0].seq, ids[1]);
 	assert_int_equal(f->l.br[0].state, 1);
@@ -451,7 +414,7 @@ static void test_run_passes_later_member(void **state)
 	struct fx *f = *state;
 	uint64_t m, seq[3];
 
-	reopen(f);
+	reopen_checked(f);
 	m = add_msg(f->st, "q", "x", 2);
 	for (int i = 0; i < 3; i++)
 		seq[i] = store_bridge_add(f->st, BR, BR_L, m, 2);
@@ -463,7 +426,7 @@ static void test_run_passes_later_member(void **state)
 	assert_int_equal(store_bridge_state(f->st, BR, BR_L, seq[1], 2), 0);
 	assert_int_equal(store_bridge_state(f->st, BR, BR_L, seq[2], 2), 0);
 	commit_wait(f);
-	reopen(f);
+	reopen_checked(f);
 	assert_int_equal(f->l.nbr, 3);
 	for (int k = 0; k < 3; k++)
 		assert_int_equal(f->l.br[k].state, 2);
