@@ -96,7 +96,8 @@ static inline uint64_t broker_store_mark(const struct broker *b)
 	return b->store ? b->store->staged : 0;
 }
 /* Send an ack now, or after the batch holding what the packet staged since mark is durable
- * (or, behind other acks waiting, at the latest when the client's own earlier ones went). 0 or -ENOMEM (the client is closed then). */
+ * (or, behind other acks waiting, at the latest when its session's earlier ones went).
+ * 0 or -ENOMEM (the client is closed then). */
 int broker_store_ack(struct client *c, uint8_t type, uint16_t pid, uint8_t reason, uint64_t mark);
 /* The QoS 1 PUBACK of a PUBLISH whose message is m (NULL: none made): as broker_store_ack,
  * but sent as soon as m needs no holding (see the top), even before its batch is durable. */
